@@ -1,0 +1,56 @@
+# atende: `make run` and `make test` do all the set-up on a fresh Debian machine with Swift.
+SWIFT ?= swift
+CONFIG ?= config/atende.json
+PREFIX ?= /usr/local
+DESTDIR ?=
+SYSTEM_PACKAGES := libsqlite3-dev libcrypt-dev pkg-config
+SWIFT_TEST_FLAGS ?=
+
+.PHONY: all deps build release run test bench bench-quick install clean
+
+all: build
+
+# Installs the system libraries the package links against, when they are missing.
+deps:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "missing system packages:$$missing"; \
+	    echo "run: sudo apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+run: release
+	@mkdir -p var
+	./.build/release/atended --config $(CONFIG)
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --parallel --num-workers 2 $(SWIFT_TEST_FLAGS)
+
+bench: deps
+	benchmarks/run
+
+bench-quick: deps
+	benchmarks/run --quick
+
+install: release
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/atende $(DESTDIR)/lib/systemd/system
+	install -m 0755 .build/release/atended .build/release/atendectl $(DESTDIR)$(PREFIX)/bin/
+	install -m 0640 config/atende.json $(DESTDIR)/etc/atende/atende.json
+	install -m 0644 config/atende.service $(DESTDIR)/lib/systemd/system/atende.service
+
+clean:
+	rm -rf .build

@@ -1,0 +1,149 @@
+// Conversation and the other values the router works with, as the contract names them.
+// They are plain values: the router owns the live ones, the store persists them, the protocol writes them out.
+
+/// An attendant's numeric id.
+public typealias AttendantID = Int64
+/// A conversation's numeric id.
+public typealias ConversationID = Int64
+
+/// Where a conversation is in its life: potential → queued → assigned → closed (or potential → removed).
+public enum ConversationState: String, Sendable, CaseIterable {
+    /// The contact has not chosen a department yet.
+    case potential
+    /// Waiting in a department's queue.
+    case queued
+    /// With an attendant.
+    case assigned
+    /// Finished.
+    case closed
+    /// A potential that was removed from the potentials list.
+    case removed
+
+    /// True for the states the router keeps in memory.
+    public var isOpen: Bool { self == .potential || self == .queued || self == .assigned }
+}
+
+/// A chat between a contact and the service.
+public struct Conversation: Equatable, Sendable {
+    /// Assigned by the store, unique.
+    public var id: ConversationID
+    /// The bot's id for the conversation; `conversation.open` is idempotent on it.
+    public var externalId: String
+    /// The contact's phone in E.164 form.
+    public var contactPhone: String
+    /// The contact's name, when the bot knows it.
+    public var contactName: String?
+    /// Channel name, e.g. "whatsapp".
+    public var channel: String
+    /// The department, once chosen.
+    public var department: String?
+    /// Life-cycle state.
+    public var state: ConversationState
+    /// The attendant, while assigned (and after closing, the one who served it).
+    public var attendantId: AttendantID?
+    /// When the bot opened it.
+    public var openedAt: Instant
+    /// When it last joined a department queue.
+    public var queuedAt: Instant?
+    /// When it was last assigned.
+    public var assignedAt: Instant?
+    /// When it was closed or removed.
+    public var closedAt: Instant?
+    /// The contact's score (1...5) after closing.
+    public var rating: Int?
+    /// Position in queue order: a global sequence taken each time the chat joins a queue.
+    public var queueSeq: Int64
+    /// The contact's last attendant, preferred when eligible (stickiness).
+    public var preferredAttendant: AttendantID?
+    /// The attendant who transferred it away, avoided once when another eligible attendant exists.
+    public var avoidAttendant: AttendantID?
+
+    /// Creates a conversation.
+    public init(
+        id: ConversationID, externalId: String, contactPhone: String, contactName: String? = nil,
+        channel: String = "whatsapp", department: String? = nil, state: ConversationState = .potential,
+        attendantId: AttendantID? = nil, openedAt: Instant, queuedAt: Instant? = nil, assignedAt: Instant? = nil,
+        closedAt: Instant? = nil, rating: Int? = nil, queueSeq: Int64 = 0, preferredAttendant: AttendantID? = nil,
+        avoidAttendant: AttendantID? = nil
+    ) {
+        self.id = id
+        self.externalId = externalId
+        self.contactPhone = contactPhone
+        self.contactName = contactName
+        self.channel = channel
+        self.department = department
+        self.state = state
+        self.attendantId = attendantId
+        self.openedAt = openedAt
+        self.queuedAt = queuedAt
+        self.assignedAt = assignedAt
+        self.closedAt = closedAt
+        self.rating = rating
+        self.queueSeq = queueSeq
+        self.preferredAttendant = preferredAttendant
+        self.avoidAttendant = avoidAttendant
+    }
+}
+
+/// A department: a queue of chats and the attendants who serve it.
+public struct Department: Equatable, Sendable {
+    /// Slug id.
+    public var id: String
+    /// Display name.
+    public var name: String
+    /// How the next attendant is chosen.
+    public var strategy: Strategy
+
+    /// Creates a department.
+    public init(id: String, name: String, strategy: Strategy = .leastBusy) {
+        self.id = id
+        self.name = name
+        self.strategy = strategy
+    }
+}
+
+/// What the router needs to know about an attendant (the rest lives in the store).
+public struct AttendantProfile: Equatable, Sendable {
+    /// The attendant's id.
+    public var id: AttendantID
+    /// Inactive attendants get no chats.
+    public var active: Bool
+    /// Departments served.
+    public var departments: [String]
+    /// Working hours.
+    public var hours: WeeklyHours
+    /// Concurrent open chats allowed.
+    public var maxChats: Int
+
+    /// Creates a profile.
+    public init(id: AttendantID, active: Bool = true, departments: [String], hours: WeeklyHours = .always,
+                maxChats: Int = 5) {
+        self.id = id
+        self.active = active
+        self.departments = departments
+        self.hours = hours
+        self.maxChats = maxChats
+    }
+}
+
+/// An attendant's presence as shown to clients.
+public enum Presence: String, Sendable, CaseIterable {
+    /// Logged in and taking chats.
+    case online
+    /// Logged in, not taking chats.
+    case away
+    /// No connection.
+    case offline
+    /// Logged in outside working hours.
+    case offHours = "off-hours"
+}
+
+/// Who asks the router to change a conversation.
+public enum Actor: Equatable, Sendable {
+    /// The chatbot process.
+    case bot
+    /// An admin.
+    case admin
+    /// An attendant.
+    case attendant(AttendantID)
+}

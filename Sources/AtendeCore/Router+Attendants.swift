@@ -1,0 +1,163 @@
+// Router, the attendant and department half: presence, working hours, capacity, strategies.
+// `refresh` is the single place that decides whether an attendant is eligible and where it sits in each heap;
+// every operation that can change eligibility calls it and then drains the departments it returns.
+
+extension Router {
+    // MARK: - Departments
+
+    /// Creates or updates a department. A new strategy re-keys the department's heap.
+    public func upsertDepartment(_ department: Department, now: Instant) -> [RouterEffect] {
+        if departments[department.id] == nil {
+            departments[department.id] = DepartmentState(department: department)
+            for (id, state) in attendants where state.profile.departments.contains(department.id) {
+                departments[department.id]!.servedBy.insert(id)
+            }
+        } else {
+            departments[department.id]!.department = department
+            departments[department.id]!.eligible = IndexedHeap()
+        }
+        for id in departments[department.id]!.servedBy { _ = refresh(id) }
+        var effects: [RouterEffect] = []
+        drain([department.id], now: now, effects: &effects)
+        return effects
+    }
+
+    /// Deletes a department; refused while chats wait or are assigned in it, or attendants serve it.
+    public func removeDepartment(_ id: String) throws(RoutingError) {
+        guard let state = departments[id] else { throw RoutingError(.notFound, "department '\(id)' does not exist") }
+        guard state.queue.isEmpty, state.assigned == 0 else {
+            throw RoutingError(.invalidState, "department '\(id)' has open chats")
+        }
+        guard state.servedBy.isEmpty else {
+            throw RoutingError(.invalidState, "department '\(id)' is served by \(state.servedBy.count) attendant(s)")
+        }
+        departments[id] = nil
+    }
+
+    /// True when the department exists.
+    public func hasDepartment(_ id: String) -> Bool { departments[id] != nil }
+
+    // MARK: - Attendants
+
+    /// Creates or updates an attendant's routing profile (active flag, departments, hours, capacity).
+    /// Open chats stay with the attendant whatever changes.
+    public func upsertAttendant(_ profile: AttendantProfile, now: Instant) -> [RouterEffect] {
+        let old = attendants[profile.id]?.profile
+        if attendants[profile.id] == nil {
+            attendants[profile.id] = AttendantState(profile: profile, idleSince: now)
+        } else {
+            attendants[profile.id]!.profile = profile
+        }
+        for department in old?.departments ?? [] where !profile.departments.contains(department) {
+            departments[department]?.servedBy.remove(profile.id)
+            departments[department]?.eligible.remove(profile.id)
+        }
+        for department in profile.departments { departments[department]?.servedBy.insert(profile.id) }
+        if old?.hours != profile.hours { _ = refreshHours(profile.id, now: now) }
+        var effects: [RouterEffect] = []
+        drain(refresh(profile.id), now: now, effects: &effects)
+        return effects
+    }
+
+    /// A session of the attendant logged in: the attendant is connected and `online`.
+    public func connect(_ attendant: AttendantID, now: Instant) -> [RouterEffect] {
+        guard attendants[attendant] != nil else { return [] }
+        if attendants[attendant]!.connections == 0 { attendants[attendant]!.idleSince = now }
+        attendants[attendant]!.connections += 1
+        attendants[attendant]!.wantsOnline = true
+        _ = refreshHours(attendant, now: now)
+        var effects: [RouterEffect] = []
+        drain(refresh(attendant), now: now, effects: &effects)
+        return effects
+    }
+
+    /// A session of the attendant ended; with the last one it goes offline and its chats stay its own.
+    public func disconnect(_ attendant: AttendantID, now: Instant) -> [RouterEffect] {
+        guard attendants[attendant] != nil, attendants[attendant]!.connections > 0 else { return [] }
+        attendants[attendant]!.connections -= 1
+        if attendants[attendant]!.connections == 0 { hoursTimers.remove(attendant) }
+        _ = refresh(attendant)
+        return []
+    }
+
+    /// The attendant chose `online` (true) or `away` (false).
+    public func setPresence(_ attendant: AttendantID, online: Bool, now: Instant) -> [RouterEffect] {
+        guard attendants[attendant] != nil else { return [] }
+        attendants[attendant]!.wantsOnline = online
+        var effects: [RouterEffect] = []
+        drain(refresh(attendant), now: now, effects: &effects)
+        return effects
+    }
+
+    // MARK: - Working hours
+
+    /// When the router next needs `tick`: the earliest working-hours boundary of a connected attendant.
+    public var nextDeadline: Instant? { hoursTimers.topKey.map { Instant(millis: $0.primary) } }
+
+    /// Applies every working-hours boundary reached by `now`; attendants whose hours start take waiting chats.
+    public func tick(now: Instant) -> [RouterEffect] {
+        var dirty: [String] = []
+        while let key = hoursTimers.topKey, key.primary <= now.millis {
+            let attendant = key.id
+            _ = refreshHours(attendant, now: now)
+            dirty += refresh(attendant)
+        }
+        var effects: [RouterEffect] = []
+        drain(dirty, now: now, effects: &effects)
+        return effects
+    }
+
+    /// Re-reads whether the attendant is inside its hours now and sets its next boundary timer (connected
+    /// attendants only). Returns whether it is inside.
+    @discardableResult
+    func refreshHours(_ attendant: AttendantID, now: Instant) -> Bool {
+        guard let state = attendants[attendant] else { return false }
+        let inside = state.profile.hours.contains(now)
+        attendants[attendant]!.inHours = inside
+        if state.connections > 0, let next = state.profile.hours.nextChange(after: now) {
+            hoursTimers.upsert(HeapKey(primary: max(next.millis, now.millis + 1), secondary: 0, id: attendant))
+        } else {
+            hoursTimers.remove(attendant)
+        }
+        return inside
+    }
+
+    // MARK: - Eligibility
+
+    /// Puts the attendant in (or takes it out of) the heap of each department it serves, keyed by that
+    /// department's strategy. Returns the departments where it is now eligible, to be drained.
+    func refresh(_ attendant: AttendantID) -> [String] {
+        guard let state = attendants[attendant] else { return [] }
+        var eligibleIn: [String] = []
+        let available = state.available
+        for id in state.profile.departments {
+            guard let department = departments[id] else { continue }
+            if available && department.department.strategy != .manual {
+                departments[id]!.eligible.upsert(key(for: state, in: department))
+                eligibleIn.append(id)
+            } else if department.eligible.contains(attendant) {
+                departments[id]!.eligible.remove(attendant)
+            }
+        }
+        return eligibleIn
+    }
+
+    func key(for state: AttendantState, in department: DepartmentState) -> HeapKey {
+        let id = state.profile.id
+        let idle = state.idleSince.millis
+        switch department.department.strategy {
+        case .leastBusy, .manual:
+            return HeapKey(primary: Int64(state.open.count), secondary: idle, id: id)
+        case .longestIdle:
+            return HeapKey(primary: idle, secondary: 0, id: id)
+        case .roundRobin:
+            return HeapKey(primary: department.roundRobinTurn[id] ?? 0, secondary: idle, id: id)
+        }
+    }
+
+    /// True when the attendant could be given a chat of the department right now.
+    public func isEligible(_ attendant: AttendantID, for department: String) -> Bool {
+        guard let state = attendants[attendant] else { return false }
+        return state.available && state.profile.departments.contains(department)
+    }
+}

@@ -1,0 +1,376 @@
+// Router: the routing core of atende, a state machine with no I/O.
+// It owns the potentials, the department queues and each attendant's routing state. Every operation takes `now`
+// as a value and returns the effects the server must carry out. One thread owns a Router (the server's loop);
+// it is deliberately not Sendable.
+//
+// Eligibility = active ∧ connected ∧ presence online ∧ inside working hours ∧ serves the department ∧ below
+// maxChats. An attendant who is eligible sits in the IndexedHeap of every non-manual department it serves,
+// keyed by that department's strategy, so picking an attendant is O(1) and every change of key O(log n).
+// Queues drain whenever something could have made an attendant eligible; that keeps the invariant "no chat waits
+// in an automatic department while an eligible attendant of it has room" after every operation.
+
+/// The routing state machine.
+public final class Router {
+    struct AttendantState {
+        var profile: AttendantProfile
+        var connections = 0
+        var wantsOnline = true
+        var inHours = false
+        var open: Set<ConversationID> = []
+        var idleSince: Instant
+
+        var available: Bool {
+            profile.active && connections > 0 && wantsOnline && inHours && open.count < profile.maxChats
+        }
+    }
+
+    struct DepartmentState {
+        var department: Department
+        var queue = DepartmentQueue()
+        var eligible = IndexedHeap()
+        var assigned = 0
+        var servedBy: Set<AttendantID> = []
+        var roundRobinTurn: [AttendantID: Int64] = [:]
+    }
+
+    var attendants: [AttendantID: AttendantState] = [:]
+    var departments: [String: DepartmentState] = [:]
+    var conversations: [ConversationID: Conversation] = [:]
+    var byExternalId: [String: ConversationID] = [:]
+    var potentials = DepartmentQueue()
+    var hoursTimers = IndexedHeap()
+    var nextQueueSeq: Int64 = 1
+    var roundRobinCounter: Int64 = 0
+
+    /// Creates an empty router.
+    public init() {}
+
+    // MARK: - Recovery
+
+    /// Loads what the store holds after a restart: departments, attendants (none connected), and the open
+    /// conversations, which come back in their queues in their original order with their original timestamps.
+    public func restore(departments: [Department], attendants: [AttendantProfile], conversations: [Conversation],
+                        now: Instant) {
+        for department in departments {
+            self.departments[department.id] = DepartmentState(department: department)
+        }
+        for profile in attendants {
+            self.attendants[profile.id] = AttendantState(profile: profile, idleSince: now)
+            for id in profile.departments { self.departments[id]?.servedBy.insert(profile.id) }
+        }
+        for conversation in conversations.sorted(by: { ($0.queueSeq, $0.id) < ($1.queueSeq, $1.id) }) {
+            guard conversation.state.isOpen else { continue }
+            self.conversations[conversation.id] = conversation
+            byExternalId[conversation.externalId] = conversation.id
+            nextQueueSeq = max(nextQueueSeq, conversation.queueSeq + 1)
+            switch conversation.state {
+            case .potential:
+                potentials.insertInOrder(QueueEntry(id: conversation.id, seq: conversation.queueSeq))
+            case .queued:
+                if let department = conversation.department {
+                    self.departments[department]?.queue.insertInOrder(
+                        QueueEntry(id: conversation.id, seq: conversation.queueSeq))
+                }
+            case .assigned:
+                if let attendant = conversation.attendantId { self.attendants[attendant]?.open.insert(conversation.id) }
+                if let department = conversation.department { self.departments[department]?.assigned += 1 }
+            case .closed, .removed:
+                break
+            }
+        }
+    }
+
+    // MARK: - Conversations
+
+    /// The next queue sequence number (exposed so the store can number potentials consistently).
+    public func takeQueueSeq() -> Int64 {
+        defer { nextQueueSeq += 1 }
+        return nextQueueSeq
+    }
+
+    /// Opens a new conversation: a potential without department, otherwise queued and routed at once.
+    /// The caller gives it its id, `openedAt` and (for stickiness) `preferredAttendant`.
+    public func open(_ new: Conversation, now: Instant) throws(RoutingError) -> [RouterEffect] {
+        if let department = new.department, departments[department] == nil {
+            throw RoutingError(.notFound, "department '\(department)' does not exist", field: "department")
+        }
+        guard conversations[new.id] == nil, byExternalId[new.externalId] == nil else {
+            throw RoutingError(.invalidState, "conversation already open", field: "externalId")
+        }
+        var conversation = new
+        conversation.state = .potential
+        conversation.attendantId = nil
+        conversation.queuedAt = nil
+        conversation.queueSeq = takeQueueSeq()
+        byExternalId[conversation.externalId] = conversation.id
+        var effects: [RouterEffect] = []
+        if let department = new.department {
+            enqueue(&conversation, in: department, now: now, effects: &effects)
+            drain([department], now: now, effects: &effects)
+        } else {
+            conversations[conversation.id] = conversation
+            potentials.append(QueueEntry(id: conversation.id, seq: conversation.queueSeq))
+            effects.append(.saved(conversation))
+        }
+        return effects
+    }
+
+    /// Sends a potential (or a queued, unassigned chat) to a department's queue.
+    public func route(_ id: ConversationID, to department: String, now: Instant) throws(RoutingError)
+        -> [RouterEffect] {
+        var conversation = try openConversation(id)
+        guard departments[department] != nil else {
+            throw RoutingError(.notFound, "department '\(department)' does not exist", field: "department")
+        }
+        switch conversation.state {
+        case .potential:
+            potentials.entryWentStale()
+        case .queued:
+            if conversation.department == department { return [] }
+            leaveQueue(conversation)
+        default:
+            throw RoutingError(.invalidState, "conversation is \(conversation.state.rawValue), not waiting")
+        }
+        var effects: [RouterEffect] = []
+        if let old = conversation.department, conversation.state == .queued { effects.append(.queueChanged(old)) }
+        enqueue(&conversation, in: department, now: now, effects: &effects)
+        drain([department], now: now, effects: &effects)
+        return effects
+    }
+
+    /// An attendant takes a waiting chat of one of its departments by hand.
+    public func take(_ id: ConversationID, by attendant: AttendantID, now: Instant) throws(RoutingError)
+        -> [RouterEffect] {
+        let conversation = try openConversation(id)
+        guard let state = attendants[attendant] else { throw RoutingError(.notFound, "attendant not found") }
+        guard conversation.state == .queued, let department = conversation.department else {
+            throw RoutingError(.invalidState, "conversation is \(conversation.state.rawValue), not waiting")
+        }
+        guard state.profile.departments.contains(department) else {
+            throw RoutingError(.forbidden, "attendant does not serve department '\(department)'")
+        }
+        guard state.profile.active else { throw RoutingError(.forbidden, "attendant is inactive") }
+        guard state.open.count < state.profile.maxChats else {
+            throw RoutingError(.atCapacity, "attendant already has \(state.open.count) open chats")
+        }
+        guard refreshHours(attendant, now: now) else {
+            throw RoutingError(.outsideHours, "outside working hours")
+        }
+        var effects: [RouterEffect] = []
+        leaveQueue(conversation)
+        assign(id, to: attendant, now: now, effects: &effects)
+        return effects
+    }
+
+    /// Closes an open conversation. An attendant may close only its own chats.
+    public func close(_ id: ConversationID, by actor: Actor, now: Instant) throws(RoutingError) -> [RouterEffect] {
+        var conversation = try openConversation(id)
+        if case .attendant(let attendant) = actor, conversation.attendantId != attendant
+            || conversation.state != .assigned {
+            throw RoutingError(.forbidden, "not your conversation")
+        }
+        var effects: [RouterEffect] = []
+        var freed: [String] = []
+        let previous = conversation.attendantId
+        switch conversation.state {
+        case .potential:
+            potentials.entryWentStale()
+        case .queued:
+            leaveQueue(conversation)
+            if let department = conversation.department { effects.append(.queueChanged(department)) }
+        case .assigned:
+            freed = release(conversation)
+        default:
+            break
+        }
+        conversation.state = .closed
+        conversation.closedAt = now
+        forget(conversation)
+        effects.append(.saved(conversation))
+        effects.append(.closed(conversation, previousAttendant: previous))
+        drain(freed, now: now, effects: &effects)
+        return effects
+    }
+
+    /// Removes a potential from the potentials list.
+    public func removePotential(_ id: ConversationID, now: Instant) throws(RoutingError) -> [RouterEffect] {
+        var conversation = try openConversation(id)
+        guard conversation.state == .potential else {
+            throw RoutingError(.invalidState, "conversation is \(conversation.state.rawValue), not a potential")
+        }
+        potentials.entryWentStale()
+        conversation.state = .removed
+        conversation.closedAt = now
+        forget(conversation)
+        return [.saved(conversation), .closed(conversation, previousAttendant: nil)]
+    }
+
+    /// Moves a chat to another department's queue or straight to another attendant.
+    /// An attendant may transfer only its own chats; an admin any open, non-potential chat.
+    public func transfer(_ id: ConversationID, by actor: Actor, toDepartment: String?, toAttendant: AttendantID?,
+                         now: Instant) throws(RoutingError) -> [RouterEffect] {
+        var conversation = try openConversation(id)
+        if case .attendant(let attendant) = actor, conversation.attendantId != attendant
+            || conversation.state != .assigned {
+            throw RoutingError(.forbidden, "not your conversation")
+        }
+        guard conversation.state == .assigned || conversation.state == .queued else {
+            throw RoutingError(.invalidState, "conversation is \(conversation.state.rawValue)")
+        }
+        if let toDepartment, departments[toDepartment] == nil {
+            throw RoutingError(.notFound, "department '\(toDepartment)' does not exist", field: "department")
+        }
+        let department = toDepartment ?? conversation.department ?? ""
+        if let target = toAttendant {
+            guard let state = attendants[target] else {
+                throw RoutingError(.notFound, "attendant \(target) does not exist", field: "attendantId")
+            }
+            guard target != conversation.attendantId else {
+                throw RoutingError(.invalidState, "conversation is already with that attendant", field: "attendantId")
+            }
+            guard state.profile.departments.contains(department) else {
+                throw RoutingError(.invalidState, "attendant does not serve department '\(department)'",
+                                   field: "attendantId")
+            }
+            guard state.profile.active, state.connections > 0 else {
+                throw RoutingError(.invalidState, "attendant is not logged in", field: "attendantId")
+            }
+            guard state.open.count < state.profile.maxChats else {
+                throw RoutingError(.atCapacity, "attendant is at capacity", field: "attendantId")
+            }
+        } else if toDepartment == nil {
+            throw RoutingError(.invalidState, "give department or attendantId", field: "department")
+        }
+        var effects: [RouterEffect] = []
+        var freed: [String] = []
+        let previous = conversation.attendantId
+        if conversation.state == .assigned {
+            freed = release(conversation)
+            conversation = conversations[id]!
+            if let previous { effects.append(.transferredAway(conversation, from: previous)) }
+        } else {
+            leaveQueue(conversation)
+            if let old = conversation.department { effects.append(.queueChanged(old)) }
+        }
+        conversation.avoidAttendant = previous
+        conversation.preferredAttendant = nil
+        if let target = toAttendant {
+            conversation.department = department
+            conversation.state = .assigned
+            conversations[id] = conversation
+            assign(id, to: target, now: now, effects: &effects)
+        } else {
+            enqueue(&conversation, in: department, now: now, effects: &effects)
+            freed.append(department)
+        }
+        drain(freed, now: now, effects: &effects)
+        return effects
+    }
+
+    // MARK: - Internals shared by the operations
+
+    func openConversation(_ id: ConversationID) throws(RoutingError) -> Conversation {
+        guard let conversation = conversations[id] else {
+            throw RoutingError(.notFound, "conversation \(id) is not open", field: "id")
+        }
+        return conversation
+    }
+
+    func isLive(_ entry: QueueEntry, in department: String) -> Bool {
+        guard let conversation = conversations[entry.id] else { return false }
+        return conversation.state == .queued && conversation.queueSeq == entry.seq
+            && conversation.department == department
+    }
+
+    func isLivePotential(_ entry: QueueEntry) -> Bool {
+        guard let conversation = conversations[entry.id] else { return false }
+        return conversation.state == .potential && conversation.queueSeq == entry.seq
+    }
+
+    func enqueue(_ conversation: inout Conversation, in department: String, now: Instant,
+                 effects: inout [RouterEffect]) {
+        conversation.state = .queued
+        conversation.department = department
+        conversation.attendantId = nil
+        conversation.queuedAt = now
+        conversation.queueSeq = takeQueueSeq()
+        conversations[conversation.id] = conversation
+        departments[department]!.queue.append(QueueEntry(id: conversation.id, seq: conversation.queueSeq))
+        effects.append(.saved(conversation))
+        effects.append(.queueChanged(department))
+    }
+
+    /// Notes that a queued chat left its queue by another way than the head.
+    func leaveQueue(_ conversation: Conversation) {
+        guard conversation.state == .queued, let department = conversation.department else { return }
+        departments[department]?.queue.entryWentStale()
+    }
+
+    /// Takes an assigned chat away from its attendant; returns the departments that may now drain to it.
+    func release(_ conversation: Conversation) -> [String] {
+        guard let attendant = conversation.attendantId else { return [] }
+        attendants[attendant]?.open.remove(conversation.id)
+        if let department = conversation.department { departments[department]?.assigned -= 1 }
+        var updated = conversation
+        updated.attendantId = nil
+        conversations[conversation.id] = updated
+        return refresh(attendant)
+    }
+
+    func forget(_ conversation: Conversation) {
+        conversations[conversation.id] = nil
+        byExternalId[conversation.externalId] = nil
+    }
+
+    func assign(_ id: ConversationID, to attendant: AttendantID, now: Instant, effects: inout [RouterEffect]) {
+        var conversation = conversations[id]!
+        conversation.state = .assigned
+        conversation.attendantId = attendant
+        conversation.assignedAt = now
+        conversation.avoidAttendant = nil
+        conversations[id] = conversation
+        let department = conversation.department!
+        attendants[attendant]!.open.insert(id)
+        attendants[attendant]!.idleSince = now
+        roundRobinCounter += 1
+        departments[department]!.assigned += 1
+        departments[department]!.roundRobinTurn[attendant] = roundRobinCounter
+        _ = refresh(attendant)
+        effects.append(.saved(conversation))
+        effects.append(.assigned(conversation))
+        effects.append(.queueChanged(department))
+    }
+
+    /// Assigns waiting chats while some department among `dirty` has both a waiting chat and an eligible
+    /// attendant. The oldest head among them goes first, so one attendant serving several queues takes them in
+    /// arrival order.
+    func drain(_ dirty: [String], now: Instant, effects: inout [RouterEffect]) {
+        var pending = Array(Set(dirty))
+        while !pending.isEmpty {
+            var best: (index: Int, entry: QueueEntry)?
+            var index = 0
+            while index < pending.count {
+                let id = pending[index]
+                guard let state = departments[id], state.department.strategy != .manual, !state.eligible.isEmpty,
+                      let head = departments[id]!.queue.first(isLive: { isLive($0, in: id) }) else {
+                    pending.swapAt(index, pending.count - 1)
+                    pending.removeLast()
+                    continue
+                }
+                if best == nil || head.seq < best!.entry.seq { best = (index, head) }
+                index += 1
+            }
+            guard let (bestIndex, entry) = best else { return }
+            let department = pending[bestIndex]
+            let conversation = conversations[entry.id]!
+            let heap = departments[department]!.eligible
+            var chosen = heap.best(excluding: conversation.avoidAttendant) ?? heap.top!
+            if let preferred = conversation.preferredAttendant, preferred != conversation.avoidAttendant,
+               heap.contains(preferred) {
+                chosen = preferred
+            }
+            departments[department]!.queue.removeFirst()
+            assign(entry.id, to: chosen, now: now, effects: &effects)
+        }
+    }
+}

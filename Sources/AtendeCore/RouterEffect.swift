@@ -1,0 +1,62 @@
+// What the router asks the outside world to do, and how it refuses.
+// The router never touches a socket, a clock or a database: every change it makes is described by an effect,
+// which the server persists (in the turn's transaction) and turns into pushes once that transaction commits.
+
+/// A consequence of a routing decision, for the server to carry out.
+public enum RouterEffect: Equatable, Sendable {
+    /// Persist this conversation row as it now is.
+    case saved(Conversation)
+    /// The conversation was just assigned: push `conversation.assigned` to its attendant.
+    case assigned(Conversation)
+    /// The conversation was closed or removed: push `conversation.closed` to its attendant and the bots.
+    case closed(Conversation, previousAttendant: AttendantID?)
+    /// The conversation left this attendant by a transfer.
+    case transferredAway(Conversation, from: AttendantID)
+    /// The department's waiting list changed.
+    case queueChanged(String)
+}
+
+/// Why the router refused a request; each kind maps to one error code of the contract.
+public struct RoutingError: Error, Equatable, Sendable {
+    /// The kinds of refusal.
+    public enum Kind: Equatable, Sendable {
+        /// 1004: the conversation, department or attendant does not exist.
+        case notFound
+        /// 1010: the action does not fit the conversation's state.
+        case invalidState
+        /// 1003: the actor may not do this.
+        case forbidden
+        /// 1012: the attendant has no room.
+        case atCapacity
+        /// 1011: the attendant is outside working hours.
+        case outsideHours
+    }
+
+    /// The kind of refusal.
+    public var kind: Kind
+    /// A sentence for people.
+    public var message: String
+    /// The request field the refusal is about, when there is one.
+    public var field: String?
+
+    /// Creates a refusal.
+    public init(_ kind: Kind, _ message: String, field: String? = nil) {
+        self.kind = kind
+        self.message = message
+        self.field = field
+    }
+}
+
+/// The numbers `stats.get` reports for one department.
+public struct DepartmentStats: Equatable, Sendable {
+    /// Department id.
+    public var department: String
+    /// Chats waiting in the queue.
+    public var waiting: Int
+    /// Age of the oldest waiting chat, in seconds (0 when none waits).
+    public var oldestWaitSeconds: Int64
+    /// Open chats assigned in the department.
+    public var assigned: Int
+    /// Attendants serving the department whose presence is `online`.
+    public var attendantsOnline: Int
+}

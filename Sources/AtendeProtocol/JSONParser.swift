@@ -1,0 +1,238 @@
+// JSONParser: strict RFC 8259 parsing straight from bytes, for every line the daemon receives.
+// It runs ~50k times a second on untrusted input, so it works on a raw byte pointer without Foundation and
+// without recursion: open containers live on explicit stacks (pending values, pending keys, frames), so the
+// depth limit is a plain counter check and no input can exhaust the call stack. Every malformed input ends in
+// a JSONParseError carrying the byte offset and a reason a client can act on.
+
+/// Why and where a byte sequence is not valid JSON.
+public struct JSONParseError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The byte offset at which the problem was found.
+    public var offset: Int
+    /// What is wrong, e.g. "unexpected end of input".
+    public var reason: String
+
+    /// Creates an error at `offset` explaining `reason`.
+    public init(offset: Int, reason: String) {
+        self.offset = offset
+        self.reason = reason
+    }
+
+    /// `"<reason> at offset <n>"`.
+    public var description: String { "\(reason) at offset \(offset)" }
+}
+
+/// Parses JSON text (RFC 8259, strict) into `JSON` values.
+public enum JSONParser {
+    /// The default limit on nesting of arrays and objects.
+    public static let defaultMaxDepth = 64
+
+    /// Parses exactly one JSON value, with optional surrounding whitespace, from `bytes`.
+    ///
+    /// `maxDepth` bounds the nesting of arrays and objects; it also bounds the recursion of everything that
+    /// later walks the value (equality, encoding, deinitialization), so keep it modest.
+    public static func parse(
+        _ bytes: UnsafeRawBufferPointer, maxDepth: Int = defaultMaxDepth
+    ) throws(JSONParseError) -> JSON {
+        let result = bytes.withMemoryRebound(to: UInt8.self) { buffer in
+            parseResult(buffer, maxDepth: maxDepth)
+        }
+        return try result.get()
+    }
+
+    /// Parses exactly one JSON value from a byte collection; contiguous storage is read in place.
+    public static func parse<C: Collection>(
+        _ bytes: C, maxDepth: Int = defaultMaxDepth
+    ) throws(JSONParseError) -> JSON where C.Element == UInt8 {
+        if let result = bytes.withContiguousStorageIfAvailable({ parseResult($0, maxDepth: maxDepth) }) {
+            return try result.get()
+        }
+        let copy = Array(bytes)
+        return try copy.withUnsafeBufferPointer { parseResult($0, maxDepth: maxDepth) }.get()
+    }
+
+    /// Parses exactly one JSON value from the UTF-8 of `text`.
+    public static func parse(_ text: String, maxDepth: Int = defaultMaxDepth) throws(JSONParseError) -> JSON {
+        var text = text
+        return try text.withUTF8 { parseResult($0, maxDepth: maxDepth) }.get()
+    }
+
+    static func parseResult(_ buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int) -> Result<JSON, JSONParseError> {
+        guard let base = buffer.baseAddress, !buffer.isEmpty else {
+            return .failure(JSONParseError(offset: 0, reason: "unexpected end of input"))
+        }
+        var scanner = JSONScanner(base: base, end: buffer.count, maxDepth: maxDepth)
+        do {
+            return .success(try scanner.parseDocument())
+        } catch {
+            return .failure(error)
+        }
+    }
+}
+
+/// The parsing state over one input buffer.
+struct JSONScanner {
+    /// An open array or object: where its pending elements (and keys) start on the shared stacks.
+    struct Frame {
+        var isObject: Bool
+        var valueStart: Int
+        var keyStart: Int
+    }
+
+    let base: UnsafePointer<UInt8>
+    let end: Int
+    let maxDepth: Int
+    var pos = 0
+    /// Reused buffer for strings that contain escapes.
+    var scratch: [UInt8] = []
+
+    init(base: UnsafePointer<UInt8>, end: Int, maxDepth: Int) {
+        self.base = base
+        self.end = end
+        self.maxDepth = maxDepth
+    }
+
+    @inline(__always)
+    func fail(_ offset: Int, _ reason: String) -> JSONParseError {
+        JSONParseError(offset: offset, reason: reason)
+    }
+
+    @inline(__always)
+    mutating func skipWhitespace() {
+        while pos < end {
+            let byte = base[pos]
+            guard byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 else { return }
+            pos += 1
+        }
+    }
+
+    /// Describes the byte at `offset` for an error message.
+    func unexpected(at offset: Int) -> JSONParseError {
+        guard offset < end else { return fail(offset, "unexpected end of input") }
+        let byte = base[offset]
+        if byte >= 0x21 && byte < 0x7F {
+            return fail(offset, "unexpected character '\(Character(Unicode.Scalar(byte)))'")
+        }
+        return fail(offset, "unexpected byte 0x\(hexByte(byte))")
+    }
+
+    /// Parses the whole input: one value and optional trailing whitespace.
+    mutating func parseDocument() throws(JSONParseError) -> JSON {
+        var values: [JSON] = []
+        var keys: [String] = []
+        var frames: [Frame] = []
+
+        parsing: while true {
+            // A value is expected here: at the top, after '[', after ',' in an array, or after ':'.
+            skipWhitespace()
+            guard pos < end else { throw fail(pos, "unexpected end of input") }
+            var value: JSON
+            switch base[pos] {
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                let isObject = base[pos] == UInt8(ascii: "{")
+                if frames.count >= maxDepth { throw fail(pos, "nesting deeper than \(maxDepth)") }
+                pos += 1
+                skipWhitespace()
+                let close = isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")
+                if pos < end && base[pos] == close {
+                    pos += 1
+                    value = isObject ? .object([:]) : .array([])
+                } else {
+                    frames.append(Frame(isObject: isObject, valueStart: values.count, keyStart: keys.count))
+                    if isObject { keys.append(try parseKey()) }
+                    continue parsing
+                }
+            case UInt8(ascii: "\""):
+                value = .string(try parseString())
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                value = try parseNumber()
+            case UInt8(ascii: "t"):
+                try expectLiteral("true")
+                value = .bool(true)
+            case UInt8(ascii: "f"):
+                try expectLiteral("false")
+                value = .bool(false)
+            case UInt8(ascii: "n"):
+                try expectLiteral("null")
+                value = .null
+            default:
+                throw unexpected(at: pos)
+            }
+
+            // A value is complete: add it to the open container, closing containers as their ends arrive.
+            while let frame = frames.last {
+                values.append(value)
+                skipWhitespace()
+                guard pos < end else { throw fail(pos, "unexpected end of input") }
+                let byte = base[pos]
+                if byte == UInt8(ascii: ",") {
+                    pos += 1
+                    if frame.isObject {
+                        skipWhitespace()
+                        keys.append(try parseKey())
+                    }
+                    continue parsing
+                }
+                if frame.isObject {
+                    guard byte == UInt8(ascii: "}") else { throw expected("',' or '}'", at: pos) }
+                    var members = [String: JSON](minimumCapacity: keys.count - frame.keyStart)
+                    var valueIndex = frame.valueStart
+                    for keyIndex in frame.keyStart..<keys.count {
+                        members[keys[keyIndex]] = values[valueIndex]
+                        valueIndex += 1
+                    }
+                    keys.removeLast(keys.count - frame.keyStart)
+                    values.removeLast(values.count - frame.valueStart)
+                    value = .object(members)
+                } else {
+                    guard byte == UInt8(ascii: "]") else { throw expected("',' or ']'", at: pos) }
+                    let elements = Array(values[frame.valueStart...])
+                    values.removeLast(values.count - frame.valueStart)
+                    value = .array(elements)
+                }
+                pos += 1
+                frames.removeLast()
+            }
+            skipWhitespace()
+            if pos < end { throw fail(pos, "unexpected data after the value") }
+            return value
+        }
+    }
+
+    func expected(_ what: String, at offset: Int) -> JSONParseError {
+        guard offset < end else { return fail(offset, "unexpected end of input") }
+        let found = unexpected(at: offset).reason.replacingPrefix("unexpected ", with: "")
+        return fail(offset, "expected \(what), found \(found)")
+    }
+
+    /// Parses `"key"` and the `:` after it, leaving `pos` at the member's value.
+    mutating func parseKey() throws(JSONParseError) -> String {
+        guard pos < end, base[pos] == UInt8(ascii: "\"") else { throw expected("a string key", at: pos) }
+        let key = try parseString()
+        skipWhitespace()
+        guard pos < end, base[pos] == UInt8(ascii: ":") else { throw expected("':' after the key", at: pos) }
+        pos += 1
+        return key
+    }
+
+    mutating func expectLiteral(_ literal: StaticString) throws(JSONParseError) {
+        let count = literal.utf8CodeUnitCount
+        let bytes = literal.utf8Start
+        for index in 0..<count where pos + index >= end || base[pos + index] != bytes[index] {
+            throw fail(pos, "invalid literal, expected '\(literal)'")
+        }
+        pos += count
+    }
+}
+
+/// Two upper-case hex digits.
+func hexByte(_ byte: UInt8) -> String {
+    let digits: StaticString = "0123456789ABCDEF"
+    let table = digits.utf8Start
+    return String(decoding: [table[Int(byte >> 4)], table[Int(byte & 0xF)]], as: UTF8.self)
+}
+
+extension String {
+    fileprivate func replacingPrefix(_ prefix: String, with replacement: String) -> String {
+        hasPrefix(prefix) ? replacement + dropFirst(prefix.count) : self
+    }
+}

@@ -1,0 +1,265 @@
+// JSONWriter: builds compact JSON straight into a byte array, for every response and push the daemon sends.
+// Handlers write their results member by member instead of building a JSON tree first, which saves an
+// allocation per node on the hot path. Separators need no stack: a container opening, a key, or a value
+// decides alone whether a comma goes first. Strings are copied in runs and only escaped where RFC 8259 says.
+
+/// Writes JSON straight into bytes; commas and colons are inserted automatically.
+public struct JSONWriter: Sendable {
+    /// The encoded output so far.
+    public var bytes: [UInt8]
+    /// Whether a value was written at the current level, so the next value or key needs a comma.
+    private var needsComma = false
+    /// Whether a key was just written, so the next value is its member value.
+    private var afterKey = false
+
+    /// Creates an empty writer with room for `capacity` bytes.
+    public init(capacity: Int = 256) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    @inline(__always)
+    private mutating func beginValue() {
+        if afterKey {
+            afterKey = false
+        } else if needsComma {
+            bytes.append(UInt8(ascii: ","))
+        }
+    }
+
+    /// Opens an object.
+    public mutating func beginObject() {
+        beginValue()
+        bytes.append(UInt8(ascii: "{"))
+        needsComma = false
+    }
+
+    /// Closes the innermost object.
+    public mutating func endObject() {
+        bytes.append(UInt8(ascii: "}"))
+        needsComma = true
+        afterKey = false
+    }
+
+    /// Opens an array.
+    public mutating func beginArray() {
+        beginValue()
+        bytes.append(UInt8(ascii: "["))
+        needsComma = false
+    }
+
+    /// Closes the innermost array.
+    public mutating func endArray() {
+        bytes.append(UInt8(ascii: "]"))
+        needsComma = true
+        afterKey = false
+    }
+
+    /// Writes a member name; the next value written is this member's value.
+    public mutating func key(_ name: String) {
+        if needsComma { bytes.append(UInt8(ascii: ",")) }
+        appendQuoted(name)
+        bytes.append(UInt8(ascii: ":"))
+        needsComma = false
+        afterKey = true
+    }
+
+    /// Writes a string, escaping `"`, `\` and control characters; other characters are written as UTF-8.
+    public mutating func string(_ value: String) {
+        beginValue()
+        appendQuoted(value)
+        needsComma = true
+    }
+
+    /// Writes an integer.
+    public mutating func int(_ value: Int64) {
+        beginValue()
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        let start = bytes.count
+        repeat {
+            bytes.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude % 10))
+            magnitude /= 10
+        } while magnitude > 0
+        bytes[start...].reverse()
+        needsComma = true
+    }
+
+    /// Writes an integer.
+    public mutating func int(_ value: Int) {
+        int(Int64(value))
+    }
+
+    /// Writes a number in its shortest round-trip form; non-finite values are written as `null`.
+    public mutating func double(_ value: Double) {
+        guard value.isFinite else { return null() }
+        beginValue()
+        bytes.append(contentsOf: value.description.utf8)
+        needsComma = true
+    }
+
+    /// Writes `true` or `false`.
+    public mutating func bool(_ value: Bool) {
+        beginValue()
+        appendLiteral(value ? "true" : "false")
+        needsComma = true
+    }
+
+    /// Writes `null`.
+    public mutating func null() {
+        beginValue()
+        appendLiteral("null")
+        needsComma = true
+    }
+
+    /// Writes a whole JSON value; object keys are written in UTF-8 byte order, so equal values encode equally.
+    public mutating func value(_ json: JSON) {
+        switch json {
+        case .null: null()
+        case .bool(let value): bool(value)
+        case .int(let value): int(value)
+        case .double(let value): double(value)
+        case .string(let value): string(value)
+        case .array(let elements):
+            beginArray()
+            for element in elements { value(element) }
+            endArray()
+        case .object(let members):
+            beginObject()
+            // Byte order: a total order on distinct keys, and cheaper than String's Unicode-aware `<`.
+            for name in members.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+                key(name)
+                value(members[name]!)
+            }
+            endObject()
+        }
+    }
+
+    /// Places an already-encoded JSON value as the next value; it is not checked.
+    public mutating func raw(_ encoded: [UInt8]) {
+        beginValue()
+        bytes.append(contentsOf: encoded)
+        needsComma = true
+    }
+
+    // MARK: One call per member
+
+    /// Writes the member `name` with a string value.
+    public mutating func field(_ name: String, _ value: String) {
+        key(name)
+        string(value)
+    }
+
+    /// Writes the member `name` with an integer value.
+    public mutating func field(_ name: String, _ value: Int64) {
+        key(name)
+        int(value)
+    }
+
+    /// Writes the member `name` with an integer value.
+    public mutating func field(_ name: String, _ value: Int) {
+        key(name)
+        int(value)
+    }
+
+    /// Writes the member `name` with a number value (non-finite as `null`).
+    public mutating func field(_ name: String, _ value: Double) {
+        key(name)
+        double(value)
+    }
+
+    /// Writes the member `name` with a boolean value.
+    public mutating func field(_ name: String, _ value: Bool) {
+        key(name)
+        bool(value)
+    }
+
+    /// Writes the member `name` with a whole JSON value.
+    public mutating func field(_ name: String, _ value: JSON) {
+        key(name)
+        self.value(value)
+    }
+
+    /// Writes the member `name` with the value `null`.
+    public mutating func fieldNull(_ name: String) {
+        key(name)
+        null()
+    }
+
+    /// Writes the member `name` with a string value, or nothing when `value` is nil.
+    public mutating func optionalField(_ name: String, _ value: String?) {
+        if let value { field(name, value) }
+    }
+
+    /// Writes the member `name` with an integer value, or nothing when `value` is nil.
+    public mutating func optionalField(_ name: String, _ value: Int64?) {
+        if let value { field(name, value) }
+    }
+
+    /// Writes the member `name` with an integer value, or nothing when `value` is nil.
+    public mutating func optionalField(_ name: String, _ value: Int?) {
+        if let value { field(name, value) }
+    }
+
+    /// Writes the member `name` with a boolean value, or nothing when `value` is nil.
+    public mutating func optionalField(_ name: String, _ value: Bool?) {
+        if let value { field(name, value) }
+    }
+
+    // MARK: Escaping
+
+    @inline(__always)
+    private mutating func appendLiteral(_ literal: StaticString) {
+        bytes.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    }
+
+    private mutating func appendQuoted(_ text: String) {
+        bytes.append(UInt8(ascii: "\""))
+        if text.utf8.withContiguousStorageIfAvailable({ appendEscaped($0) }) == nil {
+            var copy = text
+            copy.withUTF8 { appendEscaped($0) }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Copies `utf8` in runs that need no escaping, escaping the bytes between them.
+    private mutating func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>) {
+        var runStart = 0
+        for index in 0..<utf8.count {
+            let byte = utf8[index]
+            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+            if runStart < index { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index])) }
+            runStart = index + 1
+            bytes.append(UInt8(ascii: "\\"))
+            switch byte {
+            case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\""))
+            case UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\"))
+            case 0x0A: bytes.append(UInt8(ascii: "n"))
+            case 0x0D: bytes.append(UInt8(ascii: "r"))
+            case 0x09: bytes.append(UInt8(ascii: "t"))
+            case 0x08: bytes.append(UInt8(ascii: "b"))
+            case 0x0C: bytes.append(UInt8(ascii: "f"))
+            default:
+                let hex: StaticString = "0123456789abcdef"
+                appendLiteral("u00")
+                bytes.append(hex.utf8Start[Int(byte >> 4)])
+                bytes.append(hex.utf8Start[Int(byte & 0xF)])
+            }
+        }
+        if runStart < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...])) }
+    }
+}
+
+extension JSON {
+    /// The compact encoding as UTF-8 bytes (object keys sorted).
+    public var encoded: [UInt8] {
+        var writer = JSONWriter()
+        writer.value(self)
+        return writer.bytes
+    }
+
+    /// The compact encoding as text (object keys sorted).
+    public var text: String {
+        String(decoding: encoded, as: UTF8.self)
+    }
+}

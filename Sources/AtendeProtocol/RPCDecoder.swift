@@ -1,0 +1,107 @@
+// RPCDecoder: turns one received line into JSON-RPC 2.0 requests, or into the failures to answer with.
+// The decoder never throws: everything wrong with a line becomes a value (RPCFailure) that the server answers
+// in order like any other request, so bad input cannot skip a response or break the connection's ordering.
+// Batch elements are decoded independently, exactly as JSON-RPC 2.0 section 6 describes.
+
+/// One element of an incoming message.
+public struct RPCRequest: Sendable {
+    /// The method name.
+    public var method: String
+    /// The parameters: an object, an array, or nil when absent.
+    public var params: JSON?
+    /// The id: a string, a number or `.null`; nil for a notification.
+    public var id: JSON?
+    /// Whether no response is expected (the request has no "id" member).
+    public var isNotification: Bool { id == nil }
+
+    /// Creates a request.
+    public init(method: String, params: JSON? = nil, id: JSON? = nil) {
+        self.method = method
+        self.params = params
+        self.id = id
+    }
+}
+
+/// A request that cannot be served, with the id to answer to.
+public struct RPCFailure: Error, Sendable {
+    /// The request's id when it could be read, else nil (written as null).
+    public var id: JSON?
+    /// The error to answer with.
+    public var error: RPCError
+
+    /// Creates a failure answering `id` with `error`.
+    public init(id: JSON?, error: RPCError) {
+        self.id = id
+        self.error = error
+    }
+}
+
+/// An incoming line: one request, a batch, or something that is not a valid request.
+public enum RPCIncoming: Sendable {
+    /// A single request (or a failure to answer).
+    case single(Result<RPCRequest, RPCFailure>)
+    /// A batch: its elements in order; never empty.
+    case batch([Result<RPCRequest, RPCFailure>])
+    /// A line that cannot be read as requests at all: unparseable (-32700), an empty or oversized batch (-32600).
+    case invalid(RPCFailure)
+}
+
+/// Decodes lines into JSON-RPC 2.0 requests.
+public enum RPCDecoder {
+    /// The largest accepted batch, in elements.
+    public static let maxBatchSize = 1000
+
+    /// Decodes one line (without its newline).
+    public static func decode(line: [UInt8], maxDepth: Int = 64) -> RPCIncoming {
+        let message: JSON
+        do {
+            message = try JSONParser.parse(line, maxDepth: maxDepth)
+        } catch {
+            return .invalid(RPCFailure(id: nil, error: .parseError("\(error.reason) at offset \(error.offset)")))
+        }
+        guard case .array(let elements) = message else {
+            return .single(decode(message))
+        }
+        if elements.isEmpty {
+            return .invalid(RPCFailure(id: nil, error: .invalidRequest("empty batch")))
+        }
+        if elements.count > maxBatchSize {
+            return .invalid(RPCFailure(id: nil, error: .invalidRequest("batch too large (over \(maxBatchSize))")))
+        }
+        return .batch(elements.map(decode))
+    }
+
+    /// Decodes one request object.
+    public static func decode(_ message: JSON) -> Result<RPCRequest, RPCFailure> {
+        guard case .object(let members) = message else {
+            return .failure(RPCFailure(id: nil, error: .invalidRequest("a request must be an object")))
+        }
+        let id = members["id"]
+        switch id {
+        case nil, .string?, .int?, .double?, .null?:
+            break
+        default:
+            return .failure(RPCFailure(id: nil, error: .invalidRequest("id must be a string, a number or null")))
+        }
+        func failure(_ reason: String) -> Result<RPCRequest, RPCFailure> {
+            .failure(RPCFailure(id: id, error: .invalidRequest(reason)))
+        }
+        guard case .string("2.0")? = members["jsonrpc"] else {
+            return failure("jsonrpc must be \"2.0\"")
+        }
+        guard let methodValue = members["method"] else {
+            return failure("method is required")
+        }
+        guard case .string(let method) = methodValue else {
+            return failure("method must be a string")
+        }
+        let params = members["params"]
+        switch params {
+        case nil, .object?, .array?:
+            break
+        default:
+            return failure("params must be an object or an array")
+        }
+        return .success(RPCRequest(method: method, params: params, id: id))
+    }
+}

@@ -1,0 +1,174 @@
+// Config: every key atended reads, with its default, bounds and documentation, in one table (Redis's config.c
+// way). The sample config/atende.json, `atended --help` and the checks at start-up all come from this table.
+
+import AtendeCore
+import AtendeProtocol
+import AtendeStore
+import Foundation
+
+/// atended's configuration.
+public struct Config: Sendable {
+    /// Unix socket path.
+    public var socket = "var/atende.sock"
+    /// SQLite file path.
+    public var database = "var/atende.db"
+    /// Socket file permissions (octal).
+    public var socketMode: UInt32 = 0o660
+    /// Token for `auth.bot` (nil: only the peer-uid rule).
+    public var botToken: String?
+    /// Token for `auth.admin` (nil: only the peer-uid rule).
+    public var adminToken: String?
+    /// Default time zone for working hours.
+    public var timezone = "America/Sao_Paulo"
+    /// Default maxChats of a new attendant.
+    public var defaultMaxChats = 5
+    /// Longest request line.
+    public var maxLineBytes = 1_048_576
+    /// Most simultaneous connections.
+    public var maxConnections = 4096
+    /// fsync on commit or not.
+    public var durability = Durability.full
+    /// Log level: debug, info, warn, error.
+    public var logLevel = LogLevel.info
+    /// yescrypt cost for new password hashes (1...11; 5 is libxcrypt's default).
+    public var passwordCost = 5
+    /// Output a slow client may leave unread before it is disconnected.
+    public var maxOutputBytes = 16 * 1_048_576
+    /// Prometheus textfile path to rewrite every few seconds (nil: off).
+    public var metricsFile: String?
+
+    /// The defaults.
+    public init() {}
+
+    /// A refused configuration: names the key.
+    public struct Problem: Error, CustomStringConvertible {
+        /// The key at fault ("" for the file itself).
+        public var key: String
+        /// What is wrong.
+        public var reason: String
+        /// "config key 'socketMode': must be an octal string like \"0660\""
+        public var description: String { key.isEmpty ? "config: \(reason)" : "config key '\(key)': \(reason)" }
+    }
+
+    struct Key: Sendable {
+        let name: String
+        let defaultText: String
+        let doc: String
+        let apply: @Sendable (inout Config, JSON) throws(Problem) -> Void
+    }
+
+    /// The table of keys.
+    static let keys: [Key] = [
+        Key(name: "socket", defaultText: "\"var/atende.sock\"", doc: "Unix socket path (relative to the current directory)")
+            { c, v throws(Problem) in c.socket = try path(v, "socket") },
+        Key(name: "database", defaultText: "\"var/atende.db\"", doc: "SQLite database file")
+            { c, v throws(Problem) in c.database = try path(v, "database") },
+        Key(name: "socketMode", defaultText: "\"0660\"", doc: "socket file mode, octal string") { c, v throws(Problem) in
+            guard let text = v.stringValue, (3...4).contains(text.count), let mode = UInt32(text, radix: 8),
+                  mode <= 0o777 else {
+                throw Problem(key: "socketMode", reason: "must be an octal string like \"0660\"")
+            }
+            c.socketMode = mode
+        },
+        Key(name: "botToken", defaultText: "null", doc: "auth.bot token; null: env ATENDE_BOT_TOKEN or peer uid only")
+            { c, v throws(Problem) in c.botToken = try token(v, "botToken") },
+        Key(name: "adminToken", defaultText: "null",
+            doc: "auth.admin token; null: env ATENDE_ADMIN_TOKEN or peer uid only")
+            { c, v throws(Problem) in c.adminToken = try token(v, "adminToken") },
+        Key(name: "timezone", defaultText: "\"America/Sao_Paulo\"", doc: "default IANA time zone of working hours")
+            { c, v throws(Problem) in
+            guard let name = v.stringValue, TimeZone(identifier: name) != nil else {
+                throw Problem(key: "timezone", reason: "must be an IANA time zone name like \"America/Sao_Paulo\"")
+            }
+            c.timezone = name
+        },
+        Key(name: "defaultMaxChats", defaultText: "5", doc: "maxChats of attendants created without one (1-1000)")
+            { c, v throws(Problem) in c.defaultMaxChats = try int(v, "defaultMaxChats", 1...1000) },
+        Key(name: "maxLineBytes", defaultText: "1048576", doc: "longest request line in bytes (1024-67108864)")
+            { c, v throws(Problem) in c.maxLineBytes = try int(v, "maxLineBytes", 1024...67_108_864) },
+        Key(name: "maxConnections", defaultText: "4096", doc: "most simultaneous connections (1-1000000)")
+            { c, v throws(Problem) in c.maxConnections = try int(v, "maxConnections", 1...1_000_000) },
+        Key(name: "durability", defaultText: "\"full\"",
+            doc: "\"full\": fsync before every acknowledgement; \"normal\": survive process crashes only")
+            { c, v throws(Problem) in
+            guard let text = v.stringValue, let value = Durability(rawValue: text) else {
+                throw Problem(key: "durability", reason: "must be \"full\" or \"normal\"")
+            }
+            c.durability = value
+        },
+        Key(name: "logLevel", defaultText: "\"info\"", doc: "debug, info, warn or error") { c, v throws(Problem) in
+            guard let text = v.stringValue, let value = LogLevel(rawValue: text) else {
+                throw Problem(key: "logLevel", reason: "must be one of debug, info, warn, error")
+            }
+            c.logLevel = value
+        },
+        Key(name: "passwordCost", defaultText: "5", doc: "yescrypt cost of new password hashes (1-11)")
+            { c, v throws(Problem) in c.passwordCost = try int(v, "passwordCost", 1...11) },
+        Key(name: "maxOutputBytes", defaultText: "16777216",
+            doc: "unread output after which a slow client is disconnected (65536-1073741824)")
+            { c, v throws(Problem) in c.maxOutputBytes = try int(v, "maxOutputBytes", 65536...1_073_741_824) },
+        Key(name: "metricsFile", defaultText: "null",
+            doc: "Prometheus textfile rewritten atomically every 5 s; null: off")
+            { c, v throws(Problem) in c.metricsFile = v.isNull ? nil : try path(v, "metricsFile") },
+    ]
+
+    /// Reads a config file; unknown keys and bad values are refused, naming the key. Tokens missing from the file
+    /// come from ATENDE_BOT_TOKEN / ATENDE_ADMIN_TOKEN in `environment`.
+    public static func load(path: String?, environment: [String: String]) throws(Problem) -> Config {
+        var config = Config()
+        if let path {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw Problem(key: "", reason: "cannot read \(path)")
+            }
+            try config.merge(Array(data))
+        }
+        if config.botToken == nil, let token = environment["ATENDE_BOT_TOKEN"], !token.isEmpty {
+            config.botToken = token
+        }
+        if config.adminToken == nil, let token = environment["ATENDE_ADMIN_TOKEN"], !token.isEmpty {
+            config.adminToken = token
+        }
+        return config
+    }
+
+    /// Applies a JSON object of keys.
+    public mutating func merge(_ bytes: [UInt8]) throws(Problem) {
+        let json: JSON
+        do { json = try JSONParser.parse(bytes) } catch { throw Problem(key: "", reason: "not valid JSON: \(error.reason) at byte \(error.offset)") }
+        guard let object = json.objectValue else { throw Problem(key: "", reason: "must be a JSON object") }
+        for name in object.keys.sorted() {
+            guard let key = Self.keys.first(where: { $0.name == name }) else {
+                throw Problem(key: name, reason: "unknown key")
+            }
+            try key.apply(&self, object[name]!)
+        }
+    }
+
+    /// `--help` text: the keys with defaults and documentation.
+    public static var documentation: String {
+        keys.map { "  \($0.name.padding(toLength: 16, withPad: " ", startingAt: 0)) \($0.doc) [default \($0.defaultText)]" }
+            .joined(separator: "\n")
+    }
+
+    private static func path(_ v: JSON, _ key: String) throws(Problem) -> String {
+        guard let text = v.stringValue, !text.isEmpty, !text.contains("\0") else {
+            throw Problem(key: key, reason: "must be a non-empty path string")
+        }
+        return text
+    }
+
+    private static func token(_ v: JSON, _ key: String) throws(Problem) -> String? {
+        if v.isNull { return nil }
+        guard let text = v.stringValue, text.utf8.count >= 16, text.utf8.count <= 512 else {
+            throw Problem(key: key, reason: "must be null or a string of 16 to 512 bytes")
+        }
+        return text
+    }
+
+    private static func int(_ v: JSON, _ key: String, _ range: ClosedRange<Int>) throws(Problem) -> Int {
+        guard let value = v.intValue, range.contains(Int(value)) else {
+            throw Problem(key: key, reason: "must be an integer from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return Int(value)
+    }
+}

@@ -1,0 +1,122 @@
+// Connection: one client of the socket. It holds the bytes going both ways, the session's role, and what the
+// current loop turn produced for it (`staged`), which is released only after the turn's commit.
+
+import AtendeCore
+import AtendeProtocol
+import Glibc
+
+/// Who a connection is.
+enum Role: Equatable {
+    /// Not authenticated yet.
+    case none
+    /// An admin tool.
+    case admin
+    /// The chatbot process.
+    case bot
+    /// A logged-in attendant.
+    case attendant(AttendantID)
+
+    var name: String {
+        switch self {
+        case .none: return "unauthenticated"
+        case .admin: return "admin"
+        case .bot: return "bot"
+        case .attendant: return "attendant"
+        }
+    }
+}
+
+/// A response body: an encoded result or an error.
+enum ReplyBody {
+    case result([UInt8])
+    case error(RPCError)
+}
+
+/// One reply to a request, waiting for the turn's commit.
+struct StagedReply {
+    var id: JSON
+    var body: ReplyBody
+    /// True when the request wrote to the store: if the turn's commit fails, this becomes an error.
+    var wrote: Bool
+
+    func encoded() -> [UInt8] {
+        switch body {
+        case .result(let bytes): return RPCEncoder.response(id: id, result: bytes)
+        case .error(let error): return RPCEncoder.response(id: id, error: error)
+        }
+    }
+}
+
+/// Output waiting for the turn's commit.
+enum Staged {
+    case reply(StagedReply)
+    case batch([StagedReply])
+    case push([UInt8])
+}
+
+/// A batch being worked through; it pauses while one of its requests waits for off-loop work.
+struct BatchInProgress {
+    var requests: [Result<RPCRequest, RPCFailure>]
+    var next = 0
+    var replies: [StagedReply] = []
+}
+
+/// One client connection.
+final class Connection {
+    let id: UInt64
+    let fd: Int32
+    let peerUID: uid_t?
+    var framer: LineFramer
+    var role = Role.none
+    var out: [UInt8] = []
+    var outStart = 0
+    var staged: [Staged] = []
+    var batch: BatchInProgress?
+    /// A request of this connection is being worked on off the loop: read nothing more until it is done.
+    var waiting = false
+    var closeAfterFlush = false
+    var closed = false
+    var failedLogins = 0
+    var wantsWrite = false
+    var readPaused = false
+
+    init(id: UInt64, fd: Int32, peerUID: uid_t?, maxLineBytes: Int) {
+        self.id = id
+        self.fd = fd
+        self.peerUID = peerUID
+        self.framer = LineFramer(maxLineBytes: maxLineBytes)
+    }
+
+    var pendingOutput: Int { out.count - outStart }
+
+    var attendant: AttendantID? {
+        if case .attendant(let id) = role { return id }
+        return nil
+    }
+
+    /// Writes as much of `out` as the socket takes; false when the peer is gone.
+    func flush() -> Bool {
+        while outStart < out.count {
+            let written = out.withUnsafeBytes { buffer in
+                send(fd, buffer.baseAddress! + outStart, buffer.count - outStart, Int32(MSG_NOSIGNAL))
+            }
+            if written > 0 {
+                outStart += written
+            } else if written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                break
+            } else if written < 0 && errno == EINTR {
+                continue
+            } else {
+                return false
+            }
+        }
+        if outStart == out.count {
+            out.removeAll(keepingCapacity: out.capacity <= 1 << 16)
+            outStart = 0
+        } else if outStart > 1 << 20 {
+            out.removeFirst(outStart)
+            outStart = 0
+        }
+        return true
+    }
+}

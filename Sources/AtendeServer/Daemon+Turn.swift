@@ -1,0 +1,289 @@
+// Daemon, the request path and the end of a turn: lines become requests, requests become staged replies and
+// effects, and `finishTurn` commits once for all of them before anything is released to a socket. When the
+// commit (or any write) fails, the whole turn is rolled back: writers get -32603 with the reason, pushes are
+// dropped, and the router is rebuilt from the store, so memory never holds what the disk does not.
+
+import AtendeCore
+import AtendeProtocol
+import AtendeStore
+import Glibc
+
+/// What a method handler returns.
+enum Outcome {
+    /// The encoded result.
+    case result([UInt8])
+    /// Work to do off the loop, then `finish` on the loop with its value.
+    case offLoop(work: @Sendable () -> any Sendable, finish: (any Sendable, Instant) throws -> [UInt8])
+}
+
+/// What attendants last heard about a queue; a new `queue.changed` goes out only when this changes.
+struct QueueSignature: Equatable {
+    var waiting: Int
+    var head: Int64?
+}
+
+extension Daemon {
+    func stage(_ item: Staged, for connection: Connection) {
+        if connection.staged.isEmpty { touched.append(connection) }
+        connection.staged.append(item)
+    }
+
+    /// Handles every complete line the connection has, in order, until one has to wait for off-loop work.
+    func processInput(_ connection: Connection, now: Instant) {
+        while !connection.waiting && !connection.closed && !connection.closeAfterFlush {
+            if connection.batch != nil {
+                guard connection.batch!.next < connection.batch!.requests.count else {
+                    let replies = connection.batch!.replies
+                    connection.batch = nil
+                    if !replies.isEmpty { stage(.batch(replies), for: connection) }
+                    continue
+                }
+                let item = connection.batch!.requests[connection.batch!.next]
+                connection.batch!.next += 1
+                switch item {
+                case .failure(let failure):
+                    connection.batch!.replies.append(StagedReply(id: failure.id ?? .null, body: .error(failure.error),
+                                                                 wrote: false))
+                    count(failure.error)
+                case .success(let request):
+                    execute(request, on: connection, now: now) { reply in
+                        if !request.isNotification { connection.batch?.replies.append(reply) }
+                    }
+                }
+                continue
+            }
+            switch connection.framer.next() {
+            case .needMore:
+                return
+            case .tooLong:
+                let error = RPCError.invalidRequest("line longer than \(config.maxLineBytes) bytes")
+                stage(.reply(StagedReply(id: .null, body: .error(error), wrote: false)), for: connection)
+                count(error)
+                connection.closeAfterFlush = true
+                Log.warn("line too long, closing", ["conn": connection.id])
+                return
+            case .line(let line):
+                switch RPCDecoder.decode(line: line) {
+                case .invalid(let failure), .single(.failure(let failure)):
+                    stage(.reply(StagedReply(id: failure.id ?? .null, body: .error(failure.error), wrote: false)),
+                          for: connection)
+                    count(failure.error)
+                case .single(.success(let request)):
+                    execute(request, on: connection, now: now) { [unowned self] reply in
+                        if !request.isNotification { stage(.reply(reply), for: connection) }
+                    }
+                case .batch(let requests):
+                    connection.batch = BatchInProgress(requests: requests)
+                }
+            }
+        }
+    }
+
+    /// Runs one request; `reply` receives its answer now, or later when the request needed off-loop work (the
+    /// connection then waits, and resumes reading when the answer is staged).
+    func execute(_ request: RPCRequest, on connection: Connection, now: Instant,
+                 reply: @escaping (StagedReply) -> Void) {
+        let id = request.id ?? .null
+        let writesBefore = store.writeCount
+        do {
+            switch try dispatch(request, on: connection, now: now) {
+            case .result(let bytes):
+                reply(StagedReply(id: id, body: .result(bytes), wrote: store.writeCount != writesBefore))
+            case .offLoop(let work, let finish):
+                connection.waiting = true
+                runOffLoop(work) { [unowned self] value in
+                    let now = Daemon.now()
+                    connection.waiting = false
+                    guard !connection.closed else { return }
+                    let writes = store.writeCount
+                    do {
+                        let bytes = try finish(value, now)
+                        reply(StagedReply(id: id, body: .result(bytes), wrote: store.writeCount != writes))
+                    } catch {
+                        reply(StagedReply(id: id, body: .error(rpcError(error)), wrote: store.writeCount != writes))
+                    }
+                    processInput(connection, now: now)
+                    updateInterest(connection)
+                }
+            }
+        } catch {
+            reply(StagedReply(id: id, body: .error(rpcError(error)), wrote: store.writeCount != writesBefore))
+        }
+    }
+
+    /// Maps any error of a handler to a JSON-RPC error; storage errors also fail the turn.
+    func rpcError(_ error: any Error) -> RPCError {
+        let mapped: RPCError
+        switch error {
+        case let error as RPCError:
+            mapped = error
+        case let error as ValidationError:
+            mapped = .invalidParams(field: error.field, reason: error.reason)
+        case let error as RoutingError:
+            let code: Int
+            switch error.kind {
+            case .notFound: code = RPCErrorCode.notFound
+            case .invalidState: code = RPCErrorCode.invalidState
+            case .forbidden: code = RPCErrorCode.forbidden
+            case .atCapacity: code = RPCErrorCode.atCapacity
+            case .outsideHours: code = RPCErrorCode.outsideHours
+            }
+            mapped = RPCError(code: code, message: error.message, data: error.field.map { ["field": .string($0)] })
+        case let error as StoreError:
+            if turnStorageError == nil { turnStorageError = error }
+            Log.error("storage error", ["error": error.description])
+            mapped = .internalError(error.reason)
+        default:
+            Log.error("internal error", ["error": "\(error)"])
+            mapped = .internalError("\(error)")
+        }
+        count(mapped)
+        return mapped
+    }
+
+    func count(_ error: RPCError) { counters.errors[error.code, default: 0] += 1 }
+
+    // MARK: - Effects
+
+    /// Carries out the router's effects: rows to the store (now, in the turn's transaction), pushes to staging.
+    func apply(_ effects: [RouterEffect], now: Instant) {
+        guard !effects.isEmpty else { return }
+        do {
+            var lastSave: [ConversationID: Int] = [:]
+            for (index, effect) in effects.enumerated() {
+                if case .saved(let conversation) = effect { lastSave[conversation.id] = index }
+            }
+            for (index, effect) in effects.enumerated() {
+                switch effect {
+                case .saved(let conversation):
+                    if lastSave[conversation.id] == index { try store.saveConversation(conversation) }
+                case .assigned(let conversation):
+                    counters.assigned += 1
+                    if let attendant = conversation.attendantId {
+                        try store.setLastAttendant(phone: conversation.contactPhone, attendant: attendant)
+                        push(Wire.event("conversation.assigned", conversation), toAttendant: attendant)
+                        Log.debug("chat assigned", ["chat": conversation.id, "att": attendant])
+                    }
+                case .closed(let conversation, let previous):
+                    let event = Wire.event("conversation.closed", conversation)
+                    if let previous { push(event, toAttendant: previous) }
+                    pushToBots(event)
+                case .transferredAway(let conversation, let from):
+                    push(Wire.event("conversation.transferred", conversation), toAttendant: from)
+                case .queueChanged(let department):
+                    dirtyDepartments.insert(department)
+                }
+            }
+        } catch {
+            if turnStorageError == nil { turnStorageError = error }
+        }
+    }
+
+    func push(_ bytes: [UInt8], toAttendant attendant: AttendantID) {
+        guard let ids = sessions[attendant] else { return }
+        for id in ids { if let connection = connections[id] { stage(.push(bytes), for: connection) } }
+    }
+
+    func pushToBots(_ bytes: [UInt8]) {
+        for id in bots { if let connection = connections[id] { stage(.push(bytes), for: connection) } }
+    }
+
+    /// Sends `queue.changed` to the connected attendants of each department whose waiting list looks different.
+    func announceQueues() {
+        guard !dirtyDepartments.isEmpty else { return }
+        for department in dirtyDepartments {
+            let waiting = router.waiting(in: department, limit: 1)
+            let signature = QueueSignature(waiting: router.waitingCount(in: department), head: waiting.first?.id)
+            guard announced[department] != signature else { continue }
+            announced[department] = signature
+            var writer = JSONWriter()
+            writer.beginObject()
+            writer.field("type", "queue.changed")
+            writer.field("department", department)
+            writer.field("waiting", signature.waiting)
+            writer.endObject()
+            let bytes = RPCEncoder.notification(method: "event", params: writer.bytes)
+            for attendant in router.servers(of: department) { push(bytes, toAttendant: attendant) }
+        }
+        dirtyDepartments.removeAll(keepingCapacity: true)
+    }
+
+    // MARK: - End of turn
+
+    /// Commits the turn's writes, then releases what the turn produced.
+    func finishTurn(now: Instant) {
+        announceQueues()
+        if turnStorageError == nil {
+            do { try store.commit() } catch { turnStorageError = error }
+        }
+        if let error = turnStorageError {
+            failTurn(error, now: now)
+            turnStorageError = nil
+        }
+        guard !touched.isEmpty else { return }
+        let list = touched
+        touched.removeAll(keepingCapacity: true)
+        for connection in list where !connection.closed {
+            for item in connection.staged {
+                switch item {
+                case .reply(let reply):
+                    connection.out += reply.encoded()
+                case .batch(let replies):
+                    connection.out.append(UInt8(ascii: "["))
+                    for (index, reply) in replies.enumerated() {
+                        if index > 0 { connection.out.append(UInt8(ascii: ",")) }
+                        connection.out += reply.encoded()
+                    }
+                    connection.out.append(UInt8(ascii: "]"))
+                case .push(let bytes):
+                    connection.out += bytes
+                }
+                connection.out.append(10)
+            }
+            connection.staged.removeAll(keepingCapacity: true)
+            if connection.pendingOutput > config.maxOutputBytes {
+                Log.warn("slow client: output limit reached, disconnecting", ["conn": connection.id])
+                disconnect(connection, now: now, reason: "output limit")
+                continue
+            }
+            if !connection.flush() {
+                disconnect(connection, now: now, reason: "write failed")
+                continue
+            }
+            if connection.closeAfterFlush && connection.pendingOutput == 0 {
+                disconnect(connection, now: now, reason: "closed after error")
+                continue
+            }
+            updateInterest(connection)
+        }
+    }
+
+    /// The turn could not be made durable: nothing of it is kept or shown.
+    func failTurn(_ error: StoreError, now: Instant) {
+        store.rollback()
+        Log.error("turn rolled back", ["error": error.description])
+        let failure = RPCError.internalError(error.reason)
+        for connection in touched {
+            connection.staged = connection.staged.compactMap { item in
+                switch item {
+                case .push: return nil
+                case .reply(var reply):
+                    if reply.wrote { reply.body = .error(failure) }
+                    return .reply(reply)
+                case .batch(let replies):
+                    return .batch(replies.map { reply in
+                        var reply = reply
+                        if reply.wrote { reply.body = .error(failure) }
+                        return reply
+                    })
+                }
+            }
+        }
+        do {
+            try loadState(now: now)
+        } catch {
+            Log.error("cannot reload state after a failed commit", ["error": "\(error)"])
+        }
+        dirtyDepartments.removeAll()
+    }
+}

@@ -1,0 +1,333 @@
+// Daemon: atended's one loop. A single thread owns the router, the store and every connection (Redis's ae.c
+// shape): epoll wakes it, it reads and handles every request that arrived, and at the end of the turn it commits
+// the SQLite transaction that holds all of the turn's writes (group commit) before releasing any response or push
+// of that turn (durable before visible). Password hashing is the only work done elsewhere; its result comes back
+// through an eventfd, and the connection that asked reads nothing more until then, so replies stay in order.
+
+import AtendeCore
+import AtendeProtocol
+import AtendeStore
+import Foundation
+import CLinux
+import Glibc
+import Synchronization
+
+/// The running daemon.
+public final class Daemon {
+    let config: Config
+    let store: Store
+    var router = Router()
+    var settings = AccountSettings()
+    var connections: [UInt64: Connection] = [:]
+    var bots: Set<UInt64> = []
+    var sessions: [AttendantID: Set<UInt64>] = [:]
+    var away: Set<AttendantID> = []
+    var throttle = LoginThrottle()
+    var nextConnectionID: UInt64 = 16
+    var nextConversationID: ConversationID = 1
+    var touched: [Connection] = []
+    var dirtyDepartments: Set<String> = []
+    var announced: [String: QueueSignature] = [:]
+    var turnStorageError: StoreError?
+    var counters = Counters()
+    let startedAt: Instant
+
+    let epoll: Int32
+    var listener: Int32 = -1
+    let wakeup: Int32
+    let signals: Int32
+    let completions = Mailbox()
+    var deferredFinishers: [UInt64: (any Sendable) -> Void] = [:]
+    var nextToken: UInt64 = 1
+    var stopping = false
+    var readBuffer = [UInt8](repeating: 0, count: 65536)
+    let daemonUID = geteuid()
+
+    static let listenerToken: UInt64 = 1
+    static let wakeupToken: UInt64 = 2
+    static let signalToken: UInt64 = 3
+
+    /// Opens the store, restores routing state and binds the socket. Blocks SIGTERM, SIGINT and SIGHUP for the
+    /// process (call before starting other threads); they are read through a signalfd.
+    public init(config: Config) throws {
+        self.config = config
+        Log.level = config.logLevel
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        sigaddset(&mask, SIGTERM)
+        sigaddset(&mask, SIGINT)
+        sigaddset(&mask, SIGHUP)
+        pthread_sigmask(SIG_BLOCK, &mask, nil)
+        signal(SIGPIPE, SIG_IGN)
+        signals = try UnixSocket.check(signalfd(-1, &mask, Int32(SFD_NONBLOCK | SFD_CLOEXEC)), "signalfd")
+        wakeup = try UnixSocket.check(eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC)), "eventfd")
+        epoll = try UnixSocket.check(epoll_create1(Int32(EPOLL_CLOEXEC)), "epoll_create1")
+        for directory in [config.database, config.socket].map({ ($0 as NSString).deletingLastPathComponent }) {
+            if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        }
+        let clock = Daemon.now()
+        startedAt = clock
+        store = try Store(path: config.database, durability: config.durability)
+        try loadState(now: clock)
+        listener = try UnixSocket.listen(path: config.socket, mode: config.socketMode)
+        watch(listener, token: Daemon.listenerToken, events: UInt32(EPOLLIN.rawValue))
+        watch(wakeup, token: Daemon.wakeupToken, events: UInt32(EPOLLIN.rawValue))
+        watch(signals, token: Daemon.signalToken, events: UInt32(EPOLLIN.rawValue))
+        Log.info("listening", ["socket": config.socket, "database": config.database,
+                               "durability": config.durability.rawValue,
+                               "waiting": router.departmentIDs.reduce(0) { $0 + router.waitingCount(in: $1) },
+                               "potentials": router.potentialCount])
+    }
+
+    /// Wall-clock time now.
+    static func now() -> Instant {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Instant(millis: Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000)
+    }
+
+    /// Rebuilds the router from the store (at start, and after a failed commit).
+    func loadState(now: Instant) throws {
+        router = Router()
+        settings = try store.settings()
+        let attendants = try store.attendants()
+        router.restore(departments: try store.departments(), attendants: attendants.map(\.profile),
+                       conversations: try store.openConversations(), now: now)
+        nextConversationID = try store.maxConversationID() + 1
+        for (attendant, ids) in sessions where !ids.isEmpty {
+            for _ in ids { _ = router.connect(attendant, now: now) }
+            if away.contains(attendant) { _ = router.setPresence(attendant, online: false, now: now) }
+        }
+    }
+
+    func watch(_ fd: Int32, token: UInt64, events: UInt32, modify: Bool = false) {
+        var event = epoll_event()
+        event.events = events
+        event.data.u64 = token
+        epoll_ctl(epoll, modify ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &event)
+    }
+
+    // MARK: - The loop
+
+    /// Runs until SIGTERM or SIGINT, then drains, flushes and removes the socket file.
+    public func run() {
+        var events = [epoll_event](repeating: epoll_event(), count: 256)
+        var stopDeadline: Instant?
+        while true {
+            var timeout: Int32 = -1
+            let clock = Daemon.now()
+            if let deadline = router.nextDeadline {
+                timeout = Int32(clamping: max(0, deadline.millis - clock.millis))
+            }
+            if stopping { timeout = 20 }
+            let count = epoll_wait(epoll, &events, Int32(events.count), timeout)
+            let now = Daemon.now()
+            if count > 0 {
+                for index in 0..<Int(count) { handle(events[index], now: now) }
+            }
+            if let deadline = router.nextDeadline, deadline <= now { apply(router.tick(now: now), now: now) }
+            finishTurn(now: now)
+            if stopping {
+                if stopDeadline == nil { stopDeadline = now + 5000 }
+                let busy = connections.values.contains { $0.waiting || $0.pendingOutput > 0 }
+                if !busy || now >= stopDeadline! { break }
+            }
+        }
+        shutdown()
+    }
+
+    func handle(_ event: epoll_event, now: Instant) {
+        switch event.data.u64 {
+        case Daemon.listenerToken:
+            acceptConnections(now: now)
+        case Daemon.wakeupToken:
+            var value: UInt64 = 0
+            _ = read(wakeup, &value, 8)
+            runCompletions(now: now)
+        case Daemon.signalToken:
+            var info = signalfd_siginfo()
+            while read(signals, &info, MemoryLayout<signalfd_siginfo>.size) > 0 {
+                if info.ssi_signo == UInt32(SIGHUP) {
+                    Log.info("SIGHUP: nothing to reload that can change live; restart to apply config changes")
+                } else if !stopping {
+                    Log.info("stopping", ["signal": info.ssi_signo == UInt32(SIGTERM) ? "SIGTERM" : "SIGINT"])
+                    beginStop()
+                }
+            }
+        default:
+            guard let connection = connections[event.data.u64] else { return }
+            let flags = event.events
+            if flags & UInt32(EPOLLOUT.rawValue) != 0 {
+                if !connection.flush() { disconnect(connection, now: now, reason: "write failed"); return }
+                if connection.pendingOutput == 0 && connection.closeAfterFlush {
+                    disconnect(connection, now: now, reason: "closed after error")
+                    return
+                }
+                updateInterest(connection)
+            }
+            if flags & UInt32(EPOLLIN.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 {
+                readFrom(connection, now: now)
+            }
+        }
+    }
+
+    func beginStop() {
+        stopping = true
+        if listener >= 0 {
+            epoll_ctl(epoll, EPOLL_CTL_DEL, listener, nil)
+            close(listener)
+            listener = -1
+            unlink(config.socket)
+        }
+    }
+
+    func shutdown() {
+        for connection in Array(connections.values) { disconnect(connection, now: Daemon.now(), reason: "shutdown") }
+        try? store.commit()
+        if listener >= 0 {
+            close(listener)
+            unlink(config.socket)
+        }
+        Log.info("stopped")
+    }
+
+    // MARK: - Connections
+
+    func acceptConnections(now: Instant) {
+        while true {
+            let fd = accept(listener, nil, nil)
+            if fd < 0 {
+                if errno == EINTR { continue }
+                if errno != EAGAIN && errno != EWOULDBLOCK { Log.warn("accept failed", ["errno": errno]) }
+                return
+            }
+            guard connections.count < config.maxConnections else {
+                let line = RPCEncoder.response(id: .null, error: RPCError(code: RPCErrorCode.internalError,
+                    message: "too many connections", data: ["reason": "maxConnections reached"])) + [10]
+                _ = line.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                close(fd)
+                counters.refusedConnections += 1
+                continue
+            }
+            let connection = Connection(id: nextConnectionID, fd: fd, peerUID: UnixSocket.peerUID(fd),
+                                        maxLineBytes: config.maxLineBytes)
+            nextConnectionID += 1
+            connections[connection.id] = connection
+            watch(fd, token: connection.id, events: UInt32(EPOLLIN.rawValue))
+            Log.debug("connected", ["conn": connection.id, "uid": connection.peerUID.map { "\($0)" } ?? "?"])
+        }
+    }
+
+    func readFrom(_ connection: Connection, now: Instant) {
+        var rounds = 0
+        while rounds < 4 && !connection.waiting && !connection.closeAfterFlush {
+            rounds += 1
+            let count = readBuffer.withUnsafeMutableBytes { recv(connection.fd, $0.baseAddress, $0.count, 0) }
+            if count > 0 {
+                readBuffer.withUnsafeBytes { connection.framer.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+                processInput(connection, now: now)
+                if count < readBuffer.count { break }
+            } else if count == 0 {
+                disconnect(connection, now: now, reason: "peer closed")
+                return
+            } else if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR {
+                break
+            } else {
+                disconnect(connection, now: now, reason: "read failed")
+                return
+            }
+        }
+        updateInterest(connection)
+    }
+
+    func updateInterest(_ connection: Connection) {
+        guard !connection.closed else { return }
+        let wantsWrite = connection.pendingOutput > 0
+        let readPaused = connection.waiting || connection.closeAfterFlush
+        guard wantsWrite != connection.wantsWrite || readPaused != connection.readPaused else { return }
+        connection.wantsWrite = wantsWrite
+        connection.readPaused = readPaused
+        var events: UInt32 = 0
+        if !readPaused { events |= UInt32(EPOLLIN.rawValue) }
+        if wantsWrite { events |= UInt32(EPOLLOUT.rawValue) }
+        watch(connection.fd, token: connection.id, events: events, modify: true)
+    }
+
+    /// Forgets a connection; an attendant's last connection makes it offline (its chats stay its own).
+    func disconnect(_ connection: Connection, now: Instant, reason: String) {
+        guard !connection.closed else { return }
+        connection.closed = true
+        epoll_ctl(epoll, EPOLL_CTL_DEL, connection.fd, nil)
+        close(connection.fd)
+        connections[connection.id] = nil
+        endSession(connection, now: now)
+        Log.debug("disconnected", ["conn": connection.id, "reason": reason])
+    }
+
+    /// Drops the connection's role: bots stop receiving pushes, an attendant's session ends.
+    func endSession(_ connection: Connection, now: Instant) {
+        switch connection.role {
+        case .bot:
+            bots.remove(connection.id)
+        case .attendant(let attendant):
+            sessions[attendant]?.remove(connection.id)
+            if sessions[attendant]?.isEmpty ?? true {
+                sessions[attendant] = nil
+                away.remove(attendant)
+                try? store.touchLastSeen(attendant, at: now)
+            }
+            apply(router.disconnect(attendant, now: now), now: now)
+        case .admin, .none:
+            break
+        }
+        connection.role = .none
+    }
+
+    // MARK: - Off-loop work
+
+    /// Runs `work` on another thread; `finish` runs on the loop with its result.
+    func runOffLoop(_ work: @escaping @Sendable () -> any Sendable, finish: @escaping (any Sendable) -> Void) {
+        let token = nextToken
+        nextToken += 1
+        deferredFinishers[token] = finish
+        let completions = self.completions
+        let wakeup = self.wakeup
+        DispatchQueue.global().async {
+            let value = work()
+            completions.post(token, value)
+            var one: UInt64 = 1
+            _ = write(wakeup, &one, 8)
+        }
+    }
+
+    func runCompletions(now: Instant) {
+        for (token, value) in completions.takeAll() {
+            deferredFinishers.removeValue(forKey: token)?(value)
+        }
+    }
+}
+
+/// Where off-loop work leaves its results for the loop.
+final class Mailbox: Sendable {
+    private let items = Mutex<[(token: UInt64, value: any Sendable)]>([])
+
+    func post(_ token: UInt64, _ value: any Sendable) { items.withLock { $0.append((token, value)) } }
+
+    func takeAll() -> [(token: UInt64, value: any Sendable)] {
+        items.withLock { list in
+            defer { list.removeAll() }
+            return list
+        }
+    }
+}
+
+/// Counts for `stats.get` and metrics.
+struct Counters {
+    var opened = 0
+    var assigned = 0
+    var closed = 0
+    var rated = 0
+    var ratings = [Int](repeating: 0, count: 6)
+    var errors: [Int: Int] = [:]
+    var refusedConnections = 0
+}

@@ -1,0 +1,35 @@
+// LoginThrottle: after 5 failed logins for one login within 15 minutes, further attempts are refused until the
+// oldest of those failures leaves the window. Keys are case-insensitive logins; memory is bounded by pruning.
+
+import AtendeCore
+
+/// Counts failed logins in a sliding window.
+struct LoginThrottle {
+    var limit = 5
+    var window: Int64 = 15 * 60 * 1000
+    private var failures: [String: [Int64]] = [:]
+
+    /// Seconds until another attempt is allowed, or nil when allowed now.
+    mutating func retryAfter(_ key: String, now: Instant) -> Int? {
+        guard var times = failures[key] else { return nil }
+        times.removeAll { $0 <= now.millis - window }
+        failures[key] = times.isEmpty ? nil : times
+        guard times.count >= limit else { return nil }
+        let wait = times[times.count - limit] + window - now.millis
+        return Int(max(1, (wait + 999) / 1000))
+    }
+
+    /// Notes a failure.
+    mutating func fail(_ key: String, now: Instant) {
+        failures[key, default: []].append(now.millis)
+        if failures[key]!.count > limit * 2 { failures[key]!.removeFirst(failures[key]!.count - limit * 2) }
+        if failures.count > 100_000 { prune(now: now) }
+    }
+
+    /// Forgets the failures of a login after a success.
+    mutating func succeed(_ key: String) { failures[key] = nil }
+
+    private mutating func prune(now: Instant) {
+        failures = failures.filter { $0.value.contains { $0 > now.millis - window } }
+    }
+}

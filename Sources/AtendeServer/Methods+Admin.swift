@@ -1,0 +1,272 @@
+// Admin methods: departments, attendants (with photo), account settings and stats. Every field is validated
+// before anything is written, so a refused request changes nothing.
+
+import AtendeCore
+import AtendeProtocol
+import AtendeStore
+import Foundation
+
+extension Daemon {
+    // MARK: - Departments
+
+    func departmentCreate(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+        try params.rejectUnknown(["id", "name", "strategy"])
+        let id = try DepartmentID.validate(try params.string("id", maxLength: 64))
+        let name = try departmentName(params.string("name", maxLength: 120))
+        let strategy = try params.optionalString("strategy", maxLength: 32).map { try Strategy.parse($0) } ?? .leastBusy
+        guard !router.hasDepartment(id) else {
+            throw RPCError(code: RPCErrorCode.conflict, message: "department '\(id)' already exists",
+                           data: ["field": "id", "reason": "already exists"])
+        }
+        let department = Department(id: id, name: name, strategy: strategy)
+        try store.saveDepartment(department, now: now)
+        apply(router.upsertDepartment(department, now: now), now: now)
+        Log.info("department created", ["dept": id])
+        return .result(departmentJSON(department))
+    }
+
+    func departmentUpdate(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+        try params.rejectUnknown(["id", "name", "strategy"])
+        let id = try params.string("id", maxLength: 64)
+        guard var department = try store.departments().first(where: { $0.id == id }) else {
+            throw RPCError.notFound("department '\(id)'")
+        }
+        if let name = try params.optionalString("name", maxLength: 120) { department.name = try departmentName(name) }
+        if let strategy = try params.optionalString("strategy", maxLength: 32) {
+            department.strategy = try Strategy.parse(strategy)
+        }
+        try store.saveDepartment(department, now: now)
+        apply(router.upsertDepartment(department, now: now), now: now)
+        return .result(departmentJSON(department))
+    }
+
+    func departmentDelete(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+        try params.rejectUnknown(["id"])
+        let id = try params.string("id", maxLength: 64)
+        try router.removeDepartment(id)
+        do {
+            try store.deleteDepartment(id)
+        } catch {
+            apply(router.upsertDepartment(Department(id: id, name: id), now: now), now: now)
+            throw error
+        }
+        announced[id] = nil
+        Log.info("department deleted", ["dept": id])
+        return .result(Wire.ok)
+    }
+
+    func departmentList(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+        try params.rejectUnknown([])
+        return .result(Wire.list("departments", try store.departments()) { Wire.department($0, into: &$1) })
+    }
+
+    private func departmentName(_ raw: String) throws -> String {
+        let name = raw.trimmingWhitespace
+        guard !name.isEmpty else { throw ValidationError(field: "name", reason: "is required") }
+        guard !name.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
+            throw ValidationError(field: "name", reason: "contains control characters")
+        }
+        return name
+    }
+
+    private func departmentJSON(_ department: Department) -> [UInt8] {
+        var w = JSONWriter()
+        Wire.department(department, into: &w)
+        return w.bytes
+    }
+
+    // MARK: - Attendants
+
+    func attendantJSON(_ record: AttendantRecord) -> [UInt8] {
+        var w = JSONWriter(capacity: 512)
+        Wire.attendant(record, presence: router.presence(of: record.id), openChats: router.openChats(of: record.id),
+                       into: &w)
+        return w.bytes
+    }
+
+    func attendantCreate(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+        try params.rejectUnknown(AttendantFields.all)
+        for required in ["name", "login", "password", "departments"] where !params.has(required) {
+            throw RPCError.invalidParams(field: required, reason: "is required")
+        }
+        var record = AttendantRecord(name: "", login: "", passwordHash: "", departments: [],
+                                     maxChats: config.defaultMaxChats, createdAt: now)
+        let password = try AttendantFields.apply(params, to: &record, daemon: self)
+        try ensureLoginFree(record.login, except: nil)
+        let cost = config.passwordCost
+        return .offLoop(work: { PasswordHash.make(password ?? "", cost: cost) as String? }) { [unowned self] value, now in
+            guard let hash = value as? String? ?? nil else { throw RPCError.internalError("password hashing failed") }
+            try ensureLoginFree(record.login, except: nil)
+            try ensureDepartmentsExist(record.departments)
+            record.passwordHash = hash
+            record.createdAt = now
+            record.id = try store.saveAttendant(record)
+            apply(router.upsertAttendant(record.profile, now: now), now: now)
+            Log.info("attendant created", ["att": record.id])
+            return attendantJSON(record)
+        }
+    }
+
+    func attendantUpdate(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+        try params.rejectUnknown(AttendantFields.all.union(["id"]))
+        let id = try params.int("id")
+        guard var record = try store.attendant(id) else { throw RPCError.notFound("attendant \(id)") }
+        let password = try AttendantFields.apply(params, to: &record, daemon: self)
+        try ensureLoginFree(record.login, except: id)
+        let save = { [unowned self] (record: AttendantRecord, now: Instant) throws -> [UInt8] in
+            try ensureLoginFree(record.login, except: id)
+            try ensureDepartmentsExist(record.departments)
+            try store.saveAttendant(record)
+            apply(router.upsertAttendant(record.profile, now: now), now: now)
+            if !record.active { endSessions(of: id, reason: "deactivated", now: now) }
+            Log.info("attendant updated", ["att": id])
+            return attendantJSON(record)
+        }
+        guard let password else { return .result(try save(record, now)) }
+        let cost = config.passwordCost
+        return .offLoop(work: { PasswordHash.make(password, cost: cost) as String? }) { value, now in
+            guard let hash = value as? String? ?? nil else { throw RPCError.internalError("password hashing failed") }
+            var updated = record
+            updated.passwordHash = hash
+            return try save(updated, now)
+        }
+    }
+
+    /// Ends every session of an attendant (it was deactivated): a `session.ended` push, then the connection closes.
+    func endSessions(of attendant: AttendantID, reason: String, now: Instant) {
+        guard let ids = sessions[attendant] else { return }
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("type", "session.ended")
+        w.field("reason", reason)
+        w.endObject()
+        let event = RPCEncoder.notification(method: "event", params: w.bytes)
+        for id in ids {
+            guard let connection = connections[id] else { continue }
+            stage(.push(event), for: connection)
+            endSession(connection, now: now)
+            connection.closeAfterFlush = true
+        }
+    }
+
+    func ensureLoginFree(_ login: String, except id: AttendantID?) throws {
+        if let existing = try store.attendant(loginKey: Login.key(login)), existing.id != id {
+            throw RPCError(code: RPCErrorCode.conflict, message: "login '\(login)' is taken",
+                           data: ["field": "login", "reason": "already in use"])
+        }
+    }
+
+    func ensureDepartmentsExist(_ departments: [String]) throws {
+        for (index, department) in departments.enumerated() where !router.hasDepartment(department) {
+            throw RPCError(code: RPCErrorCode.notFound, message: "department '\(department)' does not exist",
+                           data: ["field": .string("departments[\(index)]"), "reason": "no such department"])
+        }
+    }
+
+    func attendantGet(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+        try params.rejectUnknown(["id"])
+        let id = try params.int("id")
+        guard let record = try store.attendant(id) else { throw RPCError.notFound("attendant \(id)") }
+        return .result(attendantJSON(record))
+    }
+
+    func attendantList(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+        try params.rejectUnknown(["department", "presence"])
+        let department = try params.optionalString("department", maxLength: 64)
+        let presence = try params.optionalString("presence", maxLength: 16).map { text throws -> Presence in
+            guard let value = Presence(rawValue: text) else {
+                throw RPCError.invalidParams(field: "presence", reason: "must be online, away, offline or off-hours")
+            }
+            return value
+        }
+        if let department, !router.hasDepartment(department) { throw RPCError.notFound("department '\(department)'") }
+        let records = try store.attendants().filter { record in
+            (department.map { record.departments.contains($0) } ?? true)
+                && (presence.map { router.presence(of: record.id) == $0 } ?? true)
+        }
+        return .result(Wire.list("attendants", records) { record, w in
+            Wire.attendant(record, presence: router.presence(of: record.id),
+                           openChats: router.openChats(of: record.id), into: &w)
+        })
+    }
+
+    func attendantSetImage(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+        try params.rejectUnknown(["id", "contentType", "base64"])
+        let id = try params.int("id")
+        let contentType = try params.string("contentType", maxLength: 64)
+        let text = try params.string("base64", maxLength: 64 * 1_048_576)
+        guard text.utf8.count <= (ImageKind.maxBytes + 2) / 3 * 4 + 4 else {
+            throw RPCError.invalidParams(field: "base64", reason: "image larger than \(ImageKind.maxBytes) bytes")
+        }
+        guard let data = Data(base64Encoded: text, options: .ignoreUnknownCharacters) else {
+            throw RPCError.invalidParams(field: "base64", reason: "is not valid base64")
+        }
+        let kind = try ImageKind.validate(contentType: contentType, bytes: Array(data))
+        guard var record = try store.attendant(id) else { throw RPCError.notFound("attendant \(id)") }
+        try store.saveImage(id, contentType: kind.rawValue, bytes: Array(data))
+        record.hasImage = true
+        return .result(attendantJSON(record))
+    }
+
+    func attendantImage(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+        try params.rejectUnknown(["id"])
+        let id = try params.int("id")
+        guard let image = try store.image(id) else { throw RPCError.notFound("image of attendant \(id)") }
+        var w = JSONWriter(capacity: image.bytes.count * 4 / 3 + 128)
+        w.beginObject()
+        w.field("id", id)
+        w.field("contentType", image.contentType)
+        w.field("base64", Data(image.bytes).base64EncodedString())
+        w.endObject()
+        return .result(w.bytes)
+    }
+
+    // MARK: - Settings and stats
+
+    func settingsJSON() -> [UInt8] {
+        var w = JSONWriter()
+        w.beginObject()
+        for key in AccountSettings.keys { w.field(key, settings[key]!) }
+        w.endObject()
+        return w.bytes
+    }
+
+    func settingsGet(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+        try params.rejectUnknown([])
+        return .result(settingsJSON())
+    }
+
+    func settingsUpdate(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+        try params.rejectUnknown(Set(AccountSettings.keys))
+        var updated = settings
+        for key in AccountSettings.keys {
+            if let value = try params.optionalBool(key) { updated[key] = value }
+        }
+        try store.saveSettings(updated)
+        settings = updated
+        Log.info("settings updated")
+        return .result(settingsJSON())
+    }
+
+    func statsGet(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+        try params.rejectUnknown([])
+        var w = JSONWriter()
+        w.beginObject()
+        w.key("departments")
+        w.beginObject()
+        for id in router.departmentIDs {
+            guard let stats = router.stats(of: id, now: now) else { continue }
+            w.key(id)
+            w.beginObject()
+            w.field("waiting", stats.waiting)
+            w.field("oldestWaitSeconds", stats.oldestWaitSeconds)
+            w.field("assigned", stats.assigned)
+            w.field("attendantsOnline", stats.attendantsOnline)
+            w.endObject()
+        }
+        w.endObject()
+        w.field("potentials", router.potentialCount)
+        w.endObject()
+        return .result(w.bytes)
+    }
+}

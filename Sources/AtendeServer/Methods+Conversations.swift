@@ -1,0 +1,289 @@
+// Conversation methods of the bot and the attendants. The router decides; these handlers validate the params,
+// check who may touch which chat, write what the router's effects say, and answer with the contract's shapes.
+
+import AtendeCore
+import AtendeProtocol
+import AtendeStore
+
+extension Daemon {
+    static let maxTextBytes = 65536
+
+    func conversationJSON(_ conversation: Conversation) -> [UInt8] { Wire.conversation(conversation) }
+
+    /// An open conversation from the router, or a finished one from the store.
+    func anyConversation(_ id: ConversationID) throws -> Conversation {
+        if let open = router.conversation(id) { return open }
+        if let stored = try store.conversation(id) { return stored }
+        throw RoutingError(.notFound, "conversation \(id) does not exist", field: "id")
+    }
+
+    /// Attendants may see their own chats (current or past) and the waiting chats of their departments.
+    func ensureVisible(_ conversation: Conversation, to connection: Connection) throws {
+        guard let attendant = connection.attendant else { return }
+        if conversation.attendantId == attendant { return }
+        if conversation.state == .queued, let department = conversation.department,
+           router.profile(of: attendant)?.departments.contains(department) == true { return }
+        if conversation.state == .potential { return }
+        throw RPCError.forbidden("not your conversation")
+    }
+
+    // MARK: - Bot
+
+    func conversationOpen(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+        try params.rejectUnknown(["externalId", "contact", "channel", "department", "text"])
+        let externalId = try params.string("externalId", maxLength: 256)
+        guard !externalId.isEmpty else { throw RPCError.invalidParams(field: "externalId", reason: "is empty") }
+        let contact = try params.object("contact")
+        try contact.rejectUnknown(["phone", "name"])
+        let phone = try ContactPhone.normalize(try contact.string("phone", maxLength: 64), field: "contact.phone")
+        let name = try contact.optionalString("name", maxLength: 200)?.trimmingWhitespace
+        let channel = try params.optionalString("channel", maxLength: 64) ?? "whatsapp"
+        guard !channel.isEmpty else { throw RPCError.invalidParams(field: "channel", reason: "is empty") }
+        let department = try params.optionalString("department", maxLength: 64)
+        let text = try params.optionalString("text", maxLength: Daemon.maxTextBytes)
+        if let id = router.conversationID(externalId: externalId), let open = router.conversation(id) {
+            return .result(conversationJSON(open))
+        }
+        if let stored = try store.conversation(externalId: externalId) { return .result(conversationJSON(stored)) }
+        let conversation = Conversation(
+            id: nextConversationID, externalId: externalId, contactPhone: phone,
+            contactName: (name?.isEmpty ?? true) ? nil : name, channel: channel, department: department,
+            openedAt: now, preferredAttendant: try store.lastAttendant(phone: phone))
+        let effects = try router.open(conversation, now: now)
+        nextConversationID += 1
+        counters.opened += 1
+        apply(effects, now: now)
+        if let text, !text.isEmpty {
+            let message = try store.appendMessage(Message(conversationId: conversation.id, from: .contact, text: text,
+                                                          at: now))
+            if let current = router.conversation(conversation.id), let attendant = current.attendantId {
+                push(Wire.event("conversation.message", current, message: message), toAttendant: attendant)
+            }
+        }
+        return .result(conversationJSON(router.conversation(conversation.id) ?? conversation))
+    }
+
+    func conversationRoute(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+        try params.rejectUnknown(["id", "department"])
+        let id = try params.int("id")
+        let department = try params.string("department", maxLength: 64)
+        apply(try router.route(id, to: department, now: now), now: now)
+        return .result(conversationJSON(try anyConversation(id)))
+    }
+
+    func conversationMessage(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+        try params.rejectUnknown(["id", "text"])
+        let id = try params.int("id")
+        let text = try params.string("text", maxLength: Daemon.maxTextBytes)
+        guard !text.isEmpty else { throw RPCError.invalidParams(field: "text", reason: "is empty") }
+        let conversation = try anyConversation(id)
+        guard conversation.state.isOpen else {
+            throw RoutingError(.invalidState, "conversation is \(conversation.state.rawValue)")
+        }
+        let message = try store.appendMessage(Message(conversationId: id, from: .contact, text: text, at: now))
+        if let attendant = conversation.attendantId, conversation.state == .assigned {
+            push(Wire.event("conversation.message", conversation, message: message), toAttendant: attendant)
+        }
+        return .result(conversationAndMessage(conversation, message))
+    }
+
+    func conversationAndMessage(_ conversation: Conversation, _ message: Message) -> [UInt8] {
+        var w = JSONWriter(capacity: 512)
+        w.beginObject()
+        w.key("conversation")
+        Wire.conversation(conversation, into: &w)
+        w.key("message")
+        Wire.message(message, into: &w)
+        w.endObject()
+        return w.bytes
+    }
+
+    func conversationRate(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+        try params.rejectUnknown(["id", "score"])
+        let id = try params.int("id")
+        let score = Int(try params.int("score", range: 1...5))
+        var conversation = try anyConversation(id)
+        guard conversation.state == .closed else {
+            throw RoutingError(.invalidState, "only closed conversations can be rated")
+        }
+        guard conversation.rating == nil, try store.rate(id, score: score) else {
+            throw RoutingError(.invalidState, "conversation was already rated")
+        }
+        if let attendant = conversation.attendantId { try store.addRating(attendant, score: score) }
+        counters.rated += 1
+        counters.ratings[score] += 1
+        conversation.rating = score
+        return .result(conversationJSON(conversation))
+    }
+
+    func conversationClose(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+        try params.rejectUnknown(["id"])
+        let id = try params.int("id")
+        let actor: Actor = connection.attendant.map(Actor.attendant) ?? (connection.role == .bot ? .bot : .admin)
+        if router.conversation(id) == nil {
+            let stored = try anyConversation(id)
+            try ensureVisible(stored, to: connection)
+            throw RoutingError(.invalidState, "conversation is \(stored.state.rawValue)")
+        }
+        let effects = try router.close(id, by: actor, now: now)
+        counters.closed += 1
+        apply(effects, now: now)
+        for case .saved(let closed) in effects where closed.id == id { return .result(conversationJSON(closed)) }
+        return .result(conversationJSON(try anyConversation(id)))
+    }
+
+    func conversationGet(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+        try params.rejectUnknown(["id"])
+        let conversation = try anyConversation(try params.int("id"))
+        try ensureVisible(conversation, to: connection)
+        return .result(conversationJSON(conversation))
+    }
+
+    func conversationHistory(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+        try params.rejectUnknown(["id", "limit"])
+        let conversation = try anyConversation(try params.int("id"))
+        let limit = try params.optionalInt("limit", range: 1...10000) ?? 1000
+        try ensureVisible(conversation, to: connection)
+        let messages = try store.messages(conversation.id, limit: Int(limit))
+        return .result(Wire.list("messages", messages) { Wire.message($0, into: &$1) })
+    }
+
+    func contactSave(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+        let phone = try ContactPhone.normalize(try params.string("phone", maxLength: 64))
+        let name = try params.string("name", maxLength: 200).trimmingWhitespace
+        guard !name.isEmpty else { throw RPCError.invalidParams(field: "name", reason: "is empty") }
+        var extra: [String: JSON] = [:]
+        for (key, value) in params.members where key != "phone" && key != "name" {
+            guard key.utf8.count <= 64 else { throw RPCError.invalidParams(field: key, reason: "name longer than 64") }
+            extra[key] = value
+        }
+        guard extra.count <= 50 else { throw RPCError.invalidParams(field: "params", reason: "at most 50 extra fields") }
+        let extraText = extra.isEmpty ? nil : JSON.object(extra).text
+        guard (extraText?.utf8.count ?? 0) <= 16384 else {
+            throw RPCError.invalidParams(field: "params", reason: "extra fields larger than 16 KiB")
+        }
+        let record = ContactRecord(phone: phone, name: name, extra: extraText, updatedAt: now)
+        try store.saveContact(record)
+        var w = JSONWriter()
+        Wire.contact(record, into: &w)
+        return .result(w.bytes)
+    }
+
+    // MARK: - Attendant
+
+    func presenceSet(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+        try params.rejectUnknown(["presence"])
+        guard let attendant = connection.attendant else { throw RPCError.unauthenticated() }
+        let value = try params.string("presence", maxLength: 16)
+        guard value == "online" || value == "away" else {
+            throw RPCError.invalidParams(field: "presence", reason: "must be online or away")
+        }
+        if value == "away" { away.insert(attendant) } else { away.remove(attendant) }
+        apply(router.setPresence(attendant, online: value == "online", now: now), now: now)
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("presence", router.presence(of: attendant).rawValue)
+        w.endObject()
+        return .result(w.bytes)
+    }
+
+    func queueList(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+        try params.rejectUnknown(["limit"])
+        guard let attendant = connection.attendant else { throw RPCError.unauthenticated() }
+        let limit = Int(try params.optionalInt("limit", range: 1...100_000) ?? 1000)
+        var waiting: [Conversation] = []
+        for department in router.profile(of: attendant)?.departments ?? [] {
+            waiting += router.waiting(in: department, limit: limit)
+        }
+        waiting.sort { $0.queueSeq < $1.queueSeq }
+        if waiting.count > limit { waiting.removeLast(waiting.count - limit) }
+        var w = JSONWriter(capacity: 1024)
+        w.beginObject()
+        w.key("assigned")
+        w.beginArray()
+        for conversation in router.assigned(to: attendant) { Wire.conversation(conversation, into: &w) }
+        w.endArray()
+        w.key("waiting")
+        w.beginArray()
+        for conversation in waiting { Wire.conversation(conversation, into: &w) }
+        w.endArray()
+        w.endObject()
+        return .result(w.bytes)
+    }
+
+    func conversationTake(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+        try params.rejectUnknown(["id"])
+        guard let attendant = connection.attendant else { throw RPCError.unauthenticated() }
+        let id = try params.int("id")
+        if router.conversation(id) == nil { _ = try anyConversation(id) }
+        apply(try router.take(id, by: attendant, now: now), now: now)
+        return .result(conversationJSON(try anyConversation(id)))
+    }
+
+    func conversationReply(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+        try params.rejectUnknown(["id", "text"])
+        guard let attendant = connection.attendant else { throw RPCError.unauthenticated() }
+        let id = try params.int("id")
+        let text = try params.string("text", maxLength: Daemon.maxTextBytes)
+        guard !text.isEmpty else { throw RPCError.invalidParams(field: "text", reason: "is empty") }
+        let conversation = try anyConversation(id)
+        guard conversation.attendantId == attendant else { throw RPCError.forbidden("not your conversation") }
+        guard conversation.state == .assigned else {
+            throw RoutingError(.invalidState, "conversation is \(conversation.state.rawValue)")
+        }
+        let message = try store.appendMessage(Message(conversationId: id, from: .attendant, text: text, at: now))
+        pushToBots(Wire.event("conversation.reply", conversation, message: message))
+        return .result(conversationAndMessage(conversation, message))
+    }
+
+    func conversationTransfer(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+        try params.rejectUnknown(["id", "department", "attendantId"])
+        let id = try params.int("id")
+        let department = try params.optionalString("department", maxLength: 64)
+        let target = try params.optionalInt("attendantId")
+        guard department != nil || target != nil else {
+            throw RPCError.invalidParams(field: "department", reason: "give department or attendantId")
+        }
+        if router.conversation(id) == nil {
+            let stored = try anyConversation(id)
+            try ensureVisible(stored, to: connection)
+            throw RoutingError(.invalidState, "conversation is \(stored.state.rawValue)")
+        }
+        let actor: Actor = connection.attendant.map(Actor.attendant) ?? .admin
+        apply(try router.transfer(id, by: actor, toDepartment: department, toAttendant: target, now: now), now: now)
+        return .result(conversationJSON(try anyConversation(id)))
+    }
+
+    func potentialsList(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+        try params.rejectUnknown(["limit"])
+        let limit = Int(try params.optionalInt("limit", range: 1...100_000) ?? 1000)
+        return .result(Wire.list("potentials", router.potentialList(limit: limit)) { Wire.conversation($0, into: &$1) })
+    }
+
+    func potentialsRemove(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+        try params.rejectUnknown(["id"])
+        if connection.attendant != nil && !settings.attendantsCanRemovePotentials {
+            throw RPCError.forbidden("attendants may not remove potentials (setting attendantsCanRemovePotentials)")
+        }
+        let id = try params.int("id")
+        if router.conversation(id) == nil {
+            let stored = try anyConversation(id)
+            throw RoutingError(.invalidState, "conversation is \(stored.state.rawValue), not a potential")
+        }
+        let effects = try router.removePotential(id, now: now)
+        apply(effects, now: now)
+        for case .saved(let removed) in effects { return .result(conversationJSON(removed)) }
+        return .result(conversationJSON(try anyConversation(id)))
+    }
+
+    func contactsList(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+        try params.rejectUnknown(["query", "limit"])
+        if connection.attendant != nil && !settings.attendantsCanViewBotContacts {
+            throw RPCError.forbidden("attendants may not view the bot's contacts (setting attendantsCanViewBotContacts)")
+        }
+        let query = try params.optionalString("query", maxLength: 200)
+        let limit = Int(try params.optionalInt("limit", range: 1...10000) ?? 500)
+        let contacts = try store.contacts(query: (query?.isEmpty ?? true) ? nil : query, limit: limit)
+        return .result(Wire.list("contacts", contacts) { Wire.contact($0, into: &$1) })
+    }
+}

@@ -1,0 +1,98 @@
+// UnixSocket: the few socket calls atended makes, with errors that carry errno and the call (NIO's IOError way).
+
+import CLinux
+import Glibc
+
+/// A failed system call.
+public struct SystemError: Error, CustomStringConvertible {
+    /// The call.
+    public var call: String
+    /// errno.
+    public var errno: Int32
+    /// "bind: Address already in use (errno 98)"
+    public var description: String { "\(call): \(String(cString: strerror(errno))) (errno \(errno))" }
+}
+
+enum UnixSocket {
+    static func check(_ result: Int32, _ call: String) throws(SystemError) -> Int32 {
+        if result < 0 { throw SystemError(call: call, errno: Glibc.errno) }
+        return result
+    }
+
+    static func address(_ path: String) throws(SystemError) -> sockaddr_un {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        let capacity = MemoryLayout.size(ofValue: address.sun_path)
+        guard bytes.count < capacity else { throw SystemError(call: "socket path too long", errno: ENAMETOOLONG) }
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            buffer.copyBytes(from: bytes)
+            buffer[bytes.count] = 0
+        }
+        return address
+    }
+
+    /// True when something accepts connections at `path`.
+    static func isLive(_ path: String) -> Bool {
+        guard let fd = try? check(socket(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0), "socket")
+        else { return false }
+        defer { close(fd) }
+        guard var address = try? address(path) else { return false }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        return result == 0
+    }
+
+    /// Binds and listens at `path`: a stale socket file is replaced, a live one refused.
+    static func listen(path: String, mode: UInt32) throws(SystemError) -> Int32 {
+        if access(path, F_OK) == 0 {
+            if isLive(path) { throw SystemError(call: "another atended is listening on \(path)", errno: EADDRINUSE) }
+            var info = stat()
+            if lstat(path, &info) == 0, (info.st_mode & S_IFMT) != S_IFSOCK {
+                throw SystemError(call: "\(path) exists and is not a socket", errno: EEXIST)
+            }
+            unlink(path)
+        }
+        let fd = try check(socket(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue | SOCK_NONBLOCK.rawValue), 0),
+                           "socket")
+        var address = try address(path)
+        let previousMask = umask(0o177)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        umask(previousMask)
+        if bound < 0 {
+            let error = SystemError(call: "bind \(path)", errno: Glibc.errno)
+            close(fd)
+            throw error
+        }
+        guard chmod(path, mode_t(mode)) == 0 else {
+            let error = SystemError(call: "chmod \(path)", errno: Glibc.errno)
+            close(fd)
+            throw error
+        }
+        guard Glibc.listen(fd, 1024) == 0 else {
+            let error = SystemError(call: "listen", errno: Glibc.errno)
+            close(fd)
+            throw error
+        }
+        return fd
+    }
+
+    /// The uid of the process at the other end (SO_PEERCRED).
+    static func peerUID(_ fd: Int32) -> uid_t? {
+        let uid = atende_peer_uid(fd)
+        return uid < 0 ? nil : uid_t(uid)
+    }
+
+    static func setNonBlocking(_ fd: Int32) {
+        let flags = fcntl(fd, F_GETFL)
+        _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+    }
+}

@@ -1,0 +1,155 @@
+// Wire: how atende's values look in JSON, written straight to bytes with JSONWriter (no Foundation encoders on the
+// hot path). One function per entity, matching the contract's field names.
+
+import AtendeCore
+import AtendeProtocol
+import AtendeStore
+
+enum Wire {
+    static func conversation(_ c: Conversation, into w: inout JSONWriter) {
+        w.beginObject()
+        w.field("id", c.id)
+        w.field("externalId", c.externalId)
+        w.key("contact")
+        w.beginObject()
+        w.field("phone", c.contactPhone)
+        w.optionalField("name", c.contactName)
+        w.endObject()
+        w.field("channel", c.channel)
+        w.optionalField("department", c.department)
+        w.field("state", c.state.rawValue)
+        w.optionalField("attendantId", c.attendantId)
+        instant("openedAt", c.openedAt, into: &w)
+        instant("queuedAt", c.queuedAt, into: &w)
+        instant("assignedAt", c.assignedAt, into: &w)
+        instant("closedAt", c.closedAt, into: &w)
+        if let rating = c.rating { w.field("rating", rating) }
+        w.endObject()
+    }
+
+    static func conversation(_ c: Conversation) -> [UInt8] {
+        var w = JSONWriter(capacity: 384)
+        conversation(c, into: &w)
+        return w.bytes
+    }
+
+    static func instant(_ name: String, _ value: Instant?, into w: inout JSONWriter) {
+        guard let value else { return }
+        w.key(name)
+        w.string(value.iso8601)
+    }
+
+    /// `{"type": ..., "conversation": {...}}` as an `event` notification.
+    static func event(_ type: String, _ c: Conversation, message: Message? = nil) -> [UInt8] {
+        var w = JSONWriter(capacity: 512)
+        w.beginObject()
+        w.field("type", type)
+        w.key("conversation")
+        conversation(c, into: &w)
+        if let message {
+            w.key("message")
+            self.message(message, into: &w)
+        }
+        w.endObject()
+        return RPCEncoder.notification(method: "event", params: w.bytes)
+    }
+
+    static func message(_ m: Message, into w: inout JSONWriter) {
+        w.beginObject()
+        w.field("id", m.id)
+        w.field("from", m.from.rawValue)
+        w.field("text", m.text)
+        instant("at", m.at, into: &w)
+        w.endObject()
+    }
+
+    static func department(_ d: Department, into w: inout JSONWriter) {
+        w.beginObject()
+        w.field("id", d.id)
+        w.field("name", d.name)
+        w.field("strategy", d.strategy.rawValue)
+        w.endObject()
+    }
+
+    static func hours(_ hours: WeeklyHours, into w: inout JSONWriter) {
+        guard case .weekly(let zone, let days) = hours else {
+            w.string("always")
+            return
+        }
+        w.beginObject()
+        w.field("timezone", zone)
+        w.key("week")
+        w.beginObject()
+        for (index, intervals) in days.enumerated() where !intervals.isEmpty {
+            w.key(WeeklyHours.dayNames[index])
+            w.beginArray()
+            for interval in intervals {
+                w.beginArray()
+                w.string(WeeklyHours.format(seconds: interval.start))
+                w.string(WeeklyHours.format(seconds: interval.end))
+                w.endArray()
+            }
+            w.endArray()
+        }
+        w.endObject()
+        w.endObject()
+    }
+
+    static func attendant(_ a: AttendantRecord, presence: Presence, openChats: Int, into w: inout JSONWriter) {
+        w.beginObject()
+        w.field("id", a.id)
+        w.field("name", a.name)
+        w.field("login", a.login)
+        w.optionalField("phone", a.phone)
+        w.optionalField("email", a.email)
+        w.field("hasImage", a.hasImage)
+        w.field("active", a.active)
+        w.key("departments")
+        w.beginArray()
+        for department in a.departments { w.string(department) }
+        w.endArray()
+        w.key("hours")
+        hours(a.hours, into: &w)
+        w.field("maxChats", a.maxChats)
+        w.field("presence", presence.rawValue)
+        w.field("openChats", openChats)
+        w.key("rating")
+        w.beginObject()
+        let average = a.ratingCount == 0 ? 0 : (Double(a.ratingSum) / Double(a.ratingCount) * 100).rounded() / 100
+        w.key("average")
+        w.double(average)
+        w.field("count", a.ratingCount)
+        w.endObject()
+        instant("lastSeenAt", a.lastSeenAt, into: &w)
+        instant("createdAt", a.createdAt, into: &w)
+        w.endObject()
+    }
+
+    static func contact(_ c: ContactRecord, into w: inout JSONWriter) {
+        w.beginObject()
+        w.field("phone", c.phone)
+        w.field("name", c.name)
+        if let extra = c.extra, let json = try? JSONParser.parse(extra), let object = json.objectValue {
+            for key in object.keys.sorted() where key != "phone" && key != "name" {
+                w.key(key)
+                w.value(object[key]!)
+            }
+        }
+        instant("updatedAt", c.updatedAt, into: &w)
+        w.endObject()
+    }
+
+    /// `{"<name>": [items...]}`.
+    static func list<T>(_ name: String, _ items: [T], _ write: (T, inout JSONWriter) -> Void) -> [UInt8] {
+        var w = JSONWriter(capacity: 256 + items.count * 256)
+        w.beginObject()
+        w.key(name)
+        w.beginArray()
+        for item in items { write(item, &w) }
+        w.endArray()
+        w.endObject()
+        return w.bytes
+    }
+
+    static let ok: [UInt8] = Array(#"{"ok":true}"#.utf8)
+}

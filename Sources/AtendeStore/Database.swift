@@ -1,0 +1,213 @@
+// Database and Statement: a thin, honest wrapper over sqlite3, in the manner of GRDB.
+// Statements are prepared once and finalized in deinit; every error carries SQLite's result code, its message and
+// the SQL that failed. One thread uses a Database at a time (the server's loop); it is not Sendable.
+
+import CSQLite
+
+/// An SQLite failure with the result code, the message and the SQL.
+public struct StoreError: Error, CustomStringConvertible, Sendable {
+    /// SQLite's extended result code.
+    public var code: Int32
+    /// SQLite's message.
+    public var message: String
+    /// The statement that failed, when there is one.
+    public var sql: String?
+
+    /// Creates an error.
+    public init(code: Int32, message: String, sql: String? = nil) {
+        self.code = code
+        self.message = message
+        self.sql = sql
+    }
+
+    /// "disk I/O error (code 10) in: INSERT ..."
+    public var description: String {
+        var text = "\(message) (code \(code))"
+        if let sql { text += " in: \(sql.prefix(120))" }
+        return text
+    }
+
+    /// A short reason for clients, without SQL.
+    public var reason: String {
+        switch code & 0xff {
+        case SQLITE_FULL: return "storage is full"
+        case SQLITE_READONLY: return "storage is read-only"
+        case SQLITE_BUSY, SQLITE_LOCKED: return "storage is locked"
+        case SQLITE_IOERR: return "storage I/O error"
+        case SQLITE_CORRUPT: return "storage is corrupt"
+        case SQLITE_CANTOPEN: return "storage cannot be opened"
+        default: return "storage error: \(message)"
+        }
+    }
+}
+
+/// A value to bind to a statement parameter.
+public enum SQLValue: Sendable, Equatable {
+    /// SQL NULL.
+    case null
+    /// An integer.
+    case int(Int64)
+    /// A text.
+    case text(String)
+    /// A blob.
+    case blob([UInt8])
+}
+
+/// An open SQLite connection.
+public final class Database {
+    let handle: OpaquePointer
+    private var cache: [String: Statement] = [:]
+
+    /// Opens (creating when missing) the database file at `path`.
+    public init(path: String) throws(StoreError) {
+        var db: OpaquePointer?
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            sqlite3_close_v2(db)
+            throw StoreError(code: rc, message: "\(message): \(path)")
+        }
+        handle = db
+        sqlite3_extended_result_codes(db, 1)
+    }
+
+    deinit {
+        cache.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    /// Runs one or more statements that return no rows.
+    public func execute(_ sql: String) throws(StoreError) {
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &errorMessage)
+        if rc != SQLITE_OK {
+            let message = errorMessage.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
+            sqlite3_free(errorMessage)
+            throw StoreError(code: sqlite3_extended_errcode(handle), message: message, sql: sql)
+        }
+    }
+
+    /// A prepared statement for `sql`, cached for reuse; it comes back reset with its bindings cleared.
+    public func cached(_ sql: String) throws(StoreError) -> Statement {
+        if let statement = cache[sql] {
+            statement.reset()
+            return statement
+        }
+        let statement = try Statement(database: self, sql: sql)
+        cache[sql] = statement
+        return statement
+    }
+
+    /// The first column of the first row of `sql`, as an integer.
+    public func scalar(_ sql: String, _ values: SQLValue...) throws(StoreError) -> Int64? {
+        let statement = try cached(sql)
+        defer { statement.reset() }
+        try statement.bind(values)
+        guard try statement.step() else { return nil }
+        return statement.isNull(0) ? nil : statement.int(0)
+    }
+
+    /// The first column of the first row of `sql`, as text.
+    public func text(_ sql: String) throws(StoreError) -> String? {
+        let statement = try cached(sql)
+        defer { statement.reset() }
+        guard try statement.step() else { return nil }
+        return statement.optionalText(0)
+    }
+
+    /// Runs a statement with parameters that returns no rows.
+    public func run(_ sql: String, _ values: [SQLValue]) throws(StoreError) {
+        let statement = try cached(sql)
+        defer { statement.reset() }
+        try statement.bind(values)
+        while try statement.step() {}
+    }
+
+    /// The rowid of the last insert.
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    /// Rows changed by the last statement.
+    public var changes: Int { Int(sqlite3_changes(handle)) }
+    /// True inside BEGIN ... COMMIT.
+    public var inTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+
+    func error(_ rc: Int32, sql: String?) -> StoreError {
+        StoreError(code: sqlite3_extended_errcode(handle), message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+    }
+}
+
+private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+/// A prepared statement; finalized when released.
+public final class Statement {
+    let handle: OpaquePointer
+    unowned let database: Database
+    /// The statement's SQL.
+    public let sql: String
+
+    init(database: Database, sql: String) throws(StoreError) {
+        var statement: OpaquePointer?
+        let rc = sqlite3_prepare_v3(database.handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+        guard rc == SQLITE_OK, let statement else { throw database.error(rc, sql: sql) }
+        self.handle = statement
+        self.database = database
+        self.sql = sql
+    }
+
+    deinit { sqlite3_finalize(handle) }
+
+    /// Binds values to parameters 1...n.
+    public func bind(_ values: [SQLValue]) throws(StoreError) {
+        for (offset, value) in values.enumerated() { try bind(value, at: Int32(offset + 1)) }
+    }
+
+    /// Binds one value.
+    public func bind(_ value: SQLValue, at index: Int32) throws(StoreError) {
+        let rc: Int32
+        switch value {
+        case .null: rc = sqlite3_bind_null(handle, index)
+        case .int(let v): rc = sqlite3_bind_int64(handle, index, v)
+        case .text(let v): rc = sqlite3_bind_text(handle, index, v, -1, transient)
+        case .blob(let v):
+            rc = v.withUnsafeBytes { sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), transient) }
+        }
+        guard rc == SQLITE_OK else { throw database.error(rc, sql: sql) }
+    }
+
+    /// Advances; true when a row is available.
+    public func step() throws(StoreError) -> Bool {
+        let rc = sqlite3_step(handle)
+        if rc == SQLITE_ROW { return true }
+        if rc == SQLITE_DONE { return false }
+        let error = database.error(rc, sql: sql)
+        sqlite3_reset(handle)
+        throw error
+    }
+
+    /// Resets for another run and clears bindings.
+    public func reset() {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+    }
+
+    /// True when the column is NULL.
+    public func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
+    /// The column as an integer.
+    public func int(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
+    /// The column as an integer, or nil when NULL.
+    public func optionalInt(_ column: Int32) -> Int64? { isNull(column) ? nil : int(column) }
+    /// The column as text ("" when NULL).
+    public func text(_ column: Int32) -> String {
+        guard let pointer = sqlite3_column_text(handle, column) else { return "" }
+        let count = Int(sqlite3_column_bytes(handle, column))
+        return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
+    }
+    /// The column as text, or nil when NULL.
+    public func optionalText(_ column: Int32) -> String? { isNull(column) ? nil : text(column) }
+    /// The column as bytes.
+    public func blob(_ column: Int32) -> [UInt8] {
+        let count = Int(sqlite3_column_bytes(handle, column))
+        guard count > 0, let pointer = sqlite3_column_blob(handle, column) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: pointer, count: count))
+    }
+}

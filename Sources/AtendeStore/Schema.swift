@@ -1,0 +1,66 @@
+// Schema: the migrations, numbered by PRAGMA user_version. A migration runs once, inside a transaction; the
+// version moves only when the whole step committed. Add a step at the end, never edit one that shipped.
+
+enum Schema {
+    static let migrations: [String] = [
+        """
+        CREATE TABLE departments(
+            id TEXT PRIMARY KEY, name TEXT NOT NULL, strategy TEXT NOT NULL, created_at INTEGER NOT NULL);
+        CREATE TABLE attendants(
+            id INTEGER PRIMARY KEY, name TEXT NOT NULL, login TEXT NOT NULL, login_key TEXT NOT NULL UNIQUE,
+            password_hash TEXT NOT NULL, phone TEXT, email TEXT, active INTEGER NOT NULL, hours TEXT NOT NULL,
+            max_chats INTEGER NOT NULL CHECK (max_chats >= 0),
+            rating_sum INTEGER NOT NULL DEFAULT 0, rating_count INTEGER NOT NULL DEFAULT 0,
+            last_seen_at INTEGER, created_at INTEGER NOT NULL);
+        CREATE TABLE attendant_departments(
+            attendant_id INTEGER NOT NULL REFERENCES attendants(id) ON DELETE CASCADE,
+            department_id TEXT NOT NULL REFERENCES departments(id),
+            position INTEGER NOT NULL,
+            PRIMARY KEY (attendant_id, department_id)) WITHOUT ROWID;
+        CREATE INDEX attendant_departments_department ON attendant_departments(department_id);
+        CREATE TABLE attendant_images(
+            attendant_id INTEGER PRIMARY KEY REFERENCES attendants(id) ON DELETE CASCADE,
+            content_type TEXT NOT NULL, data BLOB NOT NULL);
+        CREATE TABLE settings(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE TABLE conversations(
+            id INTEGER PRIMARY KEY, external_id TEXT NOT NULL UNIQUE, phone TEXT NOT NULL, contact_name TEXT,
+            channel TEXT NOT NULL, department TEXT,
+            state TEXT NOT NULL CHECK (state IN ('potential', 'queued', 'assigned', 'closed', 'removed')),
+            attendant_id INTEGER, opened_at INTEGER NOT NULL, queued_at INTEGER, assigned_at INTEGER,
+            closed_at INTEGER, rating INTEGER CHECK (rating BETWEEN 1 AND 5), queue_seq INTEGER NOT NULL,
+            preferred_attendant INTEGER, avoid_attendant INTEGER);
+        CREATE INDEX conversations_open ON conversations(queue_seq)
+            WHERE state IN ('potential', 'queued', 'assigned');
+        CREATE TABLE messages(
+            id INTEGER PRIMARY KEY, conversation_id INTEGER NOT NULL, sender TEXT NOT NULL, text TEXT NOT NULL,
+            at INTEGER NOT NULL);
+        CREATE INDEX messages_conversation ON messages(conversation_id, id);
+        CREATE TABLE contacts(
+            phone TEXT PRIMARY KEY, name TEXT NOT NULL, extra TEXT, updated_at INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE TABLE contact_routes(phone TEXT PRIMARY KEY, attendant_id INTEGER NOT NULL) WITHOUT ROWID;
+        """,
+    ]
+
+    /// The version a fully migrated database has.
+    static var latestVersion: Int64 { Int64(migrations.count) }
+
+    /// Brings the database to the latest version, one committed step at a time.
+    static func migrate(_ database: Database) throws(StoreError) {
+        var version = try database.scalar("PRAGMA user_version") ?? 0
+        guard version <= latestVersion else {
+            throw StoreError(code: 0, message: "database version \(version) is newer than this atended (\(latestVersion))")
+        }
+        while version < latestVersion {
+            try database.execute("BEGIN IMMEDIATE")
+            do {
+                try database.execute(migrations[Int(version)])
+                try database.execute("PRAGMA user_version = \(version + 1)")
+                try database.execute("COMMIT")
+            } catch {
+                try? database.execute("ROLLBACK")
+                throw error
+            }
+            version += 1
+        }
+    }
+}

@@ -1,0 +1,180 @@
+// Store, conversations: the rows the router's effects write, the open ones recovery reads back in queue order,
+// transcripts, the bot's contact agenda, and the contact → last attendant routes used for stickiness.
+
+import AtendeCore
+
+extension Store {
+    private static let conversationColumns = """
+        id, external_id, phone, contact_name, channel, department, state, attendant_id, opened_at, queued_at,
+        assigned_at, closed_at, rating, queue_seq, preferred_attendant, avoid_attendant
+        """
+
+    private func readConversation(_ s: Statement) -> Conversation {
+        Conversation(
+            id: s.int(0), externalId: s.text(1), contactPhone: s.text(2), contactName: s.optionalText(3),
+            channel: s.text(4), department: s.optionalText(5),
+            state: ConversationState(rawValue: s.text(6)) ?? .closed, attendantId: s.optionalInt(7),
+            openedAt: Instant(millis: s.int(8)), queuedAt: s.optionalInt(9).map(Instant.init(millis:)),
+            assignedAt: s.optionalInt(10).map(Instant.init(millis:)),
+            closedAt: s.optionalInt(11).map(Instant.init(millis:)), rating: s.optionalInt(12).map { Int($0) },
+            queueSeq: s.int(13), preferredAttendant: s.optionalInt(14), avoidAttendant: s.optionalInt(15))
+    }
+
+    /// Inserts or updates a conversation row as the router now sees it.
+    public func saveConversation(_ c: Conversation) throws(StoreError) {
+        try write { () throws(StoreError) in
+            let s = try database.cached("""
+                INSERT INTO conversations(\(Self.conversationColumns))
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET contact_name = excluded.contact_name, department = excluded.department,
+                    state = excluded.state, attendant_id = excluded.attendant_id, queued_at = excluded.queued_at,
+                    assigned_at = excluded.assigned_at, closed_at = excluded.closed_at, rating = excluded.rating,
+                    queue_seq = excluded.queue_seq, preferred_attendant = excluded.preferred_attendant,
+                    avoid_attendant = excluded.avoid_attendant
+                """)
+            try s.bind(.int(c.id), at: 1)
+            try s.bind(.text(c.externalId), at: 2)
+            try s.bind(.text(c.contactPhone), at: 3)
+            try s.bind(c.contactName.map(SQLValue.text) ?? .null, at: 4)
+            try s.bind(.text(c.channel), at: 5)
+            try s.bind(c.department.map(SQLValue.text) ?? .null, at: 6)
+            try s.bind(.text(c.state.rawValue), at: 7)
+            try s.bind(c.attendantId.map(SQLValue.int) ?? .null, at: 8)
+            try s.bind(.int(c.openedAt.millis), at: 9)
+            try s.bind(c.queuedAt.map { .int($0.millis) } ?? .null, at: 10)
+            try s.bind(c.assignedAt.map { .int($0.millis) } ?? .null, at: 11)
+            try s.bind(c.closedAt.map { .int($0.millis) } ?? .null, at: 12)
+            try s.bind(c.rating.map { .int(Int64($0)) } ?? .null, at: 13)
+            try s.bind(.int(c.queueSeq), at: 14)
+            try s.bind(c.preferredAttendant.map(SQLValue.int) ?? .null, at: 15)
+            try s.bind(c.avoidAttendant.map(SQLValue.int) ?? .null, at: 16)
+            try s.stepToEnd()
+        }
+    }
+
+    /// The open conversations (potential, queued, assigned) in queue order.
+    public func openConversations() throws(StoreError) -> [Conversation] {
+        let statement = try database.cached("""
+            SELECT \(Self.conversationColumns) FROM conversations
+            WHERE state IN ('potential', 'queued', 'assigned') ORDER BY queue_seq
+            """)
+        defer { statement.reset() }
+        var result: [Conversation] = []
+        while try statement.step() { result.append(readConversation(statement)) }
+        return result
+    }
+
+    /// A conversation by id, open or not.
+    public func conversation(_ id: ConversationID) throws(StoreError) -> Conversation? {
+        let statement = try database.cached("SELECT \(Self.conversationColumns) FROM conversations WHERE id = ?")
+        defer { statement.reset() }
+        try statement.bind([.int(id)])
+        return try statement.step() ? readConversation(statement) : nil
+    }
+
+    /// A conversation by the bot's external id, open or not.
+    public func conversation(externalId: String) throws(StoreError) -> Conversation? {
+        let statement = try database.cached(
+            "SELECT \(Self.conversationColumns) FROM conversations WHERE external_id = ?")
+        defer { statement.reset() }
+        try statement.bind([.text(externalId)])
+        return try statement.step() ? readConversation(statement) : nil
+    }
+
+    /// The largest conversation id ever used (0 for none).
+    public func maxConversationID() throws(StoreError) -> ConversationID {
+        try database.scalar("SELECT coalesce(max(id), 0) FROM conversations") ?? 0
+    }
+
+    /// The largest queue sequence ever used (0 for none).
+    public func maxQueueSeq() throws(StoreError) -> Int64 {
+        try database.scalar("SELECT coalesce(max(queue_seq), 0) FROM conversations") ?? 0
+    }
+
+    /// Records a score on a closed conversation; false when it was not closed or already rated.
+    public func rate(_ id: ConversationID, score: Int) throws(StoreError) -> Bool {
+        try write { () throws(StoreError) -> Bool in
+            try database.run("UPDATE conversations SET rating = ? WHERE id = ? AND state = 'closed' "
+                             + "AND rating IS NULL", [.int(Int64(score)), .int(id)])
+            return database.changes == 1
+        }
+    }
+
+    // MARK: - Stickiness
+
+    /// The last attendant who served this contact.
+    public func lastAttendant(phone: String) throws(StoreError) -> AttendantID? {
+        try database.scalar("SELECT attendant_id FROM contact_routes WHERE phone = ?", .text(phone))
+    }
+
+    /// Remembers who served this contact last.
+    public func setLastAttendant(phone: String, attendant: AttendantID) throws(StoreError) {
+        try write { () throws(StoreError) in
+            try database.run("INSERT INTO contact_routes(phone, attendant_id) VALUES (?, ?) "
+                             + "ON CONFLICT(phone) DO UPDATE SET attendant_id = excluded.attendant_id",
+                             [.text(phone), .int(attendant)])
+        }
+    }
+
+    // MARK: - Messages
+
+    /// Appends a message to a transcript; returns it with its id.
+    public func appendMessage(_ message: Message) throws(StoreError) -> Message {
+        try write { () throws(StoreError) -> Message in
+            try database.run("INSERT INTO messages(conversation_id, sender, text, at) VALUES (?, ?, ?, ?)",
+                             [.int(message.conversationId), .text(message.from.rawValue), .text(message.text),
+                              .int(message.at.millis)])
+            var stored = message
+            stored.id = database.lastInsertRowID
+            return stored
+        }
+    }
+
+    /// A transcript in order, at most `limit` messages (the latest ones).
+    public func messages(_ conversation: ConversationID, limit: Int = 1000) throws(StoreError) -> [Message] {
+        let statement = try database.cached("""
+            SELECT id, conversation_id, sender, text, at FROM
+                (SELECT * FROM messages WHERE conversation_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id
+            """)
+        defer { statement.reset() }
+        try statement.bind([.int(conversation), .int(Int64(limit))])
+        var result: [Message] = []
+        while try statement.step() {
+            result.append(Message(id: statement.int(0), conversationId: statement.int(1),
+                                  from: Message.Sender(rawValue: statement.text(2)) ?? .contact,
+                                  text: statement.text(3), at: Instant(millis: statement.int(4))))
+        }
+        return result
+    }
+
+    // MARK: - Contacts
+
+    /// Saves (or updates) a contact of the bot's agenda.
+    public func saveContact(_ contact: ContactRecord) throws(StoreError) {
+        try write { () throws(StoreError) in
+            try database.run("""
+                INSERT INTO contacts(phone, name, extra, updated_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT(phone) DO UPDATE SET name = excluded.name, extra = excluded.extra,
+                    updated_at = excluded.updated_at
+                """, [.text(contact.phone), .text(contact.name), contact.extra.map(SQLValue.text) ?? .null,
+                      .int(contact.updatedAt.millis)])
+        }
+    }
+
+    /// Contacts whose name or phone contains `query` (case-insensitive for ASCII), by name.
+    public func contacts(query: String?, limit: Int = 500) throws(StoreError) -> [ContactRecord] {
+        let statement = try database.cached("""
+            SELECT phone, name, extra, updated_at FROM contacts
+            WHERE ?1 IS NULL OR instr(lower(name), lower(?1)) > 0 OR instr(phone, ?1) > 0
+            ORDER BY name, phone LIMIT ?2
+            """)
+        defer { statement.reset() }
+        try statement.bind([query.map(SQLValue.text) ?? .null, .int(Int64(limit))])
+        var result: [ContactRecord] = []
+        while try statement.step() {
+            result.append(ContactRecord(phone: statement.text(0), name: statement.text(1),
+                                        extra: statement.optionalText(2), updatedAt: Instant(millis: statement.int(3))))
+        }
+        return result
+    }
+}

@@ -1,0 +1,133 @@
+// Store: atende's SQLite file. WAL, foreign keys, migrations by user_version, and one transaction per loop turn:
+// the server calls `write` for each change (opening the turn's transaction on the first one) and `commit` once
+// at the end of the turn, before any response of that turn leaves. `durability` picks fsync on every commit
+// (synchronous=FULL: survives power loss) or not (NORMAL: survives a process crash).
+
+import AtendeCore
+import CSQLite
+
+/// How hard a commit holds on to the data.
+public enum Durability: String, Sendable, CaseIterable {
+    /// fsync before acknowledging: survives power loss.
+    case full
+    /// no fsync per commit (WAL): survives a crash of the process, may lose the last commits on power loss.
+    case normal
+}
+
+/// The database of one atended.
+public final class Store {
+    /// The connection (exposed for tests and maintenance commands).
+    public let database: Database
+    /// Where the file is.
+    public let path: String
+
+    /// Opens the store, sets WAL and foreign keys, and migrates.
+    public init(path: String, durability: Durability = .full, busyTimeoutMillis: Int = 200) throws(StoreError) {
+        self.path = path
+        database = try Database(path: path)
+        sqlite3_busy_timeout(database.handle, Int32(busyTimeoutMillis))
+        let mode = try database.text("PRAGMA journal_mode = WAL")
+        guard mode?.lowercased() == "wal" else {
+            throw StoreError(code: 0, message: "journal_mode is \(mode ?? "unknown"), expected wal: \(path)")
+        }
+        try database.execute("PRAGMA foreign_keys = ON")
+        try database.execute("PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
+        try Schema.migrate(database)
+    }
+
+    // MARK: - The turn's transaction
+
+    /// True while the turn's transaction is open.
+    public var inTransaction: Bool { database.inTransaction }
+
+    /// Counts calls to `write`, so the server can tell which requests changed something.
+    public private(set) var writeCount = 0
+
+    /// Runs `body` inside the turn's transaction, opening it when needed. Use for every write.
+    public func write<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        writeCount += 1
+        if !database.inTransaction { try database.cached("BEGIN IMMEDIATE").stepToEnd() }
+        return try body()
+    }
+
+    /// Commits the turn's transaction, when one is open.
+    public func commit() throws(StoreError) {
+        guard database.inTransaction else { return }
+        do {
+            try database.cached("COMMIT").stepToEnd()
+        } catch {
+            rollback()
+            throw error
+        }
+    }
+
+    /// Abandons the turn's transaction.
+    public func rollback() {
+        if database.inTransaction { try? database.execute("ROLLBACK") }
+    }
+
+    /// `PRAGMA integrity_check`'s answer ("ok" when sound).
+    public func integrityCheck() throws(StoreError) -> String {
+        try database.text("PRAGMA integrity_check") ?? "no answer"
+    }
+
+    // MARK: - Settings
+
+    /// The account settings (defaults for what was never set).
+    public func settings() throws(StoreError) -> AccountSettings {
+        var settings = AccountSettings()
+        let statement = try database.cached("SELECT key, value FROM settings")
+        defer { statement.reset() }
+        while try statement.step() { settings[statement.text(0)] = statement.int(1) != 0 }
+        return settings
+    }
+
+    /// Saves all settings.
+    public func saveSettings(_ settings: AccountSettings) throws(StoreError) {
+        try write { () throws(StoreError) in
+            for key in AccountSettings.keys {
+                try database.run("INSERT INTO settings(key, value) VALUES (?, ?) "
+                                 + "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                                 [.text(key), .int(settings[key]! ? 1 : 0)])
+            }
+        }
+    }
+
+    // MARK: - Departments
+
+    /// Every department, by id.
+    public func departments() throws(StoreError) -> [Department] {
+        let statement = try database.cached("SELECT id, name, strategy FROM departments ORDER BY id")
+        defer { statement.reset() }
+        var result: [Department] = []
+        while try statement.step() {
+            result.append(Department(id: statement.text(0), name: statement.text(1),
+                                     strategy: Strategy(rawValue: statement.text(2)) ?? .leastBusy))
+        }
+        return result
+    }
+
+    /// Inserts or updates a department.
+    public func saveDepartment(_ department: Department, now: Instant) throws(StoreError) {
+        try write { () throws(StoreError) in
+            try database.run("""
+                INSERT INTO departments(id, name, strategy, created_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET name = excluded.name, strategy = excluded.strategy
+                """, [.text(department.id), .text(department.name), .text(department.strategy.rawValue),
+                      .int(now.millis)])
+        }
+    }
+
+    /// Deletes a department.
+    public func deleteDepartment(_ id: String) throws(StoreError) {
+        try write { () throws(StoreError) in try database.run("DELETE FROM departments WHERE id = ?", [.text(id)]) }
+    }
+}
+
+extension Statement {
+    /// Steps until the statement is done.
+    func stepToEnd() throws(StoreError) {
+        defer { reset() }
+        while try step() {}
+    }
+}

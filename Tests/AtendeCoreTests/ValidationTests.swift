@@ -1,0 +1,298 @@
+// Tables for the field validators of AtendeCore: names, logins, passwords, e-mails, images, slugs, strategies.
+// Each invalid row names the field and a substring of the reason, since clients show both next to the input.
+
+import XCTest
+@testable import AtendeCore
+
+/// Asserts that `body` throws a ValidationError for `field` whose reason contains `reason`.
+func assertValidationError<T>(
+    _ body: () throws(ValidationError) -> T, field: String, reason: String, _ label: String,
+    file: StaticString = #filePath, line: UInt = #line
+) {
+    do {
+        let value = try body()
+        XCTFail("\(label): expected \(field) error containing \"\(reason)\", got \(value)", file: file, line: line)
+    } catch {
+        XCTAssertEqual(error.field, field, label, file: file, line: line)
+        XCTAssertTrue(error.reason.contains(reason), "\(label): reason \"\(error.reason)\" lacks \"\(reason)\"",
+                      file: file, line: line)
+    }
+}
+
+/// Asserts that `body` returns `expected` without throwing.
+func assertValid<T: Equatable>(
+    _ body: () throws(ValidationError) -> T, _ expected: T, _ label: String,
+    file: StaticString = #filePath, line: UInt = #line
+) {
+    do {
+        let value = try body()
+        XCTAssertEqual(value, expected, label, file: file, line: line)
+    } catch {
+        XCTFail("\(label): unexpected \(error)", file: file, line: line)
+    }
+}
+
+final class ValidationTests: XCTestCase {
+    func testValidationErrorIsData() {
+        let error = ValidationError(field: "phone", reason: "unknown area code 20")
+        XCTAssertEqual(error, ValidationError(field: "phone", reason: "unknown area code 20"))
+        XCTAssertNotEqual(error, ValidationError(field: "email", reason: "unknown area code 20"))
+        XCTAssertEqual(error.description, "phone: unknown area code 20")
+    }
+
+    func testPersonName() {
+        let valid: [(String, String)] = [
+            ("Ana Souza", "Ana Souza"),
+            ("  Ana   Souza ", "Ana Souza"),
+            ("Ana\tSouza\n", "Ana Souza"),
+            ("João da Silva", "João da Silva"),
+            ("Maria-José O'Neil", "Maria-José O'Neil"),
+            ("Ana Souza 2", "Ana Souza 2"),
+            ("李 小龍", "李 小龍"),
+            ("Ana\u{00A0}Souza", "Ana Souza"),
+            ("Ana " + String(repeating: "b", count: 116), "Ana " + String(repeating: "b", count: 116)),
+        ]
+        for (raw, expected) in valid {
+            assertValid({ () throws(ValidationError) in try PersonName.validate(raw) }, expected, raw)
+        }
+        let invalid: [(String, String)] = [
+            ("Ana", "two words"),
+            ("  Ana  ", "two words"),
+            ("Ana 123", "two words"),
+            ("1 2", "two words"),
+            ("", "empty"),
+            ("   \t ", "empty"),
+            ("Ana Sou\u{7}za", "control"),
+            ("Ana\u{0}x Souza", "control"),
+            ("Ana " + String(repeating: "b", count: 117), "at most 120"),
+            (String(repeating: "Ana Souza ", count: 1000), "at most 120"),
+        ]
+        for (raw, reason) in invalid {
+            assertValidationError({ () throws(ValidationError) in try PersonName.validate(raw) },
+                                  field: "name", reason: reason, raw)
+        }
+        assertValidationError({ () throws(ValidationError) in try PersonName.validate("Ana", field: "contact.name") },
+                              field: "contact.name", reason: "two words", "custom field")
+    }
+
+    func testLogin() {
+        let long = String(repeating: "a", count: 242) + "@example.com"
+        let valid: [(String, String)] = [
+            ("ana@example.com", "ana@example.com"),
+            ("  Ana.Souza@Example.com\n", "Ana.Souza@Example.com"),
+            ("abc", "abc"),
+            ("joão", "joão"),
+            (long, long),
+        ]
+        for (raw, expected) in valid {
+            assertValid({ () throws(ValidationError) in try Login.validate(raw) }, expected, raw)
+        }
+        let invalid: [(String, String)] = [
+            ("", "empty"),
+            ("   ", "empty"),
+            ("ab", "at least 3"),
+            (" ab ", "at least 3"),
+            ("ana souza", "spaces"),
+            ("ana\tsouza", "spaces"),
+            ("ana\u{00A0}souza", "spaces"),
+            ("ana\u{0}souza", "control"),
+            ("ana\u{1B}souza", "control"),
+            (long + "x", "at most 254"),
+        ]
+        for (raw, reason) in invalid {
+            assertValidationError({ () throws(ValidationError) in try Login.validate(raw) },
+                                  field: "login", reason: reason, raw)
+        }
+        XCTAssertEqual(Login.key("Ana.Souza@Example.COM"), "ana.souza@example.com")
+        XCTAssertEqual(Login.key("JOÃO"), Login.key("joão"))
+        XCTAssertNotEqual(Login.key("ana1"), Login.key("ana2"))
+    }
+
+    func testPasswordPolicy() {
+        let valid = ["Abcdefg1", "Senha123", "correct Horse battery 9", "ÇÃOÉÊÍ1ç", "çãoabcd1Ä",
+                     "Aa1" + String(repeating: "x", count: 253)]
+        for password in valid {
+            do {
+                try PasswordPolicy.check(password)
+            } catch {
+                XCTFail("\(password): unexpected \(error)")
+            }
+        }
+        let invalid: [(String, String)] = [
+            ("", "at least 8"),
+            ("Abcdef1", "at least 8"),
+            ("Aa1" + String(repeating: "x", count: 254), "at most 256"),
+            ("abcdefg1", "upper-case"),
+            ("ABCDEFG1", "lower-case"),
+            ("ÇÃOÉÊÍÓ1", "lower-case"),
+            ("Abcdefgh", "digit"),
+            ("Abcdefg١", "digit"),
+            ("12345678", "upper-case"),
+            ("Abcdefg1\u{0}", "control"),
+        ]
+        for (password, reason) in invalid {
+            assertValidationError({ () throws(ValidationError) in try PasswordPolicy.check(password) },
+                                  field: "password", reason: reason, password)
+        }
+        assertValidationError({ () throws(ValidationError) in try PasswordPolicy.check("x", field: "newPassword") },
+                              field: "newPassword", reason: "at least 8", "custom field")
+    }
+
+    func testEmailAddress() {
+        let local64 = String(repeating: "a", count: 64)
+        let label63 = String(repeating: "b", count: 63)
+        let longest = local64 + "@" + [label63, label63, String(repeating: "c", count: 57), "com"]
+            .joined(separator: ".")
+        XCTAssertEqual(longest.utf8.count, 254)
+        let valid: [(String, String)] = [
+            ("ana@example.com", "ana@example.com"),
+            ("  Ana.Souza+tag@Mail.Example.com.br \n", "Ana.Souza+tag@Mail.Example.com.br"),
+            ("a!#$%&'*+-/=?^_`{|}~@x-y.io", "a!#$%&'*+-/=?^_`{|}~@x-y.io"),
+            ("x@xn--bcher-kva.de", "x@xn--bcher-kva.de"),
+            ("x@1.2.example.org", "x@1.2.example.org"),
+            (local64 + "@example.com", local64 + "@example.com"),
+            ("x@" + label63 + ".com", "x@" + label63 + ".com"),
+            (longest, longest),
+        ]
+        for (raw, expected) in valid {
+            assertValid({ () throws(ValidationError) in try EmailAddress.validate(raw) }, expected, raw)
+        }
+        let invalid: [(String, String)] = [
+            ("", "empty"),
+            ("  ", "empty"),
+            ("ana", "exactly one @"),
+            ("a@b@example.com", "exactly one @"),
+            ("@example.com", "before the @"),
+            ("ana@", "after the @"),
+            (".ana@example.com", "misplaced dot"),
+            ("ana.@example.com", "misplaced dot"),
+            ("an..a@example.com", "misplaced dot"),
+            ("an a@example.com", "not allowed"),
+            ("ana\"x@example.com", "not allowed"),
+            ("anã@example.com", "not allowed"),
+            ("ana@localhost", "needs a dot"),
+            ("ana@example..com", "empty label"),
+            ("ana@.example.com", "empty label"),
+            ("ana@example.com.", "empty label"),
+            ("ana@-example.com", "hyphen"),
+            ("ana@example-.com", "hyphen"),
+            ("ana@exa_mple.com", "letters, digits, hyphens"),
+            ("ana@exámple.com", "letters, digits, hyphens"),
+            ("ana@[127.0.0.1]", "letters, digits, hyphens"),
+            ("ana@example.c", "top-level"),
+            ("ana@example.123", "top-level"),
+            ("ana@example.c0m", "top-level"),
+            (local64 + "a@example.com", "at most 64"),
+            ("x@" + label63 + "b.com", "at most 63"),
+            (longest + "m", "at most 254"),
+        ]
+        for (raw, reason) in invalid {
+            assertValidationError({ () throws(ValidationError) in try EmailAddress.validate(raw) },
+                                  field: "email", reason: reason, raw)
+        }
+    }
+
+    static let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13]
+    static let jpeg: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0, 0, 16]
+    static let webp: [UInt8] = Array("RIFF".utf8) + [0x24, 0, 0, 0] + Array("WEBPVP8 ".utf8)
+
+    func testImageDetection() {
+        let table: [(String, [UInt8], ImageKind?)] = [
+            ("png", Self.png, .png),
+            ("jpeg", Self.jpeg, .jpeg),
+            ("webp", Self.webp, .webp),
+            ("webp header only", Array("RIFF".utf8) + [0, 0, 0, 0] + Array("WEBP".utf8), .webp),
+            ("empty", [], nil),
+            ("png truncated", Array(Self.png.prefix(7)), nil),
+            ("jpeg truncated", [0xFF, 0xD8], nil),
+            ("png corrupted", [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0B], nil),
+            ("wav", Array("RIFF".utf8) + [0, 0, 0, 0] + Array("WAVE".utf8), nil),
+            ("riff too short", Array("RIFF".utf8) + [0, 0, 0, 0] + Array("WEB".utf8), nil),
+            ("gif", Array("GIF89a".utf8), nil),
+            ("html", Array("<html><body>".utf8), nil),
+        ]
+        for (label, bytes, expected) in table {
+            XCTAssertEqual(ImageKind.detect(bytes), expected, label)
+        }
+        XCTAssertEqual(ImageKind.allCases.map(\.rawValue), ["image/png", "image/jpeg", "image/webp"])
+        XCTAssertEqual(ImageKind.maxBytes, 1_048_576)
+    }
+
+    func testImageValidation() {
+        let biggest = Self.png + [UInt8](repeating: 0, count: ImageKind.maxBytes - Self.png.count)
+        let valid: [(String, [UInt8], ImageKind)] = [
+            ("image/png", Self.png, .png),
+            ("IMAGE/PNG", Self.png, .png),
+            (" image/png ", Self.png, .png),
+            ("image/jpeg", Self.jpeg, .jpeg),
+            ("image/jpg", Self.jpeg, .jpeg),
+            ("Image/JPG", Self.jpeg, .jpeg),
+            ("image/webp", Self.webp, .webp),
+            ("image/webp; charset=binary", Self.webp, .webp),
+            ("image/png", biggest, .png),
+        ]
+        for (contentType, bytes, expected) in valid {
+            assertValid(
+                { () throws(ValidationError) in try ImageKind.validate(contentType: contentType, bytes: bytes) },
+                expected, contentType)
+        }
+        let invalid: [(String, [UInt8], String, String)] = [
+            ("image/gif", Array("GIF89a".utf8), "contentType", "image/png, image/jpeg or image/webp"),
+            ("text/html", Self.png, "contentType", "image/png, image/jpeg or image/webp"),
+            ("", Self.png, "contentType", "image/png"),
+            ("png", Self.png, "contentType", "image/png"),
+            (String(repeating: "x", count: 200), Self.png, "contentType", "image/png"),
+            ("image/png", Self.jpeg, "contentType", "declared image/png but the image is image/jpeg"),
+            ("image/jpeg", Self.webp, "contentType", "declared image/jpeg but the image is image/webp"),
+            ("image/webp", Self.png, "contentType", "declared image/webp"),
+            ("image/png", [], "base64", "empty"),
+            ("image/png", Array("<html><script>".utf8), "base64", "not a PNG, JPEG or WebP"),
+            ("image/png", biggest + [0], "base64", "1 MiB"),
+        ]
+        for (contentType, bytes, field, reason) in invalid {
+            assertValidationError(
+                { () throws(ValidationError) in try ImageKind.validate(contentType: contentType, bytes: bytes) },
+                field: field, reason: reason, "\(contentType) \(bytes.prefix(4))")
+        }
+    }
+
+    func testDepartmentID() {
+        let max = String(repeating: "a", count: 64)
+        for raw in ["sales", "a", "0", "suporte-2", "-", "pos-venda-sp", max] {
+            assertValid({ () throws(ValidationError) in try DepartmentID.validate(raw) }, raw, raw)
+        }
+        let invalid: [(String, String)] = [
+            ("", "empty"),
+            ("Sales", "a-z, 0-9"),
+            ("sales team", "a-z, 0-9"),
+            (" sales", "a-z, 0-9"),
+            ("vendas_1", "a-z, 0-9"),
+            ("ação", "a-z, 0-9"),
+            ("sales\n", "a-z, 0-9"),
+            (max + "a", "at most 64"),
+        ]
+        for (raw, reason) in invalid {
+            assertValidationError({ () throws(ValidationError) in try DepartmentID.validate(raw) },
+                                  field: "id", reason: reason, raw)
+        }
+        assertValidationError({ () throws(ValidationError) in try DepartmentID.validate("X", field: "department") },
+                              field: "department", reason: "a-z", "custom field")
+    }
+
+    func testStrategy() {
+        let valid: [(String, Strategy)] = [
+            ("least-busy", .leastBusy), ("round-robin", .roundRobin), ("longest-idle", .longestIdle),
+            ("manual", .manual),
+        ]
+        for (raw, expected) in valid {
+            assertValid({ () throws(ValidationError) in try Strategy.parse(raw) }, expected, raw)
+            XCTAssertEqual(expected.rawValue, raw)
+        }
+        XCTAssertEqual(Strategy.allCases.count, 4)
+        XCTAssertEqual(Strategy.default, .leastBusy)
+        for raw in ["", "Least-Busy", "leastBusy", "least busy", " manual", "random"] {
+            assertValidationError({ () throws(ValidationError) in try Strategy.parse(raw) },
+                                  field: "strategy", reason: "least-busy, round-robin, longest-idle, manual", raw)
+        }
+    }
+}
