@@ -1,1 +1,236 @@
-// placeholder
+// AtendeClient: a small blocking JSON-RPC client over atende's Unix socket, shared by atendectl, the benchmarks and
+// the tests. It matches responses by id, keeps the server's pushes (events) that arrive in between for
+// `nextEvent`, and can send raw bytes so tests can speak bad protocol on purpose.
+
+import AtendeProtocol
+import Foundation
+import Glibc
+
+/// What can go wrong talking to the daemon.
+public enum ClientError: Error, CustomStringConvertible, Equatable {
+    /// The socket could not be reached.
+    case connect(String)
+    /// Reading or writing failed, or the server closed the connection.
+    case closed(String)
+    /// No answer in time.
+    case timeout
+    /// The server answered with a JSON-RPC error.
+    case rpc(RPCError)
+    /// The server sent something that is not JSON-RPC.
+    case protocolError(String)
+
+    /// A sentence for people.
+    public var description: String {
+        switch self {
+        case .connect(let why): return "cannot connect: \(why)"
+        case .closed(let why): return "connection closed: \(why)"
+        case .timeout: return "timed out waiting for the daemon"
+        case .rpc(let error):
+            var text = "error \(error.code): \(error.message)"
+            if let field = error.data?["field"]?.stringValue, let reason = error.data?["reason"]?.stringValue,
+               !error.message.contains(reason) {
+                text += " (\(field): \(reason))"
+            }
+            return text
+        case .protocolError(let why): return "protocol error: \(why)"
+        }
+    }
+}
+
+/// A connection to atended.
+public final class RPCClient {
+    /// The socket file descriptor.
+    public let fd: Int32
+    private var framer = LineFramer(maxLineBytes: 256 * 1_048_576)
+    private var nextID: Int64 = 1
+    /// Pushes received and not yet taken with `nextEvent`.
+    public private(set) var events: [JSON] = []
+    private var responses: [String: JSON] = [:]
+    private var unmatched: [JSON] = []
+
+    /// Connects to the socket at `path`.
+    public init(socketPath path: String) throws(ClientError) {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw .connect(String(cString: strerror(errno))) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            close(fd)
+            throw .connect("socket path too long: \(path)")
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            buffer.copyBytes(from: bytes)
+            buffer[bytes.count] = 0
+        }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        if result != 0 {
+            let why = String(cString: strerror(errno))
+            close(fd)
+            throw .connect("\(path): \(why)")
+        }
+        self.fd = fd
+    }
+
+    deinit { close(fd) }
+
+    /// Calls a method and waits for its result; an error response throws `.rpc`.
+    @discardableResult
+    public func call(_ method: String, _ params: JSON? = nil, timeout: Double = 30) throws(ClientError) -> JSON {
+        let id = try send(method, params)
+        return try result(for: id, timeout: timeout)
+    }
+
+    /// Calls a method and returns its result or its JSON-RPC error.
+    public func callResult(_ method: String, _ params: JSON? = nil, timeout: Double = 30) throws(ClientError)
+        -> Result<JSON, RPCError> {
+        do {
+            return .success(try call(method, params, timeout: timeout))
+        } catch {
+            if case .rpc(let rpcError) = error { return .failure(rpcError) }
+            throw error
+        }
+    }
+
+    /// Sends a request without waiting; returns its id (use `result(for:)`).
+    public func send(_ method: String, _ params: JSON? = nil) throws(ClientError) -> Int64 {
+        let id = nextID
+        nextID += 1
+        try sendRaw(RPCEncoder.request(id: .int(id), method: method, params: params) + [10])
+        return id
+    }
+
+    /// Sends a notification (no id, no answer).
+    public func notify(_ method: String, _ params: JSON? = nil) throws(ClientError) {
+        try sendRaw(RPCEncoder.request(id: nil, method: method, params: params) + [10])
+    }
+
+    /// Writes bytes as they are.
+    public func sendRaw(_ bytes: [UInt8]) throws(ClientError) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL))
+            }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw .closed(String(cString: strerror(errno)))
+            }
+            offset += written
+        }
+    }
+
+    /// Waits for the response with this id.
+    public func result(for id: Int64, timeout: Double = 30) throws(ClientError) -> JSON {
+        let response = try response(for: .int(id), timeout: timeout)
+        if let error = response["error"] {
+            throw .rpc(RPCError(code: Int(error["code"]?.intValue ?? 0), message: error["message"]?.stringValue ?? "",
+                                data: error["data"]))
+        }
+        return response["result"] ?? .null
+    }
+
+    /// Waits for the whole response object with this id (`.null` for the id null).
+    public func response(for id: JSON, timeout: Double = 30) throws(ClientError) -> JSON {
+        let key = id.text
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            if let response = responses.removeValue(forKey: key) { return response }
+            try readMessage(until: deadline)
+        }
+    }
+
+    /// The next message that is not a push: a response or an array (batch answer), whatever its id.
+    public func nextResponse(timeout: Double = 30) throws(ClientError) -> JSON {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            if !unmatched.isEmpty { return unmatched.removeFirst() }
+            if let key = responses.keys.first { return responses.removeValue(forKey: key)! }
+            try readMessage(until: deadline)
+        }
+    }
+
+    /// The next push (`params` of an `event` notification), waiting up to `timeout` seconds; nil if none came.
+    public func nextEvent(timeout: Double = 5) throws(ClientError) -> JSON? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while events.isEmpty {
+            do { try readMessage(until: deadline) } catch { if error == .timeout { return nil } else { throw error } }
+        }
+        return events.removeFirst()
+    }
+
+    /// The next push of this type, skipping (and dropping) others.
+    public func nextEvent(ofType type: String, timeout: Double = 5) throws(ClientError) -> JSON? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            if let index = events.firstIndex(where: { $0["type"]?.stringValue == type }) {
+                let event = events[index]
+                events.removeSubrange(0...index)
+                return event
+            }
+            do { try readMessage(until: deadline) } catch { if error == .timeout { return nil } else { throw error } }
+        }
+    }
+
+    /// Takes every push received so far.
+    public func drainEvents() -> [JSON] {
+        defer { events.removeAll() }
+        return events
+    }
+
+    /// Waits until something arrives on the socket or the deadline; true when readable.
+    public func waitReadable(until deadline: Date) -> Bool {
+        var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let millis = max(0, Int32(deadline.timeIntervalSinceNow * 1000))
+        return poll(&poller, 1, millis) > 0
+    }
+
+    /// Reads and files one or more complete messages; throws `.timeout` at the deadline.
+    public func readMessage(until deadline: Date) throws(ClientError) {
+        while true {
+            switch framer.next() {
+            case .line(let line):
+                let message: JSON
+                do { message = try JSONParser.parse(line) } catch {
+                    throw .protocolError("unparseable line: \(String(decoding: line.prefix(200), as: UTF8.self))")
+                }
+                if message["method"]?.stringValue == "event", let params = message["params"] {
+                    events.append(params)
+                } else if let id = message["id"], message.objectValue != nil {
+                    responses[id.text] = message
+                } else {
+                    unmatched.append(message)
+                }
+                return
+            case .tooLong:
+                throw .protocolError("line too long")
+            case .needMore:
+                break
+            }
+            guard waitReadable(until: deadline) else { throw .timeout }
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if count == 0 { throw .closed("server closed the connection") }
+            if count < 0 {
+                if errno == EINTR || errno == EAGAIN { continue }
+                throw .closed(String(cString: strerror(errno)))
+            }
+            framer.append(Array(buffer[0..<count]))
+        }
+    }
+
+    /// True when the server has closed the connection (waits up to `timeout` seconds for it).
+    public func isClosedByServer(timeout: Double = 2) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            do { try readMessage(until: deadline) } catch {
+                if case .closed = error { return true }
+                if error == .timeout { return false }
+            }
+        }
+    }
+}

@@ -120,6 +120,12 @@ struct JSONScanner {
         var values: [JSON] = []
         var keys: [String] = []
         var frames: [Frame] = []
+        // Room for a typical request up front, instead of growing each stack 1, 2, 4, 8...
+        if end > 2 && (base[0] == UInt8(ascii: "{") || base[0] == UInt8(ascii: "[")) {
+            values.reserveCapacity(16)
+            keys.reserveCapacity(16)
+            frames.reserveCapacity(8)
+        }
 
         parsing: while true {
             // A value is expected here: at the top, after '[', after ',' in an array, or after ':'.
