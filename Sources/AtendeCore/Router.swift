@@ -158,7 +158,7 @@ public final class Router {
         }
         var effects: [RouterEffect] = []
         leaveQueue(conversation)
-        assign(id, to: attendant, now: now, effects: &effects)
+        assign(id, to: attendant, rule: .takenByHand, now: now, effects: &effects)
         return effects
     }
 
@@ -258,7 +258,7 @@ public final class Router {
             conversation.department = department
             conversation.state = .assigned
             conversations[id] = conversation
-            assign(id, to: target, now: now, effects: &effects)
+            assign(id, to: target, rule: .transferred, now: now, effects: &effects)
         } else {
             enqueue(&conversation, in: department, now: now, effects: &effects)
             freed.append(department)
@@ -322,8 +322,10 @@ public final class Router {
         byExternalId[conversation.externalId] = nil
     }
 
-    func assign(_ id: ConversationID, to attendant: AttendantID, now: Instant, effects: inout [RouterEffect]) {
+    func assign(_ id: ConversationID, to attendant: AttendantID, rule: AssignmentRule, now: Instant,
+                effects: inout [RouterEffect]) {
         var conversation = conversations[id]!
+        let explanation = explain(conversation, chosen: attendant, rule: rule, now: now)
         conversation.state = .assigned
         conversation.attendantId = attendant
         conversation.assignedAt = now
@@ -338,6 +340,7 @@ public final class Router {
         _ = refresh(attendant)
         effects.append(.saved(conversation))
         effects.append(.assigned(conversation))
+        effects.append(.explained(explanation))
         effects.append(.queueChanged(department))
     }
 
@@ -365,12 +368,14 @@ public final class Router {
             let conversation = conversations[entry.id]!
             let heap = departments[department]!.eligible
             var chosen = heap.best(excluding: conversation.avoidAttendant) ?? heap.top!
+            var rule = AssignmentRule.strategy
             if let preferred = conversation.preferredAttendant, preferred != conversation.avoidAttendant,
                heap.contains(preferred) {
                 chosen = preferred
+                rule = .returningContact
             }
             departments[department]!.queue.removeFirst()
-            assign(entry.id, to: chosen, now: now, effects: &effects)
+            assign(entry.id, to: chosen, rule: rule, now: now, effects: &effects)
         }
     }
 }

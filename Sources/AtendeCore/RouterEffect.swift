@@ -14,6 +14,8 @@ public enum RouterEffect: Equatable, Sendable {
     case transferredAway(Conversation, from: AttendantID)
     /// The department's waiting list changed.
     case queueChanged(String)
+    /// Why the last `.assigned` conversation went where it did (always follows `.assigned`).
+    case explained(AssignmentExplanation)
 }
 
 /// Why the router refused a request; each kind maps to one error code of the contract.

@@ -127,9 +127,9 @@ public struct JSONWriter: Sendable {
         case .object(let members):
             beginObject()
             // Byte order: a total order on distinct keys, and cheaper than String's Unicode-aware `<`.
-            for name in members.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            for (name, member) in members.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
                 key(name)
-                value(members[name]!)
+                value(member)
             }
             endObject()
         }

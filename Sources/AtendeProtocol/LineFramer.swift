@@ -46,16 +46,16 @@ public struct LineFramer: Sendable {
     /// The number of buffered bytes not yet returned.
     public var bufferedBytes: Int { buffer.count - readIndex }
 
-    /// Adds bytes read from the stream.
+    /// Adds bytes read from the stream; ignored once a line was too long.
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {
-        guard !bytes.isEmpty else { return }
+        guard !bytes.isEmpty, !failed else { return }
         compact()
         bytes.withMemoryRebound(to: UInt8.self) { buffer.append(contentsOf: $0) }
     }
 
-    /// Adds bytes read from the stream.
+    /// Adds bytes read from the stream; ignored once a line was too long.
     public mutating func append(_ bytes: [UInt8]) {
-        guard !bytes.isEmpty else { return }
+        guard !bytes.isEmpty, !failed else { return }
         compact()
         buffer.append(contentsOf: bytes)
     }

@@ -64,7 +64,9 @@ public struct RPCError: Error, Equatable, Sendable, CustomStringConvertible {
 
     /// -32601: no method called `name`.
     public static func methodNotFound(_ name: String) -> RPCError {
-        RPCError(code: RPCErrorCode.methodNotFound, message: "method not found: \(name)", data: ["method": .string(name)])
+        RPCError(
+            code: RPCErrorCode.methodNotFound, message: "method not found: \(name)", data: ["method": .string(name)]
+        )
     }
 
     /// -32602: the parameter `field` is invalid because of `reason`.

@@ -54,7 +54,7 @@ public enum AtendedCommand {
             return 0
         }
         do {
-            let daemon = try Daemon(config: config)
+            let daemon = try Daemon(config: config, configPath: path, environment: environment)
             daemon.run()
             return 0
         } catch let error as SystemError where error.errno == EADDRINUSE {

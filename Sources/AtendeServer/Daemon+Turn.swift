@@ -162,7 +162,13 @@ extension Daemon {
                     if let attendant = conversation.attendantId {
                         try store.setLastAttendant(phone: conversation.contactPhone, attendant: attendant)
                         push(Wire.event("conversation.assigned", conversation), toAttendant: attendant)
-                        Log.debug("chat assigned", ["chat": conversation.id, "att": attendant])
+                        if let queuedAt = conversation.queuedAt, let assignedAt = conversation.assignedAt {
+                            counters.waitSeconds.observe(Double(assignedAt - queuedAt) / 1000)
+                        }
+                        if Log.enabled(.info) {
+                            Log.info("chat assigned", ["chat": conversation.id, "att": attendant,
+                                                       "dept": conversation.department ?? ""])
+                        }
                     }
                 case .closed(let conversation, let previous):
                     let event = Wire.event("conversation.closed", conversation)
@@ -172,6 +178,9 @@ extension Daemon {
                     push(Wire.event("conversation.transferred", conversation), toAttendant: from)
                 case .queueChanged(let department):
                     dirtyDepartments.insert(department)
+                case .explained(let explanation):
+                    try store.saveExplanation(conversation: explanation.conversationId, at: explanation.at,
+                                              body: Wire.explanation(explanation))
                 }
             }
         } catch {
@@ -213,13 +222,19 @@ extension Daemon {
     /// Commits the turn's writes, then releases what the turn produced.
     func finishTurn(now: Instant) {
         announceQueues()
-        if turnStorageError == nil {
-            do { try store.commit() } catch { turnStorageError = error }
+        if turnStorageError == nil && store.inTransaction {
+            do {
+                try store.commit()
+                counters.commits += 1
+            } catch {
+                turnStorageError = error
+            }
         }
         if let error = turnStorageError {
             failTurn(error, now: now)
             turnStorageError = nil
         }
+        defer { Log.flush() }
         guard !touched.isEmpty else { return }
         let list = touched
         touched.removeAll(keepingCapacity: true)
@@ -261,6 +276,7 @@ extension Daemon {
     /// The turn could not be made durable: nothing of it is kept or shown.
     func failTurn(_ error: StoreError, now: Instant) {
         store.rollback()
+        counters.failedCommits += 1
         Log.error("turn rolled back", ["error": error.description])
         let failure = RPCError.internalError(error.reason)
         for connection in touched {

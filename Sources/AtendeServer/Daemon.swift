@@ -14,7 +14,11 @@ import Synchronization
 
 /// The running daemon.
 public final class Daemon {
-    let config: Config
+    var config: Config
+    let configPath: String?
+    let environment: [String: String]
+    let notify: SystemdNotify
+    var nextHousekeeping: Instant
     let store: Store
     var router = Router()
     var settings = AccountSettings()
@@ -49,8 +53,11 @@ public final class Daemon {
 
     /// Opens the store, restores routing state and binds the socket. Blocks SIGTERM, SIGINT and SIGHUP for the
     /// process (call before starting other threads); they are read through a signalfd.
-    public init(config: Config) throws {
+    public init(config: Config, configPath: String? = nil, environment: [String: String] = [:]) throws {
         self.config = config
+        self.configPath = configPath
+        self.environment = environment
+        notify = SystemdNotify(environment: environment)
         Log.level = config.logLevel
         var mask = sigset_t()
         sigemptyset(&mask)
@@ -67,6 +74,7 @@ public final class Daemon {
         }
         let clock = Daemon.now()
         startedAt = clock
+        nextHousekeeping = clock
         store = try Store(path: config.database, durability: config.durability)
         try loadState(now: clock)
         listener = try UnixSocket.listen(path: config.socket, mode: config.socketMode)
@@ -77,6 +85,8 @@ public final class Daemon {
                                "durability": config.durability.rawValue,
                                "waiting": router.departmentIDs.reduce(0) { $0 + router.waitingCount(in: $1) },
                                "potentials": router.potentialCount])
+        notify.send("READY=1\nSTATUS=serving on \(config.socket)\nMAINPID=\(getpid())")
+        Log.beginBuffering()
     }
 
     /// Wall-clock time now.
@@ -116,9 +126,8 @@ public final class Daemon {
         while true {
             var timeout: Int32 = -1
             let clock = Daemon.now()
-            if let deadline = router.nextDeadline {
-                timeout = Int32(clamping: max(0, deadline.millis - clock.millis))
-            }
+            let deadline = min(router.nextDeadline ?? nextHousekeeping, nextHousekeeping)
+            timeout = Int32(clamping: max(0, deadline.millis - clock.millis))
             if stopping { timeout = 20 }
             let count = epoll_wait(epoll, &events, Int32(events.count), timeout)
             let now = Daemon.now()
@@ -127,6 +136,7 @@ public final class Daemon {
             }
             if let deadline = router.nextDeadline, deadline <= now { apply(router.tick(now: now), now: now) }
             finishTurn(now: now)
+            if now >= nextHousekeeping { housekeeping(now: now) }
             if stopping {
                 if stopDeadline == nil { stopDeadline = now + 5000 }
                 let busy = connections.values.contains { $0.waiting || $0.pendingOutput > 0 }
@@ -148,7 +158,7 @@ public final class Daemon {
             var info = signalfd_siginfo()
             while read(signals, &info, MemoryLayout<signalfd_siginfo>.size) > 0 {
                 if info.ssi_signo == UInt32(SIGHUP) {
-                    Log.info("SIGHUP: nothing to reload that can change live; restart to apply config changes")
+                    reload()
                 } else if !stopping {
                     Log.info("stopping", ["signal": info.ssi_signo == UInt32(SIGTERM) ? "SIGTERM" : "SIGINT"])
                     beginStop()
@@ -171,7 +181,63 @@ public final class Daemon {
         }
     }
 
+    /// Periodic work: the metrics textfile, the systemd watchdog, a status line.
+    func housekeeping(now: Instant) {
+        writeMetricsFile(now: now)
+        var interval: Int64 = config.metricsFile == nil ? 60_000 : 5000
+        if let watchdog = notify.watchdogIntervalMillis {
+            notify.send("WATCHDOG=1")
+            interval = min(interval, watchdog)
+        }
+        let waiting = router.departmentIDs.reduce(0) { $0 + router.waitingCount(in: $1) }
+        notify.send("STATUS=\(connections.count) connections, \(waiting) waiting, \(router.potentialCount) potentials")
+        nextHousekeeping = now + interval
+    }
+
+    /// SIGHUP: re-reads the config file and applies what can change while running; says what needs a restart.
+    func reload() {
+        notify.send("RELOADING=1")
+        defer { notify.send("READY=1") }
+        let fresh: Config
+        do {
+            fresh = try Config.load(path: configPath, environment: environment)
+        } catch {
+            Log.error("reload refused, keeping the running config", ["error": "\(error)"])
+            return
+        }
+        var applied: [String] = []
+        var needsRestart: [String] = []
+        func live<T: Equatable>(_ name: String, _ path: WritableKeyPath<Config, T>) {
+            if config[keyPath: path] != fresh[keyPath: path] {
+                config[keyPath: path] = fresh[keyPath: path]
+                applied.append(name)
+            }
+        }
+        func fixed<T: Equatable>(_ name: String, _ path: KeyPath<Config, T>) {
+            if config[keyPath: path] != fresh[keyPath: path] { needsRestart.append(name) }
+        }
+        live("botToken", \.botToken)
+        live("adminToken", \.adminToken)
+        live("timezone", \.timezone)
+        live("defaultMaxChats", \.defaultMaxChats)
+        live("maxLineBytes", \.maxLineBytes)
+        live("maxConnections", \.maxConnections)
+        live("logLevel", \.logLevel)
+        live("passwordCost", \.passwordCost)
+        live("maxOutputBytes", \.maxOutputBytes)
+        live("metricsFile", \.metricsFile)
+        fixed("socket", \.socket)
+        fixed("database", \.database)
+        fixed("socketMode", \.socketMode)
+        fixed("durability", \.durability)
+        Log.level = config.logLevel
+        Log.info("config reloaded", ["applied": applied.isEmpty ? "nothing changed" : applied.joined(separator: ","),
+                                     "needsRestart": needsRestart.isEmpty ? "none" : needsRestart.joined(separator: ",")])
+        nextHousekeeping = Daemon.now()
+    }
+
     func beginStop() {
+        notify.send("STOPPING=1\nSTATUS=stopping")
         stopping = true
         if listener >= 0 {
             epoll_ctl(epoll, EPOLL_CTL_DEL, listener, nil)
@@ -321,13 +387,3 @@ final class Mailbox: Sendable {
     }
 }
 
-/// Counts for `stats.get` and metrics.
-struct Counters {
-    var opened = 0
-    var assigned = 0
-    var closed = 0
-    var rated = 0
-    var ratings = [Int](repeating: 0, count: 6)
-    var errors: [Int: Int] = [:]
-    var refusedConnections = 0
-}

@@ -57,6 +57,8 @@ extension Daemon {
         "settings.get": Method(roles: [.admin, .attendant], handler: Daemon.settingsGet),
         "settings.update": Method(roles: .admin, handler: Daemon.settingsUpdate),
         "stats.get": Method(roles: .admin, handler: Daemon.statsGet),
+        "metrics.get": Method(roles: .admin, handler: Daemon.metricsGet),
+        "conversation.explain": Method(roles: .admin, handler: Daemon.conversationExplain),
 
         "conversation.open": Method(roles: .bot, handler: Daemon.conversationOpen),
         "conversation.route": Method(roles: [.bot, .admin], handler: Daemon.conversationRoute),

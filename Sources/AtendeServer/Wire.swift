@@ -151,5 +151,31 @@ enum Wire {
         return w.bytes
     }
 
+    /// An assignment explanation as stored (JSON text); attendant names are added when it is read back.
+    static func explanation(_ e: AssignmentExplanation) -> String {
+        var w = JSONWriter(capacity: 256 + e.candidates.count * 96)
+        w.beginObject()
+        instant("at", e.at, into: &w)
+        w.field("department", e.department)
+        w.field("strategy", e.strategy.rawValue)
+        w.field("rule", e.rule.rawValue)
+        w.field("chosen", e.chosen)
+        w.key("candidates")
+        w.beginArray()
+        for candidate in e.candidates {
+            w.beginObject()
+            w.field("attendantId", candidate.attendantId)
+            w.field("standing", candidate.standing.rawValue)
+            w.field("openChats", candidate.openChats)
+            w.field("maxChats", candidate.maxChats)
+            w.field("idleSeconds", candidate.idleMillis / 1000)
+            w.endObject()
+        }
+        w.endArray()
+        w.field("omitted", e.omitted)
+        w.endObject()
+        return String(decoding: w.bytes, as: UTF8.self)
+    }
+
     static let ok: [UInt8] = Array(#"{"ok":true}"#.utf8)
 }

@@ -39,6 +39,11 @@ enum Schema {
             phone TEXT PRIMARY KEY, name TEXT NOT NULL, extra TEXT, updated_at INTEGER NOT NULL) WITHOUT ROWID;
         CREATE TABLE contact_routes(phone TEXT PRIMARY KEY, attendant_id INTEGER NOT NULL) WITHOUT ROWID;
         """,
+        """
+        CREATE TABLE assignment_explanations(
+            id INTEGER PRIMARY KEY, conversation_id INTEGER NOT NULL, at INTEGER NOT NULL, body TEXT NOT NULL);
+        CREATE INDEX assignment_explanations_conversation ON assignment_explanations(conversation_id, id);
+        """,
     ]
 
     /// The version a fully migrated database has.

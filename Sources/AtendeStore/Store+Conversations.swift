@@ -178,3 +178,24 @@ extension Store {
         return result
     }
 }
+
+extension Store {
+    /// Records why a conversation was assigned (`body` is the explanation as JSON text).
+    public func saveExplanation(conversation: ConversationID, at instant: Instant, body: String) throws(StoreError) {
+        try write { () throws(StoreError) in
+            try database.run("INSERT INTO assignment_explanations(conversation_id, at, body) VALUES (?, ?, ?)",
+                             [.int(conversation), .int(instant.millis), .text(body)])
+        }
+    }
+
+    /// Every recorded explanation of a conversation, oldest first.
+    public func explanations(conversation: ConversationID) throws(StoreError) -> [String] {
+        let statement = try database.cached(
+            "SELECT body FROM assignment_explanations WHERE conversation_id = ? ORDER BY id")
+        defer { statement.reset() }
+        try statement.bind([.int(conversation)])
+        var result: [String] = []
+        while try statement.step() { result.append(statement.text(0)) }
+        return result
+    }
+}

@@ -80,6 +80,7 @@ final class LineFramerTests: XCTestCase {
         framer.append(Array("\nok\n".utf8))
         XCTAssertEqual(framer.next(), .tooLong)
         XCTAssertEqual(framer.next(), .tooLong)
+        XCTAssertEqual(framer.bufferedBytes, 4, "nothing more is buffered after the refusal")
     }
 
     func testPartialLineIsRefusedBeforeItCompletes() {

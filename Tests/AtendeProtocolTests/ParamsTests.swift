@@ -110,7 +110,8 @@ final class ParamsTests: XCTestCase {
         XCTAssertEqual(try params.optionalArray("list"), [1, 2])
         XCTAssertNil(try params.optionalArray("missing"))
         assertInvalid({ () throws(RPCError) in try params.array("nothing") }, "nothing", "is required")
-        assertInvalid({ () throws(RPCError) in try params.array("contact") }, "contact", "must be an array (got object)")
+        assertInvalid({ () throws(RPCError) in try params.array("contact") }, "contact",
+                      "must be an array (got object)")
         assertInvalid({ () throws(RPCError) in try params.optionalArray("half") }, "half",
                       "must be an array (got number)")
     }
@@ -124,7 +125,8 @@ final class ParamsTests: XCTestCase {
         let inner = try XCTUnwrap(try contact.optionalObject("inner"))
         assertInvalid({ () throws(RPCError) in try inner.bool("deep") }, "contact.inner.deep",
                       "must be a boolean (got integer)")
-        assertInvalid({ () throws(RPCError) in try inner.rejectUnknown([]) }, "contact.inner.deep", "unknown parameter")
+        assertInvalid({ () throws(RPCError) in try inner.rejectUnknown([]) }, "contact.inner.deep",
+                      "unknown parameter")
         XCTAssertNil(try params.optionalObject("nothing"))
         assertInvalid({ () throws(RPCError) in try params.object("missing") }, "missing", "is required")
         assertInvalid({ () throws(RPCError) in try params.object("list") }, "list", "must be an object (got array)")
@@ -133,7 +135,9 @@ final class ParamsTests: XCTestCase {
     }
 
     func testRejectUnknown() throws {
-        let all: Set<String> = ["name", "empty", "count", "whole", "half", "huge", "flag", "nothing", "list", "contact"]
+        let all: Set<String> = [
+            "name", "empty", "count", "whole", "half", "huge", "flag", "nothing", "list", "contact",
+        ]
         XCTAssertNoThrow(try params.rejectUnknown(all))
         XCTAssertNoThrow(try params.rejectUnknown(all.union(["extra"])))
         assertInvalid({ () throws(RPCError) in try params.rejectUnknown(all.subtracting(["name", "count"])) },

@@ -1,0 +1,121 @@
+// Metrics: counters the loop keeps as it works, and their rendering in the Prometheus text format, for
+// `metrics.get` (and `atendectl metrics`) and for the textfile that node_exporter collects (config `metricsFile`,
+// rewritten atomically: write a temporary file, then rename).
+
+import AtendeCore
+import Foundation
+
+/// A cumulative histogram with fixed bucket bounds.
+struct Histogram {
+    let bounds: [Double]
+    var counts: [Int]
+    var sum = 0.0
+    var count = 0
+
+    init(bounds: [Double]) {
+        self.bounds = bounds
+        counts = [Int](repeating: 0, count: bounds.count)
+    }
+
+    mutating func observe(_ value: Double) {
+        sum += value
+        count += 1
+        if let index = bounds.firstIndex(where: { value <= $0 }) { counts[index] += 1 }
+    }
+}
+
+/// What the daemon counts.
+struct Counters {
+    var opened = 0
+    var assigned = 0
+    var closed = 0
+    var rated = 0
+    var ratings = [Int](repeating: 0, count: 6)
+    var errors: [Int: Int] = [:]
+    var refusedConnections = 0
+    var commits = 0
+    var failedCommits = 0
+    var waitSeconds = Histogram(bounds: [0.1, 0.5, 1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600])
+}
+
+extension Daemon {
+    /// The metrics in the Prometheus text exposition format.
+    func renderMetrics(now: Instant) -> String {
+        var out = ""
+        func family(_ name: String, _ type: String, _ help: String) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+        }
+        func sample(_ name: String, _ labels: [(String, String)] = [], _ value: String) {
+            let text = labels.isEmpty ? "" : "{" + labels.map { "\($0.0)=\"\(escape($0.1))\"" }
+                .joined(separator: ",") + "}"
+            out += "\(name)\(text) \(value)\n"
+        }
+        let stats = router.departmentIDs.compactMap { router.stats(of: $0, now: now) }
+        family("atende_waiting_conversations", "gauge", "Conversations waiting in a department queue.")
+        for s in stats { sample("atende_waiting_conversations", [("department", s.department)], "\(s.waiting)") }
+        family("atende_oldest_wait_seconds", "gauge", "Age of the oldest waiting conversation of a department.")
+        for s in stats { sample("atende_oldest_wait_seconds", [("department", s.department)], "\(s.oldestWaitSeconds)") }
+        family("atende_assigned_conversations", "gauge", "Open conversations assigned in a department.")
+        for s in stats { sample("atende_assigned_conversations", [("department", s.department)], "\(s.assigned)") }
+        family("atende_attendants_online", "gauge", "Attendants of a department whose presence is online.")
+        for s in stats { sample("atende_attendants_online", [("department", s.department)], "\(s.attendantsOnline)") }
+        family("atende_potentials", "gauge", "Conversations that have not chosen a department.")
+        sample("atende_potentials", [], "\(router.potentialCount)")
+        family("atende_connections", "gauge", "Open client connections.")
+        sample("atende_connections", [], "\(connections.count)")
+        family("atende_conversations_opened_total", "counter", "Conversations opened since start.")
+        sample("atende_conversations_opened_total", [], "\(counters.opened)")
+        family("atende_conversations_assigned_total", "counter", "Assignments since start.")
+        sample("atende_conversations_assigned_total", [], "\(counters.assigned)")
+        family("atende_conversations_closed_total", "counter", "Conversations closed since start.")
+        sample("atende_conversations_closed_total", [], "\(counters.closed)")
+        family("atende_conversations_rated_total", "counter", "Ratings received since start.")
+        sample("atende_conversations_rated_total", [], "\(counters.rated)")
+        family("atende_ratings_total", "counter", "Ratings received since start, by score.")
+        for score in 1...5 { sample("atende_ratings_total", [("score", "\(score)")], "\(counters.ratings[score])") }
+        family("atende_errors_total", "counter", "Error responses since start, by JSON-RPC code.")
+        for code in counters.errors.keys.sorted() {
+            sample("atende_errors_total", [("code", "\(code)")], "\(counters.errors[code]!)")
+        }
+        family("atende_commits_total", "counter", "SQLite commits (one per loop turn that wrote).")
+        sample("atende_commits_total", [], "\(counters.commits)")
+        family("atende_failed_commits_total", "counter", "Turns rolled back because storage failed.")
+        sample("atende_failed_commits_total", [], "\(counters.failedCommits)")
+        family("atende_refused_connections_total", "counter", "Connections refused at maxConnections.")
+        sample("atende_refused_connections_total", [], "\(counters.refusedConnections)")
+        let histogram = counters.waitSeconds
+        family("atende_wait_seconds", "histogram", "Time from joining a queue to assignment.")
+        var cumulative = 0
+        for (index, bound) in histogram.bounds.enumerated() {
+            cumulative += histogram.counts[index]
+            sample("atende_wait_seconds_bucket", [("le", format(bound))], "\(cumulative)")
+        }
+        sample("atende_wait_seconds_bucket", [("le", "+Inf")], "\(histogram.count)")
+        sample("atende_wait_seconds_sum", [], format(histogram.sum))
+        sample("atende_wait_seconds_count", [], "\(histogram.count)")
+        family("atende_start_time_seconds", "gauge", "Unix time the daemon started.")
+        sample("atende_start_time_seconds", [], "\(startedAt.millis / 1000)")
+        return out
+    }
+
+    private func escape(_ value: String) -> String {
+        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n")
+    }
+
+    private func format(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+    }
+
+    /// Rewrites the metrics textfile atomically.
+    func writeMetricsFile(now: Instant) {
+        guard let path = config.metricsFile else { return }
+        let temporary = path + ".tmp"
+        do {
+            try Data(renderMetrics(now: now).utf8).write(to: URL(fileURLWithPath: temporary))
+            if rename(temporary, path) != 0 { Log.warn("cannot rename metrics file", ["path": path, "errno": errno]) }
+        } catch {
+            Log.warn("cannot write metrics file", ["path": path, "error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,87 @@
+// Failure: every way an atendectl command can end badly, and the exit code each one means. Commands throw these
+// (or the client's errors, mapped here), and Atendectl prints one line on stderr and exits with the code, so a
+// script can tell "the daemon said no" (1) from "you typed it wrong" (2), "no daemon" (3) and "bad password" (4).
+
+import AtendeClient
+import AtendeProtocol
+
+/// The exit codes of atendectl.
+enum ExitCode {
+    /// It worked.
+    static let ok: Int32 = 0
+    /// The daemon answered with an error.
+    static let daemonError: Int32 = 1
+    /// A bad option, argument or input on the command line.
+    static let usage: Int32 = 2
+    /// The socket could not be reached, or the connection was lost.
+    static let connection: Int32 = 3
+    /// Authentication failed (1001) or was throttled (1029).
+    static let authentication: Int32 = 4
+}
+
+/// Why a command failed.
+enum Failure: Error {
+    /// The command line (or an input it names) is wrong; `message` says what and how to fix it.
+    case usage(String)
+    /// The daemon answered with an error; `hint` is an optional second line of advice.
+    case daemon(RPCError, hint: String? = nil)
+    /// No connection, or the connection broke.
+    case connection(String)
+
+    /// Wraps whatever a command threw.
+    static func from(_ error: Error) -> Failure {
+        if let failure = error as? Failure { return failure }
+        if let error = error as? ClientError {
+            switch error {
+            case .rpc(let rpcError): return .daemon(rpcError)
+            case .connect(let why): return .connection("cannot connect to atended: \(why)")
+            case .closed(let why): return .connection("connection to atended lost: \(why)")
+            case .timeout: return .connection("atended did not answer in time")
+            case .protocolError(let why): return .connection("atended sent something unexpected: \(why)")
+            }
+        }
+        if let error = error as? RPCError { return .daemon(error) }
+        return .usage("\(error)")
+    }
+
+    /// The exit code for this failure.
+    var exitCode: Int32 {
+        switch self {
+        case .usage: return ExitCode.usage
+        case .connection: return ExitCode.connection
+        case .daemon(let error, _):
+            if error.code == RPCErrorCode.unauthenticated || error.code == RPCErrorCode.throttled {
+                return ExitCode.authentication
+            }
+            return ExitCode.daemonError
+        }
+    }
+
+    /// The lines printed on stderr, without the `atendectl: ` prefix of the first.
+    var lines: [String] {
+        switch self {
+        case .usage(let message): return [message]
+        case .connection(let message): return [message]
+        case .daemon(let error, let hint):
+            return [Failure.describe(error)] + (hint.map { ["hint: " + $0] } ?? [])
+        }
+    }
+
+    /// `error CODE: message (field: reason)`: the field is named whenever the daemon named one.
+    static func describe(_ error: RPCError) -> String {
+        var text = "error \(error.code): \(error.message)"
+        let field = error.data?["field"]?.stringValue
+        let reason = error.data?["reason"]?.stringValue
+        switch (field, reason) {
+        case let (field?, reason?):
+            if !error.message.contains("\(field): \(reason)") { text += " (\(field): \(reason))" }
+        case let (field?, nil):
+            text += " (field: \(field))"
+        case let (nil, reason?):
+            if !error.message.contains(reason) { text += " (\(reason))" }
+        case (nil, nil):
+            break
+        }
+        return text
+    }
+}
