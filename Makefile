@@ -46,11 +46,16 @@ bench: deps
 bench-quick: deps
 	benchmarks/run --quick
 
+# Installs the binaries, the systemd unit (ExecStart pointing at PREFIX) and a system config to the standard places.
 install: release
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/atende $(DESTDIR)/lib/systemd/system
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/atende $(DESTDIR)/lib/systemd/system \
+	  $(DESTDIR)/usr/share/bash-completion/completions
 	install -m 0755 .build/release/atended .build/release/atendectl $(DESTDIR)$(PREFIX)/bin/
-	install -m 0640 config/atende.json $(DESTDIR)/etc/atende/atende.json
-	install -m 0644 config/atende.service $(DESTDIR)/lib/systemd/system/atende.service
+	test -e $(DESTDIR)/etc/atende/atende.json || install -m 0640 config/atende.system.json $(DESTDIR)/etc/atende/atende.json
+	sed 's|/usr/local/bin/atended|$(PREFIX)/bin/atended|' config/atende.service > $(DESTDIR)/lib/systemd/system/atende.service
+	chmod 0644 $(DESTDIR)/lib/systemd/system/atende.service
+	if [ -f config/atendectl.bash ]; then install -m 0644 config/atendectl.bash \
+	  $(DESTDIR)/usr/share/bash-completion/completions/atendectl; fi
 
 clean:
 	rm -rf .build

@@ -54,7 +54,7 @@ extension Router {
         }
         for department in profile.departments { departments[department]?.servedBy.insert(profile.id) }
         if old?.hours != profile.hours { _ = refreshHours(profile.id, now: now) }
-        var effects: [RouterEffect] = []
+        var effects: [RouterEffect] = [.attendantChanged(profile.id)]
         drain(refresh(profile.id), now: now, effects: &effects)
         return effects
     }
@@ -66,7 +66,7 @@ extension Router {
         attendants[attendant]!.connections += 1
         attendants[attendant]!.wantsOnline = true
         _ = refreshHours(attendant, now: now)
-        var effects: [RouterEffect] = []
+        var effects: [RouterEffect] = [.attendantChanged(attendant)]
         drain(refresh(attendant), now: now, effects: &effects)
         return effects
     }
@@ -77,14 +77,14 @@ extension Router {
         attendants[attendant]!.connections -= 1
         if attendants[attendant]!.connections == 0 { hoursTimers.remove(attendant) }
         _ = refresh(attendant)
-        return []
+        return [.attendantChanged(attendant)]
     }
 
     /// The attendant chose `online` (true) or `away` (false).
     public func setPresence(_ attendant: AttendantID, online: Bool, now: Instant) -> [RouterEffect] {
         guard attendants[attendant] != nil else { return [] }
         attendants[attendant]!.wantsOnline = online
-        var effects: [RouterEffect] = []
+        var effects: [RouterEffect] = [.attendantChanged(attendant)]
         drain(refresh(attendant), now: now, effects: &effects)
         return effects
     }
@@ -97,12 +97,13 @@ extension Router {
     /// Applies every working-hours boundary reached by `now`; attendants whose hours start take waiting chats.
     public func tick(now: Instant) -> [RouterEffect] {
         var dirty: [String] = []
+        var effects: [RouterEffect] = []
         while let key = hoursTimers.topKey, key.primary <= now.millis {
             let attendant = key.id
-            _ = refreshHours(attendant, now: now)
+            let wasInside = attendants[attendant]?.inHours
+            if refreshHours(attendant, now: now) != wasInside { effects.append(.attendantChanged(attendant)) }
             dirty += refresh(attendant)
         }
-        var effects: [RouterEffect] = []
         drain(dirty, now: now, effects: &effects)
         return effects
     }

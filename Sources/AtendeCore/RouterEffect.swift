@@ -14,6 +14,8 @@ public enum RouterEffect: Equatable, Sendable {
     case transferredAway(Conversation, from: AttendantID)
     /// The department's waiting list changed.
     case queueChanged(String)
+    /// The attendant's presence may have changed (login, logout, online/away, hours starting or ending, profile).
+    case attendantChanged(AttendantID)
     /// Why the last `.assigned` conversation went where it did (always follows `.assigned`).
     case explained(AssignmentExplanation)
 }

@@ -160,6 +160,7 @@ extension Daemon {
                 case .assigned(let conversation):
                     counters.assigned += 1
                     if let attendant = conversation.attendantId {
+                        dirtyAttendants.insert(attendant)
                         try store.setLastAttendant(phone: conversation.contactPhone, attendant: attendant)
                         push(Wire.event("conversation.assigned", conversation), toAttendant: attendant)
                         if let queuedAt = conversation.queuedAt, let assignedAt = conversation.assignedAt {
@@ -172,12 +173,18 @@ extension Daemon {
                     }
                 case .closed(let conversation, let previous):
                     let event = Wire.event("conversation.closed", conversation)
-                    if let previous { push(event, toAttendant: previous) }
+                    if let previous {
+                        push(event, toAttendant: previous)
+                        dirtyAttendants.insert(previous)
+                    }
                     pushToBots(event)
                 case .transferredAway(let conversation, let from):
                     push(Wire.event("conversation.transferred", conversation), toAttendant: from)
+                    dirtyAttendants.insert(from)
                 case .queueChanged(let department):
                     dirtyDepartments.insert(department)
+                case .attendantChanged(let attendant):
+                    dirtyAttendants.insert(attendant)
                 case .explained(let explanation):
                     try store.saveExplanation(conversation: explanation.conversationId, at: explanation.at,
                                               body: Wire.explanation(explanation))
@@ -197,6 +204,28 @@ extension Daemon {
         for id in bots { if let connection = connections[id] { stage(.push(bytes), for: connection) } }
     }
 
+    /// Sends `attendant.changed` to monitoring admins for each attendant whose presence or load changed.
+    func announceAttendants() {
+        guard !dirtyAttendants.isEmpty else { return }
+        defer { dirtyAttendants.removeAll(keepingCapacity: true) }
+        guard !monitors.isEmpty else { return }
+        for attendant in dirtyAttendants {
+            guard let record = try? store.attendant(attendant) else { continue }
+            var w = JSONWriter(capacity: 512)
+            w.beginObject()
+            w.field("type", "attendant.changed")
+            w.key("attendant")
+            Wire.attendant(record, presence: router.presence(of: attendant), openChats: router.openChats(of: attendant),
+                           into: &w)
+            w.endObject()
+            pushToMonitors(RPCEncoder.notification(method: "event", params: w.bytes))
+        }
+    }
+
+    func pushToMonitors(_ bytes: [UInt8]) {
+        for id in monitors { if let connection = connections[id] { stage(.push(bytes), for: connection) } }
+    }
+
     /// Sends `queue.changed` to the connected attendants of each department whose waiting list looks different.
     func announceQueues() {
         guard !dirtyDepartments.isEmpty else { return }
@@ -213,6 +242,7 @@ extension Daemon {
             writer.endObject()
             let bytes = RPCEncoder.notification(method: "event", params: writer.bytes)
             for attendant in router.servers(of: department) { push(bytes, toAttendant: attendant) }
+            pushToMonitors(bytes)
         }
         dirtyDepartments.removeAll(keepingCapacity: true)
     }
@@ -222,6 +252,7 @@ extension Daemon {
     /// Commits the turn's writes, then releases what the turn produced.
     func finishTurn(now: Instant) {
         announceQueues()
+        announceAttendants()
         if turnStorageError == nil && store.inTransaction {
             do {
                 try store.commit()
@@ -301,5 +332,6 @@ extension Daemon {
             Log.error("cannot reload state after a failed commit", ["error": "\(error)"])
         }
         dirtyDepartments.removeAll()
+        dirtyAttendants.removeAll()
     }
 }

@@ -31,6 +31,8 @@ public final class Daemon {
     var nextConversationID: ConversationID = 1
     var touched: [Connection] = []
     var dirtyDepartments: Set<String> = []
+    var dirtyAttendants: Set<AttendantID> = []
+    var monitors: Set<UInt64> = []
     var announced: [String: QueueSignature] = [:]
     var turnStorageError: StoreError?
     var counters = Counters()
@@ -332,6 +334,7 @@ public final class Daemon {
 
     /// Drops the connection's role: bots stop receiving pushes, an attendant's session ends.
     func endSession(_ connection: Connection, now: Instant) {
+        monitors.remove(connection.id)
         switch connection.role {
         case .bot:
             bots.remove(connection.id)

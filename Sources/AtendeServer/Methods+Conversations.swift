@@ -109,7 +109,10 @@ extension Daemon {
         guard conversation.rating == nil, try store.rate(id, score: score) else {
             throw RoutingError(.invalidState, "conversation was already rated")
         }
-        if let attendant = conversation.attendantId { try store.addRating(attendant, score: score) }
+        if let attendant = conversation.attendantId {
+            try store.addRating(attendant, score: score)
+            dirtyAttendants.insert(attendant)
+        }
         counters.rated += 1
         counters.ratings[score] += 1
         conversation.rating = score

@@ -15,6 +15,14 @@ extension Daemon {
         return .result(w.bytes)
     }
 
+    /// `monitor.subscribe`: this admin connection receives `queue.changed` for every department and
+    /// `attendant.changed` whenever an attendant's presence or open chats change (for dashboards like atendectl top).
+    func monitorSubscribe(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+        try params.rejectUnknown([])
+        monitors.insert(connection.id)
+        return .result(Wire.ok)
+    }
+
     /// `conversation.explain {id}` → `{conversationId, explanations: [...]}`, each with attendant names added.
     func conversationExplain(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
         try params.rejectUnknown(["id"])

@@ -58,6 +58,7 @@ extension Daemon {
         "settings.update": Method(roles: .admin, handler: Daemon.settingsUpdate),
         "stats.get": Method(roles: .admin, handler: Daemon.statsGet),
         "metrics.get": Method(roles: .admin, handler: Daemon.metricsGet),
+        "monitor.subscribe": Method(roles: .admin, handler: Daemon.monitorSubscribe),
         "conversation.explain": Method(roles: .admin, handler: Daemon.conversationExplain),
 
         "conversation.open": Method(roles: .bot, handler: Daemon.conversationOpen),

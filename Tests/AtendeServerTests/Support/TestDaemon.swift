@@ -28,6 +28,8 @@ final class TestDaemon {
     var configPath: String { directory + "/atende.json" }
     /// The config written at each start; tests may change it before `restart()`.
     var config: [String: JSON]
+    /// Extra environment for the daemon (ATENDE_BOT_TOKEN and ATENDE_ADMIN_TOKEN are cleared unless set here).
+    var environment: [String: String] = [:]
     /// The running process, if any.
     private(set) var process: Process?
     /// How many times the daemon was started (names the log files).
@@ -39,7 +41,7 @@ final class TestDaemon {
     static let password = "Secret123"
 
     /// Creates the folder and starts the daemon with the default test config plus `overrides`.
-    init(_ overrides: [String: JSON] = [:], start: Bool = true) throws {
+    init(_ overrides: [String: JSON] = [:], environment: [String: String] = [:], start: Bool = true) throws {
         var template = Array("/tmp/atende-e2e-XXXXXX".utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
             throw TestDaemonError(description: "mkdtemp failed: \(String(cString: strerror(errno)))")
@@ -52,6 +54,7 @@ final class TestDaemon {
             "durability": "normal",
         ]
         for (key, value) in overrides { config[key] = value }
+        self.environment = environment
         if start { try self.start() }
     }
 
@@ -111,6 +114,7 @@ final class TestDaemon {
         var environment = ProcessInfo.processInfo.environment
         environment["ATENDE_BOT_TOKEN"] = nil
         environment["ATENDE_ADMIN_TOKEN"] = nil
+        for (key, value) in self.environment { environment[key] = value }
         process.environment = environment
         let out = directory + "/stdout-\(starts).log"
         let err = directory + "/stderr-\(starts).log"

@@ -1,0 +1,116 @@
+// Invocation: one run of one command — its parsed arguments, the global options, the environment, and the
+// connection to the daemon, opened lazily and authenticated as the command needs (admin, or an attendant
+// logged in on this very connection, since sessions belong to connections). Output goes through here so that
+// `--json` prints the daemon's result and nothing else.
+
+import AtendeClient
+import AtendeProtocol
+import Foundation
+import Glibc
+
+/// One run of one command.
+final class Invocation {
+    /// The command being run.
+    let command: Command
+    /// Its options and positional arguments.
+    let arguments: ParsedArguments
+    /// The global options.
+    let global: GlobalOptions
+    /// The process environment.
+    let environment: [String: String]
+    /// The open connection, once `connect()` was called.
+    private(set) var client: RPCClient?
+
+    /// Creates an invocation.
+    init(command: Command, arguments: ParsedArguments, global: GlobalOptions, environment: [String: String]) {
+        self.command = command
+        self.arguments = arguments
+        self.global = global
+        self.environment = environment
+    }
+
+    /// Whether --json was given.
+    var json: Bool { global.json }
+
+    /// The socket path: --socket, else $ATENDE_SOCKET, else var/atende.sock.
+    var socketPath: String {
+        global.socket ?? environment["ATENDE_SOCKET"].flatMap { $0.isEmpty ? nil : $0 } ?? "var/atende.sock"
+    }
+
+    // MARK: - Connecting
+
+    /// The connection, opened on first use.
+    func connect() throws -> RPCClient {
+        if let client { return client }
+        let client = try RPCClient(socketPath: socketPath)
+        self.client = client
+        return client
+    }
+
+    /// Calls `method` on the connection; errors become `Failure`s.
+    @discardableResult
+    func call(_ method: String, _ params: JSON? = nil) throws -> JSON {
+        try connect().call(method, params)
+    }
+
+    /// Connects and authenticates as admin: with --token or $ATENDE_ADMIN_TOKEN, else by the peer's user id.
+    func admin() throws {
+        let token = global.token ?? environment["ATENDE_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        let params: JSON = token.map { ["token": .string($0)] } ?? [:]
+        do {
+            try call("auth.admin", params)
+        } catch ClientError.rpc(let error) where error.code == RPCErrorCode.unauthenticated {
+            let hint = token == nil
+                ? "without a token only root or the daemon's own user is admin; pass --token or set ATENDE_ADMIN_TOKEN"
+                : "the token does not match the daemon's adminToken"
+            throw Failure.daemon(error, hint: hint)
+        }
+    }
+
+    /// The attendant login from --login or $ATENDE_LOGIN, if any.
+    var attendantLogin: String? {
+        arguments.value("login") ?? environment["ATENDE_LOGIN"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// Connects and logs in as the attendant named by --login / $ATENDE_LOGIN (the password from
+    /// $ATENDE_PASSWORD, a no-echo prompt, or the first line of stdin); returns the attendant.
+    @discardableResult
+    func attendant(login explicit: String? = nil) throws -> JSON {
+        guard let login = explicit ?? attendantLogin else {
+            throw Failure.usage("'\(command.name)' acts as an attendant: pass --login LOGIN or set ATENDE_LOGIN")
+        }
+        let password = try Password.read(for: login, environment: environment)
+        _ = try connect()
+        do {
+            return try call("auth.login", ["login": .string(login), "password": .string(password)])
+        } catch ClientError.rpc(let error) {
+            throw Failure.daemon(error, hint: Invocation.loginHint(error))
+        }
+    }
+
+    /// Advice for a refused login.
+    static func loginHint(_ error: RPCError) -> String? {
+        switch error.code {
+        case RPCErrorCode.unauthenticated: return "wrong login or password"
+        case RPCErrorCode.throttled: return "too many failed logins; wait and try again"
+        case RPCErrorCode.forbidden: return "the attendant is inactive (an admin can run: atendectl attendant activate)"
+        case RPCErrorCode.outsideHours: return "logins are restricted to working hours (setting restrictAccessToHours)"
+        default: return nil
+        }
+    }
+
+    /// Authenticates as an attendant when --login or $ATENDE_LOGIN is given, else as admin.
+    func adminOrAttendant() throws {
+        if attendantLogin != nil { try attendant() } else { try admin() }
+    }
+
+    // MARK: - Output
+
+    /// Prints `result` as one line of JSON with --json, else runs `human`.
+    func emit(_ result: JSON, human: () throws -> Void) rethrows {
+        if json { Output.line(result.text) } else { try human() }
+    }
+
+    /// The width available for tables: the terminal's, else $COLUMNS, else unlimited (nil).
+    var width: Int? { Terminal.width(fd: STDOUT_FILENO, environment: environment) }
+}

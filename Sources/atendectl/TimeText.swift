@@ -1,0 +1,83 @@
+// TimeText: the daemon's timestamps ("2026-11-26T13:05:09.120Z") turned into what a person wants to read — how
+// long ago ("3m 20s") and the local wall-clock time. Parsing is done by hand with timegm because the format is
+// fixed by the protocol and a formatter would accept more than it should.
+
+import Glibc
+
+/// Formats times and durations for people.
+enum TimeText {
+    /// Seconds since the epoch of a protocol timestamp, or nil when it is not one.
+    static func parse(_ text: String) -> Double? {
+        let bytes = Array(text.utf8)
+        guard bytes.count >= 20, bytes.last == UInt8(ascii: "Z") else { return nil }
+        func number(_ range: Range<Int>) -> Int32? {
+            var value: Int32 = 0
+            for index in range {
+                guard index < bytes.count, (48...57).contains(bytes[index]) else { return nil }
+                value = value * 10 + Int32(bytes[index] - 48)
+            }
+            return value
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+              let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19) else { return nil }
+        var parts = tm()
+        parts.tm_year = year - 1900
+        parts.tm_mon = month - 1
+        parts.tm_mday = day
+        parts.tm_hour = hour
+        parts.tm_min = minute
+        parts.tm_sec = second
+        var seconds = Double(timegm(&parts))
+        if bytes[19] == UInt8(ascii: "."), let millis = number(20..<23) { seconds += Double(millis) / 1000 }
+        return seconds
+    }
+
+    /// The current time in seconds since the epoch.
+    static func now() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+
+    /// A duration like "45s", "3m 20s", "2h 05m" or "3d 4h".
+    static func duration(_ seconds: Double) -> String {
+        let total = max(0, Int(seconds.rounded(.down)))
+        let days = total / 86400, hours = total % 86400 / 3600, minutes = total % 3600 / 60, rest = total % 60
+        if days > 0 { return "\(days)d \(hours)h" }
+        if hours > 0 { return "\(hours)h " + twoDigits(minutes) + "m" }
+        if minutes > 0 { return "\(minutes)m " + twoDigits(rest) + "s" }
+        return "\(rest)s"
+    }
+
+    /// How long ago the timestamp was, e.g. "3m 20s"; "?" when it cannot be read.
+    static func age(_ text: String?, now: Double = TimeText.now()) -> String {
+        guard let text, let then = parse(text) else { return "-" }
+        return duration(now - then)
+    }
+
+    /// The timestamp in local time as "2026-11-26 10:05:09", or the text itself when it cannot be read.
+    static func local(_ text: String) -> String {
+        guard let seconds = parse(text) else { return text }
+        return format(seconds, "%Y-%m-%d %H:%M:%S")
+    }
+
+    /// Local wall-clock "HH:MM:SS" of a time in seconds since the epoch.
+    static func clock(_ seconds: Double) -> String { format(seconds, "%H:%M:%S") }
+
+    /// Local "HH:MM" of a timestamp, or "--:--".
+    static func shortClock(_ text: String?) -> String {
+        guard let text, let seconds = parse(text) else { return "--:--" }
+        return format(seconds, "%H:%M")
+    }
+
+    private static func format(_ seconds: Double, _ pattern: String) -> String {
+        var time = time_t(seconds)
+        var parts = tm()
+        localtime_r(&time, &parts)
+        var buffer = [CChar](repeating: 0, count: 64)
+        let count = strftime(&buffer, buffer.count, pattern, &parts)
+        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    private static func twoDigits(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+}
