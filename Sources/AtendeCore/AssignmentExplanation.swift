@@ -1,6 +1,7 @@
 // AssignmentExplanation: the answer to "why did this chat go to her?". The router writes one for every assignment,
 // at the moment of the decision: the rule that applied, the department's strategy, and for the attendants of the
-// department (up to a bound, so a decision never costs more than that) the reason each one was not chosen.
+// department (up to a bound, so a decision never costs more than that) the reason each one was not chosen. The
+// runners-up of the strategy's heap are always listed; `Compact` is the short text form the store keeps.
 
 /// How an assignment was decided.
 public enum AssignmentRule: String, Sendable {
@@ -48,8 +49,9 @@ public struct Candidate: Equatable, Sendable {
 
 /// Why a conversation went to an attendant.
 public struct AssignmentExplanation: Equatable, Sendable {
-    /// Most candidates listed; the rest are counted in `omitted`.
-    public static let maxCandidates = 64
+    /// Most candidates listed (the chosen one included); the rest are counted in `omitted`. The bound keeps the
+    /// cost of a decision independent of how many attendants serve the department.
+    public static let maxCandidates = 16
 
     /// The conversation.
     public var conversationId: ConversationID
@@ -93,18 +95,59 @@ extension Router {
                              idleMillis: max(0, now - (state?.idleSince ?? now)))
         }
         var candidates = [candidate(chosen, .chosen)]
-        var omitted = 0
-        for id in served where id != chosen {
-            if candidates.count >= AssignmentExplanation.maxCandidates {
-                omitted += 1
-                continue
+        candidates.reserveCapacity(min(served.count, AssignmentExplanation.maxCandidates))
+        var listed: Set<AttendantID> = [chosen]
+        if let heap = departments[department]?.eligible {
+            for id in [heap.top, heap.best(excluding: heap.top)].compactMap({ $0 }) where listed.insert(id).inserted {
+                candidates.append(candidate(id, .lostTheTie))
             }
-            candidates.append(candidate(id, standing(of: id)))
         }
+        for id in served where candidates.count < AssignmentExplanation.maxCandidates && !listed.contains(id) {
+            candidates.append(candidate(id, standing(of: id)))
+            listed.insert(id)
+        }
+        let omitted = max(0, served.count - listed.count + (served.contains(chosen) ? 0 : 1))
         candidates[1...].sort { ($0.standing.rawValue, $0.attendantId) < ($1.standing.rawValue, $1.attendantId) }
         return AssignmentExplanation(
             conversationId: conversation.id, department: department,
             strategy: departments[department]?.department.strategy ?? .leastBusy, rule: rule, chosen: chosen, at: now,
             candidates: candidates, omitted: omitted)
+    }
+}
+
+extension AssignmentExplanation {
+    private static let codes: [CandidateStanding: Character] = [
+        .chosen: "c", .lostTheTie: "t", .offline: "o", .away: "a", .offHours: "h", .atCapacity: "f", .inactive: "i",
+    ]
+
+    /// A short text form for storage: "1|strategy|rule|chosen|omitted|at|id:code:open:max:idle,...".
+    public var compact: String {
+        var text = "1|\(strategy.rawValue)|\(rule.rawValue)|\(chosen)|\(omitted)|\(at.millis)|\(department)|"
+        for (index, candidate) in candidates.enumerated() {
+            if index > 0 { text += "," }
+            text += "\(candidate.attendantId):\(Self.codes[candidate.standing]!):\(candidate.openChats):"
+            text += "\(candidate.maxChats):\(candidate.idleMillis / 1000)"
+        }
+        return text
+    }
+
+    /// Reads the `compact` form back (nil when it is not one).
+    public init?(compact text: String, conversationId: ConversationID) {
+        let parts = text.split(separator: "|", maxSplits: 7, omittingEmptySubsequences: false)
+        guard parts.count == 8, parts[0] == "1", let strategy = Strategy(rawValue: String(parts[1])),
+              let rule = AssignmentRule(rawValue: String(parts[2])), let chosen = Int64(parts[3]),
+              let omitted = Int(parts[4]), let at = Int64(parts[5]) else { return nil }
+        let standings = Dictionary(uniqueKeysWithValues: Self.codes.map { ($0.value, $0.key) })
+        var candidates: [Candidate] = []
+        for item in parts[7].split(separator: ",") {
+            let fields = item.split(separator: ":")
+            guard fields.count == 5, let id = Int64(fields[0]), let code = fields[1].first,
+                  let standing = standings[code], let open = Int(fields[2]), let max = Int(fields[3]),
+                  let idle = Int64(fields[4]) else { return nil }
+            candidates.append(Candidate(attendantId: id, standing: standing, openChats: open, maxChats: max,
+                                        idleMillis: idle * 1000))
+        }
+        self.init(conversationId: conversationId, department: String(parts[6]), strategy: strategy, rule: rule,
+                  chosen: chosen, at: Instant(millis: at), candidates: candidates, omitted: omitted)
     }
 }

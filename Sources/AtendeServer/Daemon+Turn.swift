@@ -187,7 +187,7 @@ extension Daemon {
                     dirtyAttendants.insert(attendant)
                 case .explained(let explanation):
                     try store.saveExplanation(conversation: explanation.conversationId, at: explanation.at,
-                                              body: Wire.explanation(explanation))
+                                              body: explanation.compact)
                 }
             }
         } catch {

@@ -34,17 +34,10 @@ extension Daemon {
         w.key("explanations")
         w.beginArray()
         for text in try store.explanations(conversation: conversation.id) {
-            guard var object = (try? JSONParser.parse(text))?.objectValue else { continue }
-            if let chosen = object["chosen"]?.intValue, let name = names[chosen] { object["chosenName"] = .string(name) }
-            if let candidates = object["candidates"]?.arrayValue {
-                object["candidates"] = .array(candidates.map { candidate in
-                    guard var fields = candidate.objectValue, let id = fields["attendantId"]?.intValue,
-                          let name = names[id] else { return candidate }
-                    fields["name"] = .string(name)
-                    return .object(fields)
-                })
+            guard let explanation = AssignmentExplanation(compact: text, conversationId: conversation.id) else {
+                continue
             }
-            w.value(.object(object))
+            Wire.explanation(explanation, names: names, into: &w)
         }
         w.endArray()
         w.endObject()

@@ -151,20 +151,21 @@ enum Wire {
         return w.bytes
     }
 
-    /// An assignment explanation as stored (JSON text); attendant names are added when it is read back.
-    static func explanation(_ e: AssignmentExplanation) -> String {
-        var w = JSONWriter(capacity: 256 + e.candidates.count * 96)
+    /// An assignment explanation, with attendant names when known.
+    static func explanation(_ e: AssignmentExplanation, names: [AttendantID: String], into w: inout JSONWriter) {
         w.beginObject()
         instant("at", e.at, into: &w)
         w.field("department", e.department)
         w.field("strategy", e.strategy.rawValue)
         w.field("rule", e.rule.rawValue)
         w.field("chosen", e.chosen)
+        w.optionalField("chosenName", names[e.chosen])
         w.key("candidates")
         w.beginArray()
         for candidate in e.candidates {
             w.beginObject()
             w.field("attendantId", candidate.attendantId)
+            w.optionalField("name", names[candidate.attendantId])
             w.field("standing", candidate.standing.rawValue)
             w.field("openChats", candidate.openChats)
             w.field("maxChats", candidate.maxChats)
@@ -174,7 +175,6 @@ enum Wire {
         w.endArray()
         w.field("omitted", e.omitted)
         w.endObject()
-        return String(decoding: w.bytes, as: UTF8.self)
     }
 
     static let ok: [UInt8] = Array(#"{"ok":true}"#.utf8)

@@ -1,0 +1,114 @@
+// Atendectl: the dispatcher. It pulls out the global options, finds the command by its words in the table of
+// commands (one list per file in Commands/), parses the command's options, runs it, and turns whatever went wrong
+// into one line on stderr and a meaningful exit code (see Failure). `--help` works at every level.
+
+import Foundation
+
+/// The atendectl program.
+enum Atendectl {
+    /// Every command, in the order of the overview.
+    static let commands: [Command] = SystemCommands.all + DepartmentCommands.all + AttendantCommands.all
+        + SettingsCommands.all + StatsCommands.all + LoginCommand.all + ChatCommands.all + AttendCommand.all
+
+    /// The words that group subcommands.
+    static let groups: [CommandGroup] = [
+        CommandGroup(word: "department", summary: "create, list, edit and delete departments (admin)"),
+        CommandGroup(word: "attendant", summary: "create, list, show, edit and (de)activate attendants (admin)"),
+        CommandGroup(word: "settings", summary: "show and change the account settings"),
+    ]
+
+    /// Runs atendectl with `arguments` (the program name first); returns the exit code.
+    static func run(_ arguments: [String], environment: [String: String]) -> Int32 {
+        do {
+            var global = try GlobalOptions.extract(Array(arguments.dropFirst()))
+            if global.rest.first == "help" {
+                global.rest.removeFirst()
+                global.help = true
+            }
+            let words = global.rest.prefix { !$0.hasPrefix("-") }
+            guard let command = find(Array(words)) else {
+                return unknown(Array(words), help: global.help)
+            }
+            if global.help {
+                Output.raw(command.help)
+                return ExitCode.ok
+            }
+            let rest = Array(global.rest.dropFirst(command.words.count))
+            let parsed = try ParsedArguments(rest, specs: command.options, command: command.name)
+            let invocation = Invocation(command: command, arguments: parsed, global: global,
+                                        environment: environment)
+            try command.run(invocation)
+            return ExitCode.ok
+        } catch {
+            let failure = Failure.from(error)
+            var lines = failure.lines
+            Output.diagnostic(lines.removeFirst())
+            for line in lines { Output.stderr(line + "\n") }
+            return failure.exitCode
+        }
+    }
+
+    /// The command whose words start `words` (the longest match).
+    static func find(_ words: [String]) -> Command? {
+        commands.filter { words.starts(with: $0.words) }.max { $0.words.count < $1.words.count }
+    }
+
+    /// Help for a group or the overview, or a usage error for words that name nothing.
+    static func unknown(_ words: [String], help: Bool) -> Int32 {
+        if words.isEmpty {
+            Output.raw(overview)
+            return help ? ExitCode.ok : ExitCode.usage
+        }
+        if let group = groups.first(where: { $0.word == words[0] }) {
+            let text = groupHelp(group)
+            if help && words.count == 1 {
+                Output.raw(text)
+                return ExitCode.ok
+            }
+            let problem = words.count == 1 ? "'\(group.word)' needs a subcommand"
+                : "unknown subcommand '\(words[1])' of '\(group.word)'"
+            Output.diagnostic(problem)
+            Output.stderr(text)
+            return ExitCode.usage
+        }
+        Output.diagnostic("unknown command '\(words[0])' (see: atendectl --help)")
+        return ExitCode.usage
+    }
+
+    /// The list of a group's subcommands.
+    static func groupHelp(_ group: CommandGroup) -> String {
+        let members = commands.filter { $0.words.first == group.word }
+        return "usage: atendectl \(group.word) SUBCOMMAND [options]\n\n\(group.summary)\n\nsubcommands:\n"
+            + commandLines(members) + "\nRun 'atendectl \(group.word) SUBCOMMAND --help' for details.\n"
+    }
+
+    /// The overview: every command with its summary.
+    static var overview: String {
+        """
+        usage: atendectl [--socket PATH] [--token TOKEN] [--json] COMMAND [options]
+
+        The command-line client of atended, the atende chat-routing daemon.
+
+        commands:
+        \(commandLines(commands))
+        global options:
+        \(Command.optionLines(GlobalOptions.specs))
+        Admin commands authenticate with --token, else $ATENDE_ADMIN_TOKEN, else as the daemon's own user (or root).
+        Attendant commands log in with --login LOGIN (or $ATENDE_LOGIN); the password is read from
+        $ATENDE_PASSWORD, a prompt without echo, or the first line of stdin. It is never an argument.
+
+        exit codes: 0 ok, 1 the daemon answered with an error, 2 usage error, 3 cannot connect or connection lost,
+        4 authentication failed or throttled.
+
+        Run 'atendectl COMMAND --help' for a command's options and examples.
+
+        """
+    }
+
+    /// "  words synopsis   summary" lines.
+    static func commandLines(_ list: [Command]) -> String {
+        let labels = list.map(\.name)
+        let width = (labels.map(\.count).max() ?? 0) + 2
+        return zip(labels, list).map { "  " + $0.padded(to: width) + $1.summary + "\n" }.joined()
+    }
+}

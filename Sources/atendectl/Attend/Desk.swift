@@ -1,0 +1,122 @@
+// Desk: what `attend` knows about the attendant's work — its open chats, the waiting chats of its departments,
+// the last message of each chat, and a log of what happened — kept as plain values so the screen can be drawn
+// from it at any moment. Pushes update it in place; queue.list is re-read whenever a push says the lists moved,
+// because a push carries one chat and the queue's order is the daemon's to decide.
+
+import AtendeProtocol
+
+/// The state of an `attend` session.
+struct Desk {
+    /// A line in the activity log.
+    struct Note {
+        /// How a note is shown.
+        enum Tone { case info, incoming, outgoing, alert, error }
+        /// When it happened (seconds since the epoch).
+        let time: Double
+        /// What happened; may be long, the screen wraps it.
+        let text: String
+        /// How to show it.
+        let tone: Tone
+    }
+
+    /// The logged-in attendant, as auth.login returned it.
+    var me: JSON
+    /// Its presence as the daemon computed it.
+    var presence: String
+    /// Its open chats, oldest assignment first.
+    var assigned: [JSON] = []
+    /// The waiting chats of its departments, in queue order.
+    var waiting: [JSON] = []
+    /// The last message known of each chat.
+    var lastMessage: [Int64: JSON] = [:]
+    /// Chats whose latest contact message arrived after the attendant last acted on them.
+    var unread: Set<Int64> = []
+    /// Chats whose last message was already asked for (so a chat with none is not asked again).
+    var looked: Set<Int64> = []
+    /// The activity log, oldest first, at most `maxNotes`.
+    private(set) var notes: [Note] = []
+    /// The last command's outcome, shown above the prompt.
+    var status: (text: String, isError: Bool) = ("type 'help' for commands; Ctrl-C quits", false)
+    /// Set when a push means the lists should be read again.
+    var needsRefresh = false
+    /// Set when the daemon ended the session.
+    var endedReason: String?
+
+    static let maxNotes = 500
+
+    /// A desk for `me`.
+    init(me: JSON) {
+        self.me = me
+        presence = me["presence"]?.stringValue ?? "online"
+    }
+
+    /// The attendant's maximum of open chats.
+    var maxChats: Int64 { me["maxChats"]?.intValue ?? 0 }
+
+    /// Adds a line to the activity log.
+    mutating func note(_ text: String, _ tone: Note.Tone = .info, at time: Double = TimeText.now()) {
+        notes.append(Note(time: time, text: text.replacingControlCharacters, tone: tone))
+        if notes.count > Desk.maxNotes { notes.removeFirst(notes.count - Desk.maxNotes) }
+    }
+
+    /// Replaces the lists with a queue.list result.
+    mutating func load(queue: JSON) {
+        assigned = queue["assigned"]?.arrayValue ?? []
+        waiting = queue["waiting"]?.arrayValue ?? []
+        let open = Set(assigned.compactMap { $0["id"]?.intValue })
+        unread.formIntersection(open)
+    }
+
+    /// One of my chats by id.
+    func chat(_ id: Int64) -> JSON? { assigned.first { $0["id"]?.intValue == id } }
+
+    /// Applies a push (`params` of an event notification).
+    mutating func apply(event: JSON) {
+        let conversation = event["conversation"] ?? .null
+        let id = conversation["id"]?.intValue ?? 0
+        let label = ConversationText.tag(conversation) + " " + ConversationText.contact(conversation)
+        switch event["type"]?.stringValue ?? "" {
+        case "conversation.assigned":
+            upsertAssigned(conversation)
+            waiting.removeAll { $0["id"]?.intValue == id }
+            let department = conversation["department"]?.stringValue.map { " from \($0)" } ?? ""
+            note("\(label) was assigned to you\(department)", .alert)
+            needsRefresh = true
+        case "conversation.message":
+            let message = event["message"] ?? .null
+            lastMessage[id] = message
+            unread.insert(id)
+            upsertAssigned(conversation)
+            note("\(label): \(message["text"]?.stringValue ?? "")", .incoming)
+        case "conversation.closed":
+            let removed = conversation["state"]?.stringValue == "removed"
+            assigned.removeAll { $0["id"]?.intValue == id }
+            unread.remove(id)
+            note("\(label) was \(removed ? "removed" : "closed")", .info)
+            needsRefresh = true
+        case "conversation.transferred":
+            assigned.removeAll { $0["id"]?.intValue == id }
+            unread.remove(id)
+            let target = conversation["department"]?.stringValue.map { " to \($0)" } ?? ""
+            note("\(label) was transferred away\(target)", .info)
+            needsRefresh = true
+        case "queue.changed":
+            needsRefresh = true
+        case "session.ended":
+            endedReason = event["reason"]?.stringValue ?? "ended"
+            note("the daemon ended this session: \(endedReason!)", .error)
+        default:
+            break
+        }
+    }
+
+    /// Puts (or updates) a chat in `assigned`, keeping the order.
+    mutating func upsertAssigned(_ conversation: JSON) {
+        guard let id = conversation["id"]?.intValue, conversation["state"]?.stringValue == "assigned" else { return }
+        if let index = assigned.firstIndex(where: { $0["id"]?.intValue == id }) {
+            assigned[index] = conversation
+        } else {
+            assigned.append(conversation)
+        }
+    }
+}

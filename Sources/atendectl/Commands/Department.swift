@@ -1,0 +1,118 @@
+// Department commands: add, list, edit and delete the queues chats are routed through (admin). Names may be
+// given as the words after the id or with --name, whichever reads better in a script.
+
+import AtendeProtocol
+
+/// `department add|list|edit|delete`.
+enum DepartmentCommands {
+    static let strategies = ["least-busy", "round-robin", "longest-idle", "manual"]
+
+    static let strategyHelp = """
+        strategies: least-busy (default: the attendant with the fewest open chats), round-robin, longest-idle,
+        manual (no automatic assignment: attendants take chats from the queue).
+        """
+
+    static let all: [Command] = [
+        Command(["department", "add"], "ID NAME... [--strategy STRATEGY]",
+                summary: "create a department",
+                details: """
+                    ID is a slug: lower-case letters, digits and '-', up to 64 characters. The name is the rest
+                    of the words (or --name).
+                    \(strategyHelp)
+
+                    examples:
+                      atendectl department add sales Sales
+                      atendectl department add support "Customer support" --strategy manual
+                    """,
+                options: [.value("name", "NAME", "the display name (instead of the words after ID)"),
+                          .value("strategy", "STRATEGY", "least-busy, round-robin, longest-idle or manual")],
+                run: add),
+        Command(["department", "list"], "",
+                summary: "list departments",
+                details: "examples:\n  atendectl department list\n  atendectl department list --json",
+                run: list),
+        Command(["department", "edit"], "ID [--name NAME] [--strategy STRATEGY]",
+                summary: "rename a department or change its strategy",
+                details: """
+                    \(strategyHelp)
+
+                    examples:
+                      atendectl department edit sales --name "Sales and renewals"
+                      atendectl department edit sales --strategy round-robin
+                    """,
+                options: [.value("name", "NAME", "the new display name"),
+                          .value("strategy", "STRATEGY", "least-busy, round-robin, longest-idle or manual")],
+                run: edit),
+        Command(["department", "delete"], "ID",
+                summary: "delete a department (refused while chats wait or are assigned in it, or attendants serve it)",
+                details: "examples:\n  atendectl department delete old-promo",
+                run: delete),
+    ]
+
+    static func strategy(_ run: Invocation) throws(Failure) -> String? {
+        guard let strategy = run.arguments.value("strategy") else { return nil }
+        guard strategies.contains(strategy) else {
+            throw .usage("--strategy must be one of: " + strategies.joined(separator: ", "))
+        }
+        return strategy
+    }
+
+    static func add(_ run: Invocation) throws {
+        let id = try run.arguments.positional(0, "department ID")
+        let words = run.arguments.positionals.dropFirst().joined(separator: " ")
+        if run.arguments.value("name") != nil && !words.isEmpty {
+            throw Failure.usage("give the name either as words or with --name, not both")
+        }
+        guard let name = run.arguments.value("name") ?? (words.isEmpty ? nil : words) else {
+            throw Failure.usage("missing NAME (e.g. atendectl department add \(id) \"Customer support\")")
+        }
+        var params: [String: JSON] = ["id": .string(id), "name": .string(name)]
+        if let strategy = try strategy(run) { params["strategy"] = .string(strategy) }
+        try run.admin()
+        let department = try run.call("department.create", .object(params))
+        run.emit(department) { Output.line("created department \(describe(department))") }
+    }
+
+    static func list(_ run: Invocation) throws {
+        try run.arguments.expectPositionals(atMost: 0)
+        try run.admin()
+        let result = try run.call("department.list")
+        run.emit(result) {
+            let departments = result["departments"]?.arrayValue ?? []
+            guard !departments.isEmpty else { return Output.line("no departments") }
+            var table = Table([.fixed("id"), .flexible("name"), .fixed("strategy")])
+            for department in departments {
+                table.add([department["id"]?.stringValue ?? "", department["name"]?.stringValue ?? "",
+                           department["strategy"]?.stringValue ?? ""])
+            }
+            Output.line(table.render(width: run.width))
+        }
+    }
+
+    static func edit(_ run: Invocation) throws {
+        let id = try run.arguments.positional(0, "department ID")
+        try run.arguments.expectPositionals(atMost: 1)
+        var params: [String: JSON] = ["id": .string(id)]
+        if let name = run.arguments.value("name") { params["name"] = .string(name) }
+        if let strategy = try strategy(run) { params["strategy"] = .string(strategy) }
+        guard params.count > 1 else { throw Failure.usage("nothing to change: give --name or --strategy") }
+        try run.admin()
+        let department = try run.call("department.update", .object(params))
+        run.emit(department) { Output.line("updated department \(describe(department))") }
+    }
+
+    static func delete(_ run: Invocation) throws {
+        let id = try run.arguments.positional(0, "department ID")
+        try run.arguments.expectPositionals(atMost: 1)
+        try run.admin()
+        let result = try run.call("department.delete", ["id": .string(id)])
+        run.emit(result) { Output.line("deleted department \(id)") }
+    }
+
+    /// `sales "Sales" (least-busy)`.
+    static func describe(_ department: JSON) -> String {
+        let id = department["id"]?.stringValue ?? "?"
+        let name = department["name"]?.stringValue ?? ""
+        return "\(id) \"\(name)\" (\(department["strategy"]?.stringValue ?? "least-busy"))"
+    }
+}

@@ -1,0 +1,45 @@
+// ConversationText: how conversations and messages read on a terminal — one line per chat with the contact, the
+// department and how long it has been waiting or assigned — shared by the one-shot commands and `attend`.
+
+import AtendeProtocol
+
+/// Formats conversations and messages.
+enum ConversationText {
+    /// `Maria Silva +5511987654321`, or the phone alone.
+    static func contact(_ conversation: JSON) -> String {
+        let phone = conversation["contact"]?["phone"]?.stringValue ?? "?"
+        guard let name = conversation["contact"]?["name"]?.stringValue, !name.isEmpty else { return phone }
+        return "\(name) \(phone)"
+    }
+
+    /// `#12`.
+    static func tag(_ conversation: JSON) -> String { "#\(conversation["id"]?.intValue ?? 0)" }
+
+    /// `#12 Maria Silva +5511987654321 (sales, assigned)`.
+    static func describe(_ conversation: JSON) -> String {
+        var notes: [String] = []
+        if let department = conversation["department"]?.stringValue { notes.append(department) }
+        if let state = conversation["state"]?.stringValue { notes.append(state) }
+        return "\(tag(conversation)) \(contact(conversation))" + (notes.isEmpty ? "" : " (\(notes.joined(separator: ", ")))")
+    }
+
+    /// A table of conversations; the last column is the age of the timestamp named `timeKey`.
+    static func table(_ list: [JSON], timeTitle: String, timeKey: String) -> Table {
+        var table = Table([.fixed("id", right: true), .flexible("contact"), .fixed("department"),
+                           .fixed("channel"), .fixed(timeTitle, right: true)])
+        let now = TimeText.now()
+        for conversation in list {
+            table.add([String(conversation["id"]?.intValue ?? 0), contact(conversation),
+                       conversation["department"]?.stringValue ?? "-", conversation["channel"]?.stringValue ?? "",
+                       TimeText.age(conversation[timeKey]?.stringValue, now: now)])
+        }
+        return table
+    }
+
+    /// `10:05 contact: text` / `10:06 you: text`.
+    static func message(_ message: JSON, attendantLabel: String = "attendant") -> String {
+        let from = message["from"]?.stringValue == "attendant" ? attendantLabel : "contact"
+        return "\(TimeText.shortClock(message["at"]?.stringValue)) \(from): "
+            + (message["text"]?.stringValue ?? "").replacingControlCharacters
+    }
+}
