@@ -185,7 +185,7 @@ public final class RPCClient {
     /// Waits until something arrives on the socket or the deadline; true when readable.
     public func waitReadable(until deadline: Date) -> Bool {
         var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        let millis = max(0, Int32(deadline.timeIntervalSinceNow * 1000))
+        let millis = Int32(max(0, min(Double(Int32.max), deadline.timeIntervalSinceNow * 1000)))
         return poll(&poller, 1, millis) > 0
     }
 

@@ -56,21 +56,27 @@ public struct DepartmentQueue: Sendable {
     private var compactionPending = false
 
     /// The first live entry; `isLive` tells whether an entry still stands for a waiting chat. Stale entries in
-    /// front are dropped on the way.
+    /// front are dropped on the way, and a pending compaction runs. Queues that are never drained from the head
+    /// (the potentials, manual departments) call this after a chat leaves them, so their storage stays bounded.
     public mutating func first(isLive: (QueueEntry) -> Bool) -> QueueEntry? {
         if compactionPending { compact(isLive: isLive) }
-        while head < entries.count {
-            let entry = entries[head]
-            if isLive(entry) { return entry }
-            head += 1
-        }
-        return nil
+        while head < entries.count && !isLive(entries[head]) { head += 1 }
+        trimConsumed()
+        return head < entries.count ? entries[head] : nil
     }
 
     /// Removes the first live entry, which the caller has just looked at with `first`.
     public mutating func removeFirst() {
         head += 1
         count -= 1
+        trimConsumed()
+    }
+
+    /// Entries held, stale ones included (for tests: stale entries must not pile up).
+    var storedCount: Int { entries.count }
+
+    /// Frees the entries before the head once they are many and most of the array.
+    private mutating func trimConsumed() {
         if head > 1024 && head * 2 > entries.count {
             entries.removeFirst(head)
             head = 0

@@ -95,24 +95,34 @@ extension Router {
     public var nextDeadline: Instant? { hoursTimers.topKey.map { Instant(millis: $0.primary) } }
 
     /// Applies every working-hours boundary reached by `now`; attendants whose hours start take waiting chats.
+    /// (Every operation that drains applies them as well, so the order of requests and ticks does not matter.)
     public func tick(now: Instant) -> [RouterEffect] {
-        var dirty: [String] = []
         var effects: [RouterEffect] = []
+        drain([], now: now, effects: &effects)
+        return effects
+    }
+
+    /// Applies the working-hours boundaries reached by `now`; returns the departments where an attendant whose
+    /// hours started is now eligible.
+    func applyDueHours(now: Instant, effects: inout [RouterEffect]) -> [String] {
+        var dirty: [String] = []
         while let key = hoursTimers.topKey, key.primary <= now.millis {
             let attendant = key.id
             let wasInside = attendants[attendant]?.inHours
             if refreshHours(attendant, now: now) != wasInside { effects.append(.attendantChanged(attendant)) }
             dirty += refresh(attendant)
         }
-        drain(dirty, now: now, effects: &effects)
-        return effects
+        return dirty
     }
 
     /// Re-reads whether the attendant is inside its hours now and sets its next boundary timer (connected
     /// attendants only). Returns whether it is inside.
     @discardableResult
     func refreshHours(_ attendant: AttendantID, now: Instant) -> Bool {
-        guard let state = attendants[attendant] else { return false }
+        guard let state = attendants[attendant] else {
+            hoursTimers.remove(attendant)
+            return false
+        }
         let inside = state.profile.hours.contains(now)
         attendants[attendant]!.inHours = inside
         if state.connections > 0, let next = state.profile.hours.nextChange(after: now) {

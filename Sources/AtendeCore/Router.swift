@@ -133,7 +133,9 @@ public final class Router {
         }
         var effects: [RouterEffect] = []
         if let old = conversation.department, conversation.state == .queued { effects.append(.queueChanged(old)) }
+        let left = conversation
         enqueue(&conversation, in: department, now: now, effects: &effects)
+        tidyQueue(left: left)
         drain([department], now: now, effects: &effects)
         return effects
     }
@@ -153,18 +155,22 @@ public final class Router {
         guard state.open.count < state.profile.maxChats else {
             throw RoutingError(.atCapacity, "attendant already has \(state.open.count) open chats")
         }
-        guard refreshHours(attendant, now: now) else {
+        // Read the hours without touching the router's state: a refusal must change nothing, and refreshing
+        // inHours here without re-keying the heaps would leave a stale eligibility behind until the next timer.
+        guard state.profile.hours.contains(now) else {
             throw RoutingError(.outsideHours, "outside working hours")
         }
         var effects: [RouterEffect] = []
         leaveQueue(conversation)
         assign(id, to: attendant, rule: .takenByHand, now: now, effects: &effects)
+        tidyQueue(left: conversation)
         return effects
     }
 
     /// Closes an open conversation. An attendant may close only its own chats.
     public func close(_ id: ConversationID, by actor: Actor, now: Instant) throws(RoutingError) -> [RouterEffect] {
         var conversation = try openConversation(id)
+        let left = conversation
         if case .attendant(let attendant) = actor, conversation.attendantId != attendant
             || conversation.state != .assigned {
             throw RoutingError(.forbidden, "not your conversation")
@@ -186,6 +192,7 @@ public final class Router {
         conversation.state = .closed
         conversation.closedAt = now
         forget(conversation)
+        tidyQueue(left: left)
         effects.append(.saved(conversation))
         effects.append(.closed(conversation, previousAttendant: previous))
         drain(freed, now: now, effects: &effects)
@@ -202,6 +209,7 @@ public final class Router {
         conversation.state = .removed
         conversation.closedAt = now
         forget(conversation)
+        _ = potentials.first(isLive: isLivePotential)
         return [.saved(conversation), .closed(conversation, previousAttendant: nil)]
     }
 
@@ -244,6 +252,7 @@ public final class Router {
         var effects: [RouterEffect] = []
         var freed: [String] = []
         let previous = conversation.attendantId
+        let left = conversation
         if conversation.state == .assigned {
             freed = release(conversation)
             conversation = conversations[id]!
@@ -263,6 +272,7 @@ public final class Router {
             enqueue(&conversation, in: department, now: now, effects: &effects)
             freed.append(department)
         }
+        tidyQueue(left: left)
         drain(freed, now: now, effects: &effects)
         return effects
     }
@@ -306,6 +316,20 @@ public final class Router {
         departments[department]?.queue.entryWentStale()
     }
 
+    /// Drops the stale entries at the head of the queue a chat has just left (call it once the chat's state has
+    /// changed). Automatic queues shed them as they drain, but the potentials and manual queues are never drained
+    /// from the head: without this they would keep an entry for every chat that ever passed through them.
+    func tidyQueue(left old: Conversation) {
+        switch old.state {
+        case .potential:
+            _ = potentials.first(isLive: isLivePotential)
+        case .queued:
+            if let department = old.department { _ = departments[department]?.queue.first { isLive($0, in: department) } }
+        default:
+            break
+        }
+    }
+
     /// Takes an assigned chat away from its attendant; returns the departments that may now drain to it.
     func release(_ conversation: Conversation) -> [String] {
         guard let attendant = conversation.attendantId else { return [] }
@@ -347,8 +371,10 @@ public final class Router {
     /// Assigns waiting chats while some department among `dirty` has both a waiting chat and an eligible
     /// attendant. The oldest head among them goes first, so one attendant serving several queues takes them in
     /// arrival order.
+    /// Working-hours boundaries reached by `now` are applied first: the daemon handles a turn's requests before
+    /// the turn's tick, and no chat may go to an attendant whose hours have ended, even by a millisecond.
     func drain(_ dirty: [String], now: Instant, effects: inout [RouterEffect]) {
-        var pending = Array(Set(dirty))
+        var pending = Array(Set(dirty + applyDueHours(now: now, effects: &effects)))
         while !pending.isEmpty {
             var best: (index: Int, entry: QueueEntry)?
             var index = 0

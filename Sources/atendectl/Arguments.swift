@@ -4,7 +4,7 @@
 // options (--socket, --token, --json, --help) are accepted anywhere before `--`.
 
 /// An option a command accepts.
-struct OptionSpec {
+struct OptionSpec: Sendable {
     /// The long name without dashes, e.g. `max-chats`.
     let name: String
     /// The placeholder of its value in help, e.g. `N`; nil for a flag.

@@ -56,8 +56,12 @@ enum Atendectl {
     /// Help for a group or the overview, or a usage error for words that name nothing.
     static func unknown(_ words: [String], help: Bool) -> Int32 {
         if words.isEmpty {
-            Output.raw(overview)
-            return help ? ExitCode.ok : ExitCode.usage
+            if help {
+                Output.raw(overview)
+                return ExitCode.ok
+            }
+            Output.stderr(overview)
+            return ExitCode.usage
         }
         if let group = groups.first(where: { $0.word == words[0] }) {
             let text = groupHelp(group)

@@ -3,7 +3,7 @@
 // dispatcher and `--help` read the same table and cannot disagree.
 
 /// One atendectl subcommand.
-struct Command {
+struct Command: Sendable {
     /// The words that name it, e.g. `["department", "add"]`.
     let words: [String]
     /// What comes after the words in the usage line, e.g. `ID NAME [--strategy STRATEGY]`.
@@ -15,11 +15,11 @@ struct Command {
     /// The command's own options (the global ones are added by the dispatcher).
     let options: [OptionSpec]
     /// Runs the command.
-    let run: (Invocation) throws -> Void
+    let run: @Sendable (Invocation) throws -> Void
 
     /// Creates a command.
     init(_ words: [String], _ synopsis: String, summary: String, details: String = "", options: [OptionSpec] = [],
-         run: @escaping (Invocation) throws -> Void) {
+         run: @escaping @Sendable (Invocation) throws -> Void) {
         self.words = words
         self.synopsis = synopsis
         self.summary = summary
@@ -53,7 +53,7 @@ struct Command {
 }
 
 /// A word that groups subcommands, e.g. `department`.
-struct CommandGroup {
+struct CommandGroup: Sendable {
     /// The group's word.
     let word: String
     /// One line for the command list.

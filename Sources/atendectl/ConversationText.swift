@@ -20,7 +20,8 @@ enum ConversationText {
         var notes: [String] = []
         if let department = conversation["department"]?.stringValue { notes.append(department) }
         if let state = conversation["state"]?.stringValue { notes.append(state) }
-        return "\(tag(conversation)) \(contact(conversation))" + (notes.isEmpty ? "" : " (\(notes.joined(separator: ", ")))")
+        let suffix = notes.isEmpty ? "" : " (\(notes.joined(separator: ", ")))"
+        return "\(tag(conversation)) \(contact(conversation))" + suffix
     }
 
     /// A table of conversations; the last column is the age of the timestamp named `timeKey`.
@@ -36,10 +37,13 @@ enum ConversationText {
         return table
     }
 
-    /// `10:05 contact: text` / `10:06 you: text`.
-    static func message(_ message: JSON, attendantLabel: String = "attendant") -> String {
+    /// `10:05 contact: text` / `10:06 you: text`; with `indent`, the lines of a multi-line text after the first
+    /// are indented by it, else the text is kept on one line.
+    static func message(_ message: JSON, attendantLabel: String = "attendant", indent: String? = nil) -> String {
         let from = message["from"]?.stringValue == "attendant" ? attendantLabel : "contact"
+        let lines = (message["text"]?.stringValue ?? "").split(separator: "\n", omittingEmptySubsequences: false)
+            .map { String($0).replacingControlCharacters }
         return "\(TimeText.shortClock(message["at"]?.stringValue)) \(from): "
-            + (message["text"]?.stringValue ?? "").replacingControlCharacters
+            + lines.joined(separator: indent.map { "\n" + $0 } ?? " ")
     }
 }

@@ -79,8 +79,8 @@ final class Invocation {
         guard let login = explicit ?? attendantLogin else {
             throw Failure.usage("'\(command.name)' acts as an attendant: pass --login LOGIN or set ATENDE_LOGIN")
         }
+        _ = try connect()  // first, so nobody types a password for a daemon that is not there
         let password = try Password.read(for: login, environment: environment)
-        _ = try connect()
         do {
             return try call("auth.login", ["login": .string(login), "password": .string(password)])
         } catch ClientError.rpc(let error) {
@@ -91,7 +91,8 @@ final class Invocation {
     /// Advice for a refused login.
     static func loginHint(_ error: RPCError) -> String? {
         switch error.code {
-        case RPCErrorCode.unauthenticated: return "wrong login or password"
+        case RPCErrorCode.unauthenticated:
+            return error.message.contains("password") ? nil : "wrong login or password"
         case RPCErrorCode.throttled: return "too many failed logins; wait and try again"
         case RPCErrorCode.forbidden: return "the attendant is inactive (an admin can run: atendectl attendant activate)"
         case RPCErrorCode.outsideHours: return "logins are restricted to working hours (setting restrictAccessToHours)"

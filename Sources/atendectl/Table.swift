@@ -11,7 +11,13 @@ struct Table {
         /// Right-align the cells (numbers, durations).
         var right = false
         /// May be shortened to fit the width.
-        var flexible = false
+        var shrinks = false
+
+        /// A column that keeps its width.
+        static func fixed(_ title: String, right: Bool = false) -> Column { Column(title: title, right: right) }
+
+        /// A column that may be shortened.
+        static func flexible(_ title: String) -> Column { Column(title: title, shrinks: true) }
     }
 
     /// The columns.
@@ -21,12 +27,6 @@ struct Table {
 
     /// Creates a table with these columns.
     init(_ columns: [Column]) { self.columns = columns }
-
-    /// A column that keeps its width.
-    static func fixed(_ title: String, right: Bool = false) -> Column { Column(title: title, right: right) }
-
-    /// A column that may be shortened.
-    static func flexible(_ title: String) -> Column { Column(title: title, flexible: true) }
 
     /// Adds a row.
     mutating func add(_ cells: [String]) {
@@ -43,7 +43,7 @@ struct Table {
             var excess = widths.reduce(0, +) + gap * (columns.count - 1) - width
             // Take from the widest flexible column first, down to a floor of 6 characters.
             while excess > 0 {
-                let candidates = columns.indices.filter { columns[$0].flexible && widths[$0] > 6 }
+                let candidates = columns.indices.filter { columns[$0].shrinks && widths[$0] > 6 }
                 guard let widest = candidates.max(by: { widths[$0] < widths[$1] }) else { break }
                 widths[widest] -= 1
                 excess -= 1

@@ -97,8 +97,7 @@ struct Desk {
         case "conversation.transferred":
             assigned.removeAll { $0["id"]?.intValue == id }
             unread.remove(id)
-            let target = conversation["department"]?.stringValue.map { " to \($0)" } ?? ""
-            note("\(label) was transferred away\(target)", .info)
+            note("\(label) was transferred away", .info)
             needsRefresh = true
         case "queue.changed":
             needsRefresh = true

@@ -158,7 +158,7 @@ enum ChatCommands {
         run.emit(result) {
             let messages = result["messages"]?.arrayValue ?? []
             guard !messages.isEmpty else { return Output.line("no messages in #\(id)") }
-            for message in messages { Output.line(ConversationText.message(message)) }
+            for message in messages { Output.line(ConversationText.message(message, indent: "      ")) }
         }
     }
 }

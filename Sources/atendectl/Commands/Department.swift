@@ -44,7 +44,7 @@ enum DepartmentCommands {
                           .value("strategy", "STRATEGY", "least-busy, round-robin, longest-idle or manual")],
                 run: edit),
         Command(["department", "delete"], "ID",
-                summary: "delete a department (refused while chats wait or are assigned in it, or attendants serve it)",
+                summary: "delete a department (refused while it has chats or attendants)",
                 details: "examples:\n  atendectl department delete old-promo",
                 run: delete),
     ]

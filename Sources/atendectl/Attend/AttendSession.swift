@@ -1,0 +1,136 @@
+// AttendSession: one interactive `attend` session. It keeps the connection it logged in on, so the attendant stays
+// online and the daemon's pushes arrive on it. One thread waits in poll() on stdin and the socket together: a
+// key edits the command line, a push updates the Desk, and either redraws the screen; a one-second tick keeps
+// the clock and the waiting times current. The terminal is put back as it was however the session ends.
+
+import AtendeClient
+import AtendeProtocol
+import Foundation
+import Glibc
+
+/// One interactive `attend` session: the poll loop, the screen and the commands typed.
+final class AttendSession {
+    /// The connection the attendant is logged in on.
+    let client: RPCClient
+    /// What the screen shows.
+    var desk: Desk
+    /// The command line.
+    var editor = LineEditor()
+    /// False once the session should end.
+    var running = true
+    /// Why the session stopped, when it was not the attendant's choice.
+    var failure: Failure?
+
+    init(client: RPCClient, me: JSON) {
+        self.client = client
+        desk = Desk(me: me)
+    }
+
+    /// Reads the lists and the last message of each open chat.
+    func load() throws {
+        desk.needsRefresh = false
+        desk.load(queue: try client.call("queue.list"))
+        for chat in desk.assigned {
+            guard let id = chat["id"]?.intValue, !desk.looked.contains(id) else { continue }
+            desk.looked.insert(id)
+            let history = try client.call("conversation.history", ["id": .int(id), "limit": 1])
+            if let last = history["messages"]?.arrayValue?.last { desk.lastMessage[id] = last }
+        }
+        absorbEvents()
+    }
+
+    /// Applies the pushes received so far.
+    func absorbEvents() {
+        for event in client.drainEvents() { desk.apply(event: event) }
+        if let reason = desk.endedReason {
+            failure = .connection("the daemon ended the session (\(reason))")
+            running = false
+        }
+    }
+
+    /// Runs until quit; the terminal is put back as it was whatever happens.
+    func run() throws {
+        guard let saved = Terminal.enableRaw(STDIN_FILENO) else {
+            throw Failure.usage("cannot put the terminal in raw mode")
+        }
+        AttendSignals.install()
+        Output.raw(DeskScreen.enter)
+        defer {
+            Output.raw(DeskScreen.leave)
+            Terminal.restore(STDIN_FILENO, saved)
+            AttendSignals.uninstall()
+        }
+        while running {
+            let signals = AttendSignals.take()
+            if signals & ~(1 << SIGWINCH) != 0 { break }
+            if desk.needsRefresh { guarded { try load() } }
+            draw()
+            let now = TimeText.now()
+            let untilNextSecond = Int32(max(1, min(1000, (1 - (now - now.rounded(.down))) * 1000)))
+            var fds = [pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: client.fd, events: Int16(POLLIN), revents: 0)]
+            let ready = poll(&fds, 2, untilNextSecond)
+            if ready < 0 {
+                if errno == EINTR { continue }
+                failure = .connection("poll failed: \(String(cString: strerror(errno)))")
+                break
+            }
+            if fds[1].revents != 0 { guarded { try readSocket() } }
+            if fds[0].revents & Int16(POLLIN) != 0 {
+                readKeys()
+            } else if fds[0].revents & Int16(POLLHUP | POLLERR) != 0 {
+                break
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Reads every complete message the socket has, then applies the pushes.
+    func readSocket() throws {
+        while true {
+            // A deadline of now: take what is there without waiting (RPCClient.waitReadable converts the time left
+            // to Int32 milliseconds before clamping, so a far-past date like .distantPast would trap).
+            do { try client.readMessage(until: Date()) } catch ClientError.timeout { break }
+        }
+        absorbEvents()
+    }
+
+    func readKeys() {
+        var buffer = [UInt8](repeating: 0, count: 1024)
+        let count = buffer.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, $0.count) }
+        guard count > 0 else {
+            if count == 0 { running = false }
+            return
+        }
+        for action in editor.feed(Array(buffer[0..<count])) {
+            switch action {
+            case .quit: running = false
+            case .redraw: Output.raw(DeskScreen.escape + "2J")
+            case .submit(let line): guarded { try execute(line) }
+            }
+            if !running { break }
+        }
+    }
+
+    func draw() {
+        let size = Terminal.size(fd: STDOUT_FILENO) ?? (24, 80)
+        Output.raw(DeskScreen.frame(desk, input: (editor.line, editor.cursor), rows: size.rows,
+                                    columns: size.columns, now: TimeText.now()))
+    }
+
+    /// Runs `body`; a lost connection ends the session, anything else is shown on the status line.
+    func guarded(_ body: () throws -> Void) {
+        do {
+            try body()
+        } catch {
+            let failure = Failure.from(error)
+            if case .connection = failure {
+                self.failure = failure
+                running = false
+            } else {
+                desk.status = (failure.lines.joined(separator: "; "), true)
+            }
+        }
+        absorbEvents()
+    }
+}

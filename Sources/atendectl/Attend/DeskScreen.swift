@@ -1,0 +1,166 @@
+// DeskScreen: draws a Desk on a terminal with plain ANSI escape codes (cursor home, erase line, SGR colours),
+// which tmux, screen and every xterm understand. The whole frame is built as one string and written at once, so
+// a redraw never shows half a screen; lines are cut to the width so nothing wraps and scrolls the frame.
+
+import AtendeProtocol
+
+/// Renders the `attend` screen.
+enum DeskScreen {
+    static let escape = "\u{1B}["
+    static let reset = escape + "0m"
+    static let bold = escape + "1m"
+    static let dim = escape + "2m"
+    static let reverse = escape + "7m"
+    static let red = escape + "31m"
+    static let green = escape + "32m"
+    static let yellow = escape + "33m"
+    static let cyan = escape + "36m"
+
+    /// Enters the alternate screen (the shell's screen comes back on exit).
+    static let enter = escape + "?1049h" + escape + "H" + escape + "2J"
+    /// Leaves the alternate screen and shows the cursor.
+    static let leave = escape + "?25h" + escape + "?1049l"
+
+    /// The frame for `desk` on a `rows` x `columns` terminal, with the command line `input` and its cursor.
+    static func frame(_ desk: Desk, input: (text: String, cursor: Int), rows: Int, columns: Int,
+                      now: Double) -> String {
+        let width = max(columns, 20)
+        var lines: [String] = []
+        lines.append(header(desk, width: width, now: now))
+        let available = max(0, rows - 6)
+        let chatRows = min(max(desk.assigned.count, 1), max(1, available / 2))
+        let waitRows = min(max(desk.waiting.count, 1), max(1, (available - chatRows) / 2))
+        let noteRows = max(0, available - chatRows - waitRows)
+
+        lines.append(section("My chats \(desk.assigned.count)/\(desk.maxChats)", width: width))
+        lines += list(desk.assigned, rows: chatRows, width: width,
+                      empty: "(none: chats are routed to you while you are online; or type: take ID)") { chat in
+            chatLine(chat, desk: desk, width: width, now: now)
+        }
+        lines.append(section("Waiting in your departments \(desk.waiting.count)", width: width))
+        lines += list(desk.waiting, rows: waitRows, width: width, empty: "(nobody is waiting)") { chat in
+            waitingLine(chat, width: width, now: now)
+        }
+        lines.append(section("Activity", width: width))
+        lines += activity(desk.notes, rows: noteRows, width: width)
+        while lines.count < rows - 2 { lines.append("") }
+        let status = desk.status.text.replacingControlCharacters.truncated(to: width)
+        lines.append(desk.status.isError ? red + status + reset : dim + status + reset)
+        let (visible, cursorColumn) = promptLine(input.text, cursor: input.cursor, width: width)
+        lines.append(bold + "> " + reset + visible)
+
+        if lines.count > rows { lines = Array(lines.prefix(max(0, rows - 2))) + lines.suffix(min(2, rows)) }
+
+        var out = escape + "?25l" + escape + "H"
+        for (index, line) in lines.enumerated() {
+            out += line + escape + "K" + (index < lines.count - 1 ? "\r\n" : "")
+        }
+        out += escape + "J" + escape + "\(lines.count);\(cursorColumn)H" + escape + "?25h"
+        return out
+    }
+
+    static func header(_ desk: Desk, width: Int, now: Double) -> String {
+        let name = desk.me["name"]?.stringValue ?? ""
+        let login = desk.me["login"]?.stringValue ?? ""
+        let departments = AttendantCommands.departments(desk.me)
+        let left = " atende | \(name) <\(login)> | \(desk.presence.uppercased()) | \(departments)"
+        let right = " " + TimeText.clock(now) + " "
+        let room = width - right.count
+        let text = left.count > room ? left.truncated(to: room) : left.padded(to: room)
+        let tone = desk.presence == "online" ? green : yellow
+        return reverse + tone + text + right + reset
+    }
+
+    static func section(_ title: String, width: Int) -> String {
+        let label = "── " + title + " "
+        let rule = String(repeating: "─", count: max(0, width - label.count))
+        return bold + (label + rule).truncated(to: width) + reset
+    }
+
+    /// `rows` lines for `items`; when they do not fit, the last line says how many more there are.
+    static func list(_ items: [JSON], rows: Int, width: Int, empty: String, line: (JSON) -> String) -> [String] {
+        guard !items.isEmpty else { return [dim + "  " + empty.truncated(to: width - 2) + reset] }
+        guard items.count > rows else { return items.map(line) }
+        let shown = max(0, rows - 1)
+        return items.prefix(shown).map(line) + [dim + "  … and \(items.count - shown) more" + reset]
+    }
+
+    /// The width of the contact column: 30 characters, less on a narrow terminal.
+    static func contactWidth(_ width: Int) -> Int { min(30, max(12, width / 4)) }
+
+    static func chatLine(_ chat: JSON, desk: Desk, width: Int, now: Double) -> String {
+        let id = chat["id"]?.intValue ?? 0
+        let unread = desk.unread.contains(id)
+        let contact = contactWidth(width)
+        var text = " " + ConversationText.tag(chat).padded(to: 6) + " "
+            + ConversationText.contact(chat).truncated(to: contact).padded(to: contact) + " "
+            + (chat["department"]?.stringValue ?? "-").truncated(to: 12).padded(to: 12) + " "
+            + TimeText.age(chat["assignedAt"]?.stringValue, now: now).padded(to: 7, left: true) + "  "
+        if let message = desk.lastMessage[id] {
+            let who = message["from"]?.stringValue == "attendant" ? "you: " : ""
+            text += (unread ? "* " : "  ") + who + (message["text"]?.stringValue ?? "").replacingControlCharacters
+        }
+        let line = text.truncated(to: width)
+        return unread ? bold + line + reset : line
+    }
+
+    static func waitingLine(_ chat: JSON, width: Int, now: Double) -> String {
+        let contact = contactWidth(width)
+        return (" " + ConversationText.tag(chat).padded(to: 6) + " "
+            + ConversationText.contact(chat).truncated(to: contact).padded(to: contact) + " "
+            + (chat["department"]?.stringValue ?? "-").truncated(to: 12).padded(to: 12) + " "
+            + "waiting " + TimeText.age(chat["queuedAt"]?.stringValue, now: now))
+            .truncated(to: width)
+    }
+
+    /// The newest notes that fit in `rows` lines, each wrapped to the width, oldest at the top.
+    static func activity(_ notes: [Desk.Note], rows: Int, width: Int) -> [String] {
+        guard rows > 0 else { return [] }
+        var lines: [String] = []
+        for note in notes.reversed() {
+            let prefix = TimeText.clock(note.time) + " "
+            let wrapped = wrap(note.text, first: width - prefix.count, rest: width - prefix.count)
+            let tone: String
+            switch note.tone {
+            case .info: tone = ""
+            case .incoming: tone = bold
+            case .outgoing: tone = cyan
+            case .alert: tone = yellow
+            case .error: tone = red
+            }
+            var block: [String] = []
+            for (index, part) in wrapped.enumerated() {
+                let lead = index == 0 ? dim + prefix + reset : String(repeating: " ", count: prefix.count)
+                block.append(lead + tone + part + (tone.isEmpty ? "" : reset))
+            }
+            lines.insert(contentsOf: block, at: 0)
+            if lines.count >= rows { break }
+        }
+        return Array(lines.suffix(rows))
+    }
+
+    /// `text` cut into pieces of at most `first` then `rest` characters, preferring to break at spaces.
+    static func wrap(_ text: String, first: Int, rest: Int) -> [String] {
+        var pieces: [String] = []
+        var remaining = Substring(text)
+        var limit = max(1, first)
+        while remaining.count > limit {
+            let window = remaining.prefix(limit)
+            let cut = window.lastIndex(of: " ").flatMap { $0 > window.startIndex ? $0 : nil } ?? window.endIndex
+            pieces.append(String(remaining[..<cut]))
+            remaining = remaining[cut...].drop { $0 == " " }
+            limit = max(1, rest)
+        }
+        pieces.append(String(remaining))
+        return pieces
+    }
+
+    /// The part of the command line that fits, and the 1-based screen column of the cursor.
+    static func promptLine(_ text: String, cursor: Int, width: Int) -> (String, Int) {
+        let room = max(1, width - 3)
+        let characters = Array(text.replacingControlCharacters)
+        let start = max(0, cursor - room + 1)
+        let visible = String(characters[min(start, characters.count)..<min(characters.count, start + room)])
+        return (visible, 3 + cursor - start)
+    }
+}
