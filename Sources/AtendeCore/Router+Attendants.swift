@@ -62,7 +62,7 @@ extension Router {
     /// A session of the attendant logged in: the attendant is connected and `online`.
     public func connect(_ attendant: AttendantID, now: Instant) -> [RouterEffect] {
         guard attendants[attendant] != nil else { return [] }
-        if attendants[attendant]!.connections == 0 { attendants[attendant]!.idleSince = now }
+        if attendants[attendant]!.connections == 0 { markIdle(attendant, now: now) }
         attendants[attendant]!.connections += 1
         attendants[attendant]!.wantsOnline = true
         _ = refreshHours(attendant, now: now)
@@ -155,7 +155,7 @@ extension Router {
 
     func key(for state: AttendantState, in department: DepartmentState) -> HeapKey {
         let id = state.profile.id
-        let idle = state.idleSince.millis
+        let idle = state.idleOrder
         switch department.department.strategy {
         case .leastBusy, .manual:
             return HeapKey(primary: Int64(state.open.count), secondary: idle, id: id)

@@ -18,6 +18,8 @@ public final class Router {
         var inHours = false
         var open: Set<ConversationID> = []
         var idleSince: Instant
+        /// Orders idleness without ties: taken from `idleCounter` whenever `idleSince` is set.
+        var idleOrder: Int64 = 0
 
         var available: Bool {
             profile.active && connections > 0 && wantsOnline && inHours && open.count < profile.maxChats
@@ -41,6 +43,7 @@ public final class Router {
     var hoursTimers = IndexedHeap()
     var nextQueueSeq: Int64 = 1
     var roundRobinCounter: Int64 = 0
+    var idleCounter: Int64 = 0
 
     /// Creates an empty router.
     public init() {}
@@ -324,7 +327,8 @@ public final class Router {
         case .potential:
             _ = potentials.first(isLive: isLivePotential)
         case .queued:
-            if let department = old.department { _ = departments[department]?.queue.first { isLive($0, in: department) } }
+            guard let department = old.department else { return }
+            _ = departments[department]?.queue.first { isLive($0, in: department) }
         default:
             break
         }
@@ -339,6 +343,13 @@ public final class Router {
         updated.attendantId = nil
         conversations[conversation.id] = updated
         return refresh(attendant)
+    }
+
+    /// The attendant starts being idle now (an assignment, or a first connection).
+    func markIdle(_ attendant: AttendantID, now: Instant) {
+        idleCounter += 1
+        attendants[attendant]?.idleSince = now
+        attendants[attendant]?.idleOrder = idleCounter
     }
 
     func forget(_ conversation: Conversation) {
@@ -357,7 +368,7 @@ public final class Router {
         conversations[id] = conversation
         let department = conversation.department!
         attendants[attendant]!.open.insert(id)
-        attendants[attendant]!.idleSince = now
+        markIdle(attendant, now: now)
         roundRobinCounter += 1
         departments[department]!.assigned += 1
         departments[department]!.roundRobinTurn[attendant] = roundRobinCounter

@@ -75,6 +75,11 @@ final class Connection {
     /// A request of this connection is being worked on off the loop: read nothing more until it is done.
     var waiting = false
     var closeAfterFlush = false
+    /// Output done and write side shut: what the peer still sends is read and dropped until it hangs up, so it
+    /// gets our last words instead of a reset.
+    var draining = false
+    var drained = 0
+    var drainDeadline = Instant(millis: 0)
     var closed = false
     var failedLogins = 0
     var wantsWrite = false

@@ -8,6 +8,10 @@ import AtendeProtocol
 import AtendeStore
 import Glibc
 
+let SQLITE_READONLY_CODE: Int32 = 8
+let SQLITE_CANTOPEN_CODE: Int32 = 14
+let SQLITE_IOERR_CODE: Int32 = 10
+
 /// What a method handler returns.
 enum Outcome {
     /// The encoded result.
@@ -251,6 +255,7 @@ extension Daemon {
 
     /// Commits the turn's writes, then releases what the turn produced.
     func finishTurn(now: Instant) {
+        let announcedBefore = announced
         announceQueues()
         announceAttendants()
         if turnStorageError == nil && store.inTransaction {
@@ -262,6 +267,7 @@ extension Daemon {
             }
         }
         if let error = turnStorageError {
+            announced = announcedBefore
             failTurn(error, now: now)
             turnStorageError = nil
         }
@@ -296,12 +302,22 @@ extension Daemon {
                 disconnect(connection, now: now, reason: "write failed")
                 continue
             }
-            if connection.closeAfterFlush && connection.pendingOutput == 0 {
-                disconnect(connection, now: now, reason: "closed after error")
+            if connection.closeAfterFlush && connection.pendingOutput == 0 && !connection.draining {
+                beginDrain(connection, now: now)
                 continue
             }
             updateInterest(connection)
         }
+    }
+
+    /// A connection that met a read-only, unopenable or failing file stays that way even after the fault is fixed
+    /// (SQLite keeps the descriptor and the state it got): after such a failed turn the store opens the file again
+    /// before its next write, so the first write after the fault clears succeeds.
+    func reopenStoreIfStuck(after error: StoreError, now: Instant) {
+        guard [SQLITE_READONLY_CODE, SQLITE_CANTOPEN_CODE, SQLITE_IOERR_CODE].contains(error.code & 0xff) else {
+            return
+        }
+        store.markSuspect()
     }
 
     /// The turn could not be made durable: nothing of it is kept or shown.
@@ -326,6 +342,7 @@ extension Daemon {
                 }
             }
         }
+        reopenStoreIfStuck(after: error, now: now)
         do {
             try loadState(now: now)
         } catch {

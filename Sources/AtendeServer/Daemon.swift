@@ -46,6 +46,7 @@ public final class Daemon {
     var deferredFinishers: [UInt64: (any Sendable) -> Void] = [:]
     var nextToken: UInt64 = 1
     var stopping = false
+    var drainingConnections: [Connection] = []
     var readBuffer = [UInt8](repeating: 0, count: 65536)
     let daemonUID = geteuid()
 
@@ -68,6 +69,7 @@ public final class Daemon {
         sigaddset(&mask, SIGHUP)
         pthread_sigmask(SIG_BLOCK, &mask, nil)
         signal(SIGPIPE, SIG_IGN)
+        signal(SIGXFSZ, SIG_IGN)
         signals = try UnixSocket.check(signalfd(-1, &mask, Int32(SFD_NONBLOCK | SFD_CLOEXEC)), "signalfd")
         wakeup = try UnixSocket.check(eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC)), "eventfd")
         epoll = try UnixSocket.check(epoll_create1(Int32(EPOLL_CLOEXEC)), "epoll_create1")
@@ -131,6 +133,7 @@ public final class Daemon {
             let deadline = min(router.nextDeadline ?? nextHousekeeping, nextHousekeeping)
             timeout = Int32(clamping: max(0, deadline.millis - clock.millis))
             if stopping { timeout = 20 }
+            if !drainingConnections.isEmpty { timeout = min(timeout, 500) }
             let count = epoll_wait(epoll, &events, Int32(events.count), timeout)
             let now = Daemon.now()
             if count > 0 {
@@ -139,6 +142,7 @@ public final class Daemon {
             if let deadline = router.nextDeadline, deadline <= now { apply(router.tick(now: now), now: now) }
             finishTurn(now: now)
             if now >= nextHousekeeping { housekeeping(now: now) }
+            if !drainingConnections.isEmpty { closeDrained(now: now) }
             if stopping {
                 if stopDeadline == nil { stopDeadline = now + 5000 }
                 let busy = connections.values.contains { $0.waiting || $0.pendingOutput > 0 }
@@ -171,9 +175,8 @@ public final class Daemon {
             let flags = event.events
             if flags & UInt32(EPOLLOUT.rawValue) != 0 {
                 if !connection.flush() { disconnect(connection, now: now, reason: "write failed"); return }
-                if connection.pendingOutput == 0 && connection.closeAfterFlush {
-                    disconnect(connection, now: now, reason: "closed after error")
-                    return
+                if connection.pendingOutput == 0 && connection.closeAfterFlush && !connection.draining {
+                    beginDrain(connection, now: now)
                 }
                 updateInterest(connection)
             }
@@ -287,6 +290,14 @@ public final class Daemon {
     }
 
     func readFrom(_ connection: Connection, now: Instant) {
+        if connection.draining {
+            let count = readBuffer.withUnsafeMutableBytes { recv(connection.fd, $0.baseAddress, $0.count, 0) }
+            if count > 0 { connection.drained += count }
+            if count == 0 || (count < 0 && errno != EAGAIN && errno != EINTR) || connection.drained > 64 << 20 {
+                disconnect(connection, now: now, reason: "closed after error")
+            }
+            return
+        }
         var rounds = 0
         while rounds < 4 && !connection.waiting && !connection.closeAfterFlush {
             rounds += 1
@@ -308,10 +319,29 @@ public final class Daemon {
         updateInterest(connection)
     }
 
+    /// The last reply is out: shut our side and read (and drop) until the peer hangs up, for at most 5 seconds.
+    func beginDrain(_ connection: Connection, now: Instant) {
+        connection.draining = true
+        connection.drainDeadline = now + 5000
+        drainingConnections.append(connection)
+        _ = Glibc.shutdown(connection.fd, Int32(SHUT_WR))
+        endSession(connection, now: now)
+        updateInterest(connection)
+    }
+
+    func closeDrained(now: Instant) {
+        drainingConnections.removeAll { connection in
+            if connection.closed { return true }
+            guard now >= connection.drainDeadline else { return false }
+            disconnect(connection, now: now, reason: "drain timeout")
+            return true
+        }
+    }
+
     func updateInterest(_ connection: Connection) {
         guard !connection.closed else { return }
         let wantsWrite = connection.pendingOutput > 0
-        let readPaused = connection.waiting || connection.closeAfterFlush
+        let readPaused = connection.waiting || (connection.closeAfterFlush && !connection.draining)
         guard wantsWrite != connection.wantsWrite || readPaused != connection.readPaused else { return }
         connection.wantsWrite = wantsWrite
         connection.readPaused = readPaused

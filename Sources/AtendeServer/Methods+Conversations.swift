@@ -17,6 +17,13 @@ extension Daemon {
         throw RoutingError(.notFound, "conversation \(id) does not exist", field: "id")
     }
 
+    /// Refuses (1010) a conversation that exists but is closed or removed; 1004 when it does not exist.
+    func ensureOpen(_ id: ConversationID) throws {
+        guard router.conversation(id) == nil else { return }
+        let stored = try anyConversation(id)
+        throw RoutingError(.invalidState, "conversation is \(stored.state.rawValue)")
+    }
+
     /// Attendants may see their own chats (current or past) and the waiting chats of their departments.
     func ensureVisible(_ conversation: Conversation, to connection: Connection) throws {
         guard let attendant = connection.attendant else { return }
@@ -67,6 +74,7 @@ extension Daemon {
         try params.rejectUnknown(["id", "department"])
         let id = try params.int("id")
         let department = try params.string("department", maxLength: 64)
+        try ensureOpen(id)
         apply(try router.route(id, to: department, now: now), now: now)
         return .result(conversationJSON(try anyConversation(id)))
     }
@@ -218,7 +226,7 @@ extension Daemon {
         try params.rejectUnknown(["id"])
         guard let attendant = connection.attendant else { throw RPCError.unauthenticated() }
         let id = try params.int("id")
-        if router.conversation(id) == nil { _ = try anyConversation(id) }
+        try ensureOpen(id)
         apply(try router.take(id, by: attendant, now: now), now: now)
         return .result(conversationJSON(try anyConversation(id)))
     }

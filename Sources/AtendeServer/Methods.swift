@@ -42,7 +42,7 @@ extension Daemon {
         "auth.admin": Method(roles: .anyone, handler: Daemon.authAdmin),
         "auth.bot": Method(roles: .anyone, handler: Daemon.authBot),
         "auth.login": Method(roles: .anyone, handler: Daemon.authLogin),
-        "auth.logout": Method(roles: .authenticated, handler: Daemon.authLogout),
+        "auth.logout": Method(roles: .anyone, handler: Daemon.authLogout),
 
         "department.create": Method(roles: .admin, handler: Daemon.departmentCreate),
         "department.update": Method(roles: .admin, handler: Daemon.departmentUpdate),

@@ -72,7 +72,14 @@ public final class Database {
         sqlite3_extended_result_codes(db, 1)
     }
 
-    deinit {
+    private var isOpen = true
+
+    deinit { close() }
+
+    /// Finalizes the cached statements and closes the connection (once).
+    public func close() {
+        guard isOpen else { return }
+        isOpen = false
         cache.removeAll()
         sqlite3_close_v2(handle)
     }
@@ -167,7 +174,9 @@ public final class Statement {
         switch value {
         case .null: rc = sqlite3_bind_null(handle, index)
         case .int(let v): rc = sqlite3_bind_int64(handle, index, v)
-        case .text(let v): rc = sqlite3_bind_text(handle, index, v, -1, transient)
+        case .text(let v):
+            var text = v
+            rc = text.withUTF8 { sqlite3_bind_text(handle, index, $0.baseAddress, Int32($0.count), transient) }
         case .blob(let v):
             rc = v.withUnsafeBytes { sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), transient) }
         }

@@ -5,6 +5,7 @@
 
 import AtendeCore
 import CSQLite
+import Glibc
 
 /// How hard a commit holds on to the data.
 public enum Durability: String, Sendable, CaseIterable {
@@ -17,14 +18,24 @@ public enum Durability: String, Sendable, CaseIterable {
 /// The database of one atended.
 public final class Store {
     /// The connection (exposed for tests and maintenance commands).
-    public let database: Database
+    public private(set) var database: Database
     /// Where the file is.
     public let path: String
+    let durability: Durability
+    let busyTimeoutMillis: Int
+    private var suspect = false
 
     /// Opens the store, sets WAL and foreign keys, and migrates.
     public init(path: String, durability: Durability = .full, busyTimeoutMillis: Int = 200) throws(StoreError) {
         self.path = path
+        self.durability = durability
+        self.busyTimeoutMillis = busyTimeoutMillis
         database = try Database(path: path)
+        try configure(database)
+        try Schema.migrate(database)
+    }
+
+    private func configure(_ database: Database) throws(StoreError) {
         sqlite3_busy_timeout(database.handle, Int32(busyTimeoutMillis))
         let mode = try database.text("PRAGMA journal_mode = WAL")
         guard mode?.lowercased() == "wal" else {
@@ -32,7 +43,31 @@ public final class Store {
         }
         try database.execute("PRAGMA foreign_keys = ON")
         try database.execute("PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
-        try Schema.migrate(database)
+    }
+
+    /// Says the connection met a fault that SQLite keeps (a read-only or failing file): the next write opens the
+    /// file again first, so it succeeds as soon as the fault is cleared.
+    public func markSuspect() { suspect = true }
+
+    /// SQLite creates the -wal and -shm files with the database file's mode. When an operator makes a read-only
+    /// database writable again, the sidecars it left read-only would keep every write failing: give them the
+    /// database file's mode again (only when the database file itself is writable to us).
+    private func matchSidecarModes() {
+        var info = stat()
+        guard access(path, W_OK) == 0, stat(path, &info) == 0 else { return }
+        for suffix in ["-wal", "-shm"] where access(path + suffix, F_OK) == 0 && access(path + suffix, W_OK) != 0 {
+            chmod(path + suffix, info.st_mode & 0o777)
+        }
+    }
+
+    private func reopenIfSuspect() throws(StoreError) {
+        guard suspect, !database.inTransaction else { return }
+        database.close()
+        matchSidecarModes()
+        let fresh = try Database(path: path)
+        try configure(fresh)
+        database = fresh
+        suspect = false
     }
 
     // MARK: - The turn's transaction
@@ -46,7 +81,10 @@ public final class Store {
     /// Runs `body` inside the turn's transaction, opening it when needed. Use for every write.
     public func write<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
         writeCount += 1
-        if !database.inTransaction { try database.cached("BEGIN IMMEDIATE").stepToEnd() }
+        if !database.inTransaction {
+            try reopenIfSuspect()
+            try database.cached("BEGIN IMMEDIATE").stepToEnd()
+        }
         return try body()
     }
 

@@ -8,7 +8,8 @@ import Foundation
 enum Atendectl {
     /// Every command, in the order of the overview.
     static let commands: [Command] = SystemCommands.all + DepartmentCommands.all + AttendantCommands.all
-        + SettingsCommands.all + StatsCommands.all + LoginCommand.all + ChatCommands.all + AttendCommand.all
+        + SettingsCommands.all + StatsCommands.all + TopCommand.all + ExplainCommand.all + MetricsCommand.all
+        + LoginCommand.all + ChatCommands.all + AttendCommand.all + CompletionCommand.all
 
     /// The words that group subcommands.
     static let groups: [CommandGroup] = [
@@ -82,8 +83,10 @@ enum Atendectl {
     /// The list of a group's subcommands.
     static func groupHelp(_ group: CommandGroup) -> String {
         let members = commands.filter { $0.words.first == group.word }
+        let examples = members.compactMap(\.firstExample).map { "  " + $0 + "\n" }.joined()
         return "usage: atendectl \(group.word) SUBCOMMAND [options]\n\n\(group.summary)\n\nsubcommands:\n"
-            + commandLines(members) + "\nRun 'atendectl \(group.word) SUBCOMMAND --help' for details.\n"
+            + commandLines(members) + (examples.isEmpty ? "" : "\nexamples:\n" + examples)
+            + "\nRun 'atendectl \(group.word) SUBCOMMAND --help' for details.\n"
     }
 
     /// The overview: every command with its summary.
@@ -94,7 +97,7 @@ enum Atendectl {
         The command-line client of atended, the atende chat-routing daemon.
 
         commands:
-        \(commandLines(commands))
+        \(commandLines(commands.filter { !$0.hidden }))
         global options:
         \(Command.optionLines(GlobalOptions.specs))
         Admin commands authenticate with --token, else $ATENDE_ADMIN_TOKEN, else as the daemon's own user (or root).
@@ -103,6 +106,12 @@ enum Atendectl {
 
         exit codes: 0 ok, 1 the daemon answered with an error, 2 usage error, 3 cannot connect or connection lost,
         4 authentication failed or throttled.
+
+        examples:
+          atendectl ping
+          atendectl department add sales Sales
+          atendectl top
+          atendectl attend --login ana@example.com
 
         Run 'atendectl COMMAND --help' for a command's options and examples.
 

@@ -14,17 +14,23 @@ struct Command: Sendable {
     let details: String
     /// The command's own options (the global ones are added by the dispatcher).
     let options: [OptionSpec]
+    /// What its positional arguments are, in order, for shell completion (those not listed complete nothing).
+    let arguments: [ArgumentKind]
+    /// Left out of the overview and of completion (it still runs and has help).
+    let hidden: Bool
     /// Runs the command.
     let run: @Sendable (Invocation) throws -> Void
 
     /// Creates a command.
     init(_ words: [String], _ synopsis: String, summary: String, details: String = "", options: [OptionSpec] = [],
-         run: @escaping @Sendable (Invocation) throws -> Void) {
+         arguments: [ArgumentKind] = [], hidden: Bool = false, run: @escaping @Sendable (Invocation) throws -> Void) {
         self.words = words
         self.synopsis = synopsis
         self.summary = summary
         self.details = details
         self.options = options
+        self.arguments = arguments
+        self.hidden = hidden
         self.run = run
     }
 
@@ -40,6 +46,18 @@ struct Command: Sendable {
         }
         text += "\nglobal options:\n" + Command.optionLines(GlobalOptions.specs)
         return text
+    }
+
+    /// The first one-line example of `details` (after "examples:"), for the help of its group.
+    var firstExample: String? {
+        let lines = details.split(separator: "\n").map { String($0).trimmed }
+        guard let start = lines.firstIndex(of: "examples:") else { return nil }
+        var continued = false
+        for line in lines[(start + 1)...] {
+            defer { continued = line.hasSuffix("\\") }
+            if !continued && !line.isEmpty && !line.hasSuffix("\\") { return line }
+        }
+        return nil
     }
 
     /// Option help lines, aligned.

@@ -23,7 +23,7 @@ enum AttendantPhoto {
                       atendectl attendant photo ana@example.com --save /tmp/ana.jpg
                     """,
                 options: [.value("save", "FILE", "write the current photo to FILE instead of setting one")],
-                run: photo),
+                arguments: [.none, .file], run: photo),
     ]
 
     static func photo(_ run: Invocation) throws {

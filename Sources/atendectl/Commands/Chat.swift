@@ -53,7 +53,7 @@ enum ChatCommands {
                     """,
                 options: [loginOption, .value("to", "ATTENDANT_ID", "the attendant to hand the chat to"),
                           .value("department", "ID", "the department, with --to")],
-                run: transfer),
+                arguments: [.none, .department], run: transfer),
         Command(["close"], "ID [--login LOGIN]",
                 summary: "close one of your chats (any chat, as admin without --login)",
                 details: "\(LoginCommand.sessionNote)\n\nexamples:\n  atendectl close 12 --login ana@example.com"

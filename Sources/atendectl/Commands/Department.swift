@@ -42,11 +42,11 @@ enum DepartmentCommands {
                     """,
                 options: [.value("name", "NAME", "the new display name"),
                           .value("strategy", "STRATEGY", "least-busy, round-robin, longest-idle or manual")],
-                run: edit),
+                arguments: [.department], run: edit),
         Command(["department", "delete"], "ID",
                 summary: "delete a department (refused while it has chats or attendants)",
                 details: "examples:\n  atendectl department delete old-promo",
-                run: delete),
+                arguments: [.department], run: delete),
     ]
 
     static func strategy(_ run: Invocation) throws(Failure) -> String? {

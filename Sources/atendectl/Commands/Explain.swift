@@ -1,0 +1,98 @@
+// Explain: `atendectl explain ID` (admin) answers "why did this chat go to that attendant?" from the decisions
+// the daemon recorded (conversation.explain): one block per assignment with when, where, which strategy and
+// rule, who was chosen, and a table of the department's attendants as they stood at that moment.
+
+import AtendeProtocol
+
+/// `explain`.
+enum ExplainCommand {
+    static let all: [Command] = [
+        Command(["explain"], "ID",
+                summary: "why a chat was assigned to whom: each routing decision and the candidates (admin)",
+                details: """
+                    For every assignment of the chat: the time, the department and its strategy, the rule that
+                    decided (the strategy, a returning contact going back to its last attendant, taken by hand,
+                    or a transfer), the attendant chosen, and the attendants of the department as they stood:
+                    chosen, lost the tie, at capacity, away, off-hours, offline or inactive, with their open
+                    chats and how long they had been idle.
+
+                    examples:
+                      atendectl explain 12
+                      atendectl explain '#12' --json
+                    """,
+                run: explain),
+    ]
+
+    static func explain(_ run: Invocation) throws {
+        let id = try run.arguments.conversationID(0)
+        try run.arguments.expectPositionals(atMost: 1)
+        try run.admin()
+        let result = try run.call("conversation.explain", ["id": .int(id)])
+        try run.emit(result) {
+            let conversation = try run.call("conversation.get", ["id": .int(id)])
+            Output.raw(report(result, conversation: conversation, width: run.width))
+        }
+    }
+
+    /// The whole report.
+    static func report(_ result: JSON, conversation: JSON, width: Int?) -> String {
+        let explanations = result["explanations"]?.arrayValue ?? []
+        var text = ConversationText.describe(conversation) + "\n"
+        guard !explanations.isEmpty else {
+            return text + "never assigned: no routing decision was recorded for it\n"
+        }
+        let count = explanations.count
+        text += "assigned \(count) time\(count == 1 ? "" : "s"):\n"
+        for (index, explanation) in explanations.enumerated() {
+            text += "\n" + block(explanation, number: index + 1, width: width)
+        }
+        return text
+    }
+
+    /// One decision: its summary lines and the candidates table.
+    static func block(_ explanation: JSON, number: Int, width: Int?) -> String {
+        let department = explanation["department"]?.stringValue ?? "?"
+        let strategy = explanation["strategy"]?.stringValue ?? "?"
+        let at = explanation["at"]?.stringValue.map(TimeText.local) ?? "?"
+        var text = "\(number). \(at)  department \(department) (\(strategy))\n"
+        text += "   rule: " + rule(explanation["rule"]?.stringValue ?? "?", strategy: strategy) + "\n"
+        text += "   chosen: " + person(explanation["chosenName"]?.stringValue, explanation["chosen"]?.intValue) + "\n"
+        let candidates = explanation["candidates"]?.arrayValue ?? []
+        if !candidates.isEmpty {
+            var table = Table([.flexible("attendant"), .fixed("id", right: true), .fixed("standing"),
+                               .fixed("chats", right: true), .fixed("idle", right: true)])
+            for candidate in candidates {
+                let open = candidate["openChats"]?.intValue ?? 0, most = candidate["maxChats"]?.intValue ?? 0
+                table.add([candidate["name"]?.stringValue ?? "?", String(candidate["attendantId"]?.intValue ?? 0),
+                           candidate["standing"]?.stringValue ?? "?", "\(open)/\(most)",
+                           (candidate["idleSeconds"]?.doubleValue).map(TimeText.duration) ?? "-"])
+            }
+            let indent = "   "
+            let lines = table.render(width: width.map { $0 - indent.count }).split(separator: "\n")
+            text += lines.map { indent + $0 + "\n" }.joined()
+        }
+        let omitted = explanation["omitted"]?.intValue ?? 0
+        if omitted > 0 {
+            text += "   … and \(omitted) more attendant\(omitted == 1 ? "" : "s") of the department, not recorded\n"
+        }
+        return text
+    }
+
+    /// What the rule means, in words.
+    static func rule(_ rule: String, strategy: String) -> String {
+        switch rule {
+        case "strategy": return "the \(strategy) strategy picked among the eligible attendants"
+        case "returning-contact": return "returning contact: back to the attendant who served it last"
+        case "taken-by-hand": return "taken by hand by the attendant"
+        case "transferred": return "transferred straight to this attendant"
+        default: return rule
+        }
+    }
+
+    /// `Ana Souza (attendant 7)`.
+    static func person(_ name: String?, _ id: Int64?) -> String {
+        let number = id.map { "attendant \($0)" } ?? "an attendant"
+        guard let name else { return number }
+        return "\(name) (\(number))"
+    }
+}
