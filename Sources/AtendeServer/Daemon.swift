@@ -136,10 +136,10 @@ public final class Daemon {
             if !drainingConnections.isEmpty { timeout = min(timeout, 500) }
             let count = epoll_wait(epoll, &events, Int32(events.count), timeout)
             let now = Daemon.now()
+            if let deadline = router.nextDeadline, deadline <= now { apply(router.tick(now: now), now: now) }
             if count > 0 {
                 for index in 0..<Int(count) { handle(events[index], now: now) }
             }
-            if let deadline = router.nextDeadline, deadline <= now { apply(router.tick(now: now), now: now) }
             finishTurn(now: now)
             if now >= nextHousekeeping { housekeeping(now: now) }
             if !drainingConnections.isEmpty { closeDrained(now: now) }

@@ -1,1 +1,297 @@
+// Store: real SQLite files in a temporary folder. Migrations by user_version (fresh, reopened, too new), WAL,
+// foreign keys and the case-insensitive login key enforced by SQLite itself, round trips of every column the
+// router and the server write, the orders the contract promises (queue order, transcripts), the once-only rating
+// and settings. The turn's transaction is in StoreTransactionTests; the shared fixture in StoreTestCase.
+
+import Foundation
 import XCTest
+import AtendeCore
+@testable import AtendeStore
+
+final class StoreTests: StoreTestCase {
+    // MARK: - Migrations and pragmas
+
+    func testAFreshDatabaseIsMigratedToTheLatestVersion() throws {
+        let store = try openStore()
+        XCTAssertEqual(try store.database.scalar("PRAGMA user_version"), Schema.latestVersion)
+        XCTAssertGreaterThanOrEqual(Schema.latestVersion, 1)
+        let tables = try names("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name", store)
+        for table in ["attendant_departments", "attendant_images", "attendants", "contact_routes", "contacts",
+                      "conversations", "departments", "messages", "settings"] {
+            XCTAssertTrue(tables.contains(table), "missing table \(table) in \(tables)")
+        }
+        XCTAssertFalse(store.inTransaction, "migrations leave no transaction open")
+        assertSound(store)
+    }
+
+    func names(_ sql: String, _ store: Store) throws -> [String] {
+        let statement = try store.database.cached(sql)
+        defer { statement.reset() }
+        var result: [String] = []
+        while try statement.step() { result.append(statement.text(0)) }
+        return result
+    }
+
+    func testReopeningKeepsDataAndVersion() throws {
+        do {
+            let store = try openStore()
+            try store.saveDepartment(Department(id: "sales", name: "Sales", strategy: .roundRobin), now: t0)
+            try store.commit()
+        }
+        let store = try openStore()
+        XCTAssertEqual(try store.departments(), [Department(id: "sales", name: "Sales", strategy: .roundRobin)])
+        XCTAssertEqual(try store.database.scalar("PRAGMA user_version"), Schema.latestVersion)
+        assertSound(store)
+    }
+
+    func testADatabaseFromANewerVersionIsRefused() throws {
+        do {
+            let store = try openStore()
+            try store.database.execute("PRAGMA user_version = \(Schema.latestVersion + 1)")
+        }
+        XCTAssertThrowsError(try openStore()) { error in
+            XCTAssertTrue("\(error)".contains("newer"), "\(error)")
+        }
+        let raw = try Database(path: path)
+        XCTAssertEqual(try raw.scalar("PRAGMA user_version"), Schema.latestVersion + 1, "left untouched")
+    }
+
+    func testJournalIsWriteAheadAndForeignKeysAreOn() throws {
+        let store = try openStore()
+        XCTAssertEqual(try store.database.text("PRAGMA journal_mode"), "wal")
+        XCTAssertEqual(try store.database.scalar("PRAGMA foreign_keys"), 1)
+        try store.saveDepartment(Department(id: "sales", name: "Sales"), now: t0)
+        try store.commit()
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path + "-wal"))
+        XCTAssertEqual(try Store(path: path, durability: .full).database.scalar("PRAGMA synchronous"), 2)
+        XCTAssertEqual(try store.database.scalar("PRAGMA synchronous"), 1, "normal")
+    }
+
+    // MARK: - Constraints
+
+    func testAnAttendantCannotServeAMissingDepartment() throws {
+        let store = try openStore()
+        try store.saveDepartment(Department(id: "sales", name: "Sales"), now: t0)
+        try store.commit()
+        assertStoreError(ExtendedCode.foreignKey) {
+            try store.saveAttendant(attendant("ana@example.com", departments: ["sales", "missing"]))
+        }
+        store.rollback()
+        XCTAssertEqual(try store.attendants(), [])
+
+        let id = try store.saveAttendant(attendant("ana@example.com", departments: ["sales"]))
+        try store.commit()
+        assertStoreError(ExtendedCode.foreignKey) { try store.deleteDepartment("sales") }
+        store.rollback()
+        XCTAssertEqual(try store.attendant(id)?.departments, ["sales"])
+        assertSound(store)
+    }
+
+    func testLoginsAreUniqueIgnoringCase() throws {
+        let store = try openStore()
+        let id = try store.saveAttendant(attendant("Ana.Souza@Example.com"))
+        try store.commit()
+        assertStoreError(ExtendedCode.unique) { try store.saveAttendant(self.attendant("ana.souza@EXAMPLE.COM")) }
+        store.rollback()
+        let found = try store.attendant(loginKey: Login.key("ANA.SOUZA@example.com"))
+        XCTAssertEqual(found?.id, id)
+        XCTAssertEqual(found?.login, "Ana.Souza@Example.com", "the login keeps the case it was typed in")
+        XCTAssertEqual(try store.attendants().count, 1)
+    }
+
+    // MARK: - Round trips
+
+    func testAttendantRoundTripsEveryField() throws {
+        let store = try openStore()
+        for id in ["sales", "support"] { try store.saveDepartment(Department(id: id, name: id), now: t0) }
+        let hours = try WeeklyHours.parse(timeZone: "America/New_York", week: [
+            (day: "mon", intervals: [["08:00", "12:00"], ["13:00", "18:00:30"]]),
+            (day: "sat", intervals: [["22:00", "24:00"]]), (day: "sun", intervals: [["00:00", "02:00"]]),
+        ])
+        var record = AttendantRecord(
+            name: "Ana Maria Souza", login: "Ana@Example.com", passwordHash: "$y$j9T$abc$def", phone: "+5511987654321",
+            email: "ana@example.com", active: false, departments: ["support", "sales"], hours: hours, maxChats: 7,
+            lastSeenAt: t0 + 5, createdAt: t0)
+        record.id = try store.saveAttendant(record)
+        try store.saveImage(record.id, contentType: "image/png", bytes: [0x89, 0x50, 0x4E, 0x47, 0])
+        try store.addRating(record.id, score: 5)
+        try store.addRating(record.id, score: 2)
+        try store.commit()
+        record.hasImage = true
+        record.ratingSum = 7
+        record.ratingCount = 2
+        XCTAssertEqual(try store.attendant(record.id), record)
+        XCTAssertEqual(try store.attendant(record.id)?.departments, ["support", "sales"], "in the order given")
+        let image = try store.image(record.id)
+        XCTAssertEqual(image?.contentType, "image/png")
+        XCTAssertEqual(image?.bytes, [0x89, 0x50, 0x4E, 0x47, 0])
+
+        record.phone = nil
+        record.email = nil
+        record.hours = .always
+        record.departments = ["sales"]
+        record.active = true
+        try store.saveAttendant(record)
+        try store.touchLastSeen(record.id, at: t0 + 99)
+        try store.commit()
+        record.lastSeenAt = t0 + 99
+        XCTAssertEqual(try store.attendant(record.id), record, "an update keeps the rating and the photo")
+        XCTAssertEqual(try store.attendants(), [record])
+        assertSound(store)
+    }
+
+    func testConversationRoundTripsEveryField() throws {
+        let store = try openStore()
+        var full = Conversation(
+            id: 41, externalId: "wa-41", contactPhone: "+5521998765432", contactName: "José da Silva",
+            channel: "telegram", department: "sales", state: .closed, attendantId: 7, openedAt: t0,
+            queuedAt: t0 + 1000, assignedAt: t0 + 2000, closedAt: t0 + 3000, rating: 4, queueSeq: 99,
+            preferredAttendant: 3, avoidAttendant: 5)
+        try store.saveConversation(full)
+        let bare = Conversation(id: 42, externalId: "wa-42", contactPhone: "+5511987654321", openedAt: t0)
+        try store.saveConversation(bare)
+        try store.commit()
+        XCTAssertEqual(try store.conversation(41), full)
+        XCTAssertEqual(try store.conversation(externalId: "wa-41"), full)
+        XCTAssertEqual(try store.conversation(42), bare, "nulls stay nulls")
+        XCTAssertNil(try store.conversation(43))
+
+        full.contactName = nil
+        full.department = "support"
+        full.state = .assigned
+        full.attendantId = 8
+        full.queuedAt = t0 + 10
+        full.assignedAt = nil
+        full.closedAt = nil
+        full.rating = nil
+        full.queueSeq = 100
+        full.preferredAttendant = nil
+        full.avoidAttendant = nil
+        try store.saveConversation(full)
+        try store.commit()
+        XCTAssertEqual(try store.conversation(41), full, "an upsert rewrites every changing column")
+        XCTAssertEqual(try store.maxConversationID(), 42)
+        XCTAssertEqual(try store.maxQueueSeq(), 100)
+        assertSound(store)
+    }
+
+    func testOpenConversationsComeBackInQueueOrder() throws {
+        let store = try openStore()
+        let rows: [(ConversationID, ConversationState, Int64)] = [
+            (1, .queued, 50), (2, .potential, 10), (3, .closed, 5), (4, .assigned, 30), (5, .removed, 1),
+            (6, .queued, 20), (7, .potential, 40),
+        ]
+        for (id, state, seq) in rows { try store.saveConversation(conversation(id, state, seq: seq)) }
+        try store.commit()
+        XCTAssertEqual(try store.openConversations().map(\.id), [2, 6, 4, 7, 1])
+        XCTAssertEqual(try store.openConversations().map(\.queueSeq), [10, 20, 30, 40, 50])
+    }
+
+    func testMessagesComeInOrderAndTheLimitKeepsTheLatest() throws {
+        let store = try openStore()
+        var written: [Message] = []
+        for index in 0..<6 {
+            let conversation: ConversationID = index == 2 ? 2 : 1
+            let from: Message.Sender = index % 2 == 0 ? .contact : .attendant
+            written.append(try store.appendMessage(Message(conversationId: conversation, from: from,
+                                                           text: "message \(index) ✓", at: t0 + Int64(index))))
+        }
+        try store.commit()
+        let first = written.filter { $0.conversationId == 1 }
+        XCTAssertEqual(try store.messages(1), first)
+        XCTAssertEqual(try store.messages(1, limit: 2), Array(first.suffix(2)), "the latest ones, oldest first")
+        XCTAssertEqual(try store.messages(2).map(\.text), ["message 2 ✓"])
+        XCTAssertEqual(try store.messages(3), [])
+        XCTAssertEqual(written.map(\.id), written.map(\.id).sorted())
+        XCTAssertEqual(Set(written.map(\.id)).count, written.count)
+    }
+
+    func testContactsQuery() throws {
+        let store = try openStore()
+        let contacts = [
+            ContactRecord(phone: "+5511987654321", name: "Mariana Lima", extra: "{\"vip\":true}", updatedAt: t0),
+            ContactRecord(phone: "+5521998765432", name: "Ana Souza", extra: nil, updatedAt: t0 + 1),
+            ContactRecord(phone: "+5531987650000", name: "Bruno Alves", extra: nil, updatedAt: t0 + 2),
+        ]
+        for contact in contacts { try store.saveContact(contact) }
+        try store.commit()
+        let rows: [(String?, Int, [String])] = [
+            (nil, 500, ["Ana Souza", "Bruno Alves", "Mariana Lima"]),
+            ("ANA", 500, ["Ana Souza", "Mariana Lima"]),
+            ("ana", 1, ["Ana Souza"]),
+            ("9876", 500, ["Ana Souza", "Bruno Alves", "Mariana Lima"]),
+            ("+5521", 500, ["Ana Souza"]),
+            ("zzz", 500, []),
+        ]
+        for (query, limit, expected) in rows {
+            XCTAssertEqual(try store.contacts(query: query, limit: limit).map(\.name), expected, query ?? "nil")
+        }
+        XCTAssertEqual(try store.contacts(query: "mariana").first, contacts[0])
+
+        try store.saveContact(ContactRecord(phone: "+5511987654321", name: "Mariana L.", extra: nil,
+                                            updatedAt: t0 + 9))
+        try store.commit()
+        XCTAssertEqual(try store.contacts(query: "987654321"),
+                       [ContactRecord(phone: "+5511987654321", name: "Mariana L.", extra: nil, updatedAt: t0 + 9)])
+    }
+
+    func testStickinessRoutes() throws {
+        let store = try openStore()
+        XCTAssertNil(try store.lastAttendant(phone: "+5511987654321"))
+        try store.setLastAttendant(phone: "+5511987654321", attendant: 3)
+        try store.setLastAttendant(phone: "+5511987654321", attendant: 4)
+        try store.commit()
+        XCTAssertEqual(try store.lastAttendant(phone: "+5511987654321"), 4)
+    }
+
+    func testARatingIsTakenOnlyOnceAndOnlyForClosedChats() throws {
+        let store = try openStore()
+        try store.saveConversation(conversation(1, .assigned))
+        try store.saveConversation(conversation(2, .closed))
+        try store.saveConversation(conversation(3, .removed))
+        let rows: [(String, ConversationID, Int, Bool)] = [
+            ("open", 1, 5, false), ("removed", 3, 5, false), ("unknown", 9, 5, false),
+            ("closed", 2, 4, true), ("again", 2, 1, false),
+        ]
+        for (name, id, score, accepted) in rows {
+            XCTAssertEqual(try store.rate(id, score: score), accepted, name)
+        }
+        try store.commit()
+        XCTAssertEqual(try store.conversation(2)?.rating, 4)
+        XCTAssertNil(try store.conversation(1)?.rating)
+        assertStoreError(ExtendedCode.check) {
+            try store.saveConversation(Conversation(id: 5, externalId: "x", contactPhone: "+5511987654321",
+                                                    state: .closed, openedAt: t0, rating: 6))
+        }
+        store.rollback()
+    }
+
+    func testSettingsHaveDefaultsAndAreSaved() throws {
+        do {
+            let store = try openStore()
+            XCTAssertEqual(try store.settings(), AccountSettings())
+            var settings = AccountSettings()
+            settings.attendantsCanRemovePotentials = true
+            settings.restrictAccessToHours = false
+            try store.saveSettings(settings)
+            try store.commit()
+        }
+        var expected = AccountSettings()
+        expected.attendantsCanRemovePotentials = true
+        expected.restrictAccessToHours = false
+        XCTAssertEqual(try openStore().settings(), expected)
+    }
+
+    func testDepartmentsUpsertAndDelete() throws {
+        let store = try openStore()
+        try store.saveDepartment(Department(id: "sales", name: "Sales"), now: t0)
+        try store.saveDepartment(Department(id: "billing", name: "Billing", strategy: .manual), now: t0)
+        try store.saveDepartment(Department(id: "sales", name: "Vendas", strategy: .longestIdle), now: t0)
+        try store.commit()
+        XCTAssertEqual(try store.departments(), [Department(id: "billing", name: "Billing", strategy: .manual),
+                                                 Department(id: "sales", name: "Vendas", strategy: .longestIdle)])
+        try store.deleteDepartment("billing")
+        try store.commit()
+        XCTAssertEqual(try store.departments().map(\.id), ["sales"])
+    }
+}

@@ -59,6 +59,7 @@ final class TopSession {
         let stats = try fetch("stats.get")
         statsReadAt = TimeText.now()
         board.load(stats: stats, at: statsReadAt)
+        problem = nil
     }
 
     /// Calls `method`; the pushes that came before its answer are applied before the caller uses the answer.
@@ -122,10 +123,12 @@ final class TopSession {
                 try readSocket()
                 try refreshDue(now: TimeText.now())
             } catch {
-                failure = Failure.from(error)
-                if case .connection = failure! { break }
-                problem = failure!.lines.joined(separator: "; ")
-                failure = nil
+                let failed = Failure.from(error)
+                if case .connection = failed {
+                    failure = failed
+                    break
+                }
+                problem = failed.lines.joined(separator: "; ")
             }
             draw()
             var fds = [pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0),
