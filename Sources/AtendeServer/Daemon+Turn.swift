@@ -210,6 +210,15 @@ extension Daemon {
 
     /// Sends `attendant.changed` to monitoring admins for each attendant whose presence or load changed.
     func announceAttendants() {
+        if !monitors.isEmpty && router.potentialCount != announcedPotentials {
+            announcedPotentials = router.potentialCount
+            var w = JSONWriter()
+            w.beginObject()
+            w.field("type", "potentials.changed")
+            w.field("potentials", announcedPotentials)
+            w.endObject()
+            pushToMonitors(RPCEncoder.notification(method: "event", params: w.bytes))
+        }
         guard !dirtyAttendants.isEmpty else { return }
         defer { dirtyAttendants.removeAll(keepingCapacity: true) }
         guard !monitors.isEmpty else { return }

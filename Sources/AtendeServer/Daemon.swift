@@ -33,6 +33,7 @@ public final class Daemon {
     var dirtyDepartments: Set<String> = []
     var dirtyAttendants: Set<AttendantID> = []
     var monitors: Set<UInt64> = []
+    var announcedPotentials = -1
     var announced: [String: QueueSignature] = [:]
     var turnStorageError: StoreError?
     var counters = Counters()

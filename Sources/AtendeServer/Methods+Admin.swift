@@ -22,6 +22,7 @@ extension Daemon {
         try store.saveDepartment(department, now: now)
         apply(router.upsertDepartment(department, now: now), now: now)
         Log.info("department created", ["dept": id])
+        announceDepartment(department, deleted: false)
         return .result(departmentJSON(department))
     }
 
@@ -37,6 +38,7 @@ extension Daemon {
         }
         try store.saveDepartment(department, now: now)
         apply(router.upsertDepartment(department, now: now), now: now)
+        announceDepartment(department, deleted: false)
         return .result(departmentJSON(department))
     }
 
@@ -52,12 +54,26 @@ extension Daemon {
         }
         announced[id] = nil
         Log.info("department deleted", ["dept": id])
+        announceDepartment(Department(id: id, name: id), deleted: true)
         return .result(Wire.ok)
     }
 
     func departmentList(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
         try params.rejectUnknown([])
         return .result(Wire.list("departments", try store.departments()) { Wire.department($0, into: &$1) })
+    }
+
+    /// `department.changed` to monitoring admins.
+    private func announceDepartment(_ department: Department, deleted: Bool) {
+        guard !monitors.isEmpty else { return }
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("type", "department.changed")
+        w.key("department")
+        Wire.department(department, into: &w)
+        w.field("deleted", deleted)
+        w.endObject()
+        pushToMonitors(RPCEncoder.notification(method: "event", params: w.bytes))
     }
 
     private func departmentName(_ raw: String) throws -> String {
