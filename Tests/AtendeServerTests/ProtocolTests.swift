@@ -137,6 +137,8 @@ final class ProtocolTests: XCTestCase {
             XCTAssertEqual(response["id"]?.intValue, Int64(id), "responses must come in request order")
             XCTAssertEqual(response["result"] != nil, ok, "request \(id): \(response)")
         }
+        try line(admin, #"{"jsonrpc":"2.0","id":"last","method":"system.ping"}"#)
+        XCTAssertEqual(try admin.nextResponse()["id"], "last", "exactly one response per request")
         // Failed logins on the connection leave it an admin.
         XCTAssertNotNil(try admin.call("department.list")["departments"]?.arrayValue)
     }
@@ -226,6 +228,24 @@ final class ProtocolTests: XCTestCase {
         XCTAssertEqual(items.first { $0["id"] == 3 }?["result"]?["departments"]?.arrayValue?.count, 1)
     }
 
+    func testBatchWaitsForALoginBeforeItsNextMember() throws {
+        let admin = try daemon.admin()
+        try admin.createDepartment("sales")
+        try admin.createAttendant("ana", departments: ["sales"])
+        let client = try daemon.connect()
+        try line(client, """
+            [{"jsonrpc":"2.0","id":1,"method":"auth.login","params":{"login":"ana","password":"Secret123"}},\
+            {"jsonrpc":"2.0","id":2,"method":"queue.list"},\
+            {"jsonrpc":"2.0","id":3,"method":"auth.logout"},\
+            {"jsonrpc":"2.0","id":4,"method":"queue.list"}]
+            """)
+        let items = try client.nextResponse().arrayValue ?? []
+        XCTAssertEqual(items.compactMap { $0["id"]?.intValue }, [1, 2, 3, 4])
+        XCTAssertEqual(items.first { $0["id"] == 1 }?["result"]?["login"], "ana")
+        XCTAssertNotNil(items.first { $0["id"] == 2 }?["result"]?["waiting"], "the login is in effect: \(items)")
+        XCTAssertEqual(items.first { $0["id"] == 4 }?["error"]?["code"]?.intValue, 1001, "the logout too")
+    }
+
     // MARK: - Errors
 
     func testParseErrorsAnswerWithNullIdAndKeepTheConnection() throws {
@@ -235,7 +255,8 @@ final class ProtocolTests: XCTestCase {
             ("truncated", Array(#"{"jsonrpc":"2.0","id":1,"#.utf8)),
             ("garbage", Array("hello".utf8)),
             ("trailing comma", Array(#"{"jsonrpc":"2.0","id":1,"method":"system.ping",}"#.utf8)),
-            ("nesting over 64", Array(#"{"jsonrpc":"2.0","id":1,"method":"system.ping","params":{"a":\#(deep)}}"#.utf8)),
+            ("nesting over 64",
+             Array(#"{"jsonrpc":"2.0","id":1,"method":"system.ping","params":{"a":\#(deep)}}"#.utf8)),
             ("invalid UTF-8", Array(#"{"jsonrpc":"2.0","id":1,"method":"system.ping","params":{"a":""#.utf8)
                 + [0xC3, 0x28] + Array(#""}}"#.utf8)),
             ("control character", Array(#"{"jsonrpc":"2.0","id":1,"method":"system.ping","params":{"a":""#.utf8)

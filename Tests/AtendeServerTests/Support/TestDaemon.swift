@@ -20,10 +20,10 @@ struct TestDaemonError: Error, CustomStringConvertible {
 final class TestDaemon {
     /// The temp folder holding the config, socket, database and logs.
     let directory: String
-    /// The socket path.
-    var socketPath: String { config["socket"]?.stringValue ?? directory + "/atende.sock" }
+    /// The socket path (relative config paths are taken from the folder, the daemon's current directory).
+    var socketPath: String { resolve(config["socket"]?.stringValue ?? "atende.sock") }
     /// The database path.
-    var databasePath: String { config["database"]?.stringValue ?? directory + "/atende.db" }
+    var databasePath: String { resolve(config["database"]?.stringValue ?? "atende.db") }
     /// The config file path.
     var configPath: String { directory + "/atende.json" }
     /// The config written at each start; tests may change it before `restart()`.
@@ -34,7 +34,7 @@ final class TestDaemon {
     private(set) var process: Process?
     /// How many times the daemon was started (names the log files).
     private var starts = 0
-    /// Clients handed out, closed on `deinit` so no descriptor outlives the test.
+    /// Clients handed out; `disconnect` hangs one up, and the tests own the rest.
     private var clients: [RPCClient] = []
 
     /// The test password that satisfies the policy.
@@ -69,6 +69,8 @@ final class TestDaemon {
         }
     }
 
+    private func resolve(_ path: String) -> String { path.hasPrefix("/") ? path : directory + "/" + path }
+
     // MARK: - The binary
 
     /// The `atended` built next to the test bundle (or `$ATENDE_BINARY`).
@@ -89,7 +91,8 @@ final class TestDaemon {
             }
         }
         throw TestDaemonError(description: "atended binary not found next to the test bundle "
-            + "(\(ProcessInfo.processInfo.arguments[0])); build it with `swift build --build-tests` or set ATENDE_BINARY")
+            + "(\(ProcessInfo.processInfo.arguments[0])); build it with `swift build --build-tests` "
+            + "or set ATENDE_BINARY")
     }
 
     // MARK: - Starting and stopping
@@ -118,8 +121,8 @@ final class TestDaemon {
         process.environment = environment
         let out = directory + "/stdout-\(starts).log"
         let err = directory + "/stderr-\(starts).log"
-        FileManager.default.createFile(atPath: out, contents: nil)
-        FileManager.default.createFile(atPath: err, contents: nil)
+        _ = FileManager.default.createFile(atPath: out, contents: nil)
+        _ = FileManager.default.createFile(atPath: err, contents: nil)
         process.standardInput = FileHandle(forReadingAtPath: "/dev/null")
         process.standardOutput = FileHandle(forWritingAtPath: out)
         process.standardError = FileHandle(forWritingAtPath: err)
@@ -128,9 +131,9 @@ final class TestDaemon {
     }
 
     /// Starts the daemon and waits (up to `timeout` seconds) until its socket answers `system.ping`.
-    func start(timeout: Double = 10) throws {
+    func start(arguments: [String]? = nil, timeout: Double = 10) throws {
         precondition(process == nil || process?.isRunning == false, "daemon already running")
-        let process = try launch()
+        let process = try launch(arguments: arguments)
         self.process = process
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
@@ -138,14 +141,16 @@ final class TestDaemon {
                 throw TestDaemonError(description: "atended exited with \(process.terminationStatus) at start:\n"
                     + lastStderr)
             }
-            if let client = try? RPCClient(socketPath: socketPath), (try? client.call("system.ping", timeout: 2)) != nil {
+            if let client = try? RPCClient(socketPath: socketPath),
+               (try? client.call("system.ping", timeout: 2)) != nil {
                 return
             }
             usleep(20_000)
         }
         Glibc.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        throw TestDaemonError(description: "atended did not answer on \(socketPath) within \(timeout) s:\n" + lastStderr)
+        throw TestDaemonError(description: "atended did not answer on \(socketPath) within \(timeout) s:\n"
+            + lastStderr)
     }
 
     /// Sends SIGTERM and waits for the exit; returns the exit status (SIGKILLs and throws after `timeout`).

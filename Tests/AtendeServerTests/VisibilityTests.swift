@@ -1,0 +1,87 @@
+// VisibilityTests: the two account settings that decide what attendants may do with the bot's data:
+// removing potentials (attendantsCanRemovePotentials, off by default) and reading the bot's contact agenda
+// (attendantsCanViewBotContacts, on by default). Settings must apply to sessions that are already open.
+
+import AtendeClient
+import AtendeProtocol
+import Foundation
+import XCTest
+
+final class VisibilityTests: DaemonTestCase {
+    func testPotentialsListAndRemove() throws {
+        let ana = try staff("ana")
+        let first = try bot.openChat("pot-1", phone: "11900000001")
+        let second = try bot.openChat("pot-2", phone: "11900000002")
+        let third = try bot.openChat("pot-3", phone: "11900000003")
+        let queued = try bot.openChat("pot-q", phone: "11900000004", department: "vip")
+        for client in [ana.client!, bot!, admin!] {
+            XCTAssertEqual(try client.call("potentials.list").list("potentials").map(\.id),
+                           [first.id, second.id, third.id], "oldest first")
+        }
+        XCTAssertEqual(try ana.client.call("potentials.list", ["limit": 1]).list("potentials").map(\.id), [first.id])
+        assertError(1003, try ana.client.callResult("potentials.remove", ["id": .int(first.id)]),
+                    "attendantsCanRemovePotentials is off by default")
+        XCTAssertEqual(try conversation(first.id)["state"], "potential")
+        // The setting applies to the open session at once.
+        try admin.call("settings.update", ["attendantsCanRemovePotentials": true])
+        let removed = try ana.client.call("potentials.remove", ["id": .int(first.id)])
+        XCTAssertEqual(removed["state"], "removed")
+        let closed = try expectEvent(bot, "conversation.closed")
+        XCTAssertEqual(closed["conversation"]?.id, first.id)
+        XCTAssertEqual(closed["conversation"]?["state"], "removed")
+        XCTAssertEqual(try bot.call("potentials.list").list("potentials").map(\.id), [second.id, third.id])
+        assertError(1010, try ana.client.callResult("potentials.remove", ["id": .int(first.id)]), "already removed")
+        assertError(1010, try ana.client.callResult("potentials.remove", ["id": .int(queued.id)]), "not a potential")
+        assertError(1004, try ana.client.callResult("potentials.remove", ["id": 999_999]))
+        // Admins may always remove; turning the setting off again stops attendants at once.
+        try admin.call("settings.update", ["attendantsCanRemovePotentials": false])
+        assertError(1003, try ana.client.callResult("potentials.remove", ["id": .int(second.id)]))
+        XCTAssertEqual(try admin.call("potentials.remove", ["id": .int(second.id)])["state"], "removed")
+        XCTAssertEqual(try bot.call("potentials.list").list("potentials").map(\.id), [third.id])
+        // A removed potential is routed no more.
+        assertError(1010, try bot.callResult("conversation.route", ["id": .int(first.id), "department": "sales"]))
+    }
+
+    func testContactsListFollowsTheSetting() throws {
+        let ana = try staff("ana")
+        let saved = try bot.call("contact.save", ["phone": "(11) 98765-4321", "name": "Zé Silva", "city": "Recife",
+                                                  "tags": ["vip", "late payer"], "score": 7])
+        XCTAssertEqual(saved["phone"], "+5511987654321")
+        XCTAssertEqual(saved["name"], "Zé Silva")
+        XCTAssertEqual(saved["city"], "Recife", "other members are kept as they were sent")
+        XCTAssertEqual(saved["tags"], ["vip", "late payer"])
+        XCTAssertEqual(saved["score"]?.intValue, 7)
+        XCTAssertNotNil(saved["updatedAt"]?.stringValue)
+        try bot.call("contact.save", ["phone": "21 3456-7890", "name": "Maria Lima"])
+        for client in [ana.client!, bot!, admin!] {
+            let contacts = try client.call("contacts.list").list("contacts")
+            XCTAssertEqual(Set(contacts.compactMap { $0["phone"]?.stringValue }), ["+5511987654321", "+552134567890"])
+        }
+        let found = try ana.client.call("contacts.list", ["query": "Maria"]).list("contacts")
+        XCTAssertEqual(found.compactMap { $0["name"]?.stringValue }, ["Maria Lima"])
+        // The phone is the key: saving again updates.
+        let renamed = try bot.call("contact.save", ["phone": "+5511987654321", "name": "José Silva"])
+        XCTAssertEqual(renamed["name"], "José Silva")
+        XCTAssertEqual(try bot.call("contacts.list").list("contacts").count, 2)
+        // The setting applies to the open session at once.
+        try admin.call("settings.update", ["attendantsCanViewBotContacts": false])
+        assertError(1003, try ana.client.callResult("contacts.list"))
+        assertError(1003, try ana.client.callResult("contacts.list", ["query": "Maria"]))
+        XCTAssertEqual(try bot.call("contacts.list").list("contacts").count, 2, "the bot always sees its agenda")
+        XCTAssertEqual(try admin.call("contacts.list").list("contacts").count, 2)
+        try admin.call("settings.update", ["attendantsCanViewBotContacts": true])
+        XCTAssertEqual(try ana.client.call("contacts.list").list("contacts").count, 2)
+    }
+
+    func testContactSaveValidation() throws {
+        assertInvalid("phone", try bot.callResult("contact.save", ["phone": "not a phone", "name": "Zé Silva"]))
+        assertInvalid("phone", try bot.callResult("contact.save", ["name": "Zé Silva"]))
+        assertInvalid("name", try bot.callResult("contact.save", ["phone": "11987654321"]))
+        var many: [String: JSON] = ["phone": "11987654321", "name": "Zé"]
+        for index in 0..<51 { many["k\(index)"] = .int(Int64(index)) }
+        assertError(-32602, try bot.callResult("contact.save", .object(many)), "more than 50 extra members")
+        let huge: JSON = ["phone": "11987654321", "name": "Zé", "notes": .string(String(repeating: "n", count: 17000))]
+        assertError(-32602, try bot.callResult("contact.save", huge), "extra members over 16 KiB")
+        XCTAssertEqual(try bot.call("contacts.list").list("contacts").count, 0, "refused saves change nothing")
+    }
+}
