@@ -102,7 +102,8 @@ extension Router {
                 candidates.append(candidate(id, .lostTheTie))
             }
         }
-        for id in served where candidates.count < AssignmentExplanation.maxCandidates && !listed.contains(id) {
+        for id in served where !listed.contains(id) {
+            if candidates.count >= AssignmentExplanation.maxCandidates { break }
             candidates.append(candidate(id, standing(of: id)))
             listed.insert(id)
         }
@@ -120,15 +121,58 @@ extension AssignmentExplanation {
         .chosen: "c", .lostTheTie: "t", .offline: "o", .away: "a", .offHours: "h", .atCapacity: "f", .inactive: "i",
     ]
 
-    /// A short text form for storage: "1|strategy|rule|chosen|omitted|at|id:code:open:max:idle,...".
+    /// A short text form for storage: "1|strategy|rule|chosen|omitted|at|department|id:code:open:max:idle,...".
+    /// Written digit by digit: it is built for every assignment.
     public var compact: String {
-        var text = "1|\(strategy.rawValue)|\(rule.rawValue)|\(chosen)|\(omitted)|\(at.millis)|\(department)|"
-        for (index, candidate) in candidates.enumerated() {
-            if index > 0 { text += "," }
-            text += "\(candidate.attendantId):\(Self.codes[candidate.standing]!):\(candidate.openChats):"
-            text += "\(candidate.maxChats):\(candidate.idleMillis / 1000)"
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(48 + department.utf8.count + candidates.count * 20)
+        func number(_ value: Int64) {
+            if value < 0 { bytes.append(UInt8(ascii: "-")) }
+            var magnitude = value.magnitude
+            var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                          UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+            var count = 0
+            withUnsafeMutableBytes(of: &digits) { buffer in
+                repeat {
+                    buffer[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                    magnitude /= 10
+                    count += 1
+                } while magnitude > 0
+                while count > 0 {
+                    count -= 1
+                    bytes.append(buffer[count])
+                }
+            }
         }
-        return text
+        let bar = UInt8(ascii: "|")
+        bytes.append(UInt8(ascii: "1"))
+        bytes.append(bar)
+        bytes.append(contentsOf: strategy.rawValue.utf8)
+        bytes.append(bar)
+        bytes.append(contentsOf: rule.rawValue.utf8)
+        bytes.append(bar)
+        number(chosen)
+        bytes.append(bar)
+        number(Int64(omitted))
+        bytes.append(bar)
+        number(at.millis)
+        bytes.append(bar)
+        bytes.append(contentsOf: department.utf8)
+        bytes.append(bar)
+        for (index, candidate) in candidates.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            number(candidate.attendantId)
+            bytes.append(UInt8(ascii: ":"))
+            bytes.append(Self.codes[candidate.standing]!.asciiValue!)
+            bytes.append(UInt8(ascii: ":"))
+            number(Int64(candidate.openChats))
+            bytes.append(UInt8(ascii: ":"))
+            number(Int64(candidate.maxChats))
+            bytes.append(UInt8(ascii: ":"))
+            number(candidate.idleMillis / 1000)
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Reads the `compact` form back (nil when it is not one).

@@ -61,7 +61,11 @@ public final class Router {
             self.attendants[profile.id] = AttendantState(profile: profile, idleSince: now)
             for id in profile.departments { self.departments[id]?.servedBy.insert(profile.id) }
         }
-        for conversation in conversations.sorted(by: { ($0.queueSeq, $0.id) < ($1.queueSeq, $1.id) }) {
+        let ordered: (Conversation, Conversation) -> Bool = { ($0.queueSeq, $0.id) < ($1.queueSeq, $1.id) }
+        let inOrder = zip(conversations, conversations.dropFirst()).allSatisfy { !ordered($1, $0) }
+        self.conversations.reserveCapacity(conversations.count)
+        byExternalId.reserveCapacity(conversations.count)
+        for conversation in inOrder ? conversations : conversations.sorted(by: ordered) {
             guard conversation.state.isOpen else { continue }
             self.conversations[conversation.id] = conversation
             byExternalId[conversation.externalId] = conversation.id

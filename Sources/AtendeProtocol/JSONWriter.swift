@@ -142,6 +142,13 @@ public struct JSONWriter: Sendable {
         needsComma = true
     }
 
+    /// Places the next value by letting `write` append its already-encoded bytes in place (no intermediate array).
+    public mutating func rawValue(_ write: (inout [UInt8]) -> Void) {
+        beginValue()
+        write(&bytes)
+        needsComma = true
+    }
+
     // MARK: One call per member
 
     /// Writes the member `name` with a string value.

@@ -204,6 +204,7 @@ extension Daemon {
         for id in ids { if let connection = connections[id] { stage(.push(bytes), for: connection) } }
     }
 
+    /// Bot pushes go to every authenticated bot connection, as the contract says.
     func pushToBots(_ bytes: [UInt8]) {
         for id in bots { if let connection = connections[id] { stage(.push(bytes), for: connection) } }
     }

@@ -20,6 +20,7 @@ public final class Daemon {
     let notify: SystemdNotify
     var nextHousekeeping: Instant
     let store: Store
+    var checkpointer: Checkpointer?
     var router = Router()
     var settings = AccountSettings()
     var connections: [UInt64: Connection] = [:]
@@ -82,6 +83,7 @@ public final class Daemon {
         nextHousekeeping = clock
         store = try Store(path: config.database, durability: config.durability)
         try loadState(now: clock)
+        checkpointer = try store.startCheckpointer()
         listener = try UnixSocket.listen(path: config.socket, mode: config.socketMode)
         watch(listener, token: Daemon.listenerToken, events: UInt32(EPOLLIN.rawValue))
         watch(wakeup, token: Daemon.wakeupToken, events: UInt32(EPOLLIN.rawValue))
@@ -256,6 +258,7 @@ public final class Daemon {
     func shutdown() {
         for connection in Array(connections.values) { disconnect(connection, now: Daemon.now(), reason: "shutdown") }
         try? store.commit()
+        checkpointer?.stop()
         if listener >= 0 {
             close(listener)
             unlink(config.socket)

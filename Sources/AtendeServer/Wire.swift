@@ -36,7 +36,11 @@ enum Wire {
     static func instant(_ name: String, _ value: Instant?, into w: inout JSONWriter) {
         guard let value else { return }
         w.key(name)
-        w.string(value.iso8601)
+        w.rawValue { bytes in
+            bytes.append(UInt8(ascii: "\""))
+            value.writeISO8601(into: &bytes)
+            bytes.append(UInt8(ascii: "\""))
+        }
     }
 
     /// `{"type": ..., "conversation": {...}}` as an `event` notification.

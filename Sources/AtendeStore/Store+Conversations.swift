@@ -56,7 +56,7 @@ extension Store {
     public func openConversations() throws(StoreError) -> [Conversation] {
         let statement = try database.cached("""
             SELECT \(Self.conversationColumns) FROM conversations
-            WHERE state IN ('potential', 'queued', 'assigned') ORDER BY queue_seq
+            WHERE state NOT IN ('closed', 'removed') ORDER BY queue_seq
             """)
         defer { statement.reset() }
         var result: [Conversation] = []

@@ -24,6 +24,7 @@ public final class Store {
     let durability: Durability
     let busyTimeoutMillis: Int
     private var suspect = false
+    var checkpointsInBackground = false
 
     /// Opens the store, sets WAL and foreign keys, and migrates.
     public init(path: String, durability: Durability = .full, busyTimeoutMillis: Int = 200) throws(StoreError) {
@@ -43,6 +44,7 @@ public final class Store {
         }
         try database.execute("PRAGMA foreign_keys = ON")
         try database.execute("PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
+        if checkpointsInBackground { try database.execute("PRAGMA wal_autocheckpoint = 0") }
     }
 
     /// Says the connection met a fault that SQLite keeps (a read-only or failing file): the next write opens the
