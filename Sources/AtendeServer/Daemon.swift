@@ -276,6 +276,7 @@ public final class Daemon {
                 if errno != EAGAIN && errno != EWOULDBLOCK { Log.warn("accept failed", ["errno": errno]) }
                 return
             }
+            UnixSocket.setNonBlocking(fd)
             guard connections.count < config.maxConnections else {
                 let line = RPCEncoder.response(id: .null, error: RPCError(code: RPCErrorCode.internalError,
                     message: "too many connections", data: ["reason": "maxConnections reached"])) + [10]
