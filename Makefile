@@ -5,6 +5,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 SYSTEM_PACKAGES := libsqlite3-dev libcrypt-dev pkg-config
 SWIFT_TEST_FLAGS ?=
+TEST_TIMEOUT ?= 2400
 
 .PHONY: all deps build release run test bench bench-quick install clean
 
@@ -36,9 +37,13 @@ run: release
 	@mkdir -p var
 	./.build/release/atended --config $(CONFIG)
 
+# The whole suite, two test processes at a time, with a hard time limit so a hang fails instead of stalling CI.
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --parallel --num-workers 2 $(SWIFT_TEST_FLAGS)
+	@rm -f .build/test-results.xml
+	timeout $(TEST_TIMEOUT) $(SWIFT) test --skip-build --parallel --num-workers 2 \
+	  --xunit-output .build/test-results.xml $(SWIFT_TEST_FLAGS) || true
+	@.ci/test-summary .build/test-results.xml
 
 bench: deps
 	benchmarks/run
