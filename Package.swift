@@ -20,7 +20,7 @@ let package = Package(
         .target(name: "AtendeClient", dependencies: ["AtendeProtocol"]),
         .executableTarget(name: "atended", dependencies: ["AtendeServer"]),
         .executableTarget(name: "atendectl", dependencies: ["AtendeClient"]),
-        .executableTarget(name: "atende-bench", dependencies: ["AtendeClient"], path: "benchmarks/Sources/atende-bench"),
+        .executableTarget(name: "atende-bench", dependencies: ["AtendeClient", "CLinux"], path: "benchmarks/Sources/atende-bench"),
         .testTarget(name: "AtendeCoreTests", dependencies: ["AtendeCore"]),
         .testTarget(name: "AtendeStoreTests", dependencies: ["AtendeStore"]),
         .testTarget(name: "AtendeProtocolTests", dependencies: ["AtendeProtocol"]),

@@ -27,9 +27,13 @@ public struct HeapKey: Comparable, Hashable, Sendable {
 }
 
 /// A min-heap of ids keyed by `HeapKey`, with O(log n) insert, update and remove by id.
+/// Each id gets a small dense slot once; sifting then updates positions in a plain array, so the log n steps of
+/// an update cost array writes, not hash-table writes (one lookup per operation, at the entry).
 public struct IndexedHeap: Sendable {
     private var keys: [HeapKey] = []
-    private var position: [Int64: Int] = [:]
+    private var slots: [Int32] = []
+    private var slotOf: [Int64: Int32] = [:]
+    private var position: [Int32] = []
 
     /// Creates an empty heap.
     public init() {}
@@ -44,7 +48,10 @@ public struct IndexedHeap: Sendable {
     public var topKey: HeapKey? { keys.first }
 
     /// True when the id is in the heap.
-    public func contains(_ id: Int64) -> Bool { position[id] != nil }
+    public func contains(_ id: Int64) -> Bool {
+        guard let slot = slotOf[id] else { return false }
+        return position[Int(slot)] >= 0
+    }
 
     /// The smallest id other than `excluded`, looked up among the root and its two children.
     public func best(excluding excluded: Int64?) -> Int64? {
@@ -59,51 +66,65 @@ public struct IndexedHeap: Sendable {
 
     /// Inserts the id or moves it to its new key.
     public mutating func upsert(_ key: HeapKey) {
-        if let index = position[key.id] {
+        let slot: Int32
+        if let known = slotOf[key.id] {
+            slot = known
+        } else {
+            slot = Int32(position.count)
+            slotOf[key.id] = slot
+            position.append(-1)
+        }
+        let index = Int(position[Int(slot)])
+        if index >= 0 {
             let old = keys[index]
             keys[index] = key
             if key < old { siftUp(index) } else { siftDown(index) }
         } else {
             keys.append(key)
-            position[key.id] = keys.count - 1
+            slots.append(slot)
+            position[Int(slot)] = Int32(keys.count - 1)
             siftUp(keys.count - 1)
         }
     }
 
     /// Removes the id when present.
     public mutating func remove(_ id: Int64) {
-        guard let index = position.removeValue(forKey: id) else { return }
-        let last = keys.removeLast()
+        guard let slot = slotOf[id], position[Int(slot)] >= 0 else { return }
+        let index = Int(position[Int(slot)])
+        position[Int(slot)] = -1
+        let lastKey = keys.removeLast()
+        let lastSlot = slots.removeLast()
         guard index < keys.count else { return }
-        keys[index] = last
-        position[last.id] = index
-        if last < keysParentOrSelf(index) { siftUp(index) } else { siftDown(index) }
+        keys[index] = lastKey
+        slots[index] = lastSlot
+        position[Int(lastSlot)] = Int32(index)
+        if index > 0 && lastKey < keys[(index - 1) / 2] { siftUp(index) } else { siftDown(index) }
     }
 
     /// Ids in no particular order.
     public var ids: [Int64] { keys.map(\.id) }
 
-    private func keysParentOrSelf(_ index: Int) -> HeapKey {
-        index == 0 ? keys[0] : keys[(index - 1) / 2]
-    }
-
     private mutating func siftUp(_ start: Int) {
         var index = start
         let item = keys[index]
+        let itemSlot = slots[index]
         while index > 0 {
             let parent = (index - 1) / 2
             guard item < keys[parent] else { break }
             keys[index] = keys[parent]
-            position[keys[index].id] = index
+            slots[index] = slots[parent]
+            position[Int(slots[index])] = Int32(index)
             index = parent
         }
         keys[index] = item
-        position[item.id] = index
+        slots[index] = itemSlot
+        position[Int(itemSlot)] = Int32(index)
     }
 
     private mutating func siftDown(_ start: Int) {
         var index = start
         let item = keys[index]
+        let itemSlot = slots[index]
         let count = keys.count
         while true {
             let left = 2 * index + 1
@@ -112,10 +133,12 @@ public struct IndexedHeap: Sendable {
             if left + 1 < count, keys[left + 1] < keys[left] { child = left + 1 }
             guard keys[child] < item else { break }
             keys[index] = keys[child]
-            position[keys[index].id] = index
+            slots[index] = slots[child]
+            position[Int(slots[index])] = Int32(index)
             index = child
         }
         keys[index] = item
-        position[item.id] = index
+        slots[index] = itemSlot
+        position[Int(itemSlot)] = Int32(index)
     }
 }
