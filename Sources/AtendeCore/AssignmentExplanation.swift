@@ -51,7 +51,7 @@ public struct Candidate: Equatable, Sendable {
 public struct AssignmentExplanation: Equatable, Sendable {
     /// Most candidates listed (the chosen one included); the rest are counted in `omitted`. The bound keeps the
     /// cost of a decision independent of how many attendants serve the department.
-    public static let maxCandidates = 16
+    public static let maxCandidates = 8
 
     /// The conversation.
     public var conversationId: ConversationID
@@ -75,6 +75,10 @@ extension Router {
     /// Where an attendant stands for a department right now.
     func standing(of attendant: AttendantID) -> CandidateStanding {
         guard let state = attendants[attendant] else { return .offline }
+        return standing(of: state)
+    }
+
+    func standing(of state: AttendantState) -> CandidateStanding {
         if !state.profile.active { return .inactive }
         if state.connections == 0 { return .offline }
         if !state.wantsOnline { return .away }
@@ -84,34 +88,43 @@ extension Router {
     }
 
     /// Builds the explanation of giving `conversation` to `chosen`, before the assignment changes any state.
+    /// Its cost is bounded by `maxCandidates`, whatever the size of the department.
     func explain(_ conversation: Conversation, chosen: AttendantID, rule: AssignmentRule, now: Instant)
         -> AssignmentExplanation {
         let department = conversation.department ?? ""
-        let served = departments[department]?.servedBy ?? []
-        func candidate(_ id: AttendantID, _ standing: CandidateStanding) -> Candidate {
-            let state = attendants[id]
-            return Candidate(attendantId: id, standing: standing, openChats: state?.open.count ?? 0,
-                             maxChats: state?.profile.maxChats ?? 0,
-                             idleMillis: max(0, now - (state?.idleSince ?? now)))
+        let state = departments[department]
+        func candidate(_ id: AttendantID, _ standing: CandidateStanding?) -> Candidate {
+            guard let attendant = attendants[id] else {
+                return Candidate(attendantId: id, standing: standing ?? .offline, openChats: 0, maxChats: 0,
+                                 idleMillis: 0)
+            }
+            return Candidate(attendantId: id, standing: standing ?? self.standing(of: attendant),
+                             openChats: attendant.open.count, maxChats: attendant.profile.maxChats,
+                             idleMillis: max(0, now - attendant.idleSince))
         }
         var candidates = [candidate(chosen, .chosen)]
-        candidates.reserveCapacity(min(served.count, AssignmentExplanation.maxCandidates))
-        var listed: Set<AttendantID> = [chosen]
-        if let heap = departments[department]?.eligible {
-            for id in [heap.top, heap.best(excluding: heap.top)].compactMap({ $0 }) where listed.insert(id).inserted {
+        candidates.reserveCapacity(AssignmentExplanation.maxCandidates)
+        var listed: [AttendantID] = [chosen]
+        if let heap = state?.eligible {
+            for id in [heap.top, heap.best(excluding: heap.top)].compactMap({ $0 }) where !listed.contains(id) {
+                listed.append(id)
                 candidates.append(candidate(id, .lostTheTie))
             }
         }
-        for id in served where !listed.contains(id) {
+        var served = 0
+        for id in state?.servedBy ?? [] {
+            served += 1
             if candidates.count >= AssignmentExplanation.maxCandidates { break }
-            candidates.append(candidate(id, standing(of: id)))
-            listed.insert(id)
+            guard !listed.contains(id) else { continue }
+            listed.append(id)
+            candidates.append(candidate(id, nil))
         }
-        let omitted = max(0, served.count - listed.count + (served.contains(chosen) ? 0 : 1))
+        let total = state?.servedBy.count ?? served
+        let omitted = max(0, total - listed.count + ((state?.servedBy.contains(chosen) ?? false) ? 0 : 1))
         candidates[1...].sort { ($0.standing.rawValue, $0.attendantId) < ($1.standing.rawValue, $1.attendantId) }
         return AssignmentExplanation(
             conversationId: conversation.id, department: department,
-            strategy: departments[department]?.department.strategy ?? .leastBusy, rule: rule, chosen: chosen, at: now,
+            strategy: state?.department.strategy ?? .leastBusy, rule: rule, chosen: chosen, at: now,
             candidates: candidates, omitted: omitted)
     }
 }

@@ -137,32 +137,34 @@ extension Router {
 
     /// Puts the attendant in (or takes it out of) the heap of each department it serves, keyed by that
     /// department's strategy. Returns the departments where it is now eligible, to be drained.
+    /// (No copy of a DepartmentState is held while its heap changes: that would make the heap copy itself.)
     func refresh(_ attendant: AttendantID) -> [String] {
         guard let state = attendants[attendant] else { return [] }
         var eligibleIn: [String] = []
         let available = state.available
         for id in state.profile.departments {
-            guard let department = departments[id] else { continue }
-            if available && department.department.strategy != .manual {
-                departments[id]!.eligible.upsert(key(for: state, in: department))
+            guard let strategy = departments[id]?.department.strategy else { continue }
+            if available && strategy != .manual {
+                let turn = strategy == .roundRobin ? departments[id]!.roundRobinTurn[attendant] ?? 0 : 0
+                departments[id]!.eligible.upsert(key(for: state, strategy: strategy, turn: turn))
                 eligibleIn.append(id)
-            } else if department.eligible.contains(attendant) {
+            } else if departments[id]!.eligible.contains(attendant) {
                 departments[id]!.eligible.remove(attendant)
             }
         }
         return eligibleIn
     }
 
-    func key(for state: AttendantState, in department: DepartmentState) -> HeapKey {
+    func key(for state: AttendantState, strategy: Strategy, turn: Int64) -> HeapKey {
         let id = state.profile.id
         let idle = state.idleOrder
-        switch department.department.strategy {
+        switch strategy {
         case .leastBusy, .manual:
             return HeapKey(primary: Int64(state.open.count), secondary: idle, id: id)
         case .longestIdle:
             return HeapKey(primary: idle, secondary: 0, id: id)
         case .roundRobin:
-            return HeapKey(primary: department.roundRobinTurn[id] ?? 0, secondary: idle, id: id)
+            return HeapKey(primary: turn, secondary: idle, id: id)
         }
     }
 

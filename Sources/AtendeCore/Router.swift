@@ -26,13 +26,18 @@ public final class Router {
         }
     }
 
-    struct DepartmentState {
+    /// A class, not a struct: the router reaches into a department many times per assignment, and a reference
+    /// lets every access mutate in place, where a struct read out of the dictionary would be copied (and a heap
+    /// changed while such a copy lived would copy its storage).
+    final class DepartmentState {
         var department: Department
         var queue = DepartmentQueue()
         var eligible = IndexedHeap()
         var assigned = 0
         var servedBy: Set<AttendantID> = []
         var roundRobinTurn: [AttendantID: Int64] = [:]
+
+        init(department: Department) { self.department = department }
     }
 
     var attendants: [AttendantID: AttendantState] = [:]
@@ -395,7 +400,8 @@ public final class Router {
             var index = 0
             while index < pending.count {
                 let id = pending[index]
-                guard let state = departments[id], state.department.strategy != .manual, !state.eligible.isEmpty,
+                guard let strategy = departments[id]?.department.strategy, strategy != .manual,
+                      departments[id]!.eligible.isEmpty == false,
                       let head = departments[id]!.queue.first(isLive: { isLive($0, in: id) }) else {
                     pending.swapAt(index, pending.count - 1)
                     pending.removeLast()
@@ -407,11 +413,11 @@ public final class Router {
             guard let (bestIndex, entry) = best else { return }
             let department = pending[bestIndex]
             let conversation = conversations[entry.id]!
-            let heap = departments[department]!.eligible
-            var chosen = heap.best(excluding: conversation.avoidAttendant) ?? heap.top!
+            var chosen = departments[department]!.eligible.best(excluding: conversation.avoidAttendant)
+                ?? departments[department]!.eligible.top!
             var rule = AssignmentRule.strategy
             if let preferred = conversation.preferredAttendant, preferred != conversation.avoidAttendant,
-               heap.contains(preferred) {
+               departments[department]!.eligible.contains(preferred) {
                 chosen = preferred
                 rule = .returningContact
             }

@@ -1,0 +1,86 @@
+// Scenario 4, decision cost against scale: with 10, 1k and 10k attendants online across 100 departments (each
+// attendant serves 10 departments, so a department has 1, 100 or 1000 eligible attendants, picked least-busy),
+// a bot opens chats round-robin over the departments and every open is assigned at once. The opens go in
+// JSON-RPC batches of 200, one batch in flight, so each loop turn routes 200 chats and its fixed costs (wake-up,
+// commit) are shared out the same way at every size. The cost per assignment is the daemon loop thread's CPU
+// time (schedstat, ns) per assignment, so the generator's work does not count; it is measured in five rounds and
+// the lowest round is reported (the other sessions on a shared machine can only add time). It includes parsing,
+// the decision, the SQLite rows, the reply and one push write per assignment. Durability normal (no fsync
+// waits). The attendants' connections only receive, so they are read in the background every few milliseconds.
+
+/// Scenario 4.
+struct DecisionScenario {
+    let bench: Bench
+    static let batch = 200
+    static let rounds = 5
+
+    func run() throws {
+        for size in bench.plan.decisionSizes { try run(attendants: size) }
+    }
+
+    private func run(attendants size: Int) throws {
+        let daemon = try bench.startDaemon("decision-\(size)", durability: "normal")
+        defer { daemon.stop() }
+        let reactor = Reactor()
+        defer { reactor.shutdown() }
+        let departments = (0..<100).map { "dept-\($0)" }
+        let admin = try Fixture.service("auth.admin", reactor, daemon.socket, count: 1)[0]
+        try Fixture.departments(departments, admin: admin)
+        let setupStart = monotonicSeconds()
+        let logins = try Fixture.attendants(size, prefix: "dc", maxChats: 1000, reactor: reactor,
+                                            socket: daemon.socket) { index in
+            (0..<10).map { departments[(index * 10 + $0) % departments.count] }
+        }
+        let attendants = try Fixture.login(logins, reactor: reactor, socket: daemon.socket)
+        Console.progress("\(size) attendants created and logged in in "
+            + "\(Format.fixed(monotonicSeconds() - setupStart, 1)) s")
+        var assigned = 0
+        for attendant in attendants {
+            attendant.onEvent = { if $0.kind == .assigned { assigned += 1 } }
+            reactor.moveToBackground(attendant.link)
+        }
+        let bot = try Fixture.service("auth.bot", reactor, daemon.socket, count: 1)[0]
+        let errors = Tally()
+        var next = 0
+        func open(_ count: Int) throws {
+            let target = assigned + count
+            var left = count
+            func send() {
+                guard left > 0 else { return }
+                let size = min(Self.batch, left)
+                left -= size
+                let first = next
+                next += size
+                bot.batch("conversation.open", count: size, params: { index, w in
+                    let number = first + index
+                    Chat.open(&w, prefix: "dc", number: number, department: departments[number % departments.count])
+                }) { reply in
+                    if reply.failedCount > 0 { errors.fail("\(reply.failedCount) opens failed: " + reply.text) }
+                    send()
+                }
+            }
+            send()
+            try reactor.wait("decision: \(count) assignments", seconds: 300) {
+                errors.failed > 0 || (assigned >= target && bot.inFlight == 0)
+            }
+            try errors.check("conversation.open")
+        }
+        let perRound = bench.plan.decisionChats / Self.rounds
+        try open(perRound / 2)
+        var costs: [Double] = []
+        var rates: [Double] = []
+        for _ in 0..<Self.rounds {
+            let startCPU = daemon.process.mainThreadCPUSeconds
+            let start = monotonicSeconds()
+            try open(perRound)
+            rates.append(Double(perRound) / (monotonicSeconds() - start))
+            costs.append((daemon.process.mainThreadCPUSeconds - startCPU) * 1e6 / Double(perRound))
+        }
+        let sorted = costs.sorted()
+        bench.report.add("decision.\(size).cost", "4 decision cost (normal)",
+                         "\(Format.count(size)) online, \(max(1, size / 10)) per dept", sorted[0], "us",
+                         detail: "loop CPU per assignment, best of \(Self.rounds) rounds of \(Format.count(perRound)) "
+                            + "(median \(Format.fixed(sorted[sorted.count / 2], 1)) us); "
+                            + "\(Format.count(Int(rates.max() ?? 0))) assign/s wall")
+    }
+}

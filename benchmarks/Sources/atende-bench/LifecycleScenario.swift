@@ -1,0 +1,107 @@
+// Scenario 1, durable lifecycle throughput: bots open conversations into four departments served by sixteen
+// online attendants, who close each chat as soon as its `conversation.assigned` push arrives. Each bot connection
+// keeps one `conversation.open` in flight (like redis-benchmark's clients without pipelining), so 1, 8 and 50
+// bots are 1, 8 and 50 concurrent clients. A conversation counts when the attendant's close is answered: open,
+// assigned push received, closed. Run with durability full (fsync per commit) and normal.
+
+/// Scenario 1.
+struct LifecycleScenario {
+    let bench: Bench
+
+    func run() throws {
+        for durability in ["full", "normal"] { try run(durability: durability) }
+    }
+
+    private func run(durability: String) throws {
+        let daemon = try bench.startDaemon("lifecycle-\(durability)", durability: durability)
+        defer { daemon.stop() }
+        let reactor = Reactor()
+        defer { reactor.shutdown() }
+        let departments = (0..<4).map { "life-\($0)" }
+        let admin = try Fixture.service("auth.admin", reactor, daemon.socket, count: 1)[0]
+        try Fixture.departments(departments, admin: admin)
+        let logins = try Fixture.attendants(16, prefix: "life", maxChats: 1000, reactor: reactor,
+                                            socket: daemon.socket) { [departments[$0 % departments.count]] }
+        let load = LifecycleLoad(reactor: reactor, departments: departments)
+        for attendant in try Fixture.login(logins, reactor: reactor, socket: daemon.socket) { load.serve(attendant) }
+        for clients in bench.plan.clientCounts {
+            let bots = try Fixture.service("auth.bot", reactor, daemon.socket, count: clients)
+            let result = try load.measure(bots: bots, daemon: daemon, warmup: bench.plan.warmupSeconds,
+                                          seconds: bench.plan.measureSeconds)
+            bots.forEach { $0.close() }
+            bench.report.add("lifecycle.\(durability).c\(clients)", "1 lifecycle (\(durability))",
+                             "\(clients) bot\(clients == 1 ? "" : "s")", result.rate, "conv/s",
+                             detail: "loop CPU \(Format.fixed(result.cpuMicros, 1)) us/conv; busy: daemon loop "
+                                + "\(Int(result.loopBusy * 100))%, generator \(Int(result.generatorBusy * 100))%")
+        }
+    }
+}
+
+/// Closed-loop lifecycle traffic: bots reopen as soon as an open is answered; attendants close on assignment.
+final class LifecycleLoad {
+    let reactor: Reactor
+    let departments: [String]
+    private var number = 0
+    private(set) var opened = 0
+    private(set) var assigned = 0
+    private(set) var closesSent = 0
+    private(set) var closed = 0
+    private var sending = false
+    let errors = Tally()
+
+    init(reactor: Reactor, departments: [String]) {
+        self.reactor = reactor
+        self.departments = departments
+    }
+
+    /// Makes `attendant` close every chat assigned to it.
+    func serve(_ attendant: Peer) {
+        attendant.onEvent = { [self] event in
+            guard event.kind == .assigned else { return }
+            assigned += 1
+            closesSent += 1
+            attendant.call("conversation.close", params: { $0.field("id", event.conversation) }) { [self] in
+                if $0.ok { closed += 1 } else { errors.record($0) }
+            }
+        }
+    }
+
+    private func open(_ bot: Peer) {
+        number += 1
+        let number = self.number
+        let department = departments[number % departments.count]
+        bot.call("conversation.open", params: {
+            Chat.open(&$0, prefix: "life", number: number, department: department)
+        }) { [self] reply in
+            if reply.ok { opened += 1 } else { errors.record(reply) }
+            if sending { open(bot) }
+        }
+    }
+
+    /// Runs traffic on `bots` for `warmup` then `seconds`; returns completed conversations per second in the
+    /// second window, the daemon loop's CPU time per conversation in it, and the share of the window the daemon
+    /// loop and the generator spent on a CPU.
+    func measure(bots: [Peer], daemon: Atended, warmup: Double, seconds: Double) throws
+        -> (rate: Double, cpuMicros: Double, loopBusy: Double, generatorBusy: Double) {
+        sending = true
+        bots.forEach(open)
+        reactor.run(for: warmup) { errors.failed > 0 }
+        let startCount = closed
+        let startCPU = daemon.process.mainThreadCPUSeconds
+        let startGenerator = GeneratorCPU.seconds
+        let start = monotonicSeconds()
+        reactor.run(for: seconds) { errors.failed > 0 }
+        let elapsed = monotonicSeconds() - start
+        let count = closed - startCount
+        let cpu = daemon.process.mainThreadCPUSeconds - startCPU
+        let generator = GeneratorCPU.seconds - startGenerator
+        sending = false
+        try errors.check("lifecycle")
+        try reactor.wait("lifecycle: chats still open after the bots stopped", seconds: 60) {
+            errors.failed > 0 || (bots.allSatisfy { $0.inFlight == 0 } && assigned == opened && closed == closesSent)
+        }
+        try errors.check("lifecycle")
+        return (Double(count) / elapsed, count > 0 ? cpu * 1e6 / Double(count) : 0, cpu / elapsed,
+                generator / elapsed)
+    }
+}
