@@ -87,7 +87,7 @@ final class RobustnessTests: XCTestCase {
     func testSeededGarbageLinesNeverFailTheDaemon() throws {
         let daemon = try TestDaemon(["maxLineBytes": 65536])
         let admin = try daemon.admin()
-        var generator = SplitMix(seed: 0xA7E9DE)
+        var generator = SeededGenerator(seed: 0xA7E9DE)
         let valid = Array(#"{"jsonrpc":"2.0","id":1,"method":"department.create","params":{"id":"x","name":"X"}}"#
             .utf8)
         for round in 0..<400 {
@@ -113,20 +113,5 @@ final class RobustnessTests: XCTestCase {
         }
         XCTAssertTrue(daemon.isRunning)
         XCTAssertEqual(try daemon.connect().call("system.ping")["pong"], true)
-    }
-}
-
-/// A small deterministic generator (SplitMix64), so a failing garbage run can be replayed.
-struct SplitMix {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
