@@ -59,12 +59,13 @@ extension Router {
         return effects
     }
 
-    /// A session of the attendant logged in: the attendant is connected and `online`.
-    public func connect(_ attendant: AttendantID, now: Instant) -> [RouterEffect] {
+    /// A session of the attendant logged in: the attendant is connected and `online` (a login always makes it
+    /// online; `online: false` restores an `away` session, e.g. when the state is rebuilt after a failed commit).
+    public func connect(_ attendant: AttendantID, online: Bool = true, now: Instant) -> [RouterEffect] {
         guard attendants[attendant] != nil else { return [] }
         if attendants[attendant]!.connections == 0 { markIdle(attendant, now: now) }
         attendants[attendant]!.connections += 1
-        attendants[attendant]!.wantsOnline = true
+        attendants[attendant]!.wantsOnline = online
         _ = refreshHours(attendant, now: now)
         var effects: [RouterEffect] = [.attendantChanged(attendant)]
         drain(refresh(attendant), now: now, effects: &effects)

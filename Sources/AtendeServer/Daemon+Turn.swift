@@ -278,8 +278,8 @@ extension Daemon {
         }
         if let error = turnStorageError {
             announced = announcedBefore
-            failTurn(error, now: now)
             turnStorageError = nil
+            failTurn(error, now: now)
         }
         defer { Log.flush() }
         guard !touched.isEmpty else { return }
@@ -353,12 +353,17 @@ extension Daemon {
             }
         }
         reopenStoreIfStuck(after: error, now: now)
+        dirtyDepartments.removeAll()
+        dirtyAttendants.removeAll()
         do {
-            try loadState(now: now)
+            // Sessions reconnect to the rebuilt router; what that assigns is applied at the start of the next turn,
+            // so it is written in that turn's transaction and shown only after it commits, like any other change.
+            reconnectEffects = try loadState(now: now).filter { effect in
+                if case .attendantChanged = effect { return false }  // presence is what it was before the turn
+                return true
+            }
         } catch {
             Log.error("cannot reload state after a failed commit", ["error": "\(error)"])
         }
-        dirtyDepartments.removeAll()
-        dirtyAttendants.removeAll()
     }
 }

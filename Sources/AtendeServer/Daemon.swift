@@ -49,6 +49,8 @@ public final class Daemon {
     var nextToken: UInt64 = 1
     var stopping = false
     var drainingConnections: [Connection] = []
+    /// What reconnecting the sessions to a rebuilt router decided, applied at the start of the next turn.
+    var reconnectEffects: [RouterEffect] = []
     var readBuffer = [UInt8](repeating: 0, count: 65536)
     let daemonUID = geteuid()
 
@@ -82,7 +84,7 @@ public final class Daemon {
         startedAt = clock
         nextHousekeeping = clock
         store = try Store(path: config.database, durability: config.durability)
-        try loadState(now: clock)
+        _ = try loadState(now: clock)
         checkpointer = try store.startCheckpointer()
         listener = try UnixSocket.listen(path: config.socket, mode: config.socketMode)
         watch(listener, token: Daemon.listenerToken, events: UInt32(EPOLLIN.rawValue))
@@ -104,17 +106,20 @@ public final class Daemon {
     }
 
     /// Rebuilds the router from the store (at start, and after a failed commit).
-    func loadState(now: Instant) throws {
+    /// Returns the effects of reconnecting the open sessions (waiting chats may flow to them), for the caller to
+    /// apply.
+    func loadState(now: Instant) throws -> [RouterEffect] {
         router = Router()
         settings = try store.settings()
         let attendants = try store.attendants()
         router.restore(departments: try store.departments(), attendants: attendants.map(\.profile),
                        conversations: try store.openConversations(), now: now)
         nextConversationID = try store.maxConversationID() + 1
+        var effects: [RouterEffect] = []
         for (attendant, ids) in sessions where !ids.isEmpty {
-            for _ in ids { _ = router.connect(attendant, now: now) }
-            if away.contains(attendant) { _ = router.setPresence(attendant, online: false, now: now) }
+            for _ in ids { effects += router.connect(attendant, online: !away.contains(attendant), now: now) }
         }
+        return effects
     }
 
     func watch(_ fd: Int32, token: UInt64, events: UInt32, modify: Bool = false) {
@@ -137,8 +142,14 @@ public final class Daemon {
             timeout = Int32(clamping: max(0, deadline.millis - clock.millis))
             if stopping { timeout = 20 }
             if !drainingConnections.isEmpty { timeout = min(timeout, 500) }
+            if !reconnectEffects.isEmpty { timeout = 0 }
             let count = epoll_wait(epoll, &events, Int32(events.count), timeout)
             let now = Daemon.now()
+            if !reconnectEffects.isEmpty {
+                let effects = reconnectEffects
+                reconnectEffects = []
+                apply(effects, now: now)
+            }
             if let deadline = router.nextDeadline, deadline <= now { apply(router.tick(now: now), now: now) }
             if count > 0 {
                 for index in 0..<Int(count) { handle(events[index], now: now) }
