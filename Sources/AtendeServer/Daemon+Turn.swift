@@ -166,7 +166,7 @@ extension Daemon {
                     if let attendant = conversation.attendantId {
                         dirtyAttendants.insert(attendant)
                         try store.setLastAttendant(phone: conversation.contactPhone, attendant: attendant)
-                        push(Wire.event("conversation.assigned", conversation), toAttendant: attendant)
+                        push(event("conversation.assigned", conversation), toAttendant: attendant)
                         if let queuedAt = conversation.queuedAt, let assignedAt = conversation.assignedAt {
                             counters.waitSeconds.observe(Double(assignedAt - queuedAt) / 1000)
                         }
@@ -176,14 +176,14 @@ extension Daemon {
                         }
                     }
                 case .closed(let conversation, let previous):
-                    let event = Wire.event("conversation.closed", conversation)
+                    let event = event("conversation.closed", conversation)
                     if let previous {
                         push(event, toAttendant: previous)
                         dirtyAttendants.insert(previous)
                     }
                     pushToBots(event)
                 case .transferredAway(let conversation, let from):
-                    push(Wire.event("conversation.transferred", conversation), toAttendant: from)
+                    push(event("conversation.transferred", conversation), toAttendant: from)
                     dirtyAttendants.insert(from)
                 case .queueChanged(let department):
                     dirtyDepartments.insert(department)

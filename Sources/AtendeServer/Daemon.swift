@@ -34,6 +34,7 @@ public final class Daemon {
     var dirtyDepartments: Set<String> = []
     var dirtyAttendants: Set<AttendantID> = []
     var monitors: Set<UInt64> = []
+    var lastEncoded: (conversation: Conversation, bytes: [UInt8])?
     var announcedPotentials = -1
     var announced: [String: QueueSignature] = [:]
     var turnStorageError: StoreError?

@@ -8,7 +8,19 @@ import AtendeStore
 extension Daemon {
     static let maxTextBytes = 65536
 
-    func conversationJSON(_ conversation: Conversation) -> [UInt8] { Wire.conversation(conversation) }
+    /// The conversation as JSON. A conversation is usually written twice in a row in the same state (the reply to
+    /// open and the assigned push, the reply to close and the closed push), so the last encoding is kept.
+    func conversationJSON(_ conversation: Conversation) -> [UInt8] {
+        if let last = lastEncoded, last.conversation == conversation { return last.bytes }
+        let bytes = Wire.conversation(conversation)
+        lastEncoded = (conversation, bytes)
+        return bytes
+    }
+
+    /// An `event` push about a conversation.
+    func event(_ type: String, _ conversation: Conversation, message: Message? = nil) -> [UInt8] {
+        Wire.event(type, encoded: conversationJSON(conversation), message: message)
+    }
 
     /// An open conversation from the router, or a finished one from the store.
     func anyConversation(_ id: ConversationID) throws -> Conversation {
@@ -64,7 +76,7 @@ extension Daemon {
             let message = try store.appendMessage(Message(conversationId: conversation.id, from: .contact, text: text,
                                                           at: now))
             if let current = router.conversation(conversation.id), let attendant = current.attendantId {
-                push(Wire.event("conversation.message", current, message: message), toAttendant: attendant)
+                push(event("conversation.message", current, message: message), toAttendant: attendant)
             }
         }
         return .result(conversationJSON(router.conversation(conversation.id) ?? conversation))
@@ -90,7 +102,7 @@ extension Daemon {
         }
         let message = try store.appendMessage(Message(conversationId: id, from: .contact, text: text, at: now))
         if let attendant = conversation.attendantId, conversation.state == .assigned {
-            push(Wire.event("conversation.message", conversation, message: message), toAttendant: attendant)
+            push(event("conversation.message", conversation, message: message), toAttendant: attendant)
         }
         return .result(conversationAndMessage(conversation, message))
     }
@@ -243,7 +255,7 @@ extension Daemon {
             throw RoutingError(.invalidState, "conversation is \(conversation.state.rawValue)")
         }
         let message = try store.appendMessage(Message(conversationId: id, from: .attendant, text: text, at: now))
-        pushToBots(Wire.event("conversation.reply", conversation, message: message))
+        pushToBots(event("conversation.reply", conversation, message: message))
         return .result(conversationAndMessage(conversation, message))
     }
 

@@ -43,13 +43,13 @@ enum Wire {
         }
     }
 
-    /// `{"type": ..., "conversation": {...}}` as an `event` notification.
-    static func event(_ type: String, _ c: Conversation, message: Message? = nil) -> [UInt8] {
-        var w = JSONWriter(capacity: 512)
+    /// `{"type": ..., "conversation": {...}}` as an `event` notification, the conversation already encoded.
+    static func event(_ type: String, encoded conversation: [UInt8], message: Message? = nil) -> [UInt8] {
+        var w = JSONWriter(capacity: 160 + conversation.count)
         w.beginObject()
         w.field("type", type)
         w.key("conversation")
-        conversation(c, into: &w)
+        w.raw(conversation)
         if let message {
             w.key("message")
             self.message(message, into: &w)
