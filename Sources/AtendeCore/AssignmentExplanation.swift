@@ -33,6 +33,21 @@ public enum CandidateStanding: String, Sendable {
     case inactive
 }
 
+extension CandidateStanding {
+    /// Order in explanations: closest to being chosen first.
+    var rank: Int {
+        switch self {
+        case .chosen: return 0
+        case .lostTheTie: return 1
+        case .atCapacity: return 2
+        case .away: return 3
+        case .offHours: return 4
+        case .offline: return 5
+        case .inactive: return 6
+        }
+    }
+}
+
 /// One attendant's line in an explanation.
 public struct Candidate: Equatable, Sendable {
     /// The attendant.
@@ -73,11 +88,6 @@ public struct AssignmentExplanation: Equatable, Sendable {
 
 extension Router {
     /// Where an attendant stands for a department right now.
-    func standing(of attendant: AttendantID) -> CandidateStanding {
-        guard let state = attendants[attendant] else { return .offline }
-        return standing(of: state)
-    }
-
     func standing(of state: AttendantState) -> CandidateStanding {
         if !state.profile.active { return .inactive }
         if state.connections == 0 { return .offline }
@@ -111,6 +121,7 @@ extension Router {
                 candidates.append(candidate(id, .lostTheTie))
             }
         }
+        let runnersUp = candidates.count
         var served = 0
         for id in state?.servedBy ?? [] {
             served += 1
@@ -121,7 +132,8 @@ extension Router {
         }
         let total = state?.servedBy.count ?? served
         let omitted = max(0, total - listed.count + ((state?.servedBy.contains(chosen) ?? false) ? 0 : 1))
-        candidates[1...].sort { ($0.standing.rawValue, $0.attendantId) < ($1.standing.rawValue, $1.attendantId) }
+        // The chosen one and the strategy's runners-up stay first; the rest in the order of `CandidateStanding`.
+        candidates[runnersUp...].sort { ($0.standing.rank, $0.attendantId) < ($1.standing.rank, $1.attendantId) }
         return AssignmentExplanation(
             conversationId: conversation.id, department: department,
             strategy: state?.department.strategy ?? .leastBusy, rule: rule, chosen: chosen, at: now,

@@ -66,8 +66,6 @@ extension Router {
     /// Attendant ids the router knows.
     public var attendantIDs: [AttendantID] { Array(attendants.keys) }
 
-    /// True when the attendant has at least one connection.
-    public func isConnected(_ attendant: AttendantID) -> Bool { (attendants[attendant]?.connections ?? 0) > 0 }
 }
 
 extension Router {

@@ -36,8 +36,11 @@ enum ReplyBody {
 struct StagedReply {
     var id: JSON
     var body: ReplyBody
-    /// True when the request wrote to the store: if the turn's commit fails, this becomes an error.
+    /// True when the turn had written to the store by the end of this request (it wrote, or it may have read what
+    /// an earlier request of the turn wrote): if the turn's commit fails, this becomes an error.
     var wrote: Bool
+    /// The connection's role before the request, restored if the turn fails (a refused login stays refused).
+    var roleBefore: Role = .none
 
     func encoded() -> [UInt8] {
         switch body {
@@ -82,6 +85,8 @@ final class Connection {
     var drainDeadline = Instant(millis: 0)
     var closed = false
     var failedLogins = 0
+    /// The login whose password check is running for this connection (counted by the throttle until it ends).
+    var loginInFlight: String?
     var wantsWrite = false
     var readPaused = false
 

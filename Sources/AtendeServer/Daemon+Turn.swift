@@ -88,30 +88,43 @@ extension Daemon {
     func execute(_ request: RPCRequest, on connection: Connection, now: Instant,
                  reply: @escaping (StagedReply) -> Void) {
         let id = request.id ?? .null
+        let roleBefore = connection.role
         let writesBefore = store.writeCount
+        // A reply counts as a writer when its request tried to write (even if the write failed), or when the turn
+        // already holds uncommitted changes or a failed write (memory may then show what the disk will not have).
+        var wrote: Bool {
+            store.writeCount != writesBefore || store.changeCount != changesAtCommit || turnStorageError != nil
+        }
         do {
             switch try dispatch(request, on: connection, now: now) {
             case .result(let bytes):
-                reply(StagedReply(id: id, body: .result(bytes), wrote: store.writeCount != writesBefore))
+                reply(StagedReply(id: id, body: .result(bytes), wrote: wrote, roleBefore: roleBefore))
             case .offLoop(let work, let finish):
                 connection.waiting = true
                 runOffLoop(work) { [unowned self] value in
                     let now = Daemon.now()
                     connection.waiting = false
                     guard !connection.closed else { return }
+                    let roleBefore = connection.role
                     let writes = store.writeCount
                     do {
                         let bytes = try finish(value, now)
-                        reply(StagedReply(id: id, body: .result(bytes), wrote: store.writeCount != writes))
+                        reply(StagedReply(id: id, body: .result(bytes),
+                                          wrote: store.writeCount != writes || store.changeCount != changesAtCommit
+                                              || turnStorageError != nil,
+                                          roleBefore: roleBefore))
                     } catch {
-                        reply(StagedReply(id: id, body: .error(rpcError(error)), wrote: store.writeCount != writes))
+                        reply(StagedReply(id: id, body: .error(rpcError(error)),
+                                          wrote: store.writeCount != writes || store.changeCount != changesAtCommit
+                                              || turnStorageError != nil,
+                                          roleBefore: roleBefore))
                     }
                     processInput(connection, now: now)
                     updateInterest(connection)
                 }
             }
         } catch {
-            reply(StagedReply(id: id, body: .error(rpcError(error)), wrote: store.writeCount != writesBefore))
+            reply(StagedReply(id: id, body: .error(rpcError(error)), wrote: wrote, roleBefore: roleBefore))
         }
     }
 
@@ -266,6 +279,7 @@ extension Daemon {
     /// Commits the turn's writes, then releases what the turn produced.
     func finishTurn(now: Instant) {
         let announcedBefore = announced
+        let potentialsBefore = announcedPotentials
         announceQueues()
         announceAttendants()
         if turnStorageError == nil && store.inTransaction {
@@ -278,9 +292,11 @@ extension Daemon {
         }
         if let error = turnStorageError {
             announced = announcedBefore
+            announcedPotentials = potentialsBefore
             turnStorageError = nil
             failTurn(error, now: now)
         }
+        changesAtCommit = store.changeCount
         defer { Log.flush() }
         guard !touched.isEmpty else { return }
         let list = touched
@@ -303,13 +319,13 @@ extension Daemon {
                 connection.out.append(10)
             }
             connection.staged.removeAll(keepingCapacity: true)
+            if !connection.flush() {
+                disconnect(connection, now: now, reason: "write failed")
+                continue
+            }
             if connection.pendingOutput > config.maxOutputBytes {
                 Log.warn("slow client: output limit reached, disconnecting", ["conn": connection.id])
                 disconnect(connection, now: now, reason: "output limit")
-                continue
-            }
-            if !connection.flush() {
-                disconnect(connection, now: now, reason: "write failed")
                 continue
             }
             if connection.closeAfterFlush && connection.pendingOutput == 0 && !connection.draining {
@@ -323,7 +339,7 @@ extension Daemon {
     /// A connection that met a read-only, unopenable or failing file stays that way even after the fault is fixed
     /// (SQLite keeps the descriptor and the state it got): after such a failed turn the store opens the file again
     /// before its next write, so the first write after the fault clears succeeds.
-    func reopenStoreIfStuck(after error: StoreError, now: Instant) {
+    func reopenStoreIfStuck(after error: StoreError) {
         guard [SQLITE_READONLY_CODE, SQLITE_CANTOPEN_CODE, SQLITE_IOERR_CODE].contains(error.code & 0xff) else {
             return
         }
@@ -337,6 +353,18 @@ extension Daemon {
         Log.error("turn rolled back", ["error": error.description])
         let failure = RPCError.internalError(error.reason)
         for connection in touched {
+            // A session opened (or a role taken) by a request whose turn failed is undone: its reply says it failed.
+            let undone = connection.staged.compactMap { item -> Role? in
+                if case .reply(let reply) = item, reply.wrote, reply.roleBefore != connection.role {
+                    return reply.roleBefore
+                }
+                return nil
+            }.first
+            if let roleBefore = undone {
+                endSession(connection, now: now)
+                if roleBefore == .admin || roleBefore == .bot { connection.role = roleBefore }
+                if roleBefore == .bot { bots.insert(connection.id) }
+            }
             connection.staged = connection.staged.compactMap { item in
                 switch item {
                 case .push: return nil
@@ -352,7 +380,7 @@ extension Daemon {
                 }
             }
         }
-        reopenStoreIfStuck(after: error, now: now)
+        reopenStoreIfStuck(after: error)
         dirtyDepartments.removeAll()
         dirtyAttendants.removeAll()
         do {

@@ -38,6 +38,8 @@ public final class Daemon {
     var announcedPotentials = -1
     var announced: [String: QueueSignature] = [:]
     var turnStorageError: StoreError?
+    /// `store.changeCount` at the last commit or rollback: more since means the turn holds uncommitted changes.
+    var changesAtCommit = 0
     var counters = Counters()
     let startedAt: Instant
 
@@ -50,6 +52,7 @@ public final class Daemon {
     var nextToken: UInt64 = 1
     var stopping = false
     var drainingConnections: [Connection] = []
+    var acceptPausedUntil: Instant?
     /// What reconnecting the sessions to a rebuilt router decided, applied at the start of the next turn.
     var reconnectEffects: [RouterEffect] = []
     var readBuffer = [UInt8](repeating: 0, count: 65536)
@@ -75,6 +78,11 @@ public final class Daemon {
         pthread_sigmask(SIG_BLOCK, &mask, nil)
         signal(SIGPIPE, SIG_IGN)
         signal(SIGXFSZ, SIG_IGN)
+        var files = rlimit()
+        if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &files) == 0 && files.rlim_cur < files.rlim_max {
+            files.rlim_cur = files.rlim_max  // connections are descriptors: take all the soft limit may have
+            setrlimit(Int32(RLIMIT_NOFILE.rawValue), &files)
+        }
         signals = try UnixSocket.check(signalfd(-1, &mask, Int32(SFD_NONBLOCK | SFD_CLOEXEC)), "signalfd")
         wakeup = try UnixSocket.check(eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC)), "eventfd")
         epoll = try UnixSocket.check(epoll_create1(Int32(EPOLL_CLOEXEC)), "epoll_create1")
@@ -110,12 +118,17 @@ public final class Daemon {
     /// Returns the effects of reconnecting the open sessions (waiting chats may flow to them), for the caller to
     /// apply.
     func loadState(now: Instant) throws -> [RouterEffect] {
-        router = Router()
-        settings = try store.settings()
+        // Read everything first: if the store cannot be read, the router in memory stays as it was.
+        let settings = try store.settings()
         let attendants = try store.attendants()
-        router.restore(departments: try store.departments(), attendants: attendants.map(\.profile),
-                       conversations: try store.openConversations(), now: now)
-        nextConversationID = try store.maxConversationID() + 1
+        let departments = try store.departments()
+        let conversations = try store.openConversations()
+        let nextID = try store.maxConversationID() + 1
+        router = Router()
+        router.restore(departments: departments, attendants: attendants.map(\.profile),
+                       conversations: conversations, now: now)
+        self.settings = settings
+        nextConversationID = nextID
         var effects: [RouterEffect] = []
         for (attendant, ids) in sessions where !ids.isEmpty {
             for _ in ids { effects += router.connect(attendant, online: !away.contains(attendant), now: now) }
@@ -143,7 +156,8 @@ public final class Daemon {
             timeout = Int32(clamping: max(0, deadline.millis - clock.millis))
             if stopping { timeout = 20 }
             if !drainingConnections.isEmpty { timeout = min(timeout, 500) }
-            if !reconnectEffects.isEmpty { timeout = 0 }
+            if !reconnectEffects.isEmpty || store.inTransaction || !touched.isEmpty { timeout = 0 }
+            if let paused = acceptPausedUntil { timeout = min(timeout, Int32(clamping: max(0, paused.millis - clock.millis))) }
             let count = epoll_wait(epoll, &events, Int32(events.count), timeout)
             let now = Daemon.now()
             if !reconnectEffects.isEmpty {
@@ -156,6 +170,10 @@ public final class Daemon {
                 for index in 0..<Int(count) { handle(events[index], now: now) }
             }
             finishTurn(now: now)
+            if let paused = acceptPausedUntil, now >= paused, listener >= 0 {
+                acceptPausedUntil = nil
+                watch(listener, token: Daemon.listenerToken, events: UInt32(EPOLLIN.rawValue))
+            }
             if now >= nextHousekeeping { housekeeping(now: now) }
             if !drainingConnections.isEmpty { closeDrained(now: now) }
             if stopping {
@@ -194,6 +212,10 @@ public final class Daemon {
                     beginDrain(connection, now: now)
                 }
                 updateInterest(connection)
+            }
+            if connection.waiting && flags & UInt32(EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 {
+                disconnect(connection, now: now, reason: "peer hung up")  // epoll reports it even with reads paused
+                return
             }
             if flags & UInt32(EPOLLIN.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 {
                 readFrom(connection, now: now)
@@ -285,7 +307,14 @@ public final class Daemon {
             let fd = accept(listener, nil, nil)
             if fd < 0 {
                 if errno == EINTR { continue }
-                if errno != EAGAIN && errno != EWOULDBLOCK { Log.warn("accept failed", ["errno": errno]) }
+                if errno == EMFILE || errno == ENFILE {
+                    // Out of descriptors: stop watching the listener for a moment instead of spinning on it.
+                    Log.warn("out of file descriptors, pausing accept", ["errno": errno])
+                    epoll_ctl(epoll, EPOLL_CTL_DEL, listener, nil)
+                    acceptPausedUntil = now + 100
+                } else if errno != EAGAIN && errno != EWOULDBLOCK {
+                    Log.warn("accept failed", ["errno": errno])
+                }
                 return
             }
             UnixSocket.setNonBlocking(fd)
@@ -375,6 +404,10 @@ public final class Daemon {
         epoll_ctl(epoll, EPOLL_CTL_DEL, connection.fd, nil)
         close(connection.fd)
         connections[connection.id] = nil
+        if let key = connection.loginInFlight {
+            throttle.end(key)
+            connection.loginInFlight = nil
+        }
         endSession(connection, now: now)
         Log.debug("disconnected", ["conn": connection.id, "reason": reason])
     }
@@ -390,7 +423,9 @@ public final class Daemon {
             if sessions[attendant]?.isEmpty ?? true {
                 sessions[attendant] = nil
                 away.remove(attendant)
-                try? store.touchLastSeen(attendant, at: now)
+                do { try store.touchLastSeen(attendant, at: now) } catch {
+                    if turnStorageError == nil { turnStorageError = error }
+                }
             }
             apply(router.disconnect(attendant, now: now), now: now)
         case .admin, .none:

@@ -8,15 +8,29 @@ struct LoginThrottle {
     var limit = 5
     var window: Int64 = 15 * 60 * 1000
     private var failures: [String: [Int64]] = [:]
+    /// Attempts whose password check is still running, counted as failures until they end, so parallel
+    /// connections cannot get more guesses than the limit.
+    private var pending: [String: Int] = [:]
 
     /// Seconds until another attempt is allowed, or nil when allowed now.
     mutating func retryAfter(_ key: String, now: Instant) -> Int? {
-        guard var times = failures[key] else { return nil }
+        var times = failures[key] ?? []
         times.removeAll { $0 <= now.millis - window }
         failures[key] = times.isEmpty ? nil : times
-        guard times.count >= limit else { return nil }
+        let inFlight = pending[key] ?? 0
+        guard times.count + inFlight >= limit else { return nil }
+        guard times.count >= limit else { return 1 }
         let wait = times[times.count - limit] + window - now.millis
         return Int(max(1, (wait + 999) / 1000))
+    }
+
+    /// An attempt's password check starts.
+    mutating func begin(_ key: String) { pending[key, default: 0] += 1 }
+
+    /// An attempt's password check ended (call before `fail` or `succeed`).
+    mutating func end(_ key: String) {
+        pending[key, default: 1] -= 1
+        if pending[key] == 0 { pending[key] = nil }
     }
 
     /// Notes a failure.

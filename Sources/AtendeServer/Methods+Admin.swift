@@ -46,12 +46,7 @@ extension Daemon {
         try params.rejectUnknown(["id"])
         let id = try params.string("id", maxLength: 64)
         try router.removeDepartment(id)
-        do {
-            try store.deleteDepartment(id)
-        } catch {
-            apply(router.upsertDepartment(Department(id: id, name: id), now: now), now: now)
-            throw error
-        }
+        try store.deleteDepartment(id)  // a storage error fails the turn, and the router is rebuilt from the store
         announced[id] = nil
         Log.info("department deleted", ["dept": id])
         announceDepartment(Department(id: id, name: id), deleted: true)
@@ -140,11 +135,14 @@ extension Daemon {
         }
         guard let password else { return .result(try save(record, now)) }
         let cost = config.passwordCost
-        return .offLoop(work: { PasswordHash.make(password, cost: cost) as String? }) { value, now in
+        return .offLoop(work: { PasswordHash.make(password, cost: cost) as String? }) { [unowned self] value, now in
             guard let hash = value as? String? ?? nil else { throw RPCError.internalError("password hashing failed") }
-            var updated = record
-            updated.passwordHash = hash
-            return try save(updated, now)
+            // Other changes may have committed while the hash was made: apply this request to the record as it
+            // is now, not to the copy read before.
+            guard var current = try store.attendant(id) else { throw RPCError.notFound("attendant \(id)") }
+            _ = try AttendantFields.apply(params, to: &current, daemon: self)
+            current.passwordHash = hash
+            return try save(current, now)
         }
     }
 

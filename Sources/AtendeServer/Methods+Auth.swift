@@ -62,7 +62,11 @@ extension Daemon {
         }
         let record = try store.attendant(loginKey: key)
         let hash = record?.passwordHash ?? PasswordHash.decoy
+        throttle.begin(key)
+        connection.loginInFlight = key
         return .offLoop(work: { PasswordHash.verify(password, hash: hash) && record != nil }) { [unowned self] value, now in
+            throttle.end(key)
+            connection.loginInFlight = nil
             let matches = value as? Bool ?? false
             guard matches, let record = try store.attendant(loginKey: key) else {
                 throttle.fail(key, now: now)

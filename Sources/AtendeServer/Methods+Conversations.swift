@@ -176,7 +176,7 @@ extension Daemon {
         let name = try params.string("name", maxLength: 200).trimmingWhitespace
         guard !name.isEmpty else { throw RPCError.invalidParams(field: "name", reason: "is empty") }
         var extra: [String: JSON] = [:]
-        for (key, value) in params.members where key != "phone" && key != "name" {
+        for (key, value) in params.members where key != "phone" && key != "name" && key != "updatedAt" {
             guard key.utf8.count <= 64 else { throw RPCError.invalidParams(field: key, reason: "name longer than 64") }
             extra[key] = value
         }

@@ -10,7 +10,7 @@ public enum PasswordHash {
     public static func make(_ password: String, cost: Int) -> String? {
         var salt = [CChar](repeating: 0, count: Int(CRYPT_GENSALT_OUTPUT_SIZE))
         guard crypt_gensalt_rn("$y$", UInt(cost), nil, 0, &salt, Int32(salt.count)) != nil else { return nil }
-        let setting = String(cString: salt)
+        let setting = String(decoding: salt.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         guard setting.hasPrefix("$y$") else { return nil }
         return crypt(password, setting: setting)
     }

@@ -64,10 +64,10 @@ public final class Store {
 
     private func reopenIfSuspect() throws(StoreError) {
         guard suspect, !database.inTransaction else { return }
-        database.close()
         matchSidecarModes()
-        let fresh = try Database(path: path)
+        let fresh = try Database(path: path)  // on failure the old connection stays, still usable for reads
         try configure(fresh)
+        database.close()
         database = fresh
         suspect = false
     }
@@ -80,6 +80,9 @@ public final class Store {
     /// Counts calls to `write`, so the server can tell which requests changed something.
     public private(set) var writeCount = 0
 
+    /// Counts writes that succeeded (their changes wait in the open transaction until it commits).
+    public private(set) var changeCount = 0
+
     /// Runs `body` inside the turn's transaction, opening it when needed. Use for every write.
     public func write<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
         writeCount += 1
@@ -87,7 +90,9 @@ public final class Store {
             try reopenIfSuspect()
             try database.cached("BEGIN IMMEDIATE").stepToEnd()
         }
-        return try body()
+        let result = try body()
+        changeCount += 1
+        return result
     }
 
     /// Commits the turn's transaction, when one is open.

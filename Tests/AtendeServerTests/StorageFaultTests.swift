@@ -102,13 +102,25 @@ final class StorageFaultTests: XCTestCase {
                            "conversation.reply")
         assertStorageError(try scene.admin.callResult("potentials.remove", ["id": .int(scene.potential)]),
                            "potentials.remove")
-        // Reads in the same batch as a refused write are still answered.
+        // Reads in the same batch, before a refused write, are still answered.
         let answers = try daemon.batch(scene.admin, [("department.list", nil),
-                                                     ("department.create", ["id": "fault-two", "name": "Fault two"]),
-                                                     ("conversation.get", ["id": .int(scene.waiting)])])
+                                                     ("conversation.get", ["id": .int(scene.waiting)]),
+                                                     ("department.create", ["id": "fault-two", "name": "Fault two"])])
         XCTAssertNotNil(answers[1]?["result"], "a read beside a refused write: \(answers[1]?.text ?? "-")")
-        XCTAssertEqual(answers[2]?["error"]?["code"]?.intValue, -32603, "\(answers[2]?.text ?? "-")")
-        XCTAssertEqual(answers[3]?["result"]?["state"], "queued", "\(answers[3]?.text ?? "-")")
+        XCTAssertEqual(answers[2]?["result"]?["state"], "queued", "\(answers[2]?.text ?? "-")")
+        XCTAssertEqual(answers[3]?["error"]?["code"]?.intValue, -32603, "\(answers[3]?.text ?? "-")")
+        // A read after a refused write in the same turn never shows what the write would have changed: it is
+        // answered without it (the write failed at once) or refused too (the write failed at commit).
+        let after = try daemon.batch(scene.bot, [
+            ("conversation.open", ["externalId": "fault-shown", "contact": ["phone": "71987654321"]]),
+            ("potentials.list", nil)])
+        XCTAssertEqual(after[1]?["error"]?["code"]?.intValue, -32603, "\(after[1]?.text ?? "-")")
+        if let listed = after[2]?["result"] {
+            XCTAssertFalse(listed.list("potentials").contains { $0["externalId"] == "fault-shown" },
+                           "a read showed a change that was never committed: \(listed.text)")
+        } else {
+            XCTAssertEqual(after[2]?["error"]?["code"]?.intValue, -32603, "\(after[2]?.text ?? "-")")
+        }
         // Nothing of the refused requests shows: same reads, no push, a fresh connection is served.
         XCTAssertEqual(try snapshot(scene), before, "a refused write left a trace in what reads answer")
         XCTAssertEqual(try scene.attendant.call("system.ping")["pong"], true)
