@@ -56,7 +56,8 @@ enum AttendantFields {
     static func parseHours(_ value: JSON, defaultTimeZone: String) throws -> WeeklyHours {
         if value.stringValue == "always" || value.isNull { return .always }
         guard let object = value.objectValue else {
-            throw RPCError.invalidParams(field: "hours", reason: "must be \"always\" or an object with timezone and week")
+            throw RPCError.invalidParams(field: "hours",
+                                         reason: "must be \"always\" or an object with timezone and week")
         }
         for key in object.keys where key != "timezone" && key != "week" {
             throw RPCError.invalidParams(field: "hours.\(key)", reason: "unknown parameter")

@@ -59,11 +59,13 @@ public struct Config: Sendable {
 
     /// The table of keys.
     static let keys: [Key] = [
-        Key(name: "socket", defaultText: "\"var/atende.sock\"", doc: "Unix socket path (relative to the current directory)")
+        Key(name: "socket", defaultText: "\"var/atende.sock\"",
+            doc: "Unix socket path (relative to the current directory)")
             { c, v throws(Problem) in c.socket = try path(v, "socket") },
         Key(name: "database", defaultText: "\"var/atende.db\"", doc: "SQLite database file")
             { c, v throws(Problem) in c.database = try path(v, "database") },
-        Key(name: "socketMode", defaultText: "\"0660\"", doc: "socket file mode, octal string") { c, v throws(Problem) in
+        Key(name: "socketMode", defaultText: "\"0660\"", doc: "socket file mode, octal string")
+            { c, v throws(Problem) in
             guard let text = v.stringValue, (3...4).contains(text.count), let mode = UInt32(text, radix: 8),
                   mode <= 0o777 else {
                 throw Problem(key: "socketMode", reason: "must be an octal string like \"0660\"")
@@ -134,7 +136,11 @@ public struct Config: Sendable {
     /// Applies a JSON object of keys.
     public mutating func merge(_ bytes: [UInt8]) throws(Problem) {
         let json: JSON
-        do { json = try JSONParser.parse(bytes) } catch { throw Problem(key: "", reason: "not valid JSON: \(error.reason) at byte \(error.offset)") }
+        do {
+            json = try JSONParser.parse(bytes)
+        } catch {
+            throw Problem(key: "", reason: "not valid JSON: \(error.reason) at byte \(error.offset)")
+        }
         guard let object = json.objectValue else { throw Problem(key: "", reason: "must be a JSON object") }
         for name in object.keys.sorted() {
             guard let key = Self.keys.first(where: { $0.name == name }) else {
@@ -146,7 +152,9 @@ public struct Config: Sendable {
 
     /// `--help` text: the keys with defaults and documentation.
     public static var documentation: String {
-        keys.map { "  \($0.name.padding(toLength: 16, withPad: " ", startingAt: 0)) \($0.doc) [default \($0.defaultText)]" }
+        keys.map { key in
+            "  \(key.name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(key.doc) [default \(key.defaultText)]"
+        }
             .joined(separator: "\n")
     }
 

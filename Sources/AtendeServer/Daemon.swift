@@ -87,7 +87,9 @@ public final class Daemon {
         wakeup = try UnixSocket.check(eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC)), "eventfd")
         epoll = try UnixSocket.check(epoll_create1(Int32(EPOLL_CLOEXEC)), "epoll_create1")
         for directory in [config.database, config.socket].map({ ($0 as NSString).deletingLastPathComponent }) {
-            if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+            if !directory.isEmpty {
+                try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            }
         }
         let clock = Daemon.now()
         startedAt = clock
@@ -157,7 +159,9 @@ public final class Daemon {
             if stopping { timeout = 20 }
             if !drainingConnections.isEmpty { timeout = min(timeout, 500) }
             if !reconnectEffects.isEmpty || store.inTransaction || !touched.isEmpty { timeout = 0 }
-            if let paused = acceptPausedUntil { timeout = min(timeout, Int32(clamping: max(0, paused.millis - clock.millis))) }
+            if let paused = acceptPausedUntil {
+                timeout = min(timeout, Int32(clamping: max(0, paused.millis - clock.millis)))
+            }
             let count = epoll_wait(epoll, &events, Int32(events.count), timeout)
             let now = Daemon.now()
             if !reconnectEffects.isEmpty {
@@ -274,7 +278,8 @@ public final class Daemon {
         fixed("durability", \.durability)
         Log.level = config.logLevel
         Log.info("config reloaded", ["applied": applied.isEmpty ? "nothing changed" : applied.joined(separator: ","),
-                                     "needsRestart": needsRestart.isEmpty ? "none" : needsRestart.joined(separator: ",")])
+                                     "needsRestart": needsRestart.isEmpty ? "none"
+                                        : needsRestart.joined(separator: ",")])
         nextHousekeeping = Daemon.now()
     }
 
@@ -298,140 +303,6 @@ public final class Daemon {
             unlink(config.socket)
         }
         Log.info("stopped")
-    }
-
-    // MARK: - Connections
-
-    func acceptConnections(now: Instant) {
-        while true {
-            let fd = accept(listener, nil, nil)
-            if fd < 0 {
-                if errno == EINTR { continue }
-                if errno == EMFILE || errno == ENFILE {
-                    // Out of descriptors: stop watching the listener for a moment instead of spinning on it.
-                    Log.warn("out of file descriptors, pausing accept", ["errno": errno])
-                    epoll_ctl(epoll, EPOLL_CTL_DEL, listener, nil)
-                    acceptPausedUntil = now + 100
-                } else if errno != EAGAIN && errno != EWOULDBLOCK {
-                    Log.warn("accept failed", ["errno": errno])
-                }
-                return
-            }
-            UnixSocket.setNonBlocking(fd)
-            guard connections.count < config.maxConnections else {
-                let line = RPCEncoder.response(id: .null, error: RPCError(code: RPCErrorCode.internalError,
-                    message: "too many connections", data: ["reason": "maxConnections reached"])) + [10]
-                _ = line.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                close(fd)
-                counters.refusedConnections += 1
-                continue
-            }
-            let connection = Connection(id: nextConnectionID, fd: fd, peerUID: UnixSocket.peerUID(fd),
-                                        maxLineBytes: config.maxLineBytes)
-            nextConnectionID += 1
-            connections[connection.id] = connection
-            watch(fd, token: connection.id, events: UInt32(EPOLLIN.rawValue))
-            Log.debug("connected", ["conn": connection.id, "uid": connection.peerUID.map { "\($0)" } ?? "?"])
-        }
-    }
-
-    func readFrom(_ connection: Connection, now: Instant) {
-        if connection.draining {
-            let count = readBuffer.withUnsafeMutableBytes { recv(connection.fd, $0.baseAddress, $0.count, 0) }
-            if count > 0 { connection.drained += count }
-            if count == 0 || (count < 0 && errno != EAGAIN && errno != EINTR) || connection.drained > 64 << 20 {
-                disconnect(connection, now: now, reason: "closed after error")
-            }
-            return
-        }
-        var rounds = 0
-        while rounds < 4 && !connection.waiting && !connection.closeAfterFlush {
-            rounds += 1
-            let count = readBuffer.withUnsafeMutableBytes { recv(connection.fd, $0.baseAddress, $0.count, 0) }
-            if count > 0 {
-                readBuffer.withUnsafeBytes { connection.framer.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
-                processInput(connection, now: now)
-                if count < readBuffer.count { break }
-            } else if count == 0 {
-                disconnect(connection, now: now, reason: "peer closed")
-                return
-            } else if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR {
-                break
-            } else {
-                disconnect(connection, now: now, reason: "read failed")
-                return
-            }
-        }
-        updateInterest(connection)
-    }
-
-    /// The last reply is out: shut our side and read (and drop) until the peer hangs up, for at most 5 seconds.
-    func beginDrain(_ connection: Connection, now: Instant) {
-        connection.draining = true
-        connection.drainDeadline = now + 5000
-        drainingConnections.append(connection)
-        _ = Glibc.shutdown(connection.fd, Int32(SHUT_WR))
-        endSession(connection, now: now)
-        updateInterest(connection)
-    }
-
-    func closeDrained(now: Instant) {
-        drainingConnections.removeAll { connection in
-            if connection.closed { return true }
-            guard now >= connection.drainDeadline else { return false }
-            disconnect(connection, now: now, reason: "drain timeout")
-            return true
-        }
-    }
-
-    func updateInterest(_ connection: Connection) {
-        guard !connection.closed else { return }
-        let wantsWrite = connection.pendingOutput > 0
-        let readPaused = connection.waiting || (connection.closeAfterFlush && !connection.draining)
-        guard wantsWrite != connection.wantsWrite || readPaused != connection.readPaused else { return }
-        connection.wantsWrite = wantsWrite
-        connection.readPaused = readPaused
-        var events: UInt32 = 0
-        if !readPaused { events |= UInt32(EPOLLIN.rawValue) }
-        if wantsWrite { events |= UInt32(EPOLLOUT.rawValue) }
-        watch(connection.fd, token: connection.id, events: events, modify: true)
-    }
-
-    /// Forgets a connection; an attendant's last connection makes it offline (its chats stay its own).
-    func disconnect(_ connection: Connection, now: Instant, reason: String) {
-        guard !connection.closed else { return }
-        connection.closed = true
-        epoll_ctl(epoll, EPOLL_CTL_DEL, connection.fd, nil)
-        close(connection.fd)
-        connections[connection.id] = nil
-        if let key = connection.loginInFlight {
-            throttle.end(key)
-            connection.loginInFlight = nil
-        }
-        endSession(connection, now: now)
-        Log.debug("disconnected", ["conn": connection.id, "reason": reason])
-    }
-
-    /// Drops the connection's role: bots stop receiving pushes, an attendant's session ends.
-    func endSession(_ connection: Connection, now: Instant) {
-        monitors.remove(connection.id)
-        switch connection.role {
-        case .bot:
-            bots.remove(connection.id)
-        case .attendant(let attendant):
-            sessions[attendant]?.remove(connection.id)
-            if sessions[attendant]?.isEmpty ?? true {
-                sessions[attendant] = nil
-                away.remove(attendant)
-                do { try store.touchLastSeen(attendant, at: now) } catch {
-                    if turnStorageError == nil { turnStorageError = error }
-                }
-            }
-            apply(router.disconnect(attendant, now: now), now: now)
-        case .admin, .none:
-            break
-        }
-        connection.role = .none
     }
 
     // MARK: - Off-loop work

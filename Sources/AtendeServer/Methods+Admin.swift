@@ -105,7 +105,8 @@ extension Daemon {
         let password = try AttendantFields.apply(params, to: &record, daemon: self)
         try ensureLoginFree(record.login, except: nil)
         let cost = config.passwordCost
-        return .offLoop(work: { PasswordHash.make(password ?? "", cost: cost) as String? }) { [unowned self] value, now in
+        let work: @Sendable () -> any Sendable = { PasswordHash.make(password ?? "", cost: cost) as String? }
+        return .offLoop(work: work) { [unowned self] value, now in
             guard let hash = value as? String? ?? nil else { throw RPCError.internalError("password hashing failed") }
             try ensureLoginFree(record.login, except: nil)
             try ensureDepartmentsExist(record.departments)

@@ -64,7 +64,8 @@ extension Daemon {
         let hash = record?.passwordHash ?? PasswordHash.decoy
         throttle.begin(key)
         connection.loginInFlight = key
-        return .offLoop(work: { PasswordHash.verify(password, hash: hash) && record != nil }) { [unowned self] value, now in
+        let work: @Sendable () -> any Sendable = { PasswordHash.verify(password, hash: hash) && record != nil }
+        return .offLoop(work: work) { [unowned self] value, now in
             throttle.end(key)
             connection.loginInFlight = nil
             let matches = value as? Bool ?? false

@@ -180,7 +180,9 @@ extension Daemon {
             guard key.utf8.count <= 64 else { throw RPCError.invalidParams(field: key, reason: "name longer than 64") }
             extra[key] = value
         }
-        guard extra.count <= 50 else { throw RPCError.invalidParams(field: "params", reason: "at most 50 extra fields") }
+        guard extra.count <= 50 else {
+            throw RPCError.invalidParams(field: "params", reason: "at most 50 extra fields")
+        }
         let extraText = extra.isEmpty ? nil : JSON.object(extra).text
         guard (extraText?.utf8.count ?? 0) <= 16384 else {
             throw RPCError.invalidParams(field: "params", reason: "extra fields larger than 16 KiB")
@@ -302,7 +304,8 @@ extension Daemon {
     func contactsList(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
         try params.rejectUnknown(["query", "limit"])
         if connection.attendant != nil && !settings.attendantsCanViewBotContacts {
-            throw RPCError.forbidden("attendants may not view the bot's contacts (setting attendantsCanViewBotContacts)")
+            throw RPCError.forbidden(
+                "attendants may not view the bot's contacts (setting attendantsCanViewBotContacts)")
         }
         let query = try params.optionalString("query", maxLength: 200)
         let limit = Int(try params.optionalInt("limit", range: 1...10000) ?? 500)

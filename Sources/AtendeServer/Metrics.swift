@@ -54,7 +54,9 @@ extension Daemon {
         family("atende_waiting_conversations", "gauge", "Conversations waiting in a department queue.")
         for s in stats { sample("atende_waiting_conversations", [("department", s.department)], "\(s.waiting)") }
         family("atende_oldest_wait_seconds", "gauge", "Age of the oldest waiting conversation of a department.")
-        for s in stats { sample("atende_oldest_wait_seconds", [("department", s.department)], "\(s.oldestWaitSeconds)") }
+        for s in stats {
+            sample("atende_oldest_wait_seconds", [("department", s.department)], "\(s.oldestWaitSeconds)")
+        }
         family("atende_assigned_conversations", "gauge", "Open conversations assigned in a department.")
         for s in stats { sample("atende_assigned_conversations", [("department", s.department)], "\(s.assigned)") }
         family("atende_attendants_online", "gauge", "Attendants of a department whose presence is online.")

@@ -56,7 +56,8 @@ enum UnixSocket {
             }
             unlink(path)
         }
-        let fd = try check(socket(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue | SOCK_NONBLOCK.rawValue), 0),
+        let type = Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue | SOCK_NONBLOCK.rawValue)
+        let fd = try check(socket(AF_UNIX, type, 0),
                            "socket")
         var address = try address(path)
         let previousMask = umask(0o177)

@@ -56,7 +56,8 @@ enum Schema {
     static func migrate(_ database: Database) throws(StoreError) {
         var version = try database.scalar("PRAGMA user_version") ?? 0
         guard version <= latestVersion else {
-            throw StoreError(code: 0, message: "database version \(version) is newer than this atended (\(latestVersion))")
+            throw StoreError(code: 0,
+                             message: "database version \(version) is newer than this atended (\(latestVersion))")
         }
         while version < latestVersion {
             try database.execute("BEGIN IMMEDIATE")

@@ -5,7 +5,8 @@ import AtendeCore
 extension Store {
     private static let attendantColumns = """
         a.id, a.name, a.login, a.password_hash, a.phone, a.email, a.active, a.hours, a.max_chats, a.rating_sum,
-        a.rating_count, a.last_seen_at, a.created_at, EXISTS (SELECT 1 FROM attendant_images i WHERE i.attendant_id = a.id),
+        a.rating_count, a.last_seen_at, a.created_at,
+        EXISTS (SELECT 1 FROM attendant_images i WHERE i.attendant_id = a.id),
         (SELECT group_concat(department_id, ' ') FROM
             (SELECT department_id FROM attendant_departments d WHERE d.attendant_id = a.id ORDER BY position))
         """
