@@ -11,7 +11,9 @@
 
 /// The routing state machine.
 public final class Router {
-    struct AttendantState {
+    /// A class for the same reason as DepartmentState: one lookup gives a reference that every step of an
+    /// assignment mutates in place.
+    final class AttendantState {
         var profile: AttendantProfile
         var connections = 0
         var wantsOnline = true
@@ -20,6 +22,11 @@ public final class Router {
         var idleSince: Instant
         /// Orders idleness without ties: taken from `idleCounter` whenever `idleSince` is set.
         var idleOrder: Int64 = 0
+
+        init(profile: AttendantProfile, idleSince: Instant) {
+            self.profile = profile
+            self.idleSince = idleSince
+        }
 
         var available: Bool {
             profile.active && connections > 0 && wantsOnline && inHours && open.count < profile.maxChats
