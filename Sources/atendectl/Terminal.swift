@@ -57,3 +57,21 @@ enum Terminal {
         tcsetattr(fd, TCSAFLUSH, &saved)
     }
 }
+
+extension Terminal {
+    /// Runs `body` in the alternate screen with the terminal in raw mode and the session signals caught; the
+    /// terminal is put back as it was whatever happens. Shared by `attend` and `top`.
+    static func fullScreen(_ body: () throws -> Void) throws {
+        guard let saved = Terminal.enableRaw(STDIN_FILENO) else {
+            throw Failure.usage("cannot put the terminal in raw mode")
+        }
+        AttendSignals.install()
+        Output.raw(DeskScreen.enter)
+        defer {
+            Output.raw(DeskScreen.leave)
+            Terminal.restore(STDIN_FILENO, saved)
+            AttendSignals.uninstall()
+        }
+        try body()
+    }
+}

@@ -50,39 +50,31 @@ final class AttendSession {
 
     /// Runs until quit; the terminal is put back as it was whatever happens.
     func run() throws {
-        guard let saved = Terminal.enableRaw(STDIN_FILENO) else {
-            throw Failure.usage("cannot put the terminal in raw mode")
-        }
-        AttendSignals.install()
-        Output.raw(DeskScreen.enter)
-        defer {
-            Output.raw(DeskScreen.leave)
-            Terminal.restore(STDIN_FILENO, saved)
-            AttendSignals.uninstall()
-        }
-        while running {
-            let signals = AttendSignals.take()
-            if signals & ~(1 << SIGWINCH) != 0 { break }
-            if desk.needsRefresh { guarded { try load() } }
-            draw()
-            let now = TimeText.now()
-            let untilNextSecond = Int32(max(1, min(1000, (1 - (now - now.rounded(.down))) * 1000)))
-            var fds = [pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: client.fd, events: Int16(POLLIN), revents: 0)]
-            let ready = poll(&fds, 2, untilNextSecond)
-            if ready < 0 {
-                if errno == EINTR { continue }
-                failure = .connection("poll failed: \(String(cString: strerror(errno)))")
-                break
+        try Terminal.fullScreen {
+            while running {
+                let signals = AttendSignals.take()
+                if signals & ~(1 << SIGWINCH) != 0 { break }
+                if desk.needsRefresh { guarded { try load() } }
+                draw()
+                let now = TimeText.now()
+                let untilNextSecond = Int32(max(1, min(1000, (1 - (now - now.rounded(.down))) * 1000)))
+                var fds = [pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0),
+                           pollfd(fd: client.fd, events: Int16(POLLIN), revents: 0)]
+                let ready = poll(&fds, 2, untilNextSecond)
+                if ready < 0 {
+                    if errno == EINTR { continue }
+                    failure = .connection("poll failed: \(String(cString: strerror(errno)))")
+                    break
+                }
+                if fds[1].revents != 0 { guarded { try readSocket() } }
+                if fds[0].revents & Int16(POLLIN) != 0 {
+                    readKeys()
+                } else if fds[0].revents & Int16(POLLHUP | POLLERR) != 0 {
+                    break
+                }
             }
-            if fds[1].revents != 0 { guarded { try readSocket() } }
-            if fds[0].revents & Int16(POLLIN) != 0 {
-                readKeys()
-            } else if fds[0].revents & Int16(POLLHUP | POLLERR) != 0 {
-                break
-            }
+            if let failure { throw failure }
         }
-        if let failure { throw failure }
     }
 
     /// Reads every complete message the socket has, then applies the pushes.

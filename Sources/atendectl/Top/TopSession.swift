@@ -104,48 +104,40 @@ final class TopSession {
 
     /// Runs until quit; the terminal is put back as it was whatever happens.
     func run() throws {
-        guard let saved = Terminal.enableRaw(STDIN_FILENO) else {
-            throw Failure.usage("cannot put the terminal in raw mode")
-        }
-        AttendSignals.install()
-        Output.raw(DeskScreen.enter)
-        defer {
-            Output.raw(DeskScreen.leave)
-            Terminal.restore(STDIN_FILENO, saved)
-            AttendSignals.uninstall()
-        }
-        var failure: Failure?
-        while running {
-            let signals = AttendSignals.take()
-            if signals & ~(1 << SIGWINCH) != 0 { break }
-            if signals & (1 << SIGWINCH) != 0 { clear() }
-            do {
-                try readSocket()
-                try refreshDue(now: TimeText.now())
-            } catch {
-                let failed = Failure.from(error)
-                if case .connection = failed {
-                    failure = failed
+        try Terminal.fullScreen {
+            var failure: Failure?
+            while running {
+                let signals = AttendSignals.take()
+                if signals & ~(1 << SIGWINCH) != 0 { break }
+                if signals & (1 << SIGWINCH) != 0 { clear() }
+                do {
+                    try readSocket()
+                    try refreshDue(now: TimeText.now())
+                } catch {
+                    let failed = Failure.from(error)
+                    if case .connection = failed {
+                        failure = failed
+                        break
+                    }
+                    problem = failed.lines.joined(separator: "; ")
+                }
+                draw()
+                var fds = [pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0),
+                           pollfd(fd: client.fd, events: Int16(POLLIN), revents: 0)]
+                let ready = poll(&fds, 2, pollTimeout(now: TimeText.now()))
+                if ready < 0 {
+                    if errno == EINTR { continue }
+                    failure = .connection("poll failed: \(String(cString: strerror(errno)))")
                     break
                 }
-                problem = failed.lines.joined(separator: "; ")
+                if fds[0].revents & Int16(POLLIN) != 0 {
+                    readKeys()
+                } else if fds[0].revents & Int16(POLLHUP | POLLERR) != 0 {
+                    break
+                }
             }
-            draw()
-            var fds = [pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: client.fd, events: Int16(POLLIN), revents: 0)]
-            let ready = poll(&fds, 2, pollTimeout(now: TimeText.now()))
-            if ready < 0 {
-                if errno == EINTR { continue }
-                failure = .connection("poll failed: \(String(cString: strerror(errno)))")
-                break
-            }
-            if fds[0].revents & Int16(POLLIN) != 0 {
-                readKeys()
-            } else if fds[0].revents & Int16(POLLHUP | POLLERR) != 0 {
-                break
-            }
+            if let failure { throw failure }
         }
-        if let failure { throw failure }
     }
 
     /// Forgets the last frame and clears the screen, so the next draw paints everything (after a resize).
