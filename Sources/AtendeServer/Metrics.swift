@@ -51,40 +51,42 @@ extension Daemon {
             out += "\(name)\(text) \(value)\n"
         }
         let stats = router.departmentIDs.compactMap { router.stats(of: $0, now: now) }
-        family("atende_waiting_conversations", "gauge", "Conversations waiting in a department queue.")
-        for s in stats { sample("atende_waiting_conversations", [("department", s.department)], "\(s.waiting)") }
-        family("atende_oldest_wait_seconds", "gauge", "Age of the oldest waiting conversation of a department.")
-        for s in stats {
-            sample("atende_oldest_wait_seconds", [("department", s.department)], "\(s.oldestWaitSeconds)")
+        let perDepartment: [(name: String, help: String, value: (DepartmentStats) -> Int64)] = [
+            ("atende_waiting_conversations", "Conversations waiting in a department queue.", { Int64($0.waiting) }),
+            ("atende_oldest_wait_seconds", "Age of the oldest waiting conversation of a department.",
+             { $0.oldestWaitSeconds }),
+            ("atende_assigned_conversations", "Open conversations assigned in a department.", { Int64($0.assigned) }),
+            ("atende_attendants_online", "Attendants of a department whose presence is online.",
+             { Int64($0.attendantsOnline) }),
+        ]
+        for gauge in perDepartment {
+            family(gauge.name, "gauge", gauge.help)
+            for s in stats { sample(gauge.name, [("department", s.department)], "\(gauge.value(s))") }
         }
-        family("atende_assigned_conversations", "gauge", "Open conversations assigned in a department.")
-        for s in stats { sample("atende_assigned_conversations", [("department", s.department)], "\(s.assigned)") }
-        family("atende_attendants_online", "gauge", "Attendants of a department whose presence is online.")
-        for s in stats { sample("atende_attendants_online", [("department", s.department)], "\(s.attendantsOnline)") }
         family("atende_potentials", "gauge", "Conversations that have not chosen a department.")
         sample("atende_potentials", [], "\(router.potentialCount)")
         family("atende_connections", "gauge", "Open client connections.")
         sample("atende_connections", [], "\(connections.count)")
-        family("atende_conversations_opened_total", "counter", "Conversations opened since start.")
-        sample("atende_conversations_opened_total", [], "\(counters.opened)")
-        family("atende_conversations_assigned_total", "counter", "Assignments since start.")
-        sample("atende_conversations_assigned_total", [], "\(counters.assigned)")
-        family("atende_conversations_closed_total", "counter", "Conversations closed since start.")
-        sample("atende_conversations_closed_total", [], "\(counters.closed)")
-        family("atende_conversations_rated_total", "counter", "Ratings received since start.")
-        sample("atende_conversations_rated_total", [], "\(counters.rated)")
+        let totals: [(name: String, help: String, value: Int)] = [
+            ("atende_conversations_opened_total", "Conversations opened since start.", counters.opened),
+            ("atende_conversations_assigned_total", "Assignments since start.", counters.assigned),
+            ("atende_conversations_closed_total", "Conversations closed since start.", counters.closed),
+            ("atende_conversations_rated_total", "Ratings received since start.", counters.rated),
+            ("atende_commits_total", "SQLite commits (one per loop turn that wrote).", counters.commits),
+            ("atende_failed_commits_total", "Turns rolled back because storage failed.", counters.failedCommits),
+            ("atende_refused_connections_total", "Connections refused at maxConnections.",
+             counters.refusedConnections),
+        ]
+        for total in totals {
+            family(total.name, "counter", total.help)
+            sample(total.name, [], "\(total.value)")
+        }
         family("atende_ratings_total", "counter", "Ratings received since start, by score.")
         for score in 1...5 { sample("atende_ratings_total", [("score", "\(score)")], "\(counters.ratings[score])") }
         family("atende_errors_total", "counter", "Error responses since start, by JSON-RPC code.")
         for code in counters.errors.keys.sorted() {
             sample("atende_errors_total", [("code", "\(code)")], "\(counters.errors[code]!)")
         }
-        family("atende_commits_total", "counter", "SQLite commits (one per loop turn that wrote).")
-        sample("atende_commits_total", [], "\(counters.commits)")
-        family("atende_failed_commits_total", "counter", "Turns rolled back because storage failed.")
-        sample("atende_failed_commits_total", [], "\(counters.failedCommits)")
-        family("atende_refused_connections_total", "counter", "Connections refused at maxConnections.")
-        sample("atende_refused_connections_total", [], "\(counters.refusedConnections)")
         let histogram = counters.waitSeconds
         family("atende_wait_seconds", "histogram", "Time from joining a queue to assignment.")
         var cumulative = 0
