@@ -1,5 +1,6 @@
 // UnixSocket: the few socket calls atended makes, with errors that carry errno and the call (NIO's IOError way).
 
+import AtendeProtocol
 import CLinux
 import Glibc
 
@@ -19,15 +20,9 @@ enum UnixSocket {
         return result
     }
 
-    static func address(_ path: String) throws(SystemError) -> sockaddr_un {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        let capacity = MemoryLayout.size(ofValue: address.sun_path)
-        guard bytes.count < capacity else { throw SystemError(call: "socket path too long", errno: ENAMETOOLONG) }
-        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
-            buffer.copyBytes(from: bytes)
-            buffer[bytes.count] = 0
+    static func address(_ path: String) throws(SystemError) -> UnixAddress {
+        guard let address = UnixAddress(path) else {
+            throw SystemError(call: "socket path too long", errno: ENAMETOOLONG)
         }
         return address
     }
@@ -37,13 +32,8 @@ enum UnixSocket {
         guard let fd = try? check(socket(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0), "socket")
         else { return false }
         defer { close(fd) }
-        guard var address = try? address(path) else { return false }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        return result == 0
+        guard let address = try? address(path) else { return false }
+        return address.withSockaddr { connect(fd, $0, $1) } == 0
     }
 
     /// Binds and listens at `path`: a stale socket file is replaced, a live one refused.
@@ -59,13 +49,9 @@ enum UnixSocket {
         let type = Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue | SOCK_NONBLOCK.rawValue)
         let fd = try check(socket(AF_UNIX, type, 0),
                            "socket")
-        var address = try address(path)
+        let address = try address(path)
         let previousMask = umask(0o177)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
+        let bound = address.withSockaddr { bind(fd, $0, $1) }
         umask(previousMask)
         if bound < 0 {
             let error = SystemError(call: "bind \(path)", errno: Glibc.errno)

@@ -223,18 +223,8 @@ final class RestartTests: XCTestCase {
     func testStaleSocketFileMadeByHandIsReplaced() throws {
         let daemon = try TestDaemon(start: false)
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(daemon.socketPath.utf8)
-        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
-            buffer.copyBytes(from: bytes)
-            buffer[bytes.count] = 0
-        }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
+        let address = try XCTUnwrap(UnixAddress(daemon.socketPath))
+        let bound = address.withSockaddr { bind(fd, $0, $1) }
         XCTAssertEqual(bound, 0)
         close(fd)
         XCTAssertTrue(exists(daemon.socketPath))
