@@ -174,6 +174,7 @@ public final class Daemon {
                 for index in 0..<Int(count) { handle(events[index], now: now) }
             }
             finishTurn(now: now)
+            store.rewindWALIfLong()
             if let paused = acceptPausedUntil, now >= paused, listener >= 0 {
                 acceptPausedUntil = nil
                 watch(listener, token: Daemon.listenerToken, events: UInt32(EPOLLIN.rawValue))

@@ -25,6 +25,14 @@ public final class Store {
     let busyTimeoutMillis: Int
     private var suspect = false
     var checkpointsInBackground = false
+    let walLength = WALLength()
+    /// The WAL length (frames of about 4 KiB) at which the loop finishes a checkpoint so the WAL starts over.
+    public var walRestartFrames = 4096
+    var nextRewindAttempt = 4096
+    /// Checkpoints the loop ran itself to let the WAL start over (for metrics and tests).
+    public internal(set) var walRewinds = 0
+    /// The WAL's length in frames after the last commit (0 until the first commit with a Checkpointer).
+    public var walFrames: Int { walLength.frames }
 
     /// Opens the store, sets WAL and foreign keys, and migrates.
     public init(path: String, durability: Durability = .full, busyTimeoutMillis: Int = 200) throws(StoreError) {
@@ -44,7 +52,12 @@ public final class Store {
         }
         try database.execute("PRAGMA foreign_keys = ON")
         try database.execute("PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
-        if checkpointsInBackground { try database.execute("PRAGMA wal_autocheckpoint = 0") }
+        // A WAL that grew past this during a burst is cut back to it when it starts over.
+        try database.execute("PRAGMA journal_size_limit = 67108864")
+        if checkpointsInBackground {
+            try database.execute("PRAGMA wal_autocheckpoint = 0")
+            walLength.observe(database)
+        }
     }
 
     /// Says the connection met a fault that SQLite keeps (a read-only or failing file): the next write opens the

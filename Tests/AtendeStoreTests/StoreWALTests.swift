@@ -1,0 +1,65 @@
+// Store, the WAL under steady writes: with a background Checkpointer the loop's rewind lets the WAL start over,
+// so its file stays near `walRestartFrames` however long the writes go on, and nothing committed is lost on the
+// way. Without the rewind (the control) the same writes grow the file past that bound.
+
+import Foundation
+import XCTest
+import AtendeCore
+@testable import AtendeStore
+
+final class StoreWALTests: StoreTestCase {
+    private func walBytes() -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int) ?? 0
+    }
+
+    /// Commits `turns` transactions of a few conversations each; rewinds after every commit when `rewind`.
+    /// Returns the largest WAL file seen and how many times the WAL started over.
+    private func write(_ store: Store, turns: Int, rewind: Bool) throws -> (largest: Int, restarts: Int) {
+        var largest = 0
+        var restarts = 0
+        var frames = 0
+        var id: Int64 = 0
+        for _ in 0..<turns {
+            for _ in 0..<5 {
+                id += 1
+                try store.saveConversation(conversation(id))
+            }
+            try store.commit()
+            if store.walFrames < frames { restarts += 1 }
+            frames = store.walFrames
+            if rewind { store.rewindWALIfLong() }
+            largest = max(largest, walBytes())
+        }
+        return (largest, restarts)
+    }
+
+    func testTheLoopLetsTheWALStartOverUnderSteadyWrites() throws {
+        let store = try openStore()
+        store.walRestartFrames = 64
+        let checkpointer = try store.startCheckpointer(intervalMillis: 5)
+        defer { checkpointer.stop() }
+        let (largest, restarts) = try write(store, turns: 2000, rewind: true)
+        XCTAssertGreaterThan(store.walRewinds, 0)
+        XCTAssertGreaterThanOrEqual(restarts, 5, "the WAL started over again and again")
+        let frameBytes = 4096 + 24
+        XCTAssertLessThan(largest, 64 * 3 * frameBytes, "WAL file stayed near the bound (\(largest) bytes)")
+        XCTAssertEqual(try store.database.scalar("SELECT count(*) FROM conversations"), 10_000)
+        assertSound(store)
+    }
+
+    func testWithoutTheRewindTheWALKeepsGrowing() throws {
+        let store = try openStore()
+        store.walRestartFrames = 64
+        let checkpointer = try store.startCheckpointer(intervalMillis: 5)
+        defer { checkpointer.stop() }
+        let (largest, _) = try write(store, turns: 2000, rewind: false)
+        XCTAssertGreaterThan(largest, 64 * 3 * (4096 + 24), "control: a background checkpoint alone never rewinds")
+    }
+
+    func testWithoutACheckpointerTheRewindDoesNothing() throws {
+        let store = try openStore()
+        store.walRestartFrames = 1
+        _ = try write(store, turns: 50, rewind: true)
+        XCTAssertEqual(store.walRewinds, 0, "SQLite's own automatic checkpoint is in charge")
+    }
+}
