@@ -26,6 +26,15 @@ enum Role: Equatable {
     }
 }
 
+/// Which bot events a bot connection receives (`auth.bot {events}`).
+enum BotEvents: String {
+    /// Every `conversation.reply` and `conversation.closed` (the default).
+    case all
+    /// Only those of the conversations this connection opened or last sent something for, so a pool of bot
+    /// workers gets each event once; events whose connection is gone go to the longest-connected such worker.
+    case own
+}
+
 /// A response body: an encoded result or an error.
 enum ReplyBody {
     case result([UInt8])
@@ -71,6 +80,7 @@ final class Connection {
     let peerUID: uid_t?
     var framer: LineFramer
     var role = Role.none
+    var botEvents = BotEvents.all
     var out: [UInt8] = []
     var outStart = 0
     var staged: [Staged] = []

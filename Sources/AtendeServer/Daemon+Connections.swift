@@ -126,6 +126,7 @@ extension Daemon {
         switch connection.role {
         case .bot:
             bots.remove(connection.id)
+            ownBots.remove(connection.id)
         case .attendant(let attendant):
             sessions[attendant]?.remove(connection.id)
             if sessions[attendant]?.isEmpty ?? true {

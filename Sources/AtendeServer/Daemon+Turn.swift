@@ -194,7 +194,7 @@ extension Daemon {
                         push(event, toAttendant: previous)
                         dirtyAttendants.insert(previous)
                     }
-                    pushToBots(event)
+                    pushToBots(event, for: conversation.id, last: true)
                 case .transferredAway(let conversation, let from):
                     push(event("conversation.transferred", conversation), toAttendant: from)
                     dirtyAttendants.insert(from)
@@ -217,9 +217,29 @@ extension Daemon {
         for id in ids { if let connection = connections[id] { stage(.push(bytes), for: connection) } }
     }
 
-    /// Bot pushes go to every authenticated bot connection, as the contract says.
-    func pushToBots(_ bytes: [UInt8]) {
-        for id in bots { if let connection = connections[id] { stage(.push(bytes), for: connection) } }
+    /// A bot event of conversation `id` goes to every `all` bot connection and to one `own` connection: the one
+    /// the conversation belongs to, or else the longest-connected (lowest id), which then owns it. `last` (the
+    /// conversation ended) forgets the owner.
+    func pushToBots(_ bytes: [UInt8], for id: ConversationID, last: Bool) {
+        for bot in bots { if let connection = connections[bot] { stage(.push(bytes), for: connection) } }
+        guard !ownBots.isEmpty else { return }
+        var owner = conversationBots[id]
+        if owner == nil || !ownBots.contains(owner!) { owner = ownBots.min() }
+        if let owner, let connection = connections[owner] { stage(.push(bytes), for: connection) }
+        if last { conversationBots[id] = nil } else { conversationBots[id] = owner }
+    }
+
+    /// Makes `connection` a bot connection, receiving events as it asked.
+    func enrollBot(_ connection: Connection) {
+        switch connection.botEvents {
+        case .all: bots.insert(connection.id)
+        case .own: ownBots.insert(connection.id)
+        }
+    }
+
+    /// Notes that an `own` bot connection acted for conversation `id`: its events go there from now on.
+    func claim(_ id: ConversationID, by connection: Connection) {
+        if connection.role == .bot && connection.botEvents == .own { conversationBots[id] = connection.id }
     }
 
     /// Sends `attendant.changed` to monitoring admins for each attendant whose presence or load changed.
@@ -363,7 +383,7 @@ extension Daemon {
             if let roleBefore = undone {
                 endSession(connection, now: now)
                 if roleBefore == .admin || roleBefore == .bot { connection.role = roleBefore }
-                if roleBefore == .bot { bots.insert(connection.id) }
+                if roleBefore == .bot { enrollBot(connection) }
             }
             connection.staged = connection.staged.compactMap { item in
                 switch item {

@@ -24,7 +24,11 @@ public final class Daemon {
     var router = Router()
     var settings = AccountSettings()
     var connections: [UInt64: Connection] = [:]
+    /// Bot connections that take every bot event, and those that take their own (`auth.bot {events}`).
     var bots: Set<UInt64> = []
+    var ownBots: Set<UInt64> = []
+    /// The `own` bot connection each open conversation belongs to (the last one that opened or sent for it).
+    var conversationBots: [ConversationID: UInt64] = [:]
     var sessions: [AttendantID: Set<UInt64>] = [:]
     var away: Set<AttendantID> = []
     var throttle = LoginThrottle()

@@ -12,12 +12,20 @@ extension Daemon {
     }
 
     func authBot(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
-        try authenticateService(connection, params, expected: config.botToken, role: .bot, now: now)
+        try params.rejectUnknown(["token", "events"])
+        let events = try params.optionalString("events", maxLength: 16).map { text in
+            guard let events = BotEvents(rawValue: text) else {
+                throw RPCError.invalidParams(field: "events", reason: "must be \"all\" or \"own\"")
+            }
+            return events
+        } ?? .all
+        return try authenticateService(connection, params, expected: config.botToken, role: .bot, botEvents: events,
+                                       now: now)
     }
 
     private func authenticateService(_ connection: Connection, _ params: Params, expected: String?, role: Role,
-                                     now: Instant) throws -> Outcome {
-        try params.rejectUnknown(["token"])
+                                     botEvents: BotEvents = .all, now: Instant) throws -> Outcome {
+        if role != .bot { try params.rejectUnknown(["token"]) }
         let token = try params.optionalString("token", maxLength: 1024)
         if let token {
             guard let expected, ConstantTime.equal(token, expected) else {
@@ -33,11 +41,13 @@ extension Daemon {
         }
         endSession(connection, now: now)
         connection.role = role
-        if role == .bot { bots.insert(connection.id) }
+        connection.botEvents = botEvents
+        if role == .bot { enrollBot(connection) }
         Log.info("\(role.name) authenticated", ["conn": connection.id, "by": token == nil ? "uid" : "token"])
         var w = JSONWriter()
         w.beginObject()
         w.field("role", role.name)
+        if role == .bot { w.field("events", botEvents.rawValue) }
         w.endObject()
         return .result(w.bytes)
     }

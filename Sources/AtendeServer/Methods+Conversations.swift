@@ -61,6 +61,7 @@ extension Daemon {
         let department = try params.optionalString("department", maxLength: 64)
         let text = try params.optionalString("text", maxLength: Daemon.maxTextBytes)
         if let id = router.conversationID(externalId: externalId), let open = router.conversation(id) {
+            claim(id, by: connection)
             return .result(conversationJSON(open))
         }
         if let stored = try store.conversation(externalId: externalId) { return .result(conversationJSON(stored)) }
@@ -69,6 +70,7 @@ extension Daemon {
             contactName: (name?.isEmpty ?? true) ? nil : name, channel: channel, department: department,
             openedAt: now, preferredAttendant: try store.lastAttendant(phone: phone))
         let effects = try router.open(conversation, now: now)
+        claim(conversation.id, by: connection)
         nextConversationID += 1
         counters.opened += 1
         apply(effects, now: now)
@@ -87,6 +89,7 @@ extension Daemon {
         let id = try params.int("id")
         let department = try params.string("department", maxLength: 64)
         try ensureOpen(id)
+        claim(id, by: connection)
         apply(try router.route(id, to: department, now: now), now: now)
         return .result(conversationJSON(try anyConversation(id)))
     }
@@ -101,6 +104,7 @@ extension Daemon {
             throw RoutingError(.invalidState, "conversation is \(conversation.state.rawValue)")
         }
         let message = try store.appendMessage(Message(conversationId: id, from: .contact, text: text, at: now))
+        claim(id, by: connection)
         if let attendant = conversation.attendantId, conversation.state == .assigned {
             push(event("conversation.message", conversation, message: message), toAttendant: attendant)
         }
@@ -149,6 +153,7 @@ extension Daemon {
             throw RoutingError(.invalidState, "conversation is \(stored.state.rawValue)")
         }
         let effects = try router.close(id, by: actor, now: now)
+        claim(id, by: connection)
         counters.closed += 1
         apply(effects, now: now)
         for case .saved(let closed) in effects where closed.id == id { return .result(conversationJSON(closed)) }
@@ -257,7 +262,7 @@ extension Daemon {
             throw RoutingError(.invalidState, "conversation is \(conversation.state.rawValue)")
         }
         let message = try store.appendMessage(Message(conversationId: id, from: .attendant, text: text, at: now))
-        pushToBots(event("conversation.reply", conversation, message: message))
+        pushToBots(event("conversation.reply", conversation, message: message), for: id, last: false)
         return .result(conversationAndMessage(conversation, message))
     }
 
