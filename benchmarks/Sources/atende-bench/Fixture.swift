@@ -37,17 +37,24 @@ enum Fixture {
     static let password = "Benchpass1"
 
     /// A connection authenticated with `method` ("auth.admin" or "auth.bot"; the peer-uid rule applies).
-    static func service(_ method: String, _ reactor: Reactor, _ socket: String, count: Int) throws -> [Peer] {
+    static func service(_ method: String, _ reactor: Reactor, _ socket: String, count: Int,
+                        params: ((inout JSONWriter) -> Void)? = nil) throws -> [Peer] {
         let tally = Tally()
         var peers: [Peer] = []
         for _ in 0..<count {
             let peer = try Peer.connect(reactor, socket)
-            peer.call(method) { tally.record($0) }
+            peer.call(method, params: params) { tally.record($0) }
             peers.append(peer)
         }
         try reactor.wait(method, seconds: 60) { tally.answered == count }
         try tally.check(method)
         return peers
+    }
+
+    /// Bot connections of a pool of workers: each gets the events of its own conversations (`events: "own"`),
+    /// as a chatbot spreading its traffic over several connections would ask, so no event arrives twice.
+    static func workers(_ reactor: Reactor, _ socket: String, count: Int) throws -> [Peer] {
+        try service("auth.bot", reactor, socket, count: count) { $0.field("events", "own") }
     }
 
     /// Creates departments (strategy least-busy).

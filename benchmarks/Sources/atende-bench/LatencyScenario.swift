@@ -52,7 +52,7 @@ struct LatencyScenario {
         let logins = try Fixture.attendants(16, prefix: "lat", maxChats: 1000, reactor: reactor,
                                             socket: daemon.socket) { [departments[$0 % departments.count]] }
         let attendants = try Fixture.login(logins, reactor: reactor, socket: daemon.socket)
-        let bots = try Fixture.service("auth.bot", reactor, daemon.socket, count: 8)
+        let bots = try Fixture.workers(reactor, daemon.socket, count: 8)
         let load = PacedLoad(reactor: reactor, departments: departments, bots: bots)
         for attendant in attendants { load.serve(attendant) }
         for rate in bench.plan.latencyRates {

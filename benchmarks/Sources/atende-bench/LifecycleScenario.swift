@@ -2,7 +2,9 @@
 // online attendants, who close each chat as soon as its `conversation.assigned` push arrives. Each bot connection
 // keeps one `conversation.open` in flight (like redis-benchmark's clients without pipelining), so 1, 8 and 50
 // bots are 1, 8 and 50 concurrent clients. A conversation counts when the attendant's close is answered: open,
-// assigned push received, closed. Run with durability full (fsync per commit) and normal.
+// assigned push received, closed. Run with durability full (fsync per commit) and normal. The bots are a pool
+// of workers (`auth.bot {events: "own"}`): each gets the closed push of its own conversations. One more row
+// (full, most clients) has every bot connection take every event (the default), so each close is pushed to all.
 
 /// Scenario 1.
 struct LifecycleScenario {
@@ -24,13 +26,18 @@ struct LifecycleScenario {
                                             socket: daemon.socket) { [departments[$0 % departments.count]] }
         let load = LifecycleLoad(reactor: reactor, departments: departments)
         for attendant in try Fixture.login(logins, reactor: reactor, socket: daemon.socket) { load.serve(attendant) }
-        for clients in bench.plan.clientCounts {
-            let bots = try Fixture.service("auth.bot", reactor, daemon.socket, count: clients)
+        var runs = bench.plan.clientCounts.map { (clients: $0, everyEvent: false) }
+        if durability == "full", let most = bench.plan.clientCounts.max() { runs.append((most, true)) }
+        for (clients, everyEvent) in runs {
+            let bots = everyEvent ? try Fixture.service("auth.bot", reactor, daemon.socket, count: clients)
+                : try Fixture.workers(reactor, daemon.socket, count: clients)
             let result = try load.measure(bots: bots, daemon: daemon, warmup: bench.plan.warmupSeconds,
                                           seconds: bench.plan.measureSeconds)
             bots.forEach { $0.close() }
-            bench.report.add("lifecycle.\(durability).c\(clients)", "1 lifecycle (\(durability))",
-                             "\(clients) bot\(clients == 1 ? "" : "s")", result.rate, "conv/s",
+            bench.report.add("lifecycle.\(durability).c\(clients)\(everyEvent ? ".all" : "")",
+                             "1 lifecycle (\(durability))",
+                             "\(clients) bot\(clients == 1 ? "" : "s")\(everyEvent ? ", events all" : "")",
+                             result.rate, "conv/s",
                              detail: "loop CPU \(Format.fixed(result.cpuMicros, 1)) us/conv; busy: daemon loop "
                                 + "\(Int(result.loopBusy * 100))%, generator \(Int(result.generatorBusy * 100))%")
         }
