@@ -66,6 +66,12 @@ enum Staged {
     case push([UInt8])
 }
 
+/// One turn's output held until an fsync covers the commits up to `needs`.
+struct UnsyncedOutput {
+    let needs: Int
+    let items: [(Connection, [Staged])]
+}
+
 /// A batch being worked through; it pauses while one of its requests waits for off-loop work.
 struct BatchInProgress {
     var requests: [Result<RPCRequest, RPCFailure>]

@@ -306,6 +306,7 @@ extension Daemon {
             do {
                 try store.commit()
                 counters.commits += 1
+                if store.defersSync { committedTurns += 1 }
             } catch {
                 turnStorageError = error
             }
@@ -318,42 +319,92 @@ extension Daemon {
         }
         changesAtCommit = store.changeCount
         defer { Log.flush() }
+        startSync()
         guard !touched.isEmpty else { return }
         let list = touched
         touched.removeAll(keepingCapacity: true)
+        if committedTurns > syncedTurns || !unsynced.isEmpty {
+            // Durable before visible: this turn's output waits for the fsync of every commit so far.
+            unsynced.append(UnsyncedOutput(needs: committedTurns, items: list.map { ($0, $0.staged) }))
+            for connection in list { connection.staged.removeAll(keepingCapacity: true) }
+            return
+        }
         for connection in list where !connection.closed {
-            for item in connection.staged {
-                switch item {
-                case .reply(let reply):
-                    connection.out += reply.encoded()
-                case .batch(let replies):
-                    connection.out.append(UInt8(ascii: "["))
-                    for (index, reply) in replies.enumerated() {
-                        if index > 0 { connection.out.append(UInt8(ascii: ",")) }
-                        connection.out += reply.encoded()
-                    }
-                    connection.out.append(UInt8(ascii: "]"))
-                case .push(let bytes):
-                    connection.out += bytes
-                }
-                connection.out.append(10)
-            }
+            release(connection.staged, to: connection, now: now)
             connection.staged.removeAll(keepingCapacity: true)
-            if !connection.flush() {
-                disconnect(connection, now: now, reason: "write failed")
-                continue
+        }
+    }
+
+    /// Encodes `items` into the connection's output and writes what the socket takes.
+    func release(_ items: [Staged], to connection: Connection, now: Instant) {
+        guard !connection.closed else { return }
+        for item in items {
+            switch item {
+            case .reply(let reply):
+                connection.out += reply.encoded()
+            case .batch(let replies):
+                connection.out.append(UInt8(ascii: "["))
+                for (index, reply) in replies.enumerated() {
+                    if index > 0 { connection.out.append(UInt8(ascii: ",")) }
+                    connection.out += reply.encoded()
+                }
+                connection.out.append(UInt8(ascii: "]"))
+            case .push(let bytes):
+                connection.out += bytes
             }
-            if connection.pendingOutput > config.maxOutputBytes {
-                Log.warn("slow client: output limit reached, disconnecting", ["conn": connection.id])
-                disconnect(connection, now: now, reason: "output limit")
-                continue
-            }
-            if connection.closeAfterFlush && connection.pendingOutput == 0 && !connection.draining {
-                beginDrain(connection, now: now)
-                continue
-            }
+            connection.out.append(10)
+        }
+        if !connection.flush() {
+            disconnect(connection, now: now, reason: "write failed")
+        } else if connection.pendingOutput > config.maxOutputBytes {
+            Log.warn("slow client: output limit reached, disconnecting", ["conn": connection.id])
+            disconnect(connection, now: now, reason: "output limit")
+        } else if connection.closeAfterFlush && connection.pendingOutput == 0 && !connection.draining {
+            beginDrain(connection, now: now)
+        } else {
             updateInterest(connection)
         }
+    }
+
+    // MARK: - Pipelined fsync (durability full)
+
+    /// Starts an fdatasync of the WAL on another thread when commits wait for one and none is running. The loop
+    /// goes on with the next turns meanwhile; their output queues behind, and one sync covers every commit made
+    /// before it started (group commit).
+    func startSync() {
+        guard !syncInFlight, committedTurns > syncedTurns else { return }
+        let wal: WALFile
+        switch store.walFile() {
+        case .success(let file): wal = file
+        case .failure(let error): stopAfterFailedSync(error.description)
+        }
+        syncInFlight = true
+        let target = committedTurns
+        let failForTests = environment["ATENDE_TEST_FAIL_FSYNC"] == "1"  // the tests' way to a failing disk
+        runOffLoop({ failForTests ? EIO : wal.sync() }) { [self] result in
+            syncInFlight = false
+            let error = result as? Int32 ?? EIO
+            if error != 0 { stopAfterFailedSync(String(cString: strerror(error))) }
+            counters.syncs += 1
+            syncedTurns = target
+            let now = Daemon.now()
+            while let first = unsynced.first, first.needs <= syncedTurns {
+                unsynced.removeFirst()
+                for (connection, items) in first.items { release(items, to: connection, now: now) }
+            }
+            startSync()
+        }
+    }
+
+    /// After a failed fsync the kernel may have dropped the unwritten pages while reporting them clean, so no
+    /// later fsync can vouch for the commits waiting on it (PostgreSQL stops for the same reason). Nothing of those
+    /// commits was acknowledged: stop with EX_IOERR, and the restart recovers what is really on disk.
+    func stopAfterFailedSync(_ reason: String) -> Never {
+        Log.error("fsync of the WAL failed: stopping without acknowledging the commits it covered",
+                  ["error": reason])
+        Log.flush()
+        notify.send("STATUS=fsync failed: \(reason)")
+        exit(74)
     }
 
     /// A connection that met a read-only, unopenable or failing file stays that way even after the fault is fixed

@@ -42,6 +42,11 @@ public final class Daemon {
     var announcedPotentials = -1
     var announced: [String: QueueSignature] = [:]
     var turnStorageError: StoreError?
+    /// Pipelined fsync: turns committed, turns covered by a finished fsync, and output waiting for one.
+    var committedTurns = 0
+    var syncedTurns = 0
+    var syncInFlight = false
+    var unsynced: [UnsyncedOutput] = []
     /// `store.changeCount` at the last commit or rollback: more since means the turn holds uncommitted changes.
     var changesAtCommit = 0
     var counters = Counters()
@@ -98,7 +103,7 @@ public final class Daemon {
         let clock = Daemon.now()
         startedAt = clock
         nextHousekeeping = clock
-        store = try Store(path: config.database, durability: config.durability)
+        store = try Store(path: config.database, durability: config.durability, defersSync: true)
         _ = try loadState(now: clock)
         checkpointer = try store.startCheckpointer()
         listener = try UnixSocket.listen(path: config.socket, mode: config.socketMode)
@@ -187,7 +192,8 @@ public final class Daemon {
             if !drainingConnections.isEmpty { closeDrained(now: now) }
             if stopping {
                 if stopDeadline == nil { stopDeadline = now + 5000 }
-                let busy = connections.values.contains { $0.waiting || $0.pendingOutput > 0 }
+                let busy = syncInFlight || !unsynced.isEmpty
+                    || connections.values.contains { $0.waiting || $0.pendingOutput > 0 }
                 if !busy || now >= stopDeadline! { break }
             }
         }
@@ -302,6 +308,7 @@ public final class Daemon {
     func shutdown() {
         for connection in Array(connections.values) { disconnect(connection, now: Daemon.now(), reason: "shutdown") }
         try? store.commit()
+        if store.defersSync, case .success(let wal) = store.walFile() { _ = wal.sync() }
         checkpointer?.stop()
         if listener >= 0 {
             close(listener)

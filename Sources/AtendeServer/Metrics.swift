@@ -34,6 +34,7 @@ struct Counters {
     var errors: [Int: Int] = [:]
     var refusedConnections = 0
     var commits = 0
+    var syncs = 0
     var failedCommits = 0
     var waitSeconds = Histogram(bounds: [0.1, 0.5, 1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600])
 }
@@ -73,6 +74,8 @@ extension Daemon {
             ("atende_conversations_closed_total", "Conversations closed since start.", counters.closed),
             ("atende_conversations_rated_total", "Ratings received since start.", counters.rated),
             ("atende_commits_total", "SQLite commits (one per loop turn that wrote).", counters.commits),
+            ("atende_wal_syncs_total", "fdatasyncs of the WAL, each covering every commit before it (durability full).",
+             counters.syncs),
             ("atende_failed_commits_total", "Turns rolled back because storage failed.", counters.failedCommits),
             ("atende_refused_connections_total", "Connections refused at maxConnections.",
              counters.refusedConnections),

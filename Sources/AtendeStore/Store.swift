@@ -34,10 +34,18 @@ public final class Store {
     /// The WAL's length in frames after the last commit (0 until the first commit with a Checkpointer).
     public var walFrames: Int { walLength.frames }
 
-    /// Opens the store, sets WAL and foreign keys, and migrates.
-    public init(path: String, durability: Durability = .full, busyTimeoutMillis: Int = 200) throws(StoreError) {
+    /// With durability full: true when commits leave the fsync to the caller, who must call `walFile().sync()`
+    /// (from any thread) after a commit and before anything that commit changed becomes visible. The server
+    /// does it on another thread so the loop keeps working while the disk syncs (group commit, pipelined).
+    public let defersSync: Bool
+    private var wal: WALFile?
+
+    /// Opens the store, sets WAL and foreign keys, and migrates. `defersSync` (durability full only): see above.
+    public init(path: String, durability: Durability = .full, defersSync: Bool = false,
+                busyTimeoutMillis: Int = 200) throws(StoreError) {
         self.path = path
         self.durability = durability
+        self.defersSync = defersSync && durability == .full
         self.busyTimeoutMillis = busyTimeoutMillis
         database = try Database(path: path)
         try configure(database)
@@ -51,7 +59,8 @@ public final class Store {
             throw StoreError(code: 0, message: "journal_mode is \(mode ?? "unknown"), expected wal: \(path)")
         }
         try database.execute("PRAGMA foreign_keys = ON")
-        try database.execute("PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
+        // NORMAL in WAL mode syncs at checkpoints only; with `defersSync` the caller syncs each commit's frames.
+        try database.execute("PRAGMA synchronous = \(durability == .full && !defersSync ? "FULL" : "NORMAL")")
         // A WAL that grew past this during a burst is cut back to it when it starts over.
         try database.execute("PRAGMA journal_size_limit = 67108864")
         if checkpointsInBackground {
@@ -82,6 +91,7 @@ public final class Store {
         try configure(fresh)
         database.close()
         database = fresh
+        wal = nil
         suspect = false
     }
 
@@ -116,6 +126,19 @@ public final class Store {
         } catch {
             rollback()
             throw error
+        }
+    }
+
+    /// The WAL file to sync after a commit when `defersSync` (opened on first use; nil when it cannot be opened,
+    /// with the reason). Call on the loop; the returned file may be synced from any thread.
+    public func walFile() -> Result<WALFile, StoreError> {
+        if let wal { return .success(wal) }
+        do {
+            let file = try WALFile(path: path + "-wal")
+            wal = file
+            return .success(file)
+        } catch {
+            return .failure(error)
         }
     }
 
@@ -187,5 +210,35 @@ extension Statement {
     func stepToEnd() throws(StoreError) {
         defer { reset() }
         while try step() {}
+    }
+}
+
+/// An open descriptor of the WAL, for fdatasync from another thread. It stays open while a sync uses it, even
+/// when the store has moved on to a new one.
+public final class WALFile: Sendable {
+    let fd: Int32
+
+    init(path: String) throws(StoreError) {
+        fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw StoreError(code: SQLITE_CANTOPEN, message: "cannot open the WAL: \(String(cString: strerror(errno))): \(path)")
+        }
+        // The WAL may be new: its directory entry must be on disk too (SQLite's FULL mode does this itself).
+        let directory = path.lastIndex(of: "/").map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        let dirFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dirFD >= 0 {
+            fsync(dirFD)
+            close(dirFD)
+        }
+    }
+
+    deinit { close(fd) }
+
+    /// fdatasync: 0, or the errno of the failure.
+    public func sync() -> Int32 {
+        while fdatasync(fd) != 0 {
+            if errno != EINTR { return errno }
+        }
+        return 0
     }
 }

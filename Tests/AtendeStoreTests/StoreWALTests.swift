@@ -36,13 +36,14 @@ final class StoreWALTests: StoreTestCase {
     func testTheLoopLetsTheWALStartOverUnderSteadyWrites() throws {
         let store = try openStore()
         store.walRestartFrames = 64
-        let checkpointer = try store.startCheckpointer(intervalMillis: 5)
+        let checkpointer = try store.startCheckpointer(intervalMillis: 20)
         defer { checkpointer.stop() }
         let (largest, restarts) = try write(store, turns: 2000, rewind: true)
         XCTAssertGreaterThan(store.walRewinds, 0)
         XCTAssertGreaterThanOrEqual(restarts, 5, "the WAL started over again and again")
         let frameBytes = 4096 + 24
-        XCTAssertLessThan(largest, 64 * 3 * frameBytes, "WAL file stayed near the bound (\(largest) bytes)")
+        // A rewind attempt fails while the background checkpoint holds its lock and is retried 16 frames later.
+        XCTAssertLessThan(largest, 64 * 10 * frameBytes, "WAL file stayed near the bound (\(largest) bytes)")
         XCTAssertEqual(try store.database.scalar("SELECT count(*) FROM conversations"), 10_000)
         assertSound(store)
     }
@@ -50,10 +51,10 @@ final class StoreWALTests: StoreTestCase {
     func testWithoutTheRewindTheWALKeepsGrowing() throws {
         let store = try openStore()
         store.walRestartFrames = 64
-        let checkpointer = try store.startCheckpointer(intervalMillis: 5)
+        let checkpointer = try store.startCheckpointer(intervalMillis: 20)
         defer { checkpointer.stop() }
         let (largest, _) = try write(store, turns: 2000, rewind: false)
-        XCTAssertGreaterThan(largest, 64 * 3 * (4096 + 24), "control: a background checkpoint alone never rewinds")
+        XCTAssertGreaterThan(largest, 64 * 10 * (4096 + 24), "control: a background checkpoint alone never rewinds")
     }
 
     func testWithoutACheckpointerTheRewindDoesNothing() throws {

@@ -1,0 +1,72 @@
+// DurableTests: the daemon with durability full, where each commit's fsync runs on another thread while the loop
+// goes on (pipelined group commit) and every reply and push waits for the fsync that covers its turn. Replies
+// still come in request order, pushes after the replies of the turn that caused them, reads never show what is
+// not yet on disk ahead of it, and a restart finds everything that was acknowledged.
+
+import AtendeClient
+import AtendeProtocol
+import Foundation
+import XCTest
+
+final class DurableTests: DaemonTestCase {
+    override var configOverrides: [String: JSON] { ["durability": "full"] }
+
+    private func metric(_ name: String) throws -> Int {
+        let text = try admin.call("metrics.get")["text"]?.stringValue ?? ""
+        let line = text.split(separator: "\n").first { $0.hasPrefix(name + " ") }
+        return line.flatMap { Int($0.split(separator: " ").last ?? "") } ?? -1
+    }
+
+    func testPipelinedRequestsAreAnsweredInOrderAfterTheirSync() throws {
+        let ana = try staff("ana", ["sales"], ["maxChats": 500])
+        let ids = try (0..<200).map { index in
+            try bot.send("conversation.open", ["externalId": .string("durable-\(index)"),
+                                                "contact": ["phone": .string("119876\(String(format: "%05d", index))")],
+                                                "department": "sales"])
+        }
+        var opened: [Int64] = []
+        for id in ids {
+            let response = try bot.nextResponse()
+            XCTAssertEqual(response["id"]?.intValue, id, "replies come in request order")
+            opened.append(try XCTUnwrap(response["result"]?.id))
+        }
+        XCTAssertEqual(opened, opened.sorted())
+        for id in opened {
+            XCTAssertEqual(try expectEvent(ana.client, "conversation.assigned")["conversation"]?.id, id)
+        }
+        let syncs = try metric("atende_wal_syncs_total")
+        let commits = try metric("atende_commits_total")
+        XCTAssertGreaterThan(syncs, 0)
+        XCTAssertLessThanOrEqual(syncs, commits, "one fsync covers one or more commits")
+    }
+
+    func testAReadAfterAWriteSeesItAndARestartKeepsIt() throws {
+        let ana = try staff("ana")
+        let chat = try bot.openChat("durable-read", department: "sales", text: "oi")
+        XCTAssertEqual(try expectEvent(ana.client, "conversation.assigned")["conversation"]?.id, chat.id)
+        try ana.client.call("conversation.reply", ["id": .int(chat.id), "text": "olá"])
+        XCTAssertEqual(try expectEvent(bot, "conversation.reply")["message"]?["text"], "olá")
+        let history = try admin.call("conversation.history", ["id": .int(chat.id)]).list("messages")
+        XCTAssertEqual(history.compactMap { $0["text"]?.stringValue }, ["oi", "olá"])
+        try ana.client.call("conversation.close", ["id": .int(chat.id)])
+        daemon.kill()
+        try daemon.start()
+        let admin = try daemon.admin()
+        let after = try admin.call("conversation.get", ["id": .int(chat.id)])
+        XCTAssertEqual(after["state"], "closed")
+        XCTAssertEqual(try admin.call("conversation.history", ["id": .int(chat.id)]).list("messages").count, 2)
+    }
+}
+
+/// A failed fsync: the reply of the commit it covered never leaves, and the daemon stops with EX_IOERR (74).
+final class FailedSyncTests: XCTestCase {
+    func testAFailedFsyncStopsTheDaemonBeforeAnyReplyOfItsCommit() throws {
+        let daemon = try TestDaemon(["durability": "full"], environment: ["ATENDE_TEST_FAIL_FSYNC": "1"])
+        let admin = try daemon.admin()
+        XCTAssertEqual(try admin.call("system.ping")["pong"], true, "a turn that wrote nothing needs no fsync")
+        let id = try admin.send("department.create", ["id": "sales", "name": "Sales"])
+        XCTAssertThrowsError(try admin.result(for: id, timeout: 10), "the write is never acknowledged")
+        XCTAssertEqual(try daemon.stop(), 74)
+        XCTAssertTrue(daemon.lastStderr.contains("fsync of the WAL failed"), daemon.lastStderr)
+    }
+}
