@@ -48,8 +48,10 @@ struct StagedReply {
     /// True when the turn had written to the store by the end of this request (it wrote, or it may have read what
     /// an earlier request of the turn wrote): if the turn's commit fails, this becomes an error.
     var wrote: Bool
-    /// The connection's role before the request, restored if the turn fails (a refused login stays refused).
+    /// The connection's role (and bot event mode) before the request, restored if the turn fails (a refused
+    /// login stays refused).
     var roleBefore: Role = .none
+    var eventsBefore = BotEvents.all
 
     func encoded() -> [UInt8] {
         switch body {
@@ -94,6 +96,8 @@ final class Connection {
     /// A request of this connection is being worked on off the loop: read nothing more until it is done.
     var waiting = false
     var closeAfterFlush = false
+    /// Turns of output waiting for an fsync (`Daemon.unsynced`): the connection may not close before they are out.
+    var parked = 0
     /// Output done and write side shut: what the peer still sends is read and dropped until it hangs up, so it
     /// gets our last words instead of a reset.
     var draining = false
@@ -114,6 +118,9 @@ final class Connection {
     }
 
     var pendingOutput: Int { out.count - outStart }
+
+    /// Everything it was due has been written, and it asked to close after that.
+    var readyToClose: Bool { closeAfterFlush && pendingOutput == 0 && parked == 0 && !draining }
 
     var attendant: AttendantID? {
         if case .attendant(let id) = role { return id }

@@ -89,6 +89,7 @@ extension Daemon {
                  reply: @escaping (StagedReply) -> Void) {
         let id = request.id ?? .null
         let roleBefore = connection.role
+        let eventsBefore = connection.botEvents
         let writesBefore = store.writeCount
         // A reply counts as a writer when its request tried to write (even if the write failed), or when the turn
         // already holds uncommitted changes or a failed write (memory may then show what the disk will not have).
@@ -98,7 +99,8 @@ extension Daemon {
         do {
             switch try dispatch(request, on: connection, now: now) {
             case .result(let bytes):
-                reply(StagedReply(id: id, body: .result(bytes), wrote: wrote, roleBefore: roleBefore))
+                reply(StagedReply(id: id, body: .result(bytes), wrote: wrote, roleBefore: roleBefore,
+                                  eventsBefore: eventsBefore))
             case .offLoop(let work, let finish):
                 connection.waiting = true
                 runOffLoop(work) { [unowned self] value in
@@ -106,25 +108,27 @@ extension Daemon {
                     connection.waiting = false
                     guard !connection.closed else { return }
                     let roleBefore = connection.role
+                    let eventsBefore = connection.botEvents
                     let writes = store.writeCount
                     do {
                         let bytes = try finish(value, now)
                         reply(StagedReply(id: id, body: .result(bytes),
                                           wrote: store.writeCount != writes || store.changeCount != changesAtCommit
                                               || turnStorageError != nil,
-                                          roleBefore: roleBefore))
+                                          roleBefore: roleBefore, eventsBefore: eventsBefore))
                     } catch {
                         reply(StagedReply(id: id, body: .error(rpcError(error)),
                                           wrote: store.writeCount != writes || store.changeCount != changesAtCommit
                                               || turnStorageError != nil,
-                                          roleBefore: roleBefore))
+                                          roleBefore: roleBefore, eventsBefore: eventsBefore))
                     }
                     processInput(connection, now: now)
                     updateInterest(connection)
                 }
             }
         } catch {
-            reply(StagedReply(id: id, body: .error(rpcError(error)), wrote: wrote, roleBefore: roleBefore))
+            reply(StagedReply(id: id, body: .error(rpcError(error)), wrote: wrote, roleBefore: roleBefore,
+                              eventsBefore: eventsBefore))
         }
     }
 
@@ -222,11 +226,18 @@ extension Daemon {
     /// conversation ended) forgets the owner.
     func pushToBots(_ bytes: [UInt8], for id: ConversationID, last: Bool) {
         for bot in bots { if let connection = connections[bot] { stage(.push(bytes), for: connection) } }
-        guard !ownBots.isEmpty else { return }
-        var owner = conversationBots[id]
+        let known = conversationBots[id]
+        var owner = known
         if owner == nil || !ownBots.contains(owner!) { owner = ownBots.min() }
         if let owner, let connection = connections[owner] { stage(.push(bytes), for: connection) }
-        if last { conversationBots[id] = nil } else { conversationBots[id] = owner }
+        setOwner(of: id, last ? nil : owner, was: known)
+    }
+
+    /// Changes a conversation's `own` bot connection, remembering the old one in case the turn fails.
+    func setOwner(of id: ConversationID, _ owner: UInt64?, was known: UInt64?) {
+        guard owner != known else { return }
+        ownershipUndo.append((id, known))
+        conversationBots[id] = owner
     }
 
     /// Makes `connection` a bot connection, receiving events as it asked.
@@ -239,7 +250,9 @@ extension Daemon {
 
     /// Notes that an `own` bot connection acted for conversation `id`: its events go there from now on.
     func claim(_ id: ConversationID, by connection: Connection) {
-        if connection.role == .bot && connection.botEvents == .own { conversationBots[id] = connection.id }
+        if connection.role == .bot && connection.botEvents == .own {
+            setOwner(of: id, connection.id, was: conversationBots[id])
+        }
     }
 
     /// Sends `attendant.changed` to monitoring admins for each attendant whose presence or load changed.
@@ -318,6 +331,7 @@ extension Daemon {
             failTurn(error, now: now)
         }
         changesAtCommit = store.changeCount
+        ownershipUndo.removeAll(keepingCapacity: true)
         defer { Log.flush() }
         startSync()
         guard !touched.isEmpty else { return }
@@ -326,7 +340,10 @@ extension Daemon {
         if committedTurns > syncedTurns || !unsynced.isEmpty {
             // Durable before visible: this turn's output waits for the fsync of every commit so far.
             unsynced.append(UnsyncedOutput(needs: committedTurns, items: list.map { ($0, $0.staged) }))
-            for connection in list { connection.staged.removeAll(keepingCapacity: true) }
+            for connection in list {
+                connection.staged.removeAll(keepingCapacity: true)
+                connection.parked += 1
+            }
             return
         }
         for connection in list where !connection.closed {
@@ -359,7 +376,7 @@ extension Daemon {
         } else if connection.pendingOutput > config.maxOutputBytes {
             Log.warn("slow client: output limit reached, disconnecting", ["conn": connection.id])
             disconnect(connection, now: now, reason: "output limit")
-        } else if connection.closeAfterFlush && connection.pendingOutput == 0 && !connection.draining {
+        } else if connection.readyToClose {
             beginDrain(connection, now: now)
         } else {
             updateInterest(connection)
@@ -373,14 +390,10 @@ extension Daemon {
     /// before it started (group commit).
     func startSync() {
         guard !syncInFlight, committedTurns > syncedTurns else { return }
-        let wal: WALFile
-        switch store.walFile() {
-        case .success(let file): wal = file
-        case .failure(let error): stopAfterFailedSync(error.description)
-        }
+        guard let wal = store.walFile else { return }
         syncInFlight = true
         let target = committedTurns
-        let failForTests = environment["ATENDE_TEST_FAIL_FSYNC"] == "1"  // the tests' way to a failing disk
+        let failForTests = failSyncsForTests
         runOffLoop({ failForTests ? EIO : wal.sync() }) { [self] result in
             syncInFlight = false
             let error = result as? Int32 ?? EIO
@@ -390,7 +403,10 @@ extension Daemon {
             let now = Daemon.now()
             while let first = unsynced.first, first.needs <= syncedTurns {
                 unsynced.removeFirst()
-                for (connection, items) in first.items { release(items, to: connection, now: now) }
+                for (connection, items) in first.items {
+                    connection.parked -= 1
+                    release(items, to: connection, now: now)
+                }
             }
             startSync()
         }
@@ -404,7 +420,7 @@ extension Daemon {
                   ["error": reason])
         Log.flush()
         notify.send("STATUS=fsync failed: \(reason)")
-        exit(74)
+        _exit(74)
     }
 
     /// A connection that met a read-only, unopenable or failing file stays that way even after the fault is fixed
@@ -420,21 +436,25 @@ extension Daemon {
     /// The turn could not be made durable: nothing of it is kept or shown.
     func failTurn(_ error: StoreError, now: Instant) {
         store.rollback()
+        for (id, owner) in ownershipUndo.reversed() { conversationBots[id] = owner }
+        ownershipUndo.removeAll()
         counters.failedCommits += 1
         Log.error("turn rolled back", ["error": error.description])
         let failure = RPCError.internalError(error.reason)
         for connection in touched {
             // A session opened (or a role taken) by a request whose turn failed is undone: its reply says it failed.
-            let undone = connection.staged.compactMap { item -> Role? in
-                if case .reply(let reply) = item, reply.wrote, reply.roleBefore != connection.role {
-                    return reply.roleBefore
+            let undone = connection.staged.compactMap { item -> StagedReply? in
+                if case .reply(let reply) = item, reply.wrote,
+                   reply.roleBefore != connection.role || reply.eventsBefore != connection.botEvents {
+                    return reply
                 }
                 return nil
             }.first
-            if let roleBefore = undone {
+            if let undone {
                 endSession(connection, now: now)
-                if roleBefore == .admin || roleBefore == .bot { connection.role = roleBefore }
-                if roleBefore == .bot { enrollBot(connection) }
+                connection.botEvents = undone.eventsBefore
+                if undone.roleBefore == .admin || undone.roleBefore == .bot { connection.role = undone.roleBefore }
+                if undone.roleBefore == .bot { enrollBot(connection) }
             }
             connection.staged = connection.staged.compactMap { item in
                 switch item {

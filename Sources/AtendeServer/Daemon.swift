@@ -29,6 +29,8 @@ public final class Daemon {
     var ownBots: Set<UInt64> = []
     /// The `own` bot connection each open conversation belongs to (the last one that opened or sent for it).
     var conversationBots: [ConversationID: UInt64] = [:]
+    /// Owners changed during the current turn, with the previous ones: put back if the turn fails.
+    var ownershipUndo: [(ConversationID, UInt64?)] = []
     var sessions: [AttendantID: Set<UInt64>] = [:]
     var away: Set<AttendantID> = []
     var throttle = LoginThrottle()
@@ -47,6 +49,8 @@ public final class Daemon {
     var syncedTurns = 0
     var syncInFlight = false
     var unsynced: [UnsyncedOutput] = []
+    /// The test suite's way to a failing disk (ATENDE_TEST_FAIL_FSYNC=1): every fsync reports EIO.
+    let failSyncsForTests: Bool
     /// `store.changeCount` at the last commit or rollback: more since means the turn holds uncommitted changes.
     var changesAtCommit = 0
     var counters = Counters()
@@ -77,6 +81,7 @@ public final class Daemon {
         self.config = config
         self.configPath = configPath
         self.environment = environment
+        failSyncsForTests = environment["ATENDE_TEST_FAIL_FSYNC"] == "1"
         notify = SystemdNotify(environment: environment)
         Log.level = config.logLevel
         var mask = sigset_t()
@@ -105,6 +110,7 @@ public final class Daemon {
         nextHousekeeping = clock
         store = try Store(path: config.database, durability: config.durability, defersSync: true)
         _ = try loadState(now: clock)
+        if config.durability == .full { try store.syncFiles() }
         checkpointer = try store.startCheckpointer()
         listener = try UnixSocket.listen(path: config.socket, mode: config.socketMode)
         watch(listener, token: Daemon.listenerToken, events: UInt32(EPOLLIN.rawValue))
@@ -223,7 +229,7 @@ public final class Daemon {
             let flags = event.events
             if flags & UInt32(EPOLLOUT.rawValue) != 0 {
                 if !connection.flush() { disconnect(connection, now: now, reason: "write failed"); return }
-                if connection.pendingOutput == 0 && connection.closeAfterFlush && !connection.draining {
+                if connection.readyToClose {
                     beginDrain(connection, now: now)
                 }
                 updateInterest(connection)
@@ -308,7 +314,7 @@ public final class Daemon {
     func shutdown() {
         for connection in Array(connections.values) { disconnect(connection, now: Daemon.now(), reason: "shutdown") }
         try? store.commit()
-        if store.defersSync, case .success(let wal) = store.walFile() { _ = wal.sync() }
+        if let wal = store.walFile { _ = wal.sync() }
         checkpointer?.stop()
         if listener >= 0 {
             close(listener)

@@ -41,7 +41,7 @@ extension Daemon {
         }
         endSession(connection, now: now)
         connection.role = role
-        connection.botEvents = botEvents
+        if role == .bot { connection.botEvents = botEvents }
         if role == .bot { enrollBot(connection) }
         Log.info("\(role.name) authenticated", ["conn": connection.id, "by": token == nil ? "uid" : "token"])
         var w = JSONWriter()

@@ -89,8 +89,9 @@ extension Daemon {
         let id = try params.int("id")
         let department = try params.string("department", maxLength: 64)
         try ensureOpen(id)
+        let effects = try router.route(id, to: department, now: now)
         claim(id, by: connection)
-        apply(try router.route(id, to: department, now: now), now: now)
+        apply(effects, now: now)
         return .result(conversationJSON(try anyConversation(id)))
     }
 

@@ -57,6 +57,8 @@ public enum SQLValue: Sendable, Equatable {
 public final class Database {
     let handle: OpaquePointer
     private var cache: [String: Statement] = [:]
+    /// Hot statements, keyed by the address of their literal: no hashing of the SQL text on every use.
+    private var literalCache: [UInt: Statement] = [:]
 
     /// Opens (creating when missing) the database file at `path`.
     public init(path: String) throws(StoreError) {
@@ -81,6 +83,7 @@ public final class Database {
         guard isOpen else { return }
         isOpen = false
         cache.removeAll()
+        literalCache.removeAll()
         sqlite3_close_v2(handle)
     }
 
@@ -103,6 +106,18 @@ public final class Database {
         }
         let statement = try Statement(database: self, sql: sql)
         cache[sql] = statement
+        return statement
+    }
+
+    /// `cached` for a literal, looked up by its address: for the statements of the hot path.
+    public func prepared(_ sql: StaticString) throws(StoreError) -> Statement {
+        let key = UInt(bitPattern: sql.utf8Start)
+        if let statement = literalCache[key] {
+            statement.reset()
+            return statement
+        }
+        let statement = try Statement(database: self, sql: sql.description)
+        literalCache[key] = statement
         return statement
     }
 

@@ -23,8 +23,10 @@ extension Store {
     /// Inserts or updates a conversation row as the router now sees it.
     public func saveConversation(_ c: Conversation) throws(StoreError) {
         try write { () throws(StoreError) in
-            let s = try database.cached("""
-                INSERT INTO conversations(\(Self.conversationColumns))
+            let s = try database.prepared("""
+                INSERT INTO conversations(id, external_id, phone, contact_name, channel, department, state,
+                    attendant_id, opened_at, queued_at, assigned_at, closed_at, rating, queue_seq, preferred_attendant,
+                    avoid_attendant)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET contact_name = excluded.contact_name, department = excluded.department,
                     state = excluded.state, attendant_id = excluded.attendant_id, queued_at = excluded.queued_at,
@@ -74,10 +76,13 @@ extension Store {
 
     /// A conversation by the bot's external id, open or not.
     public func conversation(externalId: String) throws(StoreError) -> Conversation? {
-        let statement = try database.cached(
-            "SELECT \(Self.conversationColumns) FROM conversations WHERE external_id = ?")
+        let statement = try database.prepared("""
+            SELECT id, external_id, phone, contact_name, channel, department, state, attendant_id, opened_at,
+                queued_at, assigned_at, closed_at, rating, queue_seq, preferred_attendant, avoid_attendant
+            FROM conversations WHERE external_id = ?
+            """)
         defer { statement.reset() }
-        try statement.bind([.text(externalId)])
+        try statement.bind(.text(externalId), at: 1)
         return try statement.step() ? readConversation(statement) : nil
     }
 
@@ -104,15 +109,22 @@ extension Store {
 
     /// The last attendant who served this contact.
     public func lastAttendant(phone: String) throws(StoreError) -> AttendantID? {
-        try database.scalar("SELECT attendant_id FROM contact_routes WHERE phone = ?", .text(phone))
+        let statement = try database.prepared("SELECT attendant_id FROM contact_routes WHERE phone = ?")
+        defer { statement.reset() }
+        try statement.bind(.text(phone), at: 1)
+        return try statement.step() ? statement.optionalInt(0) : nil
     }
 
     /// Remembers who served this contact last.
     public func setLastAttendant(phone: String, attendant: AttendantID) throws(StoreError) {
         try write { () throws(StoreError) in
-            try database.run("INSERT INTO contact_routes(phone, attendant_id) VALUES (?, ?) "
-                             + "ON CONFLICT(phone) DO UPDATE SET attendant_id = excluded.attendant_id",
-                             [.text(phone), .int(attendant)])
+            let statement = try database.prepared("""
+                INSERT INTO contact_routes(phone, attendant_id) VALUES (?, ?)
+                ON CONFLICT(phone) DO UPDATE SET attendant_id = excluded.attendant_id
+                """)
+            try statement.bind(.text(phone), at: 1)
+            try statement.bind(.int(attendant), at: 2)
+            try statement.stepToEnd()
         }
     }
 
@@ -121,9 +133,13 @@ extension Store {
     /// Appends a message to a transcript; returns it with its id.
     public func appendMessage(_ message: Message) throws(StoreError) -> Message {
         try write { () throws(StoreError) -> Message in
-            try database.run("INSERT INTO messages(conversation_id, sender, text, at) VALUES (?, ?, ?, ?)",
-                             [.int(message.conversationId), .text(message.from.rawValue), .text(message.text),
-                              .int(message.at.millis)])
+            let statement = try database.prepared(
+                "INSERT INTO messages(conversation_id, sender, text, at) VALUES (?, ?, ?, ?)")
+            try statement.bind(.int(message.conversationId), at: 1)
+            try statement.bind(.text(message.from.rawValue), at: 2)
+            try statement.bind(.text(message.text), at: 3)
+            try statement.bind(.int(message.at.millis), at: 4)
+            try statement.stepToEnd()
             var stored = message
             stored.id = database.lastInsertRowID
             return stored
@@ -183,8 +199,12 @@ extension Store {
     /// Records why a conversation was assigned (`body` is the explanation as JSON text).
     public func saveExplanation(conversation: ConversationID, at instant: Instant, body: String) throws(StoreError) {
         try write { () throws(StoreError) in
-            try database.run("INSERT INTO assignment_explanations(conversation_id, at, body) VALUES (?, ?, ?)",
-                             [.int(conversation), .int(instant.millis), .text(body)])
+            let statement = try database.prepared(
+                "INSERT INTO assignment_explanations(conversation_id, at, body) VALUES (?, ?, ?)")
+            try statement.bind(.int(conversation), at: 1)
+            try statement.bind(.int(instant.millis), at: 2)
+            try statement.bind(.text(body), at: 3)
+            try statement.stepToEnd()
         }
     }
 

@@ -38,7 +38,8 @@ public final class Store {
     /// (from any thread) after a commit and before anything that commit changed becomes visible. The server
     /// does it on another thread so the loop keeps working while the disk syncs (group commit, pipelined).
     public let defersSync: Bool
-    private var wal: WALFile?
+    /// The WAL, open from the start when `defersSync` (so a later shortage of descriptors cannot stop a sync).
+    public private(set) var walFile: WALFile?
 
     /// Opens the store, sets WAL and foreign keys, and migrates. `defersSync` (durability full only): see above.
     public init(path: String, durability: Durability = .full, defersSync: Bool = false,
@@ -50,6 +51,22 @@ public final class Store {
         database = try Database(path: path)
         try configure(database)
         try Schema.migrate(database)
+        if self.defersSync { walFile = try WALFile(path: path + "-wal") }
+    }
+
+    /// fdatasyncs the WAL and the database file: at start, what an earlier process committed without an fsync
+    /// (it was killed while one ran, or migrations just ran) becomes durable before anything is shown.
+    public func syncFiles() throws(StoreError) {
+        for file in [path + "-wal", path] where access(file, F_OK) == 0 {
+            let descriptor = open(file, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else {
+                throw StoreError(code: SQLITE_CANTOPEN, message: "cannot open \(file): \(String(cString: strerror(errno)))")
+            }
+            defer { close(descriptor) }
+            guard fdatasync(descriptor) == 0 else {
+                throw StoreError(code: SQLITE_IOERR, message: "fsync of \(file) failed: \(String(cString: strerror(errno)))")
+            }
+        }
     }
 
     private func configure(_ database: Database) throws(StoreError) {
@@ -89,9 +106,10 @@ public final class Store {
         matchSidecarModes()
         let fresh = try Database(path: path)  // on failure the old connection stays, still usable for reads
         try configure(fresh)
+        let freshWAL = defersSync ? try WALFile(path: path + "-wal") : nil
         database.close()
         database = fresh
-        wal = nil
+        walFile = freshWAL
         suspect = false
     }
 
@@ -111,7 +129,7 @@ public final class Store {
         writeCount += 1
         if !database.inTransaction {
             try reopenIfSuspect()
-            try database.cached("BEGIN IMMEDIATE").stepToEnd()
+            try database.prepared("BEGIN IMMEDIATE").stepToEnd()
         }
         let result = try body()
         changeCount += 1
@@ -122,23 +140,10 @@ public final class Store {
     public func commit() throws(StoreError) {
         guard database.inTransaction else { return }
         do {
-            try database.cached("COMMIT").stepToEnd()
+            try database.prepared("COMMIT").stepToEnd()
         } catch {
             rollback()
             throw error
-        }
-    }
-
-    /// The WAL file to sync after a commit when `defersSync` (opened on first use; nil when it cannot be opened,
-    /// with the reason). Call on the loop; the returned file may be synced from any thread.
-    public func walFile() -> Result<WALFile, StoreError> {
-        if let wal { return .success(wal) }
-        do {
-            let file = try WALFile(path: path + "-wal")
-            wal = file
-            return .success(file)
-        } catch {
-            return .failure(error)
         }
     }
 

@@ -9,7 +9,7 @@ import Foundation
 import XCTest
 
 final class DurableTests: DaemonTestCase {
-    override var configOverrides: [String: JSON] { ["durability": "full"] }
+    override var configOverrides: [String: JSON] { ["durability": "full", "maxLineBytes": 4096] }
 
     private func metric(_ name: String) throws -> Int {
         let text = try admin.call("metrics.get")["text"]?.stringValue ?? ""
@@ -38,6 +38,38 @@ final class DurableTests: DaemonTestCase {
         let commits = try metric("atende_commits_total")
         XCTAssertGreaterThan(syncs, 0)
         XCTAssertLessThanOrEqual(syncs, commits, "one fsync covers one or more commits")
+    }
+
+    func testAConnectionClosedForAnOverlongLineStillGetsEveryReplyBeforeIt() throws {
+        let client = try daemon.admin()
+        let padding = String(repeating: "x", count: 5000)
+        var bytes: [UInt8] = []
+        for index in 0..<20 {
+            bytes += Array(#"{"jsonrpc":"2.0","id":\#(index),"method":"department.create","params":{"id":"d\#(index)","name":"D"}}"#.utf8)
+            bytes.append(10)
+        }
+        bytes += Array(#"{"jsonrpc":"2.0","id":99,"method":"system.ping","params":{"pad":"\#(padding)"}}"#.utf8)
+        bytes.append(10)
+        try client.sendRaw(bytes)
+        for index in 0..<20 {
+            let response = try client.nextResponse(timeout: 10)
+            XCTAssertEqual(response["id"]?.intValue, Int64(index))
+            XCTAssertNotNil(response["result"], "\(response)")
+        }
+        XCTAssertEqual(try client.nextResponse(timeout: 10)["error"]?["code"]?.intValue, -32600,
+                       "the error waits for the fsync of the writes before it, then the connection closes")
+        XCTAssertTrue(client.isClosedByServer(timeout: 10))
+    }
+
+    func testADeactivatedAttendantGetsSessionEndedBeforeTheClose() throws {
+        let ana = try staff("ana")
+        for index in 0..<10 {
+            _ = try bot.send("conversation.open", ["externalId": .string("deact-\(index)"),
+                                                    "contact": ["phone": "11987654321"], "department": "sales"])
+        }
+        try admin.call("attendant.update", ["id": .int(ana.id), "active": false])
+        XCTAssertNotNil(try expectEvent(ana.client, "session.ended"))
+        XCTAssertTrue(ana.client.isClosedByServer(timeout: 10), "the connection is closed after session.ended")
     }
 
     func testAReadAfterAWriteSeesItAndARestartKeepsIt() throws {

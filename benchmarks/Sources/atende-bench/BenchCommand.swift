@@ -8,11 +8,13 @@ import Glibc
 enum BenchCommand {
     static let usage = """
         usage: atende-bench run [--quick] [--atended PATH] [--out FILE] [--redis-script FILE] [--only LIST] [--keep]
+                               [--clients LIST]
                atende-bench echo-server SOCKET
 
         Runs atende's benchmark scenarios against fresh atended daemons on temporary databases and prints one
         table. --only takes scenario numbers, e.g. --only 1,7 (7 = the Redis and echo anchors); --keep leaves the
-        temporary folder (databases, configs, daemon logs) in place and prints its path.
+        temporary folder (databases, configs, daemon logs) in place and prints its path. --clients 50 runs
+        scenarios 1 and 7 at those client counts only (for comparing builds).
         """
 
     static func main(_ arguments: [String]) -> Int32 {
@@ -43,6 +45,7 @@ enum BenchCommand {
         var script = "benchmarks/redis/route.lua"
         var only: Set<Int> = Set(1...7)
         var keep = false
+        var clients: [Int]?
         var index = 0
         func value() -> String? {
             index += 1
@@ -57,6 +60,8 @@ enum BenchCommand {
             case "--redis-script": script = value() ?? script
             case "--only":
                 only = Set((value() ?? "").split(separator: ",").compactMap { Int($0) })
+            case "--clients":
+                clients = (value() ?? "").split(separator: ",").compactMap { Int($0) }.filter { $0 > 0 }
             default: return fail("unknown argument '\(arguments[index])'\n\(usage)")
             }
             index += 1
@@ -65,7 +70,8 @@ enum BenchCommand {
             .map { ($0 as NSString).deletingLastPathComponent }) ?? "."
         let daemonPath = atended ?? "\(selfDirectory)/atended"
         guard access(daemonPath, X_OK) == 0 else { return fail("no atended at \(daemonPath) (use --atended PATH)") }
-        let plan = Plan.make(quick: quick)
+        var plan = Plan.make(quick: quick)
+        if let clients, !clients.isEmpty { plan.clientCounts = clients }
         let bench: Bench
         do { bench = try Bench(plan: plan, atendedPath: daemonPath) } catch { return fail("\(error)") }
         let started = monotonicSeconds()
