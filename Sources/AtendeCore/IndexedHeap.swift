@@ -64,16 +64,33 @@ public struct IndexedHeap: Sendable {
         return candidate?.id
     }
 
+    /// The id's slot: a small number that stays the id's for the heap's life, so a caller that keeps it can
+    /// skip the id lookup (`upsert(_:slot:)`, `contains(slot:)`, `remove(slot:)`).
+    public mutating func slot(for id: Int64) -> Int32 {
+        if let known = slotOf[id] { return known }
+        let slot = Int32(position.count)
+        slotOf[id] = slot
+        position.append(-1)
+        return slot
+    }
+
     /// Inserts the id or moves it to its new key.
     public mutating func upsert(_ key: HeapKey) {
-        let slot: Int32
-        if let known = slotOf[key.id] {
-            slot = known
-        } else {
-            slot = Int32(position.count)
-            slotOf[key.id] = slot
-            position.append(-1)
-        }
+        upsert(key, slot: slot(for: key.id))
+    }
+
+    /// True when the id of this slot is in the heap.
+    public func contains(slot: Int32) -> Bool { position[Int(slot)] >= 0 }
+
+    /// Empties the heap; slots stay assigned.
+    public mutating func removeAll() {
+        for slot in slots { position[Int(slot)] = -1 }
+        keys.removeAll(keepingCapacity: true)
+        slots.removeAll(keepingCapacity: true)
+    }
+
+    /// `upsert` for a key whose id has `slot` (from `slot(for:)`).
+    public mutating func upsert(_ key: HeapKey, slot: Int32) {
         let index = Int(position[Int(slot)])
         if index >= 0 {
             let old = keys[index]
@@ -89,7 +106,13 @@ public struct IndexedHeap: Sendable {
 
     /// Removes the id when present.
     public mutating func remove(_ id: Int64) {
-        guard let slot = slotOf[id], position[Int(slot)] >= 0 else { return }
+        guard let slot = slotOf[id] else { return }
+        remove(slot: slot)
+    }
+
+    /// Removes the id of this slot when present.
+    public mutating func remove(slot: Int32) {
+        guard position[Int(slot)] >= 0 else { return }
         let index = Int(position[Int(slot)])
         position[Int(slot)] = -1
         let lastKey = keys.removeLast()

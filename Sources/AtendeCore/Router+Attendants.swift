@@ -11,10 +11,11 @@ extension Router {
             departments[department.id] = DepartmentState(department: department)
             for (id, state) in attendants where state.profile.departments.contains(department.id) {
                 departments[department.id]!.servedBy.insert(id)
+                link(state)
             }
         } else {
             departments[department.id]!.department = department
-            departments[department.id]!.eligible = IndexedHeap()
+            departments[department.id]!.eligible.removeAll()
         }
         for id in departments[department.id]!.servedBy { _ = refresh(id) }
         var effects: [RouterEffect] = []
@@ -53,6 +54,7 @@ extension Router {
             departments[department]?.eligible.remove(profile.id)
         }
         for department in profile.departments { departments[department]?.servedBy.insert(profile.id) }
+        link(attendants[profile.id]!)
         if old?.hours != profile.hours { _ = refreshHours(profile.id, now: now) }
         var effects: [RouterEffect] = [.attendantChanged(profile.id)]
         drain(refresh(profile.id), now: now, effects: &effects)
@@ -138,22 +140,30 @@ extension Router {
 
     /// Puts the attendant in (or takes it out of) the heap of each department it serves, keyed by that
     /// department's strategy. Returns the departments where it is now eligible, to be drained.
-    /// (No copy of a DepartmentState is held while its heap changes: that would make the heap copy itself.)
     func refresh(_ attendant: AttendantID) -> [String] {
         guard let state = attendants[attendant] else { return [] }
         var eligibleIn: [String] = []
         let available = state.available
-        for id in state.profile.departments {
-            guard let strategy = departments[id]?.department.strategy else { continue }
+        for link in state.links {
+            let department = link.state
+            let strategy = department.department.strategy
             if available && strategy != .manual {
-                let turn = strategy == .roundRobin ? departments[id]!.roundRobinTurn[attendant] ?? 0 : 0
-                departments[id]!.eligible.upsert(key(for: state, strategy: strategy, turn: turn))
-                eligibleIn.append(id)
-            } else if departments[id]!.eligible.contains(attendant) {
-                departments[id]!.eligible.remove(attendant)
+                let turn = strategy == .roundRobin ? department.roundRobinTurn[attendant] ?? 0 : 0
+                department.eligible.upsert(key(for: state, strategy: strategy, turn: turn), slot: link.slot)
+                eligibleIn.append(department.department.id)
+            } else {
+                department.eligible.remove(slot: link.slot)
             }
         }
         return eligibleIn
+    }
+
+    /// Resolves the attendant's departments to their states and its slots in their heaps (after its profile or
+    /// the set of departments changed).
+    func link(_ state: AttendantState) {
+        state.links = state.profile.departments.compactMap { id in
+            departments[id].map { DepartmentLink(state: $0, slot: $0.eligible.slot(for: state.profile.id)) }
+        }
     }
 
     func key(for state: AttendantState, strategy: Strategy, turn: Int64) -> HeapKey {

@@ -22,6 +22,9 @@ public final class Router {
         var idleSince: Instant
         /// Orders idleness without ties: taken from `idleCounter` whenever `idleSince` is set.
         var idleOrder: Int64 = 0
+        /// The existing departments of `profile.departments`, with the attendant's slot in each one's heap, so
+        /// re-keying after an assignment looks nothing up (`Router.link`).
+        var links: [DepartmentLink] = []
 
         init(profile: AttendantProfile, idleSince: Instant) {
             self.profile = profile
@@ -45,6 +48,12 @@ public final class Router {
         var roundRobinTurn: [AttendantID: Int64] = [:]
 
         init(department: Department) { self.department = department }
+    }
+
+    /// A department an attendant serves, as that attendant's `links` keep it.
+    struct DepartmentLink {
+        let state: DepartmentState
+        let slot: Int32
     }
 
     var attendants: [AttendantID: AttendantState] = [:]
@@ -72,6 +81,7 @@ public final class Router {
         for profile in attendants {
             self.attendants[profile.id] = AttendantState(profile: profile, idleSince: now)
             for id in profile.departments { self.departments[id]?.servedBy.insert(profile.id) }
+            link(self.attendants[profile.id]!)
         }
         let ordered: (Conversation, Conversation) -> Bool = { ($0.queueSeq, $0.id) < ($1.queueSeq, $1.id) }
         let inOrder = zip(conversations, conversations.dropFirst()).allSatisfy { !ordered($1, $0) }
@@ -364,8 +374,9 @@ public final class Router {
     /// The attendant starts being idle now (an assignment, or a first connection).
     func markIdle(_ attendant: AttendantID, now: Instant) {
         idleCounter += 1
-        attendants[attendant]?.idleSince = now
-        attendants[attendant]?.idleOrder = idleCounter
+        guard let person = attendants[attendant] else { return }
+        person.idleSince = now
+        person.idleOrder = idleCounter
     }
 
     func forget(_ conversation: Conversation) {
@@ -383,11 +394,15 @@ public final class Router {
         conversation.avoidAttendant = nil
         conversations[id] = conversation
         let department = conversation.department!
-        attendants[attendant]!.open.insert(id)
-        markIdle(attendant, now: now)
+        let person = attendants[attendant]!
+        person.open.insert(id)
+        idleCounter += 1
+        person.idleSince = now
+        person.idleOrder = idleCounter
         roundRobinCounter += 1
-        departments[department]!.assigned += 1
-        departments[department]!.roundRobinTurn[attendant] = roundRobinCounter
+        let state = departments[department]!
+        state.assigned += 1
+        state.roundRobinTurn[attendant] = roundRobinCounter
         _ = refresh(attendant)
         effects.append(.saved(conversation))
         effects.append(.assigned(conversation))
@@ -401,15 +416,18 @@ public final class Router {
     /// Working-hours boundaries reached by `now` are applied first: the daemon handles a turn's requests before
     /// the turn's tick, and no chat may go to an attendant whose hours have ended, even by a millisecond.
     func drain(_ dirty: [String], now: Instant, effects: inout [RouterEffect]) {
-        var pending = Array(Set(dirty + applyDueHours(now: now, effects: &effects)))
+        var pending = dirty
+        let due = applyDueHours(now: now, effects: &effects)
+        if !due.isEmpty { pending += due }
+        if pending.count > 1 { pending = Array(Set(pending)) }
         while !pending.isEmpty {
             var best: (index: Int, entry: QueueEntry)?
             var index = 0
             while index < pending.count {
                 let id = pending[index]
-                guard let strategy = departments[id]?.department.strategy, strategy != .manual,
-                      departments[id]!.eligible.isEmpty == false,
-                      let head = departments[id]!.queue.first(isLive: { isLive($0, in: id) }) else {
+                guard let state = departments[id], state.department.strategy != .manual,
+                      state.eligible.isEmpty == false,
+                      let head = state.queue.first(isLive: { isLive($0, in: id) }) else {
                     pending.swapAt(index, pending.count - 1)
                     pending.removeLast()
                     continue
@@ -419,16 +437,16 @@ public final class Router {
             }
             guard let (bestIndex, entry) = best else { return }
             let department = pending[bestIndex]
+            let state = departments[department]!
             let conversation = conversations[entry.id]!
-            var chosen = departments[department]!.eligible.best(excluding: conversation.avoidAttendant)
-                ?? departments[department]!.eligible.top!
+            var chosen = state.eligible.best(excluding: conversation.avoidAttendant) ?? state.eligible.top!
             var rule = AssignmentRule.strategy
             if let preferred = conversation.preferredAttendant, preferred != conversation.avoidAttendant,
-               departments[department]!.eligible.contains(preferred) {
+               state.eligible.contains(preferred) {
                 chosen = preferred
                 rule = .returningContact
             }
-            departments[department]!.queue.removeFirst()
+            state.queue.removeFirst()
             assign(entry.id, to: chosen, rule: rule, now: now, effects: &effects)
         }
     }

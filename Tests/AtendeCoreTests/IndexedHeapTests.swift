@@ -64,4 +64,33 @@ final class IndexedHeapTests: XCTestCase {
             if heap.count != model.count { return }
         }
     }
+
+    func testSlotOperationsAndRemoveAllAgreeWithADictionary() {
+        var rng = SplitMix64(seed: 0x5107)
+        var heap = IndexedHeap()
+        var model: [Int64: HeapKey] = [:]
+        var slots: [Int64: Int32] = [:]
+        for step in 0..<20_000 {
+            let id = Int64(rng.below(40))
+            let slot = slots[id] ?? heap.slot(for: id)
+            slots[id] = slot
+            XCTAssertEqual(heap.slot(for: id), slot, "a slot stays the id's")
+            if rng.chance(2) {
+                heap.removeAll()
+                model.removeAll()
+            } else if rng.chance(65) {
+                let key = HeapKey(primary: rng.below(Int64(4)), secondary: rng.below(Int64(3)), id: id)
+                heap.upsert(key, slot: slot)
+                model[id] = key
+            } else {
+                heap.remove(slot: slot)
+                model[id] = nil
+            }
+            XCTAssertEqual(heap.count, model.count, "step \(step)")
+            XCTAssertEqual(heap.topKey, model.values.min(), "step \(step)")
+            XCTAssertEqual(heap.contains(slot: slot), model[id] != nil, "step \(step)")
+            XCTAssertEqual(heap.contains(id), model[id] != nil, "step \(step)")
+            if heap.count != model.count { return }
+        }
+    }
 }
