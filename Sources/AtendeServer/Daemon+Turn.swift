@@ -167,7 +167,8 @@ extension Daemon {
     // MARK: - Effects
 
     /// Carries out the router's effects: rows to the store (now, in the turn's transaction), pushes to staging.
-    func apply(_ effects: [RouterEffect], now: Instant) {
+    /// `opened`: the conversation these effects opened, whose row does not exist yet.
+    func apply(_ effects: [RouterEffect], now: Instant, opened: ConversationID? = nil) {
         guard !effects.isEmpty else { return }
         do {
             var lastSave: [ConversationID: Int] = [:]
@@ -177,7 +178,9 @@ extension Daemon {
             for (index, effect) in effects.enumerated() {
                 switch effect {
                 case .saved(let conversation):
-                    if lastSave[conversation.id] == index { try store.saveConversation(conversation) }
+                    if lastSave[conversation.id] == index {
+                        try store.saveConversation(conversation, new: conversation.id == opened)
+                    }
                 case .assigned(let conversation):
                     counters.assigned += 1
                     if let attendant = conversation.attendantId {

@@ -73,7 +73,7 @@ extension Daemon {
         claim(conversation.id, by: connection)
         nextConversationID += 1
         counters.opened += 1
-        apply(effects, now: now)
+        apply(effects, now: now, opened: conversation.id)
         if let text, !text.isEmpty {
             let message = try store.appendMessage(Message(conversationId: conversation.id, from: .contact, text: text,
                                                           at: now))

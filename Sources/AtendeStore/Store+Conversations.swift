@@ -20,19 +20,38 @@ extension Store {
             queueSeq: s.int(13), preferredAttendant: s.optionalInt(14), avoidAttendant: s.optionalInt(15))
     }
 
-    /// Inserts or updates a conversation row as the router now sees it.
-    public func saveConversation(_ c: Conversation) throws(StoreError) {
+    /// Inserts or updates a conversation row as the router now sees it. `new` (the conversation was just
+    /// opened) goes straight to the INSERT; otherwise an UPDATE of the columns that change, falling back to the
+    /// INSERT when there was no row (an UPDATE costs about a third less than an upsert that meets its row).
+    public func saveConversation(_ c: Conversation, new: Bool = false) throws(StoreError) {
         try write { () throws(StoreError) in
+            if !new {
+                let s = try database.prepared("""
+                    UPDATE conversations SET contact_name = ?2, department = ?3, state = ?4, attendant_id = ?5,
+                        queued_at = ?6, assigned_at = ?7, closed_at = ?8, rating = ?9, queue_seq = ?10,
+                        preferred_attendant = ?11, avoid_attendant = ?12
+                    WHERE id = ?1
+                    """)
+                try s.bind(.int(c.id), at: 1)
+                try s.bind(c.contactName.map(SQLValue.text) ?? .null, at: 2)
+                try s.bind(c.department.map(SQLValue.text) ?? .null, at: 3)
+                try s.bind(.text(c.state.rawValue), at: 4)
+                try s.bind(c.attendantId.map(SQLValue.int) ?? .null, at: 5)
+                try s.bind(c.queuedAt.map { .int($0.millis) } ?? .null, at: 6)
+                try s.bind(c.assignedAt.map { .int($0.millis) } ?? .null, at: 7)
+                try s.bind(c.closedAt.map { .int($0.millis) } ?? .null, at: 8)
+                try s.bind(c.rating.map { .int(Int64($0)) } ?? .null, at: 9)
+                try s.bind(.int(c.queueSeq), at: 10)
+                try s.bind(c.preferredAttendant.map(SQLValue.int) ?? .null, at: 11)
+                try s.bind(c.avoidAttendant.map(SQLValue.int) ?? .null, at: 12)
+                try s.stepToEnd()
+                if database.changes == 1 { return }
+            }
             let s = try database.prepared("""
                 INSERT INTO conversations(id, external_id, phone, contact_name, channel, department, state,
                     attendant_id, opened_at, queued_at, assigned_at, closed_at, rating, queue_seq, preferred_attendant,
                     avoid_attendant)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(id) DO UPDATE SET contact_name = excluded.contact_name, department = excluded.department,
-                    state = excluded.state, attendant_id = excluded.attendant_id, queued_at = excluded.queued_at,
-                    assigned_at = excluded.assigned_at, closed_at = excluded.closed_at, rating = excluded.rating,
-                    queue_seq = excluded.queue_seq, preferred_attendant = excluded.preferred_attendant,
-                    avoid_attendant = excluded.avoid_attendant
                 """)
             try s.bind(.int(c.id), at: 1)
             try s.bind(.text(c.externalId), at: 2)
