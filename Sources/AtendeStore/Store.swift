@@ -27,8 +27,8 @@ public final class Store {
     var checkpointsInBackground = false
     let walLength = WALLength()
     /// The WAL length (frames of about 4 KiB) at which the loop finishes a checkpoint so the WAL starts over.
-    public var walRestartFrames = 4096
-    var nextRewindAttempt = 4096
+    public var walRestartFrames = 16384
+    var nextRewindAttempt = 16384
     /// Checkpoints the loop ran itself to let the WAL start over (for metrics and tests).
     public internal(set) var walRewinds = 0
     /// The WAL's length in frames after the last commit (0 until the first commit with a Checkpointer).
