@@ -392,6 +392,7 @@ extension Daemon {
     /// goes on with the next turns meanwhile; their output queues behind, and one sync covers every commit made
     /// before it started (group commit).
     func startSync() {
+        if !store.defersSync { return syncAhead() }
         guard !syncInFlight, committedTurns > syncedTurns else { return }
         guard let wal = store.walFile else { return }
         syncInFlight = true
@@ -412,6 +413,23 @@ extension Daemon {
                 }
             }
             startSync()
+        }
+    }
+
+    /// Durability normal: nothing waits for an fsync, but the WAL is still fsynced off the loop at most every
+    /// 100 ms while commits come, so the checkpoint that lets the WAL start over (`rewindWALIfLong`, on the loop)
+    /// finds little left to sync (measured at 5k opens/s: p99 7 ms without this).
+    func syncAhead() {
+        let now = Daemon.now()
+        guard !syncInFlight, counters.commits > syncedAheadCommits, now >= nextSyncAhead,
+              let wal = store.walFile else { return }
+        syncInFlight = true
+        syncedAheadCommits = counters.commits
+        nextSyncAhead = now + 100
+        runOffLoop({ wal.sync() }) { [self] result in
+            syncInFlight = false
+            let error = result as? Int32 ?? EIO
+            if error != 0 { Log.error("fsync of the WAL failed", ["error": String(cString: strerror(error))]) }
         }
     }
 

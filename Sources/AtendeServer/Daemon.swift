@@ -48,6 +48,8 @@ public final class Daemon {
     var committedTurns = 0
     var syncedTurns = 0
     var syncInFlight = false
+    var syncedAheadCommits = 0
+    var nextSyncAhead = Instant(millis: 0)
     var unsynced: [UnsyncedOutput] = []
     /// The test suite's way to a failing disk (ATENDE_TEST_FAIL_FSYNC=1): every fsync reports EIO.
     let failSyncsForTests: Bool

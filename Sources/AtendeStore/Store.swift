@@ -38,7 +38,7 @@ public final class Store {
     /// (from any thread) after a commit and before anything that commit changed becomes visible. The server
     /// does it on another thread so the loop keeps working while the disk syncs (group commit, pipelined).
     public let defersSync: Bool
-    /// The WAL, open from the start when `defersSync` (so a later shortage of descriptors cannot stop a sync).
+    /// The WAL, open from the start (so a later shortage of descriptors cannot stop a sync).
     public private(set) var walFile: WALFile?
 
     /// Opens the store, sets WAL and foreign keys, and migrates. `defersSync` (durability full only): see above.
@@ -51,7 +51,7 @@ public final class Store {
         database = try Database(path: path)
         try configure(database)
         try Schema.migrate(database)
-        if self.defersSync { walFile = try WALFile(path: path + "-wal") }
+        walFile = try WALFile(path: path + "-wal")
     }
 
     /// fdatasyncs the WAL and the database file: at start, what an earlier process committed without an fsync
@@ -106,7 +106,7 @@ public final class Store {
         matchSidecarModes()
         let fresh = try Database(path: path)  // on failure the old connection stays, still usable for reads
         try configure(fresh)
-        let freshWAL = defersSync ? try WALFile(path: path + "-wal") : nil
+        let freshWAL = try WALFile(path: path + "-wal")
         database.close()
         database = fresh
         walFile = freshWAL
