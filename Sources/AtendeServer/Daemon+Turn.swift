@@ -335,6 +335,11 @@ extension Daemon {
         }
         changesAtCommit = store.changeCount
         ownershipUndo.removeAll(keepingCapacity: true)
+        if !sessionsToEnd.isEmpty {
+            let ending = sessionsToEnd
+            sessionsToEnd.removeAll()
+            for (attendant, reason) in ending { endSessionsNow(of: attendant, reason: reason, now: now) }
+        }
         defer { Log.flush() }
         startSync()
         guard !touched.isEmpty else { return }
@@ -459,6 +464,7 @@ extension Daemon {
         store.rollback()
         for (id, owner) in ownershipUndo.reversed() { conversationBots[id] = owner }
         ownershipUndo.removeAll()
+        sessionsToEnd.removeAll()
         counters.failedCommits += 1
         Log.error("turn rolled back", ["error": error.description])
         let failure = RPCError.internalError(error.reason)

@@ -31,6 +31,8 @@ public final class Daemon {
     var conversationBots: [ConversationID: UInt64] = [:]
     /// Owners changed during the current turn, with the previous ones: put back if the turn fails.
     var ownershipUndo: [(ConversationID, UInt64?)] = []
+    /// Sessions to end when the turn commits (`endSessions`).
+    var sessionsToEnd: [(AttendantID, String)] = []
     var sessions: [AttendantID: Set<UInt64>] = [:]
     var away: Set<AttendantID> = []
     var throttle = LoginThrottle()

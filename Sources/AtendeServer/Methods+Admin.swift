@@ -147,8 +147,14 @@ extension Daemon {
         }
     }
 
-    /// Ends every session of an attendant (it was deactivated): a `session.ended` push, then the connection closes.
+    /// Ends every session of an attendant (it was deactivated) once the turn has committed: a `session.ended` push,
+    /// then the connection closes. If the turn fails the account stays active and so do its sessions.
     func endSessions(of attendant: AttendantID, reason: String, now: Instant) {
+        sessionsToEnd.append((attendant, reason))
+    }
+
+    /// Carries out the `endSessions` of a committed turn.
+    func endSessionsNow(of attendant: AttendantID, reason: String, now: Instant) {
         guard let ids = sessions[attendant] else { return }
         var w = JSONWriter()
         w.beginObject()

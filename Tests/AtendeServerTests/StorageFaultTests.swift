@@ -27,6 +27,7 @@ final class StorageFaultTests: XCTestCase {
         let monitor: RPCClient
         let bot: RPCClient
         let attendant: RPCClient
+        let attendantId: Int64
         let assigned: Int64
         let waiting: Int64
         let potential: Int64
@@ -38,7 +39,7 @@ final class StorageFaultTests: XCTestCase {
         try monitor.call("monitor.subscribe")
         try admin.createDepartment("auto")
         try admin.createDepartment("desk", strategy: "manual")
-        try admin.createAttendant("ana@example.com", departments: ["auto", "desk"], ["maxChats": 10])
+        let attendantId = try admin.createAttendant("ana@example.com", departments: ["auto", "desk"], ["maxChats": 10])
         let attendant = try daemon.attendant(login: "ana@example.com")
         let bot = try daemon.bot()
         let assigned = try bot.openChat("before-1", department: "auto", text: "hello")
@@ -50,7 +51,8 @@ final class StorageFaultTests: XCTestCase {
         _ = attendant.drainEvents()
         try monitor.call("system.ping")
         _ = monitor.drainEvents()
-        return Scene(admin: admin, monitor: monitor, bot: bot, attendant: attendant, assigned: assigned.id,
+        return Scene(admin: admin, monitor: monitor, bot: bot, attendant: attendant, attendantId: attendantId,
+                     assigned: assigned.id,
                      waiting: waiting.id, potential: potential.id)
     }
 
@@ -102,6 +104,9 @@ final class StorageFaultTests: XCTestCase {
                            "conversation.reply")
         assertStorageError(try scene.admin.callResult("potentials.remove", ["id": .int(scene.potential)]),
                            "potentials.remove")
+        // A refused deactivation leaves the account active and its session open (no session.ended, no close).
+        assertStorageError(try scene.admin.callResult("attendant.update", ["id": .int(scene.attendantId),
+                                                                           "active": false]), "deactivation")
         // Reads in the same batch, before a refused write, are still answered.
         let answers = try daemon.batch(scene.admin, [("department.list", nil),
                                                      ("conversation.get", ["id": .int(scene.waiting)]),
