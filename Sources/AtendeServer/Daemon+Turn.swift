@@ -425,9 +425,9 @@ extension Daemon {
     /// 100 ms while commits come, so the checkpoint that lets the WAL start over (`rewindWALIfLong`, on the loop)
     /// finds little left to sync (measured at 5k opens/s: p99 7 ms without this).
     func syncAhead() {
+        guard !syncInFlight, counters.commits > syncedAheadCommits, let wal = store.walFile else { return }
         let now = Daemon.now()
-        guard !syncInFlight, counters.commits > syncedAheadCommits, now >= nextSyncAhead,
-              let wal = store.walFile else { return }
+        guard now >= nextSyncAhead || now.millis < nextSyncAhead.millis - 1000 else { return }  // or the clock went back
         syncInFlight = true
         syncedAheadCommits = counters.commits
         nextSyncAhead = now + 100

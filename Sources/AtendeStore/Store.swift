@@ -51,7 +51,8 @@ public final class Store {
         database = try Database(path: path)
         try configure(database)
         try Schema.migrate(database)
-        walFile = try WALFile(path: path + "-wal")
+        // Without `defersSync` the descriptor only lets the server sync ahead: not worth failing for.
+        walFile = self.defersSync ? try WALFile(path: path + "-wal") : try? WALFile(path: path + "-wal")
     }
 
     /// fdatasyncs the WAL and the database file: at start, what an earlier process committed without an fsync
@@ -106,7 +107,7 @@ public final class Store {
         matchSidecarModes()
         let fresh = try Database(path: path)  // on failure the old connection stays, still usable for reads
         try configure(fresh)
-        let freshWAL = try WALFile(path: path + "-wal")
+        let freshWAL = defersSync ? try WALFile(path: path + "-wal") : try? WALFile(path: path + "-wal")
         database.close()
         database = fresh
         walFile = freshWAL

@@ -59,7 +59,7 @@ struct DecisionScenario {
                 next += size
                 bot.batch("conversation.open", count: size, params: { index, w in
                     let number = first + index
-                    Chat.open(&w, prefix: "dc", number: number, department: departments[number % departments.count])
+                    Chat.open(&w, prefix: "dc", number: number, department: departments[Self.department(of: number)])
                 }) { reply in
                     if reply.failedCount > 0 { errors.fail("\(reply.failedCount) opens failed: " + reply.text) }
                     send()
@@ -94,6 +94,11 @@ struct DecisionScenario {
                                 + "\(Format.count(Int(rates.max() ?? 0))) assign/s wall")
         }
     }
+
+    /// Chat `number`'s department: consecutive chats go to the 10 groups of departments in turn (attendant i
+    /// serves group i % 10), so a batch of 10 reaches 10 different attendants even with 10 online; every 100
+    /// chats visit each department once.
+    static func department(of number: Int) -> Int { (number % 10) * 10 + (number / 10) % 10 }
 
     /// The result key: the target's measure (the first batch size) is `decision.N.cost`.
     static func key(attendants: Int, batch: Int) -> String {
