@@ -171,14 +171,25 @@ extension Daemon {
     func apply(_ effects: [RouterEffect], now: Instant, opened: ConversationID? = nil) {
         guard !effects.isEmpty else { return }
         do {
+            // Only a conversation's last save in these effects is written. Most calls carry a handful of
+            // effects: a scan ahead is cheaper than a dictionary then; a drain can carry thousands.
             var lastSave: [ConversationID: Int] = [:]
-            for (index, effect) in effects.enumerated() {
-                if case .saved(let conversation) = effect { lastSave[conversation.id] = index }
+            if effects.count > 16 {
+                for (index, effect) in effects.enumerated() {
+                    if case .saved(let conversation) = effect { lastSave[conversation.id] = index }
+                }
+            }
+            func isLastSave(_ id: ConversationID, at index: Int) -> Bool {
+                if effects.count > 16 { return lastSave[id] == index }
+                for later in effects[(index + 1)...] {
+                    if case .saved(let other) = later, other.id == id { return false }
+                }
+                return true
             }
             for (index, effect) in effects.enumerated() {
                 switch effect {
                 case .saved(let conversation):
-                    if lastSave[conversation.id] == index {
+                    if isLastSave(conversation.id, at: index) {
                         try store.saveConversation(conversation, new: conversation.id == opened)
                     }
                 case .assigned(let conversation):

@@ -32,45 +32,39 @@ extension Store {
                         preferred_attendant = ?11, avoid_attendant = ?12
                     WHERE id = ?1
                     """)
-                try s.bind(.int(c.id), at: 1)
-                try s.bind(c.contactName.map(SQLValue.text) ?? .null, at: 2)
-                try s.bind(c.department.map(SQLValue.text) ?? .null, at: 3)
-                try s.bind(.text(c.state.rawValue), at: 4)
-                try s.bind(c.attendantId.map(SQLValue.int) ?? .null, at: 5)
-                try s.bind(c.queuedAt.map { .int($0.millis) } ?? .null, at: 6)
-                try s.bind(c.assignedAt.map { .int($0.millis) } ?? .null, at: 7)
-                try s.bind(c.closedAt.map { .int($0.millis) } ?? .null, at: 8)
-                try s.bind(c.rating.map { .int(Int64($0)) } ?? .null, at: 9)
-                try s.bind(.int(c.queueSeq), at: 10)
-                try s.bind(c.preferredAttendant.map(SQLValue.int) ?? .null, at: 11)
-                try s.bind(c.avoidAttendant.map(SQLValue.int) ?? .null, at: 12)
+                try bindChanging(c, to: s)
                 try s.stepToEnd()
                 if database.changes == 1 { return }
             }
             let s = try database.prepared("""
-                INSERT INTO conversations(id, external_id, phone, contact_name, channel, department, state,
-                    attendant_id, opened_at, queued_at, assigned_at, closed_at, rating, queue_seq, preferred_attendant,
-                    avoid_attendant)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO conversations(id, contact_name, department, state, attendant_id, queued_at, assigned_at,
+                    closed_at, rating, queue_seq, preferred_attendant, avoid_attendant,
+                    external_id, phone, channel, opened_at)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
                 """)
-            try s.bind(.int(c.id), at: 1)
-            try s.bind(.text(c.externalId), at: 2)
-            try s.bind(.text(c.contactPhone), at: 3)
-            try s.bind(c.contactName.map(SQLValue.text) ?? .null, at: 4)
-            try s.bind(.text(c.channel), at: 5)
-            try s.bind(c.department.map(SQLValue.text) ?? .null, at: 6)
-            try s.bind(.text(c.state.rawValue), at: 7)
-            try s.bind(c.attendantId.map(SQLValue.int) ?? .null, at: 8)
-            try s.bind(.int(c.openedAt.millis), at: 9)
-            try s.bind(c.queuedAt.map { .int($0.millis) } ?? .null, at: 10)
-            try s.bind(c.assignedAt.map { .int($0.millis) } ?? .null, at: 11)
-            try s.bind(c.closedAt.map { .int($0.millis) } ?? .null, at: 12)
-            try s.bind(c.rating.map { .int(Int64($0)) } ?? .null, at: 13)
-            try s.bind(.int(c.queueSeq), at: 14)
-            try s.bind(c.preferredAttendant.map(SQLValue.int) ?? .null, at: 15)
-            try s.bind(c.avoidAttendant.map(SQLValue.int) ?? .null, at: 16)
+            try bindChanging(c, to: s)
+            try s.bind(.text(c.externalId), at: 13)
+            try s.bind(.text(c.contactPhone), at: 14)
+            try s.bind(.text(c.channel), at: 15)
+            try s.bind(.int(c.openedAt.millis), at: 16)
             try s.stepToEnd()
         }
+    }
+
+    /// Binds ?1 (the id) and ?2-?12, the columns a conversation's life changes, as both statements number them.
+    private func bindChanging(_ c: Conversation, to s: Statement) throws(StoreError) {
+        try s.bind(.int(c.id), at: 1)
+        try s.bind(c.contactName.map(SQLValue.text) ?? .null, at: 2)
+        try s.bind(c.department.map(SQLValue.text) ?? .null, at: 3)
+        try s.bind(.text(c.state.rawValue), at: 4)
+        try s.bind(c.attendantId.map(SQLValue.int) ?? .null, at: 5)
+        try s.bind(c.queuedAt.map { .int($0.millis) } ?? .null, at: 6)
+        try s.bind(c.assignedAt.map { .int($0.millis) } ?? .null, at: 7)
+        try s.bind(c.closedAt.map { .int($0.millis) } ?? .null, at: 8)
+        try s.bind(c.rating.map { .int(Int64($0)) } ?? .null, at: 9)
+        try s.bind(.int(c.queueSeq), at: 10)
+        try s.bind(c.preferredAttendant.map(SQLValue.int) ?? .null, at: 11)
+        try s.bind(c.avoidAttendant.map(SQLValue.int) ?? .null, at: 12)
     }
 
     /// The open conversations (potential, queued, assigned) in queue order.

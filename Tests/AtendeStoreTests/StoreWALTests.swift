@@ -33,10 +33,15 @@ final class StoreWALTests: StoreTestCase {
         return (largest, restarts)
     }
 
-    func testTheLoopLetsTheWALStartOverUnderSteadyWrites() throws {
+    /// A store whose WAL should start over at 64 frames, with a background checkpointer every 20 ms.
+    private func checkpointedStore() throws -> (Store, Checkpointer) {
         let store = try openStore()
         store.walRestartFrames = 64
-        let checkpointer = try store.startCheckpointer(intervalMillis: 20)
+        return (store, try store.startCheckpointer(intervalMillis: 20))
+    }
+
+    func testTheLoopLetsTheWALStartOverUnderSteadyWrites() throws {
+        let (store, checkpointer) = try checkpointedStore()
         defer { checkpointer.stop() }
         let (largest, restarts) = try write(store, turns: 2000, rewind: true)
         XCTAssertGreaterThan(store.walRewinds, 0)
@@ -49,9 +54,7 @@ final class StoreWALTests: StoreTestCase {
     }
 
     func testWithoutTheRewindTheWALKeepsGrowing() throws {
-        let store = try openStore()
-        store.walRestartFrames = 64
-        let checkpointer = try store.startCheckpointer(intervalMillis: 20)
+        let (store, checkpointer) = try checkpointedStore()
         defer { checkpointer.stop() }
         let (largest, _) = try write(store, turns: 2000, rewind: false)
         XCTAssertGreaterThan(largest, 64 * 10 * (4096 + 24), "control: a background checkpoint alone never rewinds")
