@@ -371,7 +371,7 @@ public final class Router {
         return refresh(attendant)
     }
 
-    /// The attendant starts being idle now (an assignment, or a first connection).
+    /// The attendant starts being idle now (a first connection; `assign` does the same inline).
     func markIdle(_ attendant: AttendantID, now: Instant) {
         idleCounter += 1
         guard let person = attendants[attendant] else { return }

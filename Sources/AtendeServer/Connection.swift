@@ -68,7 +68,7 @@ enum Staged {
     case push([UInt8])
 }
 
-/// One turn's output held until an fsync covers the commits up to `needs`.
+/// One turn's output held until an fsync covers the commits up to `needs` (a `Daemon.committedTurns` value).
 struct UnsyncedOutput {
     let needs: Int
     let items: [(Connection, [Staged])]

@@ -173,14 +173,15 @@ extension Daemon {
         do {
             // Only a conversation's last save in these effects is written. Most calls carry a handful of
             // effects: a scan ahead is cheaper than a dictionary then; a drain can carry thousands.
+            let indexed = effects.count > 16
             var lastSave: [ConversationID: Int] = [:]
-            if effects.count > 16 {
+            if indexed {
                 for (index, effect) in effects.enumerated() {
                     if case .saved(let conversation) = effect { lastSave[conversation.id] = index }
                 }
             }
             func isLastSave(_ id: ConversationID, at index: Int) -> Bool {
-                if effects.count > 16 { return lastSave[id] == index }
+                if indexed { return lastSave[id] == index }
                 for later in effects[(index + 1)...] {
                     if case .saved(let other) = later, other.id == id { return false }
                 }
@@ -407,6 +408,7 @@ extension Daemon {
     /// Starts an fdatasync of the WAL on another thread when commits wait for one and none is running. The loop
     /// goes on with the next turns meanwhile; their output queues behind, and one sync covers every commit made
     /// before it started (group commit).
+    /// (With durability normal, where nothing waits for an fsync, this is `syncAhead`.)
     func startSync() {
         if !store.defersSync { return syncAhead() }
         guard !syncInFlight, committedTurns > syncedTurns else { return }
@@ -414,7 +416,7 @@ extension Daemon {
         syncInFlight = true
         let target = committedTurns
         let failForTests = failSyncsForTests
-        runOffLoop({ failForTests ? EIO : wal.sync() }) { [self] result in
+        runOffLoop(on: syncQueue, { failForTests ? EIO : wal.sync() }) { [self] result in
             syncInFlight = false
             let error = result as? Int32 ?? EIO
             if error != 0 { stopAfterFailedSync(String(cString: strerror(error))) }
@@ -442,7 +444,7 @@ extension Daemon {
         syncInFlight = true
         syncedAheadCommits = counters.commits
         nextSyncAhead = now + 100
-        runOffLoop({ wal.sync() }) { [self] result in
+        runOffLoop(on: syncQueue, { wal.sync() }) { [self] result in
             syncInFlight = false
             let error = result as? Int32 ?? EIO
             if error != 0 { Log.error("fsync of the WAL failed", ["error": String(cString: strerror(error))]) }

@@ -53,8 +53,14 @@ public final class Daemon {
     var syncedAheadCommits = 0
     var nextSyncAhead = Instant(millis: 0)
     var unsynced: [UnsyncedOutput] = []
-    /// The test suite's way to a failing disk (ATENDE_TEST_FAIL_FSYNC=1): every fsync reports EIO.
+    /// The test suite's way to a failing disk (ATENDE_TEST_FAIL_FSYNC=1): every fsync that acknowledgements
+    /// wait for (durability full) reports EIO.
     let failSyncsForTests: Bool
+    /// The WAL's fsyncs run here, on a thread of their own: on the shared pool they would queue behind password
+    /// hashes (a burst of logins held every acknowledgement back by over a second in a test on 2 cores).
+    let syncQueue = DispatchQueue(label: "atende.fsync")
+    /// Turns of output held for an fsync beyond which the loop stops reading requests until it completes.
+    static let maxUnsyncedTurns = 256
     /// `store.changeCount` at the last commit or rollback: more since means the turn holds uncommitted changes.
     var changesAtCommit = 0
     var counters = Counters()
@@ -181,6 +187,10 @@ public final class Daemon {
             if let paused = acceptPausedUntil {
                 timeout = min(timeout, Int32(clamping: max(0, paused.millis - clock.millis)))
             }
+            if syncInFlight && unsynced.count >= Daemon.maxUnsyncedTurns {
+                waitForSync()  // a slow disk: hold new requests rather than buffer their output without bound
+                continue
+            }
             let count = epoll_wait(epoll, &events, Int32(events.count), timeout)
             let now = Daemon.now()
             if !reconnectEffects.isEmpty {
@@ -208,6 +218,15 @@ public final class Daemon {
             }
         }
         shutdown()
+    }
+
+    /// Waits (up to 100 ms) for off-loop work to finish, reading no client meanwhile, and runs what finished.
+    func waitForSync() {
+        var ready = pollfd(fd: wakeup, events: Int16(POLLIN), revents: 0)
+        guard poll(&ready, 1, 100) > 0 else { return }
+        var value: UInt64 = 0
+        _ = read(wakeup, &value, 8)
+        runCompletions(now: Daemon.now())
     }
 
     func handle(_ event: epoll_event, now: Instant) {
@@ -329,14 +348,16 @@ public final class Daemon {
 
     // MARK: - Off-loop work
 
-    /// Runs `work` on another thread; `finish` runs on the loop with its result.
-    func runOffLoop(_ work: @escaping @Sendable () -> any Sendable, finish: @escaping (any Sendable) -> Void) {
+    /// Runs `work` on another thread (`queue`; by default the shared pool, where password hashing runs);
+    /// `finish` runs on the loop with its result.
+    func runOffLoop(on queue: DispatchQueue = .global(), _ work: @escaping @Sendable () -> any Sendable,
+                    finish: @escaping (any Sendable) -> Void) {
         let token = nextToken
         nextToken += 1
         deferredFinishers[token] = finish
         let completions = self.completions
         let wakeup = self.wakeup
-        DispatchQueue.global().async {
+        queue.async {
             let value = work()
             completions.post(token, value)
             var one: UInt64 = 1

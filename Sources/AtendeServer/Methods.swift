@@ -87,6 +87,11 @@ extension Daemon {
             if connection.role == .none { throw RPCError.unauthenticated() }
             throw RPCError.forbidden("\(request.method) is not allowed for \(connection.role.name)")
         }
+        // Deactivated in this very turn: its sessions end once the turn commits; nothing more until then.
+        if let attendant = connection.attendant, router.profile(of: attendant)?.active == false,
+           request.method != "system.ping" {
+            throw RPCError.forbidden("attendant is inactive")
+        }
         let params = try Params(request.params)
         return try method.handler(self)(connection, params, now)
     }

@@ -99,6 +99,6 @@ extension Store {
         var log: Int32 = 0
         var copied: Int32 = 0
         _ = sqlite3_wal_checkpoint_v2(database.handle, nil, SQLITE_CHECKPOINT_PASSIVE, &log, &copied)
-        walRewinds += 1
+        walRewindAttempts += 1
     }
 }

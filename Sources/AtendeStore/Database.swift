@@ -109,8 +109,8 @@ public final class Database {
         return statement
     }
 
-    /// `cached` for a literal, looked up by its address: for the statements of the hot path.
-    public func prepared(_ sql: StaticString) throws(StoreError) -> Statement {
+    /// `cached` for a literal, looked up by the literal's address instead of its text: for the hot path.
+    public func cachedLiteral(_ sql: StaticString) throws(StoreError) -> Statement {
         let key = UInt(bitPattern: sql.utf8Start)
         if let statement = literalCache[key] {
             statement.reset()

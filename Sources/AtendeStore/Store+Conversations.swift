@@ -26,7 +26,7 @@ extension Store {
     public func saveConversation(_ c: Conversation, new: Bool = false) throws(StoreError) {
         try write { () throws(StoreError) in
             if !new {
-                let s = try database.prepared("""
+                let s = try database.cachedLiteral("""
                     UPDATE conversations SET contact_name = ?2, department = ?3, state = ?4, attendant_id = ?5,
                         queued_at = ?6, assigned_at = ?7, closed_at = ?8, rating = ?9, queue_seq = ?10,
                         preferred_attendant = ?11, avoid_attendant = ?12
@@ -36,7 +36,7 @@ extension Store {
                 try s.stepToEnd()
                 if database.changes == 1 { return }
             }
-            let s = try database.prepared("""
+            let s = try database.cachedLiteral("""
                 INSERT INTO conversations(id, contact_name, department, state, attendant_id, queued_at, assigned_at,
                     closed_at, rating, queue_seq, preferred_attendant, avoid_attendant,
                     external_id, phone, channel, opened_at)
@@ -89,7 +89,7 @@ extension Store {
 
     /// A conversation by the bot's external id, open or not.
     public func conversation(externalId: String) throws(StoreError) -> Conversation? {
-        let statement = try database.prepared("""
+        let statement = try database.cachedLiteral("""
             SELECT id, external_id, phone, contact_name, channel, department, state, attendant_id, opened_at,
                 queued_at, assigned_at, closed_at, rating, queue_seq, preferred_attendant, avoid_attendant
             FROM conversations WHERE external_id = ?
@@ -122,7 +122,7 @@ extension Store {
 
     /// The last attendant who served this contact.
     public func lastAttendant(phone: String) throws(StoreError) -> AttendantID? {
-        let statement = try database.prepared("SELECT attendant_id FROM contact_routes WHERE phone = ?")
+        let statement = try database.cachedLiteral("SELECT attendant_id FROM contact_routes WHERE phone = ?")
         defer { statement.reset() }
         try statement.bind(.text(phone), at: 1)
         return try statement.step() ? statement.optionalInt(0) : nil
@@ -131,7 +131,7 @@ extension Store {
     /// Remembers who served this contact last.
     public func setLastAttendant(phone: String, attendant: AttendantID) throws(StoreError) {
         try write { () throws(StoreError) in
-            let statement = try database.prepared("""
+            let statement = try database.cachedLiteral("""
                 INSERT INTO contact_routes(phone, attendant_id) VALUES (?, ?)
                 ON CONFLICT(phone) DO UPDATE SET attendant_id = excluded.attendant_id
                 """)
@@ -146,7 +146,7 @@ extension Store {
     /// Appends a message to a transcript; returns it with its id.
     public func appendMessage(_ message: Message) throws(StoreError) -> Message {
         try write { () throws(StoreError) -> Message in
-            let statement = try database.prepared(
+            let statement = try database.cachedLiteral(
                 "INSERT INTO messages(conversation_id, sender, text, at) VALUES (?, ?, ?, ?)")
             try statement.bind(.int(message.conversationId), at: 1)
             try statement.bind(.text(message.from.rawValue), at: 2)
@@ -212,7 +212,7 @@ extension Store {
     /// Records why a conversation was assigned (`body` is the explanation as JSON text).
     public func saveExplanation(conversation: ConversationID, at instant: Instant, body: String) throws(StoreError) {
         try write { () throws(StoreError) in
-            let statement = try database.prepared(
+            let statement = try database.cachedLiteral(
                 "INSERT INTO assignment_explanations(conversation_id, at, body) VALUES (?, ?, ?)")
             try statement.bind(.int(conversation), at: 1)
             try statement.bind(.int(instant.millis), at: 2)

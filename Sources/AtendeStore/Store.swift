@@ -28,13 +28,13 @@ public final class Store {
     let walLength = WALLength()
     /// The WAL length (frames of about 4 KiB) at which the loop finishes a checkpoint so the WAL starts over.
     public var walRestartFrames = 16384
-    var nextRewindAttempt = 16384
-    /// Checkpoints the loop ran itself to let the WAL start over (for metrics and tests).
-    public internal(set) var walRewinds = 0
+    var nextRewindAttempt = 0
+    /// Checkpoints the loop tried itself to let the WAL start over (some meet a busy checkpoint lock).
+    public internal(set) var walRewindAttempts = 0
     /// The WAL's length in frames after the last commit (0 until the first commit with a Checkpointer).
     public var walFrames: Int { walLength.frames }
 
-    /// With durability full: true when commits leave the fsync to the caller, who must call `walFile().sync()`
+    /// With durability full: true when commits leave the fsync to the caller, who must call `walFile?.sync()`
     /// (from any thread) after a commit and before anything that commit changed becomes visible. The server
     /// does it on another thread so the loop keeps working while the disk syncs (group commit, pipelined).
     public let defersSync: Bool
@@ -79,8 +79,9 @@ public final class Store {
         try database.execute("PRAGMA foreign_keys = ON")
         // NORMAL in WAL mode syncs at checkpoints only; with `defersSync` the caller syncs each commit's frames.
         try database.execute("PRAGMA synchronous = \(durability == .full && !defersSync ? "FULL" : "NORMAL")")
-        // A WAL that grew past this during a burst is cut back to it when it starts over.
-        try database.execute("PRAGMA journal_size_limit = 67108864")
+        // A WAL that grew past this during a burst is cut back to it when it starts over (above the rewind point
+        // of 16384 frames, about 66 MiB, so that a normal rewind keeps the file).
+        try database.execute("PRAGMA journal_size_limit = 134217728")
         if checkpointsInBackground {
             try database.execute("PRAGMA wal_autocheckpoint = 0")
             walLength.observe(database)
@@ -130,7 +131,7 @@ public final class Store {
         writeCount += 1
         if !database.inTransaction {
             try reopenIfSuspect()
-            try database.prepared("BEGIN IMMEDIATE").stepToEnd()
+            try database.cachedLiteral("BEGIN IMMEDIATE").stepToEnd()
         }
         let result = try body()
         changeCount += 1
@@ -141,7 +142,7 @@ public final class Store {
     public func commit() throws(StoreError) {
         guard database.inTransaction else { return }
         do {
-            try database.prepared("COMMIT").stepToEnd()
+            try database.cachedLiteral("COMMIT").stepToEnd()
         } catch {
             rollback()
             throw error
