@@ -68,6 +68,38 @@ enum Staged {
     case push([UInt8])
 }
 
+/// Bytes for the sync thread to write to a socket once its fsync is done.
+struct SocketWrite: Sendable {
+    let fd: Int32
+    var bytes: [UInt8]
+
+    /// Writes what the socket takes without waiting: the count written, or -1 when the peer is gone.
+    func send() -> Int {
+        var written = 0
+        while written < bytes.count {
+            let count = bytes.withUnsafeBytes { buffer in
+                Glibc.send(fd, buffer.baseAddress! + written, buffer.count - written, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+            }
+            if count > 0 {
+                written += count
+            } else if count < 0 && errno == EINTR {
+                continue
+            } else if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                break
+            } else {
+                return -1
+            }
+        }
+        return written
+    }
+}
+
+/// What the sync thread did: the fsync's errno (0: done) and, per `SocketWrite`, what `send()` returned.
+struct SyncOutcome: Sendable {
+    let error: Int32
+    let written: [Int]
+}
+
 /// One turn's output held until an fsync covers the commits up to `needs` (a `Daemon.committedTurns` value).
 struct UnsyncedOutput {
     let needs: Int
@@ -98,6 +130,8 @@ final class Connection {
     var closeAfterFlush = false
     /// Turns of output waiting for an fsync (`Daemon.unsynced`): the connection may not close before they are out.
     var parked = 0
+    /// The sync thread may be writing to the socket (durability full): its descriptor must stay open.
+    var writesOffLoop = false
     /// Output done and write side shut: what the peer still sends is read and dropped until it hangs up, so it
     /// gets our last words instead of a reset.
     var draining = false

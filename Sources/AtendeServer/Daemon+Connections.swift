@@ -110,7 +110,12 @@ extension Daemon {
         guard !connection.closed else { return }
         connection.closed = true
         epoll_ctl(epoll, EPOLL_CTL_DEL, connection.fd, nil)
-        close(connection.fd)
+        if connection.writesOffLoop {
+            _ = Glibc.shutdown(connection.fd, Int32(SHUT_RDWR))
+            heldDescriptors.append(connection.fd)
+        } else {
+            close(connection.fd)
+        }
         connections[connection.id] = nil
         if let key = connection.loginInFlight {
             throttle.end(key)

@@ -353,7 +353,7 @@ extension Daemon {
             for (attendant, reason) in ending { endSessionsNow(of: attendant, reason: reason, now: now) }
         }
         defer { Log.flush() }
-        startSync()
+        defer { startSync() }  // after this turn's output is parked, so the fsync's thread can write it
         guard !touched.isEmpty else { return }
         let list = touched
         touched.removeAll(keepingCapacity: true)
@@ -375,22 +375,33 @@ extension Daemon {
     /// Encodes `items` into the connection's output and writes what the socket takes.
     func release(_ items: [Staged], to connection: Connection, now: Instant) {
         guard !connection.closed else { return }
+        encode(items, into: &connection.out)
+        writeOut(connection, now: now)
+    }
+
+    /// Appends `items` to `out`, one line each.
+    func encode(_ items: [Staged], into out: inout [UInt8]) {
         for item in items {
             switch item {
             case .reply(let reply):
-                connection.out += reply.encoded()
+                out += reply.encoded()
             case .batch(let replies):
-                connection.out.append(UInt8(ascii: "["))
+                out.append(UInt8(ascii: "["))
                 for (index, reply) in replies.enumerated() {
-                    if index > 0 { connection.out.append(UInt8(ascii: ",")) }
-                    connection.out += reply.encoded()
+                    if index > 0 { out.append(UInt8(ascii: ",")) }
+                    out += reply.encoded()
                 }
-                connection.out.append(UInt8(ascii: "]"))
+                out.append(UInt8(ascii: "]"))
             case .push(let bytes):
-                connection.out += bytes
+                out += bytes
             }
-            connection.out.append(10)
+            out.append(10)
         }
+    }
+
+    /// Writes what the socket takes of the connection's output, then closes it or watches it as its state says.
+    func writeOut(_ connection: Connection, now: Instant) {
+        guard !connection.closed else { return }
         if !connection.flush() {
             disconnect(connection, now: now, reason: "write failed")
         } else if connection.pendingOutput > config.maxOutputBytes {
@@ -416,13 +427,62 @@ extension Daemon {
         syncInFlight = true
         let target = committedTurns
         let failForTests = failSyncsForTests
-        runOffLoop(on: syncQueue, { failForTests ? EIO : wal.sync() }) { [self] result in
+        // The output waiting now is all covered by this fsync. Where a connection has nothing else queued, the
+        // sync thread writes it right after the fsync (the loop keeps the socket open until then); the rest is
+        // released on the loop when the fsync is done.
+        let covered = unsynced
+        unsynced.removeAll(keepingCapacity: true)
+        var handedOff: [Connection] = []
+        var jobs: [SocketWrite] = []
+        for turn in covered {
+            for (connection, items) in turn.items where !connection.closed && connection.pendingOutput == 0 {
+                if !connection.writesOffLoop {
+                    connection.writesOffLoop = true
+                    handedOff.append(connection)
+                    jobs.append(SocketWrite(fd: connection.fd, bytes: []))
+                }
+            }
+        }
+        var index: [ObjectIdentifier: Int] = [:]
+        if !handedOff.isEmpty {
+            for (position, connection) in handedOff.enumerated() { index[ObjectIdentifier(connection)] = position }
+            for turn in covered {
+                for (connection, items) in turn.items {
+                    guard let position = index[ObjectIdentifier(connection)] else { continue }
+                    encode(items, into: &jobs[position].bytes)
+                }
+            }
+        }
+        let writes = jobs
+        runOffLoop(on: syncQueue, {
+            let error = failForTests ? EIO : wal.sync()
+            return SyncOutcome(error: error, written: error == 0 ? writes.map { $0.send() } : [])
+        }) { [self] result in
             syncInFlight = false
-            let error = result as? Int32 ?? EIO
-            if error != 0 { stopAfterFailedSync(String(cString: strerror(error))) }
+            let outcome = result as? SyncOutcome ?? SyncOutcome(error: EIO, written: [])
+            if outcome.error != 0 { stopAfterFailedSync(String(cString: strerror(outcome.error))) }
             counters.syncs += 1
             syncedTurns = target
             let now = Daemon.now()
+            for (position, connection) in handedOff.enumerated() {
+                connection.writesOffLoop = false
+                let written = outcome.written[position]
+                if connection.closed { continue }
+                if written < 0 {
+                    disconnect(connection, now: now, reason: "write failed")
+                } else if written < writes[position].bytes.count {
+                    connection.out.append(contentsOf: writes[position].bytes[written...])
+                }
+            }
+            closeHeldDescriptors()
+            for turn in covered {
+                for (connection, items) in turn.items {
+                    connection.parked -= 1
+                    if index[ObjectIdentifier(connection)] == nil { release(items, to: connection, now: now) }
+                }
+            }
+            for connection in handedOff where !connection.closed { writeOut(connection, now: now) }
+            // Turns parked while the fsync ran that it covers too (they committed nothing after it started).
             while let first = unsynced.first, first.needs <= syncedTurns {
                 unsynced.removeFirst()
                 for (connection, items) in first.items {
@@ -449,6 +509,13 @@ extension Daemon {
             let error = result as? Int32 ?? EIO
             if error != 0 { Log.error("fsync of the WAL failed", ["error": String(cString: strerror(error))]) }
         }
+    }
+
+    /// Closes the descriptors of connections that went away while the sync thread could still write to them
+    /// (they were only shut down, so their numbers could not be reused meanwhile).
+    func closeHeldDescriptors() {
+        for fd in heldDescriptors { close(fd) }
+        heldDescriptors.removeAll()
     }
 
     /// After a failed fsync the kernel may have dropped the unwritten pages while reporting them clean, so no

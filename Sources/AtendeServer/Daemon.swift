@@ -50,6 +50,8 @@ public final class Daemon {
     var committedTurns = 0
     var syncedTurns = 0
     var syncInFlight = false
+    /// Descriptors of connections closed while the sync thread could write to them, closed after it is done.
+    var heldDescriptors: [Int32] = []
     var syncedAheadCommits = 0
     var nextSyncAhead = Instant(millis: 0)
     var unsynced: [UnsyncedOutput] = []
