@@ -355,7 +355,9 @@ extension Daemon {
         defer { Log.flush() }
         defer { startSync() }  // after this turn's output is parked, so the fsync's thread can write it
         guard !touched.isEmpty else { return }
-        let list = touched
+        // A connection can be listed twice when a failed turn emptied its staged output and staged more.
+        var seen = Set<ObjectIdentifier>()
+        let list = touched.filter { seen.insert(ObjectIdentifier($0)).inserted }
         touched.removeAll(keepingCapacity: true)
         if committedTurns > syncedTurns || !unsynced.isEmpty {
             // Durable before visible: this turn's output waits for the fsync of every commit so far.
@@ -432,6 +434,7 @@ extension Daemon {
         // released on the loop when the fsync is done.
         let covered = unsynced
         unsynced.removeAll(keepingCapacity: true)
+        turnsInSync = covered.count
         var handedOff: [Connection] = []
         var jobs: [SocketWrite] = []
         for turn in covered {
@@ -459,8 +462,10 @@ extension Daemon {
             return SyncOutcome(error: error, written: error == 0 ? writes.map { $0.send() } : [])
         }) { [self] result in
             syncInFlight = false
+            turnsInSync = 0
             let outcome = result as? SyncOutcome ?? SyncOutcome(error: EIO, written: [])
             if outcome.error != 0 { stopAfterFailedSync(String(cString: strerror(outcome.error))) }
+            guard outcome.written.count == handedOff.count else { stopAfterFailedSync("lost the sync's writes") }
             counters.syncs += 1
             syncedTurns = target
             let now = Daemon.now()

@@ -52,6 +52,8 @@ public final class Daemon {
     var syncInFlight = false
     /// Descriptors of connections closed while the sync thread could write to them, closed after it is done.
     var heldDescriptors: [Int32] = []
+    /// Turns of output the running fsync will release (taken out of `unsynced` when it started).
+    var turnsInSync = 0
     var syncedAheadCommits = 0
     var nextSyncAhead = Instant(millis: 0)
     var unsynced: [UnsyncedOutput] = []
@@ -189,7 +191,7 @@ public final class Daemon {
             if let paused = acceptPausedUntil {
                 timeout = min(timeout, Int32(clamping: max(0, paused.millis - clock.millis)))
             }
-            if syncInFlight && unsynced.count >= Daemon.maxUnsyncedTurns {
+            if syncInFlight && unsynced.count + turnsInSync >= Daemon.maxUnsyncedTurns {
                 waitForSync()  // a slow disk: hold new requests rather than buffer their output without bound
                 continue
             }
@@ -338,6 +340,7 @@ public final class Daemon {
 
     func shutdown() {
         for connection in Array(connections.values) { disconnect(connection, now: Daemon.now(), reason: "shutdown") }
+        if !syncInFlight { closeHeldDescriptors() }
         try? store.commit()
         if let wal = store.walFile { _ = wal.sync() }
         checkpointer?.stop()
