@@ -429,6 +429,7 @@ extension Daemon {
         syncInFlight = true
         let target = committedTurns
         let failForTests = failSyncsForTests
+        let delayForTests = syncDelayForTests
         // The output waiting now is all covered by this fsync. Where a connection has nothing else queued, the
         // sync thread writes it right after the fsync (the loop keeps the socket open until then); the rest is
         // released on the loop when the fsync is done.
@@ -458,6 +459,7 @@ extension Daemon {
         }
         let writes = jobs
         runOffLoop(on: syncQueue, {
+            if delayForTests > 0 { usleep(delayForTests) }
             let error = failForTests ? EIO : wal.sync()
             return SyncOutcome(error: error, written: error == 0 ? writes.map { $0.send() } : [])
         }) { [self] result in

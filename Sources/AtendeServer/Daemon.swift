@@ -54,12 +54,16 @@ public final class Daemon {
     var heldDescriptors: [Int32] = []
     /// Turns of output the running fsync will release (taken out of `unsynced` when it started).
     var turnsInSync = 0
+    /// The loop is holding requests back until a slow fsync ends (counted once per episode).
+    var readsPaused = false
     var syncedAheadCommits = 0
     var nextSyncAhead = Instant(millis: 0)
     var unsynced: [UnsyncedOutput] = []
     /// The test suite's way to a failing disk (ATENDE_TEST_FAIL_FSYNC=1): every fsync that acknowledgements
     /// wait for (durability full) reports EIO.
     let failSyncsForTests: Bool
+    /// The test suite's way to a slow disk (ATENDE_TEST_FSYNC_DELAY_MS): each such fsync waits this long first.
+    let syncDelayForTests: UInt32
     /// The WAL's fsyncs run here, on a thread of their own: on the shared pool they would queue behind password
     /// hashes (a burst of logins held every acknowledgement back by over a second in a test on 2 cores).
     let syncQueue = DispatchQueue(label: "atende.fsync")
@@ -96,6 +100,7 @@ public final class Daemon {
         self.configPath = configPath
         self.environment = environment
         failSyncsForTests = environment["ATENDE_TEST_FAIL_FSYNC"] == "1"
+        syncDelayForTests = environment["ATENDE_TEST_FSYNC_DELAY_MS"].flatMap { UInt32($0) }.map { min($0, 10_000) * 1000 } ?? 0
         notify = SystemdNotify(environment: environment)
         Log.level = config.logLevel
         var mask = sigset_t()
@@ -192,9 +197,12 @@ public final class Daemon {
                 timeout = min(timeout, Int32(clamping: max(0, paused.millis - clock.millis)))
             }
             if syncInFlight && unsynced.count + turnsInSync >= Daemon.maxUnsyncedTurns {
+                if !readsPaused { counters.readPauses += 1 }
+                readsPaused = true
                 waitForSync()  // a slow disk: hold new requests rather than buffer their output without bound
                 continue
             }
+            readsPaused = false
             let count = epoll_wait(epoll, &events, Int32(events.count), timeout)
             let now = Daemon.now()
             if !reconnectEffects.isEmpty {

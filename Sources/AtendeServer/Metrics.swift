@@ -35,6 +35,7 @@ struct Counters {
     var refusedConnections = 0
     var commits = 0
     var syncs = 0
+    var readPauses = 0
     var failedCommits = 0
     var waitSeconds = Histogram(bounds: [0.1, 0.5, 1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600])
 }
@@ -76,6 +77,8 @@ extension Daemon {
             ("atende_commits_total", "SQLite commits (one per loop turn that wrote).", counters.commits),
             ("atende_wal_syncs_total", "fdatasyncs of the WAL, each covering every commit before it (durability full).",
              counters.syncs),
+            ("atende_read_pauses_total", "Times the loop stopped reading requests while a slow fsync held 256 turns.",
+             counters.readPauses),
             ("atende_failed_commits_total", "Turns rolled back because storage failed.", counters.failedCommits),
             ("atende_refused_connections_total", "Connections refused at maxConnections.",
              counters.refusedConnections),

@@ -102,3 +102,35 @@ final class FailedSyncTests: XCTestCase {
         XCTAssertTrue(daemon.lastStderr.contains("fsync of the WAL failed"), daemon.lastStderr)
     }
 }
+
+/// A slow disk: while 256 turns of output wait for one fsync, the loop stops reading requests; everything is still
+/// answered, in order, once the fsyncs complete.
+final class SlowSyncTests: XCTestCase {
+    func testHeldOutputIsBoundedAndEveryRequestIsAnsweredInOrder() throws {
+        let daemon = try TestDaemon(["durability": "full"], environment: ["ATENDE_TEST_FSYNC_DELAY_MS": "1000"])
+        let admin = try daemon.admin()
+        let client = try daemon.admin()
+        var writes: [Int64] = []
+        var ids: [Int64] = []
+        for index in 0..<1500 {
+            // A commit now and then (not waited for), and about one read per loop turn (sent alone, a millisecond
+            // apart): each 1 s fsync has far more than 256 turns of output waiting on it.
+            if index % 100 == 0 {
+                writes.append(try admin.send("department.create", ["id": .string("d\(index)"), "name": "D"]))
+            }
+            ids.append(try client.send("department.list"))
+            usleep(1000)
+        }
+        for id in writes { XCTAssertNotNil(try admin.result(for: id, timeout: 60)["id"]) }
+        for id in ids {
+            let response = try client.nextResponse(timeout: 60)
+            guard response["id"]?.intValue == id, response["result"]?["departments"] != nil else {
+                return XCTFail("expected the answer to \(id), in order: \(response)")
+            }
+        }
+        let text = try admin.call("metrics.get")["text"]?.stringValue ?? ""
+        let pauses = text.split(separator: "\n").first { $0.hasPrefix("atende_read_pauses_total ") }
+            .flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+        XCTAssertGreaterThan(pauses, 0, "the loop paused reading while the slow fsync held 256 turns")
+    }
+}
