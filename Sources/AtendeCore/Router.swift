@@ -371,10 +371,13 @@ public final class Router {
         return refresh(attendant)
     }
 
-    /// The attendant starts being idle now (a first connection; `assign` does the same inline).
+    /// The attendant starts being idle now (an assignment, or a first connection).
     func markIdle(_ attendant: AttendantID, now: Instant) {
+        if let person = attendants[attendant] { markIdle(person, now: now) }
+    }
+
+    func markIdle(_ person: AttendantState, now: Instant) {
         idleCounter += 1
-        guard let person = attendants[attendant] else { return }
         person.idleSince = now
         person.idleOrder = idleCounter
     }
@@ -396,9 +399,7 @@ public final class Router {
         let department = conversation.department!
         let person = attendants[attendant]!
         person.open.insert(id)
-        idleCounter += 1
-        person.idleSince = now
-        person.idleOrder = idleCounter
+        markIdle(person, now: now)
         roundRobinCounter += 1
         let state = departments[department]!
         state.assigned += 1

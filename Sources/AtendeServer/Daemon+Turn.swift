@@ -88,47 +88,40 @@ extension Daemon {
     func execute(_ request: RPCRequest, on connection: Connection, now: Instant,
                  reply: @escaping (StagedReply) -> Void) {
         let id = request.id ?? .null
-        let roleBefore = connection.role
-        let eventsBefore = connection.botEvents
-        let writesBefore = store.writeCount
+        // What the reply must remember of the moment its work began (taken again when off-loop work finishes).
+        func start() -> (role: Role, events: BotEvents, writes: Int) {
+            (connection.role, connection.botEvents, store.writeCount)
+        }
         // A reply counts as a writer when its request tried to write (even if the write failed), or when the turn
         // already holds uncommitted changes or a failed write (memory may then show what the disk will not have).
-        var wrote: Bool {
-            store.writeCount != writesBefore || store.changeCount != changesAtCommit || turnStorageError != nil
+        func answer(_ body: ReplyBody, since start: (role: Role, events: BotEvents, writes: Int)) {
+            let wrote = store.writeCount != start.writes || store.changeCount != changesAtCommit
+                || turnStorageError != nil
+            reply(StagedReply(id: id, body: body, wrote: wrote, roleBefore: start.role, eventsBefore: start.events))
         }
+        let begun = start()
         do {
             switch try dispatch(request, on: connection, now: now) {
             case .result(let bytes):
-                reply(StagedReply(id: id, body: .result(bytes), wrote: wrote, roleBefore: roleBefore,
-                                  eventsBefore: eventsBefore))
+                answer(.result(bytes), since: begun)
             case .offLoop(let work, let finish):
                 connection.waiting = true
                 runOffLoop(work) { [unowned self] value in
                     let now = Daemon.now()
                     connection.waiting = false
                     guard !connection.closed else { return }
-                    let roleBefore = connection.role
-                    let eventsBefore = connection.botEvents
-                    let writes = store.writeCount
+                    let resumed = start()
                     do {
-                        let bytes = try finish(value, now)
-                        reply(StagedReply(id: id, body: .result(bytes),
-                                          wrote: store.writeCount != writes || store.changeCount != changesAtCommit
-                                              || turnStorageError != nil,
-                                          roleBefore: roleBefore, eventsBefore: eventsBefore))
+                        answer(.result(try finish(value, now)), since: resumed)
                     } catch {
-                        reply(StagedReply(id: id, body: .error(rpcError(error)),
-                                          wrote: store.writeCount != writes || store.changeCount != changesAtCommit
-                                              || turnStorageError != nil,
-                                          roleBefore: roleBefore, eventsBefore: eventsBefore))
+                        answer(.error(rpcError(error)), since: resumed)
                     }
                     processInput(connection, now: now)
                     updateInterest(connection)
                 }
             }
         } catch {
-            reply(StagedReply(id: id, body: .error(rpcError(error)), wrote: wrote, roleBefore: roleBefore,
-                              eventsBefore: eventsBefore))
+            answer(.error(rpcError(error)), since: begun)
         }
     }
 
@@ -438,23 +431,17 @@ extension Daemon {
         turnsInSync = covered.count
         var handedOff: [Connection] = []
         var jobs: [SocketWrite] = []
+        var index: [ObjectIdentifier: Int] = [:]
         for turn in covered {
             for (connection, items) in turn.items where !connection.closed && connection.pendingOutput == 0 {
-                if !connection.writesOffLoop {
+                let key = ObjectIdentifier(connection)
+                if index[key] == nil {
+                    index[key] = jobs.count
                     connection.writesOffLoop = true
                     handedOff.append(connection)
                     jobs.append(SocketWrite(fd: connection.fd, bytes: []))
                 }
-            }
-        }
-        var index: [ObjectIdentifier: Int] = [:]
-        if !handedOff.isEmpty {
-            for (position, connection) in handedOff.enumerated() { index[ObjectIdentifier(connection)] = position }
-            for turn in covered {
-                for (connection, items) in turn.items {
-                    guard let position = index[ObjectIdentifier(connection)] else { continue }
-                    encode(items, into: &jobs[position].bytes)
-                }
+                encode(items, into: &jobs[index[key]!].bytes)
             }
         }
         let writes = jobs

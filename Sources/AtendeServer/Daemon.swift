@@ -236,8 +236,6 @@ public final class Daemon {
     func waitForSync() {
         var ready = pollfd(fd: wakeup, events: Int16(POLLIN), revents: 0)
         guard poll(&ready, 1, 100) > 0 else { return }
-        var value: UInt64 = 0
-        _ = read(wakeup, &value, 8)
         runCompletions(now: Daemon.now())
     }
 
@@ -246,8 +244,6 @@ public final class Daemon {
         case Daemon.listenerToken:
             acceptConnections(now: now)
         case Daemon.wakeupToken:
-            var value: UInt64 = 0
-            _ = read(wakeup, &value, 8)
             runCompletions(now: now)
         case Daemon.signalToken:
             var info = signalfd_siginfo()
@@ -378,7 +374,10 @@ public final class Daemon {
         }
     }
 
+    /// Clears the wakeup and runs the finishers of the off-loop work that is done.
     func runCompletions(now: Instant) {
+        var value: UInt64 = 0
+        _ = read(wakeup, &value, 8)
         for (token, value) in completions.takeAll() {
             deferredFinishers.removeValue(forKey: token)?(value)
         }

@@ -8,7 +8,8 @@ import Glibc
 
 extension Daemon {
     func authAdmin(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
-        try authenticateService(connection, params, expected: config.adminToken, role: .admin, now: now)
+        try params.rejectUnknown(["token"])
+        return try authenticateService(connection, params, expected: config.adminToken, role: .admin, now: now)
     }
 
     func authBot(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
@@ -25,7 +26,6 @@ extension Daemon {
 
     private func authenticateService(_ connection: Connection, _ params: Params, expected: String?, role: Role,
                                      botEvents: BotEvents = .all, now: Instant) throws -> Outcome {
-        if role != .bot { try params.rejectUnknown(["token"]) }
         let token = try params.optionalString("token", maxLength: 1024)
         if let token {
             guard let expected, ConstantTime.equal(token, expected) else {
@@ -41,8 +41,10 @@ extension Daemon {
         }
         endSession(connection, now: now)
         connection.role = role
-        if role == .bot { connection.botEvents = botEvents }
-        if role == .bot { enrollBot(connection) }
+        if role == .bot {
+            connection.botEvents = botEvents
+            enrollBot(connection)
+        }
         Log.info("\(role.name) authenticated", ["conn": connection.id, "by": token == nil ? "uid" : "token"])
         var w = JSONWriter()
         w.beginObject()

@@ -77,7 +77,7 @@ extension Daemon {
             ("atende_commits_total", "SQLite commits (one per loop turn that wrote).", counters.commits),
             ("atende_wal_syncs_total", "fdatasyncs of the WAL, each covering every commit before it (durability full).",
              counters.syncs),
-            ("atende_read_pauses_total", "Times the loop stopped reading requests while a slow fsync held 256 turns.",
+            ("atende_read_pauses_total", "Times the loop stopped reading requests while a slow fsync held \(Daemon.maxUnsyncedTurns) turns.",
              counters.readPauses),
             ("atende_failed_commits_total", "Turns rolled back because storage failed.", counters.failedCommits),
             ("atende_refused_connections_total", "Connections refused at maxConnections.",

@@ -80,9 +80,7 @@ extension Store {
         checkpointer.start()
         return checkpointer
     }
-}
 
-extension Store {
     /// When the WAL has reached `walRestartFrames`, copies what the background checkpointer has not yet copied,
     /// so the next commit starts the WAL over. Call between turns (outside a transaction); does nothing without a
     /// Checkpointer. A failed or busy attempt (the background one holds the checkpoint lock) is retried after a

@@ -51,21 +51,21 @@ public final class Store {
         database = try Database(path: path)
         try configure(database)
         try Schema.migrate(database)
-        // Without `defersSync` the descriptor only lets the server sync ahead: not worth failing for.
-        walFile = self.defersSync ? try WALFile(path: path + "-wal") : try? WALFile(path: path + "-wal")
+        walFile = try openWALFile()
+    }
+
+    /// The WAL's descriptor. Without `defersSync` it only lets the server sync ahead: not worth failing for.
+    private func openWALFile() throws(StoreError) -> WALFile? {
+        defersSync ? try WALFile(path: path + "-wal") : try? WALFile(path: path + "-wal")
     }
 
     /// fdatasyncs the WAL and the database file: at start, what an earlier process committed without an fsync
     /// (it was killed while one ran, or migrations just ran) becomes durable before anything is shown.
     public func syncFiles() throws(StoreError) {
         for file in [path + "-wal", path] where access(file, F_OK) == 0 {
-            let descriptor = open(file, O_RDONLY | O_CLOEXEC)
-            guard descriptor >= 0 else {
-                throw StoreError(code: SQLITE_CANTOPEN, message: "cannot open \(file): \(String(cString: strerror(errno)))")
-            }
-            defer { close(descriptor) }
-            guard fdatasync(descriptor) == 0 else {
-                throw StoreError(code: SQLITE_IOERR, message: "fsync of \(file) failed: \(String(cString: strerror(errno)))")
+            let error = try WALFile(path: file).sync()
+            guard error == 0 else {
+                throw StoreError(code: SQLITE_IOERR, message: "fsync of \(file) failed: \(String(cString: strerror(error)))")
             }
         }
     }
@@ -108,7 +108,7 @@ public final class Store {
         matchSidecarModes()
         let fresh = try Database(path: path)  // on failure the old connection stays, still usable for reads
         try configure(fresh)
-        let freshWAL = defersSync ? try WALFile(path: path + "-wal") : try? WALFile(path: path + "-wal")
+        let freshWAL = try openWALFile()
         database.close()
         database = fresh
         walFile = freshWAL
@@ -220,17 +220,17 @@ extension Statement {
     }
 }
 
-/// An open descriptor of the WAL, for fdatasync from another thread. It stays open while a sync uses it, even
-/// when the store has moved on to a new one.
+/// An open descriptor of the WAL (or, at start, the database file), for fdatasync from another thread. It stays
+/// open while a sync uses it, even when the store has moved on to a new one.
 public final class WALFile: Sendable {
     let fd: Int32
 
     init(path: String) throws(StoreError) {
         fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
-            throw StoreError(code: SQLITE_CANTOPEN, message: "cannot open the WAL: \(String(cString: strerror(errno))): \(path)")
+            throw StoreError(code: SQLITE_CANTOPEN, message: "cannot open \(path): \(String(cString: strerror(errno)))")
         }
-        // The WAL may be new: its directory entry must be on disk too (SQLite's FULL mode does this itself).
+        // The file may be new: its directory entry must be on disk too (SQLite's FULL mode does this itself).
         let directory = path.lastIndex(of: "/").map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
         let dirFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dirFD >= 0 {

@@ -22,11 +22,7 @@ final class BotEventTests: DaemonTestCase {
     }
 
     /// The daemon's open connections, from its metrics.
-    private func connections() throws -> Int {
-        let text = try admin.call("metrics.get")["text"]?.stringValue ?? ""
-        let line = text.split(separator: "\n").first { $0.hasPrefix("atende_connections ") }
-        return line.flatMap { Int($0.split(separator: " ").last ?? "") } ?? -1
-    }
+    private func connections() throws -> Int { try metricValue("atende_connections", from: admin) }
 
     func testByDefaultEveryBotConnectionGetsEveryEvent() throws {
         XCTAssertEqual(try daemon.connect().call("auth.bot")["events"], "all")

@@ -11,12 +11,6 @@ import XCTest
 final class DurableTests: DaemonTestCase {
     override var configOverrides: [String: JSON] { ["durability": "full", "maxLineBytes": 4096] }
 
-    private func metric(_ name: String) throws -> Int {
-        let text = try admin.call("metrics.get")["text"]?.stringValue ?? ""
-        let line = text.split(separator: "\n").first { $0.hasPrefix(name + " ") }
-        return line.flatMap { Int($0.split(separator: " ").last ?? "") } ?? -1
-    }
-
     func testPipelinedRequestsAreAnsweredInOrderAfterTheirSync() throws {
         let ana = try staff("ana", ["sales"], ["maxChats": 500])
         let ids = try (0..<200).map { index in
@@ -34,8 +28,8 @@ final class DurableTests: DaemonTestCase {
         for id in opened {
             XCTAssertEqual(try expectEvent(ana.client, "conversation.assigned")["conversation"]?.id, id)
         }
-        let syncs = try metric("atende_wal_syncs_total")
-        let commits = try metric("atende_commits_total")
+        let syncs = try metricValue("atende_wal_syncs_total", from: admin)
+        let commits = try metricValue("atende_commits_total", from: admin)
         XCTAssertGreaterThan(syncs, 0)
         XCTAssertLessThanOrEqual(syncs, commits, "one fsync covers one or more commits")
     }
@@ -128,9 +122,6 @@ final class SlowSyncTests: XCTestCase {
                 return XCTFail("expected the answer to \(id), in order: \(response)")
             }
         }
-        let text = try admin.call("metrics.get")["text"]?.stringValue ?? ""
-        let pauses = text.split(separator: "\n").first { $0.hasPrefix("atende_read_pauses_total ") }
-            .flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
-        XCTAssertGreaterThan(pauses, 0, "the loop paused reading while the slow fsync held 256 turns")
+        XCTAssertGreaterThan(try metricValue("atende_read_pauses_total", from: admin), 0, "the loop paused reading while the slow fsync held 256 turns")
     }
 }

@@ -115,3 +115,10 @@ func hoursExcludingNow(timeZone: String = "America/Sao_Paulo") -> JSON {
     let other = names[(today + 3) % 7]
     return ["timezone": .string(timeZone), "week": [other: [["00:00", "24:00"]]]]
 }
+
+/// One unlabelled sample of the daemon's metrics (`metrics.get` through an admin connection); -1 when absent.
+func metricValue(_ name: String, from admin: RPCClient) throws -> Int {
+    let text = try admin.call("metrics.get")["text"]?.stringValue ?? ""
+    let line = text.split(separator: "\n").first { $0.hasPrefix(name + " ") }
+    return line.flatMap { Int($0.split(separator: " ").last ?? "") } ?? -1
+}

@@ -29,14 +29,11 @@ struct DecisionScenario {
         let reactor = Reactor()
         defer { reactor.shutdown() }
         let departments = (0..<100).map { "dept-\($0)" }
-        let admin = try Fixture.service("auth.admin", reactor, daemon.socket, count: 1)[0]
-        try Fixture.departments(departments, admin: admin)
         let setupStart = monotonicSeconds()
-        let logins = try Fixture.attendants(size, prefix: "dc", maxChats: 1000, reactor: reactor,
-                                            socket: daemon.socket) { index in
+        let attendants = try Fixture.staffed(departments, attendants: size, prefix: "dc", reactor: reactor,
+                                             socket: daemon.socket) { index in
             (0..<10).map { departments[(index * 10 + $0) % departments.count] }
         }
-        let attendants = try Fixture.login(logins, reactor: reactor, socket: daemon.socket)
         Console.progress("\(size) attendants created and logged in in "
             + "\(Format.fixed(monotonicSeconds() - setupStart, 1)) s")
         var assigned = 0

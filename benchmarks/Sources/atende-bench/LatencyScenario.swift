@@ -47,11 +47,8 @@ struct LatencyScenario {
         let reactor = Reactor()
         defer { reactor.shutdown() }
         let departments = (0..<4).map { "lat-\($0)" }
-        let admin = try Fixture.service("auth.admin", reactor, daemon.socket, count: 1)[0]
-        try Fixture.departments(departments, admin: admin)
-        let logins = try Fixture.attendants(16, prefix: "lat", maxChats: 1000, reactor: reactor,
-                                            socket: daemon.socket) { [departments[$0 % departments.count]] }
-        let attendants = try Fixture.login(logins, reactor: reactor, socket: daemon.socket)
+        let attendants = try Fixture.staffed(departments, attendants: 16, prefix: "lat", reactor: reactor,
+                                             socket: daemon.socket) { [departments[$0 % departments.count]] }
         let bots = try Fixture.workers(reactor, daemon.socket, count: 8)
         let load = PacedLoad(reactor: reactor, departments: departments, bots: bots)
         for attendant in attendants { load.serve(attendant) }

@@ -20,12 +20,10 @@ struct LifecycleScenario {
         let reactor = Reactor()
         defer { reactor.shutdown() }
         let departments = (0..<4).map { "life-\($0)" }
-        let admin = try Fixture.service("auth.admin", reactor, daemon.socket, count: 1)[0]
-        try Fixture.departments(departments, admin: admin)
-        let logins = try Fixture.attendants(16, prefix: "life", maxChats: 1000, reactor: reactor,
-                                            socket: daemon.socket) { [departments[$0 % departments.count]] }
+        let attendants = try Fixture.staffed(departments, attendants: 16, prefix: "life", reactor: reactor,
+                                             socket: daemon.socket) { [departments[$0 % departments.count]] }
         let load = LifecycleLoad(reactor: reactor, departments: departments)
-        for attendant in try Fixture.login(logins, reactor: reactor, socket: daemon.socket) { load.serve(attendant) }
+        for attendant in attendants { load.serve(attendant) }
         var runs = bench.plan.clientCounts.map { (clients: $0, everyEvent: false) }
         if durability == "full", let most = bench.plan.clientCounts.max() { runs.append((most, true)) }
         for (clients, everyEvent) in runs {
