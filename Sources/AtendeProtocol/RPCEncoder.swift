@@ -17,6 +17,37 @@ public enum RPCEncoder {
         return writer.bytes
     }
 
+    /// Appends `{"jsonrpc":"2.0","id":<id>,"result":<result>}` to `out` in place (no envelope array of its own).
+    public static func appendResponse(id: JSON, result: [UInt8], to out: inout [UInt8]) {
+        out.append(contentsOf: #"{"jsonrpc":"2.0","id":"#.utf8)
+        if case .int(let number) = id, number >= 0 {
+            appendDecimal(number, to: &out)
+        } else {
+            var writer = JSONWriter(capacity: 32)
+            writer.value(id)
+            out.append(contentsOf: writer.bytes)
+        }
+        out.append(contentsOf: #","result":"#.utf8)
+        out.append(contentsOf: result)
+        out.append(UInt8(ascii: "}"))
+    }
+
+    /// Appends the decimal digits of a non-negative integer.
+    static func appendDecimal(_ value: Int64, to out: inout [UInt8]) {
+        if value < 10 { return out.append(UInt8(ascii: "0") + UInt8(value)) }
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // room for 24 digits, no allocation
+        var count = 0
+        var rest = value
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            while rest > 0 {
+                buffer[23 - count] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+                count += 1
+            }
+            out.append(contentsOf: buffer[(24 - count)...])
+        }
+    }
+
     /// `{"jsonrpc":"2.0","id":<id>,"error":{"code":..,"message":..,"data":..}}`; `data` is left out when nil.
     public static func response(id: JSON, error: RPCError) -> [UInt8] {
         var writer = JSONWriter(capacity: 128)

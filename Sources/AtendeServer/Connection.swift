@@ -6,7 +6,7 @@ import AtendeProtocol
 import Glibc
 
 /// Who a connection is.
-enum Role: Equatable {
+enum Role: Equatable, Sendable {
     /// Not authenticated yet.
     case none
     /// An admin tool.
@@ -27,7 +27,7 @@ enum Role: Equatable {
 }
 
 /// Which bot events a bot connection receives (`auth.bot {events}`).
-enum BotEvents: String {
+enum BotEvents: String, Sendable {
     /// Every `conversation.reply` and `conversation.closed` (the default).
     case all
     /// Only those of the conversations this connection opened or last sent something for, so a pool of bot
@@ -36,13 +36,13 @@ enum BotEvents: String {
 }
 
 /// A response body: an encoded result or an error.
-enum ReplyBody {
+enum ReplyBody: Sendable {
     case result([UInt8])
     case error(RPCError)
 }
 
 /// One reply to a request, waiting for the turn's commit.
-struct StagedReply {
+struct StagedReply: Sendable {
     var id: JSON
     var body: ReplyBody
     /// True when the turn had written to the store by the end of this request (it wrote, or it may have read what
@@ -53,28 +53,69 @@ struct StagedReply {
     var roleBefore: Role = .none
     var eventsBefore = BotEvents.all
 
-    func encoded() -> [UInt8] {
+    /// Appends the response line's JSON (no newline).
+    func encode(into out: inout [UInt8]) {
         switch body {
-        case .result(let bytes): return RPCEncoder.response(id: id, result: bytes)
-        case .error(let error): return RPCEncoder.response(id: id, error: error)
+        case .result(let bytes): RPCEncoder.appendResponse(id: id, result: bytes, to: &out)
+        case .error(let error): out += RPCEncoder.response(id: id, error: error)
+        }
+    }
+
+    /// About how many bytes `encode` appends.
+    var sizeEstimate: Int {
+        switch body {
+        case .result(let bytes): return bytes.count + 48
+        case .error: return 256
         }
     }
 }
 
 /// Output waiting for the turn's commit.
-enum Staged {
+enum Staged: Sendable {
     case reply(StagedReply)
     case batch([StagedReply])
     case push([UInt8])
+
+    /// Appends `items` to `out`, one line each, growing `out` at most once.
+    static func encode(_ items: [Staged], into out: inout [UInt8]) {
+        var needed = out.count
+        for item in items {
+            switch item {
+            case .reply(let reply): needed += reply.sizeEstimate
+            case .batch(let replies): needed += replies.reduce(2) { $0 + $1.sizeEstimate + 1 }
+            case .push(let bytes): needed += bytes.count + 1
+            }
+        }
+        if out.capacity < needed { out.reserveCapacity(max(needed, out.capacity * 2)) }
+        for item in items {
+            switch item {
+            case .reply(let reply):
+                reply.encode(into: &out)
+            case .batch(let replies):
+                out.append(UInt8(ascii: "["))
+                for (index, reply) in replies.enumerated() {
+                    if index > 0 { out.append(UInt8(ascii: ",")) }
+                    reply.encode(into: &out)
+                }
+                out.append(UInt8(ascii: "]"))
+            case .push(let bytes):
+                out += bytes
+            }
+            out.append(10)
+        }
+    }
 }
 
-/// Bytes for the sync thread to write to a socket once its fsync is done.
+/// Output for the sync thread to encode and write to a socket once its fsync is done: each covered turn's items.
 struct SocketWrite: Sendable {
     let fd: Int32
-    var bytes: [UInt8]
+    var turns: [[Staged]] = []
 
-    /// Writes what the socket takes without waiting: the count written, or -1 when the peer is gone.
-    func send() -> Int {
+    /// Encodes the output and writes what the socket takes without waiting: what is left unwritten (empty when
+    /// all went out), or nil when the peer is gone.
+    func send() -> [UInt8]? {
+        var bytes: [UInt8] = []
+        for items in turns { Staged.encode(items, into: &bytes) }
         var written = 0
         while written < bytes.count {
             let count = bytes.withUnsafeBytes { buffer in
@@ -87,17 +128,17 @@ struct SocketWrite: Sendable {
             } else if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
                 break
             } else {
-                return -1
+                return nil
             }
         }
-        return written
+        return written == bytes.count ? [] : Array(bytes[written...])
     }
 }
 
 /// What the sync thread did: the fsync's errno (0: done) and, per `SocketWrite`, what `send()` returned.
 struct SyncOutcome: Sendable {
     let error: Int32
-    let written: [Int]
+    let unwritten: [[UInt8]?]
 }
 
 /// One turn's output held until an fsync covers the commits up to `needs` (a `Daemon.committedTurns` value).

@@ -168,10 +168,23 @@ extension Daemon {
             // effects: a scan ahead is cheaper than a dictionary then; a drain can carry thousands.
             let indexed = effects.count > 16
             var lastSave: [ConversationID: Int] = [:]
-            if indexed {
-                for (index, effect) in effects.enumerated() {
-                    if case .saved(let conversation) = effect { lastSave[conversation.id] = index }
+            // Explanations are written in their conversation's row, by its last save here when it has one.
+            var explained: [(id: ConversationID, text: String)] = []
+            for (index, effect) in effects.enumerated() {
+                switch effect {
+                case .saved(let conversation) where indexed: lastSave[conversation.id] = index
+                case .explained(let explanation): explained.append((explanation.conversationId, explanation.compact))
+                default: break
                 }
+            }
+            func takeExplained(_ id: ConversationID) -> String? {
+                guard !explained.isEmpty else { return nil }
+                var lines: [String] = []
+                explained.removeAll { item in
+                    if item.id == id { lines.append(item.text) }
+                    return item.id == id
+                }
+                return lines.isEmpty ? nil : lines.joined(separator: "\n")
             }
             func isLastSave(_ id: ConversationID, at index: Int) -> Bool {
                 if indexed { return lastSave[id] == index }
@@ -184,7 +197,8 @@ extension Daemon {
                 switch effect {
                 case .saved(let conversation):
                     if isLastSave(conversation.id, at: index) {
-                        try store.saveConversation(conversation, new: conversation.id == opened)
+                        try store.saveConversation(conversation, new: conversation.id == opened,
+                                                   explained: takeExplained(conversation.id))
                     }
                 case .assigned(let conversation):
                     counters.assigned += 1
@@ -214,11 +228,11 @@ extension Daemon {
                     dirtyDepartments.insert(department)
                 case .attendantChanged(let attendant):
                     dirtyAttendants.insert(attendant)
-                case .explained(let explanation):
-                    try store.saveExplanation(conversation: explanation.conversationId, at: explanation.at,
-                                              body: explanation.compact)
+                case .explained:
+                    break  // with the conversation's row, above or below
                 }
             }
+            for (id, text) in explained { try store.saveExplanation(conversation: id, body: text) }
         } catch {
             if turnStorageError == nil { turnStorageError = error }
         }
@@ -370,28 +384,8 @@ extension Daemon {
     /// Encodes `items` into the connection's output and writes what the socket takes.
     func release(_ items: [Staged], to connection: Connection, now: Instant) {
         guard !connection.closed else { return }
-        encode(items, into: &connection.out)
+        Staged.encode(items, into: &connection.out)
         writeOut(connection, now: now)
-    }
-
-    /// Appends `items` to `out`, one line each.
-    func encode(_ items: [Staged], into out: inout [UInt8]) {
-        for item in items {
-            switch item {
-            case .reply(let reply):
-                out += reply.encoded()
-            case .batch(let replies):
-                out.append(UInt8(ascii: "["))
-                for (index, reply) in replies.enumerated() {
-                    if index > 0 { out.append(UInt8(ascii: ",")) }
-                    out += reply.encoded()
-                }
-                out.append(UInt8(ascii: "]"))
-            case .push(let bytes):
-                out += bytes
-            }
-            out.append(10)
-        }
     }
 
     /// Writes what the socket takes of the connection's output, then closes it or watches it as its state says.
@@ -424,8 +418,8 @@ extension Daemon {
         let failForTests = failSyncsForTests
         let delayForTests = syncDelayForTests
         // The output waiting now is all covered by this fsync. Where a connection has nothing else queued, the
-        // sync thread writes it right after the fsync (the loop keeps the socket open until then); the rest is
-        // released on the loop when the fsync is done.
+        // sync thread encodes and writes it right after the fsync (the loop keeps the socket open until then);
+        // the rest is released on the loop when the fsync is done.
         let covered = unsynced
         unsynced.removeAll(keepingCapacity: true)
         turnsInSync = covered.count
@@ -439,33 +433,32 @@ extension Daemon {
                     index[key] = jobs.count
                     connection.writesOffLoop = true
                     handedOff.append(connection)
-                    jobs.append(SocketWrite(fd: connection.fd, bytes: []))
+                    jobs.append(SocketWrite(fd: connection.fd))
                 }
-                encode(items, into: &jobs[index[key]!].bytes)
+                jobs[index[key]!].turns.append(items)
             }
         }
         let writes = jobs
         runOffLoop(on: syncQueue, {
             if delayForTests > 0 { usleep(delayForTests) }
             let error = failForTests ? EIO : wal.sync()
-            return SyncOutcome(error: error, written: error == 0 ? writes.map { $0.send() } : [])
+            return SyncOutcome(error: error, unwritten: error == 0 ? writes.map { $0.send() } : [])
         }) { [self] result in
             syncInFlight = false
             turnsInSync = 0
-            let outcome = result as? SyncOutcome ?? SyncOutcome(error: EIO, written: [])
+            let outcome = result as? SyncOutcome ?? SyncOutcome(error: EIO, unwritten: [])
             if outcome.error != 0 { stopAfterFailedSync(String(cString: strerror(outcome.error))) }
-            guard outcome.written.count == handedOff.count else { stopAfterFailedSync("lost the sync's writes") }
+            guard outcome.unwritten.count == handedOff.count else { stopAfterFailedSync("lost the sync's writes") }
             counters.syncs += 1
             syncedTurns = target
             let now = Daemon.now()
             for (position, connection) in handedOff.enumerated() {
                 connection.writesOffLoop = false
-                let written = outcome.written[position]
                 if connection.closed { continue }
-                if written < 0 {
+                if let rest = outcome.unwritten[position] {
+                    connection.out.append(contentsOf: rest)
+                } else {
                     disconnect(connection, now: now, reason: "write failed")
-                } else if written < writes[position].bytes.count {
-                    connection.out.append(contentsOf: writes[position].bytes[written...])
                 }
             }
             closeHeldDescriptors()

@@ -18,8 +18,23 @@ public enum LogLevel: String, Sendable, Comparable, CaseIterable {
     /// Things that need a person.
     case error
 
-    var rank: Int { [.debug: 0, .info: 1, .warn: 2, .error: 3][self]! }
-    var journalPriority: Int { [.debug: 7, .info: 6, .warn: 4, .error: 3][self]! }
+    var rank: Int {
+        switch self {
+        case .debug: return 0
+        case .info: return 1
+        case .warn: return 2
+        case .error: return 3
+        }
+    }
+
+    var journalPriority: Int {
+        switch self {
+        case .debug: return 7
+        case .info: return 6
+        case .warn: return 4
+        case .error: return 3
+        }
+    }
 
     /// Orders by severity.
     public static func < (a: LogLevel, b: LogLevel) -> Bool { a.rank < b.rank }
@@ -39,8 +54,14 @@ public enum Log {
     /// The lowest level written.
     public static var level: LogLevel {
         get { state.withLock { $0.level } }
-        set { state.withLock { $0.level = newValue } }
+        set {
+            state.withLock { $0.level = newValue }
+            lowestRank.store(newValue.rank, ordering: .relaxed)
+        }
     }
+
+    /// The level's rank, read without the lock by `enabled` (asked on every assignment).
+    private static let lowestRank = Atomic<Int>(LogLevel.info.rank)
 
     /// True when lines carry the journald priority prefix.
     public static var journald: Bool {
@@ -49,7 +70,7 @@ public enum Log {
     }
 
     /// True when `severity` would be written.
-    public static func enabled(_ severity: LogLevel) -> Bool { severity >= level }
+    public static func enabled(_ severity: LogLevel) -> Bool { severity.rank >= lowestRank.load(ordering: .relaxed) }
 
     /// Holds lines until `flush` (the loop calls it at the end of each turn).
     public static func beginBuffering() { state.withLock { $0.buffering = true } }

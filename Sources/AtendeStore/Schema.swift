@@ -47,6 +47,12 @@ enum Schema {
             id INTEGER PRIMARY KEY, conversation_id INTEGER NOT NULL, at INTEGER NOT NULL, body TEXT NOT NULL);
         CREATE INDEX assignment_explanations_conversation ON assignment_explanations(conversation_id, id);
         """,
+        // Explanations move into their conversation's row (one line each, oldest first): written by the same
+        // statement that saves the assignment instead of a row and an index entry of their own (profiled: about
+        // 5% of the loop, and two of the B-trees each commit rewrote). Rows written before stay where they are.
+        """
+        ALTER TABLE conversations ADD COLUMN explanations TEXT;
+        """,
     ]
 
     /// The version a fully migrated database has.

@@ -23,15 +23,28 @@ extension Store {
     /// Inserts or updates a conversation row as the router now sees it. `new` (the conversation was just
     /// opened) goes straight to the INSERT; otherwise an UPDATE of the columns that change, falling back to the
     /// INSERT when there was no row (an UPDATE costs about a third less than an upsert that meets its row).
-    public func saveConversation(_ c: Conversation, new: Bool = false) throws(StoreError) {
+    /// `explained`: assignment explanations (`AssignmentExplanation.compact`, one per line) to append to the row's.
+    public func saveConversation(_ c: Conversation, new: Bool = false, explained: String? = nil) throws(StoreError) {
         try write { () throws(StoreError) in
             if !new {
-                let s = try database.cachedLiteral("""
-                    UPDATE conversations SET contact_name = ?2, department = ?3, state = ?4, attendant_id = ?5,
-                        queued_at = ?6, assigned_at = ?7, closed_at = ?8, rating = ?9, queue_seq = ?10,
-                        preferred_attendant = ?11, avoid_attendant = ?12
-                    WHERE id = ?1
-                    """)
+                let s: Statement
+                if explained == nil {
+                    s = try database.cachedLiteral("""
+                        UPDATE conversations SET contact_name = ?2, department = ?3, state = ?4, attendant_id = ?5,
+                            queued_at = ?6, assigned_at = ?7, closed_at = ?8, rating = ?9, queue_seq = ?10,
+                            preferred_attendant = ?11, avoid_attendant = ?12
+                        WHERE id = ?1
+                        """)
+                } else {
+                    s = try database.cachedLiteral("""
+                        UPDATE conversations SET contact_name = ?2, department = ?3, state = ?4, attendant_id = ?5,
+                            queued_at = ?6, assigned_at = ?7, closed_at = ?8, rating = ?9, queue_seq = ?10,
+                            preferred_attendant = ?11, avoid_attendant = ?12,
+                            explanations = coalesce(explanations || char(10), '') || ?13
+                        WHERE id = ?1
+                        """)
+                    try s.bind(.text(explained!), at: 13)
+                }
                 try bindChanging(c, to: s)
                 try s.stepToEnd()
                 if database.changes == 1 { return }
@@ -39,14 +52,15 @@ extension Store {
             let s = try database.cachedLiteral("""
                 INSERT INTO conversations(id, contact_name, department, state, attendant_id, queued_at, assigned_at,
                     closed_at, rating, queue_seq, preferred_attendant, avoid_attendant,
-                    external_id, phone, channel, opened_at)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+                    external_id, phone, channel, opened_at, explanations)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
                 """)
             try bindChanging(c, to: s)
             try s.bind(.text(c.externalId), at: 13)
             try s.bind(.text(c.contactPhone), at: 14)
             try s.bind(.text(c.channel), at: 15)
             try s.bind(.int(c.openedAt.millis), at: 16)
+            try s.bind(explained.map(SQLValue.text) ?? .null, at: 17)
             try s.stepToEnd()
         }
     }
@@ -209,26 +223,34 @@ extension Store {
 }
 
 extension Store {
-    /// Records why a conversation was assigned (`body` is the explanation as JSON text).
-    public func saveExplanation(conversation: ConversationID, at instant: Instant, body: String) throws(StoreError) {
+    /// Records why a conversation was assigned (`body`: `AssignmentExplanation.compact`, one line) in its row,
+    /// after the ones it has. (`saveConversation(_:explained:)` does the same while saving the row.)
+    public func saveExplanation(conversation: ConversationID, body: String) throws(StoreError) {
         try write { () throws(StoreError) in
-            let statement = try database.cachedLiteral(
-                "INSERT INTO assignment_explanations(conversation_id, at, body) VALUES (?, ?, ?)")
+            let statement = try database.cachedLiteral("""
+                UPDATE conversations SET explanations = coalesce(explanations || char(10), '') || ?2 WHERE id = ?1
+                """)
             try statement.bind(.int(conversation), at: 1)
-            try statement.bind(.int(instant.millis), at: 2)
-            try statement.bind(.text(body), at: 3)
+            try statement.bind(.text(body), at: 2)
             try statement.stepToEnd()
         }
     }
 
-    /// Every recorded explanation of a conversation, oldest first.
+    /// Every recorded explanation of a conversation, oldest first: those of the `assignment_explanations` table
+    /// (written by versions before schema 3), then the lines of the row's `explanations`.
     public func explanations(conversation: ConversationID) throws(StoreError) -> [String] {
-        let statement = try database.cached(
-            "SELECT body FROM assignment_explanations WHERE conversation_id = ? ORDER BY id")
-        defer { statement.reset() }
-        try statement.bind([.int(conversation)])
         var result: [String] = []
-        while try statement.step() { result.append(statement.text(0)) }
+        let older = try database.cached(
+            "SELECT body FROM assignment_explanations WHERE conversation_id = ? ORDER BY id")
+        defer { older.reset() }
+        try older.bind([.int(conversation)])
+        while try older.step() { result.append(older.text(0)) }
+        let row = try database.cached("SELECT explanations FROM conversations WHERE id = ?")
+        defer { row.reset() }
+        try row.bind([.int(conversation)])
+        if try row.step(), let lines = row.optionalText(0) {
+            result += lines.split(separator: "\n").map(String.init)
+        }
         return result
     }
 }

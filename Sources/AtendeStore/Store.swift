@@ -72,6 +72,12 @@ public final class Store {
 
     private func configure(_ database: Database) throws(StoreError) {
         sqlite3_busy_timeout(database.handle, Int32(busyTimeoutMillis))
+        // New databases get 1 KiB pages (an existing file keeps the size it was made with). Each commit writes
+        // every page it touched to the WAL, checksummed, and the hot writes land on the rightmost leaves of a few
+        // B-trees, so smaller pages mean fewer bytes copied, summed, written and fsynced per conversation
+        // (callgrind, lifecycle benchmark: commit 28.7k -> 16.1k instructions per conversation, loop -5%; the
+        // memory and recovery scenarios did not change).
+        try database.execute("PRAGMA page_size = 1024")
         let mode = try database.text("PRAGMA journal_mode = WAL")
         guard mode?.lowercased() == "wal" else {
             throw StoreError(code: 0, message: "journal_mode is \(mode ?? "unknown"), expected wal: \(path)")

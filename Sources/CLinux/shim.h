@@ -1,8 +1,10 @@
-// Linux headers that Swift's Glibc module leaves out (as swift-nio's CNIOLinux does): epoll, eventfd, signalfd.
+// Linux headers that Swift's Glibc module leaves out (as swift-nio's CNIOLinux does): epoll, eventfd, signalfd,
+// and malloc tuning (mallopt).
 // They belong to glibc itself; nothing extra is linked.
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>

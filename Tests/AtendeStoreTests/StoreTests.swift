@@ -65,6 +65,18 @@ final class StoreTests: StoreTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: path + "-wal"))
         XCTAssertEqual(try Store(path: path, durability: .full).database.scalar("PRAGMA synchronous"), 2)
         XCTAssertEqual(try store.database.scalar("PRAGMA synchronous"), 1, "normal")
+        XCTAssertEqual(try store.database.scalar("PRAGMA page_size"), 1024, "new databases get small pages")
+    }
+
+    func testAnExistingDatabaseKeepsItsPageSize() throws {
+        do {
+            let database = try Database(path: path)
+            try database.execute("PRAGMA page_size = 4096; CREATE TABLE made_before(x); PRAGMA user_version = 0")
+        }
+        let store = try openStore()
+        XCTAssertEqual(try store.database.scalar("PRAGMA page_size"), 4096)
+        XCTAssertEqual(try store.database.scalar("PRAGMA user_version"), Schema.latestVersion)
+        assertSound(store)
     }
 
     // MARK: - Constraints
@@ -172,6 +184,42 @@ final class StoreTests: StoreTestCase {
         XCTAssertEqual(try store.conversation(41), full, "an upsert rewrites every changing column")
         XCTAssertEqual(try store.maxConversationID(), 42)
         XCTAssertEqual(try store.maxQueueSeq(), 100)
+        assertSound(store)
+    }
+
+    func testExplanationsAreKeptInTheRowOldestFirstAfterThoseOfTheOldTable() throws {
+        do {
+            // A database of schema version 2, where explanations had a table of their own.
+            let store = try openStore()
+            try store.saveConversation(Conversation(id: 7, externalId: "wa-7", contactPhone: "+5511987654321",
+                                                    openedAt: t0))
+            try store.database.execute("""
+                DELETE FROM conversations WHERE id = 7;
+                ALTER TABLE conversations DROP COLUMN explanations;
+                PRAGMA user_version = 2;
+                INSERT INTO conversations(id, external_id, phone, channel, state, opened_at, queue_seq)
+                    VALUES (7, 'wa-7', '+5511987654321', 'whatsapp', 'assigned', 0, 1);
+                INSERT INTO assignment_explanations(conversation_id, at, body) VALUES (7, 0, 'older-1'), (7, 0, 'older-2');
+                """)
+            try store.commit()
+        }
+        let store = try openStore()  // migrates to the latest version
+        XCTAssertEqual(try store.database.scalar("PRAGMA user_version"), Schema.latestVersion)
+        XCTAssertEqual(try store.explanations(conversation: 7), ["older-1", "older-2"])
+        var seven = try XCTUnwrap(try store.conversation(7))
+        seven.state = .closed
+        try store.saveConversation(seven, explained: "third")
+        try store.saveExplanation(conversation: 7, body: "fourth")
+        try store.saveConversation(Conversation(id: 8, externalId: "wa-8", contactPhone: "+5511987654322",
+                                                openedAt: t0), new: true, explained: "one\ntwo")
+        try store.saveConversation(Conversation(id: 9, externalId: "wa-9", contactPhone: "+5511987654323",
+                                                openedAt: t0), new: true)
+        try store.commit()
+        XCTAssertEqual(try store.explanations(conversation: 7), ["older-1", "older-2", "third", "fourth"])
+        XCTAssertEqual(try store.conversation(7)?.state, .closed, "the row was saved with its explanation")
+        XCTAssertEqual(try store.explanations(conversation: 8), ["one", "two"])
+        XCTAssertEqual(try store.explanations(conversation: 9), [])
+        XCTAssertEqual(try store.explanations(conversation: 10), [], "no such conversation")
         assertSound(store)
     }
 
