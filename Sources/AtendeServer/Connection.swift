@@ -106,47 +106,6 @@ enum Staged: Sendable {
     }
 }
 
-/// Output for the sync thread to encode and write to a socket once its fsync is done: each covered turn's items.
-struct SocketWrite: Sendable {
-    let fd: Int32
-    var turns: [[Staged]] = []
-
-    /// Encodes the output and writes what the socket takes without waiting: what is left unwritten (empty when
-    /// all went out), or nil when the peer is gone.
-    func send() -> [UInt8]? {
-        var bytes: [UInt8] = []
-        for items in turns { Staged.encode(items, into: &bytes) }
-        var written = 0
-        while written < bytes.count {
-            let count = bytes.withUnsafeBytes { buffer in
-                Glibc.send(fd, buffer.baseAddress! + written, buffer.count - written, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
-            }
-            if count > 0 {
-                written += count
-            } else if count < 0 && errno == EINTR {
-                continue
-            } else if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
-                break
-            } else {
-                return nil
-            }
-        }
-        return written == bytes.count ? [] : Array(bytes[written...])
-    }
-}
-
-/// What the sync thread did: the fsync's errno (0: done) and, per `SocketWrite`, what `send()` returned.
-struct SyncOutcome: Sendable {
-    let error: Int32
-    let unwritten: [[UInt8]?]
-}
-
-/// One turn's output held until an fsync covers the commits up to `needs` (a `Daemon.committedTurns` value).
-struct UnsyncedOutput {
-    let needs: Int
-    let items: [(Connection, [Staged])]
-}
-
 /// A batch being worked through; it pauses while one of its requests waits for off-loop work.
 struct BatchInProgress {
     var requests: [Result<RPCRequest, RPCFailure>]
@@ -169,10 +128,11 @@ final class Connection {
     /// A request of this connection is being worked on off the loop: read nothing more until it is done.
     var waiting = false
     var closeAfterFlush = false
-    /// Turns of output waiting for an fsync (`Daemon.unsynced`): the connection may not close before they are out.
+    /// Turns of output handed to the outbox and not back yet (`Daemon.handedTurns`): the connection may not
+    /// close before they are out, and its descriptor stays open while the outbox may write to it.
     var parked = 0
-    /// The sync thread may be writing to the socket (durability full): its descriptor must stay open.
-    var writesOffLoop = false
+    /// Of those, the ones the outbox sends back to be queued here instead of writing them itself.
+    var returnsInFlight = 0
     /// Output done and write side shut: what the peer still sends is read and dropped until it hangs up, so it
     /// gets our last words instead of a reset.
     var draining = false

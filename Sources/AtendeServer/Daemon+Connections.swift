@@ -110,12 +110,14 @@ extension Daemon {
         guard !connection.closed else { return }
         connection.closed = true
         epoll_ctl(epoll, EPOLL_CTL_DEL, connection.fd, nil)
-        if connection.writesOffLoop {
+        if connection.parked > 0 {
+            // The outbox may still write to it: shut it down now, close it when its last turn is back
+            // (`finishRounds`), so the number cannot be reused meanwhile.
             _ = Glibc.shutdown(connection.fd, Int32(SHUT_RDWR))
-            heldDescriptors.append(connection.fd)
         } else {
             close(connection.fd)
         }
+        outbox?.forget(connection.id)
         connections[connection.id] = nil
         if let key = connection.loginInFlight {
             throttle.end(key)

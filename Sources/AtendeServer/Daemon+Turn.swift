@@ -168,23 +168,20 @@ extension Daemon {
             // effects: a scan ahead is cheaper than a dictionary then; a drain can carry thousands.
             let indexed = effects.count > 16
             var lastSave: [ConversationID: Int] = [:]
-            // Explanations are written in their conversation's row, by its last save here when it has one.
-            var explained: [(id: ConversationID, text: String)] = []
+            // Explanations are written in their conversation's row, by its last save here when it has one
+            // (lines in effect order).
+            var explained: [ConversationID: String] = [:]
             for (index, effect) in effects.enumerated() {
                 switch effect {
                 case .saved(let conversation) where indexed: lastSave[conversation.id] = index
-                case .explained(let explanation): explained.append((explanation.conversationId, explanation.compact))
+                case .explained(let explanation):
+                    let line = explanation.compact
+                    explained[explanation.conversationId] = explained[explanation.conversationId].map { $0 + "\n" + line } ?? line
                 default: break
                 }
             }
             func takeExplained(_ id: ConversationID) -> String? {
-                guard !explained.isEmpty else { return nil }
-                var lines: [String] = []
-                explained.removeAll { item in
-                    if item.id == id { lines.append(item.text) }
-                    return item.id == id
-                }
-                return lines.isEmpty ? nil : lines.joined(separator: "\n")
+                explained.isEmpty ? nil : explained.removeValue(forKey: id)
             }
             func isLastSave(_ id: ConversationID, at index: Int) -> Bool {
                 if indexed { return lastSave[id] == index }
@@ -232,7 +229,9 @@ extension Daemon {
                     break  // with the conversation's row, above or below
                 }
             }
-            for (id, text) in explained { try store.saveExplanation(conversation: id, body: text) }
+            for (id, text) in explained.sorted(by: { $0.key < $1.key }) {
+                try store.saveExplanation(conversation: id, body: text)
+            }
         } catch {
             if turnStorageError == nil { turnStorageError = error }
         }
@@ -337,11 +336,12 @@ extension Daemon {
         let potentialsBefore = announcedPotentials
         announceQueues()
         announceAttendants()
+        var committed = false
         if turnStorageError == nil && store.inTransaction {
             do {
                 try store.commit()
                 counters.commits += 1
-                if store.defersSync { committedTurns += 1 }
+                committed = true
             } catch {
                 turnStorageError = error
             }
@@ -360,19 +360,33 @@ extension Daemon {
             for (attendant, reason) in ending { endSessionsNow(of: attendant, reason: reason, now: now) }
         }
         defer { Log.flush() }
-        defer { startSync() }  // after this turn's output is parked, so the fsync's thread can write it
-        guard !touched.isEmpty else { return }
+        if outbox == nil { syncAhead() }
         // A connection can be listed twice when a failed turn emptied its staged output and staged more.
         var seen = Set<ObjectIdentifier>()
         let list = touched.filter { seen.insert(ObjectIdentifier($0)).inserted }
         touched.removeAll(keepingCapacity: true)
-        if committedTurns > syncedTurns || !unsynced.isEmpty {
-            // Durable before visible: this turn's output waits for the fsync of every commit so far.
-            unsynced.append(UnsyncedOutput(needs: committedTurns, items: list.map { ($0, $0.staged) }))
+        if let outbox, committed || (!handedTurns.isEmpty && !list.isEmpty) {
+            // Durable before visible: this turn's output leaves after the fsync that covers its commit and every
+            // commit before it (a turn that wrote nothing still queues behind the ones that did).
+            guard let wal = store.walFile else { stopAfterFailedSync("the WAL has no descriptor to fsync") }
+            var deliveries: [DurableOutbox.Delivery] = []
+            var handed: [(connection: Connection, direct: Bool)] = []
+            deliveries.reserveCapacity(list.count)
+            handed.reserveCapacity(list.count)
             for connection in list {
-                connection.staged.removeAll(keepingCapacity: true)
+                defer { connection.staged.removeAll(keepingCapacity: true) }
+                guard !connection.closed else { continue }
+                // The outbox writes it itself only when nothing of this connection waits on the loop or is on
+                // its way back to it: its bytes must not pass them.
+                let direct = connection.pendingOutput == 0 && connection.returnsInFlight == 0
+                if !direct { connection.returnsInFlight += 1 }
                 connection.parked += 1
+                deliveries.append(DurableOutbox.Delivery(connection: connection.id, fd: connection.fd, direct: direct,
+                                                         items: connection.staged))
+                handed.append((connection, direct))
             }
+            handedTurns.append(handed)
+            outbox.hand(DurableOutbox.Turn(wal: wal, committed: committed, deliveries: deliveries))
             return
         }
         for connection in list where !connection.closed {
@@ -403,81 +417,34 @@ extension Daemon {
         }
     }
 
-    // MARK: - Pipelined fsync (durability full)
+    // MARK: - Durable output (durability full)
 
-    /// Starts an fdatasync of the WAL on another thread when commits wait for one and none is running. The loop
-    /// goes on with the next turns meanwhile; their output queues behind, and one sync covers every commit made
-    /// before it started (group commit).
-    /// (With durability normal, where nothing waits for an fsync, this is `syncAhead`.)
-    func startSync() {
-        if !store.defersSync { return syncAhead() }
-        guard !syncInFlight, committedTurns > syncedTurns else { return }
-        guard let wal = store.walFile else { return }
-        syncInFlight = true
-        let target = committedTurns
-        let failForTests = failSyncsForTests
-        let delayForTests = syncDelayForTests
-        // The output waiting now is all covered by this fsync. Where a connection has nothing else queued, the
-        // sync thread encodes and writes it right after the fsync (the loop keeps the socket open until then);
-        // the rest is released on the loop when the fsync is done.
-        let covered = unsynced
-        unsynced.removeAll(keepingCapacity: true)
-        turnsInSync = covered.count
-        var handedOff: [Connection] = []
-        var jobs: [SocketWrite] = []
-        var index: [ObjectIdentifier: Int] = [:]
-        for turn in covered {
-            for (connection, items) in turn.items where !connection.closed && connection.pendingOutput == 0 {
-                let key = ObjectIdentifier(connection)
-                if index[key] == nil {
-                    index[key] = jobs.count
-                    connection.writesOffLoop = true
-                    handedOff.append(connection)
-                    jobs.append(SocketWrite(fd: connection.fd))
-                }
-                jobs[index[key]!].turns.append(items)
-            }
-        }
-        let writes = jobs
-        runOffLoop(on: syncQueue, {
-            if delayForTests > 0 { usleep(delayForTests) }
-            let error = failForTests ? EIO : wal.sync()
-            return SyncOutcome(error: error, unwritten: error == 0 ? writes.map { $0.send() } : [])
-        }) { [self] result in
-            syncInFlight = false
-            turnsInSync = 0
-            let outcome = result as? SyncOutcome ?? SyncOutcome(error: EIO, unwritten: [])
-            if outcome.error != 0 { stopAfterFailedSync(String(cString: strerror(outcome.error))) }
-            guard outcome.unwritten.count == handedOff.count else { stopAfterFailedSync("lost the sync's writes") }
-            counters.syncs += 1
-            syncedTurns = target
-            let now = Daemon.now()
-            for (position, connection) in handedOff.enumerated() {
-                connection.writesOffLoop = false
-                if connection.closed { continue }
-                if let rest = outcome.unwritten[position] {
-                    connection.out.append(contentsOf: rest)
-                } else {
-                    disconnect(connection, now: now, reason: "write failed")
+    /// Takes what the outbox finished: the output it could not write goes to its connections' queues, in turn
+    /// order; connections closed meanwhile get their descriptors closed once the outbox is done with them.
+    func finishRounds(now: Instant) {
+        guard let outbox else { return }
+        for round in outbox.takeFinished() {
+            if round.error != 0 { stopAfterFailedSync(String(cString: strerror(round.error))) }
+            if round.synced { counters.syncs += 1 }
+            for leftover in round.leftovers {
+                switch leftover {
+                case .bytes(let id, let bytes):
+                    connections[id]?.out.append(contentsOf: bytes)
+                case .failed(let id):
+                    if let connection = connections[id] { disconnect(connection, now: now, reason: "write failed") }
                 }
             }
-            closeHeldDescriptors()
-            for turn in covered {
-                for (connection, items) in turn.items {
+            for _ in 0..<round.turns {
+                for (connection, direct) in handedTurns.removeFirst() {
                     connection.parked -= 1
-                    if index[ObjectIdentifier(connection)] == nil { release(items, to: connection, now: now) }
+                    if !direct { connection.returnsInFlight -= 1 }
+                    if !connection.closed {
+                        writeOut(connection, now: now)
+                    } else if connection.parked == 0 {
+                        close(connection.fd)  // only shut down by `disconnect`: the outbox could still write to it
+                    }
                 }
             }
-            for connection in handedOff where !connection.closed { writeOut(connection, now: now) }
-            // Turns parked while the fsync ran that it covers too (they committed nothing after it started).
-            while let first = unsynced.first, first.needs <= syncedTurns {
-                unsynced.removeFirst()
-                for (connection, items) in first.items {
-                    connection.parked -= 1
-                    release(items, to: connection, now: now)
-                }
-            }
-            startSync()
         }
     }
 
@@ -485,24 +452,17 @@ extension Daemon {
     /// 100 ms while commits come, so the checkpoint that lets the WAL start over (`rewindWALIfLong`, on the loop)
     /// finds little left to sync (measured at 5k opens/s: p99 7 ms without this).
     func syncAhead() {
-        guard !syncInFlight, counters.commits > syncedAheadCommits, let wal = store.walFile else { return }
+        guard !syncAheadInFlight, counters.commits > syncedAheadCommits, let wal = store.walFile else { return }
         let now = Daemon.now()
         guard now >= nextSyncAhead || now.millis < nextSyncAhead.millis - 1000 else { return }  // or the clock went back
-        syncInFlight = true
+        syncAheadInFlight = true
         syncedAheadCommits = counters.commits
         nextSyncAhead = now + 100
         runOffLoop(on: syncQueue, { wal.sync() }) { [self] result in
-            syncInFlight = false
+            syncAheadInFlight = false
             let error = result as? Int32 ?? EIO
             if error != 0 { Log.error("fsync of the WAL failed", ["error": String(cString: strerror(error))]) }
         }
-    }
-
-    /// Closes the descriptors of connections that went away while the sync thread could still write to them
-    /// (they were only shut down, so their numbers could not be reused meanwhile).
-    func closeHeldDescriptors() {
-        for fd in heldDescriptors { close(fd) }
-        heldDescriptors.removeAll()
     }
 
     /// After a failed fsync the kernel may have dropped the unwritten pages while reporting them clean, so no

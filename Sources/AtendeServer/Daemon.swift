@@ -46,27 +46,20 @@ public final class Daemon {
     var announcedPotentials = -1
     var announced: [String: QueueSignature] = [:]
     var turnStorageError: StoreError?
-    /// Pipelined fsync: turns committed, turns covered by a finished fsync, and output waiting for one.
-    var committedTurns = 0
-    var syncedTurns = 0
-    var syncInFlight = false
-    /// Descriptors of connections closed while the sync thread could write to them, closed after it is done.
-    var heldDescriptors: [Int32] = []
-    /// Turns of output the running fsync will release (taken out of `unsynced` when it started).
-    var turnsInSync = 0
+    /// Durability full: where each committed turn's output waits for its fsync (nil with durability normal).
+    var outbox: DurableOutbox?
+    /// The turns handed to the outbox and not back yet, oldest first: each connection, and whether the outbox
+    /// may write its output itself (`DurableOutbox.Delivery.direct`).
+    var handedTurns: [[(connection: Connection, direct: Bool)]] = []
     /// The loop is holding requests back until a slow fsync ends (counted once per episode).
     var readsPaused = false
+    /// Durability normal: the WAL is synced ahead, off the loop (`syncAhead`).
+    var syncAheadInFlight = false
     var syncedAheadCommits = 0
     var nextSyncAhead = Instant(millis: 0)
-    var unsynced: [UnsyncedOutput] = []
-    /// The test suite's way to a failing disk (ATENDE_TEST_FAIL_FSYNC=1): every fsync that acknowledgements
-    /// wait for (durability full) reports EIO.
-    let failSyncsForTests: Bool
-    /// The test suite's way to a slow disk (ATENDE_TEST_FSYNC_DELAY_MS): each such fsync waits this long first.
-    let syncDelayForTests: UInt32
-    /// The WAL's fsyncs run here, on a thread of their own: on the shared pool they would queue behind password
-    /// hashes (a burst of logins held every acknowledgement back by over a second in a test on 2 cores).
-    let syncQueue = DispatchQueue(label: "atende.fsync")
+    /// The WAL's fsyncs of durability normal run here, on a thread of their own: on the shared pool they would
+    /// queue behind password hashes.
+    let syncQueue = DispatchQueue(label: "atende.fsync-ahead")
     /// Turns of output held for an fsync beyond which the loop stops reading requests until it completes.
     static let maxUnsyncedTurns = 256
     /// `store.changeCount` at the last commit or rollback: more since means the turn holds uncommitted changes.
@@ -99,8 +92,6 @@ public final class Daemon {
         self.config = config
         self.configPath = configPath
         self.environment = environment
-        failSyncsForTests = environment["ATENDE_TEST_FAIL_FSYNC"] == "1"
-        syncDelayForTests = environment["ATENDE_TEST_FSYNC_DELAY_MS"].flatMap { UInt32($0) }.map { min($0, 10_000) * 1000 } ?? 0
         notify = SystemdNotify(environment: environment)
         Log.level = config.logLevel
         var mask = sigset_t()
@@ -129,7 +120,16 @@ public final class Daemon {
         nextHousekeeping = clock
         store = try Store(path: config.database, durability: config.durability, defersSync: true)
         _ = try loadState(now: clock)
+        malloc_trim(0)  // what loading freed goes back to the kernel (the loop keeps freed memory: see `mallopt`)
         if config.durability == .full { try store.syncFiles() }
+        if store.defersSync {
+            // The test suite's ways to a failing disk (ATENDE_TEST_FAIL_FSYNC=1: every fsync that acknowledgements
+            // wait for reports EIO) and to a slow one (ATENDE_TEST_FSYNC_DELAY_MS: each waits this long first).
+            outbox = DurableOutbox(
+                wakeLoop: wakeup, failForTests: environment["ATENDE_TEST_FAIL_FSYNC"] == "1",
+                delayForTests: environment["ATENDE_TEST_FSYNC_DELAY_MS"].flatMap { UInt32($0) }
+                    .map { min($0, 10_000) * 1000 } ?? 0)
+        }
         checkpointer = try store.startCheckpointer()
         listener = try UnixSocket.listen(path: config.socket, mode: config.socketMode)
         watch(listener, token: Daemon.listenerToken, events: UInt32(EPOLLIN.rawValue))
@@ -196,7 +196,7 @@ public final class Daemon {
             if let paused = acceptPausedUntil {
                 timeout = min(timeout, Int32(clamping: max(0, paused.millis - clock.millis)))
             }
-            if syncInFlight && unsynced.count + turnsInSync >= Daemon.maxUnsyncedTurns {
+            if handedTurns.count >= Daemon.maxUnsyncedTurns {
                 if !readsPaused { counters.readPauses += 1 }
                 readsPaused = true
                 waitForSync()  // a slow disk: hold new requests rather than buffer their output without bound
@@ -224,7 +224,7 @@ public final class Daemon {
             if !drainingConnections.isEmpty { closeDrained(now: now) }
             if stopping {
                 if stopDeadline == nil { stopDeadline = now + 5000 }
-                let busy = syncInFlight || !unsynced.isEmpty
+                let busy = !handedTurns.isEmpty
                     || connections.values.contains { $0.waiting || $0.pendingOutput > 0 }
                 if !busy || now >= stopDeadline! { break }
             }
@@ -344,7 +344,7 @@ public final class Daemon {
 
     func shutdown() {
         for connection in Array(connections.values) { disconnect(connection, now: Daemon.now(), reason: "shutdown") }
-        if !syncInFlight { closeHeldDescriptors() }
+        outbox?.stop()
         try? store.commit()
         if let wal = store.walFile { _ = wal.sync() }
         checkpointer?.stop()
@@ -378,6 +378,7 @@ public final class Daemon {
     func runCompletions(now: Instant) {
         var value: UInt64 = 0
         _ = read(wakeup, &value, 8)
+        finishRounds(now: now)
         for (token, value) in completions.takeAll() {
             deferredFinishers.removeValue(forKey: token)?(value)
         }

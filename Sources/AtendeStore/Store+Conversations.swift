@@ -223,8 +223,8 @@ extension Store {
 }
 
 extension Store {
-    /// Records why a conversation was assigned (`body`: `AssignmentExplanation.compact`, one line) in its row,
-    /// after the ones it has. (`saveConversation(_:explained:)` does the same while saving the row.)
+    /// Records why a conversation was assigned (`body`: `AssignmentExplanation.compact` lines) in its row, after
+    /// the ones it has; the row must exist. (`saveConversation(_:explained:)` does the same while saving the row.)
     public func saveExplanation(conversation: ConversationID, body: String) throws(StoreError) {
         try write { () throws(StoreError) in
             let statement = try database.cachedLiteral("""
@@ -233,6 +233,9 @@ extension Store {
             try statement.bind(.int(conversation), at: 1)
             try statement.bind(.text(body), at: 2)
             try statement.stepToEnd()
+            guard database.changes == 1 else {
+                throw StoreError(code: 0, message: "no conversation \(conversation) to record an explanation for")
+            }
         }
     }
 

@@ -26,7 +26,8 @@ public final class Store {
     private var suspect = false
     var checkpointsInBackground = false
     let walLength = WALLength()
-    /// The WAL length (frames of about 4 KiB) at which the loop finishes a checkpoint so the WAL starts over.
+    /// The WAL length (frames of a page and 24 bytes: about 17 MiB with the 1 KiB pages of new databases) at
+    /// which the loop finishes a checkpoint so the WAL starts over.
     public var walRestartFrames = 16384
     var nextRewindAttempt = 0
     /// Checkpoints the loop tried itself to let the WAL start over (some meet a busy checkpoint lock).
@@ -86,7 +87,7 @@ public final class Store {
         // NORMAL in WAL mode syncs at checkpoints only; with `defersSync` the caller syncs each commit's frames.
         try database.execute("PRAGMA synchronous = \(durability == .full && !defersSync ? "FULL" : "NORMAL")")
         // A WAL that grew past this during a burst is cut back to it when it starts over (above the rewind point
-        // of 16384 frames, about 66 MiB, so that a normal rewind keeps the file).
+        // of 16384 frames, 17 to 66 MiB with pages of 1 to 4 KiB, so that a normal rewind keeps the file).
         try database.execute("PRAGMA journal_size_limit = 134217728")
         if checkpointsInBackground {
             try database.execute("PRAGMA wal_autocheckpoint = 0")

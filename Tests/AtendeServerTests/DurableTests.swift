@@ -55,6 +55,57 @@ final class DurableTests: DaemonTestCase {
         XCTAssertTrue(client.isClosedByServer(timeout: 10))
     }
 
+    func testASlowReaderGetsAllItsOutputInOrderWhileItsWritesWaitForFsyncs() throws {
+        // Writes (each turn commits) and reads (they queue behind) without reading the answers: far more than the
+        // socket holds, so the fsync's thread meets a full socket, hands the rest back to the loop, and every later
+        // answer has to queue behind it; then the client reads everything at once.
+        let slow = try daemon.admin()
+        var lines: [String] = []
+        for index in 1...3000 {
+            lines.append(index % 2 == 0
+                ? #"{"jsonrpc":"2.0","id":\#(index),"method":"system.version"}"#
+                : #"{"jsonrpc":"2.0","id":\#(index),"method":"department.create","params":{"id":"slow-\#(index)","name":"\#(String(repeating: "n", count: 100))"}}"#)
+        }
+        let sending = DispatchGroup()
+        sendInBackground(slow.fd, Array((lines.joined(separator: "\n") + "\n").utf8), group: sending)
+        usleep(300_000)
+        XCTAssertEqual(try admin.call("system.ping")["pong"], true, "others are served meanwhile")
+        // Then it reads in spurts while answers still come: the socket fills and empties under the fsync's thread.
+        for index in 1...3000 {
+            if index % 200 == 0 { usleep(2000) }
+            let response = try slow.nextResponse(timeout: 30)
+            guard response["id"]?.intValue == Int64(index), response["result"] != nil else {
+                return XCTFail("answer \(index) out of order, missing or failed: \(response.text.prefix(200))")
+            }
+        }
+        XCTAssertEqual(sending.wait(timeout: .now() + 60), .success)
+        XCTAssertEqual(try admin.call("department.list").list("departments").filter {
+            $0["id"]?.stringValue?.hasPrefix("slow-") == true }.count, 1500)
+    }
+
+    func testClientsLeavingWhileTheirOutputWaitsForAnFsyncLeakNoDescriptor() throws {
+        let baseline = daemon.openDescriptors
+        for round in 0..<40 {
+            let client = try RPCClient(socketPath: daemon.socketPath)  // not kept by the test daemon
+            try client.call("auth.admin")
+            var bytes: [UInt8] = []
+            for index in 0..<20 {
+                bytes += Array(#"{"jsonrpc":"2.0","id":\#(index),"method":"department.create","params":{"id":"gone-\#(round)-\#(index)","name":"D"}}"#.utf8)
+                bytes.append(10)
+            }
+            try client.sendRaw(bytes)
+        }  // the client is closed here, before its answers could be fsynced
+        XCTAssertEqual(try admin.call("system.ping")["pong"], true)
+        var descriptors = daemon.openDescriptors
+        let deadline = Date() + 10
+        while descriptors > baseline + 5 && Date() < deadline {
+            usleep(50_000)
+            descriptors = daemon.openDescriptors
+        }
+        XCTAssertLessThanOrEqual(descriptors, baseline + 5, "descriptors of connections closed meanwhile leak")
+        XCTAssertEqual(try daemon.connect().call("system.ping")["pong"], true)
+    }
+
     func testADeactivatedAttendantGetsSessionEndedBeforeTheClose() throws {
         let ana = try staff("ana")
         for index in 0..<10 {
@@ -123,5 +174,34 @@ final class SlowSyncTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(try metricValue("atende_read_pauses_total", from: admin), 0, "the loop paused reading while the slow fsync held 256 turns")
+    }
+}
+
+/// Output a connection had to queue on the loop goes back there through the fsync's thread; a later turn of the
+/// same connection must not be written by that thread ahead of it, even once the loop's queue is empty again.
+final class QueuedOutputOrderTests: XCTestCase {
+    func testOutputQueuedOnTheLoopIsNotPassedByALaterTurn() throws {
+        let daemon = try TestDaemon(["durability": "full"], environment: ["ATENDE_TEST_FSYNC_DELAY_MS": "400"])
+        let other = try daemon.admin()
+        let client = try daemon.admin()
+        // 1. Reads alone (no fsync waits) answered straight from the loop into a socket the client does not
+        //    read: the loop keeps the rest queued.
+        let reads = (1...4000).map { #"{"jsonrpc":"2.0","id":\#($0),"method":"system.version"}"# }
+        try client.sendRaw(Array((reads.joined(separator: "\n") + "\n").utf8))
+        usleep(300_000)
+        // 2. Another client's write starts a (400 ms) fsync; meanwhile this client's write is handed over while
+        //    the loop still holds its queued answers, so that answer comes back to the loop to queue.
+        _ = try other.send("department.create", ["id": "first", "name": "First"])
+        usleep(50_000)
+        let write = try client.send("department.create", ["id": "second", "name": "Second"])
+        usleep(20_000)
+        // 3. The client reads what was queued: the loop's queue is empty, but the write's answer is on its way.
+        for id in 1...4000 {
+            XCTAssertEqual(try client.nextResponse(timeout: 10)["id"]?.intValue, Int64(id))
+        }
+        // 4. A read now must still be answered after the write.
+        let read = try client.send("system.version")
+        XCTAssertEqual(try client.nextResponse(timeout: 10)["id"]?.intValue, write, "the write's answer first")
+        XCTAssertEqual(try client.nextResponse(timeout: 10)["id"]?.intValue, read)
     }
 }

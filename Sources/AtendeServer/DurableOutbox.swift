@@ -1,0 +1,180 @@
+// DurableOutbox: with durability full, a turn's output waits here for the fdatasync of the WAL that makes the
+// turn's commit durable, then leaves (durable before visible). A thread of its own runs the fsyncs back to back
+// while committed turns wait: one fsync covers every turn handed over before it started (group commit), and the
+// loop is never on that path: it hands a turn over and goes on with the next. After the fsync the thread encodes
+// each connection's output and writes it to the socket itself when the loop said it may (the loop holds nothing
+// else for that connection); what it does not write (a full socket, output the loop must queue behind its own)
+// goes back to the loop encoded, in turn order. A failed fsync ends the thread before it shows anything.
+
+import AtendeStore
+import Foundation
+import Glibc
+import Synchronization
+
+/// The queue of committed turns' output between the loop and the fsync's thread (durability full).
+final class DurableOutbox: Sendable {
+    /// One connection's output of one turn.
+    struct Delivery: Sendable {
+        let connection: UInt64
+        let fd: Int32
+        /// The outbox may write it to the socket: nothing of this connection waits on the loop, and no earlier
+        /// output of it is on its way back to the loop.
+        let direct: Bool
+        let items: [Staged]
+    }
+
+    /// A turn's output, and the WAL whose fsync makes it durable. A turn that committed nothing is handed over
+    /// too while earlier ones wait, to leave after them; alone in a round it needs no fsync.
+    struct Turn: Sendable {
+        let wal: WALFile
+        let committed: Bool
+        let deliveries: [Delivery]
+    }
+
+    /// What became of a delivery that was not written whole.
+    enum Leftover: Sendable {
+        /// Bytes for the loop to queue on the connection, after what it has.
+        case bytes(UInt64, [UInt8])
+        /// The peer is gone.
+        case failed(UInt64)
+    }
+
+    /// One fsync and what it released: the number of turns it covered (the oldest ones handed over) and the
+    /// leftovers of their deliveries, in order. `error`: the fsync's errno (0: done).
+    struct Round: Sendable {
+        let turns: Int
+        /// Whether it fsynced (it did unless none of its turns committed).
+        let synced: Bool
+        let leftovers: [Leftover]
+        let error: Int32
+    }
+
+    private struct Shared {
+        var waiting: [Turn] = []
+        var finished: [Round] = []
+        var forgotten: [UInt64] = []
+        var idle = false
+        var stopping = false
+    }
+
+    private let shared = Mutex(Shared())
+    private let wakeThread = DispatchSemaphore(value: 0)
+    private let stopped = DispatchSemaphore(value: 0)
+    /// The loop's eventfd: written when a round is finished.
+    private let wakeLoop: Int32
+    private let failForTests: Bool
+    private let delayForTests: UInt32
+
+    /// Starts the thread. `wakeLoop` is written (8 bytes) after each round; `failForTests` makes every fsync
+    /// report EIO, `delayForTests` (µs) makes each one slow.
+    init(wakeLoop: Int32, failForTests: Bool = false, delayForTests: UInt32 = 0) {
+        self.wakeLoop = wakeLoop
+        self.failForTests = failForTests
+        self.delayForTests = delayForTests
+        let thread = Thread { [self] in run() }
+        thread.name = "atende.fsync"
+        thread.start()
+    }
+
+    /// Hands over a committed turn's output (the commit is done: its WAL frames are written).
+    func hand(_ turn: Turn) {
+        let wake = shared.withLock { state -> Bool in
+            state.waiting.append(turn)
+            defer { state.idle = false }
+            return state.idle
+        }
+        if wake { wakeThread.signal() }
+    }
+
+    /// Says a connection is gone: its number is dropped from the thread's list of connections it must not write.
+    func forget(_ connection: UInt64) {
+        shared.withLock { $0.forgotten.append(connection) }
+    }
+
+    /// The rounds finished since the last call, oldest first.
+    func takeFinished() -> [Round] {
+        shared.withLock { state in
+            defer { state.finished.removeAll() }
+            return state.finished
+        }
+    }
+
+    /// Ends the thread once the turns handed over are done (or at once after a failed fsync).
+    func stop() {
+        shared.withLock { $0.stopping = true }
+        wakeThread.signal()
+        stopped.wait()
+    }
+
+    private func run() {
+        // Connections the thread stopped writing to (a partial or failed write): their later output goes back
+        // to the loop, behind what the loop already queued.
+        var held: Set<UInt64> = []
+        var synced: [ObjectIdentifier] = []
+        while true {
+            let (turns, forgotten, stopping) = shared.withLock { state -> ([Turn], [UInt64], Bool) in
+                defer {
+                    state.waiting.removeAll(keepingCapacity: true)
+                    state.forgotten.removeAll(keepingCapacity: true)
+                }
+                if state.waiting.isEmpty && !state.stopping { state.idle = true }
+                return (state.waiting, state.forgotten, state.stopping)
+            }
+            for connection in forgotten { held.remove(connection) }
+            if turns.isEmpty {
+                if stopping { break }
+                wakeThread.wait()
+                continue
+            }
+            if delayForTests > 0 { usleep(delayForTests) }
+            var error: Int32 = 0
+            synced.removeAll(keepingCapacity: true)
+            for turn in turns where turn.committed && !synced.contains(ObjectIdentifier(turn.wal)) {
+                synced.append(ObjectIdentifier(turn.wal))
+                error = failForTests ? EIO : turn.wal.sync()
+                if error != 0 { break }
+            }
+            var leftovers: [Leftover] = []
+            if error == 0 {
+                for turn in turns {
+                    for delivery in turn.deliveries { deliver(delivery, held: &held, leftovers: &leftovers) }
+                }
+            }
+            let round = Round(turns: turns.count, synced: !synced.isEmpty, leftovers: leftovers, error: error)
+            shared.withLock { $0.finished.append(round) }
+            var one: UInt64 = 1
+            _ = write(wakeLoop, &one, 8)
+            if error != 0 { break }  // nothing more may be shown: the loop stops the daemon
+        }
+        stopped.signal()
+    }
+
+    private func deliver(_ delivery: Delivery, held: inout Set<UInt64>, leftovers: inout [Leftover]) {
+        var bytes: [UInt8] = []
+        Staged.encode(delivery.items, into: &bytes)
+        guard delivery.direct && !held.contains(delivery.connection) else {
+            leftovers.append(.bytes(delivery.connection, bytes))
+            return
+        }
+        var written = 0
+        while written < bytes.count {
+            let count = bytes.withUnsafeBytes { buffer in
+                send(delivery.fd, buffer.baseAddress! + written, buffer.count - written,
+                     Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+            }
+            if count > 0 {
+                written += count
+            } else if count < 0 && errno == EINTR {
+                continue
+            } else if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                held.insert(delivery.connection)
+                leftovers.append(.bytes(delivery.connection, Array(bytes[written...])))
+                return
+            } else {
+                held.insert(delivery.connection)
+                leftovers.append(.failed(delivery.connection))
+                return
+            }
+        }
+    }
+}

@@ -1,0 +1,155 @@
+// DurableOutboxTests: the fsync's thread of durability full on its own, with socket pairs standing in for
+// clients: it writes a delivery itself only when told it may and while nothing of that connection was left
+// unwritten, hands back what a full socket did not take (then everything later of that connection, so bytes
+// never pass each other), reports a gone peer, fsyncs only for turns that committed, and shows nothing after a
+// failed fsync.
+
+import AtendeProtocol
+import AtendeStore
+import Foundation
+import Glibc
+import XCTest
+@testable import AtendeServer
+
+final class DurableOutboxTests: XCTestCase {
+    private var folder: URL!
+    private var store: Store!
+    /// The loop's wakeup: the outbox writes 8 bytes to `wakeup[1]` after each round.
+    private var wakeup: [Int32] = [-1, -1]
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("outbox-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        store = try Store(path: folder.appendingPathComponent("a.db").path, durability: .full, defersSync: true)
+        XCTAssertEqual(pipe(&wakeup), 0)
+    }
+
+    override func tearDownWithError() throws {
+        close(wakeup[0])
+        close(wakeup[1])
+        store = nil
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    /// A connected pair: the daemon's end (non-blocking, small send buffer) and the client's end.
+    private func socketPair(sendBuffer: Int32 = 4096) -> (daemon: Int32, client: Int32) {
+        var fds: [Int32] = [0, 0]
+        XCTAssertEqual(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds), 0)
+        var size = sendBuffer
+        setsockopt(fds[0], SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        _ = fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK)
+        return (fds[0], fds[1])
+    }
+
+    private func push(_ text: String) -> Staged { .push(Array(text.utf8)) }
+
+    /// Waits for the next finished round.
+    private func nextRound(_ outbox: DurableOutbox) throws -> DurableOutbox.Round {
+        let deadline = Date() + 10
+        while Date() < deadline {
+            var ready = pollfd(fd: wakeup[0], events: Int16(POLLIN), revents: 0)
+            if poll(&ready, 1, 100) > 0 {
+                var value: UInt64 = 0
+                _ = read(wakeup[0], &value, 8)
+            }
+            if let round = outbox.takeFinished().first { return round }
+        }
+        throw XCTSkip("no round finished in 10 s")
+    }
+
+    /// Everything the client end can read now.
+    private func drain(_ fd: Int32) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            if count <= 0 { return bytes }
+            bytes += buffer[0..<count]
+        }
+    }
+
+    private func turn(_ deliveries: [DurableOutbox.Delivery], committed: Bool = true) throws -> DurableOutbox.Turn {
+        DurableOutbox.Turn(wal: try XCTUnwrap(store.walFile), committed: committed, deliveries: deliveries)
+    }
+
+    func testOnceASocketIsFullLaterOutputOfThatConnectionGoesBackToTheLoop() throws {
+        let outbox = DurableOutbox(wakeLoop: wakeup[1])
+        defer { outbox.stop() }
+        let pair = socketPair()
+        defer { close(pair.daemon); close(pair.client) }
+        let big = String(repeating: "b", count: 1 << 20)
+        outbox.hand(try turn([.init(connection: 7, fd: pair.daemon, direct: true, items: [push(big)])]))
+        let first = try nextRound(outbox)
+        XCTAssertEqual(first.turns, 1)
+        XCTAssertTrue(first.synced)
+        guard case .bytes(7, let rest)? = first.leftovers.first else { return XCTFail("\(first.leftovers)") }
+        let written = drain(pair.client)
+        XCTAssertGreaterThan(written.count, 0)
+        XCTAssertEqual(written.count + rest.count, big.utf8.count + 1, "what was written and what came back")
+        // The socket has room again, and the loop (not knowing yet) says the next output may go straight out:
+        // it must come back too, or it would pass the rest the loop has not written yet.
+        outbox.hand(try turn([.init(connection: 7, fd: pair.daemon, direct: true, items: [push("after")])]))
+        let second = try nextRound(outbox)
+        guard case .bytes(7, let after)? = second.leftovers.first else { return XCTFail("\(second.leftovers)") }
+        XCTAssertEqual(after, Array("after\n".utf8))
+        XCTAssertEqual(drain(pair.client), [], "nothing was written past the rest")
+        // Once the loop says the connection is gone, the number is forgotten (numbers are never reused).
+        outbox.forget(7)
+        let fresh = socketPair()
+        defer { close(fresh.daemon); close(fresh.client) }
+        outbox.hand(try turn([.init(connection: 7, fd: fresh.daemon, direct: true, items: [push("x")])]))
+        XCTAssertEqual(try nextRound(outbox).leftovers.count, 0)
+        XCTAssertEqual(drain(fresh.client), Array("x\n".utf8))
+    }
+
+    func testOutputTheLoopMustQueueComesBackEncodedInTurnOrder() throws {
+        let outbox = DurableOutbox(wakeLoop: wakeup[1])
+        defer { outbox.stop() }
+        let pair = socketPair(sendBuffer: 65536)
+        defer { close(pair.daemon); close(pair.client) }
+        let reply = Staged.reply(StagedReply(id: .int(3), body: .result(Array(#"{"ok":true}"#.utf8)), wrote: true))
+        outbox.hand(try turn([.init(connection: 1, fd: pair.daemon, direct: false, items: [reply, push("p1")]),
+                              .init(connection: 2, fd: pair.daemon, direct: true, items: [push("direct")])]))
+        let round = try nextRound(outbox)
+        guard case .bytes(1, let bytes)? = round.leftovers.first else { return XCTFail("\(round.leftovers)") }
+        XCTAssertEqual(String(decoding: bytes, as: UTF8.self), "{\"jsonrpc\":\"2.0\",\"id\":3,\"result\":{\"ok\":true}}\np1\n")
+        XCTAssertEqual(round.leftovers.count, 1)
+        XCTAssertEqual(drain(pair.client), Array("direct\n".utf8))
+    }
+
+    func testAGonePeerIsReported() throws {
+        let outbox = DurableOutbox(wakeLoop: wakeup[1])
+        defer { outbox.stop() }
+        let pair = socketPair()
+        close(pair.client)
+        defer { close(pair.daemon) }
+        outbox.hand(try turn([.init(connection: 9, fd: pair.daemon, direct: true, items: [push("lost")])]))
+        guard case .failed(9)? = try nextRound(outbox).leftovers.first else { return XCTFail("expected a failure") }
+    }
+
+    func testTurnsThatCommittedNothingNeedNoFsyncAlone() throws {
+        let outbox = DurableOutbox(wakeLoop: wakeup[1])
+        defer { outbox.stop() }
+        let pair = socketPair(sendBuffer: 65536)
+        defer { close(pair.daemon); close(pair.client) }
+        outbox.hand(try turn([.init(connection: 1, fd: pair.daemon, direct: true, items: [push("read")])],
+                             committed: false))
+        let round = try nextRound(outbox)
+        XCTAssertFalse(round.synced)
+        XCTAssertEqual(drain(pair.client), Array("read\n".utf8))
+    }
+
+    func testAFailedFsyncShowsNothingAndEndsTheThread() throws {
+        let outbox = DurableOutbox(wakeLoop: wakeup[1], failForTests: true)
+        let pair = socketPair(sendBuffer: 65536)
+        defer { close(pair.daemon); close(pair.client) }
+        outbox.hand(try turn([.init(connection: 1, fd: pair.daemon, direct: true, items: [push("never")])]))
+        let round = try nextRound(outbox)
+        XCTAssertEqual(round.error, EIO)
+        XCTAssertEqual(round.leftovers.count, 0)
+        outbox.hand(try turn([.init(connection: 1, fd: pair.daemon, direct: true, items: [push("nor this")])]))
+        outbox.stop()  // returns: the thread has ended
+        XCTAssertEqual(drain(pair.client), [], "nothing was written")
+        XCTAssertEqual(outbox.takeFinished().count, 0, "no round after the failed one")
+    }
+}
