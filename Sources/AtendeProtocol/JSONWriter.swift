@@ -222,10 +222,10 @@ public struct JSONWriter: Sendable {
 
     private mutating func appendQuoted(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
-        if text.utf8.withContiguousStorageIfAvailable({ appendEscaped($0) }) == nil {
-            var copy = text
-            copy.withUTF8 { appendEscaped($0) }
-        }
+        // `withUTF8` reads small strings (most keys and values here) from a copy on the stack; the view's
+        // `withContiguousStorageIfAvailable` has no storage to offer for them and sent every one the long way.
+        var copy = text
+        copy.withUTF8 { appendEscaped($0) }
         bytes.append(UInt8(ascii: "\""))
     }
 
