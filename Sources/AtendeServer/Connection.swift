@@ -133,6 +133,8 @@ final class Connection {
     var parked = 0
     /// Of those, the ones the outbox sends back to be queued here instead of writing them itself.
     var returnsInFlight = 0
+    /// Output of this connection was ever handed to the outbox (which must then be told when it is gone).
+    var handedOver = false
     /// Output done and write side shut: what the peer still sends is read and dropped until it hangs up, so it
     /// gets our last words instead of a reset.
     var draining = false

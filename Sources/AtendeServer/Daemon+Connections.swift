@@ -117,7 +117,7 @@ extension Daemon {
         } else {
             close(connection.fd)
         }
-        outbox?.forget(connection.id)
+        if connection.handedOver { outbox?.forget(connection.id) }
         connections[connection.id] = nil
         if let key = connection.loginInFlight {
             throttle.end(key)

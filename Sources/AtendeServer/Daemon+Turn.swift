@@ -354,13 +354,24 @@ extension Daemon {
         }
         changesAtCommit = store.changeCount
         ownershipUndo.removeAll(keepingCapacity: true)
+        defer { Log.flush() }
+        if outbox == nil { syncAhead() }
+        // Writes made after the commit (a failed turn's sessions ended after its rollback) are not on disk yet,
+        // and the output staged with them may show them: all of it waits for the next turn's commit (the loop
+        // does not sleep while a transaction is open or output is staged).
+        if !store.inTransaction { deliver(committed: committed, now: now) }
         if !sessionsToEnd.isEmpty {
+            // Deactivations end their sessions once the change is committed (`dispatch` refuses the attendant for
+            // the rest of the turn); what that writes and pushes goes out with the next turn's commit.
             let ending = sessionsToEnd
             sessionsToEnd.removeAll()
             for (attendant, reason) in ending { endSessionsNow(of: attendant, reason: reason, now: now) }
         }
-        defer { Log.flush() }
-        if outbox == nil { syncAhead() }
+    }
+
+    /// Releases what the turn produced: straight to the sockets, or (durability full, or while earlier turns wait
+    /// for their fsync) handed to the outbox.
+    private func deliver(committed: Bool, now: Instant) {
         // A connection can be listed twice when a failed turn emptied its staged output and staged more.
         var seen = Set<ObjectIdentifier>()
         let list = touched.filter { seen.insert(ObjectIdentifier($0)).inserted }
@@ -379,10 +390,13 @@ extension Daemon {
                 // The outbox writes it itself only when nothing of this connection waits on the loop or is on
                 // its way back to it: its bytes must not pass them.
                 let direct = connection.pendingOutput == 0 && connection.returnsInFlight == 0
+                // Nothing of it is with the outbox or the loop any more: a full socket met earlier is forgotten.
+                let fresh = direct && connection.parked == 0
                 if !direct { connection.returnsInFlight += 1 }
                 connection.parked += 1
+                connection.handedOver = true
                 deliveries.append(DurableOutbox.Delivery(connection: connection.id, fd: connection.fd, direct: direct,
-                                                         items: connection.staged))
+                                                         fresh: fresh, items: connection.staged))
                 handed.append((connection, direct))
             }
             handedTurns.append(handed)

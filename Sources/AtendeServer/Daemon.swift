@@ -343,10 +343,14 @@ public final class Daemon {
     }
 
     func shutdown() {
-        for connection in Array(connections.values) { disconnect(connection, now: Daemon.now(), reason: "shutdown") }
+        // What is still with the outbox goes out first (a failed fsync there still ends in exit status 74).
         outbox?.stop()
+        finishRounds(now: Daemon.now())
+        for connection in Array(connections.values) { disconnect(connection, now: Daemon.now(), reason: "shutdown") }
         try? store.commit()
-        if let wal = store.walFile { _ = wal.sync() }
+        if let wal = store.walFile, case let error = wal.sync(), error != 0 {
+            stopAfterFailedSync(String(cString: strerror(error)))
+        }
         checkpointer?.stop()
         if listener >= 0 {
             close(listener)

@@ -20,6 +20,9 @@ final class DurableOutbox: Sendable {
         /// The outbox may write it to the socket: nothing of this connection waits on the loop, and no earlier
         /// output of it is on its way back to the loop.
         let direct: Bool
+        /// Nothing earlier of this connection is with the outbox or queued on the loop: a partial write met
+        /// before no longer holds its output back.
+        let fresh: Bool
         let items: [Staged]
     }
 
@@ -152,6 +155,7 @@ final class DurableOutbox: Sendable {
     private func deliver(_ delivery: Delivery, held: inout Set<UInt64>, leftovers: inout [Leftover]) {
         var bytes: [UInt8] = []
         Staged.encode(delivery.items, into: &bytes)
+        if delivery.fresh { held.remove(delivery.connection) }
         guard delivery.direct && !held.contains(delivery.connection) else {
             leftovers.append(.bytes(delivery.connection, bytes))
             return

@@ -78,7 +78,7 @@ final class DurableOutboxTests: XCTestCase {
         let pair = socketPair()
         defer { close(pair.daemon); close(pair.client) }
         let big = String(repeating: "b", count: 1 << 20)
-        outbox.hand(try turn([.init(connection: 7, fd: pair.daemon, direct: true, items: [push(big)])]))
+        outbox.hand(try turn([.init(connection: 7, fd: pair.daemon, direct: true, fresh: false, items: [push(big)])]))
         let first = try nextRound(outbox)
         XCTAssertEqual(first.turns, 1)
         XCTAssertTrue(first.synced)
@@ -88,16 +88,23 @@ final class DurableOutboxTests: XCTestCase {
         XCTAssertEqual(written.count + rest.count, big.utf8.count + 1, "what was written and what came back")
         // The socket has room again, and the loop (not knowing yet) says the next output may go straight out:
         // it must come back too, or it would pass the rest the loop has not written yet.
-        outbox.hand(try turn([.init(connection: 7, fd: pair.daemon, direct: true, items: [push("after")])]))
+        outbox.hand(try turn([.init(connection: 7, fd: pair.daemon, direct: true, fresh: false, items: [push("after")])]))
         let second = try nextRound(outbox)
         guard case .bytes(7, let after)? = second.leftovers.first else { return XCTFail("\(second.leftovers)") }
         XCTAssertEqual(after, Array("after\n".utf8))
         XCTAssertEqual(drain(pair.client), [], "nothing was written past the rest")
+        // Once the loop has written all it queued and nothing else is out, it says so: direct writes again.
+        outbox.hand(try turn([.init(connection: 7, fd: pair.daemon, direct: true, fresh: true, items: [push("again")])]))
+        XCTAssertEqual(try nextRound(outbox).leftovers.count, 0)
+        XCTAssertEqual(drain(pair.client), Array("again\n".utf8))
+        outbox.hand(try turn([.init(connection: 7, fd: pair.daemon, direct: true, fresh: false, items: [push("more")])]))
+        XCTAssertEqual(try nextRound(outbox).leftovers.count, 0)
+        XCTAssertEqual(drain(pair.client), Array("more\n".utf8))
         // Once the loop says the connection is gone, the number is forgotten (numbers are never reused).
         outbox.forget(7)
         let fresh = socketPair()
         defer { close(fresh.daemon); close(fresh.client) }
-        outbox.hand(try turn([.init(connection: 7, fd: fresh.daemon, direct: true, items: [push("x")])]))
+        outbox.hand(try turn([.init(connection: 7, fd: fresh.daemon, direct: true, fresh: false, items: [push("x")])]))
         XCTAssertEqual(try nextRound(outbox).leftovers.count, 0)
         XCTAssertEqual(drain(fresh.client), Array("x\n".utf8))
     }
@@ -108,8 +115,8 @@ final class DurableOutboxTests: XCTestCase {
         let pair = socketPair(sendBuffer: 65536)
         defer { close(pair.daemon); close(pair.client) }
         let reply = Staged.reply(StagedReply(id: .int(3), body: .result(Array(#"{"ok":true}"#.utf8)), wrote: true))
-        outbox.hand(try turn([.init(connection: 1, fd: pair.daemon, direct: false, items: [reply, push("p1")]),
-                              .init(connection: 2, fd: pair.daemon, direct: true, items: [push("direct")])]))
+        outbox.hand(try turn([.init(connection: 1, fd: pair.daemon, direct: false, fresh: false, items: [reply, push("p1")]),
+                              .init(connection: 2, fd: pair.daemon, direct: true, fresh: false, items: [push("direct")])]))
         let round = try nextRound(outbox)
         guard case .bytes(1, let bytes)? = round.leftovers.first else { return XCTFail("\(round.leftovers)") }
         XCTAssertEqual(String(decoding: bytes, as: UTF8.self), "{\"jsonrpc\":\"2.0\",\"id\":3,\"result\":{\"ok\":true}}\np1\n")
@@ -123,7 +130,7 @@ final class DurableOutboxTests: XCTestCase {
         let pair = socketPair()
         close(pair.client)
         defer { close(pair.daemon) }
-        outbox.hand(try turn([.init(connection: 9, fd: pair.daemon, direct: true, items: [push("lost")])]))
+        outbox.hand(try turn([.init(connection: 9, fd: pair.daemon, direct: true, fresh: false, items: [push("lost")])]))
         guard case .failed(9)? = try nextRound(outbox).leftovers.first else { return XCTFail("expected a failure") }
     }
 
@@ -132,7 +139,7 @@ final class DurableOutboxTests: XCTestCase {
         defer { outbox.stop() }
         let pair = socketPair(sendBuffer: 65536)
         defer { close(pair.daemon); close(pair.client) }
-        outbox.hand(try turn([.init(connection: 1, fd: pair.daemon, direct: true, items: [push("read")])],
+        outbox.hand(try turn([.init(connection: 1, fd: pair.daemon, direct: true, fresh: false, items: [push("read")])],
                              committed: false))
         let round = try nextRound(outbox)
         XCTAssertFalse(round.synced)
@@ -143,11 +150,11 @@ final class DurableOutboxTests: XCTestCase {
         let outbox = DurableOutbox(wakeLoop: wakeup[1], failForTests: true)
         let pair = socketPair(sendBuffer: 65536)
         defer { close(pair.daemon); close(pair.client) }
-        outbox.hand(try turn([.init(connection: 1, fd: pair.daemon, direct: true, items: [push("never")])]))
+        outbox.hand(try turn([.init(connection: 1, fd: pair.daemon, direct: true, fresh: false, items: [push("never")])]))
         let round = try nextRound(outbox)
         XCTAssertEqual(round.error, EIO)
         XCTAssertEqual(round.leftovers.count, 0)
-        outbox.hand(try turn([.init(connection: 1, fd: pair.daemon, direct: true, items: [push("nor this")])]))
+        outbox.hand(try turn([.init(connection: 1, fd: pair.daemon, direct: true, fresh: false, items: [push("nor this")])]))
         outbox.stop()  // returns: the thread has ended
         XCTAssertEqual(drain(pair.client), [], "nothing was written")
         XCTAssertEqual(outbox.takeFinished().count, 0, "no round after the failed one")
