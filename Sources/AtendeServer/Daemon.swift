@@ -1,8 +1,9 @@
 // Daemon: atended's one loop. A single thread owns the router, the store and every connection (Redis's ae.c
 // shape): epoll wakes it, it reads and handles every request that arrived, and at the end of the turn it commits
 // the SQLite transaction that holds all of the turn's writes (group commit) before releasing any response or push
-// of that turn (durable before visible). Password hashing is the only work done elsewhere; its result comes back
-// through an eventfd, and the connection that asked reads nothing more until then, so replies stay in order.
+// of that turn (durable before visible); with durability full the turn's output then waits in the DurableOutbox,
+// whose thread fsyncs the WAL and writes it. Password hashing also runs elsewhere; its result comes back through
+// an eventfd, and the connection that asked reads nothing more until then, so replies stay in order.
 
 import AtendeCore
 import AtendeProtocol
