@@ -156,8 +156,9 @@ final class Connection {
 
     var pendingOutput: Int { out.count - outStart }
 
-    /// Everything it was due has been written, and it asked to close after that.
-    var readyToClose: Bool { closeAfterFlush && pendingOutput == 0 && parked == 0 && !draining }
+    /// Everything it was due has been written, and it asked to close after that (output staged in this turn, or
+    /// in the last one while its writes wait for the next commit, is still due).
+    var readyToClose: Bool { closeAfterFlush && staged.isEmpty && pendingOutput == 0 && parked == 0 && !draining }
 
     var attendant: AttendantID? {
         if case .attendant(let id) = role { return id }

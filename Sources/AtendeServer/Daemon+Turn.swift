@@ -404,8 +404,9 @@ extension Daemon {
             return
         }
         for connection in list where !connection.closed {
-            release(connection.staged, to: connection, now: now)
-            connection.staged.removeAll(keepingCapacity: true)
+            let items = connection.staged
+            connection.staged.removeAll(keepingCapacity: true)  // before `release`: staged output holds a close back
+            release(items, to: connection, now: now)
         }
     }
 
