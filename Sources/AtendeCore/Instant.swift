@@ -54,64 +54,40 @@ public struct Instant: Comparable, Hashable, Sendable {
         }
         let (year, month, day) = CivilCalendar.civil(fromDays: days)
         let secondOfDay = msOfDay / 1000
-        if year >= 0 && year <= 9999 {
-            // The usual case, written into 24 bytes on the stack and appended at once (every conversation sent
-            // carries up to four of these: appending digit by digit cost about 1400 instructions each).
-            var text: (UInt64, UInt64, UInt64) = (0, 0, 0)
-            withUnsafeMutableBytes(of: &text) { buffer in
-                func put(_ value: Int64, at start: Int, width: Int) {
-                    var rest = value
-                    var index = start + width - 1
-                    while index >= start {
-                        buffer[index] = UInt8(truncatingIfNeeded: rest % 10) &+ 0x30
-                        rest /= 10
-                        index -= 1
-                    }
-                }
-                put(year, at: 0, width: 4)
-                buffer[4] = UInt8(ascii: "-")
-                put(month, at: 5, width: 2)
-                buffer[7] = UInt8(ascii: "-")
-                put(day, at: 8, width: 2)
-                buffer[10] = UInt8(ascii: "T")
-                put(secondOfDay / 3600, at: 11, width: 2)
-                buffer[13] = UInt8(ascii: ":")
-                put(secondOfDay / 60 % 60, at: 14, width: 2)
-                buffer[16] = UInt8(ascii: ":")
-                put(secondOfDay % 60, at: 17, width: 2)
-                buffer[19] = UInt8(ascii: ".")
-                put(msOfDay % 1000, at: 20, width: 3)
-                buffer[23] = UInt8(ascii: "Z")
-                bytes.append(contentsOf: UnsafeRawBufferPointer(buffer))
-            }
-            return
-        }
         // Expanded years keep a sign; they only occur for absurd inputs but must not trap.
-        bytes.append(year < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))
-        Instant.appendUnsigned(year.magnitude, to: &bytes)
-        bytes.append(UInt8(ascii: "-"))
-        Instant.append(month, width: 2, to: &bytes)
-        bytes.append(UInt8(ascii: "-"))
-        Instant.append(day, width: 2, to: &bytes)
-        bytes.append(UInt8(ascii: "T"))
-        Instant.append(secondOfDay / 3600, width: 2, to: &bytes)
-        bytes.append(UInt8(ascii: ":"))
-        Instant.append(secondOfDay / 60 % 60, width: 2, to: &bytes)
-        bytes.append(UInt8(ascii: ":"))
-        Instant.append(secondOfDay % 60, width: 2, to: &bytes)
-        bytes.append(UInt8(ascii: "."))
-        Instant.append(msOfDay % 1000, width: 3, to: &bytes)
-        bytes.append(UInt8(ascii: "Z"))
-    }
-
-    private static func append(_ value: Int64, width: Int, to bytes: inout [UInt8]) {
-        var divisor: Int64 = 1
-        for _ in 1..<width { divisor *= 10 }
-        var rest = value
-        while divisor > 0 {
-            bytes.append(UInt8(truncatingIfNeeded: rest / divisor) &+ 0x30)
-            rest %= divisor
-            divisor /= 10
+        let plainYear = year >= 0 && year <= 9999
+        if !plainYear {
+            bytes.append(year < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))
+            Instant.appendUnsigned(year.magnitude, to: &bytes)
+        }
+        // The rest (and a plain year) written into 24 bytes on the stack and appended at once: every conversation
+        // sent carries up to four timestamps, and appending digit by digit cost about 1400 instructions each.
+        var text: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &text) { buffer in
+            func put(_ value: Int64, at start: Int, width: Int) {
+                var rest = value
+                var index = start + width - 1
+                while index >= start {
+                    buffer[index] = UInt8(truncatingIfNeeded: rest % 10) &+ 0x30
+                    rest /= 10
+                    index -= 1
+                }
+            }
+            if plainYear { put(year, at: 0, width: 4) }
+            buffer[4] = UInt8(ascii: "-")
+            put(month, at: 5, width: 2)
+            buffer[7] = UInt8(ascii: "-")
+            put(day, at: 8, width: 2)
+            buffer[10] = UInt8(ascii: "T")
+            put(secondOfDay / 3600, at: 11, width: 2)
+            buffer[13] = UInt8(ascii: ":")
+            put(secondOfDay / 60 % 60, at: 14, width: 2)
+            buffer[16] = UInt8(ascii: ":")
+            put(secondOfDay % 60, at: 17, width: 2)
+            buffer[19] = UInt8(ascii: ".")
+            put(msOfDay % 1000, at: 20, width: 3)
+            buffer[23] = UInt8(ascii: "Z")
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[(plainYear ? 0 : 4)...]))
         }
     }
 

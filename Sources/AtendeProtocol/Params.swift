@@ -168,17 +168,9 @@ public struct Params: Sendable {
 
     // MARK: Strictness
 
-    /// Refuses the first key (in UTF-8 byte order) not in `allowed`, with reason "unknown parameter".
-    public func rejectUnknown(_ allowed: [String]) throws(RPCError) {
-        var unknown: String?
-        for key in members.keys where !allowed.contains(key) {
-            if unknown == nil || key.utf8.lexicographicallyPrecedes(unknown!.utf8) { unknown = key }
-        }
-        if let unknown { throw invalid(unknown, "unknown parameter") }
-    }
-
-    /// The same check against a set (for long lists).
-    public func rejectUnknown(_ allowed: Set<String>) throws(RPCError) {
+    /// Refuses the first key (in UTF-8 byte order) not in `allowed`, with reason "unknown parameter". A literal
+    /// list is an array (no set is built per request); a `Set` is searched as a set.
+    public func rejectUnknown<Allowed: Sequence<String>>(_ allowed: Allowed) throws(RPCError) {
         var unknown: String?
         for key in members.keys where !allowed.contains(key) {
             if unknown == nil || key.utf8.lexicographicallyPrecedes(unknown!.utf8) { unknown = key }

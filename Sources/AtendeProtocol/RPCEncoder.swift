@@ -7,45 +7,22 @@
 public enum RPCEncoder {
     /// `{"jsonrpc":"2.0","id":<id>,"result":<result>}`; `result` is pre-encoded JSON.
     public static func response(id: JSON, result: [UInt8]) -> [UInt8] {
-        var writer = JSONWriter(capacity: result.count + 48)
-        writer.beginObject()
-        writer.field("jsonrpc", "2.0")
-        writer.field("id", id)
-        writer.key("result")
-        writer.raw(result)
-        writer.endObject()
-        return writer.bytes
+        var out: [UInt8] = []
+        out.reserveCapacity(result.count + 48)
+        appendResponse(id: id, result: result, to: &out)
+        return out
     }
 
     /// Appends `{"jsonrpc":"2.0","id":<id>,"result":<result>}` to `out` in place (no envelope array of its own).
     public static func appendResponse(id: JSON, result: [UInt8], to out: inout [UInt8]) {
         out.append(contentsOf: #"{"jsonrpc":"2.0","id":"#.utf8)
-        if case .int(let number) = id, number >= 0 {
-            appendDecimal(number, to: &out)
-        } else {
-            var writer = JSONWriter(capacity: 32)
-            writer.value(id)
-            out.append(contentsOf: writer.bytes)
-        }
+        var writer = JSONWriter(capacity: 0)
+        swap(&writer.bytes, &out)  // the id written straight into `out`
+        writer.value(id)
+        swap(&writer.bytes, &out)
         out.append(contentsOf: #","result":"#.utf8)
         out.append(contentsOf: result)
         out.append(UInt8(ascii: "}"))
-    }
-
-    /// Appends the decimal digits of a non-negative integer.
-    static func appendDecimal(_ value: Int64, to out: inout [UInt8]) {
-        if value < 10 { return out.append(UInt8(ascii: "0") + UInt8(value)) }
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // room for 24 digits, no allocation
-        var count = 0
-        var rest = value
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            while rest > 0 {
-                buffer[23 - count] = UInt8(ascii: "0") + UInt8(rest % 10)
-                rest /= 10
-                count += 1
-            }
-            out.append(contentsOf: buffer[(24 - count)...])
-        }
     }
 
     /// `{"jsonrpc":"2.0","id":<id>,"error":{"code":..,"message":..,"data":..}}`; `data` is left out when nil.
@@ -71,12 +48,18 @@ public enum RPCEncoder {
 
     /// `{"jsonrpc":"2.0","method":<method>,"params":<params>}`; `params` is pre-encoded JSON.
     public static func notification(method: String, params: [UInt8]) -> [UInt8] {
-        var writer = JSONWriter(capacity: params.count + 48)
+        notification(method: method, capacity: params.count + 48) { $0.raw(params) }
+    }
+
+    /// The same, with `writeParams` writing the params value straight into the notification (one buffer).
+    public static func notification(method: String, capacity: Int,
+                                    writeParams: (inout JSONWriter) -> Void) -> [UInt8] {
+        var writer = JSONWriter(capacity: capacity)
         writer.beginObject()
         writer.field("jsonrpc", "2.0")
         writer.field("method", method)
         writer.key("params")
-        writer.raw(params)
+        writeParams(&writer)
         writer.endObject()
         return writer.bytes
     }

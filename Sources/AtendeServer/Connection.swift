@@ -167,20 +167,8 @@ final class Connection {
 
     /// Writes as much of `out` as the socket takes; false when the peer is gone.
     func flush() -> Bool {
-        while outStart < out.count {
-            let written = out.withUnsafeBytes { buffer in
-                send(fd, buffer.baseAddress! + outStart, buffer.count - outStart, Int32(MSG_NOSIGNAL))
-            }
-            if written > 0 {
-                outStart += written
-            } else if written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
-                break
-            } else if written < 0 && errno == EINTR {
-                continue
-            } else {
-                return false
-            }
-        }
+        guard let reached = UnixSocket.sendAvailable(fd, out, from: outStart) else { return false }
+        outStart = reached
         if outStart == out.count {
             out.removeAll(keepingCapacity: out.capacity <= 1 << 16)
             outStart = 0
@@ -189,5 +177,26 @@ final class Connection {
             outStart = 0
         }
         return true
+    }
+}
+
+extension UnixSocket {
+    /// Writes `bytes` from `start` until the socket takes no more, without waiting: the offset reached, or nil
+    /// when the peer is gone.
+    static func sendAvailable(_ fd: Int32, _ bytes: [UInt8], from start: Int) -> Int? {
+        var offset = start
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { buffer in
+                send(fd, buffer.baseAddress! + offset, buffer.count - offset, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+            }
+            if written > 0 {
+                offset += written
+            } else if written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                break
+            } else if !(written < 0 && errno == EINTR) {
+                return nil
+            }
+        }
+        return offset
     }
 }

@@ -175,8 +175,8 @@ extension Daemon {
                 switch effect {
                 case .saved(let conversation) where indexed: lastSave[conversation.id] = index
                 case .explained(let explanation):
-                    let line = explanation.compact
-                    explained[explanation.conversationId] = explained[explanation.conversationId].map { $0 + "\n" + line } ?? line
+                    let id = explanation.conversationId
+                    explained[id] = explained[id].map { $0 + "\n" + explanation.compact } ?? explanation.compact
                 default: break
                 }
             }

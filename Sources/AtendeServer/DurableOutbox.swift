@@ -160,25 +160,14 @@ final class DurableOutbox: Sendable {
             leftovers.append(.bytes(delivery.connection, bytes))
             return
         }
-        var written = 0
-        while written < bytes.count {
-            let count = bytes.withUnsafeBytes { buffer in
-                send(delivery.fd, buffer.baseAddress! + written, buffer.count - written,
-                     Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
-            }
-            if count > 0 {
-                written += count
-            } else if count < 0 && errno == EINTR {
-                continue
-            } else if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
-                held.insert(delivery.connection)
-                leftovers.append(.bytes(delivery.connection, Array(bytes[written...])))
-                return
-            } else {
-                held.insert(delivery.connection)
-                leftovers.append(.failed(delivery.connection))
-                return
-            }
+        guard let written = UnixSocket.sendAvailable(delivery.fd, bytes, from: 0) else {
+            held.insert(delivery.connection)
+            leftovers.append(.failed(delivery.connection))
+            return
+        }
+        if written < bytes.count {
+            held.insert(delivery.connection)
+            leftovers.append(.bytes(delivery.connection, Array(bytes[written...])))
         }
     }
 }

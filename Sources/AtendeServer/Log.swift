@@ -45,7 +45,6 @@ public enum Log {
     private static let state = Mutex(State())
 
     private struct State {
-        var level = LogLevel.info
         var journald = getenv("JOURNAL_STREAM") != nil
         var buffer: [UInt8] = []
         var buffering = false
@@ -53,14 +52,11 @@ public enum Log {
 
     /// The lowest level written.
     public static var level: LogLevel {
-        get { state.withLock { $0.level } }
-        set {
-            state.withLock { $0.level = newValue }
-            lowestRank.store(newValue.rank, ordering: .relaxed)
-        }
+        get { LogLevel.allCases.first { $0.rank == lowestRank.load(ordering: .relaxed) } ?? .info }
+        set { lowestRank.store(newValue.rank, ordering: .relaxed) }
     }
 
-    /// The level's rank, read without the lock by `enabled` (asked on every assignment).
+    /// The level's rank, read without a lock by `enabled` (asked on every assignment).
     private static let lowestRank = Atomic<Int>(LogLevel.info.rank)
 
     /// True when lines carry the journald priority prefix.

@@ -46,22 +46,18 @@ enum Wire {
     /// `{"type": ..., "conversation": {...}}` as an `event` notification, the conversation already encoded.
     /// Written in one pass, envelope included (a push is built for every assignment and close).
     static func event(_ type: String, encoded conversation: [UInt8], message: Message? = nil) -> [UInt8] {
-        var w = JSONWriter(capacity: 200 + conversation.count + (message?.text.utf8.count ?? 0))
-        w.beginObject()
-        w.field("jsonrpc", "2.0")
-        w.field("method", "event")
-        w.key("params")
-        w.beginObject()
-        w.field("type", type)
-        w.key("conversation")
-        w.raw(conversation)
-        if let message {
-            w.key("message")
-            self.message(message, into: &w)
+        RPCEncoder.notification(method: "event",
+                                capacity: 200 + conversation.count + (message?.text.utf8.count ?? 0)) { w in
+            w.beginObject()
+            w.field("type", type)
+            w.key("conversation")
+            w.raw(conversation)
+            if let message {
+                w.key("message")
+                self.message(message, into: &w)
+            }
+            w.endObject()
         }
-        w.endObject()
-        w.endObject()
-        return w.bytes
     }
 
     static func message(_ m: Message, into w: inout JSONWriter) {

@@ -27,24 +27,15 @@ extension Store {
     public func saveConversation(_ c: Conversation, new: Bool = false, explained: String? = nil) throws(StoreError) {
         try write { () throws(StoreError) in
             if !new {
-                let s: Statement
-                if explained == nil {
-                    s = try database.cachedLiteral("""
-                        UPDATE conversations SET contact_name = ?2, department = ?3, state = ?4, attendant_id = ?5,
-                            queued_at = ?6, assigned_at = ?7, closed_at = ?8, rating = ?9, queue_seq = ?10,
-                            preferred_attendant = ?11, avoid_attendant = ?12
-                        WHERE id = ?1
-                        """)
-                } else {
-                    s = try database.cachedLiteral("""
-                        UPDATE conversations SET contact_name = ?2, department = ?3, state = ?4, attendant_id = ?5,
-                            queued_at = ?6, assigned_at = ?7, closed_at = ?8, rating = ?9, queue_seq = ?10,
-                            preferred_attendant = ?11, avoid_attendant = ?12,
-                            explanations = coalesce(explanations || char(10), '') || ?13
-                        WHERE id = ?1
-                        """)
-                    try s.bind(.text(explained!), at: 13)
-                }
+                let s = try database.cachedLiteral("""
+                    UPDATE conversations SET contact_name = ?2, department = ?3, state = ?4, attendant_id = ?5,
+                        queued_at = ?6, assigned_at = ?7, closed_at = ?8, rating = ?9, queue_seq = ?10,
+                        preferred_attendant = ?11, avoid_attendant = ?12,
+                        explanations = CASE WHEN ?13 IS NULL THEN explanations
+                            ELSE coalesce(explanations || char(10), '') || ?13 END
+                    WHERE id = ?1
+                    """)
+                try s.bind(explained.map(SQLValue.text) ?? .null, at: 13)
                 try bindChanging(c, to: s)
                 try s.stepToEnd()
                 if database.changes == 1 { return }
