@@ -71,6 +71,7 @@ public enum ContactPhone {
     /// Without `+`, a 10- or 11-digit number starting with an assigned DDD is taken as Brazilian and gets `+55`;
     /// any other number must already start with its country code (so it cannot start with 0).
     public static func normalize(_ raw: String, field: String = "phone") throws(ValidationError) -> String {
+        if PhoneText.isE164(raw) { return raw }  // what bots usually send, and what the long way would return
         let (plus, digits) = try PhoneText.digits(raw, field: field)
         guard (8...15).contains(digits.count) else {
             throw ValidationError(field: field, reason: "has \(digits.count) digits; expected 8 to 15")
@@ -90,6 +91,19 @@ public enum ContactPhone {
 enum PhoneText {
     /// No phone number as typed by a person is longer than this, punctuation included.
     static let maxInputBytes = 64
+
+    /// Whether `raw` is already E.164 as stored: "+", then 8 to 15 digits, the first not 0.
+    static func isE164(_ raw: String) -> Bool {
+        var utf8 = raw.utf8.makeIterator()
+        guard utf8.next() == UInt8(ascii: "+"), let first = utf8.next(),
+              first >= UInt8(ascii: "1") && first <= UInt8(ascii: "9") else { return false }
+        var count = 1
+        while let byte = utf8.next() {
+            guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else { return false }
+            count += 1
+        }
+        return count >= 8 && count <= 15
+    }
 
     /// The digit values of `raw` and whether it started with `+`, rejecting any other character than
     /// digits, whitespace, `(`, `)`, `.`, `-` and one leading `+`.

@@ -55,8 +55,20 @@ public struct JSONWriter: Sendable {
         afterKey = false
     }
 
-    /// Writes a member name; the next value written is this member's value.
-    public mutating func key(_ name: String) {
+    /// Writes a member name given in the source; the next value written is this member's value. The name is
+    /// copied as it is (names in the source need no escaping), which makes it the cheap way to write a member.
+    public mutating func key(_ name: StaticString) {
+        if needsComma { bytes.append(UInt8(ascii: ",")) }
+        bytes.append(UInt8(ascii: "\""))
+        appendLiteral(name)
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
+        needsComma = false
+        afterKey = true
+    }
+
+    /// Writes a member name known only at run time (escaped as a string); the next value is its value.
+    public mutating func dynamicKey(_ name: String) {
         if needsComma { bytes.append(UInt8(ascii: ",")) }
         appendQuoted(name)
         bytes.append(UInt8(ascii: ":"))
@@ -128,7 +140,7 @@ public struct JSONWriter: Sendable {
             beginObject()
             // Byte order: a total order on distinct keys, and cheaper than String's Unicode-aware `<`.
             for (name, member) in members.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
-                key(name)
+                dynamicKey(name)
                 value(member)
             }
             endObject()
@@ -152,64 +164,64 @@ public struct JSONWriter: Sendable {
     // MARK: One call per member
 
     /// Writes the member `name` with a string value.
-    public mutating func field(_ name: String, _ value: String) {
+    public mutating func field(_ name: StaticString, _ value: String) {
         key(name)
         string(value)
     }
 
     /// Writes the member `name` with an integer value.
-    public mutating func field(_ name: String, _ value: Int64) {
+    public mutating func field(_ name: StaticString, _ value: Int64) {
         key(name)
         int(value)
     }
 
     /// Writes the member `name` with an integer value.
-    public mutating func field(_ name: String, _ value: Int) {
+    public mutating func field(_ name: StaticString, _ value: Int) {
         key(name)
         int(value)
     }
 
     /// Writes the member `name` with a number value (non-finite as `null`).
-    public mutating func field(_ name: String, _ value: Double) {
+    public mutating func field(_ name: StaticString, _ value: Double) {
         key(name)
         double(value)
     }
 
     /// Writes the member `name` with a boolean value.
-    public mutating func field(_ name: String, _ value: Bool) {
+    public mutating func field(_ name: StaticString, _ value: Bool) {
         key(name)
         bool(value)
     }
 
     /// Writes the member `name` with a whole JSON value.
-    public mutating func field(_ name: String, _ value: JSON) {
+    public mutating func field(_ name: StaticString, _ value: JSON) {
         key(name)
         self.value(value)
     }
 
     /// Writes the member `name` with the value `null`.
-    public mutating func fieldNull(_ name: String) {
+    public mutating func fieldNull(_ name: StaticString) {
         key(name)
         null()
     }
 
     /// Writes the member `name` with a string value, or nothing when `value` is nil.
-    public mutating func optionalField(_ name: String, _ value: String?) {
+    public mutating func optionalField(_ name: StaticString, _ value: String?) {
         if let value { field(name, value) }
     }
 
     /// Writes the member `name` with an integer value, or nothing when `value` is nil.
-    public mutating func optionalField(_ name: String, _ value: Int64?) {
+    public mutating func optionalField(_ name: StaticString, _ value: Int64?) {
         if let value { field(name, value) }
     }
 
     /// Writes the member `name` with an integer value, or nothing when `value` is nil.
-    public mutating func optionalField(_ name: String, _ value: Int?) {
+    public mutating func optionalField(_ name: StaticString, _ value: Int?) {
         if let value { field(name, value) }
     }
 
     /// Writes the member `name` with a boolean value, or nothing when `value` is nil.
-    public mutating func optionalField(_ name: String, _ value: Bool?) {
+    public mutating func optionalField(_ name: StaticString, _ value: Bool?) {
         if let value { field(name, value) }
     }
 

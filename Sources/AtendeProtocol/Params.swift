@@ -96,14 +96,19 @@ public struct Params: Sendable {
     }
 
     private func checkInt(_ key: String, _ value: JSON, range: ClosedRange<Int64>?) throws(RPCError) -> Int64 {
-        let outOfRange = range.map { invalid(key, "must be between \($0.lowerBound) and \($0.upperBound)") }
+        // The range's message is built only when it is needed: most reads are in range.
+        func outOfRange(_ range: ClosedRange<Int64>) -> RPCError {
+            invalid(key, "must be between \(range.lowerBound) and \(range.upperBound)")
+        }
         switch value {
         case .int(let number):
-            if let range, !range.contains(number) { throw outOfRange! }
+            if let range, !range.contains(number) { throw outOfRange(range) }
             return number
         case .double(let number) where number.rounded() == number:
-            guard let exact = Int64(exactly: number) else { throw outOfRange ?? invalid(key, "must be an integer") }
-            if let range, !range.contains(exact) { throw outOfRange! }
+            guard let exact = Int64(exactly: number) else {
+                throw range.map(outOfRange) ?? invalid(key, "must be an integer")
+            }
+            if let range, !range.contains(exact) { throw outOfRange(range) }
             return exact
         default:
             throw invalid(key, "must be an integer")
@@ -169,8 +174,17 @@ public struct Params: Sendable {
     // MARK: Strictness
 
     /// Refuses the first key (in UTF-8 byte order) not in `allowed`, with reason "unknown parameter". A literal
-    /// list is an array (no set is built per request); a `Set` is searched as a set.
-    public func rejectUnknown<Allowed: Sequence<String>>(_ allowed: Allowed) throws(RPCError) {
+    /// list is an array (no set is built per request).
+    public func rejectUnknown(_ allowed: [String]) throws(RPCError) {
+        // Every request passes through here: a member is looked for by comparing names (short names compare by
+        // their bits, and lists are a handful of names), and the set is built only for a refusal.
+        for key in members.keys where !allowed.contains(key) {
+            try rejectUnknown(Set(allowed))
+        }
+    }
+
+    /// Refuses the first key (in UTF-8 byte order) not in `allowed`, with reason "unknown parameter".
+    public func rejectUnknown(_ allowed: Set<String>) throws(RPCError) {
         var unknown: String?
         for key in members.keys where !allowed.contains(key) {
             if unknown == nil || key.utf8.lexicographicallyPrecedes(unknown!.utf8) { unknown = key }

@@ -247,7 +247,10 @@ extension Daemon {
     func settingsJSON() -> [UInt8] {
         var w = JSONWriter()
         w.beginObject()
-        for key in AccountSettings.keys { w.field(key, settings[key]!) }
+        for key in AccountSettings.keys {
+            w.dynamicKey(key)
+            w.bool(settings[key]!)
+        }
         w.endObject()
         return w.bytes
     }
@@ -277,7 +280,7 @@ extension Daemon {
         w.beginObject()
         for id in router.departmentIDs {
             guard let stats = router.stats(of: id, now: now) else { continue }
-            w.key(id)
+            w.dynamicKey(id)
             w.beginObject()
             w.field("waiting", stats.waiting)
             w.field("oldestWaitSeconds", stats.oldestWaitSeconds)

@@ -33,7 +33,7 @@ enum Wire {
         return w.bytes
     }
 
-    static func instant(_ name: String, _ value: Instant?, into w: inout JSONWriter) {
+    static func instant(_ name: StaticString, _ value: Instant?, into w: inout JSONWriter) {
         guard let value else { return }
         w.key(name)
         w.rawValue { bytes in
@@ -87,7 +87,7 @@ enum Wire {
         w.key("week")
         w.beginObject()
         for (index, intervals) in days.enumerated() where !intervals.isEmpty {
-            w.key(WeeklyHours.dayNames[index])
+            w.dynamicKey(WeeklyHours.dayNames[index])
             w.beginArray()
             for interval in intervals {
                 w.beginArray()
@@ -137,7 +137,7 @@ enum Wire {
         w.field("name", c.name)
         if let extra = c.extra, let json = try? JSONParser.parse(extra), let object = json.objectValue {
             for key in object.keys.sorted() where key != "phone" && key != "name" {
-                w.key(key)
+                w.dynamicKey(key)
                 w.value(object[key]!)
             }
         }
@@ -146,7 +146,7 @@ enum Wire {
     }
 
     /// `{"<name>": [items...]}`.
-    static func list<T>(_ name: String, _ items: [T], _ write: (T, inout JSONWriter) -> Void) -> [UInt8] {
+    static func list<T>(_ name: StaticString, _ items: [T], _ write: (T, inout JSONWriter) -> Void) -> [UInt8] {
         var w = JSONWriter(capacity: 256 + items.count * 256)
         w.beginObject()
         w.key(name)

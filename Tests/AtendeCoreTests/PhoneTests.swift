@@ -118,6 +118,8 @@ final class PhoneTests: XCTestCase {
             ("+1134567890", "+1134567890"),
             ("12345678", "+12345678"),
             ("+123456789012345", "+123456789012345"),
+            ("+5511987654321", "+5511987654321"),
+            ("+12345678", "+12345678"),
         ]
         for (raw, expected) in valid {
             assertValid({ () throws(ValidationError) in try ContactPhone.normalize(raw) }, expected, raw)
@@ -130,6 +132,10 @@ final class PhoneTests: XCTestCase {
             ("+1234567890123456", "expected 8 to 15"),
             ("0123456789", "country code"),
             ("+0 123 4567 890", "country code"),
+            ("+0123456789", "country code"),
+            ("+1234567", "expected 8 to 15"),
+            ("+1234567890123456", "expected 8 to 15"),
+            ("+1234567x", "may contain only"),
         ]
         for (raw, reason) in invalid {
             assertValidationError({ () throws(ValidationError) in try ContactPhone.normalize(raw) },

@@ -72,7 +72,8 @@ final class JSONWriterTests: XCTestCase {
             XCTAssertEqual(try JSONParser.parse(writer.bytes), .string(input), input)
             var keyed = JSONWriter()
             keyed.beginObject()
-            keyed.field(input, input)
+            keyed.dynamicKey(input)
+            keyed.string(input)
             keyed.endObject()
             XCTAssertEqual(try JSONParser.parse(keyed.bytes), .object([input: .string(input)]), input)
         }

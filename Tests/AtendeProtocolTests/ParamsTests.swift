@@ -143,5 +143,15 @@ final class ParamsTests: XCTestCase {
         assertInvalid({ () throws(RPCError) in try params.rejectUnknown(all.subtracting(["name", "count"])) },
                       "count", "unknown parameter")
         assertInvalid({ () throws(RPCError) in try params.rejectUnknown([]) }, "contact", "unknown parameter")
+        // The list form (what handlers pass) refuses the same key, the first in byte order.
+        let list = all.sorted()
+        XCTAssertNoThrow(try params.rejectUnknown(list))
+        XCTAssertNoThrow(try params.rejectUnknown(list + ["extra"]))
+        let withoutNameAndCount = list.filter { $0 != "name" && $0 != "count" }
+        assertInvalid({ () throws(RPCError) in try params.rejectUnknown(withoutNameAndCount) }, "count",
+                      "unknown parameter")
+        assertInvalid({ () throws(RPCError) in try params.rejectUnknown(list.filter { $0 != "nothing" }) },
+                      "nothing", "unknown parameter")
+        assertInvalid({ () throws(RPCError) in try params.rejectUnknown([String]()) }, "contact", "unknown parameter")
     }
 }

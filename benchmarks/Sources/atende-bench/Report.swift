@@ -170,7 +170,10 @@ final class Report {
         w.endArray()
         w.key("ratios")
         w.beginObject()
-        for (name, value) in ratios(clients: plan.clientCounts, decisionSizes: plan.decisionSizes) { w.field(name, (value * 1000).rounded() / 1000) }
+        for (name, value) in ratios(clients: plan.clientCounts, decisionSizes: plan.decisionSizes) {
+            w.dynamicKey(name)
+            w.double((value * 1000).rounded() / 1000)
+        }
         w.endObject()
         w.key("targets")
         w.beginArray()
