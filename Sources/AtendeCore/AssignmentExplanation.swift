@@ -34,6 +34,19 @@ public enum CandidateStanding: String, Sendable {
 }
 
 extension CandidateStanding {
+    /// Its letter in `AssignmentExplanation.compact`.
+    var code: UInt8 {
+        switch self {
+        case .chosen: return UInt8(ascii: "c")
+        case .lostTheTie: return UInt8(ascii: "t")
+        case .offline: return UInt8(ascii: "o")
+        case .away: return UInt8(ascii: "a")
+        case .offHours: return UInt8(ascii: "h")
+        case .atCapacity: return UInt8(ascii: "f")
+        case .inactive: return UInt8(ascii: "i")
+        }
+    }
+
     /// Order in explanations: closest to being chosen first.
     var rank: Int {
         switch self {
@@ -142,9 +155,11 @@ extension Router {
 }
 
 extension AssignmentExplanation {
-    private static let codes: [CandidateStanding: Character] = [
-        .chosen: "c", .lostTheTie: "t", .offline: "o", .away: "a", .offHours: "h", .atCapacity: "f", .inactive: "i",
-    ]
+    /// Each standing's letter in the compact form, and back.
+    private static let standings: [Character: CandidateStanding] = Dictionary(uniqueKeysWithValues:
+        [CandidateStanding.chosen, .lostTheTie, .offline, .away, .offHours, .atCapacity, .inactive].map {
+            (Character(Unicode.Scalar($0.code)), $0)
+        })
 
     /// A short text form for storage: "1|strategy|rule|chosen|omitted|at|department|id:code:open:max:idle,...".
     /// Written digit by digit: it is built for every assignment.
@@ -173,9 +188,11 @@ extension AssignmentExplanation {
         let bar = UInt8(ascii: "|")
         bytes.append(UInt8(ascii: "1"))
         bytes.append(bar)
-        bytes.append(contentsOf: strategy.rawValue.utf8)
+        var strategyName = strategy.rawValue
+        strategyName.withUTF8 { bytes.append(contentsOf: $0) }
         bytes.append(bar)
-        bytes.append(contentsOf: rule.rawValue.utf8)
+        var ruleName = rule.rawValue
+        ruleName.withUTF8 { bytes.append(contentsOf: $0) }
         bytes.append(bar)
         number(chosen)
         bytes.append(bar)
@@ -183,13 +200,14 @@ extension AssignmentExplanation {
         bytes.append(bar)
         number(at.millis)
         bytes.append(bar)
-        bytes.append(contentsOf: department.utf8)
+        var departmentName = department
+        departmentName.withUTF8 { bytes.append(contentsOf: $0) }
         bytes.append(bar)
         for (index, candidate) in candidates.enumerated() {
             if index > 0 { bytes.append(UInt8(ascii: ",")) }
             number(candidate.attendantId)
             bytes.append(UInt8(ascii: ":"))
-            bytes.append(Self.codes[candidate.standing]!.asciiValue!)
+            bytes.append(candidate.standing.code)
             bytes.append(UInt8(ascii: ":"))
             number(Int64(candidate.openChats))
             bytes.append(UInt8(ascii: ":"))
@@ -206,7 +224,7 @@ extension AssignmentExplanation {
         guard parts.count == 8, parts[0] == "1", let strategy = Strategy(rawValue: String(parts[1])),
               let rule = AssignmentRule(rawValue: String(parts[2])), let chosen = Int64(parts[3]),
               let omitted = Int(parts[4]), let at = Int64(parts[5]) else { return nil }
-        let standings = Dictionary(uniqueKeysWithValues: Self.codes.map { ($0.value, $0.key) })
+        let standings = Self.standings
         var candidates: [Candidate] = []
         for item in parts[7].split(separator: ",") {
             let fields = item.split(separator: ":")
