@@ -8,8 +8,11 @@
 // - 200: at 10 online the 200 pushes of a turn share 10 writes (20 per attendant), at 10k they need 200, so the
 //   ratio also counts the writes to more distinct sockets, not only the decision.
 // The cost per assignment is the daemon loop thread's CPU
-// time (schedstat, ns) per assignment, so the generator's work does not count; it is measured in five rounds and
-// the lowest round is reported (the other sessions on a shared machine can only add time). It includes parsing,
+// time (schedstat, ns) per assignment, so the generator's work does not count; it is measured in five rounds of
+// 4000 assignments and the lowest round is reported (the other sessions on a shared machine can only add time).
+// Between rounds, outside the measure, the attendants close the chats they hold, so even 10 attendants have room
+// for long rounds: rounds of 800 right after 10k logins measured a transient (cold caches, 42-46 us at 10k in
+// some runs, 33-35 in others) instead of the steady cost. It includes parsing,
 // the decision, the SQLite rows, the reply and one push write per assignment. Durability normal (no fsync
 // waits). The attendants' connections only receive, so they are read in the background every few milliseconds.
 
@@ -37,8 +40,16 @@ struct DecisionScenario {
         Console.progress("\(size) attendants created and logged in in "
             + "\(Format.fixed(monotonicSeconds() - setupStart, 1)) s")
         var assigned = 0
-        for attendant in attendants {
-            attendant.onEvent = { if $0.kind == .assigned { assigned += 1 } }
+        // The chats each attendant holds, closed between rounds (not measured) so that every round has room:
+        // 10 online hold at most 10 × maxChats 1000 at a time, and rounds of a few thousand measure steady state.
+        var held = [[Int64]](repeating: [], count: attendants.count)
+        for (index, attendant) in attendants.enumerated() {
+            attendant.onEvent = { event in
+                if event.kind == .assigned {
+                    assigned += 1
+                    held[index].append(event.conversation)
+                }
+            }
             reactor.moveToBackground(attendant.link)
         }
         let bot = try Fixture.service("auth.bot", reactor, daemon.socket, count: 1)[0]
@@ -68,7 +79,25 @@ struct DecisionScenario {
             }
             try errors.check("conversation.open")
         }
-        // Both batch sizes share the plan's chats: with 10 online, 10 × maxChats 1000 is all the room there is.
+        func closeAll() throws {
+            var pending = 0
+            for (index, attendant) in attendants.enumerated() {
+                var ids = held[index][...]
+                held[index].removeAll()
+                while !ids.isEmpty {
+                    let chunk = Array(ids.prefix(500))
+                    ids = ids.dropFirst(chunk.count)
+                    pending += 1
+                    attendant.batch("conversation.close", count: chunk.count,
+                                    params: { index, w in w.field("id", chunk[index]) }) { reply in
+                        if reply.failedCount > 0 { errors.fail("\(reply.failedCount) closes failed: " + reply.text) }
+                        pending -= 1
+                    }
+                }
+            }
+            try reactor.wait("decision: closing between rounds", seconds: 300) { errors.failed > 0 || pending == 0 }
+            try errors.check("conversation.close")
+        }
         let perRound = bench.plan.decisionChats / (Self.rounds * Self.batches.count)
         for size in Self.batches {
             batch = size
@@ -76,6 +105,7 @@ struct DecisionScenario {
             var costs: [Double] = []
             var rates: [Double] = []
             for _ in 0..<Self.rounds {
+                try closeAll()
                 let startCPU = daemon.process.mainThreadCPUSeconds
                 let start = monotonicSeconds()
                 try open(perRound)

@@ -30,6 +30,6 @@ struct Plan {
         }
         return Plan(quick: false, warmupSeconds: 1, measureSeconds: 5, latencySeconds: 10,
                     backlogChats: 100_000, backlogAttendants: 100, decisionSizes: [10, 1000, 10_000],
-                    decisionChats: 8000, waitingChats: 1_000_000)
+                    decisionChats: 40_000, waitingChats: 1_000_000)
     }
 }
