@@ -185,14 +185,16 @@ extension AssignmentExplanation {
                 }
             }
         }
+        func text(_ value: String) {
+            var value = value
+            value.withUTF8 { bytes.append(contentsOf: $0) }
+        }
         let bar = UInt8(ascii: "|")
         bytes.append(UInt8(ascii: "1"))
         bytes.append(bar)
-        var strategyName = strategy.rawValue
-        strategyName.withUTF8 { bytes.append(contentsOf: $0) }
+        text(strategy.rawValue)
         bytes.append(bar)
-        var ruleName = rule.rawValue
-        ruleName.withUTF8 { bytes.append(contentsOf: $0) }
+        text(rule.rawValue)
         bytes.append(bar)
         number(chosen)
         bytes.append(bar)
@@ -200,8 +202,7 @@ extension AssignmentExplanation {
         bytes.append(bar)
         number(at.millis)
         bytes.append(bar)
-        var departmentName = department
-        departmentName.withUTF8 { bytes.append(contentsOf: $0) }
+        text(department)
         bytes.append(bar)
         for (index, candidate) in candidates.enumerated() {
             if index > 0 { bytes.append(UInt8(ascii: ",")) }
@@ -224,12 +225,11 @@ extension AssignmentExplanation {
         guard parts.count == 8, parts[0] == "1", let strategy = Strategy(rawValue: String(parts[1])),
               let rule = AssignmentRule(rawValue: String(parts[2])), let chosen = Int64(parts[3]),
               let omitted = Int(parts[4]), let at = Int64(parts[5]) else { return nil }
-        let standings = Self.standings
         var candidates: [Candidate] = []
         for item in parts[7].split(separator: ",") {
             let fields = item.split(separator: ":")
             guard fields.count == 5, let id = Int64(fields[0]), let code = fields[1].first,
-                  let standing = standings[code], let open = Int(fields[2]), let max = Int(fields[3]),
+                  let standing = Self.standings[code], let open = Int(fields[2]), let max = Int(fields[3]),
                   let idle = Int64(fields[4]) else { return nil }
             candidates.append(Candidate(attendantId: id, standing: standing, openChats: open, maxChats: max,
                                         idleMillis: idle * 1000))

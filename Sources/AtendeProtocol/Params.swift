@@ -178,9 +178,7 @@ public struct Params: Sendable {
     public func rejectUnknown(_ allowed: [String]) throws(RPCError) {
         // Every request passes through here: a member is looked for by comparing names (short names compare by
         // their bits, and lists are a handful of names), and the set is built only for a refusal.
-        for key in members.keys where !allowed.contains(key) {
-            try rejectUnknown(Set(allowed))
-        }
+        if members.keys.contains(where: { !allowed.contains($0) }) { try rejectUnknown(Set(allowed)) }
     }
 
     /// Refuses the first key (in UTF-8 byte order) not in `allowed`, with reason "unknown parameter".

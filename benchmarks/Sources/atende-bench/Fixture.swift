@@ -57,14 +57,14 @@ enum Fixture {
         try service("auth.bot", reactor, socket, count: count) { $0.field("events", "own") }
     }
 
-    /// A staffed daemon: `departments` created, then `count` attendants named `prefix0`... (`maxChats` each)
-    /// serving `serves(i)`, each logged in on its own connection; returns those connections.
-    static func staffed(_ departments: [String], attendants count: Int, prefix: String, maxChats: Int = 1000,
-                        reactor: Reactor, socket: String, serves: (Int) -> [String]) throws -> [Peer] {
+    /// A staffed daemon: `departments` created, then `count` attendants named `prefix0`... (maxChats 1000) serving
+    /// `serves(i)`, each logged in on its own connection; returns those connections.
+    static func staffed(_ departments: [String], attendants count: Int, prefix: String, reactor: Reactor,
+                        socket: String, serves: (Int) -> [String]) throws -> [Peer] {
         let admin = try service("auth.admin", reactor, socket, count: 1)[0]
         defer { admin.close() }
         try Fixture.departments(departments, admin: admin)
-        let logins = try attendants(count, prefix: prefix, maxChats: maxChats, reactor: reactor, socket: socket,
+        let logins = try attendants(count, prefix: prefix, maxChats: 1000, reactor: reactor, socket: socket,
                                     departments: serves)
         return try login(logins, reactor: reactor, socket: socket)
     }
