@@ -110,47 +110,44 @@ extension Router {
         return .lostTheTie
     }
 
-    /// Builds the explanation of giving `conversation` to `chosen`, before the assignment changes any state.
-    /// Its cost is bounded by `maxCandidates`, whatever the size of the department.
-    func explain(_ conversation: Conversation, chosen: AttendantID, rule: AssignmentRule, now: Instant)
-        -> AssignmentExplanation {
-        let department = conversation.department ?? ""
-        let state = departments[department]
+    /// Builds the explanation of giving `conversation` of department `state` to `person`, before the assignment
+    /// changes any state. Its cost is bounded by `maxCandidates`, whatever the size of the department.
+    func explain(_ conversation: ConversationID, in state: DepartmentState, chosen person: AttendantState,
+                 rule: AssignmentRule, now: Instant) -> AssignmentExplanation {
+        let chosen = person.profile.id
+        func candidate(_ attendant: AttendantState, _ standing: CandidateStanding?) -> Candidate {
+            Candidate(attendantId: attendant.profile.id, standing: standing ?? self.standing(of: attendant),
+                      openChats: attendant.open.count, maxChats: attendant.profile.maxChats,
+                      idleMillis: max(0, now - attendant.idleSince))
+        }
         func candidate(_ id: AttendantID, _ standing: CandidateStanding?) -> Candidate {
             guard let attendant = attendants[id] else {
                 return Candidate(attendantId: id, standing: standing ?? .offline, openChats: 0, maxChats: 0,
                                  idleMillis: 0)
             }
-            return Candidate(attendantId: id, standing: standing ?? self.standing(of: attendant),
-                             openChats: attendant.open.count, maxChats: attendant.profile.maxChats,
-                             idleMillis: max(0, now - attendant.idleSince))
+            return candidate(attendant, standing)
         }
-        var candidates = [candidate(chosen, .chosen)]
+        var candidates: [Candidate] = []
         candidates.reserveCapacity(AssignmentExplanation.maxCandidates)
-        var listed: [AttendantID] = [chosen]
-        if let heap = state?.eligible {
-            for id in [heap.top, heap.best(excluding: heap.top)].compactMap({ $0 }) where !listed.contains(id) {
-                listed.append(id)
-                candidates.append(candidate(id, .lostTheTie))
+        candidates.append(candidate(person, .chosen))
+        func isListed(_ id: AttendantID) -> Bool { candidates.contains { $0.attendantId == id } }
+        if let top = state.eligible.top {
+            if !isListed(top) { candidates.append(candidate(top, .lostTheTie)) }
+            if let next = state.eligible.best(excluding: top), !isListed(next) {
+                candidates.append(candidate(next, .lostTheTie))
             }
         }
         let runnersUp = candidates.count
-        var served = 0
-        for id in state?.servedBy ?? [] {
-            served += 1
+        for id in state.servedBy {
             if candidates.count >= AssignmentExplanation.maxCandidates { break }
-            guard !listed.contains(id) else { continue }
-            listed.append(id)
-            candidates.append(candidate(id, nil))
+            if !isListed(id) { candidates.append(candidate(id, nil)) }
         }
-        let total = state?.servedBy.count ?? served
-        let omitted = max(0, total - listed.count + ((state?.servedBy.contains(chosen) ?? false) ? 0 : 1))
+        let omitted = max(0, state.servedBy.count - candidates.count + (state.servedBy.contains(chosen) ? 0 : 1))
         // The chosen one and the strategy's runners-up stay first; the rest in the order of `CandidateStanding`.
         candidates[runnersUp...].sort { ($0.standing.rank, $0.attendantId) < ($1.standing.rank, $1.attendantId) }
         return AssignmentExplanation(
-            conversationId: conversation.id, department: department,
-            strategy: state?.department.strategy ?? .leastBusy, rule: rule, chosen: chosen, at: now,
-            candidates: candidates, omitted: omitted)
+            conversationId: conversation, department: state.department.id, strategy: state.department.strategy,
+            rule: rule, chosen: chosen, at: now, candidates: candidates, omitted: omitted)
     }
 }
 

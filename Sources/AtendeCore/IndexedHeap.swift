@@ -1,4 +1,4 @@
-// IndexedHeap: a binary min-heap of attendants that also knows where each one sits.
+// IndexedHeap: a 4-ary min-heap of attendants that also knows where each one sits.
 // Routing asks "who is the best eligible attendant of this department?" for every assignment; an indexed heap
 // answers in O(1) and absorbs a changed key (one more open chat, a new idle time) in O(log n), with no scan.
 
@@ -29,9 +29,18 @@ public struct HeapKey: Comparable, Hashable, Sendable {
 /// A min-heap of ids keyed by `HeapKey`, with O(log n) insert, update and remove by id.
 /// Each id gets a small dense slot once; sifting then updates positions in a plain array, so the log n steps of
 /// an update cost array writes, not hash-table writes (one lookup per operation, at the entry).
+/// The heap is 4-ary and keeps each key beside its slot: with thousands of attendants per department, a re-key
+/// is memory traffic, and this touches half the levels and one array per level instead of two.
 public struct IndexedHeap: Sendable {
-    private var keys: [HeapKey] = []
-    private var slots: [Int32] = []
+    /// A key and the slot of its id, side by side so that moving an entry touches one cache line.
+    private struct Entry {
+        var key: HeapKey
+        var slot: Int32
+    }
+
+    private static let arity = 4
+
+    private var entries: [Entry] = []
     private var slotOf: [Int64: Int32] = [:]
     private var position: [Int32] = []
 
@@ -39,13 +48,13 @@ public struct IndexedHeap: Sendable {
     public init() {}
 
     /// Number of ids in the heap.
-    public var count: Int { keys.count }
+    public var count: Int { entries.count }
     /// True when no id is in the heap.
-    public var isEmpty: Bool { keys.isEmpty }
+    public var isEmpty: Bool { entries.isEmpty }
     /// The id with the smallest key.
-    public var top: Int64? { keys.first?.id }
+    public var top: Int64? { entries.first?.key.id }
     /// The smallest key.
-    public var topKey: HeapKey? { keys.first }
+    public var topKey: HeapKey? { entries.first?.key }
 
     /// True when the id is in the heap.
     public func contains(_ id: Int64) -> Bool {
@@ -53,13 +62,13 @@ public struct IndexedHeap: Sendable {
         return position[Int(slot)] >= 0
     }
 
-    /// The smallest id other than `excluded`, looked up among the root and its two children.
+    /// The smallest id other than `excluded`: when the root is excluded, the best of its children.
     public func best(excluding excluded: Int64?) -> Int64? {
-        guard let first = keys.first else { return nil }
-        guard let excluded, first.id == excluded else { return first.id }
+        guard let first = entries.first else { return nil }
+        guard let excluded, first.key.id == excluded else { return first.key.id }
         var candidate: HeapKey?
-        for child in 1...2 where child < keys.count {
-            if candidate == nil || keys[child] < candidate! { candidate = keys[child] }
+        for child in 1..<min(1 + Self.arity, entries.count) {
+            if candidate == nil || entries[child].key < candidate! { candidate = entries[child].key }
         }
         return candidate?.id
     }
@@ -84,23 +93,21 @@ public struct IndexedHeap: Sendable {
 
     /// Empties the heap; slots stay assigned.
     public mutating func removeAll() {
-        for slot in slots { position[Int(slot)] = -1 }
-        keys.removeAll(keepingCapacity: true)
-        slots.removeAll(keepingCapacity: true)
+        for entry in entries { position[Int(entry.slot)] = -1 }
+        entries.removeAll(keepingCapacity: true)
     }
 
     /// `upsert` for a key whose id has `slot` (from `slot(for:)`).
     public mutating func upsert(_ key: HeapKey, slot: Int32) {
         let index = Int(position[Int(slot)])
         if index >= 0 {
-            let old = keys[index]
-            keys[index] = key
-            if key < old { siftUp(index) } else { siftDown(index) }
+            let old = entries[index].key
+            if key < old { siftUp(Entry(key: key, slot: slot), from: index) } else {
+                siftDown(Entry(key: key, slot: slot), from: index)
+            }
         } else {
-            keys.append(key)
-            slots.append(slot)
-            position[Int(slot)] = Int32(keys.count - 1)
-            siftUp(keys.count - 1)
+            entries.append(Entry(key: key, slot: slot))
+            siftUp(Entry(key: key, slot: slot), from: entries.count - 1)
         }
     }
 
@@ -115,53 +122,51 @@ public struct IndexedHeap: Sendable {
         guard position[Int(slot)] >= 0 else { return }
         let index = Int(position[Int(slot)])
         position[Int(slot)] = -1
-        let lastKey = keys.removeLast()
-        let lastSlot = slots.removeLast()
-        guard index < keys.count else { return }
-        keys[index] = lastKey
-        slots[index] = lastSlot
-        position[Int(lastSlot)] = Int32(index)
-        if index > 0 && lastKey < keys[(index - 1) / 2] { siftUp(index) } else { siftDown(index) }
+        let last = entries.removeLast()
+        guard index < entries.count else { return }
+        if index > 0 && last.key < entries[(index - 1) / Self.arity].key {
+            siftUp(last, from: index)
+        } else {
+            siftDown(last, from: index)
+        }
     }
 
     /// Ids in no particular order.
-    public var ids: [Int64] { keys.map(\.id) }
+    public var ids: [Int64] { entries.map(\.key.id) }
 
-    private mutating func siftUp(_ start: Int) {
+    /// Places `item` at `start` or above it, moving the parents it beats down.
+    private mutating func siftUp(_ item: Entry, from start: Int) {
         var index = start
-        let item = keys[index]
-        let itemSlot = slots[index]
         while index > 0 {
-            let parent = (index - 1) / 2
-            guard item < keys[parent] else { break }
-            keys[index] = keys[parent]
-            slots[index] = slots[parent]
-            position[Int(slots[index])] = Int32(index)
+            let parent = (index - 1) / Self.arity
+            guard item.key < entries[parent].key else { break }
+            entries[index] = entries[parent]
+            position[Int(entries[index].slot)] = Int32(index)
             index = parent
         }
-        keys[index] = item
-        slots[index] = itemSlot
-        position[Int(itemSlot)] = Int32(index)
+        entries[index] = item
+        position[Int(item.slot)] = Int32(index)
     }
 
-    private mutating func siftDown(_ start: Int) {
+    /// Places `item` at `start` or below it, moving the smallest children it loses to up.
+    private mutating func siftDown(_ item: Entry, from start: Int) {
         var index = start
-        let item = keys[index]
-        let itemSlot = slots[index]
-        let count = keys.count
+        let count = entries.count
         while true {
-            let left = 2 * index + 1
-            guard left < count else { break }
-            var child = left
-            if left + 1 < count, keys[left + 1] < keys[left] { child = left + 1 }
-            guard keys[child] < item else { break }
-            keys[index] = keys[child]
-            slots[index] = slots[child]
-            position[Int(slots[index])] = Int32(index)
+            let first = Self.arity * index + 1
+            guard first < count else { break }
+            var child = first
+            var childKey = entries[first].key
+            for next in (first + 1)..<min(first + Self.arity, count) where entries[next].key < childKey {
+                child = next
+                childKey = entries[next].key
+            }
+            guard childKey < item.key else { break }
+            entries[index] = entries[child]
+            position[Int(entries[index].slot)] = Int32(index)
             index = child
         }
-        keys[index] = item
-        slots[index] = itemSlot
-        position[Int(itemSlot)] = Int32(index)
+        entries[index] = item
+        position[Int(item.slot)] = Int32(index)
     }
 }

@@ -141,21 +141,25 @@ extension Router {
     /// Puts the attendant in (or takes it out of) the heap of each department it serves, keyed by that
     /// department's strategy. Returns the departments where it is now eligible, to be drained.
     func refresh(_ attendant: AttendantID) -> [String] {
-        guard let state = attendants[attendant] else { return [] }
-        var eligibleIn: [String] = []
+        guard let state = attendants[attendant], reposition(state) else { return [] }
+        return state.links.compactMap { $0.state.department.strategy == .manual ? nil : $0.state.department.id }
+    }
+
+    /// `refresh` without the list (an assignment only moves the attendant down): true when it is available.
+    @discardableResult
+    func reposition(_ state: AttendantState) -> Bool {
         let available = state.available
         for link in state.links {
             let department = link.state
             let strategy = department.department.strategy
             if available && strategy != .manual {
-                let turn = strategy == .roundRobin ? department.roundRobinTurn[attendant] ?? 0 : 0
+                let turn = strategy == .roundRobin ? department.roundRobinTurn[state.profile.id] ?? 0 : 0
                 department.eligible.upsert(key(for: state, strategy: strategy, turn: turn), slot: link.slot)
-                eligibleIn.append(department.department.id)
             } else {
                 department.eligible.remove(slot: link.slot)
             }
         }
-        return eligibleIn
+        return available
     }
 
     /// Resolves the attendant's departments to their states and its slots in their heaps (after its profile or

@@ -132,7 +132,7 @@ public final class Router {
         conversation.queuedAt = nil
         conversation.queueSeq = takeQueueSeq()
         byExternalId[conversation.externalId] = conversation.id
-        var effects: [RouterEffect] = []
+        var effects = Self.effectList()
         if let department = new.department {
             enqueue(&conversation, in: department, now: now, effects: &effects)
             drain([department], now: now, effects: &effects)
@@ -160,7 +160,7 @@ public final class Router {
         default:
             throw RoutingError(.invalidState, "conversation is \(conversation.state.rawValue), not waiting")
         }
-        var effects: [RouterEffect] = []
+        var effects = Self.effectList()
         if let old = conversation.department, conversation.state == .queued { effects.append(.queueChanged(old)) }
         let left = conversation
         enqueue(&conversation, in: department, now: now, effects: &effects)
@@ -189,7 +189,7 @@ public final class Router {
         guard state.profile.hours.contains(now) else {
             throw RoutingError(.outsideHours, "outside working hours")
         }
-        var effects: [RouterEffect] = []
+        var effects = Self.effectList()
         leaveQueue(conversation)
         assign(id, to: attendant, rule: .takenByHand, now: now, effects: &effects)
         tidyQueue(left: conversation)
@@ -204,7 +204,7 @@ public final class Router {
             || conversation.state != .assigned {
             throw RoutingError(.forbidden, "not your conversation")
         }
-        var effects: [RouterEffect] = []
+        var effects = Self.effectList()
         var freed: [String] = []
         let previous = conversation.attendantId
         switch conversation.state {
@@ -278,7 +278,7 @@ public final class Router {
         } else if toDepartment == nil {
             throw RoutingError(.invalidState, "give department or attendantId", field: "department")
         }
-        var effects: [RouterEffect] = []
+        var effects = Self.effectList()
         var freed: [String] = []
         let previous = conversation.attendantId
         let left = conversation
@@ -307,6 +307,14 @@ public final class Router {
     }
 
     // MARK: - Internals shared by the operations
+
+    /// An empty effect list with room for an operation and the assignment it usually causes: effects carry whole
+    /// conversations, and growing the list from empty would copy them three times.
+    static func effectList() -> [RouterEffect] {
+        var effects: [RouterEffect] = []
+        effects.reserveCapacity(8)
+        return effects
+    }
 
     func openConversation(_ id: ConversationID) throws(RoutingError) -> Conversation {
         guard let conversation = conversations[id] else {
@@ -389,22 +397,23 @@ public final class Router {
 
     func assign(_ id: ConversationID, to attendant: AttendantID, rule: AssignmentRule, now: Instant,
                 effects: inout [RouterEffect]) {
-        var conversation = conversations[id]!
-        let explanation = explain(conversation, chosen: attendant, rule: rule, now: now)
-        conversation.state = .assigned
-        conversation.attendantId = attendant
-        conversation.assignedAt = now
-        conversation.avoidAttendant = nil
-        conversations[id] = conversation
-        let department = conversation.department!
+        // The chat is changed where it lies: a copy out and back would copy every one of its fields twice.
+        let index = conversations.index(forKey: id)!
+        let department = conversations.values[index].department!
+        let state = departments[department]!
         let person = attendants[attendant]!
+        let explanation = explain(id, in: state, chosen: person, rule: rule, now: now)
+        conversations.values[index].state = .assigned
+        conversations.values[index].attendantId = attendant
+        conversations.values[index].assignedAt = now
+        conversations.values[index].avoidAttendant = nil
+        let conversation = conversations.values[index]
         person.open.insert(id)
         markIdle(person, now: now)
         roundRobinCounter += 1
-        let state = departments[department]!
         state.assigned += 1
         state.roundRobinTurn[attendant] = roundRobinCounter
-        _ = refresh(attendant)
+        reposition(person)
         effects.append(.saved(conversation))
         effects.append(.assigned(conversation))
         effects.append(.explained(explanation))
@@ -422,7 +431,7 @@ public final class Router {
         if !due.isEmpty { pending += due }
         if pending.count > 1 { pending = Array(Set(pending)) }
         while !pending.isEmpty {
-            var best: (index: Int, entry: QueueEntry)?
+            var best: (state: DepartmentState, entry: QueueEntry)?
             var index = 0
             while index < pending.count {
                 let id = pending[index]
@@ -433,16 +442,15 @@ public final class Router {
                     pending.removeLast()
                     continue
                 }
-                if best == nil || head.seq < best!.entry.seq { best = (index, head) }
+                if best == nil || head.seq < best!.entry.seq { best = (state, head) }
                 index += 1
             }
-            guard let (bestIndex, entry) = best else { return }
-            let department = pending[bestIndex]
-            let state = departments[department]!
-            let conversation = conversations[entry.id]!
-            var chosen = state.eligible.best(excluding: conversation.avoidAttendant) ?? state.eligible.top!
+            guard let (state, entry) = best else { return }
+            let waiting = conversations.index(forKey: entry.id)!
+            let avoid = conversations.values[waiting].avoidAttendant
+            var chosen = state.eligible.best(excluding: avoid) ?? state.eligible.top!
             var rule = AssignmentRule.strategy
-            if let preferred = conversation.preferredAttendant, preferred != conversation.avoidAttendant,
+            if let preferred = conversations.values[waiting].preferredAttendant, preferred != avoid,
                state.eligible.contains(preferred) {
                 chosen = preferred
                 rule = .returningContact

@@ -61,6 +61,16 @@ final class IndexedHeapTests: XCTestCase {
             XCTAssertEqual(heap.best(excluding: other), sorted.first { $0.id != other }?.id, "step \(step)")
             XCTAssertEqual(heap.contains(id), model[id] != nil, "step \(step)")
             XCTAssertEqual(Set(heap.ids), Set(model.keys), "step \(step)")
+            if step % 500 == 0 {
+                // The whole order, not only the top: popping a copy must give the model's keys sorted.
+                var copy = heap
+                var popped: [HeapKey] = []
+                while let key = copy.topKey {
+                    popped.append(key)
+                    copy.remove(key.id)
+                }
+                XCTAssertEqual(popped, sorted, "step \(step)")
+            }
             if heap.count != model.count { return }
         }
     }
