@@ -17,8 +17,8 @@ public enum JSON: Sendable, Equatable {
     case string(String)
     /// An array.
     case array([JSON])
-    /// An object; member order is not kept, and the last of duplicate keys wins.
-    case object([String: JSON])
+    /// An object; member order carries no meaning, and the last of duplicate keys wins.
+    case object(JSONObject)
 
     /// The member named `key` when this is an object, nil otherwise.
     public subscript(key: String) -> JSON? {
@@ -63,7 +63,7 @@ public enum JSON: Sendable, Equatable {
     }
 
     /// The members, when this is an object.
-    public var objectValue: [String: JSON]? {
+    public var objectValue: JSONObject? {
         if case .object(let value) = self { return value }
         return nil
     }
@@ -116,7 +116,7 @@ extension JSON: ExpressibleByArrayLiteral {
 extension JSON: ExpressibleByDictionaryLiteral {
     /// An `.object` from a literal; the last of duplicate keys wins, as in parsed JSON.
     public init(dictionaryLiteral elements: (String, JSON)...) {
-        self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+        self = .object(JSONObject(members: elements))
     }
 }
 

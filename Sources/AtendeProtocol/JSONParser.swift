@@ -180,12 +180,7 @@ struct JSONScanner {
                 }
                 if frame.isObject {
                     guard byte == UInt8(ascii: "}") else { throw expected("',' or '}'", at: pos) }
-                    var members = [String: JSON](minimumCapacity: keys.count - frame.keyStart)
-                    var valueIndex = frame.valueStart
-                    for keyIndex in frame.keyStart..<keys.count {
-                        members[keys[keyIndex]] = values[valueIndex]
-                        valueIndex += 1
-                    }
+                    let members = JSONObject(members: zip(keys[frame.keyStart...], values[frame.valueStart...]))
                     keys.removeLast(keys.count - frame.keyStart)
                     values.removeLast(values.count - frame.valueStart)
                     value = .object(members)

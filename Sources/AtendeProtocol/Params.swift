@@ -6,7 +6,7 @@
 /// Reads named parameters with errors that carry the field.
 public struct Params: Sendable {
     /// The parameters as given.
-    public let members: [String: JSON]
+    public let members: JSONObject
     /// Prepended to keys in error fields: "" at the top, "parent." inside `parent`.
     public let fieldPrefix: String
 
@@ -23,7 +23,7 @@ public struct Params: Sendable {
     }
 
     /// Wraps `members`; error fields are `fieldPrefix + key`.
-    public init(members: [String: JSON], fieldPrefix: String = "") {
+    public init(members: JSONObject, fieldPrefix: String = "") {
         self.members = members
         self.fieldPrefix = fieldPrefix
     }
@@ -178,13 +178,13 @@ public struct Params: Sendable {
     public func rejectUnknown(_ allowed: [String]) throws(RPCError) {
         // Every request passes through here: a member is looked for by comparing names (short names compare by
         // their bits, and lists are a handful of names), and the set is built only for a refusal.
-        if members.keys.contains(where: { !allowed.contains($0) }) { try rejectUnknown(Set(allowed)) }
+        if members.contains(where: { !allowed.contains($0.key) }) { try rejectUnknown(Set(allowed)) }
     }
 
     /// Refuses the first key (in UTF-8 byte order) not in `allowed`, with reason "unknown parameter".
     public func rejectUnknown(_ allowed: Set<String>) throws(RPCError) {
         var unknown: String?
-        for key in members.keys where !allowed.contains(key) {
+        for (key, _) in members where !allowed.contains(key) {
             if unknown == nil || key.utf8.lexicographicallyPrecedes(unknown!.utf8) { unknown = key }
         }
         if let unknown { throw invalid(unknown, "unknown parameter") }

@@ -181,7 +181,7 @@ extension Daemon {
         let phone = try ContactPhone.normalize(try params.string("phone", maxLength: 64))
         let name = try params.string("name", maxLength: 200).trimmingWhitespace
         guard !name.isEmpty else { throw RPCError.invalidParams(field: "name", reason: "is empty") }
-        var extra: [String: JSON] = [:]
+        var extra = JSONObject()
         for (key, value) in params.members where key != "phone" && key != "name" && key != "updatedAt" {
             guard key.utf8.count <= 64 else { throw RPCError.invalidParams(field: key, reason: "name longer than 64") }
             extra[key] = value

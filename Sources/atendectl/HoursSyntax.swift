@@ -42,7 +42,7 @@ enum HoursSyntax {
         guard !week.isEmpty else {
             throw .usage("--hours: give days and times like 'mon-fri 08:00-18:00', or 'always'")
         }
-        var hours: [String: JSON] = ["week": .object(week.mapValues { .array($0) })]
+        var hours: JSONObject = ["week": .object(JSONObject(week.mapValues { .array($0) }))]
         if let timeZone { hours["timezone"] = .string(timeZone) }
         return .object(hours)
     }

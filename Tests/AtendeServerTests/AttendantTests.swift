@@ -179,7 +179,7 @@ final class AttendantTests: XCTestCase {
     func testHoursAreValidated() throws {
         let before = try attendants()
         func week(_ mon: JSON, timezone: JSON? = nil) -> JSON {
-            var hours: [String: JSON] = ["week": ["mon": mon]]
+            var hours: JSONObject = ["week": ["mon": mon]]
             if let timezone { hours["timezone"] = timezone }
             return .object(hours)
         }

@@ -32,7 +32,9 @@ final class RobustnessTests: XCTestCase {
             for caller in callers.sorted(by: { $0.rawValue < $1.rawValue }) {
                 for key in members.keys.sorted() {
                     for value in Self.weird {
-                        let params = JSON.object(members.merging([key: value]) { $1 })
+                        var changed = members
+                        changed[key] = value
+                        let params = JSON.object(changed)
                         let result = try clients[caller]!.callResult(row.method, params)
                         calls += 1
                         if case .failure(let error) = result {

@@ -160,7 +160,7 @@ final class SessionTests: DaemonTestCase {
         let names = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
         let index = names.firstIndex(of: today)!
         // Today and both neighbours all day, so a run across midnight still falls inside.
-        var week: [String: JSON] = [:]
+        var week: JSONObject = [:]
         for offset in [-1, 0, 1] { week[names[(index + offset + 7) % 7]] = [["00:00", "24:00"]] }
         try staff("ana", ["sales"], ["hours": ["timezone": .string(zone), "week": .object(week)]], online: false)
         let session = try daemon.attendant(login: "ana")

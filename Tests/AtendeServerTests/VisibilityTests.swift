@@ -77,7 +77,7 @@ final class VisibilityTests: DaemonTestCase {
         assertInvalid("phone", try bot.callResult("contact.save", ["phone": "not a phone", "name": "Zé Silva"]))
         assertInvalid("phone", try bot.callResult("contact.save", ["name": "Zé Silva"]))
         assertInvalid("name", try bot.callResult("contact.save", ["phone": "11987654321"]))
-        var many: [String: JSON] = ["phone": "11987654321", "name": "Zé"]
+        var many: JSONObject = ["phone": "11987654321", "name": "Zé"]
         for index in 0..<51 { many["k\(index)"] = .int(Int64(index)) }
         assertError(-32602, try bot.callResult("contact.save", .object(many)), "more than 50 extra members")
         let huge: JSON = ["phone": "11987654321", "name": "Zé", "notes": .string(String(repeating: "n", count: 17000))]

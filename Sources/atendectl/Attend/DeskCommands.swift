@@ -70,7 +70,7 @@ extension AttendSession {
         guard words.count >= 3, words.count <= 4 else {
             throw Failure.usage("usage: transfer ID DEPARTMENT | transfer ID @ATTENDANT [DEPARTMENT]")
         }
-        var params: [String: JSON] = ["id": .int(id)]
+        var params: JSONObject = ["id": .int(id)]
         if words[2].hasPrefix("@") {
             guard let attendant = Int64(words[2].dropFirst()) else {
                 throw Failure.usage("@ATTENDANT is an attendant's number, e.g. @9")

@@ -121,7 +121,7 @@ enum AttendantCommands {
 
     static func list(_ run: Invocation) throws {
         try run.arguments.expectPositionals(atMost: 0)
-        var params: [String: JSON] = [:]
+        var params: JSONObject = [:]
         if let department = run.arguments.value("department") { params["department"] = .string(department) }
         if let presence = run.arguments.value("presence") { params["presence"] = .string(presence) }
         try run.admin()

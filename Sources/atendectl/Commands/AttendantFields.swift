@@ -30,8 +30,8 @@ enum AttendantFields {
         """
 
     /// The fields given on the command line (without password and id).
-    static func params(_ arguments: ParsedArguments) throws(Failure) -> [String: JSON] {
-        var params: [String: JSON] = [:]
+    static func params(_ arguments: ParsedArguments) throws(Failure) -> JSONObject {
+        var params: JSONObject = [:]
         for key in ["name", "login", "phone", "email"] {
             if let value = arguments.value(key) { params[key] = .string(value) }
         }

@@ -68,7 +68,7 @@ enum ChatCommands {
 
     static func queue(_ run: Invocation) throws {
         try run.arguments.expectPositionals(atMost: 0)
-        var params: [String: JSON] = [:]
+        var params: JSONObject = [:]
         if let limit = try run.arguments.int("limit", in: 1...100_000) { params["limit"] = .int(Int64(limit)) }
         try run.attendant()
         let queue = try run.call("queue.list", .object(params))
@@ -116,7 +116,7 @@ enum ChatCommands {
 
     static func transfer(_ run: Invocation) throws {
         let id = try run.arguments.conversationID(0)
-        var params: [String: JSON] = ["id": .int(id)]
+        var params: JSONObject = ["id": .int(id)]
         if let to = run.arguments.value("to") {
             guard let attendant = Int64(to), attendant > 0 else {
                 throw Failure.usage("--to takes an attendant ID (a number)")
@@ -151,7 +151,7 @@ enum ChatCommands {
     static func history(_ run: Invocation) throws {
         let id = try run.arguments.conversationID(0)
         try run.arguments.expectPositionals(atMost: 1)
-        var params: [String: JSON] = ["id": .int(id)]
+        var params: JSONObject = ["id": .int(id)]
         if let limit = try run.arguments.int("limit", in: 1...10_000) { params["limit"] = .int(Int64(limit)) }
         try run.adminOrAttendant()
         let result = try run.call("conversation.history", .object(params))

@@ -66,7 +66,7 @@ enum DepartmentCommands {
         guard let name = run.arguments.value("name") ?? (words.isEmpty ? nil : words) else {
             throw Failure.usage("missing NAME (e.g. atendectl department add \(id) \"Customer support\")")
         }
-        var params: [String: JSON] = ["id": .string(id), "name": .string(name)]
+        var params: JSONObject = ["id": .string(id), "name": .string(name)]
         if let strategy = try strategy(run) { params["strategy"] = .string(strategy) }
         try run.admin()
         let department = try run.call("department.create", .object(params))
@@ -92,7 +92,7 @@ enum DepartmentCommands {
     static func edit(_ run: Invocation) throws {
         let id = try run.arguments.positional(0, "department ID")
         try run.arguments.expectPositionals(atMost: 1)
-        var params: [String: JSON] = ["id": .string(id)]
+        var params: JSONObject = ["id": .string(id)]
         if let name = run.arguments.value("name") { params["name"] = .string(name) }
         if let strategy = try strategy(run) { params["strategy"] = .string(strategy) }
         guard params.count > 1 else { throw Failure.usage("nothing to change: give --name or --strategy") }

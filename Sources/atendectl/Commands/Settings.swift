@@ -49,7 +49,7 @@ enum SettingsCommands {
         guard !run.arguments.positionals.isEmpty else {
             throw Failure.usage("missing KEY=VALUE (keys: \(known.map(\.key).joined(separator: ", ")))")
         }
-        var params: [String: JSON] = [:]
+        var params: JSONObject = [:]
         for pair in run.arguments.positionals {
             guard let equals = pair.firstIndex(of: "=") else {
                 throw Failure.usage("'\(pair)' is not KEY=VALUE, e.g. restrictAccessToHours=false")

@@ -48,7 +48,7 @@ enum StatsCommands {
 
     static func potentials(_ run: Invocation) throws {
         try run.arguments.expectPositionals(atMost: 0)
-        var params: [String: JSON] = [:]
+        var params: JSONObject = [:]
         if let limit = try run.arguments.int("limit", in: 1...100_000) { params["limit"] = .int(Int64(limit)) }
         try run.adminOrAttendant()
         let result = try run.call("potentials.list", .object(params))

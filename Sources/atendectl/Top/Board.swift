@@ -42,7 +42,7 @@ struct Board {
     /// The departments, as department.list gave them.
     private(set) var departments: [JSON] = []
     /// stats.get's figures per department.
-    private(set) var stats: [String: JSON] = [:]
+    private(set) var stats: JSONObject = [:]
     /// When the stats were read (seconds since the epoch), to age the oldest waits between readings.
     private(set) var statsAt: Double = 0
     /// Potential chats (no department yet), from the stats.

@@ -52,8 +52,8 @@ final class CrashLedger: Sendable {
         var chats: [Int64: ChatFacts] = [:]
         var byExternalId: [String: Int64] = [:]
         var openAttempts: [String: OpenAttempt] = [:]
-        var settings: [String: JSON] = [:]
-        var settingsAttempt: [String: JSON]?
+        var settings: JSONObject = [:]
+        var settingsAttempt: JSONObject?
         var departments: Set<String> = []
         var attemptedDepartments: Set<String> = []
         var attendants: [String: Int64] = [:]
@@ -165,7 +165,7 @@ final class CrashLedger: Sendable {
     // MARK: - Admin facts
 
     /// Notes a settings change about to be sent.
-    func attemptSettings(_ change: [String: JSON]) {
+    func attemptSettings(_ change: JSONObject) {
         with { state in
             var next = state.settings
             for (key, value) in change { next[key] = value }

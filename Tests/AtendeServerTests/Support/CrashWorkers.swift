@@ -99,7 +99,7 @@ final class CrashWorkers: Sendable {
                     let department = [nil, CrashDepartments.automatic, CrashDepartments.manual]
                         .randomElement(using: &random)!
                     let text: String? = Bool.random(using: &random) ? "open-\(externalId)" : nil
-                    var params: [String: JSON] = ["externalId": .string(externalId),
+                    var params: JSONObject = ["externalId": .string(externalId),
                                                   "contact": ["phone": .string(phone)]]
                     if let department { params["department"] = .string(department) }
                     if let text { params["text"] = .string(text) }
@@ -198,7 +198,7 @@ final class CrashWorkers: Sendable {
                 if roll < 40 {
                     let keys = ["attendantsCanViewBotContacts", "attendantsCanRemovePotentials"]
                     let key = keys.randomElement(using: &random)!
-                    let change: [String: JSON] = [key: .bool(Bool.random(using: &random))]
+                    let change: JSONObject = [key: .bool(Bool.random(using: &random))]
                     ledger.attemptSettings(change)
                     if let settings = try call(client, "settings.update", .object(change)) {
                         ledger.acknowledgeSettings(settings)

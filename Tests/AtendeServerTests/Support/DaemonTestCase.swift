@@ -41,7 +41,7 @@ class DaemonTestCase: XCTestCase {
 
     /// Creates an attendant (valid defaults plus `extra`) and logs it in unless `online` is false.
     @discardableResult
-    func staff(_ login: String, _ departments: [String] = ["sales"], _ extra: [String: JSON] = [:],
+    func staff(_ login: String, _ departments: [String] = ["sales"], _ extra: JSONObject = [:],
                online: Bool = true) throws -> Staff {
         let id = try admin.createAttendant(login, departments: departments, extra)
         return Staff(id: id, login: login, client: online ? try daemon.attendant(login: login) : nil)

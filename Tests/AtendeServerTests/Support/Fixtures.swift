@@ -11,15 +11,15 @@ extension RPCClient {
     /// `department.create` (admin).
     @discardableResult
     func createDepartment(_ id: String, name: String? = nil, strategy: String? = nil) throws -> JSON {
-        var params: [String: JSON] = ["id": .string(id), "name": .string(name ?? "Department \(id)")]
+        var params: JSONObject = ["id": .string(id), "name": .string(name ?? "Department \(id)")]
         if let strategy { params["strategy"] = .string(strategy) }
         return try call("department.create", .object(params))
     }
 
     /// `attendant.create` (admin) with a valid name and the test password; returns the attendant's id.
     @discardableResult
-    func createAttendant(_ login: String, departments: [String], _ extra: [String: JSON] = [:]) throws -> Int64 {
-        var params: [String: JSON] = [
+    func createAttendant(_ login: String, departments: [String], _ extra: JSONObject = [:]) throws -> Int64 {
+        var params: JSONObject = [
             "name": "Ana Souza", "login": .string(login), "password": .string(TestDaemon.password),
             "departments": .array(departments.map { .string($0) }),
         ]
@@ -33,9 +33,9 @@ extension RPCClient {
     @discardableResult
     func openChat(_ externalId: String, phone: String = "11987654321", department: String? = nil,
                   text: String? = nil, name: String? = nil) throws -> JSON {
-        var contact: [String: JSON] = ["phone": .string(phone)]
+        var contact: JSONObject = ["phone": .string(phone)]
         if let name { contact["name"] = .string(name) }
-        var params: [String: JSON] = ["externalId": .string(externalId), "contact": .object(contact)]
+        var params: JSONObject = ["externalId": .string(externalId), "contact": .object(contact)]
         if let department { params["department"] = .string(department) }
         if let text { params["text"] = .string(text) }
         return try call("conversation.open", .object(params))

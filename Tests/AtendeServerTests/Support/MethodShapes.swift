@@ -32,7 +32,7 @@ struct MethodShape {
     /// `admin`, `bot`, `attendant` or `anyone`.
     var role: String
     /// Valid params the fields are swapped into (they refer to the fixture's ids).
-    var base: [String: JSON]
+    var base: JSONObject
     /// Each field: its path (`contact.phone` inside an object), type, and whether it is required.
     var fields: [(path: String, kind: FieldKind, required: Bool)]
     /// False for methods that keep unknown members (contact.save).

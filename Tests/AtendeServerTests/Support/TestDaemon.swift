@@ -99,7 +99,7 @@ final class TestDaemon {
 
     /// Writes the config file from `config`.
     func writeConfig() throws {
-        let bytes = Array(JSON.object(config).text.utf8)
+        let bytes = Array(JSON.object(JSONObject(config)).text.utf8)
         guard FileManager.default.createFile(atPath: configPath, contents: Data(bytes)) else {
             throw TestDaemonError(description: "cannot write \(configPath)")
         }
