@@ -187,6 +187,32 @@ final class SessionTests: DaemonTestCase {
         assertError(1003, try daemon.connect().callResult("auth.login", ["login": "ana", "password": "Secret123"]))
     }
 
+    /// The attendant's request read in the same turn as its deactivation, after it, is refused: the session ends
+    /// only once the turn commits, and nothing of the attendant's may run in between.
+    func testRequestInTheTurnOfItsOwnDeactivationIsRefused() throws {
+        let ana = try staff("ana")
+        let chat = try bot.openChat("same-turn", department: "sales")
+        XCTAssertEqual(chat["attendantId"]?.intValue, ana.id)
+        // Both lines wait while the daemon is stopped, so one turn reads them, the deactivation first.
+        try daemon.pause()
+        var resumed = false
+        defer { if !resumed { kill(daemon.pid, SIGCONT) } }
+        let update = try admin.send("attendant.update", ["id": .int(ana.id), "active": false])
+        usleep(50_000)
+        let close = try ana.client.send("conversation.close", ["id": .int(chat.id)])
+        kill(daemon.pid, SIGCONT)
+        resumed = true
+        XCTAssertEqual(try admin.result(for: update)["active"], false)
+        let refused = try ana.client.response(for: .int(close))
+        XCTAssertEqual(refused["error"]?["code"]?.intValue, Int64(RPCErrorCode.forbidden), refused.text)
+        XCTAssertEqual(refused["error"]?["message"], "forbidden: attendant is inactive")
+        XCTAssertEqual(try expectEvent(ana.client, "session.ended")["reason"], "deactivated")
+        XCTAssertTrue(ana.client.isClosedByServer(timeout: 10))
+        let after = try conversation(chat.id)
+        XCTAssertEqual(after["state"], "assigned", "the refused close changed nothing")
+        XCTAssertEqual(after["attendantId"]?.intValue, ana.id)
+    }
+
     func testPresenceIsComputedInLists() throws {
         let ana = try staff("ana")
         let bia = try staff("bia", online: false)
