@@ -60,8 +60,12 @@ public final class Database {
     /// Hot statements, keyed by the address of their literal: no hashing of the SQL text on every use.
     private var literalCache: [UInt: Statement] = [:]
 
+    /// Process-wide SQLite settings, applied once before the first connection opens.
+    private static let configured: Bool = atende_sqlite_disable_memstatus() == SQLITE_OK
+
     /// Opens (creating when missing) the database file at `path`.
     public init(path: String) throws(StoreError) {
+        _ = Self.configured
         var db: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, nil)
@@ -212,6 +216,12 @@ public final class Statement {
     public func reset() {
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
+    }
+
+    /// Resets for another run, leaving the bindings: for the end of a run, when the next use fetches the
+    /// statement through `Database.cached` (which clears them) anyway.
+    public func rewind() {
+        sqlite3_reset(handle)
     }
 
     /// True when the column is NULL.

@@ -220,9 +220,9 @@ public final class Store {
 }
 
 extension Statement {
-    /// Steps until the statement is done.
+    /// Steps until the statement is done, and rewinds it (its next use clears the bindings).
     func stepToEnd() throws(StoreError) {
-        defer { reset() }
+        defer { rewind() }
         while try step() {}
     }
 }
