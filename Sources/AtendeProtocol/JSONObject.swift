@@ -22,6 +22,12 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
         members = []
     }
 
+    /// An empty object with room for `capacity` members (the parser's, before it knows how many).
+    init(minimumCapacity capacity: Int) {
+        members = []
+        members.reserveCapacity(capacity)
+    }
+
     /// The members of `dictionary`, in its (arbitrary) order.
     public init(_ dictionary: [String: JSON]) {
         members = dictionary.map { (key: $0.key, value: $0.value) }

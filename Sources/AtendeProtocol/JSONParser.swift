@@ -1,6 +1,6 @@
 // JSONParser: strict RFC 8259 parsing straight from bytes, for every line the daemon receives.
 // It runs ~50k times a second on untrusted input, so it works on a raw byte pointer without Foundation and
-// without recursion: open containers live on explicit stacks (pending values, pending keys, frames), so the
+// without recursion: open containers live on explicit stacks (open objects and arrays, pending keys), so the
 // depth limit is a plain counter check and no input can exhaust the call stack. Every malformed input ends in
 // a JSONParseError carrying the byte offset and a reason a client can act on.
 
@@ -71,13 +71,6 @@ public enum JSONParser {
 
 /// The parsing state over one input buffer.
 struct JSONScanner {
-    /// An open array or object: where its pending elements (and keys) start on the shared stacks.
-    struct Frame {
-        var isObject: Bool
-        var valueStart: Int
-        var keyStart: Int
-    }
-
     let base: UnsafePointer<UInt8>
     let end: Int
     let maxDepth: Int
@@ -117,14 +110,18 @@ struct JSONScanner {
 
     /// Parses the whole input: one value and optional trailing whitespace.
     mutating func parseDocument() throws(JSONParseError) -> JSON {
-        var values: [JSON] = []
+        // The open containers, innermost last (true for an object). Each one's members or elements are appended
+        // where they stay, on `objects` or `arrays`, so closing it moves it out whole: nothing is copied out of
+        // a shared stack and released there. `keys` holds the member name being read in each open object.
+        var frames: [Bool] = []
+        var objects: [JSONObject] = []
         var keys: [String] = []
-        var frames: [Frame] = []
-        // Room for a typical request up front, instead of growing each stack 1, 2, 4, 8...
+        var arrays: [[JSON]] = []
+        // Room for a typical request up front, instead of growing each stack 1, 2, 4...
         if end > 2 && (base[0] == UInt8(ascii: "{") || base[0] == UInt8(ascii: "[")) {
-            values.reserveCapacity(16)
-            keys.reserveCapacity(16)
-            frames.reserveCapacity(8)
+            frames.reserveCapacity(4)
+            objects.reserveCapacity(4)
+            keys.reserveCapacity(4)
         }
 
         parsing: while true {
@@ -143,8 +140,15 @@ struct JSONScanner {
                     pos += 1
                     value = isObject ? .object([:]) : .array([])
                 } else {
-                    frames.append(Frame(isObject: isObject, valueStart: values.count, keyStart: keys.count))
-                    if isObject { keys.append(try parseKey()) }
+                    frames.append(isObject)
+                    if isObject {
+                        objects.append(JSONObject(minimumCapacity: 4))
+                        keys.append(try parseKey())
+                    } else {
+                        var elements: [JSON] = []
+                        elements.reserveCapacity(4)
+                        arrays.append(elements)
+                    }
                     continue parsing
                 }
             case UInt8(ascii: "\""):
@@ -165,30 +169,30 @@ struct JSONScanner {
             }
 
             // A value is complete: add it to the open container, closing containers as their ends arrive.
-            while let frame = frames.last {
-                values.append(value)
+            while let isObject = frames.last {
+                if isObject {
+                    objects[objects.count - 1][keys[keys.count - 1]] = value
+                } else {
+                    arrays[arrays.count - 1].append(value)
+                }
                 skipWhitespace()
                 guard pos < end else { throw fail(pos, "unexpected end of input") }
                 let byte = base[pos]
                 if byte == UInt8(ascii: ",") {
                     pos += 1
-                    if frame.isObject {
+                    if isObject {
                         skipWhitespace()
-                        keys.append(try parseKey())
+                        keys[keys.count - 1] = try parseKey()
                     }
                     continue parsing
                 }
-                if frame.isObject {
+                if isObject {
                     guard byte == UInt8(ascii: "}") else { throw expected("',' or '}'", at: pos) }
-                    let members = JSONObject(members: zip(keys[frame.keyStart...], values[frame.valueStart...]))
-                    keys.removeLast(keys.count - frame.keyStart)
-                    values.removeLast(values.count - frame.valueStart)
-                    value = .object(members)
+                    keys.removeLast()
+                    value = .object(objects.removeLast())
                 } else {
                     guard byte == UInt8(ascii: "]") else { throw expected("',' or ']'", at: pos) }
-                    let elements = Array(values[frame.valueStart...])
-                    values.removeLast(values.count - frame.valueStart)
-                    value = .array(elements)
+                    value = .array(arrays.removeLast())
                 }
                 pos += 1
                 frames.removeLast()
@@ -205,14 +209,40 @@ struct JSONScanner {
         return fail(offset, "expected \(what), found \(found)")
     }
 
+    /// Member names that arrive in nearly every request, most frequent first: `parseKey` returns these strings
+    /// instead of building new ones (a String from bytes validates them again).
+    static let commonKeys: [(bytes: StaticString, string: String)] = ([
+        "jsonrpc", "id", "method", "params", "externalId", "contact", "phone", "name", "department", "channel",
+        "text", "attendantId", "presence", "limit", "rating",
+    ] as [StaticString]).map { ($0, $0.description) }
+
     /// Parses `"key"` and the `:` after it, leaving `pos` at the member's value.
     mutating func parseKey() throws(JSONParseError) -> String {
         guard pos < end, base[pos] == UInt8(ascii: "\"") else { throw expected("a string key", at: pos) }
-        let key = try parseString()
+        let key: String
+        if let common = commonKey() { key = common } else { key = try parseString() }
         skipWhitespace()
         guard pos < end, base[pos] == UInt8(ascii: ":") else { throw expected("':' after the key", at: pos) }
         pos += 1
         return key
+    }
+
+    /// The key at `pos` (its opening quote) when it is one of `commonKeys` written plainly; `pos` then moves past
+    /// its closing quote. A key with escapes or other bytes never matches: no common key holds a backslash.
+    mutating func commonKey() -> String? {
+        let start = pos + 1
+        for (bytes, string) in Self.commonKeys {
+            let count = bytes.utf8CodeUnitCount
+            guard start + count < end, base[start + count] == UInt8(ascii: "\"") else { continue }
+            let known = bytes.utf8Start
+            var index = 0
+            while index < count && base[start + index] == known[index] { index += 1 }
+            if index == count {
+                pos = start + count + 1
+                return string
+            }
+        }
+        return nil
     }
 
     mutating func expectLiteral(_ literal: StaticString) throws(JSONParseError) {
