@@ -144,15 +144,10 @@ final class JSONParserTests: XCTestCase {
         let text = #"{"id":1,"i":2,"ids":3,"\u0069d":4,"jsonrpc" :5,"jsonrpcx":6,"method\"":7,"Params":8,"params":9}"#
         guard case .object(let object) = try JSONParser.parse(text) else { return XCTFail("not an object") }
         XCTAssertEqual(object.count, 8, "\\u0069d is the same name as id, so its value replaces id's")
-        XCTAssertEqual(object["id"], 4)
-        XCTAssertEqual(object["i"], 2)
-        XCTAssertEqual(object["ids"], 3)
-        XCTAssertEqual(object["jsonrpc"], 5)
-        XCTAssertEqual(object["jsonrpcx"], 6)
-        XCTAssertEqual(object["method\""], 7)
+        let expected: [(String, JSON)] = [("id", 4), ("i", 2), ("ids", 3), ("jsonrpc", 5), ("jsonrpcx", 6),
+                                          ("method\"", 7), ("Params", 8), ("params", 9)]
+        for (key, value) in expected { XCTAssertEqual(object[key], value, key) }
         XCTAssertNil(object["method"])
-        XCTAssertEqual(object["Params"], 8)
-        XCTAssertEqual(object["params"], 9)
         for (key, _) in JSONScanner.commonKeys {
             let line = "{\"" + key.description + "\":true}"
             XCTAssertEqual(try JSONParser.parse(line), .object([key.description: true]), line)
