@@ -219,7 +219,7 @@ public final class Statement {
     }
 
     /// Resets for another run, leaving the bindings: for the end of a run, when the next use fetches the
-    /// statement through `Database.cached` (which clears them) anyway.
+    /// statement through `Database.cached` or `cachedLiteral` (which clear them) anyway.
     public func rewind() {
         sqlite3_reset(handle)
     }
