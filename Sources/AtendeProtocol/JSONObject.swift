@@ -96,9 +96,9 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
 
     private func position(of key: String) -> Int? {
         if let index { return index[key] }
-        // Names of other lengths are told apart by their byte counts, without a string comparison.
-        let length = key.utf8.count
-        return members.firstIndex { $0.key.utf8.count == length && $0.key == key }
+        // String equality, as the index's: canonically equivalent names ("é" precomposed or not) are one name
+        // however they are spelled and whatever the object's size (a byte-count shortcut would split them).
+        return members.firstIndex { $0.key == key }
     }
 
     private mutating func rebuildIndex() {

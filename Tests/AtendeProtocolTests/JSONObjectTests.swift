@@ -16,6 +16,22 @@ final class JSONObjectTests: XCTestCase {
                        .object(["k": "last", "j": true]))
     }
 
+    /// Names are compared as Strings are, below and above the indexed size alike: canonically equivalent
+    /// spellings are one name, whatever their byte counts.
+    func testCanonicallyEquivalentNamesAreOneName() throws {
+        for filler in [0, 20] {
+            var members = (0..<filler).map { ("f\($0)", JSON.int(Int64($0))) }
+            members += [("\u{212A}", 1), ("K", 2), ("\u{E9}", 3), ("e\u{301}", 4)]
+            let object = JSONObject(members: members)
+            XCTAssertEqual(object.count, filler + 2, "filler \(filler)")
+            XCTAssertEqual(object.count, object.dictionary.count, "filler \(filler)")
+            XCTAssertEqual(object["K"], 2)
+            XCTAssertEqual(object["\u{E9}"], 4)
+        }
+        let text = "{\"\u{E9}\":1,\"e\u{301}\":2}"
+        XCTAssertEqual(try JSONParser.parse(text), .object(["\u{E9}": 2]))
+    }
+
     func testEqualityIgnoresOrderButNotValuesOrKeys() {
         let a: JSONObject = ["a": 1, "b": [true, nil]]
         XCTAssertEqual(a, ["b": [true, nil], "a": 1])

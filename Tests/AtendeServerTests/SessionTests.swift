@@ -193,7 +193,8 @@ final class SessionTests: DaemonTestCase {
         let ana = try staff("ana")
         let chat = try bot.openChat("same-turn", department: "sales")
         XCTAssertEqual(chat["attendantId"]?.intValue, ana.id)
-        // Both lines wait while the daemon is stopped, so one turn reads them, the deactivation first.
+        // Both lines wait while the daemon is stopped, so one turn reads them, the deactivation first (Linux's
+        // epoll hands back ready descriptors in the order they became ready).
         try daemon.pause()
         var resumed = false
         defer { if !resumed { kill(daemon.pid, SIGCONT) } }
