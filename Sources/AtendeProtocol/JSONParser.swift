@@ -33,8 +33,9 @@ public enum JSONParser {
     public static func parse(
         _ bytes: UnsafeRawBufferPointer, maxDepth: Int = defaultMaxDepth
     ) throws(JSONParseError) -> JSON {
+        var stacks = JSONParseStacks()
         let result = bytes.withMemoryRebound(to: UInt8.self) { buffer in
-            parseResult(buffer, maxDepth: maxDepth)
+            parseResult(buffer, maxDepth: maxDepth, stacks: &stacks)
         }
         return try result.get()
     }
@@ -43,30 +44,58 @@ public enum JSONParser {
     public static func parse<C: Collection>(
         _ bytes: C, maxDepth: Int = defaultMaxDepth
     ) throws(JSONParseError) -> JSON where C.Element == UInt8 {
-        if let result = bytes.withContiguousStorageIfAvailable({ parseResult($0, maxDepth: maxDepth) }) {
+        var stacks = JSONParseStacks()
+        return try parse(bytes, maxDepth: maxDepth, stacks: &stacks)
+    }
+
+    /// `parse` on stacks the caller keeps from one parse to the next (see `JSONParseStacks`).
+    public static func parse<C: Collection>(
+        _ bytes: C, maxDepth: Int = defaultMaxDepth, stacks: inout JSONParseStacks
+    ) throws(JSONParseError) -> JSON where C.Element == UInt8 {
+        if let result = bytes.withContiguousStorageIfAvailable({
+            parseResult($0, maxDepth: maxDepth, stacks: &stacks)
+        }) {
             return try result.get()
         }
         let copy = Array(bytes)
-        return try copy.withUnsafeBufferPointer { parseResult($0, maxDepth: maxDepth) }.get()
+        return try copy.withUnsafeBufferPointer { parseResult($0, maxDepth: maxDepth, stacks: &stacks) }.get()
     }
 
     /// Parses exactly one JSON value from the UTF-8 of `text`.
     public static func parse(_ text: String, maxDepth: Int = defaultMaxDepth) throws(JSONParseError) -> JSON {
         var text = text
-        return try text.withUTF8 { parseResult($0, maxDepth: maxDepth) }.get()
+        var stacks = JSONParseStacks()
+        return try text.withUTF8 { parseResult($0, maxDepth: maxDepth, stacks: &stacks) }.get()
     }
 
-    static func parseResult(_ buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int) -> Result<JSON, JSONParseError> {
+    static func parseResult(_ buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int,
+                            stacks: inout JSONParseStacks) -> Result<JSON, JSONParseError> {
         guard let base = buffer.baseAddress, !buffer.isEmpty else {
             return .failure(JSONParseError(offset: 0, reason: "unexpected end of input"))
         }
         var scanner = JSONScanner(base: base, end: buffer.count, maxDepth: maxDepth)
         do {
-            return .success(try scanner.parseDocument())
+            return .success(try scanner.parseDocument(&stacks))
         } catch {
             return .failure(error)
         }
     }
+}
+
+/// The stacks a parse works on: the open containers, innermost last. A caller that parses line after line
+/// (the daemon) keeps one and hands it to every parse, so the stacks are allocated once, not for every line.
+public struct JSONParseStacks: Sendable {
+    /// Per open container, true for an object.
+    var frames: [Bool] = []
+    /// The open objects, each with the members read so far.
+    var objects: [JSONObject] = []
+    /// The member name being read in each open object.
+    var keys: [String] = []
+    /// The open arrays, each with the elements read so far.
+    var arrays: [[JSON]] = []
+
+    /// Empty stacks.
+    public init() {}
 }
 
 /// The parsing state over one input buffer.
@@ -109,16 +138,28 @@ struct JSONScanner {
     }
 
     /// Parses the whole input: one value and optional trailing whitespace.
-    mutating func parseDocument() throws(JSONParseError) -> JSON {
-        // The open containers, innermost last (true for an object). Each one's members or elements are appended
-        // where they stay, on `objects` or `arrays`, so closing it moves it out whole: nothing is copied out of
-        // a shared stack and released there. `keys` holds the member name being read in each open object.
-        var frames: [Bool] = []
-        var objects: [JSONObject] = []
-        var keys: [String] = []
-        var arrays: [[JSON]] = []
+    mutating func parseDocument(_ stacks: inout JSONParseStacks) throws(JSONParseError) -> JSON {
+        // Each open object or array is appended to where it stays, on `objects` or `arrays`, so closing it moves
+        // it out whole: nothing is copied out of a shared stack and released there. The stacks are taken out of
+        // `stacks` for the parse (so they are not reached through it at every step) and given back, emptied,
+        // whatever the outcome.
+        var frames = stacks.frames
+        var objects = stacks.objects
+        var keys = stacks.keys
+        var arrays = stacks.arrays
+        stacks = JSONParseStacks()
+        defer {
+            frames.removeAll(keepingCapacity: true)
+            objects.removeAll(keepingCapacity: true)
+            keys.removeAll(keepingCapacity: true)
+            arrays.removeAll(keepingCapacity: true)
+            stacks.frames = frames
+            stacks.objects = objects
+            stacks.keys = keys
+            stacks.arrays = arrays
+        }
         // Room for a typical request up front, instead of growing each stack 1, 2, 4...
-        if end > 2 && (base[0] == UInt8(ascii: "{") || base[0] == UInt8(ascii: "[")) {
+        if frames.capacity == 0 && end > 2 && (base[0] == UInt8(ascii: "{") || base[0] == UInt8(ascii: "[")) {
             frames.reserveCapacity(4)
             objects.reserveCapacity(4)
             keys.reserveCapacity(4)

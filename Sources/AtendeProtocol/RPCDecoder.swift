@@ -53,9 +53,15 @@ public enum RPCDecoder {
 
     /// Decodes one line (without its newline).
     public static func decode(line: [UInt8], maxDepth: Int = 64) -> RPCIncoming {
+        var stacks = JSONParseStacks()
+        return decode(line: line, maxDepth: maxDepth, stacks: &stacks)
+    }
+
+    /// `decode` on parse stacks the caller keeps from line to line.
+    public static func decode(line: [UInt8], maxDepth: Int = 64, stacks: inout JSONParseStacks) -> RPCIncoming {
         let message: JSON
         do {
-            message = try JSONParser.parse(line, maxDepth: maxDepth)
+            message = try JSONParser.parse(line, maxDepth: maxDepth, stacks: &stacks)
         } catch {
             return .invalid(RPCFailure(id: nil, error: .parseError("\(error.reason) at offset \(error.offset)")))
         }

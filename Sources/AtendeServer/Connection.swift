@@ -125,6 +125,9 @@ final class Connection {
     var outStart = 0
     var staged: [Staged] = []
     var batch: BatchInProgress?
+    /// The method this connection called last: a bot or an attendant mostly repeats one, and finding it again
+    /// compares two names instead of hashing one into the method table.
+    var lastMethod: (name: String, method: Method)?
     /// A request of this connection is being worked on off the loop: read nothing more until it is done.
     var waiting = false
     var closeAfterFlush = false

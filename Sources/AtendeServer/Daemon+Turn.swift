@@ -67,7 +67,7 @@ extension Daemon {
                 Log.warn("line too long, closing", ["conn": connection.id])
                 return
             case .line(let line):
-                switch RPCDecoder.decode(line: line) {
+                switch RPCDecoder.decode(line: line, stacks: &parseStacks) {
                 case .invalid(let failure), .single(.failure(let failure)):
                     stage(.reply(StagedReply(id: failure.id ?? .null, body: .error(failure.error), wrote: false)),
                           for: connection)

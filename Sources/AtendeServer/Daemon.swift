@@ -44,6 +44,8 @@ public final class Daemon {
     var dirtyAttendants: Set<AttendantID> = []
     var monitors: Set<UInt64> = []
     var lastEncoded: (conversation: Conversation, bytes: [UInt8])?
+    /// The JSON parser's stacks, kept from one request line to the next.
+    var parseStacks = JSONParseStacks()
     var announcedPotentials = -1
     var announced: [String: QueueSignature] = [:]
     var turnStorageError: StoreError?

@@ -82,7 +82,14 @@ extension Daemon {
 
     /// Finds the method, checks the caller's role, and runs it.
     func dispatch(_ request: RPCRequest, on connection: Connection, now: Instant) throws -> Outcome {
-        guard let method = Daemon.methods[request.method] else { throw RPCError.methodNotFound(request.method) }
+        let method: Method
+        if let last = connection.lastMethod, last.name == request.method {
+            method = last.method
+        } else {
+            guard let found = Daemon.methods[request.method] else { throw RPCError.methodNotFound(request.method) }
+            method = found
+            connection.lastMethod = (request.method, found)
+        }
         guard method.roles.contains(Roles(connection.role)) else {
             if connection.role == .none { throw RPCError.unauthenticated() }
             throw RPCError.forbidden("\(request.method) is not allowed for \(connection.role.name)")

@@ -155,4 +155,22 @@ final class JSONParserTests: XCTestCase {
             XCTAssertThrowsError(try JSONParser.parse("{\"" + key.description), "\(key) cut short")
         }
     }
+
+    /// Stacks kept from one parse to the next start every parse empty, also after a parse that failed with
+    /// containers still open.
+    func testStacksKeptAcrossParsesStartClean() throws {
+        var stacks = JSONParseStacks()
+        for broken in [#"{"a":[1,{"b":"#, #"[[[{"x":"#, #"{"a":1,}"#] {
+            XCTAssertThrowsError(try JSONParser.parse(Array(broken.utf8), stacks: &stacks), broken)
+            XCTAssertEqual(try JSONParser.parse(Array(#"{"c":[2,{"d":null}]}"#.utf8), stacks: &stacks),
+                           ["c": [2, ["d": nil]]], "after \(broken)")
+            XCTAssertEqual(try JSONParser.parse(Array("[]".utf8), stacks: &stacks), [])
+            XCTAssertEqual(try JSONParser.parse(Array("7".utf8), stacks: &stacks), 7)
+        }
+        let line = Array(#"{"jsonrpc":"2.0","id":1,"method":"system.ping"}"#.utf8)
+        guard case .single(.success(let request)) = RPCDecoder.decode(line: line, stacks: &stacks) else {
+            return XCTFail("not a request")
+        }
+        XCTAssertEqual(request.method, "system.ping")
+    }
 }
