@@ -50,9 +50,7 @@ extension Daemon {
                                                                  wrote: false))
                     count(failure.error)
                 case .success(let request):
-                    execute(request, on: connection, now: now) { reply in
-                        if !request.isNotification { connection.batch?.replies.append(reply) }
-                    }
+                    execute(request, on: connection, now: now)
                 }
                 continue
             }
@@ -73,9 +71,7 @@ extension Daemon {
                           for: connection)
                     count(failure.error)
                 case .single(.success(let request)):
-                    execute(request, on: connection, now: now) { [unowned self] reply in
-                        if !request.isNotification { stage(.reply(reply), for: connection) }
-                    }
+                    execute(request, on: connection, now: now)
                 case .batch(let requests):
                     connection.batch = BatchInProgress(requests: requests)
                 }
@@ -83,10 +79,9 @@ extension Daemon {
         }
     }
 
-    /// Runs one request; `reply` receives its answer now, or later when the request needed off-loop work (the
-    /// connection then waits, and resumes reading when the answer is staged).
-    func execute(_ request: RPCRequest, on connection: Connection, now: Instant,
-                 reply: @escaping (StagedReply) -> Void) {
+    /// Runs one request and files its answer (`file(_:for:on:)`) now, or later when the request needed off-loop
+    /// work (the connection then waits, and resumes reading when the answer is filed).
+    func execute(_ request: RPCRequest, on connection: Connection, now: Instant) {
         let id = request.id ?? .null
         // What the reply must remember of the moment its work began (taken again when off-loop work finishes).
         func start() -> (role: Role, events: BotEvents, writes: Int) {
@@ -97,7 +92,8 @@ extension Daemon {
         func answer(_ body: ReplyBody, since start: (role: Role, events: BotEvents, writes: Int)) {
             let wrote = store.writeCount != start.writes || store.changeCount != changesAtCommit
                 || turnStorageError != nil
-            reply(StagedReply(id: id, body: body, wrote: wrote, roleBefore: start.role, eventsBefore: start.events))
+            file(StagedReply(id: id, body: body, wrote: wrote, roleBefore: start.role, eventsBefore: start.events),
+                 for: request, on: connection)
         }
         let begun = start()
         do {
@@ -122,6 +118,18 @@ extension Daemon {
             }
         } catch {
             answer(.error(rpcError(error)), since: begun)
+        }
+    }
+
+    /// Files a request's answer: with the batch it belongs to while the connection has one (a request of a batch
+    /// runs only while its batch is open, and the connection reads no new line until the batch is answered),
+    /// else staged on its own. A notification's answer is dropped.
+    func file(_ reply: StagedReply, for request: RPCRequest, on connection: Connection) {
+        guard !request.isNotification else { return }
+        if connection.batch != nil {
+            connection.batch!.replies.append(reply)
+        } else {
+            stage(.reply(reply), for: connection)
         }
     }
 
