@@ -136,9 +136,9 @@ enum Wire {
         w.field("phone", c.phone)
         w.field("name", c.name)
         if let extra = c.extra, let json = try? JSONParser.parse(extra), let object = json.objectValue {
-            for key in object.keys.sorted() where key != "phone" && key != "name" {
+            for (key, value) in object.sorted(by: { $0.key < $1.key }) where key != "phone" && key != "name" {
                 w.dynamicKey(key)
-                w.value(object[key]!)
+                w.value(value)
             }
         }
         instant("updatedAt", c.updatedAt, into: &w)
