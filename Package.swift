@@ -17,8 +17,10 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CCrypt", providers: [.apt(["libcrypt-dev"])]),
         .systemLibrary(name: "CLinux"),
+        // The WAL-gathering VFS (C, over the system SQLite).
+        .target(name: "CSQLiteWAL", dependencies: ["CSQLite"]),
         .target(name: "AtendeCore", swiftSettings: hotPath),
-        .target(name: "AtendeStore", dependencies: ["AtendeCore", "CSQLite"], swiftSettings: hotPath),
+        .target(name: "AtendeStore", dependencies: ["AtendeCore", "CSQLite", "CSQLiteWAL"], swiftSettings: hotPath),
         .target(name: "AtendeProtocol", dependencies: ["AtendeCore"], swiftSettings: hotPath),
         .target(name: "AtendeServer", dependencies: ["AtendeCore", "AtendeStore", "AtendeProtocol", "CCrypt", "CLinux"],
                 swiftSettings: hotPath),

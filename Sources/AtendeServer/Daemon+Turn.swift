@@ -348,6 +348,7 @@ extension Daemon {
         if turnStorageError == nil && store.inTransaction {
             do {
                 try store.commit()
+                if store.lostCommittedFrames { stopAfterFailedSync("the WAL's last frames could not be written") }
                 counters.commits += 1
                 committed = true
             } catch {

@@ -3,6 +3,7 @@
 // the SQL that failed. One thread uses a Database at a time (the server's loop); it is not Sendable.
 
 import CSQLite
+import CSQLiteWAL
 
 /// An SQLite failure with the result code, the message and the SQL.
 public struct StoreError: Error, CustomStringConvertible, Sendable {
@@ -60,15 +61,19 @@ public final class Database {
     /// Hot statements, keyed by the address of their literal: no hashing of the SQL text on every use.
     private var literalCache: [UInt: Statement] = [:]
 
-    /// Process-wide SQLite settings, applied once before the first connection opens.
-    private static let configured: Bool = atende_sqlite_disable_memstatus() == SQLITE_OK
+    /// Process-wide SQLite settings, applied once before the first connection opens (memory statistics must be
+    /// turned off before anything initializes SQLite, registering a VFS included). The name of the VFS files are
+    /// opened with: the WAL-gathering one (CSQLiteWAL), or the default should it fail to register.
+    private static let vfs: String? = {
+        _ = atende_sqlite_disable_memstatus()
+        return atende_wal_vfs_register() == SQLITE_OK ? ATENDE_WAL_VFS : nil
+    }()
 
     /// Opens (creating when missing) the database file at `path`.
     public init(path: String) throws(StoreError) {
-        _ = Self.configured
         var db: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
-        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        let rc = sqlite3_open_v2(path, &db, flags, Self.vfs)
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
             sqlite3_close_v2(db)
@@ -156,6 +161,13 @@ public final class Database {
     public var changes: Int { Int(sqlite3_changes(handle)) }
     /// True inside BEGIN ... COMMIT.
     public var inTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+
+    /// After a commit: writes what the WAL-gathering VFS still holds of the WAL (nothing, as long as SQLite marks
+    /// its commit frames as the VFS expects). Returns the bytes it had to write, or -1 when that write failed.
+    func settleWAL() -> Int64 { Int64(atende_wal_settle(handle)) }
+
+    /// The writes the WAL-gathering VFS has made to this connection's WAL file (-1 without it). For tests.
+    var walWriteCount: Int64 { Int64(atende_wal_write_count(handle)) }
 
     func error(_ rc: Int32, sql: String?) -> StoreError {
         StoreError(code: sqlite3_extended_errcode(handle), message: String(cString: sqlite3_errmsg(handle)), sql: sql)

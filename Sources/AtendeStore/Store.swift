@@ -41,6 +41,13 @@ public final class Store {
     public let defersSync: Bool
     /// The WAL, open from the start (so a later shortage of descriptors cannot stop a sync).
     public private(set) var walFile: WALFile?
+    /// Bytes of committed transactions the WAL-gathering VFS still held after their commit and wrote afterwards
+    /// (0 unless SQLite stops marking commit frames as the VFS expects).
+    public private(set) var settledWALBytes = 0
+    /// A commit's last frames could not be written after SQLite counted it as committed: what memory and SQLite
+    /// hold is no longer what the file holds. The caller must stop without acknowledging it (as after a failed
+    /// fsync); a restart recovers what is on disk.
+    public private(set) var lostCommittedFrames = false
 
     /// Opens the store, sets WAL and foreign keys, and migrates. `defersSync` (durability full only): see above.
     public init(path: String, durability: Durability = .full, defersSync: Bool = false,
@@ -153,6 +160,14 @@ public final class Store {
         } catch {
             rollback()
             throw error
+        }
+        // The commit frame normally sends the whole transaction to the file; should it not have, the frames go
+        // now, before anyone syncs the WAL for this commit.
+        let left = database.settleWAL()
+        if left < 0 {
+            lostCommittedFrames = true
+        } else {
+            settledWALBytes += Int(left)
         }
     }
 
