@@ -10,6 +10,9 @@
 // The cost per assignment is the daemon loop thread's CPU
 // time (schedstat, ns) per assignment, so the generator's work does not count; it is measured in five rounds of
 // 4000 assignments and the lowest round is reported (the other sessions on a shared machine can only add time).
+// The three sizes run side by side, each on its own daemon, and take turns round by round: a slow spell of the
+// machine then costs every size a round instead of all the rounds of one size (measured one size after the
+// other, the same build gave 10k 30 to 47 us from run to run).
 // Between rounds, outside the measure, the attendants close the chats they hold, so even 10 attendants have room
 // for long rounds: rounds of 800 right after 10k logins measured a transient (cold caches, 42-46 us at 10k in
 // some runs, 33-35 in others) instead of the steady cost. It includes parsing,
@@ -22,103 +25,36 @@ struct DecisionScenario {
     static let batches = [10, 200]
     static let rounds = 5
 
+    /// Every size's daemon is set up first; then, for each batch size, each round is measured at every size in
+    /// turn, so a slow spell of the shared machine falls on all sizes alike instead of on one size's rounds.
     func run() throws {
-        for size in bench.plan.decisionSizes { try run(attendants: size) }
-    }
-
-    private func run(attendants size: Int) throws {
-        let daemon = try bench.startDaemon("decision-\(size)", durability: "normal")
-        defer { daemon.stop() }
-        let reactor = Reactor()
-        defer { reactor.shutdown() }
-        let departments = (0..<100).map { "dept-\($0)" }
-        let setupStart = monotonicSeconds()
-        let attendants = try Fixture.staffed(departments, attendants: size, prefix: "dc", reactor: reactor,
-                                             socket: daemon.socket) { index in
-            (0..<10).map { departments[(index * 10 + $0) % departments.count] }
-        }
-        Console.progress("\(size) attendants created and logged in in "
-            + "\(Format.fixed(monotonicSeconds() - setupStart, 1)) s")
-        var assigned = 0
-        // The chats each attendant holds, closed between rounds (not measured) so that every round has room:
-        // 10 online hold at most 10 × maxChats 1000 at a time, and rounds of a few thousand measure steady state.
-        var held = [[Int64]](repeating: [], count: attendants.count)
-        for (index, attendant) in attendants.enumerated() {
-            attendant.onEvent = { event in
-                if event.kind == .assigned {
-                    assigned += 1
-                    held[index].append(event.conversation)
-                }
-            }
-            reactor.moveToBackground(attendant.link)
-        }
-        let bot = try Fixture.service("auth.bot", reactor, daemon.socket, count: 1)[0]
-        let errors = Tally()
-        var next = 0
-        var batch = Self.batches[0]
-        func open(_ count: Int) throws {
-            let target = assigned + count
-            var left = count
-            func send() {
-                guard left > 0 else { return }
-                let size = min(batch, left)
-                left -= size
-                let first = next
-                next += size
-                bot.batch("conversation.open", count: size, params: { index, w in
-                    let number = first + index
-                    Chat.open(&w, prefix: "dc", number: number, department: departments[Self.department(of: number)])
-                }) { reply in
-                    if reply.failedCount > 0 { errors.fail("\(reply.failedCount) opens failed: " + reply.text) }
-                    send()
-                }
-            }
-            send()
-            try reactor.wait("decision: \(count) assignments", seconds: 300) {
-                errors.failed > 0 || (assigned >= target && bot.inFlight == 0)
-            }
-            try errors.check("conversation.open")
-        }
-        func closeAll() throws {
-            var pending = 0
-            for (index, attendant) in attendants.enumerated() {
-                var ids = held[index][...]
-                held[index].removeAll()
-                while !ids.isEmpty {
-                    let chunk = Array(ids.prefix(500))
-                    ids = ids.dropFirst(chunk.count)
-                    pending += 1
-                    attendant.batch("conversation.close", count: chunk.count,
-                                    params: { index, w in w.field("id", chunk[index]) }) { reply in
-                        if reply.failedCount > 0 { errors.fail("\(reply.failedCount) closes failed: " + reply.text) }
-                        pending -= 1
-                    }
-                }
-            }
-            try reactor.wait("decision: closing between rounds", seconds: 300) { errors.failed > 0 || pending == 0 }
-            try errors.check("conversation.close")
-        }
+        let sizes = try bench.plan.decisionSizes.map { try DecisionSize(bench: bench, attendants: $0) }
+        defer { sizes.forEach { $0.stop() } }
         let perRound = bench.plan.decisionChats / (Self.rounds * Self.batches.count)
-        for size in Self.batches {
-            batch = size
-            try open(perRound / 2)
-            var costs: [Double] = []
-            var rates: [Double] = []
-            for _ in 0..<Self.rounds {
-                try closeAll()
-                let startCPU = daemon.process.mainThreadCPUSeconds
-                let start = monotonicSeconds()
-                try open(perRound)
-                rates.append(Double(perRound) / (monotonicSeconds() - start))
-                costs.append((daemon.process.mainThreadCPUSeconds - startCPU) * 1e6 / Double(perRound))
+        for batch in Self.batches {
+            for size in sizes {
+                size.batch = batch
+                try size.open(perRound / 2)
             }
-            let sorted = costs.sorted()
-            bench.report.add(Self.key(attendants: attendants.count, batch: size), "4 decision cost (normal)",
-                             "\(Format.count(attendants.count)) online, \(max(1, attendants.count / 10)) per dept, "
-                                + "batches of \(size)", sorted[0], "us",
-                             detail: "loop CPU per assignment, best of \(Self.rounds) rounds of "
-                                + "\(Format.count(perRound)) (median \(Format.fixed(sorted[sorted.count / 2], 1)) us); "
-                                + "\(Format.count(Int(rates.max() ?? 0))) assign/s wall")
+            var costs = [[Double]](repeating: [], count: sizes.count)
+            var rates = [[Double]](repeating: [], count: sizes.count)
+            for _ in 0..<Self.rounds {
+                for (index, size) in sizes.enumerated() {
+                    let (cost, rate) = try size.measure(perRound)
+                    costs[index].append(cost)
+                    rates[index].append(rate)
+                }
+            }
+            for (index, size) in sizes.enumerated() {
+                let sorted = costs[index].sorted()
+                let online = size.attendants.count
+                bench.report.add(Self.key(attendants: online, batch: batch), "4 decision cost (normal)",
+                                 "\(Format.count(online)) online, \(max(1, online / 10)) per dept, batches of \(batch)",
+                                 sorted[0], "us",
+                                 detail: "loop CPU per assignment, best of \(Self.rounds) rounds of "
+                                    + "\(Format.count(perRound)) (median \(Format.fixed(sorted[sorted.count / 2], 1)) us); "
+                                    + "\(Format.count(Int(rates[index].max() ?? 0))) assign/s wall")
+            }
         }
     }
 
@@ -130,5 +66,106 @@ struct DecisionScenario {
     /// The result key: the target's measure (the first batch size) is `decision.N.cost`.
     static func key(attendants: Int, batch: Int) -> String {
         batch == batches[0] ? "decision.\(attendants).cost" : "decision.\(attendants).cost.b\(batch)"
+    }
+}
+
+/// One size of scenario 4: its daemon, attendants (read in the background) and bot.
+final class DecisionSize {
+    let daemon: Atended
+    let reactor = Reactor()
+    let attendants: [Peer]
+    let bot: Peer
+    let departments = (0..<100).map { "dept-\($0)" }
+    let errors = Tally()
+    var batch = DecisionScenario.batches[0]
+    private var assigned = 0
+    private var next = 0
+    /// The chats each attendant holds, closed between rounds (not measured) so that every round has room:
+    /// 10 online hold at most 10 × maxChats 1000 at a time, and rounds of a few thousand measure steady state.
+    private var held: [[Int64]]
+
+    init(bench: Bench, attendants size: Int) throws {
+        daemon = try bench.startDaemon("decision-\(size)", durability: "normal")
+        let setupStart = monotonicSeconds()
+        let departments = self.departments
+        attendants = try Fixture.staffed(departments, attendants: size, prefix: "dc", reactor: reactor,
+                                         socket: daemon.socket) { index in
+            (0..<10).map { departments[(index * 10 + $0) % departments.count] }
+        }
+        held = [[Int64]](repeating: [], count: attendants.count)
+        bot = try Fixture.service("auth.bot", reactor, daemon.socket, count: 1)[0]
+        Console.progress("\(size) attendants created and logged in in "
+            + "\(Format.fixed(monotonicSeconds() - setupStart, 1)) s")
+        for (index, attendant) in attendants.enumerated() {
+            attendant.onEvent = { [unowned self] event in
+                if event.kind == .assigned {
+                    assigned += 1
+                    held[index].append(event.conversation)
+                }
+            }
+            reactor.moveToBackground(attendant.link)
+        }
+    }
+
+    func stop() {
+        reactor.shutdown()
+        daemon.stop()
+    }
+
+    /// One measured round: the chats held are closed (not measured), then `count` opens are routed; returns the
+    /// daemon loop's CPU time per assignment (us) and the assignments per second of wall time.
+    func measure(_ count: Int) throws -> (cost: Double, rate: Double) {
+        try closeAll()
+        let startCPU = daemon.process.mainThreadCPUSeconds
+        let start = monotonicSeconds()
+        try open(count)
+        let rate = Double(count) / (monotonicSeconds() - start)
+        return ((daemon.process.mainThreadCPUSeconds - startCPU) * 1e6 / Double(count), rate)
+    }
+
+    /// Opens `count` chats in batches of `batch`, one batch in flight, and waits until all are assigned.
+    func open(_ count: Int) throws {
+        let target = assigned + count
+        var left = count
+        func send() {
+            guard left > 0 else { return }
+            let size = min(batch, left)
+            left -= size
+            let first = next
+            next += size
+            bot.batch("conversation.open", count: size, params: { [departments] index, w in
+                let number = first + index
+                Chat.open(&w, prefix: "dc", number: number,
+                          department: departments[DecisionScenario.department(of: number)])
+            }) { [errors] reply in
+                if reply.failedCount > 0 { errors.fail("\(reply.failedCount) opens failed: " + reply.text) }
+                send()
+            }
+        }
+        send()
+        try reactor.wait("decision: \(count) assignments", seconds: 300) {
+            errors.failed > 0 || (assigned >= target && bot.inFlight == 0)
+        }
+        try errors.check("conversation.open")
+    }
+
+    private func closeAll() throws {
+        var pending = 0
+        for (index, attendant) in attendants.enumerated() {
+            var ids = held[index][...]
+            held[index].removeAll()
+            while !ids.isEmpty {
+                let chunk = Array(ids.prefix(500))
+                ids = ids.dropFirst(chunk.count)
+                pending += 1
+                attendant.batch("conversation.close", count: chunk.count,
+                                params: { index, w in w.field("id", chunk[index]) }) { [errors] reply in
+                    if reply.failedCount > 0 { errors.fail("\(reply.failedCount) closes failed: " + reply.text) }
+                    pending -= 1
+                }
+            }
+        }
+        try reactor.wait("decision: closing between rounds", seconds: 300) { errors.failed > 0 || pending == 0 }
+        try errors.check("conversation.close")
     }
 }
