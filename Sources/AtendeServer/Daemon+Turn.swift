@@ -348,7 +348,10 @@ extension Daemon {
         if turnStorageError == nil && store.inTransaction {
             do {
                 try store.commit()
-                if store.lostCommittedFrames { stopAfterFailedSync("the WAL's last frames could not be written") }
+                if store.lostCommittedFrames {
+                    stopAfterFailedSync("SQLite counted a commit whose frames did not all reach the file",
+                                        failed: "a write of the WAL")
+                }
                 counters.commits += 1
                 committed = true
             } catch {
@@ -492,11 +495,10 @@ extension Daemon {
     /// After a failed fsync the kernel may have dropped the unwritten pages while reporting them clean, so no
     /// later fsync can vouch for the commits waiting on it (PostgreSQL stops for the same reason). Nothing of those
     /// commits was acknowledged: stop with EX_IOERR, and the restart recovers what is really on disk.
-    func stopAfterFailedSync(_ reason: String) -> Never {
-        Log.error("fsync of the WAL failed: stopping without acknowledging the commits it covered",
-                  ["error": reason])
+    func stopAfterFailedSync(_ reason: String, failed: String = "fsync of the WAL") -> Never {
+        Log.error("\(failed) failed: stopping without acknowledging the commits it covered", ["error": reason])
         Log.flush()
-        notify.send("STATUS=fsync failed: \(reason)")
+        notify.send("STATUS=\(failed) failed: \(reason)")
         _exit(74)
     }
 

@@ -138,6 +138,9 @@ public final class Daemon {
         watch(listener, token: Daemon.listenerToken, events: UInt32(EPOLLIN.rawValue))
         watch(wakeup, token: Daemon.wakeupToken, events: UInt32(EPOLLIN.rawValue))
         watch(signals, token: Daemon.signalToken, events: UInt32(EPOLLIN.rawValue))
+        if !Database.gathersWAL {
+            Log.warn("the WAL-gathering VFS could not be registered: SQLite's default VFS writes each WAL frame in two")
+        }
         Log.info("listening", ["socket": config.socket, "database": config.database,
                                "durability": config.durability.rawValue,
                                "waiting": router.departmentIDs.reduce(0) { $0 + router.waitingCount(in: $1) },

@@ -80,8 +80,9 @@ extension Daemon {
             ("atende_read_pauses_total", "Times the loop stopped reading requests while a slow fsync held \(Daemon.maxUnsyncedTurns) turns.",
              counters.readPauses),
             ("atende_failed_commits_total", "Turns rolled back because storage failed.", counters.failedCommits),
-            ("atende_wal_late_bytes_total", "WAL bytes a commit left in memory, written after it (0 when SQLite marks "
-                + "commit frames as the WAL-gathering VFS expects).", store.settledWALBytes),
+            ("atende_wal_late_bytes_total", "WAL bytes still gathered in memory after their commit, written by the "
+                + "check that follows it (0 unless SQLite writes frames as the WAL-gathering VFS does not expect).",
+             store.settledWALBytes),
             ("atende_refused_connections_total", "Connections refused at maxConnections.",
              counters.refusedConnections),
         ]

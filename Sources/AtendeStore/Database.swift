@@ -162,12 +162,22 @@ public final class Database {
     /// True inside BEGIN ... COMMIT.
     public var inTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 
-    /// After a commit: writes what the WAL-gathering VFS still holds of the WAL (nothing, as long as SQLite marks
-    /// its commit frames as the VFS expects). Returns the bytes it had to write, or -1 when that write failed.
+    /// After a commit: writes what the WAL-gathering VFS still holds of the WAL (nothing, as long as SQLite writes
+    /// frames as the VFS expects). Returns the bytes it had to write, or -1 when that write or any write of the WAL
+    /// since the last commit or rollback failed.
     func settleWAL() -> Int64 { Int64(atende_wal_settle(handle)) }
+
+    /// Before a rollback: drops the rolled-back frames the WAL-gathering VFS holds.
+    func discardWAL() { atende_wal_discard(handle) }
+
+    /// True when files are opened through the WAL-gathering VFS (false only if it could not be registered).
+    public static var gathersWAL: Bool { vfs != nil }
 
     /// The writes the WAL-gathering VFS has made to this connection's WAL file (-1 without it). For tests.
     var walWriteCount: Int64 { Int64(atende_wal_write_count(handle)) }
+
+    /// Tests: the next `count` writes of the WAL to the disk fail, writing nothing.
+    func failWALWritesForTests(_ count: Int) { atende_wal_fail_writes_for_tests(handle, Int32(count)) }
 
     func error(_ rc: Int32, sql: String?) -> StoreError {
         StoreError(code: sqlite3_extended_errcode(handle), message: String(cString: sqlite3_errmsg(handle)), sql: sql)

@@ -42,11 +42,12 @@ public final class Store {
     /// The WAL, open from the start (so a later shortage of descriptors cannot stop a sync).
     public private(set) var walFile: WALFile?
     /// Bytes of committed transactions the WAL-gathering VFS still held after their commit and wrote afterwards
-    /// (0 unless SQLite stops marking commit frames as the VFS expects).
+    /// (0 unless SQLite writes frames as the VFS does not expect).
     public private(set) var settledWALBytes = 0
-    /// A commit's last frames could not be written after SQLite counted it as committed: what memory and SQLite
-    /// hold is no longer what the file holds. The caller must stop without acknowledging it (as after a failed
-    /// fsync); a restart recovers what is on disk.
+    /// A write of the WAL failed, since the last commit or rollback, and SQLite still counted the commit as done
+    /// (it passes such errors on, so this takes one it ignored, or the late write after the commit): the file may
+    /// not hold what memory and SQLite do. The caller must stop without acknowledging the commit (as after a failed fsync); a restart recovers
+    /// what is on disk.
     public private(set) var lostCommittedFrames = false
 
     /// Opens the store, sets WAL and foreign keys, and migrates. `defersSync` (durability full only): see above.
@@ -161,8 +162,8 @@ public final class Store {
             rollback()
             throw error
         }
-        // The commit frame normally sends the whole transaction to the file; should it not have, the frames go
-        // now, before anyone syncs the WAL for this commit.
+        // The commit frame's write sends the whole transaction to the file; should SQLite ever write frames
+        // otherwise, what is left goes now, before anyone syncs the WAL for this commit.
         let left = database.settleWAL()
         if left < 0 {
             lostCommittedFrames = true
@@ -173,6 +174,7 @@ public final class Store {
 
     /// Abandons the turn's transaction.
     public func rollback() {
+        database.discardWAL()
         if database.inTransaction { try? database.execute("ROLLBACK") }
     }
 

@@ -1,18 +1,22 @@
 // The "atende-wal" VFS. SQLite appends a transaction to the WAL as frames, each a 24-byte header and a page, and
 // writes each part with its own pwrite: a commit of 12 pages costs 24 system calls, each taking the inode lock,
 // looking up the page-cache folio and updating the file times (profiled: about 8% of the daemon loop's time at
-// 50 bots). This VFS is the default one except for WAL files, which gather contiguous writes in memory and hand
+// 50 bots). This VFS is the default one except for WAL files, which gather appended frames in memory and hand
 // them to the default VFS in one write when the commit frame's page arrives (a frame header whose "database size
 // after commit" field is not zero marks the commit frame).
 //
-// Nothing is held back past that point: any other use of the file (a read, its size, a sync, a truncation, a
-// file control, closing it) and any write that does not continue the gathered run writes the run first, so SQLite
-// and the kernel see the file exactly as they would have without the buffer once the commit's frames are written.
-// SQLite updates the wal-index (where readers learn of new frames) only after the commit frame's write returns,
-// so no reader can meet a frame still in memory. A failed write returns SQLite's I/O error from the call that
-// caused it, as the default VFS would have from the write itself, and SQLite fails the transaction.
-// `atende_wal_settle` checks, after each commit, that nothing was left behind (a test holds SQLite to the frame
-// layout this relies on).
+// Only appended frames are gathered: a 24-byte header that starts a run or continues it (but not one written
+// where the last read began: SQLite rewrites a header in place right after reading its frame, when it recomputes
+// checksums), and the page right after a gathered header. Every other write (the WAL header, a page overwritten in place, a rewritten
+// header, a write SQLite split at a sync point) goes straight through, after the run. Any other use of the file
+// (a read, its size, a sync, a truncation, a file control, closing it) writes the run first. So what is gathered
+// is always the tail of a transaction that has not committed yet: SQLite updates the wal-index (where readers
+// learn of new frames) only after the commit frame's write returns, and no reader can meet a frame still in
+// memory. A failed write returns SQLite's I/O error from the call that caused it, as the default VFS would have
+// from the write itself, and SQLite fails the transaction.
+// After each commit `atende_wal_settle` writes whatever is still gathered (nothing, unless SQLite changes how it
+// writes frames) and reports any failed write since the last commit or rollback, which only an error SQLite did
+// not pass on can leave behind; `atende_wal_discard` drops the gathered frames of a transaction rolled back.
 
 #include "sqlite_wal.h"
 #include <pthread.h>
@@ -29,10 +33,16 @@ typedef struct GatheringFile {
     int used;
     int capacity;
     sqlite3_int64 start;
-    // The last write was the commit frame's header: the page after it ends the transaction.
-    int commitHeaderSeen;
-    // Writes handed to the default VFS (for tests).
+    // The last write gathered was a frame header (2 when it was the commit frame's: its page ends the run).
+    int headerGathered;
+    // Where the last read began, until the next write (-1 for none): a header written there is rewritten.
+    sqlite3_int64 readAt;
+    // A write to the default VFS failed since the last settle or discard.
+    int writeFailed;
+    // Writes handed to the default VFS: runs, and writes passed straight through (for tests).
     long long writes;
+    // Tests: this many writes to the default VFS fail (SQLITE_IOERR_WRITE) without writing.
+    int failWrites;
 } GatheringFile;
 
 enum {
@@ -50,18 +60,37 @@ static const sqlite3_io_methods gatheringMethods;
 
 static sqlite3_file *realFile(sqlite3_file *file) { return ((GatheringFile *)file)->real; }
 
+// Hands a write to the default VFS (or fails it, when a test asked).
+static int writeReal(GatheringFile *f, const void *data, int amount, sqlite3_int64 offset) {
+    if (f->failWrites > 0) {
+        f->failWrites -= 1;
+        return SQLITE_IOERR_WRITE;
+    }
+    return f->real->pMethods->xWrite(f->real, data, amount, offset);
+}
+
 // Writes the gathered run, if any, in pieces the default VFS takes whole (its writes keep only the low 17 bits of
 // the length: 128 KiB or more would be cut short).
 static int writeRun(GatheringFile *f) {
     int done = 0;
     int rc = SQLITE_OK;
+    if (f->used > 0) f->writes += 1;
     while (done < f->used && rc == SQLITE_OK) {
         int piece = f->used - done < maxPiece ? f->used - done : maxPiece;
-        f->writes += 1;
-        rc = f->real->pMethods->xWrite(f->real, f->buffer + done, piece, f->start + done);
+        rc = writeReal(f, f->buffer + done, piece, f->start + done);
         done += piece;
     }
     f->used = 0;
+    f->headerGathered = 0;
+    if (rc != SQLITE_OK) f->writeFailed = 1;
+    return rc;
+}
+
+// Writes straight through to the default VFS.
+static int writeThrough(GatheringFile *f, const void *data, int amount, sqlite3_int64 offset) {
+    f->writes += 1;
+    int rc = writeReal(f, data, amount, offset);
+    if (rc != SQLITE_OK) f->writeFailed = 1;
     return rc;
 }
 
@@ -76,8 +105,10 @@ static int gatheringClose(sqlite3_file *file) {
 }
 
 static int gatheringRead(sqlite3_file *file, void *data, int amount, sqlite3_int64 offset) {
-    int rc = writeRun((GatheringFile *)file);
+    GatheringFile *f = (GatheringFile *)file;
+    int rc = writeRun(f);
     if (rc != SQLITE_OK) return rc;
+    f->readAt = offset;
     sqlite3_file *real = realFile(file);
     return real->pMethods->xRead(real, data, amount, offset);
 }
@@ -98,24 +129,28 @@ static int reserve(GatheringFile *f, int amount) {
 static int gatheringWrite(sqlite3_file *file, const void *data, int amount, sqlite3_int64 offset) {
     GatheringFile *f = (GatheringFile *)file;
     if (!f->isWAL) return f->real->pMethods->xWrite(f->real, data, amount, offset);
-    int rc;
-    if (f->used > 0 && offset != f->start + f->used) {
-        if ((rc = writeRun(f)) != SQLITE_OK) return rc;
-    }
+    int rewrite = offset == f->readAt;
+    f->readAt = -1;
+    int continues = f->used > 0 && offset == f->start + f->used;
     // Frame headers are the only 24-byte writes past the WAL header; bytes 4-7 hold the database size in pages
     // after a commit, zero in every frame but a transaction's last.
-    int isFrameHeader = amount == frameHeaderSize && offset >= walHeaderSize;
-    int endsCommit = !isFrameHeader && f->commitHeaderSeen;
-    const unsigned char *bytes = data;
-    f->commitHeaderSeen = isFrameHeader && (bytes[4] | bytes[5] | bytes[6] | bytes[7]) != 0;
-    if (!reserve(f, amount)) {
+    int header = amount == frameHeaderSize && offset >= walHeaderSize && !rewrite && (continues || f->used == 0);
+    int page = !header && continues && f->headerGathered;
+    int rc;
+    if (!(header || page) || !reserve(f, amount)) {
         if ((rc = writeRun(f)) != SQLITE_OK) return rc;
-        f->writes += 1;
-        return f->real->pMethods->xWrite(f->real, data, amount, offset);
+        return writeThrough(f, data, amount, offset);
     }
+    int endsCommit = page && f->headerGathered == 2;
     if (f->used == 0) f->start = offset;
     memcpy(f->buffer + f->used, data, (size_t)amount);
     f->used += amount;
+    if (header) {
+        const unsigned char *bytes = data;
+        f->headerGathered = (bytes[4] | bytes[5] | bytes[6] | bytes[7]) != 0 ? 2 : 1;
+    } else {
+        f->headerGathered = 0;
+    }
     return endsCommit ? writeRun(f) : SQLITE_OK;
 }
 
@@ -238,6 +273,7 @@ static int gatheringOpen(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *
     GatheringFile *f = (GatheringFile *)file;
     memset(f, 0, sizeof(*f));
     f->real = (sqlite3_file *)&f[1];
+    f->readAt = -1;
     int rc = parent->xOpen(parent, name, f->real, flags, outFlags);
     // SQLite calls xClose only on a file whose pMethods is set, failed open or not.
     f->base.pMethods = f->real->pMethods != NULL ? &gatheringMethods : NULL;
@@ -285,6 +321,21 @@ long long atende_wal_settle(sqlite3 *db) {
     GatheringFile *f = walOf(db);
     if (f == NULL) return 0;
     long long left = f->used;
-    if (left > 0 && writeRun(f) != SQLITE_OK) return -1;
-    return left;
+    int rc = writeRun(f);
+    int failed = f->writeFailed || rc != SQLITE_OK;
+    f->writeFailed = 0;
+    return failed ? -1 : left;
+}
+
+void atende_wal_discard(sqlite3 *db) {
+    GatheringFile *f = walOf(db);
+    if (f == NULL) return;
+    f->used = 0;
+    f->headerGathered = 0;
+    f->writeFailed = 0;
+}
+
+void atende_wal_fail_writes_for_tests(sqlite3 *db, int count) {
+    GatheringFile *f = walOf(db);
+    if (f != NULL) f->failWrites = count;
 }

@@ -13,6 +13,7 @@ enum ExtendedCode {
     static let foreignKey = SQLITE_CONSTRAINT | (3 << 8)
     static let unique = SQLITE_CONSTRAINT | (8 << 8)
     static let fsync = SQLITE_IOERR | (4 << 8)
+    static let write = SQLITE_IOERR | (3 << 8)
 }
 
 class StoreTestCase: XCTestCase {

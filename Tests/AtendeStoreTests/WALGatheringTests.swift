@@ -1,7 +1,10 @@
 // The WAL-gathering VFS (CSQLiteWAL): each commit reaches the WAL file in one write, made by the commit frame
 // itself (nothing is left for `settleWAL` after it), in a WAL that starts over as in one that grows, and a
-// transaction too large to gather in one run goes out in several. What is written is what SQLite meant: another connection through the default VFS reads every commit at
-// once, and a copy of the files taken right after a commit (a crash at that moment) recovers every row.
+// transaction too large to gather in one run goes out in several. A transaction that spills pages and changes them
+// again (SQLite then rewrites frame headers after the commit frame) leaves nothing in memory either; a rolled-back
+// one is dropped, not written; a failed write fails the commit and the store goes on. What is written is what
+// SQLite meant: another connection through the default VFS reads every commit at once, and a copy of the files
+// taken right after a commit (a crash at that moment) recovers every row.
 
 import CSQLite
 import Foundation
@@ -107,4 +110,64 @@ final class WALGatheringTests: StoreTestCase {
         XCTAssertEqual(store.settledWALBytes, 0)
         assertSound(store)
     }
+
+    /// A store like the daemon's (no automatic checkpoint) whose page cache holds 16 pages, so that a transaction
+    /// of a few hundred rows spills pages into the WAL before its commit.
+    private func spillingStore() throws -> Store {
+        let store = try Store(path: path, durability: .full, defersSync: true)
+        try store.database.execute("PRAGMA wal_autocheckpoint = 0")
+        try store.database.execute("PRAGMA cache_size = 16")
+        return store
+    }
+
+    func testASpilledTransactionThatChangesSpilledPagesAgainIsWholeAfterACrash() throws {
+        let store = try spillingStore()
+        let before = store.database.walWriteCount
+        for id in Int64(1)...600 { try store.saveConversation(conversation(id), new: true) }
+        XCTAssertGreaterThan(store.database.walWriteCount, before, "pages spilled before the commit")
+        // Changing early rows again makes SQLite write over spilled frames and then rewrite frame checksums
+        // after the commit frame, reading each frame first: none of that may stay in memory.
+        for id in Int64(1)...600 where id % 7 == 0 {
+            var chat = conversation(id, .closed)
+            chat.closedAt = t0
+            try store.saveConversation(chat)
+        }
+        try store.commit()
+        XCTAssertEqual(store.settledWALBytes, 0)
+        XCTAssertFalse(store.lostCommittedFrames)
+        let copy = try crashCopy()
+        XCTAssertEqual(try rowsThroughDefaultVFS(at: copy), 600)
+        let reopened = try Store(path: copy, durability: .normal)
+        XCTAssertEqual(try reopened.database.scalar("SELECT count(*) FROM conversations WHERE state = 'closed'"), 85)
+        assertSound(reopened)
+        XCTAssertEqual(try commit(store, first: 601, count: 3), 1, "small commits are gathered again")
+    }
+
+    func testARolledBackSpillIsDroppedNotWritten() throws {
+        let store = try spillingStore()
+        XCTAssertEqual(try commit(store, first: 1, count: 5), 1)
+        for id in Int64(6)...300 { try store.saveConversation(conversation(id), new: true) }
+        let beforeRollback = store.database.walWriteCount
+        store.rollback()
+        XCTAssertEqual(store.database.walWriteCount, beforeRollback, "the gathered frames were dropped")
+        XCTAssertEqual(try commit(store, first: 301, count: 5), 1)
+        XCTAssertEqual(try rowsThroughDefaultVFS(at: try crashCopy()), 10)
+        XCTAssertEqual(store.settledWALBytes, 0)
+        assertSound(store)
+    }
+
+    func testAFailedWriteFailsTheCommitAndTheStoreGoesOn() throws {
+        let store = try Store(path: path, durability: .full, defersSync: true)
+        XCTAssertEqual(try commit(store, first: 1, count: 5), 1)
+        store.database.failWALWritesForTests(1)
+        assertStoreError(ExtendedCode.write) { _ = try commit(store, first: 6, count: 5) }
+        XCTAssertFalse(store.lostCommittedFrames, "SQLite passed the error on: nothing was committed")
+        XCTAssertFalse(store.database.inTransaction)
+        XCTAssertEqual(try rowsThroughDefaultVFS(at: path), 5)
+        XCTAssertEqual(try commit(store, first: 6, count: 5), 1)
+        XCTAssertEqual(try rowsThroughDefaultVFS(at: try crashCopy()), 10)
+        XCTAssertFalse(store.lostCommittedFrames)
+        assertSound(store)
+    }
 }
+
