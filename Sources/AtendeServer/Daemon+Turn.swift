@@ -494,7 +494,8 @@ extension Daemon {
 
     /// After a failed fsync the kernel may have dropped the unwritten pages while reporting them clean, so no
     /// later fsync can vouch for the commits waiting on it (PostgreSQL stops for the same reason). Nothing of those
-    /// commits was acknowledged: stop with EX_IOERR, and the restart recovers what is really on disk.
+    /// commits was acknowledged: stop with EX_IOERR, and the restart recovers what is really on disk. `failed`
+    /// names what failed: the same holds for a WAL write that failed under a commit SQLite counted.
     func stopAfterFailedSync(_ reason: String, failed: String = "fsync of the WAL") -> Never {
         Log.error("\(failed) failed: stopping without acknowledging the commits it covered", ["error": reason])
         Log.flush()

@@ -46,8 +46,8 @@ public final class Store {
     public private(set) var settledWALBytes = 0
     /// A write of the WAL failed, since the last commit or rollback, and SQLite still counted the commit as done
     /// (it passes such errors on, so this takes one it ignored, or the late write after the commit): the file may
-    /// not hold what memory and SQLite do. The caller must stop without acknowledging the commit (as after a failed fsync); a restart recovers
-    /// what is on disk.
+    /// not hold what memory and SQLite do. The caller must stop without acknowledging the commit (as after a
+    /// failed fsync); a restart recovers what is on disk.
     public private(set) var lostCommittedFrames = false
 
     /// Opens the store, sets WAL and foreign keys, and migrates. `defersSync` (durability full only): see above.
