@@ -43,7 +43,7 @@ public final class Store {
     public private(set) var walFile: WALFile?
     /// Bytes of committed transactions the WAL-gathering VFS still held after their commit and wrote afterwards
     /// (0 unless SQLite writes frames as the VFS does not expect).
-    public private(set) var settledWALBytes = 0
+    public private(set) var lateWALBytes = 0
     /// A write of the WAL failed, since the last commit or rollback, and SQLite still counted the commit as done
     /// (it passes such errors on, so this takes one it ignored, or the late write after the commit): the file may
     /// not hold what memory and SQLite do. The caller must stop without acknowledging the commit (as after a
@@ -168,7 +168,7 @@ public final class Store {
         if left < 0 {
             lostCommittedFrames = true
         } else {
-            settledWALBytes += Int(left)
+            lateWALBytes += Int(left)
         }
     }
 

@@ -20,7 +20,6 @@
 
 #include "sqlite_wal.h"
 #include <pthread.h>
-#include <stdint.h>
 #include <string.h>
 
 // A WAL file, or any other file passed through untouched; the default VFS's file follows it in memory.
@@ -60,13 +59,16 @@ static const sqlite3_io_methods gatheringMethods;
 
 static sqlite3_file *realFile(sqlite3_file *file) { return ((GatheringFile *)file)->real; }
 
-// Hands a write to the default VFS (or fails it, when a test asked).
+// Hands a write to the default VFS (or fails it, when a test asked), remembering a failure.
 static int writeReal(GatheringFile *f, const void *data, int amount, sqlite3_int64 offset) {
+    int rc = SQLITE_IOERR_WRITE;
     if (f->failWrites > 0) {
         f->failWrites -= 1;
-        return SQLITE_IOERR_WRITE;
+    } else {
+        rc = f->real->pMethods->xWrite(f->real, data, amount, offset);
     }
-    return f->real->pMethods->xWrite(f->real, data, amount, offset);
+    if (rc != SQLITE_OK) f->writeFailed = 1;
+    return rc;
 }
 
 // Writes the gathered run, if any, in pieces the default VFS takes whole (its writes keep only the low 17 bits of
@@ -82,16 +84,13 @@ static int writeRun(GatheringFile *f) {
     }
     f->used = 0;
     f->headerGathered = 0;
-    if (rc != SQLITE_OK) f->writeFailed = 1;
     return rc;
 }
 
 // Writes straight through to the default VFS.
 static int writeThrough(GatheringFile *f, const void *data, int amount, sqlite3_int64 offset) {
     f->writes += 1;
-    int rc = writeReal(f, data, amount, offset);
-    if (rc != SQLITE_OK) f->writeFailed = 1;
-    return rc;
+    return writeReal(f, data, amount, offset);
 }
 
 static int gatheringClose(sqlite3_file *file) {

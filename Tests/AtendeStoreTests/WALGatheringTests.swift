@@ -61,7 +61,7 @@ final class WALGatheringTests: StoreTestCase {
         for count in [1, 5, 50, 400] {
             XCTAssertEqual(try commit(store, first: next, count: count), 1, "a commit of \(count) rows")
             next += Int64(count)
-            XCTAssertEqual(store.settledWALBytes, 0, "the commit frame sent everything")
+            XCTAssertEqual(store.lateWALBytes, 0, "the commit frame sent everything")
             XCTAssertEqual(try rowsThroughDefaultVFS(at: path), next - 1)
             XCTAssertEqual(try rowsThroughDefaultVFS(at: try crashCopy()), next - 1, "a crash now keeps it")
         }
@@ -81,7 +81,7 @@ final class WALGatheringTests: StoreTestCase {
             XCTAssertEqual(try commit(store, first: next + 20, count: 20), 1)
             next += 40
         }
-        XCTAssertEqual(store.settledWALBytes, 0)
+        XCTAssertEqual(store.lateWALBytes, 0)
         XCTAssertEqual(try rowsThroughDefaultVFS(at: try crashCopy()), next - 1)
         assertSound(store)
     }
@@ -91,7 +91,7 @@ final class WALGatheringTests: StoreTestCase {
         // About 6 MiB of rows: past the 4 MiB a run may grow to.
         let writes = try commit(store, first: 1, count: 3000, nameBytes: 2000)
         XCTAssertGreaterThan(writes, 1)
-        XCTAssertEqual(store.settledWALBytes, 0)
+        XCTAssertEqual(store.lateWALBytes, 0)
         XCTAssertEqual(try rowsThroughDefaultVFS(at: try crashCopy()), 3000)
         // That commit passed SQLite's automatic checkpoint, so the next one starts the WAL over (header, frames).
         XCTAssertEqual(try commit(store, first: 3001, count: 3), 2)
@@ -107,7 +107,7 @@ final class WALGatheringTests: StoreTestCase {
         store.rollback()
         XCTAssertEqual(try commit(store, first: 11, count: 5), 1)
         XCTAssertEqual(try rowsThroughDefaultVFS(at: try crashCopy()), 10)
-        XCTAssertEqual(store.settledWALBytes, 0)
+        XCTAssertEqual(store.lateWALBytes, 0)
         assertSound(store)
     }
 
@@ -133,7 +133,7 @@ final class WALGatheringTests: StoreTestCase {
             try store.saveConversation(chat)
         }
         try store.commit()
-        XCTAssertEqual(store.settledWALBytes, 0)
+        XCTAssertEqual(store.lateWALBytes, 0)
         XCTAssertFalse(store.lostCommittedFrames)
         let copy = try crashCopy()
         XCTAssertEqual(try rowsThroughDefaultVFS(at: copy), 600)
@@ -152,7 +152,7 @@ final class WALGatheringTests: StoreTestCase {
         XCTAssertEqual(store.database.walWriteCount, beforeRollback, "the gathered frames were dropped")
         XCTAssertEqual(try commit(store, first: 301, count: 5), 1)
         XCTAssertEqual(try rowsThroughDefaultVFS(at: try crashCopy()), 10)
-        XCTAssertEqual(store.settledWALBytes, 0)
+        XCTAssertEqual(store.lateWALBytes, 0)
         assertSound(store)
     }
 
