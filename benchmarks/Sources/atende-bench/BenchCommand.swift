@@ -1,5 +1,5 @@
 // BenchCommand: atende-bench's command line. `run` runs the scenarios in the order (the anchors right
-// after scenario 1, whose client counts they share), keeps going when one scenario fails (the failure becomes a
+// after scenario 1, whose client counts they share, then the two side by side), keeps going when one scenario fails (the failure becomes a
 // note in the table), prints the table on stdout and writes the JSON. `echo-server` is the floor's server.
 
 import Foundation
@@ -75,19 +75,23 @@ enum BenchCommand {
         let bench: Bench
         do { bench = try Bench(plan: plan, atendedPath: daemonPath) } catch { return fail("\(error)") }
         let started = monotonicSeconds()
-        let scenarios: [(Int, String, () throws -> Void)] = [
-            (1, "1 durable lifecycle", { try LifecycleScenario(bench: bench).run() }),
-            (7, "7a Redis anchor", { try RedisAnchor(bench: bench, scriptPath: script).run() }),
-            (7, "7b echo floor", { try EchoAnchor(bench: bench).run() }),
-            (2, "2 latency", { try LatencyScenario(bench: bench).run() }),
-            (3, "3 backlog drain", { try BacklogScenario(bench: bench).run() }),
-            (4, "4 decision cost", {
+        // Each scenario with whether this run includes it.
+        let scenarios: [(Bool, String, () throws -> Void)] = [
+            (only.contains(1), "1 durable lifecycle", { try LifecycleScenario(bench: bench).run() }),
+            (only.contains(7), "7a Redis anchor", { try RedisAnchor(bench: bench, scriptPath: script).run() }),
+            (only.contains(7), "7b echo floor", { try EchoAnchor(bench: bench).run() }),
+            (only.contains(1) && only.contains(7), "1+7a side by side", {
+                try LifecycleAgainstRedis(bench: bench, scriptPath: script).run()
+            }),
+            (only.contains(2), "2 latency", { try LatencyScenario(bench: bench).run() }),
+            (only.contains(3), "3 backlog drain", { try BacklogScenario(bench: bench).run() }),
+            (only.contains(4), "4 decision cost", {
                 try DecisionScenario(bench: bench).run()
                 DecisionCoreScenario(bench: bench).run()
             }),
-            (5, "5+6 memory and recovery", { try MemoryScenario(bench: bench).run() }),
+            (only.contains(5) || only.contains(6), "5+6 memory and recovery", { try MemoryScenario(bench: bench).run() }),
         ]
-        for (number, name, body) in scenarios where only.contains(number) || (number == 5 && only.contains(6)) {
+        for (included, name, body) in scenarios where included {
             Console.progress("== \(name)")
             let start = monotonicSeconds()
             do { try body() } catch { bench.report.note("scenario \(name) failed: \(error)") }

@@ -110,3 +110,71 @@ final class LifecycleLoad {
                 generator / elapsed)
     }
 }
+
+/// Scenarios 1 and 7a side by side, at the largest client count: atende (durability full, as in scenario 1) and
+/// the Redis anchor take turns for several rounds of the same length, in alternating order (atende first in even
+/// rounds, Redis first in odd ones). The machine's speed drifts by ±10% over a run; measured minutes apart, the
+/// two sides can land on different spells, and the ratio moves with it. Here each round's two windows are
+/// seconds apart; the ratio is the median of the rounds' ratios. It is the one the lifecycle target reads.
+struct LifecycleAgainstRedis {
+    let bench: Bench
+    let scriptPath: String
+
+    var rounds: Int { bench.plan.quick ? 3 : 5 }
+
+    func run() throws {
+        guard let clients = bench.plan.clientCounts.max() else { return }
+        guard let redis = try RedisServer.start(bench: bench, scriptPath: scriptPath) else { return }
+        defer { redis.stop() }
+        let daemon = try bench.startDaemon("lifecycle-against-redis", durability: "full")
+        defer { daemon.stop() }
+        let reactor = Reactor()
+        defer { reactor.shutdown() }
+        let departments = (0..<4).map { "pair-\($0)" }
+        let attendants = try Fixture.staffed(departments, attendants: 16, prefix: "pair", reactor: reactor,
+                                             socket: daemon.socket) { [departments[$0 % departments.count]] }
+        let load = LifecycleLoad(reactor: reactor, departments: departments)
+        for attendant in attendants { load.serve(attendant) }
+        let bots = try Fixture.workers(reactor, daemon.socket, count: clients)
+        defer { bots.forEach { $0.close() } }
+        var atendeRates: [Double] = []
+        var redisRates: [Double] = []
+        for round in 0..<rounds {
+            func measureAtende() throws {
+                let result = try load.measure(bots: bots, daemon: daemon, warmup: bench.plan.warmupSeconds,
+                                              seconds: bench.plan.measureSeconds)
+                atendeRates.append(result.rate)
+            }
+            func measureRedis() throws {
+                redisRates.append(try redis.measure(clients: clients, seconds: bench.plan.measureSeconds).rate)
+            }
+            if round % 2 == 0 {
+                try measureAtende()
+                try measureRedis()
+            } else {
+                try measureRedis()
+                try measureAtende()
+            }
+            Console.progress("round \(round + 1): atende \(Format.count(Int(atendeRates.last!))), "
+                + "Redis \(Format.count(Int(redisRates.last!))) conv/s")
+        }
+        try redis.check()
+        let ratios = zip(atendeRates, redisRates).map { $0 / $1 }
+        let label = "1+7a side by side"
+        let list = { (rates: [Double]) in rates.map { Format.count(Int($0)) }.joined(separator: ", ") }
+        bench.report.add("pair.atende.c\(clients)", label, "atende (full), \(clients) bots", Self.median(atendeRates),
+                         "conv/s", detail: "median of \(rounds) rounds: \(list(atendeRates))")
+        bench.report.add("pair.redis.c\(clients)", label, "Redis (always), \(clients) clients",
+                         Self.median(redisRates), "conv/s", detail: "median of \(rounds) rounds: \(list(redisRates))")
+        bench.report.add("pair.ratio.c\(clients)", label, "atende/Redis, \(clients) clients", Self.median(ratios), "x",
+                         detail: "median of the rounds' ratios: "
+                            + ratios.map { Format.ratio($0) }.joined(separator: ", "))
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return 0 }
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    }
+}

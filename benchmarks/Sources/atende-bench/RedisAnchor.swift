@@ -15,15 +15,45 @@ struct RedisAnchor {
     let scriptPath: String
 
     func run() throws {
+        guard let redis = try RedisServer.start(bench: bench, scriptPath: scriptPath) else { return }
+        defer { redis.stop() }
+        for clients in bench.plan.clientCounts {
+            let (rate, requests) = try redis.measure(clients: clients,
+                                                     seconds: bench.plan.warmupSeconds + bench.plan.measureSeconds)
+            bench.report.add("redis.c\(clients)", "7a Redis (fsync always)",
+                             "\(clients) client\(clients == 1 ? "" : "s")", rate, "conv/s",
+                             detail: "redis-benchmark EVALSHA route.lua, \(Format.count(requests)) calls")
+        }
+        try redis.check()
+    }
+}
+
+/// A redis-server for the anchor, set up for route.lua: 16 agents in `agents:life`, each with a subscriber.
+final class RedisServer {
+    private let bench: Bench
+    private let process: ChildProcess
+    private let driver: String
+    private let directory: String
+    private let socket: String
+    private let connection: RESPConnection
+    private let arguments: [String]
+    private let subscribers: [Int32]
+    /// Calls per second of a short pilot run, by client count: sizes the measured runs.
+    private var pilots: [Int: Double] = [:]
+    /// redis-benchmark runs so far (each writes its own output file).
+    private var runs = 0
+
+    /// Starts redis-server and loads the script; nil (with a note in the table) when Redis is not installed.
+    static func start(bench: Bench, scriptPath: String) throws -> RedisServer? {
         guard let server = Executable.find("redis-server"), let driver = Executable.find("redis-benchmark") else {
             bench.report.note("redis-server or redis-benchmark is missing: apt-get install -y redis-server "
                 + "(benchmarks/run does it when run as root); the Redis anchor was skipped")
-            return
+            return nil
         }
         guard let script = ProcFile.read(scriptPath), !script.isEmpty else {
             throw BenchError("cannot read the Redis script \(scriptPath)")
         }
-        let directory = "\(bench.directory)/redis"
+        let directory = "\(bench.directory)/redis-\(UInt32.random(in: 0...UInt32.max))"
         mkdir(directory, 0o700)
         let socket = "\(directory)/redis.sock"
         let process = try ChildProcess.start(server, [
@@ -31,62 +61,86 @@ struct RedisAnchor {
             "--appendonly", "yes", "--appendfsync", "always", "--save", "", "--daemonize", "no",
             "--logfile", "\(directory)/redis.log",
         ], logPath: "\(directory)/redis.stderr")
-        defer { process.stop() }
-        let deadline = monotonicSeconds() + 10
-        var connection: RESPConnection?
-        while connection == nil {
-            connection = try? RESPConnection(socket: socket)
-            if connection == nil {
-                guard process.isRunning, monotonicSeconds() < deadline else {
-                    throw BenchError("redis-server did not start: \(Atended.tail("\(directory)/redis.log"))")
+        do {
+            let deadline = monotonicSeconds() + 10
+            var connection: RESPConnection?
+            while connection == nil {
+                connection = try? RESPConnection(socket: socket)
+                if connection == nil {
+                    guard process.isRunning, monotonicSeconds() < deadline else {
+                        throw BenchError("redis-server did not start: \(Atended.tail("\(directory)/redis.log"))")
+                    }
+                    usleep(2000)
                 }
-                usleep(2000)
             }
+            return try RedisServer(bench: bench, process: process, connection: connection!, driver: driver,
+                                   directory: directory, socket: socket, script: script)
+        } catch {
+            process.stop()
+            throw error
         }
-        let redis = connection!
-        let info = try redis.command(["INFO", "server"]).text
+    }
+
+    private init(bench: Bench, process: ChildProcess, connection: RESPConnection, driver: String,
+                 directory: String, socket: String, script: String) throws {
+        self.bench = bench
+        self.process = process
+        self.connection = connection
+        self.driver = driver
+        self.directory = directory
+        self.socket = socket
+        let info = try connection.command(["INFO", "server"]).text
         if let version = info.split(whereSeparator: \.isNewline).first(where: { $0.hasPrefix("redis_version:") }) {
             bench.machine.redis = "Redis " + version.dropFirst("redis_version:".count)
         }
-        let sha = try redis.command(["SCRIPT", "LOAD", script]).text
+        let sha = try connection.command(["SCRIPT", "LOAD", script]).text
         let agents = (0..<16).map { "agent-\($0)" }
-        try redis.command(["ZADD", "agents:life"] + agents.flatMap { ["0", $0] })
-        let subscribers = try agents.map { agent -> Int32 in
+        try connection.command(["ZADD", "agents:life"] + agents.flatMap { ["0", $0] })
+        subscribers = try agents.map { agent -> Int32 in
             let fd = try UnixStream.connect(socket)
             let command = "*2\r\n$9\r\nSUBSCRIBE\r\n$\(agent.utf8.count + 6)\r\nagent:\(agent)\r\n"
             _ = Array(command.utf8).withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             return fd
         }
         Subscribers.drain(subscribers)
-        let arguments = ["EVALSHA", sha, "3", "queue:life", "agents:life", "assignments", "chat:__rand_int__", "1000"]
-        for clients in bench.plan.clientCounts {
-            let pilot = try benchmark(driver, socket: socket, clients: clients, requests: 200 * clients,
-                                      arguments: arguments)
-            let requests = max(1000, Int(pilot * (bench.plan.warmupSeconds + bench.plan.measureSeconds)))
-            let rate = try benchmark(driver, socket: socket, clients: clients, requests: requests,
-                                     arguments: arguments)
-            bench.report.add("redis.c\(clients)", "7a Redis (fsync always)",
-                             "\(clients) client\(clients == 1 ? "" : "s")", rate, "conv/s",
-                             detail: "redis-benchmark EVALSHA route.lua, \(Format.count(requests)) calls")
+        arguments = ["EVALSHA", sha, "3", "queue:life", "agents:life", "assignments", "chat:__rand_int__", "1000"]
+    }
+
+    /// Runs the routing step from `clients` redis-benchmark clients for about `seconds` (redis-benchmark has no
+    /// duration option: a pilot run of 200 calls per client, once per client count, sizes it); returns calls per
+    /// second and the number of calls.
+    func measure(clients: Int, seconds: Double) throws -> (rate: Double, requests: Int) {
+        if pilots[clients] == nil {
+            pilots[clients] = try benchmark(clients: clients, requests: 200 * clients)
         }
-        let assigned = try redis.command(["HLEN", "assignments"])
-        let queued = try redis.command(["LLEN", "queue:life"])
+        let requests = max(1000, Int(pilots[clients]! * seconds))
+        return (try benchmark(clients: clients, requests: requests), requests)
+    }
+
+    /// Notes in the table when the script's data looks wrong (nothing assigned, or chats left queued).
+    func check() throws {
+        let assigned = try connection.command(["HLEN", "assignments"])
+        let queued = try connection.command(["LLEN", "queue:life"])
         if queued != .integer(0) || assigned == .integer(0) {
             bench.report.note("Redis anchor looks wrong: \(assigned.text) assignments, \(queued.text) left queued")
         }
+    }
+
+    func stop() {
         subscribers.forEach { close($0) }
+        process.stop()
     }
 
     /// Runs redis-benchmark once; returns its requests per second.
-    private func benchmark(_ driver: String, socket: String, clients: Int, requests: Int, arguments: [String])
-        throws -> Double {
-        let output = "\(bench.directory)/redis/benchmark-\(clients)-\(requests).csv"
+    private func benchmark(clients: Int, requests: Int) throws -> Double {
+        runs += 1
+        let output = "\(directory)/benchmark-\(runs).csv"
         let run = try ChildProcess.start(driver, [
             "-s", socket, "-c", String(clients), "-n", String(requests), "-r", "100000000", "--csv",
-        ] + arguments, logPath: "\(bench.directory)/redis/benchmark.stderr", stdoutPath: output)
+        ] + arguments, logPath: "\(directory)/benchmark.stderr", stdoutPath: output)
         guard run.wait(seconds: 600), run.exitStatus == 0 else {
             run.stop()
-            throw BenchError("redis-benchmark failed: \(Atended.tail("\(bench.directory)/redis/benchmark.stderr"))")
+            throw BenchError("redis-benchmark failed: \(Atended.tail("\(directory)/benchmark.stderr"))")
         }
         let lines = (ProcFile.read(output) ?? "").split(whereSeparator: \.isNewline)
         guard lines.count >= 2 else { throw BenchError("redis-benchmark printed no result") }
