@@ -45,6 +45,12 @@ public struct Instant: Comparable, Hashable, Sendable {
 
     /// Appends the same text as `iso8601` to `bytes`, without allocating a String.
     public func writeISO8601(into bytes: inout [UInt8]) {
+        withISO8601 { bytes.append(contentsOf: $0) }
+    }
+
+    /// Calls `body` with the same text as `iso8601`, as UTF-8 bytes on the stack (no allocation for years
+    /// 0-9999; every conversation sent carries up to four timestamps).
+    public func withISO8601<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
         // Quotient and remainder taken apart so that Int64.min cannot overflow.
         var days = millis / CivilCalendar.msPerDay
         var msOfDay = millis % CivilCalendar.msPerDay
@@ -56,14 +62,9 @@ public struct Instant: Comparable, Hashable, Sendable {
         let secondOfDay = msOfDay / 1000
         // Expanded years keep a sign; they only occur for absurd inputs but must not trap.
         let plainYear = year >= 0 && year <= 9999
-        if !plainYear {
-            bytes.append(year < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))
-            Instant.appendUnsigned(year.magnitude, to: &bytes)
-        }
-        // The rest (and a plain year) written into 24 bytes on the stack and appended at once: every conversation
-        // sent carries up to four timestamps, and appending digit by digit cost about 1400 instructions each.
+        // Written into 24 bytes on the stack: appending digit by digit cost about 1400 instructions each.
         var text: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        withUnsafeMutableBytes(of: &text) { buffer in
+        return withUnsafeMutableBytes(of: &text) { buffer in
             func put(_ value: Int64, at start: Int, width: Int) {
                 var rest = value
                 var index = start + width - 1
@@ -87,7 +88,11 @@ public struct Instant: Comparable, Hashable, Sendable {
             buffer[19] = UInt8(ascii: ".")
             put(msOfDay % 1000, at: 20, width: 3)
             buffer[23] = UInt8(ascii: "Z")
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[(plainYear ? 0 : 4)...]))
+            if plainYear { return body(UnsafeRawBufferPointer(buffer)) }
+            var expanded: [UInt8] = [year < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+")]
+            Instant.appendUnsigned(year.magnitude, to: &expanded)
+            expanded.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[4...]))
+            return expanded.withUnsafeBytes(body)
         }
     }
 

@@ -20,6 +20,14 @@ public enum RouterEffect: Equatable, Sendable {
     case explained(AssignmentExplanation)
 }
 
+extension RouterEffect {
+    /// The conversation a `.saved` effect saves (nil for the other effects).
+    public var savedID: ConversationID? {
+        if case .saved(let conversation) = self { return conversation.id }
+        return nil
+    }
+}
+
 /// Why the router refused a request; each kind maps to one error code of the contract.
 public struct RoutingError: Error, Equatable, Sendable {
     /// The kinds of refusal.

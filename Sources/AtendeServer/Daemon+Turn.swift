@@ -179,13 +179,13 @@ extension Daemon {
             // Explanations are written in their conversation's row, by its last save here when it has one
             // (lines in effect order).
             var explained: [ConversationID: String] = [:]
-            for (index, effect) in effects.enumerated() {
-                switch effect {
-                case .saved(let conversation) where indexed: lastSave[conversation.id] = index
-                case .explained(let explanation):
+            // By index, and matching without binding where a match only needs the id: binding copies the
+            // effect's conversation, and these loops see every effect.
+            for index in effects.indices {
+                if indexed, let id = effects[index].savedID { lastSave[id] = index }
+                if case .explained(let explanation) = effects[index] {
                     let id = explanation.conversationId
                     explained[id] = explained[id].map { $0 + "\n" + explanation.compact } ?? explanation.compact
-                default: break
                 }
             }
             func takeExplained(_ id: ConversationID) -> String? {
@@ -193,13 +193,11 @@ extension Daemon {
             }
             func isLastSave(_ id: ConversationID, at index: Int) -> Bool {
                 if indexed { return lastSave[id] == index }
-                for later in effects[(index + 1)...] {
-                    if case .saved(let other) = later, other.id == id { return false }
-                }
+                for later in (index + 1)..<effects.count where effects[later].savedID == id { return false }
                 return true
             }
-            for (index, effect) in effects.enumerated() {
-                switch effect {
+            for index in effects.indices {
+                switch effects[index] {
                 case .saved(let conversation):
                     if isLastSave(conversation.id, at: index) {
                         try store.saveConversation(conversation, new: conversation.id == opened,

@@ -7,30 +7,69 @@ import AtendeStore
 
 enum Wire {
     static func conversation(_ c: Conversation, into w: inout JSONWriter) {
-        w.beginObject()
-        w.field("id", c.id)
-        w.field("externalId", c.externalId)
-        w.key("contact")
-        w.beginObject()
-        w.field("phone", c.contactPhone)
-        w.optionalField("name", c.contactName)
-        w.endObject()
-        w.field("channel", c.channel)
-        w.optionalField("department", c.department)
-        w.field("state", c.state.rawValue)
-        w.optionalField("attendantId", c.attendantId)
-        instant("openedAt", c.openedAt, into: &w)
-        instant("queuedAt", c.queuedAt, into: &w)
-        instant("assignedAt", c.assignedAt, into: &w)
-        instant("closedAt", c.closedAt, into: &w)
-        if let rating = c.rating { w.field("rating", rating) }
-        w.endObject()
+        w.raw(conversation(c))
     }
 
+    /// The conversation's JSON, written through a cursor into one allocation (it is encoded for every reply and
+    /// push about a chat: twice per chat routed). Members in the contract's order.
     static func conversation(_ c: Conversation) -> [UInt8] {
-        var w = JSONWriter(capacity: 384)
-        conversation(c, into: &w)
-        return w.bytes
+        let timestampBound = 48  // the member name and a quoted ISO 8601 time, expanded years included
+        var bound = 200 + 2 * JSONCursor.intBound + 4 * timestampBound + 16
+        bound += JSONCursor.quotedBound(c.externalId) + JSONCursor.quotedBound(c.contactPhone)
+            + JSONCursor.quotedBound(c.channel) + JSONCursor.quotedBound(c.state.rawValue)
+        if let name = c.contactName { bound += JSONCursor.quotedBound(name) }
+        if let department = c.department { bound += JSONCursor.quotedBound(department) }
+        return [UInt8](unsafeUninitializedCapacity: bound) { buffer, count in
+            var out = JSONCursor(buffer.baseAddress!)
+            out.literal("{\"id\":")
+            out.int(c.id)
+            out.literal(",\"externalId\":")
+            out.quoted(c.externalId)
+            out.literal(",\"contact\":{\"phone\":")
+            out.quoted(c.contactPhone)
+            if let name = c.contactName {
+                out.literal(",\"name\":")
+                out.quoted(name)
+            }
+            out.literal("},\"channel\":")
+            out.quoted(c.channel)
+            if let department = c.department {
+                out.literal(",\"department\":")
+                out.quoted(department)
+            }
+            out.literal(",\"state\":")
+            out.quoted(c.state.rawValue)
+            if let attendant = c.attendantId {
+                out.literal(",\"attendantId\":")
+                out.int(attendant)
+            }
+            // The times of a chat are often equal (opened, queued and assigned in one turn): a time equal to the
+            // one before is copied from where it was written.
+            var last: (instant: Instant, start: Int, count: Int)?
+            func time(_ member: StaticString, _ value: Instant?) {
+                guard let value else { return }
+                out.literal(member)
+                let start = out.count
+                if let last, last.instant == value {
+                    out.raw(UnsafeRawBufferPointer(start: buffer.baseAddress! + last.start, count: last.count))
+                } else {
+                    out.byte(UInt8(ascii: "\""))
+                    value.withISO8601 { out.raw($0) }
+                    out.byte(UInt8(ascii: "\""))
+                }
+                last = (value, start, out.count - start)
+            }
+            time(",\"openedAt\":", c.openedAt)
+            time(",\"queuedAt\":", c.queuedAt)
+            time(",\"assignedAt\":", c.assignedAt)
+            time(",\"closedAt\":", c.closedAt)
+            if let rating = c.rating {
+                out.literal(",\"rating\":")
+                out.int(Int64(rating))
+            }
+            out.byte(UInt8(ascii: "}"))
+            count = out.count
+        }
     }
 
     static func instant(_ name: StaticString, _ value: Instant?, into w: inout JSONWriter) {
@@ -46,16 +85,27 @@ enum Wire {
     /// `{"type": ..., "conversation": {...}}` as an `event` notification, the conversation already encoded.
     /// Written in one pass, envelope included (a push is built for every assignment and close).
     static func event(_ type: String, encoded conversation: [UInt8], message: Message? = nil) -> [UInt8] {
-        RPCEncoder.notification(method: "event",
-                                capacity: 200 + conversation.count + (message?.text.utf8.count ?? 0)) { w in
+        guard let message else {
+            // Without a message (assigned, closed, transferred: every chat routed has two), through a cursor.
+            let bound = 96 + JSONCursor.quotedBound(type) + conversation.count
+            return [UInt8](unsafeUninitializedCapacity: bound) { buffer, count in
+                var out = JSONCursor(buffer.baseAddress!)
+                out.literal("{\"jsonrpc\":\"2.0\",\"method\":\"event\",\"params\":{\"type\":")
+                out.quoted(type)
+                out.literal(",\"conversation\":")
+                conversation.withUnsafeBytes { out.raw($0) }
+                out.literal("}}")
+                count = out.count
+            }
+        }
+        return RPCEncoder.notification(method: "event",
+                                       capacity: 200 + conversation.count + message.text.utf8.count) { w in
             w.beginObject()
             w.field("type", type)
             w.key("conversation")
             w.raw(conversation)
-            if let message {
-                w.key("message")
-                self.message(message, into: &w)
-            }
+            w.key("message")
+            self.message(message, into: &w)
             w.endObject()
         }
     }

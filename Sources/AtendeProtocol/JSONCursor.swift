@@ -1,0 +1,119 @@
+// JSONCursor: writes JSON pieces through a pointer into memory reserved ahead, for the few documents built on
+// every request (a conversation is encoded twice per chat routed). JSONWriter appends to an array, checking
+// uniqueness and capacity at every byte it adds; here the caller reserves a bound once
+// (`Array(unsafeUninitializedCapacity:)`), and each piece is a copy. The string escaping of RFC 8259 lives here,
+// JSONWriter uses it too.
+
+/// Writes JSON through a pointer; the caller has reserved room for everything it will write.
+public struct JSONCursor {
+    private let start: UnsafeMutablePointer<UInt8>
+    private var next: UnsafeMutablePointer<UInt8>
+
+    /// Writes from `start`.
+    public init(_ start: UnsafeMutablePointer<UInt8>) {
+        self.start = start
+        next = start
+    }
+
+    /// Bytes written so far.
+    public var count: Int { next - start }
+
+    /// The most `quoted(text)` can write: every byte escaped as `\u00XX`, and the quotes.
+    public static func quotedBound(_ text: String) -> Int { text.utf8.count * 6 + 2 }
+
+    /// The most `int` writes.
+    public static let intBound = 20
+
+    /// Copies a literal as it is (JSON punctuation and member names from the source).
+    @inline(__always)
+    public mutating func literal(_ text: StaticString) {
+        next.update(from: text.utf8Start, count: text.utf8CodeUnitCount)
+        next += text.utf8CodeUnitCount
+    }
+
+    /// Copies bytes as they are.
+    @inline(__always)
+    public mutating func raw(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress else { return }
+        UnsafeMutableRawPointer(next).copyMemory(from: base, byteCount: bytes.count)
+        next += bytes.count
+    }
+
+    /// Writes a byte.
+    @inline(__always)
+    public mutating func byte(_ value: UInt8) {
+        next.pointee = value
+        next += 1
+    }
+
+    /// Writes an integer.
+    public mutating func int(_ value: Int64) {
+        if value < 0 { byte(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits = 0
+        var probe = magnitude
+        repeat {
+            digits += 1
+            probe /= 10
+        } while probe > 0
+        var index = digits - 1
+        repeat {
+            next[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude % 10)
+            magnitude /= 10
+            index -= 1
+        } while index >= 0
+        next += digits
+    }
+
+    /// Writes a string quoted, escaped where RFC 8259 says.
+    public mutating func quoted(_ text: String) {
+        byte(UInt8(ascii: "\""))
+        // `withUTF8` reads small strings from a copy on the stack (see JSONWriter.appendQuoted).
+        var copy = text
+        copy.withUTF8 { next += JSONCursor.escape($0, to: next) }
+        byte(UInt8(ascii: "\""))
+    }
+
+    /// Writes `utf8` escaped (without quotes) at `out`, which has room for 6 bytes per byte; returns the count.
+    public static func escape(_ utf8: UnsafeBufferPointer<UInt8>, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        var written = 0
+        var runStart = 0
+        func copyRun(to end: Int) {
+            guard runStart < end, let base = utf8.baseAddress else { return }
+            (out + written).update(from: base + runStart, count: end - runStart)
+            written += end - runStart
+        }
+        for index in 0..<utf8.count {
+            let byte = utf8[index]
+            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+            copyRun(to: index)
+            runStart = index + 1
+            out[written] = UInt8(ascii: "\\")
+            let short: UInt8
+            switch byte {
+            case UInt8(ascii: "\""): short = UInt8(ascii: "\"")
+            case UInt8(ascii: "\\"): short = UInt8(ascii: "\\")
+            case 0x0A: short = UInt8(ascii: "n")
+            case 0x0D: short = UInt8(ascii: "r")
+            case 0x09: short = UInt8(ascii: "t")
+            case 0x08: short = UInt8(ascii: "b")
+            case 0x0C: short = UInt8(ascii: "f")
+            default: short = 0
+            }
+            if short != 0 {
+                out[written + 1] = short
+                written += 2
+            } else {
+                let hex: StaticString = "0123456789abcdef"
+                out[written + 1] = UInt8(ascii: "u")
+                out[written + 2] = UInt8(ascii: "0")
+                out[written + 3] = UInt8(ascii: "0")
+                out[written + 4] = hex.utf8Start[Int(byte >> 4)]
+                out[written + 5] = hex.utf8Start[Int(byte & 0xF)]
+                written += 6
+            }
+        }
+        copyRun(to: utf8.count)
+        return written
+    }
+}
