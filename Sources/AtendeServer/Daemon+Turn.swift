@@ -168,8 +168,10 @@ extension Daemon {
     // MARK: - Effects
 
     /// Carries out the router's effects: rows to the store (now, in the turn's transaction), pushes to staging.
-    /// `opened`: the conversation these effects opened, whose row does not exist yet.
-    func apply(_ effects: [RouterEffect], now: Instant, opened: ConversationID? = nil) {
+    /// `opened`: the conversation these effects opened, whose row does not exist yet. `closed`: the conversation
+    /// these effects of `Router.close` closed, whose row only needs its state and closing time.
+    func apply(_ effects: [RouterEffect], now: Instant, opened: ConversationID? = nil,
+               closed: ConversationID? = nil) {
         guard !effects.isEmpty else { return }
         do {
             // Only a conversation's last save in these effects is written. Most calls carry a handful of
@@ -200,8 +202,13 @@ extension Daemon {
                 switch effects[index] {
                 case .saved(let conversation):
                     if isLastSave(conversation.id, at: index) {
-                        try store.saveConversation(conversation, new: conversation.id == opened,
-                                                   explained: takeExplained(conversation.id))
+                        let explanation = takeExplained(conversation.id)
+                        if conversation.id == closed && explanation == nil {
+                            try store.saveClosing(conversation)
+                        } else {
+                            try store.saveConversation(conversation, new: conversation.id == opened,
+                                                       explained: explanation)
+                        }
                     }
                 case .assigned(let conversation):
                     counters.assigned += 1

@@ -156,7 +156,7 @@ extension Daemon {
         let effects = try router.close(id, by: actor, now: now)
         claim(id, by: connection)
         counters.closed += 1
-        apply(effects, now: now)
+        apply(effects, now: now, closed: id)
         for case .saved(let closed) in effects where closed.id == id { return .result(conversationJSON(closed)) }
         return .result(conversationJSON(try anyConversation(id)))
     }

@@ -56,6 +56,23 @@ extension Store {
         }
     }
 
+    /// Writes a conversation the router has just closed or removed: `Router.close` changes only its state and
+    /// closing time, and the row held everything else already (each change is written in the turn that made
+    /// it), so only those two columns are updated. An UPDATE of every column cost about 1.5 µs more per chat
+    /// closed: SQLite rebuilds the record either way, but reads, checks and copies what is set. Without a row (a
+    /// conversation opened and closed before any write of it) the whole row is saved.
+    public func saveClosing(_ c: Conversation) throws(StoreError) {
+        let updated = try write { () throws(StoreError) -> Bool in
+            let s = try database.cachedLiteral("UPDATE conversations SET state = ?2, closed_at = ?3 WHERE id = ?1")
+            try s.bind(.int(c.id), at: 1)
+            try s.bind(.text(c.state.rawValue), at: 2)
+            try s.bind(c.closedAt.map { .int($0.millis) } ?? .null, at: 3)
+            try s.stepToEnd()
+            return database.changes == 1
+        }
+        if !updated { try saveConversation(c) }
+    }
+
     /// Binds ?1 (the id) and ?2-?12, the columns a conversation's life changes, as both statements number them.
     private func bindChanging(_ c: Conversation, to s: Statement) throws(StoreError) {
         try s.bind(.int(c.id), at: 1)

@@ -227,6 +227,25 @@ final class RouterTests: RouterTestCase {
         XCTAssertEqual(router.potentialCount, 0)
     }
 
+    func testCloseSavesTheChatOnceChangingOnlyItsStateAndClosingTime() {
+        // The daemon writes a close as an UPDATE of those two columns (Store.saveClosing): this is what lets it.
+        let router = router([sales], [AttendantProfile(id: 1, departments: ["sales"], maxChats: 1)])
+        _ = router.connect(1, now: noon)
+        open(router, [chat(1, "sales"), chat(2, "sales"), chat(3, "sales"), chat(4)])
+        let closing = noon + 60_000
+        for (id, actor) in [(1, Actor.attendant(1)), (3, .admin), (4, .bot)] as [(ConversationID, Actor)] {
+            guard var before = router.conversation(id) else { return XCTFail("chat \(id) is not open") }
+            let effects = ok { try router.close(id, by: actor, now: closing) }
+            let saves = effects.compactMap { effect -> Conversation? in
+                if case .saved(let chat) = effect, chat.id == id { return chat }
+                return nil
+            }
+            before.state = .closed
+            before.closedAt = closing
+            XCTAssertEqual(saves, [before], "chat \(id) (\(actor))")
+        }
+    }
+
     func testAdminClosesAWaitingChat() {
         let router = router([sales], [])
         open(router, [chat(1, "sales"), chat(2, "sales")])

@@ -187,6 +187,33 @@ final class StoreTests: StoreTestCase {
         assertSound(store)
     }
 
+    func testSaveClosingWritesStateAndClosingTimeAndSavesAWholeRowWhenThereIsNone() throws {
+        let store = try openStore()
+        let assigned = Conversation(
+            id: 51, externalId: "wa-51", contactPhone: "+5521998765432", contactName: "Ana", channel: "whatsapp",
+            department: "sales", state: .assigned, attendantId: 7, openedAt: t0, queuedAt: t0 + 1000,
+            assignedAt: t0 + 2000, queueSeq: 12, preferredAttendant: 7)
+        try store.saveConversation(assigned, new: true, explained: "why")
+        try store.commit()
+        var closed = assigned
+        closed.state = .closed
+        closed.closedAt = t0 + 9000
+        try store.saveClosing(closed)
+        try store.commit()
+        XCTAssertEqual(try store.conversation(51), closed)
+        XCTAssertEqual(try store.explanations(conversation: 51), ["why"], "the explanation stays")
+        XCTAssertEqual(try store.openConversations().map(\.id), [], "it left the open index")
+
+        // No row yet (opened and closed before a write of it): the whole row.
+        var removed = Conversation(id: 52, externalId: "wa-52", contactPhone: "+5511987654321", openedAt: t0)
+        removed.state = .removed
+        removed.closedAt = t0 + 500
+        try store.saveClosing(removed)
+        try store.commit()
+        XCTAssertEqual(try store.conversation(52), removed)
+        assertSound(store)
+    }
+
     func testExplanationsAreKeptInTheRowOldestFirstAfterThoseOfTheOldTable() throws {
         do {
             // A database of schema version 2, where explanations had a table of their own.
