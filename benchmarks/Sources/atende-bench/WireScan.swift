@@ -86,12 +86,17 @@ enum WireScan {
     }
 
     private static func eventKind(_ type: UnsafeBufferPointer<UInt8>) -> EventKind {
-        switch type.count {
-        case 21 where type.elementsEqual("conversation.assigned".utf8): return .assigned
-        case 19 where type.elementsEqual("conversation.closed".utf8): return .closed
-        case 13 where type.elementsEqual("queue.changed".utf8): return .queueChanged
-        default: return .other
+        // memcmp against the literals' bytes: `elementsEqual` with a String's UTF-8 view walked it element by
+        // element, and took about a tenth of the generator's time.
+        func equals(_ literal: StaticString) -> Bool {
+            type.count == literal.utf8CodeUnitCount && type.baseAddress.map {
+                memcmp($0, literal.utf8Start, type.count) == 0
+            } ?? false
         }
+        if equals("conversation.assigned") { return .assigned }
+        if equals("conversation.closed") { return .closed }
+        if equals("queue.changed") { return .queueChanged }
+        return .other
     }
 
     @inline(__always)
