@@ -14,7 +14,8 @@ enum Wire {
     /// push about a chat: twice per chat routed). Members in the contract's order.
     static func conversation(_ c: Conversation) -> [UInt8] {
         let timestampBound = 48  // the member name and a quoted ISO 8601 time, expanded years included
-        var bound = 200 + 2 * JSONCursor.intBound + 4 * timestampBound + 16
+        // Member names and punctuation (about 110 bytes), the rating, id and attendantId, four times.
+        var bound = 200 + 2 * JSONCursor.intBound + 4 * timestampBound
         bound += JSONCursor.quotedBound(c.externalId) + JSONCursor.quotedBound(c.contactPhone)
             + JSONCursor.quotedBound(c.channel) + JSONCursor.quotedBound(c.state.rawValue)
         if let name = c.contactName { bound += JSONCursor.quotedBound(name) }
@@ -68,6 +69,7 @@ enum Wire {
                 out.int(Int64(rating))
             }
             out.byte(UInt8(ascii: "}"))
+            assert(out.count <= bound, "conversation JSON past its bound")
             count = out.count
         }
     }

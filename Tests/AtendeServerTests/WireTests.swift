@@ -1,0 +1,83 @@
+// Tests for Wire's conversation and event encodings, written through JSONCursor: byte for byte what JSONWriter
+// writes member by member in the contract's order, for every optional present or absent, escapes, equal and
+// unequal times, and years outside 0-9999.
+
+import AtendeCore
+import AtendeProtocol
+@testable import AtendeServer
+import XCTest
+
+final class WireTests: XCTestCase {
+    /// The conversation as JSONWriter writes it, member by member.
+    private func reference(_ c: Conversation) -> [UInt8] {
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("id", c.id)
+        w.field("externalId", c.externalId)
+        w.key("contact")
+        w.beginObject()
+        w.field("phone", c.contactPhone)
+        w.optionalField("name", c.contactName)
+        w.endObject()
+        w.field("channel", c.channel)
+        w.optionalField("department", c.department)
+        w.field("state", c.state.rawValue)
+        w.optionalField("attendantId", c.attendantId)
+        for (name, time) in [("openedAt", c.openedAt), ("queuedAt", c.queuedAt), ("assignedAt", c.assignedAt),
+                             ("closedAt", c.closedAt)] as [(String, Instant?)] {
+            if let time { w.dynamicKey(name); w.string(time.iso8601) }
+        }
+        if let rating = c.rating { w.field("rating", rating) }
+        w.endObject()
+        return w.bytes
+    }
+
+    private let t0 = Instant(millis: 1_764_000_000_123)
+
+    private var samples: [Conversation] {
+        let bare = Conversation(id: 1, externalId: "wa-1", contactPhone: "+5511987654321", openedAt: t0)
+        var full = Conversation(
+            id: .max, externalId: "ext \"quoted\" \\ back\nline\u{01}", contactPhone: "+5521998765432",
+            contactName: "José da Silva 😀 \u{1F}", channel: "telegram", department: "vendas/sp", state: .closed,
+            attendantId: 7, openedAt: t0, queuedAt: t0, assignedAt: t0 + 1500, closedAt: t0 + 1500, rating: 5,
+            queueSeq: 9)
+        var farTimes = full
+        farTimes.openedAt = Instant(millis: -62_198_755_200_001)  // before year 0
+        farTimes.queuedAt = Instant(millis: 253_402_300_800_000)  // year 10000
+        farTimes.assignedAt = Instant(millis: .max)
+        farTimes.closedAt = Instant(millis: .min)
+        full.id = .min
+        var waiting = bare
+        waiting.state = .queued
+        waiting.department = "sales"
+        waiting.queuedAt = t0 + 1
+        return [bare, full, farTimes, waiting]
+    }
+
+    func testConversationIsWhatJSONWriterWrites() throws {
+        for conversation in samples {
+            let bytes = Wire.conversation(conversation)
+            XCTAssertEqual(String(decoding: bytes, as: UTF8.self),
+                           String(decoding: reference(conversation), as: UTF8.self))
+            var w = JSONWriter()
+            w.beginArray()
+            Wire.conversation(conversation, into: &w)
+            w.endArray()
+            XCTAssertEqual(w.bytes, [UInt8(ascii: "[")] + bytes + [UInt8(ascii: "]")])
+        }
+    }
+
+    func testEventIsTheNotificationAroundTheConversation() throws {
+        for conversation in samples {
+            let encoded = Wire.conversation(conversation)
+            let expected = RPCEncoder.notification(method: "event", capacity: 64) { w in
+                w.beginObject()
+                w.field("type", "conversation.assigned")
+                w.key("conversation")
+                w.raw(encoded)
+                w.endObject()
+            }
+            XCTAssertEqual(Wire.event("conversation.assigned", encoded: encoded), expected)
+        }
+    }
+}
