@@ -19,11 +19,7 @@ struct LifecycleScenario {
         defer { daemon.stop() }
         let reactor = Reactor()
         defer { reactor.shutdown() }
-        let departments = (0..<4).map { "life-\($0)" }
-        let attendants = try Fixture.staffed(departments, attendants: 16, prefix: "life", reactor: reactor,
-                                             socket: daemon.socket) { [departments[$0 % departments.count]] }
-        let load = LifecycleLoad(reactor: reactor, departments: departments)
-        for attendant in attendants { load.serve(attendant) }
+        let load = try LifecycleLoad.staffed(daemon, reactor: reactor, prefix: "life")
         var runs = bench.plan.clientCounts.map { (clients: $0, everyEvent: false) }
         if durability == "full", let most = bench.plan.clientCounts.max() { runs.append((most, true)) }
         for (clients, everyEvent) in runs {
@@ -57,6 +53,17 @@ final class LifecycleLoad {
     init(reactor: Reactor, departments: [String]) {
         self.reactor = reactor
         self.departments = departments
+    }
+
+    /// Lifecycle traffic for `daemon`: four departments (`prefix-0`...) served by sixteen online attendants who
+    /// close what they get.
+    static func staffed(_ daemon: Atended, reactor: Reactor, prefix: String) throws -> LifecycleLoad {
+        let departments = (0..<4).map { "\(prefix)-\($0)" }
+        let attendants = try Fixture.staffed(departments, attendants: 16, prefix: prefix, reactor: reactor,
+                                             socket: daemon.socket) { [departments[$0 % departments.count]] }
+        let load = LifecycleLoad(reactor: reactor, departments: departments)
+        for attendant in attendants { load.serve(attendant) }
+        return load
     }
 
     /// Makes `attendant` close every chat assigned to it.
@@ -130,11 +137,7 @@ struct LifecycleAgainstRedis {
         defer { daemon.stop() }
         let reactor = Reactor()
         defer { reactor.shutdown() }
-        let departments = (0..<4).map { "pair-\($0)" }
-        let attendants = try Fixture.staffed(departments, attendants: 16, prefix: "pair", reactor: reactor,
-                                             socket: daemon.socket) { [departments[$0 % departments.count]] }
-        let load = LifecycleLoad(reactor: reactor, departments: departments)
-        for attendant in attendants { load.serve(attendant) }
+        let load = try LifecycleLoad.staffed(daemon, reactor: reactor, prefix: "pair")
         let bots = try Fixture.workers(reactor, daemon.socket, count: clients)
         defer { bots.forEach { $0.close() } }
         var atendeRates: [Double] = []
