@@ -169,7 +169,8 @@ extension Daemon {
 
     /// Carries out the router's effects: rows to the store (now, in the turn's transaction), pushes to staging.
     /// `opened`: the conversation these effects opened, whose row does not exist yet. `closed`: the conversation
-    /// these effects of `Router.close` closed, whose row only needs its state and closing time.
+    /// these effects of `Router.close` closed, whose row only needs its state and closing time (while the router
+    /// matches the store).
     func apply(_ effects: [RouterEffect], now: Instant, opened: ConversationID? = nil,
                closed: ConversationID? = nil) {
         guard !effects.isEmpty else { return }
@@ -203,7 +204,7 @@ extension Daemon {
                 case .saved(let conversation):
                     if isLastSave(conversation.id, at: index) {
                         let explanation = takeExplained(conversation.id)
-                        if conversation.id == closed && explanation == nil {
+                        if conversation.id == closed && explanation == nil && routerMatchesStore {
                             try store.saveClosing(conversation)
                         } else {
                             try store.saveConversation(conversation, new: conversation.id == opened,
@@ -567,7 +568,9 @@ extension Daemon {
                 if case .attendantChanged = effect { return false }  // presence is what it was before the turn
                 return true
             }
+            routerMatchesStore = true
         } catch {
+            routerMatchesStore = false
             Log.error("cannot reload state after a failed commit", ["error": "\(error)"])
         }
     }

@@ -49,6 +49,9 @@ public final class Daemon {
     var announcedPotentials = -1
     var announced: [String: QueueSignature] = [:]
     var turnStorageError: StoreError?
+    /// False after a failed turn whose state could not be reloaded: the router may then hold changes the store
+    /// does not, and closes write whole rows again (`apply(closed:)`) until a reload succeeds.
+    var routerMatchesStore = true
     /// Durability full: where each committed turn's output waits for its fsync (nil with durability normal).
     var outbox: DurableOutbox?
     /// The turns handed to the outbox and not back yet, oldest first: each connection, and whether the outbox

@@ -119,13 +119,13 @@ final class DurableOutbox: Sendable {
         var held: Set<UInt64> = []
         var synced: [ObjectIdentifier] = []
         while true {
-            let (turns, forgotten, stopping) = shared.withLock { state -> ([Turn], [UInt64], Bool) in
+            var turns: [Turn] = []
+            let (forgotten, stopping) = shared.withLock { state -> ([UInt64], Bool) in
                 defer { state.forgotten.removeAll(keepingCapacity: true) }
                 if state.waiting.isEmpty && !state.stopping { state.idle = true }
                 // Taken whole: the loop's next hand-over starts an array of its own (see `Round.spent`).
-                var taken: [Turn] = []
-                swap(&taken, &state.waiting)
-                return (taken, state.forgotten, state.stopping)
+                swap(&turns, &state.waiting)
+                return (state.forgotten, state.stopping)
             }
             for connection in forgotten { held.remove(connection) }
             if turns.isEmpty {
@@ -147,9 +147,11 @@ final class DurableOutbox: Sendable {
                     for delivery in turn.deliveries { deliver(delivery, held: &held, leftovers: &leftovers) }
                 }
             }
-            let round = Round(turns: turns.count, synced: !synced.isEmpty, leftovers: leftovers, error: error,
-                              spent: turns)
-            shared.withLock { $0.finished.append(round) }
+            var round: Round? = Round(turns: turns.count, synced: !synced.isEmpty, leftovers: leftovers,
+                                      error: error, spent: turns)
+            // This thread lets go of the turns before the loop can see them, so the loop drops the last reference.
+            turns = []
+            shared.withLock { $0.finished.append(round.take()!) }
             var one: UInt64 = 1
             _ = write(wakeLoop, &one, 8)
             if error != 0 { break }  // nothing more may be shown: the loop stops the daemon

@@ -37,7 +37,6 @@ final class RedisServer {
     private let socket: String
     private let connection: RESPConnection
     private let arguments: [String]
-    private let subscribers: [Int32]
     /// Calls per second of a short pilot run, by client count: sizes the measured runs.
     private var pilots: [Int: Double] = [:]
     /// redis-benchmark runs so far (each writes its own output file).
@@ -59,6 +58,9 @@ final class RedisServer {
         let process = try ChildProcess.start(server, [
             "--port", "0", "--unixsocket", socket, "--unixsocketperm", "700", "--dir", directory,
             "--appendonly", "yes", "--appendfsync", "always", "--save", "", "--daemonize", "no",
+            // No background AOF rewrites: one started in a Redis window of the side-by-side rounds could go on
+            // into atende's (a forked child writing the data set out); this only spares Redis work.
+            "--auto-aof-rewrite-percentage", "0",
             "--logfile", "\(directory)/redis.log",
         ], logPath: "\(directory)/redis.stderr")
         do {
@@ -96,11 +98,17 @@ final class RedisServer {
         let sha = try connection.command(["SCRIPT", "LOAD", script]).text
         let agents = (0..<16).map { "agent-\($0)" }
         try connection.command(["ZADD", "agents:life"] + agents.flatMap { ["0", $0] })
-        subscribers = try agents.map { agent -> Int32 in
-            let fd = try UnixStream.connect(socket)
-            let command = "*2\r\n$9\r\nSUBSCRIBE\r\n$\(agent.utf8.count + 6)\r\nagent:\(agent)\r\n"
-            _ = Array(command.utf8).withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            return fd
+        var subscribers: [Int32] = []
+        do {
+            for agent in agents {
+                let fd = try UnixStream.connect(socket)
+                subscribers.append(fd)
+                let command = "*2\r\n$9\r\nSUBSCRIBE\r\n$\(agent.utf8.count + 6)\r\nagent:\(agent)\r\n"
+                _ = Array(command.utf8).withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            }
+        } catch {
+            subscribers.forEach { close($0) }
+            throw error
         }
         Subscribers.drain(subscribers)
         arguments = ["EVALSHA", sha, "3", "queue:life", "agents:life", "assignments", "chat:__rand_int__", "1000"]
@@ -126,8 +134,8 @@ final class RedisServer {
         }
     }
 
+    /// Stops redis-server; the subscribers' thread sees their connections end and closes them.
     func stop() {
-        subscribers.forEach { close($0) }
         process.stop()
     }
 
@@ -154,16 +162,22 @@ final class RedisServer {
 
 /// Readers for the agents' subscriptions: a thread reads and drops what Redis publishes until Redis goes away.
 enum Subscribers {
+    /// Reads and drops from `fds` on a thread of their own, closing each when Redis ends its connection.
     static func drain(_ fds: [Int32]) {
         Thread.detachNewThread {
             var polls = fds.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
             var buffer = [UInt8](repeating: 0, count: 65536)
             var open = polls.count
             while open > 0 {
-                guard poll(&polls, nfds_t(polls.count), 1000) >= 0 else { return }
+                if poll(&polls, nfds_t(polls.count), 1000) < 0 {
+                    if errno == EINTR { continue }
+                    polls.filter { $0.fd >= 0 }.forEach { close($0.fd) }
+                    return
+                }
                 for index in polls.indices where polls[index].fd >= 0 && polls[index].revents != 0 {
                     let count = buffer.withUnsafeMutableBytes { recv(polls[index].fd, $0.baseAddress, $0.count, 0) }
                     if count <= 0 {
+                        close(polls[index].fd)
                         polls[index].fd = -1
                         open -= 1
                     }
