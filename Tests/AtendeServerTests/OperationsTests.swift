@@ -286,6 +286,7 @@ final class OperationsTests: XCTestCase {
         }
         let directory = NSTemporaryDirectory() + "atende-unit-\(getpid())"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/atende.service"
         try unit.replacingOccurrences(of: "/usr/local/bin/atended", with: try TestDaemon.binary())
             .write(toFile: path, atomically: true, encoding: .utf8)
