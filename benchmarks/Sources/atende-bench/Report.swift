@@ -41,7 +41,9 @@ final class Report {
         Console.progress("\(scenario) \(metric): \(Format.value(value, unit))\(detail.isEmpty ? "" : "  (\(detail))")")
     }
 
+    /// Adds a note to the table (once: the Redis anchor and the side-by-side rounds both report a missing Redis).
     func note(_ text: String) {
+        guard !notes.contains(text) else { return }
         notes.append(text)
         Console.warn(text)
     }
