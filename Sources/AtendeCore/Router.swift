@@ -373,9 +373,7 @@ public final class Router {
         guard let attendant = conversation.attendantId else { return [] }
         attendants[attendant]?.open.remove(conversation.id)
         if let department = conversation.department { departments[department]?.assigned -= 1 }
-        var updated = conversation
-        updated.attendantId = nil
-        conversations[conversation.id] = updated
+        conversations[conversation.id]?.attendantId = nil  // in place, not a copy out and back
         return refresh(attendant)
     }
 
