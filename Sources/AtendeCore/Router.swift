@@ -423,7 +423,8 @@ public final class Router {
     /// arrival order.
     /// Working-hours boundaries reached by `now` are applied first: the daemon handles a turn's requests before
     /// the turn's tick, and no chat may go to an attendant whose hours have ended, even by a millisecond.
-    func drain(_ dirty: [String], now: Instant, effects: inout [RouterEffect]) {
+    func drain(_ dirty: consuming [String], now: Instant, effects: inout [RouterEffect]) {
+        // Consumed: the caller's list becomes this one, so trimming it below copies nothing.
         var pending = dirty
         let due = applyDueHours(now: now, effects: &effects)
         if !due.isEmpty { pending += due }

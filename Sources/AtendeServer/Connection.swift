@@ -124,6 +124,8 @@ final class Connection {
     var out: [UInt8] = []
     var outStart = 0
     var staged: [Staged] = []
+    /// In the loop's list of connections with output staged this turn (`Daemon.touched`).
+    var listed = false
     var batch: BatchInProgress?
     /// The method this connection called last: a bot or an attendant mostly repeats one, and finding it again
     /// compares two names instead of hashing one into the method table.

@@ -28,7 +28,10 @@ struct QueueSignature: Equatable {
 
 extension Daemon {
     func stage(_ item: Staged, for connection: Connection) {
-        if connection.staged.isEmpty { touched.append(connection) }
+        if !connection.listed {
+            connection.listed = true
+            touched.append(connection)
+        }
         connection.staged.append(item)
     }
 
@@ -390,10 +393,14 @@ extension Daemon {
     /// Releases what the turn produced: straight to the sockets, or (durability full, or while earlier turns wait
     /// for their fsync) handed to the outbox.
     private func deliver(committed: Bool, now: Instant) {
-        // A connection can be listed twice when a failed turn emptied its staged output and staged more.
-        var seen = Set<ObjectIdentifier>()
-        let list = touched.filter { seen.insert(ObjectIdentifier($0)).inserted }
-        touched.removeAll(keepingCapacity: true)
+        // Output staged while this runs (a disconnect's pushes) lists its connections again, for the next turn.
+        var list = spareTouched
+        swap(&list, &touched)
+        defer {
+            list.removeAll(keepingCapacity: true)
+            spareTouched = list
+        }
+        for connection in list { connection.listed = false }
         if let outbox, committed || (!handedTurns.isEmpty && !list.isEmpty) {
             // Durable before visible: this turn's output leaves after the fsync that covers its commit and every
             // commit before it (a turn that wrote nothing still queues behind the ones that did).

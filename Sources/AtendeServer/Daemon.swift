@@ -40,6 +40,8 @@ public final class Daemon {
     var nextConnectionID: UInt64 = 16
     var nextConversationID: ConversationID = 1
     var touched: [Connection] = []
+    /// `touched`'s buffer between turns (the two swap at delivery).
+    var spareTouched: [Connection] = []
     var dirtyDepartments: Set<String> = []
     var dirtyAttendants: Set<AttendantID> = []
     var monitors: Set<UInt64> = []
