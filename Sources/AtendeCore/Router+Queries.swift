@@ -70,5 +70,5 @@ extension Router {
 
 extension Router {
     /// The attendants whose profile lists the department.
-    public func servers(of department: String) -> Set<AttendantID> { departments[department]?.servedBy ?? [] }
+    public func servers(of department: String) -> IDSet<AttendantID> { departments[department]?.servedBy ?? [] }
 }

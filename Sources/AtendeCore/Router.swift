@@ -18,7 +18,7 @@ public final class Router {
         var connections = 0
         var wantsOnline = true
         var inHours = false
-        var open: Set<ConversationID> = []
+        var open: IDSet<ConversationID> = []
         var idleSince: Instant
         /// Orders idleness without ties: taken from `idleCounter` whenever `idleSince` is set.
         var idleOrder: Int64 = 0
@@ -44,8 +44,8 @@ public final class Router {
         var queue = DepartmentQueue()
         var eligible = IndexedHeap()
         var assigned = 0
-        var servedBy: Set<AttendantID> = []
-        var roundRobinTurn: [AttendantID: Int64] = [:]
+        var servedBy: IDSet<AttendantID> = []
+        var roundRobinTurn: IDMap<AttendantID, Int64> = [:]
 
         init(department: Department) { self.department = department }
     }
@@ -56,9 +56,9 @@ public final class Router {
         let slot: Int32
     }
 
-    var attendants: [AttendantID: AttendantState] = [:]
+    var attendants: IDMap<AttendantID, AttendantState> = [:]
     var departments: [String: DepartmentState] = [:]
-    var conversations: [ConversationID: Conversation] = [:]
+    var conversations: IDMap<ConversationID, Conversation> = [:]
     var byExternalId: [String: ConversationID] = [:]
     var potentials = DepartmentQueue()
     var hoursTimers = IndexedHeap()

@@ -181,10 +181,10 @@ extension Daemon {
             // Only a conversation's last save in these effects is written. Most calls carry a handful of
             // effects: a scan ahead is cheaper than a dictionary then; a drain can carry thousands.
             let indexed = effects.count > 16
-            var lastSave: [ConversationID: Int] = [:]
+            var lastSave: IDMap<ConversationID, Int> = [:]
             // Explanations are written in their conversation's row, by its last save here when it has one
             // (lines in effect order).
-            var explained: [ConversationID: String] = [:]
+            var explained: IDMap<ConversationID, String> = [:]
             // By index, and matching without binding where a match only needs the id: binding copies the
             // effect's conversation, and these loops see every effect.
             for index in effects.indices {

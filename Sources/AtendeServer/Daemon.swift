@@ -24,18 +24,18 @@ public final class Daemon {
     var checkpointer: Checkpointer?
     var router = Router()
     var settings = AccountSettings()
-    var connections: [UInt64: Connection] = [:]
+    var connections: IDMap<UInt64, Connection> = [:]
     /// Bot connections that take every bot event, and those that take their own (`auth.bot {events}`).
-    var bots: Set<UInt64> = []
-    var ownBots: Set<UInt64> = []
+    var bots: IDSet<UInt64> = []
+    var ownBots: IDSet<UInt64> = []
     /// The `own` bot connection each open conversation belongs to (the last one that opened or sent for it).
-    var conversationBots: [ConversationID: UInt64] = [:]
+    var conversationBots: IDMap<ConversationID, UInt64> = [:]
     /// Owners changed during the current turn, with the previous ones: put back if the turn fails.
     var ownershipUndo: [(ConversationID, UInt64?)] = []
     /// Sessions to end when the turn commits (`endSessions`).
     var sessionsToEnd: [(AttendantID, String)] = []
-    var sessions: [AttendantID: Set<UInt64>] = [:]
-    var away: Set<AttendantID> = []
+    var sessions: IDMap<AttendantID, IDSet<UInt64>> = [:]
+    var away: IDSet<AttendantID> = []
     var throttle = LoginThrottle()
     var nextConnectionID: UInt64 = 16
     var nextConversationID: ConversationID = 1
@@ -43,8 +43,8 @@ public final class Daemon {
     /// `touched`'s buffer between turns (the two swap at delivery).
     var spareTouched: [Connection] = []
     var dirtyDepartments: Set<String> = []
-    var dirtyAttendants: Set<AttendantID> = []
-    var monitors: Set<UInt64> = []
+    var dirtyAttendants: IDSet<AttendantID> = []
+    var monitors: IDSet<UInt64> = []
     var lastEncoded: (conversation: Conversation, bytes: [UInt8])?
     /// The JSON parser's stacks, kept from one request line to the next.
     var parseStacks = JSONParseStacks()

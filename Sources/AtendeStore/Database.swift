@@ -2,6 +2,7 @@
 // Statements are prepared once and finalized in deinit; every error carries SQLite's result code, its message and
 // the SQL that failed. One thread uses a Database at a time (the server's loop); it is not Sendable.
 
+import AtendeCore
 import CSQLite
 import CSQLiteWAL
 
@@ -59,7 +60,7 @@ public final class Database {
     let handle: OpaquePointer
     private var cache: [String: Statement] = [:]
     /// Hot statements, keyed by the address of their literal: no hashing of the SQL text on every use.
-    private var literalCache: [UInt: Statement] = [:]
+    private var literalCache: IDMap<UInt, Statement> = [:]
 
     /// Process-wide SQLite settings, applied once before the first connection opens (memory statistics must be
     /// turned off before anything initializes SQLite, registering a VFS included). The name of the VFS files are
