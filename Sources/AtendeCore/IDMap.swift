@@ -1,11 +1,28 @@
-// IDMap and IDSet: a dictionary and a set keyed by integer ids (conversations, attendants, connections) that hash
-// the id with splitmix64's finalizer, mixed with the table's seed, instead of SipHash. The loop looks ids up
-// about 45 times per conversation, and SipHash took about 90 instructions per lookup (3% of the loop's
-// instructions, callgrind). The ids are atende's own (sequential), not chosen by clients, so a keyed hash
-// buys nothing against flooding here; the per-table seed is still mixed in, so copying one table into another
-// in iteration order stays linear.
+// IDMap and IDSet: a dictionary and a set keyed by atende's own identifiers (conversation, attendant and
+// connection ids, department slugs) with a cheap hash instead of SipHash: splitmix64's finalizer for integers,
+// FNV-1a then the same finalizer for slugs, each mixed with the table's seed. The loop looks such keys up about
+// 55 times per conversation, and SipHash took about 90 instructions per integer and 270 per slug (5% of the
+// loop's instructions, callgrind). The keys are atende's (sequential ids, slugs an admin chose), not chosen by
+// clients, so a keyed hash buys nothing against flooding here; the per-table seed is still mixed in, so copying
+// one table into another in iteration order stays linear. Strings from clients (external ids) stay in Swift's
+// own tables.
 
-/// An id as a hash-table key.
+/// A key an IDMap or IDSet can hash cheaply.
+public protocol TableKey {
+    associatedtype Stored: Hashable & Sendable
+    var tableKey: Stored { get }
+    init(tableKey: Stored)
+}
+
+/// splitmix64's finalizer of `value` mixed with a table's seed.
+@inlinable func mixedHash(_ value: UInt64, seed: Int) -> Int {
+    var z = (value ^ UInt64(UInt(bitPattern: seed))) &+ 0x9E37_79B9_7F4A_7C15
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return Int(truncatingIfNeeded: z ^ (z >> 31))
+}
+
+/// An integer id as a hash-table key.
 public struct IDKey: Hashable, Sendable {
     public let raw: UInt64
 
@@ -16,23 +33,61 @@ public struct IDKey: Hashable, Sendable {
     @inlinable public func hash(into hasher: inout Hasher) { hasher.combine(raw) }
 
     /// What Dictionary and Set use to place a key.
+    @inlinable public func _rawHashValue(seed: Int) -> Int { mixedHash(raw, seed: seed) }
+}
+
+/// A department slug (`DepartmentID`: ASCII, so equal strings are equal bytes) as a hash-table key.
+public struct NameKey: Hashable, Sendable {
+    public let name: String
+
+    @inlinable public init(_ name: String) { self.name = name }
+
+    @inlinable public static func == (a: NameKey, b: NameKey) -> Bool { a.name == b.name }
+
+    @inlinable public func hash(into hasher: inout Hasher) { hasher.combine(name) }
+
+    /// FNV-1a over the bytes (read in place: walking `utf8` element by element cost as much as SipHash), then
+    /// mixed.
     @inlinable public func _rawHashValue(seed: Int) -> Int {
-        var z = (raw ^ UInt64(UInt(bitPattern: seed))) &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return Int(truncatingIfNeeded: z ^ (z >> 31))
+        func fnv<C: Collection>(_ bytes: C) -> UInt64 where C.Element == UInt8 {
+            var h: UInt64 = 0xCBF2_9CE4_8422_2325
+            for byte in bytes { h = (h ^ UInt64(byte)) &* 0x100_0000_01B3 }
+            return h
+        }
+        let h = name.utf8.withContiguousStorageIfAvailable { fnv($0) } ?? fnv(name.utf8)
+        return mixedHash(h, seed: seed)
     }
 }
 
-/// A dictionary from integer ids to values, with the parts of Dictionary's interface atende uses.
-public struct IDMap<ID: FixedWidthInteger, Value>: Sequence, ExpressibleByDictionaryLiteral {
+extension Int64: TableKey {
+    @inlinable public var tableKey: IDKey { IDKey(UInt64(bitPattern: self)) }
+    @inlinable public init(tableKey: IDKey) { self = Int64(bitPattern: tableKey.raw) }
+}
+
+extension UInt64: TableKey {
+    @inlinable public var tableKey: IDKey { IDKey(self) }
+    @inlinable public init(tableKey: IDKey) { self = tableKey.raw }
+}
+
+extension UInt: TableKey {
+    @inlinable public var tableKey: IDKey { IDKey(UInt64(self)) }
+    @inlinable public init(tableKey: IDKey) { self = UInt(tableKey.raw) }
+}
+
+extension String: TableKey {
+    @inlinable public var tableKey: NameKey { NameKey(self) }
+    @inlinable public init(tableKey: NameKey) { self = tableKey.name }
+}
+
+/// A dictionary from identifiers to values, with the parts of Dictionary's interface atende uses.
+public struct IDMap<ID: TableKey, Value>: Sequence, ExpressibleByDictionaryLiteral {
     public typealias Element = (key: ID, value: Value)
-    public typealias Index = Dictionary<IDKey, Value>.Index
+    public typealias Index = Dictionary<ID.Stored, Value>.Index
 
-    @usableFromInline var storage: [IDKey: Value]
+    @usableFromInline var storage: [ID.Stored: Value]
 
-    @inlinable static func key(_ id: ID) -> IDKey { IDKey(UInt64(truncatingIfNeeded: id)) }
-    @inlinable static func id(_ key: IDKey) -> ID { ID(truncatingIfNeeded: key.raw) }
+    @inlinable static func key(_ id: ID) -> ID.Stored { id.tableKey }
+    @inlinable static func id(_ key: ID.Stored) -> ID { ID(tableKey: key) }
 
     /// An empty map.
     @inlinable public init() { storage = [:] }
@@ -59,13 +114,13 @@ public struct IDMap<ID: FixedWidthInteger, Value>: Sequence, ExpressibleByDictio
     @inlinable public func index(forKey id: ID) -> Index? { storage.index(forKey: Self.key(id)) }
 
     /// The values, changeable in place by index.
-    @inlinable public var values: Dictionary<IDKey, Value>.Values {
+    @inlinable public var values: Dictionary<ID.Stored, Value>.Values {
         get { storage.values }
         _modify { yield &storage.values }
     }
 
     /// The ids.
-    @inlinable public var keys: LazyMapSequence<Dictionary<IDKey, Value>.Keys, ID> {
+    @inlinable public var keys: LazyMapSequence<Dictionary<ID.Stored, Value>.Keys, ID> {
         storage.keys.lazy.map(Self.id)
     }
 
@@ -83,8 +138,8 @@ public struct IDMap<ID: FixedWidthInteger, Value>: Sequence, ExpressibleByDictio
     @inlinable public mutating func reserveCapacity(_ capacity: Int) { storage.reserveCapacity(capacity) }
 
     public struct Iterator: IteratorProtocol {
-        @usableFromInline var base: Dictionary<IDKey, Value>.Iterator
-        @inlinable init(_ base: Dictionary<IDKey, Value>.Iterator) { self.base = base }
+        @usableFromInline var base: Dictionary<ID.Stored, Value>.Iterator
+        @inlinable init(_ base: Dictionary<ID.Stored, Value>.Iterator) { self.base = base }
         @inlinable public mutating func next() -> (key: ID, value: Value)? {
             guard let (key, value) = base.next() else { return nil }
             return (IDMap.id(key), value)
@@ -98,34 +153,34 @@ public struct IDMap<ID: FixedWidthInteger, Value>: Sequence, ExpressibleByDictio
 extension IDMap: Equatable where Value: Equatable {}
 extension IDMap: Sendable where Value: Sendable {}
 
-/// A set of integer ids, with the parts of Set's interface atende uses.
-public struct IDSet<ID: FixedWidthInteger>: Sequence, ExpressibleByArrayLiteral, Equatable, Sendable {
-    @usableFromInline var storage: Set<IDKey>
+/// A set of identifiers, with the parts of Set's interface atende uses.
+public struct IDSet<ID: TableKey>: Sequence, ExpressibleByArrayLiteral, Equatable, Sendable {
+    @usableFromInline var storage: Set<ID.Stored>
 
     /// An empty set.
     @inlinable public init() { storage = [] }
 
     @inlinable public init(arrayLiteral elements: ID...) {
         storage = []
-        for id in elements { storage.insert(IDMap<ID, Void>.key(id)) }
+        for id in elements { storage.insert(id.tableKey) }
     }
 
     @inlinable public init<S: Sequence>(_ ids: S) where S.Element == ID {
         storage = []
-        for id in ids { storage.insert(IDMap<ID, Void>.key(id)) }
+        for id in ids { storage.insert(id.tableKey) }
     }
 
-    @inlinable public func contains(_ id: ID) -> Bool { storage.contains(IDMap<ID, Void>.key(id)) }
+    @inlinable public func contains(_ id: ID) -> Bool { storage.contains(id.tableKey) }
 
     @discardableResult
     @inlinable public mutating func insert(_ id: ID) -> (inserted: Bool, memberAfterInsert: ID) {
-        let (inserted, member) = storage.insert(IDMap<ID, Void>.key(id))
-        return (inserted, IDMap<ID, Void>.id(member))
+        let (inserted, member) = storage.insert(id.tableKey)
+        return (inserted, ID(tableKey: member))
     }
 
     @discardableResult
     @inlinable public mutating func remove(_ id: ID) -> ID? {
-        storage.remove(IDMap<ID, Void>.key(id)).map(IDMap<ID, Void>.id)
+        storage.remove(id.tableKey).map(ID.init(tableKey:))
     }
 
     @inlinable public var count: Int { storage.count }
@@ -136,9 +191,9 @@ public struct IDSet<ID: FixedWidthInteger>: Sequence, ExpressibleByArrayLiteral,
     }
 
     public struct Iterator: IteratorProtocol {
-        @usableFromInline var base: Set<IDKey>.Iterator
-        @inlinable init(_ base: Set<IDKey>.Iterator) { self.base = base }
-        @inlinable public mutating func next() -> ID? { base.next().map(IDMap<ID, Void>.id) }
+        @usableFromInline var base: Set<ID.Stored>.Iterator
+        @inlinable init(_ base: Set<ID.Stored>.Iterator) { self.base = base }
+        @inlinable public mutating func next() -> ID? { base.next().map(ID.init(tableKey:)) }
     }
 
     @inlinable public func makeIterator() -> Iterator { Iterator(storage.makeIterator()) }

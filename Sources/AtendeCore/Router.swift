@@ -57,7 +57,7 @@ public final class Router {
     }
 
     var attendants: IDMap<AttendantID, AttendantState> = [:]
-    var departments: [String: DepartmentState] = [:]
+    var departments: IDMap<String, DepartmentState> = [:]
     var conversations: IDMap<ConversationID, Conversation> = [:]
     var byExternalId: [String: ConversationID] = [:]
     var potentials = DepartmentQueue()

@@ -42,14 +42,14 @@ public final class Daemon {
     var touched: [Connection] = []
     /// `touched`'s buffer between turns (the two swap at delivery).
     var spareTouched: [Connection] = []
-    var dirtyDepartments: Set<String> = []
+    var dirtyDepartments: IDSet<String> = []
     var dirtyAttendants: IDSet<AttendantID> = []
     var monitors: IDSet<UInt64> = []
     var lastEncoded: (conversation: Conversation, bytes: [UInt8])?
     /// The JSON parser's stacks, kept from one request line to the next.
     var parseStacks = JSONParseStacks()
     var announcedPotentials = -1
-    var announced: [String: QueueSignature] = [:]
+    var announced: IDMap<String, QueueSignature> = [:]
     var turnStorageError: StoreError?
     /// False after a failed turn whose state could not be reloaded: the router may then hold changes the store
     /// does not, and closes write whole rows again (`apply(closed:)`) until a reload succeeds.

@@ -1,6 +1,7 @@
 // IDMap and IDSet: a long random run of sets, in-place changes, removals and inserts against a plain Dictionary
-// and Set, checked after each step (lookups, count, iteration), negative and large ids included; and the hash
-// spreads the id patterns atende has (sequential ids, ids that differ only in high bits) over a table's buckets.
+// and Set, checked after each step (lookups, count, iteration), negative and large ids included; department slugs
+// as keys, however the string was built; and the hash spreads the key patterns atende has (sequential ids, ids
+// that differ only in high bits, numbered slugs) over a table's buckets.
 
 import XCTest
 @testable import AtendeCore
@@ -72,6 +73,23 @@ final class IDMapTests: XCTestCase {
         XCTAssertEqual(set.min(), model.min())
     }
 
+    func testDepartmentSlugsAsKeys() {
+        var map: IDMap<String, Int> = [:]
+        let slugs = (0..<500).map { "dept-\($0)" } + ["", "a", String(repeating: "x", count: 64)]
+        for (index, slug) in slugs.enumerated() { map[slug] = index }
+        XCTAssertEqual(map.count, slugs.count)
+        for (index, slug) in slugs.enumerated() { XCTAssertEqual(map[slug], index, slug) }
+        // The same text built another way (a long string assembled in pieces, a small one from a substring)
+        // finds the same entry.
+        let long = String(repeating: "x", count: 30) + String(repeating: "x", count: 34)
+        XCTAssertEqual(map[long], slugs.count - 1)
+        XCTAssertEqual(map[String("dept-12-".dropLast())], 12)
+        XCTAssertNil(map["dept-500"])
+        var dirty: IDSet<String> = ["sales", "support"]
+        XCTAssertFalse(dirty.insert("sales").inserted)
+        XCTAssertEqual(Set(dirty), ["sales", "support"])
+    }
+
     func testTheHashSpreadsSequentialAndHighBitIds() {
         // A table of 1024 buckets takes the low 10 bits of the hash: ids in a row, and ids that differ only above
         // bit 32 (which a plain multiplicative hash would put in one bucket), must both fill most buckets.
@@ -80,6 +98,8 @@ final class IDMapTests: XCTestCase {
                 let buckets = Set((0..<1024 as Range<UInt64>).map { IDKey(pattern($0))._rawHashValue(seed: seed) & 1023 })
                 XCTAssertGreaterThan(buckets.count, 600, "seed \(seed)")
             }
+            let names = Set((0..<1024).map { NameKey("dept-\($0)")._rawHashValue(seed: seed) & 1023 })
+            XCTAssertGreaterThan(names.count, 600, "seed \(seed)")
         }
     }
 }
