@@ -164,6 +164,12 @@ extension AssignmentExplanation {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(48 + department.utf8.count + candidates.count * 20)
         func number(_ value: Int64) {
+            // Most numbers here are counts and small ids: one or two digits, written without the loop.
+            if value >= 0 && value < 100 {
+                if value >= 10 { bytes.append(UInt8(ascii: "0") + UInt8(value / 10)) }
+                bytes.append(UInt8(ascii: "0") + UInt8(value % 10))
+                return
+            }
             if value < 0 { bytes.append(UInt8(ascii: "-")) }
             var magnitude = value.magnitude
             var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
