@@ -113,6 +113,18 @@ public struct IDMap<ID: TableKey, Value>: Sequence, ExpressibleByDictionaryLiter
     /// Where `id` is, for reading and changing its value in place through `values`.
     @inlinable public func index(forKey id: ID) -> Index? { storage.index(forKey: Self.key(id)) }
 
+    /// Runs `body` on the value for `id` where it lies; nil when there is none. Reading a field through the
+    /// subscript copies the whole value first (for a conversation: every one of its strings retained and released).
+    @inlinable public mutating func withValue<R>(forKey id: ID, _ body: (inout Value) throws -> R) rethrows -> R? {
+        guard let index = storage.index(forKey: Self.key(id)) else { return nil }
+        return try body(&storage.values[index])
+    }
+
+    /// Runs `body` on the value at `index` where it lies.
+    @inlinable public mutating func withValue<R>(at index: Index, _ body: (inout Value) throws -> R) rethrows -> R {
+        try body(&storage.values[index])
+    }
+
     /// The values, changeable in place by index.
     @inlinable public var values: Dictionary<ID.Stored, Value>.Values {
         get { storage.values }

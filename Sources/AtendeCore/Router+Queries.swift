@@ -5,6 +5,9 @@ extension Router {
     /// An open conversation by id.
     public func conversation(_ id: ConversationID) -> Conversation? { conversations[id] }
 
+    /// Whether the conversation is open (without copying it out, as `conversation(_:)` does).
+    public func isOpen(_ id: ConversationID) -> Bool { conversations.index(forKey: id) != nil }
+
     /// The id of the open conversation with this external id.
     public func conversationID(externalId: String) -> ConversationID? { byExternalId[externalId] }
 

@@ -123,7 +123,7 @@ public final class Router {
         if let department = new.department, departments[department] == nil {
             throw RoutingError(.notFound, "department '\(department)' does not exist", field: "department")
         }
-        guard conversations[new.id] == nil, byExternalId[new.externalId] == nil else {
+        guard conversations.index(forKey: new.id) == nil, byExternalId[new.externalId] == nil else {
             throw RoutingError(.invalidState, "conversation already open", field: "externalId")
         }
         var conversation = new
@@ -162,7 +162,7 @@ public final class Router {
         }
         var effects = Self.effectList()
         if let old = conversation.department, conversation.state == .queued { effects.append(.queueChanged(old)) }
-        let left = conversation
+        let left = (state: conversation.state, department: conversation.department)
         enqueue(&conversation, in: department, now: now, effects: &effects)
         tidyQueue(left: left)
         drain([department], now: now, effects: &effects)
@@ -192,14 +192,14 @@ public final class Router {
         var effects = Self.effectList()
         leaveQueue(conversation)
         assign(id, to: attendant, rule: .takenByHand, now: now, effects: &effects)
-        tidyQueue(left: conversation)
+        tidyQueue(left: (conversation.state, conversation.department))
         return effects
     }
 
     /// Closes an open conversation. An attendant may close only its own chats.
     public func close(_ id: ConversationID, by actor: Actor, now: Instant) throws(RoutingError) -> [RouterEffect] {
         var conversation = try openConversation(id)
-        let left = conversation
+        let left = (state: conversation.state, department: conversation.department)
         if case .attendant(let attendant) = actor, conversation.attendantId != attendant
             || conversation.state != .assigned {
             throw RoutingError(.forbidden, "not your conversation")
@@ -223,7 +223,7 @@ public final class Router {
         forget(conversation)
         tidyQueue(left: left)
         effects.append(.saved(conversation))
-        effects.append(.closed(conversation, previousAttendant: previous))
+        effects.append(.closed(consume conversation, previousAttendant: previous))
         drain(freed, now: now, effects: &effects)
         return effects
     }
@@ -281,7 +281,7 @@ public final class Router {
         var effects = Self.effectList()
         var freed: [String] = []
         let previous = conversation.attendantId
-        let left = conversation
+        let left = (state: conversation.state, department: conversation.department)
         if conversation.state == .assigned {
             freed = release(conversation)
             conversation = conversations[id]!
@@ -323,15 +323,19 @@ public final class Router {
         return conversation
     }
 
+    // Read where the chat lies: these run for every queue head looked at, and a read through the subscript copies
+    // the whole conversation.
     func isLive(_ entry: QueueEntry, in department: String) -> Bool {
-        guard let conversation = conversations[entry.id] else { return false }
-        return conversation.state == .queued && conversation.queueSeq == entry.seq
-            && conversation.department == department
+        conversations.withValue(forKey: entry.id) { conversation in
+            conversation.state == .queued && conversation.queueSeq == entry.seq
+                && conversation.department == department
+        } ?? false
     }
 
     func isLivePotential(_ entry: QueueEntry) -> Bool {
-        guard let conversation = conversations[entry.id] else { return false }
-        return conversation.state == .potential && conversation.queueSeq == entry.seq
+        conversations.withValue(forKey: entry.id) { conversation in
+            conversation.state == .potential && conversation.queueSeq == entry.seq
+        } ?? false
     }
 
     func enqueue(_ conversation: inout Conversation, in department: String, now: Instant,
@@ -353,10 +357,10 @@ public final class Router {
         departments[department]?.queue.entryWentStale()
     }
 
-    /// Drops the stale entries at the head of the queue a chat has just left (call it once the chat's state has
-    /// changed). Automatic queues shed them as they drain, but the potentials and manual queues are never drained
+    /// Drops the stale entries at the head of the queue a chat has just left (`left`: the state and department it
+    /// had; call it once the chat's state has changed). Automatic queues shed them as they drain, but the potentials and manual queues are never drained
     /// from the head: without this they would keep an entry for every chat that ever passed through them.
-    func tidyQueue(left old: Conversation) {
+    func tidyQueue(left old: (state: ConversationState, department: String?)) {
         switch old.state {
         case .potential:
             _ = potentials.first(isLive: isLivePotential)
@@ -397,7 +401,7 @@ public final class Router {
                 effects: inout [RouterEffect]) {
         // The chat is changed where it lies: a copy out and back would copy every one of its fields twice.
         let index = conversations.index(forKey: id)!
-        let department = conversations.values[index].department!
+        let department = conversations.withValue(at: index) { $0.department! }
         let state = departments[department]!
         let person = attendants[attendant]!
         let explanation = explain(id, in: state, chosen: person, rule: rule, now: now)
@@ -446,10 +450,12 @@ public final class Router {
             }
             guard let (state, entry) = best else { return }
             let waiting = conversations.index(forKey: entry.id)!
-            let avoid = conversations.values[waiting].avoidAttendant
+            let (avoid, preference) = conversations.withValue(at: waiting) {
+                ($0.avoidAttendant, $0.preferredAttendant)
+            }
             var chosen = state.eligible.best(excluding: avoid) ?? state.eligible.top!
             var rule = AssignmentRule.strategy
-            if let preferred = conversations.values[waiting].preferredAttendant, preferred != avoid,
+            if let preferred = preference, preferred != avoid,
                state.eligible.contains(preferred) {
                 chosen = preferred
                 rule = .returningContact

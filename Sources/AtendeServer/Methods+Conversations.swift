@@ -31,7 +31,7 @@ extension Daemon {
 
     /// Refuses (1010) a conversation that exists but is closed or removed; 1004 when it does not exist.
     func ensureOpen(_ id: ConversationID) throws {
-        guard router.conversation(id) == nil else { return }
+        guard !router.isOpen(id) else { return }
         let stored = try anyConversation(id)
         throw RoutingError(.invalidState, "conversation is \(stored.state.rawValue)")
     }
@@ -148,7 +148,7 @@ extension Daemon {
         try params.rejectUnknown(["id"])
         let id = try params.int("id")
         let actor: Actor = connection.attendant.map(Actor.attendant) ?? (connection.role == .bot ? .bot : .admin)
-        if router.conversation(id) == nil {
+        if !router.isOpen(id) {
             let stored = try anyConversation(id)
             try ensureVisible(stored, to: connection)
             throw RoutingError(.invalidState, "conversation is \(stored.state.rawValue)")
@@ -275,7 +275,7 @@ extension Daemon {
         guard department != nil || target != nil else {
             throw RPCError.invalidParams(field: "department", reason: "give department or attendantId")
         }
-        if router.conversation(id) == nil {
+        if !router.isOpen(id) {
             let stored = try anyConversation(id)
             try ensureVisible(stored, to: connection)
             throw RoutingError(.invalidState, "conversation is \(stored.state.rawValue)")
@@ -297,7 +297,7 @@ extension Daemon {
             throw RPCError.forbidden("attendants may not remove potentials (setting attendantsCanRemovePotentials)")
         }
         let id = try params.int("id")
-        if router.conversation(id) == nil {
+        if !router.isOpen(id) {
             let stored = try anyConversation(id)
             throw RoutingError(.invalidState, "conversation is \(stored.state.rawValue), not a potential")
         }
