@@ -5,7 +5,8 @@
 // loop's instructions, callgrind). The keys are atende's (sequential ids, slugs an admin chose), not chosen by
 // clients, so a keyed hash buys nothing against flooding here; the per-table seed is still mixed in, so copying
 // one table into another in iteration order stays linear. Strings from clients (external ids) stay in Swift's
-// own tables.
+// own tables. The hash is given through `_rawHashValue(seed:)`, the requirement Dictionary and Set place keys by;
+// `hash(into:)` stays consistent with `==`, so should a toolchain stop calling the former, lookups only get slower.
 
 /// A key an IDMap or IDSet can hash cheaply.
 public protocol TableKey {
