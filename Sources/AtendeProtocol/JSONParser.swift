@@ -139,6 +139,15 @@ struct JSONScanner {
 
     /// Parses the whole input: one value and optional trailing whitespace.
     mutating func parseDocument(_ stacks: inout JSONParseStacks) throws(JSONParseError) -> JSON {
+        let value = try parseValue(&stacks)
+        skipWhitespace()
+        if pos < end { throw fail(pos, "unexpected data after the value") }
+        return value
+    }
+
+    /// Parses one value from `pos` (after optional whitespace), leaving `pos` just past it. `depth`: the
+    /// containers already open around it, counted against `maxDepth`.
+    mutating func parseValue(_ stacks: inout JSONParseStacks, depth: Int = 0) throws(JSONParseError) -> JSON {
         // Each open object or array is appended to where it stays, on `objects` or `arrays`, so closing it moves
         // it out whole: nothing is copied out of a shared stack and released there. The stacks are taken out of
         // `stacks` for the parse (so they are not reached through it at every step) and given back, emptied,
@@ -173,7 +182,7 @@ struct JSONScanner {
             switch base[pos] {
             case UInt8(ascii: "{"), UInt8(ascii: "["):
                 let isObject = base[pos] == UInt8(ascii: "{")
-                if frames.count >= maxDepth { throw fail(pos, "nesting deeper than \(maxDepth)") }
+                if depth + frames.count >= maxDepth { throw fail(pos, "nesting deeper than \(maxDepth)") }
                 pos += 1
                 skipWhitespace()
                 let close = isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")
@@ -238,8 +247,6 @@ struct JSONScanner {
                 pos += 1
                 frames.removeLast()
             }
-            skipWhitespace()
-            if pos < end { throw fail(pos, "unexpected data after the value") }
             return value
         }
     }

@@ -59,6 +59,9 @@ public enum RPCDecoder {
 
     /// `decode` on parse stacks the caller keeps from line to line.
     public static func decode(line: [UInt8], maxDepth: Int = 64, stacks: inout JSONParseStacks) -> RPCIncoming {
+        if let request = line.withUnsafeBufferPointer({ decodeEnvelope($0, maxDepth: maxDepth, stacks: &stacks) }) {
+            return .single(.success(request))
+        }
         let message: JSON
         do {
             message = try JSONParser.parse(line, maxDepth: maxDepth, stacks: &stacks)
@@ -75,6 +78,63 @@ public enum RPCDecoder {
             return .invalid(RPCFailure(id: nil, error: .invalidRequest("batch too large (over \(maxBatchSize))")))
         }
         return .batch(elements.map(decode))
+    }
+
+    /// The common request read straight from the bytes: one object whose members are `jsonrpc` (`"2.0"` written
+    /// plainly), `id` (a string, a number or null), `method` (a string) and `params` (an object or an array), each at
+    /// most once and named plainly. Only `params` becomes a JSON tree: the envelope's own object, its member names
+    /// and their lookups are skipped (about a fifth of the work of reading a request). Anything else, valid or not,
+    /// gives nil and goes the general way (`JSONParser`, then `decode(_:)`), so unusual requests and every error are
+    /// answered as before.
+    static func decodeEnvelope(_ buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int,
+                               stacks: inout JSONParseStacks) -> RPCRequest? {
+        guard let base = buffer.baseAddress, maxDepth > 1 else { return nil }
+        var scanner = JSONScanner(base: base, end: buffer.count, maxDepth: maxDepth)
+        scanner.skipWhitespace()
+        guard scanner.next(is: UInt8(ascii: "{")) else { return nil }
+        scanner.pos += 1
+        var version = false
+        var id: JSON?
+        var method: String?
+        var params: JSON?
+        while true {
+            scanner.skipWhitespace()
+            guard let member = scanner.envelopeMember() else { return nil }
+            scanner.skipWhitespace()
+            switch member {
+            case .jsonrpc:
+                guard !version, scanner.skip(#""2.0""#) else { return nil }
+                version = true
+            case .id:
+                // The value's own depth counts from inside the envelope, as in the general parse.
+                guard id == nil, let value = try? scanner.parseValue(&stacks, depth: 1) else { return nil }
+                switch value {
+                case .string, .int, .double, .null: id = value
+                default: return nil
+                }
+            case .method:
+                guard method == nil, scanner.next(is: UInt8(ascii: "\"")),
+                      let name = try? scanner.parseString() else { return nil }
+                method = name
+            case .params:
+                guard params == nil, let value = try? scanner.parseValue(&stacks, depth: 1) else { return nil }
+                switch value {
+                case .object, .array: params = value
+                default: return nil
+                }
+            }
+            scanner.skipWhitespace()
+            if scanner.next(is: UInt8(ascii: ",")) {
+                scanner.pos += 1
+                continue
+            }
+            guard scanner.next(is: UInt8(ascii: "}")) else { return nil }
+            scanner.pos += 1
+            break
+        }
+        scanner.skipWhitespace()
+        guard scanner.pos == scanner.end, version, let method else { return nil }
+        return RPCRequest(method: method, params: params, id: id)
     }
 
     /// Decodes one request object.
@@ -109,5 +169,42 @@ public enum RPCDecoder {
             return failure("params must be an object or an array")
         }
         return .success(RPCRequest(method: method, params: params, id: id))
+    }
+}
+
+/// The members of a request's envelope.
+enum EnvelopeMember {
+    case jsonrpc, id, method, params
+}
+
+extension JSONScanner {
+    /// The envelope's member names, quotes included.
+    static let envelopeNames: [(StaticString, EnvelopeMember)] = [
+        (#""jsonrpc""#, .jsonrpc), (#""id""#, .id), (#""method""#, .method), (#""params""#, .params),
+    ]
+
+    /// Whether the byte at `pos` is `byte`.
+    func next(is byte: UInt8) -> Bool { pos < end && base[pos] == byte }
+
+    /// Moves past `literal` when the input continues with exactly its bytes.
+    mutating func skip(_ literal: StaticString) -> Bool {
+        let count = literal.utf8CodeUnitCount
+        guard end - pos >= count else { return false }
+        let bytes = literal.utf8Start
+        for index in 0..<count where base[pos + index] != bytes[index] { return false }
+        pos += count
+        return true
+    }
+
+    /// At a member name: which envelope member it names (written plainly), moving past it and its ':'; nil for
+    /// any other name or spelling.
+    mutating func envelopeMember() -> EnvelopeMember? {
+        for (name, member) in Self.envelopeNames where skip(name) {
+            skipWhitespace()
+            guard next(is: UInt8(ascii: ":")) else { return nil }
+            pos += 1
+            return member
+        }
+        return nil
     }
 }
