@@ -37,27 +37,32 @@ public struct IDKey: Hashable, Sendable {
     @inlinable public func _rawHashValue(seed: Int) -> Int { mixedHash(raw, seed: seed) }
 }
 
-/// A department slug (`DepartmentID`: ASCII, so equal strings are equal bytes) as a hash-table key.
-public struct NameKey: Hashable, Sendable {
+/// A department slug as a hash-table key. The FNV-1a hash of its bytes is taken once, when the key is made, and
+/// is part of equality: two spellings String's `==` finds canonically equivalent but whose bytes differ are two
+/// keys (as `DepartmentID` compares ids byte for byte), so equality and the hash always agree.
+public struct SlugKey: Hashable, Sendable {
     public let name: String
+    public let bytesHash: UInt64
 
-    @inlinable public init(_ name: String) { self.name = name }
-
-    @inlinable public static func == (a: NameKey, b: NameKey) -> Bool { a.name == b.name }
-
-    @inlinable public func hash(into hasher: inout Hasher) { hasher.combine(name) }
-
-    /// FNV-1a over the bytes (read in place: walking `utf8` element by element cost as much as SipHash), then
-    /// mixed.
-    @inlinable public func _rawHashValue(seed: Int) -> Int {
+    @inlinable public init(_ name: String) {
+        self.name = name
+        // Read in place: walking `utf8` element by element cost as much as SipHash.
         func fnv<C: Collection>(_ bytes: C) -> UInt64 where C.Element == UInt8 {
             var h: UInt64 = 0xCBF2_9CE4_8422_2325
             for byte in bytes { h = (h ^ UInt64(byte)) &* 0x100_0000_01B3 }
             return h
         }
-        let h = name.utf8.withContiguousStorageIfAvailable { fnv($0) } ?? fnv(name.utf8)
-        return mixedHash(h, seed: seed)
+        bytesHash = name.utf8.withContiguousStorageIfAvailable { fnv($0) } ?? fnv(name.utf8)
     }
+
+    @inlinable public static func == (a: SlugKey, b: SlugKey) -> Bool {
+        a.bytesHash == b.bytesHash && a.name == b.name
+    }
+
+    @inlinable public func hash(into hasher: inout Hasher) { hasher.combine(bytesHash) }
+
+    /// What Dictionary and Set use to place a key.
+    @inlinable public func _rawHashValue(seed: Int) -> Int { mixedHash(bytesHash, seed: seed) }
 }
 
 extension Int64: TableKey {
@@ -76,8 +81,8 @@ extension UInt: TableKey {
 }
 
 extension String: TableKey {
-    @inlinable public var tableKey: NameKey { NameKey(self) }
-    @inlinable public init(tableKey: NameKey) { self = tableKey.name }
+    @inlinable public var tableKey: SlugKey { SlugKey(self) }
+    @inlinable public init(tableKey: SlugKey) { self = tableKey.name }
 }
 
 /// A dictionary from identifiers to values, with the parts of Dictionary's interface atende uses.

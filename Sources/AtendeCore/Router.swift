@@ -358,8 +358,9 @@ public final class Router {
     }
 
     /// Drops the stale entries at the head of the queue a chat has just left (`left`: the state and department it
-    /// had; call it once the chat's state has changed). Automatic queues shed them as they drain, but the potentials and manual queues are never drained
-    /// from the head: without this they would keep an entry for every chat that ever passed through them.
+    /// had; call it once the chat's state has changed). Automatic queues shed them as they drain, but the
+    /// potentials and manual queues are never drained from the head: without this they would keep an entry for
+    /// every chat that ever passed through them.
     func tidyQueue(left old: (state: ConversationState, department: String?)) {
         switch old.state {
         case .potential:

@@ -88,6 +88,8 @@ public enum RPCDecoder {
     /// answered as before.
     static func decodeEnvelope(_ buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int,
                                stacks: inout JSONParseStacks) -> RPCRequest? {
+        // The envelope is one level of the depth limit itself; a limit that leaves none for it is the general
+        // path's to refuse.
         guard let base = buffer.baseAddress, maxDepth > 1 else { return nil }
         var scanner = JSONScanner(base: base, end: buffer.count, maxDepth: maxDepth)
         scanner.skipWhitespace()
@@ -106,8 +108,9 @@ public enum RPCDecoder {
                 guard !version, scanner.skip(#""2.0""#) else { return nil }
                 version = true
             case .id:
-                // The value's own depth counts from inside the envelope, as in the general parse.
-                guard id == nil, let value = try? scanner.parseValue(&stacks, depth: 1) else { return nil }
+                // Only a scalar can be an id: a container is left to the general path without reading it.
+                guard id == nil, !scanner.next(is: UInt8(ascii: "{")), !scanner.next(is: UInt8(ascii: "[")),
+                      let value = try? scanner.parseValue(&stacks, depth: 1) else { return nil }
                 switch value {
                 case .string, .int, .double, .null: id = value
                 default: return nil
@@ -117,6 +120,7 @@ public enum RPCDecoder {
                       let name = try? scanner.parseString() else { return nil }
                 method = name
             case .params:
+                // Its depth counts from inside the envelope, as in the general parse.
                 guard params == nil, let value = try? scanner.parseValue(&stacks, depth: 1) else { return nil }
                 switch value {
                 case .object, .array: params = value

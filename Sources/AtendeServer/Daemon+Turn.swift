@@ -393,14 +393,14 @@ extension Daemon {
     /// Releases what the turn produced: straight to the sockets, or (durability full, or while earlier turns wait
     /// for their fsync) handed to the outbox.
     private func deliver(committed: Bool, now: Instant) {
-        // Output staged while this runs (a disconnect's pushes) lists its connections again, for the next turn.
+        // Each connection is unlisted as its output is taken: output staged meanwhile (a disconnect's pushes) for
+        // one still ahead in the list goes out with it, and for one already done lists it again, for the next turn.
         var list = spareTouched
         swap(&list, &touched)
         defer {
             list.removeAll(keepingCapacity: true)
             spareTouched = list
         }
-        for connection in list { connection.listed = false }
         if let outbox, committed || (!handedTurns.isEmpty && !list.isEmpty) {
             // Durable before visible: this turn's output leaves after the fsync that covers its commit and every
             // commit before it (a turn that wrote nothing still queues behind the ones that did).
@@ -410,6 +410,7 @@ extension Daemon {
             deliveries.reserveCapacity(list.count)
             handed.reserveCapacity(list.count)
             for connection in list {
+                connection.listed = false
                 defer { connection.staged.removeAll(keepingCapacity: true) }
                 guard !connection.closed else { continue }
                 // The outbox writes it itself only when nothing of this connection waits on the loop or is on
@@ -428,7 +429,9 @@ extension Daemon {
             outbox.hand(DurableOutbox.Turn(wal: wal, committed: committed, deliveries: deliveries))
             return
         }
-        for connection in list where !connection.closed {
+        for connection in list {
+            connection.listed = false
+            guard !connection.closed else { continue }
             let items = connection.staged
             connection.staged.removeAll(keepingCapacity: true)  // before `release`: staged output holds a close back
             release(items, to: connection, now: now)

@@ -23,7 +23,8 @@ final class AssignmentExplanationTests: XCTestCase {
                            explanation.compact)
         }
         let sample = AssignmentExplanation(
-            conversationId: 1, department: "d", strategy: .leastBusy, rule: .strategy, chosen: 12, at: Instant(millis: 5),
+            conversationId: 1, department: "d", strategy: .leastBusy, rule: .strategy, chosen: 12,
+            at: Instant(millis: 5),
             candidates: [Candidate(attendantId: 12, standing: .chosen, openChats: 0, maxChats: 10, idleMillis: 99_000)],
             omitted: 0)
         XCTAssertEqual(sample.compact, "1|least-busy|strategy|12|0|5|d|12:c:0:10:99")

@@ -44,6 +44,19 @@ final class IDMapTests: XCTestCase {
         XCTAssertTrue(map.isEmpty)
     }
 
+    func testValuesAreReadAndChangedWhereTheyLie() {
+        var map: IDMap<Int64, [Int]> = [7: [1, 2]]
+        XCTAssertNil(map.withValue(forKey: 8) { $0.count })
+        XCTAssertEqual(map.withValue(forKey: 7) { value -> Int in
+            value.append(3)
+            return value.count
+        }, 3)
+        XCTAssertEqual(map[7], [1, 2, 3])
+        let index = map.index(forKey: 7)!
+        XCTAssertEqual(map.withValue(at: index) { $0.first }, 1)
+        XCTAssertEqual(map.count, 1, "reading an absent id adds nothing")
+    }
+
     func testUnsignedIdsRoundTrip() {
         var map: IDMap<UInt64, String> = [:]
         for id: UInt64 in [0, 1, .max, 1 << 63, 16] { map[id] = "\(id)" }
@@ -85,6 +98,11 @@ final class IDMapTests: XCTestCase {
         XCTAssertEqual(map[long], slugs.count - 1)
         XCTAssertEqual(map[String("dept-12-".dropLast())], 12)
         XCTAssertNil(map["dept-500"])
+        // Byte for byte, as department ids are compared: two spellings of "café" are two keys.
+        map["caf\u{e9}"] = 1
+        map["cafe\u{301}"] = 2
+        XCTAssertEqual(map["caf\u{e9}"], 1)
+        XCTAssertEqual(map["cafe\u{301}"], 2)
         var dirty: IDSet<String> = ["sales", "support"]
         XCTAssertFalse(dirty.insert("sales").inserted)
         XCTAssertEqual(Set(dirty), ["sales", "support"])
@@ -95,10 +113,11 @@ final class IDMapTests: XCTestCase {
         // bit 32 (which a plain multiplicative hash would put in one bucket), must both fill most buckets.
         for seed in [0, 12345, Int.min, -1] {
             for pattern in [{ (i: UInt64) in i }, { (i: UInt64) in i << 32 }, { (i: UInt64) in i << 54 | 7 }] {
-                let buckets = Set((0..<1024 as Range<UInt64>).map { IDKey(pattern($0))._rawHashValue(seed: seed) & 1023 })
+                let ids = 0..<1024 as Range<UInt64>
+                let buckets = Set(ids.map { IDKey(pattern($0))._rawHashValue(seed: seed) & 1023 })
                 XCTAssertGreaterThan(buckets.count, 600, "seed \(seed)")
             }
-            let names = Set((0..<1024).map { NameKey("dept-\($0)")._rawHashValue(seed: seed) & 1023 })
+            let names = Set((0..<1024).map { SlugKey("dept-\($0)")._rawHashValue(seed: seed) & 1023 })
             XCTAssertGreaterThan(names.count, 600, "seed \(seed)")
         }
     }

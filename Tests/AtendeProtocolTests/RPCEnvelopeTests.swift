@@ -51,7 +51,13 @@ final class RPCEnvelopeTests: XCTestCase {
     /// the general path does. Returns whether the fast path took it.
     @discardableResult
     private func check(_ text: String, maxDepth: Int = 64, file: StaticString = #filePath, line: UInt = #line) -> Bool {
-        let bytes = Array(text.utf8)
+        check(bytes: Array(text.utf8), maxDepth: maxDepth, file: file, line: line)
+    }
+
+    @discardableResult
+    private func check(bytes: [UInt8], maxDepth: Int = 64, file: StaticString = #filePath, line: UInt = #line)
+        -> Bool {
+        let text = String(decoding: bytes, as: UTF8.self)
         let expected = general(bytes, maxDepth: maxDepth)
         var stacks = JSONParseStacks()
         XCTAssertEqual(render(RPCDecoder.decode(line: bytes, maxDepth: maxDepth, stacks: &stacks)), render(expected),
@@ -66,7 +72,8 @@ final class RPCEnvelopeTests: XCTestCase {
     }
 
     private static let taken = [
-        #"{"jsonrpc":"2.0","id":1,"method":"conversation.open","params":{"externalId":"wa-1","contact":{"phone":"+5511987654321"},"department":"sales"}}"#,
+        #"{"jsonrpc":"2.0","id":1,"method":"conversation.open","params":{"externalId":"wa-1","#
+            + #""contact":{"phone":"+5511987654321"},"department":"sales"}}"#,
         #"{"method":"conversation.close","params":{"id":7},"id":"a\"b\u00e9","jsonrpc":"2.0"}"#,
         #"  { "id" : -3.5e2 , "jsonrpc" : "2.0" , "method" : "x\ty" , "params" : [1, [2, {"a": null}], true] }  "#,
         #"{"jsonrpc":"2.0","method":"ping"}"#,
@@ -114,6 +121,8 @@ final class RPCEnvelopeTests: XCTestCase {
         XCTAssertTrue(check(#"{"jsonrpc":"2.0","method":"m","params":[[[1]]]}"#, maxDepth: 4))
         XCTAssertFalse(check(#"{"jsonrpc":"2.0","method":"m","params":[[[[1]]]]}"#, maxDepth: 4))
         XCTAssertFalse(check(#"{"jsonrpc":"2.0","method":"m","id":[[[[1]]]]}"#, maxDepth: 4))
+        XCTAssertFalse(check(#"{"jsonrpc":"2.0","method":"m"}"#, maxDepth: 1))
+        XCTAssertFalse(check(#"{"jsonrpc":"2.0","method":"m","params":[]}"#, maxDepth: 1))
     }
 
     func testMutatedLinesAreAnsweredAsTheGeneralPathAnswersThem() {
@@ -131,9 +140,10 @@ final class RPCEnvelopeTests: XCTestCase {
                 default: bytes.removeSubrange(at...)
                 }
             }
-            let text = String(decoding: bytes, as: UTF8.self)
-            guard Array(text.utf8) == bytes else { continue }  // keep to lines that are valid UTF-8
-            if check(text) { taken += 1 }
+            if round % 10 == 0, !bytes.isEmpty {
+                bytes[Int(random.next() % UInt64(bytes.count))] = 0x80 | UInt8(random.next() % 0x80)  // bad UTF-8
+            }
+            if check(bytes: bytes) { taken += 1 }
             if round % 1000 == 0 && testRun?.failureCount ?? 0 > 0 { return }
         }
         XCTAssertGreaterThan(taken, 200, "mutations that still are plain requests go the fast way")
