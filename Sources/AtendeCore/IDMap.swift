@@ -92,37 +92,34 @@ public struct IDMap<ID: TableKey, Value>: Sequence, ExpressibleByDictionaryLiter
 
     @usableFromInline var storage: [ID.Stored: Value]
 
-    @inlinable static func key(_ id: ID) -> ID.Stored { id.tableKey }
-    @inlinable static func id(_ key: ID.Stored) -> ID { ID(tableKey: key) }
-
     /// An empty map.
     @inlinable public init() { storage = [:] }
 
     /// A map from a literal.
     @inlinable public init(dictionaryLiteral elements: (ID, Value)...) {
         storage = [:]
-        for (id, value) in elements { storage[Self.key(id)] = value }
+        for (id, value) in elements { storage[id.tableKey] = value }
     }
 
     /// The value for `id`; setting nil removes it.
     @inlinable public subscript(id: ID) -> Value? {
-        get { storage[Self.key(id)] }
-        _modify { yield &storage[Self.key(id)] }
+        get { storage[id.tableKey] }
+        _modify { yield &storage[id.tableKey] }
     }
 
     /// The value for `id`, or `defaultValue` (stored on mutation).
     @inlinable public subscript(id: ID, default defaultValue: @autoclosure () -> Value) -> Value {
-        get { storage[Self.key(id), default: defaultValue()] }
-        _modify { yield &storage[Self.key(id), default: defaultValue()] }
+        get { storage[id.tableKey, default: defaultValue()] }
+        _modify { yield &storage[id.tableKey, default: defaultValue()] }
     }
 
     /// Where `id` is, for reading and changing its value in place through `values`.
-    @inlinable public func index(forKey id: ID) -> Index? { storage.index(forKey: Self.key(id)) }
+    @inlinable public func index(forKey id: ID) -> Index? { storage.index(forKey: id.tableKey) }
 
     /// Runs `body` on the value for `id` where it lies; nil when there is none. Reading a field through the
     /// subscript copies the whole value first (for a conversation: every one of its strings retained and released).
     @inlinable public mutating func withValue<R>(forKey id: ID, _ body: (inout Value) throws -> R) rethrows -> R? {
-        guard let index = storage.index(forKey: Self.key(id)) else { return nil }
+        guard let index = storage.index(forKey: id.tableKey) else { return nil }
         return try body(&storage.values[index])
     }
 
@@ -139,7 +136,7 @@ public struct IDMap<ID: TableKey, Value>: Sequence, ExpressibleByDictionaryLiter
 
     /// The ids.
     @inlinable public var keys: LazyMapSequence<Dictionary<ID.Stored, Value>.Keys, ID> {
-        storage.keys.lazy.map(Self.id)
+        storage.keys.lazy.map(ID.init(tableKey:))
     }
 
     @inlinable public var count: Int { storage.count }
@@ -147,7 +144,7 @@ public struct IDMap<ID: TableKey, Value>: Sequence, ExpressibleByDictionaryLiter
 
     /// Removes `id`; returns its value.
     @discardableResult
-    @inlinable public mutating func removeValue(forKey id: ID) -> Value? { storage.removeValue(forKey: Self.key(id)) }
+    @inlinable public mutating func removeValue(forKey id: ID) -> Value? { storage.removeValue(forKey: id.tableKey) }
 
     @inlinable public mutating func removeAll(keepingCapacity keep: Bool = false) {
         storage.removeAll(keepingCapacity: keep)
@@ -160,7 +157,7 @@ public struct IDMap<ID: TableKey, Value>: Sequence, ExpressibleByDictionaryLiter
         @inlinable init(_ base: Dictionary<ID.Stored, Value>.Iterator) { self.base = base }
         @inlinable public mutating func next() -> (key: ID, value: Value)? {
             guard let (key, value) = base.next() else { return nil }
-            return (IDMap.id(key), value)
+            return (ID(tableKey: key), value)
         }
     }
 

@@ -123,7 +123,7 @@ public final class Router {
         if let department = new.department, departments[department] == nil {
             throw RoutingError(.notFound, "department '\(department)' does not exist", field: "department")
         }
-        guard conversations.index(forKey: new.id) == nil, byExternalId[new.externalId] == nil else {
+        guard !isOpen(new.id), byExternalId[new.externalId] == nil else {
             throw RoutingError(.invalidState, "conversation already open", field: "externalId")
         }
         var conversation = new

@@ -29,10 +29,12 @@ extension Daemon {
         throw RoutingError(.notFound, "conversation \(id) does not exist", field: "id")
     }
 
-    /// Refuses (1010) a conversation that exists but is closed or removed; 1004 when it does not exist.
-    func ensureOpen(_ id: ConversationID) throws {
+    /// Refuses (1010) a conversation that exists but is closed or removed; 1004 when it does not exist. With
+    /// `connection`, a finished chat the connection may not see is refused as not its own first.
+    func ensureOpen(_ id: ConversationID, visibleTo connection: Connection? = nil) throws {
         guard !router.isOpen(id) else { return }
         let stored = try anyConversation(id)
+        if let connection { try ensureVisible(stored, to: connection) }
         throw RoutingError(.invalidState, "conversation is \(stored.state.rawValue)")
     }
 
@@ -148,11 +150,7 @@ extension Daemon {
         try params.rejectUnknown(["id"])
         let id = try params.int("id")
         let actor: Actor = connection.attendant.map(Actor.attendant) ?? (connection.role == .bot ? .bot : .admin)
-        if !router.isOpen(id) {
-            let stored = try anyConversation(id)
-            try ensureVisible(stored, to: connection)
-            throw RoutingError(.invalidState, "conversation is \(stored.state.rawValue)")
-        }
+        try ensureOpen(id, visibleTo: connection)
         let effects = try router.close(id, by: actor, now: now)
         claim(id, by: connection)
         counters.closed += 1
@@ -275,11 +273,7 @@ extension Daemon {
         guard department != nil || target != nil else {
             throw RPCError.invalidParams(field: "department", reason: "give department or attendantId")
         }
-        if !router.isOpen(id) {
-            let stored = try anyConversation(id)
-            try ensureVisible(stored, to: connection)
-            throw RoutingError(.invalidState, "conversation is \(stored.state.rawValue)")
-        }
+        try ensureOpen(id, visibleTo: connection)
         let actor: Actor = connection.attendant.map(Actor.attendant) ?? .admin
         apply(try router.transfer(id, by: actor, toDepartment: department, toAttendant: target, now: now), now: now)
         return .result(conversationJSON(try anyConversation(id)))
