@@ -57,6 +57,8 @@ public struct Conversation: Equatable, Sendable {
     public var preferredAttendant: AttendantID?
     /// The attendant who transferred it away, avoided once when another eligible attendant exists.
     public var avoidAttendant: AttendantID?
+    /// 0...9: each level puts the chat ahead of chats that joined up to the department's `priorityStep` earlier.
+    public var priority: Int = 0
 
     /// Creates a conversation.
     public init(
@@ -93,6 +95,15 @@ public struct Department: Equatable, Sendable {
     public var name: String
     /// How the next attendant is chosen.
     public var strategy: Strategy
+    /// Seconds of queue time one priority level is worth (contract v2, 0...86400).
+    public var priorityStep: Int = Department.defaultPriorityStep
+    /// The answer-time target, in seconds, that the service level is measured against (1...3600).
+    public var serviceLevel: Int = Department.defaultServiceLevel
+
+    /// The priority step a department gets when none is given.
+    public static let defaultPriorityStep = 600
+    /// The service-level target a department gets when none is given.
+    public static let defaultServiceLevel = 60
 
     /// Creates a department.
     public init(id: String, name: String, strategy: Strategy = .leastBusy) {

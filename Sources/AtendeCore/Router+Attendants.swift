@@ -14,8 +14,11 @@ extension Router {
                 link(state)
             }
         } else {
-            departments[department.id]!.department = department
-            departments[department.id]!.eligible.removeAll()
+            let state = departments[department.id]!
+            let oldStep = state.department.priorityStep
+            state.department = department
+            state.eligible.removeAll()
+            if oldStep != department.priorityStep { reorderQueue(of: state) }
         }
         for id in departments[department.id]!.servedBy { _ = refresh(id) }
         var effects: [RouterEffect] = []

@@ -224,7 +224,7 @@ extension Daemon {
         for department in router.profile(of: attendant)?.departments ?? [] {
             waiting += router.waiting(in: department, limit: limit)
         }
-        waiting.sort { $0.queueSeq < $1.queueSeq }
+        waiting.sort { router.comesFirst($0, $1) }
         if waiting.count > limit { waiting.removeLast(waiting.count - limit) }
         var w = JSONWriter(capacity: 1024)
         w.beginObject()
