@@ -59,6 +59,12 @@ public struct Conversation: Equatable, Sendable {
     public var avoidAttendant: AttendantID?
     /// 0...9: each level puts the chat ahead of chats that joined up to the department's `priorityStep` earlier.
     public var priority: Int = 0
+    /// When it first joined any department queue (service-level figures count answer times from here).
+    public var firstQueuedAt: Instant?
+    /// When it was first assigned.
+    public var firstAssignedAt: Instant?
+    /// When an attendant first replied.
+    public var firstReplyAt: Instant?
 
     /// Creates a conversation.
     public init(

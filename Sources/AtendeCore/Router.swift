@@ -25,6 +25,8 @@ public final class Router {
         /// The existing departments of `profile.departments`, with the attendant's slot in each one's heap, so
         /// re-keying after an assignment looks nothing up (`Router.link`).
         var links: [DepartmentLink] = []
+        /// Counted in its departments' `staff`: it could take a chat now if it had room.
+        var staffed = false
 
         init(profile: AttendantProfile, idleSince: Instant) {
             self.profile = profile
@@ -32,8 +34,11 @@ public final class Router {
         }
 
         var available: Bool {
-            profile.active && connections > 0 && wantsOnline && inHours && open.count < profile.maxChats
+            canServe && open.count < profile.maxChats
         }
+
+        /// Active, connected, online and inside its hours: eligible whenever it has room.
+        var canServe: Bool { profile.active && connections > 0 && wantsOnline && inHours }
     }
 
     /// A class, not a struct: the router reaches into a department many times per assignment, and a reference
@@ -46,6 +51,12 @@ public final class Router {
         var assigned = 0
         var servedBy: IDSet<AttendantID> = []
         var roundRobinTurn: IDMap<AttendantID, Int64> = [:]
+        /// Attendants serving the department who could take a chat now if they had room.
+        var staff = 0
+        /// Recent answer times (queue entry to assignment) in seconds, and the staff at those moments, as
+        /// exponentially weighted averages (nil before the first answer); they feed the estimated wait.
+        var answerAverage: Double?
+        var staffAverage: Double = 0
 
         init(department: Department) { self.department = department }
     }
@@ -312,6 +323,7 @@ public final class Router {
         conversation.department = department
         conversation.attendantId = nil
         conversation.queuedAt = now
+        if conversation.firstQueuedAt == nil { conversation.firstQueuedAt = now }
         conversation.queueSeq = takeQueueSeq()
         conversations[conversation.id] = conversation
         joinWaiting(conversation)
@@ -356,7 +368,9 @@ public final class Router {
         conversations.values[index].attendantId = attendant
         conversations.values[index].assignedAt = now
         conversations.values[index].avoidAttendant = nil
+        if conversations.values[index].firstAssignedAt == nil { conversations.values[index].firstAssignedAt = now }
         let conversation = conversations.values[index]
+        if rule != .transferred, let queuedAt = conversation.queuedAt { noteAnswer(in: state, after: now - queuedAt) }
         person.open.insert(id)
         markIdle(person, now: now)
         roundRobinCounter += 1

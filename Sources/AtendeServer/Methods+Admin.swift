@@ -10,7 +10,7 @@ extension Daemon {
     // MARK: - Departments
 
     func departmentCreate(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
-        try params.rejectUnknown(["id", "name", "strategy"])
+        try params.rejectUnknown(["id", "name", "strategy"] + Daemon.queuePolicyKeys)
         let id = try DepartmentID.validate(try params.string("id", maxLength: 64))
         let name = try departmentName(params.string("name", maxLength: 120))
         let strategy = try params.optionalString("strategy", maxLength: 32).map { try Strategy.parse($0) } ?? .leastBusy
@@ -18,7 +18,8 @@ extension Daemon {
             throw RPCError(code: RPCErrorCode.conflict, message: "department '\(id)' already exists",
                            data: ["field": "id", "reason": "already exists"])
         }
-        let department = Department(id: id, name: name, strategy: strategy)
+        var department = Department(id: id, name: name, strategy: strategy)
+        try readQueuePolicy(params, into: &department)
         try store.saveDepartment(department, now: now)
         apply(router.upsertDepartment(department, now: now), now: now)
         Log.info("department created", ["dept": id])
@@ -27,7 +28,7 @@ extension Daemon {
     }
 
     func departmentUpdate(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
-        try params.rejectUnknown(["id", "name", "strategy"])
+        try params.rejectUnknown(["id", "name", "strategy"] + Daemon.queuePolicyKeys)
         let id = try params.string("id", maxLength: 64)
         guard var department = try store.departments().first(where: { $0.id == id }) else {
             throw RPCError.notFound("department '\(id)'")
@@ -36,6 +37,7 @@ extension Daemon {
         if let strategy = try params.optionalString("strategy", maxLength: 32) {
             department.strategy = try Strategy.parse(strategy)
         }
+        try readQueuePolicy(params, into: &department)
         try store.saveDepartment(department, now: now)
         apply(router.upsertDepartment(department, now: now), now: now)
         announceDepartment(department, deleted: false)
@@ -273,7 +275,8 @@ extension Daemon {
     }
 
     func statsGet(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
-        try params.rejectUnknown([])
+        try params.rejectUnknown(["since"])
+        let levels = try serviceLevels(since: try sinceParam(params), now: now)
         var w = JSONWriter()
         w.beginObject()
         w.key("departments")
@@ -286,10 +289,12 @@ extension Daemon {
             w.field("oldestWaitSeconds", stats.oldestWaitSeconds)
             w.field("assigned", stats.assigned)
             w.field("attendantsOnline", stats.attendantsOnline)
+            Daemon.writeServiceLevel(levels.departments.first { $0.department == id }, into: &w)
             w.endObject()
         }
         w.endObject()
         w.field("potentials", router.potentialCount)
+        Daemon.writeAttendantLevels(levels.attendants, into: &w)
         w.endObject()
         return .result(w.bytes)
     }

@@ -51,7 +51,7 @@ extension Daemon {
     // MARK: - Bot
 
     func conversationOpen(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
-        try params.rejectUnknown(["externalId", "contact", "channel", "department", "text"])
+        try params.rejectUnknown(["externalId", "contact", "channel", "department", "text", "priority"])
         let externalId = try params.string("externalId", maxLength: 256)
         guard !externalId.isEmpty else { throw RPCError.invalidParams(field: "externalId", reason: "is empty") }
         let contact = try params.object("contact")
@@ -62,15 +62,17 @@ extension Daemon {
         guard !channel.isEmpty else { throw RPCError.invalidParams(field: "channel", reason: "is empty") }
         let department = try params.optionalString("department", maxLength: 64)
         let text = try params.optionalString("text", maxLength: Daemon.maxTextBytes)
+        let priority = try priorityParam(params) ?? 0
         if let id = router.conversationID(externalId: externalId), let open = router.conversation(id) {
             claim(id, by: connection)
             return .result(conversationJSON(open))
         }
         if let stored = try store.conversation(externalId: externalId) { return .result(conversationJSON(stored)) }
-        let conversation = Conversation(
+        var conversation = Conversation(
             id: nextConversationID, externalId: externalId, contactPhone: phone,
             contactName: (name?.isEmpty ?? true) ? nil : name, channel: channel, department: department,
             openedAt: now, preferredAttendant: try store.lastAttendant(phone: phone))
+        conversation.priority = priority
         let effects = try router.open(conversation, now: now)
         claim(conversation.id, by: connection)
         nextConversationID += 1
@@ -261,8 +263,10 @@ extension Daemon {
             throw RoutingError(.invalidState, "conversation is \(conversation.state.rawValue)")
         }
         let message = try store.appendMessage(Message(conversationId: id, from: .attendant, text: text, at: now))
-        pushToBots(event("conversation.reply", conversation, message: message), for: id, last: false)
-        return .result(conversationAndMessage(conversation, message))
+        apply(router.noteReply(id, now: now), now: now)
+        let replied = router.conversation(id) ?? conversation
+        pushToBots(event("conversation.reply", replied, message: message), for: id, last: false)
+        return .result(conversationAndMessage(replied, message))
     }
 
     func conversationTransfer(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {

@@ -78,6 +78,10 @@ extension Daemon {
         "potentials.list": Method(roles: [.attendant, .admin, .bot], handler: Daemon.potentialsList),
         "potentials.remove": Method(roles: [.attendant, .admin], handler: Daemon.potentialsRemove),
         "contacts.list": Method(roles: [.attendant, .admin, .bot], handler: Daemon.contactsList),
+
+        "conversation.setPriority": Method(roles: [.bot, .admin], handler: Daemon.conversationSetPriority),
+        "conversation.position": Method(roles: [.bot, .admin], handler: Daemon.conversationPosition),
+        "conversation.list": Method(roles: .admin, handler: Daemon.conversationList),
     ]
 
     /// Finds the method, checks the caller's role, and runs it.

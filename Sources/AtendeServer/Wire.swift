@@ -20,6 +20,7 @@ enum Wire {
             + JSONCursor.quotedBound(c.channel) + JSONCursor.quotedBound(c.state.rawValue)
         if let name = c.contactName { bound += JSONCursor.quotedBound(name) }
         if let department = c.department { bound += JSONCursor.quotedBound(department) }
+        bound += 16 + timestampBound  // contract v2: priority and firstReplyAt
         return [UInt8](unsafeUninitializedCapacity: bound) { buffer, count in
             var out = JSONCursor(buffer.baseAddress!)
             out.literal("{\"id\":")
@@ -68,6 +69,9 @@ enum Wire {
                 out.literal(",\"rating\":")
                 out.int(Int64(rating))
             }
+            out.literal(",\"priority\":")
+            out.int(Int64(c.priority))
+            time(",\"firstReplyAt\":", c.firstReplyAt)
             out.byte(UInt8(ascii: "}"))
             assert(out.count <= bound, "conversation JSON past its bound")
             count = out.count
@@ -126,6 +130,8 @@ enum Wire {
         w.field("id", d.id)
         w.field("name", d.name)
         w.field("strategy", d.strategy.rawValue)
+        w.field("priorityStep", d.priorityStep)
+        w.field("serviceLevel", d.serviceLevel)
         w.endObject()
     }
 
