@@ -14,13 +14,15 @@ extension Daemon {
     /// Reads `priorityStep` and `serviceLevel` when given (range errors name the field).
     func readQueuePolicy(_ params: Params, into department: inout Department) throws {
         if let step = try params.optionalInt("priorityStep", range: 0...86_400) { department.priorityStep = Int(step) }
-        if let target = try params.optionalInt("serviceLevel", range: 1...3600) { department.serviceLevel = Int(target) }
+        if let target = try params.optionalInt("serviceLevel", range: 1...3600) {
+            department.serviceLevel = Int(target)
+        }
     }
 
     /// `priority` when given: 0...9.
     func priorityParam(_ params: Params) throws -> Int? {
-        try params.optionalInt("priority", range: Int64(Router.priorities.lowerBound)...Int64(Router.priorities.upperBound))
-            .map { Int($0) }
+        let range = Int64(Router.priorities.lowerBound)...Int64(Router.priorities.upperBound)
+        return try params.optionalInt("priority", range: range).map { Int($0) }
     }
 
     func conversationSetPriority(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
