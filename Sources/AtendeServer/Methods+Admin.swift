@@ -115,7 +115,7 @@ extension Daemon {
             record.passwordHash = hash
             record.createdAt = now
             record.id = try store.saveAttendant(record)
-            apply(router.upsertAttendant(record.profile, now: now), now: now)
+            apply(router.upsertAttendant(routingProfile(record), now: now), now: now)
             Log.info("attendant created", ["att": record.id])
             return attendantJSON(record)
         }
@@ -131,7 +131,7 @@ extension Daemon {
             try ensureLoginFree(record.login, except: id)
             try ensureDepartmentsExist(record.departments)
             try store.saveAttendant(record)
-            apply(router.upsertAttendant(record.profile, now: now), now: now)
+            apply(router.upsertAttendant(routingProfile(record), now: now), now: now)
             if !record.active { endSessions(of: id, reason: "deactivated", now: now) }
             Log.info("attendant updated", ["att": id])
             return attendantJSON(record)
@@ -253,6 +253,7 @@ extension Daemon {
             w.dynamicKey(key)
             w.bool(settings[key]!)
         }
+        writeHolidays(into: &w)
         w.endObject()
         return w.bytes
     }
@@ -263,13 +264,16 @@ extension Daemon {
     }
 
     func settingsUpdate(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
-        try params.rejectUnknown(Set(AccountSettings.keys))
+        try params.rejectUnknown(Set(AccountSettings.keys + ["holidays"]))
         var updated = settings
         for key in AccountSettings.keys {
             if let value = try params.optionalBool(key) { updated[key] = value }
         }
+        if let list = try params.optionalArray("holidays") { updated.holidays = try holidaysParam(list) }
         try store.saveSettings(updated)
+        let holidaysChanged = updated.holidays != settings.holidays
         settings = updated
+        if holidaysChanged { try applyHolidays(now: now) }
         Log.info("settings updated")
         return .result(settingsJSON())
     }

@@ -136,7 +136,7 @@ enum Wire {
     }
 
     static func hours(_ hours: WeeklyHours, into w: inout JSONWriter) {
-        guard case .weekly(let zone, let days) = hours else {
+        guard case .weekly(let zone, let days, let exceptions) = hours else {
             w.string("always")
             return
         }
@@ -156,6 +156,25 @@ enum Wire {
             w.endArray()
         }
         w.endObject()
+        if !exceptions.isEmpty {
+            w.key("exceptions")
+            w.beginArray()
+            for exception in exceptions {
+                w.beginObject()
+                w.field("date", CalendarDate.format(exception.day))
+                w.key("intervals")
+                w.beginArray()
+                for interval in exception.intervals {
+                    w.beginArray()
+                    w.string(WeeklyHours.format(seconds: interval.start))
+                    w.string(WeeklyHours.format(seconds: interval.end))
+                    w.endArray()
+                }
+                w.endArray()
+                w.endObject()
+            }
+            w.endArray()
+        }
         w.endObject()
     }
 

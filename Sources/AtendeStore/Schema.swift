@@ -66,6 +66,7 @@ enum Schema {
             WHERE first_queued_at IS NOT NULL;
         ALTER TABLE departments ADD COLUMN priority_step INTEGER NOT NULL DEFAULT 600;
         ALTER TABLE departments ADD COLUMN service_level INTEGER NOT NULL DEFAULT 60;
+        CREATE TABLE holidays(date TEXT PRIMARY KEY, name TEXT NOT NULL) WITHOUT ROWID;
         """,
     ]
 

@@ -191,6 +191,13 @@ public final class Store {
         let statement = try database.cached("SELECT key, value FROM settings")
         defer { statement.reset() }
         while try statement.step() { settings[statement.text(0)] = statement.int(1) != 0 }
+        let holidays = try database.cached("SELECT date, name FROM holidays ORDER BY date")
+        defer { holidays.reset() }
+        while try holidays.step() {
+            if let day = CalendarDate.parse(holidays.text(0)) {
+                settings.holidays.append(Holiday(day: day, name: holidays.text(1)))
+            }
+        }
         return settings
     }
 
@@ -201,6 +208,11 @@ public final class Store {
                 try database.run("INSERT INTO settings(key, value) VALUES (?, ?) "
                                  + "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                                  [.text(key), .int(settings[key]! ? 1 : 0)])
+            }
+            try database.execute("DELETE FROM holidays")
+            for holiday in settings.holidays {
+                try database.run("INSERT INTO holidays(date, name) VALUES (?, ?)",
+                                 [.text(CalendarDate.format(holiday.day)), .text(holiday.name)])
             }
         }
     }
