@@ -10,6 +10,7 @@ enum Atendectl {
     static let commands: [Command] = SystemCommands.all + DepartmentCommands.all + AttendantCommands.all
         + SettingsCommands.all + StatsCommands.all + TopCommand.all + ExplainCommand.all + MetricsCommand.all
         + LoginCommand.all + ChatCommands.all + AttendCommand.all + CompletionCommand.all
+        + SupervisionCommands.all
 
     /// The words that group subcommands.
     static let groups: [CommandGroup] = [
