@@ -68,8 +68,9 @@ struct QueuePolicyScenario {
         guard left == 0 else { throw BenchError("queue policy: \(left) still waiting after the drain") }
         bench.report.add("policy.drain", "8 queue policy", "drain, priorities 0-9, \(Format.count(chats)) waiting",
                          Double(chats) / elapsed, "assign/s",
-                         detail: "\(Format.fixed(elapsed, 2)) s, loop CPU \(Format.fixed(cpu * 1e6 / Double(chats), 1)) "
-                            + "us/assign; filled at \(Format.count(Int(Double(chats) / fillSeconds)))/s")
+                         detail: "\(Format.fixed(elapsed, 2)) s, loop CPU "
+                            + "\(Format.fixed(cpu * 1e6 / Double(chats), 1)) us/assign; "
+                            + "filled at \(Format.count(Int(Double(chats) / fillSeconds)))/s")
     }
 
     /// Loop CPU seconds per call of `method` over `calls` chats spread across the queue, in batches of 100.
