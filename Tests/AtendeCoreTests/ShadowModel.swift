@@ -1,5 +1,5 @@
 // ShadowModel: what the router should hold, kept by the simulation from the same events with plain arrays and
-// linear scans instead of heaps and lazy queues. It answers, from the contract's words alone, who is eligible now
+// linear scans instead of heaps and order-statistic trees. It answers, from the contract's words alone, who is eligible now
 // (hours.contains(now), not the router's timers), who the strategy must pick, and which refusal an operation
 // deserves, so the simulation can judge every effect the router returns.
 
