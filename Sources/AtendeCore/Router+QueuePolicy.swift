@@ -93,6 +93,8 @@ extension Router {
     /// when one is inside now, or none ever will be.
     public func opensAt(_ department: String, now: Instant) -> Instant? {
         guard let state = departments[department] else { return nil }
+        // Someone who can take chats now is inside its hours: no need to read anyone's time zone.
+        if state.staff > 0 { return nil }
         var earliest: Instant?
         for id in state.servedBy {
             guard let person = attendants[id], person.profile.active else { continue }
