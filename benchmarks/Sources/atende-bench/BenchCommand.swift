@@ -90,7 +90,10 @@ enum BenchCommand {
                 DecisionCoreScenario(bench: bench).run()
             }),
             (only.contains(5) || only.contains(6), "5+6 memory and recovery", { try MemoryScenario(bench: bench).run() }),
-            (only.contains(8), "8 queue policy", { try QueuePolicyScenario(bench: bench).run() }),
+            (only.contains(8), "8 queue policy", {
+                try QueuePolicyScenario(bench: bench).run()
+                QueuePolicyCoreScenario(bench: bench).run()
+            }),
         ]
         for (included, name, body) in scenarios where included {
             Console.progress("== \(name)")

@@ -5,6 +5,8 @@
 // in JSON-RPC batches of 100 (one batch in flight): the loop CPU per call of each, best of 3 rounds taken in
 // turn, shows whether a position costs a scan (it must stay within 2x of a plain get).
 
+import AtendeCore
+
 /// Scenario 8.
 struct QueuePolicyScenario {
     let bench: Bench
@@ -99,5 +101,46 @@ struct QueuePolicyScenario {
         try reactor.wait("\(method) x \(calls)", seconds: 300) { done >= calls || errors.failed > 0 }
         try errors.check(method)
         return (daemon.process.mainThreadCPUSeconds - startCPU) / Double(calls)
+    }
+}
+
+/// Scenario 8b: the same drain in-process on AtendeCore's Router (no socket, JSON or SQLite), with every priority
+/// 0 and with priorities 0-9: what the ordered queue itself costs per assignment.
+struct QueuePolicyCoreScenario {
+    let bench: Bench
+
+    func run() {
+        for mixed in [false, true] {
+            let router = Router()
+            let start = Instant(millis: 1_700_000_000_000)
+            _ = router.upsertDepartment(Department(id: "policy", name: "policy"), now: start)
+            let count = bench.plan.backlogAttendants
+            let chats = bench.plan.backlogChats
+            for index in 0..<count {
+                let profile = AttendantProfile(id: AttendantID(index + 1), departments: ["policy"],
+                                               maxChats: (chats + count - 1) / count)
+                _ = router.upsertAttendant(profile, now: start)
+                _ = router.connect(profile.id, online: false, now: start)
+            }
+            for number in 0..<chats {
+                var conversation = Conversation(id: ConversationID(number + 1), externalId: "core-\(number)",
+                                                contactPhone: "+5511900000000", department: "policy",
+                                                openedAt: start)
+                conversation.priority = mixed ? (number &* 2_654_435_761 >> 7) % 10 : 0
+                _ = try? router.open(conversation, now: start + Int64(number / 30))
+            }
+            let clock = monotonicSeconds()
+            var assigned = 0
+            for index in 0..<count {
+                for case .assigned in router.setPresence(AttendantID(index + 1), online: true, now: start + 10_000) {
+                    assigned += 1
+                }
+            }
+            let seconds = monotonicSeconds() - clock
+            bench.report.add("policy.core.\(mixed ? "mixed" : "fifo")", "8b queue policy core",
+                             "drain \(Format.count(chats)), priorities \(mixed ? "0-9" : "all 0")",
+                             seconds * 1e6 / Double(max(1, assigned)), "us/assign",
+                             detail: "in-process Router, \(Format.count(assigned)) assignments")
+        }
     }
 }
