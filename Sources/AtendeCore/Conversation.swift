@@ -39,6 +39,8 @@ public struct Conversation: Equatable, Sendable {
     public var department: String?
     /// Life-cycle state.
     public var state: ConversationState
+    /// The priority, stored in the byte after `state` that alignment leaves free (every open chat is in memory).
+    var priorityLevel: UInt8 = 0
     /// The attendant, while assigned (and after closing, the one who served it).
     public var attendantId: AttendantID?
     /// When the bot opened it.
@@ -57,12 +59,12 @@ public struct Conversation: Equatable, Sendable {
     public var preferredAttendant: AttendantID?
     /// The attendant who transferred it away, avoided once when another eligible attendant exists.
     public var avoidAttendant: AttendantID?
+
     /// 0...9: each level puts the chat ahead of chats that joined up to the department's `priorityStep` earlier.
-    public var priority: Int = 0
-    /// When it first joined any department queue (service-level figures count answer times from here).
-    public var firstQueuedAt: Instant?
-    /// When it was first assigned.
-    public var firstAssignedAt: Instant?
+    public var priority: Int {
+        get { Int(priorityLevel) }
+        set { priorityLevel = UInt8(clamping: newValue) }
+    }
     /// When an attendant first replied.
     public var firstReplyAt: Instant?
 

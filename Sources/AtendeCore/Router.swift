@@ -323,7 +323,6 @@ public final class Router {
         conversation.department = department
         conversation.attendantId = nil
         conversation.queuedAt = now
-        if conversation.firstQueuedAt == nil { conversation.firstQueuedAt = now }
         conversation.queueSeq = takeQueueSeq()
         conversations[conversation.id] = conversation
         joinWaiting(conversation)
@@ -368,7 +367,6 @@ public final class Router {
         conversations.values[index].attendantId = attendant
         conversations.values[index].assignedAt = now
         conversations.values[index].avoidAttendant = nil
-        if conversations.values[index].firstAssignedAt == nil { conversations.values[index].firstAssignedAt = now }
         let conversation = conversations.values[index]
         if rule != .transferred, let queuedAt = conversation.queuedAt { noteAnswer(in: state, after: now - queuedAt) }
         person.open.insert(id)

@@ -82,7 +82,7 @@ extension Daemon {
         w.beginObject()
         w.key("conversations")
         w.beginArray()
-        for stored in found {
+        for (stored, firstQueuedAt) in found {
             // The router's copy of an open chat is the one clients see everywhere else.
             let conversation = stored.state.isOpen ? router.conversation(stored.id) ?? stored : stored
             w.rawValue { bytes in
@@ -91,7 +91,8 @@ extension Daemon {
                 encoded.removeLast()
                 bytes += encoded
                 bytes += Array(",\"replyWaitSeconds\":".utf8)
-                bytes += Array(String(Daemon.replyWaitSeconds(conversation, now: now)).utf8)
+                let waited = Daemon.replyWaitSeconds(conversation, since: firstQueuedAt, now: now)
+                bytes += Array(String(waited).utf8)
                 bytes.append(UInt8(ascii: "}"))
             }
         }
@@ -102,8 +103,8 @@ extension Daemon {
 
     /// How long a chat waited (or has been waiting) for an attendant's first reply: from its first queue entry
     /// to that reply, or to now while it is open without one; 0 for a chat never queued.
-    static func replyWaitSeconds(_ c: Conversation, now: Instant) -> Int64 {
-        guard let start = c.firstQueuedAt ?? c.queuedAt else { return 0 }
+    static func replyWaitSeconds(_ c: Conversation, since firstQueuedAt: Instant?, now: Instant) -> Int64 {
+        guard let start = firstQueuedAt ?? c.queuedAt else { return 0 }
         let end = c.firstReplyAt ?? (c.state.isOpen ? now : c.closedAt ?? now)
         return max(0, (end - start) / 1000)
     }

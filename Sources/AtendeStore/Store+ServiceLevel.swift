@@ -120,9 +120,11 @@ extension Store {
                 attendants.values.sorted { $0.attendant < $1.attendant })
     }
 
-    /// Conversations newest id first, filtered, below `before` (an id) when given.
+    /// Conversations newest id first, filtered, below `before` (an id) when given, each with when it first joined
+    /// a queue.
     public func conversations(state: ConversationState?, department: String?, attendant: AttendantID?,
-                              before: ConversationID?, limit: Int) throws(StoreError) -> [Conversation] {
+                              before: ConversationID?, limit: Int) throws(StoreError)
+        -> [(conversation: Conversation, firstQueuedAt: Instant?)] {
         var conditions: [String] = []
         var values: [SQLValue] = []
         if let state {
@@ -143,11 +145,13 @@ extension Store {
         }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let statement = try database.cached(
-            "SELECT \(Self.conversationColumns) FROM conversations \(filter) ORDER BY id DESC LIMIT ?")
+            "SELECT \(Self.conversationColumns), first_queued_at FROM conversations \(filter) ORDER BY id DESC LIMIT ?")
         defer { statement.reset() }
         try statement.bind(values + [.int(Int64(limit))])
-        var result: [Conversation] = []
-        while try statement.step() { result.append(readConversation(statement)) }
+        var result: [(conversation: Conversation, firstQueuedAt: Instant?)] = []
+        while try statement.step() {
+            result.append((readConversation(statement), statement.optionalInt(18).map(Instant.init(millis:))))
+        }
         return result
     }
 }

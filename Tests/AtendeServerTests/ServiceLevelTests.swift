@@ -25,9 +25,7 @@ final class ServiceLevelTests: DaemonTestCase {
                                  openedAt: at(queued ?? "2026-11-26T08:00:00-03:00"),
                                  queuedAt: queued.map(at), assignedAt: assigned.map(at), closedAt: closed.map(at),
                                  queueSeq: id)
-            c.firstQueuedAt = c.queuedAt
-            c.firstAssignedAt = c.assignedAt
-            c.firstReplyAt = reply.map(at)
+            c.firstReplyAt = reply.map(at)  // the first queue and assignment times are written from these
             try store.saveConversation(c, new: true)
         }
         // sales (target 60 s): answered in 30 s, in 120 s, abandoned, answered in exactly 60 s and still open.
