@@ -65,7 +65,13 @@ public final class Daemon {
 
     /// Opens the store, restores routing state and binds the socket. Blocks SIGTERM, SIGINT and SIGHUP for the
     /// process (call before starting other threads); they are read through a signalfd.
-    public init(config: Config, configPath: String? = nil, environment: [String: String] = [:]) throws {
+    public convenience init(config: Config, configPath: String? = nil, environment: [String: String] = [:]) throws {
+        try self.init(config: config, configPath: configPath, environment: environment, faults: nil)
+    }
+
+    /// As above, with `faults` injected by a test (nil: a debug build reads them from `environment`, a release
+    /// build has none).
+    init(config: Config, configPath: String?, environment: [String: String], faults: Faults?) throws {
         self.config = config
         self.configPath = configPath
         self.environment = environment
@@ -98,12 +104,9 @@ public final class Daemon {
         let store = try Store(path: config.database, durability: config.durability, defersSync: true)
         var outbox: DurableOutbox?
         if store.defersSync {
-            // The test suite's ways to a failing disk (ATENDE_TEST_FAIL_FSYNC=1: every fsync that acknowledgements
-            // wait for reports EIO) and to a slow one (ATENDE_TEST_FSYNC_DELAY_MS: each waits this long first).
-            outbox = DurableOutbox(
-                wakeLoop: wakeup, failForTests: environment["ATENDE_TEST_FAIL_FSYNC"] == "1",
-                delayForTests: environment["ATENDE_TEST_FSYNC_DELAY_MS"].flatMap { UInt32($0) }
-                    .map { min($0, 10_000) * 1000 } ?? 0)
+            let faults = faults ?? Faults(environment: environment)
+            outbox = DurableOutbox(wakeLoop: wakeup, failForTests: faults.failFsync,
+                                   delayForTests: faults.fsyncDelayMicros)
         }
         journal = Journal(store: store, outbox: outbox, notify: notify, loop: loop)
         fanOut = FanOut(loop: loop)
@@ -303,31 +306,9 @@ public final class Daemon {
             Log.error("reload refused, keeping the running config", ["error": "\(error)"])
             return
         }
-        var applied: [String] = []
-        var needsRestart: [String] = []
-        func live<T: Equatable>(_ name: String, _ path: WritableKeyPath<Config, T>) {
-            if config[keyPath: path] != fresh[keyPath: path] {
-                config[keyPath: path] = fresh[keyPath: path]
-                applied.append(name)
-            }
-        }
-        func fixed<T: Equatable>(_ name: String, _ path: KeyPath<Config, T>) {
-            if config[keyPath: path] != fresh[keyPath: path] { needsRestart.append(name) }
-        }
-        live("botToken", \.botToken)
-        live("adminToken", \.adminToken)
-        live("timezone", \.timezone)
-        live("defaultMaxChats", \.defaultMaxChats)
-        live("maxLineBytes", \.maxLineBytes)
-        live("maxConnections", \.maxConnections)
-        live("logLevel", \.logLevel)
-        live("passwordCost", \.passwordCost)
-        live("maxOutputBytes", \.maxOutputBytes)
-        live("metricsFile", \.metricsFile)
-        fixed("socket", \.socket)
-        fixed("database", \.database)
-        fixed("socketMode", \.socketMode)
-        fixed("durability", \.durability)
+        // The config table says which keys apply live (`Config.Key.live`).
+        let (reloaded, applied, needsRestart) = config.reloaded(from: fresh)
+        config = reloaded
         Log.level = config.logLevel
         Log.info("config reloaded", ["applied": applied.isEmpty ? "nothing changed" : applied.joined(separator: ","),
                                      "needsRestart": needsRestart.isEmpty ? "none"
