@@ -4,8 +4,9 @@
 
 import Glibc
 
-/// The thread that owns the daemon's state once the loop runs (until then, whoever builds the daemon).
-final class LoopThread {
+/// The thread that owns the daemon's state once the loop runs (until then, whoever builds the daemon). Other threads
+/// may ask whether they are it: the owner is written once, before the loop starts.
+final class LoopThread: @unchecked Sendable {
     #if DEBUG
     private var owner: pthread_t?
     #endif
@@ -17,13 +18,21 @@ final class LoopThread {
         #endif
     }
 
+    /// Whether the calling thread may use the daemon's state (always, in release builds, which do not check).
+    var isCurrent: Bool {
+        #if DEBUG
+        guard let owner else { return true }
+        return pthread_equal(owner, pthread_self()) != 0
+        #else
+        return true
+        #endif
+    }
+
     /// Stops a debug build when the daemon's state is used from another thread than the loop's.
     @inline(__always)
     func check(_ part: StaticString = #function) {
         #if DEBUG
-        if let owner, pthread_equal(owner, pthread_self()) == 0 {
-            preconditionFailure("\(part): daemon state used off the loop thread")
-        }
+        if !isCurrent { preconditionFailure("\(part): daemon state used off the loop thread") }
         #endif
     }
 }
