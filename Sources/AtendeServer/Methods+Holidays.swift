@@ -7,16 +7,21 @@ import AtendeCore
 import AtendeProtocol
 import AtendeStore
 
-extension Daemon {
+extension AttendantRecord {
+    /// The routing profile of the attendant, with the account's holidays as days off.
+    func routingProfile(_ settings: AccountSettings) -> AttendantProfile {
+        var profile = self.profile
+        profile.hours = profile.hours.closing(holidays: settings.holidayDays)
+        return profile
+    }
+}
+
+extension RequestContext {
     /// The most holidays the settings hold.
     static let maxHolidays = 1000
 
-    /// The routing profile of an attendant, with the account's holidays as days off.
-    func routingProfile(_ record: AttendantRecord, _ settings: AccountSettings? = nil) -> AttendantProfile {
-        var profile = record.profile
-        profile.hours = profile.hours.closing(holidays: (settings ?? self.settings).holidayDays)
-        return profile
-    }
+    /// The routing profile of an attendant, with the current holidays.
+    func routingProfile(_ record: AttendantRecord) -> AttendantProfile { record.routingProfile(settings) }
 
     /// Gives every attendant its hours with the current holidays (after they changed).
     func applyHolidays(now: Instant) throws {
@@ -27,8 +32,8 @@ extension Daemon {
 
     /// Reads `holidays`: `[{date: "YYYY-MM-DD", name}]`, one per date; errors name `holidays[i].date` etc.
     func holidaysParam(_ list: [JSON]) throws -> [Holiday] {
-        guard list.count <= Daemon.maxHolidays else {
-            throw RPCError.invalidParams(field: "holidays", reason: "at most \(Daemon.maxHolidays) holidays")
+        guard list.count <= RequestContext.maxHolidays else {
+            throw RPCError.invalidParams(field: "holidays", reason: "at most \(RequestContext.maxHolidays) holidays")
         }
         var holidays: [Holiday] = []
         var seen: [Int64: Int] = [:]

@@ -7,7 +7,7 @@ import AtendeProtocol
 import AtendeStore
 import Foundation
 
-extension Daemon {
+extension RequestContext {
     /// Department members of contract v2 handled here.
     static let queuePolicyKeys = ["priorityStep", "serviceLevel"]
 
@@ -25,7 +25,7 @@ extension Daemon {
         return try params.optionalInt("priority", range: range).map { Int($0) }
     }
 
-    func conversationSetPriority(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func conversationSetPriority(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["id", "priority"])
         let id = try params.int("id")
         guard let priority = try priorityParam(params) else {
@@ -33,11 +33,11 @@ extension Daemon {
         }
         try ensureOpen(id)
         apply(try router.setPriority(id, to: priority, now: now), now: now)
-        claim(id, by: connection)
+        fanOut.claim(id, by: connection)
         return .result(conversationJSON(try anyConversation(id)))
     }
 
-    func conversationPosition(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func conversationPosition(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["id"])
         let id = try params.int("id")
         try ensureOpen(id)
@@ -49,21 +49,7 @@ extension Daemon {
         return .result(w.bytes)
     }
 
-    /// The bots' `conversation.queued` push for a chat that joined a queue in this request and still waits.
-    func announceQueued(_ conversation: Conversation, now: Instant) {
-        guard hasBots, let standing = router.standing(of: conversation.id, now: now) else { return }
-        let bytes = RPCEncoder.notification(method: "event", capacity: 600) { w in
-            w.beginObject()
-            w.field("type", "conversation.queued")
-            w.key("conversation")
-            w.raw(conversationJSON(conversation))
-            Wire.standingMembers(standing, into: &w)
-            w.endObject()
-        }
-        pushToBots(bytes, for: conversation.id, last: false)
-    }
-
-    func conversationList(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func conversationList(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["state", "department", "attendantId", "limit", "before"])
         let state = try params.optionalString("state", maxLength: 16).map { text throws -> ConversationState in
             guard let state = ConversationState(rawValue: text) else {
@@ -91,7 +77,7 @@ extension Daemon {
                 encoded.removeLast()
                 bytes += encoded
                 bytes += Array(",\"replyWaitSeconds\":".utf8)
-                let waited = Daemon.replyWaitSeconds(conversation, since: firstQueuedAt, now: now)
+                let waited = ServiceLevels.replyWaitSeconds(conversation, since: firstQueuedAt, now: now)
                 bytes += Array(String(waited).utf8)
                 bytes.append(UInt8(ascii: "}"))
             }
@@ -101,28 +87,10 @@ extension Daemon {
         return .result(w.bytes)
     }
 
-    /// How long a chat waited (or has been waiting) for an attendant's first reply: from its first queue entry
-    /// to that reply, or to now while it is open without one; 0 for a chat never queued.
-    static func replyWaitSeconds(_ c: Conversation, since firstQueuedAt: Instant?, now: Instant) -> Int64 {
-        guard let start = firstQueuedAt ?? c.queuedAt else { return 0 }
-        let end = c.firstReplyAt ?? (c.state.isOpen ? now : c.closedAt ?? now)
-        return max(0, (end - start) / 1000)
-    }
-
-    /// Local midnight today in the config's time zone (the default `since` of `stats.get`).
-    func startOfToday(_ now: Instant) -> Instant {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: config.timezone) ?? TimeZone(identifier: "UTC")!
-        let start = calendar.startOfDay(for: Date(timeIntervalSince1970: Double(now.millis) / 1000))
-        return Instant(millis: Int64((start.timeIntervalSince1970 * 1000).rounded()))
-    }
-
     /// The service-level figures since `since` (default: local midnight).
     func serviceLevels(since: Instant?, now: Instant) throws
         -> (departments: [DepartmentServiceLevel], attendants: [AttendantServiceLevel]) {
-        var targets: [String: Int] = [:]
-        for department in try store.departments() { targets[department.id] = department.serviceLevel }
-        return try store.serviceLevels(since: since ?? startOfToday(now), targets: targets)
+        try ServiceLevels.compute(store, timeZone: config.timezone, since: since, now: now)
     }
 
     /// `since` of `stats.get`: an ISO time.
@@ -132,6 +100,33 @@ extension Daemon {
             throw RPCError.invalidParams(field: "since", reason: "must be an ISO 8601 time")
         }
         return since
+    }
+}
+
+/// The service-level figures and their wire form, shared by `stats.get`, `conversation.list` and the metrics.
+enum ServiceLevels {
+    /// How long a chat waited (or has been waiting) for an attendant's first reply: from its first queue entry
+    /// to that reply, or to now while it is open without one; 0 for a chat never queued.
+    static func replyWaitSeconds(_ c: Conversation, since firstQueuedAt: Instant?, now: Instant) -> Int64 {
+        guard let start = firstQueuedAt ?? c.queuedAt else { return 0 }
+        let end = c.firstReplyAt ?? (c.state.isOpen ? now : c.closedAt ?? now)
+        return max(0, (end - start) / 1000)
+    }
+
+    /// Local midnight today in `timeZone` (the default `since` of `stats.get`).
+    static func startOfToday(_ now: Instant, timeZone: String) -> Instant {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: timeZone) ?? TimeZone(identifier: "UTC")!
+        let start = calendar.startOfDay(for: Date(timeIntervalSince1970: Double(now.millis) / 1000))
+        return Instant(millis: Int64((start.timeIntervalSince1970 * 1000).rounded()))
+    }
+
+    /// The figures since `since` (default: local midnight in `timeZone`), each department against its target.
+    static func compute(_ store: Store, timeZone: String, since: Instant?, now: Instant) throws
+        -> (departments: [DepartmentServiceLevel], attendants: [AttendantServiceLevel]) {
+        var targets: [String: Int] = [:]
+        for department in try store.departments() { targets[department.id] = department.serviceLevel }
+        return try store.serviceLevels(since: since ?? startOfToday(now, timeZone: timeZone), targets: targets)
     }
 
     /// Writes the service-level members of a department's `stats.get` entry.
@@ -198,6 +193,23 @@ extension Wire {
 }
 
 extension Daemon {
-    /// True when some bot connection would receive a push.
-    var hasBots: Bool { !bots.isEmpty || !ownBots.isEmpty }
+    /// The bots' `conversation.queued` push for a chat that joined a queue in this request and still waits.
+    func announceQueued(_ conversation: Conversation, now: Instant) {
+        guard !fanOut.bots.isEmpty || !fanOut.ownBots.isEmpty, let standing = router.standing(of: conversation.id, now: now) else { return }
+        let bytes = RPCEncoder.notification(method: "event", capacity: 600) { w in
+            w.beginObject()
+            w.field("type", "conversation.queued")
+            w.key("conversation")
+            w.raw(conversationJSON(conversation))
+            Wire.standingMembers(standing, into: &w)
+            w.endObject()
+        }
+        fanOut.pushToBots(bytes, for: conversation.id, last: false)
+    }
+
+    /// The service-level figures since local midnight, for the metrics.
+    func serviceLevelsToday(now: Instant) throws
+        -> (departments: [DepartmentServiceLevel], attendants: [AttendantServiceLevel]) {
+        try ServiceLevels.compute(journal.store, timeZone: config.timezone, since: nil, now: now)
+    }
 }

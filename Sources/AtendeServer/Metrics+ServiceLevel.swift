@@ -8,7 +8,7 @@ import AtendeStore
 extension Daemon {
     /// The service-level families in the Prometheus text format ("" when the store cannot be read).
     func serviceLevelMetrics(now: Instant) -> String {
-        guard let levels = try? serviceLevels(since: nil, now: now) else { return "" }
+        guard let levels = try? serviceLevelsToday(now: now) else { return "" }
         var out = ""
         func gauge(_ name: String, _ help: String, _ rows: [(label: String, value: Double?)], key: String) {
             out += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n"
