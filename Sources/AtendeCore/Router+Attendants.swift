@@ -78,7 +78,7 @@ extension Router {
     public func disconnect(_ attendant: AttendantID, now: Instant) -> [RouterEffect] {
         guard attendants[attendant] != nil, attendants[attendant]!.connections > 0 else { return [] }
         attendants[attendant]!.connections -= 1
-        if attendants[attendant]!.connections == 0 { hoursTimers.remove(attendant) }
+        if attendants[attendant]!.connections == 0 { deadlines.cancel(.hoursBoundary(attendant)) }
         _ = refresh(attendant)
         return [.attendantChanged(attendant)]
     }
@@ -92,12 +92,12 @@ extension Router {
         return effects
     }
 
-    // MARK: - Working hours
+    // MARK: - Deadlines
 
-    /// When the router next needs `tick`: the earliest working-hours boundary of a connected attendant.
-    public var nextDeadline: Instant? { hoursTimers.topKey.map { Instant(millis: $0.primary) } }
+    /// When the router next needs `tick`: the earliest deadline of any kind.
+    public var nextDeadline: Instant? { deadlines.next?.at }
 
-    /// Applies every working-hours boundary reached by `now`; attendants whose hours start take waiting chats.
+    /// Applies every deadline reached by `now`; attendants whose hours start take waiting chats.
     /// (Every operation that drains applies them as well, so the order of requests and ticks does not matter.)
     public func tick(now: Instant) -> [RouterEffect] {
         var effects: [RouterEffect] = []
@@ -105,15 +105,18 @@ extension Router {
         return effects
     }
 
-    /// Applies the working-hours boundaries reached by `now`; returns the departments where an attendant whose
-    /// hours started is now eligible.
-    func applyDueHours(now: Instant, effects: inout [RouterEffect]) -> [String] {
+    /// Applies the deadlines reached by `now`, earliest first; returns the departments that may drain.
+    func applyDue(now: Instant, effects: inout [RouterEffect]) -> [String] {
         var dirty: [String] = []
-        while let key = hoursTimers.topKey, key.primary <= now.millis {
-            let attendant = key.id
-            let wasInside = attendants[attendant]?.inHours
-            if refreshHours(attendant, now: now) != wasInside { effects.append(.attendantChanged(attendant)) }
-            dirty += refresh(attendant)
+        while let kind = deadlines.popDue(now: now) {
+            switch kind {
+            case .hoursBoundary(let attendant):
+                let wasInside = attendants[attendant]?.inHours
+                if refreshHours(attendant, now: now) != wasInside { effects.append(.attendantChanged(attendant)) }
+                dirty += refresh(attendant)
+            case .offerExpiry, .replyTimeout, .wrapUpEnd, .presenceGrace:
+                break
+            }
         }
         return dirty
     }
@@ -123,15 +126,15 @@ extension Router {
     @discardableResult
     func refreshHours(_ attendant: AttendantID, now: Instant) -> Bool {
         guard let state = attendants[attendant] else {
-            hoursTimers.remove(attendant)
+            deadlines.cancel(.hoursBoundary(attendant))
             return false
         }
         let inside = state.profile.hours.contains(now)
         attendants[attendant]!.inHours = inside
         if state.connections > 0, let next = state.profile.hours.nextChange(after: now) {
-            hoursTimers.upsert(HeapKey(primary: max(next.millis, now.millis + 1), secondary: 0, id: attendant))
+            deadlines.schedule(.hoursBoundary(attendant), at: Instant(millis: max(next.millis, now.millis + 1)))
         } else {
-            hoursTimers.remove(attendant)
+            deadlines.cancel(.hoursBoundary(attendant))
         }
         return inside
     }
@@ -186,6 +189,6 @@ extension Router {
     /// True when the attendant could be given a chat of the department right now.
     public func isEligible(_ attendant: AttendantID, for department: String) -> Bool {
         guard let state = attendants[attendant] else { return false }
-        return state.available && state.profile.departments.contains(department)
+        return ineligibility(of: state, for: department).isEmpty
     }
 }

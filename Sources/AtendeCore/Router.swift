@@ -3,8 +3,8 @@
 // as a value and returns the effects the server must carry out. One thread owns a Router (the server's loop);
 // it is deliberately not Sendable.
 //
-// Eligibility = active ∧ connected ∧ presence online ∧ inside working hours ∧ serves the department ∧ below
-// maxChats. An attendant who is eligible sits in the IndexedHeap of every non-manual department it serves,
+// Eligibility (Eligibility.swift) = active ∧ connected ∧ presence online ∧ inside working hours ∧ serves the
+// department ∧ below maxChats. An attendant who is eligible sits in the IndexedHeap of every non-manual department it serves,
 // keyed by that department's strategy, so picking an attendant is O(1) and every change of key O(log n).
 // Queues drain whenever something could have made an attendant eligible; that keeps the invariant "no chat waits
 // in an automatic department while an eligible attendant of it has room" after every operation.
@@ -31,9 +31,8 @@ public final class Router {
             self.idleSince = idleSince
         }
 
-        var available: Bool {
-            profile.active && connections > 0 && wantsOnline && inHours && open.count < profile.maxChats
-        }
+        /// Eligible for a chat of any department it serves (see Eligibility).
+        var available: Bool { ineligibility.isEmpty }
     }
 
     /// A class, not a struct: the router reaches into a department many times per assignment, and a reference
@@ -61,7 +60,8 @@ public final class Router {
     var conversations: IDMap<ConversationID, Conversation> = [:]
     var byExternalId: [String: ConversationID] = [:]
     var potentials = DepartmentQueue()
-    var hoursTimers = IndexedHeap()
+    /// Every timer: working-hours boundaries, and the kinds in `DeadlineKind`.
+    var deadlines = DeadlineHeap()
     var nextQueueSeq: Int64 = 1
     var roundRobinCounter: Int64 = 0
     var idleCounter: Int64 = 0
@@ -177,18 +177,9 @@ public final class Router {
         guard conversation.state == .queued, let department = conversation.department else {
             throw RoutingError(.invalidState, "conversation is \(conversation.state.rawValue), not waiting")
         }
-        guard state.profile.departments.contains(department) else {
-            throw RoutingError(.forbidden, "attendant does not serve department '\(department)'")
-        }
-        guard state.profile.active else { throw RoutingError(.forbidden, "attendant is inactive") }
-        guard state.open.count < state.profile.maxChats else {
-            throw RoutingError(.atCapacity, "attendant already has \(state.open.count) open chats")
-        }
-        // Read the hours without touching the router's state: a refusal must change nothing, and refreshing
-        // inHours here without re-keying the heaps would leave a stale eligibility behind until the next timer.
-        guard state.profile.hours.contains(now) else {
-            throw RoutingError(.outsideHours, "outside working hours")
-        }
+        // A manual pull: the attendant is at the keyboard, so being away (or a passive tool's session) is no bar.
+        let reasons = ineligibility(of: state, for: department, hoursAt: now).subtracting([.offline, .away])
+        if let refusal = refusal(reasons, of: state, department: department) { throw refusal }
         var effects = Self.effectList()
         leaveQueue(conversation)
         assign(id, to: attendant, rule: .takenByHand, now: now, effects: &effects)
@@ -265,15 +256,10 @@ public final class Router {
             guard target != conversation.attendantId else {
                 throw RoutingError(.invalidState, "conversation is already with that attendant", field: "attendantId")
             }
-            guard state.profile.departments.contains(department) else {
-                throw RoutingError(.invalidState, "attendant does not serve department '\(department)'",
-                                   field: "attendantId")
-            }
-            guard state.profile.active, state.connections > 0 else {
-                throw RoutingError(.invalidState, "attendant is not logged in", field: "attendantId")
-            }
-            guard state.open.count < state.profile.maxChats else {
-                throw RoutingError(.atCapacity, "attendant is at capacity", field: "attendantId")
+            // Sent to a colleague by name: being away is no bar, the rest is.
+            let reasons = ineligibility(of: state, for: department, hoursAt: now).subtracting(.away)
+            if let refusal = refusal(reasons, of: state, department: department, field: "attendantId") {
+                throw refusal
             }
         } else if toDepartment == nil {
             throw RoutingError(.invalidState, "give department or attendantId", field: "department")
@@ -426,12 +412,12 @@ public final class Router {
     /// Assigns waiting chats while some department among `dirty` has both a waiting chat and an eligible
     /// attendant. The oldest head among them goes first, so one attendant serving several queues takes them in
     /// arrival order.
-    /// Working-hours boundaries reached by `now` are applied first: the daemon handles a turn's requests before
+    /// Deadlines reached by `now` are applied first: the daemon handles a turn's requests before
     /// the turn's tick, and no chat may go to an attendant whose hours have ended, even by a millisecond.
     func drain(_ dirty: consuming [String], now: Instant, effects: inout [RouterEffect]) {
         // Consumed: the caller's list becomes this one, so trimming it below copies nothing.
         var pending = dirty
-        let due = applyDueHours(now: now, effects: &effects)
+        let due = applyDue(now: now, effects: &effects)
         if !due.isEmpty { pending += due }
         if pending.count > 1 { pending = Array(Set(pending)) }
         while !pending.isEmpty {

@@ -215,7 +215,7 @@ extension RouterSimulation {
             }
         case .direct:
             guard chat.state == .assigned, chat.attendant == nil, serves, agent.profile.active,
-                  agent.connections > 0, room else {
+                  agent.connections > 0, agent.inHours, room else {
                 throw fail("transfer of \(chat.id) to \(attendant) should have been refused")
             }
         }

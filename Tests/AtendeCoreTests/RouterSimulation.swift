@@ -280,10 +280,10 @@ final class RouterSimulation {
                 refusal = .invalidState
             } else if !agent.profile.departments.contains(chat.department!) || !agent.profile.active {
                 refusal = .forbidden
+            } else if !agent.inHours {
+                refusal = .outsideHours  // the eligibility rule's one order: hours before capacity
             } else if agent.open.count >= agent.profile.maxChats {
                 refusal = .atCapacity
-            } else if !agent.inHours {
-                refusal = .outsideHours
             }
         } else {
             refusal = .notFound
