@@ -31,14 +31,18 @@ public struct DepartmentQueue: Sendable {
     }
 
     /// Inserts an entry in seq order (used by recovery and by tests; O(n) only when out of order).
+    /// A chat taken back returns with the seq it had; when its old entry is still held (it left by another way
+    /// than the head, and went stale), that entry is live again and no second one is added.
     public mutating func insertInOrder(_ entry: QueueEntry) {
-        if let last = entries.last, last.seq > entry.seq {
-            var index = entries.endIndex
-            while index > head, entries[index - 1].seq > entry.seq { index -= 1 }
+        var index = entries.endIndex
+        while index > head, entries[index - 1].seq > entry.seq { index -= 1 }
+        if index > head, entries[index - 1] == entry {
+            count += 1
+        } else if index == entries.endIndex {
+            append(entry)
+        } else {
             entries.insert(entry, at: index)
             count += 1
-        } else {
-            append(entry)
         }
     }
 

@@ -49,7 +49,7 @@ extension Router.AttendantState {
     }
 
     /// Slots in use: open chats (offers included) and chats in wrap-up.
-    var heldSlots: Int { open.count }
+    var heldSlots: Int { open.count + wrapping.count }
 }
 
 extension Router {

@@ -26,7 +26,7 @@ extension Router {
     /// Deletes a department; refused while chats wait or are assigned in it, or attendants serve it.
     public func removeDepartment(_ id: String) throws(RoutingError) {
         guard let state = departments[id] else { throw RoutingError(.notFound, "department '\(id)' does not exist") }
-        guard state.queue.isEmpty, state.assigned == 0 else {
+        guard state.queue.isEmpty, state.assigned == 0, state.offered == 0 else {
             throw RoutingError(.invalidState, "department '\(id)' has open chats")
         }
         guard state.servedBy.isEmpty else {
@@ -65,28 +65,48 @@ extension Router {
     /// online; `online: false` restores an `away` session, e.g. when the state is rebuilt after a failed commit).
     public func connect(_ attendant: AttendantID, online: Bool = true, now: Instant) -> [RouterEffect] {
         guard attendants[attendant] != nil else { return [] }
-        if attendants[attendant]!.connections == 0 { markIdle(attendant, now: now) }
+        var effects: [RouterEffect] = [.attendantChanged(attendant)]
+        if attendants[attendant]!.connections == 0 {
+            markIdle(attendant, now: now)
+            if deadlines.deadline(of: .presenceGrace(attendant)) != nil {
+                deadlines.cancel(.presenceGrace(attendant))  // back within the grace: everything stays
+                effects.append(.graceChanged(attendant, until: nil))
+            }
+        }
         attendants[attendant]!.connections += 1
         attendants[attendant]!.wantsOnline = online
         _ = refreshHours(attendant, now: now)
-        var effects: [RouterEffect] = [.attendantChanged(attendant)]
         drain(refresh(attendant), now: now, effects: &effects)
         return effects
     }
 
     /// A session of the attendant ended; with the last one it goes offline and its chats stay its own.
     public func disconnect(_ attendant: AttendantID, now: Instant) -> [RouterEffect] {
-        guard attendants[attendant] != nil, attendants[attendant]!.connections > 0 else { return [] }
-        attendants[attendant]!.connections -= 1
-        if attendants[attendant]!.connections == 0 { deadlines.cancel(.hoursBoundary(attendant)) }
+        guard let state = attendants[attendant], state.connections > 0 else { return [] }
+        state.connections -= 1
         _ = refresh(attendant)
-        return [.attendantChanged(attendant)]
+        var effects: [RouterEffect] = [.attendantChanged(attendant)]
+        guard state.connections == 0 else { return effects }
+        deadlines.cancel(.hoursBoundary(attendant))
+        // Gone: its offers go back at once; its assigned chats after the grace, if it does not come back.
+        var dirty: [String] = []
+        for id in Array(state.open) where conversations[id]?.state == .offered {
+            dirty += takeBack(id, reason: .offline, now: now, effects: &effects)
+        }
+        if !state.open.isEmpty && requeueOnOffline != .none {
+            deadlines.schedule(.presenceGrace(attendant), at: now + presenceGrace)
+            effects.append(.graceChanged(attendant, until: now + presenceGrace))
+        }
+        // Only when offers went back: a plain logout drains nothing (the slot it frees is no one else's).
+        if !dirty.isEmpty || presenceGrace == 0 { drain(dirty, now: now, effects: &effects) }
+        return effects
     }
 
     /// The attendant chose `online` (true) or `away` (false).
     public func setPresence(_ attendant: AttendantID, online: Bool, now: Instant) -> [RouterEffect] {
         guard attendants[attendant] != nil else { return [] }
         attendants[attendant]!.wantsOnline = online
+        attendants[attendant]!.missedOffers = 0
         var effects: [RouterEffect] = [.attendantChanged(attendant)]
         drain(refresh(attendant), now: now, effects: &effects)
         return effects
@@ -114,8 +134,14 @@ extension Router {
                 let wasInside = attendants[attendant]?.inHours
                 if refreshHours(attendant, now: now) != wasInside { effects.append(.attendantChanged(attendant)) }
                 dirty += refresh(attendant)
-            case .offerExpiry, .replyTimeout, .wrapUpEnd, .presenceGrace:
-                break
+            case .offerExpiry(let id):
+                dirty += expireOffer(id, now: now, effects: &effects)
+            case .replyTimeout(let id):
+                dirty += takeBack(id, reason: .replyTimeout, now: now, effects: &effects)
+            case .wrapUpEnd(let id):
+                dirty += endWrapUp(id, effects: &effects)
+            case .presenceGrace(let attendant):
+                dirty += requeueAfterGrace(attendant, now: now, effects: &effects)
             }
         }
         return dirty
@@ -178,7 +204,7 @@ extension Router {
         let idle = state.idleOrder
         switch strategy {
         case .leastBusy, .manual:
-            return HeapKey(primary: Int64(state.open.count), secondary: idle, id: id)
+            return HeapKey(primary: Int64(state.heldSlots), secondary: idle, id: id)
         case .longestIdle:
             return HeapKey(primary: idle, secondary: 0, id: id)
         case .roundRobin:

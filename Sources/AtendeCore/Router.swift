@@ -18,7 +18,12 @@ public final class Router {
         var connections = 0
         var wantsOnline = true
         var inHours = false
+        /// Assigned and offered chats.
         var open: IDSet<ConversationID> = []
+        /// Closed chats whose wrap-up still holds a slot.
+        var wrapping: IDSet<ConversationID> = []
+        /// Offers that expired in a row since the last accept or `presence.set`.
+        var missedOffers = 0
         var idleSince: Instant
         /// Orders idleness without ties: taken from `idleCounter` whenever `idleSince` is set.
         var idleOrder: Int64 = 0
@@ -43,6 +48,7 @@ public final class Router {
         var queue = DepartmentQueue()
         var eligible = IndexedHeap()
         var assigned = 0
+        var offered = 0
         var servedBy: IDSet<AttendantID> = []
         var roundRobinTurn: IDMap<AttendantID, Int64> = [:]
 
@@ -62,6 +68,14 @@ public final class Router {
     var potentials = DepartmentQueue()
     /// Every timer: working-hours boundaries, and the kinds in `DeadlineKind`.
     var deadlines = DeadlineHeap()
+    /// Closed chats whose wrap-up runs, by id (the router keeps them until it ends, to write the row then).
+    var wrappingChats: IDMap<ConversationID, Conversation> = [:]
+    /// Milliseconds an attendant without a connection keeps its assigned chats (config `presenceGrace`).
+    public var presenceGrace: Int64 = 60_000
+    /// Which assigned chats go back to their queues when the grace runs out (setting `requeueOnOffline`).
+    public var requeueOnOffline: RequeueOnOffline = .unanswered
+    /// Expired offers in a row that turn an attendant away (setting `maxMissedOffers`; 0: never).
+    public var maxMissedOffers = 2
     var nextQueueSeq: Int64 = 1
     var roundRobinCounter: Int64 = 0
     var idleCounter: Int64 = 0
@@ -73,8 +87,11 @@ public final class Router {
 
     /// Loads what the store holds after a restart: departments, attendants (none connected), and the open
     /// conversations, which come back in their queues in their original order with their original timestamps.
+    /// `wrapping`: closed chats whose wrap-up was running; `graces`: the presence graces that were running. Offers,
+    /// reply timeouts, wrap-ups and graces get their deadlines back (one already past is applied by the first
+    /// tick). An attendant still connected when the daemon stopped starts no grace: the daemon left, not it.
     public func restore(departments: [Department], attendants: [AttendantProfile], conversations: [Conversation],
-                        now: Instant) {
+                        wrapping: [Conversation] = [], graces: [AttendantID: Instant] = [:], now: Instant) {
         for department in departments {
             self.departments[department.id] = DepartmentState(department: department)
         }
@@ -103,9 +120,23 @@ public final class Router {
             case .assigned:
                 if let attendant = conversation.attendantId { self.attendants[attendant]?.open.insert(conversation.id) }
                 if let department = conversation.department { self.departments[department]?.assigned += 1 }
+                if let due = conversation.replyDueAt { deadlines.schedule(.replyTimeout(conversation.id), at: due) }
+            case .offered:
+                if let attendant = conversation.attendantId { self.attendants[attendant]?.open.insert(conversation.id) }
+                if let department = conversation.department { self.departments[department]?.offered += 1 }
+                deadlines.schedule(.offerExpiry(conversation.id), at: conversation.offerExpiresAt ?? now)
             case .closed, .removed:
                 break
             }
+        }
+        for chat in wrapping {
+            guard let attendant = chat.attendantId, let until = chat.wrapUpUntil else { continue }
+            wrappingChats[chat.id] = chat
+            self.attendants[attendant]?.wrapping.insert(chat.id)
+            deadlines.schedule(.wrapUpEnd(chat.id), at: until)
+        }
+        for (id, until) in graces where self.attendants[id] != nil {
+            deadlines.schedule(.presenceGrace(id), at: until)
         }
     }
 
@@ -197,14 +228,20 @@ public final class Router {
         }
         var effects = Self.effectList()
         var freed: [String] = []
-        let previous = conversation.attendantId
+        var previous = conversation.attendantId
         switch conversation.state {
         case .potential:
             potentials.entryWentStale()
         case .queued:
             leaveQueue(conversation)
             if let department = conversation.department { effects.append(.queueChanged(department)) }
+        case .offered:
+            freed = rescind(&conversation, now: now, effects: &effects)
+            previous = nil
         case .assigned:
+            deadlines.cancel(.replyTimeout(id))
+            conversation.replyDueAt = nil
+            beginWrapUp(&conversation, now: now)
             freed = release(conversation)
         default:
             break
@@ -212,6 +249,7 @@ public final class Router {
         conversation.state = .closed
         conversation.closedAt = now
         forget(conversation)
+        if conversation.wrapUpUntil != nil { wrappingChats[id] = conversation }
         tidyQueue(left: left)
         effects.append(.saved(conversation))
         effects.append(.closed(consume conversation, previousAttendant: previous))
@@ -242,7 +280,7 @@ public final class Router {
             || conversation.state != .assigned {
             throw RoutingError(.forbidden, "not your conversation")
         }
-        guard conversation.state == .assigned || conversation.state == .queued else {
+        guard conversation.state == .assigned || conversation.state == .queued || conversation.state == .offered else {
             throw RoutingError(.invalidState, "conversation is \(conversation.state.rawValue)")
         }
         if let toDepartment, departments[toDepartment] == nil {
@@ -269,9 +307,13 @@ public final class Router {
         let previous = conversation.attendantId
         let left = (state: conversation.state, department: conversation.department)
         if conversation.state == .assigned {
+            deadlines.cancel(.replyTimeout(id))
+            conversations[id]!.replyDueAt = nil
             freed = release(conversation)
             conversation = conversations[id]!
             if let previous { effects.append(.transferredAway(conversation, from: previous)) }
+        } else if conversation.state == .offered {
+            freed = rescind(&conversation, now: now, effects: &effects)
         } else {
             leaveQueue(conversation)
             if let old = conversation.department { effects.append(.queueChanged(old)) }
@@ -396,6 +438,8 @@ public final class Router {
         conversations.values[index].attendantId = attendant
         conversations.values[index].assignedAt = now
         conversations.values[index].avoidAttendant = nil
+        conversations.values[index].passedOver = []
+        conversations.values[index].replyDueAt = scheduleReplyTimeout(id, in: state.department, now: now)
         let conversation = conversations.values[index]
         person.open.insert(id)
         markIdle(person, now: now)
@@ -437,18 +481,29 @@ public final class Router {
             }
             guard let (state, entry) = best else { return }
             let waiting = conversations.index(forKey: entry.id)!
-            let (avoid, preference) = conversations.withValue(at: waiting) {
-                ($0.avoidAttendant, $0.preferredAttendant)
+            let (avoid, preference, passed) = conversations.withValue(at: waiting) {
+                ($0.avoidAttendant, $0.preferredAttendant, $0.passedOver)
             }
-            var chosen = state.eligible.best(excluding: avoid) ?? state.eligible.top!
+            var chosen: AttendantID
+            if passed.isEmpty {
+                chosen = state.eligible.best(excluding: avoid) ?? state.eligible.top!
+            } else {
+                // Passed over while anyone else is eligible: the first of the strategy's order not passed over.
+                chosen = state.eligible.best { $0 != avoid && !passed.contains($0) }
+                    ?? state.eligible.best(excluding: avoid) ?? state.eligible.top!
+            }
             var rule = AssignmentRule.strategy
-            if let preferred = preference, preferred != avoid,
+            if let preferred = preference, preferred != avoid, !passed.contains(preferred),
                state.eligible.contains(preferred) {
                 chosen = preferred
                 rule = .returningContact
             }
             state.queue.removeFirst()
-            assign(entry.id, to: chosen, rule: rule, now: now, effects: &effects)
+            if let timeout = state.department.offerTimeout {
+                offer(entry.id, to: chosen, rule: rule, expiresAt: now + timeout * 1000, now: now, effects: &effects)
+            } else {
+                assign(entry.id, to: chosen, rule: rule, now: now, effects: &effects)
+            }
         }
     }
 }

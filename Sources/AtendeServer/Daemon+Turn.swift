@@ -192,6 +192,9 @@ extension Daemon {
                 if case .explained(let explanation) = effects[index] {
                     let id = explanation.conversationId
                     explained[id] = explained[id].map { $0 + "\n" + explanation.compact } ?? explanation.compact
+                } else if case .noted(let note) = effects[index] {
+                    let id = note.conversationId
+                    explained[id] = explained[id].map { $0 + "\n" + note.compact } ?? note.compact
                 }
             }
             func takeExplained(_ id: ConversationID) -> String? {
@@ -220,6 +223,7 @@ extension Daemon {
                         dirtyAttendants.insert(attendant)
                         try store.setLastAttendant(phone: conversation.contactPhone, attendant: attendant)
                         push(event("conversation.assigned", conversation), toAttendant: attendant)
+                        try pushAssignedToBots(conversation, attendant: attendant)
                         if let queuedAt = conversation.queuedAt, let assignedAt = conversation.assignedAt {
                             counters.waitSeconds.observe(Double(assignedAt - queuedAt) / 1000)
                         }
@@ -244,6 +248,8 @@ extension Daemon {
                     dirtyAttendants.insert(attendant)
                 case .explained:
                     break  // with the conversation's row, above or below
+                case .offered, .revoked, .presenceChanged, .noted, .wrapUpEnded, .graceChanged:
+                    try applyOfferEffect(effects[index])
                 }
             }
             for (id, text) in explained.sorted(by: { $0.key < $1.key }) {
@@ -314,6 +320,7 @@ extension Daemon {
             w.field("type", "attendant.changed")
             w.key("attendant")
             Wire.attendant(record, presence: router.presence(of: attendant), openChats: router.openChats(of: attendant),
+                           wrappingChats: router.wrappingChats(of: attendant),
                            into: &w)
             w.endObject()
             pushToMonitors(RPCEncoder.notification(method: "event", params: w.bytes))

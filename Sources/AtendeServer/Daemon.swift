@@ -170,11 +170,13 @@ public final class Daemon {
         let attendants = try store.attendants()
         let departments = try store.departments()
         let conversations = try store.openConversations()
+        let wrapping = try store.wrappingConversations()
         let nextID = try store.maxConversationID() + 1
         router = Router()
-        router.restore(departments: departments, attendants: attendants.map(\.profile),
-                       conversations: conversations, now: now)
         self.settings = settings
+        configureRouter()
+        router.restore(departments: departments, attendants: attendants.map(\.profile),
+                       conversations: conversations, wrapping: wrapping, graces: try store.graces(), now: now)
         nextConversationID = nextID
         var effects: [RouterEffect] = []
         for (attendant, ids) in sessions where !ids.isEmpty {
@@ -331,6 +333,8 @@ public final class Daemon {
         live("passwordCost", \.passwordCost)
         live("maxOutputBytes", \.maxOutputBytes)
         live("metricsFile", \.metricsFile)
+        live("presenceGrace", \.presenceGrace)
+        configureRouter()
         fixed("socket", \.socket)
         fixed("database", \.database)
         fixed("socketMode", \.socketMode)

@@ -10,7 +10,7 @@ extension Daemon {
     // MARK: - Departments
 
     func departmentCreate(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
-        try params.rejectUnknown(["id", "name", "strategy"])
+        try params.rejectUnknown(["id", "name", "strategy"] + Daemon.routingSettingKeys)
         let id = try DepartmentID.validate(try params.string("id", maxLength: 64))
         let name = try departmentName(params.string("name", maxLength: 120))
         let strategy = try params.optionalString("strategy", maxLength: 32).map { try Strategy.parse($0) } ?? .leastBusy
@@ -18,7 +18,8 @@ extension Daemon {
             throw RPCError(code: RPCErrorCode.conflict, message: "department '\(id)' already exists",
                            data: ["field": "id", "reason": "already exists"])
         }
-        let department = Department(id: id, name: name, strategy: strategy)
+        var department = Department(id: id, name: name, strategy: strategy)
+        try readRoutingSettings(params, into: &department)
         try store.saveDepartment(department, now: now)
         apply(router.upsertDepartment(department, now: now), now: now)
         Log.info("department created", ["dept": id])
@@ -27,7 +28,7 @@ extension Daemon {
     }
 
     func departmentUpdate(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
-        try params.rejectUnknown(["id", "name", "strategy"])
+        try params.rejectUnknown(["id", "name", "strategy"] + Daemon.routingSettingKeys)
         let id = try params.string("id", maxLength: 64)
         guard var department = try store.departments().first(where: { $0.id == id }) else {
             throw RPCError.notFound("department '\(id)'")
@@ -36,6 +37,7 @@ extension Daemon {
         if let strategy = try params.optionalString("strategy", maxLength: 32) {
             department.strategy = try Strategy.parse(strategy)
         }
+        try readRoutingSettings(params, into: &department)
         try store.saveDepartment(department, now: now)
         apply(router.upsertDepartment(department, now: now), now: now)
         announceDepartment(department, deleted: false)
@@ -91,7 +93,8 @@ extension Daemon {
     func attendantJSON(_ record: AttendantRecord) -> [UInt8] {
         var w = JSONWriter(capacity: 512)
         Wire.attendant(record, presence: router.presence(of: record.id), openChats: router.openChats(of: record.id),
-                       into: &w)
+                           wrappingChats: router.wrappingChats(of: record.id),
+                           into: &w)
         return w.bytes
     }
 
@@ -207,7 +210,8 @@ extension Daemon {
         }
         return .result(Wire.list("attendants", records) { record, w in
             Wire.attendant(record, presence: router.presence(of: record.id),
-                           openChats: router.openChats(of: record.id), into: &w)
+                           openChats: router.openChats(of: record.id),
+                           wrappingChats: router.wrappingChats(of: record.id), into: &w)
         })
     }
 
@@ -251,6 +255,8 @@ extension Daemon {
             w.dynamicKey(key)
             w.bool(settings[key]!)
         }
+        w.field("requeueOnOffline", settings.requeueOnOffline.rawValue)
+        w.field("maxMissedOffers", settings.maxMissedOffers)
         w.endObject()
         return w.bytes
     }
@@ -261,13 +267,15 @@ extension Daemon {
     }
 
     func settingsUpdate(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
-        try params.rejectUnknown(Set(AccountSettings.keys))
+        try params.rejectUnknown(Set(AccountSettings.keys + AccountSettings.numberKeys))
         var updated = settings
         for key in AccountSettings.keys {
             if let value = try params.optionalBool(key) { updated[key] = value }
         }
+        try readOfferSettings(params, into: &updated)
         try store.saveSettings(updated)
         settings = updated
+        configureRouter()
         Log.info("settings updated")
         return .result(settingsJSON())
     }

@@ -261,6 +261,7 @@ extension Daemon {
             throw RoutingError(.invalidState, "conversation is \(conversation.state.rawValue)")
         }
         let message = try store.appendMessage(Message(conversationId: id, from: .attendant, text: text, at: now))
+        apply(router.noteReply(id, by: attendant, now: now), now: now)
         pushToBots(event("conversation.reply", conversation, message: message), for: id, last: false)
         return .result(conversationAndMessage(conversation, message))
     }

@@ -78,6 +78,9 @@ extension Daemon {
         "potentials.list": Method(roles: [.attendant, .admin, .bot], handler: Daemon.potentialsList),
         "potentials.remove": Method(roles: [.attendant, .admin], handler: Daemon.potentialsRemove),
         "contacts.list": Method(roles: [.attendant, .admin, .bot], handler: Daemon.contactsList),
+        "conversation.accept": Method(roles: .attendant, handler: Daemon.conversationAccept),
+        "conversation.decline": Method(roles: .attendant, handler: Daemon.conversationDecline),
+        "conversation.finishWrapUp": Method(roles: .attendant, handler: Daemon.conversationFinishWrapUp),
     ]
 
     /// Finds the method, checks the caller's role, and runs it.

@@ -190,7 +190,14 @@ public final class Store {
         var settings = AccountSettings()
         let statement = try database.cached("SELECT key, value FROM settings")
         defer { statement.reset() }
-        while try statement.step() { settings[statement.text(0)] = statement.int(1) != 0 }
+        while try statement.step() {
+            let key = statement.text(0)
+            if AccountSettings.numberKeys.contains(key) {
+                settings.setNumber(key, statement.int(1))
+            } else {
+                settings[key] = statement.int(1) != 0
+            }
+        }
         return settings
     }
 
@@ -202,6 +209,11 @@ public final class Store {
                                  + "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                                  [.text(key), .int(settings[key]! ? 1 : 0)])
             }
+            for key in AccountSettings.numberKeys {
+                try database.run("INSERT INTO settings(key, value) VALUES (?, ?) "
+                                 + "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                                 [.text(key), .int(settings.number(key)!)])
+            }
         }
     }
 
@@ -209,12 +221,15 @@ public final class Store {
 
     /// Every department, by id.
     public func departments() throws(StoreError) -> [Department] {
-        let statement = try database.cached("SELECT id, name, strategy FROM departments ORDER BY id")
+        let statement = try database.cached(
+            "SELECT id, name, strategy, offer_timeout, reply_timeout, wrap_up FROM departments ORDER BY id")
         defer { statement.reset() }
         var result: [Department] = []
         while try statement.step() {
             result.append(Department(id: statement.text(0), name: statement.text(1),
-                                     strategy: Strategy(rawValue: statement.text(2)) ?? .leastBusy))
+                                     strategy: Strategy(rawValue: statement.text(2)) ?? .leastBusy,
+                                     offerTimeout: statement.optionalInt(3), replyTimeout: statement.optionalInt(4),
+                                     wrapUp: statement.int(5)))
         }
         return result
     }
@@ -223,10 +238,14 @@ public final class Store {
     public func saveDepartment(_ department: Department, now: Instant) throws(StoreError) {
         try write { () throws(StoreError) in
             try database.run("""
-                INSERT INTO departments(id, name, strategy, created_at) VALUES (?, ?, ?, ?)
-                ON CONFLICT(id) DO UPDATE SET name = excluded.name, strategy = excluded.strategy
+                INSERT INTO departments(id, name, strategy, created_at, offer_timeout, reply_timeout, wrap_up)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET name = excluded.name, strategy = excluded.strategy,
+                    offer_timeout = excluded.offer_timeout, reply_timeout = excluded.reply_timeout,
+                    wrap_up = excluded.wrap_up
                 """, [.text(department.id), .text(department.name), .text(department.strategy.rawValue),
-                      .int(now.millis)])
+                      .int(now.millis), department.offerTimeout.map(SQLValue.int) ?? .null,
+                      department.replyTimeout.map(SQLValue.int) ?? .null, .int(department.wrapUp)])
         }
     }
 

@@ -108,6 +108,10 @@ extension RouterSimulation {
                 break
             case .explained(let explanation):
                 throw fail("\(name): explanation \(explanation.compact) follows no assignment")
+            case .offered, .revoked, .presenceChanged, .noted, .wrapUpEnded, .graceChanged:
+                // This run's departments assign directly and keep chats past the grace (RouterOfferSimulation
+                // covers offers and their timers).
+                throw fail("\(name): unexpected \(effect)")
             }
         }
         if let due = explanationDue { throw fail("\(name): assignment of \(due.conversation) without explanation") }

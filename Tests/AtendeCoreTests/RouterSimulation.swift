@@ -10,7 +10,12 @@ struct SimulationFailure: Error, CustomStringConvertible {
 }
 
 final class RouterSimulation {
-    let router = Router()
+    /// v1's rules: chats stay with an attendant who went offline (RouterOfferSimulation covers the grace).
+    let router: Router = {
+        let router = Router()
+        router.requeueOnOffline = .none
+        return router
+    }()
     var model = ShadowModel()
     var rng: SplitMix64
     var now: Instant
