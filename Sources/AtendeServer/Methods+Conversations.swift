@@ -261,9 +261,11 @@ extension Daemon {
             throw RoutingError(.invalidState, "conversation is \(conversation.state.rawValue)")
         }
         let message = try store.appendMessage(Message(conversationId: id, from: .attendant, text: text, at: now))
-        apply(router.noteReply(id, by: attendant, now: now), now: now)
-        pushToBots(event("conversation.reply", conversation, message: message), for: id, last: false)
-        return .result(conversationAndMessage(conversation, message))
+        let noted = router.noteReply(id, by: attendant, now: now)
+        apply(noted, now: now)
+        let current = noted.isEmpty ? conversation : router.conversation(id) ?? conversation
+        pushToBots(event("conversation.reply", current, message: message), for: id, last: false)
+        return .result(conversationAndMessage(current, message))
     }
 
     func conversationTransfer(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
