@@ -23,6 +23,17 @@ extension Daemon {
         router.requeueOnOffline = settings.requeueOnOffline
         router.maxMissedOffers = settings.maxMissedOffers
     }
+}
+
+extension RequestContext {
+    /// `Daemon.configureRouter`, after a request changed the account settings.
+    func configureRouter() {
+        router.requeueOnOffline = settings.requeueOnOffline
+        router.maxMissedOffers = settings.maxMissedOffers
+    }
+}
+
+extension Daemon {
 
     /// Carries out the effects that offers and their timers add (called by `apply`, in the turn's transaction).
     func applyOfferEffect(_ effect: RouterEffect) throws(StoreError) {
@@ -30,29 +41,29 @@ extension Daemon {
         case .offered(let conversation):
             guard let attendant = conversation.attendantId else { return }
             counters.offers.offered += 1
-            dirtyAttendants.insert(attendant)
-            push(event("conversation.offered", conversation), toAttendant: attendant)
+            fanOut.dirtyAttendants.insert(attendant)
+            fanOut.push(event("conversation.offered", conversation), toAttendant: attendant)
         case .revoked(let conversation, let attendant, let reason):
             counters.offers.revocations[reason.rawValue, default: 0] += 1
-            dirtyAttendants.insert(attendant)
-            push(revokedEvent(conversation, reason: reason), toAttendant: attendant)
+            fanOut.dirtyAttendants.insert(attendant)
+            fanOut.push(revokedEvent(conversation, reason: reason), toAttendant: attendant)
         case .presenceChanged(let attendant, let presence, let reason):
-            if presence == .away { away.insert(attendant) }
-            dirtyAttendants.insert(attendant)
+            if presence == .away { fanOut.away.insert(attendant) }
+            fanOut.dirtyAttendants.insert(attendant)
             var w = JSONWriter()
             w.beginObject()
             w.field("type", "presence.changed")
             w.field("presence", presence.rawValue)
             w.field("reason", reason)
             w.endObject()
-            push(RPCEncoder.notification(method: "event", params: w.bytes), toAttendant: attendant)
+            fanOut.push(RPCEncoder.notification(method: "event", params: w.bytes), toAttendant: attendant)
         case .noted(let note):
             if note.wasOffer { counters.offers.outcomes[note.outcome, default: 0] += 1 }
         case .graceChanged(let attendant, let until):
-            try store.setGraceUntil(attendant, until)
+            try journal.store.setGraceUntil(attendant, until)
         case .wrapUpEnded(let conversation):
-            try store.saveConversation(conversation)
-            if let attendant = conversation.attendantId { dirtyAttendants.insert(attendant) }
+            try journal.store.saveConversation(conversation)
+            if let attendant = conversation.attendantId { fanOut.dirtyAttendants.insert(attendant) }
         default:
             break
         }
@@ -73,7 +84,7 @@ extension Daemon {
 
     /// Tells the bots who took the chat: `conversation.assigned` with the attendant's id and name.
     func pushAssignedToBots(_ conversation: Conversation, attendant: AttendantID) throws(StoreError) {
-        let name = try store.attendantName(attendant) ?? ""
+        let name = try journal.store.attendantName(attendant) ?? ""
         let encoded = conversationJSON(conversation)
         let bytes = RPCEncoder.notification(method: "event", capacity: 160 + encoded.count + name.utf8.count) { w in
             w.beginObject()
@@ -87,7 +98,7 @@ extension Daemon {
             w.endObject()
             w.endObject()
         }
-        pushToBots(bytes, for: conversation.id, last: false)
+        fanOut.pushToBots(bytes, for: conversation.id, last: false)
     }
 
     /// The Prometheus lines of the offer counters.

@@ -6,7 +6,7 @@ import AtendeCore
 import AtendeProtocol
 import AtendeStore
 
-extension Daemon {
+extension RequestContext {
     /// The department members that set how its chats are offered, timed and wrapped up.
     static let routingSettingKeys = ["offerTimeout", "replyTimeout", "wrapUp"]
 
@@ -34,7 +34,7 @@ extension Daemon {
         }
     }
 
-    func conversationAccept(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func conversationAccept(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["id"])
         guard let attendant = connection.attendant else { throw RPCError.unauthenticated() }
         let id = try params.int("id")
@@ -43,7 +43,7 @@ extension Daemon {
         return .result(conversationJSON(try anyConversation(id)))
     }
 
-    func conversationDecline(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func conversationDecline(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["id"])
         guard let attendant = connection.attendant else { throw RPCError.unauthenticated() }
         let id = try params.int("id")
@@ -52,7 +52,7 @@ extension Daemon {
         return .result(Wire.ok)
     }
 
-    func conversationFinishWrapUp(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func conversationFinishWrapUp(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["id"])
         guard let attendant = connection.attendant else { throw RPCError.unauthenticated() }
         let id = try params.int("id")
