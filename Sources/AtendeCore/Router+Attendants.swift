@@ -125,15 +125,22 @@ extension Router {
         return effects
     }
 
-    /// Applies the deadlines reached by `now`, earliest first; returns the departments that may drain.
+    /// Most deadlines applied by one tick or operation: a burst of them (100k offers running out together) is
+    /// spread over several loop turns, so requests are served between them; the rest stay due, and the daemon
+    /// ticks again at once. The hours boundary of an attendant about to get a chat is applied on the spot, so a
+    /// boundary left for the next turn never lets a chat through (see `drain`).
+    public static let deadlinesPerTurn = 1024
+
+    /// Applies the deadlines reached by `now` (at most `deadlinesPerTurn`), earliest first; returns the
+    /// departments that may drain.
     func applyDue(now: Instant, effects: inout [RouterEffect]) -> [String] {
         var dirty: [String] = []
-        while let kind = deadlines.popDue(now: now) {
+        var applied = 0
+        while applied < Self.deadlinesPerTurn, let kind = deadlines.popDue(now: now) {
+            applied += 1
             switch kind {
             case .hoursBoundary(let attendant):
-                let wasInside = attendants[attendant]?.inHours
-                if refreshHours(attendant, now: now) != wasInside { effects.append(.attendantChanged(attendant)) }
-                dirty += refresh(attendant)
+                dirty += applyHoursBoundary(attendant, now: now, effects: &effects)
             case .offerExpiry(let id):
                 dirty += expireOffer(id, now: now, effects: &effects)
             case .replyTimeout(let id):
@@ -145,6 +152,13 @@ extension Router {
             }
         }
         return dirty
+    }
+
+    /// The attendant's working hours started or ended: re-read them and re-key it.
+    func applyHoursBoundary(_ attendant: AttendantID, now: Instant, effects: inout [RouterEffect]) -> [String] {
+        let wasInside = attendants[attendant]?.inHours
+        if refreshHours(attendant, now: now) != wasInside { effects.append(.attendantChanged(attendant)) }
+        return refresh(attendant)
     }
 
     /// Re-reads whether the attendant is inside its hours now and sets its next boundary timer (connected

@@ -498,6 +498,13 @@ public final class Router {
                 chosen = preferred
                 rule = .returningContact
             }
+            // A boundary of the chosen one's hours still due (left by a burst for the next turn) is applied first,
+            // and the choice made again.
+            if let boundary = deadlines.deadline(of: .hoursBoundary(chosen)), boundary <= now {
+                deadlines.cancel(.hoursBoundary(chosen))
+                pending += applyHoursBoundary(chosen, now: now, effects: &effects)
+                continue
+            }
             state.queue.removeFirst()
             if let timeout = state.department.offerTimeout {
                 offer(entry.id, to: chosen, rule: rule, expiresAt: now + timeout * 1000, now: now, effects: &effects)
