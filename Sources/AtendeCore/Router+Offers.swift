@@ -93,7 +93,8 @@ extension Router {
         -> Conversation {
         let conversation = try openConversation(id)
         guard conversation.state == .offered else {
-            throw RoutingError(.invalidState, "conversation is \(conversation.state.rawValue), not offered", field: "id")
+            throw RoutingError(.invalidState, "conversation is \(conversation.state.rawValue), not offered",
+                               field: "id")
         }
         guard conversation.attendantId == attendant else {
             throw RoutingError(.forbidden, "conversation is offered to another attendant")

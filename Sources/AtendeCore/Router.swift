@@ -4,7 +4,8 @@
 // it is deliberately not Sendable.
 //
 // Eligibility (Eligibility.swift) = active ∧ connected ∧ presence online ∧ inside working hours ∧ serves the
-// department ∧ below maxChats. An attendant who is eligible sits in the IndexedHeap of every non-manual department it serves,
+// department ∧ below maxChats. An attendant who is eligible sits in the IndexedHeap of every non-manual department
+// it serves,
 // keyed by that department's strategy, so picking an attendant is O(1) and every change of key O(log n).
 // Queues drain whenever something could have made an attendant eligible; that keeps the invariant "no chat waits
 // in an automatic department while an eligible attendant of it has room" after every operation.

@@ -208,7 +208,8 @@ final class RouterOfferSimulationTests: XCTestCase {
             for (id, state) in router.attendants {
                 let open = Set(state.open)
                 guard open == (held[id] ?? []) else {
-                    throw fail("\(name): attendant \(id) holds \(open.sorted()), the chats say \((held[id] ?? []).sorted())")
+                    throw fail("\(name): attendant \(id) holds \(open.sorted()), "
+                               + "the chats say \((held[id] ?? []).sorted())")
                 }
                 let wrapping = Set(router.wrappingChats.values.filter { $0.attendantId == id }.map(\.id))
                 guard Set(state.wrapping) == wrapping else { throw fail("\(name): wrap-ups of \(id) disagree") }

@@ -129,7 +129,8 @@ final class RouterOfferTests: RouterTestCase {
         open(router, [chat(1, "sales")])
         _ = router.tick(now: noon + seconds(10))
         _ = router.setPresence(1, online: true, now: noon + seconds(11))
-        XCTAssertFalse(router.tick(now: noon + seconds(20)).contains(.presenceChanged(1, .away, reason: "missed-offers")))
+        let tick = router.tick(now: noon + seconds(20))
+        XCTAssertFalse(tick.contains(.presenceChanged(1, .away, reason: "missed-offers")))
         XCTAssertEqual(router.presence(of: 1), .online)
     }
 

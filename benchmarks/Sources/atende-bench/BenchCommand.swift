@@ -12,8 +12,8 @@ enum BenchCommand {
                atende-bench echo-server SOCKET
 
         Runs atende's benchmark scenarios against fresh atended daemons on temporary databases and prints one
-        table. --only takes scenario numbers, e.g. --only 1,7 (7 = the Redis and echo anchors); --keep leaves the
-        temporary folder (databases, configs, daemon logs) in place and prints its path. --clients 50 runs
+        table. --only takes scenario numbers, e.g. --only 1,7 (7 = the Redis and echo anchors, 8 = offers); --keep
+        leaves the temporary folder (databases, configs, daemon logs) in place and prints its path. --clients 50 runs
         scenarios 1 and 7 at those client counts only (for comparing builds).
         """
 
@@ -89,7 +89,9 @@ enum BenchCommand {
                 try DecisionScenario(bench: bench).run()
                 DecisionCoreScenario(bench: bench).run()
             }),
-            (only.contains(5) || only.contains(6), "5+6 memory and recovery", { try MemoryScenario(bench: bench).run() }),
+            (only.contains(5) || only.contains(6), "5+6 memory and recovery", {
+                try MemoryScenario(bench: bench).run()
+            }),
             (only.contains(8), "8 offers", { try OfferScenario(bench: bench).run() }),
         ]
         for (included, name, body) in scenarios where included {

@@ -67,7 +67,8 @@ struct OfferScenario {
                          detail: "median of \(rounds) rounds: \(list(offerRates))")
         bench.report.add("offers.ratio.c\(clients)", label, "with/without offers, \(clients) bots",
                          LifecycleAgainstRedis.median(ratios), "x",
-                         detail: "median of the rounds' ratios: " + ratios.map { Format.ratio($0) }.joined(separator: ", "))
+                         detail: "median of the rounds' ratios: "
+                            + ratios.map { Format.ratio($0) }.joined(separator: ", "))
     }
 
     private func expiries() throws {
