@@ -1,5 +1,5 @@
-// Router, queue policy: priorities, where a waiting chat stands (position, estimated wait, when the department
-// opens) and the first attendant reply. The estimate follows Asterisk's announce-holdtime: an exponentially
+// Router, queue policy: priorities and where a waiting chat stands (position, estimated wait, when the
+// department opens). The estimate follows Asterisk's announce-holdtime: an exponentially
 // weighted average of the department's answer times, new = (3 x old + sample) / 4, here scaled by how many
 // attendants could take chats then against how many can now (`DepartmentState.staff`), less what the chat has
 // already waited. Before the first answer the department's service-level target stands in for the average.
@@ -51,14 +51,6 @@ extension Router {
         return effects
     }
 
-    /// Notes an attendant's reply: the first one sets `firstReplyAt` (nothing to save afterwards).
-    public func noteReply(_ id: ConversationID, now: Instant) -> [RouterEffect] {
-        guard let index = conversations.index(forKey: id),
-              conversations.withValue(at: index, { $0.firstReplyAt == nil }) else { return [] }
-        conversations.values[index].firstReplyAt = now
-        return [.saved(conversations.values[index])]
-    }
-
     /// Folds one answer time into the department's averages.
     func noteAnswer(in state: DepartmentState, after millis: Int64) {
         let seconds = Double(max(0, millis)) / 1000
@@ -95,7 +87,7 @@ extension Router {
         guard let state = departments[department] else { return nil }
         // Someone who can take chats now is inside its hours (unless an hours boundary is due and not yet
         // applied): no need to read anyone's time zone.
-        if state.staff > 0, (hoursTimers.topKey?.primary ?? .max) > now.millis { return nil }
+        if state.staff > 0, (deadlines.next?.at.millis ?? .max) > now.millis { return nil }
         var earliest: Instant?
         for id in state.servedBy {
             guard let person = attendants[id], person.profile.active else { continue }

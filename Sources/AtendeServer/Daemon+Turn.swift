@@ -176,6 +176,9 @@ extension Daemon {
                 if case .explained(let explanation) = effects[index] {
                     let id = explanation.conversationId
                     explained[id] = explained[id].map { $0 + "\n" + explanation.compact } ?? explanation.compact
+                } else if case .noted(let note) = effects[index] {
+                    let id = note.conversationId
+                    explained[id] = explained[id].map { $0 + "\n" + note.compact } ?? note.compact
                 }
             }
             func takeExplained(_ id: ConversationID) -> String? {
@@ -207,6 +210,7 @@ extension Daemon {
                         fanOut.dirtyAttendants.insert(attendant)
                         try store.setLastAttendant(phone: conversation.contactPhone, attendant: attendant)
                         fanOut.push(event("conversation.assigned", conversation), toAttendant: attendant)
+                        try pushAssignedToBots(conversation, attendant: attendant)
                         if let queuedAt = conversation.queuedAt, let assignedAt = conversation.assignedAt {
                             counters.waitSeconds.observe(Double(assignedAt - queuedAt) / 1000)
                         }
@@ -231,6 +235,8 @@ extension Daemon {
                     fanOut.dirtyAttendants.insert(attendant)
                 case .explained:
                     break  // with the conversation's row, above or below
+                case .offered, .revoked, .presenceChanged, .noted, .wrapUpEnded, .graceChanged:
+                    try applyOfferEffect(effects[index])
                 }
             }
             for (id, text) in explained.sorted(by: { $0.key < $1.key }) {

@@ -146,11 +146,14 @@ public final class Daemon {
         let attendants = try store.attendants()
         let departments = try store.departments()
         let conversations = try store.openConversations()
+        let wrapping = try store.wrappingConversations()
+        let graces = try store.graces()
         let nextID = try store.maxConversationID() + 1
         router = Router()
-        router.restore(departments: departments, attendants: attendants.map { $0.routingProfile(settings) },
-                       conversations: conversations, now: now)
         self.settings = settings
+        configureRouter()
+        router.restore(departments: departments, attendants: attendants.map { $0.routingProfile(settings) },
+                       conversations: conversations, wrapping: wrapping, graces: graces, now: now)
         nextConversationID = nextID
         var effects: [RouterEffect] = []
         for (attendant, ids) in fanOut.sessions where !ids.isEmpty {
@@ -309,6 +312,7 @@ public final class Daemon {
         // The config table says which keys apply live (`Config.Key.live`).
         let (reloaded, applied, needsRestart) = config.reloaded(from: fresh)
         config = reloaded
+        configureRouter()
         Log.level = config.logLevel
         Log.info("config reloaded", ["applied": applied.isEmpty ? "nothing changed" : applied.joined(separator: ","),
                                      "needsRestart": needsRestart.isEmpty ? "none"

@@ -104,7 +104,8 @@ extension RequestContext {
             updated.lastSeenAt = now
             var w = JSONWriter(capacity: 512)
             Wire.attendant(updated, presence: router.presence(of: record.id),
-                           openChats: router.openChats(of: record.id), into: &w)
+                           openChats: router.openChats(of: record.id),
+                           wrappingChats: router.wrappingChats(of: record.id), into: &w)
             return w.bytes
         }
     }

@@ -265,10 +265,11 @@ extension RequestContext {
             throw RoutingError(.invalidState, "conversation is \(conversation.state.rawValue)")
         }
         let message = try store.appendMessage(Message(conversationId: id, from: .attendant, text: text, at: now))
-        apply(router.noteReply(id, now: now), now: now)
-        let replied = router.conversation(id) ?? conversation
-        fanOut.pushToBots(event("conversation.reply", replied, message: message), for: id, last: false)
-        return .result(conversationAndMessage(replied, message))
+        let noted = router.noteReply(id, by: attendant, now: now)
+        apply(noted, now: now)
+        let current = noted.isEmpty ? conversation : router.conversation(id) ?? conversation
+        fanOut.pushToBots(event("conversation.reply", current, message: message), for: id, last: false)
+        return .result(conversationAndMessage(current, message))
     }
 
     func conversationTransfer(_ params: Params) throws -> Outcome {

@@ -53,14 +53,43 @@ enum Schema {
         """
         ALTER TABLE conversations ADD COLUMN explanations TEXT;
         """,
+        // Offers, reply timeouts and wrap-up: the state CHECK learns 'offered' (SQLite cannot alter a CHECK, so
+        // the table is rebuilt), the rows keep the offer's and wrap-up's times, the reply deadline of the current
+        // assignment and the attendants passed over; departments gain their routing settings.
+        """
+        CREATE TABLE conversations_v4(
+            id INTEGER PRIMARY KEY, external_id TEXT NOT NULL UNIQUE, phone TEXT NOT NULL, contact_name TEXT,
+            channel TEXT NOT NULL, department TEXT,
+            state TEXT NOT NULL CHECK (state = 'potential' OR state = 'queued' OR state = 'assigned'
+                OR state = 'closed' OR state = 'removed' OR state = 'offered'),
+            attendant_id INTEGER, opened_at INTEGER NOT NULL, queued_at INTEGER, assigned_at INTEGER,
+            closed_at INTEGER, rating INTEGER CHECK (rating BETWEEN 1 AND 5), queue_seq INTEGER NOT NULL,
+            preferred_attendant INTEGER, avoid_attendant INTEGER, explanations TEXT,
+            offered_at INTEGER, offer_expires_at INTEGER, first_reply_at INTEGER, wrap_up_until INTEGER,
+            reply_due_at INTEGER, passed_over TEXT);
+        INSERT INTO conversations_v4(id, external_id, phone, contact_name, channel, department, state, attendant_id,
+            opened_at, queued_at, assigned_at, closed_at, rating, queue_seq, preferred_attendant, avoid_attendant,
+            explanations)
+        SELECT id, external_id, phone, contact_name, channel, department, state, attendant_id, opened_at, queued_at,
+            assigned_at, closed_at, rating, queue_seq, preferred_attendant, avoid_attendant, explanations
+        FROM conversations;
+        DROP TABLE conversations;
+        ALTER TABLE conversations_v4 RENAME TO conversations;
+        CREATE INDEX conversations_open ON conversations(queue_seq) WHERE state NOT IN ('closed', 'removed');
+        CREATE INDEX conversations_wrapping ON conversations(wrap_up_until) WHERE wrap_up_until IS NOT NULL;
+        ALTER TABLE departments ADD COLUMN offer_timeout INTEGER;
+        ALTER TABLE departments ADD COLUMN reply_timeout INTEGER;
+        ALTER TABLE departments ADD COLUMN wrap_up INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE attendants ADD COLUMN grace_until INTEGER;
+        """,
         // Contract v2's queue policy and service level: a chat's priority and the times the service-level
-        // figures are computed from (so they survive restarts), and each department's priority step and target.
-        // Rows written before count as first queued and first assigned when they were last.
+        // figures are computed from (so they survive restarts: first reply came with offers), each department's
+        // priority step and target, and the account's holidays. Rows written before count as first queued and
+        // first assigned when they were last.
         """
         ALTER TABLE conversations ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE conversations ADD COLUMN first_queued_at INTEGER;
         ALTER TABLE conversations ADD COLUMN first_assigned_at INTEGER;
-        ALTER TABLE conversations ADD COLUMN first_reply_at INTEGER;
         UPDATE conversations SET first_queued_at = queued_at, first_assigned_at = assigned_at;
         CREATE INDEX conversations_first_queued ON conversations(first_queued_at)
             WHERE first_queued_at IS NOT NULL;

@@ -139,8 +139,8 @@ final class RouterPriorityTests: RouterTestCase {
         let router = world()
         _ = router.connect(1, now: noon)
         open(router, 1, at: 1, priority: 0)
-        XCTAssertEqual(router.noteReply(1, now: noon + 5000).compactMap(\.savedID), [1])
-        XCTAssertEqual(router.noteReply(1, now: noon + 9000), [])
+        XCTAssertEqual(router.noteReply(1, by: 1, now: noon + 5000).compactMap(\.savedID), [1])
+        XCTAssertEqual(router.noteReply(1, by: 1, now: noon + 9000), [])
         XCTAssertEqual(router.conversation(1)?.firstReplyAt, noon + 5000)
     }
 }

@@ -24,6 +24,7 @@ final class ConfigTableTests: XCTestCase {
         config.passwordCost = 3
         config.maxOutputBytes = 65536
         config.metricsFile = "metrics.prom"
+        config.presenceGrace = 5
         return config
     }
 

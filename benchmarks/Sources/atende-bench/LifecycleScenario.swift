@@ -57,10 +57,14 @@ final class LifecycleLoad {
 
     /// Lifecycle traffic for `daemon`: four departments (`prefix-0`...) served by sixteen online attendants who
     /// close what they get.
-    static func staffed(_ daemon: Atended, reactor: Reactor, prefix: String) throws -> LifecycleLoad {
+    /// With `offerTimeout` the departments offer, and the attendants accept each offer before closing it.
+    static func staffed(_ daemon: Atended, reactor: Reactor, prefix: String,
+                        offerTimeout: Int? = nil) throws -> LifecycleLoad {
         let departments = (0..<4).map { "\(prefix)-\($0)" }
         let attendants = try Fixture.staffed(departments, attendants: 16, prefix: prefix, reactor: reactor,
-                                             socket: daemon.socket) { [departments[$0 % departments.count]] }
+                                             socket: daemon.socket, offerTimeout: offerTimeout) {
+            [departments[$0 % departments.count]]
+        }
         let load = LifecycleLoad(reactor: reactor, departments: departments)
         for attendant in attendants { load.serve(attendant) }
         return load
@@ -69,6 +73,12 @@ final class LifecycleLoad {
     /// Makes `attendant` close every chat assigned to it.
     func serve(_ attendant: Peer) {
         attendant.onEvent = { [self] event in
+            if event.kind == .offered {
+                attendant.call("conversation.accept", params: { $0.field("id", event.conversation) }) { [self] in
+                    if !$0.ok { errors.record($0) }
+                }
+                return
+            }
             guard event.kind == .assigned else { return }
             assigned += 1
             closesSent += 1
