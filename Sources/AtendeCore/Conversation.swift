@@ -76,6 +76,15 @@ public struct Conversation: Equatable, Sendable {
     /// Attendants it was taken back from while it waits (declined, expired, reply timeout, gone offline): passed
     /// over for it while anyone else is eligible; emptied when it is assigned.
     public var passedOver: [AttendantID] = []
+    /// The department it overflowed from (contract v2), while it waits in the department it overflowed to.
+    public var overflowedFrom: String?
+    /// Overflow moves made so far (at most `Router.maxOverflowMoves`).
+    public var overflowMoves = 0
+    /// When it joined the queue it waits in (its `queuedAt`, or the moment it overflowed there); overflow and
+    /// wait-alert deadlines count from here. Not on the wire.
+    public var queueJoinedAt: Instant?
+    /// Departments whose wait alert was already sent for it (once per chat per department). Not on the wire.
+    public var waitAlertedIn: [String] = []
 
     /// 0...9: each level puts the chat ahead of chats that joined up to the department's `priorityStep` earlier.
     public var priority: Int {
@@ -137,6 +146,10 @@ public struct Department: Equatable, Sendable {
     public var priorityStep: Int = Department.defaultPriorityStep
     /// The answer-time target, in seconds, that the service level is measured against (1...3600).
     public var serviceLevel: Int = Department.defaultServiceLevel
+    /// A chat that waited `after` seconds in this queue moves to `department`'s queue (contract v2).
+    public var overflow: Overflow?
+    /// Seconds of waiting after which the bots get `conversation.waitExceeded` (10...86400).
+    public var waitAlert: Int64?
 
     /// The priority step a department gets when none is given.
     public static let defaultPriorityStep = 600
@@ -206,4 +219,18 @@ public enum Actor: Equatable, Sendable {
     case admin
     /// An attendant.
     case attendant(AttendantID)
+}
+
+/// Where a department's chats go when they wait too long.
+public struct Overflow: Equatable, Sendable {
+    /// Seconds in the queue before the move (10...86400).
+    public var after: Int64
+    /// The department whose queue receives them.
+    public var department: String
+
+    /// Creates an overflow rule.
+    public init(after: Int64, department: String) {
+        self.after = after
+        self.department = department
+    }
 }

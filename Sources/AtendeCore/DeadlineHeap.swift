@@ -15,6 +15,10 @@ public enum DeadlineKind: Hashable, Sendable {
     case wrapUpEnd(ConversationID)
     /// An attendant who lost its last connection has not come back within the presence grace.
     case presenceGrace(AttendantID)
+    /// A waiting chat has waited its department's `overflow.after` in its queue.
+    case overflow(ConversationID)
+    /// A waiting chat has waited its department's `waitAlert` in its queue.
+    case waitAlert(ConversationID)
 }
 
 /// A binary min-heap of deadlines ordered by instant, then by the order they were scheduled in (so ties are

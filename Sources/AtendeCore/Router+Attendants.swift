@@ -15,10 +15,14 @@ extension Router {
             }
         } else {
             let state = departments[department.id]!
-            let oldStep = state.department.priorityStep
+            let old = state.department
             state.department = department
             state.eligible.removeAll()
-            if oldStep != department.priorityStep { reorderQueue(of: state) }
+            if old.priorityStep != department.priorityStep {
+                reorderQueue(of: state)
+            } else if old.overflow != department.overflow || old.waitAlert != department.waitAlert {
+                for place in state.queue.places() { if let chat = conversations[place.id] { scheduleWaitTimers(chat) } }
+            }
         }
         for id in departments[department.id]!.servedBy { _ = refresh(id) }
         var effects: [RouterEffect] = []
@@ -152,6 +156,10 @@ extension Router {
                 dirty += endWrapUp(id, effects: &effects)
             case .presenceGrace(let attendant):
                 dirty += requeueAfterGrace(attendant, now: now, effects: &effects)
+            case .overflow(let id):
+                dirty += overflow(id, now: now, effects: &effects)
+            case .waitAlert(let id):
+                alertWait(id, now: now, effects: &effects)
             }
         }
         return dirty

@@ -32,6 +32,7 @@ extension Router {
             potentials.insert(place)
         } else if let department = conversation.department {
             departments[department]?.queue.insert(place)
+            scheduleWaitTimers(conversation)
         }
     }
 
@@ -42,6 +43,8 @@ extension Router {
             potentials.remove(place)
         } else if let department = conversation.department {
             departments[department]?.queue.remove(place)
+            deadlines.cancel(.overflow(conversation.id))
+            deadlines.cancel(.waitAlert(conversation.id))
         }
     }
 

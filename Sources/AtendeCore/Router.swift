@@ -352,6 +352,7 @@ public final class Router {
         conversation.department = department
         conversation.attendantId = nil
         conversation.queuedAt = now
+        conversation.queueJoinedAt = now
         conversation.queueSeq = takeQueueSeq()
         conversations[conversation.id] = conversation
         joinWaiting(conversation)

@@ -31,6 +31,8 @@ public enum RouterEffect: Equatable, Sendable {
     case graceChanged(AttendantID, until: Instant?)
     /// A closed chat's wrap-up ended (`wrapUpUntil` now nil): persist it; the attendant's slot is free.
     case wrapUpEnded(Conversation)
+    /// The chat has waited its department's `waitAlert`: push `conversation.waitExceeded` to the bots.
+    case waitExceeded(Conversation, waitedSeconds: Int64)
 }
 
 extension RouterEffect {

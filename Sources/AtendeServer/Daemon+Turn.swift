@@ -200,7 +200,7 @@ extension Daemon {
                             try store.saveConversation(conversation, new: conversation.id == opened,
                                                        explained: explanation)
                         }
-                        if conversation.state == .queued && conversation.queuedAt == now {
+                        if conversation.state == .queued && conversation.queueJoinedAt == now {
                             announceQueued(conversation, now: now)
                         }
                     }
@@ -237,6 +237,8 @@ extension Daemon {
                     break  // with the conversation's row, above or below
                 case .offered, .revoked, .presenceChanged, .noted, .wrapUpEnded, .graceChanged:
                     try applyOfferEffect(effects[index])
+                case .waitExceeded(let conversation, let waited):
+                    announceWaitExceeded(conversation, waitedSeconds: waited)
                 }
             }
             for (id, text) in explained.sorted(by: { $0.key < $1.key }) {

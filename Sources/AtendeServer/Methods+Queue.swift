@@ -9,13 +9,33 @@ import Foundation
 
 extension RequestContext {
     /// Department members of contract v2 handled here.
-    static let queuePolicyKeys = ["priorityStep", "serviceLevel"]
+    static let queuePolicyKeys = ["priorityStep", "serviceLevel", "overflow", "waitAlert"]
 
     /// Reads `priorityStep` and `serviceLevel` when given (range errors name the field).
     func readQueuePolicy(_ params: Params, into department: inout Department) throws {
         if let step = try params.optionalInt("priorityStep", range: 0...86_400) { department.priorityStep = Int(step) }
         if let target = try params.optionalInt("serviceLevel", range: 1...3600) {
             department.serviceLevel = Int(target)
+        }
+        if params.has("waitAlert") {
+            department.waitAlert = try params.optionalInt("waitAlert", range: 10...86_400)
+        }
+        if let value = params.value("overflow") {
+            if value.isNull {
+                department.overflow = nil
+            } else {
+                let rule = try params.object("overflow")
+                try rule.rejectUnknown(["after", "department"])
+                let after = try rule.int("after", range: 10...86_400)
+                let target = try rule.string("department", maxLength: 64)
+                guard target != department.id else {
+                    throw RPCError.invalidParams(field: "overflow.department", reason: "cannot be the department itself")
+                }
+                guard router.hasDepartment(target) else {
+                    throw RPCError.invalidParams(field: "overflow.department", reason: "no department '\(target)'")
+                }
+                department.overflow = Overflow(after: after, department: target)
+            }
         }
     }
 
@@ -202,6 +222,20 @@ extension Daemon {
             w.key("conversation")
             w.raw(conversationJSON(conversation))
             Wire.standingMembers(standing, into: &w)
+            w.endObject()
+        }
+        fanOut.pushToBots(bytes, for: conversation.id, last: false)
+    }
+
+    /// The bots' `conversation.waitExceeded` push: the chat has waited its department's `waitAlert`.
+    func announceWaitExceeded(_ conversation: Conversation, waitedSeconds: Int64) {
+        guard !fanOut.bots.isEmpty || !fanOut.ownBots.isEmpty else { return }
+        let bytes = RPCEncoder.notification(method: "event", capacity: 600) { w in
+            w.beginObject()
+            w.field("type", "conversation.waitExceeded")
+            w.key("conversation")
+            w.raw(conversationJSON(conversation))
+            w.field("waitedSeconds", waitedSeconds)
             w.endObject()
         }
         fanOut.pushToBots(bytes, for: conversation.id, last: false)

@@ -23,6 +23,7 @@ enum Wire {
         if let name = c.contactName { bound += JSONCursor.quotedBound(name) }
         if let department = c.department { bound += JSONCursor.quotedBound(department) }
         bound += 16  // contract v2: priority
+        if let from = c.overflowedFrom { bound += 20 + JSONCursor.quotedBound(from) }
         return [UInt8](unsafeUninitializedCapacity: bound) { buffer, count in
             var out = JSONCursor(buffer)
             out.literal("{\"id\":")
@@ -77,6 +78,10 @@ enum Wire {
             }
             out.literal(",\"priority\":")
             out.int(Int64(c.priority))
+            if let from = c.overflowedFrom {
+                out.literal(",\"overflowedFrom\":")
+                out.quoted(from)
+            }
             out.byte(UInt8(ascii: "}"))
             count = out.count
         }
@@ -137,6 +142,16 @@ enum Wire {
         if let timeout = d.offerTimeout { w.field("offerTimeout", timeout) } else { w.fieldNull("offerTimeout") }
         if let timeout = d.replyTimeout { w.field("replyTimeout", timeout) } else { w.fieldNull("replyTimeout") }
         w.field("wrapUp", d.wrapUp)
+        if let overflow = d.overflow {
+            w.key("overflow")
+            w.beginObject()
+            w.field("after", overflow.after)
+            w.field("department", overflow.department)
+            w.endObject()
+        } else {
+            w.fieldNull("overflow")
+        }
+        if let alert = d.waitAlert { w.field("waitAlert", alert) } else { w.fieldNull("waitAlert") }
         w.field("priorityStep", d.priorityStep)
         w.field("serviceLevel", d.serviceLevel)
         w.endObject()

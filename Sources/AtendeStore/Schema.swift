@@ -96,6 +96,13 @@ enum Schema {
         ALTER TABLE departments ADD COLUMN priority_step INTEGER NOT NULL DEFAULT 600;
         ALTER TABLE departments ADD COLUMN service_level INTEGER NOT NULL DEFAULT 60;
         CREATE TABLE holidays(date TEXT PRIMARY KEY, name TEXT NOT NULL) WITHOUT ROWID;
+        ALTER TABLE conversations ADD COLUMN overflowed_from TEXT;
+        ALTER TABLE conversations ADD COLUMN overflow_moves INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE conversations ADD COLUMN queue_joined_at INTEGER;
+        ALTER TABLE conversations ADD COLUMN wait_alerted TEXT;
+        ALTER TABLE departments ADD COLUMN overflow_after INTEGER;
+        ALTER TABLE departments ADD COLUMN overflow_to TEXT;
+        ALTER TABLE departments ADD COLUMN wait_alert INTEGER;
         """,
     ]
 

@@ -7,7 +7,8 @@ extension Store {
     static let conversationColumns = """
         id, external_id, phone, contact_name, channel, department, state, attendant_id, opened_at, queued_at,
         assigned_at, closed_at, rating, queue_seq, preferred_attendant, avoid_attendant, offered_at,
-        offer_expires_at, first_reply_at, wrap_up_until, reply_due_at, passed_over, priority
+        offer_expires_at, first_reply_at, wrap_up_until, reply_due_at, passed_over, priority, overflowed_from,
+        overflow_moves, queue_joined_at, wait_alerted
         """
 
     func readConversation(_ s: Statement) -> Conversation {
@@ -26,6 +27,10 @@ extension Store {
             replyDueAt: s.optionalInt(20).map(Instant.init(millis:)),
             passedOver: s.optionalText(21).map { $0.split(separator: ",").compactMap { Int64($0) } } ?? [])
         c.priority = Int(s.int(22))
+        c.overflowedFrom = s.optionalText(23)
+        c.overflowMoves = Int(s.int(24))
+        c.queueJoinedAt = s.optionalInt(25).map(Instant.init(millis:))
+        c.waitAlertedIn = s.optionalText(26).map { $0.split(separator: " ").map(String.init) } ?? []
         return c
     }
 
@@ -41,7 +46,8 @@ extension Store {
                         queued_at = ?6, assigned_at = ?7, closed_at = ?8, rating = ?9, queue_seq = ?10,
                         preferred_attendant = ?11, avoid_attendant = ?12, offered_at = ?13, offer_expires_at = ?14,
                         first_reply_at = ?15, wrap_up_until = ?16, reply_due_at = ?17, passed_over = ?18,
-                        priority = ?24, first_queued_at = coalesce(first_queued_at, ?6),
+                        priority = ?24, overflowed_from = ?25, overflow_moves = ?26, queue_joined_at = ?27,
+                        wait_alerted = ?28, first_queued_at = coalesce(first_queued_at, ?6),
                         first_assigned_at = coalesce(first_assigned_at, ?7),
                         explanations = CASE WHEN ?19 IS NULL THEN explanations
                             ELSE coalesce(explanations || char(10), '') || ?19 END
@@ -56,9 +62,10 @@ extension Store {
                 INSERT INTO conversations(id, contact_name, department, state, attendant_id, queued_at, assigned_at,
                     closed_at, rating, queue_seq, preferred_attendant, avoid_attendant, offered_at, offer_expires_at,
                     first_reply_at, wrap_up_until, reply_due_at, passed_over,
-                    external_id, phone, channel, opened_at, explanations, priority, first_queued_at, first_assigned_at)
+                    external_id, phone, channel, opened_at, explanations, priority, first_queued_at, first_assigned_at,
+                    overflowed_from, overflow_moves, queue_joined_at, wait_alerted)
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
-                    ?22, ?23, ?24, ?6, ?7)
+                    ?22, ?23, ?24, ?6, ?7, ?25, ?26, ?27, ?28)
                 """)
             try bindChanging(c, to: s)
             try s.bind(.text(c.externalId), at: 19)
@@ -110,6 +117,10 @@ extension Store {
         try s.bind(c.replyDueAt.map { .int($0.millis) } ?? .null, at: 17)
         try s.bind(c.passedOver.isEmpty ? .null : .text(c.passedOver.map(String.init).joined(separator: ",")), at: 18)
         try s.bind(.int(Int64(c.priority)), at: 24)
+        try s.bind(c.overflowedFrom.map(SQLValue.text) ?? .null, at: 25)
+        try s.bind(.int(Int64(c.overflowMoves)), at: 26)
+        try s.bind(c.queueJoinedAt.map { .int($0.millis) } ?? .null, at: 27)
+        try s.bind(c.waitAlertedIn.isEmpty ? .null : .text(c.waitAlertedIn.joined(separator: " ")), at: 28)
     }
 
     /// Closed conversations whose wrap-up was running (recovery gives their attendants the slots back).
@@ -148,7 +159,8 @@ extension Store {
         let statement = try database.cachedLiteral("""
             SELECT id, external_id, phone, contact_name, channel, department, state, attendant_id, opened_at,
                 queued_at, assigned_at, closed_at, rating, queue_seq, preferred_attendant, avoid_attendant, offered_at,
-                offer_expires_at, first_reply_at, wrap_up_until, reply_due_at, passed_over, priority
+                offer_expires_at, first_reply_at, wrap_up_until, reply_due_at, passed_over, priority, overflowed_from,
+                overflow_moves, queue_joined_at, wait_alerted
             FROM conversations WHERE external_id = ?
             """)
         defer { statement.reset() }

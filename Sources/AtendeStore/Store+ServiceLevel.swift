@@ -150,7 +150,7 @@ extension Store {
         try statement.bind(values + [.int(Int64(limit))])
         var result: [(conversation: Conversation, firstQueuedAt: Instant?)] = []
         while try statement.step() {
-            result.append((readConversation(statement), statement.optionalInt(23).map(Instant.init(millis:))))
+            result.append((readConversation(statement), statement.optionalInt(27).map(Instant.init(millis:))))
         }
         return result
     }

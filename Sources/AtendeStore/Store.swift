@@ -232,8 +232,8 @@ public final class Store {
     /// Every department, by id.
     public func departments() throws(StoreError) -> [Department] {
         let statement = try database.cached(
-            "SELECT id, name, strategy, offer_timeout, reply_timeout, wrap_up, priority_step, service_level "
-                + "FROM departments ORDER BY id")
+            "SELECT id, name, strategy, offer_timeout, reply_timeout, wrap_up, priority_step, service_level, "
+                + "overflow_after, overflow_to, wait_alert FROM departments ORDER BY id")
         defer { statement.reset() }
         var result: [Department] = []
         while try statement.step() {
@@ -243,6 +243,10 @@ public final class Store {
                                         wrapUp: statement.int(5))
             department.priorityStep = Int(statement.int(6))
             department.serviceLevel = Int(statement.int(7))
+            if let after = statement.optionalInt(8), let target = statement.optionalText(9) {
+                department.overflow = Overflow(after: after, department: target)
+            }
+            department.waitAlert = statement.optionalInt(10)
             result.append(department)
         }
         return result
@@ -253,16 +257,20 @@ public final class Store {
         try write { () throws(StoreError) in
             try database.run("""
                 INSERT INTO departments(id, name, strategy, created_at, offer_timeout, reply_timeout, wrap_up,
-                    priority_step, service_level)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    priority_step, service_level, overflow_after, overflow_to, wait_alert)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET name = excluded.name, strategy = excluded.strategy,
                     offer_timeout = excluded.offer_timeout, reply_timeout = excluded.reply_timeout,
                     wrap_up = excluded.wrap_up, priority_step = excluded.priority_step,
-                    service_level = excluded.service_level
+                    service_level = excluded.service_level, overflow_after = excluded.overflow_after,
+                    overflow_to = excluded.overflow_to, wait_alert = excluded.wait_alert
                 """, [.text(department.id), .text(department.name), .text(department.strategy.rawValue),
                       .int(now.millis), department.offerTimeout.map(SQLValue.int) ?? .null,
                       department.replyTimeout.map(SQLValue.int) ?? .null, .int(department.wrapUp),
-                      .int(Int64(department.priorityStep)), .int(Int64(department.serviceLevel))])
+                      .int(Int64(department.priorityStep)), .int(Int64(department.serviceLevel)),
+                      department.overflow.map { .int($0.after) } ?? .null,
+                      department.overflow.map { .text($0.department) } ?? .null,
+                      department.waitAlert.map(SQLValue.int) ?? .null])
         }
     }
 

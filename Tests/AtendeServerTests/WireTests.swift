@@ -31,6 +31,7 @@ final class WireTests: XCTestCase {
         }
         if let rating = c.rating { w.field("rating", rating) }
         w.field("priority", c.priority)
+        w.optionalField("overflowedFrom", c.overflowedFrom)
         w.endObject()
         return w.bytes
     }
@@ -50,6 +51,7 @@ final class WireTests: XCTestCase {
         farTimes.assignedAt = Instant(millis: .max)
         farTimes.closedAt = Instant(millis: .min)
         farTimes.priority = 9  // contract v2 members, at their widest
+        farTimes.overflowedFrom = "suporte-\"nível\"-2"
         farTimes.firstReplyAt = Instant(millis: .min + 1)
         full.id = .min
         var waiting = bare

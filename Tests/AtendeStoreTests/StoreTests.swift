@@ -229,6 +229,9 @@ final class StoreTests: StoreTestCase {
                 ALTER TABLE attendants DROP COLUMN grace_until;
                 ALTER TABLE departments DROP COLUMN priority_step;
                 ALTER TABLE departments DROP COLUMN service_level;
+                ALTER TABLE departments DROP COLUMN overflow_after;
+                ALTER TABLE departments DROP COLUMN overflow_to;
+                ALTER TABLE departments DROP COLUMN wait_alert;
                 DROP TABLE holidays;
                 PRAGMA user_version = 2;
                 INSERT INTO conversations(id, external_id, phone, channel, state, opened_at, queue_seq)
