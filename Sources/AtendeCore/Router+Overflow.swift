@@ -19,15 +19,16 @@ extension Router {
             deadlines.cancel(.waitAlert(id))
             return
         }
-        if let overflow = settings.overflow, conversation.overflowMoves < Self.maxOverflowMoves {
-            deadlines.schedule(.overflow(id), at: joined + overflow.after * 1000)
-        } else {
-            deadlines.cancel(.overflow(id))
-        }
+        // The alert first: at the same instant (ties go in scheduling order) the chat did wait that long here.
         if let alert = settings.waitAlert, !conversation.waitAlertedIn.contains(department) {
             deadlines.schedule(.waitAlert(id), at: joined + alert * 1000)
         } else {
             deadlines.cancel(.waitAlert(id))
+        }
+        if let overflow = settings.overflow, conversation.overflowMoves < Self.maxOverflowMoves {
+            deadlines.schedule(.overflow(id), at: joined + overflow.after * 1000)
+        } else {
+            deadlines.cancel(.overflow(id))
         }
     }
 

@@ -102,3 +102,15 @@ final class RouterOverflowTests: RouterTestCase {
         XCTAssertEqual(restored.conversation(1)?.department, "c")
     }
 }
+
+extension RouterOverflowTests {
+    func testAnAlertDueWithTheOverflowStillGoesOut() {
+        let router = chain(alert: 10)
+        open(router, [chat(1, "a")])
+        let effects = router.tick(now: noon + 10_000)
+        XCTAssertTrue(effects.contains { if case .waitExceeded = $0 { return true }
+            return false }, "the chat waited 10 s in a")
+        XCTAssertEqual(router.conversation(1)?.department, "b")
+        XCTAssertEqual(router.conversation(1)?.waitAlertedIn, ["a"])
+    }
+}

@@ -161,3 +161,64 @@ final class QueuePolicyTests: DaemonTestCase {
         assertError(1003, try bot.callResult("conversation.list"))
     }
 }
+
+/// Overflow and wait alerts over the socket: they are timers of at least 10 s, so these tests wait that long.
+final class QueueOverflowTests: DaemonTestCase {
+    func testAChatOverflowsKeepingItsQueueTimeAndTheBotsAreAlerted() throws {
+        try admin.call("department.create", ["id": "night", "name": "Night", "strategy": "manual",
+                                             "overflow": ["after": 10, "department": "vip"], "waitAlert": 10])
+        let listed = try admin.call("department.list").list("departments").first { $0["id"] == "night" }
+        XCTAssertEqual(listed?["overflow"], ["after": 10, "department": "vip"])
+        XCTAssertEqual(listed?["waitAlert"], 10)
+        XCTAssertTrue(try admin.call("department.list").list("departments").first { $0["id"] == "vip" }?["overflow"]?
+            .isNull == true, "overflow is always present, null by default")
+        let chat = try bot.call("conversation.open", ["externalId": "o-1", "contact": ["phone": "11987654321"],
+                                                      "department": "night", "priority": 3])
+        try expectEvent(bot, "conversation.queued")
+        let alert = try expectEvent(bot, "conversation.waitExceeded", timeout: 30)
+        XCTAssertEqual(alert["conversation"]?.id, chat.id)
+        XCTAssertGreaterThanOrEqual(alert["waitedSeconds"]?.intValue ?? 0, 10)
+        let joined = try expectEvent(bot, "conversation.queued", timeout: 30)
+        XCTAssertEqual(joined["conversation"]?["department"], "vip", "joining the overflow queue is announced")
+        let moved = try conversation(chat.id)
+        XCTAssertEqual(moved["department"], "vip")
+        XCTAssertEqual(moved["overflowedFrom"], "night")
+        XCTAssertEqual(moved["queuedAt"], chat["queuedAt"], "queuedAt is kept")
+        XCTAssertEqual(moved["priority"], 3, "priority is kept")
+        try assertNoEvent(bot, "conversation.waitExceeded", "vip has no wait alert")
+    }
+
+    func testARestartKeepsTheOverflowDeadline() throws {
+        try admin.call("department.create", ["id": "late", "name": "Late", "strategy": "manual",
+                                             "overflow": ["after": 10, "department": "vip"]])
+        let chat = try bot.openChat("o-2", department: "late")
+        try daemon.restart()
+        admin = try daemon.admin()
+        try eventually("the chat overflowed after the restart", timeout: 30) {
+            try conversation(chat.id)["department"] == "vip"
+        }
+        XCTAssertEqual(try conversation(chat.id)["overflowedFrom"], "late")
+    }
+
+    func testBadOverflowsAreRefusedAndChangeNothing() throws {
+        let cases: [(JSON, String)] = [
+            (["after": 10, "department": "sales"], "overflow.department"),
+            (["after": 10, "department": "ghost"], "overflow.department"),
+            (["after": 5, "department": "vip"], "overflow.after"),
+            (["department": "vip"], "overflow.after"),
+            (["after": 10, "department": "vip", "then": "x"], "overflow.then"),
+        ]
+        for (overflow, field) in cases {
+            let error = assertError(-32602, try admin.callResult("department.update",
+                                                                 ["id": "sales", "name": "Renamed",
+                                                                  "overflow": overflow]))
+            XCTAssertEqual(error?.data?["field"]?.stringValue, field, "\(overflow)")
+        }
+        let error = assertError(-32602, try admin.callResult("department.update", ["id": "sales", "waitAlert": 9]))
+        XCTAssertEqual(error?.data?["field"]?.stringValue, "waitAlert")
+        let sales = try admin.call("department.list").list("departments").first { $0["id"] == "sales" }
+        XCTAssertEqual(sales?["name"], "Sales")
+        XCTAssertTrue(sales?["overflow"]?.isNull == true)
+        XCTAssertTrue(sales?["waitAlert"]?.isNull == true)
+    }
+}
