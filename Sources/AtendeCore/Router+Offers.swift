@@ -135,7 +135,8 @@ extension Router {
     /// Sets the reply deadline of an assignment in a department with `replyTimeout`; returns it.
     func scheduleReplyTimeout(_ id: ConversationID, in department: Department, now: Instant) -> Instant? {
         guard let timeout = department.replyTimeout else {
-            deadlines.cancel(.replyTimeout(id))
+            // Only a chat that had a reply deadline (taken back, transferred) can hold one now.
+            if !deadlines.isEmpty { deadlines.cancel(.replyTimeout(id)) }
             return nil
         }
         let due = now + timeout * 1000

@@ -32,6 +32,8 @@ public final class Daemon {
     /// Who hears what, and the output the turn staged for them.
     let fanOut: FanOut
     var router = Router()
+    /// Attendants' names for the bots' `conversation.assigned` (Daemon+Offers.swift), read once from the store.
+    var attendantNames: IDMap<AttendantID, String> = [:]
     var settings = AccountSettings()
     var throttle = LoginThrottle()
     var nextConnectionID: UInt64 = 16

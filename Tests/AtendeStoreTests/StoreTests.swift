@@ -223,6 +223,10 @@ final class StoreTests: StoreTestCase {
             try store.database.execute("""
                 DELETE FROM conversations WHERE id = 7;
                 ALTER TABLE conversations DROP COLUMN explanations;
+                ALTER TABLE departments DROP COLUMN offer_timeout;
+                ALTER TABLE departments DROP COLUMN reply_timeout;
+                ALTER TABLE departments DROP COLUMN wrap_up;
+                ALTER TABLE attendants DROP COLUMN grace_until;
                 PRAGMA user_version = 2;
                 INSERT INTO conversations(id, external_id, phone, channel, state, opened_at, queue_seq)
                     VALUES (7, 'wa-7', '+5511987654321', 'whatsapp', 'assigned', 0, 1);
