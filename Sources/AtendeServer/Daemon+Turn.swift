@@ -116,6 +116,7 @@ extension Daemon {
                         answer(.error(rpcError(error)), since: resumed)
                     }
                     processInput(connection, now: now)
+                    if connection.inputEnded { closeIfInputDone(connection, now: now) }
                     updateInterest(connection)
                 }
             }
