@@ -140,6 +140,10 @@ extension Daemon {
             bots.remove(connection.id)
             ownBots.remove(connection.id)
         case .attendant(let attendant):
+            if connection.passive {
+                connection.passive = false  // it never counted for the attendant's presence
+                break
+            }
             sessions[attendant]?.remove(connection.id)
             if sessions[attendant]?.isEmpty ?? true {
                 sessions[attendant] = nil

@@ -188,7 +188,7 @@ extension Daemon {
         try params.rejectUnknown(["id"])
         let id = try params.int("id")
         guard let record = try store.attendant(id) else { throw RPCError.notFound("attendant \(id)") }
-        return .result(attendantJSON(record))
+        return .result(attendantJSONWithLock(record, now: now))
     }
 
     func attendantList(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {

@@ -61,8 +61,9 @@ extension Daemon {
     }
 
     func authLogin(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
-        try params.rejectUnknown(["login", "password"])
+        try params.rejectUnknown(["login", "password", "passive"])
         let login = try params.string("login", maxLength: 254)
+        let passive = try params.optionalBool("passive") ?? false
         let password = try params.string("password", maxLength: 256)
         let key = Login.key(login.trimmingWhitespace)
         if connection.failedLogins >= 10 {
@@ -95,6 +96,7 @@ extension Daemon {
             throttle.succeed(key)
             endSession(connection, now: now)
             connection.role = .attendant(record.id)
+            if passive { return passiveLogin(connection, record) }  // Methods+PassiveLogin.swift
             sessions[record.id, default: []].insert(connection.id)
             away.remove(record.id)
             try store.touchLastSeen(record.id, at: now)

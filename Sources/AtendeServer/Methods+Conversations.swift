@@ -203,6 +203,7 @@ extension Daemon {
     func presenceSet(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
         try params.rejectUnknown(["presence"])
         guard let attendant = connection.attendant else { throw RPCError.unauthenticated() }
+        guard !connection.passive else { throw Daemon.passivePresence }
         let value = try params.string("presence", maxLength: 16)
         guard value == "online" || value == "away" else {
             throw RPCError.invalidParams(field: "presence", reason: "must be online or away")

@@ -54,6 +54,8 @@ extension Daemon {
         "attendant.list": Method(roles: .admin, handler: Daemon.attendantList),
         "attendant.setImage": Method(roles: .admin, handler: Daemon.attendantSetImage),
         "attendant.image": Method(roles: [.admin, .attendant], handler: Daemon.attendantImage),
+        "attendant.unlock": Method(roles: .admin, handler: Daemon.attendantUnlock),
+        "attendant.delete": Method(roles: .admin, handler: Daemon.attendantDelete),
         "settings.get": Method(roles: [.admin, .attendant], handler: Daemon.settingsGet),
         "settings.update": Method(roles: .admin, handler: Daemon.settingsUpdate),
         "stats.get": Method(roles: .admin, handler: Daemon.statsGet),
@@ -95,7 +97,7 @@ extension Daemon {
             throw RPCError.forbidden("\(request.method) is not allowed for \(connection.role.name)")
         }
         // Deactivated in this very turn: its sessions end once the turn commits; nothing more until then.
-        if let attendant = connection.attendant, router.profile(of: attendant)?.active == false,
+        if let attendant = connection.attendant, router.profile(of: attendant)?.active != true,
            request.method != "system.ping" {
             throw RPCError.forbidden("attendant is inactive")
         }

@@ -53,6 +53,10 @@ enum Schema {
         """
         ALTER TABLE conversations ADD COLUMN explanations TEXT;
         """,
+        // Ids of deleted attendants: closed chats keep pointing at them, so a new attendant must never get one.
+        """
+        CREATE TABLE IF NOT EXISTS retired_attendant_ids(id INTEGER PRIMARY KEY);
+        """,
     ]
 
     /// The version a fully migrated database has.
