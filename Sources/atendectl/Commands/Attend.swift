@@ -48,7 +48,7 @@ enum AttendCommand {
         guard Terminal.isTerminal(STDIN_FILENO), Terminal.isTerminal(STDOUT_FILENO) else {
             throw Failure.usage("attend needs a terminal on stdin and stdout (use the one-shot commands in scripts)")
         }
-        let me = try run.attendant()
+        let me = try run.attendant(passive: false)
         let session = AttendSession(client: try run.connect(), me: me)
         session.desk.note("logged in as \(me["login"]?.stringValue ?? "?"), presence \(session.desk.presence)")
         try session.load()

@@ -1,6 +1,6 @@
 // Settings commands: `settings show` and `settings set KEY=VALUE...` for the account-wide switches. Keys may be
 // written as in the protocol (attendantsCanRemovePotentials) or in kebab case (attendants-can-remove-potentials);
-// values are true/false, yes/no, on/off or 1/0. Unknown keys are left for the daemon to refuse, by name.
+// values are true/false, yes/no, on/off or 1/0. An unknown key is refused here, by name, with the valid ones.
 
 import AtendeProtocol
 
@@ -55,6 +55,10 @@ enum SettingsCommands {
                 throw Failure.usage("'\(pair)' is not KEY=VALUE, e.g. restrictAccessToHours=false")
             }
             let key = camelCase(String(pair[..<equals]).trimmed)
+            guard known.contains(where: { $0.key == key }) else {
+                throw Failure.usage("unknown setting '\(String(pair[..<equals]).trimmed)' "
+                    + "(settings: \(known.map(\.key).joined(separator: ", ")))")
+            }
             let text = String(pair[pair.index(after: equals)...]).trimmed.lowercased()
             switch text {
             case "true", "yes", "on", "1": params[key] = true
