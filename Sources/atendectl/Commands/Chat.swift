@@ -131,8 +131,15 @@ enum ChatCommands {
             params["department"] = .string(department)
         }
         try run.adminOrAttendant()
-        let conversation = try run.call("conversation.transfer", .object(params))
+        let conversation: JSON
+        do {
+            conversation = try run.call("conversation.transfer", .object(params))
+        } catch let error {
+            guard let department = params["department"]?.stringValue else { throw error }
+            throw try DepartmentHint.explain(error, department: department, run)
+        }
         run.emit(conversation) {
+            DepartmentHint.warnIfWaiting(conversation)
             let where_ = conversation["attendantId"]?.intValue.flatMap { attendant in
                 conversation["state"]?.stringValue == "assigned" ? "now with attendant \(attendant)" : nil
             } ?? "waiting in the queue"

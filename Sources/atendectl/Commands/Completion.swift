@@ -1,6 +1,6 @@
-// Completion: the hidden `atendectl completion bash`, which prints the bash completion script generated from the
-// table of commands (see Completion/BashCompletion.swift). The packaged config/atendectl.bash is its output; it is
-// hidden from the overview because people install the file rather than run this.
+// Completion: `atendectl completion bash`, which prints the bash completion script generated from the table of
+// commands (see Completion/BashCompletion.swift). The packaged config/atendectl.bash is its output; the overview
+// lists it, since `source <(atendectl completion bash)` is the quickest way to get completion in a shell.
 
 /// `completion`.
 enum CompletionCommand {
@@ -16,7 +16,7 @@ enum CompletionCommand {
                       atendectl completion bash > config/atendectl.bash
                       source <(atendectl completion bash)
                     """,
-                arguments: [.words(["bash"])], hidden: true,
+                arguments: [.words(["bash"])],
                 run: completion),
     ]
 
