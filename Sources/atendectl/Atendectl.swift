@@ -24,6 +24,7 @@ enum Atendectl {
 
     /// Runs atendectl with `arguments` (the program name first); returns the exit code.
     static func run(_ arguments: [String], environment: [String: String]) -> Int32 {
+        TimeText.useZone(environment: environment)
         do {
             var global = try GlobalOptions.extract(Array(arguments.dropFirst()))
             if global.rest == ["--version"] || global.rest == ["-V"] {

@@ -30,8 +30,8 @@ enum SocketDiscovery {
                 reasons.append(why.hasPrefix(path) ? why : "\(path): \(why)")
             }
         }
-        let how = candidates.count == 1
-            ? "" : " (tried \(candidates.joined(separator: ", ")); choose one with --socket or ATENDE_SOCKET)"
-        throw Failure.connection("cannot connect to atended: " + reasons.joined(separator: "; ") + how)
+        guard candidates.count > 1 else { throw Failure.connection("cannot connect to atended: " + reasons[0]) }
+        throw Failure.connection("cannot connect to atended; tried " + reasons.joined(separator: "; ")
+            + " (choose the socket with --socket or ATENDE_SOCKET)")
     }
 }

@@ -118,7 +118,7 @@ enum DeskScreen {
         guard rows > 0 else { return [] }
         var lines: [String] = []
         for note in notes.reversed() {
-            let prefix = TimeText.clock(note.time) + " "
+            let prefix = TimeText.bareClock(note.time) + " "
             let wrapped = wrap(note.text, first: width - prefix.count, rest: width - prefix.count)
             let tone: String
             switch note.tone {
