@@ -353,6 +353,7 @@ extension Daemon {
         let announcedBefore = announced
         let potentialsBefore = announcedPotentials
         announceQueues()
+        announcePresence()  // Daemon+PresencePush.swift
         announceAttendants()
         var committed = false
         if turnStorageError == nil && store.inTransaction {

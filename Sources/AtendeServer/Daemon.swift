@@ -36,6 +36,8 @@ public final class Daemon {
     var sessionsToEnd: [(AttendantID, String)] = []
     var sessions: IDMap<AttendantID, IDSet<UInt64>> = [:]
     var away: IDSet<AttendantID> = []
+    /// The presence each logged-in attendant's connections last heard of (`announcePresence`).
+    var announcedPresence: [AttendantID: Presence] = [:]
     var throttle = LoginThrottle()
     var nextConnectionID: UInt64 = 16
     var nextConversationID: ConversationID = 1

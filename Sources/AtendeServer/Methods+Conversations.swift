@@ -167,11 +167,13 @@ extension Daemon {
     }
 
     func conversationHistory(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
-        try params.rejectUnknown(["id", "limit"])
+        try params.rejectUnknown(["id", "limit", "authors"])
         let conversation = try anyConversation(try params.int("id"))
         let limit = try params.optionalInt("limit", range: 1...10000) ?? 1000
+        let authors = try params.optionalBool("authors") ?? false
         try ensureVisible(conversation, to: connection)
         let messages = try store.messages(conversation.id, limit: Int(limit))
+        if authors { return .result(try historyWithAuthors(conversation, messages)) }  // Methods+Authorship.swift
         return .result(Wire.list("messages", messages) { Wire.message($0, into: &$1) })
     }
 
@@ -262,6 +264,7 @@ extension Daemon {
             throw RoutingError(.invalidState, "conversation is \(conversation.state.rawValue)")
         }
         let message = try store.appendMessage(Message(conversationId: id, from: .attendant, text: text, at: now))
+        try store.recordAuthor(message: message.id, attendant: attendant)
         pushToBots(event("conversation.reply", conversation, message: message), for: id, last: false)
         return .result(conversationAndMessage(conversation, message))
     }
@@ -276,7 +279,10 @@ extension Daemon {
         }
         try ensureOpen(id, visibleTo: connection)
         let actor: Actor = connection.attendant.map(Actor.attendant) ?? .admin
+        let before = try anyConversation(id).attendantId
         apply(try router.transfer(id, by: actor, toDepartment: department, toAttendant: target, now: now), now: now)
+        try store.recordTransfer(id, TransferRecord(at: now, byAttendant: connection.attendant, fromAttendant: before,
+                                                    toDepartment: department, toAttendant: target))
         return .result(conversationJSON(try anyConversation(id)))
     }
 

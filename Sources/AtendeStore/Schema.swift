@@ -54,8 +54,15 @@ enum Schema {
         ALTER TABLE conversations ADD COLUMN explanations TEXT;
         """,
         // Ids of deleted attendants: closed chats keep pointing at them, so a new attendant must never get one.
+        // Who wrote each attendant message, and who moved a chat where (`conversation.history {authors}`).
         """
         CREATE TABLE IF NOT EXISTS retired_attendant_ids(id INTEGER PRIMARY KEY);
+        CREATE TABLE IF NOT EXISTS message_authors(message_id INTEGER PRIMARY KEY, attendant_id INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS conversation_transfers(
+            id INTEGER PRIMARY KEY, conversation_id INTEGER NOT NULL, at INTEGER NOT NULL, by_attendant INTEGER,
+            from_attendant INTEGER, to_department TEXT, to_attendant INTEGER);
+        CREATE INDEX IF NOT EXISTS conversation_transfers_conversation
+            ON conversation_transfers(conversation_id, id);
         """,
     ]
 
