@@ -65,15 +65,15 @@ enum DeskScreen {
         let departments = AttendantCommands.departments(desk.me)
         let left = " atende | \(name) <\(login)> | \(desk.presence.uppercased()) | \(departments)"
         let right = " " + TimeText.clock(now) + " "
-        let room = width - right.count
-        let text = left.count > room ? left.truncated(to: room) : left.padded(to: room)
+        let room = width - right.displayWidth
+        let text = left.displayWidth > room ? left.truncated(to: room) : left.padded(to: room)
         let tone = desk.presence == "online" ? green : yellow
         return reverse + tone + text + right + reset
     }
 
     static func section(_ title: String, width: Int) -> String {
         let label = "── " + title + " "
-        let rule = String(repeating: "─", count: max(0, width - label.count))
+        let rule = String(repeating: "─", count: max(0, width - label.displayWidth))
         return bold + (label + rule).truncated(to: width) + reset
     }
 
@@ -139,28 +139,36 @@ enum DeskScreen {
         return Array(lines.suffix(rows))
     }
 
-    /// `text` cut into pieces of at most `first` then `rest` characters, preferring to break at spaces.
+    /// `text` cut into pieces of at most `first` then `rest` terminal columns, preferring to break at spaces.
     static func wrap(_ text: String, first: Int, rest: Int) -> [String] {
         var pieces: [String] = []
         var remaining = Substring(text)
-        var limit = max(1, first)
-        while remaining.count > limit {
-            let window = remaining.prefix(limit)
-            let cut = window.lastIndex(of: " ").flatMap { $0 > window.startIndex ? $0 : nil } ?? window.endIndex
+        var limit = max(2, first)
+        while String(remaining).displayWidth > limit {
+            var window = String(remaining).prefix(columns: limit)
+            if window.isEmpty { window = String(remaining).prefix(1) }
+            let end = remaining.index(remaining.startIndex, offsetBy: window.count)
+            let space = remaining[..<end].lastIndex(of: " ")
+            let cut = space.flatMap { $0 > remaining.startIndex ? $0 : nil } ?? end
             pieces.append(String(remaining[..<cut]))
             remaining = remaining[cut...].drop { $0 == " " }
-            limit = max(1, rest)
+            limit = max(2, rest)
         }
         pieces.append(String(remaining))
         return pieces
     }
 
-    /// The part of the command line that fits, and the 1-based screen column of the cursor.
+    /// The part of the command line that fits, and the 1-based screen column of the cursor (both in terminal
+    /// columns: a wide character takes two).
     static func promptLine(_ text: String, cursor: Int, width: Int) -> (String, Int) {
-        let room = max(1, width - 3)
+        let room = max(2, width - 3)
         let characters = Array(text.replacingControlCharacters)
-        let start = max(0, cursor - room + 1)
-        let visible = String(characters[min(start, characters.count)..<min(characters.count, start + room)])
-        return (visible, 3 + cursor - start)
+        let cursor = min(max(0, cursor), characters.count)
+        var start = 0
+        func columns(_ range: Range<Int>) -> Int { range.reduce(0) { $0 + DisplayWidth.of(characters[$1]) } }
+        while start < cursor && columns(start..<cursor) + 1 > room { start += 1 }
+        var end = start
+        while end < characters.count && columns(start..<(end + 1)) <= room { end += 1 }
+        return (String(characters[start..<end]), 3 + columns(start..<cursor))
     }
 }
