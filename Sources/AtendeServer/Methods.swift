@@ -56,6 +56,7 @@ extension Daemon {
         "attendant.image": Method(roles: [.admin, .attendant], handler: Daemon.attendantImage),
         "attendant.unlock": Method(roles: .admin, handler: Daemon.attendantUnlock),
         "attendant.delete": Method(roles: .admin, handler: Daemon.attendantDelete),
+        "attendant.colleagues": Method(roles: .attendant, handler: Daemon.attendantColleagues),
         "settings.get": Method(roles: [.admin, .attendant], handler: Daemon.settingsGet),
         "settings.update": Method(roles: .admin, handler: Daemon.settingsUpdate),
         "stats.get": Method(roles: .admin, handler: Daemon.statsGet),

@@ -36,6 +36,16 @@ final class AttendSession {
             let history = try client.call("conversation.history", ["id": .int(id), "limit": 1])
             if let last = history["messages"]?.arrayValue?.last { desk.lastMessage[id] = last }
         }
+        for chat in desk.waiting.prefix(50) {
+            guard let id = chat["id"]?.intValue, desk.firstMessage[id] == nil, !desk.looked.contains(-id) else {
+                continue
+            }
+            desk.looked.insert(-id)  // waiting chats are noted by their negated id: asked once each
+            let history = try? client.call("conversation.history", ["id": .int(id), "limit": 50])
+            if let first = history?["messages"]?.arrayValue?.first(where: { $0["from"]?.stringValue == "contact" }) {
+                desk.firstMessage[id] = first
+            }
+        }
         absorbEvents()
     }
 

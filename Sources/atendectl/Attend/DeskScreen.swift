@@ -33,13 +33,15 @@ enum DeskScreen {
         let noteRows = max(0, available - chatRows - waitRows)
 
         lines.append(section("My chats \(desk.assigned.count)/\(desk.maxChats)", width: width))
+        if !desk.assigned.isEmpty { lines.append(headings(width: width, time: "no reply", last: "last message")) }
         lines += list(desk.assigned, rows: chatRows, width: width,
                       empty: "(none: chats are routed to you while you are online; or type: take ID)") { chat in
             chatLine(chat, desk: desk, width: width, now: now)
         }
         lines.append(section("Waiting in your departments \(desk.waiting.count)", width: width))
+        if !desk.waiting.isEmpty { lines.append(headings(width: width, time: "waiting", last: "first message")) }
         lines += list(desk.waiting, rows: waitRows, width: width, empty: "(nobody is waiting)") { chat in
-            waitingLine(chat, width: width, now: now)
+            waitingLine(chat, desk: desk, width: width, now: now)
         }
         lines.append(section("Activity", width: width))
         lines += activity(desk.notes, rows: noteRows, width: width)
@@ -88,6 +90,23 @@ enum DeskScreen {
     /// The width of the contact column: 30 characters, less on a narrow terminal.
     static func contactWidth(_ width: Int) -> Int { min(30, max(12, width / 4)) }
 
+    /// The column headings over a list of chats.
+    static func headings(width: Int, time: String, last: String) -> String {
+        let contact = contactWidth(width)
+        let text = " " + "chat".padded(to: 6) + " " + "contact".padded(to: contact) + " " + "department".padded(to: 12)
+            + " " + time.padded(to: 8, left: true) + "  " + "  " + last
+        return dim + text.truncated(to: width) + reset
+    }
+
+    /// How long the contact has been waiting for a reply: since its last message when that is the last one of
+    /// the chat, else "-" (answered); since the assignment when no message is known yet.
+    static func waitingForReply(_ chat: JSON, desk: Desk, now: Double) -> String {
+        let id = chat["id"]?.intValue ?? 0
+        guard let message = desk.lastMessage[id] else { return TimeText.age(chat["assignedAt"]?.stringValue, now: now) }
+        guard message["from"]?.stringValue == "contact" else { return "-" }
+        return TimeText.age(message["at"]?.stringValue, now: now)
+    }
+
     static func chatLine(_ chat: JSON, desk: Desk, width: Int, now: Double) -> String {
         let id = chat["id"]?.intValue ?? 0
         let unread = desk.unread.contains(id)
@@ -95,7 +114,7 @@ enum DeskScreen {
         var text = " " + ConversationText.tag(chat).padded(to: 6) + " "
             + ConversationText.contact(chat).truncated(to: contact).padded(to: contact) + " "
             + (chat["department"]?.stringValue ?? "-").truncated(to: 12).padded(to: 12) + " "
-            + TimeText.age(chat["assignedAt"]?.stringValue, now: now).padded(to: 7, left: true) + "  "
+            + waitingForReply(chat, desk: desk, now: now).padded(to: 8, left: true) + "  "
         if let message = desk.lastMessage[id] {
             let who = message["from"]?.stringValue == "attendant" ? "you: " : ""
             text += (unread ? "* " : "  ") + who + (message["text"]?.stringValue ?? "").replacingControlCharacters
@@ -104,12 +123,14 @@ enum DeskScreen {
         return unread ? bold + line + reset : line
     }
 
-    static func waitingLine(_ chat: JSON, width: Int, now: Double) -> String {
+    static func waitingLine(_ chat: JSON, desk: Desk, width: Int, now: Double) -> String {
         let contact = contactWidth(width)
+        let id = chat["id"]?.intValue ?? 0
+        let first = desk.firstMessage[id]?["text"]?.stringValue.map { "  " + $0.replacingControlCharacters } ?? ""
         return (" " + ConversationText.tag(chat).padded(to: 6) + " "
             + ConversationText.contact(chat).truncated(to: contact).padded(to: contact) + " "
             + (chat["department"]?.stringValue ?? "-").truncated(to: 12).padded(to: 12) + " "
-            + "waiting " + TimeText.age(chat["queuedAt"]?.stringValue, now: now))
+            + TimeText.age(chat["queuedAt"]?.stringValue, now: now).padded(to: 8, left: true) + "  " + first)
             .truncated(to: width)
     }
 
