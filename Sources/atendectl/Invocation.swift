@@ -20,6 +20,9 @@ final class Invocation {
     let environment: [String: String]
     /// The open connection, once `connect()` was called.
     private(set) var client: RPCClient?
+    /// The password of the attendant login, kept (in memory only) so `attend` can log in again after the
+    /// daemon restarts.
+    private var password: String?
 
     /// Creates an invocation.
     init(command: Command, arguments: ParsedArguments, global: GlobalOptions, environment: [String: String]) {
@@ -84,7 +87,8 @@ final class Invocation {
             throw Failure.usage("'\(command.name)' acts as an attendant: pass --login LOGIN or set ATENDE_LOGIN")
         }
         _ = try connect()  // first, so nobody types a password for a daemon that is not there
-        let password = try Password.read(for: login, environment: environment)
+        let password = try self.password ?? Password.read(for: login, environment: environment)
+        self.password = password
         do {
             var params: JSONObject = ["login": .string(login), "password": .string(password)]
             if passive { params["passive"] = true }
@@ -92,6 +96,17 @@ final class Invocation {
         } catch ClientError.rpc(let error) {
             throw Failure.daemon(error, hint: Invocation.loginHint(error))
         }
+    }
+
+    /// A new connection to the socket found before (after the daemon went away), authenticated as before:
+    /// as admin, or as the attendant with the password typed at the start.
+    func reconnect(attendant passive: Bool? = nil) throws -> (client: RPCClient, me: JSON) {
+        client = nil
+        let (fresh, _) = try SocketDiscovery.connect([socketPath])
+        client = fresh
+        if let passive { return (fresh, try attendant(passive: passive)) }
+        try admin()
+        return (fresh, .null)
     }
 
     /// Advice for a refused login.

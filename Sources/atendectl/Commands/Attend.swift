@@ -51,7 +51,9 @@ enum AttendCommand {
             throw Failure.usage("attend needs a terminal on stdin and stdout (use the one-shot commands in scripts)")
         }
         let me = try run.attendant(passive: false)
-        let session = AttendSession(client: try run.connect(), me: me)
+        let session = AttendSession(client: try run.connect(), me: me) {
+            try run.reconnect(attendant: false)
+        }
         session.desk.note("logged in as \(me["login"]?.stringValue ?? "?"), presence \(session.desk.presence)")
         try session.load()
         try session.run()
