@@ -79,7 +79,7 @@ enum Failure: Error {
         case let (field?, reason?):
             if text == "\(field): \(reason)" {
                 text = phrase(field, reason)
-            } else if !text.contains(reason) {
+            } else if error.code == RPCErrorCode.invalidParams && !text.contains(reason) {
                 text += ": " + phrase(field, reason)
             } else if !text.contains(field) {
                 text += " (\(field))"

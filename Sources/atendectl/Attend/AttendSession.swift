@@ -35,6 +35,7 @@ final class AttendSession {
     /// The connection was lost: keep the screen and start trying again.
     func lost(_ reason: String) {
         reconnection = Reconnection(reason: reason, now: TimeText.now())
+        desk.presence = "disconnected"
         desk.note("connection to atended lost (\(reason)); reconnecting", .error)
         desk.status = (reconnection!.status(now: TimeText.now()), true)
     }
@@ -55,7 +56,8 @@ final class AttendSession {
             desk.status = ("reconnected", false)
             guarded { try load() }
         } catch {
-            state.failed(Failure.from(error).lines.first ?? "\(error)", now: now)
+            let why = Failure.from(error).lines.first ?? "\(error)"
+            state.failed(why.replacingOccurrences(of: "cannot connect to atended: ", with: ""), now: now)
             reconnection = state
             desk.status = (state.status(now: now), true)
         }

@@ -131,6 +131,7 @@ final class TopSession {
                             break
                         }
                         let reason = why.replacingOccurrences(of: "connection to atended lost: ", with: "")
+                            .replacingOccurrences(of: "cannot connect to atended: ", with: "")
                         if var state = reconnection {
                             state.failed(reason, now: TimeText.now())
                             reconnection = state
