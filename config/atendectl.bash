@@ -20,7 +20,7 @@ _atendectl_department_ids() {
 }
 
 _atendectl_top_words='ping version department attendant settings stats potentials top explain metrics login queue
-    take reply transfer close history attend route contacts completion help'
+    take reply transfer close history attend route contacts help'
 
 # The subcommands of group $1.
 _atendectl_subcommands() {
@@ -41,7 +41,7 @@ _atendectl_command() {
     esac
     case "$1" in
         'ping'|'version'|'stats'|'potentials'|'top'|'explain'|'metrics'|'login'|'queue'|'take'|'reply'|\
-        'transfer'|'close'|'history'|'attend'|'route'|'contacts'|'completion') echo "$1" ;;
+        'transfer'|'close'|'history'|'attend'|'route'|'contacts') echo "$1" ;;
     esac
 }
 
@@ -103,7 +103,6 @@ _atendectl_argument() {
     case "$1 $2" in
         'department edit 0'|'department delete 0'|'transfer 1'|'route 1') echo 'department' ;;
         'attendant photo 1') echo 'file' ;;
-        'completion 0') echo 'words bash' ;;
     esac
 }
 

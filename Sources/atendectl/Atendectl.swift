@@ -123,7 +123,7 @@ enum Atendectl {
           atendectl attend --login ana@example.com
 
         Run 'atendectl COMMAND --help' for a command's options and examples; 'atendectl --version' prints the
-        version.
+        version. Shell completion: source <(atendectl completion bash), or install config/atendectl.bash.
 
         """
     }

@@ -37,12 +37,12 @@ enum ConversationText {
         return table
     }
 
-    /// Who wrote an attendant message of `conversation.history {authors: true}`: "you" for `me`, else the
-    /// attendant's name (or "attendant 7" when it is gone), else "attendant".
+    /// Who wrote an attendant message of `conversation.history {authors: true}`: "you" for `me`, else
+    /// "Ana Souza, attendant" (or "attendant 7" when it is gone), else "attendant".
     static func author(_ message: JSON, me: Int64?) -> String {
         guard let attendant = message["attendant"], let id = attendant["id"]?.intValue else { return "attendant" }
         if id == me { return "you" }
-        return attendant["name"]?.stringValue ?? "attendant \(id)"
+        return attendant["name"]?.stringValue.map { "\($0), attendant" } ?? "attendant \(id)"
     }
 
     /// `10:07 transferred by Ana Souza to Rui Lima` for a `transfers` entry of `conversation.history`.

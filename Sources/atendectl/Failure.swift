@@ -67,8 +67,8 @@ enum Failure: Error {
         }
     }
 
-    /// The daemon's error in plain words, each thing said once, the field named, and the code last for whoever
-    /// looks it up: `base64 is not valid base64 (error -32602)`, `wrong login or password (error 1001)`.
+    /// The daemon's error in plain words after its code, each thing said once, the field named:
+    /// `error -32602: base64 is not valid base64`, `error 1001: wrong login or password`.
     static func describe(_ error: RPCError) -> String {
         var text = error.message
         let protocolPrefix = "invalid params: "
@@ -91,7 +91,7 @@ enum Failure: Error {
         case (nil, nil):
             break
         }
-        return text + " (error \(error.code))"
+        return "error \(error.code): " + text
     }
 
     /// "base64 is not valid base64" when the reason reads on from the field's name, else "field: reason".

@@ -226,6 +226,10 @@ enum AttendantCommands {
         details.add("phone", attendant["phone"]?.stringValue ?? "-")
         details.add("email", attendant["email"]?.stringValue ?? "-")
         details.add("active", attendant["active"]?.boolValue == false ? "no" : "yes")
+        if let until = attendant["lockedUntil"]?.stringValue {
+            details.add("locked", "until \(TimeText.local(until)) after failed logins "
+                + "(atendectl attendant unlock \(attendant["id"]?.intValue ?? 0))")
+        }
         details.add("presence", attendant["presence"]?.stringValue)
         details.add("open chats", chats(attendant))
         details.add("departments", departments(attendant))

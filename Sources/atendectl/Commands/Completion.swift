@@ -1,6 +1,6 @@
 // Completion: `atendectl completion bash`, which prints the bash completion script generated from the table of
-// commands (see Completion/BashCompletion.swift). The packaged config/atendectl.bash is its output; the overview
-// lists it, since `source <(atendectl completion bash)` is the quickest way to get completion in a shell.
+// commands (see Completion/BashCompletion.swift). The packaged config/atendectl.bash is its output. It stays out
+// of the command list and of completion itself, but the overview ends with a line saying how to use it.
 
 /// `completion`.
 enum CompletionCommand {
@@ -16,7 +16,7 @@ enum CompletionCommand {
                       atendectl completion bash > config/atendectl.bash
                       source <(atendectl completion bash)
                     """,
-                arguments: [.words(["bash"])],
+                arguments: [.words(["bash"])], hidden: true,
                 run: completion),
     ]
 
