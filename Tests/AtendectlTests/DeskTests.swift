@@ -38,16 +38,18 @@ final class DeskTests: XCTestCase {
 
     func testFrameWithWideCharactersFitsTheWidth() {
         var desk = Desk(me: me)
-        let chat: JSON = ["id": 3, "state": "assigned", "department": "vendas", "assignedAt": "2026-12-04T15:00:00.000Z",
+        let chat: JSON = ["id": 3, "state": "assigned", "department": "vendas",
+                          "assignedAt": "2026-12-04T15:00:00.000Z",
                           "contact": ["phone": "+5511987654321", "name": "Maria 😀 東京 Silva"]]
         desk.load(queue: ["assigned": [chat], "waiting": [chat.with("id", 4).with("state", "queued")]])
-        desk.lastMessage[3] = ["from": "attendant", "text": "Olá! 😀 Posso ajudar? 👍🏽 東京タワーに行きたいです。よろしく",
-                               "at": "2026-12-04T15:00:00.000Z"]
+        desk.lastMessage[3] = ["from": "attendant", "at": "2026-12-04T15:00:00.000Z",
+                               "text": "Olá! 😀 Posso ajudar? 👍🏽 東京タワーに行きたいです。よろしく"]
         desk.firstMessage[4] = ["from": "contact", "text": .string(String(repeating: "😀", count: 60))]
         desk.note("#3 you: " + String(repeating: "東京 ", count: 40))
         for columns in [40, 80, 120] {
-            let lines = visibleLines(DeskScreen.frame(desk, input: ("reply 3 😀😀😀", 13), rows: 24, columns: columns,
-                                                      now: 1_764_860_000))
+            let frame = DeskScreen.frame(desk, input: ("reply 3 😀😀😀", 13), rows: 24, columns: columns,
+                                         now: 1_764_860_000)
+            let lines = visibleLines(frame)
             XCTAssertEqual(lines.count, 24)
             for line in lines { XCTAssertLessThanOrEqual(line.displayWidth, columns, line) }
             XCTAssertTrue(lines[0].contains("Rui Lima"), "the header stays on the first line")

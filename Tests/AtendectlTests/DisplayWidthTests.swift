@@ -35,7 +35,9 @@ final class DisplayWidthTests: XCTestCase {
     }
 
     func testDeskLinesNeverExceedTheWidth() {
-        for text in ["Obrigado! 😀😀😀 até logo 👍🏽", "東京タワーに行きたいです。よろしくお願いします。", String(repeating: "é", count: 200)] {
+        let texts = ["Obrigado! 😀😀😀 até logo 👍🏽", "東京タワーに行きたいです。よろしくお願いします。",
+                     String(repeating: "é", count: 200)]
+        for text in texts {
             for piece in DeskScreen.wrap(text, first: 20, rest: 30) {
                 XCTAssertLessThanOrEqual(piece.displayWidth, 30, piece)
             }

@@ -123,7 +123,9 @@ extension AttendSession {
         if let exact = people.first(where: { $0.login.lowercased() == wanted || $0.name.lowercased() == wanted }) {
             return (exact.id, exact.name)
         }
-        let partial = people.filter { $0.name.lowercased().hasPrefix(wanted) || $0.login.lowercased().hasPrefix(wanted) }
+        let partial = people.filter {
+            $0.name.lowercased().hasPrefix(wanted) || $0.login.lowercased().hasPrefix(wanted)
+        }
         if partial.count == 1 { return (partial[0].id, partial[0].name) }
         let names = (partial.isEmpty ? people : partial).map { "\($0.name) <\($0.login)>" }.joined(separator: ", ")
         throw Failure.usage(partial.isEmpty

@@ -43,8 +43,8 @@ enum ChatCommands {
                 details: """
                     With DEPARTMENT the chat joins the back of that queue and is routed (you are passed over when
                     someone else can take it). With --to it goes to that attendant, who must be logged in, serve
-                    the department and have room; ATTENDANT is a number, a login or a name (as an attendant, of a colleague
-                    sharing a department). Without --login this acts as admin.
+                    the department and have room; ATTENDANT is a number, a login or a name (as an attendant, of a
+                    colleague sharing a department). Without --login this acts as admin.
 
                     \(LoginCommand.sessionNote)
 
@@ -52,7 +52,8 @@ enum ChatCommands {
                       atendectl transfer 12 billing --login ana@example.com
                       atendectl transfer 12 --to rui@example.com --login ana@example.com
                     """,
-                options: [loginOption, .value("to", "ATTENDANT", "the attendant to hand the chat to (number, login or name)"),
+                options: [loginOption,
+                          .value("to", "ATTENDANT", "the attendant to hand the chat to (number, login or name)"),
                           .value("department", "ID", "the department, with --to")],
                 arguments: [.none, .department], run: transfer),
         Command(["close"], "ID [--login LOGIN]",
