@@ -23,6 +23,26 @@ final class DeskEventTests: DaemonTestCase {
         try assertNoEvent(ana.client, "presence.changed")
     }
 
+    func testPresenceChangedIsPushedWhenTheHoursTimerEndsTheShift() throws {
+        // Hours that end three seconds from now (São Paulo local time, to the second): the daemon's boundary
+        // timer, not a request, moves the attendant to off-hours.
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "America/Sao_Paulo")!
+        let end = Date().addingTimeInterval(3)
+        let parts = calendar.dateComponents([.hour, .minute, .second], from: end)
+        let (hour, minute, second) = (parts.hour!, parts.minute!, parts.second!)
+        try XCTSkipIf(hour == 0 && minute == 0 && second < 10, "too close to midnight for a same-day shift")
+        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        let shift: JSON = [["00:00", .string("\(two(hour)):\(two(minute)):\(two(second))")]]
+        let hours: JSON = ["timezone": "America/Sao_Paulo",
+                           "week": .object([weekday(of: end, in: "America/Sao_Paulo"): shift])]
+        let ana = try staff("ana@timer.example", ["sales"], ["hours": hours])
+        XCTAssertEqual(try attendant(ana.id)["presence"]?.stringValue, "online")
+        let ended = try XCTUnwrap(try expectEvent(ana.client, "presence.changed", timeout: 15))
+        XCTAssertEqual(ended["presence"]?.stringValue, "off-hours")
+        XCTAssertEqual(ended["reason"]?.stringValue, "hours")
+    }
+
     func testHistoryWithAuthorsCreditsEachAttendantAndListsTransfers() throws {
         let ana = try staff("ana@authors.example")
         let rui = try staff("rui@authors.example", online: false)
