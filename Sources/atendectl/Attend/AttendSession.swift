@@ -172,7 +172,9 @@ final class AttendSession {
             if case .connection(let why) = failure {
                 if reconnect != nil && reconnection == nil {
                     lost(why.replacingOccurrences(of: "connection to atended lost: ", with: ""))
-                } else if reconnect == nil {
+                } else if reconnect != nil {
+                    desk.note("not connected to atended: the command was not sent", .error)
+                } else {
                     self.failure = failure
                     running = false
                 }
