@@ -8,8 +8,8 @@ import AtendeCore
 import AtendeProtocol
 import AtendeStore
 
-extension Daemon {
-    func attendantUnlock(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+extension RequestContext {
+    func attendantUnlock(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["id"])
         let id = try params.int("id")
         guard let record = try store.attendant(id) else { throw RPCError.notFound("attendant \(id)") }
@@ -18,7 +18,7 @@ extension Daemon {
         return .result(Wire.ok)
     }
 
-    func attendantDelete(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func attendantDelete(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["id"])
         let id = try params.int("id")
         guard let record = try store.attendant(id), var profile = router.profile(of: id) else {

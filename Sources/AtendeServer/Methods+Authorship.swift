@@ -7,7 +7,7 @@ import AtendeCore
 import AtendeProtocol
 import AtendeStore
 
-extension Daemon {
+extension RequestContext {
     func historyWithAuthors(_ conversation: Conversation, _ messages: [Message]) throws -> [UInt8] {
         let authors = try store.authors(of: messages)
         let transfers = try store.transfers(conversation.id)

@@ -6,8 +6,8 @@
 import AtendeCore
 import AtendeProtocol
 
-extension Daemon {
-    func attendantColleagues(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+extension RequestContext {
+    func attendantColleagues(_ params: Params) throws -> Outcome {
         try params.rejectUnknown([])
         guard let me = connection.attendant, let mine = router.profile(of: me) else {
             throw RPCError.unauthenticated()

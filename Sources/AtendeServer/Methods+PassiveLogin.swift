@@ -6,7 +6,7 @@ import AtendeCore
 import AtendeProtocol
 import AtendeStore
 
-extension Daemon {
+extension RequestContext {
     /// Finishes a passive login: the connection acts as the attendant and counts for nothing.
     func passiveLogin(_ connection: Connection, _ record: AttendantRecord) -> [UInt8] {
         connection.passive = true
@@ -16,7 +16,9 @@ extension Daemon {
                        openChats: router.openChats(of: record.id), into: &w)
         return w.bytes
     }
+}
 
+extension Daemon {
     /// `presence.set` on a passive connection: it has no presence to set.
     static let passivePresence = RPCError(
         code: RPCErrorCode.invalidState, message: "a passive login has no presence (log in without passive)",
