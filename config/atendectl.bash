@@ -20,14 +20,14 @@ _atendectl_department_ids() {
 }
 
 _atendectl_top_words='ping version department attendant settings stats potentials top explain metrics login queue
-    take reply transfer close history attend route contacts help'
+    take reply transfer close history attend route contacts conversation report help'
 
 # The subcommands of group $1.
 _atendectl_subcommands() {
     case "$1" in
         'department') echo 'add list edit delete' ;;
         'attendant') echo 'add edit show list deactivate activate photo unlock delete' ;;
-        'settings') echo 'show set' ;;
+        'settings') echo 'show set holidays holidays holidays' ;;
     esac
 }
 
@@ -37,11 +37,11 @@ _atendectl_command() {
         'department add'|'department list'|'department edit'|'department delete'|'attendant add'|\
         'attendant edit'|'attendant show'|'attendant list'|'attendant deactivate'|'attendant activate'|\
         'attendant photo'|'settings show'|'settings set'|'potentials remove'|'attendant unlock'|\
-        'attendant delete') echo "$1 $2"; return ;;
+        'attendant delete'|'conversation list') echo "$1 $2"; return ;;
     esac
     case "$1" in
         'ping'|'version'|'stats'|'potentials'|'top'|'explain'|'metrics'|'login'|'queue'|'take'|'reply'|\
-        'transfer'|'close'|'history'|'attend'|'route'|'contacts') echo "$1" ;;
+        'transfer'|'close'|'history'|'attend'|'route'|'contacts'|'report') echo "$1" ;;
     esac
 }
 
@@ -71,6 +71,8 @@ _atendectl_options() {
         'attend') echo '--login' ;;
         'potentials remove') echo '--login' ;;
         'contacts') echo '--limit --login' ;;
+        'conversation list') echo '--state --department --attendant --limit --before' ;;
+        'report') echo '--since' ;;
     esac
 }
 
@@ -86,11 +88,13 @@ _atendectl_option() {
         'attendant edit --timezone'|'settings show --login'|'potentials --limit'|'potentials --login'|\
         'login --login'|'queue --login'|'queue --limit'|'take --login'|'reply --login'|'transfer --login'|\
         'transfer --to'|'close --login'|'history --login'|'history --limit'|'attend --login'|\
-        'potentials remove --login'|'contacts --limit'|'contacts --login') echo 'none' ;;
+        'potentials remove --login'|'contacts --limit'|'contacts --login'|'conversation list --state'|\
+        'conversation list --attendant'|'conversation list --limit'|'conversation list --before'|\
+        'report --since') echo 'none' ;;
         'department add --strategy'|'department edit --strategy')
             echo 'words least-busy round-robin longest-idle manual' ;;
         'attendant add --department'|'attendant edit --department'|'attendant list --department'|\
-        'transfer --department') echo 'department' ;;
+        'transfer --department'|'conversation list --department') echo 'department' ;;
         'attendant add --departments'|'attendant edit --departments') echo 'departments' ;;
         'attendant list --presence') echo 'words online away offline off-hours' ;;
         'top --sort') echo 'words waiting presence name' ;;

@@ -198,6 +198,9 @@ extension Daemon {
                             try store.saveConversation(conversation, new: conversation.id == opened,
                                                        explained: explanation)
                         }
+                        if conversation.state == .queued && conversation.queuedAt == now {
+                            announceQueued(conversation, now: now)
+                        }
                     }
                 case .assigned(let conversation):
                     counters.assigned += 1

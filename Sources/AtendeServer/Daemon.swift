@@ -143,7 +143,7 @@ public final class Daemon {
         let conversations = try store.openConversations()
         let nextID = try store.maxConversationID() + 1
         router = Router()
-        router.restore(departments: departments, attendants: attendants.map(\.profile),
+        router.restore(departments: departments, attendants: attendants.map { $0.routingProfile(settings) },
                        conversations: conversations, now: now)
         self.settings = settings
         nextConversationID = nextID

@@ -90,7 +90,7 @@ extension RequestContext {
                                data: ["field": "password", "reason": "wrong login or password"])
             }
             guard record.active else { throw RPCError.forbidden("attendant is inactive") }
-            if settings.restrictAccessToHours && !record.hours.contains(now) {
+            if settings.restrictAccessToHours && !routingProfile(record).hours.contains(now) {
                 throw RPCError.outsideHours()
             }
             throttle.succeed(key)

@@ -53,7 +53,7 @@ extension RequestContext {
     // MARK: - Bot
 
     func conversationOpen(_ params: Params) throws -> Outcome {
-        try params.rejectUnknown(["externalId", "contact", "channel", "department", "text"])
+        try params.rejectUnknown(["externalId", "contact", "channel", "department", "text", "priority"])
         let externalId = try params.string("externalId", maxLength: 256)
         guard !externalId.isEmpty else { throw RPCError.invalidParams(field: "externalId", reason: "is empty") }
         let contact = try params.object("contact")
@@ -64,15 +64,17 @@ extension RequestContext {
         guard !channel.isEmpty else { throw RPCError.invalidParams(field: "channel", reason: "is empty") }
         let department = try params.optionalString("department", maxLength: 64)
         let text = try params.optionalString("text", maxLength: RequestContext.maxTextBytes)
+        let priority = try priorityParam(params) ?? 0
         if let id = router.conversationID(externalId: externalId), let open = router.conversation(id) {
             fanOut.claim(id, by: connection)
             return .result(conversationJSON(open))
         }
         if let stored = try store.conversation(externalId: externalId) { return .result(conversationJSON(stored)) }
-        let conversation = Conversation(
+        var conversation = Conversation(
             id: nextConversationID, externalId: externalId, contactPhone: phone,
             contactName: (name?.isEmpty ?? true) ? nil : name, channel: channel, department: department,
             openedAt: now, preferredAttendant: try store.lastAttendant(phone: phone))
+        conversation.priority = priority
         let effects = try router.open(conversation, now: now)
         fanOut.claim(conversation.id, by: connection)
         nextConversationID += 1
@@ -229,7 +231,7 @@ extension RequestContext {
         for department in router.profile(of: attendant)?.departments ?? [] {
             waiting += router.waiting(in: department, limit: limit)
         }
-        waiting.sort { $0.queueSeq < $1.queueSeq }
+        waiting.sort { router.comesFirst($0, $1) }
         if waiting.count > limit { waiting.removeLast(waiting.count - limit) }
         var w = JSONWriter(capacity: 1024)
         w.beginObject()
@@ -267,8 +269,10 @@ extension RequestContext {
         }
         let message = try store.appendMessage(Message(conversationId: id, from: .attendant, text: text, at: now))
         try store.recordAuthor(message: message.id, attendant: attendant)
-        fanOut.pushToBots(event("conversation.reply", conversation, message: message), for: id, last: false)
-        return .result(conversationAndMessage(conversation, message))
+        apply(router.noteReply(id, now: now), now: now)
+        let replied = router.conversation(id) ?? conversation
+        fanOut.pushToBots(event("conversation.reply", replied, message: message), for: id, last: false)
+        return .result(conversationAndMessage(replied, message))
     }
 
     func conversationTransfer(_ params: Params) throws -> Outcome {

@@ -88,6 +88,10 @@ extension Daemon {
         "potentials.list": Method(roles: [.attendant, .admin, .bot]) { try $0.potentialsList($1) },
         "potentials.remove": Method(roles: [.attendant, .admin]) { try $0.potentialsRemove($1) },
         "contacts.list": Method(roles: [.attendant, .admin, .bot]) { try $0.contactsList($1) },
+
+        "conversation.setPriority": Method(roles: [.bot, .admin]) { try $0.conversationSetPriority($1) },
+        "conversation.position": Method(roles: [.bot, .admin]) { try $0.conversationPosition($1) },
+        "conversation.list": Method(roles: .admin) { try $0.conversationList($1) },
     ]
 
     /// Finds the method, checks the caller's role, and runs it.

@@ -64,6 +64,21 @@ enum Schema {
         CREATE INDEX IF NOT EXISTS conversation_transfers_conversation
             ON conversation_transfers(conversation_id, id);
         """,
+        // Contract v2's queue policy and service level: a chat's priority and the times the service-level
+        // figures are computed from (so they survive restarts), and each department's priority step and target.
+        // Rows written before count as first queued and first assigned when they were last.
+        """
+        ALTER TABLE conversations ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE conversations ADD COLUMN first_queued_at INTEGER;
+        ALTER TABLE conversations ADD COLUMN first_assigned_at INTEGER;
+        ALTER TABLE conversations ADD COLUMN first_reply_at INTEGER;
+        UPDATE conversations SET first_queued_at = queued_at, first_assigned_at = assigned_at;
+        CREATE INDEX conversations_first_queued ON conversations(first_queued_at)
+            WHERE first_queued_at IS NOT NULL;
+        ALTER TABLE departments ADD COLUMN priority_step INTEGER NOT NULL DEFAULT 600;
+        ALTER TABLE departments ADD COLUMN service_level INTEGER NOT NULL DEFAULT 60;
+        CREATE TABLE holidays(date TEXT PRIMARY KEY, name TEXT NOT NULL) WITHOUT ROWID;
+        """,
     ]
 
     /// The version a fully migrated database has.
