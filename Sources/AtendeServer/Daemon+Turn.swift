@@ -60,6 +60,12 @@ extension Daemon {
             switch connection.framer.next() {
             case .needMore:
                 return
+            case .control(let frame, let closing):
+                stage(.frame(frame), for: connection)
+                if closing {
+                    connection.closeAfterFlush = true
+                    return
+                }
             case .tooLong:
                 let error = RPCError.invalidRequest("line longer than \(config.maxLineBytes) bytes")
                 stage(.reply(StagedReply(id: .null, body: .error(error), wrote: false)), for: connection)
@@ -388,6 +394,7 @@ extension Daemon {
             sessionsToEnd.removeAll()
             for (attendant, reason) in ending { endSessionsNow(of: attendant, reason: reason, now: now) }
         }
+        endDeletedAdminSessions(now: now)
     }
 
     /// Releases what the turn produced: straight to the sockets, or (durability full, or while earlier turns wait
@@ -422,7 +429,8 @@ extension Daemon {
                 connection.parked += 1
                 connection.handedOver = true
                 deliveries.append(DurableOutbox.Delivery(connection: connection.id, fd: connection.fd, direct: direct,
-                                                         fresh: fresh, items: connection.staged))
+                                                         fresh: fresh, webSocket: connection.isWebSocket,
+                                                         items: connection.staged))
                 handed.append((connection, direct))
             }
             handedTurns.append(handed)
@@ -441,7 +449,7 @@ extension Daemon {
     /// Encodes `items` into the connection's output and writes what the socket takes.
     func release(_ items: [Staged], to connection: Connection, now: Instant) {
         guard !connection.closed else { return }
-        Staged.encode(items, into: &connection.out)
+        Staged.encode(items, webSocket: connection.isWebSocket, into: &connection.out)
         writeOut(connection, now: now)
     }
 
@@ -535,6 +543,7 @@ extension Daemon {
         for (id, owner) in ownershipUndo.reversed() { conversationBots[id] = owner }
         ownershipUndo.removeAll()
         sessionsToEnd.removeAll()
+        web.adminAccountsToEnd.removeAll()
         counters.failedCommits += 1
         Log.error("turn rolled back", ["error": error.description])
         let failure = RPCError.internalError(error.reason)
@@ -556,6 +565,7 @@ extension Daemon {
             connection.staged = connection.staged.compactMap { item in
                 switch item {
                 case .push: return nil
+                case .frame: return item
                 case .reply(var reply):
                     if reply.wrote { reply.body = .error(failure) }
                     return .reply(reply)

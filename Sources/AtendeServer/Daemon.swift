@@ -88,6 +88,8 @@ public final class Daemon {
     /// What reconnecting the sessions to a rebuilt router decided, applied at the start of the next turn.
     var reconnectEffects: [RouterEffect] = []
     var readBuffer = [UInt8](repeating: 0, count: 65536)
+    /// The `http` and `listen` transports and the panel's web sessions (Daemon+Web.swift).
+    var web = WebState()
     let daemonUID = geteuid()
 
     static let listenerToken: UInt64 = 1
@@ -141,6 +143,7 @@ public final class Daemon {
         checkpointer = try store.startCheckpointer()
         listener = try UnixSocket.listen(path: config.socket, mode: config.socketMode)
         watch(listener, token: Daemon.listenerToken, events: UInt32(EPOLLIN.rawValue))
+        try openRemoteListeners()
         watch(wakeup, token: Daemon.wakeupToken, events: UInt32(EPOLLIN.rawValue))
         watch(signals, token: Daemon.signalToken, events: UInt32(EPOLLIN.rawValue))
         if !Database.gathersWAL {
@@ -203,6 +206,7 @@ public final class Daemon {
             timeout = Int32(clamping: max(0, deadline.millis - clock.millis))
             if stopping { timeout = 20 }
             if !drainingConnections.isEmpty { timeout = min(timeout, 500) }
+            if !web.clients.isEmpty { timeout = min(timeout, 250) }  // their header deadlines (sweepWebClients)
             if !reconnectEffects.isEmpty || store.inTransaction || !touched.isEmpty { timeout = 0 }
             if let paused = acceptPausedUntil {
                 timeout = min(timeout, Int32(clamping: max(0, paused.millis - clock.millis)))
@@ -233,6 +237,7 @@ public final class Daemon {
             }
             if now >= nextHousekeeping { housekeeping(now: now) }
             if !drainingConnections.isEmpty { closeDrained(now: now) }
+            sweepWebClients(now: now)
             if stopping {
                 if stopDeadline == nil { stopDeadline = now + 5000 }
                 let busy = !handedTurns.isEmpty
@@ -266,8 +271,13 @@ public final class Daemon {
                     beginStop()
                 }
             }
+        case Daemon.tcpListenerToken, Daemon.httpListenerToken:
+            _ = handleRemoteEvent(event, now: now)
         default:
-            guard let connection = connections[event.data.u64] else { return }
+            guard let connection = connections[event.data.u64] else {
+                _ = handleRemoteEvent(event, now: now)  // an HTTP client that has not upgraded
+                return
+            }
             let flags = event.events
             if flags & UInt32(EPOLLOUT.rawValue) != 0 {
                 if !connection.flush() { disconnect(connection, now: now, reason: "write failed"); return }
@@ -335,6 +345,9 @@ public final class Daemon {
         fixed("database", \.database)
         fixed("socketMode", \.socketMode)
         fixed("durability", \.durability)
+        fixed("http", \.http)
+        fixed("listen", \.listen)
+        loadPanel()
         Log.level = config.logLevel
         Log.info("config reloaded", ["applied": applied.isEmpty ? "nothing changed" : applied.joined(separator: ","),
                                      "needsRestart": needsRestart.isEmpty ? "none"
@@ -345,6 +358,7 @@ public final class Daemon {
     func beginStop() {
         notify.send("STOPPING=1\nSTATUS=stopping")
         stopping = true
+        closeRemoteListeners()
         if listener >= 0 {
             epoll_ctl(epoll, EPOLL_CTL_DEL, listener, nil)
             close(listener)

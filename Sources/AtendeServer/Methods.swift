@@ -43,6 +43,11 @@ extension Daemon {
         "auth.bot": Method(roles: .anyone, handler: Daemon.authBot),
         "auth.login": Method(roles: .anyone, handler: Daemon.authLogin),
         "auth.logout": Method(roles: .anyone, handler: Daemon.authLogout),
+        "auth.session": Method(roles: .anyone, handler: Daemon.authSession),
+        "admin.create": Method(roles: .admin, handler: Daemon.adminCreate),
+        "admin.list": Method(roles: .admin, handler: Daemon.adminList),
+        "admin.update": Method(roles: .admin, handler: Daemon.adminUpdate),
+        "admin.delete": Method(roles: .admin, handler: Daemon.adminDelete),
 
         "department.create": Method(roles: .admin, handler: Daemon.departmentCreate),
         "department.update": Method(roles: .admin, handler: Daemon.departmentUpdate),
