@@ -24,7 +24,7 @@ final class DurableOutbox: Sendable {
         /// before no longer holds its output back.
         let fresh: Bool
         /// Encoded as WebSocket text frames instead of lines.
-        let webSocket: Bool
+        var webSocket = false
         let items: [Staged]
     }
 
