@@ -83,6 +83,8 @@ extension Daemon {
     func adminUpdate(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
         try params.rejectUnknown(Daemon.adminFields.union(["id"]))
         let id = try params.int("id")
+        var checked = AdminRecord(name: "", login: "", passwordHash: "", createdAt: now)
+        _ = try applyAdminFields(params, to: &checked)  // bad fields are named before the account is looked up
         guard var record = try store.admin(id) else { throw RPCError.notFound("admin \(id)") }
         let password = try applyAdminFields(params, to: &record)
         try ensureAdminLoginFree(record.login, except: id)

@@ -9,7 +9,7 @@ enum Atendectl {
     /// Every command, in the order of the overview.
     static let commands: [Command] = SystemCommands.all + DepartmentCommands.all + AttendantCommands.all
         + SettingsCommands.all + StatsCommands.all + TopCommand.all + ExplainCommand.all + MetricsCommand.all
-        + LoginCommand.all + ChatCommands.all + AttendCommand.all + CompletionCommand.all
+        + LoginCommand.all + ChatCommands.all + AttendCommand.all + CompletionCommand.all + AdminCommands.all
 
     /// The words that group subcommands.
     static let groups: [CommandGroup] = [
