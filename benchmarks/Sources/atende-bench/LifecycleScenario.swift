@@ -57,10 +57,12 @@ final class LifecycleLoad {
 
     /// Lifecycle traffic for `daemon`: four departments (`prefix-0`...) served by sixteen online attendants who
     /// close what they get.
-    static func staffed(_ daemon: Atended, reactor: Reactor, prefix: String) throws -> LifecycleLoad {
+    /// `socket`: where the attendants connect (default the daemon's Unix socket; a `ws://` URL for WebSocket).
+    static func staffed(_ daemon: Atended, reactor: Reactor, prefix: String, socket: String? = nil) throws
+        -> LifecycleLoad {
         let departments = (0..<4).map { "\(prefix)-\($0)" }
         let attendants = try Fixture.staffed(departments, attendants: 16, prefix: prefix, reactor: reactor,
-                                             socket: daemon.socket) { [departments[$0 % departments.count]] }
+                                             socket: socket ?? daemon.socket) { [departments[$0 % departments.count]] }
         let load = LifecycleLoad(reactor: reactor, departments: departments)
         for attendant in attendants { load.serve(attendant) }
         return load
