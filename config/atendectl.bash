@@ -20,7 +20,7 @@ _atendectl_department_ids() {
 }
 
 _atendectl_top_words='ping version department attendant settings stats potentials top explain metrics login queue
-    take reply transfer close history attend help'
+    take reply transfer close history attend admin help'
 
 # The subcommands of group $1.
 _atendectl_subcommands() {
@@ -36,7 +36,8 @@ _atendectl_command() {
     case "$1 $2" in
         'department add'|'department list'|'department edit'|'department delete'|'attendant add'|\
         'attendant edit'|'attendant show'|'attendant list'|'attendant deactivate'|'attendant activate'|\
-        'attendant photo'|'settings show'|'settings set') echo "$1 $2"; return ;;
+        'attendant photo'|'settings show'|'settings set'|'admin add'|'admin list'|'admin edit'|\
+        'admin delete') echo "$1 $2"; return ;;
     esac
     case "$1" in
         'ping'|'version'|'stats'|'potentials'|'top'|'explain'|'metrics'|'login'|'queue'|'take'|'reply'|\
@@ -68,6 +69,8 @@ _atendectl_options() {
         'close') echo '--login' ;;
         'history') echo '--login --limit' ;;
         'attend') echo '--login' ;;
+        'admin add') echo '--name --login' ;;
+        'admin edit') echo '--name --login --password' ;;
     esac
 }
 
@@ -82,7 +85,8 @@ _atendectl_option() {
         'attendant edit --max-chats'|'attendant edit --hours'|'attendant edit --hours-json'|\
         'attendant edit --timezone'|'settings show --login'|'potentials --limit'|'potentials --login'|\
         'login --login'|'queue --login'|'queue --limit'|'take --login'|'reply --login'|'transfer --login'|\
-        'transfer --to'|'close --login'|'history --login'|'history --limit'|'attend --login') echo 'none' ;;
+        'transfer --to'|'close --login'|'history --login'|'history --limit'|'attend --login'|\
+        'admin add --name'|'admin add --login'|'admin edit --name'|'admin edit --login') echo 'none' ;;
         'department add --strategy'|'department edit --strategy')
             echo 'words least-busy round-robin longest-idle manual' ;;
         'attendant add --department'|'attendant edit --department'|'attendant list --department'|\
