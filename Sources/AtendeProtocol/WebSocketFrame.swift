@@ -48,8 +48,8 @@ public enum WebSocketCloseCode {
 public enum WebSocketFrame {
     /// The GUID RFC 6455 appends to the client's key.
     public static let handshakeGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-    /// Room `begin` reserves: the longest unmasked header.
-    static let reserved = 10
+    /// Room `begin` reserves: a header with a 16-bit length.
+    static let reserved = 4
 
     /// Sec-WebSocket-Accept for a Sec-WebSocket-Key.
     public static func acceptValue(forKey key: String) -> String {
@@ -103,23 +103,33 @@ public enum WebSocketFrame {
         return bytes
     }
 
-    /// Starts an unmasked frame in place: returns where it starts; append the payload, then call `end`.
+    /// Starts an unmasked text frame in place: returns where it starts; append the payload, then call `end`.
+    /// Room for a 16-bit length is reserved, so the common payload (126 bytes to 64 KiB: a conversation, a list)
+    /// needs no move at `end`; a shorter one moves left by 2 bytes, a longer one right by 6.
     public static func begin(into out: inout [UInt8]) -> Int {
         let start = out.count
-        for _ in 0..<reserved { out.append(0) }
+        out.append(contentsOf: [0, 0, 0, 0] as [UInt8])
         return start
     }
 
-    /// Ends a frame started at `start` by `begin`: writes its header before the payload and closes the gap.
+    /// Ends a frame started at `start` by `begin`: writes its header before the payload.
     public static func end(_ opcode: WebSocketOpcode, startedAt start: Int, into out: inout [UInt8]) {
         let length = out.count - start - reserved
-        var header: [UInt8] = []
-        appendHeader(opcode, length: length, into: &header)
-        let gap = reserved - header.count
-        out.withUnsafeMutableBufferPointer { buffer in
-            for index in 0..<header.count { buffer[start + gap + index] = header[index] }
+        let first = 0x80 | opcode.rawValue
+        if length < 126 {
+            out[start + 2] = first
+            out[start + 3] = UInt8(length)
+            out.removeSubrange(start..<(start + 2))
+        } else if length <= 0xFFFF {
+            out[start] = first
+            out[start + 1] = 126
+            out[start + 2] = UInt8(length >> 8)
+            out[start + 3] = UInt8(truncatingIfNeeded: length)
+        } else {
+            var header: [UInt8] = []
+            appendHeader(opcode, length: length, into: &header)
+            out.replaceSubrange(start..<(start + reserved), with: header)
         }
-        if gap > 0 { out.removeSubrange(start..<(start + gap)) }
     }
 
     /// XORs `bytes[from...]` with the 4-byte `key` (masking and unmasking are the same operation).

@@ -260,3 +260,20 @@ final class DurableWebSocketTests: WebTestCase {
         for id in opened { XCTAssertEqual(try again.call("conversation.get", ["id": .int(id)]).id, id) }
     }
 }
+
+final class WebConnectionLimitTests: WebTestCase {
+    override var extraConfig: [String: JSON] { ["maxConnections": 3] }
+
+    /// HTTP clients and WebSockets count against maxConnections with the Unix socket's connections.
+    func testMaxConnectionsCoversTheWeb() throws {
+        let unix = try daemon.connect()
+        XCTAssertEqual(try unix.call("system.ping")["pong"], true)
+        let first = try webSocket()
+        let idleHTTP = try RPCClient(host: "127.0.0.1", port: port)
+        _ = idleHTTP
+        usleep(100_000)
+        let refused = try WebHarness.exchange(port: port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        XCTAssertTrue(refused.hasPrefix("HTTP/1.1 503"), refused)
+        XCTAssertEqual(try first.call("system.ping")["pong"], true)
+    }
+}

@@ -54,14 +54,20 @@ struct WebTransportScenario {
                          daemon: Atended, clients: Int, label: String, key: String) throws {
         var unixRates: [Double] = []
         var webRates: [Double] = []
+        var unixCPU: [Double] = []
+        var webCPU: [Double] = []
         for round in 0..<rounds {
             func measureUnix() throws {
-                unixRates.append(try unix.measure(bots: unixBots, daemon: daemon, warmup: bench.plan.warmupSeconds,
-                                                  seconds: bench.plan.measureSeconds).rate)
+                let result = try unix.measure(bots: unixBots, daemon: daemon, warmup: bench.plan.warmupSeconds,
+                                              seconds: bench.plan.measureSeconds)
+                unixRates.append(result.rate)
+                unixCPU.append(result.cpuMicros)
             }
             func measureWeb() throws {
-                webRates.append(try web.measure(bots: webBots, daemon: daemon, warmup: bench.plan.warmupSeconds,
-                                                seconds: bench.plan.measureSeconds).rate)
+                let result = try web.measure(bots: webBots, daemon: daemon, warmup: bench.plan.warmupSeconds,
+                                             seconds: bench.plan.measureSeconds)
+                webRates.append(result.rate)
+                webCPU.append(result.cpuMicros)
             }
             if round % 2 == 0 {
                 try measureUnix()
@@ -77,10 +83,12 @@ struct WebTransportScenario {
         let ratios = zip(webRates, unixRates).map { $0 / $1 }
         bench.report.add("\(key).unix.c\(clients)", label, "Unix socket (full), \(clients) bots",
                          LifecycleAgainstRedis.median(unixRates), "conv/s",
-                         detail: "median of \(rounds) rounds: \(list(unixRates))")
+                         detail: "median of \(rounds) rounds: \(list(unixRates)); loop CPU "
+                            + "\(Format.fixed(LifecycleAgainstRedis.median(unixCPU), 1)) us/conv")
         bench.report.add("\(key).ws.c\(clients)", label, "WebSocket /rpc (full), \(clients) bots",
                          LifecycleAgainstRedis.median(webRates), "conv/s",
-                         detail: "median of \(rounds) rounds: \(list(webRates))")
+                         detail: "median of \(rounds) rounds: \(list(webRates)); loop CPU "
+                            + "\(Format.fixed(LifecycleAgainstRedis.median(webCPU), 1)) us/conv")
         bench.report.add("\(key).ratio.c\(clients)", label, "WebSocket/Unix, \(clients) clients",
                          LifecycleAgainstRedis.median(ratios), "x",
                          detail: "median of the rounds' ratios: " + ratios.map { Format.ratio($0) }
