@@ -119,7 +119,7 @@ extension Daemon {
             }
             UnixSocket.setNonBlocking(fd)
             TCPSocket.setNoDelay(fd)
-            guard connections.count + web.clients.count < config.maxConnections else {
+            guard fanOut.connections.count + web.clients.count < config.maxConnections else {
                 let refusal = http ? HTTPResponse.error(503, "too many connections")
                     : RPCEncoder.response(id: .null, error: RPCError(code: RPCErrorCode.internalError,
                         message: "too many connections", data: ["reason": "maxConnections reached"])) + [10]
@@ -134,7 +134,7 @@ extension Daemon {
                 let timeout = Int64(config.http?.headerTimeoutSeconds ?? 10) * 1000
                 web.clients[id] = HTTPClient(id: id, fd: fd, deadline: now + timeout)
             } else {
-                connections[id] = Connection(id: id, fd: fd, peerUID: nil, maxLineBytes: config.maxLineBytes)
+                fanOut.connections[id] = Connection(id: id, fd: fd, peerUID: nil, maxLineBytes: config.maxLineBytes)
             }
             watch(fd, token: id, events: UInt32(EPOLLIN.rawValue))
             Log.debug("connected", ["conn": id, "over": http ? "http" : "tcp"])
@@ -285,7 +285,7 @@ extension Daemon {
         web.clients[client.id] = nil
         let connection = Connection(id: client.id, fd: client.fd, peerUID: nil, maxLineBytes: config.maxLineBytes,
                                     webSocket: true)
-        connections[connection.id] = connection
+        fanOut.connections[connection.id] = connection
         var headers = [("Upgrade", "websocket"), ("Connection", "Upgrade"),
                        ("Sec-WebSocket-Accept", WebSocketFrame.acceptValue(forKey: key))]
         var resumed: WebSession?
@@ -333,7 +333,7 @@ extension Daemon {
         do {
             switch session.account {
             case .attendant(let attendant):
-                guard let record = try store.attendant(attendant), record.active,
+                guard let record = try journal.store.attendant(attendant), record.active,
                       record.passwordHash == session.passwordHash else {
                     web.sessions.end(id)
                     return
@@ -341,7 +341,7 @@ extension Daemon {
                 if settings.restrictAccessToHours && !record.hours.contains(now) { return }
                 _ = try logIn(connection, attendant: record, now: now)
             case .admin(let admin):
-                guard let record = try store.admin(admin), record.passwordHash == session.passwordHash else {
+                guard let record = try journal.store.admin(admin), record.passwordHash == session.passwordHash else {
                     web.sessions.end(id)
                     return
                 }

@@ -27,7 +27,9 @@ extension Daemon {
         if role { w.field("role", "admin") }
         w.endObject()
     }
+}
 
+extension RequestContext {
     /// Refuses a login held by an attendant or by another admin account (1009 on `login`).
     func ensureAdminLoginFree(_ login: String, except id: Int64?) throws {
         let key = Login.key(login)
@@ -48,7 +50,7 @@ extension Daemon {
         return password
     }
 
-    func adminCreate(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func adminCreate(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(Daemon.adminFields)
         for required in ["name", "login", "password"] where !params.has(required) {
             throw RPCError.invalidParams(field: required, reason: "is required")
@@ -57,7 +59,7 @@ extension Daemon {
         let password = try applyAdminFields(params, to: &record) ?? ""
         try ensureAdminLoginFree(record.login, except: nil)
         let cost = config.passwordCost
-        return .offLoop(work: { PasswordHash.make(password, cost: cost) as String? }) { [unowned self] value, now in
+        return .offLoop(work: { PasswordHash.make(password, cost: cost) as String? }) { [self] value, now in
             guard let hash = value as? String? ?? nil else { throw RPCError.internalError("password hashing failed") }
             try ensureAdminLoginFree(record.login, except: nil)  // another request may have taken it meanwhile
             record.passwordHash = hash
@@ -68,7 +70,7 @@ extension Daemon {
         }
     }
 
-    func adminList(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func adminList(_ params: Params) throws -> Outcome {
         try params.rejectUnknown([])
         var w = JSONWriter(capacity: 1024)
         w.beginObject()
@@ -80,7 +82,7 @@ extension Daemon {
         return .result(w.bytes)
     }
 
-    func adminUpdate(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func adminUpdate(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(Daemon.adminFields.union(["id"]))
         let id = try params.int("id")
         var checked = AdminRecord(name: "", login: "", passwordHash: "", createdAt: now)
@@ -93,7 +95,7 @@ extension Daemon {
             return .result(Daemon.adminJSON(record))
         }
         let cost = config.passwordCost
-        return .offLoop(work: { PasswordHash.make(password, cost: cost) as String? }) { [unowned self] value, now in
+        return .offLoop(work: { PasswordHash.make(password, cost: cost) as String? }) { [self] value, now in
             guard let hash = value as? String? ?? nil else { throw RPCError.internalError("password hashing failed") }
             // Apply the request to the record as it is now: other changes may have committed meanwhile.
             guard var current = try store.admin(id) else { throw RPCError.notFound("admin \(id)") }
@@ -107,7 +109,7 @@ extension Daemon {
         }
     }
 
-    func adminDelete(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func adminDelete(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["id"])
         let id = try params.int("id")
         guard try store.deleteAdmin(id) else { throw RPCError.notFound("admin \(id)") }
@@ -116,7 +118,9 @@ extension Daemon {
         Log.info("admin account deleted", ["admin": id])
         return .result(Wire.ok)
     }
+}
 
+extension Daemon {
     /// Ends the connections logged in to deleted admin accounts, once the deletion has committed: a
     /// `session.ended` push, then the connection closes.
     func endDeletedAdminSessions(now: Instant) {
@@ -129,7 +133,7 @@ extension Daemon {
         w.field("reason", "deleted")
         w.endObject()
         let event = RPCEncoder.notification(method: "event", params: w.bytes)
-        for connection in connections.values {
+        for connection in fanOut.connections.values {
             guard let account = connection.adminAccount, ended.contains(account) else { continue }
             stage(.push(event), for: connection)
             endSession(connection, now: now)

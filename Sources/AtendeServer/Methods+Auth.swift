@@ -7,13 +7,13 @@ import AtendeProtocol
 import AtendeStore
 import Glibc
 
-extension Daemon {
-    func authAdmin(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+extension RequestContext {
+    func authAdmin(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["token"])
         return try authenticateService(connection, params, expected: config.adminToken, role: .admin, now: now)
     }
 
-    func authBot(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func authBot(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["token", "events"])
         let events = try params.optionalString("events", maxLength: 16).map { text in
             guard let events = BotEvents(rawValue: text) else {
@@ -44,7 +44,7 @@ extension Daemon {
         connection.role = role
         if role == .bot {
             connection.botEvents = botEvents
-            enrollBot(connection)
+            fanOut.enrollBot(connection)
         }
         Log.info("\(role.name) authenticated", ["conn": connection.id, "by": token == nil ? "uid" : "token"])
         var w = JSONWriter()
@@ -55,7 +55,7 @@ extension Daemon {
         return .result(w.bytes)
     }
 
-    func authLogout(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func authLogout(_ params: Params) throws -> Outcome {
         try params.rejectUnknown([])
         endSession(connection, now: now)
         if let id = connection.webSession { web.sessions.end(id) }  // the browser's next upgrade is not logged in
@@ -64,7 +64,7 @@ extension Daemon {
 
     /// Attendants and admin accounts log in alike (their logins are one key space); the result is the account
     /// with its `role`. On a panel connection the browser's session is bound to the account (`WebSessions`).
-    func authLogin(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func authLogin(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["login", "password"])
         let login = try params.string("login", maxLength: 254)
         let password = try params.string("password", maxLength: 256)
@@ -83,7 +83,7 @@ extension Daemon {
         throttle.begin(key)
         connection.loginInFlight = key
         let work: @Sendable () -> any Sendable = { PasswordHash.verify(password, hash: hash) && exists }
-        return .offLoop(work: work) { [unowned self] value, now in
+        return .offLoop(work: work) { [self] value, now in
             throttle.end(key)
             connection.loginInFlight = nil
             let matches = value as? Bool ?? false
@@ -118,40 +118,10 @@ extension Daemon {
         }
     }
 
-    /// Makes the connection the attendant's (its password or its web session checked): online, and waiting
-    /// chats may flow to it. Returns the attendant with `role`.
-    func logIn(_ connection: Connection, attendant record: AttendantRecord, now: Instant) throws -> [UInt8] {
-        endSession(connection, now: now)
-        connection.role = .attendant(record.id)
-        sessions[record.id, default: []].insert(connection.id)
-        away.remove(record.id)
-        try store.touchLastSeen(record.id, at: now)
-        apply(router.connect(record.id, now: now), now: now)
-        Log.info("attendant logged in", ["conn": connection.id, "att": record.id])
-        var updated = record
-        updated.lastSeenAt = now
-        var w = JSONWriter(capacity: 512)
-        Wire.attendant(updated, presence: router.presence(of: record.id), openChats: router.openChats(of: record.id),
-                       role: "attendant", into: &w)
-        return w.bytes
-    }
-
-    /// Makes the connection an admin's (its password or its web session checked). Returns the account with `role`.
-    func logIn(_ connection: Connection, admin record: AdminRecord, now: Instant) throws -> [UInt8] {
-        endSession(connection, now: now)
-        connection.role = .admin
-        connection.adminAccount = record.id
-        try store.touchAdminLastSeen(record.id, at: now)
-        Log.info("admin logged in", ["conn": connection.id, "admin": record.id])
-        var updated = record
-        updated.lastSeenAt = now
-        return Daemon.adminJSON(updated, role: true)
-    }
-
     /// Who this connection is: `{role: "attendant", attendant}`, `{role: "admin", admin}` (null for a token or uid
     /// admin), `{role: "bot"}` or `{role: null}`. The panel asks this after connecting, to know whether its web
     /// session resumed a login.
-    func authSession(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func authSession(_ params: Params) throws -> Outcome {
         try params.rejectUnknown([])
         var w = JSONWriter(capacity: 512)
         w.beginObject()
@@ -180,6 +150,38 @@ extension Daemon {
         }
         w.endObject()
         return .result(w.bytes)
+    }
+}
+
+extension Daemon {
+    /// Makes the connection the attendant's (its password or its web session checked): online, and waiting
+    /// chats may flow to it. Returns the attendant with `role`.
+    func logIn(_ connection: Connection, attendant record: AttendantRecord, now: Instant) throws -> [UInt8] {
+        endSession(connection, now: now)
+        connection.role = .attendant(record.id)
+        fanOut.sessions[record.id, default: []].insert(connection.id)
+        fanOut.away.remove(record.id)
+        try journal.store.touchLastSeen(record.id, at: now)
+        apply(router.connect(record.id, now: now), now: now)
+        Log.info("attendant logged in", ["conn": connection.id, "att": record.id])
+        var updated = record
+        updated.lastSeenAt = now
+        var w = JSONWriter(capacity: 512)
+        Wire.attendant(updated, presence: router.presence(of: record.id), openChats: router.openChats(of: record.id),
+                       role: "attendant", into: &w)
+        return w.bytes
+    }
+
+    /// Makes the connection an admin's (its password or its web session checked). Returns the account with `role`.
+    func logIn(_ connection: Connection, admin record: AdminRecord, now: Instant) throws -> [UInt8] {
+        endSession(connection, now: now)
+        connection.role = .admin
+        connection.adminAccount = record.id
+        try journal.store.touchAdminLastSeen(record.id, at: now)
+        Log.info("admin logged in", ["conn": connection.id, "admin": record.id])
+        var updated = record
+        updated.lastSeenAt = now
+        return Daemon.adminJSON(updated, role: true)
     }
 }
 
