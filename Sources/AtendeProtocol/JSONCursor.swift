@@ -3,8 +3,8 @@
 // (`Array(unsafeUninitializedCapacity:)`) and each piece is a copy; every piece checks the room left, in release
 // builds too, so a bound computed too small stops the process instead of writing past the buffer.
 // Why a second writer beside JSONWriter: JSONWriter appends to an array, and each append checks the array's
-// uniqueness and capacity and goes through its growth path; written that way, the conversation took about 40% more
-// instructions per encoding (callgrind), a couple of percent of the loop's work per chat. The string escaping of
+// uniqueness and capacity and goes through its growth path, which made the conversation's encoding, done several
+// times per chat, measurably dearer (benchmarks/README.md says how such costs are compared). The string escaping of
 // RFC 8259 lives here, and JSONWriter uses it too.
 
 /// Writes JSON into a buffer reserved for it; each write checks that it fits.
