@@ -136,7 +136,8 @@ public enum WebSocketFrame {
     public static func mask(_ bytes: inout [UInt8], from start: Int, key: [UInt8]) {
         precondition(key.count == 4)
         bytes.withUnsafeMutableBufferPointer { buffer in
-            mask(UnsafeMutableBufferPointer(rebasing: buffer[start...]), key: (key[0], key[1], key[2], key[3]), phase: 0)
+            mask(UnsafeMutableBufferPointer(rebasing: buffer[start...]), key: (key[0], key[1], key[2], key[3]),
+                 phase: 0)
         }
     }
 

@@ -245,7 +245,9 @@ extension Daemon {
         for client in Array(web.clients.values) where now >= client.deadline {
             if client.pendingOutput == 0 {
                 let answer = HTTPResponse.error(408, "request head not received in time")
-                _ = answer.withUnsafeBytes { send(client.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+                _ = answer.withUnsafeBytes {
+                    send(client.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+                }
             }
             Log.debug("HTTP client too slow, closing", ["conn": client.id])
             closeClient(client)
@@ -262,8 +264,8 @@ extension Daemon {
     /// WebSocket framing; a valid session cookie logs it in again (`WebSessions`).
     private func upgrade(_ client: HTTPClient, _ request: HTTPRequest, now: Instant) {
         guard request.method == "GET" else {
-            respond(client, HTTPResponse.error(405, "GET /rpc upgrades to a WebSocket", extraHeaders: [("Allow", "GET")]),
-                    close: true, now: now)
+            respond(client, HTTPResponse.error(405, "GET /rpc upgrades to a WebSocket",
+                                               extraHeaders: [("Allow", "GET")]), close: true, now: now)
             return
         }
         guard request.minorVersion == 1, request.isWebSocketUpgrade, let key = request.webSocketKey,

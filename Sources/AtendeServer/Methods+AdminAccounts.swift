@@ -22,7 +22,11 @@ extension Daemon {
         w.field("id", record.id)
         w.field("name", record.name)
         w.field("login", record.login)
-        if let seen = record.lastSeenAt { Wire.instant("lastSeenAt", seen, into: &w) } else { w.fieldNull("lastSeenAt") }
+        if let seen = record.lastSeenAt {
+            Wire.instant("lastSeenAt", seen, into: &w)
+        } else {
+            w.fieldNull("lastSeenAt")
+        }
         Wire.instant("createdAt", record.createdAt, into: &w)
         if role { w.field("role", "admin") }
         w.endObject()

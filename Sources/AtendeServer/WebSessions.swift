@@ -68,7 +68,8 @@ struct WebSessions: Sendable {
     mutating func bind(_ id: String, to account: WebAccount, passwordHash: String, now: Instant) {
         if sessions[id] == nil && sessions.count >= Self.limit {
             purge(now: now)
-            if sessions.count >= Self.limit, let oldest = sessions.min(by: { $0.value.expiresAt < $1.value.expiresAt }) {
+            if sessions.count >= Self.limit,
+               let oldest = sessions.min(by: { $0.value.expiresAt < $1.value.expiresAt }) {
                 sessions[oldest.key] = nil
             }
         }

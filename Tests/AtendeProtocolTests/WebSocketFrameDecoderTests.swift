@@ -60,7 +60,8 @@ final class WebSocketFrameDecoderTests: XCTestCase {
     }
 
     func testFragmentsWithControlFramesBetween() {
-        let stream = masked(.text, "Olá, ", fin: false) + masked(.ping, "p1") + masked(.continuation, "mun", fin: false)
+        let stream = masked(.text, "Olá, ", fin: false) + masked(.ping, "p1")
+            + masked(.continuation, "mun", fin: false)
             + masked(.pong, []) + masked(.continuation, "do") + masked(.binary, [1, 2], fin: false)
             + masked(.continuation, [3]) + masked(.close, WebSocketFrame.closePayload(1000, reason: "tchau"))
         for chunk in [Int.max, 1, 2, 5] {

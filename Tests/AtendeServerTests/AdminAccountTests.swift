@@ -39,14 +39,16 @@ final class AdminAccountTests: DaemonTestCase {
 
     func testLoginsAreOneKeySpace() throws {
         try staff("ana@example.com", online: false)
-        let taken = assertError(1009, try admin.callResult("admin.create", ["name": "Ana Admin", "login": "ANA@example.com",
-                                                                          "password": "Painel2026x"]))
+        let taken = assertError(1009, try admin.callResult("admin.create", [
+            "name": "Ana Admin", "login": "ANA@example.com", "password": "Painel2026x",
+        ]))
         XCTAssertEqual(taken?.data?["field"], "login")
         let boss = try admin.call("admin.create", ["name": "Chefe Geral", "login": "chefe", "password": "Painel2026x"])
         assertError(1009, try admin.callResult("attendant.create", [
             "name": "Carla Dias", "login": "CHEFE", "password": "Secret123", "departments": ["sales"],
         ]))
-        let other = try admin.call("admin.create", ["name": "Outra Pessoa", "login": "outra", "password": "Painel2026x"])
+        let other = try admin.call("admin.create", ["name": "Outra Pessoa", "login": "outra",
+                                                    "password": "Painel2026x"])
         assertError(1009, try admin.callResult("admin.update", ["id": .int(other.id), "login": "Chefe"]))
         assertError(1009, try admin.callResult("attendant.update", ["id": 1, "login": "chefe"]))
         XCTAssertEqual(try admin.call("admin.update", ["id": .int(boss.id), "login": "CHEFE"])["login"], "CHEFE")
@@ -56,7 +58,8 @@ final class AdminAccountTests: DaemonTestCase {
         try staff("ana@example.com", online: false)
         try admin.call("admin.create", ["name": "Chefe Geral", "login": "chefe@example.com", "password": "Painel2026x"])
         let attendant = try daemon.connect()
-        let me = try attendant.call("auth.login", ["login": "ana@example.com", "password": .string(TestDaemon.password)])
+        let me = try attendant.call("auth.login", ["login": "ana@example.com",
+                                                   "password": .string(TestDaemon.password)])
         XCTAssertEqual(me["role"], "attendant")
         XCTAssertEqual(try attendant.call("auth.session")["role"], "attendant")
         let boss = try daemon.connect()
@@ -82,7 +85,8 @@ final class AdminAccountTests: DaemonTestCase {
     }
 
     func testDeletingAnAccountEndsItsConnections() throws {
-        let created = try admin.call("admin.create", ["name": "Chefe Geral", "login": "chefe", "password": "Painel2026x"])
+        let created = try admin.call("admin.create", ["name": "Chefe Geral", "login": "chefe",
+                                                      "password": "Painel2026x"])
         let boss = try daemon.connect()
         try boss.call("auth.login", ["login": "chefe", "password": "Painel2026x"])
         try admin.call("admin.delete", ["id": .int(created.id)])

@@ -56,7 +56,8 @@ final class WebSessionTests: WebTestCase {
         guard let issued = cookie(of: victim) else { return XCTFail("no fresh cookie") }
         XCTAssertNotEqual(issued, planted)
         try victim.call("auth.login", ["login": "chefe", "password": "Painel2026x"])
-        XCTAssertEqual(try webSocket(cookie: planted).call("auth.session")["role"], .null, "the planted id stays unbound")
+        XCTAssertEqual(try webSocket(cookie: planted).call("auth.session")["role"], .null,
+                       "the planted id stays unbound")
         let resumed = try webSocket(cookie: issued)
         XCTAssertEqual(try resumed.call("auth.session")["role"], "admin")
         XCTAssertEqual(try resumed.call("admin.list").list("admins").count, 1)

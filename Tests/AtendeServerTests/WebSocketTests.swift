@@ -67,7 +67,8 @@ final class WebSocketTests: WebTestCase {
         assertInvalid("name", try client.callResult("department.create", ["id": "x", "name": ""]))
         assertError(-32601, try client.callResult("no.such"))
         // A batch is one text frame and answered in one.
-        try client.sendMessage(Array(#"[{"jsonrpc":"2.0","id":7,"method":"system.ping"},{"jsonrpc":"2.0","id":8,"method":"department.list"}]"#.utf8))
+        try client.sendMessage(Array((#"[{"jsonrpc":"2.0","id":7,"method":"system.ping"},"#
+            + #"{"jsonrpc":"2.0","id":8,"method":"department.list"}]"#).utf8))
         XCTAssertEqual(try client.nextResponse().arrayValue?.count, 2)
         XCTAssertEqual(try client.call("department.list").list("departments").count, 1)
     }
@@ -86,7 +87,9 @@ final class WebSocketTests: WebTestCase {
         XCTAssertEqual(reply["id"], 1)
         XCTAssertEqual(reply["result"]?["pong"], true)
         // Pipelined requests in one write come back in order, one frame each.
-        try socket.send((1...20).flatMap { RawWebSocket.frame(.text, Array(#"{"jsonrpc":"2.0","id":\#($0),"method":"system.version"}"#.utf8)) })
+        try socket.send((1...20).flatMap {
+            RawWebSocket.frame(.text, Array(#"{"jsonrpc":"2.0","id":\#($0),"method":"system.version"}"#.utf8))
+        })
         for id in 1...20 { XCTAssertEqual(try socket.nextJSON()["id"]?.intValue, Int64(id)) }
     }
 
@@ -175,7 +178,8 @@ final class WebSocketTests: WebTestCase {
         try admin.createDepartment("sales")
         try admin.createAttendant("ana@example.com", departments: ["sales"])
         let attendant = try webSocket()
-        let me = try attendant.call("auth.login", ["login": "ANA@example.com", "password": .string(TestDaemon.password)])
+        let me = try attendant.call("auth.login", ["login": "ANA@example.com",
+                                                   "password": .string(TestDaemon.password)])
         XCTAssertEqual(me["role"], "attendant")
         XCTAssertEqual(me["presence"], "online")
         let bot = try daemon.connect()  // the bot stays on the Unix socket, with its token
@@ -184,7 +188,8 @@ final class WebSocketTests: WebTestCase {
         let assigned = try attendant.nextEvent(ofType: "conversation.assigned")
         XCTAssertEqual(assigned?["conversation"]?.id, chat.id)
         try attendant.call("conversation.reply", ["id": .int(chat.id), "text": "Olá! Em que posso ajudar?"])
-        XCTAssertEqual(try bot.nextEvent(ofType: "conversation.reply")?["message"]?["text"], "Olá! Em que posso ajudar?")
+        XCTAssertEqual(try bot.nextEvent(ofType: "conversation.reply")?["message"]?["text"],
+                       "Olá! Em que posso ajudar?")
         try bot.call("conversation.message", ["id": .int(chat.id), "text": "Quero um orçamento"])
         XCTAssertEqual(try attendant.nextEvent(ofType: "conversation.message")?["message"]?["text"],
                        "Quero um orçamento")

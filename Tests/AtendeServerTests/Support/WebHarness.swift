@@ -103,7 +103,8 @@ final class RawWebSocket {
 
     /// Sends a JSON-RPC request in one masked text frame.
     func request(_ id: Int, _ method: String, _ params: String = "{}") throws {
-        try send(Self.frame(.text, Array(#"{"jsonrpc":"2.0","id":\#(id),"method":"\#(method)","params":\#(params)}"#.utf8)))
+        let text = #"{"jsonrpc":"2.0","id":\#(id),"method":"\#(method)","params":\#(params)}"#
+        try send(Self.frame(.text, Array(text.utf8)))
     }
 
     /// The next frame or message from the server; nil when the connection closed or `timeout` passed first.
