@@ -285,6 +285,7 @@ extension Daemon {
             return
         }
         web.clients[client.id] = nil
+        client.closed = true  // the descriptor is the connection's now: the HTTP side must not read it again
         let connection = Connection(id: client.id, fd: client.fd, peerUID: nil, maxLineBytes: config.maxLineBytes,
                                     webSocket: true)
         fanOut.connections[connection.id] = connection

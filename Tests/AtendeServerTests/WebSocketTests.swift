@@ -93,6 +93,35 @@ final class WebSocketTests: WebTestCase {
         for id in 1...20 { XCTAssertEqual(try socket.nextJSON()["id"]?.intValue, Int64(id)) }
     }
 
+    /// Frames sent in the same write as the upgrade request (more than one read's worth) are all answered.
+    func testFramesPipelinedBehindTheUpgradeRequest() throws {
+        let client = try RPCClient(host: "127.0.0.1", port: port)
+        let head = "GET /rpc HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        let frames = (1...3000).flatMap {
+            RawWebSocket.frame(.text, Array(#"{"jsonrpc":"2.0","id":\#($0),"method":"system.ping"}"#.utf8))
+        }
+        XCTAssertGreaterThan(frames.count, 65536 * 2)
+        try client.sendRaw(Array(head.utf8) + frames)
+        var decoder = WebSocketFrameDecoder(maxMessageBytes: 1 << 20, expectsMasked: false)
+        var received = WebHarness.readAll(client.fd, timeout: 0.5)
+        while let end = String(decoding: received.prefix(400), as: UTF8.self).range(of: "\r\n\r\n") {
+            received.removeFirst(String(decoding: received.prefix(400), as: UTF8.self)[..<end.upperBound].utf8.count)
+            break
+        }
+        decoder.append(received)
+        var answered = 0
+        let deadline = Date().addingTimeInterval(10)
+        while answered < 3000 && Date() < deadline {
+            switch decoder.next() {
+            case .text: answered += 1
+            case .needMore: decoder.append(WebHarness.readAll(client.fd, timeout: 0.2))
+            default: XCTFail("unexpected frame"); return
+            }
+        }
+        XCTAssertEqual(answered, 3000)
+    }
+
     func testCloseCodes() throws {
         func closeCode(after bytes: [UInt8]) throws -> UInt16? {
             let socket = try RawWebSocket(port: port)
