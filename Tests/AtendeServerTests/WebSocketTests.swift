@@ -311,3 +311,37 @@ final class WebConnectionLimitTests: WebTestCase {
         XCTAssertEqual(try first.call("system.ping")["pong"], true)
     }
 }
+
+final class WebOutputLimitTests: WebTestCase {
+    override var extraConfig: [String: JSON] { ["maxOutputBytes": 65536] }
+
+    /// A WebSocket that never reads is disconnected at maxOutputBytes, like a Unix-socket client, and others
+    /// are served meanwhile (enough answers to overflow TCP's socket buffers, which hold megabytes on loopback).
+    func testReaderOverTheOutputLimitIsDisconnectedAlone() throws {
+        let bystander = try webSocket()
+        let slow = try RawWebSocket(port: port)
+        let requests = (1...100_000).flatMap {
+            RawWebSocket.frame(.text, Array(#"{"jsonrpc":"2.0","id":\#($0),"method":"system.version"}"#.utf8))
+        }
+        let sent = DispatchSemaphore(value: 0)
+        let fd = slow.socket.fd
+        DispatchQueue.global().async {
+            // Blocking writes until all is sent or the daemon drops the connection: either way it returns.
+            var offset = 0
+            while offset < requests.count {
+                let written = requests.withUnsafeBytes {
+                    send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL))
+                }
+                if written <= 0 { break }
+                offset += written
+            }
+            sent.signal()
+        }
+        XCTAssertEqual(sent.wait(timeout: .now() + 30), .success, "the daemon neither read nor dropped the client")
+        XCTAssertEqual(try bystander.call("system.ping")["pong"], true)
+        var answers = 0
+        while case .text = slow.next(timeout: 5) { answers += 1 }
+        XCTAssertLessThan(answers, 100_000, "a reader past maxOutputBytes must be disconnected")
+        XCTAssertEqual(try bystander.call("system.ping")["pong"], true)
+    }
+}
