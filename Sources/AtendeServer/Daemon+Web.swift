@@ -44,6 +44,8 @@ struct WebState {
     /// Admin accounts deleted in this turn, whose connections end once it commits.
     var adminAccountsToEnd: [Int64] = []
     var nextSweep = Instant(millis: 0)
+    /// Accepting on the remote listeners stopped for a moment (out of descriptors).
+    var remoteAcceptPausedUntil: Instant?
     var nextPurge = Instant(millis: 0)
 }
 
@@ -101,9 +103,8 @@ extension Daemon {
         default:
             guard let client = web.clients[event.data.u64] else { return false }
             if event.events & UInt32(EPOLLOUT.rawValue) != 0 { writeClient(client, now: now) }
-            if !client.closed && event.events & UInt32(EPOLLIN.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 {
-                readClient(client, now: now)
-            }
+            let readable = UInt32(EPOLLIN.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue)
+            if !client.closed && event.events & readable != 0 { readClient(client, now: now) }
         }
         return true
     }
@@ -114,7 +115,12 @@ extension Daemon {
             let fd = accept(listenerFD, nil, nil)
             if fd < 0 {
                 if errno == EINTR { continue }
-                if errno == EMFILE || errno == ENFILE { Log.warn("out of file descriptors", ["errno": errno]) }
+                if errno == EMFILE || errno == ENFILE {
+                    // Out of descriptors: stop watching the listener for a moment instead of spinning on it.
+                    Log.warn("out of file descriptors, pausing accept", ["errno": errno])
+                    epoll_ctl(epoll, EPOLL_CTL_DEL, listenerFD, nil)
+                    web.remoteAcceptPausedUntil = now + 100
+                }
                 return
             }
             UnixSocket.setNonBlocking(fd)
@@ -242,6 +248,15 @@ extension Daemon {
     func sweepWebClients(now: Instant) {
         guard now >= web.nextSweep else { return }
         web.nextSweep = now + 250
+        if let paused = web.remoteAcceptPausedUntil, now >= paused {
+            web.remoteAcceptPausedUntil = nil
+            if web.tcpListener >= 0 {
+                watch(web.tcpListener, token: Daemon.tcpListenerToken, events: UInt32(EPOLLIN.rawValue))
+            }
+            if web.httpListener >= 0 {
+                watch(web.httpListener, token: Daemon.httpListenerToken, events: UInt32(EPOLLIN.rawValue))
+            }
+        }
         for client in Array(web.clients.values) where now >= client.deadline {
             if client.pendingOutput == 0 {
                 let answer = HTTPResponse.error(408, "request head not received in time")

@@ -210,7 +210,8 @@ public final class Daemon {
         var timeout = Int32(clamping: max(0, deadline.millis - clock.millis))
         if stopping { timeout = 20 }
         if !drainingConnections.isEmpty { timeout = min(timeout, 500) }
-        if !web.clients.isEmpty { timeout = min(timeout, 250) }  // their header deadlines (sweepWebClients)
+        // Header deadlines and a paused accept are looked at by sweepWebClients.
+        if !web.clients.isEmpty || web.remoteAcceptPausedUntil != nil { timeout = min(timeout, 250) }
         if !reconnectEffects.isEmpty || journal.store.inTransaction || fanOut.hasStaged { timeout = 0 }
         if let paused = acceptPausedUntil {
             timeout = min(timeout, Int32(clamping: max(0, paused.millis - clock.millis)))

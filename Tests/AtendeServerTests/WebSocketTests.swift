@@ -345,3 +345,26 @@ final class WebOutputLimitTests: WebTestCase {
         XCTAssertEqual(try bystander.call("system.ping")["pong"], true)
     }
 }
+
+final class WebDescriptorTests: WebTestCase {
+    /// Out of descriptors, the HTTP listener is set aside for a moment instead of spun on (the warning comes a
+    /// few times a second, not on every loop turn), and accepting resumes once descriptors are free again.
+    func testOutOfDescriptorsPausesAcceptOnTheWebListener() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/prlimit") else {
+            throw XCTSkip("prlimit (util-linux) is not installed")
+        }
+        let served = try webSocket()
+        let limit = daemon.openDescriptors + 1
+        XCTAssertEqual(runCommand(["prlimit", "--pid", "\(daemon.pid)", "--nofile=\(limit):\(limit + 4096)"]).status, 0)
+        let waiting = try (0..<4).map { _ in try RPCClient(host: "127.0.0.1", port: port) }
+        usleep(1_000_000)
+        let warnings = daemon.stderrText.components(separatedBy: "out of file descriptors").count - 1
+        XCTAssertGreaterThan(warnings, 0)
+        XCTAssertLessThan(warnings, 40, "the listener was spun on")
+        XCTAssertEqual(try served.call("system.ping")["pong"], true, "connections already open are served")
+        let freed = "--nofile=\(limit + 4096):\(limit + 4096)"
+        XCTAssertEqual(runCommand(["prlimit", "--pid", "\(daemon.pid)", freed]).status, 0)
+        _ = waiting
+        XCTAssertEqual(try webSocket().call("system.ping")["pong"], true, "accepting resumed")
+    }
+}
