@@ -191,8 +191,12 @@ extension Daemon {
             return
         }
         guard let file = web.panel.file(for: request.path) else {
+            // With no panel files at all, say where atended looked, for whoever set it up.
+            let body = web.panel.files.isEmpty
+                ? "404 Not Found: no panel files in \(web.panel.folder ?? "any panel folder") (config http.panel)\n"
+                : "404 Not Found\n"
             respond(client, HTTPResponse.make(404, headers: [("Content-Type", "text/plain; charset=utf-8")],
-                                              body: Array("404 Not Found\n".utf8), keepAlive: request.keepAlive,
+                                              body: Array(body.utf8), keepAlive: request.keepAlive,
                                               omitBody: request.method == "HEAD"),
                     close: !request.keepAlive, now: now)
             return

@@ -368,3 +368,19 @@ final class WebDescriptorTests: WebTestCase {
         XCTAssertEqual(try webSocket().call("system.ping")["pong"], true, "accepting resumed")
     }
 }
+
+final class WebWithoutPanelTests: XCTestCase {
+    /// Without panel files, `/` says where atended looked; the WebSocket works all the same.
+    func testMissingPanelIsExplained() throws {
+        let port = try WebHarness.freePort()
+        let empty = NSTemporaryDirectory() + "atende-empty-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: empty) }
+        let daemon = try TestDaemon(["http": WebHarness.httpConfig(port: port, panel: empty)])
+        let answer = try WebHarness.exchange(port: port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        XCTAssertTrue(answer.hasPrefix("HTTP/1.1 404"), answer)
+        XCTAssertTrue(answer.contains("no panel files in \(empty)"), answer)
+        XCTAssertEqual(try RPCClient(webSocketHost: "127.0.0.1", port: port).call("system.ping")["pong"], true)
+        _ = daemon
+    }
+}
