@@ -56,6 +56,10 @@ install: release
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/atende $(DESTDIR)/lib/systemd/system \
 	  $(DESTDIR)/usr/share/bash-completion/completions
 	install -m 0755 .build/release/atended .build/release/atendectl $(DESTDIR)$(PREFIX)/bin/
+	# The web panel's files: atended finds them in share/atende/panel beside its bin folder.
+	install -d $(DESTDIR)$(PREFIX)/share/atende/panel
+	cp -R Sources/AtendeServer/Panel/. $(DESTDIR)$(PREFIX)/share/atende/panel/
+	rm -f $(DESTDIR)$(PREFIX)/share/atende/panel/.gitkeep
 	test -e $(DESTDIR)/etc/atende/atende.json || install -m 0640 config/atende.system.json $(DESTDIR)/etc/atende/atende.json
 	sed 's|/usr/local/bin/atended|$(PREFIX)/bin/atended|' config/atende.service > $(DESTDIR)/lib/systemd/system/atende.service
 	chmod 0644 $(DESTDIR)/lib/systemd/system/atende.service
