@@ -1,0 +1,99 @@
+// app.js: the panel's entry point. Opens the WebSocket, finds out who this page is (a reload resumes the login
+// through the session cookie the server set, so nothing secret is kept here), and shows the login screen, the
+// admin area or the attendant desk. When the socket comes back after a drop the current screen reads its
+// snapshot again, since pushes sent meanwhile are lost.
+
+import { RpcClient } from "./rpc.js";
+import { fill } from "./dom.js";
+import { loginView } from "./login.js";
+import { adminArea } from "./admin.js";
+import { deskView } from "./desk.js";
+
+const rpc = new RpcClient();
+const app = document.getElementById("app");
+const banner = document.getElementById("connection");
+let screen = null;      // the current screen: {stop(), resync()?}
+let identity = null;    // {role, attendant?}
+
+// Not a secret: the attendant record the login returned, kept for the tab's life so a reload can draw the desk
+// (name, id, departments) before the server is asked again.
+const remembered = "atende.identity";
+
+rpc.on("open", async () => {
+    banner.hidden = true;
+    const who = await probe();
+    if (screen && identity && who && who.role === identity.role) {
+        // The same page after a drop: the cookie resumed the session on the new socket.
+        if (screen.resync) screen.resync();
+        return;
+    }
+    if (screen && !identity && !who) return;  // the login screen is already up
+    show(who);
+});
+
+rpc.on("close", () => {
+    banner.hidden = false;
+});
+
+rpc.on("event", (event) => {
+    if (event.type === "session.ended") {
+        const why = event.reason === "deactivated" ? "Seu acesso foi desativado." : "Sua sessão terminou.";
+        forget();
+        show(null, why);
+    }
+});
+
+/**
+ * Who this connection is, without credentials: one call that attendants may make and admins may not. 1001 means
+ * nobody is logged in on this socket (no session cookie, or it expired).
+ */
+async function probe() {
+    try {
+        await rpc.call("queue.list", { limit: 1 });
+        const saved = JSON.parse(sessionStorage.getItem(remembered) || "null");
+        return { role: "attendant", attendant: saved && saved.attendant };
+    } catch (error) {
+        if (error.code === 1003) return { role: "admin" };
+        return null;
+    }
+}
+
+function show(who, message) {
+    if (screen) screen.stop();
+    screen = null;
+    identity = who;
+    fill(app);
+    if (!who) {
+        screen = loginView(app, rpc, { message, onLogin: loggedIn });
+    } else if (who.role === "admin") {
+        screen = adminArea(app, rpc, { onLogout: logout });
+    } else {
+        screen = deskView(app, rpc, { attendant: who.attendant, onLogout: logout });
+    }
+}
+
+function loggedIn(result) {
+    const role = result.role || (result.login ? "attendant" : "admin");
+    const who = role === "attendant" ? { role, attendant: result } : { role };
+    sessionStorage.setItem(remembered, JSON.stringify(who));
+    if (!location.hash || location.hash === "#") location.hash = role === "admin" ? "#/atendentes" : "#/mesa";
+    show(who);
+}
+
+async function logout() {
+    try {
+        await rpc.call("auth.logout", {});
+    } catch (error) {
+        // The session ends with the socket anyway: reconnecting below drops it on this side.
+    }
+    forget();
+    location.hash = "";
+    rpc.reconnect();
+    show(null);
+}
+
+function forget() {
+    sessionStorage.removeItem(remembered);
+}
+
+rpc.start();

@@ -1,0 +1,419 @@
+// desk.js: the attendant's desk. The left column holds the presence switch, the offers (with the time left to
+// accept), "Minhas conversas" (unread marks, how long the contact has waited for a reply) and tabs for the
+// waiting list of the attendant's departments, the potentials and the bot's contact agenda (each when the
+// account settings allow). The right side is the ChatPane. Everything changes on pushes; a one-second tick only
+// redraws the clocks.
+
+import { h, fill, notice } from "./dom.js";
+import * as format from "./format.js";
+import { ChatPane } from "./chat.js";
+
+/** Draws the desk into `root`; returns {stop, resync}. */
+export function deskView(root, rpc, { attendant, onLogout }) {
+    const desk = new DeskState(rpc, attendant);
+    const pane = new ChatPane(rpc, desk);
+    desk.pane = pane;
+
+    const presence = h("input", { type: "checkbox", role: "switch", id: "presence", onchange: setPresence });
+    const presenceLabel = h("span", { class: "switch-label", id: "presence-label" });
+    const offers = h("section", { class: "offers", id: "offers" });
+    const mine = h("ul", { class: "chat-list", id: "my-chats" });
+    const tabs = h("div", { class: "tabs", role: "tablist" });
+    const tabBody = h("div", { class: "tab-body", id: "tab-body" });
+    root.append(h("div", { class: "desk-layout" },
+        h("header", { class: "topbar" },
+            h("span", { class: "brand" }, "atende"),
+            h("span", { class: "me", id: "me" }, attendant ? attendant.name : "Atendente"),
+            h("label", { class: "switch presence-switch" }, presence, h("span", { class: "slider" }), presenceLabel),
+            h("button", { class: "link", id: "logout", onclick: onLogout }, "Sair")),
+        h("aside", { class: "desk-side" },
+            offers,
+            h("h2", {}, "Minhas conversas"), mine,
+            tabs, tabBody),
+        pane.element));
+
+    let tab = "fila";
+
+    function setPresence() {
+        const wanted = presence.checked ? "online" : "away";
+        rpc.call("presence.set", { presence: wanted }).then((result) => {
+            desk.presence = result.presence;
+            drawPresence();
+        }).catch((error) => {
+            notice(format.errorText(error), "bad");
+            drawPresence();
+        });
+    }
+
+    function drawPresence() {
+        presence.checked = desk.presence === "online";
+        presenceLabel.textContent = format.presenceLabels[desk.presence] || desk.presence || "—";
+        presenceLabel.className = `switch-label presence-${desk.presence}`;
+    }
+
+    function drawOffers() {
+        const list = [...desk.offers.values()];
+        offers.hidden = list.length === 0;
+        fill(offers, list.length ? h("h2", {}, "Novas conversas oferecidas") : null, list.map((c) =>
+            h("div", { class: "offer card", dataset: { id: c.id } },
+                h("strong", {}, c.contact.name || format.contactPhone(c.contact.phone)),
+                h("span", { class: "muted" }, ` ${(desk.departments.get(c.department) || { name: "" }).name}`),
+                h("div", { class: "offer-row" },
+                    h("span", { class: "countdown", dataset: { until: c.offerExpiresAt || "" } }),
+                    h("button", { class: "primary small accept", onclick: () => desk.accept(c.id) }, "Aceitar"),
+                    h("button", { class: "secondary small decline", onclick: () => desk.decline(c.id) },
+                        "Recusar")))));
+    }
+
+    function drawMine() {
+        const chats = [...desk.mine.values()];
+        fill(mine, chats.length === 0 ? h("li", { class: "empty" }, "Nenhuma conversa aberta.") : chats.map((c) => {
+            const unread = desk.unread.get(c.id) || 0;
+            const waitingSince = desk.waitingSince.get(c.id);
+            return h("li", { class: `chat-item${pane.id === c.id ? " selected" : ""}${unread ? " unread" : ""}`,
+                dataset: { id: c.id }, onclick: () => select(c.id) },
+            h("span", { class: "contact" }, c.contact.name || format.contactPhone(c.contact.phone)),
+            unread ? h("span", { class: "unread-count", title: "Mensagens não lidas" }, String(unread)) : null,
+            waitingSince ? h("span", { class: "waiting-reply", title: "Aguardando sua resposta" },
+                "⏱ ", h("span", { class: "since", dataset: { since: waitingSince } })) : null);
+        }));
+    }
+
+    function drawTabs() {
+        const settings = desk.settings || {};
+        const available = [["fila", `Fila (${desk.waiting.length})`], ["potenciais", "Potenciais"]];
+        if (settings.attendantsCanViewBotContacts) available.push(["agenda", "Agenda"]);
+        if (!available.some(([key]) => key === tab)) tab = "fila";
+        fill(tabs, available.map(([key, label]) => h("button", { role: "tab", class: key === tab ? "active" : null,
+            id: `tab-${key}`, "aria-selected": String(key === tab), onclick: () => {
+                tab = key;
+                drawTabs();
+            } }, label)));
+        if (tab === "fila") drawWaiting();
+        else if (tab === "potenciais") drawPotentials();
+        else drawAgenda();
+    }
+
+    function drawWaiting() {
+        fill(tabBody, h("ul", { class: "chat-list", id: "waiting-list" }, desk.waiting.length === 0
+            ? h("li", { class: "empty" }, "Ninguém aguardando nos seus departamentos.")
+            : desk.waiting.map((c) => h("li", { class: "chat-item", dataset: { id: c.id } },
+                h("span", { class: "contact" }, c.contact.name || format.contactPhone(c.contact.phone)),
+                h("span", { class: "muted" }, (desk.departments.get(c.department) || { name: c.department }).name),
+                c.priority ? h("span", { class: "badge" }, `prioridade ${c.priority}`) : null,
+                h("span", { class: "since", dataset: { since: c.queuedAt || c.openedAt } }),
+                h("button", { class: "primary small take", onclick: () => desk.take(c.id) }, "Pegar")))));
+    }
+
+    async function drawPotentials() {
+        fill(tabBody, h("p", { class: "loading" }, "Carregando…"));
+        let potentials = [];
+        try {
+            potentials = (await rpc.call("potentials.list", {})).potentials;
+        } catch (error) {
+            fill(tabBody, h("p", { class: "warning" }, format.errorText(error)));
+            return;
+        }
+        if (tab !== "potenciais") return;
+        const canRemove = desk.settings && desk.settings.attendantsCanRemovePotentials;
+        fill(tabBody,
+            h("button", { class: "link", onclick: drawPotentials }, "Atualizar"),
+            h("ul", { class: "chat-list", id: "potentials-list" }, potentials.length === 0
+                ? h("li", { class: "empty" }, "Nenhum potencial.")
+                : potentials.map((c) => h("li", { class: "chat-item", dataset: { id: c.id } },
+                    h("span", { class: "contact" }, c.contact.name || format.contactPhone(c.contact.phone)),
+                    h("span", { class: "muted" }, format.dateTime(c.openedAt)),
+                    canRemove ? h("button", { class: "danger small", onclick: async () => {
+                        try {
+                            await rpc.call("potentials.remove", { id: c.id });
+                            notice("Contato removido dos potenciais.");
+                            drawPotentials();
+                        } catch (error) {
+                            notice(format.errorText(error), "bad");
+                        }
+                    } }, "Remover") : null))));
+    }
+
+    function drawAgenda() {
+        const query = h("input", { type: "search", placeholder: "Buscar nome ou telefone", id: "contacts-query" });
+        const list = h("ul", { class: "chat-list", id: "contacts-list" });
+        const search = async () => {
+            try {
+                const params = query.value.trim() ? { query: query.value.trim() } : {};
+                const contacts = (await rpc.call("contacts.list", params)).contacts;
+                fill(list, contacts.length === 0 ? h("li", { class: "empty" }, "Nenhum contato.")
+                    : contacts.map((c) => h("li", { class: "chat-item" },
+                        h("span", { class: "contact" }, c.name || ""),
+                        h("span", { class: "muted" }, format.contactPhone(c.phone)))));
+            } catch (error) {
+                fill(list, h("li", { class: "warning" }, format.errorText(error)));
+            }
+        };
+        fill(tabBody, h("form", { class: "inline", onsubmit: (event) => {
+            event.preventDefault();
+            search();
+        } }, query, h("button", { type: "submit", class: "secondary small" }, "Buscar")), list);
+        search();
+    }
+
+    function select(id) {
+        desk.unread.delete(id);
+        pane.open(id);
+        drawMine();
+    }
+
+    function tick() {
+        const now = Date.now();
+        for (const clock of root.querySelectorAll(".since")) {
+            clock.textContent = format.duration(format.secondsSince(clock.dataset.since, now));
+        }
+        for (const clock of root.querySelectorAll(".countdown")) {
+            const left = (Date.parse(clock.dataset.until) - now) / 1000;
+            clock.textContent = Number.isNaN(left) ? "" : left > 0 ? `${Math.ceil(left)} s` : "expirando…";
+            clock.classList.toggle("urgent", left < 10);
+        }
+    }
+
+    desk.onChange = (what) => {
+        if (what.has("presence")) drawPresence();
+        if (what.has("offers")) drawOffers();
+        if (what.has("mine")) drawMine();
+        if (what.has("waiting") || what.has("settings")) drawTabs();
+        if (what.has("pane")) pane.draw();
+        tick();
+    };
+    desk.onSelect = select;
+
+    drawPresence();
+    drawOffers();
+    drawMine();
+    drawTabs();
+    desk.load();
+    const ticker = setInterval(tick, 1000);
+
+    return {
+        stop() {
+            clearInterval(ticker);
+            desk.stop();
+        },
+        resync() {
+            desk.load();
+        },
+    };
+}
+
+/** What the desk knows, kept by the snapshot and the pushes. */
+class DeskState {
+    constructor(rpc, me) {
+        this.rpc = rpc;
+        this.me = me;
+        this.presence = me ? me.presence : "online";
+        this.settings = null;
+        this.departments = new Map();
+        this.mine = new Map();
+        this.offers = new Map();
+        this.wrapping = new Map();
+        this.waiting = [];
+        this.unread = new Map();
+        this.waitingSince = new Map();  // chat id → time of the oldest contact message not answered yet
+        this.queueTimer = null;
+        this.pane = null;
+        this.onChange = () => {};
+        this.onSelect = () => {};
+        this.stopEvents = rpc.on("event", (event) => this.apply(event));
+    }
+
+    stop() {
+        this.stopEvents();
+        clearTimeout(this.queueTimer);
+    }
+
+    changed(...what) {
+        this.onChange(new Set(what));
+    }
+
+    /** A chat the desk shows, wherever it is. */
+    find(id) {
+        return this.mine.get(id) || this.offers.get(id) || this.wrapping.get(id)
+            || this.waiting.find((c) => c.id === id) || null;
+    }
+
+    async load() {
+        const [settings, departments] = await Promise.all([
+            this.rpc.call("settings.get", {}).catch(() => null),
+            this.rpc.call("department.list", {}).catch(() => ({ departments: [] })),
+        ]);
+        this.settings = settings;
+        this.departments = new Map(departments.departments.map((d) => [d.id, d]));
+        await this.readQueue();
+        await Promise.all([...this.mine.keys()].map((id) => this.readWaitingSince(id)));
+        this.changed("mine", "offers", "waiting", "settings", "presence");
+    }
+
+    async readQueue() {
+        try {
+            const queue = await this.rpc.call("queue.list", {});
+            this.mine = new Map();
+            this.offers = new Map();
+            for (const chat of queue.assigned) {
+                if (chat.state === "offered") this.offers.set(chat.id, chat);
+                else this.mine.set(chat.id, chat);
+            }
+            this.waiting = queue.waiting;
+        } catch (error) {
+            notice(format.errorText(error), "bad");
+        }
+    }
+
+    /** The queue again, soon (several queue.changed in a row make one read). */
+    queueSoon() {
+        if (this.queueTimer) return;
+        this.queueTimer = setTimeout(async () => {
+            this.queueTimer = null;
+            const before = new Set(this.mine.keys());
+            await this.readQueue();
+            for (const id of this.mine.keys()) if (!before.has(id)) this.readWaitingSince(id);
+            this.changed("waiting", "mine", "offers");
+        }, 150);
+    }
+
+    /** Finds, from the history, since when the contact has waited for a reply. */
+    async readWaitingSince(id) {
+        try {
+            const { messages } = await this.rpc.call("conversation.history", { id, limit: 50 });
+            let since = null;
+            for (const message of messages) {
+                if (message.from === "attendant") since = null;
+                else if (!since) since = message.at;
+            }
+            if (since) this.waitingSince.set(id, since);
+            else this.waitingSince.delete(id);
+            this.changed("mine");
+        } catch (error) {
+            // The clock stays off for this chat.
+        }
+    }
+
+    apply(event) {
+        const chat = event.conversation;
+        switch (event.type) {
+        case "conversation.offered":
+            this.offers.set(chat.id, chat);
+            this.changed("offers");
+            break;
+        case "conversation.revoked":
+            this.offers.delete(chat.id);
+            if (this.mine.delete(chat.id)) this.changed("mine");
+            this.changed("offers");
+            notice(`Conversa com ${chat.contact.name || format.contactPhone(chat.contact.phone)} retirada (${
+                { "offer-expired": "oferta expirou", "reply-timeout": "sem resposta a tempo", offline: "offline",
+                    rescinded: "cancelada" }[event.reason] || event.reason}).`, "bad");
+            if (this.pane.id === chat.id) this.pane.close();
+            break;
+        case "conversation.assigned":
+            this.offers.delete(chat.id);
+            this.mine.set(chat.id, chat);
+            this.unread.set(chat.id, Math.max(1, this.unread.get(chat.id) || 0));
+            this.readWaitingSince(chat.id);
+            this.changed("mine", "offers");
+            notice(`Nova conversa: ${chat.contact.name || format.contactPhone(chat.contact.phone)}`);
+            break;
+        case "conversation.message":
+            if (this.mine.has(chat.id)) this.mine.set(chat.id, chat);
+            if (!this.waitingSince.has(chat.id)) this.waitingSince.set(chat.id, event.message.at);
+            if (this.pane.id === chat.id) this.pane.received(event.message);
+            else this.unread.set(chat.id, (this.unread.get(chat.id) || 0) + 1);
+            this.changed("mine");
+            break;
+        case "conversation.closed":
+            this.closed(chat);
+            break;
+        case "conversation.transferred":
+            this.lost(chat.id);
+            notice(`Conversa com ${chat.contact.name || format.contactPhone(chat.contact.phone)} foi transferida.`);
+            break;
+        case "queue.changed":
+            this.queueSoon();
+            break;
+        case "presence.changed":
+            this.presence = event.presence;
+            this.changed("presence");
+            if (event.reason === "missed-offers") notice("Você ficou Ausente por perder ofertas seguidas.", "bad");
+            break;
+        default:
+            break;
+        }
+    }
+
+    async accept(id) {
+        try {
+            const chat = await this.rpc.call("conversation.accept", { id });
+            this.offers.delete(id);
+            this.mine.set(id, chat);
+            this.readWaitingSince(id);
+            this.changed("offers", "mine");
+            this.onSelect(id);
+        } catch (error) {
+            notice(format.errorText(error), "bad");
+            this.offers.delete(id);
+            this.changed("offers");
+        }
+    }
+
+    async decline(id) {
+        try {
+            await this.rpc.call("conversation.decline", { id });
+        } catch (error) {
+            notice(format.errorText(error), "bad");
+        }
+        this.offers.delete(id);
+        this.changed("offers");
+    }
+
+    async take(id) {
+        try {
+            const chat = await this.rpc.call("conversation.take", { id });
+            this.waiting = this.waiting.filter((c) => c.id !== id);
+            this.mine.set(id, chat);
+            this.readWaitingSince(id);
+            this.changed("waiting", "mine");
+            this.onSelect(id);
+        } catch (error) {
+            notice(format.errorText(error), "bad");
+        }
+    }
+
+    /** The attendant answered: the contact no longer waits. */
+    replied(chat) {
+        if (this.mine.has(chat.id)) this.mine.set(chat.id, chat);
+        this.waitingSince.delete(chat.id);
+        this.changed("mine");
+    }
+
+    /** The chat left this attendant (transferred, taken back). */
+    lost(id) {
+        this.mine.delete(id);
+        this.unread.delete(id);
+        this.waitingSince.delete(id);
+        if (this.pane.id === id) this.pane.close();
+        this.changed("mine");
+    }
+
+    closed(chat) {
+        const wasMine = this.mine.delete(chat.id) || this.offers.delete(chat.id);
+        this.unread.delete(chat.id);
+        this.waitingSince.delete(chat.id);
+        if (chat.wrapUpUntil && Date.parse(chat.wrapUpUntil) > Date.now()) this.wrapping.set(chat.id, chat);
+        if (this.pane.id === chat.id) {
+            // Keep the transcript on screen, now read-only (and with the wrap-up bar while it runs).
+            if (!this.wrapping.has(chat.id)) this.wrapping.set(chat.id, chat);
+            this.changed("pane");
+        }
+        if (wasMine) this.changed("mine", "offers");
+    }
+
+    wrapUpFinished(id) {
+        this.wrapping.delete(id);
+        if (this.pane.id === id) this.pane.close();
+    }
+}
