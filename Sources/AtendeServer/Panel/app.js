@@ -3,7 +3,7 @@
 // admin area or the attendant desk. When the socket comes back after a drop the current screen reads its
 // snapshot again, since pushes sent meanwhile are lost.
 
-import { RpcClient } from "./rpc.js";
+import { RpcClient } from "./rpc-client.js";
 import { fill } from "./dom.js";
 import { loginView } from "./login.js";
 import { adminArea } from "./admin.js";

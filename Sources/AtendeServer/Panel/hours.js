@@ -116,7 +116,10 @@ export function hoursEditor(hours, defaultTimezone = "America/Sao_Paulo") {
     const rows = {};
     for (const [day] of days) rows[day] = (current.week[day] || []).map(([s, e]) => [s, e]);
 
-    const alwaysBox = h("input", { type: "checkbox", name: "hours-always", checked: always, onchange: redraw });
+    const alwaysBox = h("input", { type: "checkbox", name: "hours-always", checked: always, onchange: () => {
+        readGrid();
+        redraw();
+    } });
     const zone = h("select", { name: "hours-timezone" },
         [...new Set([current.timezone || defaultTimezone, ...timezones])].map((name) =>
             h("option", { value: name, selected: name === (current.timezone || defaultTimezone) }, name)));
@@ -156,8 +159,8 @@ export function hoursEditor(hours, defaultTimezone = "America/Sao_Paulo") {
         }
     }
 
+    /** Draws the grid from `rows` (callers read what was typed into `rows` first when it must be kept). */
     function redraw() {
-        readGrid();
         element.querySelector(".hours-body").hidden = alwaysBox.checked;
         fill(grid, days.map(([day, label]) => h("div", { class: "day", dataset: { day, field: `hours.week.${day}` } },
             h("span", { class: "day-name" }, label),

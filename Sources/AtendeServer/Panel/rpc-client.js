@@ -1,4 +1,4 @@
-// rpc.js: the panel's JSON-RPC 2.0 client over the WebSocket at /rpc (one message per text frame).
+// rpc-client.js: the panel's JSON-RPC 2.0 client over the WebSocket at /rpc (one message per text frame).
 // Requests get increasing ids and a promise; pushes ({method: "event"}) go to the listeners. When the socket drops,
 // every pending call fails with a "disconnected" error and the client reconnects with a growing delay (1 s to 15 s);
 // listeners of "open" then read their snapshots again, since pushes sent while the socket was down are lost.
