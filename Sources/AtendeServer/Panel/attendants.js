@@ -64,7 +64,7 @@ export function attendantsView(root, { rpc, store, go }) {
         fill(table,
             h("thead", {}, h("tr", {},
                 ["", "Nome", "Usuário", "Status", "Conversas abertas", "Nota geral de atendimento", "Ativo"]
-                    .map((title) => h("th", {}, title)))),
+                    .map((title) => h("th", { class: title === "Conversas abertas" ? "num" : null }, title)))),
             h("tbody", {}, attendants.length === 0
                 ? h("tr", {}, h("td", { colspan: 7, class: "empty" }, "Nenhum atendente ainda. Clique em “+”."))
                 : attendants.map((a) => h("tr", { class: "clickable", dataset: { id: a.id },

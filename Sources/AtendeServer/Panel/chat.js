@@ -145,7 +145,7 @@ export class ChatPane {
             ? h("select", { name: "attendantId", id: "transfer-colleague" }, h("option", { value: "" }, "Qualquer um (fila)"),
                 this.colleagues.map((c) => h("option", { value: c.id }, c.name)))
             : h("input", { name: "attendantId", id: "transfer-colleague", type: "number", min: 1, size: 6,
-                placeholder: "nº (opcional)" });
+                placeholder: "nº do colega", title: "Número do colega (opcional)" });
         const form = h("form", { class: "transfer-form", onsubmit: async (event) => {
             event.preventDefault();
             clearErrors(form);

@@ -69,13 +69,14 @@ export function deskView(root, rpc, { attendant, onLogout }) {
         const chats = [...desk.mine.values()];
         fill(mine, chats.length === 0 ? h("li", { class: "empty" }, "Nenhuma conversa aberta.") : chats.map((c) => {
             const unread = desk.unread.get(c.id) || 0;
+            const marked = unread > 0 || desk.fresh.has(c.id);
             const waitingSince = desk.waitingSince.get(c.id);
-            return h("li", { class: `chat-item${pane.id === c.id ? " selected" : ""}${unread ? " unread" : ""}`,
+            return h("li", { class: `chat-item${pane.id === c.id ? " selected" : ""}${marked ? " unread" : ""}`,
                 dataset: { id: c.id }, onclick: () => select(c.id) },
             h("span", { class: "contact" }, c.contact.name || format.contactPhone(c.contact.phone)),
             unread ? h("span", { class: "unread-count", title: "Mensagens não lidas" }, String(unread)) : null,
-            waitingSince ? h("span", { class: "waiting-reply", title: "Aguardando sua resposta" },
-                "⏱ ", h("span", { class: "since", dataset: { since: waitingSince } })) : null);
+            waitingSince ? h("span", { class: "waiting-reply", title: "Tempo que o contato aguarda sua resposta" },
+                "aguarda ", h("span", { class: "since", dataset: { since: waitingSince } })) : null);
         }));
     }
 
@@ -158,6 +159,7 @@ export function deskView(root, rpc, { attendant, onLogout }) {
 
     function select(id) {
         desk.unread.delete(id);
+        desk.fresh.delete(id);
         pane.open(id);
         drawMine();
     }
@@ -214,7 +216,8 @@ class DeskState {
         this.offers = new Map();
         this.wrapping = new Map();
         this.waiting = [];
-        this.unread = new Map();
+        this.unread = new Map();       // chat id → contact messages not seen yet
+        this.fresh = new Set();        // chats assigned and not opened yet
         this.waitingSince = new Map();  // chat id → time of the oldest contact message not answered yet
         this.queueTimer = null;
         this.pane = null;
@@ -313,7 +316,8 @@ class DeskState {
         case "conversation.assigned":
             this.offers.delete(chat.id);
             this.mine.set(chat.id, chat);
-            this.unread.set(chat.id, Math.max(1, this.unread.get(chat.id) || 0));
+            // Marked new; its messages (the opening text included) arrive as conversation.message and count.
+            this.fresh.add(chat.id);
             this.readWaitingSince(chat.id);
             this.changed("mine", "offers");
             notice(`Nova conversa: ${chat.contact.name || format.contactPhone(chat.contact.phone)}`);
@@ -394,6 +398,7 @@ class DeskState {
     lost(id) {
         this.mine.delete(id);
         this.unread.delete(id);
+        this.fresh.delete(id);
         this.waitingSince.delete(id);
         if (this.pane.id === id) this.pane.close();
         this.changed("mine");
@@ -402,6 +407,7 @@ class DeskState {
     closed(chat) {
         const wasMine = this.mine.delete(chat.id) || this.offers.delete(chat.id);
         this.unread.delete(chat.id);
+        this.fresh.delete(chat.id);
         this.waitingSince.delete(chat.id);
         if (chat.wrapUpUntil && Date.parse(chat.wrapUpUntil) > Date.now()) this.wrapping.set(chat.id, chat);
         if (this.pane.id === chat.id) {

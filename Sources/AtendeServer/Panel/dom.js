@@ -73,11 +73,20 @@ export function showError(container, error) {
     }
     target.classList.add("has-error");
     const slot = target.querySelector(".error") || target;
-    const where = target.dataset.field !== name && error.field ? `${error.field}: ` : "";
+    const shown = target.dataset.field;
+    let where = "";
+    if (error.field && shown !== name) where = shown === "_" ? `${error.field}: ` : part(name.slice(shown.length));
     slot.textContent = where + errorText(error);
     const input = target.querySelector("input, select, textarea");
     if (input && typeof input.focus === "function") input.focus();
     return target;
+}
+
+/** What a field name adds to the element that shows it: "[1]" → "item 2: ", ".date" → "date: ". */
+function part(rest) {
+    const index = /^\[(\d+)\]/.exec(rest);
+    if (index) return `item ${Number(index[1]) + 1}: `;
+    return rest ? `${rest.replace(/^\./, "")}: ` : "";
 }
 
 function shorter(name) {

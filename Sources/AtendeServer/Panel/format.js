@@ -175,7 +175,7 @@ const errorTexts = {
 export function errorText(error) {
     const base = errorTexts[String(error.code)] || error.message || "Erro.";
     let text = base;
-    if (error.reason) text = `${base} (${error.reason})`;
+    if (error.reason) text = error.code === -32602 ? `Valor inválido: ${error.reason}.` : `${base} (${error.reason})`;
     if (error.data && typeof error.data.retryAfter === "number") {
         text += ` Tente de novo em ${duration(error.data.retryAfter)}.`;
     }

@@ -27,8 +27,11 @@ export function settingsView(root, { rpc, store }) {
             h("button", { type: "submit", class: "primary save", title: "Salvar" }, floppyIcon(),
                 h("span", {}, "Salvar"))),
         restrict,
-        field("requeueOnOffline", "Quando o atendente fica offline, as conversas dele…", requeue),
-        field("maxMissedOffers", "Ofertas perdidas seguidas até ficar Ausente (0 = nunca)", missed),
+        // Shown only when the daemon has them (contract v2), so an older one is not asked for what it lacks.
+        "requeueOnOffline" in settings
+            ? field("requeueOnOffline", "Quando o atendente fica offline, as conversas dele…", requeue) : null,
+        "maxMissedOffers" in settings
+            ? field("maxMissedOffers", "Ofertas perdidas seguidas até ficar Ausente (0 = nunca)", missed) : null,
         h("h2", {}, "Feriados"),
         h("p", { class: "hint" }, "Dia de folga para todos os atendentes com horário definido, exceto quem tem uma "
             + "exceção para a data."),
