@@ -381,6 +381,8 @@ class Suite:
             # The admin who uses the browser is an admin account (contract v2), made here over the socket.
             self.setup.call("admin.create", {"name": "Ana Administradora", "login": ADMIN_LOGIN,
                                              "password": ADMIN_PASSWORD})
+        self.features = self.probe_features()
+        print(f"  daemon features: {', '.join(sorted(k for k, v in self.features.items() if v)) or 'v1 only'}")
         self.bot = SocketClient(self.socket_path)
         self.bot.call("auth.bot", {})
         folder = tempfile.mkdtemp(prefix="atende-panel-image-")
@@ -389,6 +391,28 @@ class Suite:
             file.write(png())
         self.admin = Browser("admin", self.base_url, self.shots)
         self.desk = Browser("attendant", self.base_url, self.shots)
+
+    def probe_features(self):
+        """Which contract v2 features this daemon has (the steps that need one skip, saying so, without it)."""
+        def answers(method, params):
+            try:
+                self.setup.call(method, params)
+                return True
+            except RpcFailure as failure:
+                return failure.code not in (-32601, -32602)
+        features = {}
+        features["offers"] = answers("department.create", {"id": "probe-v2", "name": "Probe", "offerTimeout": 30,
+                                                           "wrapUp": 60})
+        if features["offers"]:
+            self.setup.call("department.delete", {"id": "probe-v2"})
+        features["conversation.list"] = answers("conversation.list", {"limit": 1})
+        features["admin accounts"] = answers("admin.list", {})
+        features["holidays"] = "holidays" in self.setup.call("settings.get")
+        return features
+
+    def need(self, feature):
+        if not self.features.get(feature):
+            raise Skip(f"this atended has no {feature} yet (contract v2)")
 
     def stop(self):
         for browser in (self.admin, self.desk):
@@ -621,13 +645,109 @@ class Suite:
         a.expect('#board-departments .tile[data-id="suporte"]',
                  lambda tile: "Aguardando" in tile.text and "Nível de serviço" in tile.text, "the department tile")
         a.wait_text("#board-attendants", ATTENDANT_NAME)
-        a.shot("17-supervisao")
+        a.shot("19-supervisao")
         a.click_text(".side-menu a", "Configurações")
         a.wait("#settings-form")
-        a.shot("18-configuracoes")
+        a.shot("25-configuracoes")
         a.click_text(".side-menu a", "Administradores")
         a.wait("#admins-table")
-        a.shot("19-administradores")
+        a.shot("26-administradores")
+
+    def attendant_potentials_and_agenda(self):
+        """Potentials with "Remover" (the admin allowed it) and the bot's contact agenda."""
+        d = self.desk
+        potential = self.bot.call("conversation.open", {
+            "externalId": "wa-5531977776666-1", "contact": {"phone": "+5531977776666", "name": "Pedro Alves"},
+            "text": "Oi"})
+        self.bot.call("contact.save", {"phone": "+5511955554444", "name": "Beatriz Costa"})
+        d.click("#tab-potenciais")
+        d.wait_text("#potentials-list", "Pedro Alves")
+        d.shot("17-mesa-potenciais")
+        d.click(f'#potentials-list .chat-item[data-id="{potential["id"]}"] button.danger')
+        d.until(lambda: not d.all(f'#potentials-list .chat-item[data-id="{potential["id"]}"]'),
+                "the removed potential gone")
+        assert self.setup.call("conversation.get", {"id": potential["id"]})["state"] == "removed"
+        d.click("#tab-agenda")
+        d.wait_text("#contacts-list", "Beatriz Costa")
+        d.wait_text("#contacts-list", "(11) 95555-4444")
+        d.shot("18-mesa-agenda")
+        d.click("#tab-fila")
+
+    def offer_accept_and_wrap_up(self):
+        """A department with offers and wrap-up, made in the UI: the offer's countdown, Aceitar, then the wrap-up."""
+        self.need("offers")
+        a = self.admin
+        a.click_text(".side-menu a", "Departamentos")
+        a.click("#add-department")
+        a.type("#department-form input[name=id]", "vendas")
+        a.type("#department-form input[name=name]", "Vendas")
+        a.type("#department-form input[name=offerTimeout]", "2")  # below the 5 s minimum: refused, next to it
+        a.type("#department-form input[name=wrapUp]", "120")
+        a.click("#department-form button[type=submit]")
+        a.expect('#department-form [data-field="offerTimeout"]', lambda f: "has-error" in f.get_attribute("class"),
+                 "the daemon's range error next to the offer timeout")
+        a.type("#department-form input[name=offerTimeout]", "300")
+        a.click("#department-form button[type=submit]")
+        a.wait_text('#departments-table tr[data-id="vendas"]', "5 min 00 s")
+        a.shot("20-departamentos-ofertas")
+        saved = next(d for d in self.setup.call("department.list")["departments"] if d["id"] == "vendas")
+        assert saved["offerTimeout"] == 300 and saved["wrapUp"] == 120, saved
+        self.setup.call("attendant.update", {"id": self.attendant_id, "departments": ["suporte", "vendas"]})
+        d = self.desk
+        chat = self.bot.call("conversation.open", {
+            "externalId": "wa-5541966665555-1", "contact": {"phone": "+5541966665555", "name": "Rita Gomes"},
+            "department": "vendas", "text": "Quero comprar."})
+        d.wait_text("#offers .offer", "Rita Gomes")
+        d.expect("#offers .offer .countdown", lambda c: c.text.endswith(" s"), "the countdown running")
+        d.shot("21-mesa-oferta")
+        d.click(f'#offers .offer[data-id="{chat["id"]}"] button.accept')
+        d.wait_text("#chat-contact", "Rita Gomes")
+        d.until(lambda: not d.all("#offers .offer"), "the offer gone once accepted")
+        d.click("#close-chat")
+        d.wait("#finish-wrap-up")
+        d.shot("22-mesa-pos-atendimento")
+        d.click("#finish-wrap-up")
+        d.until(lambda: not d.all("#wrap-up"), "the wrap-up bar gone")
+        d.until(lambda: self.setup.call("attendant.get", {"id": self.attendant_id})["wrappingChats"] == 0,
+                "the slot freed")
+
+    def admin_accounts(self):
+        self.need("admin accounts")
+        a = self.admin
+        a.click_text(".side-menu a", "Administradores")
+        a.wait_text("#admins-table", self.admin_login)
+        a.click("#add-admin")
+        a.type("#admin-form input[name=name]", "Bruno Supervisor")
+        a.type("#admin-form input[name=login]", ATTENDANT_LOGIN)  # taken by the attendant: 1009
+        a.type("#admin-form input[name=password]", "Bruno1234")
+        a.click("#admin-form button[type=submit]")
+        a.wait_text("#admin-form .error", "Já existe")
+        a.type("#admin-form input[name=login]", "bruno@empresa.com.br")
+        a.click("#admin-form button[type=submit]")
+        a.wait_text("#admins-table", "bruno@empresa.com.br")
+        a.shot("23-administradores")
+
+    def supervisor_moves_stranded_chat(self):
+        """A chat whose attendant went offline is listed on the board and moved back to its queue."""
+        self.need("conversation.list")
+        chat = self.bot.call("conversation.open", {
+            "externalId": "wa-5551944443333-1", "contact": {"phone": "+5551944443333", "name": "Lucas Rocha"},
+            "department": "suporte", "text": "Alguém aí?"})
+        d = self.desk
+        if d.all("#presence:not(:checked)"):
+            d.find(".presence-switch .slider").click()
+            d.wait_text("#presence-label", "Online")
+        d.wait_text("#my-chats", "Lucas Rocha")
+        d.click("#logout")
+        d.wait("#login-form")
+        a = self.admin
+        a.click_text(".side-menu a", "Supervisão")
+        a.wait_text("#board-stranded", "Lucas Rocha")
+        a.shot("24-supervisao-offline")
+        a.click(f'#board-stranded tr[data-id="{chat["id"]}"] button')
+        a.until(lambda: self.setup.call("conversation.get", {"id": chat["id"]})["state"] == "queued",
+                "the chat back in the queue")
+        a.until(lambda: not a.all(f'#board-stranded tr[data-id="{chat["id"]}"]'), "the moved chat off the list")
 
     def reload_keeps_session(self):
         if not self.session_resume:
@@ -640,6 +760,11 @@ class Suite:
 
     def logout(self):
         d = self.desk
+        if not d.all("#login-form"):
+            d.click("#logout")
+        d.wait("#login-form")
+        d.login(ATTENDANT_LOGIN, ATTENDANT_PASSWORD)
+        d.wait_text("#me", ATTENDANT_NAME)
         d.click("#logout")
         d.wait("#login-form")
         self.admin.wait_text(f'#attendants-table tr[data-id="{self.attendant_id}"] .presence', "Offline") \
@@ -693,8 +818,13 @@ def main():
              suite.bot_opens_chat_and_attendant_replies),
             ("bot_closes_and_rates", ["bot_opens_chat_and_attendant_replies"], suite.bot_closes_and_rates),
             ("attendant_takes_from_queue", ["attendant_logs_in"], suite.attendant_takes_from_queue),
+            ("attendant_potentials_and_agenda", ["attendant_logs_in", "admin_sets_permissions"],
+             suite.attendant_potentials_and_agenda),
+            ("offer_accept_and_wrap_up", ["attendant_logs_in"], suite.offer_accept_and_wrap_up),
             ("supervisor_board", ["admin_logs_in"], suite.supervisor_board),
+            ("admin_accounts", ["admin_creates_attendant"], suite.admin_accounts),
             ("reload_keeps_session", ["attendant_logs_in"], suite.reload_keeps_session),
+            ("supervisor_moves_stranded_chat", ["attendant_logs_in"], suite.supervisor_moves_stranded_chat),
             ("logout", ["attendant_logs_in"], suite.logout),
         ]
         for name, needs, step in steps:
