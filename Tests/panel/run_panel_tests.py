@@ -606,7 +606,7 @@ class Suite:
         self.bot.call("conversation.close", {"id": self.chat_id})
         d.until(lambda: not d.all(f'#my-chats .chat-item[data-id="{self.chat_id}"]'),
                 "the closed chat left Minhas conversas")
-        d.wait_text("#chat .closed-note", "Encerrada")
+        d.wait_text("#closed-note", "Conversa encerrada")
         self.bot.call("conversation.rate", {"id": self.chat_id, "score": 4})
         a = self.admin
         a.expect(f'#attendants-table tr[data-id="{self.attendant_id}"] .rating',

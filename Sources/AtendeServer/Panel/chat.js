@@ -96,7 +96,13 @@ export class ChatPane {
             this.transfer,
             this.wrapUpBar(chat),
             this.list,
-            mine ? this.form : h("p", { class: "muted closed-note" }, format.stateLabels[chat.state] || chat.state));
+            mine ? this.form : h("div", { class: "closed-note", id: "closed-note" },
+                h("span", { class: "muted" }, chat.state === "closed" && chat.closedAt
+                    ? `Conversa encerrada em ${format.dateTime(chat.closedAt)}`
+                    : format.stateLabels[chat.state] || chat.state),
+                h("button", { class: "secondary small", id: "dismiss-chat", onclick: () => {
+                    this.desk.dismiss(chat.id);
+                } }, "Fechar")));
         this.drawMessages();
         if (mine) this.reply.focus();
     }
@@ -151,11 +157,13 @@ export class ChatPane {
             clearErrors(form);
             const params = { id: chat.id, department: department.value };
             if (colleague.value) params.attendantId = Number(colleague.value);
+            this.desk.leaving.add(chat.id);
             try {
                 await this.rpc.call("conversation.transfer", params);
                 notice("Conversa transferida.");
                 this.desk.lost(chat.id);
             } catch (error) {
+                this.desk.leaving.delete(chat.id);
                 showError(form, error);
             }
         } },
@@ -182,11 +190,13 @@ export class ChatPane {
 
     async closeChat() {
         const chat = this.conversation();
+        this.desk.leaving.add(chat.id);
         try {
             const closed = await this.rpc.call("conversation.close", { id: chat.id });
             this.desk.closed(closed);
             notice("Conversa encerrada.");
         } catch (error) {
+            this.desk.leaving.delete(chat.id);
             showError(this.form, error);
         }
     }

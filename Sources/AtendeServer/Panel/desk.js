@@ -218,6 +218,7 @@ class DeskState {
         this.waiting = [];
         this.unread = new Map();       // chat id → contact messages not seen yet
         this.fresh = new Set();        // chats assigned and not opened yet
+        this.leaving = new Set();      // chats this desk is closing or transferring (their pushes need no notice)
         this.waitingSince = new Map();  // chat id → time of the oldest contact message not answered yet
         this.queueTimer = null;
         this.pane = null;
@@ -330,11 +331,17 @@ class DeskState {
             this.changed("mine");
             break;
         case "conversation.closed":
+            if (this.mine.has(chat.id) && !this.leaving.has(chat.id)) {
+                notice(`Conversa com ${chat.contact.name || format.contactPhone(chat.contact.phone)} encerrada.`);
+            }
             this.closed(chat);
             break;
         case "conversation.transferred":
+            if (this.mine.has(chat.id) && !this.leaving.has(chat.id)) {
+                notice(`Conversa com ${chat.contact.name || format.contactPhone(chat.contact.phone)} foi `
+                    + "transferida.");
+            }
             this.lost(chat.id);
-            notice(`Conversa com ${chat.contact.name || format.contactPhone(chat.contact.phone)} foi transferida.`);
             break;
         case "queue.changed":
             this.queueSoon();
@@ -416,6 +423,13 @@ class DeskState {
             this.changed("pane");
         }
         if (wasMine) this.changed("mine", "offers");
+    }
+
+    /** Takes a closed chat off the screen. */
+    dismiss(id) {
+        this.wrapping.delete(id);
+        this.leaving.delete(id);
+        if (this.pane.id === id) this.pane.close();
     }
 
     wrapUpFinished(id) {
