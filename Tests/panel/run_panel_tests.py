@@ -445,6 +445,17 @@ class Suite:
                                                      "mon: [['13:00', '18:00'], ['08:00', '12:00']]})"))
         assert split == {"sun": [["22:00", "24:00"]], "mon": [["00:00", "06:00"], ["08:00", "12:00"],
                                                               ["13:00", "18:00"]]}, split
+        # A daemon error lands on the element that names its field, or on the nearest enclosing field.
+        shown = json.loads(b.driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "import('./dom.js').then((m) => {"
+            "  const box = m.h('div', {}, m.field('phone', 'Telefone', m.h('input')),"
+            "    m.h('div', {dataset: {field: 'hours.week.mon'}}, m.h('small', {class: 'error'})));"
+            "  m.showError(box, {code: -32602, field: 'phone', reason: 'unknown area code 20', data: {}});"
+            "  m.showError(box, {code: -32602, field: 'hours.week.mon[1]', reason: 'overlaps', data: {}});"
+            "  done(JSON.stringify([...box.querySelectorAll('.error')].map((e) => e.textContent)));"
+            "});"))
+        assert shown == ["Valor inválido: unknown area code 20.", "item 2: Valor inválido: overlaps."], shown
         assert json.loads(b.module_call("hours.js", "m.parseDay('31/02/2027')")) is None
         assert json.loads(b.module_call("hours.js", "m.parseDay('25/12/2027')")) == "2027-12-25"
 

@@ -20,7 +20,7 @@ const menu = [
 ];
 
 /** Draws the admin area into `root`; returns {stop, resync}. */
-export function adminArea(root, rpc, { onLogout }) {
+export function adminArea(root, rpc, { admin, onLogout }) {
     const store = new AdminStore(rpc);
     const content = h("section", { class: "content", id: "content" });
     const nav = h("nav", { class: "side-menu", "aria-label": "Menu lateral" });
@@ -28,7 +28,7 @@ export function adminArea(root, rpc, { onLogout }) {
     root.append(h("div", { class: "admin-layout" },
         h("header", { class: "topbar" },
             h("span", { class: "brand" }, "atende"),
-            h("span", { class: "role" }, "Administrador"),
+            h("span", { class: "role" }, admin && admin.name ? `${admin.name} · Administrador` : "Administrador"),
             status,
             h("button", { class: "link", id: "logout", onclick: onLogout }, "Sair")),
         nav, content));

@@ -53,7 +53,10 @@ async function probe() {
         const saved = JSON.parse(sessionStorage.getItem(remembered) || "null");
         return { role: "attendant", attendant: saved && saved.attendant };
     } catch (error) {
-        if (error.code === 1003) return { role: "admin" };
+        if (error.code === 1003) {
+            const saved = JSON.parse(sessionStorage.getItem(remembered) || "null");
+            return { role: "admin", admin: saved && saved.admin };
+        }
         return null;
     }
 }
@@ -66,7 +69,7 @@ function show(who, message) {
     if (!who) {
         screen = loginView(app, rpc, { message, onLogin: loggedIn });
     } else if (who.role === "admin") {
-        screen = adminArea(app, rpc, { onLogout: logout });
+        screen = adminArea(app, rpc, { admin: who.admin, onLogout: logout });
     } else {
         screen = deskView(app, rpc, { attendant: who.attendant, onLogout: logout });
     }
@@ -74,7 +77,7 @@ function show(who, message) {
 
 function loggedIn(result) {
     const role = result.role || (result.login ? "attendant" : "admin");
-    const who = role === "attendant" ? { role, attendant: result } : { role };
+    const who = role === "attendant" ? { role, attendant: result } : { role, admin: result.name ? result : null };
     sessionStorage.setItem(remembered, JSON.stringify(who));
     if (!location.hash || location.hash === "#") location.hash = role === "admin" ? "#/atendentes" : "#/mesa";
     show(who);

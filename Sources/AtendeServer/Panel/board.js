@@ -52,7 +52,8 @@ export function boardView(root, { rpc, store }) {
         const perAttendant = (store.stats && store.stats.attendants) || {};
         fill(people,
             h("thead", {}, h("tr", {}, ["Nome", "Status", "Departamentos", "Conversas", "Atendidas hoje",
-                "Nota geral"].map((t) => h("th", { class: t === "Conversas" || t === "Atendidas hoje" ? "num" : null }, t)))),
+                "Nota geral"].map((t) => h("th", { class: ["Conversas", "Atendidas hoje"].includes(t) ? "num" : null },
+                t)))),
             h("tbody", {}, store.attendantList().filter((a) => a.active).map((a) => h("tr", { dataset: { id: a.id } },
                 h("td", {}, a.name),
                 h("td", {}, h("span", { class: `badge presence-${a.presence}` },

@@ -145,10 +145,11 @@ export class ChatPane {
         const chat = this.conversation();
         if (this.colleagues === null) this.colleagues = await this.loadColleagues();
         const department = h("select", { name: "department", id: "transfer-department" },
-            [...this.desk.departments.values()].map((d) => h("option", { value: d.id, selected: d.id === chat.department },
-                d.name)));
+            [...this.desk.departments.values()].map((d) => h("option", { value: d.id,
+                selected: d.id === chat.department }, d.name)));
         const colleague = this.colleagues.length
-            ? h("select", { name: "attendantId", id: "transfer-colleague" }, h("option", { value: "" }, "Qualquer um (fila)"),
+            ? h("select", { name: "attendantId", id: "transfer-colleague" },
+                h("option", { value: "" }, "Qualquer um (fila)"),
                 this.colleagues.map((c) => h("option", { value: c.id }, c.name)))
             : h("input", { name: "attendantId", id: "transfer-colleague", type: "number", min: 1, size: 6,
                 placeholder: "nº do colega", title: "Número do colega (opcional)" });

@@ -75,7 +75,9 @@ export function parseIntervals(text, field) {
         const start = match && normalizeTime(match[1]);
         const end = match && normalizeTime(match[2]);
         if (!start || !end) throw new InputProblem(field, `use HH:MM-HH:MM, separados por vírgula ("${part}")`);
-        if (end !== "24:00" && end <= start) throw new InputProblem(field, `o fim deve ser depois do início ("${part}")`);
+        if (end !== "24:00" && end <= start) {
+            throw new InputProblem(field, `o fim deve ser depois do início ("${part}")`);
+        }
         intervals.push([start, end]);
     }
     return intervals;

@@ -26,10 +26,18 @@ export class RpcError extends Error {
 export const DISCONNECTED = -1;
 
 export class RpcClient {
-    /** A client for `url` (default: /rpc on this page's host, ws: or wss: as the page). */
+    /**
+     * A client for `url`; by default `rpc` beside the page (ws: or wss: as the page), so a panel that a reverse
+     * proxy serves under a path prefix (https://host/atende/) finds its socket under the same prefix.
+     */
     constructor(url) {
-        const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-        this.url = url || `${scheme}//${location.host}/rpc`;
+        if (!url) {
+            const beside = new URL("rpc", location.href);
+            beside.protocol = beside.protocol === "https:" ? "wss:" : "ws:";
+            beside.hash = "";
+            url = beside.href;
+        }
+        this.url = url;
         this.nextId = 1;
         this.pending = new Map();
         this.listeners = { event: new Set(), open: new Set(), close: new Set() };
