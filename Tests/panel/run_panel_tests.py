@@ -324,12 +324,13 @@ class Browser:
 # The tests: one scenario, in order; a step that fails makes the steps that need it skip.
 
 class Suite:
-    def __init__(self, base_url, socket_path, shots, admin, session_resume):
+    def __init__(self, base_url, socket_path, shots, admin, session_resume, daemon_owned):
         self.base_url = base_url
         self.socket_path = socket_path
         self.shots = shots
         self.admin_login, self.admin_password = admin
         self.session_resume = session_resume
+        self.daemon_owned = daemon_owned
         self.admin = None
         self.desk = None
         self.bot = None
@@ -377,7 +378,7 @@ class Suite:
     def start(self):
         self.setup = SocketClient(self.socket_path)
         self.setup.call("auth.admin", {})
-        if self.admin_login == ADMIN_LOGIN and self.session_resume:
+        if self.daemon_owned:
             # The admin who uses the browser is an admin account (contract v2), made here over the socket.
             self.setup.call("admin.create", {"name": "Ana Administradora", "login": ADMIN_LOGIN,
                                              "password": ADMIN_PASSWORD})
@@ -762,7 +763,7 @@ class Suite:
 
     def reload_keeps_session(self):
         if not self.session_resume:
-            raise Skip("the development bridge keeps no session cookie")
+            raise Skip("the server at --url resumes no session (see --resumes)")
         d = self.desk
         d.driver.refresh()
         d.wait_text("#me", ATTENDANT_NAME)
@@ -778,6 +779,11 @@ class Suite:
         d.wait_text("#me", ATTENDANT_NAME)
         d.click("#logout")
         d.wait("#login-form")
+        if self.session_resume:
+            # The session ended with the logout: a reload asks for the password again.
+            d.driver.refresh()
+            d.wait("#login-form")
+            d.until(lambda: not d.all("#me"), "no desk after the reload")
         self.admin.wait_text(f'#attendants-table tr[data-id="{self.attendant_id}"] .presence', "Offline") \
             if self.admin.all("#attendants-table") else None
 
@@ -788,6 +794,8 @@ def main():
     parser.add_argument("--url", help="use a server already running at this URL (development)")
     parser.add_argument("--socket", help="its Unix socket (with --url)")
     parser.add_argument("--admin", default=f"{ADMIN_LOGIN}:{ADMIN_PASSWORD}", help="LOGIN:PASSWORD (with --url)")
+    parser.add_argument("--resumes", action="store_true",
+                        help="the server at --url resumes sessions from a cookie (as atended does)")
     parser.add_argument("--screenshots", default=os.path.join(ROOT, ".build", "panel-screenshots"))
     options = parser.parse_args()
 
@@ -801,7 +809,7 @@ def main():
 
     daemon = None
     if options.url:
-        base_url, socket_path, resume = options.url.rstrip("/"), options.socket, False
+        base_url, socket_path, resume = options.url.rstrip("/"), options.socket, options.resumes
     else:
         daemon = Daemon(options.atended)
         try:
@@ -813,7 +821,7 @@ def main():
             return 0
         base_url, socket_path, resume = daemon.url, daemon.socket_path, True
 
-    suite = Suite(base_url, socket_path, options.screenshots, options.admin.split(":", 1), resume)
+    suite = Suite(base_url, socket_path, options.screenshots, options.admin.split(":", 1), resume, daemon is not None)
     try:
         suite.start()
         steps = [
