@@ -723,6 +723,27 @@ class Suite:
         d.until(lambda: self.setup.call("attendant.get", {"id": self.attendant_id})["wrappingChats"] == 0,
                 "the slot freed")
 
+    def offer_card_from_push(self):
+        """On a daemon without offers, a conversation.offered push replayed in the page still draws the offer card
+        with its countdown, and Recusar reports the daemon's answer (method not found) and drops the card."""
+        if self.features.get("offers"):
+            raise Skip("covered by offer_accept_and_wrap_up against the daemon itself")
+        d = self.desk
+        d.script("""
+            const now = Date.now();
+            window.atendePanel.rpc.emit("event", {type: "conversation.offered", conversation: {
+                id: 9999, externalId: "fake", contact: {phone: "+5511900001111", name: "Oferta Simulada"},
+                channel: "whatsapp", department: "suporte", state: "offered", priority: 0,
+                openedAt: new Date(now).toISOString(), queuedAt: new Date(now).toISOString(),
+                offeredAt: new Date(now).toISOString(), offerExpiresAt: new Date(now + 45000).toISOString()}});""")
+        d.wait_text("#offers .offer", "Oferta Simulada")
+        d.expect("#offers .offer .countdown", lambda c: c.text.endswith(" s") and int(c.text[:-2]) <= 45,
+                 "the countdown to offerExpiresAt")
+        d.shot("21-mesa-oferta")
+        d.click('#offers .offer[data-id="9999"] button.decline')
+        d.until(lambda: not d.all("#offers .offer"), "the declined offer gone")
+        d.wait_text(".notices", "O servidor ainda não tem esta função")
+
     def admin_accounts(self):
         self.need("admin accounts")
         a = self.admin
@@ -840,6 +861,7 @@ def main():
             ("attendant_potentials_and_agenda", ["attendant_logs_in", "admin_sets_permissions"],
              suite.attendant_potentials_and_agenda),
             ("offer_accept_and_wrap_up", ["attendant_logs_in"], suite.offer_accept_and_wrap_up),
+            ("offer_card_from_push", ["attendant_logs_in"], suite.offer_card_from_push),
             ("supervisor_board", ["admin_logs_in"], suite.supervisor_board),
             ("admin_accounts", ["admin_creates_attendant"], suite.admin_accounts),
             ("reload_keeps_session", ["attendant_logs_in"], suite.reload_keeps_session),

@@ -99,4 +99,7 @@ function forget() {
     sessionStorage.removeItem(remembered);
 }
 
+// For the browser tests and the console: the client, to inspect calls or replay a push (nothing secret in it).
+window.atendePanel = { rpc };
+
 rpc.start();

@@ -59,7 +59,8 @@ export function deskView(root, rpc, { attendant, onLogout }) {
                 h("strong", {}, c.contact.name || format.contactPhone(c.contact.phone)),
                 h("span", { class: "muted" }, ` ${(desk.departments.get(c.department) || { name: "" }).name}`),
                 h("div", { class: "offer-row" },
-                    h("span", { class: "countdown", dataset: { until: c.offerExpiresAt || "" } }),
+                    h("span", { class: "expires" }, "expira em ",
+                        h("span", { class: "countdown", dataset: { until: c.offerExpiresAt || "" } })),
                     h("button", { class: "primary small accept", onclick: () => desk.accept(c.id) }, "Aceitar"),
                     h("button", { class: "secondary small decline", onclick: () => desk.decline(c.id) },
                         "Recusar")))));
