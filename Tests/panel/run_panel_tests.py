@@ -744,6 +744,36 @@ class Suite:
         d.until(lambda: not d.all("#offers .offer"), "the declined offer gone")
         d.wait_text(".notices", "O servidor ainda não tem esta função")
 
+    def hours_exceptions_and_holidays(self):
+        """A date exception in the profile and a holiday in Configurações; a date that does not exist is refused
+        beside its row before anything is sent."""
+        a = self.admin
+        a.open(f"#/atendentes/{self.attendant_id}")
+        a.wait("#attendant-profile")
+        a.click_text(".hours-editor button", "+ Exceção")
+        a.type(".exception:last-child .exception-date", "31022031")
+        a.expect(".exception:last-child .exception-date", lambda i: i.get_attribute("value") == "31/02/2031",
+                 "the date mask")
+        a.click("#save")
+        a.wait_text(".exception:last-child .error", "data inválida")
+        a.type(".exception:last-child .exception-date", "25/12/2030")
+        a.type(".exception:last-child .exception-intervals", "")
+        self.need("holidays")
+        a.click("#save")
+        a.wait_text(".notices", "Atendente salvo")
+        a.until(lambda: self.setup.call("attendant.get", {"id": self.attendant_id})["hours"].get("exceptions")
+                == [{"date": "2030-12-25", "intervals": []}], "the exception saved as a day off")
+        a.shot("27-perfil-excecao")
+        a.click_text(".side-menu a", "Configurações")
+        a.click("#add-holiday")
+        a.type(".holiday:last-child .holiday-date", "01/01/2031")
+        a.type(".holiday:last-child .holiday-name", "Confraternização Universal")
+        a.click("#settings-form button[type=submit]")
+        a.wait_text(".notices", "Configurações salvas")
+        a.until(lambda: self.setup.call("settings.get")["holidays"]
+                == [{"date": "2031-01-01", "name": "Confraternização Universal"}], "the holiday saved")
+        a.shot("28-configuracoes-feriado")
+
     def admin_accounts(self):
         self.need("admin accounts")
         a = self.admin
@@ -863,6 +893,7 @@ def main():
             ("offer_accept_and_wrap_up", ["attendant_logs_in"], suite.offer_accept_and_wrap_up),
             ("offer_card_from_push", ["attendant_logs_in"], suite.offer_card_from_push),
             ("supervisor_board", ["admin_logs_in"], suite.supervisor_board),
+            ("hours_exceptions_and_holidays", ["admin_creates_attendant"], suite.hours_exceptions_and_holidays),
             ("admin_accounts", ["admin_creates_attendant"], suite.admin_accounts),
             ("reload_keeps_session", ["attendant_logs_in"], suite.reload_keeps_session),
             ("supervisor_moves_stranded_chat", ["attendant_logs_in"], suite.supervisor_moves_stranded_chat),
