@@ -81,17 +81,23 @@ export function deskView(root, rpc, { attendant, onLogout }) {
         }));
     }
 
-    function drawTabs() {
+    /** Draws the tab buttons, and the open tab's body when it is the queue or `reopen` (a search being typed in
+     * the agenda is not wiped by a queue push). */
+    function drawTabs(reopen) {
         const settings = desk.settings || {};
         const available = [["fila", `Fila (${desk.waiting.length})`], ["potenciais", "Potenciais"]];
         if (settings.attendantsCanViewBotContacts) available.push(["agenda", "Agenda"]);
-        if (!available.some(([key]) => key === tab)) tab = "fila";
+        if (!available.some(([key]) => key === tab)) {
+            tab = "fila";
+            reopen = true;
+        }
         fill(tabs, available.map(([key, label]) => h("button", { role: "tab", class: key === tab ? "active" : null,
             id: `tab-${key}`, "aria-selected": String(key === tab), onclick: () => {
                 tab = key;
-                drawTabs();
+                drawTabs(true);
             } }, label)));
         if (tab === "fila") drawWaiting();
+        else if (!reopen) return;
         else if (tab === "potenciais") drawPotentials();
         else drawAgenda();
     }
@@ -181,7 +187,7 @@ export function deskView(root, rpc, { attendant, onLogout }) {
         if (what.has("presence")) drawPresence();
         if (what.has("offers")) drawOffers();
         if (what.has("mine")) drawMine();
-        if (what.has("waiting") || what.has("settings")) drawTabs();
+        if (what.has("waiting") || what.has("settings")) drawTabs(what.has("settings"));
         if (what.has("pane")) pane.draw();
         tick();
     };
@@ -190,7 +196,7 @@ export function deskView(root, rpc, { attendant, onLogout }) {
     drawPresence();
     drawOffers();
     drawMine();
-    drawTabs();
+    drawTabs(true);
     desk.load();
     const ticker = setInterval(tick, 1000);
 
