@@ -50,7 +50,7 @@ export function departmentsView(root, { rpc, store }) {
                     h("td", {}, d.name), h("td", { class: "mono" }, d.id),
                     h("td", {}, format.strategyLabels[d.strategy] || d.strategy),
                     h("td", {}, describe(d.offerTimeout)), h("td", {}, describe(d.replyTimeout)),
-                    h("td", {}, describe(value(d, "wrapUp"))),
+                    h("td", {}, value(d, "wrapUp") ? format.duration(value(d, "wrapUp")) : "—"),
                     h("td", {}, d.overflow ? `${format.duration(d.overflow.after)} → ${
                         (store.departments.get(d.overflow.department) || { name: d.overflow.department }).name}`
                         : "—"),
