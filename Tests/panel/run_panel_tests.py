@@ -812,6 +812,28 @@ class Suite:
                 "the chat back in the queue")
         a.until(lambda: not a.all(f'#board-stranded tr[data-id="{chat["id"]}"]'), "the moved chat off the list")
 
+    def reconnect_resumes(self):
+        """The socket drops: the banner shows, the client reconnects, the session resumes (cookie) and pushes flow
+        to the desk again."""
+        if not self.session_resume:
+            raise Skip("the server at --url resumes no session (see --resumes)")
+        d = self.desk
+        if d.all("#presence:not(:checked)"):
+            d.find(".presence-switch .slider").click()
+            d.wait_text("#presence-label", "Online")
+        d.script("window.atendePanel.rpc.socket.close()")
+        d.until(lambda: d.find("#connection").is_displayed() or d.script("return window.atendePanel.rpc.connected"),
+                "the drop noticed")
+        d.until(lambda: d.script("return window.atendePanel.rpc.connected") and not d.find("#connection")
+                .is_displayed(), "reconnected, banner gone")
+        d.wait_text("#me", ATTENDANT_NAME)
+        chat = self.bot.call("conversation.open", {
+            "externalId": "wa-5561933332222-1", "contact": {"phone": "+5561933332222", "name": "Sofia Nunes"},
+            "department": "suporte", "text": "Voltei."})
+        d.wait_text("#my-chats", "Sofia Nunes")
+        self.bot.call("conversation.close", {"id": chat["id"]})
+        d.until(lambda: "Sofia Nunes" not in d.find("#my-chats").text, "the closed chat gone")
+
     def reload_keeps_session(self):
         if not self.session_resume:
             raise Skip("the server at --url resumes no session (see --resumes)")
@@ -895,6 +917,7 @@ def main():
             ("supervisor_board", ["admin_logs_in"], suite.supervisor_board),
             ("hours_exceptions_and_holidays", ["admin_creates_attendant"], suite.hours_exceptions_and_holidays),
             ("admin_accounts", ["admin_creates_attendant"], suite.admin_accounts),
+            ("reconnect_resumes", ["attendant_logs_in"], suite.reconnect_resumes),
             ("reload_keeps_session", ["attendant_logs_in"], suite.reload_keeps_session),
             ("supervisor_moves_stranded_chat", ["attendant_logs_in"], suite.supervisor_moves_stranded_chat),
             ("logout", ["attendant_logs_in"], suite.logout),

@@ -28,7 +28,7 @@ rpc.on("open", async () => {
         return;
     }
     if (screen && !identity && !who) return;  // the login screen is already up
-    show(who);
+    show(who, identity && !who ? "Sua sessão terminou. Entre novamente." : undefined);
 });
 
 rpc.on("close", () => {
