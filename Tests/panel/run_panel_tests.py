@@ -188,11 +188,12 @@ class RpcFailure(AssertionError):
         self.code = error.get("code")
 
 
-def png(width=64, height=64):
-    """A small PNG made here (a teal gradient), for the photo upload."""
+def png(width=64, height=64, noise=False):
+    """A PNG made here (a teal gradient, or random noise that does not compress), for the photo uploads."""
     rows = b""
     for y in range(height):
-        rows += b"\x00" + b"".join(struct.pack("BBB", 11, 90 + x * 2, 110 + y * 2) for x in range(width))
+        rows += b"\x00" + (os.urandom(width * 3) if noise else
+                           b"".join(struct.pack("BBB", 11, 90 + x * 2 % 140, 110 + y * 2 % 140) for x in range(width)))
 
     def chunk(kind, data):
         body = kind + data
@@ -744,6 +745,34 @@ class Suite:
         d.until(lambda: not d.all("#offers .offer"), "the declined offer gone")
         d.wait_text(".notices", "O servidor ainda não tem esta função")
 
+    def photo_checked_before_sending(self):
+        """Not an image: refused beside the photo before anything is sent. Too large for one frame: reduced to a
+        JPEG in the browser, then sent."""
+        a = self.admin
+        a.open(f"#/atendentes/{self.attendant_id}")
+        a.wait("#attendant-profile")
+        folder = os.path.dirname(self.image_path)
+        text_path = os.path.join(folder, "notas.png")
+        with open(text_path, "w") as file:
+            file.write("isto não é uma imagem")
+        big_path = os.path.join(folder, "grande.png")
+        with open(big_path, "wb") as file:
+            file.write(png(800, 800, noise=True))
+        chooser = a.find("#image-file")
+        a.script("arguments[0].hidden = false", chooser)
+        chooser.send_keys(text_path)
+        a.wait_text('[data-field="image"] .error', "PNG, JPEG ou WebP")
+        chooser = a.find("#image-file")
+        chooser.send_keys(big_path)
+        a.script("arguments[0].hidden = true", chooser)
+        a.wait_text(".notices", "foi reduzida")
+        a.shot("29-perfil-foto-reduzida")
+        a.click("#save")
+        a.wait_text(".notices", "Atendente salvo")
+        image = self.setup.call("attendant.image", {"id": self.attendant_id})
+        assert image["contentType"] == "image/jpeg", image["contentType"]
+        assert len(base64.b64decode(image["base64"])) < 786240
+
     def hours_exceptions_and_holidays(self):
         """A date exception in the profile and a holiday in Configurações; a date that does not exist is refused
         beside its row before anything is sent."""
@@ -915,6 +944,7 @@ def main():
             ("offer_accept_and_wrap_up", ["attendant_logs_in"], suite.offer_accept_and_wrap_up),
             ("offer_card_from_push", ["attendant_logs_in"], suite.offer_card_from_push),
             ("supervisor_board", ["admin_logs_in"], suite.supervisor_board),
+            ("photo_checked_before_sending", ["admin_creates_attendant"], suite.photo_checked_before_sending),
             ("hours_exceptions_and_holidays", ["admin_creates_attendant"], suite.hours_exceptions_and_holidays),
             ("admin_accounts", ["admin_creates_attendant"], suite.admin_accounts),
             ("reconnect_resumes", ["attendant_logs_in"], suite.reconnect_resumes),

@@ -7,8 +7,31 @@ import { h, fill, field, toggle, clearErrors, showError, notice, floppyIcon } fr
 import * as format from "./format.js";
 import { hoursEditor, InputProblem } from "./hours.js";
 
-/** The largest image the daemon takes (bytes of the file, before base64). */
-export const maxImageBytes = 1024 * 1024;
+/**
+ * The largest image sent, in bytes of the file. The daemon takes up to 1 MiB, but the request carries it as base64
+ * (4 bytes for every 3) in one WebSocket frame, and a frame may not exceed `maxLineBytes` (1 MiB by default): so
+ * 3/4 of that, less room for the rest of the request.
+ */
+export const maxImageBytes = Math.floor((1024 * 1024 - 256) / 4) * 3;
+
+/** The longest side of a photo that had to be reduced to fit. */
+const reducedSide = 512;
+
+/** Redraws an image that is too large as a JPEG of at most `reducedSide` pixels a side; null if it cannot. */
+async function reduce(file) {
+    try {
+        const bitmap = await createImageBitmap(file);
+        const scale = Math.min(1, reducedSide / Math.max(bitmap.width, bitmap.height));
+        const canvas = document.createElement("canvas");
+        canvas.width = Math.max(1, Math.round(bitmap.width * scale));
+        canvas.height = Math.max(1, Math.round(bitmap.height * scale));
+        canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+        const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.85));
+        return blob ? new Uint8Array(await blob.arrayBuffer()) : null;
+    } catch (error) {
+        return null;
+    }
+}
 
 /** A password input with the rules ticked off while typing. */
 function passwordInput(name, required) {
@@ -81,6 +104,10 @@ export function imageKind(bytes) {
     return null;
 }
 
+function kilobytes(count) {
+    return `${Math.ceil(count / 1024).toLocaleString("pt-BR")} KB`;
+}
+
 function base64Of(bytes) {
     let binary = "";
     for (let index = 0; index < bytes.length; index += 0x8000) {
@@ -140,7 +167,8 @@ export function attendantProfileView(root, { rpc, store, go }, id) {
                 fileInput,
                 h("button", { type: "button", class: "secondary", id: "select-image",
                     onclick: () => fileInput.click() }, "Selecionar Imagem"),
-                h("small", { class: "hint" }, "PNG, JPEG ou WebP, até 1 MB. Opcional."),
+                h("small", { class: "hint" }, `PNG, JPEG ou WebP, até ${kilobytes(maxImageBytes)} (maiores são `
+                    + "reduzidas). Opcional."),
                 h("small", { class: "error", role: "alert" })),
             h("div", { class: "general-fields" },
                 field("name", "Nome", name, "Nome e sobrenome"),
@@ -174,10 +202,10 @@ export function attendantProfileView(root, { rpc, store, go }, id) {
         fill(summary,
             h("span", { class: `badge presence-${attendant.presence}` },
                 format.presenceLabels[attendant.presence] || attendant.presence),
-            h("span", {}, `${attendant.openChats} conversa(s) aberta(s)`),
+            h("span", {}, format.count(attendant.openChats, "conversa aberta", "conversas abertas")),
             h("span", { class: "rating" }, "Nota geral de atendimento: ",
                 attendant.rating.count ? h("strong", {}, format.rating(attendant.rating.average)) : "—",
-                ` (${attendant.rating.count} avaliações)`),
+                ` (${format.count(attendant.rating.count, "avaliação", "avaliações")})`),
             attendant.lastSeenAt ? h("span", { class: "muted" }, `Visto por último ${format.dateTime(
                 attendant.lastSeenAt)}`) : null,
             h("span", { class: "muted" }, `Criado em ${format.date(attendant.createdAt)}`));
@@ -210,18 +238,24 @@ export function attendantProfileView(root, { rpc, store, go }, id) {
         const file = fileInput.files[0];
         if (!file) return;
         clearErrors(form.querySelector(".image-field").parentElement);
-        const bytes = new Uint8Array(await file.arrayBuffer());
-        const kind = imageKind(bytes);
+        let bytes = new Uint8Array(await file.arrayBuffer());
+        let kind = imageKind(bytes);
         if (!kind) {
             showError(form, new InputProblem("image", "a imagem deve ser PNG, JPEG ou WebP"));
             fileInput.value = "";
             return;
         }
         if (bytes.length > maxImageBytes) {
-            showError(form, new InputProblem("image", `a imagem tem ${(bytes.length / 1048576).toLocaleString(
-                "pt-BR", { maximumFractionDigits: 1 })} MB; o limite é 1 MB`));
-            fileInput.value = "";
-            return;
+            const reduced = await reduce(file);
+            if (!reduced || reduced.length > maxImageBytes) {
+                showError(form, new InputProblem("image", `a imagem tem ${kilobytes(bytes.length)}; o limite é `
+                    + kilobytes(maxImageBytes)));
+                fileInput.value = "";
+                return;
+            }
+            notice(`A imagem tinha ${kilobytes(bytes.length)} e foi reduzida para ${kilobytes(reduced.length)}.`);
+            bytes = reduced;
+            kind = "image/jpeg";
         }
         image = { contentType: kind, base64: base64Of(bytes) };
         fill(preview, h("img", { src: `data:${kind};base64,${image.base64}`, alt: "Prévia da imagem" }));

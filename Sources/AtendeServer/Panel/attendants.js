@@ -77,8 +77,8 @@ export function attendantsView(root, { rpc, store, go }) {
                 h("td", { class: "open-chats num" }, String(a.openChats)
                     + (a.wrappingChats ? ` (+${a.wrappingChats} pós)` : "")),
                 h("td", { class: "rating" }, a.rating.count
-                    ? [h("strong", {}, format.rating(a.rating.average)), ` (${a.rating.count} `
-                        + (a.rating.count === 1 ? "avaliação)" : "avaliações)")]
+                    ? [h("strong", {}, format.rating(a.rating.average)),
+                        ` (${format.count(a.rating.count, "avaliação", "avaliações")})`]
                     : h("span", { class: "muted" }, "sem avaliações")),
                 h("td", { class: "active" }, a.active ? "Sim" : h("span", { class: "muted" }, "Não"))))));
     }

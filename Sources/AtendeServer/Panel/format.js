@@ -61,6 +61,11 @@ export function rating(average) {
     });
 }
 
+/** "1 avaliação", "3 avaliações": `count` with the singular or the plural word. */
+export function count(number, singular, plural) {
+    return `${number} ${number === 1 ? singular : plural}`;
+}
+
 /** A fraction 0..1 as "87,5%"; null as "—". */
 export function percent(fraction) {
     if (fraction === null || fraction === undefined) return "—";
