@@ -684,6 +684,18 @@ class Suite:
         d.wait_text("#contacts-list", "Beatriz Costa")
         d.wait_text("#contacts-list", "(11) 95555-4444")
         d.shot("18-mesa-agenda")
+        # The admin turns both permissions off: the desk follows when a tab opens, without a reload.
+        self.bot.call("conversation.open", {
+            "externalId": "wa-5531977776666-2", "contact": {"phone": "+5531977776667", "name": "Paula Reis"}})
+        a = self.admin
+        a.click_text(".side-menu a", "Atendentes")
+        for name in ("attendantsCanRemovePotentials", "attendantsCanViewBotContacts"):
+            a.find(f'#permissions [data-field="{name}"] .slider').click()
+            a.until(lambda: self.setup.call("settings.get")[name] is False, f"{name} off")
+        d.click("#tab-potenciais")
+        d.wait_text("#potentials-list", "Paula Reis")
+        d.until(lambda: not d.all("#potentials-list button.danger") and not d.all("#tab-agenda"),
+                "no Remover and no Agenda tab")
         d.click("#tab-fila")
 
     def offer_accept_and_wrap_up(self):

@@ -108,7 +108,8 @@ export function boardView(root, { rpc, store }) {
                         store.departmentList().map((d) => h("option", { value: `d:${d.id}`,
                             selected: d.id === c.department }, d.name))),
                     h("optgroup", { label: "Atendente" }, store.attendantList()
-                        .filter((a) => a.id !== c.attendantId && a.active && a.presence !== "offline")
+                        .filter((a) => a.id !== c.attendantId && a.active && a.presence !== "offline"
+                            && (!c.department || a.departments.includes(c.department)))
                         .map((a) => h("option", { value: `a:${a.id}` }, `${a.name} (${format.presenceLabels[
                             a.presence]})`))));
                 const owner = store.attendants.get(c.attendantId);

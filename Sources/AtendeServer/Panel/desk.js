@@ -92,8 +92,10 @@ export function deskView(root, rpc, { attendant, onLogout }) {
             reopen = true;
         }
         fill(tabs, available.map(([key, label]) => h("button", { role: "tab", class: key === tab ? "active" : null,
-            id: `tab-${key}`, "aria-selected": String(key === tab), onclick: () => {
+            id: `tab-${key}`, "aria-selected": String(key === tab), onclick: async () => {
                 tab = key;
+                // Attendants get no push when the admin changes the permissions: read them as the tab opens.
+                if (key !== "fila") desk.settings = await rpc.call("settings.get", {}).catch(() => desk.settings);
                 drawTabs(true);
             } }, label)));
         if (tab === "fila") drawWaiting();
