@@ -24,7 +24,7 @@ export function adminsView(root, { rpc }) {
         } catch (error) {
             admins = [];
             problem.hidden = false;
-            problem.textContent = format.errorText(error);
+            problem.textContent = `${format.errorText(error)} (admin.list)`;
         }
         draw();
     }

@@ -146,7 +146,7 @@ export function deskView(root, rpc, { attendant, onLogout }) {
     }
 
     function drawAgenda() {
-        const query = h("input", { type: "search", placeholder: "Buscar nome ou telefone", id: "contacts-query" });
+        const query = h("input", { type: "search", placeholder: "Nome ou telefone", id: "contacts-query" });
         const list = h("ul", { class: "chat-list", id: "contacts-list" });
         const search = async () => {
             try {

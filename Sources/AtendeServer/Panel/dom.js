@@ -102,6 +102,7 @@ export function notice(text, kind = "ok") {
     if (!area) return;
     const item = h("div", { class: `notice ${kind}`, role: "status" }, text);
     area.append(item);
+    while (area.childElementCount > 3) area.firstElementChild.remove();  // the newest three are enough
     setTimeout(() => item.remove(), kind === "bad" ? 8000 : 4000);
 }
 
