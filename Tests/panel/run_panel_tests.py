@@ -815,6 +815,68 @@ class Suite:
                 == [{"date": "2031-01-01", "name": "Confraternização Universal"}], "the holiday saved")
         a.shot("28-configuracoes-feriado")
 
+    def offer_and_wrap_up_played(self):
+        """On a daemon without offers and wrap-up, the page plays them: a real queued chat is offered by a replayed
+        push, Aceitar takes it for real, and Encerrar closes it for real with a wrap-up added to the answer."""
+        if self.features.get("offers"):
+            raise Skip("covered by offer_accept_and_wrap_up against the daemon itself")
+        d = self.desk
+        if d.all("#presence:checked"):
+            d.find(".presence-switch .slider").click()
+            d.wait_text("#presence-label", "Ausente")
+        chat = self.bot.call("conversation.open", {
+            "externalId": "wa-5571922221111-1", "contact": {"phone": "+5571922221111", "name": "Igor Melo"},
+            "department": "suporte", "text": "Bom dia"})
+        d.wait_text("#waiting-list", "Igor Melo")
+        d.script("""
+            window.atendePanel.answer({
+                "conversation.accept": (params, call) => call("conversation.take", {id: params.id}),
+                "conversation.close": async (params, call) => ({...(await call("conversation.close", params)),
+                    wrapUpUntil: new Date(Date.now() + 90000).toISOString()}),
+                "conversation.finishWrapUp": () => ({ok: true}),
+            });
+            const chat = arguments[0];
+            window.atendePanel.rpc.emit("event", {type: "conversation.offered", conversation: {...chat,
+                state: "offered", offeredAt: new Date().toISOString(),
+                offerExpiresAt: new Date(Date.now() + 30000).toISOString()}});""", chat)
+        try:
+            d.click(f'#offers .offer[data-id="{chat["id"]}"] button.accept')
+            d.wait_text("#chat-contact", "Igor Melo")
+            d.wait_text("#my-chats", "Igor Melo")
+            d.click("#close-chat")
+            d.expect("#wrap-up .countdown", lambda c: c.text.endswith(" s"), "the wrap-up countdown")
+            d.shot("22-mesa-pos-atendimento")
+            d.click("#finish-wrap-up")
+            d.until(lambda: not d.all("#wrap-up") and not d.all("#chat-contact"), "the wrap-up finished")
+            assert self.setup.call("conversation.get", {"id": chat["id"]})["state"] == "closed"
+        finally:
+            d.script("window.atendePanel.answer(null)")
+
+    def board_moves_played(self):
+        """On a daemon without conversation.list, the page plays it: a chat held by an attendant who is not online
+        is listed, and Mover sends conversation.transfer to the department chosen."""
+        if self.features.get("conversation.list"):
+            raise Skip("covered by supervisor_moves_stranded_chat against the daemon itself")
+        a = self.admin
+        a.script("""
+            window.movedWith = null;
+            window.atendePanel.answer({
+                "conversation.list": (params) => ({conversations: params.state !== "assigned" ? [] : [{
+                    id: 7777, externalId: "x", contact: {phone: "+5511977778888", name: "Contato Parado"},
+                    channel: "whatsapp", department: "suporte", state: "assigned", attendantId: 424242,
+                    openedAt: new Date().toISOString(), assignedAt: new Date().toISOString()}]}),
+                "conversation.transfer": (params) => { window.movedWith = params; return {id: params.id}; },
+            });""")
+        try:
+            a.click_text(".side-menu a", "Supervisão")
+            a.wait_text("#board-stranded", "Contato Parado")
+            a.shot("24-supervisao-offline")
+            a.click('#board-stranded tr[data-id="7777"] button')
+            a.until(lambda: a.script("return window.movedWith") == {"id": 7777, "department": "suporte"},
+                    "conversation.transfer {id, department}")
+        finally:
+            a.script("window.atendePanel.answer(null)")
+
     def admin_accounts(self):
         self.need("admin accounts")
         a = self.admin
@@ -955,7 +1017,9 @@ def main():
              suite.attendant_potentials_and_agenda),
             ("offer_accept_and_wrap_up", ["attendant_logs_in"], suite.offer_accept_and_wrap_up),
             ("offer_card_from_push", ["attendant_logs_in"], suite.offer_card_from_push),
+            ("offer_and_wrap_up_played", ["attendant_logs_in"], suite.offer_and_wrap_up_played),
             ("supervisor_board", ["admin_logs_in"], suite.supervisor_board),
+            ("board_moves_played", ["admin_logs_in"], suite.board_moves_played),
             ("photo_checked_before_sending", ["admin_creates_attendant"], suite.photo_checked_before_sending),
             ("hours_exceptions_and_holidays", ["admin_creates_attendant"], suite.hours_exceptions_and_holidays),
             ("admin_accounts", ["admin_creates_attendant"], suite.admin_accounts),

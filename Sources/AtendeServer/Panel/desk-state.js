@@ -20,6 +20,7 @@ export class DeskState {
         this.unread = new Map();       // chat id → contact messages not seen yet
         this.fresh = new Set();        // chats assigned and not opened yet
         this.leaving = new Set();      // chats this desk is closing or transferring (their pushes need no notice)
+        this.arriving = new Set();     // chats this desk is taking or accepting (likewise)
         this.waitingSince = new Map();  // chat id → time of the oldest contact message not answered yet
         this.queueTimer = null;
         this.pane = null;
@@ -118,10 +119,11 @@ export class DeskState {
         case "conversation.assigned":
             this.offers.delete(chat.id);
             this.mine.set(chat.id, chat);
-            // Marked new; its messages (the opening text included) arrive as conversation.message and count.
-            this.fresh.add(chat.id);
             this.readWaitingSince(chat.id);
             this.changed("mine", "offers");
+            if (this.arriving.has(chat.id)) break;  // taken or accepted here: it opens on screen
+            // Marked new; its messages (the opening text included) arrive as conversation.message and count.
+            this.fresh.add(chat.id);
             notice(`Nova conversa: ${chat.contact.name || format.contactPhone(chat.contact.phone)}`);
             break;
         case "conversation.message":
@@ -158,6 +160,7 @@ export class DeskState {
     }
 
     async accept(id) {
+        this.arriving.add(id);
         try {
             const chat = await this.rpc.call("conversation.accept", { id });
             this.offers.delete(id);
@@ -166,6 +169,7 @@ export class DeskState {
             this.changed("offers", "mine");
             this.onSelect(id);
         } catch (error) {
+            this.arriving.delete(id);
             notice(format.errorText(error), "bad");
             this.offers.delete(id);
             this.changed("offers");
@@ -183,6 +187,7 @@ export class DeskState {
     }
 
     async take(id) {
+        this.arriving.add(id);
         try {
             const chat = await this.rpc.call("conversation.take", { id });
             this.waiting = this.waiting.filter((c) => c.id !== id);
@@ -191,6 +196,7 @@ export class DeskState {
             this.changed("waiting", "mine");
             this.onSelect(id);
         } catch (error) {
+            this.arriving.delete(id);
             notice(format.errorText(error), "bad");
         }
     }
@@ -204,6 +210,7 @@ export class DeskState {
 
     /** The chat left this attendant (transferred, taken back). */
     lost(id) {
+        this.arriving.delete(id);
         this.mine.delete(id);
         this.unread.delete(id);
         this.fresh.delete(id);
@@ -214,6 +221,7 @@ export class DeskState {
 
     closed(chat) {
         const wasMine = this.mine.delete(chat.id) || this.offers.delete(chat.id);
+        this.arriving.delete(chat.id);
         this.unread.delete(chat.id);
         this.fresh.delete(chat.id);
         this.waitingSince.delete(chat.id);
