@@ -497,7 +497,7 @@ class Suite:
         b.wait("#permissions")
         remove = b.find('#permissions input[name="attendantsCanRemovePotentials"]')
         assert not remove.is_selected()
-        b.find('#permissions [data-field="attendantsCanRemovePotentials"] .slider').click()
+        b.click('#permissions [data-field="attendantsCanRemovePotentials"] .slider')
         b.until(lambda: self.setup.call("settings.get")["attendantsCanRemovePotentials"] is True,
                 "settings.update saved the switch")
 
@@ -520,7 +520,7 @@ class Suite:
 
         # Phone: the mask while typing, and the DDD check before sending.
         b.type("#attendant-profile input[name=phone]", "20987654321")
-        b.find("#attendant-profile input[name=email]").click()
+        b.click("#attendant-profile input[name=email]")
         b.wait_text("#attendant-profile .phone-problem", "DDD 20 não existe")
         b.type("#attendant-profile input[name=phone]", "11987654321")
         b.until(lambda: b.value("#attendant-profile input[name=phone]") == "(11) 98765-4321", "the phone mask")
@@ -539,7 +539,7 @@ class Suite:
         assert always.is_selected(), "a new attendant has no hour limit"
         always.click()
         b.click_text(".hours-editor .quick button", "Todos os dias")
-        b.find('.day[data-day="sun"] button.add').click()
+        b.click('.day[data-day="sun"] button.add')
         b.type('.day[data-day="sun"] .interval:last-child input.start', "22:00")
         b.type('.day[data-day="sun"] .interval:last-child input.end', "06:00")
 
@@ -550,7 +550,7 @@ class Suite:
                         "the daemon's overlap error next to a day of the week")
         b.shot("07-perfil-erro-horario")
         assert "Valor inválido" in error.text, error.text
-        b.find('.day[data-day="sun"] .interval:last-child button.icon').click()
+        b.click('.day[data-day="sun"] .interval:last-child button.icon')
         b.click("#save")
         b.wait_text(".notices", "Atendente salvo")
         b.shot("08-perfil-salvo")
@@ -632,7 +632,7 @@ class Suite:
     def attendant_takes_from_queue(self):
         """Away: nothing is assigned; the chat waits in Fila and "Pegar" takes it."""
         d = self.desk
-        d.find(".presence-switch .slider").click()
+        d.click(".presence-switch .slider")
         d.wait_text("#presence-label", "Ausente")
         self.admin.wait_text(f'#attendants-table tr[data-id="{self.attendant_id}"] .presence', "Ausente")
         chat = self.bot.call("conversation.open", {
@@ -690,7 +690,7 @@ class Suite:
         a = self.admin
         a.click_text(".side-menu a", "Atendentes")
         for name in ("attendantsCanRemovePotentials", "attendantsCanViewBotContacts"):
-            a.find(f'#permissions [data-field="{name}"] .slider').click()
+            a.click(f'#permissions [data-field="{name}"] .slider')
             a.until(lambda: self.setup.call("settings.get")[name] is False, f"{name} off")
         d.click("#tab-potenciais")
         d.wait_text("#potentials-list", "Paula Reis")
@@ -821,8 +821,9 @@ class Suite:
         if self.features.get("offers"):
             raise Skip("covered by offer_accept_and_wrap_up against the daemon itself")
         d = self.desk
+        d.click("#tab-fila")
         if d.all("#presence:checked"):
-            d.find(".presence-switch .slider").click()
+            d.click(".presence-switch .slider")
             d.wait_text("#presence-label", "Ausente")
         chat = self.bot.call("conversation.open", {
             "externalId": "wa-5571922221111-1", "contact": {"phone": "+5571922221111", "name": "Igor Melo"},
@@ -901,7 +902,7 @@ class Suite:
             "department": "suporte", "text": "Alguém aí?"})
         d = self.desk
         if d.all("#presence:not(:checked)"):
-            d.find(".presence-switch .slider").click()
+            d.click(".presence-switch .slider")
             d.wait_text("#presence-label", "Online")
         d.wait_text("#my-chats", "Lucas Rocha")
         d.click("#logout")
@@ -922,7 +923,7 @@ class Suite:
             raise Skip("the server at --url resumes no session (see --resumes)")
         d = self.desk
         if d.all("#presence:not(:checked)"):
-            d.find(".presence-switch .slider").click()
+            d.click(".presence-switch .slider")
             d.wait_text("#presence-label", "Online")
         d.script("window.atendePanel.rpc.socket.close()")
         d.until(lambda: d.find("#connection").is_displayed() or d.script("return window.atendePanel.rpc.connected"),
