@@ -44,10 +44,23 @@ rpc.on("event", (event) => {
 });
 
 /**
- * Who this connection is, without credentials: one call that attendants may make and admins may not. 1001 means
- * nobody is logged in on this socket (no session cookie, or it expired).
+ * Who this connection is, without credentials: `auth.session` answers {role, attendant | admin}, role null when
+ * nobody is logged in on this socket (no session cookie, or it ended).
  */
 async function probe() {
+    try {
+        const session = await rpc.call("auth.session", {});
+        if (session.role === "attendant") return { role: "attendant", attendant: session.attendant };
+        if (session.role === "admin") return { role: "admin", admin: session.admin };
+        return null;
+    } catch (error) {
+        if (error.code !== -32601) return null;
+    }
+    return probeByRole();
+}
+
+/** For a daemon without auth.session: one call that attendants may make and admins may not (1001: nobody). */
+async function probeByRole() {
     try {
         await rpc.call("queue.list", { limit: 1 });
         const saved = JSON.parse(sessionStorage.getItem(remembered) || "null");
