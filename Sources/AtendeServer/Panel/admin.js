@@ -48,7 +48,7 @@ export function adminArea(root, rpc, { admin, onLogout }) {
             return;
         }
         const parts = hash.slice(2).split("/");
-        const context = { rpc, store, go: (to) => { location.hash = to; } };
+        const context = { rpc, store, me: admin || null, go: (to) => { location.hash = to; } };
         switch (parts[0]) {
         case "atendentes":
             if (parts[1] === "novo") view = attendantCreateView(content, context);

@@ -5,7 +5,7 @@ import { h, fill, field, clearErrors, showError, notice, floppyIcon } from "./do
 import * as format from "./format.js";
 
 /** Draws the admin accounts screen; returns {stop}. */
-export function adminsView(root, { rpc }) {
+export function adminsView(root, { rpc, me }) {
     const table = h("table", { class: "list", id: "admins-table" });
     const editor = h("div", {});
     const problem = h("p", { class: "warning", hidden: true });
@@ -32,11 +32,17 @@ export function adminsView(root, { rpc }) {
     function draw() {
         fill(table,
             h("thead", {}, h("tr", {}, ["Nome", "Usuário", "Criado em", ""].map((t) => h("th", {}, t)))),
-            h("tbody", {}, admins.map((admin) => h("tr", { dataset: { id: admin.id } },
-                h("td", {}, admin.name), h("td", {}, admin.login), h("td", {}, format.date(admin.createdAt)),
-                h("td", { class: "row-actions" },
-                    h("button", { class: "secondary small", onclick: () => edit(admin) }, "Editar"),
-                    h("button", { class: "danger small", onclick: () => remove(admin) }, "Excluir"))))));
+            h("tbody", {}, admins.map((admin) => {
+                const mine = me && me.id === admin.id;
+                return h("tr", { dataset: { id: admin.id } },
+                    h("td", {}, admin.name, mine ? h("span", { class: "muted" }, " (você)") : null),
+                    h("td", {}, admin.login), h("td", {}, format.date(admin.createdAt)),
+                    h("td", { class: "row-actions" },
+                        h("button", { class: "secondary small", onclick: () => edit(admin) }, "Editar"),
+                        // Deleting the account in use would end this very session: another admin does it.
+                        mine ? null : h("button", { class: "danger small", onclick: () => remove(admin) },
+                            "Excluir")));
+            })));
     }
 
     function edit(admin) {
