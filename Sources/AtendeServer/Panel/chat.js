@@ -15,6 +15,7 @@ export class ChatPane {
         this.id = null;
         this.messages = [];
         this.colleagues = null;  // [{id, name}] when the daemon lets an attendant list them
+        this.authors = null;     // whether conversation.history takes `authors` (null: not asked yet)
         this.element = h("section", { class: "chat", id: "chat" });
         this.drawEmpty();
     }
@@ -30,7 +31,7 @@ export class ChatPane {
         this.messages = [];
         this.draw();
         try {
-            const history = await this.rpc.call("conversation.history", { id });
+            const history = await this.history(id);
             if (this.id !== id) return;
             this.messages = history.messages;
         } catch (error) {
@@ -38,6 +39,21 @@ export class ChatPane {
             notice(format.errorText(error), "bad");
         }
         this.draw();
+    }
+
+    /** The transcript, with who wrote each attendant message when the daemon tells (`authors`). */
+    async history(id) {
+        if (this.authors !== false) {
+            try {
+                const history = await this.rpc.call("conversation.history", { id, authors: true });
+                this.authors = true;
+                return history;
+            } catch (error) {
+                if (error.code !== -32602) throw error;
+                this.authors = false;  // an older daemon: ask plainly from now on
+            }
+        }
+        return this.rpc.call("conversation.history", { id });
     }
 
     close() {
@@ -117,7 +133,9 @@ export class ChatPane {
 
     drawMessages() {
         if (!this.list) return;
+        const me = this.desk.me && this.desk.me.id;
         fill(this.list, this.messages.map((m) => h("li", { class: `message from-${m.from}` },
+            m.attendant && m.attendant.id !== me ? h("span", { class: "author" }, m.attendant.name) : null,
             h("p", {}, m.text), h("time", { datetime: m.at }, format.dateTime(m.at)))));
         this.list.scrollTop = this.list.scrollHeight;
     }
@@ -150,9 +168,17 @@ export class ChatPane {
         const colleague = this.colleagues.length
             ? h("select", { name: "attendantId", id: "transfer-colleague" },
                 h("option", { value: "" }, "Qualquer um (fila)"),
-                this.colleagues.map((c) => h("option", { value: c.id }, c.name)))
+                this.colleagues.map((c) => h("option", { value: c.id },
+                    c.presence ? `${c.name} (${format.presenceLabels[c.presence] || c.presence})` : c.name)))
             : h("input", { name: "attendantId", id: "transfer-colleague", type: "number", min: 1, size: 6,
                 placeholder: "nº do colega", title: "Número do colega (opcional)" });
+        colleague.addEventListener("change", () => {
+            // A colleague takes the chat in a department it serves: keep the chat's when it can, else its first.
+            const chosen = this.colleagues.find((c) => String(c.id) === colleague.value);
+            if (chosen && chosen.departments && !chosen.departments.includes(department.value)) {
+                department.value = chosen.departments[0];
+            }
+        });
         const form = h("form", { class: "transfer-form", onsubmit: async (event) => {
             event.preventDefault();
             clearErrors(form);
@@ -178,15 +204,21 @@ export class ChatPane {
         this.transfer.hidden = false;
     }
 
-    /** Colleagues by name when the daemon lets an attendant list them; otherwise the form asks for a number. */
+    /**
+     * Colleagues by name: `attendant.colleagues` (those who share a department with this attendant), else
+     * `attendant.list` where the role allows it; with neither the form asks for a colleague's number.
+     */
     async loadColleagues() {
-        try {
-            const result = await this.rpc.call("attendant.list", {});
-            const me = this.desk.me && this.desk.me.id;
-            return result.attendants.filter((a) => a.id !== me && a.active);
-        } catch (error) {
-            return [];
+        const me = this.desk.me && this.desk.me.id;
+        for (const method of ["attendant.colleagues", "attendant.list"]) {
+            try {
+                const result = await this.rpc.call(method, {});
+                return result.attendants.filter((a) => a.id !== me && a.active !== false);
+            } catch (error) {
+                // Not there, or not for this role: try the next way.
+            }
         }
+        return [];
     }
 
     async closeChat() {
