@@ -713,12 +713,16 @@ class Suite:
                  "the daemon's range error next to the offer timeout")
         a.type("#department-form input[name=offerTimeout]", "300")
         a.click("#department-form button[type=submit]")
-        a.wait_text('#departments-table tr[data-id="vendas"]', "5 min 00 s")
+        a.wait_text('#departments-table tr[data-id="vendas"]', "5 min")
         a.shot("20-departamentos-ofertas")
         saved = next(d for d in self.setup.call("department.list")["departments"] if d["id"] == "vendas")
         assert saved["offerTimeout"] == 300 and saved["wrapUp"] == 120, saved
         self.setup.call("attendant.update", {"id": self.attendant_id, "departments": ["suporte", "vendas"]})
         d = self.desk
+        d.click("#tab-fila")
+        if d.all("#presence:not(:checked)"):
+            d.click(".presence-switch .slider")
+            d.wait_text("#presence-label", "Online")
         chat = self.bot.call("conversation.open", {
             "externalId": "wa-5541966665555-1", "contact": {"phone": "+5541966665555", "name": "Rita Gomes"},
             "department": "vendas", "text": "Quero comprar."})

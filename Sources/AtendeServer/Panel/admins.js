@@ -37,11 +37,11 @@ export function adminsView(root, { rpc, me }) {
                 return h("tr", { dataset: { id: admin.id } },
                     h("td", {}, admin.name, mine ? h("span", { class: "muted" }, " (você)") : null),
                     h("td", {}, admin.login), h("td", {}, format.date(admin.createdAt)),
-                    h("td", { class: "row-actions" },
+                    h("td", {}, h("div", { class: "row-actions" },
                         h("button", { class: "secondary small", onclick: () => edit(admin) }, "Editar"),
                         // Deleting the account in use would end this very session: another admin does it.
                         mine ? null : h("button", { class: "danger small", onclick: () => remove(admin) },
-                            "Excluir")));
+                            "Excluir"))));
             })));
     }
 

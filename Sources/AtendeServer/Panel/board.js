@@ -118,8 +118,8 @@ export function boardView(root, { rpc, store }) {
                     h("td", {}, (store.departments.get(c.department) || { name: c.department || "—" }).name),
                     h("td", {}, owner ? owner.name : `#${c.attendantId}`),
                     h("td", {}, format.dateTime(c.assignedAt || c.offeredAt)),
-                    h("td", { class: "row-actions" }, target,
-                        h("button", { class: "primary small", onclick: () => move(c, target.value) }, "Mover")));
+                    h("td", {}, h("div", { class: "row-actions" }, target,
+                        h("button", { class: "primary small", onclick: () => move(c, target.value) }, "Mover"))));
             }))));
     }
 

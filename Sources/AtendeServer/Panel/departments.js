@@ -56,9 +56,9 @@ export function departmentsView(root, { rpc, store }) {
                         : "—"),
                     h("td", {}, describe(d.waitAlert)),
                     h("td", {}, describe(value(d, "serviceLevel"))),
-                    h("td", { class: "row-actions" },
+                    h("td", {}, h("div", { class: "row-actions" },
                         h("button", { class: "secondary small", onclick: () => edit(d) }, "Editar"),
-                        h("button", { class: "danger small", onclick: () => remove(d) }, "Excluir"))))));
+                        h("button", { class: "danger small", onclick: () => remove(d) }, "Excluir")))))));
     }
 
     function edit(department) {

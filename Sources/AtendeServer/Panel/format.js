@@ -37,14 +37,14 @@ function toDate(value) {
     return Number.isNaN(when.getTime()) ? null : when;
 }
 
-/** Seconds as "45 s", "3 min 05 s", "2 h 07 min". */
+/** Seconds as "45 s", "3 min 05 s", "5 min", "2 h 07 min". */
 export function duration(seconds) {
     const total = Math.max(0, Math.floor(seconds || 0));
     if (total < 60) return `${total} s`;
     const minutes = Math.floor(total / 60);
-    if (minutes < 60) return `${minutes} min ${String(total % 60).padStart(2, "0")} s`;
+    if (minutes < 60) return total % 60 ? `${minutes} min ${String(total % 60).padStart(2, "0")} s` : `${minutes} min`;
     const hours = Math.floor(minutes / 60);
-    if (hours < 24) return `${hours} h ${String(minutes % 60).padStart(2, "0")} min`;
+    if (hours < 24) return minutes % 60 ? `${hours} h ${String(minutes % 60).padStart(2, "0")} min` : `${hours} h`;
     return `${Math.floor(hours / 24)} d ${hours % 24} h`;
 }
 
