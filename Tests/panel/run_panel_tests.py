@@ -898,6 +898,36 @@ class Suite:
         a.wait_text("#admins-table", "bruno@empresa.com.br")
         a.shot("23-administradores")
 
+    def board_sets_priority(self):
+        """The board lists the waiting chats; a priority chosen there is set on the chat (conversation.setPriority)
+        and reorders the list."""
+        self.need("conversation.list")
+        d = self.desk
+        if d.all("#presence:checked"):
+            d.click(".presence-switch .slider")
+            d.wait_text("#presence-label", "Ausente")
+        first = self.bot.call("conversation.open", {
+            "externalId": "wa-5511911110001-1", "contact": {"phone": "+5511911110001", "name": "Primeiro Cliente"},
+            "department": "suporte", "text": "1"})
+        second = self.bot.call("conversation.open", {
+            "externalId": "wa-5511911110002-1", "contact": {"phone": "+5511911110002", "name": "Segundo Cliente"},
+            "department": "suporte", "text": "2"})
+        a = self.admin
+        a.click_text(".side-menu a", "Supervisão")
+        a.expect("#board-waiting tbody", lambda body: body.text.index("Primeiro") < body.text.index("Segundo"),
+                 "both waiting, in arrival order")
+        from selenium.webdriver.support.ui import Select
+        a.until(lambda: Select(a.find(f'#board-waiting tr[data-id="{second["id"]}"] select.priority'))
+                .select_by_value("5") or True, "priority 5 chosen")
+        a.until(lambda: self.setup.call("conversation.get", {"id": second["id"]})["priority"] == 5,
+                "the priority set on the chat")
+        a.expect("#board-waiting tbody", lambda body: body.text.index("Segundo") < body.text.index("Primeiro"),
+                 "the prioritised chat first")
+        a.shot("30-supervisao-fila")
+        for chat in (first, second):
+            self.bot.call("conversation.close", {"id": chat["id"]})
+        a.until(lambda: not a.all(f'#board-waiting tr[data-id="{first["id"]}"]'), "the closed chats gone")
+
     def supervisor_moves_stranded_chat(self):
         """A chat whose attendant went offline is listed on the board and moved back to its queue."""
         self.need("conversation.list")
@@ -1030,6 +1060,7 @@ def main():
             ("admin_accounts", ["admin_creates_attendant"], suite.admin_accounts),
             ("reconnect_resumes", ["attendant_logs_in"], suite.reconnect_resumes),
             ("reload_keeps_session", ["attendant_logs_in"], suite.reload_keeps_session),
+            ("board_sets_priority", ["attendant_logs_in"], suite.board_sets_priority),
             ("supervisor_moves_stranded_chat", ["attendant_logs_in"], suite.supervisor_moves_stranded_chat),
             ("logout", ["attendant_logs_in"], suite.logout),
         ]

@@ -1,7 +1,8 @@
 // board.js: the supervisor board ("Supervisão"): per department the waiting chats, the oldest wait (aged here
 // every second from the last stats.get), the service level of the day and who is online; the attendants and their
-// state; and the chats held by offline attendants (conversation.list), each with a way to move it
-// (conversation.transfer to a department or a colleague). Figures change on pushes, not by polling.
+// state; the chats held by offline attendants (conversation.list), each with a way to move it
+// (conversation.transfer to a department or a colleague); and the waiting chats in queue order with their priority
+// (conversation.setPriority). Figures change on pushes, not by polling.
 
 import { h, fill, notice } from "./dom.js";
 import * as format from "./format.js";
@@ -11,14 +12,17 @@ export function boardView(root, { rpc, store }) {
     const departments = h("div", { class: "board-departments", id: "board-departments" });
     const people = h("table", { class: "list", id: "board-attendants" });
     const stranded = h("div", { class: "stranded", id: "board-stranded" });
+    const queue = h("div", { class: "waiting-chats", id: "board-waiting" });
     root.append(
         h("div", { class: "screen-head" }, h("h1", {}, "Supervisão"),
             h("span", { class: "muted", id: "board-potentials" })),
         departments,
         h("h2", {}, "Atendentes"), people,
-        h("h2", {}, "Conversas com atendentes offline"), stranded);
+        h("h2", {}, "Conversas com atendentes offline"), stranded,
+        h("h2", {}, "Fila de espera"), queue);
 
     let held = [];
+    let waiting = [];
     let heldProblem = null;
     let heldTimer = null;
 
@@ -68,17 +72,63 @@ export function boardView(root, { rpc, store }) {
         clearTimeout(heldTimer);
         heldTimer = null;
         try {
-            const [assigned, offered] = await Promise.all([
+            const [assigned, offered, queued] = await Promise.all([
                 rpc.call("conversation.list", { state: "assigned", limit: 500 }),
                 rpc.call("conversation.list", { state: "offered", limit: 500 }).catch(() => ({ conversations: [] })),
+                rpc.call("conversation.list", { state: "queued", limit: 500 }),
             ]);
             held = [...assigned.conversations, ...offered.conversations];
+            waiting = queued.conversations;
             heldProblem = null;
         } catch (error) {
             held = [];
+            waiting = [];
             heldProblem = `${format.errorText(error)} (conversation.list)`;
         }
         drawHeld();
+        drawWaiting();
+    }
+
+    /** The queue order of contract v2: queuedAt less priority × the department's priorityStep, then queuedAt. */
+    function queueKey(chat) {
+        const department = store.departments.get(chat.department) || {};
+        const step = department.priorityStep === undefined ? 600 : department.priorityStep;
+        return Date.parse(chat.queuedAt || chat.openedAt) - (chat.priority || 0) * step * 1000;
+    }
+
+    function drawWaiting() {
+        if (heldProblem) {
+            fill(queue, h("p", { class: "warning" }, heldProblem));
+            return;
+        }
+        if (waiting.length === 0) {
+            fill(queue, h("p", { class: "muted" }, "Ninguém aguardando."));
+            return;
+        }
+        const ordered = [...waiting].sort((a, b) => queueKey(a) - queueKey(b) || a.id - b.id);
+        fill(queue, h("table", { class: "list" },
+            h("thead", {}, h("tr", {}, ["Contato", "Departamento", "Aguardando há", "Prioridade"]
+                .map((t) => h("th", {}, t)))),
+            h("tbody", {}, ordered.map((c) => h("tr", { dataset: { id: c.id } },
+                h("td", {}, c.contact.name || format.contactPhone(c.contact.phone)),
+                h("td", {}, (store.departments.get(c.department) || { name: c.department || "—" }).name),
+                h("td", {}, h("span", { class: "since", dataset: { since: c.queuedAt || c.openedAt } },
+                    format.duration(format.secondsSince(c.queuedAt || c.openedAt)))),
+                h("td", {}, h("select", { class: "priority", "aria-label": "Prioridade",
+                    onchange: (event) => setPriority(c, Number(event.target.value)) },
+                [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((level) => h("option", { value: level,
+                    selected: level === (c.priority || 0) }, level === 0 ? "0 (normal)" : String(level))))))))));
+    }
+
+    async function setPriority(chat, priority) {
+        try {
+            const updated = await rpc.call("conversation.setPriority", { id: chat.id, priority });
+            waiting = waiting.map((c) => (c.id === updated.id ? updated : c));
+            notice(`Prioridade de ${chat.contact.name || format.contactPhone(chat.contact.phone)}: ${priority}.`);
+        } catch (error) {
+            notice(format.errorText(error), "bad");
+        }
+        drawWaiting();
     }
 
     /** Reads the chats again soon after presences change (several pushes in a row make one read). */
@@ -140,11 +190,17 @@ export function boardView(root, { rpc, store }) {
     drawPeople();
     loadHeld();
     // Only the displayed ages move each second; the figures themselves come from stats.get after pushes.
-    const ticker = setInterval(drawDepartments, 1000);
+    const ticker = setInterval(() => {
+        drawDepartments();
+        for (const clock of queue.querySelectorAll(".since")) {
+            clock.textContent = format.duration(format.secondsSince(clock.dataset.since));
+        }
+    }, 1000);
     const stop = store.watch((what) => {
         drawDepartments();
         if (what !== "stats") drawPeople();
-        if (what === "attendants" || what === "all") heldSoon();
+        // Presence changes strand chats; queue pushes (which bring "stats") change the waiting list.
+        if (what === "attendants" || what === "all" || what === "stats") heldSoon();
         if (what === "stats") drawPeople();
     });
     return {
