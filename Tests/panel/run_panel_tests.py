@@ -898,6 +898,43 @@ class Suite:
         a.wait_text("#admins-table", "bruno@empresa.com.br")
         a.shot("23-administradores")
 
+    def transfer_to_colleague(self):
+        """Transferir to a named colleague (by name where the daemon lists colleagues, else by number): the chat
+        leaves this desk and reaches the colleague's connection."""
+        colleague = self.setup.call("attendant.create", {
+            "name": "Carlos Lima", "login": "carlos@empresa.com.br", "password": "Carlos1234",
+            "departments": ["suporte"]})
+        other = SocketClient(self.socket_path)
+        try:
+            other.call("auth.login", {"login": "carlos@empresa.com.br", "password": "Carlos1234"})
+            other.call("presence.set", {"presence": "away"})  # nothing routed to Carlos by itself
+            d = self.desk
+            d.click("#tab-fila")
+            if d.all("#presence:not(:checked)"):
+                d.click(".presence-switch .slider")
+                d.wait_text("#presence-label", "Online")
+            chat = self.bot.call("conversation.open", {
+                "externalId": "wa-5511922220003-1", "contact": {"phone": "+5511922220003", "name": "Davi Prado"},
+                "department": "suporte", "text": "Quero falar com o Carlos"})
+            d.click_text("#my-chats .chat-item", "Davi Prado")
+            d.click("#transfer-open")
+            picker = d.wait("#transfer-colleague")
+            if picker.tag_name == "select":
+                from selenium.webdriver.support.ui import Select
+                d.until(lambda: Select(d.find("#transfer-colleague")).select_by_visible_text(
+                    next(o.text for o in Select(d.find("#transfer-colleague")).options if "Carlos" in o.text))
+                    or True, "Carlos chosen by name")
+            else:
+                d.type("#transfer-colleague", str(colleague["id"]))
+            d.shot("31-mesa-transferir-colega")
+            d.click("#transfer-send")
+            d.until(lambda: not d.all(f'#my-chats .chat-item[data-id="{chat["id"]}"]'), "the chat left this desk")
+            event = other.event("conversation.assigned", lambda e: e["conversation"]["id"] == chat["id"])
+            assert event["conversation"]["attendantId"] == colleague["id"], event
+            self.bot.call("conversation.close", {"id": chat["id"]})
+        finally:
+            other.close()
+
     def board_sets_priority(self):
         """The board lists the waiting chats; a priority chosen there is set on the chat (conversation.setPriority)
         and reorders the list."""
@@ -1060,6 +1097,7 @@ def main():
             ("admin_accounts", ["admin_creates_attendant"], suite.admin_accounts),
             ("reconnect_resumes", ["attendant_logs_in"], suite.reconnect_resumes),
             ("reload_keeps_session", ["attendant_logs_in"], suite.reload_keeps_session),
+            ("transfer_to_colleague", ["attendant_logs_in"], suite.transfer_to_colleague),
             ("board_sets_priority", ["attendant_logs_in"], suite.board_sets_priority),
             ("supervisor_moves_stranded_chat", ["attendant_logs_in"], suite.supervisor_moves_stranded_chat),
             ("logout", ["attendant_logs_in"], suite.logout),
