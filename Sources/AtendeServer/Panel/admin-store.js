@@ -85,7 +85,11 @@ export class AdminStore {
     apply(event) {
         switch (event.type) {
         case "attendant.changed":
-            if (event.attendant) {
+            if (event.attendant && event.deleted) {
+                // As department.changed says a deletion, should the daemon say one for attendants.
+                this.attendants.delete(event.attendant.id);
+                this.changed("attendants");
+            } else if (event.attendant) {
                 this.attendants.set(event.attendant.id, event.attendant);
                 this.changed("attendants");
                 this.statsSoon();

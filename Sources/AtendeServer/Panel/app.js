@@ -37,7 +37,8 @@ rpc.on("close", () => {
 
 rpc.on("event", (event) => {
     if (event.type === "session.ended") {
-        const why = event.reason === "deactivated" ? "Seu acesso foi desativado." : "Sua sessão terminou.";
+        const why = { deactivated: "Seu acesso foi desativado.", deleted: "Seu acesso foi removido." }[event.reason]
+            || "Sua sessão terminou.";
         forget();
         show(null, why);
     }
