@@ -1026,6 +1026,29 @@ class Suite:
         self.admin.driver.refresh()
         self.admin.wait(".side-menu")
 
+    def admin_deactivates_attendant(self):
+        """"Ativo" off in the profile ends the attendant's session at once (session.ended); on again, it logs in."""
+        d = self.desk
+        if d.all("#login-form"):
+            d.login(ATTENDANT_LOGIN, ATTENDANT_PASSWORD)
+        d.wait_text("#me", ATTENDANT_NAME)
+        a = self.admin
+        a.open(f"#/atendentes/{self.attendant_id}")
+        a.wait("#attendant-profile")
+        a.click('#attendant-profile [data-field="active"] .slider')
+        a.click("#save")
+        a.wait_text(".notices", "Atendente salvo")
+        d.wait_text("#login-form .warning", "Seu acesso foi desativado")
+        d.shot("32-acesso-desativado")
+        a.click_text(".side-menu a", "Atendentes")
+        a.expect(f'#attendants-table tr[data-id="{self.attendant_id}"] .active', lambda c: c.text == "Não",
+                 "Ativo: Não in the list")
+        a.click(f'#attendants-table tr[data-id="{self.attendant_id}"]')
+        a.click('#attendant-profile [data-field="active"] .slider')
+        a.click("#save")
+        a.wait_text(".notices", "Atendente salvo")
+        assert self.setup.call("attendant.get", {"id": self.attendant_id})["active"] is True
+
     def logout(self):
         d = self.desk
         if not d.all("#login-form"):
@@ -1108,6 +1131,7 @@ def main():
             ("transfer_to_colleague", ["attendant_logs_in"], suite.transfer_to_colleague),
             ("board_sets_priority", ["attendant_logs_in"], suite.board_sets_priority),
             ("supervisor_moves_stranded_chat", ["attendant_logs_in"], suite.supervisor_moves_stranded_chat),
+            ("admin_deactivates_attendant", ["attendant_logs_in"], suite.admin_deactivates_attendant),
             ("logout", ["attendant_logs_in"], suite.logout),
         ]
         for name, needs, step in steps:

@@ -19,7 +19,10 @@ let identity = null;    // {role, attendant?}
 // (name, id, departments) before the server is asked again.
 const remembered = "atende.identity";
 
+let bannerTimer = null;
+
 rpc.on("open", async () => {
+    clearTimeout(bannerTimer);
     banner.hidden = true;
     const who = await probe();
     if (screen && identity && who && who.role === identity.role) {
@@ -32,7 +35,10 @@ rpc.on("open", async () => {
 });
 
 rpc.on("close", () => {
-    banner.hidden = false;
+    // The first retry comes after a second: a drop that heals by itself (the daemon ending a session, a restart)
+    // does not flash the banner.
+    clearTimeout(bannerTimer);
+    bannerTimer = setTimeout(() => { banner.hidden = false; }, 2500);
 });
 
 rpc.on("event", (event) => {
