@@ -8,6 +8,11 @@ public struct AccountSettings: Equatable, Sendable {
     public var attendantsCanViewBotContacts = true
     /// Attendants may log in only inside their working hours (default on).
     public var restrictAccessToHours = true
+    /// Days off for every attendant whose hours are not "always" (contract v2), sorted by date.
+    public var holidays: [Holiday] = []
+
+    /// The holidays' dates as day numbers.
+    public var holidayDays: [Int64] { holidays.map(\.day) }
     /// Which assigned chats go back to their queues when an attendant's presence grace runs out.
     public var requeueOnOffline = RequeueOnOffline.unanswered
     /// Expired offers in a row after which an attendant turns away (0: never).
@@ -65,5 +70,19 @@ public struct AccountSettings: Equatable, Sendable {
             default: break
             }
         }
+    }
+}
+
+/// A day off for everyone with working hours: a local date (in each attendant's own time zone) and its name.
+public struct Holiday: Equatable, Sendable {
+    /// The date as a day number (0 = 1970-01-01).
+    public var day: Int64
+    /// What the day is, e.g. "Natal".
+    public var name: String
+
+    /// Creates a holiday.
+    public init(day: Int64, name: String) {
+        self.day = day
+        self.name = name
     }
 }

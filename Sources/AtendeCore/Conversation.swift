@@ -42,6 +42,8 @@ public struct Conversation: Equatable, Sendable {
     public var department: String?
     /// Life-cycle state.
     public var state: ConversationState
+    /// The priority, stored in the byte after `state` that alignment leaves free (every open chat is in memory).
+    var priorityLevel: UInt8 = 0
     /// The attendant, while assigned (and after closing, the one who served it).
     public var attendantId: AttendantID?
     /// When the bot opened it.
@@ -74,6 +76,12 @@ public struct Conversation: Equatable, Sendable {
     /// Attendants it was taken back from while it waits (declined, expired, reply timeout, gone offline): passed
     /// over for it while anyone else is eligible; emptied when it is assigned.
     public var passedOver: [AttendantID] = []
+
+    /// 0...9: each level puts the chat ahead of chats that joined up to the department's `priorityStep` earlier.
+    public var priority: Int {
+        get { Int(priorityLevel) }
+        set { priorityLevel = UInt8(clamping: newValue) }
+    }
 
     /// Creates a conversation.
     public init(
@@ -124,6 +132,16 @@ public struct Department: Equatable, Sendable {
     public var replyTimeout: Int64?
     /// Seconds a closed chat keeps its attendant's slot.
     public var wrapUp: Int64 = 0
+
+    /// Seconds of queue time one priority level is worth (contract v2, 0...86400).
+    public var priorityStep: Int = Department.defaultPriorityStep
+    /// The answer-time target, in seconds, that the service level is measured against (1...3600).
+    public var serviceLevel: Int = Department.defaultServiceLevel
+
+    /// The priority step a department gets when none is given.
+    public static let defaultPriorityStep = 600
+    /// The service-level target a department gets when none is given.
+    public static let defaultServiceLevel = 60
 
     /// Creates a department.
     public init(id: String, name: String, strategy: Strategy = .leastBusy, offerTimeout: Int64? = nil,

@@ -168,7 +168,7 @@ extension Router {
         conversation.replyDueAt = nil
         if !conversation.passedOver.contains(attendant) { conversation.passedOver.append(attendant) }
         conversations[id] = conversation
-        departments[department]?.queue.insertInOrder(QueueEntry(id: id, seq: conversation.queueSeq))
+        joinWaiting(conversation)  // its queuedAt and priority are kept: the same place as before
         effects.append(.saved(conversation))
         if let reason {
             effects.append(.revoked(conversation, from: attendant, reason: reason))

@@ -22,6 +22,7 @@ enum Wire {
             + JSONCursor.quotedBound(c.channel) + JSONCursor.quotedBound(c.state.rawValue)
         if let name = c.contactName { bound += JSONCursor.quotedBound(name) }
         if let department = c.department { bound += JSONCursor.quotedBound(department) }
+        bound += 16 + timestampBound  // contract v2: priority and firstReplyAt
         return [UInt8](unsafeUninitializedCapacity: bound) { buffer, count in
             var out = JSONCursor(buffer)
             out.literal("{\"id\":")
@@ -74,6 +75,9 @@ enum Wire {
                 out.literal(",\"rating\":")
                 out.int(Int64(rating))
             }
+            out.literal(",\"priority\":")
+            out.int(Int64(c.priority))
+            time(",\"firstReplyAt\":", c.firstReplyAt)
             out.byte(UInt8(ascii: "}"))
             count = out.count
         }
@@ -134,11 +138,13 @@ enum Wire {
         if let timeout = d.offerTimeout { w.field("offerTimeout", timeout) } else { w.fieldNull("offerTimeout") }
         if let timeout = d.replyTimeout { w.field("replyTimeout", timeout) } else { w.fieldNull("replyTimeout") }
         w.field("wrapUp", d.wrapUp)
+        w.field("priorityStep", d.priorityStep)
+        w.field("serviceLevel", d.serviceLevel)
         w.endObject()
     }
 
     static func hours(_ hours: WeeklyHours, into w: inout JSONWriter) {
-        guard case .weekly(let zone, let days) = hours else {
+        guard case .weekly(let zone, let days, let exceptions) = hours else {
             w.string("always")
             return
         }
@@ -158,11 +164,31 @@ enum Wire {
             w.endArray()
         }
         w.endObject()
+        if !exceptions.isEmpty {
+            w.key("exceptions")
+            w.beginArray()
+            for exception in exceptions {
+                w.beginObject()
+                w.field("date", CalendarDate.format(exception.day))
+                w.key("intervals")
+                w.beginArray()
+                for interval in exception.intervals {
+                    w.beginArray()
+                    w.string(WeeklyHours.format(seconds: interval.start))
+                    w.string(WeeklyHours.format(seconds: interval.end))
+                    w.endArray()
+                }
+                w.endArray()
+                w.endObject()
+            }
+            w.endArray()
+        }
         w.endObject()
     }
 
+    /// `role`: set in `auth.login`'s result, which says which kind of account logged in (contract v2).
     static func attendant(_ a: AttendantRecord, presence: Presence, openChats: Int, wrappingChats: Int = 0,
-                          into w: inout JSONWriter) {
+                          role: String? = nil, into w: inout JSONWriter) {
         w.beginObject()
         w.field("id", a.id)
         w.field("name", a.name)
@@ -190,6 +216,7 @@ enum Wire {
         w.endObject()
         instant("lastSeenAt", a.lastSeenAt, into: &w)
         instant("createdAt", a.createdAt, into: &w)
+        if let role { w.field("role", role) }
         w.endObject()
     }
 

@@ -4,14 +4,14 @@
 import AtendeCore
 
 extension Store {
-    private static let conversationColumns = """
+    static let conversationColumns = """
         id, external_id, phone, contact_name, channel, department, state, attendant_id, opened_at, queued_at,
         assigned_at, closed_at, rating, queue_seq, preferred_attendant, avoid_attendant, offered_at,
-        offer_expires_at, first_reply_at, wrap_up_until, reply_due_at, passed_over
+        offer_expires_at, first_reply_at, wrap_up_until, reply_due_at, passed_over, priority
         """
 
-    private func readConversation(_ s: Statement) -> Conversation {
-        Conversation(
+    func readConversation(_ s: Statement) -> Conversation {
+        var c = Conversation(
             id: s.int(0), externalId: s.text(1), contactPhone: s.text(2), contactName: s.optionalText(3),
             channel: s.text(4), department: s.optionalText(5),
             state: ConversationState(rawValue: s.text(6)) ?? .closed, attendantId: s.optionalInt(7),
@@ -25,6 +25,8 @@ extension Store {
             wrapUpUntil: s.optionalInt(19).map(Instant.init(millis:)),
             replyDueAt: s.optionalInt(20).map(Instant.init(millis:)),
             passedOver: s.optionalText(21).map { $0.split(separator: ",").compactMap { Int64($0) } } ?? [])
+        c.priority = Int(s.int(22))
+        return c
     }
 
     /// Inserts or updates a conversation row as the router now sees it. `new` (the conversation was just
@@ -39,6 +41,8 @@ extension Store {
                         queued_at = ?6, assigned_at = ?7, closed_at = ?8, rating = ?9, queue_seq = ?10,
                         preferred_attendant = ?11, avoid_attendant = ?12, offered_at = ?13, offer_expires_at = ?14,
                         first_reply_at = ?15, wrap_up_until = ?16, reply_due_at = ?17, passed_over = ?18,
+                        priority = ?24, first_queued_at = coalesce(first_queued_at, ?6),
+                        first_assigned_at = coalesce(first_assigned_at, ?7),
                         explanations = CASE WHEN ?19 IS NULL THEN explanations
                             ELSE coalesce(explanations || char(10), '') || ?19 END
                     WHERE id = ?1
@@ -52,9 +56,9 @@ extension Store {
                 INSERT INTO conversations(id, contact_name, department, state, attendant_id, queued_at, assigned_at,
                     closed_at, rating, queue_seq, preferred_attendant, avoid_attendant, offered_at, offer_expires_at,
                     first_reply_at, wrap_up_until, reply_due_at, passed_over,
-                    external_id, phone, channel, opened_at, explanations)
+                    external_id, phone, channel, opened_at, explanations, priority, first_queued_at, first_assigned_at)
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
-                    ?22, ?23)
+                    ?22, ?23, ?24, ?6, ?7)
                 """)
             try bindChanging(c, to: s)
             try s.bind(.text(c.externalId), at: 19)
@@ -105,6 +109,7 @@ extension Store {
         try s.bind(c.wrapUpUntil.map { .int($0.millis) } ?? .null, at: 16)
         try s.bind(c.replyDueAt.map { .int($0.millis) } ?? .null, at: 17)
         try s.bind(c.passedOver.isEmpty ? .null : .text(c.passedOver.map(String.init).joined(separator: ",")), at: 18)
+        try s.bind(.int(Int64(c.priority)), at: 24)
     }
 
     /// Closed conversations whose wrap-up was running (recovery gives their attendants the slots back).
@@ -143,7 +148,7 @@ extension Store {
         let statement = try database.cachedLiteral("""
             SELECT id, external_id, phone, contact_name, channel, department, state, attendant_id, opened_at,
                 queued_at, assigned_at, closed_at, rating, queue_seq, preferred_attendant, avoid_attendant, offered_at,
-                offer_expires_at, first_reply_at, wrap_up_until, reply_due_at, passed_over
+                offer_expires_at, first_reply_at, wrap_up_until, reply_due_at, passed_over, priority
             FROM conversations WHERE external_id = ?
             """)
         defer { statement.reset() }

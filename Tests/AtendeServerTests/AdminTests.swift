@@ -109,7 +109,7 @@ final class AdminTests: XCTestCase {
         let defaults = try admin.call("settings.get")
         XCTAssertEqual(defaults, ["attendantsCanRemovePotentials": false, "attendantsCanViewBotContacts": true,
                                   "restrictAccessToHours": true, "requeueOnOffline": "unanswered",
-                                  "maxMissedOffers": 2])
+                                  "maxMissedOffers": 2, "holidays": []])
         let partial = try admin.call("settings.update", ["attendantsCanRemovePotentials": true])
         XCTAssertEqual(partial["attendantsCanRemovePotentials"], true)
         XCTAssertEqual(partial["attendantsCanViewBotContacts"], true, "a partial update keeps the rest")
