@@ -22,8 +22,10 @@ let package = Package(
         .target(name: "AtendeCore", swiftSettings: hotPath),
         .target(name: "AtendeStore", dependencies: ["AtendeCore", "CSQLite", "CSQLiteWAL"], swiftSettings: hotPath),
         .target(name: "AtendeProtocol", dependencies: ["AtendeCore"], swiftSettings: hotPath),
+        // Panel/ holds the web panel's static files: atended serves them from disk (see PanelFiles), so they are
+        // not compiled or bundled.
         .target(name: "AtendeServer", dependencies: ["AtendeCore", "AtendeStore", "AtendeProtocol", "CCrypt", "CLinux"],
-                swiftSettings: hotPath),
+                exclude: ["Panel"], swiftSettings: hotPath),
         .target(name: "AtendeClient", dependencies: ["AtendeProtocol"]),
         .executableTarget(name: "atended", dependencies: ["AtendeServer"]),
         .executableTarget(name: "atendectl", dependencies: ["AtendeClient"]),
@@ -33,6 +35,7 @@ let package = Package(
         .testTarget(name: "AtendeStoreTests", dependencies: ["AtendeStore"]),
         .testTarget(name: "AtendeProtocolTests", dependencies: ["AtendeProtocol"]),
         .testTarget(name: "AtendeServerTests", dependencies: ["AtendeServer", "AtendeClient"]),
+        .testTarget(name: "AtendectlTests", dependencies: ["atendectl"]),
     ],
     swiftLanguageModes: [.v6]
 )

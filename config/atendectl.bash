@@ -20,13 +20,13 @@ _atendectl_department_ids() {
 }
 
 _atendectl_top_words='ping version department attendant settings stats potentials top explain metrics login queue
-    take reply transfer close history attend conversation report help'
+    take reply transfer close history attend route contacts conversation report admin help'
 
 # The subcommands of group $1.
 _atendectl_subcommands() {
     case "$1" in
         'department') echo 'add list edit delete' ;;
-        'attendant') echo 'add edit show list deactivate activate photo' ;;
+        'attendant') echo 'add edit show list deactivate activate photo unlock delete' ;;
         'settings') echo 'show set holidays holidays holidays' ;;
     esac
 }
@@ -36,19 +36,21 @@ _atendectl_command() {
     case "$1 $2" in
         'department add'|'department list'|'department edit'|'department delete'|'attendant add'|\
         'attendant edit'|'attendant show'|'attendant list'|'attendant deactivate'|'attendant activate'|\
-        'attendant photo'|'settings show'|'settings set'|'conversation list') echo "$1 $2"; return ;;
+        'attendant photo'|'settings show'|'settings set'|'potentials remove'|'attendant unlock'|\
+        'attendant delete'|'conversation list'|'admin add'|'admin list'|'admin edit'|'admin delete')
+            echo "$1 $2"; return ;;
     esac
     case "$1" in
         'ping'|'version'|'stats'|'potentials'|'top'|'explain'|'metrics'|'login'|'queue'|'take'|'reply'|\
-        'transfer'|'close'|'history'|'attend'|'report') echo "$1" ;;
+        'transfer'|'close'|'history'|'attend'|'route'|'contacts'|'report') echo "$1" ;;
     esac
 }
 
 # The options of command $1.
 _atendectl_options() {
     case "$1" in
-        'department add') echo '--name --strategy' ;;
-        'department edit') echo '--name --strategy' ;;
+        'department add') echo '--name --strategy --offer-timeout --reply-timeout --wrap-up' ;;
+        'department edit') echo '--name --strategy --offer-timeout --reply-timeout --wrap-up' ;;
         'attendant add')
             echo '--name --login --phone --email --department --departments --max-chats --hours
             --hours-json --timezone --inactive' ;;
@@ -56,7 +58,7 @@ _atendectl_options() {
             echo '--name --login --phone --email --department --departments --max-chats --hours
             --hours-json --timezone --inactive --active --no-phone --no-email --password' ;;
         'attendant list') echo '--department --presence' ;;
-        'attendant photo') echo '--save' ;;
+        'attendant photo') echo '--save --force' ;;
         'settings show') echo '--login' ;;
         'potentials') echo '--limit --login' ;;
         'top') echo '--once --sort' ;;
@@ -68,8 +70,12 @@ _atendectl_options() {
         'close') echo '--login' ;;
         'history') echo '--login --limit' ;;
         'attend') echo '--login' ;;
+        'potentials remove') echo '--login' ;;
+        'contacts') echo '--limit --login' ;;
         'conversation list') echo '--state --department --attendant --limit --before' ;;
         'report') echo '--since' ;;
+        'admin add') echo '--name --login' ;;
+        'admin edit') echo '--name --login --password' ;;
     esac
 }
 
@@ -77,16 +83,20 @@ _atendectl_options() {
 _atendectl_option() {
     case "$1 $2" in
         *' --socket'|'attendant photo --save') echo 'file' ;;
-        *' --token'|'department add --name'|'department edit --name'|'attendant add --name'|\
-        'attendant add --login'|'attendant add --phone'|'attendant add --email'|'attendant add --max-chats'|\
-        'attendant add --hours'|'attendant add --hours-json'|'attendant add --timezone'|\
-        'attendant edit --name'|'attendant edit --login'|'attendant edit --phone'|'attendant edit --email'|\
-        'attendant edit --max-chats'|'attendant edit --hours'|'attendant edit --hours-json'|\
-        'attendant edit --timezone'|'settings show --login'|'potentials --limit'|'potentials --login'|\
-        'login --login'|'queue --login'|'queue --limit'|'take --login'|'reply --login'|'transfer --login'|\
-        'transfer --to'|'close --login'|'history --login'|'history --limit'|'attend --login'|\
+        *' --token'|'department add --name'|'department add --offer-timeout'|\
+        'department add --reply-timeout'|'department add --wrap-up'|'department edit --name'|\
+        'department edit --offer-timeout'|'department edit --reply-timeout'|'department edit --wrap-up'|\
+        'attendant add --name'|'attendant add --login'|'attendant add --phone'|'attendant add --email'|\
+        'attendant add --max-chats'|'attendant add --hours'|'attendant add --hours-json'|\
+        'attendant add --timezone'|'attendant edit --name'|'attendant edit --login'|'attendant edit --phone'|\
+        'attendant edit --email'|'attendant edit --max-chats'|'attendant edit --hours'|\
+        'attendant edit --hours-json'|'attendant edit --timezone'|'settings show --login'|\
+        'potentials --limit'|'potentials --login'|'login --login'|'queue --login'|'queue --limit'|\
+        'take --login'|'reply --login'|'transfer --login'|'transfer --to'|'close --login'|'history --login'|\
+        'history --limit'|'attend --login'|'potentials remove --login'|'contacts --limit'|'contacts --login'|\
         'conversation list --state'|'conversation list --attendant'|'conversation list --limit'|\
-        'conversation list --before'|'report --since') echo 'none' ;;
+        'conversation list --before'|'report --since'|'admin add --name'|'admin add --login'|\
+        'admin edit --name'|'admin edit --login') echo 'none' ;;
         'department add --strategy'|'department edit --strategy')
             echo 'words least-busy round-robin longest-idle manual' ;;
         'attendant add --department'|'attendant edit --department'|'attendant list --department'|\
@@ -101,7 +111,7 @@ _atendectl_option() {
 # What positional argument $2 (from 0) of command $1 is.
 _atendectl_argument() {
     case "$1 $2" in
-        'department edit 0'|'department delete 0'|'transfer 1') echo 'department' ;;
+        'department edit 0'|'department delete 0'|'transfer 1'|'route 1') echo 'department' ;;
         'attendant photo 1') echo 'file' ;;
     esac
 }

@@ -135,7 +135,8 @@ extension Router {
     /// Sets the reply deadline of an assignment in a department with `replyTimeout`; returns it.
     func scheduleReplyTimeout(_ id: ConversationID, in department: Department, now: Instant) -> Instant? {
         guard let timeout = department.replyTimeout else {
-            deadlines.cancel(.replyTimeout(id))
+            // Only a chat that had a reply deadline (taken back, transferred) can hold one now.
+            if !deadlines.isEmpty { deadlines.cancel(.replyTimeout(id)) }
             return nil
         }
         let due = now + timeout * 1000
@@ -167,7 +168,7 @@ extension Router {
         conversation.replyDueAt = nil
         if !conversation.passedOver.contains(attendant) { conversation.passedOver.append(attendant) }
         conversations[id] = conversation
-        joinWaiting(conversation)  // its queuedAt and priority put it back in its original place
+        joinWaiting(conversation)  // its queuedAt and priority are kept: the same place as before
         effects.append(.saved(conversation))
         if let reason {
             effects.append(.revoked(conversation, from: attendant, reason: reason))

@@ -85,8 +85,8 @@ extension Router {
     /// when one is inside now, or none ever will be.
     public func opensAt(_ department: String, now: Instant) -> Instant? {
         guard let state = departments[department] else { return nil }
-        // Someone who can take chats now is inside its hours (unless an hours boundary is due and not yet
-        // applied): no need to read anyone's time zone.
+        // Someone who can take chats now is inside its hours (unless a deadline, perhaps an hours boundary, is
+        // due and not yet applied): no need to read anyone's time zone.
         if state.staff > 0, (deadlines.next?.at.millis ?? .max) > now.millis { return nil }
         var earliest: Instant?
         for id in state.servedBy {

@@ -238,7 +238,7 @@ public final class Router {
             freed = rescind(&conversation, now: now, effects: &effects)
             previous = nil
         case .assigned:
-            deadlines.cancel(.replyTimeout(id))
+            if conversation.replyDueAt != nil { deadlines.cancel(.replyTimeout(id)) }
             conversation.replyDueAt = nil
             beginWrapUp(&conversation, now: now)
             freed = release(conversation)

@@ -39,6 +39,10 @@ public struct Config: Sendable {
     public var metricsFile: String?
     /// Seconds an attendant whose last connection closed keeps its assigned chats.
     public var presenceGrace = 60
+    /// The web panel and its WebSocket (nil: off).
+    public var http: HTTPSettings?
+    /// The NDJSON protocol over TCP (nil: off).
+    public var listen: HostPort?
 
     /// The defaults.
     public init() {}
@@ -161,6 +165,13 @@ public struct Config: Sendable {
         Key(name: "presenceGrace", field: \.presenceGrace, live: true, defaultText: "60",
             doc: "seconds an attendant whose last connection closed keeps its assigned chats (0-3600)")
             { c, v throws(Problem) in c.presenceGrace = try int(v, "presenceGrace", 0...3600) },
+        Key(name: "http", field: \.http, live: false, defaultText: "null",
+            doc: "web panel and WebSocket /rpc: null (off) or {listen: \"HOST:PORT\", allowedOrigins?: [origin], "
+                + "headerTimeout?: seconds (1-300, 10), panel?: folder}")
+            { c, v throws(Problem) in c.http = v.isNull ? nil : try HTTPSettings.parse(v) },
+        Key(name: "listen", field: \.listen, live: false, defaultText: "null",
+            doc: "the NDJSON protocol over TCP: null (off) or \"HOST:PORT\"")
+            { c, v throws(Problem) in c.listen = v.isNull ? nil : try HostPort.parse(v, key: "listen") },
     ]
 
     /// Reads a config file; unknown keys and bad values are refused, naming the key. Tokens missing from the file

@@ -19,6 +19,7 @@ extension Daemon {
     /// Hands the router the settings it applies on its own: the presence grace (config), and `requeueOnOffline`
     /// and `maxMissedOffers` (account settings).
     func configureRouter() {
+        attendantNames.removeAll()  // the router was rebuilt from the store (start, failed commit) or settings changed
         router.presenceGrace = Int64(config.presenceGrace) * 1000
         router.requeueOnOffline = settings.requeueOnOffline
         router.maxMissedOffers = settings.maxMissedOffers
@@ -84,22 +85,35 @@ extension Daemon {
 
     /// Tells the bots who took the chat: `conversation.assigned` with the attendant's id and name.
     func pushAssignedToBots(_ conversation: Conversation, attendant: AttendantID) throws(StoreError) {
-        let name = try journal.store.attendantName(attendant) ?? ""
-        let encoded = conversationJSON(conversation)
-        let bytes = RPCEncoder.notification(method: "event", capacity: 160 + encoded.count + name.utf8.count) { w in
-            w.beginObject()
-            w.field("type", "conversation.assigned")
-            w.key("conversation")
-            w.raw(encoded)
-            w.key("attendant")
-            w.beginObject()
-            w.field("id", attendant)
-            w.field("name", name)
-            w.endObject()
-            w.endObject()
+        let name: String
+        if let known = attendantNames[attendant] {
+            name = known
+        } else {
+            name = try journal.store.attendantName(attendant) ?? ""
+            attendantNames[attendant] = name
         }
+        let encoded = conversationJSON(conversation)
+        // One pass, envelope included, as Wire.event writes the attendant's push: this goes out with every
+        // assignment.
+        var quotedName = JSONWriter(capacity: name.utf8.count + 8)
+        quotedName.string(name)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(Self.assignedToBotsHead.count + encoded.count + quotedName.bytes.count + 64)
+        bytes += Self.assignedToBotsHead
+        bytes += encoded
+        bytes += Self.attendantMember
+        bytes += String(attendant).utf8
+        bytes += Self.nameMember
+        bytes += quotedName.bytes
+        bytes += Self.assignedToBotsTail
         fanOut.pushToBots(bytes, for: conversation.id, last: false)
     }
+
+    static let assignedToBotsHead = Array(
+        #"{"jsonrpc":"2.0","method":"event","params":{"type":"conversation.assigned","conversation":"#.utf8)
+    static let attendantMember = Array(#","attendant":{"id":"#.utf8)
+    static let nameMember = Array(#","name":"#.utf8)
+    static let assignedToBotsTail = Array("}}}".utf8)
 
     /// The Prometheus lines of the offer counters.
     func offerMetrics() -> String {

@@ -44,6 +44,12 @@ extension Daemon {
             switch connection.framer.next() {
             case .needMore:
                 return
+            case .control(let frame, let closing):
+                stage(.frame(frame), for: connection)
+                if closing {
+                    connection.closeAfterFlush = true
+                    return
+                }
             case .tooLong:
                 let error = RPCError.invalidRequest("line longer than \(config.maxLineBytes) bytes")
                 stage(.reply(StagedReply(id: .null, body: .error(error), wrote: false)), for: connection)
@@ -99,6 +105,7 @@ extension Daemon {
                         answer(.error(rpcError(error)), since: resumed)
                     }
                     processInput(connection, now: now)
+                    if connection.inputEnded { closeIfInputDone(connection, now: now) }
                     updateInterest(connection)
                 }
             }
@@ -233,6 +240,7 @@ extension Daemon {
                     fanOut.dirtyDepartments.insert(department)
                 case .attendantChanged(let attendant):
                     fanOut.dirtyAttendants.insert(attendant)
+                    attendantNames[attendant] = nil  // an edit may have renamed it
                 case .explained:
                     break  // with the conversation's row, above or below
                 case .offered, .revoked, .presenceChanged, .noted, .wrapUpEnded, .graceChanged:
@@ -254,6 +262,7 @@ extension Daemon {
     /// Ends the turn: the fan-out announces what changed, the journal commits, and what the turn produced is
     /// released (durable before visible); a failed turn is undone instead.
     func finishTurn(now: Instant) {
+        fanOut.announcePresence(router: router)  // FanOut+PresencePush.swift
         let mark = fanOut.announce(router: router, store: journal.store)
         let committed = journal.commit(counters: &counters)
         if let error = journal.takeError() {
@@ -271,6 +280,7 @@ extension Daemon {
         // does not sleep while a transaction is open or output is staged).
         if !journal.store.inTransaction { release(committed: committed, now: now) }
         endSessionsOfCommittedTurn(now: now)
+        endDeletedAdminSessions(now: now)
     }
 
     /// Releases what the turn produced: straight to the sockets, or (durability full, or while earlier turns wait
@@ -302,7 +312,7 @@ extension Daemon {
     /// Encodes `items` into the connection's output and writes what the socket takes.
     func release(_ items: [Staged], to connection: Connection, now: Instant) {
         guard !connection.closed else { return }
-        Staged.encode(items, into: &connection.out)
+        Staged.encode(items, webSocket: connection.isWebSocket, into: &connection.out)
         writeOut(connection, now: now)
     }
 
@@ -345,6 +355,7 @@ extension Daemon {
     func failTurn(_ error: StoreError, now: Instant) {
         journal.rollBack()
         fanOut.undoOwnership()
+        web.adminAccountsToEnd.removeAll()
         counters.failedCommits += 1
         Log.error("turn rolled back", ["error": error.description])
         let failure = RPCError.internalError(error.reason)
@@ -366,6 +377,7 @@ extension Daemon {
             connection.staged = connection.staged.compactMap { item in
                 switch item {
                 case .push: return nil
+                case .frame: return item
                 case .reply(var reply):
                     if reply.wrote { reply.body = .error(failure) }
                     return .reply(reply)

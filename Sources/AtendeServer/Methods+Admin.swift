@@ -163,6 +163,10 @@ extension RequestContext {
             throw RPCError(code: RPCErrorCode.conflict, message: "login '\(login)' is taken",
                            data: ["field": "login", "reason": "already in use"])
         }
+        if try store.admin(loginKey: Login.key(login)) != nil {  // one key space with admin accounts
+            throw RPCError(code: RPCErrorCode.conflict, message: "login '\(login)' is taken",
+                           data: ["field": "login", "reason": "already in use"])
+        }
     }
 
     func ensureDepartmentsExist(_ departments: [String]) throws {
@@ -176,7 +180,7 @@ extension RequestContext {
         try params.rejectUnknown(["id"])
         let id = try params.int("id")
         guard let record = try store.attendant(id) else { throw RPCError.notFound("attendant \(id)") }
-        return .result(attendantJSON(record))
+        return .result(attendantJSONWithLock(record, now: now))
     }
 
     func attendantList(_ params: Params) throws -> Outcome {

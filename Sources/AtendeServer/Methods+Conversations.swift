@@ -171,11 +171,13 @@ extension RequestContext {
     }
 
     func conversationHistory(_ params: Params) throws -> Outcome {
-        try params.rejectUnknown(["id", "limit"])
+        try params.rejectUnknown(["id", "limit", "authors"])
         let conversation = try anyConversation(try params.int("id"))
         let limit = try params.optionalInt("limit", range: 1...10000) ?? 1000
+        let authors = try params.optionalBool("authors") ?? false
         try ensureVisible(conversation, to: connection)
         let messages = try store.messages(conversation.id, limit: Int(limit))
+        if authors { return .result(try historyWithAuthors(conversation, messages)) }  // Methods+Authorship.swift
         return .result(Wire.list("messages", messages) { Wire.message($0, into: &$1) })
     }
 
@@ -207,6 +209,7 @@ extension RequestContext {
     func presenceSet(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["presence"])
         guard let attendant = connection.attendant else { throw RPCError.unauthenticated() }
+        guard !connection.passive else { throw Daemon.passivePresence }
         let value = try params.string("presence", maxLength: 16)
         guard value == "online" || value == "away" else {
             throw RPCError.invalidParams(field: "presence", reason: "must be online or away")
@@ -265,11 +268,12 @@ extension RequestContext {
             throw RoutingError(.invalidState, "conversation is \(conversation.state.rawValue)")
         }
         let message = try store.appendMessage(Message(conversationId: id, from: .attendant, text: text, at: now))
+        try store.recordAuthor(message: message.id, attendant: attendant)
         let noted = router.noteReply(id, by: attendant, now: now)
         apply(noted, now: now)
-        let current = noted.isEmpty ? conversation : router.conversation(id) ?? conversation
-        fanOut.pushToBots(event("conversation.reply", current, message: message), for: id, last: false)
-        return .result(conversationAndMessage(current, message))
+        let replied = noted.isEmpty ? conversation : router.conversation(id) ?? conversation
+        fanOut.pushToBots(event("conversation.reply", replied, message: message), for: id, last: false)
+        return .result(conversationAndMessage(replied, message))
     }
 
     func conversationTransfer(_ params: Params) throws -> Outcome {
@@ -282,7 +286,10 @@ extension RequestContext {
         }
         try ensureOpen(id, visibleTo: connection)
         let actor: Actor = connection.attendant.map(Actor.attendant) ?? .admin
+        let before = try anyConversation(id).attendantId
         apply(try router.transfer(id, by: actor, toDepartment: department, toAttendant: target, now: now), now: now)
+        try store.recordTransfer(id, TransferRecord(at: now, byAttendant: connection.attendant, fromAttendant: before,
+                                                    toDepartment: department, toAttendant: target))
         return .result(conversationJSON(try anyConversation(id)))
     }
 

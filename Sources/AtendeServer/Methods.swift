@@ -50,6 +50,11 @@ extension Daemon {
         "auth.bot": Method(roles: .anyone) { try $0.authBot($1) },
         "auth.login": Method(roles: .anyone) { try $0.authLogin($1) },
         "auth.logout": Method(roles: .anyone) { try $0.authLogout($1) },
+        "auth.session": Method(roles: .anyone) { try $0.authSession($1) },
+        "admin.create": Method(roles: .admin) { try $0.adminCreate($1) },
+        "admin.list": Method(roles: .admin) { try $0.adminList($1) },
+        "admin.update": Method(roles: .admin) { try $0.adminUpdate($1) },
+        "admin.delete": Method(roles: .admin) { try $0.adminDelete($1) },
 
         "department.create": Method(roles: .admin) { try $0.departmentCreate($1) },
         "department.update": Method(roles: .admin) { try $0.departmentUpdate($1) },
@@ -61,6 +66,9 @@ extension Daemon {
         "attendant.list": Method(roles: .admin) { try $0.attendantList($1) },
         "attendant.setImage": Method(roles: .admin) { try $0.attendantSetImage($1) },
         "attendant.image": Method(roles: [.admin, .attendant]) { try $0.attendantImage($1) },
+        "attendant.unlock": Method(roles: .admin) { try $0.attendantUnlock($1) },
+        "attendant.delete": Method(roles: .admin) { try $0.attendantDelete($1) },
+        "attendant.colleagues": Method(roles: .attendant) { try $0.attendantColleagues($1) },
         "settings.get": Method(roles: [.admin, .attendant]) { try $0.settingsGet($1) },
         "settings.update": Method(roles: .admin) { try $0.settingsUpdate($1) },
         "stats.get": Method(roles: .admin) { try $0.statsGet($1) },
@@ -109,7 +117,7 @@ extension Daemon {
             throw RPCError.forbidden("\(request.method) is not allowed for \(connection.role.name)")
         }
         // Deactivated in this very turn: its sessions end once the turn commits; nothing more until then.
-        if let attendant = connection.attendant, router.profile(of: attendant)?.active == false,
+        if let attendant = connection.attendant, router.profile(of: attendant)?.active != true,
            request.method != "system.ping" {
             throw RPCError.forbidden("attendant is inactive")
         }

@@ -200,8 +200,9 @@ enum Wire {
         w.endObject()
     }
 
+    /// `role`: set in `auth.login`'s result, which says which kind of account logged in (contract v2).
     static func attendant(_ a: AttendantRecord, presence: Presence, openChats: Int, wrappingChats: Int = 0,
-                          into w: inout JSONWriter) {
+                          role: String? = nil, into w: inout JSONWriter) {
         w.beginObject()
         w.field("id", a.id)
         w.field("name", a.name)
@@ -229,6 +230,7 @@ enum Wire {
         w.endObject()
         instant("lastSeenAt", a.lastSeenAt, into: &w)
         instant("createdAt", a.createdAt, into: &w)
+        if let role { w.field("role", role) }
         w.endObject()
     }
 

@@ -53,11 +53,45 @@ enum Schema {
         """
         ALTER TABLE conversations ADD COLUMN explanations TEXT;
         """,
-        // Offers, reply timeouts and wrap-up: the state CHECK learns 'offered' (SQLite cannot alter a CHECK, so
-        // the table is rebuilt), the rows keep the offer's and wrap-up's times, the reply deadline of the current
-        // assignment and the attendants passed over; departments gain their routing settings.
+        // Ids of deleted attendants: closed chats keep pointing at them, so a new attendant must never get one.
+        // Who wrote each attendant message, and who moved a chat where (`conversation.history {authors}`).
         """
-        CREATE TABLE conversations_v4(
+        CREATE TABLE IF NOT EXISTS retired_attendant_ids(id INTEGER PRIMARY KEY);
+        CREATE TABLE IF NOT EXISTS message_authors(message_id INTEGER PRIMARY KEY, attendant_id INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS conversation_transfers(
+            id INTEGER PRIMARY KEY, conversation_id INTEGER NOT NULL, at INTEGER NOT NULL, by_attendant INTEGER,
+            from_attendant INTEGER, to_department TEXT, to_attendant INTEGER);
+        CREATE INDEX IF NOT EXISTS conversation_transfers_conversation
+            ON conversation_transfers(conversation_id, id);
+        """,
+        // Contract v2's queue policy and service level: a chat's priority and the times the service-level
+        // figures are computed from (so they survive restarts), and each department's priority step and target.
+        // Rows written before count as first queued and first assigned when they were last.
+        """
+        ALTER TABLE conversations ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE conversations ADD COLUMN first_queued_at INTEGER;
+        ALTER TABLE conversations ADD COLUMN first_assigned_at INTEGER;
+        ALTER TABLE conversations ADD COLUMN first_reply_at INTEGER;
+        UPDATE conversations SET first_queued_at = queued_at, first_assigned_at = assigned_at;
+        CREATE INDEX conversations_first_queued ON conversations(first_queued_at)
+            WHERE first_queued_at IS NOT NULL;
+        ALTER TABLE departments ADD COLUMN priority_step INTEGER NOT NULL DEFAULT 600;
+        ALTER TABLE departments ADD COLUMN service_level INTEGER NOT NULL DEFAULT 60;
+        CREATE TABLE holidays(date TEXT PRIMARY KEY, name TEXT NOT NULL) WITHOUT ROWID;
+        """,
+        // Admin accounts (contract v2): people who log in to the web panel with a login and password instead of a
+        // token. Logins are unique across attendants and admins; the daemon checks both tables, as one key space.
+        """
+        CREATE TABLE IF NOT EXISTS admins(
+            id INTEGER PRIMARY KEY, name TEXT NOT NULL, login TEXT NOT NULL, login_key TEXT NOT NULL UNIQUE,
+            password_hash TEXT NOT NULL, last_seen_at INTEGER, created_at INTEGER NOT NULL);
+        """,
+        // Offers, reply timeouts and wrap-up: the state CHECK learns 'offered' (SQLite cannot alter a CHECK, so
+        // the table is rebuilt, every column kept), the rows keep the offer's and wrap-up's times, the reply
+        // deadline of the current assignment and the attendants passed over; departments gain their routing
+        // settings and attendants the end of a running presence grace.
+        """
+        CREATE TABLE conversations_v7(
             id INTEGER PRIMARY KEY, external_id TEXT NOT NULL UNIQUE, phone TEXT NOT NULL, contact_name TEXT,
             channel TEXT NOT NULL, department TEXT,
             state TEXT NOT NULL CHECK (state = 'potential' OR state = 'queued' OR state = 'assigned'
@@ -65,37 +99,32 @@ enum Schema {
             attendant_id INTEGER, opened_at INTEGER NOT NULL, queued_at INTEGER, assigned_at INTEGER,
             closed_at INTEGER, rating INTEGER CHECK (rating BETWEEN 1 AND 5), queue_seq INTEGER NOT NULL,
             preferred_attendant INTEGER, avoid_attendant INTEGER, explanations TEXT,
-            offered_at INTEGER, offer_expires_at INTEGER, first_reply_at INTEGER, wrap_up_until INTEGER,
-            reply_due_at INTEGER, passed_over TEXT);
-        INSERT INTO conversations_v4(id, external_id, phone, contact_name, channel, department, state, attendant_id,
+            priority INTEGER NOT NULL DEFAULT 0, first_queued_at INTEGER, first_assigned_at INTEGER,
+            first_reply_at INTEGER,
+            offered_at INTEGER, offer_expires_at INTEGER, wrap_up_until INTEGER, reply_due_at INTEGER,
+            passed_over TEXT);
+        INSERT INTO conversations_v7(id, external_id, phone, contact_name, channel, department, state, attendant_id,
             opened_at, queued_at, assigned_at, closed_at, rating, queue_seq, preferred_attendant, avoid_attendant,
-            explanations)
+            explanations, priority, first_queued_at, first_assigned_at, first_reply_at)
         SELECT id, external_id, phone, contact_name, channel, department, state, attendant_id, opened_at, queued_at,
-            assigned_at, closed_at, rating, queue_seq, preferred_attendant, avoid_attendant, explanations
+            assigned_at, closed_at, rating, queue_seq, preferred_attendant, avoid_attendant, explanations, priority,
+            first_queued_at, first_assigned_at, first_reply_at
         FROM conversations;
         DROP TABLE conversations;
-        ALTER TABLE conversations_v4 RENAME TO conversations;
+        ALTER TABLE conversations_v7 RENAME TO conversations;
         CREATE INDEX conversations_open ON conversations(queue_seq) WHERE state NOT IN ('closed', 'removed');
+        CREATE INDEX conversations_first_queued ON conversations(first_queued_at)
+            WHERE first_queued_at IS NOT NULL;
         CREATE INDEX conversations_wrapping ON conversations(wrap_up_until) WHERE wrap_up_until IS NOT NULL;
         ALTER TABLE departments ADD COLUMN offer_timeout INTEGER;
         ALTER TABLE departments ADD COLUMN reply_timeout INTEGER;
         ALTER TABLE departments ADD COLUMN wrap_up INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE attendants ADD COLUMN grace_until INTEGER;
         """,
-        // Contract v2's queue policy and service level: a chat's priority and the times the service-level
-        // figures are computed from (so they survive restarts: first reply came with offers), each department's
-        // priority step and target, and the account's holidays. Rows written before count as first queued and
-        // first assigned when they were last.
+        // Overflow and wait alerts (contract v2): the department's rules, and each waiting chat's overflow state
+        // (where it came from, moves made, when it joined its queue, the departments that alerted for it), so a
+        // restart sets the same deadlines again.
         """
-        ALTER TABLE conversations ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
-        ALTER TABLE conversations ADD COLUMN first_queued_at INTEGER;
-        ALTER TABLE conversations ADD COLUMN first_assigned_at INTEGER;
-        UPDATE conversations SET first_queued_at = queued_at, first_assigned_at = assigned_at;
-        CREATE INDEX conversations_first_queued ON conversations(first_queued_at)
-            WHERE first_queued_at IS NOT NULL;
-        ALTER TABLE departments ADD COLUMN priority_step INTEGER NOT NULL DEFAULT 600;
-        ALTER TABLE departments ADD COLUMN service_level INTEGER NOT NULL DEFAULT 60;
-        CREATE TABLE holidays(date TEXT PRIMARY KEY, name TEXT NOT NULL) WITHOUT ROWID;
         ALTER TABLE conversations ADD COLUMN overflowed_from TEXT;
         ALTER TABLE conversations ADD COLUMN overflow_moves INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE conversations ADD COLUMN queue_joined_at INTEGER;

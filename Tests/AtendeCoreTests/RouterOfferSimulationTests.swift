@@ -222,9 +222,10 @@ final class RouterOfferSimulationTests: XCTestCase {
             }
             for department in Self.departments {
                 let waiting = router.waiting(in: department.id)
-                // Contract v2's queue order (every priority is 0 here): by queue time, then id.
-                let keys = waiting.map { ($0.queuedAt?.millis ?? 0, $0.id) }
-                guard zip(keys, keys.dropFirst()).allSatisfy({ $0 < $1 }),
+                // Contract v2 queue order (queuedAt less priority steps, then queuedAt, then id), no chat twice.
+                let ids = waiting.map(\.id)
+                let ordered = zip(waiting, waiting.dropFirst()).allSatisfy { router.comesFirst($0, $1) }
+                guard ordered, Set(ids).count == ids.count,
                       waiting.count == router.waitingCount(in: department.id),
                       waiting.allSatisfy({ $0.state == .queued }) else {
                     throw fail("\(name): queue \(department.id) is \(waiting.map(\.id)), count "

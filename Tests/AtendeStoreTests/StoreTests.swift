@@ -227,6 +227,11 @@ final class StoreTests: StoreTestCase {
                 ALTER TABLE departments DROP COLUMN reply_timeout;
                 ALTER TABLE departments DROP COLUMN wrap_up;
                 ALTER TABLE attendants DROP COLUMN grace_until;
+                DROP INDEX conversations_first_queued;
+                ALTER TABLE conversations DROP COLUMN priority;
+                ALTER TABLE conversations DROP COLUMN first_queued_at;
+                ALTER TABLE conversations DROP COLUMN first_assigned_at;
+                ALTER TABLE conversations DROP COLUMN first_reply_at;
                 ALTER TABLE departments DROP COLUMN priority_step;
                 ALTER TABLE departments DROP COLUMN service_level;
                 ALTER TABLE departments DROP COLUMN overflow_after;

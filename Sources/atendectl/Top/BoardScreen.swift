@@ -19,7 +19,7 @@ enum BoardScreen {
         guard let width else { return rendered }
         var dropped: Set<Int> = []
         for column in drops {
-            guard rendered.split(separator: "\n").contains(where: { $0.count > width }) else { break }
+            guard rendered.split(separator: "\n").contains(where: { String($0).displayWidth > width }) else { break }
             dropped.insert(column)
             var smaller = Table(table.columns.indices.filter { !dropped.contains($0) }.map { table.columns[$0] })
             for row in table.rows { smaller.add(row.indices.filter { !dropped.contains($0) }.map { row[$0] }) }
@@ -143,8 +143,8 @@ enum BoardScreen {
     static func header(_ board: Board, width: Int, now: Double) -> String {
         let left = " atende top | \(summary(board, now: now))"
         let right = " " + TimeText.clock(now) + " "
-        let room = max(0, width - right.count)
-        let text = left.count > room ? left.truncated(to: room) : left.padded(to: room)
+        let room = max(0, width - right.displayWidth)
+        let text = left.displayWidth > room ? left.truncated(to: room) : left.padded(to: room)
         return DeskScreen.reverse + text + right + DeskScreen.reset
     }
 

@@ -1,4 +1,4 @@
-// Scenario 8, offers. (a) The durable lifecycle with offers (open -> `conversation.offered` push -> accept ->
+// Scenario 10, offers. (a) The durable lifecycle with offers (open -> `conversation.offered` push -> accept ->
 // assigned push -> close) beside the same lifecycle without offers, at the largest client count, durability
 // full: two daemons take turns for a few rounds of the same length (alternating which goes first), and the ratio
 // is the median of the rounds' ratios. An accept is one more request per conversation, so about two thirds is
@@ -58,7 +58,7 @@ struct OfferScenario {
         }
         let list = { (rates: [Double]) in rates.map { Format.count(Int($0)) }.joined(separator: ", ") }
         let ratios = zip(offerRates, plainRates).map { $0 / $1 }
-        let label = "8 lifecycle with offers (full)"
+        let label = "10 lifecycle with offers (full)"
         bench.report.add("offers.plain.c\(clients)", label, "without offers, \(clients) bots",
                          LifecycleAgainstRedis.median(plainRates), "conv/s",
                          detail: "median of \(rounds) rounds: \(list(plainRates))")
@@ -134,13 +134,13 @@ struct OfferScenario {
         let sorted = pings.sorted()
         let p99 = sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.99))]
         let worst = sorted.last ?? 0
-        bench.report.add("offers.expiry.rate", "8 offer expiry (full)",
+        bench.report.add("offers.expiry.rate", "10 offer expiry (full)",
                          "\(Format.count(chats)) offers, \(count) attendants", Double(chats) / elapsed, "expiries/s",
                          detail: "\(Format.fixed(elapsed, 2)) s first to last revoked push")
-        bench.report.add("offers.expiry.cpu", "8 offer expiry (full)", "loop CPU per expiry", cpu * 1e6 / Double(chats),
+        bench.report.add("offers.expiry.cpu", "10 offer expiry (full)", "loop CPU per expiry", cpu * 1e6 / Double(chats),
                          "us", detail: "all of the loop's work while they expire: routing, rows, commits, pushes; "
                             + "\(Format.count(Int(Double(chats) / max(cpu, 1e-6)))) expiries per CPU second")
-        bench.report.add("offers.expiry.p99", "8 offer expiry (full)", "ping round trip p99 while they expire",
+        bench.report.add("offers.expiry.p99", "10 offer expiry (full)", "ping round trip p99 while they expire",
                          p99 * 1000, "ms",
                          detail: "\(pings.count) pings, worst \(Format.fixed(worst * 1000, 1)) ms")
     }

@@ -1,4 +1,4 @@
-// Scenario 9, queue policy (contract v2). The backlog of scenario 3 (100k in the full run) opened with mixed
+// Scenario 8, queue policy (contract v2). The backlog of scenario 3 (100k in the full run) opened with mixed
 // priorities (0-9, spread evenly), so every join lands inside the queue rather than at its back and the drain
 // takes the head of an ordered tree; the same attendants then turn online at once. Before the drain, with the
 // whole backlog waiting, `conversation.position` and `conversation.get` are called for chats all over the queue
@@ -7,7 +7,7 @@
 
 import AtendeCore
 
-/// Scenario 9.
+/// Scenario 8.
 struct QueuePolicyScenario {
     let bench: Bench
 
@@ -45,7 +45,7 @@ struct QueuePolicyScenario {
         }
         let get = best["conversation.get"]! * 1e6
         let position = best["conversation.position"]! * 1e6
-        bench.report.add("policy.position", "9 queue policy", "position at \(Format.count(chats)) waiting",
+        bench.report.add("policy.position", "8 queue policy", "position at \(Format.count(chats)) waiting",
                          position, "us/call",
                          detail: "get \(Format.fixed(get, 2)) us/call, ratio \(Format.fixed(position / get, 2))x "
                             + "(loop CPU, best of \(rounds) x \(Format.count(callsPerRound)))")
@@ -68,7 +68,7 @@ struct QueuePolicyScenario {
         try errors.check("presence.set")
         let left = try daemon.waitingTotal()
         guard left == 0 else { throw BenchError("queue policy: \(left) still waiting after the drain") }
-        bench.report.add("policy.drain", "9 queue policy", "drain, priorities 0-9, \(Format.count(chats)) waiting",
+        bench.report.add("policy.drain", "8 queue policy", "drain, priorities 0-9, \(Format.count(chats)) waiting",
                          Double(chats) / elapsed, "assign/s",
                          detail: "\(Format.fixed(elapsed, 2)) s, loop CPU "
                             + "\(Format.fixed(cpu * 1e6 / Double(chats), 1)) us/assign; "
@@ -104,7 +104,7 @@ struct QueuePolicyScenario {
     }
 }
 
-/// Scenario 9b: the same drain in-process on AtendeCore's Router (no socket, JSON or SQLite), with every priority
+/// Scenario 8b: the same drain in-process on AtendeCore's Router (no socket, JSON or SQLite), with every priority
 /// 0 and with priorities 0-9: what the ordered queue itself costs per assignment.
 struct QueuePolicyCoreScenario {
     let bench: Bench
@@ -137,7 +137,7 @@ struct QueuePolicyCoreScenario {
                 }
             }
             let seconds = monotonicSeconds() - clock
-            bench.report.add("policy.core.\(mixed ? "mixed" : "fifo")", "9b queue policy core",
+            bench.report.add("policy.core.\(mixed ? "mixed" : "fifo")", "8b queue policy core",
                              "drain \(Format.count(chats)), priorities \(mixed ? "0-9" : "all 0")",
                              seconds * 1e6 / Double(max(1, assigned)), "us/assign",
                              detail: "in-process Router, \(Format.count(assigned)) assignments")
