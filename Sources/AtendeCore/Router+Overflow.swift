@@ -14,9 +14,13 @@ extension Router {
         let id = conversation.id
         guard conversation.state == .queued, let department = conversation.department,
               let settings = departments[department]?.department,
+              settings.overflow != nil || settings.waitAlert != nil,
               let joined = conversation.queueJoinedAt ?? conversation.queuedAt else {
-            deadlines.cancel(.overflow(id))
-            deadlines.cancel(.waitAlert(id))
+            // Most departments have neither rule: a restart of a million waiting chats then looks nothing up.
+            if !deadlines.isEmpty {
+                deadlines.cancel(.overflow(id))
+                deadlines.cancel(.waitAlert(id))
+            }
             return
         }
         // The alert first: at the same instant (ties go in scheduling order) the chat did wait that long here.

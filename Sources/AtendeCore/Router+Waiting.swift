@@ -42,9 +42,13 @@ extension Router {
         if conversation.state == .potential {
             potentials.remove(place)
         } else if let department = conversation.department {
-            departments[department]?.queue.remove(place)
-            deadlines.cancel(.overflow(conversation.id))
-            deadlines.cancel(.waitAlert(conversation.id))
+            guard let state = departments[department] else { return }
+            state.queue.remove(place)
+            // Its timers exist only where the department has a rule (a rule removed cancels them all at once).
+            if state.department.overflow != nil || state.department.waitAlert != nil {
+                deadlines.cancel(.overflow(conversation.id))
+                deadlines.cancel(.waitAlert(conversation.id))
+            }
         }
     }
 

@@ -60,7 +60,9 @@ enum Backlog {
     /// two batches in flight each; every open must succeed.
     static func fill(_ chats: Int, prefix: String, departments: [String], reactor: Reactor, socket: String,
                      batch: Int = 500, priority: ((Int) -> Int)? = nil) throws {
-        let bots = try Fixture.service("auth.bot", reactor, socket, count: 4)
+        // A pool of workers (`events: "own"`): each queued chat's `conversation.queued` push goes to the worker that
+        // opened it, not to all four; at 1M opens four copies outran the generator and cut a worker off.
+        let bots = try Fixture.workers(reactor, socket, count: 4)
         defer { bots.forEach { $0.close() } }
         let errors = Tally()
         var next = 0
