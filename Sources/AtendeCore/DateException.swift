@@ -82,7 +82,8 @@ extension WeeklyHours {
                                       reason: "overlaps exception \(earlier): the date is given twice")
             }
             seen[day] = index
-            result.append(DateException(day: day, intervals: try parseDay(entry.intervals, field: "\(field).intervals")))
+            let intervals = try parseDay(entry.intervals, field: "\(field).intervals")
+            result.append(DateException(day: day, intervals: intervals))
         }
         return result.sorted { $0.day < $1.day }
     }

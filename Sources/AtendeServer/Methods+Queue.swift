@@ -29,7 +29,8 @@ extension RequestContext {
                 let after = try rule.int("after", range: 10...86_400)
                 let target = try rule.string("department", maxLength: 64)
                 guard target != department.id else {
-                    throw RPCError.invalidParams(field: "overflow.department", reason: "cannot be the department itself")
+                    throw RPCError.invalidParams(field: "overflow.department",
+                                                 reason: "cannot be the department itself")
                 }
                 guard router.hasDepartment(target) else {
                     throw RPCError.invalidParams(field: "overflow.department", reason: "no department '\(target)'")
@@ -215,7 +216,8 @@ extension Wire {
 extension Daemon {
     /// The bots' `conversation.queued` push for a chat that joined a queue in this request and still waits.
     func announceQueued(_ conversation: Conversation, now: Instant) {
-        guard !fanOut.bots.isEmpty || !fanOut.ownBots.isEmpty, let standing = router.standing(of: conversation.id, now: now) else { return }
+        guard !fanOut.bots.isEmpty || !fanOut.ownBots.isEmpty,
+              let standing = router.standing(of: conversation.id, now: now) else { return }
         let bytes = RPCEncoder.notification(method: "event", capacity: 600) { w in
             w.beginObject()
             w.field("type", "conversation.queued")

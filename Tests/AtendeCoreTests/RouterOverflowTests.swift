@@ -6,7 +6,7 @@ import XCTest
 @testable import AtendeCore
 
 final class RouterOverflowTests: RouterTestCase {
-    /// Departments a → b → c → d → e, each overflowing to the next after 10 s (e has no overflow), nobody online.
+    /// Departments a → b → c → d → e, each overflowing to the next after 10 s (e has none), nobody online.
     func chain(ring: Bool = false, alert: Int64? = nil) -> Router {
         var list: [Department] = []
         let names = ["a", "b", "c", "d", "e"]
@@ -78,8 +78,10 @@ final class RouterOverflowTests: RouterTestCase {
         }
         open(router, [chat(1, "a")])
         let alerted = router.tick(now: noon + 30_000)
-        XCTAssertTrue(alerted.contains { if case .waitExceeded(let c, let waited) = $0 { return c.id == 1 && waited == 30 }
-            return false })
+        XCTAssertTrue(alerted.contains {
+            if case .waitExceeded(let c, let waited) = $0 { return c.id == 1 && waited == 30 }
+            return false
+        })
         XCTAssertEqual(router.tick(now: noon + 90_000), [], "once")
         _ = ok { try router.transfer(1, by: .admin, toDepartment: "b", toAttendant: nil, now: noon + 100_000) }
         XCTAssertEqual(router.tick(now: noon + 130_000).filter { if case .waitExceeded = $0 { return true }
