@@ -69,7 +69,6 @@ enum Wire {
             time(",\"closedAt\":", c.closedAt)
             time(",\"offeredAt\":", c.offeredAt)
             time(",\"offerExpiresAt\":", c.offerExpiresAt)
-            time(",\"firstReplyAt\":", c.firstReplyAt)
             time(",\"wrapUpUntil\":", c.wrapUpUntil)
             if let rating = c.rating {
                 out.literal(",\"rating\":")

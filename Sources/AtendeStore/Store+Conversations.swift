@@ -10,6 +10,9 @@ extension Store {
         offer_expires_at, first_reply_at, wrap_up_until, reply_due_at, passed_over, priority
         """
 
+    /// How many columns `conversationColumns` names (a query may select more after them).
+    static let conversationColumnCount: Int32 = 23
+
     func readConversation(_ s: Statement) -> Conversation {
         var c = Conversation(
             id: s.int(0), externalId: s.text(1), contactPhone: s.text(2), contactName: s.optionalText(3),
