@@ -35,6 +35,7 @@ let package = Package(
         .testTarget(name: "AtendeStoreTests", dependencies: ["AtendeStore"]),
         .testTarget(name: "AtendeProtocolTests", dependencies: ["AtendeProtocol"]),
         .testTarget(name: "AtendeServerTests", dependencies: ["AtendeServer", "AtendeClient"]),
+        .testTarget(name: "AtendectlTests", dependencies: ["atendectl"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -65,8 +65,9 @@ extension RequestContext {
     /// Attendants and admin accounts log in alike (their logins are one key space); the result is the account
     /// with its `role`. On a panel connection the browser's session is bound to the account (`WebSessions`).
     func authLogin(_ params: Params) throws -> Outcome {
-        try params.rejectUnknown(["login", "password"])
+        try params.rejectUnknown(["login", "password", "passive"])
         let login = try params.string("login", maxLength: 254)
+        let passive = try params.optionalBool("passive") ?? false
         let password = try params.string("password", maxLength: 256)
         let key = Login.key(login.trimmingWhitespace)
         if connection.failedLogins >= 10 {
@@ -106,10 +107,15 @@ extension RequestContext {
             }
             let attendant = record!
             guard attendant.active else { throw RPCError.forbidden("attendant is inactive") }
-            if settings.restrictAccessToHours && !attendant.hours.contains(now) {
+            if settings.restrictAccessToHours && !routingProfile(attendant).hours.contains(now) {
                 throw RPCError.outsideHours()
             }
             throttle.succeed(key)
+            if passive {  // Methods+PassiveLogin.swift
+                endSession(connection, now: now)
+                connection.role = .attendant(attendant.id)
+                return passiveLogin(connection, attendant)
+            }
             let bytes = try logIn(connection, attendant: attendant, now: now)
             if let id = connection.webSession {
                 web.sessions.bind(id, to: .attendant(attendant.id), passwordHash: attendant.passwordHash, now: now)

@@ -1,11 +1,11 @@
-// Scenario 8, the web transport: the scenario-1 lifecycle (durability full, the largest client count) with bots
+// Scenario 9, the web transport: the scenario-1 lifecycle (durability full, the largest client count) with bots
 // and attendants on the WebSocket (`/rpc`), beside the same lifecycle on the Unix socket, on one daemon, in
 // alternating rounds of the same length (the machine's speed drifts; rounds seconds apart see the same spell);
 // the ratio is the median of the rounds' ratios. Then 5,000 idle WebSocket connections are opened and held
 // (each answers one ping first): the daemon's resident memory per connection, and both lifecycles again while
 // they are held.
 
-/// Scenario 8.
+/// Scenario 9.
 struct WebTransportScenario {
     let bench: Bench
     var rounds: Int { bench.plan.quick ? 3 : 5 }
@@ -24,7 +24,7 @@ struct WebTransportScenario {
         let webBots = try Fixture.workers(reactor, url, count: clients)
         defer { (unixBots + webBots).forEach { $0.close() } }
         try compare(unix: unix, unixBots: unixBots, web: web, webBots: webBots, daemon: daemon, clients: clients,
-                    label: "8 web transport", key: "web")
+                    label: "9 web transport", key: "web")
 
         let before = daemon.process.residentBytes
         let tally = Tally()
@@ -41,13 +41,13 @@ struct WebTransportScenario {
         idle.forEach { reactor.moveToBackground($0.link) }
         let after = daemon.process.residentBytes
         defer { idle.forEach { $0.close() } }
-        bench.report.add("web.idle.bytesPerConnection", "8 web transport",
+        bench.report.add("web.idle.bytesPerConnection", "9 web transport",
                          "RSS per idle WebSocket (\(Format.count(Self.idleConnections)))",
                          Double(after - before) / Double(Self.idleConnections), "B",
                          detail: "\(Format.fixed(Double(before) / 1_048_576, 1)) MiB before, "
                             + "\(Format.fixed(Double(after) / 1_048_576, 1)) MiB holding them")
         try compare(unix: unix, unixBots: unixBots, web: web, webBots: webBots, daemon: daemon, clients: clients,
-                    label: "8 web transport, 5k idle WebSockets held", key: "web.idle")
+                    label: "9 web transport, 5k idle WebSockets held", key: "web.idle")
     }
 
     private func compare(unix: LifecycleLoad, unixBots: [Peer], web: LifecycleLoad, webBots: [Peer],
