@@ -387,3 +387,44 @@ final class WebWithoutPanelTests: XCTestCase {
         _ = daemon
     }
 }
+
+final class InstalledPanelTests: XCTestCase {
+    /// Installed as `make install` lays it out (bin/atended, share/atende/panel) and started by name from PATH in
+    /// another folder, atended finds the panel beside its own folder without `http.panel`.
+    func testInstalledLayoutIsFound() throws {
+        let root = NSTemporaryDirectory() + "atende-prefix-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let files = FileManager.default
+        try files.createDirectory(atPath: root + "/bin", withIntermediateDirectories: true)
+        try files.createDirectory(atPath: root + "/share/atende/panel", withIntermediateDirectories: true)
+        try files.createDirectory(atPath: root + "/srv/run", withIntermediateDirectories: true)
+        try files.copyItem(atPath: try TestDaemon.binary(), toPath: root + "/bin/atended")
+        try Data("<p>instalado</p>".utf8).write(to: URL(fileURLWithPath: root + "/share/atende/panel/index.html"))
+        let port = try WebHarness.freePort()
+        let config = #"{"socket": "a.sock", "database": "a.db", "durability": "normal", "#
+            + #""http": {"listen": "127.0.0.1:\#(port)"}}"#
+        try Data(config.utf8).write(to: URL(fileURLWithPath: root + "/srv/run/atende.json"))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "exec atended --config atende.json"]
+        process.currentDirectoryURL = URL(fileURLWithPath: root + "/srv/run")
+        var environment = ProcessInfo.processInfo.environment
+        environment["PATH"] = root + "/bin:" + (environment["PATH"] ?? "/usr/bin:/bin")
+        process.environment = environment
+        process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try process.run()
+        defer {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        var answer = ""
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline && !answer.hasPrefix("HTTP/1.1 200") {
+            answer = (try? WebHarness.exchange(port: port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                                               timeout: 2)) ?? ""
+            if !answer.hasPrefix("HTTP/1.1 200") { usleep(50_000) }
+        }
+        XCTAssertTrue(answer.hasSuffix("<p>instalado</p>"), answer)
+    }
+}
