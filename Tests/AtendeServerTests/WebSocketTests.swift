@@ -428,3 +428,41 @@ final class InstalledPanelTests: XCTestCase {
         XCTAssertTrue(answer.hasSuffix("<p>instalado</p>"), answer)
     }
 }
+
+final class WebSocketFuzzTests: WebTestCase {
+    override var extraConfig: [String: JSON] { ["maxLineBytes": 4096] }
+
+    /// Seeded mutations of valid frame streams sent to the real daemon: whatever each connection gets (answers,
+    /// a close, nothing), the daemon stays up, closes the connection when the peer is done, and serves others.
+    func testMutatedFrameStreamsNeverHurtTheDaemon() throws {
+        var random = SeededGenerator(seed: 6455)
+        let seeds: [[UInt8]] = [
+            RawWebSocket.frame(.text, Array(#"{"jsonrpc":"2.0","id":1,"method":"system.ping"}"#.utf8)),
+            RawWebSocket.frame(.text, Array(#"{"jsonrpc":"2.0","id":2,"me"#.utf8), fin: false)
+                + RawWebSocket.frame(.ping, [1, 2]) + RawWebSocket.frame(.continuation, Array(#"thod":"x"}"#.utf8)),
+            RawWebSocket.frame(.text, Array(#"[{"jsonrpc":"2.0","id":3,"method":"auth.session"}]"#.utf8)),
+            RawWebSocket.frame(.close, WebSocketFrame.closePayload(1000)),
+        ]
+        let rounds = Int(ProcessInfo.processInfo.environment["ATENDE_WS_FUZZ_ROUNDS"] ?? "") ?? 2000
+        for _ in 0..<rounds {
+            var bytes: [UInt8] = []
+            for _ in 0..<(1 + random.next() % 4) { bytes += seeds[Int(random.next() % UInt64(seeds.count))] }
+            for _ in 0..<(random.next() % 4) {
+                let at = Int(random.next() % UInt64(bytes.count))
+                switch random.next() % 3 {
+                case 0: bytes[at] = UInt8(truncatingIfNeeded: random.next())
+                case 1: bytes[at] ^= 1 << UInt8(random.next() % 8)
+                default: bytes.remove(at: at)
+                }
+                if bytes.isEmpty { bytes = [0x81] }
+            }
+            let socket = try RawWebSocket(port: port)
+            try? socket.send(bytes)
+            shutdown(socket.socket.fd, Int32(SHUT_WR))
+            _ = WebHarness.readAll(socket.socket.fd, timeout: 5)  // until the daemon closes it
+        }
+        XCTAssertTrue(daemon.isRunning)
+        XCTAssertEqual(try webSocket().call("system.ping")["pong"], true)
+        XCTAssertEqual(try daemon.connect().call("system.ping")["pong"], true)
+    }
+}
