@@ -417,6 +417,7 @@ class Suite:
         features["conversation.list"] = answers("conversation.list", {"limit": 1})
         features["admin accounts"] = answers("admin.list", {})
         features["holidays"] = "holidays" in self.setup.call("settings.get")
+        features["attendant.delete"] = answers("attendant.delete", {"id": 999999})  # 1004: it is there
         return features
 
     def need(self, feature):
@@ -951,6 +952,7 @@ class Suite:
 
     def admin_deletes_attendant(self):
         """"Excluir atendente" (after the confirmation) removes the colleague; the list drops it."""
+        self.need("attendant.delete")
         a = self.admin
         a.open(f"#/atendentes/{self.colleague_id}")
         a.wait_text("#attendant-profile h1", "Carlos Lima")
@@ -1072,11 +1074,14 @@ class Suite:
         assert self.setup.call("attendant.get", {"id": self.attendant_id})["active"] is True
 
     def logout(self):
+        """Sair ends the session: the login form, and after a reload still the login form."""
         d = self.desk
-        if not d.all("#login-form"):
-            d.click("#logout")
-        d.wait("#login-form")
-        d.login(ATTENDANT_LOGIN, ATTENDANT_PASSWORD)
+        d.open()
+        d.until(lambda: d.all("#login-form") or d.all("#me"), "the login form or the desk")
+        if d.all("#login-form"):
+            d.type("#login-form input[name=login]", ATTENDANT_LOGIN)
+            d.type("#login-form input[name=password]", ATTENDANT_PASSWORD)
+            d.click("#login-form button[type=submit]")
         d.wait_text("#me", ATTENDANT_NAME)
         d.click("#logout")
         d.wait("#login-form")
@@ -1085,9 +1090,8 @@ class Suite:
             d.driver.refresh()
             d.wait("#login-form")
             d.until(lambda: not d.all("#me"), "no desk after the reload")
-        self.admin.wait_text(f'#attendants-table tr[data-id="{self.attendant_id}"] .presence', "Offline") \
-            if self.admin.all("#attendants-table") else None
-
+        if self.admin.all("#attendants-table"):
+            self.admin.wait_text(f'#attendants-table tr[data-id="{self.attendant_id}"] .presence', "Offline")
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
