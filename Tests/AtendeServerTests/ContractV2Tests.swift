@@ -10,6 +10,14 @@ import Foundation
 import Glibc
 import XCTest
 
+extension Result {
+    /// The error of a failure, or nil.
+    fileprivate var failure: Failure? {
+        if case .failure(let error) = self { return error }
+        return nil
+    }
+}
+
 final class ContractV2Tests: DaemonTestCase {
     override var configOverrides: [String: JSON] { ["presenceGrace": 1] }
 
@@ -398,6 +406,123 @@ final class ContractV2Tests: DaemonTestCase {
         XCTAssertEqual(try conversation(chat.id)["state"], "queued")
         let stats = try admin.call("stats.get")
         XCTAssertEqual(stats["attendants"]?[String(ana.id)]?["offers"]?["expired"], 1)
+    }
+
+    // MARK: - Capacity, wrap-up, reply timeouts and going offline
+
+    func testWrapUpHoldsTheSlotUntilFinishedAndOnlyItsAttendantFinishesIt() throws {
+        _ = try createDepartment("wrap", ["wrapUp": 900])
+        let ana = try staff("ana", ["wrap"], ["maxChats": 1])
+        let bia = try staff("bia", ["sales"], online: false)
+        let first = try open("u-1", "wrap")
+        XCTAssertEqual(first["attendantId"]?.intValue, ana.id)
+        try bot.call("conversation.close", ["id": .int(first.id)])
+        XCTAssertNotNil(try conversation(first.id)["wrapUpUntil"]?.stringValue, "a bot's close starts a wrap-up too")
+        XCTAssertEqual(try attendant(ana.id)["wrappingChats"], 1)
+        let second = try open("u-2", "wrap", phone: "11987654322")
+        XCTAssertEqual(second["state"], "queued", "openChats + wrappingChats reach maxChats")
+
+        let other = try daemon.attendant(login: bia.login)
+        XCTAssertNotNil(try other.callResult("conversation.finishWrapUp", ["id": .int(first.id)]).failure,
+                        "not its chat")
+        assertError(1003, try bot.callResult("conversation.finishWrapUp", ["id": .int(first.id)]))
+        assertError(1004, try ana.client.callResult("conversation.finishWrapUp", ["id": 999_999]))
+        XCTAssertEqual(try attendant(ana.id)["wrappingChats"], 1, "refusals change nothing")
+        XCTAssertEqual(try conversation(second.id)["state"], "queued")
+        daemon.disconnect(other)
+
+        XCTAssertEqual(try ana.client.call("conversation.finishWrapUp", ["id": .int(first.id)]), ["ok": true])
+        try expectEvent(ana.client, "conversation.assigned")
+        XCTAssertEqual(try conversation(second.id)["attendantId"]?.intValue, ana.id, "the freed slot takes the next")
+        XCTAssertNotNil(try ana.client.callResult("conversation.finishWrapUp", ["id": .int(first.id)]).failure,
+                        "no wrap-up left to finish")
+    }
+
+    func testAReplyTimeoutTakesTheChatBackToItsPlace() throws {
+        _ = try createDepartment("slow", ["replyTimeout": 10])
+        let ana = try staff("ana", ["slow"])
+        let chat = try open("rt-1", "slow")
+        XCTAssertEqual(chat["attendantId"]?.intValue, ana.id)
+        try expectEvent(ana.client, "conversation.assigned")
+        let bia = try staff("bia", ["slow"])
+        let revoked = try expectEvent(ana.client, "conversation.revoked", timeout: 60)
+        XCTAssertEqual(revoked["reason"], "reply-timeout")
+        XCTAssertEqual(revoked["conversation"]?.id, chat.id)
+        try expectEvent(bia.client, "conversation.assigned")
+        let moved = try conversation(chat.id)
+        XCTAssertEqual(moved["attendantId"]?.intValue, bia.id, "ana is passed over while bia is eligible")
+        XCTAssertEqual(moved["queuedAt"], chat["queuedAt"], "its original place")
+    }
+
+    func testRequeueOnOfflineUnansweredTakesBackOnlyChatsWithoutAReply() throws {
+        let ana = try staff("ana")
+        let answered = try open("off-1", "sales")
+        let unanswered = try open("off-2", "sales", phone: "11987654322")
+        XCTAssertEqual([answered, unanswered].map { $0["attendantId"]?.intValue }, [ana.id, ana.id])
+        try ana.client.call("conversation.reply", ["id": .int(answered.id), "text": "olá"])
+        daemon.disconnect(ana.client)
+        try eventually("the unanswered chat is back in its queue") {
+            try conversation(unanswered.id)["state"] == "queued"
+        }
+        let back = try conversation(unanswered.id)
+        XCTAssertEqual(back["queuedAt"], unanswered["queuedAt"])
+        XCTAssertEqual(try conversation(answered.id)["state"], "assigned")
+        XCTAssertEqual(try conversation(answered.id)["attendantId"]?.intValue, ana.id)
+    }
+
+    func testRequeueOnOfflineAllTakesBackEveryChat() throws {
+        XCTAssertEqual(try admin.call("settings.update", ["requeueOnOffline": "all"])["requeueOnOffline"], "all")
+        let ana = try staff("ana")
+        let answered = try open("all-1", "sales")
+        try ana.client.call("conversation.reply", ["id": .int(answered.id), "text": "olá"])
+        daemon.disconnect(ana.client)
+        try eventually("the answered chat is back in its queue too") {
+            try conversation(answered.id)["state"] == "queued"
+        }
+    }
+
+    // MARK: - Holidays and exceptions decide today's hours
+
+    func testHolidaysAndExceptionsDecideWhoIsInsideHoursToday() throws {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "America/Sao_Paulo")!
+        let parts = calendar.dateComponents([.year, .month, .day], from: Date())
+        let today = String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
+        let allWeek: JSONObject = ["mon": [["00:00", "24:00"]], "tue": [["00:00", "24:00"]],
+                                   "wed": [["00:00", "24:00"]], "thu": [["00:00", "24:00"]],
+                                   "fri": [["00:00", "24:00"]], "sat": [["00:00", "24:00"]],
+                                   "sun": [["00:00", "24:00"]]]
+        let weekly: JSON = ["timezone": "America/Sao_Paulo", "week": .object(allWeek)]
+        let excepted: JSON = ["timezone": "America/Sao_Paulo", "week": .object(allWeek),
+                              "exceptions": [["date": .string(today), "intervals": [["00:00", "24:00"]]]]]
+        let dayOff: JSON = ["timezone": "America/Sao_Paulo", "week": .object(allWeek),
+                            "exceptions": [["date": .string(today), "intervals": []]]]
+        _ = try admin.createAttendant("weekly", departments: ["sales"], ["hours": weekly])
+        _ = try admin.createAttendant("excepted", departments: ["sales"], ["hours": excepted])
+        _ = try admin.createAttendant("dayoff", departments: ["sales"], ["hours": dayOff])
+        _ = try admin.createAttendant("always", departments: ["sales"])
+        let login = { (name: String) throws -> Result<JSON, RPCError> in
+            try self.daemon.connect().callResult("auth.login", ["login": .string(name),
+                                                                "password": .string(TestDaemon.password)])
+        }
+        assertError(1011, try login("dayoff"), "an exception of [] is a day off")
+        assertOK(try login("weekly"), "no holiday yet")
+        try admin.call("settings.update", ["holidays": [["date": .string(today), "name": "Feriado"]]])
+        assertError(1011, try login("weekly"), "a holiday is a day off")
+        assertOK(try login("excepted"), "an exception for the date wins over the holiday")
+        assertOK(try login("always"), "hours \"always\" ignore holidays")
+    }
+
+    func testAChatJoiningAQueueByRouteTellsTheBots() throws {
+        let potential = try open("j-1", nil)
+        try assertNoEvent(bot, "conversation.queued", "a potential joins no queue")
+        try bot.call("conversation.route", ["id": .int(potential.id), "department": "vip"])
+        let queued = try expectEvent(bot, "conversation.queued")
+        XCTAssertEqual(queued["conversation"]?.id, potential.id)
+        XCTAssertEqual(queued["conversation"]?["state"], "queued")
+        XCTAssertEqual(queued["position"], 1)
+        XCTAssertEqual(queued["estimatedWaitSeconds"], .null, "nobody of vip can be eligible")
+        XCTAssertEqual(queued["opensAt"], .null)
     }
 
     // MARK: - stats.get
