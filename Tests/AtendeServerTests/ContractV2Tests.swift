@@ -175,7 +175,7 @@ final class ContractV2Tests: DaemonTestCase {
         XCTAssertTrue(listed.allSatisfy { $0["wrappingChats"] == 0 }, "\(listed)")
     }
 
-    func testQueueOrderIsQueuedAtLessPriorityTimesStepTiesByQueuedAtThenId() throws {
+    func testQueueOrderIsQueuedAtLessPriorityTimesStepThenQueuedAt() throws {
         let vera = try staff("vera", ["vip"])
         let first = try open("o-1", "vip")
         let second = try open("o-2", "vip", priority: 9, phone: "11987654322")
@@ -479,6 +479,55 @@ final class ContractV2Tests: DaemonTestCase {
         try eventually("the answered chat is back in its queue too") {
             try conversation(answered.id)["state"] == "queued"
         }
+    }
+
+    func testOffersGoBackAtOnceWhenTheLastConnectionCloses() throws {
+        _ = try createDepartment("offers", ["offerTimeout": 3600])
+        let ana = try staff("ana", ["offers"])
+        let chat = try open("g-1", "offers")
+        XCTAssertEqual(chat["state"], "offered")
+        daemon.disconnect(ana.client)
+        try eventually("the offer is back in its queue") {
+            try conversation(chat.id)["state"] == "queued"
+        }
+        let back = try conversation(chat.id)
+        XCTAssertTrue(back["attendantId"] == nil || back["attendantId"] == .null, "\(back)")
+        XCTAssertEqual(back["queuedAt"], chat["queuedAt"])
+        XCTAssertEqual(try attendant(ana.id)["openChats"], 0)
+    }
+
+    func testWithinTheGraceAnAttendantGetsNoNewChatsButKeepsItsOwn() throws {
+        let graceful = try TestDaemon(["presenceGrace": 3600])
+        let admin = try graceful.admin()
+        let bot = try graceful.bot()
+        try admin.createDepartment("desk")
+        let id = try admin.createAttendant("ana", departments: ["desk"])
+        let ana = try graceful.attendant(login: "ana")
+        let kept = try bot.openChat("k-1", department: "desk")
+        XCTAssertEqual(kept["attendantId"]?.intValue, id)
+        graceful.disconnect(ana)
+        try eventually("ana is offline") {
+            try admin.call("attendant.get", ["id": .int(id)])["presence"] == "offline"
+        }
+        let fresh = try bot.openChat("k-2", phone: "11987654322", department: "desk")
+        XCTAssertEqual(fresh["state"], "queued", "no new chats at once")
+        XCTAssertEqual(try admin.call("conversation.get", ["id": .int(kept.id)])["attendantId"]?.intValue, id,
+                       "its assigned chat waits for the grace")
+        let back = try graceful.attendant(login: "ana")
+        try expectEvent(back, "conversation.assigned")
+        XCTAssertEqual(try admin.call("conversation.get", ["id": .int(fresh.id)])["attendantId"]?.intValue, id)
+        XCTAssertEqual(try admin.call("conversation.get", ["id": .int(kept.id)])["state"], "assigned",
+                       "coming back within the grace keeps everything")
+    }
+
+    func testMaxMissedOffersZeroNeverTurnsAnAttendantAway() throws {
+        _ = try createDepartment("offers", ["offerTimeout": 5])
+        try admin.call("settings.update", ["maxMissedOffers": 0])
+        let ana = try staff("ana", ["offers"])
+        _ = try open("z-1", "offers")
+        XCTAssertEqual(try expectEvent(ana.client, "conversation.revoked", timeout: 30)["reason"], "offer-expired")
+        try assertNoEvent(ana.client, "presence.changed", "0 = never")
+        XCTAssertEqual(try attendant(ana.id)["presence"], "online")
     }
 
     // MARK: - Holidays and exceptions decide today's hours
