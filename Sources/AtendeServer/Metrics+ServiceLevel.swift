@@ -39,6 +39,15 @@ extension Daemon {
               attendants.map { (String($0.attendant), $0.averageFirstReplySeconds) }, key: "attendant")
         gauge("atende_attendant_handle_seconds_average", "An attendant's assignment to close.",
               attendants.map { (String($0.attendant), $0.averageHandleSeconds) }, key: "attendant")
+        out += "# HELP atende_attendant_offers Offers to an attendant on chats first queued \(today), by outcome.\n"
+        out += "# TYPE atende_attendant_offers gauge\n"
+        for figures in attendants {
+            let outcomes = [("accepted", figures.offersAccepted), ("declined", figures.offersDeclined),
+                            ("expired", figures.offersExpired)]
+            for (outcome, count) in outcomes {
+                out += "atende_attendant_offers{attendant=\"\(figures.attendant)\",outcome=\"\(outcome)\"} \(count)\n"
+            }
+        }
         return out
     }
 }

@@ -610,6 +610,8 @@ final class ContractV2Tests: DaemonTestCase {
         }
         XCTAssertEqual(mine?["handled"], 1)
         XCTAssertEqual(mine?["offers"], ["accepted": 0, "declined": 1, "expired": 0])
+        XCTAssertEqual(try metricValue("atende_attendant_offers{attendant=\"\(ana.id)\",outcome=\"declined\"}",
+                                       from: admin), 1, "the same figures are Prometheus metrics")
 
         let later = try admin.call("stats.get", ["since": "2999-01-01T00:00:00Z"])
         XCTAssertEqual(later["departments"]?["sales"]?["served"], 0, "nothing joined since then")
