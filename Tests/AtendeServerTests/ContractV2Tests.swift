@@ -2,7 +2,9 @@
 // contract's own sentences rather than from the code: each new method's params, result shape and error codes, the
 // new members of Department, Conversation, Attendant and Settings with their defaults and ranges, the new events
 // and their members, stats' service-level figures and the queue order rule. Every refused call is followed by a
-// read that shows nothing changed. Waits are for pushes or states, never measured times.
+// read that shows nothing changed. Waits are for pushes or states, never measured times. Admin accounts, passive
+// login, attendant.delete/unlock and the effects of overflow and waitAlert are not on this branch yet; their
+// out-of-range values are still checked here, since a refusal naming the member is what the contract asks.
 
 import AtendeClient
 import AtendeProtocol
