@@ -406,6 +406,10 @@ final class ContractV2Tests: DaemonTestCase {
         XCTAssertEqual(changed["reason"], "missed-offers")
         XCTAssertEqual(try attendant(ana.id)["presence"], "away")
         XCTAssertEqual(try conversation(chat.id)["state"], "queued")
+        let queued = try expectEvent(bot, "conversation.queued")
+        XCTAssertEqual(queued["conversation"]?.id, chat.id, "back in its queue: it joins it again")
+        XCTAssertEqual(queued["conversation"]?["queuedAt"], chat["queuedAt"])
+        XCTAssertEqual(queued["position"], 1)
         let stats = try admin.call("stats.get")
         XCTAssertEqual(stats["attendants"]?[String(ana.id)]?["offers"]?["expired"], 1)
     }
