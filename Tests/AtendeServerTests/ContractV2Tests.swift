@@ -472,6 +472,8 @@ final class ContractV2Tests: DaemonTestCase {
         }
         let back = try conversation(unanswered.id)
         XCTAssertEqual(back["queuedAt"], unanswered["queuedAt"])
+        XCTAssertEqual(try expectEvent(bot, "conversation.queued")["conversation"]?.id, unanswered.id,
+                       "the bots hear it joined its queue again")
         XCTAssertEqual(try conversation(answered.id)["state"], "assigned")
         XCTAssertEqual(try conversation(answered.id)["attendantId"]?.intValue, ana.id)
     }
