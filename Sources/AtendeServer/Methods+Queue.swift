@@ -145,7 +145,13 @@ enum ServiceLevels {
                                      into w: inout JSONWriter) {
         w.key("attendants")
         w.beginObject()
-        for figures in list {
+        // An attendant offered chats but holding none has figures too (all zero but its offers).
+        var all = list
+        let listed = Set(list.map(\.attendant))
+        for attendant in offers.keys.sorted() where !listed.contains(attendant) {
+            all.append(AttendantServiceLevel(attendant: attendant))
+        }
+        for figures in all {
             w.dynamicKey(String(figures.attendant))
             w.beginObject()
             w.field("handled", figures.handled)

@@ -41,11 +41,14 @@ extension Daemon {
               attendants.map { (String($0.attendant), $0.averageHandleSeconds) }, key: "attendant")
         out += "# HELP atende_attendant_offers Offers to an attendant on chats first queued \(today), by outcome.\n"
         out += "# TYPE atende_attendant_offers gauge\n"
-        for figures in attendants {
-            let outcomes = [("accepted", figures.offersAccepted), ("declined", figures.offersDeclined),
-                            ("expired", figures.offersExpired)]
+        let offers = (try? journal.store.offerOutcomes(
+            since: ServiceLevels.startOfToday(now, timeZone: config.timezone))) ?? [:]
+        for attendant in offers.keys.sorted() {
+            let counted = offers[attendant]!
+            let outcomes = [("accepted", counted.accepted), ("declined", counted.declined),
+                            ("expired", counted.expired)]
             for (outcome, count) in outcomes {
-                out += "atende_attendant_offers{attendant=\"\(figures.attendant)\",outcome=\"\(outcome)\"} \(count)\n"
+                out += "atende_attendant_offers{attendant=\"\(attendant)\",outcome=\"\(outcome)\"} \(count)\n"
             }
         }
         return out
