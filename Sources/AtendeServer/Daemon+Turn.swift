@@ -176,6 +176,9 @@ extension Daemon {
             // Explanations are written in their conversation's row, by its last save here when it has one
             // (lines in effect order).
             var explained: IDMap<ConversationID, String> = [:]
+            // Chats taken back from an attendant here (declined, expired, reply timeout, offline): back in their
+            // queue with their old queuedAt, they join it again for the bots' `conversation.queued`.
+            var takenBack: [ConversationID] = []
             // By index, and matching without binding where a match only needs the id: binding copies the
             // effect's conversation, and these loops see every effect.
             for index in effects.indices {
@@ -186,6 +189,7 @@ extension Daemon {
                 } else if case .noted(let note) = effects[index] {
                     let id = note.conversationId
                     explained[id] = explained[id].map { $0 + "\n" + note.compact } ?? note.compact
+                    if note.kind != .accepted { takenBack.append(id) }
                 }
             }
             func takeExplained(_ id: ConversationID) -> String? {
@@ -207,7 +211,8 @@ extension Daemon {
                             try store.saveConversation(conversation, new: conversation.id == opened,
                                                        explained: explanation)
                         }
-                        if conversation.state == .queued && conversation.queueJoinedAt == now {
+                        if conversation.state == .queued
+                            && (conversation.queueJoinedAt == now || takenBack.contains(conversation.id)) {
                             announceQueued(conversation, now: now)
                         }
                     }

@@ -275,7 +275,8 @@ extension RequestContext {
 
     func statsGet(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["since"])
-        let levels = try serviceLevels(since: try sinceParam(params), now: now)
+        let since = try sinceParam(params)
+        let levels = try serviceLevels(since: since, now: now)
         var w = JSONWriter()
         w.beginObject()
         w.key("departments")
@@ -293,7 +294,8 @@ extension RequestContext {
         }
         w.endObject()
         w.field("potentials", router.potentialCount)
-        ServiceLevels.writeAttendantLevels(levels.attendants, into: &w)
+        ServiceLevels.writeAttendantLevels(levels.attendants, offers: try offerOutcomes(
+            since: since ?? ServiceLevels.startOfToday(now, timeZone: config.timezone)), into: &w)
         w.endObject()
         return .result(w.bytes)
     }

@@ -149,7 +149,7 @@ extension RequestContext {
             w.key("attendant")
             if let record = try store.attendant(id) {
                 Wire.attendant(record, presence: router.presence(of: id), openChats: router.openChats(of: id),
-                               into: &w)
+                               wrappingChats: router.wrappingChats(of: id), into: &w)
             } else {
                 w.null()
             }

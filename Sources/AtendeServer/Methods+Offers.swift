@@ -64,3 +64,10 @@ extension RequestContext {
         return .result(Wire.ok)
     }
 }
+
+extension RequestContext {
+    /// How each attendant's offers since `since` ended (`stats.get`'s `attendants.*.offers`).
+    func offerOutcomes(since: Instant) throws -> [AttendantID: OfferOutcomes] {
+        try store.offerOutcomes(since: since)
+    }
+}

@@ -22,7 +22,7 @@ enum Wire {
             + JSONCursor.quotedBound(c.channel) + JSONCursor.quotedBound(c.state.rawValue)
         if let name = c.contactName { bound += JSONCursor.quotedBound(name) }
         if let department = c.department { bound += JSONCursor.quotedBound(department) }
-        bound += 16  // contract v2: priority
+        bound += 16 + timestampBound  // contract v2: priority and firstReplyAt
         if let from = c.overflowedFrom { bound += 20 + JSONCursor.quotedBound(from) }
         return [UInt8](unsafeUninitializedCapacity: bound) { buffer, count in
             var out = JSONCursor(buffer)
@@ -70,7 +70,6 @@ enum Wire {
             time(",\"closedAt\":", c.closedAt)
             time(",\"offeredAt\":", c.offeredAt)
             time(",\"offerExpiresAt\":", c.offerExpiresAt)
-            time(",\"firstReplyAt\":", c.firstReplyAt)
             time(",\"wrapUpUntil\":", c.wrapUpUntil)
             if let rating = c.rating {
                 out.literal(",\"rating\":")
@@ -78,6 +77,7 @@ enum Wire {
             }
             out.literal(",\"priority\":")
             out.int(Int64(c.priority))
+            time(",\"firstReplyAt\":", c.firstReplyAt)
             if let from = c.overflowedFrom {
                 out.literal(",\"overflowedFrom\":")
                 out.quoted(from)

@@ -11,6 +11,9 @@ extension Store {
         overflow_moves, queue_joined_at, wait_alerted
         """
 
+    /// How many columns `conversationColumns` names (a query may select more after them).
+    static let conversationColumnCount: Int32 = 27
+
     func readConversation(_ s: Statement) -> Conversation {
         var c = Conversation(
             id: s.int(0), externalId: s.text(1), contactPhone: s.text(2), contactName: s.optionalText(3),

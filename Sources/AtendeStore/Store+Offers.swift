@@ -31,3 +31,44 @@ extension Store {
         return result
     }
 }
+
+/// How an attendant's offers ended, for `stats.get`.
+public struct OfferOutcomes: Equatable, Sendable {
+    /// Offers it accepted.
+    public var accepted = 0
+    /// Offers it declined.
+    public var declined = 0
+    /// Offers it let run out.
+    public var expired = 0
+
+    /// No offers.
+    public init() {}
+}
+
+extension Store {
+    /// The outcomes of the offers made since `since`, by attendant, read from the notes kept with each chat's
+    /// explanations (only chats that met an offer have them).
+    public func offerOutcomes(since: Instant) throws(StoreError) -> [AttendantID: OfferOutcomes] {
+        let statement = try database.cached("""
+            SELECT id, explanations FROM conversations
+            WHERE explanations LIKE '%n|%' AND coalesce(first_queued_at, opened_at) >= ?
+            """)
+        defer { statement.reset() }
+        try statement.bind([.int(since.millis)])
+        var result: [AttendantID: OfferOutcomes] = [:]
+        while try statement.step() {
+            let id = statement.int(0)
+            for line in (statement.optionalText(1) ?? "").split(separator: "\n") where line.hasPrefix("n|") {
+                guard let note = OfferNote(compact: String(line), conversationId: id), note.wasOffer,
+                      note.at >= since else { continue }
+                switch note.kind {
+                case .accepted: result[note.attendantId, default: OfferOutcomes()].accepted += 1
+                case .declined: result[note.attendantId, default: OfferOutcomes()].declined += 1
+                case .revoked(.offerExpired): result[note.attendantId, default: OfferOutcomes()].expired += 1
+                default: break
+                }
+            }
+        }
+        return result
+    }
+}

@@ -54,6 +54,9 @@ final class OfferTests: DaemonTestCase {
         XCTAssertEqual(explained.list("explanations").count, 1)
         XCTAssertEqual(explained.list("events").map { $0["outcome"] }, ["accepted"])
         XCTAssertEqual(try metricValue("atende_offer_outcomes_total{outcome=\"accepted\"}", from: admin), 1)
+        let stats = try admin.call("stats.get")
+        XCTAssertEqual(stats["attendants"]?[String(ana.id)]?["offers"],
+                       ["accepted": 1, "declined": 0, "expired": 0], "stats count the offers by outcome")
     }
 
     func testADeclinedOfferGoesToSomeoneElse() throws {

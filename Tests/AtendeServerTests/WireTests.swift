@@ -25,12 +25,13 @@ final class WireTests: XCTestCase {
         w.optionalField("attendantId", c.attendantId)
         for (name, time) in [("openedAt", c.openedAt), ("queuedAt", c.queuedAt), ("assignedAt", c.assignedAt),
                              ("closedAt", c.closedAt), ("offeredAt", c.offeredAt),
-                             ("offerExpiresAt", c.offerExpiresAt), ("firstReplyAt", c.firstReplyAt),
+                             ("offerExpiresAt", c.offerExpiresAt),
                              ("wrapUpUntil", c.wrapUpUntil)] as [(String, Instant?)] {
             if let time { w.dynamicKey(name); w.string(time.iso8601) }
         }
         if let rating = c.rating { w.field("rating", rating) }
         w.field("priority", c.priority)
+        if let time = c.firstReplyAt { w.key("firstReplyAt"); w.string(time.iso8601) }
         w.optionalField("overflowedFrom", c.overflowedFrom)
         w.endObject()
         return w.bytes

@@ -44,7 +44,7 @@ enum BenchCommand {
         var atended: String?
         var output = "benchmarks/results/latest.json"
         var script = "benchmarks/redis/route.lua"
-        var only: Set<Int> = Set(1...8).union([10])
+        var only: Set<Int> = Set(1...10)
         var keep = false
         var clients: [Int]?
         var index = 0
