@@ -3,7 +3,7 @@ SWIFT ?= swift
 CONFIG ?= config/atende.json
 PREFIX ?= /usr/local
 DESTDIR ?=
-SYSTEM_PACKAGES := libsqlite3-dev libcrypt-dev pkg-config
+SYSTEM_PACKAGES := libsqlite3-dev libcrypt-dev pkg-config libpq-dev postgresql
 SWIFT_TEST_FLAGS ?=
 TEST_TIMEOUT ?= 2400
 
@@ -38,10 +38,13 @@ run: release
 	./.build/release/atended --config $(CONFIG)
 
 # The whole suite, two test processes at a time, with a hard time limit so a hang fails instead of stalling CI.
+# The PostgreSQL tests share one throwaway server (.ci/postgres: a temp folder, a Unix socket, no root service),
+# named to them by ATENDE_TEST_POSTGRES and stopped afterwards.
 test: deps
 	$(SWIFT) build --build-tests
 	@rm -f .build/test-results.xml
-	timeout $(TEST_TIMEOUT) $(SWIFT) test --skip-build --parallel --num-workers 2 \
+	pg=$$(.ci/postgres start) && trap '.ci/postgres stop "$$pg"' EXIT && \
+	ATENDE_TEST_POSTGRES=$$pg timeout $(TEST_TIMEOUT) $(SWIFT) test --skip-build --parallel --num-workers 2 \
 	  --xunit-output .build/test-results.xml $(SWIFT_TEST_FLAGS) || true
 	@.ci/test-summary .build/test-results.xml
 
