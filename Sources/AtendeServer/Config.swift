@@ -10,7 +10,7 @@ import Foundation
 public struct Config: Sendable {
     /// Unix socket path.
     public var socket = "var/atende.sock"
-    /// SQLite file path.
+    /// SQLite file path, or a postgresql:// URI (libpq) of a database shared with standbys.
     public var database = "var/atende.db"
     /// Socket file permissions (octal).
     public var socketMode: UInt32 = 0o660
@@ -36,6 +36,8 @@ public struct Config: Sendable {
     public var maxOutputBytes = 16 * 1_048_576
     /// Prometheus textfile path to rewrite every few seconds (nil: off).
     public var metricsFile: String?
+    /// PostgreSQL: about how long a dead or cut-off leader keeps the leadership (keepalives of its session).
+    public var failoverSeconds = 10
 
     /// The defaults.
     public init() {}
@@ -62,7 +64,8 @@ public struct Config: Sendable {
         Key(name: "socket", defaultText: "\"var/atende.sock\"",
             doc: "Unix socket path (relative to the current directory)")
             { c, v throws(Problem) in c.socket = try path(v, "socket") },
-        Key(name: "database", defaultText: "\"var/atende.db\"", doc: "SQLite database file")
+        Key(name: "database", defaultText: "\"var/atende.db\"",
+            doc: "SQLite database file, or a postgresql:// URI shared by a leader and its standbys")
             { c, v throws(Problem) in c.database = try path(v, "database") },
         Key(name: "socketMode", defaultText: "\"0660\"", doc: "socket file mode, octal string")
             { c, v throws(Problem) in
@@ -112,6 +115,9 @@ public struct Config: Sendable {
         Key(name: "metricsFile", defaultText: "null",
             doc: "Prometheus textfile rewritten atomically every 5 s; null: off")
             { c, v throws(Problem) in c.metricsFile = v.isNull ? nil : try path(v, "metricsFile") },
+        Key(name: "failoverSeconds", defaultText: "10",
+            doc: "PostgreSQL: seconds a dead leader may keep the leadership before a standby serves (1-3600)")
+            { c, v throws(Problem) in c.failoverSeconds = try int(v, "failoverSeconds", 1...3600) },
     ]
 
     /// Reads a config file; unknown keys and bad values are refused, naming the key. Tokens missing from the file

@@ -357,7 +357,7 @@ extension Daemon {
         if turnStorageError == nil && store.inTransaction {
             do {
                 try store.commit()
-                if store.lostCommittedFrames {
+                if sqlite?.lostCommittedFrames == true {
                     stopAfterFailedSync("SQLite counted a commit whose frames did not all reach the file",
                                         failed: "a write of the WAL")
                 }
@@ -404,7 +404,7 @@ extension Daemon {
         if let outbox, committed || (!handedTurns.isEmpty && !list.isEmpty) {
             // Durable before visible: this turn's output leaves after the fsync that covers its commit and every
             // commit before it (a turn that wrote nothing still queues behind the ones that did).
-            guard let wal = store.walFile else { stopAfterFailedSync("the WAL has no descriptor to fsync") }
+            guard let wal = store.durabilityBarrier else { stopAfterFailedSync("the WAL has no descriptor to fsync") }
             var deliveries: [DurableOutbox.Delivery] = []
             var handed: [(connection: Connection, direct: Bool)] = []
             deliveries.reserveCapacity(list.count)
@@ -467,7 +467,10 @@ extension Daemon {
     func finishRounds(now: Instant) {
         guard let outbox else { return }
         for round in outbox.takeFinished() {
-            if round.error != 0 { stopAfterFailedSync(String(cString: strerror(round.error))) }
+            if round.error != 0 {
+                if postgres != nil { stopAfterLostDatabase("a commit failed: \(String(cString: strerror(round.error)))") }
+                stopAfterFailedSync(String(cString: strerror(round.error)))
+            }
             if round.synced { counters.syncs += 1 }
             for leftover in round.leftovers {
                 switch leftover {
@@ -495,7 +498,7 @@ extension Daemon {
     /// 100 ms while commits come, so the checkpoint that lets the WAL start over (`rewindWALIfLong`, on the loop)
     /// finds little left to sync (measured at 5k opens/s: p99 7 ms without this).
     func syncAhead() {
-        guard !syncAheadInFlight, counters.commits > syncedAheadCommits, let wal = store.walFile else { return }
+        guard !syncAheadInFlight, counters.commits > syncedAheadCommits, let wal = sqlite?.walFile else { return }
         let now = Daemon.now()
         guard now >= nextSyncAhead || now.millis < nextSyncAhead.millis - 1000 else { return }  // or the clock went back
         syncAheadInFlight = true
@@ -526,11 +529,12 @@ extension Daemon {
         guard [SQLITE_READONLY_CODE, SQLITE_CANTOPEN_CODE, SQLITE_IOERR_CODE].contains(error.code & 0xff) else {
             return
         }
-        store.markSuspect()
+        sqlite?.markSuspect()
     }
 
     /// The turn could not be made durable: nothing of it is kept or shown.
     func failTurn(_ error: StoreError, now: Instant) {
+        if error.isConnectionLost { stopAfterLostDatabase(error.description) }
         store.rollback()
         for (id, owner) in ownershipUndo.reversed() { conversationBots[id] = owner }
         ownershipUndo.removeAll()

@@ -20,7 +20,10 @@ public final class Daemon {
     let environment: [String: String]
     let notify: SystemdNotify
     var nextHousekeeping: Instant
-    let store: Store
+    let store: any DurableStore
+    /// The store again, as the SQLite store or the PostgreSQL one (the other is nil), for what only one of them has.
+    let sqlite: Store?
+    let postgres: PostgresStore?
     var checkpointer: Checkpointer?
     var router = Router()
     var settings = AccountSettings()
@@ -118,7 +121,8 @@ public final class Daemon {
         signals = try UnixSocket.check(signalfd(-1, &mask, Int32(SFD_NONBLOCK | SFD_CLOEXEC)), "signalfd")
         wakeup = try UnixSocket.check(eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC)), "eventfd")
         epoll = try UnixSocket.check(epoll_create1(Int32(EPOLL_CLOEXEC)), "epoll_create1")
-        for directory in [config.database, config.socket].map({ ($0 as NSString).deletingLastPathComponent }) {
+        let paths = PostgresStore.isPostgres(config.database) ? [config.socket] : [config.database, config.socket]
+        for directory in paths.map({ ($0 as NSString).deletingLastPathComponent }) {
             if !directory.isEmpty {
                 try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             }
@@ -126,11 +130,14 @@ public final class Daemon {
         let clock = Daemon.now()
         startedAt = clock
         nextHousekeeping = clock
-        store = try Store(path: config.database, durability: config.durability, defersSync: true)
+        store = try Daemon.openStore(config, notify: notify, signals: signals, wakeup: wakeup)
+        sqlite = store as? Store
+        postgres = store as? PostgresStore
         _ = try loadState(now: clock)
         malloc_trim(0)  // what loading freed goes back to the kernel (the loop keeps freed memory: see `mallopt`)
-        if config.durability == .full { try store.syncFiles() }
-        if store.defersSync {
+        if config.durability == .full { try sqlite?.syncFiles() }
+        // PostgreSQL: every turn's output waits for its commit's result, whatever the durability.
+        if sqlite?.defersSync ?? true {
             // The test suite's ways to a failing disk (ATENDE_TEST_FAIL_FSYNC=1: every fsync that acknowledgements
             // wait for reports EIO) and to a slow one (ATENDE_TEST_FSYNC_DELAY_MS: each waits this long first).
             outbox = DurableOutbox(
@@ -138,12 +145,12 @@ public final class Daemon {
                 delayForTests: environment["ATENDE_TEST_FSYNC_DELAY_MS"].flatMap { UInt32($0) }
                     .map { min($0, 10_000) * 1000 } ?? 0)
         }
-        checkpointer = try store.startCheckpointer()
+        checkpointer = try sqlite?.startCheckpointer()
         listener = try UnixSocket.listen(path: config.socket, mode: config.socketMode)
         watch(listener, token: Daemon.listenerToken, events: UInt32(EPOLLIN.rawValue))
         watch(wakeup, token: Daemon.wakeupToken, events: UInt32(EPOLLIN.rawValue))
         watch(signals, token: Daemon.signalToken, events: UInt32(EPOLLIN.rawValue))
-        if !Database.gathersWAL {
+        if sqlite != nil && !Database.gathersWAL {
             Log.warn("the WAL-gathering VFS could not be registered: SQLite's default VFS writes each WAL frame in two")
         }
         Log.info("listening", ["socket": config.socket, "database": config.database,
@@ -226,7 +233,7 @@ public final class Daemon {
                 for index in 0..<Int(count) { handle(events[index], now: now) }
             }
             finishTurn(now: now)
-            store.rewindWALIfLong()
+            sqlite?.rewindWALIfLong()
             if let paused = acceptPausedUntil, now >= paused, listener >= 0 {
                 acceptPausedUntil = nil
                 watch(listener, token: Daemon.listenerToken, events: UInt32(EPOLLIN.rawValue))
@@ -359,8 +366,14 @@ public final class Daemon {
         finishRounds(now: Daemon.now())
         for connection in Array(connections.values) { disconnect(connection, now: Daemon.now(), reason: "shutdown") }
         try? store.commit()
-        if let wal = store.walFile, case let error = wal.sync(), error != 0 {
+        if let wal = sqlite?.walFile, case let error = wal.sync(), error != 0 {
             stopAfterFailedSync(String(cString: strerror(error)))
+        }
+        if let postgres {
+            if case let error = postgres.durabilityBarrier?.sync() ?? 0, error != 0 {
+                stopAfterLostDatabase(String(cString: strerror(error)))
+            }
+            postgres.close()
         }
         checkpointer?.stop()
         if listener >= 0 {
@@ -393,6 +406,7 @@ public final class Daemon {
     func runCompletions(now: Instant) {
         var value: UInt64 = 0
         _ = read(wakeup, &value, 8)
+        stopIfDatabaseLost()
         finishRounds(now: now)
         for (token, value) in completions.takeAll() {
             deferredFinishers.removeValue(forKey: token)?(value)
