@@ -4,6 +4,7 @@
 // so tests never see each other's rows or advisory locks. Tests that restart the server take a private one.
 
 import Foundation
+import Glibc
 
 /// A PostgreSQL server for tests, reached through a Unix socket in `folder`.
 public final class TestPostgres: @unchecked Sendable {
@@ -56,24 +57,40 @@ public final class TestPostgres: @unchecked Sendable {
     @discardableResult
     static func script(_ arguments: [String]) -> String { (try? script(arguments, check: false)) ?? "" }
 
+    /// Runs a program to its end with posix_spawn and waitpid (Foundation's Process has been seen to miss a
+    /// child's exit in the test processes, which spawn many); stdout and stderr go through files.
     @discardableResult
     static func run(_ executable: String, _ arguments: [String], check: Bool) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        let errors = Pipe()
-        process.standardOutput = pipe
-        process.standardError = errors
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        if check && process.terminationStatus != 0 {
-            throw TestPostgresError(message: "\(executable) \(arguments.joined(separator: " ")): "
-                                    + String(decoding: errorData, as: UTF8.self))
+        let base = NSTemporaryDirectory() + "atende-pg-run-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let outPath = base + ".out"
+        let errPath = base + ".err"
+        defer {
+            unlink(outPath)
+            unlink(errPath)
         }
-        return String(decoding: data, as: UTF8.self)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        guard spawned == 0 else {
+            throw TestPostgresError(message: "cannot run \(executable): \(String(cString: strerror(spawned)))")
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let output = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+        let exited = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        if check && exited != 0 {
+            let errors = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+            throw TestPostgresError(message: "\(executable) \(arguments.joined(separator: " ")): exit \(exited): "
+                                    + errors)
+        }
+        return output
     }
 
     /// The URI of database `name` on this server.
