@@ -62,7 +62,7 @@ public struct Instant: Comparable, Hashable, Sendable {
         let secondOfDay = msOfDay / 1000
         // Expanded years keep a sign; they only occur for absurd inputs but must not trap.
         let plainYear = year >= 0 && year <= 9999
-        // Written into 24 bytes on the stack: appending digit by digit cost about 1400 instructions each.
+        // Written into 24 bytes on the stack: appending digit by digit grows an array once per digit.
         var text: (UInt64, UInt64, UInt64) = (0, 0, 0)
         return withUnsafeMutableBytes(of: &text) { buffer in
             func put(_ value: Int64, at start: Int, width: Int) {

@@ -1,18 +1,29 @@
-// JSONCursor: writes JSON pieces through a pointer into memory reserved ahead, for the few documents built on
-// every request (a conversation is encoded twice per chat routed). JSONWriter appends to an array, checking
-// uniqueness and capacity at every byte it adds; here the caller reserves a bound once
-// (`Array(unsafeUninitializedCapacity:)`), and each piece is a copy. The string escaping of RFC 8259 lives here,
-// JSONWriter uses it too.
+// JSONCursor: writes JSON pieces into memory reserved ahead, for the few documents built on every request (a
+// conversation is encoded twice per chat routed, and its event push once). The caller reserves a bound once
+// (`Array(unsafeUninitializedCapacity:)`) and each piece is a copy; every piece checks the room left, in release
+// builds too, so a bound computed too small stops the process instead of writing past the buffer.
+// Why a second writer beside JSONWriter: JSONWriter appends to an array, and each append checks the array's
+// uniqueness and capacity and goes through its growth path, which made the conversation's encoding, done several
+// times per chat, measurably dearer (benchmarks/README.md says how such costs are compared). The string escaping of
+// RFC 8259 lives here, and JSONWriter uses it too.
 
-/// Writes JSON through a pointer; the caller has reserved room for everything it will write.
+/// Writes JSON into a buffer reserved for it; each write checks that it fits.
 public struct JSONCursor {
     private let start: UnsafeMutablePointer<UInt8>
     private var next: UnsafeMutablePointer<UInt8>
+    private let end: UnsafeMutablePointer<UInt8>
 
-    /// Writes from `start`.
-    public init(_ start: UnsafeMutablePointer<UInt8>) {
-        self.start = start
+    /// Writes into `buffer`, from its start.
+    public init(_ buffer: UnsafeMutableBufferPointer<UInt8>) {
+        start = buffer.baseAddress!
         next = start
+        end = start + buffer.count
+    }
+
+    /// Stops the process (in every build) when `count` more bytes do not fit.
+    @inline(__always)
+    private func ensureRoom(_ count: Int) {
+        precondition(end - next >= count, "JSONCursor: write past the reserved bound")
     }
 
     /// Bytes written so far.
@@ -27,6 +38,7 @@ public struct JSONCursor {
     /// Copies a literal as it is (JSON punctuation and member names from the source).
     @inline(__always)
     public mutating func literal(_ text: StaticString) {
+        ensureRoom(text.utf8CodeUnitCount)
         next.update(from: text.utf8Start, count: text.utf8CodeUnitCount)
         next += text.utf8CodeUnitCount
     }
@@ -35,6 +47,7 @@ public struct JSONCursor {
     @inline(__always)
     public mutating func raw(_ bytes: UnsafeRawBufferPointer) {
         guard let base = bytes.baseAddress else { return }
+        ensureRoom(bytes.count)
         UnsafeMutableRawPointer(next).copyMemory(from: base, byteCount: bytes.count)
         next += bytes.count
     }
@@ -42,6 +55,7 @@ public struct JSONCursor {
     /// Writes a byte.
     @inline(__always)
     public mutating func byte(_ value: UInt8) {
+        ensureRoom(1)
         next.pointee = value
         next += 1
     }
@@ -56,6 +70,7 @@ public struct JSONCursor {
             digits += 1
             probe /= 10
         } while probe > 0
+        ensureRoom(digits)
         var index = digits - 1
         repeat {
             next[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude % 10)
@@ -70,12 +85,18 @@ public struct JSONCursor {
         byte(UInt8(ascii: "\""))
         // `withUTF8` reads small strings from a copy on the stack (see JSONWriter.appendQuoted).
         var copy = text
-        copy.withUTF8 { next += JSONCursor.escape($0, to: next) }
+        copy.withUTF8 { utf8 in
+            ensureRoom(utf8.count * 6 + 1)  // the escaped text (`escape` asks for six bytes a byte) and a quote
+            next += JSONCursor.escape(utf8, to: UnsafeMutableBufferPointer(start: next, count: end - next))
+        }
         byte(UInt8(ascii: "\""))
     }
 
-    /// Writes `utf8` escaped (without quotes) at `out`, which has room for 6 bytes per byte; returns the count.
-    public static func escape(_ utf8: UnsafeBufferPointer<UInt8>, to out: UnsafeMutablePointer<UInt8>) -> Int {
+    /// Writes `utf8` escaped (without quotes) into `out`, which must have room for 6 bytes per byte (checked in
+    /// every build); returns the count.
+    public static func escape(_ utf8: UnsafeBufferPointer<UInt8>, to buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        precondition(buffer.count >= utf8.count * 6, "JSONCursor.escape: less than six bytes of room a byte")
+        guard let out = buffer.baseAddress else { return 0 }
         var written = 0
         var runStart = 0
         func copyRun(to end: Int) {

@@ -1,7 +1,7 @@
 // JSONObject: the members of a JSON object, kept as a list in the order they first appeared.
 // Requests have a handful of members, each read once or twice: searching a short list compares a few short
-// strings, where a dictionary would allocate a table and hash every key on the way in and again on every read
-// (profiled: about 6% of the daemon's loop went to those hashes). Past `indexedCount` members a key-to-position
+// strings, where a dictionary would allocate a table and hash every key on the way in and again on every read.
+// Past `indexedCount` members a key-to-position
 // table is kept as well, so an object with thousands of keys still builds in O(n) and answers in O(1).
 // As in the JSON type, member order carries no meaning: equality ignores it, and the last of duplicate keys wins.
 

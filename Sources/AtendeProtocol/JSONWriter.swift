@@ -249,7 +249,7 @@ public struct JSONWriter: Sendable {
             return
         }
         let escaped = [UInt8](unsafeUninitializedCapacity: utf8.count * 6) { buffer, count in
-            count = JSONCursor.escape(utf8, to: buffer.baseAddress!)
+            count = JSONCursor.escape(utf8, to: buffer)
         }
         bytes.append(contentsOf: escaped)
     }

@@ -56,7 +56,7 @@ public enum AtendedCommand {
         }
         // The loop's output buffers are freed and grown again every turn: keep freed memory in the heap instead
         // of handing it back to the kernel and taking page faults to get it again (glibc trims above 128 KiB and
-        // maps blocks of that size on their own by default; profiled: 4% of the loop in page faults).
+        // maps blocks of that size on their own by default).
         mallopt(M_MMAP_THRESHOLD, 16 << 20)
         mallopt(M_TRIM_THRESHOLD, 64 << 20)
         do {

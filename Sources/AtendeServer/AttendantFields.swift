@@ -10,7 +10,7 @@ enum AttendantFields {
                                    "maxChats"]
 
     /// Applies the fields present in `params` to `record`; returns the new password, when one was given.
-    static func apply(_ params: Params, to record: inout AttendantRecord, daemon: Daemon) throws -> String? {
+    static func apply(_ params: Params, to record: inout AttendantRecord, context: RequestContext) throws -> String? {
         if params.has("name") { record.name = try PersonName.validate(try params.string("name", maxLength: 1000)) }
         if params.has("login") { record.login = try Login.validate(try params.string("login", maxLength: 1000)) }
         var password: String?
@@ -43,11 +43,11 @@ enum AttendantFields {
                 }
                 departments.append(id)
             }
-            try daemon.ensureDepartmentsExist(departments)
+            try context.ensureDepartmentsExist(departments)
             record.departments = departments
         }
         if let hours = params.value("hours") {
-            record.hours = try parseHours(hours, defaultTimeZone: daemon.config.timezone)
+            record.hours = try parseHours(hours, defaultTimeZone: context.config.timezone)
         }
         return password
     }

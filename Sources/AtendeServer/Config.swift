@@ -1,5 +1,6 @@
-// Config: every key atended reads, with its default, bounds and documentation, in one table (Redis's config.c
-// way). The sample config/atende.json, `atended --help` and the checks at start-up all come from this table.
+// Config: every key atended reads, with its default, bounds, documentation and whether SIGHUP applies it live, in
+// one table (Redis's config.c way). The sample config/atende.json, `atended --help`, the checks at start-up and the
+// reload (`Daemon.reload`) all come from this table; README's configuration table says the same (a test holds it).
 
 import AtendeCore
 import AtendeProtocol
@@ -54,20 +55,55 @@ public struct Config: Sendable {
 
     struct Key: Sendable {
         let name: String
+        /// Whether a reload (SIGHUP) applies a changed value while running; otherwise it needs a restart.
+        let live: Bool
         let defaultText: String
         let doc: String
         let apply: @Sendable (inout Config, JSON) throws(Problem) -> Void
+        /// Whether two configurations differ in this key.
+        let differs: @Sendable (Config, Config) -> Bool
+        /// Takes this key's value from another configuration.
+        let adopt: @Sendable (inout Config, Config) -> Void
+
+        init<Value: Equatable & Sendable>(name: String, field: WritableKeyPath<Config, Value> & Sendable, live: Bool,
+                               defaultText: String, doc: String,
+                               apply: @escaping @Sendable (inout Config, JSON) throws(Problem) -> Void) {
+            self.name = name
+            self.live = live
+            self.defaultText = defaultText
+            self.doc = doc
+            self.apply = apply
+            differs = { $0[keyPath: field] != $1[keyPath: field] }
+            adopt = { $0[keyPath: field] = $1[keyPath: field] }
+        }
+    }
+
+    /// What a reload did: the live keys it applied, and the changed keys that need a restart (table order).
+    func reloaded(from fresh: Config) -> (config: Config, applied: [String], needsRestart: [String]) {
+        var config = self
+        var applied: [String] = []
+        var needsRestart: [String] = []
+        for key in Config.keys where key.differs(self, fresh) {
+            if key.live {
+                key.adopt(&config, fresh)
+                applied.append(key.name)
+            } else {
+                needsRestart.append(key.name)
+            }
+        }
+        return (config, applied, needsRestart)
     }
 
     /// The table of keys.
     static let keys: [Key] = [
-        Key(name: "socket", defaultText: "\"var/atende.sock\"",
+        Key(name: "socket", field: \.socket, live: false, defaultText: "\"var/atende.sock\"",
             doc: "Unix socket path (relative to the current directory)")
             { c, v throws(Problem) in c.socket = try path(v, "socket") },
-        Key(name: "database", defaultText: "\"var/atende.db\"",
+        Key(name: "database", field: \.database, live: false, defaultText: "\"var/atende.db\"",
             doc: "SQLite database file, or a postgresql:// URI shared by a leader and its standbys")
             { c, v throws(Problem) in c.database = try path(v, "database") },
-        Key(name: "socketMode", defaultText: "\"0660\"", doc: "socket file mode, octal string")
+        Key(name: "socketMode", field: \.socketMode, live: false,
+            defaultText: "\"0660\"", doc: "socket file mode, octal string")
             { c, v throws(Problem) in
             guard let text = v.stringValue, (3...4).contains(text.count), let mode = UInt32(text, radix: 8),
                   mode <= 0o777 else {
@@ -75,25 +111,30 @@ public struct Config: Sendable {
             }
             c.socketMode = mode
         },
-        Key(name: "botToken", defaultText: "null", doc: "auth.bot token; null: env ATENDE_BOT_TOKEN or peer uid only")
+        Key(name: "botToken", field: \.botToken, live: true,
+            defaultText: "null", doc: "auth.bot token; null: env ATENDE_BOT_TOKEN or peer uid only")
             { c, v throws(Problem) in c.botToken = try token(v, "botToken") },
-        Key(name: "adminToken", defaultText: "null",
+        Key(name: "adminToken", field: \.adminToken, live: true, defaultText: "null",
             doc: "auth.admin token; null: env ATENDE_ADMIN_TOKEN or peer uid only")
             { c, v throws(Problem) in c.adminToken = try token(v, "adminToken") },
-        Key(name: "timezone", defaultText: "\"America/Sao_Paulo\"", doc: "default IANA time zone of working hours")
+        Key(name: "timezone", field: \.timezone, live: true,
+            defaultText: "\"America/Sao_Paulo\"", doc: "default IANA time zone of working hours")
             { c, v throws(Problem) in
             guard let name = v.stringValue, TimeZone(identifier: name) != nil else {
                 throw Problem(key: "timezone", reason: "must be an IANA time zone name like \"America/Sao_Paulo\"")
             }
             c.timezone = name
         },
-        Key(name: "defaultMaxChats", defaultText: "5", doc: "maxChats of attendants created without one (1-1000)")
+        Key(name: "defaultMaxChats", field: \.defaultMaxChats, live: true,
+            defaultText: "5", doc: "maxChats of attendants created without one (1-1000)")
             { c, v throws(Problem) in c.defaultMaxChats = try int(v, "defaultMaxChats", 1...1000) },
-        Key(name: "maxLineBytes", defaultText: "1048576", doc: "longest request line in bytes (1024-67108864)")
+        Key(name: "maxLineBytes", field: \.maxLineBytes, live: true,
+            defaultText: "1048576", doc: "longest request line in bytes (1024-67108864)")
             { c, v throws(Problem) in c.maxLineBytes = try int(v, "maxLineBytes", 1024...67_108_864) },
-        Key(name: "maxConnections", defaultText: "4096", doc: "most simultaneous connections (1-1000000)")
+        Key(name: "maxConnections", field: \.maxConnections, live: true,
+            defaultText: "4096", doc: "most simultaneous connections (1-1000000)")
             { c, v throws(Problem) in c.maxConnections = try int(v, "maxConnections", 1...1_000_000) },
-        Key(name: "durability", defaultText: "\"full\"",
+        Key(name: "durability", field: \.durability, live: false, defaultText: "\"full\"",
             doc: "\"full\": fsync before every acknowledgement; \"normal\": survive process crashes only")
             { c, v throws(Problem) in
             guard let text = v.stringValue, let value = Durability(rawValue: text) else {
@@ -101,21 +142,23 @@ public struct Config: Sendable {
             }
             c.durability = value
         },
-        Key(name: "logLevel", defaultText: "\"info\"", doc: "debug, info, warn or error") { c, v throws(Problem) in
+        Key(name: "logLevel", field: \.logLevel, live: true,
+            defaultText: "\"info\"", doc: "debug, info, warn or error") { c, v throws(Problem) in
             guard let text = v.stringValue, let value = LogLevel(rawValue: text) else {
                 throw Problem(key: "logLevel", reason: "must be one of debug, info, warn, error")
             }
             c.logLevel = value
         },
-        Key(name: "passwordCost", defaultText: "5", doc: "yescrypt cost of new password hashes (1-11)")
+        Key(name: "passwordCost", field: \.passwordCost, live: true,
+            defaultText: "5", doc: "yescrypt cost of new password hashes (1-11)")
             { c, v throws(Problem) in c.passwordCost = try int(v, "passwordCost", 1...11) },
-        Key(name: "maxOutputBytes", defaultText: "16777216",
+        Key(name: "maxOutputBytes", field: \.maxOutputBytes, live: true, defaultText: "16777216",
             doc: "unread output after which a slow client is disconnected (65536-1073741824)")
             { c, v throws(Problem) in c.maxOutputBytes = try int(v, "maxOutputBytes", 65536...1_073_741_824) },
-        Key(name: "metricsFile", defaultText: "null",
+        Key(name: "metricsFile", field: \.metricsFile, live: true, defaultText: "null",
             doc: "Prometheus textfile rewritten atomically every 5 s; null: off")
             { c, v throws(Problem) in c.metricsFile = v.isNull ? nil : try path(v, "metricsFile") },
-        Key(name: "failoverSeconds", defaultText: "10",
+        Key(name: "failoverSeconds", field: \.failoverSeconds, live: false, defaultText: "10",
             doc: "PostgreSQL: seconds a dead leader may keep the leadership before a standby serves (1-3600)")
             { c, v throws(Problem) in c.failoverSeconds = try int(v, "failoverSeconds", 1...3600) },
     ]
@@ -156,12 +199,14 @@ public struct Config: Sendable {
         }
     }
 
-    /// `--help` text: the keys with defaults and documentation.
+    /// `--help` text: the keys with defaults and documentation, and which ones a reload (SIGHUP) applies live.
     public static var documentation: String {
         keys.map { key in
-            "  \(key.name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(key.doc) [default \(key.defaultText)]"
+            "  \(key.name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(key.doc) [default \(key.defaultText)"
+                + (key.live ? "; live]" : "; restart]")
         }
             .joined(separator: "\n")
+            + "\n\n  live: SIGHUP applies a change while running; restart: a change needs a restart"
     }
 
     private static func path(_ v: JSON, _ key: String) throws(Problem) -> String {

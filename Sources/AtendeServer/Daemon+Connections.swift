@@ -26,7 +26,7 @@ extension Daemon {
                 return
             }
             UnixSocket.setNonBlocking(fd)
-            guard connections.count < config.maxConnections else {
+            guard fanOut.connections.count < config.maxConnections else {
                 let line = RPCEncoder.response(id: .null, error: RPCError(code: RPCErrorCode.internalError,
                     message: "too many connections", data: ["reason": "maxConnections reached"])) + [10]
                 _ = line.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -37,7 +37,7 @@ extension Daemon {
             let connection = Connection(id: nextConnectionID, fd: fd, peerUID: UnixSocket.peerUID(fd),
                                         maxLineBytes: config.maxLineBytes)
             nextConnectionID += 1
-            connections[connection.id] = connection
+            fanOut.connections[connection.id] = connection
             watch(fd, token: connection.id, events: UInt32(EPOLLIN.rawValue))
             Log.debug("connected", ["conn": connection.id, "uid": connection.peerUID.map { "\($0)" } ?? "?"])
         }
@@ -117,8 +117,8 @@ extension Daemon {
         } else {
             close(connection.fd)
         }
-        if connection.handedOver { outbox?.forget(connection.id) }
-        connections[connection.id] = nil
+        if connection.handedOver { journal.outbox?.forget(connection.id) }
+        fanOut.connections[connection.id] = nil
         if let key = connection.loginInFlight {
             throttle.end(key)
             connection.loginInFlight = nil
@@ -129,18 +129,18 @@ extension Daemon {
 
     /// Drops the connection's role: bots stop receiving pushes, an attendant's session ends.
     func endSession(_ connection: Connection, now: Instant) {
-        monitors.remove(connection.id)
+        fanOut.monitors.remove(connection.id)
         switch connection.role {
         case .bot:
-            bots.remove(connection.id)
-            ownBots.remove(connection.id)
+            fanOut.bots.remove(connection.id)
+            fanOut.ownBots.remove(connection.id)
         case .attendant(let attendant):
-            sessions[attendant]?.remove(connection.id)
-            if sessions[attendant]?.isEmpty ?? true {
-                sessions[attendant] = nil
-                away.remove(attendant)
-                do { try store.touchLastSeen(attendant, at: now) } catch {
-                    if turnStorageError == nil { turnStorageError = error }
+            fanOut.sessions[attendant]?.remove(connection.id)
+            if fanOut.sessions[attendant]?.isEmpty ?? true {
+                fanOut.sessions[attendant] = nil
+                fanOut.away.remove(attendant)
+                do { try journal.store.touchLastSeen(attendant, at: now) } catch {
+                    journal.record(error)
                 }
             }
             apply(router.disconnect(attendant, now: now), now: now)

@@ -42,7 +42,9 @@ extension Daemon {
             })
         return store
     }
+}
 
+extension Journal {
     /// Stops at once when the database connection is gone: nothing more is acknowledged (what waits for a commit
     /// stays unanswered), and the restart (exit 75) comes back as a standby or as the leader.
     func stopIfDatabaseLost() {

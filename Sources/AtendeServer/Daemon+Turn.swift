@@ -8,10 +8,6 @@ import AtendeProtocol
 import AtendeStore
 import Glibc
 
-let SQLITE_READONLY_CODE: Int32 = 8
-let SQLITE_CANTOPEN_CODE: Int32 = 14
-let SQLITE_IOERR_CODE: Int32 = 10
-
 /// What a method handler returns.
 enum Outcome {
     /// The encoded result.
@@ -20,20 +16,8 @@ enum Outcome {
     case offLoop(work: @Sendable () -> any Sendable, finish: (any Sendable, Instant) throws -> [UInt8])
 }
 
-/// What attendants last heard about a queue; a new `queue.changed` goes out only when this changes.
-struct QueueSignature: Equatable {
-    var waiting: Int
-    var head: Int64?
-}
-
 extension Daemon {
-    func stage(_ item: Staged, for connection: Connection) {
-        if !connection.listed {
-            connection.listed = true
-            touched.append(connection)
-        }
-        connection.staged.append(item)
-    }
+    func stage(_ item: Staged, for connection: Connection) { fanOut.stage(item, for: connection) }
 
     /// Handles every complete line the connection has, in order, until one has to wait for off-loop work.
     func processInput(_ connection: Connection, now: Instant) {
@@ -88,13 +72,12 @@ extension Daemon {
         let id = request.id ?? .null
         // What the reply must remember of the moment its work began (taken again when off-loop work finishes).
         func start() -> (role: Role, events: BotEvents, writes: Int) {
-            (connection.role, connection.botEvents, store.writeCount)
+            (connection.role, connection.botEvents, journal.store.writeCount)
         }
         // A reply counts as a writer when its request tried to write (even if the write failed), or when the turn
         // already holds uncommitted changes or a failed write (memory may then show what the disk will not have).
         func answer(_ body: ReplyBody, since start: (role: Role, events: BotEvents, writes: Int)) {
-            let wrote = store.writeCount != start.writes || store.changeCount != changesAtCommit
-                || turnStorageError != nil
+            let wrote = journal.wrote(since: start.writes)
             file(StagedReply(id: id, body: body, wrote: wrote, roleBefore: start.role, eventsBefore: start.events),
                  for: request, on: connection)
         }
@@ -155,7 +138,7 @@ extension Daemon {
             }
             mapped = RPCError(code: code, message: error.message, data: error.field.map { ["field": .string($0)] })
         case let error as StoreError:
-            if turnStorageError == nil { turnStorageError = error }
+            journal.record(error)
             Log.error("storage error", ["error": error.description])
             mapped = .internalError(error.reason)
         default:
@@ -177,6 +160,7 @@ extension Daemon {
     func apply(_ effects: [RouterEffect], now: Instant, opened: ConversationID? = nil,
                closed: ConversationID? = nil) {
         guard !effects.isEmpty else { return }
+        let store = journal.store
         do {
             // Only a conversation's last save in these effects is written. Most calls carry a handful of
             // effects: a scan ahead is cheaper than a dictionary then; a drain can carry thousands.
@@ -207,7 +191,7 @@ extension Daemon {
                 case .saved(let conversation):
                     if isLastSave(conversation.id, at: index) {
                         let explanation = takeExplained(conversation.id)
-                        if conversation.id == closed && explanation == nil && routerMatchesStore {
+                        if conversation.id == closed && explanation == nil && journal.routerMatchesStore {
                             try store.saveClosing(conversation)
                         } else {
                             try store.saveConversation(conversation, new: conversation.id == opened,
@@ -217,9 +201,9 @@ extension Daemon {
                 case .assigned(let conversation):
                     counters.assigned += 1
                     if let attendant = conversation.attendantId {
-                        dirtyAttendants.insert(attendant)
+                        fanOut.dirtyAttendants.insert(attendant)
                         try store.setLastAttendant(phone: conversation.contactPhone, attendant: attendant)
-                        push(event("conversation.assigned", conversation), toAttendant: attendant)
+                        fanOut.push(event("conversation.assigned", conversation), toAttendant: attendant)
                         if let queuedAt = conversation.queuedAt, let assignedAt = conversation.assignedAt {
                             counters.waitSeconds.observe(Double(assignedAt - queuedAt) / 1000)
                         }
@@ -231,17 +215,17 @@ extension Daemon {
                 case .closed(let conversation, let previous):
                     let event = event("conversation.closed", conversation)
                     if let previous {
-                        push(event, toAttendant: previous)
-                        dirtyAttendants.insert(previous)
+                        fanOut.push(event, toAttendant: previous)
+                        fanOut.dirtyAttendants.insert(previous)
                     }
-                    pushToBots(event, for: conversation.id, last: true)
+                    fanOut.pushToBots(event, for: conversation.id, last: true)
                 case .transferredAway(let conversation, let from):
-                    push(event("conversation.transferred", conversation), toAttendant: from)
-                    dirtyAttendants.insert(from)
+                    fanOut.push(event("conversation.transferred", conversation), toAttendant: from)
+                    fanOut.dirtyAttendants.insert(from)
                 case .queueChanged(let department):
-                    dirtyDepartments.insert(department)
+                    fanOut.dirtyDepartments.insert(department)
                 case .attendantChanged(let attendant):
-                    dirtyAttendants.insert(attendant)
+                    fanOut.dirtyAttendants.insert(attendant)
                 case .explained:
                     break  // with the conversation's row, above or below
                 }
@@ -250,185 +234,42 @@ extension Daemon {
                 try store.saveExplanation(conversation: id, body: text)
             }
         } catch {
-            if turnStorageError == nil { turnStorageError = error }
+            journal.record(error)
         }
-    }
-
-    func push(_ bytes: [UInt8], toAttendant attendant: AttendantID) {
-        guard let ids = sessions[attendant] else { return }
-        for id in ids { if let connection = connections[id] { stage(.push(bytes), for: connection) } }
-    }
-
-    /// A bot event of conversation `id` goes to every `all` bot connection and to one `own` connection: the one
-    /// the conversation belongs to, or else the longest-connected (lowest id), which then owns it. `last` (the
-    /// conversation ended) forgets the owner.
-    func pushToBots(_ bytes: [UInt8], for id: ConversationID, last: Bool) {
-        for bot in bots { if let connection = connections[bot] { stage(.push(bytes), for: connection) } }
-        let known = conversationBots[id]
-        var owner = known
-        if owner == nil || !ownBots.contains(owner!) { owner = ownBots.min() }
-        if let owner, let connection = connections[owner] { stage(.push(bytes), for: connection) }
-        setOwner(of: id, last ? nil : owner, was: known)
-    }
-
-    /// Changes a conversation's `own` bot connection, remembering the old one in case the turn fails.
-    func setOwner(of id: ConversationID, _ owner: UInt64?, was known: UInt64?) {
-        guard owner != known else { return }
-        ownershipUndo.append((id, known))
-        conversationBots[id] = owner
-    }
-
-    /// Makes `connection` a bot connection, receiving events as it asked.
-    func enrollBot(_ connection: Connection) {
-        switch connection.botEvents {
-        case .all: bots.insert(connection.id)
-        case .own: ownBots.insert(connection.id)
-        }
-    }
-
-    /// Notes that an `own` bot connection acted for conversation `id`: its events go there from now on.
-    func claim(_ id: ConversationID, by connection: Connection) {
-        if connection.role == .bot && connection.botEvents == .own {
-            setOwner(of: id, connection.id, was: conversationBots[id])
-        }
-    }
-
-    /// Sends `attendant.changed` to monitoring admins for each attendant whose presence or load changed.
-    func announceAttendants() {
-        if !monitors.isEmpty && router.potentialCount != announcedPotentials {
-            announcedPotentials = router.potentialCount
-            var w = JSONWriter()
-            w.beginObject()
-            w.field("type", "potentials.changed")
-            w.field("potentials", announcedPotentials)
-            w.endObject()
-            pushToMonitors(RPCEncoder.notification(method: "event", params: w.bytes))
-        }
-        guard !dirtyAttendants.isEmpty else { return }
-        defer { dirtyAttendants.removeAll(keepingCapacity: true) }
-        guard !monitors.isEmpty else { return }
-        for attendant in dirtyAttendants {
-            guard let record = try? store.attendant(attendant) else { continue }
-            var w = JSONWriter(capacity: 512)
-            w.beginObject()
-            w.field("type", "attendant.changed")
-            w.key("attendant")
-            Wire.attendant(record, presence: router.presence(of: attendant), openChats: router.openChats(of: attendant),
-                           into: &w)
-            w.endObject()
-            pushToMonitors(RPCEncoder.notification(method: "event", params: w.bytes))
-        }
-    }
-
-    func pushToMonitors(_ bytes: [UInt8]) {
-        for id in monitors { if let connection = connections[id] { stage(.push(bytes), for: connection) } }
-    }
-
-    /// Sends `queue.changed` to the connected attendants of each department whose waiting list looks different.
-    func announceQueues() {
-        guard !dirtyDepartments.isEmpty else { return }
-        for department in dirtyDepartments {
-            let waiting = router.waiting(in: department, limit: 1)
-            let signature = QueueSignature(waiting: router.waitingCount(in: department), head: waiting.first?.id)
-            guard announced[department] != signature else { continue }
-            announced[department] = signature
-            var writer = JSONWriter()
-            writer.beginObject()
-            writer.field("type", "queue.changed")
-            writer.field("department", department)
-            writer.field("waiting", signature.waiting)
-            writer.endObject()
-            let bytes = RPCEncoder.notification(method: "event", params: writer.bytes)
-            for attendant in router.servers(of: department) { push(bytes, toAttendant: attendant) }
-            pushToMonitors(bytes)
-        }
-        dirtyDepartments.removeAll(keepingCapacity: true)
     }
 
     // MARK: - End of turn
 
-    /// Commits the turn's writes, then releases what the turn produced.
+    /// Ends the turn: the fan-out announces what changed, the journal commits, and what the turn produced is
+    /// released (durable before visible); a failed turn is undone instead.
     func finishTurn(now: Instant) {
-        let announcedBefore = announced
-        let potentialsBefore = announcedPotentials
-        announceQueues()
-        announceAttendants()
-        var committed = false
-        if turnStorageError == nil && store.inTransaction {
-            do {
-                try store.commit()
-                if sqlite?.lostCommittedFrames == true {
-                    stopAfterFailedSync("SQLite counted a commit whose frames did not all reach the file",
-                                        failed: "a write of the WAL")
-                }
-                counters.commits += 1
-                committed = true
-            } catch {
-                turnStorageError = error
-            }
-        }
-        if let error = turnStorageError {
-            announced = announcedBefore
-            announcedPotentials = potentialsBefore
-            turnStorageError = nil
+        let mark = fanOut.announce(router: router, store: journal.store)
+        let committed = journal.commit(counters: &counters)
+        if let error = journal.takeError() {
+            fanOut.undoAnnouncements(mark)
             failTurn(error, now: now)
         }
-        changesAtCommit = store.changeCount
-        ownershipUndo.removeAll(keepingCapacity: true)
+        journal.settle()
+        fanOut.settleTurn()
         defer { Log.flush() }
-        if outbox == nil { syncAhead() }
+        journal.syncAhead(commits: counters.commits) { queue, wal, done in
+            runOffLoop(on: queue, { wal.sync() }) { result in done(result as? Int32 ?? EIO) }
+        }
         // Writes made after the commit (a failed turn's sessions ended after its rollback) are not on disk yet,
         // and the output staged with them may show them: all of it waits for the next turn's commit (the loop
         // does not sleep while a transaction is open or output is staged).
-        if !store.inTransaction { deliver(committed: committed, now: now) }
-        if !sessionsToEnd.isEmpty {
-            // Deactivations end their sessions once the change is committed (`dispatch` refuses the attendant for
-            // the rest of the turn); what that writes and pushes goes out with the next turn's commit.
-            let ending = sessionsToEnd
-            sessionsToEnd.removeAll()
-            for (attendant, reason) in ending { endSessionsNow(of: attendant, reason: reason, now: now) }
-        }
+        if !journal.store.inTransaction { release(committed: committed, now: now) }
+        endSessionsOfCommittedTurn(now: now)
     }
 
     /// Releases what the turn produced: straight to the sockets, or (durability full, or while earlier turns wait
-    /// for their fsync) handed to the outbox.
-    private func deliver(committed: Bool, now: Instant) {
+    /// for their fsync) handed to the journal's outbox.
+    private func release(committed: Bool, now: Instant) {
         // Each connection is unlisted as its output is taken: output staged meanwhile (a disconnect's pushes) for
         // one still ahead in the list goes out with it, and for one already done lists it again, for the next turn.
-        var list = spareTouched
-        swap(&list, &touched)
-        defer {
-            list.removeAll(keepingCapacity: true)
-            spareTouched = list
-        }
-        if let outbox, committed || (!handedTurns.isEmpty && !list.isEmpty) {
-            // Durable before visible: this turn's output leaves after the fsync that covers its commit and every
-            // commit before it (a turn that wrote nothing still queues behind the ones that did).
-            guard let wal = store.durabilityBarrier else { stopAfterFailedSync("the WAL has no descriptor to fsync") }
-            var deliveries: [DurableOutbox.Delivery] = []
-            var handed: [(connection: Connection, direct: Bool)] = []
-            deliveries.reserveCapacity(list.count)
-            handed.reserveCapacity(list.count)
-            for connection in list {
-                connection.listed = false
-                defer { connection.staged.removeAll(keepingCapacity: true) }
-                guard !connection.closed else { continue }
-                // The outbox writes it itself only when nothing of this connection waits on the loop or is on
-                // its way back to it: its bytes must not pass them.
-                let direct = connection.pendingOutput == 0 && connection.returnsInFlight == 0
-                // Nothing of it is with the outbox or the loop any more: a full socket met earlier is forgotten.
-                let fresh = direct && connection.parked == 0
-                if !direct { connection.returnsInFlight += 1 }
-                connection.parked += 1
-                connection.handedOver = true
-                deliveries.append(DurableOutbox.Delivery(connection: connection.id, fd: connection.fd, direct: direct,
-                                                         fresh: fresh, items: connection.staged))
-                handed.append((connection, direct))
-            }
-            handedTurns.append(handed)
-            outbox.hand(DurableOutbox.Turn(wal: wal, committed: committed, deliveries: deliveries))
-            return
-        }
+        var list = fanOut.takeTouched()
+        defer { fanOut.returnTouched(&list) }
+        if journal.hand(list, committed: committed) { return }
         for connection in list {
             connection.listed = false
             guard !connection.closed else { continue }
@@ -436,6 +277,15 @@ extension Daemon {
             connection.staged.removeAll(keepingCapacity: true)  // before `release`: staged output holds a close back
             release(items, to: connection, now: now)
         }
+    }
+
+    /// Deactivations end their sessions once the change is committed (`dispatch` refuses the attendant for the rest
+    /// of the turn); what that writes and pushes goes out with the next turn's commit.
+    private func endSessionsOfCommittedTurn(now: Instant) {
+        guard !fanOut.sessionsToEnd.isEmpty else { return }
+        let ending = fanOut.sessionsToEnd
+        fanOut.sessionsToEnd.removeAll()
+        for (attendant, reason) in ending { endSessionsNow(of: attendant, reason: reason, now: now) }
     }
 
     /// Encodes `items` into the connection's output and writes what the socket takes.
@@ -460,89 +310,35 @@ extension Daemon {
         }
     }
 
-    // MARK: - Durable output (durability full)
-
-    /// Takes what the outbox finished: the output it could not write goes to its connections' queues, in turn
-    /// order; connections closed meanwhile get their descriptors closed once the outbox is done with them.
+    /// Durability full: takes what the journal's outbox finished. The output it could not write goes to its
+    /// connections' queues, in turn order; connections closed meanwhile get their descriptors closed once the
+    /// outbox is done with them.
     func finishRounds(now: Instant) {
-        guard let outbox else { return }
-        for round in outbox.takeFinished() {
-            if round.error != 0 {
-                if postgres != nil { stopAfterLostDatabase("a commit failed: \(String(cString: strerror(round.error)))") }
-                stopAfterFailedSync(String(cString: strerror(round.error)))
+        journal.finishRounds(counters: &counters, leftover: { leftover in
+            switch leftover {
+            case .bytes(let id, let bytes):
+                fanOut.connections[id]?.out.append(contentsOf: bytes)
+            case .failed(let id):
+                if let connection = fanOut.connections[id] { disconnect(connection, now: now, reason: "write failed") }
             }
-            if round.synced { counters.syncs += 1 }
-            for leftover in round.leftovers {
-                switch leftover {
-                case .bytes(let id, let bytes):
-                    connections[id]?.out.append(contentsOf: bytes)
-                case .failed(let id):
-                    if let connection = connections[id] { disconnect(connection, now: now, reason: "write failed") }
-                }
+        }, returned: { connection in
+            if !connection.closed {
+                writeOut(connection, now: now)
+            } else if connection.parked == 0 {
+                close(connection.fd)  // only shut down by `disconnect`: the outbox could still write to it
             }
-            for _ in 0..<round.turns {
-                for (connection, direct) in handedTurns.removeFirst() {
-                    connection.parked -= 1
-                    if !direct { connection.returnsInFlight -= 1 }
-                    if !connection.closed {
-                        writeOut(connection, now: now)
-                    } else if connection.parked == 0 {
-                        close(connection.fd)  // only shut down by `disconnect`: the outbox could still write to it
-                    }
-                }
-            }
-        }
-    }
-
-    /// Durability normal: nothing waits for an fsync, but the WAL is still fsynced off the loop at most every
-    /// 100 ms while commits come, so the checkpoint that lets the WAL start over (`rewindWALIfLong`, on the loop)
-    /// finds little left to sync (measured at 5k opens/s: p99 7 ms without this).
-    func syncAhead() {
-        guard !syncAheadInFlight, counters.commits > syncedAheadCommits, let wal = sqlite?.walFile else { return }
-        let now = Daemon.now()
-        guard now >= nextSyncAhead || now.millis < nextSyncAhead.millis - 1000 else { return }  // or the clock went back
-        syncAheadInFlight = true
-        syncedAheadCommits = counters.commits
-        nextSyncAhead = now + 100
-        runOffLoop(on: syncQueue, { wal.sync() }) { [self] result in
-            syncAheadInFlight = false
-            let error = result as? Int32 ?? EIO
-            if error != 0 { Log.error("fsync of the WAL failed", ["error": String(cString: strerror(error))]) }
-        }
-    }
-
-    /// After a failed fsync the kernel may have dropped the unwritten pages while reporting them clean, so no
-    /// later fsync can vouch for the commits waiting on it (PostgreSQL stops for the same reason). Nothing of those
-    /// commits was acknowledged: stop with EX_IOERR, and the restart recovers what is really on disk. `failed`
-    /// names what failed: the same holds for a WAL write that failed under a commit SQLite counted.
-    func stopAfterFailedSync(_ reason: String, failed: String = "fsync of the WAL") -> Never {
-        Log.error("\(failed) failed: stopping without acknowledging the commits it covered", ["error": reason])
-        Log.flush()
-        notify.send("STATUS=\(failed) failed: \(reason)")
-        _exit(74)
-    }
-
-    /// A connection that met a read-only, unopenable or failing file stays that way even after the fault is fixed
-    /// (SQLite keeps the descriptor and the state it got): after such a failed turn the store opens the file again
-    /// before its next write, so the first write after the fault clears succeeds.
-    func reopenStoreIfStuck(after error: StoreError) {
-        guard [SQLITE_READONLY_CODE, SQLITE_CANTOPEN_CODE, SQLITE_IOERR_CODE].contains(error.code & 0xff) else {
-            return
-        }
-        sqlite?.markSuspect()
+        })
     }
 
     /// The turn could not be made durable: nothing of it is kept or shown.
     func failTurn(_ error: StoreError, now: Instant) {
-        if error.isConnectionLost { stopAfterLostDatabase(error.description) }
-        store.rollback()
-        for (id, owner) in ownershipUndo.reversed() { conversationBots[id] = owner }
-        ownershipUndo.removeAll()
-        sessionsToEnd.removeAll()
+        if error.isConnectionLost { journal.stopAfterLostDatabase(error.description) }
+        journal.rollBack()
+        fanOut.undoOwnership()
         counters.failedCommits += 1
         Log.error("turn rolled back", ["error": error.description])
         let failure = RPCError.internalError(error.reason)
-        for connection in touched {
+        for connection in fanOut.touched {
             // A session opened (or a role taken) by a request whose turn failed is undone: its reply says it failed.
             let undone = connection.staged.compactMap { item -> StagedReply? in
                 if case .reply(let reply) = item, reply.wrote,
@@ -555,7 +351,7 @@ extension Daemon {
                 endSession(connection, now: now)
                 connection.botEvents = undone.eventsBefore
                 if undone.roleBefore == .admin || undone.roleBefore == .bot { connection.role = undone.roleBefore }
-                if undone.roleBefore == .bot { enrollBot(connection) }
+                if undone.roleBefore == .bot { fanOut.enrollBot(connection) }
             }
             connection.staged = connection.staged.compactMap { item in
                 switch item {
@@ -572,9 +368,8 @@ extension Daemon {
                 }
             }
         }
-        reopenStoreIfStuck(after: error)
-        dirtyDepartments.removeAll()
-        dirtyAttendants.removeAll()
+        journal.reopenIfStuck(after: error)
+        fanOut.forgetChanges()
         do {
             // Sessions reconnect to the rebuilt router; what that assigns is applied at the start of the next turn,
             // so it is written in that turn's transaction and shown only after it commits, like any other change.
@@ -582,9 +377,9 @@ extension Daemon {
                 if case .attendantChanged = effect { return false }  // presence is what it was before the turn
                 return true
             }
-            routerMatchesStore = true
+            journal.routerMatchesStore = true
         } catch {
-            routerMatchesStore = false
+            journal.routerMatchesStore = false
             Log.error("cannot reload state after a failed commit", ["error": "\(error)"])
         }
     }

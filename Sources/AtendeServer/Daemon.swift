@@ -1,9 +1,14 @@
 // Daemon: atended's one loop. A single thread owns the router, the store and every connection (Redis's ae.c
-// shape): epoll wakes it, it reads and handles every request that arrived, and at the end of the turn it commits
-// the SQLite transaction that holds all of the turn's writes (group commit) before releasing any response or push
-// of that turn (durable before visible); with durability full the turn's output then waits in the DurableOutbox,
-// whose thread fsyncs the WAL and writes it. Password hashing also runs elsewhere; its result comes back through
-// an eventfd, and the connection that asked reads nothing more until then, so replies stay in order.
+// shape): epoll wakes it, and each turn is the same short list (`run`): what is due, the requests that arrived
+// (each handler gets a `RequestContext`: the router, the store through the `Journal`, the `FanOut`), then
+// `finishTurn`: the fan-out announces, the journal commits the one transaction that holds all of the turn's
+// writes (group commit), and only then is any response or push of that turn released (durable before visible);
+// with durability full the turn's output waits in the journal's DurableOutbox, whose thread fsyncs the WAL and
+// writes it. Password hashing also runs elsewhere; its result comes back through an eventfd, and the connection
+// that asked reads nothing more until then, so replies stay in order.
+// Where things go: a new method is a `RequestContext` handler listed in `Daemon.methods`; a new push is a
+// `FanOut` method (who hears it) called from a handler or from `apply` (for a router effect); a new timer kind
+// lives in the router's deadline heap, and its due effects reach the server through `applyDueDeadlines`.
 
 import AtendeCore
 import AtendeProtocol
@@ -20,61 +25,22 @@ public final class Daemon {
     let environment: [String: String]
     let notify: SystemdNotify
     var nextHousekeeping: Instant
-    let store: any DurableStore
-    /// The store again, as the SQLite store or the PostgreSQL one (the other is nil), for what only one of them has.
-    let sqlite: Store?
-    let postgres: PostgresStore?
-    var checkpointer: Checkpointer?
+    /// The thread that owns everything below once `run` starts.
+    let loop = LoopThread()
+    /// The turn's writes and their durable release.
+    let journal: Journal
+    /// Who hears what, and the output the turn staged for them.
+    let fanOut: FanOut
     var router = Router()
     var settings = AccountSettings()
-    var connections: IDMap<UInt64, Connection> = [:]
-    /// Bot connections that take every bot event, and those that take their own (`auth.bot {events}`).
-    var bots: IDSet<UInt64> = []
-    var ownBots: IDSet<UInt64> = []
-    /// The `own` bot connection each open conversation belongs to (the last one that opened or sent for it).
-    var conversationBots: IDMap<ConversationID, UInt64> = [:]
-    /// Owners changed during the current turn, with the previous ones: put back if the turn fails.
-    var ownershipUndo: [(ConversationID, UInt64?)] = []
-    /// Sessions to end when the turn commits (`endSessions`).
-    var sessionsToEnd: [(AttendantID, String)] = []
-    var sessions: IDMap<AttendantID, IDSet<UInt64>> = [:]
-    var away: IDSet<AttendantID> = []
     var throttle = LoginThrottle()
     var nextConnectionID: UInt64 = 16
     var nextConversationID: ConversationID = 1
-    var touched: [Connection] = []
-    /// `touched`'s buffer between turns (the two swap at delivery).
-    var spareTouched: [Connection] = []
-    var dirtyDepartments: IDSet<String> = []
-    var dirtyAttendants: IDSet<AttendantID> = []
-    var monitors: IDSet<UInt64> = []
     var lastEncoded: (conversation: Conversation, bytes: [UInt8])?
     /// The JSON parser's stacks, kept from one request line to the next.
     var parseStacks = JSONParseStacks()
-    var announcedPotentials = -1
-    var announced: IDMap<String, QueueSignature> = [:]
-    var turnStorageError: StoreError?
-    /// False after a failed turn whose state could not be reloaded: the router may then hold changes the store
-    /// does not, and closes write whole rows again (`apply(closed:)`) until a reload succeeds.
-    var routerMatchesStore = true
-    /// Durability full: where each committed turn's output waits for its fsync (nil with durability normal).
-    var outbox: DurableOutbox?
-    /// The turns handed to the outbox and not back yet, oldest first: each connection, and whether the outbox
-    /// may write its output itself (`DurableOutbox.Delivery.direct`).
-    var handedTurns: [[(connection: Connection, direct: Bool)]] = []
     /// The loop is holding requests back until a slow fsync ends (counted once per episode).
     var readsPaused = false
-    /// Durability normal: the WAL is synced ahead, off the loop (`syncAhead`).
-    var syncAheadInFlight = false
-    var syncedAheadCommits = 0
-    var nextSyncAhead = Instant(millis: 0)
-    /// The WAL's fsyncs of durability normal run here, on a thread of their own: on the shared pool they would
-    /// queue behind password hashes.
-    let syncQueue = DispatchQueue(label: "atende.fsync-ahead")
-    /// Turns of output held for an fsync beyond which the loop stops reading requests until it completes.
-    static let maxUnsyncedTurns = 256
-    /// `store.changeCount` at the last commit or rollback: more since means the turn holds uncommitted changes.
-    var changesAtCommit = 0
     var counters = Counters()
     let startedAt: Instant
 
@@ -99,7 +65,13 @@ public final class Daemon {
 
     /// Opens the store, restores routing state and binds the socket. Blocks SIGTERM, SIGINT and SIGHUP for the
     /// process (call before starting other threads); they are read through a signalfd.
-    public init(config: Config, configPath: String? = nil, environment: [String: String] = [:]) throws {
+    public convenience init(config: Config, configPath: String? = nil, environment: [String: String] = [:]) throws {
+        try self.init(config: config, configPath: configPath, environment: environment, faults: nil)
+    }
+
+    /// As above, with `faults` injected by a test (nil: a debug build reads them from `environment`, a release
+    /// build has none).
+    init(config: Config, configPath: String?, environment: [String: String], faults: Faults?) throws {
         self.config = config
         self.configPath = configPath
         self.environment = environment
@@ -130,27 +102,25 @@ public final class Daemon {
         let clock = Daemon.now()
         startedAt = clock
         nextHousekeeping = clock
-        store = try Daemon.openStore(config, notify: notify, signals: signals, wakeup: wakeup)
-        sqlite = store as? Store
-        postgres = store as? PostgresStore
+        let store = try Daemon.openStore(config, notify: notify, signals: signals, wakeup: wakeup)
+        var outbox: DurableOutbox?
+        // PostgreSQL: every turn's output waits for its commit's result, whatever the durability.
+        if (store as? Store)?.defersSync ?? true {
+            let faults = faults ?? Faults(environment: environment)
+            outbox = DurableOutbox(wakeLoop: wakeup, failForTests: faults.failFsync,
+                                   delayForTests: faults.fsyncDelayMicros)
+        }
+        journal = Journal(store: store, outbox: outbox, notify: notify, loop: loop)
+        fanOut = FanOut(loop: loop)
         _ = try loadState(now: clock)
         malloc_trim(0)  // what loading freed goes back to the kernel (the loop keeps freed memory: see `mallopt`)
-        if config.durability == .full { try sqlite?.syncFiles() }
-        // PostgreSQL: every turn's output waits for its commit's result, whatever the durability.
-        if sqlite?.defersSync ?? true {
-            // The test suite's ways to a failing disk (ATENDE_TEST_FAIL_FSYNC=1: every fsync that acknowledgements
-            // wait for reports EIO) and to a slow one (ATENDE_TEST_FSYNC_DELAY_MS: each waits this long first).
-            outbox = DurableOutbox(
-                wakeLoop: wakeup, failForTests: environment["ATENDE_TEST_FAIL_FSYNC"] == "1",
-                delayForTests: environment["ATENDE_TEST_FSYNC_DELAY_MS"].flatMap { UInt32($0) }
-                    .map { min($0, 10_000) * 1000 } ?? 0)
-        }
-        checkpointer = try sqlite?.startCheckpointer()
+        if config.durability == .full { try journal.sqlite?.syncFiles() }
+        journal.checkpointer = try journal.sqlite?.startCheckpointer()
         listener = try UnixSocket.listen(path: config.socket, mode: config.socketMode)
         watch(listener, token: Daemon.listenerToken, events: UInt32(EPOLLIN.rawValue))
         watch(wakeup, token: Daemon.wakeupToken, events: UInt32(EPOLLIN.rawValue))
         watch(signals, token: Daemon.signalToken, events: UInt32(EPOLLIN.rawValue))
-        if sqlite != nil && !Database.gathersWAL {
+        if journal.sqlite != nil && !Database.gathersWAL {
             Log.warn("the WAL-gathering VFS could not be registered: SQLite's default VFS writes each WAL frame in two")
         }
         Log.info("listening", ["socket": config.socket, "database": config.database,
@@ -173,6 +143,7 @@ public final class Daemon {
     /// apply.
     func loadState(now: Instant) throws -> [RouterEffect] {
         // Read everything first: if the store cannot be read, the router in memory stays as it was.
+        let store = journal.store
         let settings = try store.settings()
         let attendants = try store.attendants()
         let departments = try store.departments()
@@ -184,8 +155,8 @@ public final class Daemon {
         self.settings = settings
         nextConversationID = nextID
         var effects: [RouterEffect] = []
-        for (attendant, ids) in sessions where !ids.isEmpty {
-            for _ in ids { effects += router.connect(attendant, online: !away.contains(attendant), now: now) }
+        for (attendant, ids) in fanOut.sessions where !ids.isEmpty {
+            for _ in ids { effects += router.connect(attendant, online: !fanOut.away.contains(attendant), now: now) }
         }
         return effects
     }
@@ -201,53 +172,72 @@ public final class Daemon {
 
     /// Runs until SIGTERM or SIGINT, then drains, flushes and removes the socket file.
     public func run() {
+        loop.claim()
         var events = [epoll_event](repeating: epoll_event(), count: 256)
         var stopDeadline: Instant?
         while true {
-            var timeout: Int32 = -1
-            let clock = Daemon.now()
-            let deadline = min(router.nextDeadline ?? nextHousekeeping, nextHousekeeping)
-            timeout = Int32(clamping: max(0, deadline.millis - clock.millis))
-            if stopping { timeout = 20 }
-            if !drainingConnections.isEmpty { timeout = min(timeout, 500) }
-            if !reconnectEffects.isEmpty || store.inTransaction || !touched.isEmpty { timeout = 0 }
-            if let paused = acceptPausedUntil {
-                timeout = min(timeout, Int32(clamping: max(0, paused.millis - clock.millis)))
-            }
-            if handedTurns.count >= Daemon.maxUnsyncedTurns {
+            if journal.holdsTooMuch {
                 if !readsPaused { counters.readPauses += 1 }
                 readsPaused = true
                 waitForSync()  // a slow disk: hold new requests rather than buffer their output without bound
                 continue
             }
             readsPaused = false
-            let count = epoll_wait(epoll, &events, Int32(events.count), timeout)
+            let count = epoll_wait(epoll, &events, Int32(events.count), sleepTimeout(now: Daemon.now()))
             let now = Daemon.now()
-            if !reconnectEffects.isEmpty {
-                let effects = reconnectEffects
-                reconnectEffects = []
-                apply(effects, now: now)
-            }
-            if let deadline = router.nextDeadline, deadline <= now { apply(router.tick(now: now), now: now) }
-            if count > 0 {
-                for index in 0..<Int(count) { handle(events[index], now: now) }
-            }
+            // The turn, in order: what is due, the requests that arrived (each through the router, its writes
+            // into the journal's transaction, its pushes staged on the fan-out), then the commit and the release.
+            applyReconnections(now: now)
+            applyDueDeadlines(now: now)
+            if count > 0 { for index in 0..<Int(count) { handle(events[index], now: now) } }
             finishTurn(now: now)
-            sqlite?.rewindWALIfLong()
-            if let paused = acceptPausedUntil, now >= paused, listener >= 0 {
-                acceptPausedUntil = nil
-                watch(listener, token: Daemon.listenerToken, events: UInt32(EPOLLIN.rawValue))
-            }
-            if now >= nextHousekeeping { housekeeping(now: now) }
-            if !drainingConnections.isEmpty { closeDrained(now: now) }
+            housekeepingAfterTurn(now: now)
             if stopping {
                 if stopDeadline == nil { stopDeadline = now + 5000 }
-                let busy = !handedTurns.isEmpty
-                    || connections.values.contains { $0.waiting || $0.pendingOutput > 0 }
+                let busy = journal.isHolding
+                    || fanOut.connections.values.contains { $0.waiting || $0.pendingOutput > 0 }
                 if !busy || now >= stopDeadline! { break }
             }
         }
         shutdown()
+    }
+
+    /// How long the loop may sleep: until the router's next deadline or housekeeping, and not at all while a turn
+    /// has something left to do.
+    private func sleepTimeout(now clock: Instant) -> Int32 {
+        let deadline = min(router.nextDeadline ?? nextHousekeeping, nextHousekeeping)
+        var timeout = Int32(clamping: max(0, deadline.millis - clock.millis))
+        if stopping { timeout = 20 }
+        if !drainingConnections.isEmpty { timeout = min(timeout, 500) }
+        if !reconnectEffects.isEmpty || journal.store.inTransaction || fanOut.hasStaged { timeout = 0 }
+        if let paused = acceptPausedUntil {
+            timeout = min(timeout, Int32(clamping: max(0, paused.millis - clock.millis)))
+        }
+        return timeout
+    }
+
+    /// What reconnecting the sessions to a rebuilt router decided (after a failed turn).
+    private func applyReconnections(now: Instant) {
+        guard !reconnectEffects.isEmpty else { return }
+        let effects = reconnectEffects
+        reconnectEffects = []
+        apply(effects, now: now)
+    }
+
+    /// The router's timers that are due (working-hours boundaries): their effects join this turn.
+    private func applyDueDeadlines(now: Instant) {
+        if let deadline = router.nextDeadline, deadline <= now { apply(router.tick(now: now), now: now) }
+    }
+
+    /// The loop's own upkeep between turns: the WAL's rewind, accepting again, periodic work, drains.
+    private func housekeepingAfterTurn(now: Instant) {
+        journal.sqlite?.rewindWALIfLong()
+        if let paused = acceptPausedUntil, now >= paused, listener >= 0 {
+            acceptPausedUntil = nil
+            watch(listener, token: Daemon.listenerToken, events: UInt32(EPOLLIN.rawValue))
+        }
+        if now >= nextHousekeeping { housekeeping(now: now) }
+        if !drainingConnections.isEmpty { closeDrained(now: now) }
     }
 
     /// Waits (up to 100 ms) for off-loop work to finish, reading no client meanwhile, and runs what finished.
@@ -274,7 +264,7 @@ public final class Daemon {
                 }
             }
         default:
-            guard let connection = connections[event.data.u64] else { return }
+            guard let connection = fanOut.connections[event.data.u64] else { return }
             let flags = event.events
             if flags & UInt32(EPOLLOUT.rawValue) != 0 {
                 if !connection.flush() { disconnect(connection, now: now, reason: "write failed"); return }
@@ -302,7 +292,8 @@ public final class Daemon {
             interval = min(interval, watchdog)
         }
         let waiting = router.departmentIDs.reduce(0) { $0 + router.waitingCount(in: $1) }
-        notify.send("STATUS=\(connections.count) connections, \(waiting) waiting, \(router.potentialCount) potentials")
+        notify.send("STATUS=\(fanOut.connections.count) connections, \(waiting) waiting, "
+                    + "\(router.potentialCount) potentials")
         nextHousekeeping = now + interval
     }
 
@@ -317,31 +308,9 @@ public final class Daemon {
             Log.error("reload refused, keeping the running config", ["error": "\(error)"])
             return
         }
-        var applied: [String] = []
-        var needsRestart: [String] = []
-        func live<T: Equatable>(_ name: String, _ path: WritableKeyPath<Config, T>) {
-            if config[keyPath: path] != fresh[keyPath: path] {
-                config[keyPath: path] = fresh[keyPath: path]
-                applied.append(name)
-            }
-        }
-        func fixed<T: Equatable>(_ name: String, _ path: KeyPath<Config, T>) {
-            if config[keyPath: path] != fresh[keyPath: path] { needsRestart.append(name) }
-        }
-        live("botToken", \.botToken)
-        live("adminToken", \.adminToken)
-        live("timezone", \.timezone)
-        live("defaultMaxChats", \.defaultMaxChats)
-        live("maxLineBytes", \.maxLineBytes)
-        live("maxConnections", \.maxConnections)
-        live("logLevel", \.logLevel)
-        live("passwordCost", \.passwordCost)
-        live("maxOutputBytes", \.maxOutputBytes)
-        live("metricsFile", \.metricsFile)
-        fixed("socket", \.socket)
-        fixed("database", \.database)
-        fixed("socketMode", \.socketMode)
-        fixed("durability", \.durability)
+        // The config table says which keys apply live (`Config.Key.live`).
+        let (reloaded, applied, needsRestart) = config.reloaded(from: fresh)
+        config = reloaded
         Log.level = config.logLevel
         Log.info("config reloaded", ["applied": applied.isEmpty ? "nothing changed" : applied.joined(separator: ","),
                                      "needsRestart": needsRestart.isEmpty ? "none"
@@ -362,20 +331,22 @@ public final class Daemon {
 
     func shutdown() {
         // What is still with the outbox goes out first (a failed fsync there still ends in exit status 74).
-        outbox?.stop()
+        journal.outbox?.stop()
         finishRounds(now: Daemon.now())
-        for connection in Array(connections.values) { disconnect(connection, now: Daemon.now(), reason: "shutdown") }
-        try? store.commit()
-        if let wal = sqlite?.walFile, case let error = wal.sync(), error != 0 {
-            stopAfterFailedSync(String(cString: strerror(error)))
+        for connection in Array(fanOut.connections.values) {
+            disconnect(connection, now: Daemon.now(), reason: "shutdown")
         }
-        if let postgres {
+        try? journal.store.commit()
+        if let wal = journal.sqlite?.walFile, case let error = wal.sync(), error != 0 {
+            journal.stopAfterFailedSync(String(cString: strerror(error)))
+        }
+        if let postgres = journal.postgres {
             if case let error = postgres.durabilityBarrier?.sync() ?? 0, error != 0 {
-                stopAfterLostDatabase(String(cString: strerror(error)))
+                journal.stopAfterLostDatabase(String(cString: strerror(error)))
             }
             postgres.close()
         }
-        checkpointer?.stop()
+        journal.checkpointer?.stop()
         if listener >= 0 {
             close(listener)
             unlink(config.socket)
@@ -406,7 +377,7 @@ public final class Daemon {
     func runCompletions(now: Instant) {
         var value: UInt64 = 0
         _ = read(wakeup, &value, 8)
-        stopIfDatabaseLost()
+        journal.stopIfDatabaseLost()
         finishRounds(now: now)
         for (token, value) in completions.takeAll() {
             deferredFinishers.removeValue(forKey: token)?(value)

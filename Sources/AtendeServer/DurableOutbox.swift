@@ -51,8 +51,8 @@ final class DurableOutbox: Sendable {
         let leftovers: [Leftover]
         let error: Int32
         /// The turns it covered, handed back for the loop to drop: their buffers were allocated by the loop, and
-        /// freeing them here took the loop's malloc arena lock while the loop was using it (in profiles, about 3%
-        /// of the loop's time went to waking this thread from that lock).
+        /// freeing them here would take the loop's malloc arena lock while the loop is using it, and the loop
+        /// would then spend its time waking this thread.
         let spent: [Turn]
     }
 

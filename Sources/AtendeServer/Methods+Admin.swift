@@ -6,10 +6,10 @@ import AtendeProtocol
 import AtendeStore
 import Foundation
 
-extension Daemon {
+extension RequestContext {
     // MARK: - Departments
 
-    func departmentCreate(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func departmentCreate(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["id", "name", "strategy"])
         let id = try DepartmentID.validate(try params.string("id", maxLength: 64))
         let name = try departmentName(params.string("name", maxLength: 120))
@@ -26,7 +26,7 @@ extension Daemon {
         return .result(departmentJSON(department))
     }
 
-    func departmentUpdate(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func departmentUpdate(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["id", "name", "strategy"])
         let id = try params.string("id", maxLength: 64)
         guard var department = try store.departments().first(where: { $0.id == id }) else {
@@ -42,25 +42,25 @@ extension Daemon {
         return .result(departmentJSON(department))
     }
 
-    func departmentDelete(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func departmentDelete(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["id"])
         let id = try params.string("id", maxLength: 64)
         try router.removeDepartment(id)
         try store.deleteDepartment(id)  // a storage error fails the turn, and the router is rebuilt from the store
-        announced[id] = nil
+        fanOut.announced[id] = nil
         Log.info("department deleted", ["dept": id])
         announceDepartment(Department(id: id, name: id), deleted: true)
         return .result(Wire.ok)
     }
 
-    func departmentList(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func departmentList(_ params: Params) throws -> Outcome {
         try params.rejectUnknown([])
         return .result(Wire.list("departments", try store.departments()) { Wire.department($0, into: &$1) })
     }
 
     /// `department.changed` to monitoring admins.
     private func announceDepartment(_ department: Department, deleted: Bool) {
-        guard !monitors.isEmpty else { return }
+        guard !fanOut.monitors.isEmpty else { return }
         var w = JSONWriter()
         w.beginObject()
         w.field("type", "department.changed")
@@ -68,7 +68,7 @@ extension Daemon {
         Wire.department(department, into: &w)
         w.field("deleted", deleted)
         w.endObject()
-        pushToMonitors(RPCEncoder.notification(method: "event", params: w.bytes))
+        fanOut.pushToMonitors(RPCEncoder.notification(method: "event", params: w.bytes))
     }
 
     private func departmentName(_ raw: String) throws -> String {
@@ -95,18 +95,18 @@ extension Daemon {
         return w.bytes
     }
 
-    func attendantCreate(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func attendantCreate(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(AttendantFields.all)
         for required in ["name", "login", "password", "departments"] where !params.has(required) {
             throw RPCError.invalidParams(field: required, reason: "is required")
         }
         var record = AttendantRecord(name: "", login: "", passwordHash: "", departments: [],
                                      maxChats: config.defaultMaxChats, createdAt: now)
-        let password = try AttendantFields.apply(params, to: &record, daemon: self)
+        let password = try AttendantFields.apply(params, to: &record, context: self)
         try ensureLoginFree(record.login, except: nil)
         let cost = config.passwordCost
         let work: @Sendable () -> any Sendable = { PasswordHash.make(password ?? "", cost: cost) as String? }
-        return .offLoop(work: work) { [unowned self] value, now in
+        return .offLoop(work: work) { [self] value, now in
             guard let hash = value as? String? ?? nil else { throw RPCError.internalError("password hashing failed") }
             try ensureLoginFree(record.login, except: nil)
             try ensureDepartmentsExist(record.departments)
@@ -119,13 +119,13 @@ extension Daemon {
         }
     }
 
-    func attendantUpdate(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func attendantUpdate(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(AttendantFields.all.union(["id"]))
         let id = try params.int("id")
         guard var record = try store.attendant(id) else { throw RPCError.notFound("attendant \(id)") }
-        let password = try AttendantFields.apply(params, to: &record, daemon: self)
+        let password = try AttendantFields.apply(params, to: &record, context: self)
         try ensureLoginFree(record.login, except: id)
-        let save = { [unowned self] (record: AttendantRecord, now: Instant) throws -> [UInt8] in
+        let save = { [self] (record: AttendantRecord, now: Instant) throws -> [UInt8] in
             try ensureLoginFree(record.login, except: id)
             try ensureDepartmentsExist(record.departments)
             try store.saveAttendant(record)
@@ -136,12 +136,12 @@ extension Daemon {
         }
         guard let password else { return .result(try save(record, now)) }
         let cost = config.passwordCost
-        return .offLoop(work: { PasswordHash.make(password, cost: cost) as String? }) { [unowned self] value, now in
+        return .offLoop(work: { PasswordHash.make(password, cost: cost) as String? }) { [self] value, now in
             guard let hash = value as? String? ?? nil else { throw RPCError.internalError("password hashing failed") }
             // Other changes may have committed while the hash was made: apply this request to the record as it
             // is now, not to the copy read before.
             guard var current = try store.attendant(id) else { throw RPCError.notFound("attendant \(id)") }
-            _ = try AttendantFields.apply(params, to: &current, daemon: self)
+            _ = try AttendantFields.apply(params, to: &current, context: self)
             current.passwordHash = hash
             return try save(current, now)
         }
@@ -150,24 +150,7 @@ extension Daemon {
     /// Ends every session of an attendant (it was deactivated) once the turn has committed: a `session.ended` push,
     /// then the connection closes. If the turn fails the account stays active and so do its sessions.
     func endSessions(of attendant: AttendantID, reason: String, now: Instant) {
-        sessionsToEnd.append((attendant, reason))
-    }
-
-    /// Carries out the `endSessions` of a committed turn.
-    func endSessionsNow(of attendant: AttendantID, reason: String, now: Instant) {
-        guard let ids = sessions[attendant] else { return }
-        var w = JSONWriter()
-        w.beginObject()
-        w.field("type", "session.ended")
-        w.field("reason", reason)
-        w.endObject()
-        let event = RPCEncoder.notification(method: "event", params: w.bytes)
-        for id in ids {
-            guard let connection = connections[id] else { continue }
-            stage(.push(event), for: connection)
-            endSession(connection, now: now)
-            connection.closeAfterFlush = true
-        }
+        fanOut.sessionsToEnd.append((attendant, reason))
     }
 
     func ensureLoginFree(_ login: String, except id: AttendantID?) throws {
@@ -184,14 +167,14 @@ extension Daemon {
         }
     }
 
-    func attendantGet(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func attendantGet(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["id"])
         let id = try params.int("id")
         guard let record = try store.attendant(id) else { throw RPCError.notFound("attendant \(id)") }
         return .result(attendantJSON(record))
     }
 
-    func attendantList(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func attendantList(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["department", "presence"])
         let department = try params.optionalString("department", maxLength: 64)
         let presence = try params.optionalString("presence", maxLength: 16).map { text throws -> Presence in
@@ -211,7 +194,7 @@ extension Daemon {
         })
     }
 
-    func attendantSetImage(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func attendantSetImage(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["id", "contentType", "base64"])
         let id = try params.int("id")
         let contentType = try params.string("contentType", maxLength: 64)
@@ -229,7 +212,7 @@ extension Daemon {
         return .result(attendantJSON(record))
     }
 
-    func attendantImage(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func attendantImage(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["id"])
         let id = try params.int("id")
         guard let image = try store.image(id) else { throw RPCError.notFound("image of attendant \(id)") }
@@ -255,12 +238,12 @@ extension Daemon {
         return w.bytes
     }
 
-    func settingsGet(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func settingsGet(_ params: Params) throws -> Outcome {
         try params.rejectUnknown([])
         return .result(settingsJSON())
     }
 
-    func settingsUpdate(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func settingsUpdate(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(Set(AccountSettings.keys))
         var updated = settings
         for key in AccountSettings.keys {
@@ -272,7 +255,7 @@ extension Daemon {
         return .result(settingsJSON())
     }
 
-    func statsGet(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func statsGet(_ params: Params) throws -> Outcome {
         try params.rejectUnknown([])
         var w = JSONWriter()
         w.beginObject()
@@ -292,5 +275,24 @@ extension Daemon {
         w.field("potentials", router.potentialCount)
         w.endObject()
         return .result(w.bytes)
+    }
+}
+
+extension Daemon {
+    /// Carries out the `endSessions` of a committed turn.
+    func endSessionsNow(of attendant: AttendantID, reason: String, now: Instant) {
+        guard let ids = fanOut.sessions[attendant] else { return }
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("type", "session.ended")
+        w.field("reason", reason)
+        w.endObject()
+        let event = RPCEncoder.notification(method: "event", params: w.bytes)
+        for id in ids {
+            guard let connection = fanOut.connections[id] else { continue }
+            stage(.push(event), for: connection)
+            endSession(connection, now: now)
+            connection.closeAfterFlush = true
+        }
     }
 }

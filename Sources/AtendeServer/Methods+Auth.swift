@@ -6,13 +6,13 @@ import AtendeCore
 import AtendeProtocol
 import Glibc
 
-extension Daemon {
-    func authAdmin(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+extension RequestContext {
+    func authAdmin(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["token"])
         return try authenticateService(connection, params, expected: config.adminToken, role: .admin, now: now)
     }
 
-    func authBot(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func authBot(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["token", "events"])
         let events = try params.optionalString("events", maxLength: 16).map { text in
             guard let events = BotEvents(rawValue: text) else {
@@ -43,7 +43,7 @@ extension Daemon {
         connection.role = role
         if role == .bot {
             connection.botEvents = botEvents
-            enrollBot(connection)
+            fanOut.enrollBot(connection)
         }
         Log.info("\(role.name) authenticated", ["conn": connection.id, "by": token == nil ? "uid" : "token"])
         var w = JSONWriter()
@@ -54,13 +54,13 @@ extension Daemon {
         return .result(w.bytes)
     }
 
-    func authLogout(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func authLogout(_ params: Params) throws -> Outcome {
         try params.rejectUnknown([])
         endSession(connection, now: now)
         return .result(Wire.ok)
     }
 
-    func authLogin(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func authLogin(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["login", "password"])
         let login = try params.string("login", maxLength: 254)
         let password = try params.string("password", maxLength: 256)
@@ -77,7 +77,7 @@ extension Daemon {
         throttle.begin(key)
         connection.loginInFlight = key
         let work: @Sendable () -> any Sendable = { PasswordHash.verify(password, hash: hash) && record != nil }
-        return .offLoop(work: work) { [unowned self] value, now in
+        return .offLoop(work: work) { [self] value, now in
             throttle.end(key)
             connection.loginInFlight = nil
             let matches = value as? Bool ?? false
@@ -95,8 +95,8 @@ extension Daemon {
             throttle.succeed(key)
             endSession(connection, now: now)
             connection.role = .attendant(record.id)
-            sessions[record.id, default: []].insert(connection.id)
-            away.remove(record.id)
+            fanOut.sessions[record.id, default: []].insert(connection.id)
+            fanOut.away.remove(record.id)
             try store.touchLastSeen(record.id, at: now)
             apply(router.connect(record.id, now: now), now: now)
             Log.info("attendant logged in", ["conn": connection.id, "att": record.id])

@@ -6,8 +6,6 @@ import AtendeProtocol
 import AtendeStore
 
 extension Daemon {
-    static let maxTextBytes = 65536
-
     /// The conversation as JSON. A conversation is usually written twice in a row in the same state (the reply to
     /// open and the assigned push, the reply to close and the closed push), so the last encoding is kept.
     func conversationJSON(_ conversation: Conversation) -> [UInt8] {
@@ -21,6 +19,10 @@ extension Daemon {
     func event(_ type: String, _ conversation: Conversation, message: Message? = nil) -> [UInt8] {
         Wire.event(type, encoded: conversationJSON(conversation), message: message)
     }
+}
+
+extension RequestContext {
+    static let maxTextBytes = 65536
 
     /// An open conversation from the router, or a finished one from the store.
     func anyConversation(_ id: ConversationID) throws -> Conversation {
@@ -50,7 +52,7 @@ extension Daemon {
 
     // MARK: - Bot
 
-    func conversationOpen(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func conversationOpen(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["externalId", "contact", "channel", "department", "text"])
         let externalId = try params.string("externalId", maxLength: 256)
         guard !externalId.isEmpty else { throw RPCError.invalidParams(field: "externalId", reason: "is empty") }
@@ -61,9 +63,9 @@ extension Daemon {
         let channel = try params.optionalString("channel", maxLength: 64) ?? "whatsapp"
         guard !channel.isEmpty else { throw RPCError.invalidParams(field: "channel", reason: "is empty") }
         let department = try params.optionalString("department", maxLength: 64)
-        let text = try params.optionalString("text", maxLength: Daemon.maxTextBytes)
+        let text = try params.optionalString("text", maxLength: RequestContext.maxTextBytes)
         if let id = router.conversationID(externalId: externalId), let open = router.conversation(id) {
-            claim(id, by: connection)
+            fanOut.claim(id, by: connection)
             return .result(conversationJSON(open))
         }
         if let stored = try store.conversation(externalId: externalId) { return .result(conversationJSON(stored)) }
@@ -72,7 +74,7 @@ extension Daemon {
             contactName: (name?.isEmpty ?? true) ? nil : name, channel: channel, department: department,
             openedAt: now, preferredAttendant: try store.lastAttendant(phone: phone))
         let effects = try router.open(conversation, now: now)
-        claim(conversation.id, by: connection)
+        fanOut.claim(conversation.id, by: connection)
         nextConversationID += 1
         counters.opened += 1
         apply(effects, now: now, opened: conversation.id)
@@ -80,36 +82,36 @@ extension Daemon {
             let message = try store.appendMessage(Message(conversationId: conversation.id, from: .contact, text: text,
                                                           at: now))
             if let current = router.conversation(conversation.id), let attendant = current.attendantId {
-                push(event("conversation.message", current, message: message), toAttendant: attendant)
+                fanOut.push(event("conversation.message", current, message: message), toAttendant: attendant)
             }
         }
         return .result(conversationJSON(router.conversation(conversation.id) ?? conversation))
     }
 
-    func conversationRoute(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func conversationRoute(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["id", "department"])
         let id = try params.int("id")
         let department = try params.string("department", maxLength: 64)
         try ensureOpen(id)
         let effects = try router.route(id, to: department, now: now)
-        claim(id, by: connection)
+        fanOut.claim(id, by: connection)
         apply(effects, now: now)
         return .result(conversationJSON(try anyConversation(id)))
     }
 
-    func conversationMessage(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func conversationMessage(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["id", "text"])
         let id = try params.int("id")
-        let text = try params.string("text", maxLength: Daemon.maxTextBytes)
+        let text = try params.string("text", maxLength: RequestContext.maxTextBytes)
         guard !text.isEmpty else { throw RPCError.invalidParams(field: "text", reason: "is empty") }
         let conversation = try anyConversation(id)
         guard conversation.state.isOpen else {
             throw RoutingError(.invalidState, "conversation is \(conversation.state.rawValue)")
         }
         let message = try store.appendMessage(Message(conversationId: id, from: .contact, text: text, at: now))
-        claim(id, by: connection)
+        fanOut.claim(id, by: connection)
         if let attendant = conversation.attendantId, conversation.state == .assigned {
-            push(event("conversation.message", conversation, message: message), toAttendant: attendant)
+            fanOut.push(event("conversation.message", conversation, message: message), toAttendant: attendant)
         }
         return .result(conversationAndMessage(conversation, message))
     }
@@ -125,7 +127,7 @@ extension Daemon {
         return w.bytes
     }
 
-    func conversationRate(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func conversationRate(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["id", "score"])
         let id = try params.int("id")
         let score = Int(try params.int("score", range: 1...5))
@@ -138,7 +140,7 @@ extension Daemon {
         }
         if let attendant = conversation.attendantId {
             try store.addRating(attendant, score: score)
-            dirtyAttendants.insert(attendant)
+            fanOut.dirtyAttendants.insert(attendant)
         }
         counters.rated += 1
         counters.ratings[score] += 1
@@ -146,27 +148,27 @@ extension Daemon {
         return .result(conversationJSON(conversation))
     }
 
-    func conversationClose(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func conversationClose(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["id"])
         let id = try params.int("id")
         let actor: Actor = connection.attendant.map(Actor.attendant) ?? (connection.role == .bot ? .bot : .admin)
         try ensureOpen(id, visibleTo: connection)
         let effects = try router.close(id, by: actor, now: now)
-        claim(id, by: connection)
+        fanOut.claim(id, by: connection)
         counters.closed += 1
         apply(effects, now: now, closed: id)
         for case .saved(let closed) in effects where closed.id == id { return .result(conversationJSON(closed)) }
         return .result(conversationJSON(try anyConversation(id)))
     }
 
-    func conversationGet(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func conversationGet(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["id"])
         let conversation = try anyConversation(try params.int("id"))
         try ensureVisible(conversation, to: connection)
         return .result(conversationJSON(conversation))
     }
 
-    func conversationHistory(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func conversationHistory(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["id", "limit"])
         let conversation = try anyConversation(try params.int("id"))
         let limit = try params.optionalInt("limit", range: 1...10000) ?? 1000
@@ -175,7 +177,7 @@ extension Daemon {
         return .result(Wire.list("messages", messages) { Wire.message($0, into: &$1) })
     }
 
-    func contactSave(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func contactSave(_ params: Params) throws -> Outcome {
         let phone = try ContactPhone.normalize(try params.string("phone", maxLength: 64))
         let name = try params.string("name", maxLength: 200).trimmingWhitespace
         guard !name.isEmpty else { throw RPCError.invalidParams(field: "name", reason: "is empty") }
@@ -200,14 +202,14 @@ extension Daemon {
 
     // MARK: - Attendant
 
-    func presenceSet(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func presenceSet(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["presence"])
         guard let attendant = connection.attendant else { throw RPCError.unauthenticated() }
         let value = try params.string("presence", maxLength: 16)
         guard value == "online" || value == "away" else {
             throw RPCError.invalidParams(field: "presence", reason: "must be online or away")
         }
-        if value == "away" { away.insert(attendant) } else { away.remove(attendant) }
+        if value == "away" { fanOut.away.insert(attendant) } else { fanOut.away.remove(attendant) }
         apply(router.setPresence(attendant, online: value == "online", now: now), now: now)
         var w = JSONWriter()
         w.beginObject()
@@ -216,7 +218,7 @@ extension Daemon {
         return .result(w.bytes)
     }
 
-    func queueList(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func queueList(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["limit"])
         guard let attendant = connection.attendant else { throw RPCError.unauthenticated() }
         let limit = Int(try params.optionalInt("limit", range: 1...100_000) ?? 1000)
@@ -240,7 +242,7 @@ extension Daemon {
         return .result(w.bytes)
     }
 
-    func conversationTake(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func conversationTake(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["id"])
         guard let attendant = connection.attendant else { throw RPCError.unauthenticated() }
         let id = try params.int("id")
@@ -249,11 +251,11 @@ extension Daemon {
         return .result(conversationJSON(try anyConversation(id)))
     }
 
-    func conversationReply(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func conversationReply(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["id", "text"])
         guard let attendant = connection.attendant else { throw RPCError.unauthenticated() }
         let id = try params.int("id")
-        let text = try params.string("text", maxLength: Daemon.maxTextBytes)
+        let text = try params.string("text", maxLength: RequestContext.maxTextBytes)
         guard !text.isEmpty else { throw RPCError.invalidParams(field: "text", reason: "is empty") }
         let conversation = try anyConversation(id)
         guard conversation.attendantId == attendant else { throw RPCError.forbidden("not your conversation") }
@@ -261,11 +263,11 @@ extension Daemon {
             throw RoutingError(.invalidState, "conversation is \(conversation.state.rawValue)")
         }
         let message = try store.appendMessage(Message(conversationId: id, from: .attendant, text: text, at: now))
-        pushToBots(event("conversation.reply", conversation, message: message), for: id, last: false)
+        fanOut.pushToBots(event("conversation.reply", conversation, message: message), for: id, last: false)
         return .result(conversationAndMessage(conversation, message))
     }
 
-    func conversationTransfer(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func conversationTransfer(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["id", "department", "attendantId"])
         let id = try params.int("id")
         let department = try params.optionalString("department", maxLength: 64)
@@ -279,13 +281,13 @@ extension Daemon {
         return .result(conversationJSON(try anyConversation(id)))
     }
 
-    func potentialsList(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func potentialsList(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["limit"])
         let limit = Int(try params.optionalInt("limit", range: 1...100_000) ?? 1000)
         return .result(Wire.list("potentials", router.potentialList(limit: limit)) { Wire.conversation($0, into: &$1) })
     }
 
-    func potentialsRemove(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func potentialsRemove(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["id"])
         if connection.attendant != nil && !settings.attendantsCanRemovePotentials {
             throw RPCError.forbidden("attendants may not remove potentials (setting attendantsCanRemovePotentials)")
@@ -301,7 +303,7 @@ extension Daemon {
         return .result(conversationJSON(try anyConversation(id)))
     }
 
-    func contactsList(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func contactsList(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["query", "limit"])
         if connection.attendant != nil && !settings.attendantsCanViewBotContacts {
             throw RPCError.forbidden(

@@ -4,8 +4,8 @@ import AtendeCore
 import AtendeProtocol
 import AtendeStore
 
-extension Daemon {
-    func metricsGet(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+extension RequestContext {
+    func metricsGet(_ params: Params) throws -> Outcome {
         try params.rejectUnknown([])
         var w = JSONWriter(capacity: 4096)
         w.beginObject()
@@ -17,14 +17,14 @@ extension Daemon {
 
     /// `monitor.subscribe`: this admin connection receives `queue.changed` for every department and
     /// `attendant.changed` whenever an attendant's presence or open chats change (for dashboards like atendectl top).
-    func monitorSubscribe(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func monitorSubscribe(_ params: Params) throws -> Outcome {
         try params.rejectUnknown([])
-        monitors.insert(connection.id)
+        fanOut.monitors.insert(connection.id)
         return .result(Wire.ok)
     }
 
     /// `conversation.explain {id}` → `{conversationId, explanations: [...]}`, each with attendant names added.
-    func conversationExplain(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func conversationExplain(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["id"])
         let conversation = try anyConversation(try params.int("id"))
         let names = Dictionary(try store.attendants().map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })

@@ -26,58 +26,65 @@ struct Roles: OptionSet, Sendable {
     }
 }
 
-typealias Handler = @Sendable (Daemon) -> (Connection, Params, Instant) throws -> Outcome
+/// A method's handler: it sees the request's context (the caller, the router, the journal's store, the fan-out),
+/// not the whole daemon.
+typealias Handler = @Sendable (RequestContext, Params) throws -> Outcome
 
 /// One method: who may call it and what runs.
 struct Method: Sendable {
     let roles: Roles
     let handler: Handler
+
+    init(roles: Roles, handler: @escaping Handler) {
+        self.roles = roles
+        self.handler = handler
+    }
 }
 
 extension Daemon {
     /// Every method of the protocol.
     static let methods: [String: Method] = [
-        "system.ping": Method(roles: .anyone, handler: Daemon.ping),
-        "system.version": Method(roles: .anyone, handler: Daemon.version),
-        "auth.admin": Method(roles: .anyone, handler: Daemon.authAdmin),
-        "auth.bot": Method(roles: .anyone, handler: Daemon.authBot),
-        "auth.login": Method(roles: .anyone, handler: Daemon.authLogin),
-        "auth.logout": Method(roles: .anyone, handler: Daemon.authLogout),
+        "system.ping": Method(roles: .anyone) { try $0.ping($1) },
+        "system.version": Method(roles: .anyone) { try $0.version($1) },
+        "auth.admin": Method(roles: .anyone) { try $0.authAdmin($1) },
+        "auth.bot": Method(roles: .anyone) { try $0.authBot($1) },
+        "auth.login": Method(roles: .anyone) { try $0.authLogin($1) },
+        "auth.logout": Method(roles: .anyone) { try $0.authLogout($1) },
 
-        "department.create": Method(roles: .admin, handler: Daemon.departmentCreate),
-        "department.update": Method(roles: .admin, handler: Daemon.departmentUpdate),
-        "department.delete": Method(roles: .admin, handler: Daemon.departmentDelete),
-        "department.list": Method(roles: [.admin, .bot, .attendant], handler: Daemon.departmentList),
-        "attendant.create": Method(roles: .admin, handler: Daemon.attendantCreate),
-        "attendant.update": Method(roles: .admin, handler: Daemon.attendantUpdate),
-        "attendant.get": Method(roles: .admin, handler: Daemon.attendantGet),
-        "attendant.list": Method(roles: .admin, handler: Daemon.attendantList),
-        "attendant.setImage": Method(roles: .admin, handler: Daemon.attendantSetImage),
-        "attendant.image": Method(roles: [.admin, .attendant], handler: Daemon.attendantImage),
-        "settings.get": Method(roles: [.admin, .attendant], handler: Daemon.settingsGet),
-        "settings.update": Method(roles: .admin, handler: Daemon.settingsUpdate),
-        "stats.get": Method(roles: .admin, handler: Daemon.statsGet),
-        "metrics.get": Method(roles: .admin, handler: Daemon.metricsGet),
-        "monitor.subscribe": Method(roles: .admin, handler: Daemon.monitorSubscribe),
-        "conversation.explain": Method(roles: .admin, handler: Daemon.conversationExplain),
+        "department.create": Method(roles: .admin) { try $0.departmentCreate($1) },
+        "department.update": Method(roles: .admin) { try $0.departmentUpdate($1) },
+        "department.delete": Method(roles: .admin) { try $0.departmentDelete($1) },
+        "department.list": Method(roles: [.admin, .bot, .attendant]) { try $0.departmentList($1) },
+        "attendant.create": Method(roles: .admin) { try $0.attendantCreate($1) },
+        "attendant.update": Method(roles: .admin) { try $0.attendantUpdate($1) },
+        "attendant.get": Method(roles: .admin) { try $0.attendantGet($1) },
+        "attendant.list": Method(roles: .admin) { try $0.attendantList($1) },
+        "attendant.setImage": Method(roles: .admin) { try $0.attendantSetImage($1) },
+        "attendant.image": Method(roles: [.admin, .attendant]) { try $0.attendantImage($1) },
+        "settings.get": Method(roles: [.admin, .attendant]) { try $0.settingsGet($1) },
+        "settings.update": Method(roles: .admin) { try $0.settingsUpdate($1) },
+        "stats.get": Method(roles: .admin) { try $0.statsGet($1) },
+        "metrics.get": Method(roles: .admin) { try $0.metricsGet($1) },
+        "monitor.subscribe": Method(roles: .admin) { try $0.monitorSubscribe($1) },
+        "conversation.explain": Method(roles: .admin) { try $0.conversationExplain($1) },
 
-        "conversation.open": Method(roles: .bot, handler: Daemon.conversationOpen),
-        "conversation.route": Method(roles: [.bot, .admin], handler: Daemon.conversationRoute),
-        "conversation.message": Method(roles: .bot, handler: Daemon.conversationMessage),
-        "conversation.rate": Method(roles: .bot, handler: Daemon.conversationRate),
-        "conversation.close": Method(roles: [.bot, .attendant, .admin], handler: Daemon.conversationClose),
-        "conversation.get": Method(roles: [.bot, .attendant, .admin], handler: Daemon.conversationGet),
-        "conversation.history": Method(roles: [.bot, .attendant, .admin], handler: Daemon.conversationHistory),
-        "contact.save": Method(roles: .bot, handler: Daemon.contactSave),
+        "conversation.open": Method(roles: .bot) { try $0.conversationOpen($1) },
+        "conversation.route": Method(roles: [.bot, .admin]) { try $0.conversationRoute($1) },
+        "conversation.message": Method(roles: .bot) { try $0.conversationMessage($1) },
+        "conversation.rate": Method(roles: .bot) { try $0.conversationRate($1) },
+        "conversation.close": Method(roles: [.bot, .attendant, .admin]) { try $0.conversationClose($1) },
+        "conversation.get": Method(roles: [.bot, .attendant, .admin]) { try $0.conversationGet($1) },
+        "conversation.history": Method(roles: [.bot, .attendant, .admin]) { try $0.conversationHistory($1) },
+        "contact.save": Method(roles: .bot) { try $0.contactSave($1) },
 
-        "presence.set": Method(roles: .attendant, handler: Daemon.presenceSet),
-        "queue.list": Method(roles: .attendant, handler: Daemon.queueList),
-        "conversation.take": Method(roles: .attendant, handler: Daemon.conversationTake),
-        "conversation.reply": Method(roles: .attendant, handler: Daemon.conversationReply),
-        "conversation.transfer": Method(roles: [.attendant, .admin], handler: Daemon.conversationTransfer),
-        "potentials.list": Method(roles: [.attendant, .admin, .bot], handler: Daemon.potentialsList),
-        "potentials.remove": Method(roles: [.attendant, .admin], handler: Daemon.potentialsRemove),
-        "contacts.list": Method(roles: [.attendant, .admin, .bot], handler: Daemon.contactsList),
+        "presence.set": Method(roles: .attendant) { try $0.presenceSet($1) },
+        "queue.list": Method(roles: .attendant) { try $0.queueList($1) },
+        "conversation.take": Method(roles: .attendant) { try $0.conversationTake($1) },
+        "conversation.reply": Method(roles: .attendant) { try $0.conversationReply($1) },
+        "conversation.transfer": Method(roles: [.attendant, .admin]) { try $0.conversationTransfer($1) },
+        "potentials.list": Method(roles: [.attendant, .admin, .bot]) { try $0.potentialsList($1) },
+        "potentials.remove": Method(roles: [.attendant, .admin]) { try $0.potentialsRemove($1) },
+        "contacts.list": Method(roles: [.attendant, .admin, .bot]) { try $0.contactsList($1) },
     ]
 
     /// Finds the method, checks the caller's role, and runs it.
@@ -100,10 +107,12 @@ extension Daemon {
             throw RPCError.forbidden("attendant is inactive")
         }
         let params = try Params(request.params)
-        return try method.handler(self)(connection, params, now)
+        return try method.handler(RequestContext(daemon: self, connection: connection, now: now), params)
     }
+}
 
-    func ping(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+extension RequestContext {
+    func ping(_ params: Params) throws -> Outcome {
         try params.rejectUnknown([])
         var w = JSONWriter()
         w.beginObject()
@@ -113,7 +122,7 @@ extension Daemon {
         return .result(w.bytes)
     }
 
-    func version(_ connection: Connection, _ params: Params, _ now: Instant) throws -> Outcome {
+    func version(_ params: Params) throws -> Outcome {
         try params.rejectUnknown([])
         var w = JSONWriter()
         w.beginObject()

@@ -68,7 +68,7 @@ extension Daemon {
         family("atende_potentials", "gauge", "Conversations that have not chosen a department.")
         sample("atende_potentials", [], "\(router.potentialCount)")
         family("atende_connections", "gauge", "Open client connections.")
-        sample("atende_connections", [], "\(connections.count)")
+        sample("atende_connections", [], "\(fanOut.connections.count)")
         let totals: [(name: String, help: String, value: Int)] = [
             ("atende_conversations_opened_total", "Conversations opened since start.", counters.opened),
             ("atende_conversations_assigned_total", "Assignments since start.", counters.assigned),
@@ -77,12 +77,13 @@ extension Daemon {
             ("atende_commits_total", "SQLite commits (one per loop turn that wrote).", counters.commits),
             ("atende_wal_syncs_total", "fdatasyncs of the WAL, each covering every commit before it (durability full).",
              counters.syncs),
-            ("atende_read_pauses_total", "Times the loop stopped reading requests while a slow fsync held \(Daemon.maxUnsyncedTurns) turns.",
+            ("atende_read_pauses_total",
+             "Times the loop stopped reading requests while a slow fsync held \(Journal.maxUnsyncedTurns) turns.",
              counters.readPauses),
             ("atende_failed_commits_total", "Turns rolled back because storage failed.", counters.failedCommits),
             ("atende_wal_late_bytes_total", "WAL bytes still gathered in memory after their commit, written by the "
                 + "check that follows it (0 unless SQLite writes frames as the WAL-gathering VFS does not expect).",
-             sqlite?.lateWALBytes ?? 0),
+             journal.sqlite?.lateWALBytes ?? 0),
             ("atende_refused_connections_total", "Connections refused at maxConnections.",
              counters.refusedConnections),
         ]

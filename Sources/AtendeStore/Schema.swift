@@ -2,7 +2,7 @@
 // version moves only when the whole step committed. Add a step at the end, never edit one that shipped.
 // Hot-path note: SQLite builds an ephemeral table for an `IN (...)` of more than two values in a CHECK or a partial
 // index's WHERE, on every write of the row; the conversation table's CHECK uses ORs and its partial index a
-// two-value NOT IN for that reason (profiled: about 40 page faults per conversation otherwise).
+// two-value NOT IN for that reason.
 
 enum Schema {
     static let migrations: [String] = [
@@ -48,8 +48,8 @@ enum Schema {
         CREATE INDEX assignment_explanations_conversation ON assignment_explanations(conversation_id, id);
         """,
         // Explanations move into their conversation's row (one line each, oldest first): written by the same
-        // statement that saves the assignment instead of a row and an index entry of their own (profiled: about
-        // 5% of the loop, and two of the B-trees each commit rewrote). Rows written before stay where they are.
+        // statement that saves the assignment instead of a row and an index entry of their own (two fewer B-trees
+        // for each commit to rewrite). Rows written before stay where they are.
         """
         ALTER TABLE conversations ADD COLUMN explanations TEXT;
         """,

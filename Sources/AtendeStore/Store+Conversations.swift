@@ -58,8 +58,8 @@ extension Store {
 
     /// Writes a conversation the router has just closed or removed: `Router.close` changes only its state and
     /// closing time, and the row held everything else already (each change is written in the turn that made
-    /// it), so only those two columns are updated. An UPDATE of every column cost about 1.5 µs more per chat
-    /// closed: SQLite rebuilds the record either way, but reads, checks and copies what is set. Without a row (a
+    /// it), so only those two columns are updated. An UPDATE of every column costs more per chat closed:
+    /// SQLite rebuilds the record either way, but reads, checks and copies what is set. Without a row (a
     /// conversation opened and closed before any write of it) the whole row is saved.
     public func saveClosing(_ c: Conversation) throws(StoreError) {
         let updated = try write { () throws(StoreError) -> Bool in

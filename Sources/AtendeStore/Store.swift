@@ -83,9 +83,7 @@ public final class Store {
         sqlite3_busy_timeout(database.handle, Int32(busyTimeoutMillis))
         // New databases get 1 KiB pages (an existing file keeps the size it was made with). Each commit writes
         // every page it touched to the WAL, checksummed, and the hot writes land on the rightmost leaves of a few
-        // B-trees, so smaller pages mean fewer bytes copied, summed, written and fsynced per conversation
-        // (callgrind, lifecycle benchmark: commit 28.7k -> 16.1k instructions per conversation, loop -5%; the
-        // memory and recovery scenarios did not change).
+        // B-trees, so smaller pages mean fewer bytes copied, summed, written and fsynced per conversation.
         try database.execute("PRAGMA page_size = 1024")
         let mode = try database.text("PRAGMA journal_mode = WAL")
         guard mode?.lowercased() == "wal" else {

@@ -1,7 +1,6 @@
 // The "atende-wal" VFS. SQLite appends a transaction to the WAL as frames, each a 24-byte header and a page, and
 // writes each part with its own pwrite: a commit of 12 pages costs 24 system calls, each taking the inode lock,
-// looking up the page-cache folio and updating the file times (profiled: about 8% of the daemon loop's time at
-// 50 bots). This VFS is the default one except for WAL files, which gather appended frames in memory and hand
+// looking up the page-cache folio and updating the file times, on the loop's thread. This VFS is the default one except for WAL files, which gather appended frames in memory and hand
 // them to the default VFS in one write when the commit frame's page arrives (a frame header whose "database size
 // after commit" field is not zero marks the commit frame).
 //

@@ -7,7 +7,7 @@ final class JSONCursorTests: XCTestCase {
     /// Writes with a cursor into exactly `bound` bytes.
     private func written(bound: Int, _ write: (inout JSONCursor) -> Void) -> [UInt8] {
         [UInt8](unsafeUninitializedCapacity: bound) { buffer, count in
-            var cursor = JSONCursor(buffer.baseAddress!)
+            var cursor = JSONCursor(UnsafeMutableBufferPointer(rebasing: buffer[0..<bound]))
             write(&cursor)
             XCTAssertLessThanOrEqual(cursor.count, bound)
             count = cursor.count

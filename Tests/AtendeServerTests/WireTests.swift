@@ -1,6 +1,6 @@
 // Tests for Wire's conversation and event encodings, written through JSONCursor: byte for byte what JSONWriter
 // writes member by member in the contract's order, for every optional present or absent, escapes, equal and
-// unequal times, and years outside 0-9999.
+// unequal times, years outside 0-9999, and strings whose escapes make them six times longer.
 
 import AtendeCore
 import AtendeProtocol
@@ -52,6 +52,17 @@ final class WireTests: XCTestCase {
         waiting.department = "sales"
         waiting.queuedAt = t0 + 1
         return [bare, full, farTimes, waiting]
+    }
+
+    func testEscapesSixTimesLongerThanTheTextFitTheBound() throws {
+        // Every control character becomes six bytes: the bound must leave room for that in each string.
+        let controls = String(repeating: "\u{01}\u{1F}\"", count: 300)
+        var conversation = Conversation(id: 3, externalId: controls, contactPhone: "+5511987654321", openedAt: t0)
+        conversation.contactName = controls
+        conversation.department = controls
+        let bytes = Wire.conversation(conversation)
+        XCTAssertGreaterThan(bytes.count, 3 * 4000)
+        XCTAssertEqual(bytes, reference(conversation))
     }
 
     func testConversationIsWhatJSONWriterWrites() throws {

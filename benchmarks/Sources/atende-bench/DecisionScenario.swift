@@ -11,11 +11,9 @@
 // time (schedstat, ns) per assignment, so the generator's work does not count; it is measured in five rounds of
 // 4000 assignments and the lowest round is reported (the other sessions on a shared machine can only add time).
 // The three sizes run side by side, each on its own daemon, and take turns round by round: a slow spell of the
-// machine then costs every size a round instead of all the rounds of one size (measured one size after the
-// other, the same build gave 10k 30 to 47 us from run to run).
+// machine then costs every size a round instead of all the rounds of one size.
 // Between rounds, outside the measure, the attendants close the chats they hold, so even 10 attendants have room
-// for long rounds: rounds of 800 right after 10k logins measured a transient (cold caches, 42-46 us at 10k in
-// some runs, 33-35 in others) instead of the steady cost. It includes parsing,
+// for long rounds in steady state (short rounds right after 10k logins measure cold caches instead). It includes parsing,
 // the decision, the SQLite rows, the reply and one push write per assignment. Durability normal (no fsync
 // waits). The attendants' connections only receive, so they are read in the background every few milliseconds.
 

@@ -120,7 +120,7 @@ final class LifecycleLoad {
 
 /// Scenarios 1 and 7a side by side, at the largest client count: atende (durability full, as in scenario 1) and
 /// the Redis anchor take turns for several rounds of the same length, in alternating order (atende first in even
-/// rounds, Redis first in odd ones). The machine's speed drifts by ±10% over a run; measured minutes apart, the
+/// rounds, Redis first in odd ones). The machine's speed drifts over a run; measured minutes apart, the
 /// two sides can land on different spells, and the ratio moves with it. Here each round's two windows are
 /// seconds apart; the ratio is the median of the rounds' ratios. It is the one the lifecycle target reads.
 struct LifecycleAgainstRedis {

@@ -1,0 +1,196 @@
+// FanOut: who hears what. It owns the live connections by id, the attendants' sessions and presence wishes, the
+// bot connections (all events, or their own: which conversation belongs to which), the monitoring admins, and
+// what attendants last heard about each queue; it turns router effects and announcements into pushes staged on
+// connections, which the turn releases after its commit. A failed turn undoes what it changed here.
+
+import AtendeCore
+import AtendeProtocol
+import AtendeStore
+
+/// What attendants last heard about a queue; a new `queue.changed` goes out only when this changes.
+struct QueueSignature: Equatable {
+    var waiting: Int
+    var head: Int64?
+}
+
+/// The turn's audience: connections, sessions and subscriptions, and the output staged for them.
+final class FanOut {
+    let loop: LoopThread
+    /// Every open connection, by id.
+    var connections: IDMap<UInt64, Connection> = [:]
+    var sessions: IDMap<AttendantID, IDSet<UInt64>> = [:]
+    var away: IDSet<AttendantID> = []
+    /// Bot connections that take every bot event, and those that take their own (`auth.bot {events}`).
+    var bots: IDSet<UInt64> = []
+    var ownBots: IDSet<UInt64> = []
+    /// The `own` bot connection each open conversation belongs to (the last one that opened or sent for it).
+    var conversationBots: IDMap<ConversationID, UInt64> = [:]
+    /// Owners changed during the current turn, with the previous ones: put back if the turn fails.
+    private var ownershipUndo: [(ConversationID, UInt64?)] = []
+    /// Sessions to end when the turn commits (`endSessions`).
+    var sessionsToEnd: [(AttendantID, String)] = []
+    var monitors: IDSet<UInt64> = []
+    var announcedPotentials = -1
+    var announced: IDMap<String, QueueSignature> = [:]
+    var dirtyDepartments: IDSet<String> = []
+    var dirtyAttendants: IDSet<AttendantID> = []
+    /// Connections with output staged this turn, in the order they got it.
+    private(set) var touched: [Connection] = []
+    /// `touched`'s buffer between turns (the two swap at release).
+    private var spareTouched: [Connection] = []
+
+    init(loop: LoopThread) { self.loop = loop }
+
+    /// Whether any connection has output staged in this turn.
+    var hasStaged: Bool { !touched.isEmpty }
+
+    func stage(_ item: Staged, for connection: Connection) {
+        loop.check()
+        if !connection.listed {
+            connection.listed = true
+            touched.append(connection)
+        }
+        connection.staged.append(item)
+    }
+
+    /// Takes the list of connections with staged output (each unlisted by its taker as its output is taken).
+    func takeTouched() -> [Connection] {
+        var list = spareTouched
+        swap(&list, &touched)
+        return list
+    }
+
+    /// Gives back a list taken by `takeTouched`, emptied, for its buffer.
+    func returnTouched(_ list: inout [Connection]) {
+        list.removeAll(keepingCapacity: true)
+        swap(&list, &spareTouched)
+    }
+
+    func push(_ bytes: [UInt8], toAttendant attendant: AttendantID) {
+        guard let ids = sessions[attendant] else { return }
+        for id in ids { if let connection = connections[id] { stage(.push(bytes), for: connection) } }
+    }
+
+    /// A bot event of conversation `id` goes to every `all` bot connection and to one `own` connection: the one
+    /// the conversation belongs to, or else the longest-connected (lowest id), which then owns it. `last` (the
+    /// conversation ended) forgets the owner.
+    func pushToBots(_ bytes: [UInt8], for id: ConversationID, last: Bool) {
+        for bot in bots { if let connection = connections[bot] { stage(.push(bytes), for: connection) } }
+        let known = conversationBots[id]
+        var owner = known
+        if owner == nil || !ownBots.contains(owner!) { owner = ownBots.min() }
+        if let owner, let connection = connections[owner] { stage(.push(bytes), for: connection) }
+        setOwner(of: id, last ? nil : owner, was: known)
+    }
+
+    /// Changes a conversation's `own` bot connection, remembering the old one in case the turn fails.
+    private func setOwner(of id: ConversationID, _ owner: UInt64?, was known: UInt64?) {
+        guard owner != known else { return }
+        ownershipUndo.append((id, known))
+        conversationBots[id] = owner
+    }
+
+    /// Makes `connection` a bot connection, receiving events as it asked.
+    func enrollBot(_ connection: Connection) {
+        switch connection.botEvents {
+        case .all: bots.insert(connection.id)
+        case .own: ownBots.insert(connection.id)
+        }
+    }
+
+    /// Notes that an `own` bot connection acted for conversation `id`: its events go there from now on.
+    func claim(_ id: ConversationID, by connection: Connection) {
+        if connection.role == .bot && connection.botEvents == .own {
+            setOwner(of: id, connection.id, was: conversationBots[id])
+        }
+    }
+
+    func pushToMonitors(_ bytes: [UInt8]) {
+        for id in monitors { if let connection = connections[id] { stage(.push(bytes), for: connection) } }
+    }
+
+    /// What the announcements stood at before a turn's own, for `undoAnnouncements` if the turn fails.
+    struct Mark {
+        fileprivate let announced: IDMap<String, QueueSignature>
+        fileprivate let potentials: Int
+    }
+
+    /// Sends `queue.changed` and `attendant.changed` for what the turn changed; returns what to put back if the
+    /// turn then fails (its pushes are dropped, so the next turn must announce again).
+    func announce(router: borrowing Router, store: any DurableStore) -> Mark {
+        let mark = Mark(announced: announced, potentials: announcedPotentials)
+        announceQueues(router: router)
+        announceAttendants(router: router, store: store)
+        return mark
+    }
+
+    /// The turn failed: its announcements go out again with a later turn (their pushes are dropped).
+    func undoAnnouncements(_ mark: Mark) {
+        announced = mark.announced
+        announcedPotentials = mark.potentials
+    }
+
+    /// The turn failed: its changes of bot ownership are put back and the sessions it ended stay.
+    func undoOwnership() {
+        for (id, owner) in ownershipUndo.reversed() { conversationBots[id] = owner }
+        ownershipUndo.removeAll()
+        sessionsToEnd.removeAll()
+    }
+
+    /// The turn failed: what it marked for announcing is forgotten (the router is rebuilt from the store).
+    func forgetChanges() {
+        dirtyDepartments.removeAll()
+        dirtyAttendants.removeAll()
+    }
+
+    /// The turn is over (committed or undone): its changes of ownership stay.
+    func settleTurn() { ownershipUndo.removeAll(keepingCapacity: true) }
+
+    /// Sends `attendant.changed` to monitoring admins for each attendant whose presence or load changed.
+    private func announceAttendants(router: borrowing Router, store: any DurableStore) {
+        if !monitors.isEmpty && router.potentialCount != announcedPotentials {
+            announcedPotentials = router.potentialCount
+            var w = JSONWriter()
+            w.beginObject()
+            w.field("type", "potentials.changed")
+            w.field("potentials", announcedPotentials)
+            w.endObject()
+            pushToMonitors(RPCEncoder.notification(method: "event", params: w.bytes))
+        }
+        guard !dirtyAttendants.isEmpty else { return }
+        defer { dirtyAttendants.removeAll(keepingCapacity: true) }
+        guard !monitors.isEmpty else { return }
+        for attendant in dirtyAttendants {
+            guard let record = try? store.attendant(attendant) else { continue }
+            var w = JSONWriter(capacity: 512)
+            w.beginObject()
+            w.field("type", "attendant.changed")
+            w.key("attendant")
+            Wire.attendant(record, presence: router.presence(of: attendant), openChats: router.openChats(of: attendant),
+                           into: &w)
+            w.endObject()
+            pushToMonitors(RPCEncoder.notification(method: "event", params: w.bytes))
+        }
+    }
+
+    /// Sends `queue.changed` to the connected attendants of each department whose waiting list looks different.
+    private func announceQueues(router: borrowing Router) {
+        guard !dirtyDepartments.isEmpty else { return }
+        for department in dirtyDepartments {
+            let waiting = router.waiting(in: department, limit: 1)
+            let signature = QueueSignature(waiting: router.waitingCount(in: department), head: waiting.first?.id)
+            guard announced[department] != signature else { continue }
+            announced[department] = signature
+            var writer = JSONWriter()
+            writer.beginObject()
+            writer.field("type", "queue.changed")
+            writer.field("department", department)
+            writer.field("waiting", signature.waiting)
+            writer.endObject()
+            let bytes = RPCEncoder.notification(method: "event", params: writer.bytes)
+            for attendant in router.servers(of: department) { push(bytes, toAttendant: attendant) }
+            pushToMonitors(bytes)
+        }
+        dirtyDepartments.removeAll(keepingCapacity: true)
+    }
+}
