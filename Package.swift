@@ -38,6 +38,7 @@ let package = Package(
         .testTarget(name: "AtendeStoreTests", dependencies: ["AtendeStore", "AtendeTestSupport"]),
         .testTarget(name: "AtendeProtocolTests", dependencies: ["AtendeProtocol"]),
         .testTarget(name: "AtendeServerTests", dependencies: ["AtendeServer", "AtendeClient", "AtendeTestSupport"]),
+        .testTarget(name: "AtendectlTests", dependencies: ["atendectl"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -20,14 +20,14 @@ _atendectl_department_ids() {
 }
 
 _atendectl_top_words='ping version department attendant settings stats potentials top explain metrics login queue
-    take reply transfer close history attend help'
+    take reply transfer close history attend route contacts conversation report help'
 
 # The subcommands of group $1.
 _atendectl_subcommands() {
     case "$1" in
         'department') echo 'add list edit delete' ;;
-        'attendant') echo 'add edit show list deactivate activate photo' ;;
-        'settings') echo 'show set' ;;
+        'attendant') echo 'add edit show list deactivate activate photo unlock delete' ;;
+        'settings') echo 'show set holidays holidays holidays' ;;
     esac
 }
 
@@ -36,11 +36,12 @@ _atendectl_command() {
     case "$1 $2" in
         'department add'|'department list'|'department edit'|'department delete'|'attendant add'|\
         'attendant edit'|'attendant show'|'attendant list'|'attendant deactivate'|'attendant activate'|\
-        'attendant photo'|'settings show'|'settings set') echo "$1 $2"; return ;;
+        'attendant photo'|'settings show'|'settings set'|'potentials remove'|'attendant unlock'|\
+        'attendant delete'|'conversation list') echo "$1 $2"; return ;;
     esac
     case "$1" in
         'ping'|'version'|'stats'|'potentials'|'top'|'explain'|'metrics'|'login'|'queue'|'take'|'reply'|\
-        'transfer'|'close'|'history'|'attend') echo "$1" ;;
+        'transfer'|'close'|'history'|'attend'|'route'|'contacts'|'report') echo "$1" ;;
     esac
 }
 
@@ -56,7 +57,7 @@ _atendectl_options() {
             echo '--name --login --phone --email --department --departments --max-chats --hours
             --hours-json --timezone --inactive --active --no-phone --no-email --password' ;;
         'attendant list') echo '--department --presence' ;;
-        'attendant photo') echo '--save' ;;
+        'attendant photo') echo '--save --force' ;;
         'settings show') echo '--login' ;;
         'potentials') echo '--limit --login' ;;
         'top') echo '--once --sort' ;;
@@ -68,6 +69,10 @@ _atendectl_options() {
         'close') echo '--login' ;;
         'history') echo '--login --limit' ;;
         'attend') echo '--login' ;;
+        'potentials remove') echo '--login' ;;
+        'contacts') echo '--limit --login' ;;
+        'conversation list') echo '--state --department --attendant --limit --before' ;;
+        'report') echo '--since' ;;
     esac
 }
 
@@ -82,11 +87,14 @@ _atendectl_option() {
         'attendant edit --max-chats'|'attendant edit --hours'|'attendant edit --hours-json'|\
         'attendant edit --timezone'|'settings show --login'|'potentials --limit'|'potentials --login'|\
         'login --login'|'queue --login'|'queue --limit'|'take --login'|'reply --login'|'transfer --login'|\
-        'transfer --to'|'close --login'|'history --login'|'history --limit'|'attend --login') echo 'none' ;;
+        'transfer --to'|'close --login'|'history --login'|'history --limit'|'attend --login'|\
+        'potentials remove --login'|'contacts --limit'|'contacts --login'|'conversation list --state'|\
+        'conversation list --attendant'|'conversation list --limit'|'conversation list --before'|\
+        'report --since') echo 'none' ;;
         'department add --strategy'|'department edit --strategy')
             echo 'words least-busy round-robin longest-idle manual' ;;
         'attendant add --department'|'attendant edit --department'|'attendant list --department'|\
-        'transfer --department') echo 'department' ;;
+        'transfer --department'|'conversation list --department') echo 'department' ;;
         'attendant add --departments'|'attendant edit --departments') echo 'departments' ;;
         'attendant list --presence') echo 'words online away offline off-hours' ;;
         'top --sort') echo 'words waiting presence name' ;;
@@ -97,7 +105,7 @@ _atendectl_option() {
 # What positional argument $2 (from 0) of command $1 is.
 _atendectl_argument() {
     case "$1 $2" in
-        'department edit 0'|'department delete 0'|'transfer 1') echo 'department' ;;
+        'department edit 0'|'department delete 0'|'transfer 1'|'route 1') echo 'department' ;;
         'attendant photo 1') echo 'file' ;;
     esac
 }

@@ -129,7 +129,18 @@ public final class RPCClient {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             if let response = responses.removeValue(forKey: key) { return response }
-            try readMessage(until: deadline)
+            do {
+                try readMessage(until: deadline)
+            } catch {
+                // A server that closes after an error it could not tie to a request (a line too long: -32600
+                // with id null) said why: that error is the answer, not the closed connection.
+                if case .closed = error, let lastWords = responses.removeValue(forKey: "null"),
+                   let failure = lastWords["error"] {
+                    throw .rpc(RPCError(code: Int(failure["code"]?.intValue ?? 0),
+                                        message: failure["message"]?.stringValue ?? "", data: failure["data"]))
+                }
+                throw error
+            }
         }
     }
 

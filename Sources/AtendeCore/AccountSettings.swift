@@ -8,6 +8,11 @@ public struct AccountSettings: Equatable, Sendable {
     public var attendantsCanViewBotContacts = true
     /// Attendants may log in only inside their working hours (default on).
     public var restrictAccessToHours = true
+    /// Days off for every attendant whose hours are not "always" (contract v2), sorted by date.
+    public var holidays: [Holiday] = []
+
+    /// The holidays' dates as day numbers.
+    public var holidayDays: [Int64] { holidays.map(\.day) }
 
     /// The defaults.
     public init() {}
@@ -34,5 +39,19 @@ public struct AccountSettings: Equatable, Sendable {
             default: break
             }
         }
+    }
+}
+
+/// A day off for everyone with working hours: a local date (in each attendant's own time zone) and its name.
+public struct Holiday: Equatable, Sendable {
+    /// The date as a day number (0 = 1970-01-01).
+    public var day: Int64
+    /// What the day is, e.g. "Natal".
+    public var name: String
+
+    /// Creates a holiday.
+    public init(day: Int64, name: String) {
+        self.day = day
+        self.name = name
     }
 }

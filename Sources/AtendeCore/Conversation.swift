@@ -39,6 +39,8 @@ public struct Conversation: Equatable, Sendable {
     public var department: String?
     /// Life-cycle state.
     public var state: ConversationState
+    /// The priority, stored in the byte after `state` that alignment leaves free (every open chat is in memory).
+    var priorityLevel: UInt8 = 0
     /// The attendant, while assigned (and after closing, the one who served it).
     public var attendantId: AttendantID?
     /// When the bot opened it.
@@ -57,6 +59,14 @@ public struct Conversation: Equatable, Sendable {
     public var preferredAttendant: AttendantID?
     /// The attendant who transferred it away, avoided once when another eligible attendant exists.
     public var avoidAttendant: AttendantID?
+
+    /// 0...9: each level puts the chat ahead of chats that joined up to the department's `priorityStep` earlier.
+    public var priority: Int {
+        get { Int(priorityLevel) }
+        set { priorityLevel = UInt8(clamping: newValue) }
+    }
+    /// When an attendant first replied.
+    public var firstReplyAt: Instant?
 
     /// Creates a conversation.
     public init(
@@ -93,6 +103,15 @@ public struct Department: Equatable, Sendable {
     public var name: String
     /// How the next attendant is chosen.
     public var strategy: Strategy
+    /// Seconds of queue time one priority level is worth (contract v2, 0...86400).
+    public var priorityStep: Int = Department.defaultPriorityStep
+    /// The answer-time target, in seconds, that the service level is measured against (1...3600).
+    public var serviceLevel: Int = Department.defaultServiceLevel
+
+    /// The priority step a department gets when none is given.
+    public static let defaultPriorityStep = 600
+    /// The service-level target a department gets when none is given.
+    public static let defaultServiceLevel = 60
 
     /// Creates a department.
     public init(id: String, name: String, strategy: Strategy = .leastBusy) {

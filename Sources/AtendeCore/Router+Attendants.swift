@@ -14,8 +14,11 @@ extension Router {
                 link(state)
             }
         } else {
-            departments[department.id]!.department = department
-            departments[department.id]!.eligible.removeAll()
+            let state = departments[department.id]!
+            let oldStep = state.department.priorityStep
+            state.department = department
+            state.eligible.removeAll()
+            if oldStep != department.priorityStep { reorderQueue(of: state) }
         }
         for id in departments[department.id]!.servedBy { _ = refresh(id) }
         var effects: [RouterEffect] = []
@@ -149,6 +152,10 @@ extension Router {
     @discardableResult
     func reposition(_ state: AttendantState) -> Bool {
         let available = state.available
+        if state.canServe != state.staffed {
+            state.staffed.toggle()
+            for link in state.links { link.state.staff += state.staffed ? 1 : -1 }
+        }
         for link in state.links {
             let department = link.state
             let strategy = department.department.strategy
@@ -165,9 +172,11 @@ extension Router {
     /// Resolves the attendant's departments to their states and its slots in their heaps (after its profile or
     /// the set of departments changed).
     func link(_ state: AttendantState) {
+        if state.staffed { for link in state.links { link.state.staff -= 1 } }
         state.links = state.profile.departments.compactMap { id in
             departments[id].map { DepartmentLink(state: $0, slot: $0.eligible.slot(for: state.profile.id)) }
         }
+        if state.staffed { for link in state.links { link.state.staff += 1 } }
     }
 
     func key(for state: AttendantState, strategy: Strategy, turn: Int64) -> HeapKey {

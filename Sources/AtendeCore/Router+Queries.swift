@@ -14,7 +14,7 @@ extension Router {
     /// The chats waiting in a department, in queue order.
     public func waiting(in department: String, limit: Int = .max) -> [Conversation] {
         guard let state = departments[department] else { return [] }
-        return state.queue.live(limit: limit) { isLive($0, in: department) }.compactMap { conversations[$0.id] }
+        return state.queue.places(limit: limit).compactMap { conversations[$0.id] }
     }
 
     /// Number of chats waiting in a department.
@@ -22,7 +22,7 @@ extension Router {
 
     /// The potentials, oldest first.
     public func potentialList(limit: Int = .max) -> [Conversation] {
-        potentials.live(limit: limit, isLive: isLivePotential).compactMap { conversations[$0.id] }
+        potentials.places(limit: limit).compactMap { conversations[$0.id] }
     }
 
     /// Number of potentials.
@@ -55,7 +55,7 @@ extension Router {
     /// The department's numbers for `stats.get`.
     public func stats(of department: String, now: Instant) -> DepartmentStats? {
         guard departments[department] != nil else { return nil }
-        let head = departments[department]!.queue.first { isLive($0, in: department) }
+        let head = departments[department]!.queue.first
         let oldest = head.flatMap { conversations[$0.id]?.queuedAt }.map { max(0, (now - $0) / 1000) } ?? 0
         let state = departments[department]!
         let online = state.servedBy.reduce(0) { $0 + (presence(of: $1) == .online ? 1 : 0) }

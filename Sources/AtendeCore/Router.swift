@@ -25,6 +25,8 @@ public final class Router {
         /// The existing departments of `profile.departments`, with the attendant's slot in each one's heap, so
         /// re-keying after an assignment looks nothing up (`Router.link`).
         var links: [DepartmentLink] = []
+        /// Counted in its departments' `staff`: it could take a chat now if it had room.
+        var staffed = false
 
         init(profile: AttendantProfile, idleSince: Instant) {
             self.profile = profile
@@ -32,8 +34,11 @@ public final class Router {
         }
 
         var available: Bool {
-            profile.active && connections > 0 && wantsOnline && inHours && open.count < profile.maxChats
+            canServe && open.count < profile.maxChats
         }
+
+        /// Active, connected, online and inside its hours: eligible whenever it has room.
+        var canServe: Bool { profile.active && connections > 0 && wantsOnline && inHours }
     }
 
     /// A class, not a struct: the router reaches into a department many times per assignment, and a reference
@@ -46,6 +51,12 @@ public final class Router {
         var assigned = 0
         var servedBy: IDSet<AttendantID> = []
         var roundRobinTurn: IDMap<AttendantID, Int64> = [:]
+        /// Attendants serving the department who could take a chat now if they had room.
+        var staff = 0
+        /// Recent answer times (queue entry to assignment) in seconds, and the staff at those moments, as
+        /// exponentially weighted averages (nil before the first answer); they feed the estimated wait.
+        var answerAverage: Double?
+        var staffAverage: Double = 0
 
         init(department: Department) { self.department = department }
     }
@@ -83,23 +94,16 @@ public final class Router {
             for id in profile.departments { self.departments[id]?.servedBy.insert(profile.id) }
             link(self.attendants[profile.id]!)
         }
-        let ordered: (Conversation, Conversation) -> Bool = { ($0.queueSeq, $0.id) < ($1.queueSeq, $1.id) }
-        let inOrder = zip(conversations, conversations.dropFirst()).allSatisfy { !ordered($1, $0) }
         self.conversations.reserveCapacity(conversations.count)
         byExternalId.reserveCapacity(conversations.count)
-        for conversation in inOrder ? conversations : conversations.sorted(by: ordered) {
+        for conversation in conversations {
             guard conversation.state.isOpen else { continue }
             self.conversations[conversation.id] = conversation
             byExternalId[conversation.externalId] = conversation.id
             nextQueueSeq = max(nextQueueSeq, conversation.queueSeq + 1)
             switch conversation.state {
-            case .potential:
-                potentials.insertInOrder(QueueEntry(id: conversation.id, seq: conversation.queueSeq))
-            case .queued:
-                if let department = conversation.department {
-                    self.departments[department]?.queue.insertInOrder(
-                        QueueEntry(id: conversation.id, seq: conversation.queueSeq))
-                }
+            case .potential, .queued:
+                joinWaiting(conversation)
             case .assigned:
                 if let attendant = conversation.attendantId { self.attendants[attendant]?.open.insert(conversation.id) }
                 if let department = conversation.department { self.departments[department]?.assigned += 1 }
@@ -138,7 +142,7 @@ public final class Router {
             drain([department], now: now, effects: &effects)
         } else {
             conversations[conversation.id] = conversation
-            potentials.append(QueueEntry(id: conversation.id, seq: conversation.queueSeq))
+            joinWaiting(conversation)
             effects.append(.saved(conversation))
         }
         return effects
@@ -153,18 +157,16 @@ public final class Router {
         }
         switch conversation.state {
         case .potential:
-            potentials.entryWentStale()
+            break
         case .queued:
             if conversation.department == department { return [] }
-            leaveQueue(conversation)
         default:
             throw RoutingError(.invalidState, "conversation is \(conversation.state.rawValue), not waiting")
         }
+        leaveWaiting(conversation)
         var effects = Self.effectList()
         if let old = conversation.department, conversation.state == .queued { effects.append(.queueChanged(old)) }
-        let left = (state: conversation.state, department: conversation.department)
         enqueue(&conversation, in: department, now: now, effects: &effects)
-        tidyQueue(left: left)
         drain([department], now: now, effects: &effects)
         return effects
     }
@@ -190,16 +192,14 @@ public final class Router {
             throw RoutingError(.outsideHours, "outside working hours")
         }
         var effects = Self.effectList()
-        leaveQueue(conversation)
+        leaveWaiting(conversation)
         assign(id, to: attendant, rule: .takenByHand, now: now, effects: &effects)
-        tidyQueue(left: (conversation.state, conversation.department))
         return effects
     }
 
     /// Closes an open conversation. An attendant may close only its own chats.
     public func close(_ id: ConversationID, by actor: Actor, now: Instant) throws(RoutingError) -> [RouterEffect] {
         var conversation = try openConversation(id)
-        let left = (state: conversation.state, department: conversation.department)
         if case .attendant(let attendant) = actor, conversation.attendantId != attendant
             || conversation.state != .assigned {
             throw RoutingError(.forbidden, "not your conversation")
@@ -207,11 +207,9 @@ public final class Router {
         var effects = Self.effectList()
         var freed: [String] = []
         let previous = conversation.attendantId
+        leaveWaiting(conversation)
         switch conversation.state {
-        case .potential:
-            potentials.entryWentStale()
         case .queued:
-            leaveQueue(conversation)
             if let department = conversation.department { effects.append(.queueChanged(department)) }
         case .assigned:
             freed = release(conversation)
@@ -221,7 +219,6 @@ public final class Router {
         conversation.state = .closed
         conversation.closedAt = now
         forget(conversation)
-        tidyQueue(left: left)
         effects.append(.saved(conversation))
         effects.append(.closed(consume conversation, previousAttendant: previous))
         drain(freed, now: now, effects: &effects)
@@ -234,11 +231,10 @@ public final class Router {
         guard conversation.state == .potential else {
             throw RoutingError(.invalidState, "conversation is \(conversation.state.rawValue), not a potential")
         }
-        potentials.entryWentStale()
+        leaveWaiting(conversation)
         conversation.state = .removed
         conversation.closedAt = now
         forget(conversation)
-        _ = potentials.first(isLive: isLivePotential)
         return [.saved(conversation), .closed(conversation, previousAttendant: nil)]
     }
 
@@ -281,13 +277,12 @@ public final class Router {
         var effects = Self.effectList()
         var freed: [String] = []
         let previous = conversation.attendantId
-        let left = (state: conversation.state, department: conversation.department)
         if conversation.state == .assigned {
             freed = release(conversation)
             conversation = conversations[id]!
             if let previous { effects.append(.transferredAway(conversation, from: previous)) }
         } else {
-            leaveQueue(conversation)
+            leaveWaiting(conversation)
             if let old = conversation.department { effects.append(.queueChanged(old)) }
         }
         conversation.avoidAttendant = previous
@@ -301,7 +296,6 @@ public final class Router {
             enqueue(&conversation, in: department, now: now, effects: &effects)
             freed.append(department)
         }
-        tidyQueue(left: left)
         drain(freed, now: now, effects: &effects)
         return effects
     }
@@ -323,21 +317,6 @@ public final class Router {
         return conversation
     }
 
-    // Read where the chat lies: these run for every queue head looked at, and a read through the subscript copies
-    // the whole conversation.
-    func isLive(_ entry: QueueEntry, in department: String) -> Bool {
-        conversations.withValue(forKey: entry.id) { conversation in
-            conversation.state == .queued && conversation.queueSeq == entry.seq
-                && conversation.department == department
-        } ?? false
-    }
-
-    func isLivePotential(_ entry: QueueEntry) -> Bool {
-        conversations.withValue(forKey: entry.id) { conversation in
-            conversation.state == .potential && conversation.queueSeq == entry.seq
-        } ?? false
-    }
-
     func enqueue(_ conversation: inout Conversation, in department: String, now: Instant,
                  effects: inout [RouterEffect]) {
         conversation.state = .queued
@@ -346,31 +325,9 @@ public final class Router {
         conversation.queuedAt = now
         conversation.queueSeq = takeQueueSeq()
         conversations[conversation.id] = conversation
-        departments[department]!.queue.append(QueueEntry(id: conversation.id, seq: conversation.queueSeq))
+        joinWaiting(conversation)
         effects.append(.saved(conversation))
         effects.append(.queueChanged(department))
-    }
-
-    /// Notes that a queued chat left its queue by another way than the head.
-    func leaveQueue(_ conversation: Conversation) {
-        guard conversation.state == .queued, let department = conversation.department else { return }
-        departments[department]?.queue.entryWentStale()
-    }
-
-    /// Drops the stale entries at the head of the queue a chat has just left (`left`: the state and department it
-    /// had; call it once the chat's state has changed). Automatic queues shed them as they drain, but the
-    /// potentials and manual queues are never drained from the head: without this they would keep an entry for
-    /// every chat that ever passed through them.
-    func tidyQueue(left old: (state: ConversationState, department: String?)) {
-        switch old.state {
-        case .potential:
-            _ = potentials.first(isLive: isLivePotential)
-        case .queued:
-            guard let department = old.department else { return }
-            _ = departments[department]?.queue.first { isLive($0, in: department) }
-        default:
-            break
-        }
     }
 
     /// Takes an assigned chat away from its attendant; returns the departments that may now drain to it.
@@ -411,6 +368,7 @@ public final class Router {
         conversations.values[index].assignedAt = now
         conversations.values[index].avoidAttendant = nil
         let conversation = conversations.values[index]
+        if rule != .transferred, let queuedAt = conversation.queuedAt { noteAnswer(in: state, after: now - queuedAt) }
         person.open.insert(id)
         markIdle(person, now: now)
         roundRobinCounter += 1
@@ -435,18 +393,17 @@ public final class Router {
         if !due.isEmpty { pending += due }
         if pending.count > 1 { pending = Array(Set(pending)) }
         while !pending.isEmpty {
-            var best: (state: DepartmentState, entry: QueueEntry)?
+            var best: (state: DepartmentState, entry: QueuePlace)?
             var index = 0
             while index < pending.count {
                 let id = pending[index]
                 guard let state = departments[id], state.department.strategy != .manual,
-                      state.eligible.isEmpty == false,
-                      let head = state.queue.first(isLive: { isLive($0, in: id) }) else {
+                      state.eligible.isEmpty == false, let head = state.queue.first else {
                     pending.swapAt(index, pending.count - 1)
                     pending.removeLast()
                     continue
                 }
-                if best == nil || head.seq < best!.entry.seq { best = (state, head) }
+                if best == nil || head < best!.entry { best = (state, head) }
                 index += 1
             }
             guard let (state, entry) = best else { return }
@@ -461,7 +418,7 @@ public final class Router {
                 chosen = preferred
                 rule = .returningContact
             }
-            state.queue.removeFirst()
+            state.queue.remove(entry)
             assign(entry.id, to: chosen, rule: rule, now: now, effects: &effects)
         }
     }

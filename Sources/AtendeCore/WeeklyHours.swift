@@ -28,7 +28,8 @@ public enum WeeklyHours: Equatable, Sendable {
     /// No restriction: always inside working hours.
     case always
     /// Intervals of local wall time per weekday; `days[0]` is Monday ... `days[6]` Sunday, each sorted by start.
-    case weekly(timeZone: String, days: [[DayInterval]])
+    /// `exceptions` (sorted by date, one per date) replace the weekly intervals of their local dates.
+    case weekly(timeZone: String, days: [[DayInterval]], exceptions: [DateException] = [])
 
     /// Wire names of the weekdays, in the order of `days`.
     public static let dayNames = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -45,7 +46,8 @@ public enum WeeklyHours: Equatable, Sendable {
     /// Times are "HH:MM" or "HH:MM:SS"; "24:00" only ends an interval; start < end; intervals of a day may touch
     /// but not overlap. Errors name "hours.timezone", "hours.week.mon" or "hours.week.mon[1]".
     public static func parse(
-        timeZone: String?, week: [(day: String, intervals: [[String]])]
+        timeZone: String?, week: [(day: String, intervals: [[String]])],
+        exceptions: [(date: String, intervals: [[String]])] = []
     ) throws(ValidationError) -> WeeklyHours {
         let zoneName = timeZone ?? defaultTimeZone
         if zoneName.utf8.count > 64 || ZoneCache.zone(named: zoneName) == nil {
@@ -66,10 +68,10 @@ public enum WeeklyHours: Equatable, Sendable {
             seen[index] = true
             days[index] = try parseDay(entry.intervals, field: field)
         }
-        return .weekly(timeZone: zoneName, days: days)
+        return .weekly(timeZone: zoneName, days: days, exceptions: try parseExceptions(exceptions))
     }
 
-    private static func parseDay(_ pairs: [[String]], field: String) throws(ValidationError) -> [DayInterval] {
+    static func parseDay(_ pairs: [[String]], field: String) throws(ValidationError) -> [DayInterval] {
         if pairs.count > maxIntervalsPerDay {
             throw ValidationError(field: field, reason: "at most \(maxIntervalsPerDay) intervals per day")
         }
@@ -144,7 +146,7 @@ public enum WeeklyHours: Equatable, Sendable {
     public var timeZoneName: String? {
         switch self {
         case .always: return nil
-        case .weekly(let timeZone, _): return timeZone
+        case .weekly(let timeZone, _, _): return timeZone
         }
     }
 
@@ -155,11 +157,11 @@ public enum WeeklyHours: Equatable, Sendable {
         switch self {
         case .always:
             return true
-        case .weekly(let zoneName, let days):
+        case .weekly(let zoneName, let days, let exceptions):
             let zone = ZoneCache.zoneOrUTC(named: zoneName)
             let t = t.clamped
             let offset = Int64(zone.secondsFromGMT(for: Date(instant: t))) * 1000
-            return WeeklyHours.isInside(days, localMillis: t.millis + offset)
+            return WeeklyHours.isInside(days, exceptions, localMillis: t.millis + offset)
         }
     }
 
@@ -168,7 +170,8 @@ public enum WeeklyHours: Equatable, Sendable {
     /// intervals, 24:00 followed by 00:00) are skipped. Nil for `.always` or a week without intervals; when the
     /// week is fully covered and no transition comes, the end of an 8-day look-ahead window.
     public func nextChange(after t: Instant) -> Instant? {
-        guard case .weekly(let zoneName, let days) = self, days.contains(where: { !$0.isEmpty }) else {
+        guard case .weekly(let zoneName, let days, let exceptions) = self,
+              days.contains(where: { !$0.isEmpty }) || exceptions.contains(where: { !$0.intervals.isEmpty }) else {
             return nil
         }
         let zone = ZoneCache.zoneOrUTC(named: zoneName)
@@ -183,7 +186,7 @@ public enum WeeklyHours: Equatable, Sendable {
         }
         // Until `transition`, local time is t.millis + offset; past it, the boundary found below no longer
         // applies, but then the transition itself comes first and is the answer.
-        if let local = WeeklyHours.nextLocalChange(days, afterLocal: t.millis + offset) {
+        if let local = WeeklyHours.nextLocalChange(days, exceptions, afterLocal: t.millis + offset) {
             let utc = local - offset
             if transition == nil || utc < transition! {
                 return Instant(millis: utc)
@@ -193,29 +196,37 @@ public enum WeeklyHours: Equatable, Sendable {
     }
 
     /// Whether local wall time `localMillis` (ms since the local epoch) is inside an interval of its weekday.
-    private static func isInside(_ days: [[DayInterval]], localMillis: Int64) -> Bool {
+    private static func isInside(_ days: [[DayInterval]], _ exceptions: [DateException],
+                                 localMillis: Int64) -> Bool {
         let day = CivilCalendar.floorDiv(localMillis, msPerDay)
         let second = Int((localMillis - day * msPerDay) / 1000)
-        let weekday = self.weekday(day)
-        guard weekday < days.count else { return false }
-        for interval in days[weekday] {
+        for interval in intervals(days, exceptions, day: day) {
             if interval.start > second { break }
             if second < interval.end { return true }
         }
         return false
     }
 
-    /// The first local time after `localMillis`, within 8 local days, at which being inside changes.
-    private static func nextLocalChange(_ days: [[DayInterval]], afterLocal localMillis: Int64) -> Int64? {
+    /// The intervals of a local day: its exception's when it has one, else its weekday's.
+    private static func intervals(_ days: [[DayInterval]], _ exceptions: [DateException], day: Int64)
+        -> [DayInterval] {
+        if !exceptions.isEmpty, let exception = DateException.find(day, in: exceptions) { return exception.intervals }
+        let weekday = self.weekday(day)
+        return weekday < days.count ? days[weekday] : []
+    }
+
+    /// The first local time after `localMillis`, within 8 local days (or until 8 days past the last exception),
+    /// at which being inside changes.
+    private static func nextLocalChange(_ days: [[DayInterval]], _ exceptions: [DateException],
+                                        afterLocal localMillis: Int64) -> Int64? {
         let firstDay = CivilCalendar.floorDiv(localMillis, msPerDay)
-        for day in firstDay...(firstDay + 7) {
-            let weekday = self.weekday(day)
-            guard weekday < days.count else { continue }
-            for interval in days[weekday] {
+        let lastDay = max(firstDay + 7, min((exceptions.last?.day ?? firstDay) + 8, firstDay + 800))
+        for day in firstDay...lastDay {
+            for interval in intervals(days, exceptions, day: day) {
                 for boundary in [interval.start, interval.end] {
                     let local = day * msPerDay + Int64(boundary) * 1000
-                    if local > localMillis
-                        && isInside(days, localMillis: local - 1) != isInside(days, localMillis: local) {
+                    if local > localMillis && isInside(days, exceptions, localMillis: local - 1)
+                        != isInside(days, exceptions, localMillis: local) {
                         return local
                     }
                 }

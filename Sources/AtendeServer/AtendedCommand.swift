@@ -50,6 +50,15 @@ public enum AtendedCommand {
         } catch {
             return fail("\(error)", status: 78)
         }
+        let createdFolders: [String]
+        do {
+            createdFolders = try DataFolders.prepare(config, create: !checkOnly)
+        } catch {
+            return fail("\(error)", status: 78)
+        }
+        for folder in createdFolders {
+            FileHandle.standardError.write(Data("atended: created missing folder \(folder)\n".utf8))
+        }
         if checkOnly {
             print("config ok")
             return 0

@@ -59,7 +59,7 @@ enum AttendantFields {
             throw RPCError.invalidParams(field: "hours",
                                          reason: "must be \"always\" or an object with timezone and week")
         }
-        for key in object.keys where key != "timezone" && key != "week" {
+        for key in object.keys where key != "timezone" && key != "week" && key != "exceptions" {
             throw RPCError.invalidParams(field: "hours.\(key)", reason: "unknown parameter")
         }
         var timeZone: String? = defaultTimeZone
@@ -91,6 +91,50 @@ enum AttendantFields {
             }
             days.append((day, intervals))
         }
-        return try WeeklyHours.parse(timeZone: timeZone, week: days)
+        return try WeeklyHours.parse(timeZone: timeZone, week: days,
+                                     exceptions: try parseExceptions(object["exceptions"]))
+    }
+}
+
+extension AttendantFields {
+    /// Reads `hours.exceptions` (contract v2): `[{date: "YYYY-MM-DD", intervals: [[start, end], ...]}]`.
+    static func parseExceptions(_ value: JSON?) throws -> [(date: String, intervals: [[String]])] {
+        guard let value, !value.isNull else { return [] }
+        guard let list = value.arrayValue else {
+            throw RPCError.invalidParams(field: "hours.exceptions", reason: "must be an array of {date, intervals}")
+        }
+        guard list.count <= WeeklyHours.maxExceptions else {
+            throw RPCError.invalidParams(field: "hours.exceptions",
+                                         reason: "at most \(WeeklyHours.maxExceptions) exceptions")
+        }
+        var result: [(date: String, intervals: [[String]])] = []
+        for (index, item) in list.enumerated() {
+            let field = "hours.exceptions[\(index)]"
+            guard let object = item.objectValue else {
+                throw RPCError.invalidParams(field: field, reason: "must be an object {date, intervals}")
+            }
+            for key in object.keys where key != "date" && key != "intervals" {
+                throw RPCError.invalidParams(field: "\(field).\(key)", reason: "unknown parameter")
+            }
+            guard let date = object["date"]?.stringValue, date.utf8.count <= 16 else {
+                throw RPCError.invalidParams(field: "\(field).date", reason: "must be a date like \"2026-12-24\"")
+            }
+            guard let pairs = object["intervals"]?.arrayValue, pairs.count <= WeeklyHours.maxIntervalsPerDay else {
+                throw RPCError.invalidParams(field: "\(field).intervals",
+                                             reason: "must be an array of [start, end] pairs ([] for a day off)")
+            }
+            var intervals: [[String]] = []
+            for (position, pair) in pairs.enumerated() {
+                guard let items = pair.arrayValue, items.count == 2,
+                      let start = items[0].stringValue, let end = items[1].stringValue,
+                      start.utf8.count <= 8, end.utf8.count <= 8 else {
+                    throw RPCError.invalidParams(field: "\(field).intervals[\(position)]",
+                                                 reason: "must be a pair of times like [\"08:00\", \"12:00\"]")
+                }
+                intervals.append([start, end])
+            }
+            result.append((date, intervals))
+        }
+        return result
     }
 }

@@ -133,6 +133,11 @@ final class Connection {
     /// A request of this connection is being worked on off the loop: read nothing more until it is done.
     var waiting = false
     var closeAfterFlush = false
+    /// The peer shut its side (end of input): what it sent before is still answered, then we close.
+    var inputEnded = false
+    /// Logged in with `auth.login {passive: true}`: acts as the attendant but counts for nothing in its presence
+    /// or eligibility, and gets no pushes (one-shot tools).
+    var passive = false
     /// Turns of output handed to the outbox and not back yet (`Daemon.handedTurns`): the connection may not
     /// close before they are out, and its descriptor stays open while the outbox may write to it.
     var parked = 0

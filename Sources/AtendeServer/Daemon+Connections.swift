@@ -61,8 +61,8 @@ extension Daemon {
                 processInput(connection, now: now)
                 if count < readBuffer.count { break }
             } else if count == 0 {
-                disconnect(connection, now: now, reason: "peer closed")
-                return
+                endOfInput(connection, now: now)  // Daemon+HalfClose.swift
+                break
             } else if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR {
                 break
             } else {
@@ -75,6 +75,11 @@ extension Daemon {
 
     /// The last reply is out: shut our side and read (and drop) until the peer hangs up, for at most 5 seconds.
     func beginDrain(_ connection: Connection, now: Instant) {
+        if connection.inputEnded {
+            // Its input was read to the end: nothing unread can turn our close into a reset, so no drain.
+            disconnect(connection, now: now, reason: "peer closed")
+            return
+        }
         connection.draining = true
         connection.drainDeadline = now + 5000
         drainingConnections.append(connection)
@@ -135,6 +140,10 @@ extension Daemon {
             fanOut.bots.remove(connection.id)
             fanOut.ownBots.remove(connection.id)
         case .attendant(let attendant):
+            if connection.passive {
+                connection.passive = false  // it never counted for the attendant's presence
+                break
+            }
             fanOut.sessions[attendant]?.remove(connection.id)
             if fanOut.sessions[attendant]?.isEmpty ?? true {
                 fanOut.sessions[attendant] = nil

@@ -99,6 +99,7 @@ extension Daemon {
                         answer(.error(rpcError(error)), since: resumed)
                     }
                     processInput(connection, now: now)
+                    if connection.inputEnded { closeIfInputDone(connection, now: now) }
                     updateInterest(connection)
                 }
             }
@@ -197,6 +198,9 @@ extension Daemon {
                             try store.saveConversation(conversation, new: conversation.id == opened,
                                                        explained: explanation)
                         }
+                        if conversation.state == .queued && conversation.queuedAt == now {
+                            announceQueued(conversation, now: now)
+                        }
                     }
                 case .assigned(let conversation):
                     counters.assigned += 1
@@ -243,6 +247,7 @@ extension Daemon {
     /// Ends the turn: the fan-out announces what changed, the journal commits, and what the turn produced is
     /// released (durable before visible); a failed turn is undone instead.
     func finishTurn(now: Instant) {
+        fanOut.announcePresence(router: router)  // FanOut+PresencePush.swift
         let mark = fanOut.announce(router: router, store: journal.store)
         let committed = journal.commit(counters: &counters)
         if let error = journal.takeError() {

@@ -93,12 +93,6 @@ public final class Daemon {
         signals = try UnixSocket.check(signalfd(-1, &mask, Int32(SFD_NONBLOCK | SFD_CLOEXEC)), "signalfd")
         wakeup = try UnixSocket.check(eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC)), "eventfd")
         epoll = try UnixSocket.check(epoll_create1(Int32(EPOLL_CLOEXEC)), "epoll_create1")
-        let paths = PostgresStore.isPostgres(config.database) ? [config.socket] : [config.database, config.socket]
-        for directory in paths.map({ ($0 as NSString).deletingLastPathComponent }) {
-            if !directory.isEmpty {
-                try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            }
-        }
         let clock = Daemon.now()
         startedAt = clock
         nextHousekeeping = clock
@@ -150,7 +144,7 @@ public final class Daemon {
         let conversations = try store.openConversations()
         let nextID = try store.maxConversationID() + 1
         router = Router()
-        router.restore(departments: departments, attendants: attendants.map(\.profile),
+        router.restore(departments: departments, attendants: attendants.map { $0.routingProfile(settings) },
                        conversations: conversations, now: now)
         self.settings = settings
         nextConversationID = nextID

@@ -20,6 +20,8 @@ final class FanOut {
     var connections: IDMap<UInt64, Connection> = [:]
     var sessions: IDMap<AttendantID, IDSet<UInt64>> = [:]
     var away: IDSet<AttendantID> = []
+    /// The presence each logged-in attendant's connections last heard of (`announcePresence`).
+    var announcedPresence: [AttendantID: Presence] = [:]
     /// Bot connections that take every bot event, and those that take their own (`auth.bot {events}`).
     var bots: IDSet<UInt64> = []
     var ownBots: IDSet<UInt64> = []

@@ -43,6 +43,16 @@ struct LoginThrottle {
     /// Forgets the failures of a login after a success.
     mutating func succeed(_ key: String) { failures[key] = nil }
 
+    /// When the login may try again, or nil when it is not locked out now (`attendant.get`'s `lockedUntil`).
+    func lockedUntil(_ key: String, now: Instant) -> Instant? {
+        let times = (failures[key] ?? []).filter { $0 > now.millis - window }
+        guard times.count >= limit else { return nil }
+        return Instant(millis: times[times.count - limit] + window)
+    }
+
+    /// Forgets every failure of a login (`attendant.unlock`; the login of a deleted attendant).
+    mutating func clear(_ key: String) { failures[key] = nil }
+
     private mutating func prune(now: Instant) {
         failures = failures.filter { $0.value.contains { $0 > now.millis - window } }
     }

@@ -10,7 +10,7 @@ extension RequestContext {
     // MARK: - Departments
 
     func departmentCreate(_ params: Params) throws -> Outcome {
-        try params.rejectUnknown(["id", "name", "strategy"])
+        try params.rejectUnknown(["id", "name", "strategy"] + RequestContext.queuePolicyKeys)
         let id = try DepartmentID.validate(try params.string("id", maxLength: 64))
         let name = try departmentName(params.string("name", maxLength: 120))
         let strategy = try params.optionalString("strategy", maxLength: 32).map { try Strategy.parse($0) } ?? .leastBusy
@@ -18,7 +18,8 @@ extension RequestContext {
             throw RPCError(code: RPCErrorCode.conflict, message: "department '\(id)' already exists",
                            data: ["field": "id", "reason": "already exists"])
         }
-        let department = Department(id: id, name: name, strategy: strategy)
+        var department = Department(id: id, name: name, strategy: strategy)
+        try readQueuePolicy(params, into: &department)
         try store.saveDepartment(department, now: now)
         apply(router.upsertDepartment(department, now: now), now: now)
         Log.info("department created", ["dept": id])
@@ -27,7 +28,7 @@ extension RequestContext {
     }
 
     func departmentUpdate(_ params: Params) throws -> Outcome {
-        try params.rejectUnknown(["id", "name", "strategy"])
+        try params.rejectUnknown(["id", "name", "strategy"] + RequestContext.queuePolicyKeys)
         let id = try params.string("id", maxLength: 64)
         guard var department = try store.departments().first(where: { $0.id == id }) else {
             throw RPCError.notFound("department '\(id)'")
@@ -36,6 +37,7 @@ extension RequestContext {
         if let strategy = try params.optionalString("strategy", maxLength: 32) {
             department.strategy = try Strategy.parse(strategy)
         }
+        try readQueuePolicy(params, into: &department)
         try store.saveDepartment(department, now: now)
         apply(router.upsertDepartment(department, now: now), now: now)
         announceDepartment(department, deleted: false)
@@ -113,7 +115,7 @@ extension RequestContext {
             record.passwordHash = hash
             record.createdAt = now
             record.id = try store.saveAttendant(record)
-            apply(router.upsertAttendant(record.profile, now: now), now: now)
+            apply(router.upsertAttendant(routingProfile(record), now: now), now: now)
             Log.info("attendant created", ["att": record.id])
             return attendantJSON(record)
         }
@@ -129,7 +131,7 @@ extension RequestContext {
             try ensureLoginFree(record.login, except: id)
             try ensureDepartmentsExist(record.departments)
             try store.saveAttendant(record)
-            apply(router.upsertAttendant(record.profile, now: now), now: now)
+            apply(router.upsertAttendant(routingProfile(record), now: now), now: now)
             if !record.active { endSessions(of: id, reason: "deactivated", now: now) }
             Log.info("attendant updated", ["att": id])
             return attendantJSON(record)
@@ -171,7 +173,7 @@ extension RequestContext {
         try params.rejectUnknown(["id"])
         let id = try params.int("id")
         guard let record = try store.attendant(id) else { throw RPCError.notFound("attendant \(id)") }
-        return .result(attendantJSON(record))
+        return .result(attendantJSONWithLock(record, now: now))
     }
 
     func attendantList(_ params: Params) throws -> Outcome {
@@ -234,6 +236,7 @@ extension RequestContext {
             w.dynamicKey(key)
             w.bool(settings[key]!)
         }
+        writeHolidays(into: &w)
         w.endObject()
         return w.bytes
     }
@@ -244,19 +247,23 @@ extension RequestContext {
     }
 
     func settingsUpdate(_ params: Params) throws -> Outcome {
-        try params.rejectUnknown(Set(AccountSettings.keys))
+        try params.rejectUnknown(Set(AccountSettings.keys + ["holidays"]))
         var updated = settings
         for key in AccountSettings.keys {
             if let value = try params.optionalBool(key) { updated[key] = value }
         }
+        if let list = try params.optionalArray("holidays") { updated.holidays = try holidaysParam(list) }
         try store.saveSettings(updated)
+        let holidaysChanged = updated.holidays != settings.holidays
         settings = updated
+        if holidaysChanged { try applyHolidays(now: now) }
         Log.info("settings updated")
         return .result(settingsJSON())
     }
 
     func statsGet(_ params: Params) throws -> Outcome {
-        try params.rejectUnknown([])
+        try params.rejectUnknown(["since"])
+        let levels = try serviceLevels(since: try sinceParam(params), now: now)
         var w = JSONWriter()
         w.beginObject()
         w.key("departments")
@@ -269,10 +276,12 @@ extension RequestContext {
             w.field("oldestWaitSeconds", stats.oldestWaitSeconds)
             w.field("assigned", stats.assigned)
             w.field("attendantsOnline", stats.attendantsOnline)
+            ServiceLevels.writeServiceLevel(levels.departments.first { $0.department == id }, into: &w)
             w.endObject()
         }
         w.endObject()
         w.field("potentials", router.potentialCount)
+        ServiceLevels.writeAttendantLevels(levels.attendants, into: &w)
         w.endObject()
         return .result(w.bytes)
     }

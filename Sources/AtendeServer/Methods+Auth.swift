@@ -61,8 +61,9 @@ extension RequestContext {
     }
 
     func authLogin(_ params: Params) throws -> Outcome {
-        try params.rejectUnknown(["login", "password"])
+        try params.rejectUnknown(["login", "password", "passive"])
         let login = try params.string("login", maxLength: 254)
+        let passive = try params.optionalBool("passive") ?? false
         let password = try params.string("password", maxLength: 256)
         let key = Login.key(login.trimmingWhitespace)
         if connection.failedLogins >= 10 {
@@ -89,12 +90,13 @@ extension RequestContext {
                                data: ["field": "password", "reason": "wrong login or password"])
             }
             guard record.active else { throw RPCError.forbidden("attendant is inactive") }
-            if settings.restrictAccessToHours && !record.hours.contains(now) {
+            if settings.restrictAccessToHours && !routingProfile(record).hours.contains(now) {
                 throw RPCError.outsideHours()
             }
             throttle.succeed(key)
             endSession(connection, now: now)
             connection.role = .attendant(record.id)
+            if passive { return passiveLogin(connection, record) }  // Methods+PassiveLogin.swift
             fanOut.sessions[record.id, default: []].insert(connection.id)
             fanOut.away.remove(record.id)
             try store.touchLastSeen(record.id, at: now)

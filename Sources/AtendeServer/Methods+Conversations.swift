@@ -53,7 +53,7 @@ extension RequestContext {
     // MARK: - Bot
 
     func conversationOpen(_ params: Params) throws -> Outcome {
-        try params.rejectUnknown(["externalId", "contact", "channel", "department", "text"])
+        try params.rejectUnknown(["externalId", "contact", "channel", "department", "text", "priority"])
         let externalId = try params.string("externalId", maxLength: 256)
         guard !externalId.isEmpty else { throw RPCError.invalidParams(field: "externalId", reason: "is empty") }
         let contact = try params.object("contact")
@@ -64,15 +64,17 @@ extension RequestContext {
         guard !channel.isEmpty else { throw RPCError.invalidParams(field: "channel", reason: "is empty") }
         let department = try params.optionalString("department", maxLength: 64)
         let text = try params.optionalString("text", maxLength: RequestContext.maxTextBytes)
+        let priority = try priorityParam(params) ?? 0
         if let id = router.conversationID(externalId: externalId), let open = router.conversation(id) {
             fanOut.claim(id, by: connection)
             return .result(conversationJSON(open))
         }
         if let stored = try store.conversation(externalId: externalId) { return .result(conversationJSON(stored)) }
-        let conversation = Conversation(
+        var conversation = Conversation(
             id: nextConversationID, externalId: externalId, contactPhone: phone,
             contactName: (name?.isEmpty ?? true) ? nil : name, channel: channel, department: department,
             openedAt: now, preferredAttendant: try store.lastAttendant(phone: phone))
+        conversation.priority = priority
         let effects = try router.open(conversation, now: now)
         fanOut.claim(conversation.id, by: connection)
         nextConversationID += 1
@@ -169,11 +171,13 @@ extension RequestContext {
     }
 
     func conversationHistory(_ params: Params) throws -> Outcome {
-        try params.rejectUnknown(["id", "limit"])
+        try params.rejectUnknown(["id", "limit", "authors"])
         let conversation = try anyConversation(try params.int("id"))
         let limit = try params.optionalInt("limit", range: 1...10000) ?? 1000
+        let authors = try params.optionalBool("authors") ?? false
         try ensureVisible(conversation, to: connection)
         let messages = try store.messages(conversation.id, limit: Int(limit))
+        if authors { return .result(try historyWithAuthors(conversation, messages)) }  // Methods+Authorship.swift
         return .result(Wire.list("messages", messages) { Wire.message($0, into: &$1) })
     }
 
@@ -205,6 +209,7 @@ extension RequestContext {
     func presenceSet(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["presence"])
         guard let attendant = connection.attendant else { throw RPCError.unauthenticated() }
+        guard !connection.passive else { throw Daemon.passivePresence }
         let value = try params.string("presence", maxLength: 16)
         guard value == "online" || value == "away" else {
             throw RPCError.invalidParams(field: "presence", reason: "must be online or away")
@@ -226,7 +231,7 @@ extension RequestContext {
         for department in router.profile(of: attendant)?.departments ?? [] {
             waiting += router.waiting(in: department, limit: limit)
         }
-        waiting.sort { $0.queueSeq < $1.queueSeq }
+        waiting.sort { router.comesFirst($0, $1) }
         if waiting.count > limit { waiting.removeLast(waiting.count - limit) }
         var w = JSONWriter(capacity: 1024)
         w.beginObject()
@@ -263,8 +268,11 @@ extension RequestContext {
             throw RoutingError(.invalidState, "conversation is \(conversation.state.rawValue)")
         }
         let message = try store.appendMessage(Message(conversationId: id, from: .attendant, text: text, at: now))
-        fanOut.pushToBots(event("conversation.reply", conversation, message: message), for: id, last: false)
-        return .result(conversationAndMessage(conversation, message))
+        try store.recordAuthor(message: message.id, attendant: attendant)
+        apply(router.noteReply(id, now: now), now: now)
+        let replied = router.conversation(id) ?? conversation
+        fanOut.pushToBots(event("conversation.reply", replied, message: message), for: id, last: false)
+        return .result(conversationAndMessage(replied, message))
     }
 
     func conversationTransfer(_ params: Params) throws -> Outcome {
@@ -277,7 +285,10 @@ extension RequestContext {
         }
         try ensureOpen(id, visibleTo: connection)
         let actor: Actor = connection.attendant.map(Actor.attendant) ?? .admin
+        let before = try anyConversation(id).attendantId
         apply(try router.transfer(id, by: actor, toDepartment: department, toAttendant: target, now: now), now: now)
+        try store.recordTransfer(id, TransferRecord(at: now, byAttendant: connection.attendant, fromAttendant: before,
+                                                    toDepartment: department, toAttendant: target))
         return .result(conversationJSON(try anyConversation(id)))
     }
 

@@ -61,6 +61,9 @@ extension Daemon {
         "attendant.list": Method(roles: .admin) { try $0.attendantList($1) },
         "attendant.setImage": Method(roles: .admin) { try $0.attendantSetImage($1) },
         "attendant.image": Method(roles: [.admin, .attendant]) { try $0.attendantImage($1) },
+        "attendant.unlock": Method(roles: .admin) { try $0.attendantUnlock($1) },
+        "attendant.delete": Method(roles: .admin) { try $0.attendantDelete($1) },
+        "attendant.colleagues": Method(roles: .attendant) { try $0.attendantColleagues($1) },
         "settings.get": Method(roles: [.admin, .attendant]) { try $0.settingsGet($1) },
         "settings.update": Method(roles: .admin) { try $0.settingsUpdate($1) },
         "stats.get": Method(roles: .admin) { try $0.statsGet($1) },
@@ -85,6 +88,10 @@ extension Daemon {
         "potentials.list": Method(roles: [.attendant, .admin, .bot]) { try $0.potentialsList($1) },
         "potentials.remove": Method(roles: [.attendant, .admin]) { try $0.potentialsRemove($1) },
         "contacts.list": Method(roles: [.attendant, .admin, .bot]) { try $0.contactsList($1) },
+
+        "conversation.setPriority": Method(roles: [.bot, .admin]) { try $0.conversationSetPriority($1) },
+        "conversation.position": Method(roles: [.bot, .admin]) { try $0.conversationPosition($1) },
+        "conversation.list": Method(roles: .admin) { try $0.conversationList($1) },
     ]
 
     /// Finds the method, checks the caller's role, and runs it.
@@ -102,7 +109,7 @@ extension Daemon {
             throw RPCError.forbidden("\(request.method) is not allowed for \(connection.role.name)")
         }
         // Deactivated in this very turn: its sessions end once the turn commits; nothing more until then.
-        if let attendant = connection.attendant, router.profile(of: attendant)?.active == false,
+        if let attendant = connection.attendant, router.profile(of: attendant)?.active != true,
            request.method != "system.ping" {
             throw RPCError.forbidden("attendant is inactive")
         }

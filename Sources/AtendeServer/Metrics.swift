@@ -107,6 +107,7 @@ extension Daemon {
         sample("atende_wait_seconds_bucket", [("le", "+Inf")], "\(histogram.count)")
         sample("atende_wait_seconds_sum", [], format(histogram.sum))
         sample("atende_wait_seconds_count", [], "\(histogram.count)")
+        out += serviceLevelMetrics(now: now)
         family("atende_start_time_seconds", "gauge", "Unix time the daemon started.")
         sample("atende_start_time_seconds", [], "\(startedAt.millis / 1000)")
         return out

@@ -22,6 +22,7 @@ enum Wire {
             + JSONCursor.quotedBound(c.channel) + JSONCursor.quotedBound(c.state.rawValue)
         if let name = c.contactName { bound += JSONCursor.quotedBound(name) }
         if let department = c.department { bound += JSONCursor.quotedBound(department) }
+        bound += 16 + timestampBound  // contract v2: priority and firstReplyAt
         return [UInt8](unsafeUninitializedCapacity: bound) { buffer, count in
             var out = JSONCursor(buffer)
             out.literal("{\"id\":")
@@ -70,6 +71,9 @@ enum Wire {
                 out.literal(",\"rating\":")
                 out.int(Int64(rating))
             }
+            out.literal(",\"priority\":")
+            out.int(Int64(c.priority))
+            time(",\"firstReplyAt\":", c.firstReplyAt)
             out.byte(UInt8(ascii: "}"))
             count = out.count
         }
@@ -127,11 +131,13 @@ enum Wire {
         w.field("id", d.id)
         w.field("name", d.name)
         w.field("strategy", d.strategy.rawValue)
+        w.field("priorityStep", d.priorityStep)
+        w.field("serviceLevel", d.serviceLevel)
         w.endObject()
     }
 
     static func hours(_ hours: WeeklyHours, into w: inout JSONWriter) {
-        guard case .weekly(let zone, let days) = hours else {
+        guard case .weekly(let zone, let days, let exceptions) = hours else {
             w.string("always")
             return
         }
@@ -151,6 +157,25 @@ enum Wire {
             w.endArray()
         }
         w.endObject()
+        if !exceptions.isEmpty {
+            w.key("exceptions")
+            w.beginArray()
+            for exception in exceptions {
+                w.beginObject()
+                w.field("date", CalendarDate.format(exception.day))
+                w.key("intervals")
+                w.beginArray()
+                for interval in exception.intervals {
+                    w.beginArray()
+                    w.string(WeeklyHours.format(seconds: interval.start))
+                    w.string(WeeklyHours.format(seconds: interval.end))
+                    w.endArray()
+                }
+                w.endArray()
+                w.endObject()
+            }
+            w.endArray()
+        }
         w.endObject()
     }
 

@@ -99,6 +99,25 @@ public protocol DurableStore: AnyObject {
     func saveExplanation(conversation: ConversationID, body: String) throws(StoreError)
     /// Every recorded explanation of a conversation, oldest first.
     func explanations(conversation: ConversationID) throws(StoreError) -> [String]
+
+    /// Deletes an attendant (its id is retired); false when there was none with that id.
+    @discardableResult
+    func deleteAttendant(_ id: AttendantID) throws(StoreError) -> Bool
+    /// Notes that `attendant` wrote message `message`.
+    func recordAuthor(message: Int64, attendant: AttendantID) throws(StoreError)
+    /// The authors of the attendant messages among `messages`, by message id.
+    func authors(of messages: [Message]) throws(StoreError) -> [Int64: AttendantID]
+    /// Notes a transfer of conversation `id`.
+    func recordTransfer(_ id: ConversationID, _ transfer: TransferRecord) throws(StoreError)
+    /// The transfers of conversation `id`, oldest first.
+    func transfers(_ id: ConversationID) throws(StoreError) -> [TransferRecord]
+    /// The service-level figures over chats that first joined a queue at or after `since`.
+    func serviceLevels(since: Instant, targets: [String: Int]) throws(StoreError)
+        -> (departments: [DepartmentServiceLevel], attendants: [AttendantServiceLevel])
+    /// Conversations newest id first, filtered, below `before` when given, each with when it first joined a queue.
+    func conversations(state: ConversationState?, department: String?, attendant: AttendantID?,
+                       before: ConversationID?, limit: Int) throws(StoreError)
+        -> [(conversation: Conversation, firstQueuedAt: Instant?)]
 }
 
 extension Store: DurableStore {

@@ -5,10 +5,15 @@ import AtendeCore
 
 enum HoursCoding {
     static func encode(_ hours: WeeklyHours) -> String {
-        guard case .weekly(let zone, let days) = hours else { return "always" }
+        guard case .weekly(let zone, let days, let exceptions) = hours else { return "always" }
         var lines = [zone]
         for (index, intervals) in days.enumerated() where !intervals.isEmpty {
             lines.append(WeeklyHours.dayNames[index] + " " + intervals.map { "\($0.start)-\($0.end)" }
+                .joined(separator: " "))
+        }
+        // Date exceptions (contract v2): "2026-12-24 28800-43200", or the date alone for a day off.
+        for exception in exceptions {
+            lines.append(([CalendarDate.format(exception.day)] + exception.intervals.map { "\($0.start)-\($0.end)" })
                 .joined(separator: " "))
         }
         return lines.joined(separator: "\n")
@@ -19,8 +24,17 @@ enum HoursCoding {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         guard let zone = lines.first else { return .always }
         var days = [[DayInterval]](repeating: [], count: 7)
+        var exceptions: [DateException] = []
         for line in lines.dropFirst() {
             let parts = line.split(separator: " ")
+            if let first = parts.first, let date = CalendarDate.parse(String(first)) {
+                exceptions.append(DateException(day: date, intervals: parts.dropFirst().compactMap { part in
+                    let bounds = part.split(separator: "-")
+                    guard bounds.count == 2, let start = Int(bounds[0]), let end = Int(bounds[1]) else { return nil }
+                    return DayInterval(start: start, end: end)
+                }))
+                continue
+            }
             guard let name = parts.first, let day = WeeklyHours.dayNames.firstIndex(of: String(name)) else { continue }
             for part in parts.dropFirst() {
                 let bounds = part.split(separator: "-")
@@ -29,6 +43,6 @@ enum HoursCoding {
                 }
             }
         }
-        return .weekly(timeZone: String(zone), days: days)
+        return .weekly(timeZone: String(zone), days: days, exceptions: exceptions.sorted { $0.day < $1.day })
     }
 }

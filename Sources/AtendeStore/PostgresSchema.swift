@@ -48,6 +48,27 @@ enum PostgresSchema {
         """
         ALTER TABLE conversations ADD COLUMN explanations TEXT;
         """,
+        """
+        CREATE TABLE IF NOT EXISTS retired_attendant_ids(id BIGINT PRIMARY KEY);
+        CREATE TABLE IF NOT EXISTS message_authors(message_id BIGINT PRIMARY KEY, attendant_id BIGINT NOT NULL);
+        CREATE TABLE IF NOT EXISTS conversation_transfers(
+            id BIGSERIAL PRIMARY KEY, conversation_id BIGINT NOT NULL, at BIGINT NOT NULL, by_attendant BIGINT,
+            from_attendant BIGINT, to_department TEXT, to_attendant BIGINT);
+        CREATE INDEX IF NOT EXISTS conversation_transfers_conversation
+            ON conversation_transfers(conversation_id, id);
+        """,
+        """
+        ALTER TABLE conversations ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE conversations ADD COLUMN first_queued_at BIGINT;
+        ALTER TABLE conversations ADD COLUMN first_assigned_at BIGINT;
+        ALTER TABLE conversations ADD COLUMN first_reply_at BIGINT;
+        UPDATE conversations SET first_queued_at = queued_at, first_assigned_at = assigned_at;
+        CREATE INDEX conversations_first_queued ON conversations(first_queued_at)
+            WHERE first_queued_at IS NOT NULL;
+        ALTER TABLE departments ADD COLUMN priority_step INTEGER NOT NULL DEFAULT 600;
+        ALTER TABLE departments ADD COLUMN service_level INTEGER NOT NULL DEFAULT 60;
+        CREATE TABLE holidays(date TEXT PRIMARY KEY, name TEXT NOT NULL);
+        """,
     ]
 
     /// The version a fully migrated database has (the same number as SQLite's).

@@ -98,13 +98,13 @@ extension PostgresStore {
 
     // MARK: - Conversations
 
-    private static let conversationColumns = """
+    static let conversationColumns = """
         id, external_id, phone, contact_name, channel, department, state, attendant_id, opened_at, queued_at,
-        assigned_at, closed_at, rating, queue_seq, preferred_attendant, avoid_attendant
+        assigned_at, closed_at, rating, queue_seq, preferred_attendant, avoid_attendant, priority, first_reply_at
         """
 
-    private func readConversation(_ r: PostgresRows, _ row: Int) -> Conversation {
-        Conversation(
+    func readConversation(_ r: PostgresRows, _ row: Int) -> Conversation {
+        var c = Conversation(
             id: r.int(row, 0), externalId: r.text(row, 1), contactPhone: r.text(row, 2),
             contactName: r.optionalText(row, 3), channel: r.text(row, 4), department: r.optionalText(row, 5),
             state: ConversationState(rawValue: r.text(row, 6)) ?? .closed, attendantId: r.optionalInt(row, 7),
@@ -112,6 +112,9 @@ extension PostgresStore {
             assignedAt: r.optionalInt(row, 10).map(Instant.init(millis:)),
             closedAt: r.optionalInt(row, 11).map(Instant.init(millis:)), rating: r.optionalInt(row, 12).map { Int($0) },
             queueSeq: r.int(row, 13), preferredAttendant: r.optionalInt(row, 14), avoidAttendant: r.optionalInt(row, 15))
+        c.priority = Int(r.int(row, 16))
+        c.firstReplyAt = r.optionalInt(row, 17).map(Instant.init(millis:))
+        return c
     }
 
     /// The statement both saves use: one upsert, so no save waits to learn whether the row existed. `closing`
@@ -125,12 +128,14 @@ extension PostgresStore {
             .int(c.queueSeq), c.preferredAttendant.map(SQLValue.int) ?? .null,
             c.avoidAttendant.map(SQLValue.int) ?? .null, .text(c.externalId), .text(c.contactPhone),
             .text(c.channel), .int(c.openedAt.millis), explained.map(SQLValue.text) ?? .null,
+            .int(Int64(c.priority)), c.firstReplyAt.map { .int($0.millis) } ?? .null,
         ]
         let insert = """
             INSERT INTO conversations(id, contact_name, department, state, attendant_id, queued_at, assigned_at,
                 closed_at, rating, queue_seq, preferred_attendant, avoid_attendant,
-                external_id, phone, channel, opened_at, explanations)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+                external_id, phone, channel, opened_at, explanations, priority, first_reply_at, first_queued_at,
+                first_assigned_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $6, $7)
             """
         if closing {
             try write(insert + " ON CONFLICT (id) DO UPDATE SET state = excluded.state, closed_at = excluded.closed_at",
@@ -142,6 +147,9 @@ extension PostgresStore {
                     queued_at = excluded.queued_at, assigned_at = excluded.assigned_at,
                     closed_at = excluded.closed_at, rating = excluded.rating, queue_seq = excluded.queue_seq,
                     preferred_attendant = excluded.preferred_attendant, avoid_attendant = excluded.avoid_attendant,
+                    priority = excluded.priority, first_reply_at = excluded.first_reply_at,
+                    first_queued_at = coalesce(conversations.first_queued_at, excluded.queued_at),
+                    first_assigned_at = coalesce(conversations.first_assigned_at, excluded.assigned_at),
                     explanations = CASE WHEN excluded.explanations IS NULL THEN conversations.explanations
                         ELSE coalesce(conversations.explanations || chr(10), '') || excluded.explanations END
                 """, values)
@@ -206,7 +214,10 @@ extension PostgresStore {
     public func lastAttendant(phone: String) throws(StoreError) -> AttendantID? {
         if let recent = recentRoutes[phone] { return recent.attendant }
         let rows = try reader.query("SELECT attendant_id FROM contact_routes WHERE phone = $1", [.text(phone)])
-        return rows.count == 0 ? nil : rows.optionalInt(0, 0)
+        guard rows.count > 0, let attendant = rows.optionalInt(0, 0), !retiredAttendants.contains(attendant) else {
+            return nil
+        }
+        return attendant
     }
 
     public func setLastAttendant(phone: String, attendant: AttendantID) throws(StoreError) {

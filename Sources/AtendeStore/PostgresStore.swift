@@ -38,6 +38,8 @@ public final class PostgresStore {
     var recentConversations: [ConversationID: (conversation: Conversation, turn: Int64)] = [:]
     var recentExternalIDs: [String: ConversationID] = [:]
     var recentRoutes: [String: (attendant: AttendantID, turn: Int64)] = [:]
+    /// Attendants deleted since opening: a committed route to one of them no longer counts.
+    var retiredAttendants: Set<AttendantID> = []
     /// Committed turns not yet confirmed, oldest first, with the keys they wrote.
     private var unconfirmed: [(turn: Int64, ticket: CommitTicket, conversations: [ConversationID], phones: [String])]
         = []
@@ -79,7 +81,11 @@ public final class PostgresStore {
             usleep(200_000)
         }
         try PostgresSchema.migrate(writer)
-        nextAttendantID = (try writer.scalar("SELECT coalesce(max(id), 0) FROM attendants") ?? 0) + 1
+        // Never an id a deleted attendant had: closed chats keep pointing at it.
+        nextAttendantID = (try writer.scalar("""
+            SELECT greatest(coalesce((SELECT max(id) FROM attendants), 0),
+                coalesce((SELECT max(id) FROM retired_attendant_ids), 0))
+            """) ?? 0) + 1
         nextMessageID = (try writer.scalar("SELECT coalesce(max(id), 0) FROM messages") ?? 0) + 1
         reader = try PostgresConnection(conninfo: conninfo)
         try reader.execute("SET application_name = 'atended reader'")
@@ -217,6 +223,12 @@ extension PostgresStore: DurableStore {
         var settings = AccountSettings()
         let rows = try read("SELECT key, value FROM settings")
         for row in 0..<rows.count { settings[rows.text(row, 0)] = rows.int(row, 1) != 0 }
+        let holidays = try read("SELECT date, name FROM holidays ORDER BY date COLLATE \"C\"")
+        for row in 0..<holidays.count {
+            if let day = CalendarDate.parse(holidays.text(row, 0)) {
+                settings.holidays.append(Holiday(day: day, name: holidays.text(row, 1)))
+            }
+        }
         return settings
     }
 
@@ -226,22 +238,34 @@ extension PostgresStore: DurableStore {
                       + "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                       [.text(key), .int(settings[key]! ? 1 : 0)])
         }
+        try write("DELETE FROM holidays", [])
+        for holiday in settings.holidays {
+            try write("INSERT INTO holidays(date, name) VALUES ($1, $2)",
+                      [.text(CalendarDate.format(holiday.day)), .text(holiday.name)])
+        }
     }
 
     public func departments() throws(StoreError) -> [Department] {
-        let rows = try read("SELECT id, name, strategy FROM departments ORDER BY id COLLATE \"C\"")
+        let rows = try read("""
+            SELECT id, name, strategy, priority_step, service_level FROM departments ORDER BY id COLLATE "C"
+            """)
         return (0..<rows.count).map { row in
-            Department(id: rows.text(row, 0), name: rows.text(row, 1),
-                       strategy: Strategy(rawValue: rows.text(row, 2)) ?? .leastBusy)
+            var department = Department(id: rows.text(row, 0), name: rows.text(row, 1),
+                                        strategy: Strategy(rawValue: rows.text(row, 2)) ?? .leastBusy)
+            department.priorityStep = Int(rows.int(row, 3))
+            department.serviceLevel = Int(rows.int(row, 4))
+            return department
         }
     }
 
     public func saveDepartment(_ department: Department, now: Instant) throws(StoreError) {
         try write("""
-            INSERT INTO departments(id, name, strategy, created_at) VALUES ($1, $2, $3, $4)
-            ON CONFLICT (id) DO UPDATE SET name = excluded.name, strategy = excluded.strategy
+            INSERT INTO departments(id, name, strategy, created_at, priority_step, service_level)
+            VALUES ($1, $2, $3, $4, $5, $6)
+            ON CONFLICT (id) DO UPDATE SET name = excluded.name, strategy = excluded.strategy,
+                priority_step = excluded.priority_step, service_level = excluded.service_level
             """, [.text(department.id), .text(department.name), .text(department.strategy.rawValue),
-                  .int(now.millis)])
+                  .int(now.millis), .int(Int64(department.priorityStep)), .int(Int64(department.serviceLevel))])
     }
 
     public func deleteDepartment(_ id: String) throws(StoreError) {

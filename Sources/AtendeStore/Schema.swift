@@ -53,6 +53,32 @@ enum Schema {
         """
         ALTER TABLE conversations ADD COLUMN explanations TEXT;
         """,
+        // Ids of deleted attendants: closed chats keep pointing at them, so a new attendant must never get one.
+        // Who wrote each attendant message, and who moved a chat where (`conversation.history {authors}`).
+        """
+        CREATE TABLE IF NOT EXISTS retired_attendant_ids(id INTEGER PRIMARY KEY);
+        CREATE TABLE IF NOT EXISTS message_authors(message_id INTEGER PRIMARY KEY, attendant_id INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS conversation_transfers(
+            id INTEGER PRIMARY KEY, conversation_id INTEGER NOT NULL, at INTEGER NOT NULL, by_attendant INTEGER,
+            from_attendant INTEGER, to_department TEXT, to_attendant INTEGER);
+        CREATE INDEX IF NOT EXISTS conversation_transfers_conversation
+            ON conversation_transfers(conversation_id, id);
+        """,
+        // Contract v2's queue policy and service level: a chat's priority and the times the service-level
+        // figures are computed from (so they survive restarts), and each department's priority step and target.
+        // Rows written before count as first queued and first assigned when they were last.
+        """
+        ALTER TABLE conversations ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE conversations ADD COLUMN first_queued_at INTEGER;
+        ALTER TABLE conversations ADD COLUMN first_assigned_at INTEGER;
+        ALTER TABLE conversations ADD COLUMN first_reply_at INTEGER;
+        UPDATE conversations SET first_queued_at = queued_at, first_assigned_at = assigned_at;
+        CREATE INDEX conversations_first_queued ON conversations(first_queued_at)
+            WHERE first_queued_at IS NOT NULL;
+        ALTER TABLE departments ADD COLUMN priority_step INTEGER NOT NULL DEFAULT 600;
+        ALTER TABLE departments ADD COLUMN service_level INTEGER NOT NULL DEFAULT 60;
+        CREATE TABLE holidays(date TEXT PRIMARY KEY, name TEXT NOT NULL) WITHOUT ROWID;
+        """,
     ]
 
     /// The version a fully migrated database has.

@@ -59,8 +59,11 @@ extension Store {
             var id = record.id
             if id == 0 {
                 try database.run("""
-                    INSERT INTO attendants(name, login, login_key, password_hash, phone, email, active, hours,
-                        max_chats, last_seen_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO attendants(id, name, login, login_key, password_hash, phone, email, active, hours,
+                        max_chats, last_seen_at, created_at) VALUES (
+                        max(coalesce((SELECT max(id) FROM attendants), 0),
+                            coalesce((SELECT max(id) FROM retired_attendant_ids), 0)) + 1,
+                        ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, values)
                 id = database.lastInsertRowID
             } else {

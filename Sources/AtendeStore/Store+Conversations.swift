@@ -4,13 +4,13 @@
 import AtendeCore
 
 extension Store {
-    private static let conversationColumns = """
+    static let conversationColumns = """
         id, external_id, phone, contact_name, channel, department, state, attendant_id, opened_at, queued_at,
-        assigned_at, closed_at, rating, queue_seq, preferred_attendant, avoid_attendant
+        assigned_at, closed_at, rating, queue_seq, preferred_attendant, avoid_attendant, priority, first_reply_at
         """
 
-    private func readConversation(_ s: Statement) -> Conversation {
-        Conversation(
+    func readConversation(_ s: Statement) -> Conversation {
+        var c = Conversation(
             id: s.int(0), externalId: s.text(1), contactPhone: s.text(2), contactName: s.optionalText(3),
             channel: s.text(4), department: s.optionalText(5),
             state: ConversationState(rawValue: s.text(6)) ?? .closed, attendantId: s.optionalInt(7),
@@ -18,6 +18,9 @@ extension Store {
             assignedAt: s.optionalInt(10).map(Instant.init(millis:)),
             closedAt: s.optionalInt(11).map(Instant.init(millis:)), rating: s.optionalInt(12).map { Int($0) },
             queueSeq: s.int(13), preferredAttendant: s.optionalInt(14), avoidAttendant: s.optionalInt(15))
+        c.priority = Int(s.int(16))
+        c.firstReplyAt = s.optionalInt(17).map(Instant.init(millis:))
+        return c
     }
 
     /// Inserts or updates a conversation row as the router now sees it. `new` (the conversation was just
@@ -30,7 +33,9 @@ extension Store {
                 let s = try database.cachedLiteral("""
                     UPDATE conversations SET contact_name = ?2, department = ?3, state = ?4, attendant_id = ?5,
                         queued_at = ?6, assigned_at = ?7, closed_at = ?8, rating = ?9, queue_seq = ?10,
-                        preferred_attendant = ?11, avoid_attendant = ?12,
+                        preferred_attendant = ?11, avoid_attendant = ?12, priority = ?18, first_reply_at = ?19,
+                        first_queued_at = coalesce(first_queued_at, ?6),
+                        first_assigned_at = coalesce(first_assigned_at, ?7),
                         explanations = CASE WHEN ?13 IS NULL THEN explanations
                             ELSE coalesce(explanations || char(10), '') || ?13 END
                     WHERE id = ?1
@@ -43,8 +48,9 @@ extension Store {
             let s = try database.cachedLiteral("""
                 INSERT INTO conversations(id, contact_name, department, state, attendant_id, queued_at, assigned_at,
                     closed_at, rating, queue_seq, preferred_attendant, avoid_attendant,
-                    external_id, phone, channel, opened_at, explanations)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+                    external_id, phone, channel, opened_at, explanations, priority, first_reply_at, first_queued_at,
+                    first_assigned_at)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?6, ?7)
                 """)
             try bindChanging(c, to: s)
             try s.bind(.text(c.externalId), at: 13)
@@ -87,6 +93,8 @@ extension Store {
         try s.bind(.int(c.queueSeq), at: 10)
         try s.bind(c.preferredAttendant.map(SQLValue.int) ?? .null, at: 11)
         try s.bind(c.avoidAttendant.map(SQLValue.int) ?? .null, at: 12)
+        try s.bind(.int(Int64(c.priority)), at: 18)
+        try s.bind(c.firstReplyAt.map { .int($0.millis) } ?? .null, at: 19)
     }
 
     /// The open conversations (potential, queued, assigned) in queue order.
@@ -113,7 +121,8 @@ extension Store {
     public func conversation(externalId: String) throws(StoreError) -> Conversation? {
         let statement = try database.cachedLiteral("""
             SELECT id, external_id, phone, contact_name, channel, department, state, attendant_id, opened_at,
-                queued_at, assigned_at, closed_at, rating, queue_seq, preferred_attendant, avoid_attendant
+                queued_at, assigned_at, closed_at, rating, queue_seq, preferred_attendant, avoid_attendant,
+                priority, first_reply_at
             FROM conversations WHERE external_id = ?
             """)
         defer { statement.reset() }

@@ -189,6 +189,13 @@ public final class Store {
         let statement = try database.cached("SELECT key, value FROM settings")
         defer { statement.reset() }
         while try statement.step() { settings[statement.text(0)] = statement.int(1) != 0 }
+        let holidays = try database.cached("SELECT date, name FROM holidays ORDER BY date")
+        defer { holidays.reset() }
+        while try holidays.step() {
+            if let day = CalendarDate.parse(holidays.text(0)) {
+                settings.holidays.append(Holiday(day: day, name: holidays.text(1)))
+            }
+        }
         return settings
     }
 
@@ -200,6 +207,11 @@ public final class Store {
                                  + "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                                  [.text(key), .int(settings[key]! ? 1 : 0)])
             }
+            try database.execute("DELETE FROM holidays")
+            for holiday in settings.holidays {
+                try database.run("INSERT INTO holidays(date, name) VALUES (?, ?)",
+                                 [.text(CalendarDate.format(holiday.day)), .text(holiday.name)])
+            }
         }
     }
 
@@ -207,12 +219,16 @@ public final class Store {
 
     /// Every department, by id.
     public func departments() throws(StoreError) -> [Department] {
-        let statement = try database.cached("SELECT id, name, strategy FROM departments ORDER BY id")
+        let statement = try database.cached(
+            "SELECT id, name, strategy, priority_step, service_level FROM departments ORDER BY id")
         defer { statement.reset() }
         var result: [Department] = []
         while try statement.step() {
-            result.append(Department(id: statement.text(0), name: statement.text(1),
-                                     strategy: Strategy(rawValue: statement.text(2)) ?? .leastBusy))
+            var department = Department(id: statement.text(0), name: statement.text(1),
+                                        strategy: Strategy(rawValue: statement.text(2)) ?? .leastBusy)
+            department.priorityStep = Int(statement.int(3))
+            department.serviceLevel = Int(statement.int(4))
+            result.append(department)
         }
         return result
     }
@@ -221,10 +237,12 @@ public final class Store {
     public func saveDepartment(_ department: Department, now: Instant) throws(StoreError) {
         try write { () throws(StoreError) in
             try database.run("""
-                INSERT INTO departments(id, name, strategy, created_at) VALUES (?, ?, ?, ?)
-                ON CONFLICT(id) DO UPDATE SET name = excluded.name, strategy = excluded.strategy
+                INSERT INTO departments(id, name, strategy, created_at, priority_step, service_level)
+                VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET name = excluded.name, strategy = excluded.strategy,
+                    priority_step = excluded.priority_step, service_level = excluded.service_level
                 """, [.text(department.id), .text(department.name), .text(department.strategy.rawValue),
-                      .int(now.millis)])
+                      .int(now.millis), .int(Int64(department.priorityStep)), .int(Int64(department.serviceLevel))])
         }
     }
 

@@ -38,7 +38,8 @@ struct GlobalOptions {
 
     /// The global options as help lines.
     static let specs: [OptionSpec] = [
-        .value("socket", "PATH", "the daemon's socket (default: $ATENDE_SOCKET, else var/atende.sock)"),
+        .value("socket", "PATH",
+               "the daemon's socket (default: $ATENDE_SOCKET, else var/atende.sock, else /run/atende/atende.sock)"),
         .value("token", "TOKEN", "admin token (default: $ATENDE_ADMIN_TOKEN; none: allowed by user id)"),
         .flag("json", "print the daemon's JSON result, one line, for scripts"),
         .flag("help", "show help for the command"),

@@ -9,19 +9,29 @@ enum Atendectl {
     /// Every command, in the order of the overview.
     static let commands: [Command] = SystemCommands.all + DepartmentCommands.all + AttendantCommands.all
         + SettingsCommands.all + StatsCommands.all + TopCommand.all + ExplainCommand.all + MetricsCommand.all
-        + LoginCommand.all + ChatCommands.all + AttendCommand.all + CompletionCommand.all
+        + LoginCommand.all + ChatCommands.all + AttendCommand.all + RecordCommands.all + CompletionCommand.all
+        + SupervisionCommands.all
+
+    /// This build's version (the same as atended's).
+    static let version = "0.1.0"
 
     /// The words that group subcommands.
     static let groups: [CommandGroup] = [
         CommandGroup(word: "department", summary: "create, list, edit and delete departments (admin)"),
-        CommandGroup(word: "attendant", summary: "create, list, show, edit and (de)activate attendants (admin)"),
+        CommandGroup(word: "attendant",
+                     summary: "create, list, show, edit, (de)activate, unlock and delete attendants (admin)"),
         CommandGroup(word: "settings", summary: "show and change the account settings"),
     ]
 
     /// Runs atendectl with `arguments` (the program name first); returns the exit code.
     static func run(_ arguments: [String], environment: [String: String]) -> Int32 {
+        TimeText.useZone(environment: environment)
         do {
             var global = try GlobalOptions.extract(Array(arguments.dropFirst()))
+            if global.rest == ["--version"] || global.rest == ["-V"] {
+                Output.line("atendectl \(version)")
+                return ExitCode.ok
+            }
             if global.rest.first == "help" {
                 global.rest.removeFirst()
                 global.help = true
@@ -113,7 +123,8 @@ enum Atendectl {
           atendectl top
           atendectl attend --login ana@example.com
 
-        Run 'atendectl COMMAND --help' for a command's options and examples.
+        Run 'atendectl COMMAND --help' for a command's options and examples; 'atendectl --version' prints the
+        version. Shell completion: source <(atendectl completion bash), or install config/atendectl.bash.
 
         """
     }

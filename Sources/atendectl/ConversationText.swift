@@ -37,6 +37,30 @@ enum ConversationText {
         return table
     }
 
+    /// Who wrote an attendant message of `conversation.history {authors: true}`: "you" for `me`, else
+    /// "Ana Souza, attendant" (or "attendant 7" when it is gone), else "attendant".
+    static func author(_ message: JSON, me: Int64?) -> String {
+        guard let attendant = message["attendant"], let id = attendant["id"]?.intValue else { return "attendant" }
+        if id == me { return "you" }
+        return attendant["name"]?.stringValue.map { "\($0), attendant" } ?? "attendant \(id)"
+    }
+
+    /// `10:07 transferred by Ana Souza to Rui Lima` for a `transfers` entry of `conversation.history`.
+    static func transfer(_ entry: JSON, me: Int64?) -> String {
+        func who(_ person: JSON?) -> String? {
+            guard let person, let id = person["id"]?.intValue else { return nil }
+            if id == me { return "you" }
+            return person["name"]?.stringValue ?? "attendant \(id)"
+        }
+        var text = "\(TimeText.shortClock(entry["at"]?.stringValue)) transferred by " + (who(entry["by"]) ?? "an admin")
+        if let from = who(entry["from"]), from != who(entry["by"]) { text += " from \(from)" }
+        if let to = who(entry["toAttendant"]) { text += " to \(to)" }
+        if let department = entry["toDepartment"]?.stringValue {
+            text += entry["toAttendant"]?["id"] == nil ? " to the \(department) queue" : " (\(department))"
+        }
+        return text
+    }
+
     /// `10:05 contact: text` / `10:06 you: text`; with `indent`, the lines of a multi-line text after the first
     /// are indented by it, else the text is kept on one line.
     static func message(_ message: JSON, attendantLabel: String = "attendant", indent: String? = nil) -> String {

@@ -67,21 +67,37 @@ enum Failure: Error {
         }
     }
 
-    /// `error CODE: message (field: reason)`: the field is named whenever the daemon named one.
+    /// The daemon's error in plain words after its code, each thing said once, the field named:
+    /// `error -32602: base64 is not valid base64`, `error 1001: wrong login or password`.
     static func describe(_ error: RPCError) -> String {
-        var text = "error \(error.code): \(error.message)"
+        var text = error.message
+        let protocolPrefix = "invalid params: "
+        if text.hasPrefix(protocolPrefix) { text.removeFirst(protocolPrefix.count) }
         let field = error.data?["field"]?.stringValue
         let reason = error.data?["reason"]?.stringValue
         switch (field, reason) {
         case let (field?, reason?):
-            if !error.message.contains("\(field): \(reason)") { text += " (\(field): \(reason))" }
+            if text == "\(field): \(reason)" {
+                text = phrase(field, reason)
+            } else if error.code == RPCErrorCode.invalidParams && !text.contains(reason) {
+                text += ": " + phrase(field, reason)
+            } else if !text.contains(field) {
+                text += " (\(field))"
+            }
         case let (field?, nil):
-            text += " (field: \(field))"
+            if !text.contains(field) { text += " (\(field))" }
         case let (nil, reason?):
-            if !error.message.contains(reason) { text += " (\(reason))" }
+            if !text.contains(reason) { text += " (\(reason))" }
         case (nil, nil):
             break
         }
-        return text
+        return "error \(error.code): " + text
+    }
+
+    /// "base64 is not valid base64" when the reason reads on from the field's name, else "field: reason".
+    static func phrase(_ field: String, _ reason: String) -> String {
+        let first = reason.split(separator: " ").first.map(String.init) ?? ""
+        let continues = ["is", "must", "has", "does", "already", "not", "cannot", "may", "needs", "should"]
+        return continues.contains(first) ? "\(field) \(reason)" : "\(field): \(reason)"
     }
 }

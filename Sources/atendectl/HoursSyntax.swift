@@ -2,9 +2,11 @@
 // {"timezone": ..., "week": {"mon": [["08:00","12:00"], ...], ...}}; people want to type
 //     mon-fri 08:00-12:00,13:00-18:00; sat 08:00-12:00
 // Groups are separated by ';'. A group is DAYS then TIMES: DAYS is a day (mon..sun, or the full English name),
-// a range (mon-fri, fri-mon wraps), or a comma list of those; TIMES is a comma list of START-END (HH:MM or
-// HH:MM:SS, 24:00 only as an end). Days not named are days off. "always" means no restriction. Times are only
-// split here; the daemon checks them and names the offending field (hours.week.mon[1]).
+// a range (mon-fri, fri-mon wraps), or a comma list of those; TIMES is a comma list of START-END (H, HH, H:MM,
+// HH:MM or HH:MM:SS, written back as HH:MM[:SS]; 24:00 only as an end). An interval that ends before it starts
+// runs overnight and is split at midnight: `fri 22:00-02:00` is fri 22:00-24:00 and sat 00:00-02:00. Days not
+// named are days off. "always" means no restriction. Each time is checked here; the daemon checks the whole
+// schedule (overlaps) and names the offending field (hours.week.mon[1]).
 
 import AtendeProtocol
 
@@ -28,16 +30,24 @@ enum HoursSyntax {
             }
             let dayList = try parseDays(String(group[..<space]))
             let times = group[space...].split(separator: ",").map { String($0).trimmed }
-            var intervals: [JSON] = []
             for time in times {
                 let ends = time.split(separator: "-", omittingEmptySubsequences: false).map { String($0).trimmed }
-                guard ends.count == 2, !ends[0].isEmpty, !ends[1].isEmpty,
-                      ends.allSatisfy({ $0.allSatisfy { $0.isNumber || $0 == ":" } }) else {
-                    throw .usage("--hours: '\(time)' is not an interval like 08:00-12:00")
+                guard ends.count == 2, let start = clock(ends[0]), let end = clock(ends[1]) else {
+                    throw .usage("--hours: '\(time)' is not an interval like 08:00-12:00 (or 8-12)")
                 }
-                intervals.append([.string(ends[0]), .string(ends[1])])
+                guard start.seconds < 86400 else { throw .usage("--hours: '\(time)' starts at 24:00") }
+                guard start.seconds != end.seconds else { throw .usage("--hours: '\(time)' is empty") }
+                for day in dayList {
+                    if start.seconds < end.seconds {
+                        week[day, default: []].append([.string(start.text), .string(end.text)])
+                    } else {
+                        // Overnight: the evening on this day, the early hours on the next.
+                        let next = days[(days.firstIndex(of: day)! + 1) % 7]
+                        week[day, default: []].append([.string(start.text), "24:00"])
+                        if end.seconds > 0 { week[next, default: []].append(["00:00", .string(end.text)]) }
+                    }
+                }
             }
-            for day in dayList { week[day, default: []] += intervals }
         }
         guard !week.isEmpty else {
             throw .usage("--hours: give days and times like 'mon-fri 08:00-18:00', or 'always'")
@@ -45,6 +55,21 @@ enum HoursSyntax {
         var hours: JSONObject = ["week": .object(JSONObject(week.mapValues { .array($0) }))]
         if let timeZone { hours["timezone"] = .string(timeZone) }
         return .object(hours)
+    }
+
+    /// A time of day typed as H, HH, H:MM, HH:MM or HH:MM:SS (up to 24:00): its seconds and its protocol text.
+    static func clock(_ text: String) -> (seconds: Int, text: String)? {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard (1...3).contains(parts.count), parts.allSatisfy({ !$0.isEmpty && $0.count <= 2
+            && $0.allSatisfy { $0.isASCII && $0.isNumber } }) else { return nil }
+        let numbers = parts.compactMap { Int($0) }
+        let hour = numbers[0], minute = numbers.count > 1 ? numbers[1] : 0, second = numbers.count > 2 ? numbers[2] : 0
+        guard hour <= 24, minute < 60, second < 60, parts.count == 1 || parts[1].count == 2,
+              parts.count < 3 || parts[2].count == 2 else { return nil }
+        let seconds = hour * 3600 + minute * 60 + second
+        guard seconds <= 86400 else { return nil }
+        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return (seconds, "\(two(hour)):\(two(minute))" + (parts.count == 3 ? ":\(two(second))" : ""))
     }
 
     /// The day names of `text`: `mon`, `mon-fri`, `mon,wed,fri-sun`.

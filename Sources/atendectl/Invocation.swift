@@ -20,6 +20,9 @@ final class Invocation {
     let environment: [String: String]
     /// The open connection, once `connect()` was called.
     private(set) var client: RPCClient?
+    /// The password of the attendant login, kept (in memory only) so `attend` can log in again after the
+    /// daemon restarts.
+    private var password: String?
 
     /// Creates an invocation.
     init(command: Command, arguments: ParsedArguments, global: GlobalOptions, environment: [String: String]) {
@@ -32,18 +35,20 @@ final class Invocation {
     /// Whether --json was given.
     var json: Bool { global.json }
 
-    /// The socket path: --socket, else $ATENDE_SOCKET, else var/atende.sock.
-    var socketPath: String {
-        global.socket ?? environment["ATENDE_SOCKET"].flatMap { $0.isEmpty ? nil : $0 } ?? "var/atende.sock"
-    }
+    /// The socket paths to try (SocketDiscovery).
+    var socketCandidates: [String] { SocketDiscovery.candidates(option: global.socket, environment: environment) }
+
+    /// The socket connected to, once connected (else the first candidate).
+    private(set) lazy var socketPath: String = socketCandidates[0]
 
     // MARK: - Connecting
 
     /// The connection, opened on first use.
     func connect() throws -> RPCClient {
         if let client { return client }
-        let client = try RPCClient(socketPath: socketPath)
+        let (client, path) = try SocketDiscovery.connect(socketCandidates)
         self.client = client
+        socketPath = path
         return client
     }
 
@@ -74,18 +79,34 @@ final class Invocation {
 
     /// Connects and logs in as the attendant named by --login / $ATENDE_LOGIN (the password from
     /// $ATENDE_PASSWORD, a no-echo prompt, or the first line of stdin); returns the attendant.
+    /// Every command but `attend` logs in passive (contract v2): the run does not count as the attendant being
+    /// online, so no chat is routed to it while it runs and none is left with an attendant who is gone.
     @discardableResult
-    func attendant(login explicit: String? = nil) throws -> JSON {
+    func attendant(login explicit: String? = nil, passive: Bool = true) throws -> JSON {
         guard let login = explicit ?? attendantLogin else {
             throw Failure.usage("'\(command.name)' acts as an attendant: pass --login LOGIN or set ATENDE_LOGIN")
         }
         _ = try connect()  // first, so nobody types a password for a daemon that is not there
-        let password = try Password.read(for: login, environment: environment)
+        let password = try self.password ?? Password.read(for: login, environment: environment)
+        self.password = password
         do {
-            return try call("auth.login", ["login": .string(login), "password": .string(password)])
+            var params: JSONObject = ["login": .string(login), "password": .string(password)]
+            if passive { params["passive"] = true }
+            return try call("auth.login", .object(params))
         } catch ClientError.rpc(let error) {
             throw Failure.daemon(error, hint: Invocation.loginHint(error))
         }
+    }
+
+    /// A new connection to the socket found before (after the daemon went away), authenticated as before:
+    /// as admin, or as the attendant with the password typed at the start.
+    func reconnect(attendant passive: Bool? = nil) throws -> (client: RPCClient, me: JSON) {
+        client = nil
+        let (fresh, _) = try SocketDiscovery.connect([socketPath])
+        client = fresh
+        if let passive { return (fresh, try attendant(passive: passive)) }
+        try admin()
+        return (fresh, .null)
     }
 
     /// Advice for a refused login.

@@ -15,11 +15,33 @@ enum Password {
     /// A new password, typed twice on a terminal (once from stdin otherwise).
     static func readNew(for login: String) throws(Failure) -> String {
         let first = try prompt("new password for \(login): ")
+        let broken = failedRules(first)
+        guard broken.isEmpty else {
+            throw .usage("the password " + broken.joined(separator: ", ") + " (rules: " + rules + ")")
+        }
         if Terminal.isTerminal(STDIN_FILENO) {
             let second = try prompt("again: ")
             guard first == second else { throw .usage("the two passwords differ") }
         }
         return first
+    }
+
+    /// The password rules of the protocol, in one line.
+    static let rules = "8 to 256 characters with a digit, an upper-case and a lower-case letter"
+
+    /// Every rule `password` breaks, checked here before it is typed twice and sent (the daemon checks again).
+    static func failedRules(_ password: String) -> [String] {
+        var broken: [String] = []
+        let count = password.count
+        if count < 8 { broken.append("is shorter than 8 characters") }
+        if count > 256 { broken.append("is longer than 256 characters") }
+        if !password.unicodeScalars.contains(where: { ("0"..."9").contains($0) }) { broken.append("has no digit") }
+        if !password.contains(where: \.isUppercase) { broken.append("has no upper-case letter") }
+        if !password.contains(where: \.isLowercase) { broken.append("has no lower-case letter") }
+        if password.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            broken.append("contains control characters")
+        }
+        return broken
     }
 
     /// Shows `text` on stderr and reads one line with echo off when stdin is a terminal; otherwise reads the

@@ -37,7 +37,7 @@ struct Table {
     func render(width: Int?) -> String {
         let gap = 2
         var widths = columns.indices.map { index in
-            rows.reduce(columns[index].title.count) { max($0, $1[index].count) }
+            rows.reduce(columns[index].title.displayWidth) { max($0, $1[index].displayWidth) }
         }
         if let width {
             var excess = widths.reduce(0, +) + gap * (columns.count - 1) - width
@@ -91,16 +91,16 @@ struct Details {
 }
 
 extension String {
-    /// Cut to `width` characters, ending in "…" when cut.
+    /// Cut to `width` terminal columns (DisplayWidth), ending in "…" when cut.
     func truncated(to width: Int) -> String {
-        guard count > width else { return self }
-        guard width > 1 else { return String(prefix(width)) }
-        return String(prefix(width - 1)) + "…"
+        guard displayWidth > width else { return self }
+        guard width > 1 else { return String(prefix(columns: max(0, width))) }
+        return String(prefix(columns: width - 1)) + "…"
     }
 
-    /// Padded with spaces to `width` characters (on the left when `left`).
+    /// Padded with spaces to `width` terminal columns (on the left when `left`).
     func padded(to width: Int, left: Bool = false) -> String {
-        let padding = String(repeating: " ", count: max(0, width - count))
+        let padding = String(repeating: " ", count: max(0, width - displayWidth))
         return left ? padding + self : self + padding
     }
 

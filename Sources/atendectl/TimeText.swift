@@ -1,5 +1,7 @@
 // TimeText: the daemon's timestamps ("2026-11-26T13:05:09.120Z") turned into what a person wants to read — how
-// long ago ("3m 20s") and the local wall-clock time. Parsing is done by hand with timegm because the format is
+// long ago ("3m 20s") and the local wall-clock time with its UTC offset. "Local" is the zone working hours are
+// kept in: $ATENDE_TIMEZONE, else $TZ, else America/Sao_Paulo (the daemon's default `timezone`), not the
+// machine's zone, which on a server is usually UTC. Parsing is done by hand with timegm because the format is
 // fixed by the protocol and a formatter would accept more than it should.
 
 import Glibc
@@ -32,6 +34,16 @@ enum TimeText {
         return seconds
     }
 
+    /// The zone atendectl shows times in when the environment names none.
+    static let defaultZone = "America/Sao_Paulo"
+
+    /// Makes the zone of `environment` the process's local zone (call once, before formatting any time).
+    static func useZone(environment: [String: String]) {
+        let zone = [environment["ATENDE_TIMEZONE"], environment["TZ"]].compactMap { $0 }.first { !$0.isEmpty }
+        setenv("TZ", zone ?? defaultZone, 1)
+        tzset()
+    }
+
     /// The current time in seconds since the epoch.
     static func now() -> Double {
         var spec = timespec()
@@ -55,14 +67,25 @@ enum TimeText {
         return duration(now - then)
     }
 
-    /// The timestamp in local time as "2026-11-26 10:05:09", or the text itself when it cannot be read.
+    /// The timestamp in local time with its offset, "2026-11-26 10:05:09 -03:00", or the text itself when it
+    /// cannot be read.
     static func local(_ text: String) -> String {
         guard let seconds = parse(text) else { return text }
-        return format(seconds, "%Y-%m-%d %H:%M:%S")
+        return format(seconds, "%Y-%m-%d %H:%M:%S ") + offset(seconds)
     }
 
-    /// Local wall-clock "HH:MM:SS" of a time in seconds since the epoch.
-    static func clock(_ seconds: Double) -> String { format(seconds, "%H:%M:%S") }
+    /// Local wall-clock "HH:MM:SS -03:00" of a time in seconds since the epoch.
+    static func clock(_ seconds: Double) -> String { format(seconds, "%H:%M:%S ") + offset(seconds) }
+
+    /// Local wall-clock "HH:MM:SS" without the offset (for lines under a clock that shows it).
+    static func bareClock(_ seconds: Double) -> String { format(seconds, "%H:%M:%S") }
+
+    /// The local zone's offset from UTC at that time, "-03:00".
+    static func offset(_ seconds: Double) -> String {
+        let raw = format(seconds, "%z")  // "-0300"
+        guard raw.count == 5 else { return raw }
+        return String(raw.prefix(3)) + ":" + String(raw.suffix(2))
+    }
 
     /// Local "HH:MM" of a timestamp, or "--:--".
     static func shortClock(_ text: String?) -> String {

@@ -1,88 +1,94 @@
-// DepartmentQueue: FIFO order with lazy removal. Chats leave from the middle (taken, transferred, closed) by
-// going stale, and the queue must still report the right count, head and live list; a random run compares it
-// with a plain array through thousands of appends, pops and departures, which also triggers its compactions.
+// DepartmentQueue: an ordered set of places with counts. Chats leave from the middle (taken, transferred,
+// closed) and join anywhere (priorities); the queue must still report the right count, head, order and 1-based
+// positions. Random runs compare it with a sorted array through many thousands of joins and departures, which
+// also drive its node splits and merges.
 
 import XCTest
 @testable import AtendeCore
 
 final class DepartmentQueueTests: XCTestCase {
+    private func place(_ id: Int64, _ rank: Int64? = nil) -> QueuePlace {
+        QueuePlace(rank: rank ?? id * 10, queuedAt: id * 10, id: id)
+    }
+
     func testFirstInFirstOutWithDeparturesFromTheMiddle() {
-        var live: Set<Int64> = [1, 2, 3, 4]
-        var queue = DepartmentQueue()
-        for id in Int64(1)...4 { queue.append(QueueEntry(id: id, seq: id * 10)) }
+        let queue = DepartmentQueue()
+        for id in Int64(1)...4 { queue.insert(place(id)) }
         XCTAssertEqual(queue.count, 4)
-        live.remove(2)
-        queue.entryWentStale()
-        live.remove(1)
-        queue.entryWentStale()
+        queue.remove(place(2))
+        queue.remove(place(1))
         XCTAssertEqual(queue.count, 2)
-        XCTAssertEqual(queue.live { live.contains($0.id) }.map(\.id), [3, 4])
-        XCTAssertEqual(queue.first { live.contains($0.id) }?.id, 3)
+        XCTAssertEqual(queue.places().map(\.id), [3, 4])
+        XCTAssertEqual(queue.first?.id, 3)
         queue.removeFirst()
-        live.remove(3)
-        XCTAssertEqual(queue.first { live.contains($0.id) }?.id, 4)
+        XCTAssertEqual(queue.first?.id, 4)
         XCTAssertEqual(queue.count, 1)
-        live.remove(4)
-        queue.entryWentStale()
+        queue.remove(place(4))
         XCTAssertTrue(queue.isEmpty)
-        XCTAssertNil(queue.first { live.contains($0.id) })
-        live.insert(5)
-        queue.append(QueueEntry(id: 5, seq: 50))
-        XCTAssertEqual(queue.first { live.contains($0.id) }?.id, 5)
+        XCTAssertNil(queue.first)
+        queue.insert(place(5))
+        XCTAssertEqual(queue.first?.id, 5)
+        XCTAssertFalse(queue.remove(place(6)), "a place not held is not removed")
+        XCTAssertFalse(queue.insert(place(5)), "a place is held once")
+        XCTAssertEqual(queue.count, 1)
     }
 
-    func testInsertInOrderRestoresSeqOrder() {
-        var queue = DepartmentQueue()
-        for seq: Int64 in [5, 2, 9, 1, 7] { queue.insertInOrder(QueueEntry(id: seq, seq: seq)) }
-        XCTAssertEqual(queue.live { _ in true }.map(\.seq), [1, 2, 5, 7, 9])
-        XCTAssertEqual(queue.live(limit: 2) { _ in true }.map(\.seq), [1, 2])
-        XCTAssertEqual(queue.count, 5)
+    func testOrderIsRankThenQueueTimeThenID() {
+        let queue = DepartmentQueue()
+        let places = [QueuePlace(rank: 5, queuedAt: 9, id: 1), QueuePlace(rank: 5, queuedAt: 7, id: 2),
+                      QueuePlace(rank: 2, queuedAt: 50, id: 3), QueuePlace(rank: 5, queuedAt: 7, id: 0),
+                      QueuePlace(rank: 9, queuedAt: 1, id: 4)]
+        for place in places { queue.insert(place) }
+        XCTAssertEqual(queue.places().map(\.id), [3, 0, 2, 1, 4])
+        XCTAssertEqual(queue.places(limit: 2).map(\.id), [3, 0])
+        XCTAssertEqual(places.map { queue.position(of: $0) }, [4, 3, 1, 2, 5])
+        XCTAssertNil(queue.position(of: QueuePlace(rank: 5, queuedAt: 9, id: 7)))
     }
 
-    func testRandomRunAgreesWithAnArray() {
+    func testRandomRunAgreesWithASortedArray() {
         var rng = SplitMix64(seed: 0xD0E)
-        var queue = DepartmentQueue()
-        var model: [QueueEntry] = []
-        var live: [Int64: Int64] = [:]  // id -> seq of its live entry
-        var seq: Int64 = 0
+        let queue = DepartmentQueue()
+        var model: [QueuePlace] = []
         var nextID: Int64 = 0
-        func isLive(_ entry: QueueEntry) -> Bool { live[entry.id] == entry.seq }
-        for step in 0..<30_000 {
+        var clock: Int64 = 0
+        for step in 0..<40_000 {
             let roll = rng.below(100)
-            if roll < 45 || model.isEmpty {
-                seq += 1
+            // Phases of growth and shrinkage, so the tree both grows several levels and empties again.
+            let growing = (step / 8000) % 2 == 0
+            if roll < (growing ? 60 : 35) || model.isEmpty {
                 nextID += 1
-                let entry = QueueEntry(id: nextID, seq: seq)
-                queue.append(entry)
-                model.append(entry)
-                live[entry.id] = entry.seq
-            } else if roll < 75 {
+                clock += Int64(rng.below(3))
+                let priority = Int64(rng.below(4) == 0 ? rng.below(10) : 0)
+                let entry = QueuePlace(rank: clock - priority * 50, queuedAt: clock, id: nextID)
+                XCTAssertTrue(queue.insert(entry))
+                model.insert(entry, at: model.firstIndex { entry < $0 } ?? model.endIndex)
+            } else if roll < 80 {
                 let index = rng.below(model.count)
-                live[model[index].id] = nil
-                model.remove(at: index)
-                queue.entryWentStale()
-            } else if roll < 85 {
-                // The same chat leaves and joins again: its old entry goes stale and a new one goes to the back.
-                let index = rng.below(model.count)
-                var entry = model.remove(at: index)
-                queue.entryWentStale()
-                seq += 1
-                entry.seq = seq
-                live[entry.id] = seq
-                queue.append(entry)
-                model.append(entry)
+                XCTAssertEqual(queue.position(of: model[index]), index + 1, "step \(step)")
+                XCTAssertTrue(queue.remove(model.remove(at: index)))
             } else {
-                XCTAssertEqual(queue.first(isLive: isLive), model.first, "step \(step)")
-                queue.removeFirst()
-                live[model.removeFirst().id] = nil
+                XCTAssertEqual(queue.removeFirst(), model.removeFirst(), "step \(step)")
             }
             XCTAssertEqual(queue.count, model.count, "step \(step)")
-            XCTAssertEqual(queue.isEmpty, model.isEmpty, "step \(step)")
-            XCTAssertEqual(queue.first(isLive: isLive), model.first, "step \(step)")
-            if step % 97 == 0 {
-                XCTAssertEqual(queue.live(isLive: isLive), model, "step \(step)")
+            XCTAssertEqual(queue.first, model.first, "step \(step)")
+            if step % 397 == 0 {
+                XCTAssertEqual(queue.places(), model, "step \(step)")
+                for (index, entry) in model.enumerated() where index % 7 == 0 {
+                    XCTAssertEqual(queue.position(of: entry), index + 1)
+                }
             }
             if queue.count != model.count { return }
         }
+    }
+
+    func testQueueFedInOrderAndDrainedFromTheHead() {
+        let queue = DepartmentQueue()
+        for id in Int64(1)...100_000 { queue.insert(place(id)) }
+        XCTAssertEqual(queue.position(of: place(77_777)), 77_777)
+        for id in Int64(1)...100_000 {
+            XCTAssertEqual(queue.removeFirst()?.id, id)
+            if id % 25_000 == 0, id < 100_000 { XCTAssertEqual(queue.position(of: place(id + 1)), 1) }
+        }
+        XCTAssertTrue(queue.isEmpty)
     }
 }

@@ -135,18 +135,23 @@ extension RouterSimulation {
         let strategy = Strategy.allCases[rng.below(Strategy.allCases.count)]
         note("department \(name) \(strategy.rawValue)")
         model.queues[name]!.strategy = strategy
+        if rng.chance(30) {
+            // A new priority step re-sorts the whole queue.
+            model.queues[name]!.step = Self.initialSteps[rng.below(Self.initialSteps.count)]
+            model.reorder(name)
+            count("priorityStep")
+        }
         count("strategy")
-        try absorb(router.upsertDepartment(Department(id: name, name: name, strategy: strategy), now: now),
-                   Prediction(), "strategy")
+        try absorb(router.upsertDepartment(department(name, strategy), now: now), Prediction(), "strategy")
     }
 
     func addOrRemoveDepartment() throws {
         if model.queues["d4"] == nil && rng.chance(70) {
             let strategy = Strategy.allCases[rng.below(Strategy.allCases.count)]
             note("add department d4 \(strategy.rawValue)")
-            model.queues["d4"] = ShadowModel.Queue(strategy: strategy)
+            model.queues["d4"] = ShadowModel.Queue(strategy: strategy, step: 300)
             count("department added")
-            return try absorb(router.upsertDepartment(Department(id: "d4", name: "d4", strategy: strategy), now: now),
+            return try absorb(router.upsertDepartment(department("d4", strategy), now: now),
                               Prediction(), "add department")
         }
         if model.queues["d4"] != nil && rng.chance(40) { try retireExtraDepartment() }

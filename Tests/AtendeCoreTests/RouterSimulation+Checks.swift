@@ -160,7 +160,7 @@ extension RouterSimulation {
         }
         for other in Self.departmentNames where other != department {
             guard let otherQueue = model.queues[other], otherQueue.strategy != .manual,
-                  let head = otherQueue.waiting.first, model.chats[head]!.joined < chat.joined,
+                  let head = otherQueue.waiting.first, model.orderKey(head) < model.orderKey(id),
                   let free = model.agents.first(where: { model.eligible($0, for: other) }) else { continue }
             throw fail("\(name): chat \(id) assigned before the older chat \(head) of \(other), "
                        + "which attendant \(free.profile.id) could take")

@@ -48,7 +48,8 @@ final class RouterSimulation {
         let strategies: [Strategy] = [.leastBusy, .roundRobin, .longestIdle, .manual]
         for (index, name) in Self.departmentNames.prefix(4).enumerated() {
             model.queues[name] = ShadowModel.Queue(strategy: strategies[index])
-            _ = router.upsertDepartment(Department(id: name, name: name, strategy: strategies[index]), now: now)
+            model.queues[name]!.step = Self.initialSteps[index]
+            _ = router.upsertDepartment(department(name, strategies[index]), now: now)
         }
         for id in 1...AttendantID(Self.agentCount) {
             var departments: [String] = []
@@ -99,6 +100,7 @@ final class RouterSimulation {
         for index in model.agents.indices {
             model.agents[index].inHours = model.agents[index].profile.hours.contains(now)
         }
+        model.now = now
     }
 
     // MARK: - Picks
@@ -140,7 +142,7 @@ final class RouterSimulation {
             (7, connect), (5, disconnect), (6, presence), (crowded ? 4 : 18, open), (7, route),
             (crowded ? 22 : 10, closeByBot), (8, closeByAttendant), (2, removePotential), (7, transferByAttendant),
             (3, transferByAdmin), (6, take), (3, changeCapacity), (3, changeDepartments), (1, toggleActive),
-            (1, changeHours), (1, changeStrategy), (1, addOrRemoveDepartment), (2, tickNow),
+            (1, changeHours), (1, changeStrategy), (1, addOrRemoveDepartment), (2, tickNow), (4, setPriority),
         ]
         var roll = rng.below(weights.reduce(0) { $0 + $1.0 })
         for (weight, operation) in weights {
@@ -184,20 +186,23 @@ final class RouterSimulation {
         let preferred = rng.chance(25) ? anyAttendant() : nil
         var externalId = "x\(id)"
         if rng.chance(2), let other = rng.pick(model.openIds) { externalId = model.chats[other]!.externalId }
-        note("open \(id) in \(department ?? "-") preferring \(preferred.map(String.init) ?? "-")")
+        let priority = rng.chance(30) ? 1 + rng.below(9) : 0
+        note("open \(id) in \(department ?? "-") preferring \(preferred.map(String.init) ?? "-") priority \(priority)")
         var refusal: RoutingError.Kind?
         if let department, model.queues[department] == nil {
             refusal = .notFound
         } else if model.externalIds[externalId] != nil {
             refusal = .invalidState
         }
-        let conversation = Conversation(id: id, externalId: externalId, contactPhone: "+5511987654321",
+        var conversation = Conversation(id: id, externalId: externalId, contactPhone: "+5511987654321",
                                         department: department, openedAt: now, preferredAttendant: preferred)
+        conversation.priority = priority
         try attempt("open", refusal, Prediction(changed: [id])) { () throws(RoutingError) in
             try router.open(conversation, now: now)
         } model: {
             model.add(ShadowModel.Chat(id: id, externalId: externalId, department: department,
-                                       state: department == nil ? .potential : .queued, preferred: preferred))
+                                       state: department == nil ? .potential : .queued, preferred: preferred,
+                                       priority: priority))
         }
     }
 

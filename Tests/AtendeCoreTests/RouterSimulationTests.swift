@@ -50,7 +50,8 @@ final class RouterSimulationTests: XCTestCase {
         XCTAssertGreaterThan(days, 365, "the clock crosses every daylight-saving change of a year")
         for name in ["assigned", "take", "transfer", "take refused", "transfer refused", "close", "close refused",
                      "route", "removePotential", "maxChats", "departments", "active", "hours", "strategy",
-                     "department added", "removeDepartment", "open refused", "connect"] {
+                     "department added", "removeDepartment", "open refused", "connect",
+                     "setPriority", "priorityStep"] {
             XCTAssertGreaterThan(simulation.counts[name] ?? 0, 10, "too few '\(name)' events")
         }
     }

@@ -1,5 +1,5 @@
 // ShadowModel: what the router should hold, kept by the simulation from the same events with plain arrays and
-// linear scans instead of heaps and lazy queues. It answers, from the contract's words alone, who is eligible now
+// linear scans instead of heaps and order-statistic trees. It answers, from the contract's words alone, who is eligible now
 // (hours.contains(now), not the router's timers), who the strategy must pick, and which refusal an operation
 // deserves, so the simulation can judge every effect the router returns.
 
@@ -28,10 +28,16 @@ struct ShadowModel {
         var avoid: AttendantID?
         /// Order of joining a queue, across departments.
         var joined: Int64 = 0
+        /// 0...9 (contract v2).
+        var priority = 0
+        /// When it last joined a queue, in milliseconds.
+        var queuedAt: Int64 = 0
     }
 
     struct Queue {
         var strategy: Strategy
+        /// Seconds one priority level is worth.
+        var step: Int64 = 600
         var waiting: [ConversationID] = []
         var turns: [AttendantID: Int64] = [:]
     }
@@ -48,6 +54,8 @@ struct ShadowModel {
     var turnCounter: Int64 = 0
     var joinCounter: Int64 = 0
     var idleCounter: Int64 = 0
+    /// The simulation's clock, for queue times.
+    var now = Instant(millis: 0)
 
     func agent(_ id: AttendantID) -> Agent? {
         id >= 1 && id <= agents.count ? agents[Int(id) - 1] : nil
@@ -143,8 +151,23 @@ struct ShadowModel {
         chat.department = department
         chat.attendant = nil
         chat.joined = joinCounter
+        chat.queuedAt = now.millis
         chats[chat.id] = chat
         queues[department]!.waiting.append(chat.id)
+        reorder(department)
+    }
+
+    /// Contract v2's queue order, written out plainly: `queuedAt - priority x step`, then `queuedAt`, then id.
+    func orderKey(_ id: ConversationID) -> (Int64, Int64, Int64) {
+        let chat = chats[id]!
+        let step = chat.department.flatMap { queues[$0]?.step } ?? 0
+        return (chat.queuedAt - Int64(chat.priority) * step * 1000, chat.queuedAt, id)
+    }
+
+    /// Sorts a department's waiting list by `orderKey` (after a join, a priority or a step changed).
+    mutating func reorder(_ department: String) {
+        guard let waiting = queues[department]?.waiting else { return }
+        queues[department]!.waiting = waiting.sorted { orderKey($0) < orderKey($1) }
     }
 
     /// Takes the chat out of the potentials, its queue or its attendant (it stays in `chats`).

@@ -47,8 +47,8 @@ final class RoutingTests: DaemonTestCase {
              -32602, "contact.age"),
             ("unknown department", ["externalId": "x", "contact": ["phone": "11987654321"], "department": "ghost"],
              1004, nil),
-            ("unknown param", ["externalId": "x", "contact": ["phone": "11987654321"], "priority": 1], -32602,
-             "priority"),
+            ("unknown param", ["externalId": "x", "contact": ["phone": "11987654321"], "urgency": 1], -32602,
+             "urgency"),
         ]
         for (name, params, code, field) in cases {
             let error = assertError(code, try bot.callResult("conversation.open", params), name)

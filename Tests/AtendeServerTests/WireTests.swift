@@ -28,6 +28,8 @@ final class WireTests: XCTestCase {
             if let time { w.dynamicKey(name); w.string(time.iso8601) }
         }
         if let rating = c.rating { w.field("rating", rating) }
+        w.field("priority", c.priority)
+        if let time = c.firstReplyAt { w.key("firstReplyAt"); w.string(time.iso8601) }
         w.endObject()
         return w.bytes
     }
@@ -46,6 +48,8 @@ final class WireTests: XCTestCase {
         farTimes.queuedAt = Instant(millis: 253_402_300_800_000)  // year 10000
         farTimes.assignedAt = Instant(millis: .max)
         farTimes.closedAt = Instant(millis: .min)
+        farTimes.priority = 9  // contract v2 members, at their widest
+        farTimes.firstReplyAt = Instant(millis: .min + 1)
         full.id = .min
         var waiting = bare
         waiting.state = .queued

@@ -223,6 +223,14 @@ final class StoreTests: StoreTestCase {
             try store.database.execute("""
                 DELETE FROM conversations WHERE id = 7;
                 ALTER TABLE conversations DROP COLUMN explanations;
+                DROP INDEX conversations_first_queued;
+                ALTER TABLE conversations DROP COLUMN priority;
+                ALTER TABLE conversations DROP COLUMN first_queued_at;
+                ALTER TABLE conversations DROP COLUMN first_assigned_at;
+                ALTER TABLE conversations DROP COLUMN first_reply_at;
+                ALTER TABLE departments DROP COLUMN priority_step;
+                ALTER TABLE departments DROP COLUMN service_level;
+                DROP TABLE holidays;
                 PRAGMA user_version = 2;
                 INSERT INTO conversations(id, external_id, phone, channel, state, opened_at, queue_seq)
                     VALUES (7, 'wa-7', '+5511987654321', 'whatsapp', 'assigned', 0, 1);

@@ -29,6 +29,8 @@ struct Desk {
     var waiting: [JSON] = []
     /// The last message known of each chat.
     var lastMessage: [Int64: JSON] = [:]
+    /// The first message of each waiting chat (what the contact came for), once read.
+    var firstMessage: [Int64: JSON] = [:]
     /// Chats whose latest contact message arrived after the attendant last acted on them.
     var unread: Set<Int64> = []
     /// Chats whose last message was already asked for (so a chat with none is not asked again).
@@ -49,6 +51,9 @@ struct Desk {
         self.me = me
         presence = me["presence"]?.stringValue ?? "online"
     }
+
+    /// My attendant id.
+    var myID: Int64 { me["id"]?.intValue ?? 0 }
 
     /// The attendant's maximum of open chats.
     var maxChats: Int64 { me["maxChats"]?.intValue ?? 0 }
@@ -101,6 +106,10 @@ struct Desk {
             needsRefresh = true
         case "queue.changed":
             needsRefresh = true
+        case "presence.changed":
+            presence = event["presence"]?.stringValue ?? presence
+            let why = event["reason"]?.stringValue == "hours" ? " (working hours)" : ""
+            note("your presence is now \(presence)\(why)", presence == "online" ? .info : .alert)
         case "session.ended":
             endedReason = event["reason"]?.stringValue ?? "ended"
             note("the daemon ended this session: \(endedReason!)", .error)

@@ -37,13 +37,16 @@ extension AttendSession {
             report("closed \(ConversationText.describe(chat))")
         case "history", "h":
             let id = try chatID(words, usage: "history ID")
-            let result = try client.call("conversation.history", ["id": .int(id), "limit": 20])
+            let result = try client.call("conversation.history", ["id": .int(id), "limit": 20, "authors": true])
             let messages = result["messages"]?.arrayValue ?? []
             desk.note("#\(id): the last \(messages.count) message(s)")
+            for transfer in result["transfers"]?.arrayValue ?? [] {
+                desk.note("#\(id) " + ConversationText.transfer(transfer, me: desk.myID))
+            }
             for message in messages {
-                let mine = message["from"]?.stringValue == "attendant"
-                desk.note("#\(id) " + ConversationText.message(message, attendantLabel: "you"),
-                          mine ? .outgoing : .incoming)
+                let label = ConversationText.author(message, me: desk.myID)
+                desk.note("#\(id) " + ConversationText.message(message, attendantLabel: label),
+                          label == "you" ? .outgoing : .incoming)
             }
             desk.unread.remove(id)
             desk.status = ("history of #\(id) is under Activity", false)
@@ -51,6 +54,15 @@ extension AttendSession {
             let result = try client.call("presence.set", ["presence": .string(verb)])
             desk.presence = result["presence"]?.stringValue ?? verb
             report("presence: \(desk.presence)")
+        case "colleagues":
+            let list = try client.call("attendant.colleagues")["attendants"]?.arrayValue ?? []
+            desk.note(list.isEmpty ? "nobody else serves your departments" : "colleagues (transfer ID @LOGIN):")
+            for person in list {
+                desk.note("  \(person["name"]?.stringValue ?? "") <\(person["login"]?.stringValue ?? "")> "
+                    + "#\(person["id"]?.intValue ?? 0), \(person["presence"]?.stringValue ?? "?"), "
+                    + AttendantCommands.departments(person))
+            }
+            desk.status = ("colleagues are listed under Activity", false)
         case "refresh":
             desk.looked.removeAll()
             try load()
@@ -66,17 +78,22 @@ extension AttendSession {
     }
 
     func transfer(_ words: [String]) throws {
-        let id = try chatID(words, usage: "transfer ID DEPARTMENT | transfer ID @ATTENDANT [DEPARTMENT]")
-        guard words.count >= 3, words.count <= 4 else {
-            throw Failure.usage("usage: transfer ID DEPARTMENT | transfer ID @ATTENDANT [DEPARTMENT]")
-        }
+        let usage = "transfer ID DEPARTMENT | transfer ID @LOGIN|@NAME|@NUMBER [DEPARTMENT]"
+        let id = try chatID(words, usage: usage)
+        guard words.count >= 3 else { throw Failure.usage("usage: " + usage) }
         var params: JSONObject = ["id": .int(id)]
+        var whom = ""
         if words[2].hasPrefix("@") {
-            guard let attendant = Int64(words[2].dropFirst()) else {
-                throw Failure.usage("@ATTENDANT is an attendant's number, e.g. @9")
+            // A name may have spaces: everything after '@' up to a last word that is a department id.
+            var who = String(words[2...].joined(separator: " ").dropFirst()).trimmed
+            let departments = (desk.me["departments"]?.arrayValue ?? []).compactMap(\.stringValue)
+            if words.count > 3, let last = words.last, departments.contains(last) {
+                params["department"] = .string(last)
+                who = String(who.dropLast(last.count)).trimmed
             }
-            params["attendantId"] = .int(attendant)
-            if words.count == 4 { params["department"] = .string(words[3]) }
+            let colleague = try resolveColleague(who)
+            params["attendantId"] = .int(colleague.id)
+            whom = colleague.name
         } else {
             guard words.count == 3 else { throw Failure.usage("usage: transfer ID DEPARTMENT") }
             params["department"] = .string(words[2])
@@ -85,10 +102,35 @@ extension AttendSession {
         desk.assigned.removeAll { $0["id"]?.intValue == id }
         desk.unread.remove(id)
         desk.needsRefresh = true
-        let target = params["attendantId"].map { "attendant \($0)" } ?? "the \(words[2]) queue"
+        let target = params["attendantId"] != nil ? whom : "the \(words[2]) queue"
         let now = chat["state"]?.stringValue == "assigned"
-            ? "now with attendant \(chat["attendantId"]?.intValue ?? 0)" : "waiting"
+            ? "now with \(whom.isEmpty ? "attendant \(chat["attendantId"]?.intValue ?? 0)" : whom)"
+            : "waiting: nobody in \(chat["department"]?.stringValue ?? "it") can take it now"
         report("transferred \(ConversationText.tag(chat)) \(ConversationText.contact(chat)) to \(target): \(now)")
+    }
+
+    /// The colleague named by `who`: a number, a login, or a name (whole, or the unique one starting so).
+    func resolveColleague(_ who: String) throws -> (id: Int64, name: String) {
+        let list = try client.call("attendant.colleagues")["attendants"]?.arrayValue ?? []
+        let people = list.compactMap { item -> (id: Int64, name: String, login: String)? in
+            guard let id = item["id"]?.intValue else { return nil }
+            return (id, item["name"]?.stringValue ?? "", item["login"]?.stringValue ?? "")
+        }
+        let wanted = who.lowercased()
+        if let number = Int64(who.hasPrefix("#") ? String(who.dropFirst()) : who) {
+            return (number, people.first { $0.id == number }?.name ?? "attendant \(number)")
+        }
+        if let exact = people.first(where: { $0.login.lowercased() == wanted || $0.name.lowercased() == wanted }) {
+            return (exact.id, exact.name)
+        }
+        let partial = people.filter {
+            $0.name.lowercased().hasPrefix(wanted) || $0.login.lowercased().hasPrefix(wanted)
+        }
+        if partial.count == 1 { return (partial[0].id, partial[0].name) }
+        let names = (partial.isEmpty ? people : partial).map { "\($0.name) <\($0.login)>" }.joined(separator: ", ")
+        throw Failure.usage(partial.isEmpty
+            ? "no colleague '\(who)' in your departments" + (names.isEmpty ? "" : " (colleagues: \(names))")
+            : "'\(who)' could be \(names): give the login")
     }
 
     /// The chat id in `words[1]` (`12` or `#12`).

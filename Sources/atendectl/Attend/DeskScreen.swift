@@ -33,13 +33,15 @@ enum DeskScreen {
         let noteRows = max(0, available - chatRows - waitRows)
 
         lines.append(section("My chats \(desk.assigned.count)/\(desk.maxChats)", width: width))
+        if !desk.assigned.isEmpty { lines.append(headings(width: width, time: "no reply", last: "last message")) }
         lines += list(desk.assigned, rows: chatRows, width: width,
                       empty: "(none: chats are routed to you while you are online; or type: take ID)") { chat in
             chatLine(chat, desk: desk, width: width, now: now)
         }
         lines.append(section("Waiting in your departments \(desk.waiting.count)", width: width))
+        if !desk.waiting.isEmpty { lines.append(headings(width: width, time: "waiting", last: "first message")) }
         lines += list(desk.waiting, rows: waitRows, width: width, empty: "(nobody is waiting)") { chat in
-            waitingLine(chat, width: width, now: now)
+            waitingLine(chat, desk: desk, width: width, now: now)
         }
         lines.append(section("Activity", width: width))
         lines += activity(desk.notes, rows: noteRows, width: width)
@@ -65,15 +67,15 @@ enum DeskScreen {
         let departments = AttendantCommands.departments(desk.me)
         let left = " atende | \(name) <\(login)> | \(desk.presence.uppercased()) | \(departments)"
         let right = " " + TimeText.clock(now) + " "
-        let room = width - right.count
-        let text = left.count > room ? left.truncated(to: room) : left.padded(to: room)
+        let room = width - right.displayWidth
+        let text = left.displayWidth > room ? left.truncated(to: room) : left.padded(to: room)
         let tone = desk.presence == "online" ? green : yellow
         return reverse + tone + text + right + reset
     }
 
     static func section(_ title: String, width: Int) -> String {
         let label = "── " + title + " "
-        let rule = String(repeating: "─", count: max(0, width - label.count))
+        let rule = String(repeating: "─", count: max(0, width - label.displayWidth))
         return bold + (label + rule).truncated(to: width) + reset
     }
 
@@ -88,6 +90,23 @@ enum DeskScreen {
     /// The width of the contact column: 30 characters, less on a narrow terminal.
     static func contactWidth(_ width: Int) -> Int { min(30, max(12, width / 4)) }
 
+    /// The column headings over a list of chats.
+    static func headings(width: Int, time: String, last: String) -> String {
+        let contact = contactWidth(width)
+        let text = " " + "chat".padded(to: 6) + " " + "contact".padded(to: contact) + " " + "department".padded(to: 12)
+            + " " + time.padded(to: 8, left: true) + "  " + "  " + last
+        return dim + text.truncated(to: width) + reset
+    }
+
+    /// How long the contact has been waiting for a reply: since its last message when that is the last one of
+    /// the chat, else "-" (answered); since the assignment when no message is known yet.
+    static func waitingForReply(_ chat: JSON, desk: Desk, now: Double) -> String {
+        let id = chat["id"]?.intValue ?? 0
+        guard let message = desk.lastMessage[id] else { return TimeText.age(chat["assignedAt"]?.stringValue, now: now) }
+        guard message["from"]?.stringValue == "contact" else { return "-" }
+        return TimeText.age(message["at"]?.stringValue, now: now)
+    }
+
     static func chatLine(_ chat: JSON, desk: Desk, width: Int, now: Double) -> String {
         let id = chat["id"]?.intValue ?? 0
         let unread = desk.unread.contains(id)
@@ -95,7 +114,7 @@ enum DeskScreen {
         var text = " " + ConversationText.tag(chat).padded(to: 6) + " "
             + ConversationText.contact(chat).truncated(to: contact).padded(to: contact) + " "
             + (chat["department"]?.stringValue ?? "-").truncated(to: 12).padded(to: 12) + " "
-            + TimeText.age(chat["assignedAt"]?.stringValue, now: now).padded(to: 7, left: true) + "  "
+            + waitingForReply(chat, desk: desk, now: now).padded(to: 8, left: true) + "  "
         if let message = desk.lastMessage[id] {
             let who = message["from"]?.stringValue == "attendant" ? "you: " : ""
             text += (unread ? "* " : "  ") + who + (message["text"]?.stringValue ?? "").replacingControlCharacters
@@ -104,12 +123,14 @@ enum DeskScreen {
         return unread ? bold + line + reset : line
     }
 
-    static func waitingLine(_ chat: JSON, width: Int, now: Double) -> String {
+    static func waitingLine(_ chat: JSON, desk: Desk, width: Int, now: Double) -> String {
         let contact = contactWidth(width)
+        let id = chat["id"]?.intValue ?? 0
+        let first = desk.firstMessage[id]?["text"]?.stringValue.map { "  " + $0.replacingControlCharacters } ?? ""
         return (" " + ConversationText.tag(chat).padded(to: 6) + " "
             + ConversationText.contact(chat).truncated(to: contact).padded(to: contact) + " "
             + (chat["department"]?.stringValue ?? "-").truncated(to: 12).padded(to: 12) + " "
-            + "waiting " + TimeText.age(chat["queuedAt"]?.stringValue, now: now))
+            + TimeText.age(chat["queuedAt"]?.stringValue, now: now).padded(to: 8, left: true) + "  " + first)
             .truncated(to: width)
     }
 
@@ -118,7 +139,7 @@ enum DeskScreen {
         guard rows > 0 else { return [] }
         var lines: [String] = []
         for note in notes.reversed() {
-            let prefix = TimeText.clock(note.time) + " "
+            let prefix = TimeText.bareClock(note.time) + " "
             let wrapped = wrap(note.text, first: width - prefix.count, rest: width - prefix.count)
             let tone: String
             switch note.tone {
@@ -139,28 +160,36 @@ enum DeskScreen {
         return Array(lines.suffix(rows))
     }
 
-    /// `text` cut into pieces of at most `first` then `rest` characters, preferring to break at spaces.
+    /// `text` cut into pieces of at most `first` then `rest` terminal columns, preferring to break at spaces.
     static func wrap(_ text: String, first: Int, rest: Int) -> [String] {
         var pieces: [String] = []
         var remaining = Substring(text)
-        var limit = max(1, first)
-        while remaining.count > limit {
-            let window = remaining.prefix(limit)
-            let cut = window.lastIndex(of: " ").flatMap { $0 > window.startIndex ? $0 : nil } ?? window.endIndex
+        var limit = max(2, first)
+        while String(remaining).displayWidth > limit {
+            var window = String(remaining).prefix(columns: limit)
+            if window.isEmpty { window = String(remaining).prefix(1) }
+            let end = remaining.index(remaining.startIndex, offsetBy: window.count)
+            let space = remaining[..<end].lastIndex(of: " ")
+            let cut = space.flatMap { $0 > remaining.startIndex ? $0 : nil } ?? end
             pieces.append(String(remaining[..<cut]))
             remaining = remaining[cut...].drop { $0 == " " }
-            limit = max(1, rest)
+            limit = max(2, rest)
         }
         pieces.append(String(remaining))
         return pieces
     }
 
-    /// The part of the command line that fits, and the 1-based screen column of the cursor.
+    /// The part of the command line that fits, and the 1-based screen column of the cursor (both in terminal
+    /// columns: a wide character takes two).
     static func promptLine(_ text: String, cursor: Int, width: Int) -> (String, Int) {
-        let room = max(1, width - 3)
+        let room = max(2, width - 3)
         let characters = Array(text.replacingControlCharacters)
-        let start = max(0, cursor - room + 1)
-        let visible = String(characters[min(start, characters.count)..<min(characters.count, start + room)])
-        return (visible, 3 + cursor - start)
+        let cursor = min(max(0, cursor), characters.count)
+        var start = 0
+        func columns(_ range: Range<Int>) -> Int { range.reduce(0) { $0 + DisplayWidth.of(characters[$1]) } }
+        while start < cursor && columns(start..<cursor) + 1 > room { start += 1 }
+        var end = start
+        while end < characters.count && columns(start..<(end + 1)) <= room { end += 1 }
+        return (String(characters[start..<end]), 3 + columns(start..<cursor))
     }
 }

@@ -11,10 +11,12 @@ enum AttendCommand {
           take ID                  take a waiting chat of your departments
           reply ID TEXT            send TEXT to the contact (also: r ID TEXT)
           transfer ID DEPARTMENT   send the chat to another department's queue
-          transfer ID @ATTENDANT   hand the chat to attendant number ATTENDANT (optionally + DEPARTMENT)
+          transfer ID @WHO         hand the chat to a colleague: WHO is a login, a name or a number
+                                   (optionally + DEPARTMENT); 'colleagues' lists them
           close ID                 close the chat
           history ID               show the chat's last messages under Activity (also: h ID)
           away | online            stop / resume getting new chats
+          colleagues               who shares your departments (for transfer ID @WHO)
           refresh                  read the lists again
           help                     this list
           quit                     leave (also Ctrl-C, or Ctrl-D on an empty line)
@@ -48,8 +50,10 @@ enum AttendCommand {
         guard Terminal.isTerminal(STDIN_FILENO), Terminal.isTerminal(STDOUT_FILENO) else {
             throw Failure.usage("attend needs a terminal on stdin and stdout (use the one-shot commands in scripts)")
         }
-        let me = try run.attendant()
-        let session = AttendSession(client: try run.connect(), me: me)
+        let me = try run.attendant(passive: false)
+        let session = AttendSession(client: try run.connect(), me: me) {
+            try run.reconnect(attendant: false)
+        }
         session.desk.note("logged in as \(me["login"]?.stringValue ?? "?"), presence \(session.desk.presence)")
         try session.load()
         try session.run()

@@ -79,7 +79,12 @@ enum AttendantCommands {
         if params["departments"] == nil { params["departments"] = [] }
         params["password"] = .string(try Password.readNew(for: login))
         try run.admin()
-        let attendant = try run.call("attendant.create", .object(params))
+        let attendant: JSON
+        do {
+            attendant = try run.call("attendant.create", .object(params))
+        } catch let error {
+            throw try DepartmentHint.explain(error, departments: params["departments"], run)
+        }
         run.emit(attendant) {
             Output.line("created attendant \(attendant["id"]?.intValue ?? 0): \(summary(attendant))")
         }
@@ -107,7 +112,12 @@ enum AttendantCommands {
             params["hours"] = .object(hours)
         }
         params["id"] = .int(id)
-        let attendant = try run.call("attendant.update", .object(params))
+        let attendant: JSON
+        do {
+            attendant = try run.call("attendant.update", .object(params))
+        } catch let error {
+            throw try DepartmentHint.explain(error, departments: params["departments"], run)
+        }
         run.emit(attendant) { Output.line("updated attendant \(id): \(summary(attendant))") }
     }
 
@@ -216,6 +226,10 @@ enum AttendantCommands {
         details.add("phone", attendant["phone"]?.stringValue ?? "-")
         details.add("email", attendant["email"]?.stringValue ?? "-")
         details.add("active", attendant["active"]?.boolValue == false ? "no" : "yes")
+        if let until = attendant["lockedUntil"]?.stringValue {
+            details.add("locked", "until \(TimeText.local(until)) after failed logins "
+                + "(atendectl attendant unlock \(attendant["id"]?.intValue ?? 0))")
+        }
         details.add("presence", attendant["presence"]?.stringValue)
         details.add("open chats", chats(attendant))
         details.add("departments", departments(attendant))

@@ -9,20 +9,28 @@ import Foundation
 enum AttendantPhoto {
     /// The daemon's limit on image size.
     static let maxBytes = 1_048_576
+    /// The daemon's default `maxLineBytes`: the whole request, with the picture in base64, is one line.
+    static let defaultMaxLineBytes = 1_048_576
+    /// The largest picture whose request fits in a line of `defaultMaxLineBytes` (base64 makes 4 bytes of 3;
+    /// 256 bytes are left for the rest of the request): 786,240 bytes, 767 KiB.
+    static let maxUploadBytes = (defaultMaxLineBytes - 256) / 4 * 3
 
     static let all: [Command] = [
         Command(["attendant", "photo"], "ID|LOGIN FILE | ID|LOGIN --save FILE",
                 summary: "set an attendant's photo from a PNG, JPEG or WebP file (or save the current one)",
                 details: """
                     The content type is taken from the file's magic bytes, else from its extension (.png, .jpg,
-                    .jpeg, .webp). Images are limited to 1 MiB (and a line of the protocol to the daemon's
-                    maxLineBytes, 1 MiB by default, so about 750 KiB of image fit with the default config).
+                    .jpeg, .webp). The daemon keeps images of up to 1 MiB, but the picture travels in base64 in one
+                    request line, and a line is limited by the daemon's maxLineBytes (1 MiB by default): with the
+                    default config a picture may have at most \(maxUploadBytes) bytes (767 KiB), and larger ones are
+                    refused here. If the daemon's maxLineBytes is larger, --force sends the picture anyway.
 
                     examples:
                       atendectl attendant photo 7 ana.jpg
                       atendectl attendant photo ana@example.com --save /tmp/ana.jpg
                     """,
-                options: [.value("save", "FILE", "write the current photo to FILE instead of setting one")],
+                options: [.value("save", "FILE", "write the current photo to FILE instead of setting one"),
+                          .flag("force", "send a picture over 767 KiB (for a daemon with a larger maxLineBytes)")],
                 arguments: [.none, .file], run: photo),
     ]
 
@@ -39,7 +47,14 @@ enum AttendantPhoto {
             throw Failure.usage("cannot read \(path)")
         }
         guard data.count <= maxBytes else {
-            throw Failure.usage("\(path) has \(data.count) bytes; photos are limited to 1 MiB")
+            throw Failure.usage("\(path) has \(data.count) bytes (\(data.count / 1024) KiB); "
+                + "photos are limited to 1 MiB")
+        }
+        guard data.count <= maxUploadBytes || run.arguments.flag("force") else {
+            throw Failure.usage("\(path) has \(data.count) bytes (\(data.count / 1024) KiB); with the daemon's "
+                + "default maxLineBytes (1 MiB) a photo can have at most \(maxUploadBytes) bytes (767 KiB), "
+                + "since it travels as base64 in one line: shrink it, or pass --force if the daemon's "
+                + "maxLineBytes is larger")
         }
         guard let type = contentType(of: Array(data.prefix(16)), path: path) else {
             throw Failure.usage("\(path) is not a PNG, JPEG or WebP picture")

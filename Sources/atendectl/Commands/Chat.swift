@@ -38,20 +38,22 @@ enum ChatCommands {
                       echo "long text" | ATENDE_PASSWORD=... atendectl reply 12 - --login ana@example.com
                     """,
                 options: [loginOption], run: reply),
-        Command(["transfer"], "ID DEPARTMENT | ID --to ATTENDANT_ID [--department ID]",
+        Command(["transfer"], "ID DEPARTMENT | ID --to ATTENDANT [--department ID]",
                 summary: "send one of your chats to another department's queue, or straight to an attendant",
                 details: """
                     With DEPARTMENT the chat joins the back of that queue and is routed (you are passed over when
                     someone else can take it). With --to it goes to that attendant, who must be logged in, serve
-                    the department and have room. Without --login this acts as admin.
+                    the department and have room; ATTENDANT is a number, a login or a name (as an attendant, of a
+                    colleague sharing a department). Without --login this acts as admin.
 
                     \(LoginCommand.sessionNote)
 
                     examples:
                       atendectl transfer 12 billing --login ana@example.com
-                      atendectl transfer 12 --to 9 --login ana@example.com
+                      atendectl transfer 12 --to rui@example.com --login ana@example.com
                     """,
-                options: [loginOption, .value("to", "ATTENDANT_ID", "the attendant to hand the chat to"),
+                options: [loginOption,
+                          .value("to", "ATTENDANT", "the attendant to hand the chat to (number, login or name)"),
                           .value("department", "ID", "the department, with --to")],
                 arguments: [.none, .department], run: transfer),
         Command(["close"], "ID [--login LOGIN]",
@@ -118,11 +120,9 @@ enum ChatCommands {
         let id = try run.arguments.conversationID(0)
         var params: JSONObject = ["id": .int(id)]
         if let to = run.arguments.value("to") {
-            guard let attendant = Int64(to), attendant > 0 else {
-                throw Failure.usage("--to takes an attendant ID (a number)")
-            }
             try run.arguments.expectPositionals(atMost: 1)
-            params["attendantId"] = .int(attendant)
+            try run.adminOrAttendant()
+            params["attendantId"] = .int(try colleague(to, run))
             if let department = run.arguments.value("department") { params["department"] = .string(department) }
         } else {
             let department = try run.arguments.value("department")
@@ -130,14 +130,39 @@ enum ChatCommands {
             try run.arguments.expectPositionals(atMost: run.arguments.value("department") == nil ? 2 : 1)
             params["department"] = .string(department)
         }
-        try run.adminOrAttendant()
-        let conversation = try run.call("conversation.transfer", .object(params))
+        if run.arguments.value("to") == nil { try run.adminOrAttendant() }
+        let conversation: JSON
+        do {
+            conversation = try run.call("conversation.transfer", .object(params))
+        } catch let error {
+            guard let department = params["department"]?.stringValue else { throw error }
+            throw try DepartmentHint.explain(error, department: department, run)
+        }
         run.emit(conversation) {
+            DepartmentHint.warnIfWaiting(conversation)
             let where_ = conversation["attendantId"]?.intValue.flatMap { attendant in
                 conversation["state"]?.stringValue == "assigned" ? "now with attendant \(attendant)" : nil
             } ?? "waiting in the queue"
             Output.line("transferred \(ConversationText.describe(conversation)): \(where_)")
         }
+    }
+
+    /// The attendant named by `text` (a number, a login or a name): among the colleagues sharing a department
+    /// when acting as an attendant (attendant.colleagues), among all attendants as admin.
+    static func colleague(_ text: String, _ run: Invocation) throws -> Int64 {
+        if let id = Int64(text.hasPrefix("#") ? String(text.dropFirst()) : text), id > 0 { return id }
+        guard run.attendantLogin != nil else { return try AttendantCommands.resolve(text, run) }
+        let list = try run.call("attendant.colleagues")["attendants"]?.arrayValue ?? []
+        let wanted = text.lowercased()
+        let matches = list.filter {
+            $0["login"]?.stringValue?.lowercased() == wanted || $0["name"]?.stringValue?.lowercased() == wanted
+        }
+        guard matches.count == 1, let id = matches[0]["id"]?.intValue else {
+            let names = list.map { "\($0["name"]?.stringValue ?? "") <\($0["login"]?.stringValue ?? "")>" }
+            throw Failure.usage("no single colleague '\(text)' in your departments"
+                + (names.isEmpty ? "" : " (colleagues: \(names.joined(separator: ", ")))"))
+        }
+        return id
     }
 
     static func close(_ run: Invocation) throws {
@@ -151,14 +176,24 @@ enum ChatCommands {
     static func history(_ run: Invocation) throws {
         let id = try run.arguments.conversationID(0)
         try run.arguments.expectPositionals(atMost: 1)
-        var params: JSONObject = ["id": .int(id)]
+        var params: JSONObject = ["id": .int(id), "authors": true]
         if let limit = try run.arguments.int("limit", in: 1...10_000) { params["limit"] = .int(Int64(limit)) }
-        try run.adminOrAttendant()
+        var me: Int64?
+        if run.attendantLogin != nil { me = try run.attendant()["id"]?.intValue } else { try run.admin() }
         let result = try run.call("conversation.history", .object(params))
         run.emit(result) {
             let messages = result["messages"]?.arrayValue ?? []
-            guard !messages.isEmpty else { return Output.line("no messages in #\(id)") }
-            for message in messages { Output.line(ConversationText.message(message, indent: "      ")) }
+            let transfers = result["transfers"]?.arrayValue ?? []
+            guard !messages.isEmpty || !transfers.isEmpty else { return Output.line("no messages in #\(id)") }
+            // Messages and transfers in time order (timestamps of one format compare as text).
+            var entries: [(at: String, line: String)] = messages.map { message in
+                (message["at"]?.stringValue ?? "", ConversationText.message(
+                    message, attendantLabel: ConversationText.author(message, me: me), indent: "      "))
+            }
+            entries += transfers.map { ($0["at"]?.stringValue ?? "", "-- " + ConversationText.transfer($0, me: me)) }
+            for entry in entries.enumerated().sorted(by: { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }) {
+                Output.line(entry.element.line)
+            }
         }
     }
 }

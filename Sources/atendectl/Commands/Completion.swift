@@ -1,6 +1,6 @@
-// Completion: the hidden `atendectl completion bash`, which prints the bash completion script generated from the
-// table of commands (see Completion/BashCompletion.swift). The packaged config/atendectl.bash is its output; it is
-// hidden from the overview because people install the file rather than run this.
+// Completion: `atendectl completion bash`, which prints the bash completion script generated from the table of
+// commands (see Completion/BashCompletion.swift). The packaged config/atendectl.bash is its output. It stays out
+// of the command list and of completion itself, but the overview ends with a line saying how to use it.
 
 /// `completion`.
 enum CompletionCommand {

@@ -10,9 +10,9 @@ enum LoginCommand {
     static let sessionNote = """
         Attendant sessions belong to a connection, and each atendectl run is its own connection: this command logs
         in first (--login LOGIN, else $ATENDE_LOGIN; the password from $ATENDE_PASSWORD, else a prompt without
-        echo, else the first line of stdin), does its work and hangs up. While it runs the attendant counts as
-        online, so waiting chats of its departments may be routed to it then. For a session that lasts, use
-        'atendectl attend'.
+        echo, else the first line of stdin), does its work and hangs up. That login is passive: it does not make
+        the attendant online, so no waiting chat is routed to the attendant because of it. For a session that
+        lasts (online, receiving chats), use 'atendectl attend'.
         """
 
     static let all: [Command] = [

@@ -1,7 +1,9 @@
 // Settings commands: `settings show` and `settings set KEY=VALUE...` for the account-wide switches. Keys may be
 // written as in the protocol (attendantsCanRemovePotentials) or in kebab case (attendants-can-remove-potentials);
-// values are true/false, yes/no, on/off or 1/0. Unknown keys are left for the daemon to refuse, by name.
+// values are true/false, yes/no, on/off or 1/0. An unknown key goes to the daemon, which refuses it by name, and
+// the hint lists the valid ones.
 
+import AtendeClient
 import AtendeProtocol
 
 /// `settings show|set`.
@@ -50,11 +52,18 @@ enum SettingsCommands {
             throw Failure.usage("missing KEY=VALUE (keys: \(known.map(\.key).joined(separator: ", ")))")
         }
         var params: JSONObject = [:]
+        var unknown: [String] = []
         for pair in run.arguments.positionals {
             guard let equals = pair.firstIndex(of: "=") else {
                 throw Failure.usage("'\(pair)' is not KEY=VALUE, e.g. restrictAccessToHours=false")
             }
             let key = camelCase(String(pair[..<equals]).trimmed)
+            guard known.contains(where: { $0.key == key }) else {
+                // Left for the daemon to refuse by name (it knows its settings); the hint lists the valid ones.
+                params[key] = .string(String(pair[pair.index(after: equals)...]))
+                unknown.append(key)
+                continue
+            }
             let text = String(pair[pair.index(after: equals)...]).trimmed.lowercased()
             switch text {
             case "true", "yes", "on", "1": params[key] = true
@@ -63,7 +72,14 @@ enum SettingsCommands {
             }
         }
         try run.admin()
-        let settings = try run.call("settings.update", .object(params))
+        let settings: JSON
+        do {
+            settings = try run.call("settings.update", .object(params))
+        } catch ClientError.rpc(let error) where !unknown.isEmpty {
+            throw Failure.daemon(error, hint: "unknown setting\(unknown.count == 1 ? "" : "s") "
+                + unknown.map { "'\($0)'" }.joined(separator: ", ") + "; the settings are: "
+                + known.map(\.key).joined(separator: ", "))
+        }
         run.emit(settings) { Output.line(render(settings, width: run.width)) }
     }
 

@@ -50,6 +50,7 @@ enum TopCommand {
         }
         try run.admin()
         let session = TopSession(client: try run.connect(), sort: sort)
+        session.reconnect = { try run.reconnect().client }
         try session.snapshot(subscribe: true)
         try session.run()
     }

@@ -19,7 +19,7 @@ enum BoardScreen {
         guard let width else { return rendered }
         var dropped: Set<Int> = []
         for column in drops {
-            guard rendered.split(separator: "\n").contains(where: { $0.count > width }) else { break }
+            guard rendered.split(separator: "\n").contains(where: { String($0).displayWidth > width }) else { break }
             dropped.insert(column)
             var smaller = Table(table.columns.indices.filter { !dropped.contains($0) }.map { table.columns[$0] })
             for row in table.rows { smaller.add(row.indices.filter { !dropped.contains($0) }.map { row[$0] }) }
@@ -62,18 +62,26 @@ enum BoardScreen {
         return TimeText.age(seen, now: now) + " ago"
     }
 
-    /// The summary line: attendants online, chats waiting, potentials.
-    static func summary(_ board: Board) -> String {
+    /// The summary line: attendants online, chats waiting, potentials; then today's service level, the oldest
+    /// wait and the chats stuck with offline attendants, when there are any.
+    static func summary(_ board: Board, now: Double? = nil) -> String {
         let (online, total) = board.onlineCount
-        return "\(online) of \(total) attendant\(total == 1 ? "" : "s") online, \(board.waitingTotal) waiting, "
+        var text = "\(online) of \(total) attendant\(total == 1 ? "" : "s") online, \(board.waitingTotal) waiting, "
             + "\(board.potentials) potential\(board.potentials == 1 ? "" : "s")"
+        if let level = board.serviceLevel { text += ", service level \(Int((level * 100).rounded()))%" }
+        if let now, let oldest = board.departmentRows(now: now).compactMap(\.oldestWait).max() {
+            text += ", oldest wait \(TimeText.duration(oldest))"
+        }
+        let stuck = board.stuckChats
+        if stuck > 0 { text += ", \(stuck) stuck with offline attendants" }
+        return text
     }
 
     /// The plain report of `top --once`: a summary line and both tables, no wider than `width` when given.
     static func text(_ board: Board, width: Int?, now: Double) -> String {
         let departments = board.departmentRows(now: now)
         let attendants = board.attendantRows()
-        var text = "atende at \(TimeText.clock(now)): \(summary(board))\n\n"
+        var text = "atende at \(TimeText.clock(now)): \(summary(board, now: now))\n\n"
         text += "departments (\(departments.count)):\n"
         text += departments.isEmpty ? "  none\n"
             : fitted(departmentTable(departments), width: width, drops: departmentDrops) + "\n"
@@ -133,10 +141,10 @@ enum BoardScreen {
 
     /// The bar at the top: the totals on the left, the clock on the right.
     static func header(_ board: Board, width: Int, now: Double) -> String {
-        let left = " atende top | \(summary(board))"
+        let left = " atende top | \(summary(board, now: now))"
         let right = " " + TimeText.clock(now) + " "
-        let room = max(0, width - right.count)
-        let text = left.count > room ? left.truncated(to: room) : left.padded(to: room)
+        let room = max(0, width - right.displayWidth)
+        let text = left.displayWidth > room ? left.truncated(to: room) : left.padded(to: room)
         return DeskScreen.reverse + text + right + DeskScreen.reset
     }
 

@@ -7,6 +7,8 @@
 // Order matters when mixing a snapshot with pushes: the pushes received while a call was waiting for its answer
 // happened before that answer was computed, so they are applied first and the answer after them. Signals are
 // handled as in `attend` (AttendSignals): a resize redraws, anything else ends the loop and restores the terminal.
+// When the daemon goes away the board stays, the bottom line says so, and the session connects again with backoff
+// (Reconnection), then subscribes and reads everything again.
 
 import AtendeClient
 import AtendeProtocol
@@ -16,7 +18,11 @@ import Glibc
 /// One live `top` session.
 final class TopSession {
     /// The admin connection, subscribed to the monitor pushes.
-    let client: RPCClient
+    var client: RPCClient
+    /// Connects and authenticates again (nil: a lost connection ends the session).
+    var reconnect: (() throws -> RPCClient)?
+    /// Set while the connection is down and being tried again.
+    var reconnection: Reconnection?
     /// What the screen shows.
     var board = Board()
     /// False once the session should end.
@@ -111,20 +117,37 @@ final class TopSession {
                 if signals & ~(1 << SIGWINCH) != 0 { break }
                 if signals & (1 << SIGWINCH) != 0 { clear() }
                 do {
-                    try readSocket()
-                    try refreshDue(now: TimeText.now())
+                    if reconnection != nil {
+                        try reconnectIfDue()
+                    } else {
+                        try readSocket()
+                        try refreshDue(now: TimeText.now())
+                    }
                 } catch {
                     let failed = Failure.from(error)
-                    if case .connection = failed {
-                        failure = failed
-                        break
+                    if case .connection(let why) = failed {
+                        guard reconnect != nil else {
+                            failure = failed
+                            break
+                        }
+                        let reason = why.replacingOccurrences(of: "connection to atended lost: ", with: "")
+                            .replacingOccurrences(of: "cannot connect to atended: ", with: "")
+                        if var state = reconnection {
+                            state.failed(reason, now: TimeText.now())
+                            reconnection = state
+                        } else {
+                            reconnection = Reconnection(reason: reason, now: TimeText.now())
+                        }
+                    } else {
+                        problem = failed.lines.joined(separator: "; ")
                     }
-                    problem = failed.lines.joined(separator: "; ")
                 }
+                if let state = reconnection { problem = state.status(now: TimeText.now()) }
                 draw()
                 var fds = [pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0),
-                           pollfd(fd: client.fd, events: Int16(POLLIN), revents: 0)]
-                let ready = poll(&fds, 2, pollTimeout(now: TimeText.now()))
+                           pollfd(fd: reconnection == nil ? client.fd : -1, events: Int16(POLLIN), revents: 0)]
+                let timeout = reconnection?.pollTimeout(now: TimeText.now()) ?? pollTimeout(now: TimeText.now())
+                let ready = poll(&fds, 2, timeout)
                 if ready < 0 {
                     if errno == EINTR { continue }
                     failure = .connection("poll failed: \(String(cString: strerror(errno)))")
@@ -138,6 +161,15 @@ final class TopSession {
             }
             if let failure { throw failure }
         }
+    }
+
+    /// While disconnected: when the backoff says so, connects again, subscribes and reads everything.
+    func reconnectIfDue() throws {
+        guard let state = reconnection, state.due(now: TimeText.now()), let reconnect else { return }
+        client = try reconnect()
+        try snapshot(subscribe: true)
+        reconnection = nil
+        problem = nil
     }
 
     /// Forgets the last frame and clears the screen, so the next draw paints everything (after a resize).

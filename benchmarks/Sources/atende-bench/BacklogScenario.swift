@@ -59,7 +59,7 @@ enum Backlog {
     /// Opens `chats` conversations round-robin over `departments`, in batches of 500 on four bot connections with
     /// two batches in flight each; every open must succeed.
     static func fill(_ chats: Int, prefix: String, departments: [String], reactor: Reactor, socket: String,
-                     batch: Int = 500) throws {
+                     batch: Int = 500, priority: ((Int) -> Int)? = nil) throws {
         let bots = try Fixture.service("auth.bot", reactor, socket, count: 4)
         defer { bots.forEach { $0.close() } }
         let errors = Tally()
@@ -72,7 +72,8 @@ enum Backlog {
             next += size
             bot.batch("conversation.open", count: size, params: { index, w in
                 let number = first + index
-                Chat.open(&w, prefix: prefix, number: number, department: departments[number % departments.count])
+                Chat.open(&w, prefix: prefix, number: number, department: departments[number % departments.count],
+                          priority: priority?(number))
             }) { reply in
                 done += reply.okCount
                 if reply.failedCount > 0 { errors.fail("\(reply.failedCount) opens failed: " + reply.text) }

@@ -43,7 +43,7 @@ enum BenchCommand {
         var atended: String?
         var output = "benchmarks/results/latest.json"
         var script = "benchmarks/redis/route.lua"
-        var only: Set<Int> = Set(1...7)
+        var only: Set<Int> = Set(1...8)
         var keep = false
         var clients: [Int]?
         var index = 0
@@ -90,6 +90,10 @@ enum BenchCommand {
                 DecisionCoreScenario(bench: bench).run()
             }),
             (only.contains(5) || only.contains(6), "5+6 memory and recovery", { try MemoryScenario(bench: bench).run() }),
+            (only.contains(8), "8 queue policy", {
+                try QueuePolicyScenario(bench: bench).run()
+                QueuePolicyCoreScenario(bench: bench).run()
+            }),
         ]
         for (included, name, body) in scenarios where included {
             Console.progress("== \(name)")

@@ -161,12 +161,13 @@ enum Chat {
 
     /// Writes the params of `conversation.open` for chat `number` into `department`; externalId is
     /// `prefix-number`, so pushes can be matched back to the request.
-    static func open(_ w: inout JSONWriter, prefix: String, number: Int, department: String) {
+    static func open(_ w: inout JSONWriter, prefix: String, number: Int, department: String, priority: Int? = nil) {
         w.field("externalId", "\(prefix)-\(number)")
         w.key("contact")
         w.beginObject()
         w.field("phone", phone(number))
         w.endObject()
         w.field("department", department)
+        if let priority { w.field("priority", priority) }
     }
 }

@@ -1,0 +1,130 @@
+// PostgresStore, what the queue-policy and account work added to the store: deleting an attendant (its id
+// retired), the authorship of transcripts and transfers, the service-level figures and the conversation list,
+// with the same meaning as the SQLite store's (Store+AttendantDeletion, Store+Authorship, Store+ServiceLevel).
+
+import AtendeCore
+
+extension PostgresStore {
+    @discardableResult
+    public func deleteAttendant(_ id: AttendantID) throws(StoreError) -> Bool {
+        guard try attendant(id) != nil else { return false }
+        try write("INSERT INTO retired_attendant_ids(id) VALUES ($1) ON CONFLICT DO NOTHING", [.int(id)])
+        try write("DELETE FROM contact_routes WHERE attendant_id = $1", [.int(id)])
+        try write("DELETE FROM attendants WHERE id = $1", [.int(id)])
+        // Routes to it read from memory or from the committed rows are gone too (its id never comes back).
+        retiredAttendants.insert(id)
+        for (phone, route) in recentRoutes where route.attendant == id {
+            undoRoutes.append((phone, route))
+            recentRoutes[phone] = nil
+        }
+        return true
+    }
+
+    public func recordAuthor(message: Int64, attendant: AttendantID) throws(StoreError) {
+        try write("""
+            INSERT INTO message_authors(message_id, attendant_id) VALUES ($1, $2)
+            ON CONFLICT (message_id) DO UPDATE SET attendant_id = excluded.attendant_id
+            """, [.int(message), .int(attendant)])
+    }
+
+    public func authors(of messages: [Message]) throws(StoreError) -> [Int64: AttendantID] {
+        let ids = messages.filter { $0.from == .attendant }.map { String($0.id) }
+        guard !ids.isEmpty else { return [:] }
+        let rows = try read("SELECT message_id, attendant_id FROM message_authors WHERE message_id = ANY($1::bigint[])",
+                            [.text("{" + ids.joined(separator: ",") + "}")])
+        var result: [Int64: AttendantID] = [:]
+        for row in 0..<rows.count { result[rows.int(row, 0)] = rows.int(row, 1) }
+        return result
+    }
+
+    public func recordTransfer(_ id: ConversationID, _ transfer: TransferRecord) throws(StoreError) {
+        try write("""
+            INSERT INTO conversation_transfers(conversation_id, at, by_attendant, from_attendant, to_department,
+                to_attendant) VALUES ($1, $2, $3, $4, $5, $6)
+            """, [.int(id), .int(transfer.at.millis), transfer.byAttendant.map(SQLValue.int) ?? .null,
+                  transfer.fromAttendant.map(SQLValue.int) ?? .null, transfer.toDepartment.map(SQLValue.text) ?? .null,
+                  transfer.toAttendant.map(SQLValue.int) ?? .null])
+    }
+
+    public func transfers(_ id: ConversationID) throws(StoreError) -> [TransferRecord] {
+        let rows = try read("""
+            SELECT at, by_attendant, from_attendant, to_department, to_attendant FROM conversation_transfers
+                WHERE conversation_id = $1 ORDER BY id
+            """, [.int(id)])
+        return (0..<rows.count).map { row in
+            TransferRecord(at: Instant(millis: rows.int(row, 0)), byAttendant: rows.optionalInt(row, 1),
+                           fromAttendant: rows.optionalInt(row, 2), toDepartment: rows.optionalText(row, 3),
+                           toAttendant: rows.optionalInt(row, 4))
+        }
+    }
+
+    public func serviceLevels(since: Instant, targets: [String: Int]) throws(StoreError)
+        -> (departments: [DepartmentServiceLevel], attendants: [AttendantServiceLevel]) {
+        let rows = try read("""
+            SELECT department, attendant_id, state, first_queued_at, first_assigned_at, first_reply_at,
+                assigned_at, closed_at
+            FROM conversations WHERE first_queued_at >= $1 AND department IS NOT NULL
+            """, [.int(since.millis)])
+        // The same figures as Store.serviceLevels computes from the same columns.
+        var departments: [String: DepartmentServiceLevel] = [:]
+        var attendants: [AttendantID: AttendantServiceLevel] = [:]
+        for row in 0..<rows.count {
+            let department = rows.text(row, 0)
+            let state = rows.text(row, 2)
+            let queued = rows.int(row, 3)
+            let firstAssigned = rows.optionalInt(row, 4)
+            let firstReply = rows.optionalInt(row, 5)
+            let closedAt = rows.optionalInt(row, 7)
+            var figures = departments[department] ?? DepartmentServiceLevel(department: department)
+            if let firstAssigned {
+                figures.served += 1
+                figures.answerMillis += max(0, firstAssigned - queued)
+                if firstAssigned - queued <= Int64(targets[department] ?? Department.defaultServiceLevel) * 1000 {
+                    figures.answeredInTarget += 1
+                }
+                if state == "closed", let closedAt {
+                    figures.handled += 1
+                    figures.handleMillis += max(0, closedAt - firstAssigned)
+                }
+                if let attendant = rows.optionalInt(row, 1) {
+                    let assigned = rows.optionalInt(row, 6) ?? firstAssigned
+                    var person = attendants[attendant] ?? AttendantServiceLevel(attendant: attendant)
+                    person.handled += 1
+                    if let firstReply {
+                        person.firstReplies += 1
+                        person.firstReplyMillis += max(0, firstReply - min(assigned, firstReply))
+                    }
+                    if state == "closed", let closedAt {
+                        person.closed += 1
+                        person.handleMillis += max(0, closedAt - assigned)
+                    }
+                    attendants[attendant] = person
+                }
+            } else if state == "closed" || state == "removed" {
+                figures.abandoned += 1
+            }
+            if let firstReply {
+                figures.firstReplies += 1
+                figures.firstReplyMillis += max(0, firstReply - queued)
+            }
+            departments[department] = figures
+        }
+        return (departments.values.sorted { $0.department < $1.department },
+                attendants.values.sorted { $0.attendant < $1.attendant })
+    }
+
+    public func conversations(state: ConversationState?, department: String?, attendant: AttendantID?,
+                              before: ConversationID?, limit: Int) throws(StoreError)
+        -> [(conversation: Conversation, firstQueuedAt: Instant?)] {
+        let rows = try read("""
+            SELECT \(Self.conversationColumns), first_queued_at FROM conversations
+            WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR department = $2)
+                AND ($3::bigint IS NULL OR attendant_id = $3) AND ($4::bigint IS NULL OR id < $4)
+            ORDER BY id DESC LIMIT $5
+            """, [state.map { .text($0.rawValue) } ?? .null, department.map(SQLValue.text) ?? .null,
+                  attendant.map(SQLValue.int) ?? .null, before.map(SQLValue.int) ?? .null, .int(Int64(limit))])
+        return (0..<rows.count).map { row in
+            (readConversation(rows, row), rows.optionalInt(row, 18).map(Instant.init(millis:)))
+        }
+    }
+}

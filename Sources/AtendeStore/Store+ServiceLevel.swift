@@ -1,0 +1,157 @@
+// Store, supervision: the service-level figures of `stats.get` and the metrics, computed from the timestamps each
+// conversation row keeps (first queue entry, first assignment, first reply, close), so they survive restarts;
+// and `conversation.list`, which pages through every conversation, open or finished, newest id first.
+
+import AtendeCore
+
+/// Service-level figures of one department over the chats that first joined a queue since some moment.
+public struct DepartmentServiceLevel: Equatable, Sendable {
+    /// The department (where the chat is, or was when it ended).
+    public var department: String
+    /// Chats assigned at least once.
+    public var served = 0
+    /// Chats closed or removed without ever being assigned.
+    public var abandoned = 0
+    /// Served chats assigned within the department's service-level target.
+    public var answeredInTarget = 0
+    /// Sums (milliseconds) and counts behind the averages.
+    public var answerMillis: Int64 = 0
+    public var firstReplyMillis: Int64 = 0
+    public var firstReplies = 0
+    public var handleMillis: Int64 = 0
+    public var handled = 0
+
+    /// Creates empty figures for a department.
+    public init(department: String) { self.department = department }
+
+    /// Answered within the target over served plus abandoned; nil when there were none.
+    public var serviceLevel: Double? {
+        served + abandoned == 0 ? nil : Double(answeredInTarget) / Double(served + abandoned)
+    }
+    /// First queue entry to first assignment, in seconds, over served chats.
+    public var averageAnswerSeconds: Double? { average(answerMillis, served) }
+    /// First queue entry to first attendant reply, in seconds.
+    public var averageFirstReplySeconds: Double? { average(firstReplyMillis, firstReplies) }
+    /// First assignment to close, in seconds, over served chats that are closed.
+    public var averageHandleSeconds: Double? { average(handleMillis, handled) }
+}
+
+/// Service-level figures of one attendant (the one holding, or last holding, each chat).
+public struct AttendantServiceLevel: Equatable, Sendable {
+    /// The attendant.
+    public var attendant: AttendantID
+    /// Chats it held (assigned chats, open or closed).
+    public var handled = 0
+    /// Sums (milliseconds) and counts behind the averages.
+    public var firstReplyMillis: Int64 = 0
+    public var firstReplies = 0
+    public var handleMillis: Int64 = 0
+    public var closed = 0
+
+    /// Creates empty figures for an attendant.
+    public init(attendant: AttendantID) { self.attendant = attendant }
+
+    /// Its assignment to the first attendant reply, in seconds.
+    public var averageFirstReplySeconds: Double? { average(firstReplyMillis, firstReplies) }
+    /// Its assignment to close, in seconds.
+    public var averageHandleSeconds: Double? { average(handleMillis, closed) }
+}
+
+private func average(_ millis: Int64, _ count: Int) -> Double? {
+    count == 0 ? nil : (Double(millis) / Double(count) / 1000 * 1000).rounded() / 1000
+}
+
+extension Store {
+    /// The figures of every department and attendant over chats that first joined a queue at or after `since`;
+    /// `targets` holds each department's service-level target in seconds.
+    public func serviceLevels(since: Instant, targets: [String: Int]) throws(StoreError)
+        -> (departments: [DepartmentServiceLevel], attendants: [AttendantServiceLevel]) {
+        let statement = try database.cached("""
+            SELECT department, attendant_id, state, first_queued_at, first_assigned_at, first_reply_at,
+                assigned_at, closed_at
+            FROM conversations WHERE first_queued_at >= ? AND department IS NOT NULL
+            """)
+        defer { statement.reset() }
+        try statement.bind([.int(since.millis)])
+        var departments: [String: DepartmentServiceLevel] = [:]
+        var attendants: [AttendantID: AttendantServiceLevel] = [:]
+        while try statement.step() {
+            let department = statement.text(0)
+            let state = statement.text(2)
+            let queued = statement.int(3)
+            let firstAssigned = statement.optionalInt(4)
+            let firstReply = statement.optionalInt(5)
+            let closedAt = statement.optionalInt(7)
+            var figures = departments[department] ?? DepartmentServiceLevel(department: department)
+            if let firstAssigned {
+                figures.served += 1
+                figures.answerMillis += max(0, firstAssigned - queued)
+                if firstAssigned - queued <= Int64(targets[department] ?? Department.defaultServiceLevel) * 1000 {
+                    figures.answeredInTarget += 1
+                }
+                if state == "closed", let closedAt {
+                    figures.handled += 1
+                    figures.handleMillis += max(0, closedAt - firstAssigned)
+                }
+                if let attendant = statement.optionalInt(1) {
+                    let assigned = statement.optionalInt(6) ?? firstAssigned
+                    var person = attendants[attendant] ?? AttendantServiceLevel(attendant: attendant)
+                    person.handled += 1
+                    if let firstReply {
+                        person.firstReplies += 1
+                        person.firstReplyMillis += max(0, firstReply - min(assigned, firstReply))
+                    }
+                    if state == "closed", let closedAt {
+                        person.closed += 1
+                        person.handleMillis += max(0, closedAt - assigned)
+                    }
+                    attendants[attendant] = person
+                }
+            } else if state == "closed" || state == "removed" {
+                figures.abandoned += 1
+            }
+            if let firstReply {
+                figures.firstReplies += 1
+                figures.firstReplyMillis += max(0, firstReply - queued)
+            }
+            departments[department] = figures
+        }
+        return (departments.values.sorted { $0.department < $1.department },
+                attendants.values.sorted { $0.attendant < $1.attendant })
+    }
+
+    /// Conversations newest id first, filtered, below `before` (an id) when given, each with when it first joined
+    /// a queue.
+    public func conversations(state: ConversationState?, department: String?, attendant: AttendantID?,
+                              before: ConversationID?, limit: Int) throws(StoreError)
+        -> [(conversation: Conversation, firstQueuedAt: Instant?)] {
+        var conditions: [String] = []
+        var values: [SQLValue] = []
+        if let state {
+            conditions.append("state = ?")
+            values.append(.text(state.rawValue))
+        }
+        if let department {
+            conditions.append("department = ?")
+            values.append(.text(department))
+        }
+        if let attendant {
+            conditions.append("attendant_id = ?")
+            values.append(.int(attendant))
+        }
+        if let before {
+            conditions.append("id < ?")
+            values.append(.int(before))
+        }
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let statement = try database.cached(
+            "SELECT \(Self.conversationColumns), first_queued_at FROM conversations \(filter) ORDER BY id DESC LIMIT ?")
+        defer { statement.reset() }
+        try statement.bind(values + [.int(Int64(limit))])
+        var result: [(conversation: Conversation, firstQueuedAt: Instant?)] = []
+        while try statement.step() {
+            result.append((readConversation(statement), statement.optionalInt(18).map(Instant.init(millis:))))
+        }
+        return result
+    }
+}

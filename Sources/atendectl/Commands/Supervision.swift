@@ -1,0 +1,192 @@
+// Supervision commands (contract v2): `conversation list` (every chat, newest first, with how long it waited for
+// a reply, and a flag on chats held by an attendant who is offline), `report` (the service-level table per
+// department and per attendant from stats.get), and `settings holidays list|add|remove` (the account's days off,
+// read and written whole through settings.get and settings.update).
+
+import AtendeProtocol
+
+/// `conversation list`, `report`, `settings holidays ...`.
+enum SupervisionCommands {
+    static let all: [Command] = [
+        Command(["conversation", "list"],
+                "[--state STATE] [--department ID] [--attendant ID] [--limit N] [--before ID]",
+                summary: "list conversations, newest first, with their wait for a reply (admin)",
+                details: """
+                    WAITED is how long the chat waited for an attendant's first reply (still counting while it
+                    has none). A chat held by an attendant who is offline is flagged "offline!": nobody is
+                    answering it. --before ID pages on: pass the last id shown.
+
+                    examples:
+                      atendectl conversation list --state assigned
+                      atendectl conversation list --department sales --limit 50 --before 1200
+                    """,
+                options: [.value("state", "STATE", "potential, queued, assigned, closed or removed"),
+                          .value("department", "ID", "only this department"),
+                          .value("attendant", "ID", "only this attendant's chats"),
+                          .value("limit", "N", "at most N chats (default 100)"),
+                          .value("before", "ID", "only ids below ID (the next page)")],
+                run: list),
+        Command(["report"], "[--since TIME]",
+                summary: "service level per department and per attendant (admin)",
+                details: """
+                    Over the chats that first joined a queue since TIME (ISO 8601, default: local midnight):
+                    served and abandoned chats, the service level (answered within the department's target over
+                    served plus abandoned), and the average answer, first-reply and handle times.
+
+                    examples:
+                      atendectl report
+                      atendectl report --since 2026-12-01T00:00:00-03:00 --json
+                    """,
+                options: [.value("since", "TIME", "count chats first queued from this time")],
+                run: report),
+        Command(["settings", "holidays", "list"], "",
+                summary: "list the account's holidays (days off for attendants with working hours)",
+                details: "examples:\n  atendectl settings holidays list",
+                run: holidaysList),
+        Command(["settings", "holidays", "add"], "DATE NAME...",
+                summary: "add a holiday: a day off for every attendant whose hours are not \"always\" (admin)",
+                details: """
+                    DATE is YYYY-MM-DD, a local date in each attendant's time zone. An attendant's own exception
+                    for that date (hours.exceptions) wins over the holiday.
+
+                    examples:
+                      atendectl settings holidays add 2026-12-25 Natal
+                    """,
+                run: holidaysAdd),
+        Command(["settings", "holidays", "remove"], "DATE",
+                summary: "remove a holiday (admin)",
+                details: "examples:\n  atendectl settings holidays remove 2026-12-25",
+                run: holidaysRemove),
+    ]
+
+    static func list(_ run: Invocation) throws {
+        try run.arguments.expectPositionals(atMost: 0)
+        var params: JSONObject = [:]
+        if let state = run.arguments.value("state") { params["state"] = .string(state) }
+        if let department = run.arguments.value("department") { params["department"] = .string(department) }
+        if let attendant = try run.arguments.int("attendant", in: 1...Int.max) {
+            params["attendantId"] = .int(Int64(attendant))
+        }
+        if let limit = try run.arguments.int("limit", in: 1...10_000) { params["limit"] = .int(Int64(limit)) }
+        if let before = try run.arguments.int("before", in: 1...Int.max) { params["before"] = .int(Int64(before)) }
+        try run.admin()
+        let result = try run.call("conversation.list", .object(params))
+        let list = result["conversations"]?.arrayValue ?? []
+        var presence: [Int64: String] = [:]
+        if list.contains(where: { $0["attendantId"] != nil }) {
+            for attendant in try run.call("attendant.list")["attendants"]?.arrayValue ?? [] {
+                if let id = attendant["id"]?.intValue { presence[id] = AttendantCommands.presence(attendant) }
+            }
+        }
+        run.emit(result) {
+            guard !list.isEmpty else { return Output.line("no conversations") }
+            var table = Table([.fixed("id", right: true), .fixed("state"), .fixed("department"),
+                               .flexible("contact"), .fixed("attendant"), .fixed("prio", right: true),
+                               .fixed("waited", right: true), .fixed("flag")])
+            for chat in list {
+                let attendant = chat["attendantId"]?.intValue
+                let open = ["queued", "assigned", "potential"].contains(chat["state"]?.stringValue ?? "")
+                let offline = open && attendant.map { ["offline", "inactive"].contains(presence[$0] ?? "") } == true
+                table.add([String(chat["id"]?.intValue ?? 0), chat["state"]?.stringValue ?? "?",
+                           chat["department"]?.stringValue ?? "-", ConversationText.contact(chat),
+                           attendant.map(String.init) ?? "-", String(chat["priority"]?.intValue ?? 0),
+                           (chat["replyWaitSeconds"]?.doubleValue).map(TimeText.duration) ?? "-",
+                           offline ? "offline!" : ""])
+            }
+            Output.line(table.render(width: run.width))
+        }
+    }
+
+    static func report(_ run: Invocation) throws {
+        try run.arguments.expectPositionals(atMost: 0)
+        var params: JSONObject = [:]
+        if let since = run.arguments.value("since") { params["since"] = .string(since) }
+        try run.admin()
+        let stats = try run.call("stats.get", .object(params))
+        run.emit(stats) {
+            let departments = stats["departments"]?.objectValue ?? [:]
+            Output.line(departmentReport(departments).render(width: run.width))
+            let attendants = stats["attendants"]?.objectValue ?? [:]
+            if !attendants.isEmpty { Output.line("\n" + attendantReport(attendants).render(width: run.width)) }
+        }
+    }
+
+    /// The service-level table of the departments.
+    static func departmentReport(_ departments: JSONObject) -> Table {
+        var table = Table([.flexible("department"), .fixed("served", right: true), .fixed("abandoned", right: true),
+                           .fixed("service level", right: true), .fixed("answer", right: true),
+                           .fixed("first reply", right: true), .fixed("handle", right: true)])
+        for id in departments.keys.sorted() {
+            let entry = departments[id]!
+            table.add([id, String(entry["served"]?.intValue ?? 0), String(entry["abandoned"]?.intValue ?? 0),
+                       percent(entry["serviceLevel"]), seconds(entry["avgAnswerSeconds"]),
+                       seconds(entry["avgFirstReplySeconds"]), seconds(entry["avgHandleSeconds"])])
+        }
+        return table
+    }
+
+    /// The attendants' figures.
+    static func attendantReport(_ attendants: JSONObject) -> Table {
+        var table = Table([.fixed("attendant", right: true), .fixed("handled", right: true),
+                           .fixed("first reply", right: true), .fixed("handle", right: true)])
+        for id in attendants.keys.sorted(by: { (Int64($0) ?? 0) < (Int64($1) ?? 0) }) {
+            let entry = attendants[id]!
+            table.add([id, String(entry["handled"]?.intValue ?? 0), seconds(entry["avgFirstReplySeconds"]),
+                       seconds(entry["avgHandleSeconds"])])
+        }
+        return table
+    }
+
+    /// "87%", or "-" for null.
+    static func percent(_ value: JSON?) -> String {
+        guard let fraction = value?.doubleValue else { return "-" }
+        return "\(Int((fraction * 100).rounded()))%"
+    }
+
+    /// "1m 10s", or "-" for null.
+    static func seconds(_ value: JSON?) -> String { value?.doubleValue.map(TimeText.duration) ?? "-" }
+
+    // MARK: - Holidays
+
+    static func holidaysList(_ run: Invocation) throws {
+        try run.arguments.expectPositionals(atMost: 0)
+        try run.adminOrAttendant()
+        let settings = try run.call("settings.get")
+        showHolidays(settings, run)
+    }
+
+    static func holidaysAdd(_ run: Invocation) throws {
+        let date = try run.arguments.positional(0, "DATE")
+        let name = run.arguments.positionals.dropFirst().joined(separator: " ")
+        guard !name.isEmpty else {
+            throw Failure.usage("missing NAME, e.g. atendectl settings holidays add \(date) Natal")
+        }
+        try run.admin()
+        var list = try run.call("settings.get")["holidays"]?.arrayValue ?? []
+        list.removeAll { $0["date"]?.stringValue == date }
+        list.append(["date": .string(date), "name": .string(name)])
+        showHolidays(try run.call("settings.update", ["holidays": .array(list)]), run)
+    }
+
+    static func holidaysRemove(_ run: Invocation) throws {
+        let date = try run.arguments.positional(0, "DATE")
+        try run.arguments.expectPositionals(atMost: 1)
+        try run.admin()
+        let list = try run.call("settings.get")["holidays"]?.arrayValue ?? []
+        guard list.contains(where: { $0["date"]?.stringValue == date }) else {
+            throw Failure.usage("no holiday on \(date)")
+        }
+        showHolidays(try run.call("settings.update",
+                                  ["holidays": .array(list.filter { $0["date"]?.stringValue != date })]), run)
+    }
+
+    static func showHolidays(_ settings: JSON, _ run: Invocation) {
+        let list = settings["holidays"]?.arrayValue ?? []
+        run.emit(.array(list)) {
+            guard !list.isEmpty else { return Output.line("no holidays") }
+            var table = Table([.fixed("date"), .flexible("name")])
+            for holiday in list { table.add([holiday["date"]?.stringValue ?? "", holiday["name"]?.stringValue ?? ""]) }
+            Output.line(table.render(width: run.width))
+        }
+    }
+}

@@ -1,0 +1,80 @@
+// atendectl's supervision commands end to end (an extension of AtendectlTests, sharing its runner):
+// `conversation list` flagging a chat held by an attendant who went offline, `settings holidays add|list|remove`
+// with a bad date refused by name, `report`'s service-level table, and `top --once` showing today's service
+// level, the oldest wait and the stuck chats.
+
+import AtendeClient
+import AtendeProtocol
+import Foundation
+import XCTest
+
+extension AtendectlTests {
+    func testConversationListFlagsChatsHeldByOfflineAttendants() throws {
+        try ok(["department", "add", "sales", "Sales"])
+        let admin = try daemon.admin()
+        let ana = try admin.createAttendant("ana", departments: ["sales"])
+        let session = try daemon.attendant(login: "ana")
+        let bot = try daemon.bot()
+        let held = try bot.openChat("wa-1", phone: "11987650001", department: "sales")
+        _ = try session.nextEvent(ofType: "conversation.assigned", timeout: 10)
+        daemon.disconnect(session)
+        try eventually("ana is offline") {
+            try admin.call("attendant.get", ["id": .int(ana)])["presence"] == "offline"
+        }
+        let run = try ok(["conversation", "list"], environment: ["COLUMNS": "200"])
+        let line = try XCTUnwrap(row(run.stdout, first: String(held.id), after: "ID"), run.stdout)
+        XCTAssertEqual(line[1], "assigned")
+        XCTAssertEqual(line.last, "offline!", run.stdout)
+        let json = try ok(["conversation", "list", "--state", "assigned", "--json"]).json
+        XCTAssertEqual(json["conversations"]?.arrayValue?.map(\.id), [held.id])
+        XCTAssertEqual(try ok(["conversation", "list", "--state", "closed"]).stdout, "no conversations\n")
+        XCTAssertEqual(try ctl(["conversation", "list", "--state", "lost"]).status, 1, "the daemon refuses it")
+    }
+
+    func testSettingsHolidaysAddListRemove() throws {
+        XCTAssertEqual(try ok(["settings", "holidays", "list"]).stdout, "no holidays\n")
+        let added = try ok(["settings", "holidays", "add", "2026-12-25", "Natal", "em", "família"]).stdout
+        XCTAssertTrue(added.contains("2026-12-25") && added.contains("Natal em família"), added)
+        try ok(["settings", "holidays", "add", "2027-01-01", "Ano Novo"])
+        let listed = try ok(["settings", "holidays", "list", "--json"]).json
+        XCTAssertEqual(listed.arrayValue?.compactMap { $0["date"]?.stringValue }, ["2026-12-25", "2027-01-01"])
+        let bad = try ctl(["settings", "holidays", "add", "2026-02-30", "Nada"])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.stderr.contains("holidays[2].date"), bad.stderr)
+        try ok(["settings", "holidays", "remove", "2026-12-25"])
+        XCTAssertEqual(try ok(["settings", "holidays", "list", "--json"]).json.arrayValue?.count, 1)
+        XCTAssertEqual(try ctl(["settings", "holidays", "remove", "2026-12-25"]).status, 2)
+    }
+
+    func testReportAndTopShowTheServiceLevel() throws {
+        try ok(["department", "add", "sales", "Sales"])
+        try ok(["department", "add", "vip", "VIP", "--strategy", "manual"])
+        let admin = try daemon.admin()
+        _ = try admin.createAttendant("ana", departments: ["sales"])
+        let session = try daemon.attendant(login: "ana")
+        let bot = try daemon.bot()
+        let served = try bot.openChat("wa-1", phone: "11987650001", department: "sales")
+        _ = try session.nextEvent(ofType: "conversation.assigned", timeout: 10)
+        try session.call("conversation.reply", ["id": .int(served.id), "text": "olá"])
+        try session.call("conversation.close", ["id": .int(served.id)])
+        let gone = try bot.openChat("wa-2", phone: "11987650002", department: "vip")
+        try bot.call("conversation.close", ["id": .int(gone.id)])
+        try bot.openChat("wa-3", phone: "11987650003", department: "vip")
+
+        let report = try ok(["report"], environment: ["COLUMNS": "200"]).stdout
+        XCTAssertEqual(Array(try XCTUnwrap(row(report, first: "sales", after: "DEPARTMENT"), report)[1...3]),
+                       ["1", "0", "100%"])
+        XCTAssertEqual(Array(try XCTUnwrap(row(report, first: "vip", after: "DEPARTMENT"), report)[1...3]),
+                       ["0", "1", "0%"])
+        XCTAssertTrue(report.contains("HANDLED"), report)
+        let json = try ok(["report", "--json", "--since", "2000-01-01T00:00:00Z"]).json
+        XCTAssertEqual(json["departments"]?["sales"]?["served"], 1)
+
+        let top = try ok(["top", "--once"], environment: ["COLUMNS": "200"]).stdout
+        XCTAssertTrue(top.contains("service level 50%"), "1 of 2 counted chats answered in time: \(top)")
+        XCTAssertTrue(top.contains("oldest wait "), top)
+        daemon.disconnect(session)
+        XCTAssertEqual(try ok(["--help"]).stdout.contains("report"), true)
+        XCTAssertTrue(try ok(["conversation", "list", "--help"]).stdout.contains("offline!"))
+    }
+}

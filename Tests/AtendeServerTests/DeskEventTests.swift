@@ -1,0 +1,69 @@
+// DeskEventTests: what an attendant's desk needs from the daemon to show the truth. A `presence.changed` push
+// when the daemon moves the attendant to or from off-hours (here by an admin changing its hours: a boundary timer
+// does the same), and `conversation.history {authors: true}` crediting each attendant message to the attendant
+// who wrote it and listing transfers, while the history without `authors` stays as it was.
+
+import AtendeClient
+import AtendeProtocol
+import XCTest
+
+final class DeskEventTests: DaemonTestCase {
+    func testPresenceChangedIsPushedWhenHoursEndAndStartAgain() throws {
+        try admin.call("settings.update", ["restrictAccessToHours": false])
+        let ana = try staff("ana@desk.example")
+        try admin.call("attendant.update", ["id": .int(ana.id), "hours": hoursExcludingNow()])
+        let ended = try XCTUnwrap(try expectEvent(ana.client, "presence.changed"))
+        XCTAssertEqual(ended["presence"]?.stringValue, "off-hours")
+        XCTAssertEqual(ended["reason"]?.stringValue, "hours")
+        try admin.call("attendant.update", ["id": .int(ana.id), "hours": "always"])
+        let started = try XCTUnwrap(try expectEvent(ana.client, "presence.changed"))
+        XCTAssertEqual(started["presence"]?.stringValue, "online")
+        // The attendant's own presence.set is answered, not pushed.
+        try ana.client.call("presence.set", ["presence": "away"])
+        try assertNoEvent(ana.client, "presence.changed")
+    }
+
+    func testPresenceChangedIsPushedWhenTheHoursTimerEndsTheShift() throws {
+        // Hours that end three seconds from now (São Paulo local time, to the second): the daemon's boundary
+        // timer, not a request, moves the attendant to off-hours.
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "America/Sao_Paulo")!
+        let end = Date().addingTimeInterval(3)
+        let parts = calendar.dateComponents([.hour, .minute, .second], from: end)
+        let (hour, minute, second) = (parts.hour!, parts.minute!, parts.second!)
+        try XCTSkipIf(hour == 0 && minute == 0 && second < 10, "too close to midnight for a same-day shift")
+        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        let shift: JSON = [["00:00", .string("\(two(hour)):\(two(minute)):\(two(second))")]]
+        let hours: JSON = ["timezone": "America/Sao_Paulo",
+                           "week": .object([weekday(of: end, in: "America/Sao_Paulo"): shift])]
+        let ana = try staff("ana@timer.example", ["sales"], ["hours": hours])
+        XCTAssertEqual(try attendant(ana.id)["presence"]?.stringValue, "online")
+        let ended = try XCTUnwrap(try expectEvent(ana.client, "presence.changed", timeout: 15))
+        XCTAssertEqual(ended["presence"]?.stringValue, "off-hours")
+        XCTAssertEqual(ended["reason"]?.stringValue, "hours")
+    }
+
+    func testHistoryWithAuthorsCreditsEachAttendantAndListsTransfers() throws {
+        let ana = try staff("ana@authors.example")
+        let rui = try staff("rui@authors.example", online: false)
+        let chat = try bot.openChat("a-1", department: "sales").id
+        XCTAssertNotNil(try expectEvent(ana.client, "conversation.assigned"))
+        try ana.client.call("conversation.reply", ["id": .int(chat), "text": "Oi, sou a Ana"])
+        let ruiClient = try daemon.attendant(login: rui.login)
+        try ana.client.call("conversation.transfer", ["id": .int(chat), "attendantId": .int(rui.id)])
+        try ruiClient.call("conversation.reply", ["id": .int(chat), "text": "Aqui é o Rui"])
+        let plain = try ruiClient.call("conversation.history", ["id": .int(chat)])
+        XCTAssertEqual(plain.objectValue?.keys.sorted(), ["messages"])
+        XCTAssertNil(plain.list("messages").first?["attendant"], "without authors the v1 answer")
+        let full = try ruiClient.call("conversation.history", ["id": .int(chat), "authors": true])
+        let messages = full.list("messages")
+        XCTAssertEqual(messages.map { $0["attendant"]?["id"]?.intValue }, [ana.id, rui.id])
+        XCTAssertEqual(messages.first?["attendant"]?["name"]?.stringValue, "Ana Souza")
+        let transfers = full.list("transfers")
+        XCTAssertEqual(transfers.count, 1)
+        XCTAssertEqual(transfers.first?["by"]?["id"]?.intValue, ana.id)
+        XCTAssertEqual(transfers.first?["from"]?["id"]?.intValue, ana.id)
+        XCTAssertEqual(transfers.first?["toAttendant"]?["id"]?.intValue, rui.id)
+        assertInvalid("authors", try ruiClient.callResult("conversation.history", ["id": .int(chat), "authors": 1]))
+    }
+}

@@ -1,0 +1,67 @@
+// DeskTests: the attend desk as values and frames: a `presence.changed` push changes the header at once (it used
+// to change only when the attendant typed online/away), and a frame with emoji and wide text in names and
+// messages keeps every line within the terminal's width (a row that wrapped pushed the header off the screen).
+
+@testable import atendectl
+import AtendeProtocol
+import XCTest
+
+final class DeskTests: XCTestCase {
+    private let me: JSON = ["id": 2, "name": "Rui Lima", "login": "rui@example.com", "presence": "online",
+                            "departments": ["vendas"], "maxChats": 5]
+
+    /// The frame's lines as shown: escape sequences removed.
+    private func visibleLines(_ frame: String) -> [String] {
+        var text = ""
+        var inEscape = false
+        for character in frame {
+            if inEscape {
+                if character.isLetter { inEscape = false }
+            } else if character == "\u{1B}" {
+                inEscape = true
+            } else {
+                text.append(character)
+            }
+        }
+        return text.components(separatedBy: "\r\n")
+    }
+
+    func testPresenceChangedPushUpdatesTheHeader() {
+        var desk = Desk(me: me)
+        XCTAssertTrue(DeskScreen.header(desk, width: 80, now: 0).contains("ONLINE"))
+        desk.apply(event: ["type": "presence.changed", "presence": "off-hours", "reason": "hours"])
+        XCTAssertEqual(desk.presence, "off-hours")
+        XCTAssertTrue(DeskScreen.header(desk, width: 80, now: 0).contains("OFF-HOURS"))
+        desk.apply(event: ["type": "presence.changed", "presence": "online", "reason": "hours"])
+        XCTAssertTrue(DeskScreen.header(desk, width: 80, now: 0).contains("ONLINE"))
+    }
+
+    func testFrameWithWideCharactersFitsTheWidth() {
+        var desk = Desk(me: me)
+        let chat: JSON = ["id": 3, "state": "assigned", "department": "vendas",
+                          "assignedAt": "2026-12-04T15:00:00.000Z",
+                          "contact": ["phone": "+5511987654321", "name": "Maria 😀 東京 Silva"]]
+        desk.load(queue: ["assigned": [chat], "waiting": [chat.with("id", 4).with("state", "queued")]])
+        desk.lastMessage[3] = ["from": "attendant", "at": "2026-12-04T15:00:00.000Z",
+                               "text": "Olá! 😀 Posso ajudar? 👍🏽 東京タワーに行きたいです。よろしく"]
+        desk.firstMessage[4] = ["from": "contact", "text": .string(String(repeating: "😀", count: 60))]
+        desk.note("#3 you: " + String(repeating: "東京 ", count: 40))
+        for columns in [40, 80, 120] {
+            let frame = DeskScreen.frame(desk, input: ("reply 3 😀😀😀", 13), rows: 24, columns: columns,
+                                         now: 1_764_860_000)
+            let lines = visibleLines(frame)
+            XCTAssertEqual(lines.count, 24)
+            for line in lines { XCTAssertLessThanOrEqual(line.displayWidth, columns, line) }
+            XCTAssertTrue(lines[0].contains("Rui Lima"), "the header stays on the first line")
+        }
+    }
+}
+
+extension JSON {
+    /// A copy with member `key` set.
+    func with(_ key: String, _ value: JSON) -> JSON {
+        var object = objectValue ?? [:]
+        object[key] = value
+        return .object(object)
+    }
+}
