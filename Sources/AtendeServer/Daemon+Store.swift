@@ -22,6 +22,7 @@ extension Daemon {
             return try Store(path: config.database, durability: config.durability, defersSync: true)
         }
         var stopRequested = false
+        var calls = 0
         let store = try PostgresStore(
             uri: config.database, durability: config.durability, failoverSeconds: config.failoverSeconds,
             standby: { first in
@@ -30,6 +31,9 @@ extension Daemon {
                     Log.flush()
                     notify.send("READY=1\nSTATUS=standby: waiting for the leadership of the database")
                 }
+                // A standby is a healthy process: it keeps the unit's watchdog fed while it waits (every 5 s).
+                calls += 1
+                if notify.watchdogIntervalMillis != nil && calls % 25 == 0 { notify.send("WATCHDOG=1") }
                 var info = signalfd_siginfo()
                 while read(signals, &info, MemoryLayout<signalfd_siginfo>.size) > 0 {
                     if info.ssi_signo == UInt32(SIGTERM) || info.ssi_signo == UInt32(SIGINT) { stopRequested = true }
