@@ -16,6 +16,47 @@ extension StoreError {
     public var isConnectionLost: Bool { code == StoreError.postgresConnectionLost }
 }
 
+/// PostgreSQL's text cannot hold a NUL, which SQLite's keeps: texts go in with each NUL written as U+10FFFF "0"
+/// and U+10FFFF itself doubled (a noncharacter, valid UTF-8 that PostgreSQL stores as it is), and come back
+/// undone, so every text round-trips whole and distinct texts stay distinct (in keys and comparisons too).
+enum PostgresText {
+    static let escape: Character = "\u{10FFFF}"
+
+    /// The text as stored.
+    static func encode(_ text: String) -> String {
+        // U+10FFFF is the only scalar whose UTF-8 has the bytes F4 8F BF BF; 0xF4 leads only scalars from U+100000.
+        guard text.utf8.contains(where: { $0 == 0 || $0 == 0xF4 }) else { return text }
+        var result = ""
+        result.reserveCapacity(text.utf8.count + 8)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\u{0}": result += "\u{10FFFF}0"
+            case "\u{10FFFF}": result += "\u{10FFFF}\u{10FFFF}"
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+
+    /// The text as it was given.
+    static func decode(_ stored: String) -> String {
+        guard stored.utf8.contains(0xF4) else { return stored }
+        var result = ""
+        var escaped = false
+        for scalar in stored.unicodeScalars {
+            if escaped {
+                result.unicodeScalars.append(scalar == "0" ? "\u{0}" : scalar)
+                escaped = false
+            } else if scalar == "\u{10FFFF}" {
+                escaped = true
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+}
+
 /// The rows of one PostgreSQL result, as text.
 public struct PostgresRows: Sendable {
     /// Rows then columns; nil is NULL.
@@ -37,7 +78,7 @@ public struct PostgresRows: Sendable {
                 if PQgetisnull(result, Int32(row), Int32(column)) != 0 {
                     line.append(nil)
                 } else {
-                    line.append(String(cString: PQgetvalue(result, Int32(row), Int32(column))))
+                    line.append(PostgresText.decode(String(cString: PQgetvalue(result, Int32(row), Int32(column)))))
                 }
             }
             values.append(line)
@@ -125,7 +166,7 @@ func withPostgresParameters<T>(_ values: [SQLValue],
             lengths.append(0)
             formats.append(0)
         case .text(let text):
-            let copy = strdup(text)!
+            let copy = strdup(PostgresText.encode(text))!
             owned.append(UnsafeMutableRawPointer(copy))
             pointers.append(UnsafePointer(copy))
             lengths.append(0)

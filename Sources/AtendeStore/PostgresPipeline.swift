@@ -3,6 +3,10 @@
 // form one implicit transaction that PostgreSQL commits when it reaches the sync, and the sync's result (the
 // commit, durable with synchronous_commit on) completes that turn's CommitTicket. The loop never waits for the
 // network: it hands statements over and goes on. Commits complete in order, since one connection carries them.
+// Group commit: one session commits one transaction at a time, each waiting for its WAL flush, so while a sync is
+// out the turns that end meanwhile are not synced one by one: their statements join one transaction, synced
+// when the one before is answered, and its result settles all of their tickets (as one fsync of the WAL covers
+// every turn waiting for it with SQLite). A turn abandoned meanwhile first syncs the turns before it.
 // Reads that must see everything the loop wrote (the open turn included) ride the same pipeline behind a flush
 // request, and the loop waits for their rows. When the connection fails, every ticket and read still pending
 // fails, and `onLost` runs once: the daemon stops acknowledging.
@@ -80,7 +84,7 @@ final class PostgresPipeline: @unchecked Sendable {
         case prepare(String)
         case statement(String)
         case read(String, PendingRead)
-        case sync(CommitTicket)
+        case sync([CommitTicket])
     }
 
     private struct Shared {
@@ -100,6 +104,10 @@ final class PostgresPipeline: @unchecked Sendable {
     private var expectedHead = 0
     private var prepared: [String: String] = [:]
     private var segmentError: StoreError?
+    /// Syncs sent and not answered yet.
+    private var syncsOut = 0
+    /// Turns ended while a sync was out: their statements are sent, their sync waits for the one out.
+    private var deferred: [CommitTicket] = []
 
     /// Puts `connection` in pipeline mode and starts the thread. `onLost` runs on that thread when the connection
     /// fails.
@@ -196,7 +204,7 @@ final class PostgresPipeline: @unchecked Sendable {
                     break loop
                 }
             }
-            if stopping && jobs.isEmpty && expectedHead == expected.count { break }
+            if stopping && jobs.isEmpty && expectedHead == expected.count && deferred.isEmpty { break }
             let flushed = PQflush(handle)
             if flushed < 0 {
                 failure = postgresError(nil, connection: handle, sql: nil)
@@ -249,6 +257,11 @@ final class PostgresPipeline: @unchecked Sendable {
             expected.append(.read(sql, pending))
             guard PQsendFlushRequest(handle) == 1 else { return postgresError(nil, connection: handle, sql: nil) }
         case .sync(let ticket, let abort):
+            if !abort && syncsOut > 0 {
+                deferred.append(ticket)
+                return nil
+            }
+            if let error = sendDeferredSync(handle) { return error }
             if abort {
                 // An error inside the implicit transaction rolls back everything since the last sync.
                 if let error = sendQuery("DO $$BEGIN RAISE EXCEPTION 'turn abandoned'; END$$", [], handle) {
@@ -257,8 +270,19 @@ final class PostgresPipeline: @unchecked Sendable {
                 expected.append(.statement("abandon"))
             }
             guard PQpipelineSync(handle) == 1 else { return postgresError(nil, connection: handle, sql: nil) }
-            expected.append(.sync(ticket))
+            expected.append(.sync([ticket]))
+            syncsOut += 1
         }
+        return nil
+    }
+
+    /// Sends the sync of the turns that ended while another sync was out, if any.
+    private func sendDeferredSync(_ handle: OpaquePointer) -> StoreError? {
+        guard !deferred.isEmpty else { return nil }
+        guard PQpipelineSync(handle) == 1 else { return postgresError(nil, connection: handle, sql: nil) }
+        expected.append(.sync(deferred))
+        deferred = []
+        syncsOut += 1
         return nil
     }
 
@@ -294,14 +318,16 @@ final class PostgresPipeline: @unchecked Sendable {
             defer { PQclear(result) }
             let status = PQresultStatus(result)
             switch head {
-            case .sync(let ticket):
+            case .sync(let tickets):
                 guard status == PGRES_PIPELINE_SYNC else {
                     return StoreError(code: StoreError.postgresConnectionLost,
                                       message: "unexpected result where a sync was due")
                 }
-                ticket.settle(segmentError)
+                for ticket in tickets { ticket.settle(segmentError) }
                 segmentError = nil
+                syncsOut -= 1
                 advance()
+                if syncsOut == 0, let error = sendDeferredSync(handle) { return error }
             case .read(let sql, let pending):
                 if status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK {
                     pending.settle(.success(PostgresRows(result)))
@@ -347,11 +373,13 @@ final class PostgresPipeline: @unchecked Sendable {
         }
         for entry in expected[expectedHead...] {
             switch entry {
-            case .sync(let ticket): ticket.settle(lost)
+            case .sync(let tickets): for ticket in tickets { ticket.settle(lost) }
             case .read(_, let pending): pending.settle(.failure(lost))
             case .prepare, .statement: break
             }
         }
+        for ticket in deferred { ticket.settle(lost) }
+        deferred = []
         expected.removeAll()
         expectedHead = 0
         for job in jobs {

@@ -243,6 +243,29 @@ enum DurableStoreSuite {
         opener.close(store)
     }
 
+    /// Texts with NUL (and with U+10FFFF, the PostgreSQL store's escape) come back whole and stay distinct.
+    static func textsWithNulRoundTrip(_ opener: StoreOpener) throws {
+        var store = try opener.open()
+        var first = conversation(1)
+        first.externalId = "ext\u{0}a"
+        first.contactName = "Zé\u{0}Silva"
+        var second = conversation(2)
+        second.externalId = "ext\u{0}b\u{10FFFF}"
+        try store.saveConversation(first, new: true, explained: nil)
+        try store.saveConversation(second, new: true, explained: nil)
+        _ = try store.appendMessage(Message(conversationId: 1, from: .contact, text: "a\u{0}b\u{10FFFF}0c", at: t0))
+        try turn(store)
+        opener.close(store)
+        store = try opener.open()
+        XCTAssertEqual(try store.conversation(externalId: "ext\u{0}a")?.id, 1)
+        XCTAssertEqual(try store.conversation(externalId: "ext\u{0}b\u{10FFFF}")?.id, 2)
+        XCTAssertNil(try store.conversation(externalId: "ext"))
+        XCTAssertEqual(try store.conversation(1)?.contactName, "Zé\u{0}Silva")
+        XCTAssertEqual(try store.openConversations().map(\.externalId), ["ext\u{0}a", "ext\u{0}b\u{10FFFF}"])
+        XCTAssertEqual(try store.messages(1, limit: 10).map(\.text), ["a\u{0}b\u{10FFFF}0c"])
+        opener.close(store)
+    }
+
     /// Many turns handed over without waiting, then a reopen: every one of them is there, in order.
     static func manyTurnsInOrder(_ opener: StoreOpener) throws {
         var store = try opener.open()
@@ -291,6 +314,7 @@ final class SQLiteDurableStoreTests: XCTestCase {
     func testMessagesAndContacts() throws { try DurableStoreSuite.messagesAndContacts(opener) }
     func testRollbackAbandonsTheTurn() throws { try DurableStoreSuite.rollbackAbandonsTheTurn(opener) }
     func testManyTurnsInOrder() throws { try DurableStoreSuite.manyTurnsInOrder(opener) }
+    func testTextsWithNulRoundTrip() throws { try DurableStoreSuite.textsWithNulRoundTrip(opener) }
 }
 
 /// The suite on PostgreSQL: a fresh database per test.
@@ -313,4 +337,5 @@ final class PostgresDurableStoreTests: XCTestCase {
     func testMessagesAndContacts() throws { try DurableStoreSuite.messagesAndContacts(opener) }
     func testRollbackAbandonsTheTurn() throws { try DurableStoreSuite.rollbackAbandonsTheTurn(opener) }
     func testManyTurnsInOrder() throws { try DurableStoreSuite.manyTurnsInOrder(opener) }
+    func testTextsWithNulRoundTrip() throws { try DurableStoreSuite.textsWithNulRoundTrip(opener) }
 }
