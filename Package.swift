@@ -25,8 +25,10 @@ let package = Package(
         .target(name: "AtendeStore", dependencies: ["AtendeCore", "CSQLite", "CSQLiteWAL", "CPostgres"],
                 swiftSettings: hotPath),
         .target(name: "AtendeProtocol", dependencies: ["AtendeCore"], swiftSettings: hotPath),
+        // Panel/ holds the web panel's static files: atended serves them from disk (see PanelFiles), so they are
+        // not compiled or bundled.
         .target(name: "AtendeServer", dependencies: ["AtendeCore", "AtendeStore", "AtendeProtocol", "CCrypt", "CLinux"],
-                swiftSettings: hotPath),
+                exclude: ["Panel"], swiftSettings: hotPath),
         .target(name: "AtendeClient", dependencies: ["AtendeProtocol"]),
         .executableTarget(name: "atended", dependencies: ["AtendeServer"]),
         .executableTarget(name: "atendectl", dependencies: ["AtendeClient"]),

@@ -20,7 +20,7 @@ _atendectl_department_ids() {
 }
 
 _atendectl_top_words='ping version department attendant settings stats potentials top explain metrics login queue
-    take reply transfer close history attend route contacts conversation report help'
+    take reply transfer close history attend route contacts conversation report admin help'
 
 # The subcommands of group $1.
 _atendectl_subcommands() {
@@ -37,7 +37,8 @@ _atendectl_command() {
         'department add'|'department list'|'department edit'|'department delete'|'attendant add'|\
         'attendant edit'|'attendant show'|'attendant list'|'attendant deactivate'|'attendant activate'|\
         'attendant photo'|'settings show'|'settings set'|'potentials remove'|'attendant unlock'|\
-        'attendant delete'|'conversation list') echo "$1 $2"; return ;;
+        'attendant delete'|'conversation list'|'admin add'|'admin list'|'admin edit'|'admin delete')
+            echo "$1 $2"; return ;;
     esac
     case "$1" in
         'ping'|'version'|'stats'|'potentials'|'top'|'explain'|'metrics'|'login'|'queue'|'take'|'reply'|\
@@ -73,6 +74,8 @@ _atendectl_options() {
         'contacts') echo '--limit --login' ;;
         'conversation list') echo '--state --department --attendant --limit --before' ;;
         'report') echo '--since' ;;
+        'admin add') echo '--name --login' ;;
+        'admin edit') echo '--name --login --password' ;;
     esac
 }
 
@@ -90,7 +93,8 @@ _atendectl_option() {
         'transfer --to'|'close --login'|'history --login'|'history --limit'|'attend --login'|\
         'potentials remove --login'|'contacts --limit'|'contacts --login'|'conversation list --state'|\
         'conversation list --attendant'|'conversation list --limit'|'conversation list --before'|\
-        'report --since') echo 'none' ;;
+        'report --since'|'admin add --name'|'admin add --login'|'admin edit --name'|'admin edit --login')
+            echo 'none' ;;
         'department add --strategy'|'department edit --strategy')
             echo 'words least-busy round-robin longest-idle manual' ;;
         'attendant add --department'|'attendant edit --department'|'attendant list --department'|\

@@ -42,6 +42,12 @@ public final class RPCClient {
     /// The socket file descriptor.
     public let fd: Int32
     private var framer = LineFramer(maxLineBytes: 256 * 1_048_576)
+    /// Set on a WebSocket connection (`init(webSocketHost:...)`): messages travel in frames instead of lines.
+    private var frames: WebSocketFrameDecoder?
+    /// The server's answer to the WebSocket upgrade (status line and headers), for the tests' checks.
+    public private(set) var upgradeResponse = ""
+    /// The code of the close frame the server sent, once one came.
+    public private(set) var closeCode: UInt16?
     private var nextID: Int64 = 1
     /// Pushes received and not yet taken with `nextEvent`.
     public private(set) var events: [JSON] = []
@@ -65,7 +71,79 @@ public final class RPCClient {
         self.fd = fd
     }
 
+    /// Connects over TCP to `host:port` (the `listen` transport: lines, as on the Unix socket).
+    public init(host: String, port: Int) throws(ClientError) {
+        fd = try Self.connectTCP(host: host, port: port)
+    }
+
+    /// Connects over TCP to an `http` listener and upgrades `path` to a WebSocket (masked frames, as a browser
+    /// sends), with an Origin and a Cookie header when given. A refused upgrade throws `.connect` with the status.
+    public init(webSocketHost host: String, port: Int, path: String = "/rpc", origin: String? = nil,
+                cookie: String? = nil, timeout: Double = 10) throws(ClientError) {
+        fd = try Self.connectTCP(host: host, port: port)
+        frames = WebSocketFrameDecoder(maxMessageBytes: 256 * 1_048_576, expectsMasked: false)
+        var request = "GET \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nUpgrade: websocket\r\n"
+            + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+        if let origin { request += "Origin: \(origin)\r\n" }
+        if let cookie { request += "Cookie: \(cookie)\r\n" }
+        try sendRaw(Array((request + "\r\n").utf8))
+        let deadline = Date().addingTimeInterval(timeout)
+        var received: [UInt8] = []
+        while true {
+            if let end = Self.headEnd(received) {
+                upgradeResponse = String(decoding: received[..<end], as: UTF8.self)
+                frames!.append(Array(received[(end + 4)...]))
+                break
+            }
+            guard waitReadable(until: deadline) else { throw .timeout }
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if count <= 0 { throw .connect("closed during the upgrade: \(String(decoding: received, as: UTF8.self))") }
+            received += buffer[0..<count]
+        }
+        guard upgradeResponse.hasPrefix("HTTP/1.1 101") else {
+            throw .connect(String(upgradeResponse.prefix(while: { $0 != "\r" })))
+        }
+    }
+
+    private static func headEnd(_ bytes: [UInt8]) -> Int? {
+        guard bytes.count >= 4 else { return nil }
+        for index in 0...(bytes.count - 4) where bytes[index] == 13 && bytes[index + 1] == 10
+            && bytes[index + 2] == 13 && bytes[index + 3] == 10 {
+            return index
+        }
+        return nil
+    }
+
+    private static func connectTCP(host: String, port: Int) throws(ClientError) -> Int32 {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var found: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, String(port), &hints, &found) == 0, let info = found else {
+            throw .connect("cannot resolve \(host)")
+        }
+        defer { freeaddrinfo(info) }
+        let fd = socket(info.pointee.ai_family, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw .connect(String(cString: strerror(errno))) }
+        guard connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 else {
+            let why = String(cString: strerror(errno))
+            close(fd)
+            throw .connect("\(host):\(port): \(why)")
+        }
+        var one: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        return fd
+    }
+
     deinit { close(fd) }
+
+    /// Sends one message: a line, or a masked text frame on a WebSocket.
+    public func sendMessage(_ json: [UInt8]) throws(ClientError) {
+        guard frames != nil else { return try sendRaw(json + [10]) }
+        var generator = SystemRandomNumberGenerator()
+        let key = (0..<4).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        try sendRaw(WebSocketFrame.frame(.text, json, maskKey: key))
+    }
 
     /// Calls a method and waits for its result; an error response throws `.rpc`.
     @discardableResult
@@ -89,13 +167,13 @@ public final class RPCClient {
     public func send(_ method: String, _ params: JSON? = nil) throws(ClientError) -> Int64 {
         let id = nextID
         nextID += 1
-        try sendRaw(RPCEncoder.request(id: .int(id), method: method, params: params) + [10])
+        try sendMessage(RPCEncoder.request(id: .int(id), method: method, params: params))
         return id
     }
 
     /// Sends a notification (no id, no answer).
     public func notify(_ method: String, _ params: JSON? = nil) throws(ClientError) {
-        try sendRaw(RPCEncoder.request(id: nil, method: method, params: params) + [10])
+        try sendMessage(RPCEncoder.request(id: nil, method: method, params: params))
     }
 
     /// Writes bytes as they are.
@@ -192,7 +270,24 @@ public final class RPCClient {
     /// Reads and files one or more complete messages; throws `.timeout` at the deadline.
     public func readMessage(until deadline: Date) throws(ClientError) {
         while true {
-            switch framer.next() {
+            var next = LineFramer.Next.needMore
+            if frames != nil {
+                switch frames!.next() {
+                case .text(let payload): next = .line(payload)
+                case .close(let code, _):
+                    closeCode = code
+                    throw .closed("server sent close \(code.map(String.init) ?? "without a code")")
+                case .failure(_, let reason): throw .protocolError("bad frame from the server: \(reason)")
+                case .needMore: break
+                case .binary, .pong: continue
+                case .ping(let data):
+                    try sendRaw(WebSocketFrame.frame(.pong, data, maskKey: [1, 2, 3, 4]))
+                    continue
+                }
+            } else {
+                next = framer.next()
+            }
+            switch next {
             case .line(let line):
                 let message: JSON
                 do { message = try JSONParser.parse(line) } catch {
@@ -219,7 +314,11 @@ public final class RPCClient {
                 if errno == EINTR || errno == EAGAIN { continue }
                 throw .closed(String(cString: strerror(errno)))
             }
-            framer.append(Array(buffer[0..<count]))
+            if frames != nil {
+                frames!.append(Array(buffer[0..<count]))
+            } else {
+                framer.append(Array(buffer[0..<count]))
+            }
         }
     }
 

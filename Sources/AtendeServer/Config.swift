@@ -37,6 +37,10 @@ public struct Config: Sendable {
     public var maxOutputBytes = 16 * 1_048_576
     /// Prometheus textfile path to rewrite every few seconds (nil: off).
     public var metricsFile: String?
+    /// The web panel and its WebSocket (nil: off).
+    public var http: HTTPSettings?
+    /// The NDJSON protocol over TCP (nil: off).
+    public var listen: HostPort?
     /// PostgreSQL: about how long a dead or cut-off leader keeps the leadership (keepalives of its session).
     public var failoverSeconds = 10
 
@@ -142,6 +146,9 @@ public struct Config: Sendable {
             }
             c.durability = value
         },
+        Key(name: "failoverSeconds", field: \.failoverSeconds, live: false, defaultText: "10",
+            doc: "PostgreSQL: seconds a dead leader may keep the leadership before a standby serves (1-3600)")
+            { c, v throws(Problem) in c.failoverSeconds = try int(v, "failoverSeconds", 1...3600) },
         Key(name: "logLevel", field: \.logLevel, live: true,
             defaultText: "\"info\"", doc: "debug, info, warn or error") { c, v throws(Problem) in
             guard let text = v.stringValue, let value = LogLevel(rawValue: text) else {
@@ -158,9 +165,13 @@ public struct Config: Sendable {
         Key(name: "metricsFile", field: \.metricsFile, live: true, defaultText: "null",
             doc: "Prometheus textfile rewritten atomically every 5 s; null: off")
             { c, v throws(Problem) in c.metricsFile = v.isNull ? nil : try path(v, "metricsFile") },
-        Key(name: "failoverSeconds", field: \.failoverSeconds, live: false, defaultText: "10",
-            doc: "PostgreSQL: seconds a dead leader may keep the leadership before a standby serves (1-3600)")
-            { c, v throws(Problem) in c.failoverSeconds = try int(v, "failoverSeconds", 1...3600) },
+        Key(name: "http", field: \.http, live: false, defaultText: "null",
+            doc: "web panel and WebSocket /rpc: null (off) or {listen: \"HOST:PORT\", allowedOrigins?: [origin], "
+                + "headerTimeout?: seconds (1-300, 10), panel?: folder}")
+            { c, v throws(Problem) in c.http = v.isNull ? nil : try HTTPSettings.parse(v) },
+        Key(name: "listen", field: \.listen, live: false, defaultText: "null",
+            doc: "the NDJSON protocol over TCP: null (off) or \"HOST:PORT\"")
+            { c, v throws(Problem) in c.listen = v.isNull ? nil : try HostPort.parse(v, key: "listen") },
     ]
 
     /// Reads a config file; unknown keys and bad values are refused, naming the key. Tokens missing from the file

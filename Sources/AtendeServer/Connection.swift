@@ -75,19 +75,28 @@ enum Staged: Sendable {
     case reply(StagedReply)
     case batch([StagedReply])
     case push([UInt8])
+    /// Bytes already framed for the wire (a WebSocket pong or close), sent as they are.
+    case frame([UInt8])
 
-    /// Appends `items` to `out`, one line each, growing `out` at most once.
-    static func encode(_ items: [Staged], into out: inout [UInt8]) {
+    /// Appends `items` to `out`, one line each (or one WebSocket text frame each), growing `out` at most once.
+    static func encode(_ items: [Staged], webSocket: Bool = false, into out: inout [UInt8]) {
         var needed = out.count
         for item in items {
             switch item {
             case .reply(let reply): needed += reply.sizeEstimate
             case .batch(let replies): needed += replies.reduce(2) { $0 + $1.sizeEstimate + 1 }
             case .push(let bytes): needed += bytes.count + 1
+            case .frame(let bytes): needed += bytes.count
             }
         }
+        if webSocket { needed += items.count * WebSocketFrame.headerLength(payload: 1 << 16, masked: false) }
         if out.capacity < needed { out.reserveCapacity(max(needed, out.capacity * 2)) }
         for item in items {
+            if case .frame(let bytes) = item {
+                out += bytes
+                continue
+            }
+            let start = webSocket ? WebSocketFrame.begin(into: &out) : 0
             switch item {
             case .reply(let reply):
                 reply.encode(into: &out)
@@ -100,8 +109,14 @@ enum Staged: Sendable {
                 out.append(UInt8(ascii: "]"))
             case .push(let bytes):
                 out += bytes
+            case .frame:
+                break
             }
-            out.append(10)
+            if webSocket {
+                WebSocketFrame.end(.text, startedAt: start, into: &out)
+            } else {
+                out.append(10)
+            }
         }
     }
 }
@@ -118,7 +133,7 @@ final class Connection {
     let id: UInt64
     let fd: Int32
     let peerUID: uid_t?
-    var framer: LineFramer
+    var framer: InboundFramer
     var role = Role.none
     var botEvents = BotEvents.all
     var out: [UInt8] = []
@@ -156,13 +171,22 @@ final class Connection {
     var loginInFlight: String?
     var wantsWrite = false
     var readPaused = false
+    /// The admin account logged in on this connection by `auth.login` (nil for token or uid admins).
+    var adminAccount: Int64?
+    /// The web session id the browser holds in its cookie (WebSocket connections from the panel).
+    var webSession: String?
 
-    init(id: UInt64, fd: Int32, peerUID: uid_t?, maxLineBytes: Int) {
+    /// `webSocket`: the connection speaks WebSocket frames (an upgraded HTTP connection) instead of lines.
+    init(id: UInt64, fd: Int32, peerUID: uid_t?, maxLineBytes: Int, webSocket: Bool = false) {
         self.id = id
         self.fd = fd
         self.peerUID = peerUID
-        self.framer = LineFramer(maxLineBytes: maxLineBytes)
+        self.framer = webSocket ? InboundFramer(webSocketMaxMessageBytes: maxLineBytes)
+            : InboundFramer(maxLineBytes: maxLineBytes)
     }
+
+    /// True for a WebSocket connection.
+    var isWebSocket: Bool { framer.isWebSocket }
 
     var pendingOutput: Int { out.count - outStart }
 

@@ -83,6 +83,12 @@ extension Daemon {
         connection.draining = true
         connection.drainDeadline = now + 5000
         drainingConnections.append(connection)
+        if connection.isWebSocket && !connection.framer.closing {
+            // The daemon ends this one (a session ended): a WebSocket says so with a close frame. Everything due
+            // to it is out, so this cannot pass anything.
+            let close = WebSocketFrame.frame(.close, WebSocketFrame.closePayload(WebSocketCloseCode.normal))
+            _ = UnixSocket.sendAvailable(connection.fd, close, from: 0)
+        }
         _ = Glibc.shutdown(connection.fd, Int32(SHUT_WR))
         endSession(connection, now: now)
         updateInterest(connection)
@@ -157,5 +163,6 @@ extension Daemon {
             break
         }
         connection.role = .none
+        connection.adminAccount = nil
     }
 }

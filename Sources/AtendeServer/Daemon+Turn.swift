@@ -44,6 +44,12 @@ extension Daemon {
             switch connection.framer.next() {
             case .needMore:
                 return
+            case .control(let frame, let closing):
+                stage(.frame(frame), for: connection)
+                if closing {
+                    connection.closeAfterFlush = true
+                    return
+                }
             case .tooLong:
                 let error = RPCError.invalidRequest("line longer than \(config.maxLineBytes) bytes")
                 stage(.reply(StagedReply(id: .null, body: .error(error), wrote: false)), for: connection)
@@ -265,6 +271,7 @@ extension Daemon {
         // does not sleep while a transaction is open or output is staged).
         if !journal.store.inTransaction { release(committed: committed, now: now) }
         endSessionsOfCommittedTurn(now: now)
+        endDeletedAdminSessions(now: now)
     }
 
     /// Releases what the turn produced: straight to the sockets, or (durability full, or while earlier turns wait
@@ -296,7 +303,7 @@ extension Daemon {
     /// Encodes `items` into the connection's output and writes what the socket takes.
     func release(_ items: [Staged], to connection: Connection, now: Instant) {
         guard !connection.closed else { return }
-        Staged.encode(items, into: &connection.out)
+        Staged.encode(items, webSocket: connection.isWebSocket, into: &connection.out)
         writeOut(connection, now: now)
     }
 
@@ -340,6 +347,7 @@ extension Daemon {
         if error.isConnectionLost { journal.stopAfterLostDatabase(error.description) }
         journal.rollBack()
         fanOut.undoOwnership()
+        web.adminAccountsToEnd.removeAll()
         counters.failedCommits += 1
         Log.error("turn rolled back", ["error": error.description])
         let failure = RPCError.internalError(error.reason)
@@ -361,6 +369,7 @@ extension Daemon {
             connection.staged = connection.staged.compactMap { item in
                 switch item {
                 case .push: return nil
+                case .frame: return item
                 case .reply(var reply):
                     if reply.wrote { reply.body = .error(failure) }
                     return .reply(reply)

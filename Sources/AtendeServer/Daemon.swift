@@ -57,6 +57,8 @@ public final class Daemon {
     /// What reconnecting the sessions to a rebuilt router decided, applied at the start of the next turn.
     var reconnectEffects: [RouterEffect] = []
     var readBuffer = [UInt8](repeating: 0, count: 65536)
+    /// The `http` and `listen` transports and the panel's web sessions (Daemon+Web.swift).
+    var web = WebState()
     let daemonUID = geteuid()
 
     static let listenerToken: UInt64 = 1
@@ -112,6 +114,7 @@ public final class Daemon {
         journal.checkpointer = try journal.sqlite?.startCheckpointer()
         listener = try UnixSocket.listen(path: config.socket, mode: config.socketMode)
         watch(listener, token: Daemon.listenerToken, events: UInt32(EPOLLIN.rawValue))
+        try openRemoteListeners()
         watch(wakeup, token: Daemon.wakeupToken, events: UInt32(EPOLLIN.rawValue))
         watch(signals, token: Daemon.signalToken, events: UInt32(EPOLLIN.rawValue))
         if journal.sqlite != nil && !Database.gathersWAL {
@@ -203,6 +206,8 @@ public final class Daemon {
         var timeout = Int32(clamping: max(0, deadline.millis - clock.millis))
         if stopping { timeout = 20 }
         if !drainingConnections.isEmpty { timeout = min(timeout, 500) }
+        // Header deadlines and a paused accept are looked at by sweepWebClients.
+        if !web.clients.isEmpty || web.remoteAcceptPausedUntil != nil { timeout = min(timeout, 250) }
         if !reconnectEffects.isEmpty || journal.store.inTransaction || fanOut.hasStaged { timeout = 0 }
         if let paused = acceptPausedUntil {
             timeout = min(timeout, Int32(clamping: max(0, paused.millis - clock.millis)))
@@ -232,6 +237,7 @@ public final class Daemon {
         }
         if now >= nextHousekeeping { housekeeping(now: now) }
         if !drainingConnections.isEmpty { closeDrained(now: now) }
+        sweepWebClients(now: now)
     }
 
     /// Waits (up to 100 ms) for off-loop work to finish, reading no client meanwhile, and runs what finished.
@@ -257,8 +263,13 @@ public final class Daemon {
                     beginStop()
                 }
             }
+        case Daemon.tcpListenerToken, Daemon.httpListenerToken:
+            _ = handleRemoteEvent(event, now: now)
         default:
-            guard let connection = fanOut.connections[event.data.u64] else { return }
+            guard let connection = fanOut.connections[event.data.u64] else {
+                _ = handleRemoteEvent(event, now: now)  // an HTTP client that has not upgraded
+                return
+            }
             let flags = event.events
             if flags & UInt32(EPOLLOUT.rawValue) != 0 {
                 if !connection.flush() { disconnect(connection, now: now, reason: "write failed"); return }
@@ -306,6 +317,7 @@ public final class Daemon {
         let (reloaded, applied, needsRestart) = config.reloaded(from: fresh)
         config = reloaded
         Log.level = config.logLevel
+        loadPanel()
         Log.info("config reloaded", ["applied": applied.isEmpty ? "nothing changed" : applied.joined(separator: ","),
                                      "needsRestart": needsRestart.isEmpty ? "none"
                                         : needsRestart.joined(separator: ",")])
@@ -315,6 +327,7 @@ public final class Daemon {
     func beginStop() {
         notify.send("STOPPING=1\nSTATUS=stopping")
         stopping = true
+        closeRemoteListeners()
         if listener >= 0 {
             epoll_ctl(epoll, EPOLL_CTL_DEL, listener, nil)
             close(listener)

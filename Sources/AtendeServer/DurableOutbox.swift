@@ -23,6 +23,8 @@ final class DurableOutbox: Sendable {
         /// Nothing earlier of this connection is with the outbox or queued on the loop: a partial write met
         /// before no longer holds its output back.
         let fresh: Bool
+        /// Encoded as WebSocket text frames instead of lines.
+        var webSocket = false
         let items: [Staged]
     }
 
@@ -161,7 +163,7 @@ final class DurableOutbox: Sendable {
 
     private func deliver(_ delivery: Delivery, held: inout Set<UInt64>, leftovers: inout [Leftover]) {
         var bytes: [UInt8] = []
-        Staged.encode(delivery.items, into: &bytes)
+        Staged.encode(delivery.items, webSocket: delivery.webSocket, into: &bytes)
         if delivery.fresh { held.remove(delivery.connection) }
         guard delivery.direct && !held.contains(delivery.connection) else {
             leftovers.append(.bytes(delivery.connection, bytes))

@@ -137,7 +137,8 @@ final class Journal {
             connection.parked += 1
             connection.handedOver = true
             deliveries.append(DurableOutbox.Delivery(connection: connection.id, fd: connection.fd, direct: direct,
-                                                     fresh: fresh, items: connection.staged))
+                                                     fresh: fresh, webSocket: connection.isWebSocket,
+                                                     items: connection.staged))
             handed.append((connection, direct))
         }
         handedTurns.append(handed)

@@ -160,6 +160,10 @@ extension RequestContext {
             throw RPCError(code: RPCErrorCode.conflict, message: "login '\(login)' is taken",
                            data: ["field": "login", "reason": "already in use"])
         }
+        if try store.admin(loginKey: Login.key(login)) != nil {  // one key space with admin accounts
+            throw RPCError(code: RPCErrorCode.conflict, message: "login '\(login)' is taken",
+                           data: ["field": "login", "reason": "already in use"])
+        }
     }
 
     func ensureDepartmentsExist(_ departments: [String]) throws {

@@ -4,6 +4,7 @@
 
 import AtendeCore
 import AtendeProtocol
+import AtendeStore
 import Glibc
 
 extension RequestContext {
@@ -57,9 +58,12 @@ extension RequestContext {
     func authLogout(_ params: Params) throws -> Outcome {
         try params.rejectUnknown([])
         endSession(connection, now: now)
+        if let id = connection.webSession { web.sessions.end(id) }  // the browser's next upgrade is not logged in
         return .result(Wire.ok)
     }
 
+    /// Attendants and admin accounts log in alike (their logins are one key space); the result is the account
+    /// with its `role`. On a panel connection the browser's session is bound to the account (`WebSessions`).
     func authLogin(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["login", "password", "passive"])
         let login = try params.string("login", maxLength: 254)
@@ -74,41 +78,116 @@ extension RequestContext {
             throw RPCError.throttled(retryAfterSeconds: wait)
         }
         let record = try store.attendant(loginKey: key)
-        let hash = record?.passwordHash ?? PasswordHash.decoy
+        let admin = record == nil ? try store.admin(loginKey: key) : nil
+        let hash = record?.passwordHash ?? admin?.passwordHash ?? PasswordHash.decoy
+        let exists = record != nil || admin != nil
         throttle.begin(key)
         connection.loginInFlight = key
-        let work: @Sendable () -> any Sendable = { PasswordHash.verify(password, hash: hash) && record != nil }
+        let work: @Sendable () -> any Sendable = { PasswordHash.verify(password, hash: hash) && exists }
         return .offLoop(work: work) { [self] value, now in
             throttle.end(key)
             connection.loginInFlight = nil
             let matches = value as? Bool ?? false
-            guard matches, let record = try store.attendant(loginKey: key) else {
+            let record = matches ? try store.attendant(loginKey: key) : nil
+            let admin = matches && record == nil ? try store.admin(loginKey: key) : nil
+            guard record != nil || admin != nil else {
                 throttle.fail(key, now: now)
                 connection.failedLogins += 1
                 Log.warn("login failed", ["conn": connection.id])
                 throw RPCError(code: RPCErrorCode.unauthenticated, message: "wrong login or password",
                                data: ["field": "password", "reason": "wrong login or password"])
             }
-            guard record.active else { throw RPCError.forbidden("attendant is inactive") }
-            if settings.restrictAccessToHours && !routingProfile(record).hours.contains(now) {
+            if let admin {
+                throttle.succeed(key)
+                let bytes = try logIn(connection, admin: admin, now: now)
+                if let id = connection.webSession {
+                    web.sessions.bind(id, to: .admin(admin.id), passwordHash: admin.passwordHash, now: now)
+                }
+                return bytes
+            }
+            let attendant = record!
+            guard attendant.active else { throw RPCError.forbidden("attendant is inactive") }
+            if settings.restrictAccessToHours && !routingProfile(attendant).hours.contains(now) {
                 throw RPCError.outsideHours()
             }
             throttle.succeed(key)
-            endSession(connection, now: now)
-            connection.role = .attendant(record.id)
-            if passive { return passiveLogin(connection, record) }  // Methods+PassiveLogin.swift
-            fanOut.sessions[record.id, default: []].insert(connection.id)
-            fanOut.away.remove(record.id)
-            try store.touchLastSeen(record.id, at: now)
-            apply(router.connect(record.id, now: now), now: now)
-            Log.info("attendant logged in", ["conn": connection.id, "att": record.id])
-            var updated = record
-            updated.lastSeenAt = now
-            var w = JSONWriter(capacity: 512)
-            Wire.attendant(updated, presence: router.presence(of: record.id),
-                           openChats: router.openChats(of: record.id), into: &w)
-            return w.bytes
+            if passive {  // Methods+PassiveLogin.swift
+                endSession(connection, now: now)
+                connection.role = .attendant(attendant.id)
+                return passiveLogin(connection, attendant)
+            }
+            let bytes = try logIn(connection, attendant: attendant, now: now)
+            if let id = connection.webSession {
+                web.sessions.bind(id, to: .attendant(attendant.id), passwordHash: attendant.passwordHash, now: now)
+            }
+            return bytes
         }
+    }
+
+    /// Who this connection is: `{role: "attendant", attendant}`, `{role: "admin", admin}` (null for a token or uid
+    /// admin), `{role: "bot"}` or `{role: null}`. The panel asks this after connecting, to know whether its web
+    /// session resumed a login.
+    func authSession(_ params: Params) throws -> Outcome {
+        try params.rejectUnknown([])
+        var w = JSONWriter(capacity: 512)
+        w.beginObject()
+        switch connection.role {
+        case .none:
+            w.fieldNull("role")
+        case .bot:
+            w.field("role", "bot")
+        case .admin:
+            w.field("role", "admin")
+            w.key("admin")
+            if let id = connection.adminAccount, let record = try store.admin(id) {
+                Daemon.adminJSON(record, into: &w)
+            } else {
+                w.null()
+            }
+        case .attendant(let id):
+            w.field("role", "attendant")
+            w.key("attendant")
+            if let record = try store.attendant(id) {
+                Wire.attendant(record, presence: router.presence(of: id), openChats: router.openChats(of: id),
+                               into: &w)
+            } else {
+                w.null()
+            }
+        }
+        w.endObject()
+        return .result(w.bytes)
+    }
+}
+
+extension Daemon {
+    /// Makes the connection the attendant's (its password or its web session checked): online, and waiting
+    /// chats may flow to it. Returns the attendant with `role`.
+    func logIn(_ connection: Connection, attendant record: AttendantRecord, now: Instant) throws -> [UInt8] {
+        endSession(connection, now: now)
+        connection.role = .attendant(record.id)
+        fanOut.sessions[record.id, default: []].insert(connection.id)
+        fanOut.away.remove(record.id)
+        try journal.store.touchLastSeen(record.id, at: now)
+        apply(router.connect(record.id, now: now), now: now)
+        Log.info("attendant logged in", ["conn": connection.id, "att": record.id])
+        var updated = record
+        updated.lastSeenAt = now
+        var w = JSONWriter(capacity: 512)
+        Wire.attendant(updated, presence: router.presence(of: record.id), openChats: router.openChats(of: record.id),
+                       role: "attendant", into: &w)
+        return w.bytes
+    }
+
+    /// Makes the connection an admin's (its password or its web session checked). Returns the account with `role`.
+    func logIn(_ connection: Connection, admin record: AdminRecord, now: Instant) throws -> [UInt8] {
+        endSession(connection, now: now)
+        connection.role = .admin
+        connection.adminAccount = record.id
+        try journal.store.touchAdminLastSeen(record.id, at: now)
+        Log.info("admin logged in", ["conn": connection.id, "admin": record.id])
+        var updated = record
+        updated.lastSeenAt = now
+        return Daemon.adminJSON(updated, role: true)
     }
 }
 

@@ -50,6 +50,11 @@ extension Daemon {
         "auth.bot": Method(roles: .anyone) { try $0.authBot($1) },
         "auth.login": Method(roles: .anyone) { try $0.authLogin($1) },
         "auth.logout": Method(roles: .anyone) { try $0.authLogout($1) },
+        "auth.session": Method(roles: .anyone) { try $0.authSession($1) },
+        "admin.create": Method(roles: .admin) { try $0.adminCreate($1) },
+        "admin.list": Method(roles: .admin) { try $0.adminList($1) },
+        "admin.update": Method(roles: .admin) { try $0.adminUpdate($1) },
+        "admin.delete": Method(roles: .admin) { try $0.adminDelete($1) },
 
         "department.create": Method(roles: .admin) { try $0.departmentCreate($1) },
         "department.update": Method(roles: .admin) { try $0.departmentUpdate($1) },

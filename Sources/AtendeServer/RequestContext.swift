@@ -86,4 +86,20 @@ struct RequestContext {
 
     /// The metrics in the Prometheus text format.
     func renderMetrics(now: Instant) -> String { daemon.renderMetrics(now: now) }
+
+    /// The web transports' state: the panel's web sessions, admin accounts being deleted (Daemon+Web.swift).
+    var web: WebState {
+        get { daemon.web }
+        nonmutating _modify { yield &daemon.web }
+    }
+
+    /// Logs `connection` in to an attendant whose password was checked; returns the result of `auth.login`.
+    func logIn(_ connection: Connection, attendant record: AttendantRecord, now: Instant) throws -> [UInt8] {
+        try daemon.logIn(connection, attendant: record, now: now)
+    }
+
+    /// Logs `connection` in to an admin account whose password was checked; returns the result of `auth.login`.
+    func logIn(_ connection: Connection, admin record: AdminRecord, now: Instant) throws -> [UInt8] {
+        try daemon.logIn(connection, admin: record, now: now)
+    }
 }

@@ -179,7 +179,9 @@ enum Wire {
         w.endObject()
     }
 
-    static func attendant(_ a: AttendantRecord, presence: Presence, openChats: Int, into w: inout JSONWriter) {
+    /// `role`: set in `auth.login`'s result, which says which kind of account logged in (contract v2).
+    static func attendant(_ a: AttendantRecord, presence: Presence, openChats: Int, role: String? = nil,
+                          into w: inout JSONWriter) {
         w.beginObject()
         w.field("id", a.id)
         w.field("name", a.name)
@@ -206,6 +208,7 @@ enum Wire {
         w.endObject()
         instant("lastSeenAt", a.lastSeenAt, into: &w)
         instant("createdAt", a.createdAt, into: &w)
+        if let role { w.field("role", role) }
         w.endObject()
     }
 

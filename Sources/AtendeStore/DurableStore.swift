@@ -118,6 +118,20 @@ public protocol DurableStore: AnyObject {
     func conversations(state: ConversationState?, department: String?, attendant: AttendantID?,
                        before: ConversationID?, limit: Int) throws(StoreError)
         -> [(conversation: Conversation, firstQueuedAt: Instant?)]
+
+    /// Every admin account, by id.
+    func admins() throws(StoreError) -> [AdminRecord]
+    /// One admin account by id.
+    func admin(_ id: Int64) throws(StoreError) -> AdminRecord?
+    /// One admin account by login key.
+    func admin(loginKey: String) throws(StoreError) -> AdminRecord?
+    /// Inserts a new admin account (id 0) or replaces an existing one; returns the id.
+    @discardableResult
+    func saveAdmin(_ record: AdminRecord) throws(StoreError) -> Int64
+    /// Deletes an admin account; false when there was none.
+    func deleteAdmin(_ id: Int64) throws(StoreError) -> Bool
+    /// Records an admin's login time.
+    func touchAdminLastSeen(_ id: Int64, at instant: Instant) throws(StoreError)
 }
 
 extension Store: DurableStore {

@@ -69,6 +69,11 @@ enum PostgresSchema {
         ALTER TABLE departments ADD COLUMN service_level INTEGER NOT NULL DEFAULT 60;
         CREATE TABLE holidays(date TEXT PRIMARY KEY, name TEXT NOT NULL);
         """,
+        """
+        CREATE TABLE IF NOT EXISTS admins(
+            id BIGINT PRIMARY KEY, name TEXT NOT NULL, login TEXT NOT NULL, login_key TEXT NOT NULL UNIQUE,
+            password_hash TEXT NOT NULL, last_seen_at BIGINT, created_at BIGINT NOT NULL);
+        """,
     ]
 
     /// The version a fully migrated database has (the same number as SQLite's).

@@ -128,3 +128,60 @@ extension PostgresStore {
         }
     }
 }
+
+extension PostgresStore {
+    private static let adminColumns = "id, name, login, password_hash, last_seen_at, created_at"
+
+    private func readAdmins(_ rows: PostgresRows) -> [AdminRecord] {
+        (0..<rows.count).map { row in
+            AdminRecord(id: rows.int(row, 0), name: rows.text(row, 1), login: rows.text(row, 2),
+                        passwordHash: rows.text(row, 3), lastSeenAt: rows.optionalInt(row, 4).map(Instant.init(millis:)),
+                        createdAt: Instant(millis: rows.int(row, 5)))
+        }
+    }
+
+    public func admins() throws(StoreError) -> [AdminRecord] {
+        readAdmins(try read("SELECT \(Self.adminColumns) FROM admins ORDER BY id"))
+    }
+
+    public func admin(_ id: Int64) throws(StoreError) -> AdminRecord? {
+        readAdmins(try read("SELECT \(Self.adminColumns) FROM admins WHERE id = $1", [.int(id)])).first
+    }
+
+    public func admin(loginKey: String) throws(StoreError) -> AdminRecord? {
+        readAdmins(try read("SELECT \(Self.adminColumns) FROM admins WHERE login_key = $1", [.text(loginKey)])).first
+    }
+
+    @discardableResult
+    public func saveAdmin(_ record: AdminRecord) throws(StoreError) -> Int64 {
+        var id = record.id
+        let isNew = id == 0
+        if isNew {
+            id = nextAdminID
+            nextAdminID += 1
+        }
+        let values: [SQLValue] = [
+            .int(id), .text(record.name), .text(record.login), .text(Login.key(record.login)),
+            .text(record.passwordHash), record.lastSeenAt.map { .int($0.millis) } ?? .null,
+            .int(record.createdAt.millis),
+        ]
+        if isNew {
+            try write("INSERT INTO admins(id, name, login, login_key, password_hash, last_seen_at, created_at) "
+                      + "VALUES ($1, $2, $3, $4, $5, $6, $7)", values)
+        } else {
+            try write("UPDATE admins SET name = $2, login = $3, login_key = $4, password_hash = $5, "
+                      + "last_seen_at = $6, created_at = $7 WHERE id = $1", values)
+        }
+        return id
+    }
+
+    public func deleteAdmin(_ id: Int64) throws(StoreError) -> Bool {
+        guard try admin(id) != nil else { return false }
+        try write("DELETE FROM admins WHERE id = $1", [.int(id)])
+        return true
+    }
+
+    public func touchAdminLastSeen(_ id: Int64, at instant: Instant) throws(StoreError) {
+        try write("UPDATE admins SET last_seen_at = $1 WHERE id = $2", [.int(instant.millis), .int(id)])
+    }
+}

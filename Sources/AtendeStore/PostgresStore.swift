@@ -31,6 +31,7 @@ public final class PostgresStore {
     public let sessionProcessID: Int32
     var nextAttendantID: AttendantID = 1
     var nextMessageID: Int64 = 1
+    var nextAdminID: Int64 = 1
 
     // What this leader wrote and PostgreSQL has not confirmed yet, by turn: reads of these rows answer from here.
     /// The turn being written (its number).
@@ -87,6 +88,7 @@ public final class PostgresStore {
                 coalesce((SELECT max(id) FROM retired_attendant_ids), 0))
             """) ?? 0) + 1
         nextMessageID = (try writer.scalar("SELECT coalesce(max(id), 0) FROM messages") ?? 0) + 1
+        nextAdminID = (try writer.scalar("SELECT coalesce(max(id), 0) FROM admins") ?? 0) + 1
         reader = try PostgresConnection(conninfo: conninfo)
         try reader.execute("SET application_name = 'atended reader'")
         pipeline = try PostgresPipeline(connection: writer, onLost: onLost)

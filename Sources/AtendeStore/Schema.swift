@@ -79,6 +79,13 @@ enum Schema {
         ALTER TABLE departments ADD COLUMN service_level INTEGER NOT NULL DEFAULT 60;
         CREATE TABLE holidays(date TEXT PRIMARY KEY, name TEXT NOT NULL) WITHOUT ROWID;
         """,
+        // Admin accounts (contract v2): people who log in to the web panel with a login and password instead of a
+        // token. Logins are unique across attendants and admins; the daemon checks both tables, as one key space.
+        """
+        CREATE TABLE IF NOT EXISTS admins(
+            id INTEGER PRIMARY KEY, name TEXT NOT NULL, login TEXT NOT NULL, login_key TEXT NOT NULL UNIQUE,
+            password_hash TEXT NOT NULL, last_seen_at INTEGER, created_at INTEGER NOT NULL);
+        """,
     ]
 
     /// The version a fully migrated database has.

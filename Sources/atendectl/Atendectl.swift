@@ -10,7 +10,7 @@ enum Atendectl {
     static let commands: [Command] = SystemCommands.all + DepartmentCommands.all + AttendantCommands.all
         + SettingsCommands.all + StatsCommands.all + TopCommand.all + ExplainCommand.all + MetricsCommand.all
         + LoginCommand.all + ChatCommands.all + AttendCommand.all + RecordCommands.all + CompletionCommand.all
-        + SupervisionCommands.all
+        + SupervisionCommands.all + AdminCommands.all
 
     /// This build's version (the same as atended's).
     static let version = "0.1.0"

@@ -20,6 +20,11 @@ final class Atended {
     let logPath: String
     /// Seconds from spawn to the first answered ping.
     let startSeconds: Double
+    /// `ws://127.0.0.1:PORT/rpc` when started with `web` (the `http` listener), else nil.
+    private(set) var webSocketURL: String?
+    /// The tokens every bench daemon takes (clients over TCP need them; the Unix socket's peer-uid rule does not).
+    static let adminToken = "bench-admin-token-0123456789"
+    static let botToken = "bench-bot-token-0123456789"
 
     private init(process: ChildProcess, socket: String, database: String, logPath: String, startSeconds: Double) {
         self.process = process
@@ -30,7 +35,7 @@ final class Atended {
     }
 
     /// Starts atended with `durability` on `directory/name.db` (kept if it exists) and waits until it serves.
-    static func start(binary: String, directory: String, name: String, durability: String,
+    static func start(binary: String, directory: String, name: String, durability: String, webPort: Int? = nil,
                       timeout: Double = 120) throws -> Atended {
         let socket = "\(directory)/\(name).sock"
         var database = "\(directory)/\(name).db"
@@ -48,7 +53,9 @@ final class Atended {
         let configPath = "\(directory)/\(name).json"
         try ProcFile.write(configPath, """
             {"socket": "\(socket)", "database": "\(database)", "durability": "\(durability)", "passwordCost": 1,
-             "maxConnections": 20000, "logLevel": "warn", "socketMode": "0600"}
+             "maxConnections": 20000, "logLevel": "warn", "socketMode": "0600",
+             "adminToken": "\(adminToken)", "botToken": "\(botToken)",
+             "http": \(webPort.map { #"{"listen": "127.0.0.1:\#($0)"}"# } ?? "null")}
             """)
         let started = monotonicSeconds()
         let process = try ChildProcess.start(binary, ["--config", configPath], logPath: logPath)
@@ -64,8 +71,10 @@ final class Atended {
             }
             usleep(500)
         }
-        return Atended(process: process, socket: socket, database: database, logPath: logPath,
-                       startSeconds: monotonicSeconds() - started)
+        let daemon = Atended(process: process, socket: socket, database: database, logPath: logPath,
+                             startSeconds: monotonicSeconds() - started)
+        daemon.webSocketURL = webPort.map { "ws://127.0.0.1:\($0)/rpc" }
+        return daemon
     }
 
     /// True when a connection to `socket` answers `system.ping`.

@@ -30,10 +30,29 @@ final class Bench {
     }
 
     /// Starts a fresh atended (a new database unless `name` is reused).
-    func startDaemon(_ label: String, durability: String, name: String? = nil) throws -> Atended {
+    /// `web`: also serve the panel's WebSocket on a free local port (`Atended.webSocketURL`).
+    func startDaemon(_ label: String, durability: String, name: String? = nil, web: Bool = false) throws -> Atended {
         daemons += 1
         return try Atended.start(binary: atendedPath, directory: directory, name: name ?? "\(label)-\(daemons)",
-                                 durability: durability)
+                                 durability: durability, webPort: web ? try Self.freePort() : nil)
+    }
+
+    /// A TCP port on 127.0.0.1 that nothing listens on right now.
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw -> Int32 in
+                guard bind(fd, raw, length) == 0 else { return -1 }
+                return getsockname(fd, raw, &length)
+            }
+        }
+        guard bound == 0 else { throw BenchError("no free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     /// Removes the temporary folder.

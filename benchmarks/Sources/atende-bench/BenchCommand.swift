@@ -12,8 +12,9 @@ enum BenchCommand {
                atende-bench echo-server SOCKET
 
         Runs atende's benchmark scenarios against fresh atended daemons on temporary databases and prints one
-        table. --only takes scenario numbers, e.g. --only 1,7 (7 = the Redis and echo anchors); --keep leaves the
-        temporary folder (databases, configs, daemon logs) in place and prints its path. --clients 50 runs
+        table. --only takes scenario numbers, e.g. --only 1,7 (7 = the Redis and echo anchors, 8 = the WebSocket
+        transport); --keep leaves the temporary folder (databases, configs, daemon logs) in place and prints its
+        path. --clients 50 runs
         scenarios 1 and 7 at those client counts only (for comparing builds).
         """
 
@@ -94,6 +95,7 @@ enum BenchCommand {
                 try QueuePolicyScenario(bench: bench).run()
                 QueuePolicyCoreScenario(bench: bench).run()
             }),
+            (only.contains(9), "9 web transport", { try WebTransportScenario(bench: bench).run() }),
         ]
         for (included, name, body) in scenarios where included {
             Console.progress("== \(name)")

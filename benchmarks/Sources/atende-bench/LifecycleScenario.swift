@@ -42,6 +42,8 @@ struct LifecycleScenario {
 final class LifecycleLoad {
     let reactor: Reactor
     let departments: [String]
+    /// The externalIds' prefix: loads sharing a daemon must not reopen each other's chats (open is idempotent).
+    let chatPrefix: String
     private var number = 0
     private(set) var opened = 0
     private(set) var assigned = 0
@@ -50,18 +52,22 @@ final class LifecycleLoad {
     private var sending = false
     let errors = Tally()
 
-    init(reactor: Reactor, departments: [String]) {
+    init(reactor: Reactor, departments: [String], chatPrefix: String = "life") {
         self.reactor = reactor
         self.departments = departments
+        self.chatPrefix = chatPrefix
     }
 
     /// Lifecycle traffic for `daemon`: four departments (`prefix-0`...) served by sixteen online attendants who
     /// close what they get.
-    static func staffed(_ daemon: Atended, reactor: Reactor, prefix: String) throws -> LifecycleLoad {
+    /// `socket`: where the attendants connect (default the daemon's Unix socket; a `ws://` URL for WebSocket).
+    static func staffed(_ daemon: Atended, reactor: Reactor, prefix: String, socket: String? = nil) throws
+        -> LifecycleLoad {
         let departments = (0..<4).map { "\(prefix)-\($0)" }
         let attendants = try Fixture.staffed(departments, attendants: 16, prefix: prefix, reactor: reactor,
-                                             socket: daemon.socket) { [departments[$0 % departments.count]] }
-        let load = LifecycleLoad(reactor: reactor, departments: departments)
+                                             socket: socket ?? daemon.socket) { [departments[$0 % departments.count]] }
+        let load = LifecycleLoad(reactor: reactor, departments: departments,
+                                 chatPrefix: prefix == "life" ? "life" : "life-\(prefix)")
         for attendant in attendants { load.serve(attendant) }
         return load
     }
@@ -83,7 +89,7 @@ final class LifecycleLoad {
         let number = self.number
         let department = departments[number % departments.count]
         bot.call("conversation.open", params: {
-            Chat.open(&$0, prefix: "life", number: number, department: department)
+            Chat.open(&$0, prefix: self.chatPrefix, number: number, department: department)
         }) { [self] reply in
             if reply.ok { opened += 1 } else { errors.record(reply) }
             if sending { open(bot) }

@@ -4,6 +4,7 @@
 // handlers in place (only a line split across reads is copied), and writes are queued per connection and
 // flushed once per loop turn, so one turn's requests to a connection leave in one send.
 
+import AtendeProtocol
 import Glibc
 
 /// Seconds on the monotonic clock.
@@ -39,6 +40,11 @@ final class Link {
     fileprivate var background = false
     /// True once the reactor has forgotten the connection.
     fileprivate(set) var closed = false
+    /// Set on a WebSocket link (`Reactor.connect("ws://...")`): lines go out as masked text frames and come in
+    /// as text frames.
+    fileprivate var frames: WebSocketFrameDecoder?
+    /// This link's masking key (one per link: the daemon's unmasking costs the same whatever the key).
+    fileprivate var maskKey: [UInt8] = []
 
     fileprivate init(fd: Int32) {
         self.fd = fd
@@ -71,8 +77,10 @@ final class Reactor {
     /// Number of open connections.
     var openLinks: Int { links.reduce(0) { $0 + (($1?.closed ?? true) ? 0 : 1) } }
 
-    /// Connects to a Unix socket (blocking connect, then non-blocking I/O).
+    /// Connects to a Unix socket (blocking connect, then non-blocking I/O), or with `ws://HOST:PORT/PATH` to a
+    /// WebSocket (blocking upgrade, then frames).
     func connect(_ path: String) throws -> Link {
+        if path.hasPrefix("ws://") { return try connectWebSocket(path) }
         let fd = try UnixStream.connect(path)
         var flags = fcntl(fd, F_GETFL)
         flags |= O_NONBLOCK
@@ -89,18 +97,86 @@ final class Reactor {
         return link
     }
 
-    /// Queues bytes for the link; they leave at the end of the current turn (or at the next `flush`).
+    /// Queues bytes for the link; they leave at the end of the current turn (or at the next `flush`). On a
+    /// WebSocket link the bytes are one or more lines, each sent as a masked text frame.
     func send(_ link: Link, _ bytes: [UInt8]) {
         guard !link.closed else { return }
-        link.output.append(contentsOf: bytes)
+        if link.frames != nil {
+            for line in bytes.split(separator: 10) {
+                WebSocketFrame.appendHeader(.text, length: line.count, maskKey: link.maskKey, into: &link.output)
+                let payload = link.output.count
+                link.output.append(contentsOf: line)
+                WebSocketFrame.mask(&link.output, from: payload, key: link.maskKey)
+            }
+        } else {
+            link.output.append(contentsOf: bytes)
+        }
         markDirty(link)
     }
 
     /// Queues bytes written in place by `write`.
     func send(_ link: Link, _ write: (inout [UInt8]) -> Void) {
         guard !link.closed else { return }
+        if link.frames != nil {
+            var bytes: [UInt8] = []
+            write(&bytes)
+            return send(link, bytes)
+        }
         write(&link.output)
         markDirty(link)
+    }
+
+    /// Connects to `ws://HOST:PORT/PATH` and upgrades (blocking), then adopts the socket as a WebSocket link.
+    private func connectWebSocket(_ url: String) throws -> Link {
+        let rest = url.dropFirst(5)
+        let authority = rest.prefix(while: { $0 != "/" })
+        let path = rest.dropFirst(authority.count)
+        guard let colon = authority.lastIndex(of: ":"), let port = Int(authority[authority.index(after: colon)...])
+        else { throw BenchError("bad WebSocket URL \(url)") }
+        let host = String(authority[..<colon])
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr(host)
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard fd >= 0, connected == 0 else {
+            let why = String(cString: strerror(errno))
+            Glibc.close(fd)
+            throw BenchError("connect \(url): \(why)")
+        }
+        var one: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        let request = "GET \(path.isEmpty ? "/" : String(path)) HTTP/1.1\r\nHost: \(authority)\r\n"
+            + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            + "Sec-WebSocket-Version: 13\r\n\r\n"
+        _ = Array(request.utf8).withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        var head: [UInt8] = []
+        while true {
+            var byte: UInt8 = 0
+            guard recv(fd, &byte, 1, 0) == 1 else {
+                Glibc.close(fd)
+                throw BenchError("upgrade of \(url) failed: \(String(decoding: head, as: UTF8.self))")
+            }
+            head.append(byte)
+            if head.count >= 4 && head.suffix(4) == [13, 10, 13, 10] { break }
+        }
+        guard String(decoding: head, as: UTF8.self).hasPrefix("HTTP/1.1 101") else {
+            Glibc.close(fd)
+            throw BenchError("upgrade of \(url) refused: \(String(decoding: head.prefix(80), as: UTF8.self))")
+        }
+        var flags = fcntl(fd, F_GETFL)
+        flags |= O_NONBLOCK
+        _ = fcntl(fd, F_SETFL, flags)
+        let link = adopt(fd)
+        link.frames = WebSocketFrameDecoder(maxMessageBytes: 64 << 20, expectsMasked: false)
+        var generator = SystemRandomNumberGenerator()
+        link.maskKey = (0..<4).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        return link
     }
 
     private func markDirty(_ link: Link) {
@@ -251,8 +327,22 @@ final class Reactor {
         }
     }
 
-    /// Hands each complete line to the link's handler; keeps a trailing partial line.
+    /// Hands each complete line (or WebSocket text message) to the link's handler; keeps a trailing partial one.
     private func deliver(_ link: Link, _ chunk: UnsafeRawBufferPointer) {
+        if link.frames != nil {
+            link.frames!.append(chunk)
+            while !link.closed {
+                switch link.frames!.next() {
+                case .text(let payload): payload.withUnsafeBytes { link.onLine($0) }
+                case .needMore: return
+                case .ping, .pong, .binary: continue
+                case .close, .failure:
+                    fail(link)
+                    return
+                }
+            }
+            return
+        }
         let base = chunk.baseAddress!
         var start = 0
         if !link.partial.isEmpty {

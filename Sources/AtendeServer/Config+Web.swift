@@ -1,0 +1,83 @@
+// Config, the web and remote transports (contract v2): `http` (the panel's files and the WebSocket at /rpc) and
+// `listen` (NDJSON over TCP). Kept beside Config's table, which calls these parsers, so each key's rules are
+// still read in one place.
+
+import AtendeProtocol
+
+/// A TCP address to listen on: `"HOST:PORT"`, or `"[IPv6]:PORT"`.
+public struct HostPort: Equatable, Sendable, CustomStringConvertible {
+    /// A host name or address literal (without brackets).
+    public var host: String
+    /// 1...65535.
+    public var port: Int
+
+    /// "127.0.0.1:8080", "[::1]:8080".
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+    static func parse(_ value: JSON, key: String) throws(Config.Problem) -> HostPort {
+        let problem = Config.Problem(key: key, reason: "must be \"HOST:PORT\" (IPv6 as \"[::1]:PORT\")")
+        guard let text = value.stringValue, text.utf8.count <= 300, let colon = text.lastIndex(of: ":") else {
+            throw problem
+        }
+        var host = String(text[..<colon])
+        guard let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else { throw problem }
+        if host.hasPrefix("[") && host.hasSuffix("]") {
+            host = String(host.dropFirst().dropLast())
+            guard host.contains(":") else { throw problem }
+        } else if host.contains(":") {
+            throw problem
+        }
+        guard !host.isEmpty, host.unicodeScalars.allSatisfy({ $0.value > 32 && $0.value < 127 }) else { throw problem }
+        return HostPort(host: host, port: port)
+    }
+}
+
+/// The `http` key: where the panel and its WebSocket listen, and who may connect from a browser.
+public struct HTTPSettings: Equatable, Sendable {
+    /// Where to listen.
+    public var listen: HostPort
+    /// Origins (`scheme://host[:port]`) besides the request's own host whose pages may open `/rpc`.
+    public var allowedOrigins: [String] = []
+    /// Seconds a client has to send a whole request head (and a keep-alive connection to send the next).
+    public var headerTimeoutSeconds = 10
+    /// The folder of the panel's files (nil: Sources/AtendeServer/Panel under the current directory, else
+    /// share/atende/panel beside the installed binary's folder).
+    public var panel: String?
+
+    static func parse(_ value: JSON) throws(Config.Problem) -> HTTPSettings {
+        guard let object = value.objectValue else {
+            throw Config.Problem(key: "http", reason: "must be null or an object with listen")
+        }
+        for name in object.keys.sorted() where !["listen", "allowedOrigins", "headerTimeout", "panel"].contains(name) {
+            throw Config.Problem(key: "http.\(name)", reason: "unknown key")
+        }
+        guard let listen = object["listen"] else { throw Config.Problem(key: "http.listen", reason: "is required") }
+        var settings = HTTPSettings(listen: try HostPort.parse(listen, key: "http.listen"))
+        if let origins = object["allowedOrigins"], !origins.isNull {
+            guard let list = origins.arrayValue, list.count <= 100 else {
+                throw Config.Problem(key: "http.allowedOrigins", reason: "must be an array of up to 100 origins")
+            }
+            for item in list {
+                guard let origin = item.stringValue, origin.hasPrefix("http://") || origin.hasPrefix("https://"),
+                      !origin.dropFirst(8).contains("/"), origin.utf8.count <= 300 else {
+                    throw Config.Problem(key: "http.allowedOrigins",
+                                         reason: "each must be an origin like \"https://painel.example.com\"")
+                }
+                settings.allowedOrigins.append(origin.lowercased())
+            }
+        }
+        if let timeout = object["headerTimeout"], !timeout.isNull {
+            guard let seconds = timeout.intValue, (1...300).contains(seconds) else {
+                throw Config.Problem(key: "http.headerTimeout", reason: "must be an integer from 1 to 300")
+            }
+            settings.headerTimeoutSeconds = Int(seconds)
+        }
+        if let panel = object["panel"], !panel.isNull {
+            guard let path = panel.stringValue, !path.isEmpty, !path.contains("\0") else {
+                throw Config.Problem(key: "http.panel", reason: "must be a folder path")
+            }
+            settings.panel = path
+        }
+        return settings
+    }
+}

@@ -1,0 +1,147 @@
+// Admin accounts (contract v2): `admin.create|list|update|delete`, for people who administer atende from the web
+// panel with a login and a password. Logins are one key space with the attendants' (unique ignoring case), so
+// `auth.login` finds exactly one account for a login. Deleting an account or changing its password ends its web
+// sessions; deleting it also ends its open connections once the turn commits.
+
+import AtendeCore
+import AtendeProtocol
+import AtendeStore
+
+extension Daemon {
+    static let adminFields: Set<String> = ["name", "login", "password"]
+
+    /// `{id, name, login, lastSeenAt, createdAt}`, plus `role` in `auth.login`'s result.
+    static func adminJSON(_ record: AdminRecord, role: Bool = false) -> [UInt8] {
+        var w = JSONWriter(capacity: 256)
+        adminJSON(record, role: role, into: &w)
+        return w.bytes
+    }
+
+    static func adminJSON(_ record: AdminRecord, role: Bool = false, into w: inout JSONWriter) {
+        w.beginObject()
+        w.field("id", record.id)
+        w.field("name", record.name)
+        w.field("login", record.login)
+        if let seen = record.lastSeenAt {
+            Wire.instant("lastSeenAt", seen, into: &w)
+        } else {
+            w.fieldNull("lastSeenAt")
+        }
+        Wire.instant("createdAt", record.createdAt, into: &w)
+        if role { w.field("role", "admin") }
+        w.endObject()
+    }
+}
+
+extension RequestContext {
+    /// Refuses a login held by an attendant or by another admin account (1009 on `login`).
+    func ensureAdminLoginFree(_ login: String, except id: Int64?) throws {
+        let key = Login.key(login)
+        let admin = try store.admin(loginKey: key)
+        if try store.attendant(loginKey: key) != nil || (admin != nil && admin!.id != id) {
+            throw RPCError(code: RPCErrorCode.conflict, message: "login '\(login)' is taken",
+                           data: ["field": "login", "reason": "already in use"])
+        }
+    }
+
+    /// Reads the fields present in `params` into `record`; returns the new password, when one was given.
+    private func applyAdminFields(_ params: Params, to record: inout AdminRecord) throws -> String? {
+        if params.has("name") { record.name = try PersonName.validate(try params.string("name", maxLength: 1000)) }
+        if params.has("login") { record.login = try Login.validate(try params.string("login", maxLength: 1000)) }
+        guard params.has("password") else { return nil }
+        let password = try params.string("password", maxLength: 256)
+        try PasswordPolicy.check(password)
+        return password
+    }
+
+    func adminCreate(_ params: Params) throws -> Outcome {
+        try params.rejectUnknown(Daemon.adminFields)
+        for required in ["name", "login", "password"] where !params.has(required) {
+            throw RPCError.invalidParams(field: required, reason: "is required")
+        }
+        var record = AdminRecord(name: "", login: "", passwordHash: "", createdAt: now)
+        let password = try applyAdminFields(params, to: &record) ?? ""
+        try ensureAdminLoginFree(record.login, except: nil)
+        let cost = config.passwordCost
+        return .offLoop(work: { PasswordHash.make(password, cost: cost) as String? }) { [self] value, now in
+            guard let hash = value as? String? ?? nil else { throw RPCError.internalError("password hashing failed") }
+            try ensureAdminLoginFree(record.login, except: nil)  // another request may have taken it meanwhile
+            record.passwordHash = hash
+            record.createdAt = now
+            record.id = try store.saveAdmin(record)
+            Log.info("admin account created", ["admin": record.id])
+            return Daemon.adminJSON(record)
+        }
+    }
+
+    func adminList(_ params: Params) throws -> Outcome {
+        try params.rejectUnknown([])
+        var w = JSONWriter(capacity: 1024)
+        w.beginObject()
+        w.key("admins")
+        w.beginArray()
+        for record in try store.admins() { Daemon.adminJSON(record, into: &w) }
+        w.endArray()
+        w.endObject()
+        return .result(w.bytes)
+    }
+
+    func adminUpdate(_ params: Params) throws -> Outcome {
+        try params.rejectUnknown(Daemon.adminFields.union(["id"]))
+        let id = try params.int("id")
+        var checked = AdminRecord(name: "", login: "", passwordHash: "", createdAt: now)
+        _ = try applyAdminFields(params, to: &checked)  // bad fields are named before the account is looked up
+        guard var record = try store.admin(id) else { throw RPCError.notFound("admin \(id)") }
+        let password = try applyAdminFields(params, to: &record)
+        try ensureAdminLoginFree(record.login, except: id)
+        guard let password else {
+            try store.saveAdmin(record)
+            return .result(Daemon.adminJSON(record))
+        }
+        let cost = config.passwordCost
+        return .offLoop(work: { PasswordHash.make(password, cost: cost) as String? }) { [self] value, now in
+            guard let hash = value as? String? ?? nil else { throw RPCError.internalError("password hashing failed") }
+            // Apply the request to the record as it is now: other changes may have committed meanwhile.
+            guard var current = try store.admin(id) else { throw RPCError.notFound("admin \(id)") }
+            _ = try applyAdminFields(params, to: &current)
+            try ensureAdminLoginFree(current.login, except: id)
+            current.passwordHash = hash
+            try store.saveAdmin(current)
+            web.sessions.end(account: .admin(id))  // a new password: browsers holding the old login ask again
+            Log.info("admin account updated", ["admin": id])
+            return Daemon.adminJSON(current)
+        }
+    }
+
+    func adminDelete(_ params: Params) throws -> Outcome {
+        try params.rejectUnknown(["id"])
+        let id = try params.int("id")
+        guard try store.deleteAdmin(id) else { throw RPCError.notFound("admin \(id)") }
+        web.sessions.end(account: .admin(id))
+        web.adminAccountsToEnd.append(id)
+        Log.info("admin account deleted", ["admin": id])
+        return .result(Wire.ok)
+    }
+}
+
+extension Daemon {
+    /// Ends the connections logged in to deleted admin accounts, once the deletion has committed: a
+    /// `session.ended` push, then the connection closes.
+    func endDeletedAdminSessions(now: Instant) {
+        guard !web.adminAccountsToEnd.isEmpty else { return }
+        let ended = Set(web.adminAccountsToEnd)
+        web.adminAccountsToEnd.removeAll()
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("type", "session.ended")
+        w.field("reason", "deleted")
+        w.endObject()
+        let event = RPCEncoder.notification(method: "event", params: w.bytes)
+        for connection in fanOut.connections.values {
+            guard let account = connection.adminAccount, ended.contains(account) else { continue }
+            stage(.push(event), for: connection)
+            endSession(connection, now: now)
+            connection.closeAfterFlush = true
+        }
+    }
+}

@@ -1,0 +1,99 @@
+// admins.js: the "Administradores" screen: admin accounts (admin.list/create/update/delete). Their logins share
+// one namespace with the attendants' (the daemon answers 1009 for a taken one, shown under "Usuário").
+
+import { h, fill, field, clearErrors, showError, notice, floppyIcon } from "./dom.js";
+import * as format from "./format.js";
+
+/** Draws the admin accounts screen; returns {stop}. */
+export function adminsView(root, { rpc, me }) {
+    const table = h("table", { class: "list", id: "admins-table" });
+    const editor = h("div", {});
+    const problem = h("p", { class: "warning", hidden: true });
+    root.append(
+        h("div", { class: "screen-head" },
+            h("h1", {}, "Administradores"),
+            h("button", { class: "round primary", id: "add-admin", title: "Novo administrador",
+                "aria-label": "Novo administrador", onclick: () => edit(null) }, "+")),
+        problem, editor, table);
+    let admins = [];
+
+    async function load() {
+        try {
+            admins = (await rpc.call("admin.list", {})).admins || [];
+            problem.hidden = true;
+        } catch (error) {
+            admins = [];
+            problem.hidden = false;
+            problem.textContent = `${format.errorText(error)} (admin.list)`;
+        }
+        draw();
+    }
+
+    function draw() {
+        fill(table,
+            h("thead", {}, h("tr", {}, ["Nome", "Usuário", "Criado em", ""].map((t) => h("th", {}, t)))),
+            h("tbody", {}, admins.map((admin) => {
+                const mine = me && me.id === admin.id;
+                return h("tr", { dataset: { id: admin.id } },
+                    h("td", {}, admin.name, mine ? h("span", { class: "muted" }, " (você)") : null),
+                    h("td", {}, admin.login), h("td", {}, format.date(admin.createdAt)),
+                    h("td", {}, h("div", { class: "row-actions" },
+                        h("button", { class: "secondary small", onclick: () => edit(admin) }, "Editar"),
+                        // Deleting the account in use would end this very session: another admin does it.
+                        mine ? null : h("button", { class: "danger small", onclick: () => remove(admin) },
+                            "Excluir"))));
+            })));
+    }
+
+    function edit(admin) {
+        const creating = admin === null;
+        const name = h("input", { name: "name", value: creating ? "" : admin.name });
+        const login = h("input", { name: "login", value: creating ? "" : admin.login, autocomplete: "off" });
+        const password = h("input", { name: "password", type: "password", autocomplete: "new-password" });
+        const form = h("form", { class: "card form", id: "admin-form", novalidate: true, onsubmit: save },
+            h("h2", {}, creating ? "Novo administrador" : `Editar ${admin.name}`),
+            field("name", "Nome", name),
+            field("login", "Usuário", login),
+            field("password", creating ? "Senha" : "Nova senha", password,
+                "Números, letras maiúsculas e minúsculas; pelo menos 8 caracteres."
+                + (creating ? "" : " Em branco mantém a atual.")),
+            h("div", { class: "form-error", dataset: { field: "_" } }, h("small", { class: "error" })),
+            h("div", { class: "actions" },
+                h("button", { type: "button", class: "secondary", onclick: () => fill(editor) }, "Cancelar"),
+                h("button", { type: "submit", class: "primary save", title: "Salvar" }, floppyIcon(),
+                    h("span", {}, "Salvar"))));
+        fill(editor, form);
+        name.focus();
+
+        async function save(event) {
+            event.preventDefault();
+            clearErrors(form);
+            const params = creating ? {} : { id: admin.id };
+            if (creating || name.value.trim() !== admin.name) params.name = name.value.trim();
+            if (creating || login.value.trim() !== admin.login) params.login = login.value.trim();
+            if (creating || password.value) params.password = password.value;
+            try {
+                await rpc.call(creating ? "admin.create" : "admin.update", params);
+                fill(editor);
+                notice("Administrador salvo.");
+                load();
+            } catch (error) {
+                showError(form, error);
+            }
+        }
+    }
+
+    async function remove(admin) {
+        if (!confirm(`Excluir o administrador ${admin.name}?`)) return;
+        try {
+            await rpc.call("admin.delete", { id: admin.id });
+            notice("Administrador excluído.");
+            load();
+        } catch (error) {
+            notice(format.errorText(error), "bad");
+        }
+    }
+
+    load();
+    return { stop() {} };
+}

@@ -1,0 +1,213 @@
+// board.js: the supervisor board ("Supervisão"): per department the waiting chats, the oldest wait (aged here
+// every second from the last stats.get), the service level of the day and who is online; the attendants and their
+// state; the chats held by offline attendants (conversation.list), each with a way to move it
+// (conversation.transfer to a department or a colleague); and the waiting chats in queue order with their priority
+// (conversation.setPriority). Figures change on pushes, not by polling.
+
+import { h, fill, notice } from "./dom.js";
+import * as format from "./format.js";
+
+/** Draws the board; returns {stop}. */
+export function boardView(root, { rpc, store }) {
+    const departments = h("div", { class: "board-departments", id: "board-departments" });
+    const people = h("table", { class: "list", id: "board-attendants" });
+    const stranded = h("div", { class: "stranded", id: "board-stranded" });
+    const queue = h("div", { class: "waiting-chats", id: "board-waiting" });
+    root.append(
+        h("div", { class: "screen-head" }, h("h1", {}, "Supervisão"),
+            h("span", { class: "muted", id: "board-potentials" })),
+        departments,
+        h("h2", {}, "Atendentes"), people,
+        h("h2", {}, "Conversas com atendentes offline"), stranded,
+        h("h2", {}, "Fila de espera"), queue);
+
+    let held = [];
+    let waiting = [];
+    let heldProblem = null;
+    let heldTimer = null;
+
+    function drawDepartments() {
+        const stats = store.stats || { departments: {} };
+        const aged = (Date.now() - store.statsAt) / 1000;
+        document.getElementById("board-potentials").textContent =
+            typeof stats.potentials === "number" ? `Potenciais: ${stats.potentials}` : "";
+        fill(departments, store.departmentList().map((d) => {
+            const s = stats.departments[d.id] || {};
+            const oldest = s.waiting ? (s.oldestWaitSeconds || 0) + aged : 0;
+            const late = d.serviceLevel && oldest > d.serviceLevel;
+            return h("div", { class: "card tile", dataset: { id: d.id } },
+                h("h3", {}, d.name),
+                h("dl", {},
+                    h("dt", {}, "Aguardando"), h("dd", { class: "waiting" }, String(s.waiting || 0)),
+                    h("dt", {}, "Maior espera"), h("dd", { class: late ? "late" : null },
+                        s.waiting ? format.duration(oldest) : "—"),
+                    h("dt", {}, "Em atendimento"), h("dd", {}, String(s.assigned || 0)),
+                    h("dt", {}, "Atendentes online"), h("dd", {}, String(s.attendantsOnline || 0)),
+                    h("dt", {}, "Nível de serviço"), h("dd", {}, "serviceLevel" in s
+                        ? `${format.percent(s.serviceLevel)} em ${format.duration(d.serviceLevel || 60)}` : "—"),
+                    h("dt", {}, "Atendidas / abandonadas"), h("dd", {}, "served" in s
+                        ? `${s.served} / ${s.abandoned}` : "—"),
+                    h("dt", {}, "Espera média"), h("dd", {}, s.avgAnswerSeconds !== undefined
+                        && s.avgAnswerSeconds !== null ? format.duration(s.avgAnswerSeconds) : "—")));
+        }));
+    }
+
+    function drawPeople() {
+        const perAttendant = (store.stats && store.stats.attendants) || {};
+        fill(people,
+            h("thead", {}, h("tr", {}, ["Nome", "Status", "Departamentos", "Conversas", "Atendidas hoje",
+                "Nota geral"].map((t) => h("th", { class: ["Conversas", "Atendidas hoje"].includes(t) ? "num" : null },
+                t)))),
+            h("tbody", {}, store.attendantList().filter((a) => a.active).map((a) => h("tr", { dataset: { id: a.id } },
+                h("td", {}, a.name),
+                h("td", {}, h("span", { class: `badge presence-${a.presence}` },
+                    format.presenceLabels[a.presence] || a.presence)),
+                h("td", {}, a.departments.map((id) => (store.departments.get(id) || { name: id }).name).join(", ")),
+                h("td", { class: "num" }, `${a.openChats}/${a.maxChats}`),
+                h("td", { class: "num" }, perAttendant[a.id] ? String(perAttendant[a.id].handled) : "—"),
+                h("td", {}, a.rating.count ? `${format.rating(a.rating.average)} (${a.rating.count})` : "—")))));
+    }
+
+    async function loadHeld() {
+        clearTimeout(heldTimer);
+        heldTimer = null;
+        try {
+            const [assigned, offered, queued] = await Promise.all([
+                rpc.call("conversation.list", { state: "assigned", limit: 500 }),
+                rpc.call("conversation.list", { state: "offered", limit: 500 }).catch(() => ({ conversations: [] })),
+                rpc.call("conversation.list", { state: "queued", limit: 500 }),
+            ]);
+            held = [...assigned.conversations, ...offered.conversations];
+            waiting = queued.conversations;
+            heldProblem = null;
+        } catch (error) {
+            held = [];
+            waiting = [];
+            heldProblem = `${format.errorText(error)} (conversation.list)`;
+        }
+        drawHeld();
+        drawWaiting();
+    }
+
+    /** The queue order of contract v2: queuedAt less priority × the department's priorityStep, then queuedAt. */
+    function queueKey(chat) {
+        const department = store.departments.get(chat.department) || {};
+        const step = department.priorityStep === undefined ? 600 : department.priorityStep;
+        return Date.parse(chat.queuedAt || chat.openedAt) - (chat.priority || 0) * step * 1000;
+    }
+
+    function drawWaiting() {
+        if (heldProblem) {
+            fill(queue, h("p", { class: "warning" }, heldProblem));
+            return;
+        }
+        if (waiting.length === 0) {
+            fill(queue, h("p", { class: "muted" }, "Ninguém aguardando."));
+            return;
+        }
+        const ordered = [...waiting].sort((a, b) => queueKey(a) - queueKey(b) || a.id - b.id);
+        fill(queue, h("table", { class: "list" },
+            h("thead", {}, h("tr", {}, ["Contato", "Departamento", "Aguardando há", "Prioridade"]
+                .map((t) => h("th", {}, t)))),
+            h("tbody", {}, ordered.map((c) => h("tr", { dataset: { id: c.id } },
+                h("td", {}, c.contact.name || format.contactPhone(c.contact.phone)),
+                h("td", {}, (store.departments.get(c.department) || { name: c.department || "—" }).name),
+                h("td", {}, h("span", { class: "since", dataset: { since: c.queuedAt || c.openedAt } },
+                    format.duration(format.secondsSince(c.queuedAt || c.openedAt)))),
+                h("td", {}, h("select", { class: "priority", "aria-label": "Prioridade",
+                    onchange: (event) => setPriority(c, Number(event.target.value)) },
+                [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((level) => h("option", { value: level,
+                    selected: level === (c.priority || 0) }, level === 0 ? "0 (normal)" : String(level))))))))));
+    }
+
+    async function setPriority(chat, priority) {
+        try {
+            const updated = await rpc.call("conversation.setPriority", { id: chat.id, priority });
+            waiting = waiting.map((c) => (c.id === updated.id ? updated : c));
+            notice(`Prioridade de ${chat.contact.name || format.contactPhone(chat.contact.phone)}: ${priority}.`);
+        } catch (error) {
+            notice(format.errorText(error), "bad");
+        }
+        drawWaiting();
+    }
+
+    /** Reads the chats again soon after presences change (several pushes in a row make one read). */
+    function heldSoon() {
+        if (!heldTimer) heldTimer = setTimeout(loadHeld, 300);
+    }
+
+    function drawHeld() {
+        if (heldProblem) {
+            fill(stranded, h("p", { class: "warning" }, heldProblem));
+            return;
+        }
+        const offline = held.filter((c) => {
+            const owner = store.attendants.get(c.attendantId);
+            return !owner || owner.presence === "offline";
+        });
+        if (offline.length === 0) {
+            fill(stranded, h("p", { class: "muted" }, "Nenhuma conversa parada com atendente offline."));
+            return;
+        }
+        fill(stranded, h("table", { class: "list" },
+            h("thead", {}, h("tr", {}, ["Contato", "Departamento", "Atendente", "Desde", "Mover para"]
+                .map((t) => h("th", {}, t)))),
+            h("tbody", {}, offline.map((c) => {
+                const target = h("select", { "aria-label": "Destino" },
+                    h("optgroup", { label: "Departamento (volta para a fila)" },
+                        store.departmentList().map((d) => h("option", { value: `d:${d.id}`,
+                            selected: d.id === c.department }, d.name))),
+                    h("optgroup", { label: "Atendente" }, store.attendantList()
+                        .filter((a) => a.id !== c.attendantId && a.active && a.presence !== "offline"
+                            && (!c.department || a.departments.includes(c.department)))
+                        .map((a) => h("option", { value: `a:${a.id}` }, `${a.name} (${format.presenceLabels[
+                            a.presence]})`))));
+                const owner = store.attendants.get(c.attendantId);
+                return h("tr", { dataset: { id: c.id } },
+                    h("td", {}, c.contact.name || format.contactPhone(c.contact.phone)),
+                    h("td", {}, (store.departments.get(c.department) || { name: c.department || "—" }).name),
+                    h("td", {}, owner ? owner.name : `#${c.attendantId}`),
+                    h("td", {}, format.dateTime(c.assignedAt || c.offeredAt)),
+                    h("td", {}, h("div", { class: "row-actions" }, target,
+                        h("button", { class: "primary small", onclick: () => move(c, target.value) }, "Mover"))));
+            }))));
+    }
+
+    async function move(conversation, where) {
+        const params = { id: conversation.id };
+        if (where.startsWith("d:")) params.department = where.slice(2);
+        else params.attendantId = Number(where.slice(2));
+        try {
+            await rpc.call("conversation.transfer", params);
+            notice("Conversa movida.");
+            loadHeld();
+        } catch (error) {
+            notice(format.errorText(error), "bad");
+        }
+    }
+
+    drawDepartments();
+    drawPeople();
+    loadHeld();
+    // Only the displayed ages move each second; the figures themselves come from stats.get after pushes.
+    const ticker = setInterval(() => {
+        drawDepartments();
+        for (const clock of queue.querySelectorAll(".since")) {
+            clock.textContent = format.duration(format.secondsSince(clock.dataset.since));
+        }
+    }, 1000);
+    const stop = store.watch((what) => {
+        drawDepartments();
+        if (what !== "stats") drawPeople();
+        // Presence changes strand chats; queue pushes (which bring "stats") change the waiting list.
+        if (what === "attendants" || what === "all" || what === "stats") heldSoon();
+        if (what === "stats") drawPeople();
+    });
+    return {
+        stop() {
+            clearInterval(ticker);
+            clearTimeout(heldTimer);
+            stop();
+        },
+    };
+}

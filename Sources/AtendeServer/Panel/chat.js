@@ -1,0 +1,245 @@
+// chat.js: the desk's transcript pane: the messages of one chat (conversation.history, then pushes), the reply
+// box, and the actions on the chat: transfer (to a department, or to a named colleague), close, and after closing
+// the wrap-up with its "Finalizar pós-atendimento" button.
+
+import { h, fill, clearErrors, showError, notice } from "./dom.js";
+import * as format from "./format.js";
+
+/**
+ * A pane bound to `desk` (the DeskState). `open(id)` shows a chat; `received(message)` appends a pushed one.
+ */
+export class ChatPane {
+    constructor(rpc, desk) {
+        this.rpc = rpc;
+        this.desk = desk;
+        this.id = null;
+        this.messages = [];
+        this.colleagues = null;  // [{id, name}] when the daemon lets an attendant list them
+        this.authors = null;     // whether conversation.history takes `authors` (null: not asked yet)
+        this.element = h("section", { class: "chat", id: "chat" });
+        this.drawEmpty();
+    }
+
+    drawEmpty() {
+        fill(this.element, h("div", { class: "chat-empty" },
+            h("p", {}, "Escolha uma conversa à esquerda ou aguarde uma nova.")));
+    }
+
+    /** Shows chat `id` (reads its history). */
+    async open(id) {
+        this.id = id;
+        this.messages = [];
+        this.draw();
+        try {
+            const history = await this.history(id);
+            if (this.id !== id) return;
+            this.messages = history.messages;
+        } catch (error) {
+            if (this.id !== id) return;
+            notice(format.errorText(error), "bad");
+        }
+        this.draw();
+    }
+
+    /** The transcript, with who wrote each attendant message when the daemon tells (`authors`). */
+    async history(id) {
+        if (this.authors !== false) {
+            try {
+                const history = await this.rpc.call("conversation.history", { id, authors: true });
+                this.authors = true;
+                return history;
+            } catch (error) {
+                if (error.code !== -32602) throw error;
+                this.authors = false;  // an older daemon: ask plainly from now on
+            }
+        }
+        return this.rpc.call("conversation.history", { id });
+    }
+
+    close() {
+        this.id = null;
+        this.drawEmpty();
+    }
+
+    /** A contact's message pushed for the open chat. */
+    received(message) {
+        if (this.messages.some((m) => m.id !== undefined && m.id === message.id)) return;
+        this.messages.push(message);
+        this.drawMessages();
+    }
+
+    conversation() {
+        return this.desk.find(this.id);
+    }
+
+    draw() {
+        const chat = this.conversation();
+        if (!chat) {
+            this.drawEmpty();
+            return;
+        }
+        const mine = chat.state === "assigned";
+        const contact = chat.contact.name || format.contactPhone(chat.contact.phone);
+        this.list = h("ol", { class: "messages", id: "messages" });
+        this.reply = h("textarea", { name: "text", id: "reply-text", rows: 3, placeholder: "Escreva a resposta…",
+            disabled: !mine, onkeydown: (event) => {
+                if (event.key === "Enter" && !event.shiftKey) {
+                    event.preventDefault();
+                    this.send();
+                }
+            } });
+        this.form = h("form", { class: "reply", id: "reply-form", onsubmit: (event) => {
+            event.preventDefault();
+            this.send();
+        } },
+        h("div", { class: "reply-row", dataset: { field: "text" } }, this.reply,
+            h("button", { type: "submit", class: "primary", id: "reply-send", disabled: !mine }, "Enviar"),
+            h("small", { class: "error", role: "alert" })),
+        h("div", { dataset: { field: "_" } }, h("small", { class: "error", role: "alert" })));
+        this.transfer = h("div", { class: "transfer", hidden: true });
+        fill(this.element,
+            h("header", { class: "chat-head" },
+                h("div", {},
+                    h("h2", { id: "chat-contact" }, contact),
+                    h("span", { class: "muted" }, `${format.contactPhone(chat.contact.phone)} · ${chat.channel}`
+                        + ` · ${(this.desk.departments.get(chat.department) || { name: chat.department || "" }).name}`
+                        + ` · aberta ${format.dateTime(chat.openedAt)}`)),
+                h("div", { class: "chat-actions" },
+                    mine ? h("button", { class: "secondary", id: "transfer-open", onclick: () => this.openTransfer() },
+                        "Transferir") : null,
+                    mine ? h("button", { class: "danger", id: "close-chat", onclick: () => this.closeChat() },
+                        "Encerrar") : null)),
+            this.transfer,
+            this.wrapUpBar(chat),
+            this.list,
+            mine ? this.form : h("div", { class: "closed-note", id: "closed-note" },
+                h("span", { class: "muted" }, chat.state === "closed" && chat.closedAt
+                    ? `Conversa encerrada em ${format.dateTime(chat.closedAt)}`
+                    : format.stateLabels[chat.state] || chat.state),
+                h("button", { class: "secondary small", id: "dismiss-chat", onclick: () => {
+                    this.desk.dismiss(chat.id);
+                } }, "Fechar")));
+        this.drawMessages();
+        if (mine) this.reply.focus();
+    }
+
+    wrapUpBar(chat) {
+        if (chat.state !== "closed" || !chat.wrapUpUntil || Date.parse(chat.wrapUpUntil) <= Date.now()) return null;
+        return h("div", { class: "wrap-up", id: "wrap-up" },
+            "Pós-atendimento: ", h("span", { class: "countdown", dataset: { until: chat.wrapUpUntil } }),
+            h("button", { class: "primary small", id: "finish-wrap-up", onclick: () => this.finishWrapUp(chat) },
+                "Finalizar pós-atendimento"));
+    }
+
+    drawMessages() {
+        if (!this.list) return;
+        const me = this.desk.me && this.desk.me.id;
+        fill(this.list, this.messages.map((m) => h("li", { class: `message from-${m.from}` },
+            m.attendant && m.attendant.id !== me ? h("span", { class: "author" }, m.attendant.name) : null,
+            h("p", {}, m.text), h("time", { datetime: m.at }, format.dateTime(m.at)))));
+        this.list.scrollTop = this.list.scrollHeight;
+    }
+
+    async send() {
+        const text = this.reply.value;
+        if (!text.trim()) return;
+        clearErrors(this.form);
+        const id = this.id;
+        try {
+            const result = await this.rpc.call("conversation.reply", { id, text });
+            this.reply.value = "";
+            this.desk.replied(result.conversation);
+            if (this.id === id) this.received(result.message);
+        } catch (error) {
+            showError(this.form, error);
+        }
+    }
+
+    async openTransfer() {
+        if (!this.transfer.hidden) {
+            this.transfer.hidden = true;
+            return;
+        }
+        const chat = this.conversation();
+        if (this.colleagues === null) this.colleagues = await this.loadColleagues();
+        const department = h("select", { name: "department", id: "transfer-department" },
+            [...this.desk.departments.values()].map((d) => h("option", { value: d.id,
+                selected: d.id === chat.department }, d.name)));
+        const colleague = this.colleagues.length
+            ? h("select", { name: "attendantId", id: "transfer-colleague" },
+                h("option", { value: "" }, "Qualquer um (fila)"),
+                this.colleagues.map((c) => h("option", { value: c.id },
+                    c.presence ? `${c.name} (${format.presenceLabels[c.presence] || c.presence})` : c.name)))
+            : h("input", { name: "attendantId", id: "transfer-colleague", type: "number", min: 1, size: 6,
+                placeholder: "nº do colega", title: "Número do colega (opcional)" });
+        colleague.addEventListener("change", () => {
+            // A colleague takes the chat in a department it serves: keep the chat's when it can, else its first.
+            const chosen = this.colleagues.find((c) => String(c.id) === colleague.value);
+            if (chosen && chosen.departments && !chosen.departments.includes(department.value)) {
+                department.value = chosen.departments[0];
+            }
+        });
+        const form = h("form", { class: "transfer-form", onsubmit: async (event) => {
+            event.preventDefault();
+            clearErrors(form);
+            const params = { id: chat.id, department: department.value };
+            if (colleague.value) params.attendantId = Number(colleague.value);
+            this.desk.leaving.add(chat.id);
+            try {
+                await this.rpc.call("conversation.transfer", params);
+                notice("Conversa transferida.");
+                this.desk.lost(chat.id);
+            } catch (error) {
+                this.desk.leaving.delete(chat.id);
+                showError(form, error);
+            }
+        } },
+        h("label", { class: "field inline", dataset: { field: "department" } }, h("span", {}, "Departamento"),
+            department, h("small", { class: "error" })),
+        h("label", { class: "field inline", dataset: { field: "attendantId" } }, h("span", {}, "Colega"), colleague,
+            h("small", { class: "error" })),
+        h("button", { type: "submit", class: "primary small", id: "transfer-send" }, "Transferir"),
+        h("div", { dataset: { field: "_" } }, h("small", { class: "error" })));
+        fill(this.transfer, form);
+        this.transfer.hidden = false;
+    }
+
+    /**
+     * Colleagues by name: `attendant.colleagues` (those who share a department with this attendant), else
+     * `attendant.list` where the role allows it; with neither the form asks for a colleague's number.
+     */
+    async loadColleagues() {
+        const me = this.desk.me && this.desk.me.id;
+        for (const method of ["attendant.colleagues", "attendant.list"]) {
+            try {
+                const result = await this.rpc.call(method, {});
+                return result.attendants.filter((a) => a.id !== me && a.active !== false);
+            } catch (error) {
+                // Not there, or not for this role: try the next way.
+            }
+        }
+        return [];
+    }
+
+    async closeChat() {
+        const chat = this.conversation();
+        this.desk.leaving.add(chat.id);
+        try {
+            const closed = await this.rpc.call("conversation.close", { id: chat.id });
+            this.desk.closed(closed);
+            notice("Conversa encerrada.");
+        } catch (error) {
+            this.desk.leaving.delete(chat.id);
+            showError(this.form, error);
+        }
+    }
+
+    async finishWrapUp(chat) {
+        try {
+            await this.rpc.call("conversation.finishWrapUp", { id: chat.id });
+            this.desk.wrapUpFinished(chat.id);
+        } catch (error) {
+            notice(format.errorText(error), "bad");
+        }
+    }
+}

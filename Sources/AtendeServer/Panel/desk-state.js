@@ -1,0 +1,248 @@
+// desk-state.js: what the attendant desk knows (its chats, offers, the waiting list, unread marks and since when
+// each contact waits for a reply), kept by one queue.list snapshot and then by the pushes; the actions that change
+// it (accept, decline, take) live here too, so the view only draws.
+
+import { notice } from "./dom.js";
+import * as format from "./format.js";
+
+/** What the desk knows, kept by the snapshot and the pushes. */
+export class DeskState {
+    constructor(rpc, me) {
+        this.rpc = rpc;
+        this.me = me;
+        this.presence = me ? me.presence : "online";
+        this.settings = null;
+        this.departments = new Map();
+        this.mine = new Map();
+        this.offers = new Map();
+        this.wrapping = new Map();
+        this.waiting = [];
+        this.unread = new Map();       // chat id → contact messages not seen yet
+        this.fresh = new Set();        // chats assigned and not opened yet
+        this.leaving = new Set();      // chats this desk is closing or transferring (their pushes need no notice)
+        this.arriving = new Set();     // chats this desk is taking or accepting (likewise)
+        this.waitingSince = new Map();  // chat id → time of the oldest contact message not answered yet
+        this.queueTimer = null;
+        this.pane = null;
+        this.onChange = () => {};
+        this.onSelect = () => {};
+        this.stopEvents = rpc.on("event", (event) => this.apply(event));
+    }
+
+    stop() {
+        this.stopEvents();
+        clearTimeout(this.queueTimer);
+    }
+
+    changed(...what) {
+        this.onChange(new Set(what));
+    }
+
+    /** A chat the desk shows, wherever it is. */
+    find(id) {
+        return this.mine.get(id) || this.offers.get(id) || this.wrapping.get(id)
+            || this.waiting.find((c) => c.id === id) || null;
+    }
+
+    async load() {
+        const [settings, departments] = await Promise.all([
+            this.rpc.call("settings.get", {}).catch(() => null),
+            this.rpc.call("department.list", {}).catch(() => ({ departments: [] })),
+        ]);
+        this.settings = settings;
+        this.departments = new Map(departments.departments.map((d) => [d.id, d]));
+        await this.readQueue();
+        await Promise.all([...this.mine.keys()].map((id) => this.readWaitingSince(id)));
+        this.changed("mine", "offers", "waiting", "settings", "presence");
+    }
+
+    async readQueue() {
+        try {
+            const queue = await this.rpc.call("queue.list", {});
+            this.mine = new Map();
+            this.offers = new Map();
+            for (const chat of queue.assigned) {
+                if (chat.state === "offered") this.offers.set(chat.id, chat);
+                else this.mine.set(chat.id, chat);
+            }
+            this.waiting = queue.waiting;
+        } catch (error) {
+            notice(format.errorText(error), "bad");
+        }
+    }
+
+    /** The queue again, soon (several queue.changed in a row make one read). */
+    queueSoon() {
+        if (this.queueTimer) return;
+        this.queueTimer = setTimeout(async () => {
+            this.queueTimer = null;
+            const before = new Set(this.mine.keys());
+            await this.readQueue();
+            for (const id of this.mine.keys()) if (!before.has(id)) this.readWaitingSince(id);
+            this.changed("waiting", "mine", "offers");
+        }, 150);
+    }
+
+    /** Finds, from the history, since when the contact has waited for a reply. */
+    async readWaitingSince(id) {
+        try {
+            const { messages } = await this.rpc.call("conversation.history", { id, limit: 50 });
+            let since = null;
+            for (const message of messages) {
+                if (message.from === "attendant") since = null;
+                else if (!since) since = message.at;
+            }
+            if (since) this.waitingSince.set(id, since);
+            else this.waitingSince.delete(id);
+            this.changed("mine");
+        } catch (error) {
+            // The clock stays off for this chat.
+        }
+    }
+
+    apply(event) {
+        const chat = event.conversation;
+        switch (event.type) {
+        case "conversation.offered":
+            this.offers.set(chat.id, chat);
+            this.changed("offers");
+            break;
+        case "conversation.revoked":
+            this.offers.delete(chat.id);
+            if (this.mine.delete(chat.id)) this.changed("mine");
+            this.changed("offers");
+            notice(`Conversa com ${chat.contact.name || format.contactPhone(chat.contact.phone)} retirada (${
+                { "offer-expired": "oferta expirou", "reply-timeout": "sem resposta a tempo", offline: "offline",
+                    rescinded: "cancelada" }[event.reason] || event.reason}).`, "bad");
+            if (this.pane.id === chat.id) this.pane.close();
+            break;
+        case "conversation.assigned":
+            this.offers.delete(chat.id);
+            this.mine.set(chat.id, chat);
+            this.readWaitingSince(chat.id);
+            this.changed("mine", "offers");
+            if (this.arriving.has(chat.id)) break;  // taken or accepted here: it opens on screen
+            // Marked new; its messages (the opening text included) arrive as conversation.message and count.
+            this.fresh.add(chat.id);
+            notice(`Nova conversa: ${chat.contact.name || format.contactPhone(chat.contact.phone)}`);
+            break;
+        case "conversation.message":
+            if (this.mine.has(chat.id)) this.mine.set(chat.id, chat);
+            if (!this.waitingSince.has(chat.id)) this.waitingSince.set(chat.id, event.message.at);
+            if (this.pane.id === chat.id) this.pane.received(event.message);
+            else this.unread.set(chat.id, (this.unread.get(chat.id) || 0) + 1);
+            this.changed("mine");
+            break;
+        case "conversation.closed":
+            if (this.mine.has(chat.id) && !this.leaving.has(chat.id)) {
+                notice(`Conversa com ${chat.contact.name || format.contactPhone(chat.contact.phone)} encerrada.`);
+            }
+            this.closed(chat);
+            break;
+        case "conversation.transferred":
+            if (this.mine.has(chat.id) && !this.leaving.has(chat.id)) {
+                notice(`Conversa com ${chat.contact.name || format.contactPhone(chat.contact.phone)} foi `
+                    + "transferida.");
+            }
+            this.lost(chat.id);
+            break;
+        case "queue.changed":
+            this.queueSoon();
+            break;
+        case "presence.changed":
+            this.presence = event.presence;
+            this.changed("presence");
+            if (event.reason === "missed-offers") notice("Você ficou Ausente por perder ofertas seguidas.", "bad");
+            break;
+        default:
+            break;
+        }
+    }
+
+    async accept(id) {
+        this.arriving.add(id);
+        try {
+            const chat = await this.rpc.call("conversation.accept", { id });
+            this.offers.delete(id);
+            this.mine.set(id, chat);
+            this.readWaitingSince(id);
+            this.changed("offers", "mine");
+            this.onSelect(id);
+        } catch (error) {
+            this.arriving.delete(id);
+            notice(format.errorText(error), "bad");
+            this.offers.delete(id);
+            this.changed("offers");
+        }
+    }
+
+    async decline(id) {
+        try {
+            await this.rpc.call("conversation.decline", { id });
+        } catch (error) {
+            notice(format.errorText(error), "bad");
+        }
+        this.offers.delete(id);
+        this.changed("offers");
+    }
+
+    async take(id) {
+        this.arriving.add(id);
+        try {
+            const chat = await this.rpc.call("conversation.take", { id });
+            this.waiting = this.waiting.filter((c) => c.id !== id);
+            this.mine.set(id, chat);
+            this.readWaitingSince(id);
+            this.changed("waiting", "mine");
+            this.onSelect(id);
+        } catch (error) {
+            this.arriving.delete(id);
+            notice(format.errorText(error), "bad");
+        }
+    }
+
+    /** The attendant answered: the contact no longer waits. */
+    replied(chat) {
+        if (this.mine.has(chat.id)) this.mine.set(chat.id, chat);
+        this.waitingSince.delete(chat.id);
+        this.changed("mine");
+    }
+
+    /** The chat left this attendant (transferred, taken back). */
+    lost(id) {
+        this.arriving.delete(id);
+        this.mine.delete(id);
+        this.unread.delete(id);
+        this.fresh.delete(id);
+        this.waitingSince.delete(id);
+        if (this.pane.id === id) this.pane.close();
+        this.changed("mine");
+    }
+
+    closed(chat) {
+        const wasMine = this.mine.delete(chat.id) || this.offers.delete(chat.id);
+        this.arriving.delete(chat.id);
+        this.unread.delete(chat.id);
+        this.fresh.delete(chat.id);
+        this.waitingSince.delete(chat.id);
+        if (chat.wrapUpUntil && Date.parse(chat.wrapUpUntil) > Date.now()) this.wrapping.set(chat.id, chat);
+        if (this.pane.id === chat.id) {
+            // Keep the transcript on screen, now read-only (and with the wrap-up bar while it runs).
+            if (!this.wrapping.has(chat.id)) this.wrapping.set(chat.id, chat);
+            this.changed("pane");
+        }
+        if (wasMine) this.changed("mine", "offers");
+    }
+
+    /** Takes a closed chat off the screen. */
+    dismiss(id) {
+        this.wrapping.delete(id);
+        this.leaving.delete(id);
+        if (this.pane.id === id) this.pane.close();
+    }
+
+    wrapUpFinished(id) {
+        this.wrapping.delete(id);
+        if (this.pane.id === id) this.pane.close();
+    }
+}

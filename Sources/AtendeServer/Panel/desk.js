@@ -1,0 +1,215 @@
+// desk.js: the attendant's desk. The left column holds the presence switch, the offers (with the time left to
+// accept), "Minhas conversas" (unread marks, how long the contact has waited for a reply) and tabs for the
+// waiting list of the attendant's departments, the potentials and the bot's contact agenda (each when the
+// account settings allow). The right side is the ChatPane. Everything changes on pushes; a one-second tick only
+// redraws the clocks.
+
+import { h, fill, notice } from "./dom.js";
+import * as format from "./format.js";
+import { ChatPane } from "./chat.js";
+import { DeskState } from "./desk-state.js";
+
+/** Draws the desk into `root`; returns {stop, resync}. */
+export function deskView(root, rpc, { attendant, onLogout }) {
+    const desk = new DeskState(rpc, attendant);
+    const pane = new ChatPane(rpc, desk);
+    desk.pane = pane;
+
+    const presence = h("input", { type: "checkbox", role: "switch", id: "presence", onchange: setPresence });
+    const presenceLabel = h("span", { class: "switch-label", id: "presence-label" });
+    const offers = h("section", { class: "offers", id: "offers" });
+    const mine = h("ul", { class: "chat-list", id: "my-chats" });
+    const tabs = h("div", { class: "tabs", role: "tablist" });
+    const tabBody = h("div", { class: "tab-body", id: "tab-body" });
+    root.append(h("div", { class: "desk-layout" },
+        h("header", { class: "topbar" },
+            h("span", { class: "brand" }, "atende"),
+            h("span", { class: "me", id: "me" }, attendant ? attendant.name : "Atendente"),
+            h("label", { class: "switch presence-switch" }, presence, h("span", { class: "slider" }), presenceLabel),
+            h("button", { class: "link", id: "logout", onclick: onLogout }, "Sair")),
+        h("aside", { class: "desk-side" },
+            offers,
+            h("h2", {}, "Minhas conversas"), mine,
+            tabs, tabBody),
+        pane.element));
+
+    let tab = "fila";
+
+    function setPresence() {
+        const wanted = presence.checked ? "online" : "away";
+        rpc.call("presence.set", { presence: wanted }).then((result) => {
+            desk.presence = result.presence;
+            drawPresence();
+        }).catch((error) => {
+            notice(format.errorText(error), "bad");
+            drawPresence();
+        });
+    }
+
+    function drawPresence() {
+        presence.checked = desk.presence === "online";
+        presenceLabel.textContent = format.presenceLabels[desk.presence] || desk.presence || "—";
+        presenceLabel.className = `switch-label presence-${desk.presence}`;
+    }
+
+    function drawOffers() {
+        const list = [...desk.offers.values()];
+        offers.hidden = list.length === 0;
+        fill(offers, list.length ? h("h2", {}, "Novas conversas oferecidas") : null, list.map((c) =>
+            h("div", { class: "offer card", dataset: { id: c.id } },
+                h("strong", {}, c.contact.name || format.contactPhone(c.contact.phone)),
+                h("span", { class: "muted" }, ` ${(desk.departments.get(c.department) || { name: "" }).name}`),
+                h("div", { class: "offer-row" },
+                    h("span", { class: "expires" }, "expira em ",
+                        h("span", { class: "countdown", dataset: { until: c.offerExpiresAt || "" } })),
+                    h("button", { class: "primary small accept", onclick: () => desk.accept(c.id) }, "Aceitar"),
+                    h("button", { class: "secondary small decline", onclick: () => desk.decline(c.id) },
+                        "Recusar")))));
+    }
+
+    function drawMine() {
+        const chats = [...desk.mine.values()];
+        fill(mine, chats.length === 0 ? h("li", { class: "empty" }, "Nenhuma conversa aberta.") : chats.map((c) => {
+            const unread = desk.unread.get(c.id) || 0;
+            const marked = unread > 0 || desk.fresh.has(c.id);
+            const waitingSince = desk.waitingSince.get(c.id);
+            return h("li", { class: `chat-item${pane.id === c.id ? " selected" : ""}${marked ? " unread" : ""}`,
+                dataset: { id: c.id }, onclick: () => select(c.id) },
+            h("span", { class: "contact" }, c.contact.name || format.contactPhone(c.contact.phone)),
+            unread ? h("span", { class: "unread-count", title: "Mensagens não lidas" }, String(unread)) : null,
+            waitingSince ? h("span", { class: "waiting-reply", title: "Tempo que o contato aguarda sua resposta" },
+                "aguarda ", h("span", { class: "since", dataset: { since: waitingSince } })) : null);
+        }));
+    }
+
+    /** Draws the tab buttons, and the open tab's body when it is the queue or `reopen` (a search being typed in
+     * the agenda is not wiped by a queue push). */
+    function drawTabs(reopen) {
+        const settings = desk.settings || {};
+        const available = [["fila", `Fila (${desk.waiting.length})`], ["potenciais", "Potenciais"]];
+        if (settings.attendantsCanViewBotContacts) available.push(["agenda", "Agenda"]);
+        if (!available.some(([key]) => key === tab)) {
+            tab = "fila";
+            reopen = true;
+        }
+        fill(tabs, available.map(([key, label]) => h("button", { role: "tab", class: key === tab ? "active" : null,
+            id: `tab-${key}`, "aria-selected": String(key === tab), onclick: async () => {
+                tab = key;
+                // Attendants get no push when the admin changes the permissions: read them as the tab opens.
+                if (key !== "fila") desk.settings = await rpc.call("settings.get", {}).catch(() => desk.settings);
+                drawTabs(true);
+            } }, label)));
+        if (tab === "fila") drawWaiting();
+        else if (!reopen) return;
+        else if (tab === "potenciais") drawPotentials();
+        else drawAgenda();
+    }
+
+    function drawWaiting() {
+        fill(tabBody, h("ul", { class: "chat-list", id: "waiting-list" }, desk.waiting.length === 0
+            ? h("li", { class: "empty" }, "Ninguém aguardando nos seus departamentos.")
+            : desk.waiting.map((c) => h("li", { class: "chat-item", dataset: { id: c.id } },
+                h("span", { class: "contact" }, c.contact.name || format.contactPhone(c.contact.phone)),
+                h("span", { class: "muted" }, (desk.departments.get(c.department) || { name: c.department }).name),
+                c.priority ? h("span", { class: "badge" }, `prioridade ${c.priority}`) : null,
+                h("span", { class: "since", dataset: { since: c.queuedAt || c.openedAt } }),
+                h("button", { class: "primary small take", onclick: () => desk.take(c.id) }, "Pegar")))));
+    }
+
+    async function drawPotentials() {
+        fill(tabBody, h("p", { class: "loading" }, "Carregando…"));
+        let potentials = [];
+        try {
+            potentials = (await rpc.call("potentials.list", {})).potentials;
+        } catch (error) {
+            fill(tabBody, h("p", { class: "warning" }, format.errorText(error)));
+            return;
+        }
+        if (tab !== "potenciais") return;
+        const canRemove = desk.settings && desk.settings.attendantsCanRemovePotentials;
+        fill(tabBody,
+            h("button", { class: "link", onclick: drawPotentials }, "Atualizar"),
+            h("ul", { class: "chat-list", id: "potentials-list" }, potentials.length === 0
+                ? h("li", { class: "empty" }, "Nenhum potencial.")
+                : potentials.map((c) => h("li", { class: "chat-item", dataset: { id: c.id } },
+                    h("span", { class: "contact" }, c.contact.name || format.contactPhone(c.contact.phone)),
+                    h("span", { class: "muted" }, format.dateTime(c.openedAt)),
+                    canRemove ? h("button", { class: "danger small", onclick: async () => {
+                        try {
+                            await rpc.call("potentials.remove", { id: c.id });
+                            notice("Contato removido dos potenciais.");
+                            drawPotentials();
+                        } catch (error) {
+                            notice(format.errorText(error), "bad");
+                        }
+                    } }, "Remover") : null))));
+    }
+
+    function drawAgenda() {
+        const query = h("input", { type: "search", placeholder: "Nome ou telefone", id: "contacts-query" });
+        const list = h("ul", { class: "chat-list", id: "contacts-list" });
+        const search = async () => {
+            try {
+                const params = query.value.trim() ? { query: query.value.trim() } : {};
+                const contacts = (await rpc.call("contacts.list", params)).contacts;
+                fill(list, contacts.length === 0 ? h("li", { class: "empty" }, "Nenhum contato.")
+                    : contacts.map((c) => h("li", { class: "chat-item" },
+                        h("span", { class: "contact" }, c.name || ""),
+                        h("span", { class: "muted" }, format.contactPhone(c.phone)))));
+            } catch (error) {
+                fill(list, h("li", { class: "warning" }, format.errorText(error)));
+            }
+        };
+        fill(tabBody, h("form", { class: "inline", onsubmit: (event) => {
+            event.preventDefault();
+            search();
+        } }, query, h("button", { type: "submit", class: "secondary small" }, "Buscar")), list);
+        search();
+    }
+
+    function select(id) {
+        desk.unread.delete(id);
+        desk.fresh.delete(id);
+        pane.open(id);
+        drawMine();
+    }
+
+    function tick() {
+        const now = Date.now();
+        for (const clock of root.querySelectorAll(".since")) {
+            clock.textContent = format.duration(format.secondsSince(clock.dataset.since, now));
+        }
+        for (const clock of root.querySelectorAll(".countdown")) {
+            const left = (Date.parse(clock.dataset.until) - now) / 1000;
+            clock.textContent = Number.isNaN(left) ? "" : left > 0 ? `${Math.ceil(left)} s` : "expirando…";
+            clock.classList.toggle("urgent", left < 10);
+        }
+    }
+
+    desk.onChange = (what) => {
+        if (what.has("presence")) drawPresence();
+        if (what.has("offers")) drawOffers();
+        if (what.has("mine")) drawMine();
+        if (what.has("waiting") || what.has("settings")) drawTabs(what.has("settings"));
+        if (what.has("pane")) pane.draw();
+        tick();
+    };
+    desk.onSelect = select;
+
+    drawPresence();
+    drawOffers();
+    drawMine();
+    drawTabs(true);
+    desk.load();
+    const ticker = setInterval(tick, 1000);
+
+    return {
+        stop() {
+            clearInterval(ticker);
+            desk.stop();
+        },
+        resync() {
+            desk.load();
+        },
+    };
+}

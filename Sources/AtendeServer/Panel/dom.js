@@ -1,0 +1,127 @@
+// dom.js: the few DOM helpers the views share: building elements, showing a daemon error next to the input it
+// names (data-field on the input's wrapper, matching `data.field` of a -32602 or 1004 error), and short notices.
+
+import { errorText } from "./format.js";
+
+/** Builds an element: h("button", {class: "x", onclick: f}, "text", child...). */
+export function h(tag, attributes, ...children) {
+    const element = document.createElement(tag);
+    for (const [name, value] of Object.entries(attributes || {})) {
+        if (value === null || value === undefined || value === false) continue;
+        if (name.startsWith("on") && typeof value === "function") {
+            element.addEventListener(name.slice(2), value);
+        } else if (name === "class") {
+            element.className = value;
+        } else if (name === "dataset") {
+            Object.assign(element.dataset, value);
+        } else if (name === "value" || name === "checked" || name === "selected" || name === "disabled") {
+            element[name] = value;
+        } else {
+            element.setAttribute(name, value === true ? "" : value);
+        }
+    }
+    append(element, children);
+    return element;
+}
+
+function append(element, children) {
+    for (const child of children) {
+        if (child === null || child === undefined || child === false) continue;
+        if (Array.isArray(child)) append(element, child);
+        else element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+}
+
+/** Replaces the children of `element`. */
+export function fill(element, ...children) {
+    element.replaceChildren();
+    append(element, children);
+    return element;
+}
+
+/** A labelled field: <label class="field" data-field=name><span>label</span>input<small class=error></label>. */
+export function field(name, label, input, hint) {
+    return h("label", { class: "field", dataset: { field: name } },
+        h("span", { class: "field-label" }, label),
+        input,
+        hint ? h("small", { class: "hint" }, hint) : null,
+        h("small", { class: "error", role: "alert" }));
+}
+
+/** Removes the error marks of `container`. */
+export function clearErrors(container) {
+    for (const marked of container.querySelectorAll(".has-error")) marked.classList.remove("has-error");
+    for (const slot of container.querySelectorAll(".error")) slot.textContent = "";
+}
+
+/**
+ * Shows `error` next to the field it names inside `container`: the element with data-field equal to the name,
+ * or to a shorter prefix of it ("hours.week.mon[1]" → "hours.week.mon" → "hours.week" → "hours"); without a
+ * match, in the container's general slot (data-field="_"). Returns the element that shows it.
+ */
+export function showError(container, error) {
+    const name = error.field || "_";
+    let target = null;
+    for (let candidate = name; candidate; candidate = shorter(candidate)) {
+        target = container.querySelector(`[data-field="${CSS.escape(candidate)}"]`);
+        if (target) break;
+    }
+    target = target || container.querySelector('[data-field="_"]');
+    if (!target) {
+        notice(errorText(error), "bad");
+        return null;
+    }
+    target.classList.add("has-error");
+    const slot = target.querySelector(".error") || target;
+    const shown = target.dataset.field;
+    let where = "";
+    if (error.field && shown !== name) where = shown === "_" ? `${error.field}: ` : part(name.slice(shown.length));
+    slot.textContent = where + errorText(error);
+    const input = target.querySelector("input, select, textarea");
+    if (input && typeof input.focus === "function") input.focus();
+    return target;
+}
+
+/** What a field name adds to the element that shows it: "[1]" → "item 2: ", ".date" → "date: ". */
+function part(rest) {
+    const index = /^\[(\d+)\]/.exec(rest);
+    if (index) return `item ${Number(index[1]) + 1}: `;
+    return rest ? `${rest.replace(/^\./, "")}: ` : "";
+}
+
+function shorter(name) {
+    const bracket = name.lastIndexOf("[");
+    const dot = name.lastIndexOf(".");
+    const cut = Math.max(bracket, dot);
+    return cut > 0 ? name.slice(0, cut) : "";
+}
+
+/** A short message at the bottom of the screen ("ok" or "bad"), gone after a few seconds. */
+export function notice(text, kind = "ok") {
+    const area = document.getElementById("notices");
+    if (!area) return;
+    const item = h("div", { class: `notice ${kind}`, role: "status" }, text);
+    area.append(item);
+    while (area.childElementCount > 3) area.firstElementChild.remove();  // the newest three are enough
+    setTimeout(() => item.remove(), kind === "bad" ? 8000 : 4000);
+}
+
+/** The floppy-disk icon of the save buttons (inline SVG: nothing is fetched). */
+export function floppyIcon() {
+    const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "20");
+    svg.setAttribute("height", "20");
+    svg.setAttribute("aria-hidden", "true");
+    svg.innerHTML = '<path fill="currentColor" d="M17 3H5a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h14a2 2 0 0 0 2-2V7l-4-4z'
+        + 'm-5 16a3 3 0 1 1 0-6 3 3 0 0 1 0 6zm3-10H5V5h10v4z"/>';
+    return svg;
+}
+
+/** A switch: a checkbox styled as a toggle, with its label. */
+export function toggle(name, label, checked, onchange) {
+    const input = h("input", { type: "checkbox", role: "switch", name, checked, onchange });
+    return h("label", { class: "switch", dataset: { field: name } },
+        input, h("span", { class: "slider", "aria-hidden": "true" }), h("span", { class: "switch-label" }, label),
+        h("small", { class: "error", role: "alert" }));
+}

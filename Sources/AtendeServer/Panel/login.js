@@ -1,0 +1,42 @@
+// login.js: the one login form for attendants and admins (auth.login answers with the role). The password only
+// travels in the auth.login call; the server keeps the session in an HttpOnly cookie, so nothing is stored here.
+
+import { h, field, clearErrors, showError } from "./dom.js";
+
+/** Draws the login form into `root`; calls `onLogin(result)` after a successful auth.login. */
+export function loginView(root, rpc, { message, onLogin }) {
+    const login = h("input", { name: "login", autocomplete: "username", required: true, autofocus: true });
+    const password = h("input", { name: "password", type: "password", autocomplete: "current-password",
+        required: true });
+    const button = h("button", { type: "submit", class: "primary" }, "Entrar");
+    const form = h("form", { class: "card login-card", id: "login-form", novalidate: true, onsubmit: submit },
+        h("h1", { class: "brand" }, "atende"),
+        h("p", { class: "subtitle" }, "Acesso de atendentes e administradores"),
+        message ? h("p", { class: "warning" }, message) : null,
+        field("login", "Usuário", login),
+        field("password", "Senha", password),
+        h("div", { class: "form-error", dataset: { field: "_" } }, h("small", { class: "error", role: "alert" })),
+        button);
+    root.append(h("div", { class: "login-screen" }, form));
+    login.focus();
+
+    async function submit(event) {
+        event.preventDefault();
+        clearErrors(form);
+        button.disabled = true;
+        try {
+            const result = await rpc.call("auth.login", { login: login.value.trim(), password: password.value });
+            password.value = "";
+            onLogin(result);
+        } catch (error) {
+            password.value = "";
+            // A wrong login or password names no field: it belongs to the form, not to one input.
+            showError(form, error.code === 1001 ? { ...error, field: "_", code: 1001, data: null,
+                reason: null } : error);
+        } finally {
+            button.disabled = false;
+        }
+    }
+
+    return { stop() {} };
+}

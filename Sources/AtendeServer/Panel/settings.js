@@ -1,0 +1,99 @@
+// settings.js: the "Configurações" screen: account settings other than the two permissions (which sit on the
+// Atendentes screen, as in the help page): access only within hours, what happens to an absent attendant's chats,
+// missed offers before "Ausente", and the holidays (days off for everyone whose hours are not "always").
+
+import { h, fill, field, toggle, clearErrors, showError, notice, floppyIcon } from "./dom.js";
+import { parseDay, showDay, maskDay, InputProblem } from "./hours.js";
+
+const requeueLabels = {
+    none: "Nada: continuam com o atendente",
+    unanswered: "As ainda sem resposta voltam para a fila",
+    all: "Todas voltam para a fila",
+};
+
+/** Draws the settings screen; returns {stop}. */
+export function settingsView(root, { rpc, store }) {
+    const settings = store.settings || {};
+    const restrict = toggle("restrictAccessToHours", "Atendentes só acessam dentro do horário de atendimento",
+        settings.restrictAccessToHours);
+    const requeue = h("select", { name: "requeueOnOffline" }, Object.entries(requeueLabels).map(([key, label]) =>
+        h("option", { value: key, selected: key === (settings.requeueOnOffline || "unanswered") }, label)));
+    const missed = h("input", { name: "maxMissedOffers", type: "number", min: 0,
+        value: settings.maxMissedOffers === undefined ? 2 : settings.maxMissedOffers });
+    const holidays = h("div", { class: "holidays" });
+    const rows = [];
+    const form = h("form", { class: "card form", id: "settings-form", novalidate: true, onsubmit: save },
+        h("div", { class: "screen-head" }, h("h1", {}, "Configurações"),
+            h("button", { type: "submit", class: "primary save", title: "Salvar" }, floppyIcon(),
+                h("span", {}, "Salvar"))),
+        restrict,
+        // Shown only when the daemon has them (contract v2), so an older one is not asked for what it lacks.
+        "requeueOnOffline" in settings
+            ? field("requeueOnOffline", "Quando o atendente fica offline, as conversas dele…", requeue) : null,
+        "maxMissedOffers" in settings
+            ? field("maxMissedOffers", "Ofertas perdidas seguidas até ficar Ausente (0 = nunca)", missed) : null,
+        h("h2", {}, "Feriados"),
+        h("p", { class: "hint" }, "Dia de folga para todos os atendentes com horário definido, exceto quem tem uma "
+            + "exceção para a data."),
+        h("div", { dataset: { field: "holidays" } }, holidays, h("small", { class: "error", role: "alert" })),
+        h("button", { type: "button", class: "secondary small", id: "add-holiday",
+            onclick: () => addHoliday({ date: "", name: "" }) }, "+ Feriado"),
+        h("div", { class: "form-error", dataset: { field: "_" } }, h("small", { class: "error" })));
+    root.append(form);
+
+    function addHoliday(holiday) {
+        const date = maskDay(h("input", { class: "holiday-date", value: showDay(holiday.date),
+            placeholder: "dd/mm/aaaa", size: 10 }));
+        const name = h("input", { class: "holiday-name", value: holiday.name, placeholder: "Nome do feriado" });
+        const entry = { date, name, row: null };
+        entry.row = h("div", { class: "holiday" }, date, name,
+            h("button", { type: "button", class: "icon", title: "Remover feriado", onclick: () => {
+                entry.row.remove();
+                rows.splice(rows.indexOf(entry), 1);
+            } }, "×"),
+            h("small", { class: "error", role: "alert" }));
+        rows.push(entry);
+        holidays.append(entry.row);
+    }
+
+    for (const holiday of settings.holidays || []) addHoliday(holiday);
+
+    async function save(event) {
+        event.preventDefault();
+        clearErrors(form);
+        const current = store.settings || {};
+        const update = {};
+        const restrictValue = form.querySelector('input[name="restrictAccessToHours"]').checked;
+        if (restrictValue !== current.restrictAccessToHours) update.restrictAccessToHours = restrictValue;
+        if ("requeueOnOffline" in current && requeue.value !== current.requeueOnOffline) {
+            update.requeueOnOffline = requeue.value;
+        }
+        if ("maxMissedOffers" in current && Number(missed.value) !== current.maxMissedOffers) {
+            update.maxMissedOffers = Number(missed.value);
+        }
+        try {
+            const list = rows.map((entry, index) => {
+                entry.row.dataset.field = `holidays[${index}]`;
+                const date = parseDay(entry.date.value);
+                if (!date) throw new InputProblem(`holidays[${index}]`, "data inválida: use dd/mm/aaaa");
+                return { date, name: entry.name.value.trim() };
+            });
+            if (JSON.stringify(list) !== JSON.stringify(current.holidays || [])) update.holidays = list;
+        } catch (problem) {
+            showError(form, problem);
+            return;
+        }
+        if (Object.keys(update).length === 0) {
+            notice("Nada mudou.");
+            return;
+        }
+        try {
+            store.putSettings(await rpc.call("settings.update", update));
+            notice("Configurações salvas.");
+        } catch (error) {
+            showError(form, error);
+        }
+    }
+
+    return { stop() {} };
+}

@@ -1,0 +1,104 @@
+// Admin accounts (contract v2) end to end: admin.create/list/update/delete with field errors, logins unique across
+// attendants and admins ignoring case (both ways), auth.login for both kinds with `role`, an admin account's
+// connection acting as admin, a changed password, and a deleted account's connections ended.
+
+import AtendeClient
+import AtendeProtocol
+import XCTest
+
+final class AdminAccountTests: DaemonTestCase {
+    func testCreateListUpdateDelete() throws {
+        let created = try admin.call("admin.create", ["name": "Bruna Lima", "login": "Bruna@Example.com",
+                                                      "password": "Painel2026x"])
+        XCTAssertEqual(created["login"], "Bruna@Example.com")
+        XCTAssertEqual(created["lastSeenAt"], .null)
+        XCTAssertNil(created["passwordHash"])
+        XCTAssertNil(created["password"])
+        let id = created.id
+        XCTAssertEqual(try admin.call("admin.list").list("admins").map(\.id), [id])
+        assertInvalid("name", try admin.callResult("admin.create", ["name": "Bruna", "login": "bruna2",
+                                                                    "password": "Painel2026x"]))
+        assertInvalid("password", try admin.callResult("admin.create", ["name": "Bruna Lima", "login": "bruna2",
+                                                                        "password": "short"]))
+        assertInvalid("login", try admin.callResult("admin.create", ["name": "Bruna Lima", "password": "Painel2026x"]))
+        assertInvalid("extra", try admin.callResult("admin.create", ["name": "Bruna Lima", "login": "bruna3",
+                                                                     "password": "Painel2026x", "extra": 1]))
+        let renamed = try admin.call("admin.update", ["id": .int(id), "name": "Bruna Lima Souza"])
+        XCTAssertEqual(renamed["name"], "Bruna Lima Souza")
+        assertError(1004, try admin.callResult("admin.update", ["id": 999, "name": "Ninguém Aqui"]))
+        // Roles: attendants, bots and strangers may not manage admins.
+        try staff("ana@example.com")
+        let attendant = try daemon.attendant(login: "ana@example.com")
+        assertError(1003, try attendant.callResult("admin.list"))
+        assertError(1003, try bot.callResult("admin.create", ["name": "X Y", "login": "x", "password": "Painel2026x"]))
+        assertError(1001, try daemon.connect().callResult("admin.list"))
+        XCTAssertEqual(try admin.call("admin.delete", ["id": .int(id)]), ["ok": true])
+        assertError(1004, try admin.callResult("admin.delete", ["id": .int(id)]))
+        XCTAssertEqual(try admin.call("admin.list").list("admins").count, 0)
+    }
+
+    func testLoginsAreOneKeySpace() throws {
+        try staff("ana@example.com", online: false)
+        let taken = assertError(1009, try admin.callResult("admin.create", [
+            "name": "Ana Admin", "login": "ANA@example.com", "password": "Painel2026x",
+        ]))
+        XCTAssertEqual(taken?.data?["field"], "login")
+        let boss = try admin.call("admin.create", ["name": "Chefe Geral", "login": "chefe", "password": "Painel2026x"])
+        assertError(1009, try admin.callResult("attendant.create", [
+            "name": "Carla Dias", "login": "CHEFE", "password": "Secret123", "departments": ["sales"],
+        ]))
+        let other = try admin.call("admin.create", ["name": "Outra Pessoa", "login": "outra",
+                                                    "password": "Painel2026x"])
+        assertError(1009, try admin.callResult("admin.update", ["id": .int(other.id), "login": "Chefe"]))
+        assertError(1009, try admin.callResult("attendant.update", ["id": 1, "login": "chefe"]))
+        XCTAssertEqual(try admin.call("admin.update", ["id": .int(boss.id), "login": "CHEFE"])["login"], "CHEFE")
+    }
+
+    func testLoginCarriesTheRole() throws {
+        try staff("ana@example.com", online: false)
+        try admin.call("admin.create", ["name": "Chefe Geral", "login": "chefe@example.com", "password": "Painel2026x"])
+        let attendant = try daemon.connect()
+        let me = try attendant.call("auth.login", ["login": "ana@example.com",
+                                                   "password": .string(TestDaemon.password)])
+        XCTAssertEqual(me["role"], "attendant")
+        XCTAssertEqual(try attendant.call("auth.session")["role"], "attendant")
+        let boss = try daemon.connect()
+        let result = try boss.call("auth.login", ["login": " Chefe@Example.com ", "password": "Painel2026x"])
+        XCTAssertEqual(result["role"], "admin")
+        XCTAssertEqual(result["login"], "chefe@example.com")
+        XCTAssertNotEqual(result["lastSeenAt"], .null)
+        XCTAssertNil(result["passwordHash"])
+        // It is an admin: it manages the account.
+        XCTAssertEqual(try boss.call("attendant.list").list("attendants").count, 1)
+        XCTAssertEqual(try boss.call("auth.session")["admin"]?["login"], "chefe@example.com")
+        assertError(1001, try daemon.connect().callResult("auth.login", ["login": "chefe@example.com",
+                                                                         "password": "Wrong12345"]))
+        // A new password: the old one no longer works.
+        let id = try admin.call("admin.list").list("admins")[0].id
+        try admin.call("admin.update", ["id": .int(id), "password": "Outra2026yy"])
+        assertError(1001, try daemon.connect().callResult("auth.login", ["login": "chefe@example.com",
+                                                                         "password": "Painel2026x"]))
+        XCTAssertEqual(try daemon.connect().call("auth.login", ["login": "chefe@example.com",
+                                                                "password": "Outra2026yy"])["role"], "admin")
+        XCTAssertEqual(try daemon.connect().call("auth.session")["role"], .null)
+        XCTAssertEqual(try admin.call("auth.session")["admin"], .null, "a uid admin has no account")
+    }
+
+    func testDeletingAnAccountEndsItsConnections() throws {
+        let created = try admin.call("admin.create", ["name": "Chefe Geral", "login": "chefe",
+                                                      "password": "Painel2026x"])
+        let boss = try daemon.connect()
+        try boss.call("auth.login", ["login": "chefe", "password": "Painel2026x"])
+        try admin.call("admin.delete", ["id": .int(created.id)])
+        XCTAssertEqual(try boss.nextEvent(ofType: "session.ended")?["reason"], "deleted")
+        XCTAssertTrue(boss.isClosedByServer())
+        assertError(1001, try daemon.connect().callResult("auth.login", ["login": "chefe", "password": "Painel2026x"]))
+    }
+
+    func testAccountsSurviveARestart() throws {
+        try admin.call("admin.create", ["name": "Chefe Geral", "login": "chefe", "password": "Painel2026x"])
+        try daemon.restart()
+        XCTAssertEqual(try daemon.connect().call("auth.login", ["login": "chefe", "password": "Painel2026x"])["role"],
+                       "admin")
+    }
+}

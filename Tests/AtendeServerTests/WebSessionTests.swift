@@ -1,0 +1,124 @@
+// Web sessions of the panel end to end: the upgrade hands out an HttpOnly, SameSite=Strict cookie; a login on
+// that connection binds it; a later upgrade carrying it resumes the login (attendant or admin, online again)
+// without a password; an unknown or planted id is replaced, never bound; auth.logout ends the session; a changed
+// password or a deactivation ends it too. Also the `listen` transport (NDJSON over TCP, tokens required).
+
+import AtendeClient
+import AtendeProtocol
+import XCTest
+
+final class WebSessionTests: WebTestCase {
+    private func cookie(of client: RPCClient) -> String? {
+        for line in client.upgradeResponse.components(separatedBy: "\r\n") where line.hasPrefix("Set-Cookie: ") {
+            return line.dropFirst(12).components(separatedBy: ";").first
+        }
+        return nil
+    }
+
+    private func setUpAccounts() throws -> RPCClient {
+        let admin = try webAdmin()
+        try admin.createDepartment("sales")
+        try admin.createAttendant("ana@example.com", departments: ["sales"])
+        try admin.call("admin.create", ["name": "Chefe Geral", "login": "chefe", "password": "Painel2026x"])
+        return admin
+    }
+
+    func testReloadResumesTheLoginUntilLogout() throws {
+        let admin = try setUpAccounts()
+        let first = try webSocket()
+        guard let session = cookie(of: first) else { return XCTFail("no cookie: \(first.upgradeResponse)") }
+        XCTAssertTrue(first.upgradeResponse.contains("Path=/; HttpOnly; SameSite=Strict; Max-Age=43200"))
+        XCTAssertEqual(try first.call("auth.session")["role"], .null, "nothing to resume before a login")
+        try first.call("auth.login", ["login": "ana@example.com", "password": .string(TestDaemon.password)])
+        daemonDisconnect(first)
+        // The attendant went offline with the tab; the reload brings it back online without the password.
+        let reload = try webSocket(cookie: session)
+        XCTAssertNil(cookie(of: reload), "a live session keeps its cookie")
+        let me = try reload.call("auth.session")
+        XCTAssertEqual(me["role"], "attendant")
+        XCTAssertEqual(me["attendant"]?["login"], "ana@example.com")
+        XCTAssertEqual(me["attendant"]?["presence"], "online")
+        XCTAssertEqual(try admin.call("attendant.get", ["id": 1])["presence"], "online")
+        // A second tab shares it; logout ends it for the next reload.
+        let tab = try webSocket(cookie: session)
+        XCTAssertEqual(try tab.call("auth.session")["role"], "attendant")
+        try reload.call("auth.logout")
+        XCTAssertEqual(try reload.call("auth.session")["role"], .null)
+        let after = try webSocket(cookie: session)
+        XCTAssertEqual(try after.call("auth.session")["role"], .null)
+        XCTAssertNotNil(cookie(of: after), "a fresh id replaces the ended one")
+    }
+
+    func testAdminAccountResumesAndPlantedIdsAreNeverBound() throws {
+        _ = try setUpAccounts()
+        let planted = "atende_session=" + String(repeating: "ab", count: 32)
+        let victim = try webSocket(cookie: planted)
+        guard let issued = cookie(of: victim) else { return XCTFail("no fresh cookie") }
+        XCTAssertNotEqual(issued, planted)
+        try victim.call("auth.login", ["login": "chefe", "password": "Painel2026x"])
+        XCTAssertEqual(try webSocket(cookie: planted).call("auth.session")["role"], .null,
+                       "the planted id stays unbound")
+        let resumed = try webSocket(cookie: issued)
+        XCTAssertEqual(try resumed.call("auth.session")["role"], "admin")
+        XCTAssertEqual(try resumed.call("admin.list").list("admins").count, 1)
+        for bad in ["atende_session=short", "atende_session=" + String(repeating: "Z", count: 64), "other=1"] {
+            XCTAssertEqual(try webSocket(cookie: bad).call("auth.session")["role"], .null, bad)
+        }
+    }
+
+    func testPasswordChangeAndDeactivationEndSessions() throws {
+        let admin = try setUpAccounts()
+        let tab = try webSocket()
+        let session = try XCTUnwrap(cookie(of: tab))
+        try tab.call("auth.login", ["login": "ana@example.com", "password": .string(TestDaemon.password)])
+        XCTAssertEqual(try webSocket(cookie: session).call("auth.session")["role"], "attendant")
+        try admin.call("attendant.update", ["id": 1, "password": "Trocada2026"])
+        XCTAssertEqual(try webSocket(cookie: session).call("auth.session")["role"], .null)
+        let again = try webSocket()
+        let second = try XCTUnwrap(cookie(of: again))
+        try again.call("auth.login", ["login": "ana@example.com", "password": "Trocada2026"])
+        try admin.call("attendant.update", ["id": 1, "active": false])
+        XCTAssertEqual(try webSocket(cookie: second).call("auth.session")["role"], .null)
+    }
+
+    private func daemonDisconnect(_ client: RPCClient) {
+        shutdown(client.fd, Int32(SHUT_RDWR))
+        usleep(100_000)
+    }
+}
+
+final class TCPListenTests: XCTestCase {
+    func testNDJSONOverTCPNeedsTokens() throws {
+        let port = try WebHarness.freePort()
+        let daemon = try TestDaemon(["listen": .string("127.0.0.1:\(port)"), "adminToken": "admin-token-0123456789",
+                                     "botToken": "bot-token-0123456789"])
+        let client = try RPCClient(host: "127.0.0.1", port: port)
+        XCTAssertEqual(try client.call("system.ping")["pong"], true)
+        assertError(1001, try client.callResult("auth.admin"), "no uid rule over TCP")
+        assertError(1001, try client.callResult("auth.bot"))
+        XCTAssertEqual(try client.call("auth.admin", ["token": "admin-token-0123456789"])["role"], "admin")
+        try client.createDepartment("sales")
+        let bot = try RPCClient(host: "127.0.0.1", port: port)
+        try bot.call("auth.bot", ["token": "bot-token-0123456789"])
+        XCTAssertEqual(try bot.openChat("wa-1", department: "sales")["state"], "queued")
+        // The same line rules: a line over maxLineBytes is refused and the connection closed.
+        let long = try RPCClient(host: "127.0.0.1", port: port)
+        try long.sendRaw([UInt8](repeating: 0x41, count: 1_048_577) + [10])
+        XCTAssertEqual(try long.nextResponse()["error"]?["code"], -32600)
+        XCTAssertTrue(long.isClosedByServer())
+        // The Unix socket still grants the uid rule.
+        XCTAssertEqual(try daemon.admin().call("department.list").list("departments").count, 1)
+    }
+
+    func testBadAddressesStopTheStart() throws {
+        for bad: JSON in ["8080", "127.0.0.1:0", "127.0.0.1:70000", "::1:80", ":80", 8080] {
+            let daemon = try TestDaemon(["listen": bad], start: false)
+            let process = try daemon.launch()
+            XCTAssertEqual(try daemon.wait(process), 78, "\(bad)")
+            XCTAssertTrue(daemon.lastStderr.contains("'listen'"), daemon.lastStderr)
+        }
+        let daemon = try TestDaemon(["http": ["listen": "127.0.0.1:8080", "colour": "blue"]], start: false)
+        XCTAssertEqual(try daemon.wait(try daemon.launch()), 78)
+        XCTAssertTrue(daemon.lastStderr.contains("'http.colour'"), daemon.lastStderr)
+    }
+}

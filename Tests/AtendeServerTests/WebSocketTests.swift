@@ -1,0 +1,386 @@
+// WebSocket transport tests over raw TCP against the real daemon: the handshake, the same methods, roles and
+// errors as the Unix socket (and the uid rule not applying), fragmented frames with control frames between,
+// ping/pong, close codes (1000 echoed, 1002 unmasked or reserved bits, 1003 binary, 1007 bad UTF-8, 1009 over
+// maxLineBytes), the Origin check (403), slowloris heads (408 and closed at the header time limit while the loop
+// keeps serving), the panel's files, pushes over WebSocket, and durable ordering with durability full.
+
+import AtendeClient
+import AtendeProtocol
+import Foundation
+import XCTest
+
+class WebTestCase: XCTestCase {
+    var daemon: TestDaemon!
+    var port = 0
+    var panel = ""
+    /// Config keys on top of `http` (durability, limits).
+    var extraConfig: [String: JSON] { [:] }
+    var headerTimeout: Int { 10 }
+
+    override func setUpWithError() throws {
+        port = try WebHarness.freePort()
+        panel = NSTemporaryDirectory() + "atende-panel-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: panel + "/css", withIntermediateDirectories: true)
+        try Data("<!doctype html><title>Painel</title>".utf8).write(to: URL(fileURLWithPath: panel + "/index.html"))
+        try Data("body{color:#123}".utf8).write(to: URL(fileURLWithPath: panel + "/css/app.css"))
+        var config: [String: JSON] = [
+            "http": WebHarness.httpConfig(port: port, panel: panel, headerTimeout: headerTimeout,
+                                          allowedOrigins: ["https://painel.example.com"]),
+            "botToken": "bot-token-0123456789", "adminToken": "admin-token-0123456789",
+        ]
+        for (key, value) in extraConfig { config[key] = value }
+        daemon = try TestDaemon(config)
+    }
+
+    override func tearDown() {
+        daemon = nil
+        try? FileManager.default.removeItem(atPath: panel)
+    }
+
+    func webSocket(origin: String? = nil, cookie: String? = nil) throws -> RPCClient {
+        try RPCClient(webSocketHost: "127.0.0.1", port: port, origin: origin, cookie: cookie)
+    }
+
+    func webAdmin() throws -> RPCClient {
+        let client = try webSocket()
+        try client.call("auth.admin", ["token": "admin-token-0123456789"])
+        return client
+    }
+}
+
+final class WebSocketTests: WebTestCase {
+    override var extraConfig: [String: JSON] { ["maxLineBytes": 2048] }
+
+    func testHandshakeMethodsAndRoles() throws {
+        let client = try webSocket(origin: "http://127.0.0.1:\(port)")
+        XCTAssertTrue(client.upgradeResponse.contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo="))
+        XCTAssertTrue(client.upgradeResponse.contains("Set-Cookie: atende_session="))
+        XCTAssertTrue(client.upgradeResponse.contains("HttpOnly; SameSite=Strict"))
+        XCTAssertEqual(try client.call("system.ping")["pong"], true)
+        // Only auth.* before authenticating; no uid rule over TCP, even for the daemon's own user.
+        assertError(1001, try client.callResult("department.list"))
+        assertError(1001, try client.callResult("auth.admin"))
+        assertError(1001, try client.callResult("auth.bot"))
+        assertError(1001, try client.callResult("auth.admin", ["token": "wrong-token-0123456789"]))
+        XCTAssertEqual(try client.call("auth.admin", ["token": "admin-token-0123456789"])["role"], "admin")
+        try client.createDepartment("sales")
+        assertInvalid("name", try client.callResult("department.create", ["id": "x", "name": ""]))
+        assertError(-32601, try client.callResult("no.such"))
+        // A batch is one text frame and answered in one.
+        try client.sendMessage(Array((#"[{"jsonrpc":"2.0","id":7,"method":"system.ping"},"#
+            + #"{"jsonrpc":"2.0","id":8,"method":"department.list"}]"#).utf8))
+        XCTAssertEqual(try client.nextResponse().arrayValue?.count, 2)
+        XCTAssertEqual(try client.call("department.list").list("departments").count, 1)
+    }
+
+    func testFragmentedRequestWithPingBetweenAndPong() throws {
+        let socket = try RawWebSocket(port: port)
+        let text = Array(#"{"jsonrpc":"2.0","id":1,"method":"system.ping"}"#.utf8)
+        // Three fragments, a ping between the first two, sent one byte at a time.
+        let stream = RawWebSocket.frame(.text, Array(text[..<10]), fin: false)
+            + RawWebSocket.frame(.ping, Array("olá".utf8))
+            + RawWebSocket.frame(.continuation, Array(text[10..<30]), fin: false)
+            + RawWebSocket.frame(.continuation, Array(text[30...]))
+        for byte in stream { try socket.send([byte]) }
+        XCTAssertEqual(socket.next(), .pong(Array("olá".utf8)))
+        let reply = try socket.nextJSON()
+        XCTAssertEqual(reply["id"], 1)
+        XCTAssertEqual(reply["result"]?["pong"], true)
+        // Pipelined requests in one write come back in order, one frame each.
+        try socket.send((1...20).flatMap {
+            RawWebSocket.frame(.text, Array(#"{"jsonrpc":"2.0","id":\#($0),"method":"system.version"}"#.utf8))
+        })
+        for id in 1...20 { XCTAssertEqual(try socket.nextJSON()["id"]?.intValue, Int64(id)) }
+    }
+
+    /// Frames sent in the same write as the upgrade request (more than one read's worth) are all answered.
+    func testFramesPipelinedBehindTheUpgradeRequest() throws {
+        let client = try RPCClient(host: "127.0.0.1", port: port)
+        let head = "GET /rpc HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        let frames = (1...3000).flatMap {
+            RawWebSocket.frame(.text, Array(#"{"jsonrpc":"2.0","id":\#($0),"method":"system.ping"}"#.utf8))
+        }
+        XCTAssertGreaterThan(frames.count, 65536 * 2)
+        try client.sendRaw(Array(head.utf8) + frames)
+        var decoder = WebSocketFrameDecoder(maxMessageBytes: 1 << 20, expectsMasked: false)
+        var received = WebHarness.readAll(client.fd, timeout: 0.5)
+        while let end = String(decoding: received.prefix(400), as: UTF8.self).range(of: "\r\n\r\n") {
+            received.removeFirst(String(decoding: received.prefix(400), as: UTF8.self)[..<end.upperBound].utf8.count)
+            break
+        }
+        decoder.append(received)
+        var answered = 0
+        let deadline = Date().addingTimeInterval(10)
+        while answered < 3000 && Date() < deadline {
+            switch decoder.next() {
+            case .text: answered += 1
+            case .needMore: decoder.append(WebHarness.readAll(client.fd, timeout: 0.2))
+            default: XCTFail("unexpected frame"); return
+            }
+        }
+        XCTAssertEqual(answered, 3000)
+    }
+
+    func testCloseCodes() throws {
+        func closeCode(after bytes: [UInt8]) throws -> UInt16? {
+            let socket = try RawWebSocket(port: port)
+            try socket.send(bytes)
+            guard case .close(let code, _) = socket.next() else { return nil }
+            XCTAssertTrue(socket.isClosed(), "the server closes after its close frame")
+            return code
+        }
+        XCTAssertEqual(try closeCode(after: RawWebSocket.frame(.close, WebSocketFrame.closePayload(1000))), 1000)
+        XCTAssertEqual(try closeCode(after: RawWebSocket.frame(.close, WebSocketFrame.closePayload(4001))), 4001)
+        XCTAssertEqual(try closeCode(after: RawWebSocket.frame(.close, [])), 1000)
+        XCTAssertEqual(try closeCode(after: WebSocketFrame.frame(.text, Array("{}".utf8))), 1002, "unmasked")
+        var reserved = RawWebSocket.frame(.text, Array("{}".utf8))
+        reserved[0] |= 0x20
+        XCTAssertEqual(try closeCode(after: reserved), 1002, "RSV2")
+        XCTAssertEqual(try closeCode(after: RawWebSocket.frame(.continuation, [1])), 1002, "continuation first")
+        XCTAssertEqual(try closeCode(after: RawWebSocket.frame(.ping, [1], fin: false)), 1002, "fragmented ping")
+        XCTAssertEqual(try closeCode(after: RawWebSocket.frame(.binary, Array("{}".utf8))), 1003)
+        XCTAssertEqual(try closeCode(after: RawWebSocket.frame(.text, [0x7B, 0xC3, 0x28, 0x7D])), 1007)
+        // Over maxLineBytes (2048): refused from the frame header, before the payload is sent.
+        let big = RawWebSocket.frame(.text, [UInt8](repeating: 0x20, count: 2049))
+        XCTAssertEqual(try closeCode(after: Array(big.prefix(8))), 1009)
+        XCTAssertEqual(try closeCode(after: RawWebSocket.frame(.text, [UInt8](repeating: 0x20, count: 1500),
+                                                                fin: false)
+                                         + RawWebSocket.frame(.continuation, [UInt8](repeating: 0x20, count: 600))),
+                       1009, "fragments together over the limit")
+        // The daemon is fine afterwards.
+        XCTAssertEqual(try webSocket().call("system.ping")["pong"], true)
+    }
+
+    func testOriginCheck() throws {
+        let foreign = try WebHarness.exchange(port: port, upgradeRequest(origin: "https://evil.example.net"))
+        XCTAssertTrue(foreign.hasPrefix("HTTP/1.1 403"), foreign)
+        let otherPort = try WebHarness.exchange(port: port, upgradeRequest(origin: "http://127.0.0.1:1"))
+        XCTAssertTrue(otherPort.hasPrefix("HTTP/1.1 403"), otherPort)
+        XCTAssertTrue(try WebHarness.exchange(port: port, upgradeRequest(origin: "null")).hasPrefix("HTTP/1.1 403"))
+        // Its own host, and a configured origin, are let in.
+        XCTAssertNoThrow(try webSocket(origin: "http://127.0.0.1:\(port)"))
+        XCTAssertNoThrow(try webSocket(origin: "https://painel.example.com"))
+        XCTAssertNoThrow(try webSocket(origin: "HTTPS://PAINEL.example.com"))
+        // Broken handshakes.
+        let noKey = try WebHarness.exchange(port: port, upgradeRequest(origin: nil, key: "short"))
+        XCTAssertTrue(noKey.hasPrefix("HTTP/1.1 400"), noKey)
+        let version = try WebHarness.exchange(port: port, upgradeRequest(origin: nil, version: "8"))
+        XCTAssertTrue(version.hasPrefix("HTTP/1.1 426") && version.contains("Sec-WebSocket-Version: 13"), version)
+    }
+
+    private func upgradeRequest(origin: String?, key: String = "dGhlIHNhbXBsZSBub25jZQ==",
+                                version: String = "13") -> String {
+        "GET /rpc HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: \(version)\r\n"
+            + (origin.map { "Origin: \($0)\r\n" } ?? "") + "\r\n"
+    }
+
+    func testPanelFiles() throws {
+        let index = try WebHarness.exchange(port: port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        XCTAssertTrue(index.hasPrefix("HTTP/1.1 200 OK"), index)
+        XCTAssertTrue(index.contains("Content-Type: text/html; charset=utf-8"))
+        XCTAssertTrue(index.contains("X-Frame-Options: DENY"))
+        XCTAssertTrue(index.hasSuffix("<!doctype html><title>Painel</title>"))
+        // Keep-alive: two requests on one connection, the second a HEAD, then a 404 and a 405.
+        let two = try WebHarness.exchange(port: port, "GET /css/app.css HTTP/1.1\r\nHost: x\r\n\r\n"
+            + "HEAD /index.html HTTP/1.1\r\nHost: x\r\n\r\nGET /../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n"
+            + "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi", timeout: 2)
+        XCTAssertTrue(two.contains("text/css") && two.contains("body{color:#123}"), two)
+        XCTAssertEqual(two.components(separatedBy: "HTTP/1.1 200 OK").count, 3, two)
+        XCTAssertTrue(two.contains("HTTP/1.1 404"), two)
+        XCTAssertTrue(two.contains("HTTP/1.1 405"), two)
+        guard let etag = index.components(separatedBy: "\r\n").first(where: { $0.hasPrefix("ETag: ") })?.dropFirst(6)
+        else { return XCTFail("no ETag") }
+        let cached = try WebHarness.exchange(port: port, "GET / HTTP/1.1\r\nHost: x\r\nIf-None-Match: \(etag)\r\n"
+                                             + "Connection: close\r\n\r\n")
+        XCTAssertTrue(cached.hasPrefix("HTTP/1.1 304"), cached)
+        let bad = try WebHarness.exchange(port: port, "GET / HTTP/1.1\r\n\r\n")
+        XCTAssertTrue(bad.hasPrefix("HTTP/1.1 400"), bad)
+        let huge = try WebHarness.exchange(port: port, "GET / HTTP/1.1\r\nHost: x\r\nX: "
+                                           + String(repeating: "a", count: 9000) + "\r\n\r\n")
+        XCTAssertTrue(huge.hasPrefix("HTTP/1.1 431"), huge)
+    }
+
+    func testPushesOverWebSocket() throws {
+        let admin = try webAdmin()
+        try admin.createDepartment("sales")
+        try admin.createAttendant("ana@example.com", departments: ["sales"])
+        let attendant = try webSocket()
+        let me = try attendant.call("auth.login", ["login": "ANA@example.com",
+                                                   "password": .string(TestDaemon.password)])
+        XCTAssertEqual(me["role"], "attendant")
+        XCTAssertEqual(me["presence"], "online")
+        let bot = try daemon.connect()  // the bot stays on the Unix socket, with its token
+        try bot.call("auth.bot", ["token": "bot-token-0123456789"])
+        let chat = try bot.openChat("wa-1", department: "sales")
+        let assigned = try attendant.nextEvent(ofType: "conversation.assigned")
+        XCTAssertEqual(assigned?["conversation"]?.id, chat.id)
+        try attendant.call("conversation.reply", ["id": .int(chat.id), "text": "Olá! Em que posso ajudar?"])
+        XCTAssertEqual(try bot.nextEvent(ofType: "conversation.reply")?["message"]?["text"],
+                       "Olá! Em que posso ajudar?")
+        try bot.call("conversation.message", ["id": .int(chat.id), "text": "Quero um orçamento"])
+        XCTAssertEqual(try attendant.nextEvent(ofType: "conversation.message")?["message"]?["text"],
+                       "Quero um orçamento")
+    }
+
+    func testSlowlorisHeadsAreClosedWhileTheLoopServes() throws {
+        // headerTimeout is 10 s here; WebTimeoutTests checks the close itself with a short limit.
+        let slow = try RPCClient(host: "127.0.0.1", port: port)
+        try slow.sendRaw(Array("GET / HTTP/1.1\r\nHost: x\r\n".utf8))
+        // The loop is not held by it.
+        XCTAssertEqual(try webSocket().call("system.ping")["pong"], true)
+        XCTAssertEqual(try daemon.connect().call("system.ping")["pong"], true)
+    }
+}
+
+final class WebTimeoutTests: WebTestCase {
+    override var headerTimeout: Int { 1 }
+
+    func testSlowlorisHeadIsClosedAtTheLimit() throws {
+        let started = Date()
+        let slow = try RPCClient(host: "127.0.0.1", port: port)
+        var answer: [UInt8] = []
+        // One header byte every 200 ms: never a whole head.
+        for byte in "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".utf8 {
+            do { try slow.sendRaw([byte]) } catch { break }
+            if slow.waitReadable(until: Date().addingTimeInterval(0.2)) {
+                answer = WebHarness.readAll(slow.fd, timeout: 1)
+                break
+            }
+        }
+        let elapsed = Date().timeIntervalSince(started)
+        XCTAssertTrue(String(decoding: answer, as: UTF8.self).hasPrefix("HTTP/1.1 408"),
+                      String(decoding: answer, as: UTF8.self))
+        XCTAssertGreaterThanOrEqual(elapsed, 0.9)
+        XCTAssertLessThan(elapsed, 5)
+        // An idle connection that never sends anything is closed too, and an upgraded one is not.
+        let idle = try RPCClient(host: "127.0.0.1", port: port)
+        let socket = try webSocket()
+        XCTAssertTrue(idle.isClosedByServer(timeout: 4))
+        XCTAssertEqual(try socket.call("system.ping")["pong"], true)
+    }
+}
+
+final class DurableWebSocketTests: WebTestCase {
+    override var extraConfig: [String: JSON] { ["durability": "full"] }
+
+    /// With durability full, replies and pushes over WebSocket leave through the outbox after the fsync, framed,
+    /// in the same order a Unix-socket client sees them; acknowledged writes survive a SIGKILL.
+    func testOrderingAndDurabilityLikeTheUnixSocket() throws {
+        let admin = try webAdmin()
+        try admin.createDepartment("sales")
+        try admin.createAttendant("ana@example.com", departments: ["sales"])
+        let attendant = try webSocket()
+        try attendant.call("auth.login", ["login": "ana@example.com", "password": .string(TestDaemon.password)])
+        let bot = try webSocket()
+        try bot.call("auth.bot", ["token": "bot-token-0123456789"])
+        // Pipelined opens: answers in request order, each chat's push to the attendant after its commit.
+        let ids = try (1...30).map { try bot.send("conversation.open", [
+            "externalId": .string("wa-\($0)"), "contact": ["phone": "11987654321"], "department": "sales",
+        ]) }
+        var opened: [Int64] = []
+        for id in ids { opened.append(try bot.result(for: id).id) }
+        XCTAssertEqual(opened, opened.sorted())
+        var assigned: [Int64] = []
+        while let event = try attendant.nextEvent(ofType: "conversation.assigned", timeout: 2) {
+            assigned.append(event["conversation"]?.id ?? -1)
+        }
+        XCTAssertEqual(assigned, Array(opened.prefix(5)), "maxChats 5, in queue order")
+        daemon.kill()
+        try daemon.start()
+        let again = try daemon.connect()
+        try again.call("auth.admin", ["token": "admin-token-0123456789"])
+        for id in opened { XCTAssertEqual(try again.call("conversation.get", ["id": .int(id)]).id, id) }
+    }
+}
+
+final class WebConnectionLimitTests: WebTestCase {
+    override var extraConfig: [String: JSON] { ["maxConnections": 3] }
+
+    /// HTTP clients and WebSockets count against maxConnections with the Unix socket's connections.
+    func testMaxConnectionsCoversTheWeb() throws {
+        let unix = try daemon.connect()
+        XCTAssertEqual(try unix.call("system.ping")["pong"], true)
+        let first = try webSocket()
+        let idleHTTP = try RPCClient(host: "127.0.0.1", port: port)
+        _ = idleHTTP
+        usleep(100_000)
+        let refused = try WebHarness.exchange(port: port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        XCTAssertTrue(refused.hasPrefix("HTTP/1.1 503"), refused)
+        XCTAssertEqual(try first.call("system.ping")["pong"], true)
+    }
+}
+
+final class WebOutputLimitTests: WebTestCase {
+    override var extraConfig: [String: JSON] { ["maxOutputBytes": 65536] }
+
+    /// A WebSocket that never reads is disconnected at maxOutputBytes, like a Unix-socket client, and others
+    /// are served meanwhile (enough answers to overflow TCP's socket buffers, which hold megabytes on loopback).
+    func testReaderOverTheOutputLimitIsDisconnectedAlone() throws {
+        let bystander = try webSocket()
+        let slow = try RawWebSocket(port: port)
+        let requests = (1...100_000).flatMap {
+            RawWebSocket.frame(.text, Array(#"{"jsonrpc":"2.0","id":\#($0),"method":"system.version"}"#.utf8))
+        }
+        let sent = DispatchSemaphore(value: 0)
+        let fd = slow.socket.fd
+        DispatchQueue.global().async {
+            // Blocking writes until all is sent or the daemon drops the connection: either way it returns.
+            var offset = 0
+            while offset < requests.count {
+                let written = requests.withUnsafeBytes {
+                    send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL))
+                }
+                if written <= 0 { break }
+                offset += written
+            }
+            sent.signal()
+        }
+        XCTAssertEqual(sent.wait(timeout: .now() + 30), .success, "the daemon neither read nor dropped the client")
+        XCTAssertEqual(try bystander.call("system.ping")["pong"], true)
+        var answers = 0
+        while case .text = slow.next(timeout: 5) { answers += 1 }
+        XCTAssertLessThan(answers, 100_000, "a reader past maxOutputBytes must be disconnected")
+        XCTAssertEqual(try bystander.call("system.ping")["pong"], true)
+    }
+}
+
+final class WebDescriptorTests: WebTestCase {
+    /// Out of descriptors, the HTTP listener is set aside for a moment instead of spun on (the warning comes a
+    /// few times a second, not on every loop turn), and accepting resumes once descriptors are free again.
+    func testOutOfDescriptorsPausesAcceptOnTheWebListener() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/prlimit") else {
+            throw XCTSkip("prlimit (util-linux) is not installed")
+        }
+        let served = try webSocket()
+        let limit = daemon.openDescriptors + 1
+        XCTAssertEqual(runCommand(["prlimit", "--pid", "\(daemon.pid)", "--nofile=\(limit):\(limit + 4096)"]).status, 0)
+        let waiting = try (0..<4).map { _ in try RPCClient(host: "127.0.0.1", port: port) }
+        usleep(1_000_000)
+        let warnings = daemon.stderrText.components(separatedBy: "out of file descriptors").count - 1
+        XCTAssertGreaterThan(warnings, 0)
+        XCTAssertLessThan(warnings, 40, "the listener was spun on")
+        XCTAssertEqual(try served.call("system.ping")["pong"], true, "connections already open are served")
+        let freed = "--nofile=\(limit + 4096):\(limit + 4096)"
+        XCTAssertEqual(runCommand(["prlimit", "--pid", "\(daemon.pid)", freed]).status, 0)
+        _ = waiting
+        XCTAssertEqual(try webSocket().call("system.ping")["pong"], true, "accepting resumed")
+    }
+}
+
+final class WebWithoutPanelTests: XCTestCase {
+    /// Without panel files, `/` says where atended looked; the WebSocket works all the same.
+    func testMissingPanelIsExplained() throws {
+        let port = try WebHarness.freePort()
+        let empty = NSTemporaryDirectory() + "atende-empty-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: empty) }
+        let daemon = try TestDaemon(["http": WebHarness.httpConfig(port: port, panel: empty)])
+        let answer = try WebHarness.exchange(port: port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        XCTAssertTrue(answer.hasPrefix("HTTP/1.1 404"), answer)
+        XCTAssertTrue(answer.contains("no panel files in \(empty)"), answer)
+        XCTAssertEqual(try RPCClient(webSocketHost: "127.0.0.1", port: port).call("system.ping")["pong"], true)
+        _ = daemon
+    }
+}

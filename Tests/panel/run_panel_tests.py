@@ -1,0 +1,1157 @@
+#!/usr/bin/env python3
+"""Real-browser tests of the web panel: Debian's chromium driven through chromium-driver (WebDriver) by selenium.
+
+Starts a real atended from .build/debug with a temporary config (a Unix socket for the bot and the admin set-up,
+and `http: {listen: "127.0.0.1:<free port>"}` for the browsers), then walks the flow of the help page: an admin
+creates a department and an attendant with photo, hours and department through the UI; a second browser (its
+own cookies) logs in as that attendant; a bot on the Unix socket opens a chat; the attendant sees it arrive,
+replies, and the bot gets the reply; the bot closes and rates it, and the admin's list shows the new rating and
+status without a reload. Further steps: the queue, transfers, potentials and the agenda, permissions, photos
+checked before sending, exceptions and holidays, offers and wrap-up, the supervisor board, admin accounts, a
+dropped socket resuming, a reload keeping the session and a logout ending it. A step that needs a contract v2
+feature the daemon lacks is skipped, naming it; some of those are also played in the page instead (answers put in
+front of the RPC client with window.atendePanel.answer), so the panel's side of them is exercised on any daemon.
+Screenshots of each screen go to .build/panel-screenshots/.
+
+Exit status: 0 when every test passed or the suite was skipped (an atended without `http` support, said
+clearly), 1 when a test failed, 2 when the browser tools are missing. The last line is
+"panel: N passed, N failed, N skipped".
+
+For development against a server started by hand: --url http://HOST:PORT --socket PATH --admin LOGIN:PASSWORD
+(--resumes when it resumes sessions from a cookie).
+"""
+
+import argparse
+import base64
+import json
+import os
+import queue
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import zlib
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+WAIT = 15  # seconds a browser condition may take before the step fails (a hang guard, not a timing assertion)
+
+ADMIN_LOGIN = "admin@empresa.com.br"
+ADMIN_PASSWORD = "Admin1234"
+ATTENDANT_NAME = "Maria Souza"
+ATTENDANT_LOGIN = "maria@empresa.com.br"
+ATTENDANT_PASSWORD = "Senha1234"
+
+
+class Skip(Exception):
+    """The suite cannot run here, for a reason that is not a failure of the panel."""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The daemon and its Unix socket
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Daemon:
+    """A real atended on a temp folder, with the HTTP listener on a free port."""
+
+    def __init__(self, binary):
+        self.binary = binary
+        self.folder = tempfile.mkdtemp(prefix="atende-panel-")
+        self.socket_path = os.path.join(self.folder, "atende.sock")
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = None
+        self.log_path = os.path.join(self.folder, "atended.log")
+
+    def start(self):
+        if not os.path.exists(self.binary):
+            raise Skip(f"{self.binary} is missing: run `swift build` first")
+        config = {
+            "socket": self.socket_path,
+            "database": os.path.join(self.folder, "atende.db"),
+            "durability": "normal",
+            "http": {"listen": f"127.0.0.1:{self.port}"},
+        }
+        config_path = os.path.join(self.folder, "config.json")
+        with open(config_path, "w") as file:
+            json.dump(config, file)
+        log = open(self.log_path, "w")
+        self.process = subprocess.Popen([self.binary, "--config", config_path], cwd=ROOT, stdout=log,
+                                        stderr=subprocess.STDOUT)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            status = self.process.poll()
+            if status is not None:
+                text = open(self.log_path).read()
+                if status == 78 and "'http'" in text:
+                    raise Skip("this atended has no `http` support yet (config key 'http' refused); "
+                               "the panel's browser tests need the HTTP/WebSocket server")
+                raise RuntimeError(f"atended exited with {status}: {text.strip()}")
+            if os.path.exists(self.socket_path) and self.http_answers():
+                return
+            time.sleep(0.05)
+        raise RuntimeError("atended did not start listening within 20 s")
+
+    def http_answers(self):
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                return True
+        except OSError:
+            return False
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class SocketClient:
+    """A NDJSON JSON-RPC client on the Unix socket (the bot, and the admin set-up), with pushes in a queue."""
+
+    def __init__(self, path):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(path)
+        self.next_id = 1
+        self.replies = {}
+        self.events = queue.Queue()
+        self.lock = threading.Condition()
+        self.reader = threading.Thread(target=self.read, daemon=True)
+        self.reader.start()
+
+    def read(self):
+        buffer = b""
+        while True:
+            try:
+                chunk = self.sock.recv(65536)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                with self.lock:
+                    self.replies[None] = "closed"
+                    self.lock.notify_all()
+                return
+            buffer += chunk
+            while b"\n" in buffer:
+                line, buffer = buffer.split(b"\n", 1)
+                message = json.loads(line)
+                if message.get("method") == "event":
+                    self.events.put(message["params"])
+                else:
+                    with self.lock:
+                        self.replies[message.get("id")] = message
+                        self.lock.notify_all()
+
+    def call(self, method, params=None):
+        ident = self.next_id
+        self.next_id += 1
+        message = {"jsonrpc": "2.0", "id": ident, "method": method}
+        if params is not None:
+            message["params"] = params
+        self.sock.sendall(json.dumps(message).encode() + b"\n")
+        with self.lock:
+            if not self.lock.wait_for(lambda: ident in self.replies or None in self.replies, WAIT):
+                raise AssertionError(f"{method}: no answer within {WAIT} s")
+            reply = self.replies.pop(ident, None)
+        if reply is None:
+            raise AssertionError(f"{method}: the connection closed")
+        if "error" in reply:
+            raise RpcFailure(method, reply["error"])
+        return reply["result"]
+
+    def event(self, type_, predicate=lambda event: True):
+        """The next push of `type_` that satisfies `predicate` (others are dropped)."""
+        deadline = time.time() + WAIT
+        while time.time() < deadline:
+            try:
+                event = self.events.get(timeout=max(0.01, deadline - time.time()))
+            except queue.Empty:
+                break
+            if event.get("type") == type_ and predicate(event):
+                return event
+        raise AssertionError(f"no {type_} push within {WAIT} s")
+
+    def close(self):
+        self.sock.close()
+
+
+class RpcFailure(AssertionError):
+    def __init__(self, method, error):
+        super().__init__(f"{method}: error {error.get('code')} {error.get('message')} {error.get('data')}")
+        self.code = error.get("code")
+
+
+def png(width=64, height=64, noise=False):
+    """A PNG made here (a teal gradient, or random noise that does not compress), for the photo uploads."""
+    rows = b""
+    for y in range(height):
+        rows += b"\x00" + (os.urandom(width * 3) if noise else
+                           b"".join(struct.pack("BBB", 11, 90 + x * 2 % 140, 110 + y * 2 % 140) for x in range(width)))
+
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The browsers
+
+def browser_tools():
+    missing = [tool for tool in ("chromium", "chromedriver") if shutil.which(tool) is None]
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        missing.append("python3-selenium")
+    return missing
+
+
+class Browser:
+    """One headless chromium (its own profile, so its own cookies) and the helpers the tests read like."""
+
+    def __init__(self, name, base_url, shots):
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+        options = webdriver.ChromeOptions()
+        options.binary_location = shutil.which("chromium")
+        for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--window-size=1400,900", "--lang=pt-BR", "--no-first-run", "--disable-extensions"):
+            options.add_argument(argument)
+        options.add_experimental_option("prefs", {"intl.accept_languages": "pt-BR"})
+        self.driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+        self.name = name
+        self.base_url = base_url
+        self.shots = shots
+
+    def quit(self):
+        self.driver.quit()
+
+    def open(self, path=""):
+        self.driver.get(self.base_url + "/" + path)
+
+    def find(self, css):
+        from selenium.webdriver.common.by import By
+        return self.driver.find_element(By.CSS_SELECTOR, css)
+
+    def all(self, css):
+        from selenium.webdriver.common.by import By
+        return self.driver.find_elements(By.CSS_SELECTOR, css)
+
+    def until(self, condition, what):
+        from selenium.webdriver.support.ui import WebDriverWait
+        from selenium.common.exceptions import TimeoutException
+        try:
+            return WebDriverWait(self.driver, WAIT, poll_frequency=0.05,
+                                 ignored_exceptions=(Exception,)).until(lambda _: condition())
+        except TimeoutException:
+            raise AssertionError(f"[{self.name}] waited {WAIT} s for: {what}") from None
+
+    def wait(self, css):
+        return self.until(lambda: self.find(css), f"element {css}")
+
+    def wait_text(self, css, text):
+        """Waits until the element `css` shows `text` (and returns the element)."""
+        def shows():
+            for element in self.all(css):
+                if text in element.text:
+                    return element
+            return None
+        return self.until(shows, f"{css} showing {text!r}")
+
+    def expect(self, css, test, what):
+        """Waits until `test(element)` holds for the element `css`, found afresh each time (views redraw)."""
+        return self.until(lambda: test(self.find(css)), f"{css}: {what}")
+
+    def click(self, css):
+        """Clicks `css` once it is shown and enabled (found again if a redraw replaced it)."""
+        def clicked():
+            element = self.find(css)
+            if not (element.is_displayed() and element.is_enabled()):
+                return False
+            element.click()
+            return True
+        self.until(clicked, f"{css} clickable")
+
+    def click_text(self, css, text):
+        """Clicks the first `css` that shows `text`."""
+        def clicked():
+            element = next(e for e in self.all(css) if text in e.text)
+            element.click()
+            return True
+        self.until(clicked, f"{css} showing {text!r} clickable")
+
+    def type(self, css, text, clear=True):
+        element = self.wait(css)
+        if clear:
+            element.clear()
+        element.send_keys(text)
+        return element
+
+    def value(self, css):
+        return self.find(css).get_attribute("value")
+
+    def script(self, code, *args):
+        return self.driver.execute_script(code, *args)
+
+    def module_call(self, module, expression):
+        """Runs `expression` with `m` bound to the panel's ES module `module`; returns its JSON value."""
+        return self.driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            f"import('./{module}').then((m) => done(JSON.stringify({expression})))"
+            ".catch((e) => done(JSON.stringify({error: String(e)})));")
+
+    def shot(self, name):
+        os.makedirs(self.shots, exist_ok=True)
+        path = os.path.join(self.shots, f"{name}.png")
+        self.driver.save_screenshot(path)
+        return path
+
+    def login(self, login, password):
+        self.open()
+        self.type("#login-form input[name=login]", login)
+        self.type("#login-form input[name=password]", password)
+        self.click("#login-form button[type=submit]")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The tests: one scenario, in order; a step that fails makes the steps that need it skip.
+
+class Suite:
+    def __init__(self, base_url, socket_path, shots, admin, session_resume, daemon_owned):
+        self.base_url = base_url
+        self.socket_path = socket_path
+        self.shots = shots
+        self.admin_login, self.admin_password = admin
+        self.session_resume = session_resume
+        self.daemon_owned = daemon_owned
+        self.admin = None
+        self.desk = None
+        self.bot = None
+        self.setup = None
+        self.results = []
+        self.failed_steps = set()
+        self.attendant_id = None
+        self.chat_id = None
+        self.image_path = None
+
+    def run(self, name, needs, step):
+        blocked = [need for need in needs if need in self.failed_steps]
+        if blocked:
+            self.results.append((name, "skipped", f"needs {', '.join(blocked)}"))
+            self.failed_steps.add(name)
+            print(f"  skip  {name} (needs {', '.join(blocked)})", flush=True)
+            return
+        started = time.time()
+        try:
+            step()
+        except Skip as reason:
+            self.results.append((name, "skipped", str(reason)))
+            print(f"  skip  {name}: {reason}", flush=True)
+            return
+        except Exception as error:  # noqa: BLE001 - every failure is reported, whatever raised it
+            self.failed_steps.add(name)
+            self.results.append((name, "failed", str(error)))
+            print(f"  FAIL  {name}: {str(error).splitlines()[0] if str(error) else type(error).__name__}",
+                  flush=True)
+            frames = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename == __file__]
+            for frame in frames[1:]:
+                print(f"        at line {frame.lineno}: {frame.line}")
+            for browser in (self.admin, self.desk):
+                if browser:
+                    try:
+                        print(f"        screenshot: {browser.shot(f'failed-{name}-{browser.name}')}")
+                    except Exception:  # noqa: BLE001
+                        pass
+            return
+        self.results.append((name, "passed", ""))
+        print(f"  ok    {name} ({time.time() - started:.1f} s)", flush=True)
+
+    # -- set-up ---------------------------------------------------------------------------------------------
+
+    def start(self):
+        self.setup = SocketClient(self.socket_path)
+        self.setup.call("auth.admin", {})
+        if self.daemon_owned:
+            # The admin who uses the browser is an admin account (contract v2), made here over the socket.
+            self.setup.call("admin.create", {"name": "Ana Administradora", "login": ADMIN_LOGIN,
+                                             "password": ADMIN_PASSWORD})
+        self.features = self.probe_features()
+        print(f"  daemon features: {', '.join(sorted(k for k, v in self.features.items() if v)) or 'v1 only'}")
+        self.bot = SocketClient(self.socket_path)
+        self.bot.call("auth.bot", {})
+        folder = tempfile.mkdtemp(prefix="atende-panel-image-")
+        self.image_path = os.path.join(folder, "foto.png")
+        with open(self.image_path, "wb") as file:
+            file.write(png())
+        self.admin = Browser("admin", self.base_url, self.shots)
+        self.desk = Browser("attendant", self.base_url, self.shots)
+
+    def probe_features(self):
+        """Which contract v2 features this daemon has (the steps that need one skip, saying so, without it)."""
+        def answers(method, params):
+            try:
+                self.setup.call(method, params)
+                return True
+            except RpcFailure as failure:
+                return failure.code not in (-32601, -32602)
+        features = {}
+        features["offers"] = answers("department.create", {"id": "probe-v2", "name": "Probe", "offerTimeout": 30,
+                                                           "wrapUp": 60})
+        if features["offers"]:
+            self.setup.call("department.delete", {"id": "probe-v2"})
+        features["conversation.list"] = answers("conversation.list", {"limit": 1})
+        features["admin accounts"] = answers("admin.list", {})
+        features["holidays"] = "holidays" in self.setup.call("settings.get")
+        return features
+
+    def need(self, feature):
+        if not self.features.get(feature):
+            raise Skip(f"this atended has no {feature} yet (contract v2)")
+
+    def stop(self):
+        for browser in (self.admin, self.desk):
+            if browser:
+                try:
+                    browser.quit()
+                except Exception:  # noqa: BLE001
+                    pass
+        for client in (self.bot, self.setup):
+            if client:
+                client.close()
+        if self.image_path:
+            shutil.rmtree(os.path.dirname(self.image_path), ignore_errors=True)
+
+    # -- steps ----------------------------------------------------------------------------------------------
+
+    def formatters(self):
+        """The pt-BR formatters and the hours split, run in the browser's own JS engine."""
+        b = self.admin
+        b.open()
+        b.wait("#login-form")
+        assert json.loads(b.module_call("format.js", "m.phone('+5511987654321')")) == "(11) 98765-4321"
+        assert json.loads(b.module_call("format.js", "m.phone('1133334444')")) == "(11) 3333-4444"
+        assert json.loads(b.module_call("format.js", "m.rating(4.5)")) == "4,5"
+        assert json.loads(b.module_call("format.js", "m.date('2026-12-04T15:00:00Z')")) == "04/12/2026"
+        assert json.loads(b.module_call("format.js", "m.phoneProblem('(20) 98765-4321')")) == "DDD 20 não existe."
+        assert json.loads(b.module_call("format.js", "m.phoneProblem('(11) 88765-4321')")) \
+            == "Celular tem 9 dígitos começando com 9."
+        assert json.loads(b.module_call("format.js", "m.passwordRules('abcdefgh').map((r) => r.ok)")) \
+            == [True, False, False, True]
+        split = json.loads(b.module_call("hours.js", "m.weekFromRows({sun: [['22:00', '06:00']], "
+                                                     "mon: [['13:00', '18:00'], ['08:00', '12:00']]})"))
+        assert split == {"sun": [["22:00", "24:00"]], "mon": [["00:00", "06:00"], ["08:00", "12:00"],
+                                                              ["13:00", "18:00"]]}, split
+        # A daemon error lands on the element that names its field, or on the nearest enclosing field.
+        shown = json.loads(b.driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "import('./dom.js').then((m) => {"
+            "  const box = m.h('div', {}, m.field('phone', 'Telefone', m.h('input')),"
+            "    m.h('div', {dataset: {field: 'hours.week.mon'}}, m.h('small', {class: 'error'})));"
+            "  m.showError(box, {code: -32602, field: 'phone', reason: 'unknown area code 20', data: {}});"
+            "  m.showError(box, {code: -32602, field: 'hours.week.mon[1]', reason: 'overlaps', data: {}});"
+            "  done(JSON.stringify([...box.querySelectorAll('.error')].map((e) => e.textContent)));"
+            "});"))
+        assert shown == ["Valor inválido: unknown area code 20.", "item 2: Valor inválido: overlaps."], shown
+        assert json.loads(b.module_call("hours.js", "m.parseDay('31/02/2027')")) is None
+        assert json.loads(b.module_call("hours.js", "m.parseDay('25/12/2027')")) == "2027-12-25"
+
+    def login_refused(self):
+        b = self.admin
+        b.login(self.admin_login, "Errada123")
+        b.wait_text('#login-form [data-field="_"] .error', "Usuário ou senha incorretos")
+        b.shot("01-login-refused")
+
+    def admin_logs_in(self):
+        b = self.admin
+        b.login(self.admin_login, self.admin_password)
+        b.wait_text(".side-menu a.active", "Atendentes")
+        b.wait("#attendants-table")
+        b.shot("02-atendentes-empty")
+
+    def admin_creates_department(self):
+        b = self.admin
+        b.click_text(".side-menu a", "Departamentos")
+        b.click("#add-department")
+        b.type("#department-form input[name=id]", "Suporte")  # upper case: the daemon refuses it, next to the field
+        b.type("#department-form input[name=name]", "Suporte")
+        b.click("#department-form button[type=submit]")
+        b.wait_text('#department-form [data-field="id"] .error', "")
+        b.until(lambda: "has-error" in b.find('#department-form [data-field="id"]').get_attribute("class"),
+                "the id field marked with the daemon's error")
+        b.shot("03-departamento-erro")
+        b.type("#department-form input[name=id]", "suporte")
+        b.click("#department-form button[type=submit]")
+        b.wait_text("#departments-table", "Suporte")
+        b.shot("04-departamentos")
+        assert any(d["id"] == "suporte" for d in self.setup.call("department.list")["departments"])
+
+    def admin_sets_permissions(self):
+        b = self.admin
+        b.click_text(".side-menu a", "Atendentes")
+        b.wait("#permissions")
+        remove = b.find('#permissions input[name="attendantsCanRemovePotentials"]')
+        assert not remove.is_selected()
+        b.click('#permissions [data-field="attendantsCanRemovePotentials"] .slider')
+        b.until(lambda: self.setup.call("settings.get")["attendantsCanRemovePotentials"] is True,
+                "settings.update saved the switch")
+
+    def admin_creates_attendant(self):
+        b = self.admin
+        b.click("#add-attendant")
+        b.type("#create-attendant input[name=name]", ATTENDANT_NAME)
+        b.type("#create-attendant input[name=login]", ATTENDANT_LOGIN)
+        b.type("#create-attendant input[name=password]", "senha")
+        rules = {li.get_attribute("data-rule"): li.get_attribute("class") for li in b.all(".password-rules li")}
+        assert rules == {"length": "missing", "digit": "missing", "upper": "missing", "lower": "ok"}, rules
+        b.shot("05-novo-atendente-regras")
+        b.type("#create-attendant input[name=password]", ATTENDANT_PASSWORD)
+        b.until(lambda: all(li.get_attribute("class") == "ok" for li in b.all(".password-rules li")),
+                "every password rule ticked")
+        b.click_text("#create-attendant button", "Enviar")
+        b.wait("#attendant-profile")
+        self.attendant_id = int(b.driver.current_url.rsplit("/", 1)[1])
+        b.shot("06-perfil-vazio")
+
+        # Phone: the mask while typing, and the DDD check before sending.
+        b.type("#attendant-profile input[name=phone]", "20987654321")
+        b.click("#attendant-profile input[name=email]")
+        b.wait_text("#attendant-profile .phone-problem", "DDD 20 não existe")
+        b.type("#attendant-profile input[name=phone]", "11987654321")
+        b.until(lambda: b.value("#attendant-profile input[name=phone]") == "(11) 98765-4321", "the phone mask")
+        b.type("#attendant-profile input[name=email]", "maria.souza@empresa.com.br")
+
+        # Photo: "Selecionar Imagem" and the preview before sending.
+        chooser = b.find("#image-file")
+        b.script("arguments[0].hidden = false", chooser)
+        chooser.send_keys(self.image_path)
+        b.script("arguments[0].hidden = true", chooser)
+        b.wait("#image-preview img")
+
+        # Hours: every day 00:00-24:00 (so the attendant can work whenever the test runs), then an overnight
+        # range on Sunday that overlaps Monday's 00:00: the daemon refuses it and the error shows on a day row.
+        always = b.find('.hours-editor input[name="hours-always"]')
+        assert always.is_selected(), "a new attendant has no hour limit"
+        always.click()
+        b.click_text(".hours-editor .quick button", "Todos os dias")
+        b.click('.day[data-day="sun"] button.add')
+        b.type('.day[data-day="sun"] .interval:last-child input.start', "22:00")
+        b.type('.day[data-day="sun"] .interval:last-child input.end', "06:00")
+
+        # Department.
+        b.click_text("#department-picker label", "Suporte")
+        b.click("#save")
+        error = b.until(lambda: next((e for e in b.all(".day .error") if e.text), None),
+                        "the daemon's overlap error next to a day of the week")
+        b.shot("07-perfil-erro-horario")
+        assert "Valor inválido" in error.text, error.text
+        b.click('.day[data-day="sun"] .interval:last-child button.icon')
+        b.click("#save")
+        b.wait_text(".notices", "Atendente salvo")
+        b.shot("08-perfil-salvo")
+
+        saved = self.setup.call("attendant.get", {"id": self.attendant_id})
+        assert saved["name"] == ATTENDANT_NAME and saved["login"] == ATTENDANT_LOGIN, saved
+        assert saved["phone"] == "+5511987654321", saved["phone"]
+        assert saved["email"] == "maria.souza@empresa.com.br"
+        assert saved["departments"] == ["suporte"], saved["departments"]
+        assert saved["hasImage"] is True
+        assert saved["hours"] != "always" and saved["hours"]["week"]["sun"] == [["00:00", "24:00"]], saved["hours"]
+        image = self.setup.call("attendant.image", {"id": self.attendant_id})
+        assert base64.b64decode(image["base64"]) == png() and image["contentType"] == "image/png"
+
+    def admin_list_shows_attendant(self):
+        b = self.admin
+        b.click_text(".side-menu a", "Atendentes")
+        b.expect(f'#attendants-table tr[data-id="{self.attendant_id}"]', lambda row: all(
+            text in row.text for text in (ATTENDANT_NAME, ATTENDANT_LOGIN, "Offline", "sem avaliações", "Sim")),
+            "name, login, Offline, no rating, active")
+        b.wait(f'#attendants-table tr[data-id="{self.attendant_id}"] .avatar img')
+        b.shot("09-atendentes-lista")
+
+    def attendant_logs_in(self):
+        d = self.desk
+        d.login(ATTENDANT_LOGIN, ATTENDANT_PASSWORD)
+        d.wait_text("#me", ATTENDANT_NAME)
+        d.wait_text("#presence-label", "Online")
+        d.shot("10-mesa-vazia")
+        # The admin's list follows without a reload (attendant.changed push).
+        self.admin.wait_text(f'#attendants-table tr[data-id="{self.attendant_id}"] .presence', "Online")
+
+    def bot_opens_chat_and_attendant_replies(self):
+        d = self.desk
+        chat = self.bot.call("conversation.open", {
+            "externalId": "wa-5511912345678-1", "contact": {"phone": "+5511912345678", "name": "João Pereira"},
+            "department": "suporte", "text": "Olá, meu pedido não chegou."})
+        self.chat_id = chat["id"]
+        d.expect(f'#my-chats .chat-item[data-id="{self.chat_id}"]',
+                 lambda item: "João Pereira" in item.text and "unread" in item.get_attribute("class"),
+                 "the new chat, marked unread")
+        d.wait("#my-chats .waiting-reply .since")
+        self.bot.call("conversation.message", {"id": self.chat_id, "text": "Pedido 4521."})
+        d.wait_text("#my-chats .unread-count", "")
+        d.shot("11-mesa-nova-conversa")
+        d.click_text("#my-chats .chat-item", "João Pereira")
+        d.wait_text("#messages", "Olá, meu pedido não chegou.")
+        d.wait_text("#messages", "Pedido 4521.")
+        d.expect(f'#my-chats .chat-item[data-id="{self.chat_id}"]',
+                 lambda item: "unread" not in item.get_attribute("class"), "no unread mark once the chat is open")
+        d.type("#reply-text", "Bom dia, João! Vou verificar o pedido 4521.")
+        d.click("#reply-send")
+        reply = self.bot.event("conversation.reply", lambda e: e["conversation"]["id"] == self.chat_id)
+        assert reply["message"]["text"] == "Bom dia, João! Vou verificar o pedido 4521.", reply
+        d.wait_text("#messages .from-attendant", "Vou verificar o pedido 4521.")
+        d.until(lambda: not d.all(f'#my-chats .chat-item[data-id="{self.chat_id}"] .waiting-reply'),
+                "the waiting-for-reply clock stopped after the reply")
+        # A message from the contact while the chat is open shows up in the transcript.
+        self.bot.call("conversation.message", {"id": self.chat_id, "text": "Obrigado!"})
+        d.wait_text("#messages .from-contact", "Obrigado!")
+        d.shot("12-mesa-conversa")
+        self.admin.wait_text(f'#attendants-table tr[data-id="{self.attendant_id}"] .open-chats', "1")
+
+    def bot_closes_and_rates(self):
+        d = self.desk
+        self.bot.call("conversation.close", {"id": self.chat_id})
+        d.until(lambda: not d.all(f'#my-chats .chat-item[data-id="{self.chat_id}"]'),
+                "the closed chat left Minhas conversas")
+        d.wait_text("#closed-note", "Conversa encerrada")
+        self.bot.call("conversation.rate", {"id": self.chat_id, "score": 4})
+        a = self.admin
+        a.expect(f'#attendants-table tr[data-id="{self.attendant_id}"] .rating',
+                 lambda cell: cell.text == "4,0 (1 avaliação)", "the new rating, 4,0 (1 avaliação)")
+        a.wait_text(f'#attendants-table tr[data-id="{self.attendant_id}"] .open-chats', "0")
+        a.wait_text(f'#attendants-table tr[data-id="{self.attendant_id}"] .presence', "Online")
+        a.shot("13-atendentes-nota")
+        d.shot("14-mesa-encerrada")
+
+    def attendant_takes_from_queue(self):
+        """Away: nothing is assigned; the chat waits in Fila and "Pegar" takes it."""
+        d = self.desk
+        d.click(".presence-switch .slider")
+        d.wait_text("#presence-label", "Ausente")
+        self.admin.wait_text(f'#attendants-table tr[data-id="{self.attendant_id}"] .presence', "Ausente")
+        chat = self.bot.call("conversation.open", {
+            "externalId": "wa-5521998887777-1", "contact": {"phone": "+5521998887777", "name": "Carla Lima"},
+            "department": "suporte", "text": "Preciso trocar um produto."})
+        d.wait_text("#waiting-list .chat-item", "Carla Lima")
+        d.shot("15-mesa-fila")
+        d.click(f'#waiting-list .chat-item[data-id="{chat["id"]}"] button.take')
+        d.wait_text("#chat-contact", "Carla Lima")
+        d.wait_text("#my-chats .chat-item", "Carla Lima")
+        d.until(lambda: not d.all(f'#waiting-list .chat-item[data-id="{chat["id"]}"]'), "the queue emptied")
+        # Transfer back to the department queue: it leaves this desk.
+        d.click("#transfer-open")
+        d.wait("#transfer-department")
+        d.shot("16-mesa-transferir")
+        d.click("#transfer-send")
+        d.until(lambda: not d.all(f'#my-chats .chat-item[data-id="{chat["id"]}"]'), "the transferred chat left")
+        self.bot.call("conversation.close", {"id": chat["id"]})
+
+    def supervisor_board(self):
+        a = self.admin
+        a.click_text(".side-menu a", "Supervisão")
+        a.expect('#board-departments .tile[data-id="suporte"]',
+                 lambda tile: "Aguardando" in tile.text and "Nível de serviço" in tile.text, "the department tile")
+        a.wait_text("#board-attendants", ATTENDANT_NAME)
+        a.shot("19-supervisao")
+        a.click_text(".side-menu a", "Configurações")
+        a.wait("#settings-form")
+        a.shot("25-configuracoes")
+        a.click_text(".side-menu a", "Administradores")
+        a.wait("#admins-table")
+        a.shot("26-administradores")
+
+    def attendant_potentials_and_agenda(self):
+        """Potentials with "Remover" (the admin allowed it) and the bot's contact agenda."""
+        d = self.desk
+        potential = self.bot.call("conversation.open", {
+            "externalId": "wa-5531977776666-1", "contact": {"phone": "+5531977776666", "name": "Pedro Alves"},
+            "text": "Oi"})
+        self.bot.call("contact.save", {"phone": "+5511955554444", "name": "Beatriz Costa"})
+        d.click("#tab-potenciais")
+        d.wait_text("#potentials-list", "Pedro Alves")
+        d.shot("17-mesa-potenciais")
+        d.click(f'#potentials-list .chat-item[data-id="{potential["id"]}"] button.danger')
+        d.until(lambda: not d.all(f'#potentials-list .chat-item[data-id="{potential["id"]}"]'),
+                "the removed potential gone")
+        assert self.setup.call("conversation.get", {"id": potential["id"]})["state"] == "removed"
+        d.click("#tab-agenda")
+        d.wait_text("#contacts-list", "Beatriz Costa")
+        d.wait_text("#contacts-list", "(11) 95555-4444")
+        d.shot("18-mesa-agenda")
+        # The admin turns both permissions off: the desk follows when a tab opens, without a reload.
+        self.bot.call("conversation.open", {
+            "externalId": "wa-5531977776666-2", "contact": {"phone": "+5531977776667", "name": "Paula Reis"}})
+        a = self.admin
+        a.click_text(".side-menu a", "Atendentes")
+        for name in ("attendantsCanRemovePotentials", "attendantsCanViewBotContacts"):
+            a.click(f'#permissions [data-field="{name}"] .slider')
+            a.until(lambda: self.setup.call("settings.get")[name] is False, f"{name} off")
+        d.click("#tab-potenciais")
+        d.wait_text("#potentials-list", "Paula Reis")
+        d.until(lambda: not d.all("#potentials-list button.danger") and not d.all("#tab-agenda"),
+                "no Remover and no Agenda tab")
+        d.click("#tab-fila")
+
+    def offer_accept_and_wrap_up(self):
+        """A department with offers and wrap-up, made in the UI: the offer's countdown, Aceitar, then the wrap-up."""
+        self.need("offers")
+        a = self.admin
+        a.click_text(".side-menu a", "Departamentos")
+        a.click("#add-department")
+        a.type("#department-form input[name=id]", "vendas")
+        a.type("#department-form input[name=name]", "Vendas")
+        a.type("#department-form input[name=offerTimeout]", "2")  # below the 5 s minimum: refused, next to it
+        a.type("#department-form input[name=wrapUp]", "120")
+        a.click("#department-form button[type=submit]")
+        a.expect('#department-form [data-field="offerTimeout"]', lambda f: "has-error" in f.get_attribute("class"),
+                 "the daemon's range error next to the offer timeout")
+        a.type("#department-form input[name=offerTimeout]", "300")
+        a.click("#department-form button[type=submit]")
+        a.wait_text('#departments-table tr[data-id="vendas"]', "5 min")
+        a.shot("20-departamentos-ofertas")
+        saved = next(d for d in self.setup.call("department.list")["departments"] if d["id"] == "vendas")
+        assert saved["offerTimeout"] == 300 and saved["wrapUp"] == 120, saved
+        self.setup.call("attendant.update", {"id": self.attendant_id, "departments": ["suporte", "vendas"]})
+        d = self.desk
+        d.click("#tab-fila")
+        if d.all("#presence:not(:checked)"):
+            d.click(".presence-switch .slider")
+            d.wait_text("#presence-label", "Online")
+        chat = self.bot.call("conversation.open", {
+            "externalId": "wa-5541966665555-1", "contact": {"phone": "+5541966665555", "name": "Rita Gomes"},
+            "department": "vendas", "text": "Quero comprar."})
+        d.wait_text("#offers .offer", "Rita Gomes")
+        d.expect("#offers .offer .countdown", lambda c: c.text.endswith(" s"), "the countdown running")
+        d.shot("21-mesa-oferta")
+        d.click(f'#offers .offer[data-id="{chat["id"]}"] button.accept')
+        d.wait_text("#chat-contact", "Rita Gomes")
+        d.until(lambda: not d.all("#offers .offer"), "the offer gone once accepted")
+        d.click("#close-chat")
+        d.wait("#finish-wrap-up")
+        d.shot("22-mesa-pos-atendimento")
+        d.click("#finish-wrap-up")
+        d.until(lambda: not d.all("#wrap-up"), "the wrap-up bar gone")
+        d.until(lambda: self.setup.call("attendant.get", {"id": self.attendant_id})["wrappingChats"] == 0,
+                "the slot freed")
+
+    def offer_card_from_push(self):
+        """On a daemon without offers, a conversation.offered push replayed in the page still draws the offer card
+        with its countdown, and Recusar reports the daemon's answer (method not found) and drops the card."""
+        if self.features.get("offers"):
+            raise Skip("covered by offer_accept_and_wrap_up against the daemon itself")
+        d = self.desk
+        d.script("""
+            const now = Date.now();
+            window.atendePanel.rpc.emit("event", {type: "conversation.offered", conversation: {
+                id: 9999, externalId: "fake", contact: {phone: "+5511900001111", name: "Oferta Simulada"},
+                channel: "whatsapp", department: "suporte", state: "offered", priority: 0,
+                openedAt: new Date(now).toISOString(), queuedAt: new Date(now).toISOString(),
+                offeredAt: new Date(now).toISOString(), offerExpiresAt: new Date(now + 45000).toISOString()}});""")
+        d.wait_text("#offers .offer", "Oferta Simulada")
+        d.expect("#offers .offer .countdown", lambda c: c.text.endswith(" s") and int(c.text[:-2]) <= 45,
+                 "the countdown to offerExpiresAt")
+        d.shot("21-mesa-oferta")
+        d.click('#offers .offer[data-id="9999"] button.decline')
+        d.until(lambda: not d.all("#offers .offer"), "the declined offer gone")
+        d.wait_text(".notices", "O servidor ainda não tem esta função")
+
+    def photo_checked_before_sending(self):
+        """Not an image: refused beside the photo before anything is sent. Too large for one frame: reduced to a
+        JPEG in the browser, then sent."""
+        a = self.admin
+        a.open(f"#/atendentes/{self.attendant_id}")
+        a.wait("#attendant-profile")
+        folder = os.path.dirname(self.image_path)
+        text_path = os.path.join(folder, "notas.png")
+        with open(text_path, "w") as file:
+            file.write("isto não é uma imagem")
+        big_path = os.path.join(folder, "grande.png")
+        with open(big_path, "wb") as file:
+            file.write(png(800, 800, noise=True))
+        chooser = a.find("#image-file")
+        a.script("arguments[0].hidden = false", chooser)
+        chooser.send_keys(text_path)
+        a.wait_text('[data-field="image"] .error', "PNG, JPEG ou WebP")
+        chooser = a.find("#image-file")
+        chooser.send_keys(big_path)
+        a.script("arguments[0].hidden = true", chooser)
+        a.wait_text(".notices", "foi reduzida")
+        a.shot("29-perfil-foto-reduzida")
+        a.click("#save")
+        a.wait_text(".notices", "Atendente salvo")
+        image = self.setup.call("attendant.image", {"id": self.attendant_id})
+        assert image["contentType"] == "image/jpeg", image["contentType"]
+        assert len(base64.b64decode(image["base64"])) < 786240
+
+    def hours_exceptions_and_holidays(self):
+        """A date exception in the profile and a holiday in Configurações; a date that does not exist is refused
+        beside its row before anything is sent."""
+        a = self.admin
+        a.open(f"#/atendentes/{self.attendant_id}")
+        a.wait("#attendant-profile")
+        a.click_text(".hours-editor button", "+ Exceção")
+        a.type(".exception:last-child .exception-date", "31022031")
+        a.expect(".exception:last-child .exception-date", lambda i: i.get_attribute("value") == "31/02/2031",
+                 "the date mask")
+        a.click("#save")
+        a.wait_text(".exception:last-child .error", "data inválida")
+        a.type(".exception:last-child .exception-date", "25/12/2030")
+        a.type(".exception:last-child .exception-intervals", "")
+        self.need("holidays")
+        a.click("#save")
+        a.wait_text(".notices", "Atendente salvo")
+        a.until(lambda: self.setup.call("attendant.get", {"id": self.attendant_id})["hours"].get("exceptions")
+                == [{"date": "2030-12-25", "intervals": []}], "the exception saved as a day off")
+        a.shot("27-perfil-excecao")
+        a.click_text(".side-menu a", "Configurações")
+        a.click("#add-holiday")
+        a.type(".holiday:last-child .holiday-date", "01/01/2031")
+        a.type(".holiday:last-child .holiday-name", "Confraternização Universal")
+        a.click("#settings-form button[type=submit]")
+        a.wait_text(".notices", "Configurações salvas")
+        a.until(lambda: self.setup.call("settings.get")["holidays"]
+                == [{"date": "2031-01-01", "name": "Confraternização Universal"}], "the holiday saved")
+        a.shot("28-configuracoes-feriado")
+
+    def offer_and_wrap_up_played(self):
+        """On a daemon without offers and wrap-up, the page plays them: a real queued chat is offered by a replayed
+        push, Aceitar takes it for real, and Encerrar closes it for real with a wrap-up added to the answer."""
+        if self.features.get("offers"):
+            raise Skip("covered by offer_accept_and_wrap_up against the daemon itself")
+        d = self.desk
+        d.click("#tab-fila")
+        if d.all("#presence:checked"):
+            d.click(".presence-switch .slider")
+            d.wait_text("#presence-label", "Ausente")
+        chat = self.bot.call("conversation.open", {
+            "externalId": "wa-5571922221111-1", "contact": {"phone": "+5571922221111", "name": "Igor Melo"},
+            "department": "suporte", "text": "Bom dia"})
+        d.wait_text("#waiting-list", "Igor Melo")
+        d.script("""
+            window.atendePanel.answer({
+                "conversation.accept": (params, call) => call("conversation.take", {id: params.id}),
+                "conversation.close": async (params, call) => ({...(await call("conversation.close", params)),
+                    wrapUpUntil: new Date(Date.now() + 90000).toISOString()}),
+                "conversation.finishWrapUp": () => ({ok: true}),
+            });
+            const chat = arguments[0];
+            window.atendePanel.rpc.emit("event", {type: "conversation.offered", conversation: {...chat,
+                state: "offered", offeredAt: new Date().toISOString(),
+                offerExpiresAt: new Date(Date.now() + 30000).toISOString()}});""", chat)
+        try:
+            d.click(f'#offers .offer[data-id="{chat["id"]}"] button.accept')
+            d.wait_text("#chat-contact", "Igor Melo")
+            d.wait_text("#my-chats", "Igor Melo")
+            d.click("#close-chat")
+            d.expect("#wrap-up .countdown", lambda c: c.text.endswith(" s"), "the wrap-up countdown")
+            d.shot("22-mesa-pos-atendimento")
+            d.click("#finish-wrap-up")
+            d.until(lambda: not d.all("#wrap-up") and not d.all("#chat-contact"), "the wrap-up finished")
+            assert self.setup.call("conversation.get", {"id": chat["id"]})["state"] == "closed"
+        finally:
+            d.script("window.atendePanel.answer(null)")
+
+    def board_moves_played(self):
+        """On a daemon without conversation.list, the page plays it: a chat held by an attendant who is not online
+        is listed, and Mover sends conversation.transfer to the department chosen."""
+        if self.features.get("conversation.list"):
+            raise Skip("covered by supervisor_moves_stranded_chat against the daemon itself")
+        a = self.admin
+        a.script("""
+            window.movedWith = null;
+            window.atendePanel.answer({
+                "conversation.list": (params) => ({conversations: params.state !== "assigned" ? [] : [{
+                    id: 7777, externalId: "x", contact: {phone: "+5511977778888", name: "Contato Parado"},
+                    channel: "whatsapp", department: "suporte", state: "assigned", attendantId: 424242,
+                    openedAt: new Date().toISOString(), assignedAt: new Date().toISOString()}]}),
+                "conversation.transfer": (params) => { window.movedWith = params; return {id: params.id}; },
+            });""")
+        try:
+            a.click_text(".side-menu a", "Supervisão")
+            a.wait_text("#board-stranded", "Contato Parado")
+            a.shot("24-supervisao-offline")
+            a.click('#board-stranded tr[data-id="7777"] button')
+            a.until(lambda: a.script("return window.movedWith") == {"id": 7777, "department": "suporte"},
+                    "conversation.transfer {id, department}")
+        finally:
+            a.script("window.atendePanel.answer(null)")
+
+    def admin_accounts(self):
+        self.need("admin accounts")
+        a = self.admin
+        a.click_text(".side-menu a", "Administradores")
+        a.wait_text("#admins-table", self.admin_login)
+        a.click("#add-admin")
+        a.type("#admin-form input[name=name]", "Bruno Supervisor")
+        a.type("#admin-form input[name=login]", ATTENDANT_LOGIN)  # taken by the attendant: 1009
+        a.type("#admin-form input[name=password]", "Bruno1234")
+        a.click("#admin-form button[type=submit]")
+        a.wait_text("#admin-form .error", "Já existe")
+        a.type("#admin-form input[name=login]", "bruno@empresa.com.br")
+        a.click("#admin-form button[type=submit]")
+        a.wait_text("#admins-table", "bruno@empresa.com.br")
+        a.shot("23-administradores")
+
+    def transfer_to_colleague(self):
+        """Transferir to a named colleague (by name where the daemon lists colleagues, else by number): the chat
+        leaves this desk and reaches the colleague's connection."""
+        colleague = self.setup.call("attendant.create", {
+            "name": "Carlos Lima", "login": "carlos@empresa.com.br", "password": "Carlos1234",
+            "departments": ["suporte"]})
+        other = SocketClient(self.socket_path)
+        try:
+            other.call("auth.login", {"login": "carlos@empresa.com.br", "password": "Carlos1234"})
+            other.call("presence.set", {"presence": "away"})  # nothing routed to Carlos by itself
+            d = self.desk
+            d.click("#tab-fila")
+            if d.all("#presence:not(:checked)"):
+                d.click(".presence-switch .slider")
+                d.wait_text("#presence-label", "Online")
+            chat = self.bot.call("conversation.open", {
+                "externalId": "wa-5511922220003-1", "contact": {"phone": "+5511922220003", "name": "Davi Prado"},
+                "department": "suporte", "text": "Quero falar com o Carlos"})
+            d.click_text("#my-chats .chat-item", "Davi Prado")
+            d.click("#transfer-open")
+            picker = d.wait("#transfer-colleague")
+            if picker.tag_name == "select":
+                from selenium.webdriver.support.ui import Select
+                d.until(lambda: Select(d.find("#transfer-colleague")).select_by_visible_text(
+                    next(o.text for o in Select(d.find("#transfer-colleague")).options if "Carlos" in o.text))
+                    or True, "Carlos chosen by name")
+            else:
+                d.type("#transfer-colleague", str(colleague["id"]))
+            d.shot("31-mesa-transferir-colega")
+            d.click("#transfer-send")
+            d.until(lambda: not d.all(f'#my-chats .chat-item[data-id="{chat["id"]}"]'), "the chat left this desk")
+            event = other.event("conversation.assigned", lambda e: e["conversation"]["id"] == chat["id"])
+            assert event["conversation"]["attendantId"] == colleague["id"], event
+            self.bot.call("conversation.close", {"id": chat["id"]})
+        finally:
+            other.close()
+
+    def board_sets_priority(self):
+        """The board lists the waiting chats; a priority chosen there is set on the chat (conversation.setPriority)
+        and reorders the list."""
+        self.need("conversation.list")
+        d = self.desk
+        if d.all("#presence:checked"):
+            d.click(".presence-switch .slider")
+            d.wait_text("#presence-label", "Ausente")
+        first = self.bot.call("conversation.open", {
+            "externalId": "wa-5511911110001-1", "contact": {"phone": "+5511911110001", "name": "Primeiro Cliente"},
+            "department": "suporte", "text": "1"})
+        second = self.bot.call("conversation.open", {
+            "externalId": "wa-5511911110002-1", "contact": {"phone": "+5511911110002", "name": "Segundo Cliente"},
+            "department": "suporte", "text": "2"})
+        a = self.admin
+        a.click_text(".side-menu a", "Supervisão")
+        a.expect("#board-waiting tbody", lambda body: body.text.index("Primeiro") < body.text.index("Segundo"),
+                 "both waiting, in arrival order")
+        from selenium.webdriver.support.ui import Select
+        a.until(lambda: Select(a.find(f'#board-waiting tr[data-id="{second["id"]}"] select.priority'))
+                .select_by_value("5") or True, "priority 5 chosen")
+        a.until(lambda: self.setup.call("conversation.get", {"id": second["id"]})["priority"] == 5,
+                "the priority set on the chat")
+        a.expect("#board-waiting tbody", lambda body: body.text.index("Segundo") < body.text.index("Primeiro"),
+                 "the prioritised chat first")
+        a.shot("30-supervisao-fila")
+        for chat in (first, second):
+            self.bot.call("conversation.close", {"id": chat["id"]})
+        a.until(lambda: not a.all(f'#board-waiting tr[data-id="{first["id"]}"]'), "the closed chats gone")
+
+    def supervisor_moves_stranded_chat(self):
+        """A chat whose attendant went offline is listed on the board and moved back to its queue."""
+        self.need("conversation.list")
+        chat = self.bot.call("conversation.open", {
+            "externalId": "wa-5551944443333-1", "contact": {"phone": "+5551944443333", "name": "Lucas Rocha"},
+            "department": "suporte", "text": "Alguém aí?"})
+        d = self.desk
+        if d.all("#presence:not(:checked)"):
+            d.click(".presence-switch .slider")
+            d.wait_text("#presence-label", "Online")
+        d.wait_text("#my-chats", "Lucas Rocha")
+        d.click("#logout")
+        d.wait("#login-form")
+        a = self.admin
+        a.click_text(".side-menu a", "Supervisão")
+        a.wait_text("#board-stranded", "Lucas Rocha")
+        a.shot("24-supervisao-offline")
+        a.click(f'#board-stranded tr[data-id="{chat["id"]}"] button')
+        a.until(lambda: self.setup.call("conversation.get", {"id": chat["id"]})["state"] == "queued",
+                "the chat back in the queue")
+        a.until(lambda: not a.all(f'#board-stranded tr[data-id="{chat["id"]}"]'), "the moved chat off the list")
+
+    def reconnect_resumes(self):
+        """The socket drops: the banner shows, the client reconnects, the session resumes (cookie) and pushes flow
+        to the desk again."""
+        if not self.session_resume:
+            raise Skip("the server at --url resumes no session (see --resumes)")
+        d = self.desk
+        if d.all("#presence:not(:checked)"):
+            d.click(".presence-switch .slider")
+            d.wait_text("#presence-label", "Online")
+        d.script("window.atendePanel.rpc.socket.close()")
+        d.until(lambda: d.find("#connection").is_displayed() or d.script("return window.atendePanel.rpc.connected"),
+                "the drop noticed")
+        d.until(lambda: d.script("return window.atendePanel.rpc.connected") and not d.find("#connection")
+                .is_displayed(), "reconnected, banner gone")
+        d.wait_text("#me", ATTENDANT_NAME)
+        chat = self.bot.call("conversation.open", {
+            "externalId": "wa-5561933332222-1", "contact": {"phone": "+5561933332222", "name": "Sofia Nunes"},
+            "department": "suporte", "text": "Voltei."})
+        d.wait_text("#my-chats", "Sofia Nunes")
+        self.bot.call("conversation.close", {"id": chat["id"]})
+        d.until(lambda: "Sofia Nunes" not in d.find("#my-chats").text, "the closed chat gone")
+
+    def reload_keeps_session(self):
+        if not self.session_resume:
+            raise Skip("the server at --url resumes no session (see --resumes)")
+        d = self.desk
+        d.driver.refresh()
+        d.wait_text("#me", ATTENDANT_NAME)
+        self.admin.driver.refresh()
+        self.admin.wait(".side-menu")
+
+    def admin_deactivates_attendant(self):
+        """"Ativo" off in the profile ends the attendant's session at once (session.ended); on again, it logs in."""
+        d = self.desk
+        if d.all("#login-form"):
+            d.login(ATTENDANT_LOGIN, ATTENDANT_PASSWORD)
+        d.wait_text("#me", ATTENDANT_NAME)
+        a = self.admin
+        a.open(f"#/atendentes/{self.attendant_id}")
+        a.wait("#attendant-profile")
+        a.click('#attendant-profile [data-field="active"] .slider')
+        a.click("#save")
+        a.wait_text(".notices", "Atendente salvo")
+        d.wait_text("#login-form .warning", "Seu acesso foi desativado")
+        d.shot("32-acesso-desativado")
+        a.click_text(".side-menu a", "Atendentes")
+        a.expect(f'#attendants-table tr[data-id="{self.attendant_id}"] .active', lambda c: c.text == "Não",
+                 "Ativo: Não in the list")
+        a.click(f'#attendants-table tr[data-id="{self.attendant_id}"]')
+        a.click('#attendant-profile [data-field="active"] .slider')
+        a.click("#save")
+        a.wait_text(".notices", "Atendente salvo")
+        assert self.setup.call("attendant.get", {"id": self.attendant_id})["active"] is True
+
+    def logout(self):
+        d = self.desk
+        if not d.all("#login-form"):
+            d.click("#logout")
+        d.wait("#login-form")
+        d.login(ATTENDANT_LOGIN, ATTENDANT_PASSWORD)
+        d.wait_text("#me", ATTENDANT_NAME)
+        d.click("#logout")
+        d.wait("#login-form")
+        if self.session_resume:
+            # The session ended with the logout: a reload asks for the password again.
+            d.driver.refresh()
+            d.wait("#login-form")
+            d.until(lambda: not d.all("#me"), "no desk after the reload")
+        self.admin.wait_text(f'#attendants-table tr[data-id="{self.attendant_id}"] .presence', "Offline") \
+            if self.admin.all("#attendants-table") else None
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--atended", default=os.path.join(ROOT, ".build", "debug", "atended"))
+    parser.add_argument("--url", help="use a server already running at this URL (development)")
+    parser.add_argument("--socket", help="its Unix socket (with --url)")
+    parser.add_argument("--admin", default=f"{ADMIN_LOGIN}:{ADMIN_PASSWORD}", help="LOGIN:PASSWORD (with --url)")
+    parser.add_argument("--resumes", action="store_true",
+                        help="the server at --url resumes sessions from a cookie (as atended does)")
+    parser.add_argument("--screenshots", default=os.path.join(ROOT, ".build", "panel-screenshots"))
+    options = parser.parse_args()
+
+    print("panel browser tests (chromium + chromium-driver)", flush=True)
+    missing = browser_tools()
+    if missing:
+        print(f"panel: missing {', '.join(missing)}: run `make panel-deps` (apt-get install chromium "
+              "chromium-driver python3-selenium)")
+        print("panel: 0 passed, 1 failed, 0 skipped")
+        return 2
+
+    daemon = None
+    if options.url:
+        base_url, socket_path, resume = options.url.rstrip("/"), options.socket, options.resumes
+    else:
+        daemon = Daemon(options.atended)
+        try:
+            daemon.start()
+        except Skip as reason:
+            print(f"panel: SKIPPED: {reason}")
+            print("panel: 0 passed, 0 failed, 1 skipped")
+            daemon.stop()
+            return 0
+        base_url, socket_path, resume = daemon.url, daemon.socket_path, True
+
+    suite = Suite(base_url, socket_path, options.screenshots, options.admin.split(":", 1), resume, daemon is not None)
+    try:
+        suite.start()
+        steps = [
+            ("formatters", [], suite.formatters),
+            ("login_refused", [], suite.login_refused),
+            ("admin_logs_in", [], suite.admin_logs_in),
+            ("admin_creates_department", ["admin_logs_in"], suite.admin_creates_department),
+            ("admin_sets_permissions", ["admin_logs_in"], suite.admin_sets_permissions),
+            ("admin_creates_attendant", ["admin_creates_department"], suite.admin_creates_attendant),
+            ("admin_list_shows_attendant", ["admin_creates_attendant"], suite.admin_list_shows_attendant),
+            ("attendant_logs_in", ["admin_list_shows_attendant"], suite.attendant_logs_in),
+            ("bot_opens_chat_and_attendant_replies", ["attendant_logs_in"],
+             suite.bot_opens_chat_and_attendant_replies),
+            ("bot_closes_and_rates", ["bot_opens_chat_and_attendant_replies"], suite.bot_closes_and_rates),
+            ("attendant_takes_from_queue", ["attendant_logs_in"], suite.attendant_takes_from_queue),
+            ("attendant_potentials_and_agenda", ["attendant_logs_in", "admin_sets_permissions"],
+             suite.attendant_potentials_and_agenda),
+            ("offer_accept_and_wrap_up", ["attendant_logs_in"], suite.offer_accept_and_wrap_up),
+            ("offer_card_from_push", ["attendant_logs_in"], suite.offer_card_from_push),
+            ("offer_and_wrap_up_played", ["attendant_logs_in"], suite.offer_and_wrap_up_played),
+            ("supervisor_board", ["admin_logs_in"], suite.supervisor_board),
+            ("board_moves_played", ["admin_logs_in"], suite.board_moves_played),
+            ("photo_checked_before_sending", ["admin_creates_attendant"], suite.photo_checked_before_sending),
+            ("hours_exceptions_and_holidays", ["admin_creates_attendant"], suite.hours_exceptions_and_holidays),
+            ("admin_accounts", ["admin_creates_attendant"], suite.admin_accounts),
+            ("reconnect_resumes", ["attendant_logs_in"], suite.reconnect_resumes),
+            ("reload_keeps_session", ["attendant_logs_in"], suite.reload_keeps_session),
+            ("transfer_to_colleague", ["attendant_logs_in"], suite.transfer_to_colleague),
+            ("board_sets_priority", ["attendant_logs_in"], suite.board_sets_priority),
+            ("supervisor_moves_stranded_chat", ["attendant_logs_in"], suite.supervisor_moves_stranded_chat),
+            ("admin_deactivates_attendant", ["attendant_logs_in"], suite.admin_deactivates_attendant),
+            ("logout", ["attendant_logs_in"], suite.logout),
+        ]
+        for name, needs, step in steps:
+            suite.run(name, needs, step)
+    except Exception as error:  # noqa: BLE001 - the set-up itself failed
+        traceback.print_exc()
+        suite.results.append(("setup", "failed", str(error)))
+    finally:
+        suite.stop()
+        if daemon:
+            if any(status == "failed" for _, status, _ in suite.results):
+                print("---- atended log ----")
+                print(open(daemon.log_path).read()[-4000:])
+            daemon.stop()
+
+    counts = {status: sum(1 for _, s, _ in suite.results if s == status) for status in ("passed", "failed", "skipped")}
+    print(f"screenshots: {options.screenshots}")
+    print(f"panel: {counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped")
+    return 1 if counts["failed"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
