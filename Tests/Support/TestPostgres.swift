@@ -35,8 +35,11 @@ public final class TestPostgres: @unchecked Sendable {
 
     nonisolated(unsafe) private static var processServer: String?
 
-    /// Starts a private server (stopped and removed when the value is released).
-    public static func start() throws -> TestPostgres {
+    /// Starts a private server (stopped and removed when the value is released); `listen`: an address to take
+    /// TCP connections on too, from anyone.
+    public static func start(listen: String? = nil) throws -> TestPostgres {
+        if let listen { setenv("ATENDE_PG_LISTEN", listen, 1) }
+        defer { if listen != nil { unsetenv("ATENDE_PG_LISTEN") } }
         let output = try script(["start"], check: true)
         let folder = output.trimmingCharacters(in: .whitespacesAndNewlines)
         return TestPostgres(folder: folder, owned: true)
