@@ -154,7 +154,9 @@ final class Journal {
         guard let outbox else { return }
         for round in outbox.takeFinished() {
             if round.error != 0 {
-                if postgres != nil { stopAfterLostDatabase("a commit failed: \(String(cString: strerror(round.error)))") }
+                if postgres != nil {
+                    stopAfterLostDatabase("a commit failed: \(String(cString: strerror(round.error)))")
+                }
                 stopAfterFailedSync(String(cString: strerror(round.error)))
             }
             if round.synced { counters.syncs += 1 }

@@ -182,7 +182,9 @@ func withPostgresParameters<T>(_ values: [SQLValue],
     }
     return pointers.withUnsafeBufferPointer { p in
         lengths.withUnsafeBufferPointer { l in
-            formats.withUnsafeBufferPointer { f in body(Int32(values.count), p.baseAddress, l.baseAddress, f.baseAddress) }
+            formats.withUnsafeBufferPointer { f in
+                body(Int32(values.count), p.baseAddress, l.baseAddress, f.baseAddress)
+            }
         }
     }
 }

@@ -82,7 +82,8 @@ enum PostgresSchema {
     /// Brings the database to the latest version, one committed step at a time.
     static func migrate(_ connection: PostgresConnection) throws(StoreError) {
         try connection.execute("CREATE TABLE IF NOT EXISTS atende_schema(version BIGINT NOT NULL)")
-        try connection.execute("INSERT INTO atende_schema(version) SELECT 0 WHERE NOT EXISTS (SELECT FROM atende_schema)")
+        try connection.execute(
+            "INSERT INTO atende_schema(version) SELECT 0 WHERE NOT EXISTS (SELECT FROM atende_schema)")
         var version = try connection.scalar("SELECT version FROM atende_schema") ?? 0
         guard version <= latestVersion else {
             throw StoreError(code: StoreError.postgresFailure,

@@ -30,7 +30,8 @@ extension PostgresStore {
     public func authors(of messages: [Message]) throws(StoreError) -> [Int64: AttendantID] {
         let ids = messages.filter { $0.from == .attendant }.map { String($0.id) }
         guard !ids.isEmpty else { return [:] }
-        let rows = try read("SELECT message_id, attendant_id FROM message_authors WHERE message_id = ANY($1::bigint[])",
+        let rows = try read(
+            "SELECT message_id, attendant_id FROM message_authors WHERE message_id = ANY($1::bigint[])",
                             [.text("{" + ids.joined(separator: ",") + "}")])
         var result: [Int64: AttendantID] = [:]
         for row in 0..<rows.count { result[rows.int(row, 0)] = rows.int(row, 1) }
@@ -135,7 +136,8 @@ extension PostgresStore {
     private func readAdmins(_ rows: PostgresRows) -> [AdminRecord] {
         (0..<rows.count).map { row in
             AdminRecord(id: rows.int(row, 0), name: rows.text(row, 1), login: rows.text(row, 2),
-                        passwordHash: rows.text(row, 3), lastSeenAt: rows.optionalInt(row, 4).map(Instant.init(millis:)),
+                        passwordHash: rows.text(row, 3),
+                        lastSeenAt: rows.optionalInt(row, 4).map(Instant.init(millis:)),
                         createdAt: Instant(millis: rows.int(row, 5)))
         }
     }

@@ -110,8 +110,9 @@ extension PostgresStore {
             state: ConversationState(rawValue: r.text(row, 6)) ?? .closed, attendantId: r.optionalInt(row, 7),
             openedAt: Instant(millis: r.int(row, 8)), queuedAt: r.optionalInt(row, 9).map(Instant.init(millis:)),
             assignedAt: r.optionalInt(row, 10).map(Instant.init(millis:)),
-            closedAt: r.optionalInt(row, 11).map(Instant.init(millis:)), rating: r.optionalInt(row, 12).map { Int($0) },
-            queueSeq: r.int(row, 13), preferredAttendant: r.optionalInt(row, 14), avoidAttendant: r.optionalInt(row, 15))
+            closedAt: r.optionalInt(row, 11).map(Instant.init(millis:)),
+            rating: r.optionalInt(row, 12).map { Int($0) }, queueSeq: r.int(row, 13),
+            preferredAttendant: r.optionalInt(row, 14), avoidAttendant: r.optionalInt(row, 15))
         c.priority = Int(r.int(row, 16))
         c.firstReplyAt = r.optionalInt(row, 17).map(Instant.init(millis:))
         return c
@@ -138,7 +139,8 @@ extension PostgresStore {
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $6, $7)
             """
         if closing {
-            try write(insert + " ON CONFLICT (id) DO UPDATE SET state = excluded.state, closed_at = excluded.closed_at",
+            try write(insert
+                      + " ON CONFLICT (id) DO UPDATE SET state = excluded.state, closed_at = excluded.closed_at",
                       values)
         } else {
             try write(insert + """

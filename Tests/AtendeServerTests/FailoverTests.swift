@@ -117,7 +117,8 @@ final class FailoverTests: XCTestCase {
             XCTAssertEqual(group.wait(timeout: .now() + 60), .success, "round \(round): bots did not stop")
             times.append(try waitForService(socket, since: killed))
             let done = acknowledged.state.withLock { ($0.chats.count, $0.messages.values.reduce(0) { $0 + $1.count }) }
-            print("FailoverTests: round \(round): served again \(String(format: "%.3f", times.last!)) s after SIGKILL; "
+            print("FailoverTests: round \(round): served again \(String(format: "%.3f", times.last!)) s "
+                  + "after SIGKILL; "
                   + "\(done.0) chats and \(done.1) messages acknowledged so far")
             try verify(acknowledged, server: server, uri: uri, socket: socket, daemon: standby, round: round)
             if testRun?.failureCount ?? 0 > 0 { break }

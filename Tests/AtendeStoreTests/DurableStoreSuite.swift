@@ -134,7 +134,9 @@ enum DurableStoreSuite {
 
     static func conversations(_ opener: StoreOpener) throws {
         var store = try opener.open()
-        for id: Int64 in 1...4 { try store.saveConversation(conversation(id, seq: 10 - id), new: true, explained: nil) }
+        for id: Int64 in 1...4 {
+            try store.saveConversation(conversation(id, seq: 10 - id), new: true, explained: nil)
+        }
         XCTAssertEqual(try store.conversation(2)?.externalId, "ext-2", "read in the open turn")
         XCTAssertEqual(try store.conversation(externalId: "ext-3")?.id, 3)
         try turn(store)
@@ -181,13 +183,15 @@ enum DurableStoreSuite {
         try store.saveConversation(conversation(1), new: true, explained: nil)
         var ids: [Int64] = []
         for index in 0..<5 {
-            let message = try store.appendMessage(Message(conversationId: 1, from: index % 2 == 0 ? .contact : .attendant,
-                                                          text: "mensagem \(index) ção", at: t0 + Int64(index)))
+            let message = try store.appendMessage(Message(
+                conversationId: 1, from: index % 2 == 0 ? .contact : .attendant, text: "mensagem \(index) ção",
+                at: t0 + Int64(index)))
             ids.append(message.id)
         }
         XCTAssertEqual(ids, ids.sorted())
         XCTAssertEqual(Set(ids).count, 5)
-        try store.saveContact(ContactRecord(phone: "+5511911111111", name: "beatriz", extra: "{\"a\":1}", updatedAt: t0))
+        try store.saveContact(ContactRecord(phone: "+5511911111111", name: "beatriz", extra: "{\"a\":1}",
+                                            updatedAt: t0))
         try store.saveContact(ContactRecord(phone: "+5511922222222", name: "Ana", extra: nil, updatedAt: t0))
         try store.saveContact(ContactRecord(phone: "+5511933333333", name: "Bruno", extra: nil, updatedAt: t0))
         try turn(store)

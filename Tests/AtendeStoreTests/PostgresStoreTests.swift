@@ -75,7 +75,8 @@ final class PostgresStoreTests: XCTestCase {
         try server.psql("SELECT pg_terminate_backend(\(leader.sessionProcessID))", database: databaseName)
         lost.wait()
         XCTAssertNotNil(leader.lostConnection)
-        XCTAssertThrowsError(try leader.saveDepartment(Department(id: "after", name: "After"), now: Instant(millis: 2)))
+        XCTAssertThrowsError(try leader.saveDepartment(Department(id: "after", name: "After"),
+                                                       now: Instant(millis: 2)))
         standbyUp.wait()
         let next = try XCTUnwrap(standby, "the standby became the leader")
         XCTAssertEqual(try next.departments().map(\.id), ["before"])
