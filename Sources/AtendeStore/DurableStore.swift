@@ -132,6 +132,24 @@ public protocol DurableStore: AnyObject {
     func deleteAdmin(_ id: Int64) throws(StoreError) -> Bool
     /// Records an admin's login time.
     func touchAdminLastSeen(_ id: Int64, at instant: Instant) throws(StoreError)
+
+    /// The attendant's display name, nil when there is no such attendant.
+    func attendantName(_ id: AttendantID) throws(StoreError) -> String?
+    /// Records the end of the attendant's running presence grace (nil: none runs).
+    func setGraceUntil(_ attendant: AttendantID, _ until: Instant?) throws(StoreError)
+    /// The presence graces that were running, by attendant.
+    func graces() throws(StoreError) -> [AttendantID: Instant]
+    /// The outcomes of the offers made since `since`, by attendant.
+    func offerOutcomes(since: Instant) throws(StoreError) -> [AttendantID: OfferOutcomes]
+    /// Closed conversations whose wrap-up was running.
+    func wrappingConversations() throws(StoreError) -> [Conversation]
+}
+
+extension DurableStore {
+    /// Saves a conversation that is not new, with no explanation.
+    public func saveConversation(_ c: Conversation) throws(StoreError) {
+        try saveConversation(c, new: false, explained: nil)
+    }
 }
 
 extension Store: DurableStore {

@@ -74,6 +74,18 @@ enum PostgresSchema {
             id BIGINT PRIMARY KEY, name TEXT NOT NULL, login TEXT NOT NULL, login_key TEXT NOT NULL UNIQUE,
             password_hash TEXT NOT NULL, last_seen_at BIGINT, created_at BIGINT NOT NULL);
         """,
+        // PostgreSQL alters the CHECK in place where SQLite rebuilds the table.
+        """
+        ALTER TABLE conversations DROP CONSTRAINT conversations_state_check;
+        ALTER TABLE conversations ADD CONSTRAINT conversations_state_check
+            CHECK (state IN ('potential', 'queued', 'assigned', 'closed', 'removed', 'offered'));
+        ALTER TABLE conversations ADD COLUMN offered_at BIGINT, ADD COLUMN offer_expires_at BIGINT,
+            ADD COLUMN wrap_up_until BIGINT, ADD COLUMN reply_due_at BIGINT, ADD COLUMN passed_over TEXT;
+        CREATE INDEX conversations_wrapping ON conversations(wrap_up_until) WHERE wrap_up_until IS NOT NULL;
+        ALTER TABLE departments ADD COLUMN offer_timeout BIGINT, ADD COLUMN reply_timeout BIGINT,
+            ADD COLUMN wrap_up BIGINT NOT NULL DEFAULT 0;
+        ALTER TABLE attendants ADD COLUMN grace_until BIGINT;
+        """,
     ]
 
     /// The version a fully migrated database has (the same number as SQLite's).

@@ -125,7 +125,9 @@ extension PostgresStore {
             """, [state.map { .text($0.rawValue) } ?? .null, department.map(SQLValue.text) ?? .null,
                   attendant.map(SQLValue.int) ?? .null, before.map(SQLValue.int) ?? .null, .int(Int64(limit))])
         return (0..<rows.count).map { row in
-            (readConversation(rows, row), rows.optionalInt(row, 18).map(Instant.init(millis:)))
+            // first_queued_at comes right after the conversation's own columns.
+            (readConversation(rows, row),
+             rows.optionalInt(row, Self.conversationColumnCount).map(Instant.init(millis:)))
         }
     }
 }
@@ -185,5 +187,52 @@ extension PostgresStore {
 
     public func touchAdminLastSeen(_ id: Int64, at instant: Instant) throws(StoreError) {
         try write("UPDATE admins SET last_seen_at = $1 WHERE id = $2", [.int(instant.millis), .int(id)])
+    }
+}
+
+extension PostgresStore {
+    public func attendantName(_ id: AttendantID) throws(StoreError) -> String? {
+        try read("SELECT name FROM attendants WHERE id = $1", [.int(id)]).values.first?.first ?? nil
+    }
+
+    public func setGraceUntil(_ attendant: AttendantID, _ until: Instant?) throws(StoreError) {
+        try write("UPDATE attendants SET grace_until = $1 WHERE id = $2",
+                  [until.map { .int($0.millis) } ?? .null, .int(attendant)])
+    }
+
+    public func graces() throws(StoreError) -> [AttendantID: Instant] {
+        let rows = try read("SELECT id, grace_until FROM attendants WHERE grace_until IS NOT NULL")
+        var result: [AttendantID: Instant] = [:]
+        for row in 0..<rows.count { result[rows.int(row, 0)] = Instant(millis: rows.int(row, 1)) }
+        return result
+    }
+
+    public func offerOutcomes(since: Instant) throws(StoreError) -> [AttendantID: OfferOutcomes] {
+        let rows = try read("""
+            SELECT id, explanations FROM conversations
+            WHERE explanations LIKE '%n|%' AND coalesce(first_queued_at, opened_at) >= $1
+            """, [.int(since.millis)])
+        var result: [AttendantID: OfferOutcomes] = [:]
+        for row in 0..<rows.count {
+            let id = rows.int(row, 0)
+            for line in (rows.optionalText(row, 1) ?? "").split(separator: "\n") where line.hasPrefix("n|") {
+                guard let note = OfferNote(compact: String(line), conversationId: id), note.wasOffer,
+                      note.at >= since else { continue }
+                switch note.kind {
+                case .accepted: result[note.attendantId, default: OfferOutcomes()].accepted += 1
+                case .declined: result[note.attendantId, default: OfferOutcomes()].declined += 1
+                case .revoked(.offerExpired): result[note.attendantId, default: OfferOutcomes()].expired += 1
+                default: break
+                }
+            }
+        }
+        return result
+    }
+
+    public func wrappingConversations() throws(StoreError) -> [Conversation] {
+        let rows = try read("""
+            SELECT \(Self.conversationColumns) FROM conversations WHERE wrap_up_until IS NOT NULL ORDER BY id
+            """)
+        return (0..<rows.count).map { readConversation(rows, $0) }
     }
 }

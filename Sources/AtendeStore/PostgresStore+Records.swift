@@ -100,8 +100,11 @@ extension PostgresStore {
 
     static let conversationColumns = """
         id, external_id, phone, contact_name, channel, department, state, attendant_id, opened_at, queued_at,
-        assigned_at, closed_at, rating, queue_seq, preferred_attendant, avoid_attendant, priority, first_reply_at
+        assigned_at, closed_at, rating, queue_seq, preferred_attendant, avoid_attendant, offered_at,
+        offer_expires_at, first_reply_at, wrap_up_until, reply_due_at, passed_over, priority
         """
+    /// How many columns `conversationColumns` names (a query may select more after them).
+    static let conversationColumnCount = 23
 
     func readConversation(_ r: PostgresRows, _ row: Int) -> Conversation {
         var c = Conversation(
@@ -112,9 +115,14 @@ extension PostgresStore {
             assignedAt: r.optionalInt(row, 10).map(Instant.init(millis:)),
             closedAt: r.optionalInt(row, 11).map(Instant.init(millis:)),
             rating: r.optionalInt(row, 12).map { Int($0) }, queueSeq: r.int(row, 13),
-            preferredAttendant: r.optionalInt(row, 14), avoidAttendant: r.optionalInt(row, 15))
-        c.priority = Int(r.int(row, 16))
-        c.firstReplyAt = r.optionalInt(row, 17).map(Instant.init(millis:))
+            preferredAttendant: r.optionalInt(row, 14), avoidAttendant: r.optionalInt(row, 15),
+            offeredAt: r.optionalInt(row, 16).map(Instant.init(millis:)),
+            offerExpiresAt: r.optionalInt(row, 17).map(Instant.init(millis:)),
+            firstReplyAt: r.optionalInt(row, 18).map(Instant.init(millis:)),
+            wrapUpUntil: r.optionalInt(row, 19).map(Instant.init(millis:)),
+            replyDueAt: r.optionalInt(row, 20).map(Instant.init(millis:)),
+            passedOver: r.optionalText(row, 21).map { $0.split(separator: ",").compactMap { Int64($0) } } ?? [])
+        c.priority = Int(r.int(row, 22))
         return c
     }
 
@@ -130,17 +138,22 @@ extension PostgresStore {
             c.avoidAttendant.map(SQLValue.int) ?? .null, .text(c.externalId), .text(c.contactPhone),
             .text(c.channel), .int(c.openedAt.millis), explained.map(SQLValue.text) ?? .null,
             .int(Int64(c.priority)), c.firstReplyAt.map { .int($0.millis) } ?? .null,
+            c.offeredAt.map { .int($0.millis) } ?? .null, c.offerExpiresAt.map { .int($0.millis) } ?? .null,
+            c.wrapUpUntil.map { .int($0.millis) } ?? .null, c.replyDueAt.map { .int($0.millis) } ?? .null,
+            c.passedOver.isEmpty ? .null : .text(c.passedOver.map(String.init).joined(separator: ",")),
         ]
         let insert = """
             INSERT INTO conversations(id, contact_name, department, state, attendant_id, queued_at, assigned_at,
                 closed_at, rating, queue_seq, preferred_attendant, avoid_attendant,
                 external_id, phone, channel, opened_at, explanations, priority, first_reply_at, first_queued_at,
-                first_assigned_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $6, $7)
+                first_assigned_at, offered_at, offer_expires_at, wrap_up_until, reply_due_at, passed_over)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $6, $7,
+                $20, $21, $22, $23, $24)
             """
         if closing {
             try write(insert
-                      + " ON CONFLICT (id) DO UPDATE SET state = excluded.state, closed_at = excluded.closed_at",
+                      + " ON CONFLICT (id) DO UPDATE SET state = excluded.state, closed_at = excluded.closed_at, "
+                      + "wrap_up_until = excluded.wrap_up_until",
                       values)
         } else {
             try write(insert + """
@@ -150,6 +163,9 @@ extension PostgresStore {
                     closed_at = excluded.closed_at, rating = excluded.rating, queue_seq = excluded.queue_seq,
                     preferred_attendant = excluded.preferred_attendant, avoid_attendant = excluded.avoid_attendant,
                     priority = excluded.priority, first_reply_at = excluded.first_reply_at,
+                    offered_at = excluded.offered_at, offer_expires_at = excluded.offer_expires_at,
+                    wrap_up_until = excluded.wrap_up_until, reply_due_at = excluded.reply_due_at,
+                    passed_over = excluded.passed_over,
                     first_queued_at = coalesce(conversations.first_queued_at, excluded.queued_at),
                     first_assigned_at = coalesce(conversations.first_assigned_at, excluded.assigned_at),
                     explanations = CASE WHEN excluded.explanations IS NULL THEN conversations.explanations

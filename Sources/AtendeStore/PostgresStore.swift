@@ -224,7 +224,14 @@ extension PostgresStore: DurableStore {
     public func settings() throws(StoreError) -> AccountSettings {
         var settings = AccountSettings()
         let rows = try read("SELECT key, value FROM settings")
-        for row in 0..<rows.count { settings[rows.text(row, 0)] = rows.int(row, 1) != 0 }
+        for row in 0..<rows.count {
+            let key = rows.text(row, 0)
+            if AccountSettings.numberKeys.contains(key) {
+                settings.setNumber(key, rows.int(row, 1))
+            } else {
+                settings[key] = rows.int(row, 1) != 0
+            }
+        }
         let holidays = try read("SELECT date, name FROM holidays ORDER BY date COLLATE \"C\"")
         for row in 0..<holidays.count {
             if let day = CalendarDate.parse(holidays.text(row, 0)) {
@@ -240,6 +247,11 @@ extension PostgresStore: DurableStore {
                       + "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                       [.text(key), .int(settings[key]! ? 1 : 0)])
         }
+        for key in AccountSettings.numberKeys {
+            try write("INSERT INTO settings(key, value) VALUES ($1, $2) "
+                      + "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                      [.text(key), .int(settings.number(key)!)])
+        }
         try write("DELETE FROM holidays", [])
         for holiday in settings.holidays {
             try write("INSERT INTO holidays(date, name) VALUES ($1, $2)",
@@ -249,25 +261,33 @@ extension PostgresStore: DurableStore {
 
     public func departments() throws(StoreError) -> [Department] {
         let rows = try read("""
-            SELECT id, name, strategy, priority_step, service_level FROM departments ORDER BY id COLLATE "C"
+            SELECT id, name, strategy, offer_timeout, reply_timeout, wrap_up, priority_step, service_level
+            FROM departments ORDER BY id COLLATE "C"
             """)
         return (0..<rows.count).map { row in
             var department = Department(id: rows.text(row, 0), name: rows.text(row, 1),
-                                        strategy: Strategy(rawValue: rows.text(row, 2)) ?? .leastBusy)
-            department.priorityStep = Int(rows.int(row, 3))
-            department.serviceLevel = Int(rows.int(row, 4))
+                                        strategy: Strategy(rawValue: rows.text(row, 2)) ?? .leastBusy,
+                                        offerTimeout: rows.optionalInt(row, 3), replyTimeout: rows.optionalInt(row, 4),
+                                        wrapUp: rows.int(row, 5))
+            department.priorityStep = Int(rows.int(row, 6))
+            department.serviceLevel = Int(rows.int(row, 7))
             return department
         }
     }
 
     public func saveDepartment(_ department: Department, now: Instant) throws(StoreError) {
         try write("""
-            INSERT INTO departments(id, name, strategy, created_at, priority_step, service_level)
-            VALUES ($1, $2, $3, $4, $5, $6)
+            INSERT INTO departments(id, name, strategy, created_at, offer_timeout, reply_timeout, wrap_up,
+                priority_step, service_level)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
             ON CONFLICT (id) DO UPDATE SET name = excluded.name, strategy = excluded.strategy,
-                priority_step = excluded.priority_step, service_level = excluded.service_level
+                offer_timeout = excluded.offer_timeout, reply_timeout = excluded.reply_timeout,
+                wrap_up = excluded.wrap_up, priority_step = excluded.priority_step,
+                service_level = excluded.service_level
             """, [.text(department.id), .text(department.name), .text(department.strategy.rawValue),
-                  .int(now.millis), .int(Int64(department.priorityStep)), .int(Int64(department.serviceLevel))])
+                  .int(now.millis), department.offerTimeout.map(SQLValue.int) ?? .null,
+                  department.replyTimeout.map(SQLValue.int) ?? .null, .int(department.wrapUp),
+                  .int(Int64(department.priorityStep)), .int(Int64(department.serviceLevel))])
     }
 
     public func deleteDepartment(_ id: String) throws(StoreError) {

@@ -347,6 +347,7 @@ class Suite:
         self.attendant_id = None
         self.chat_id = None
         self.image_path = None
+        self.colleague_id = None
 
     def run(self, name, needs, step):
         blocked = [need for need in needs if need in self.failed_steps]
@@ -416,6 +417,7 @@ class Suite:
         features["conversation.list"] = answers("conversation.list", {"limit": 1})
         features["admin accounts"] = answers("admin.list", {})
         features["holidays"] = "holidays" in self.setup.call("settings.get")
+        features["attendant.delete"] = answers("attendant.delete", {"id": 999999})  # 1004: it is there
         return features
 
     def need(self, feature):
@@ -561,7 +563,10 @@ class Suite:
         b.click('.day[data-day="sun"] .interval:last-child button.icon')
         b.click("#save")
         b.wait_text(".notices", "Atendente salvo")
+        b.script("window.scrollTo(0, 0)")
         b.shot("08-perfil-salvo")
+        b.script("document.getElementById('department-picker').scrollIntoView({block: 'center'})")
+        b.shot("08-perfil-salvo-horarios-departamento")
 
         saved = self.setup.call("attendant.get", {"id": self.attendant_id})
         assert saved["name"] == ATTENDANT_NAME and saved["login"] == ATTENDANT_LOGIN, saved
@@ -816,6 +821,7 @@ class Suite:
         a.wait_text(".notices", "Atendente salvo")
         a.until(lambda: self.setup.call("attendant.get", {"id": self.attendant_id})["hours"].get("exceptions")
                 == [{"date": "2030-12-25", "intervals": []}], "the exception saved as a day off")
+        a.script("document.querySelector('.exception:last-child').scrollIntoView({block: 'center'})")
         a.shot("27-perfil-excecao")
         a.click_text(".side-menu a", "Configurações")
         a.click("#add-holiday")
@@ -894,7 +900,9 @@ class Suite:
         self.need("admin accounts")
         a = self.admin
         a.click_text(".side-menu a", "Administradores")
-        a.wait_text("#admins-table", self.admin_login)
+        if self.daemon_owned:  # the account this run made (a server at --url may log its admin in otherwise)
+            a.wait_text("#admins-table", self.admin_login)
+        a.wait("#admins-table")
         a.click("#add-admin")
         a.type("#admin-form input[name=name]", "Bruno Supervisor")
         a.type("#admin-form input[name=login]", ATTENDANT_LOGIN)  # taken by the attendant: 1009
@@ -942,6 +950,24 @@ class Suite:
             self.bot.call("conversation.close", {"id": chat["id"]})
         finally:
             other.close()
+        self.colleague_id = colleague["id"]
+
+    def admin_deletes_attendant(self):
+        """"Excluir atendente" (after the confirmation) removes the colleague; the list drops it."""
+        self.need("attendant.delete")
+        a = self.admin
+        a.open(f"#/atendentes/{self.colleague_id}")
+        a.wait_text("#attendant-profile h1", "Carlos Lima")
+        a.click_text("#attendant-profile button", "Excluir atendente")
+        a.until(lambda: a.driver.switch_to.alert.accept() or True, "the confirmation accepted")
+        a.wait_text(".notices", "Atendente excluído")
+        a.until(lambda: not a.all(f'#attendants-table tr[data-id="{self.colleague_id}"]') and a.all(
+            "#attendants-table"), "Carlos off the list")
+        try:
+            self.setup.call("attendant.get", {"id": self.colleague_id})
+            raise AssertionError("the deleted attendant is still there")
+        except RpcFailure as failure:
+            assert failure.code == 1004, failure
 
     def board_sets_priority(self):
         """The board lists the waiting chats; a priority chosen there is set on the chat (conversation.setPriority)
@@ -1050,11 +1076,14 @@ class Suite:
         assert self.setup.call("attendant.get", {"id": self.attendant_id})["active"] is True
 
     def logout(self):
+        """Sair ends the session: the login form, and after a reload still the login form."""
         d = self.desk
-        if not d.all("#login-form"):
-            d.click("#logout")
-        d.wait("#login-form")
-        d.login(ATTENDANT_LOGIN, ATTENDANT_PASSWORD)
+        d.open()
+        d.until(lambda: d.all("#login-form") or d.all("#me"), "the login form or the desk")
+        if d.all("#login-form"):
+            d.type("#login-form input[name=login]", ATTENDANT_LOGIN)
+            d.type("#login-form input[name=password]", ATTENDANT_PASSWORD)
+            d.click("#login-form button[type=submit]")
         d.wait_text("#me", ATTENDANT_NAME)
         d.click("#logout")
         d.wait("#login-form")
@@ -1063,9 +1092,8 @@ class Suite:
             d.driver.refresh()
             d.wait("#login-form")
             d.until(lambda: not d.all("#me"), "no desk after the reload")
-        self.admin.wait_text(f'#attendants-table tr[data-id="{self.attendant_id}"] .presence', "Offline") \
-            if self.admin.all("#attendants-table") else None
-
+        if self.admin.all("#attendants-table"):
+            self.admin.wait_text(f'#attendants-table tr[data-id="{self.attendant_id}"] .presence', "Offline")
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -1129,6 +1157,7 @@ def main():
             ("reconnect_resumes", ["attendant_logs_in"], suite.reconnect_resumes),
             ("reload_keeps_session", ["attendant_logs_in"], suite.reload_keeps_session),
             ("transfer_to_colleague", ["attendant_logs_in"], suite.transfer_to_colleague),
+            ("admin_deletes_attendant", ["transfer_to_colleague"], suite.admin_deletes_attendant),
             ("board_sets_priority", ["attendant_logs_in"], suite.board_sets_priority),
             ("supervisor_moves_stranded_chat", ["attendant_logs_in"], suite.supervisor_moves_stranded_chat),
             ("admin_deactivates_attendant", ["attendant_logs_in"], suite.admin_deactivates_attendant),
