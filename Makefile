@@ -3,7 +3,7 @@ SWIFT ?= swift
 CONFIG ?= config/atende.json
 PREFIX ?= /usr/local
 DESTDIR ?=
-SYSTEM_PACKAGES := libsqlite3-dev libcrypt-dev pkg-config
+SYSTEM_PACKAGES := libsqlite3-dev libcrypt-dev pkg-config libpq-dev postgresql
 # The web panel's browser tests: Debian's chromium, its WebDriver and selenium for the Python runner.
 PANEL_PACKAGES := chromium chromium-driver python3-selenium
 PANEL_PYTHON ?= /usr/bin/python3
@@ -59,13 +59,21 @@ run: release
 
 # The whole suite, two test processes at a time, with a hard time limit so a hang fails instead of stalling CI;
 # then the panel's browser tests against the debug atended (they skip, saying why, while it has no `http`).
-# Either failing fails the target; the Swift suite's summary stays the last line.
+# Either failing fails the target; the Swift suite's summary stays the last line. The PostgreSQL tests share one
+# throwaway server (.ci/postgres: a temp folder, a Unix socket, no root service), named to them by
+# ATENDE_TEST_POSTGRES and stopped afterwards; a second pass runs the end-to-end tests on PostgreSQL.
 test: deps panel-deps
 	$(SWIFT) build --build-tests
 	@rm -f .build/test-results.xml
-	timeout $(TEST_TIMEOUT) $(SWIFT) test --skip-build --parallel --num-workers 2 \
-	  --xunit-output .build/test-results.xml $(SWIFT_TEST_FLAGS) || true
+	@rm -f .build/test-results-postgresql.xml
+	pg=$$(.ci/postgres start) && trap '.ci/postgres stop "$$pg"' EXIT && \
+	{ ATENDE_TEST_POSTGRES=$$pg timeout $(TEST_TIMEOUT) $(SWIFT) test --skip-build --parallel --num-workers 2 \
+	  --xunit-output .build/test-results.xml $(SWIFT_TEST_FLAGS) || true; \
+	  ATENDE_TEST_POSTGRES=$$pg ATENDE_TEST_STORE=postgresql timeout $(TEST_TIMEOUT) $(SWIFT) test --skip-build \
+	  --parallel --num-workers 2 --filter AtendeServerTests --xunit-output .build/test-results-postgresql.xml \
+	  $(SWIFT_TEST_FLAGS) || true; }
 	@panel=0; timeout $(PANEL_TIMEOUT) $(PANEL_PYTHON) Tests/panel/run_panel_tests.py || panel=$$?; \
+	  echo "end-to-end tests on PostgreSQL:"; .ci/test-summary .build/test-results-postgresql.xml || panel=1; \
 	  .ci/test-summary .build/test-results.xml && exit $$panel
 
 bench: deps

@@ -17,10 +17,13 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CCrypt", providers: [.apt(["libcrypt-dev"])]),
         .systemLibrary(name: "CLinux"),
+        // libpq, for a store in PostgreSQL (`database` given as a postgresql:// URI).
+        .systemLibrary(name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         // The WAL-gathering VFS (C, over the system SQLite).
         .target(name: "CSQLiteWAL", dependencies: ["CSQLite"]),
         .target(name: "AtendeCore", swiftSettings: hotPath),
-        .target(name: "AtendeStore", dependencies: ["AtendeCore", "CSQLite", "CSQLiteWAL"], swiftSettings: hotPath),
+        .target(name: "AtendeStore", dependencies: ["AtendeCore", "CSQLite", "CSQLiteWAL", "CPostgres"],
+                swiftSettings: hotPath),
         .target(name: "AtendeProtocol", dependencies: ["AtendeCore"], swiftSettings: hotPath),
         // Panel/ holds the web panel's static files: atended serves them from disk (see PanelFiles), so they are
         // not compiled or bundled.
@@ -32,9 +35,11 @@ let package = Package(
         .executableTarget(name: "atende-bench", dependencies: ["AtendeClient", "AtendeCore", "CLinux"],
                           path: "benchmarks/Sources/atende-bench"),
         .testTarget(name: "AtendeCoreTests", dependencies: ["AtendeCore"]),
-        .testTarget(name: "AtendeStoreTests", dependencies: ["AtendeStore"]),
+        // A real PostgreSQL for the tests (.ci/postgres).
+        .target(name: "AtendeTestSupport", path: "Tests/Support"),
+        .testTarget(name: "AtendeStoreTests", dependencies: ["AtendeStore", "AtendeTestSupport"]),
         .testTarget(name: "AtendeProtocolTests", dependencies: ["AtendeProtocol"]),
-        .testTarget(name: "AtendeServerTests", dependencies: ["AtendeServer", "AtendeClient"]),
+        .testTarget(name: "AtendeServerTests", dependencies: ["AtendeServer", "AtendeClient", "AtendeTestSupport"]),
         .testTarget(name: "AtendectlTests", dependencies: ["atendectl"]),
     ],
     swiftLanguageModes: [.v6]

@@ -74,6 +74,11 @@ public enum AtendedCommand {
             return 0
         } catch let error as SystemError where error.errno == EADDRINUSE {
             return fail("\(error)", status: 69)
+        } catch is StoppedAsStandby {
+            return 0
+        } catch let error as StoreError where error.isConnectionLost {
+            // PostgreSQL cannot be reached: a temporary failure, the unit retries.
+            return fail("cannot reach database: \(error)", status: 75)
         } catch let error as StoreError {
             return fail("cannot open database \(config.database): \(error)", status: 74)
         } catch {

@@ -11,7 +11,7 @@ import Foundation
 public struct Config: Sendable {
     /// Unix socket path.
     public var socket = "var/atende.sock"
-    /// SQLite file path.
+    /// SQLite file path, or a postgresql:// URI (libpq) of a database shared with standbys.
     public var database = "var/atende.db"
     /// Socket file permissions (octal).
     public var socketMode: UInt32 = 0o660
@@ -43,6 +43,8 @@ public struct Config: Sendable {
     public var http: HTTPSettings?
     /// The NDJSON protocol over TCP (nil: off).
     public var listen: HostPort?
+    /// PostgreSQL: about how long a dead or cut-off leader keeps the leadership (keepalives of its session).
+    public var failoverSeconds = 10
 
     /// The defaults.
     public init() {}
@@ -103,8 +105,8 @@ public struct Config: Sendable {
         Key(name: "socket", field: \.socket, live: false, defaultText: "\"var/atende.sock\"",
             doc: "Unix socket path (relative to the current directory)")
             { c, v throws(Problem) in c.socket = try path(v, "socket") },
-        Key(name: "database", field: \.database, live: false,
-            defaultText: "\"var/atende.db\"", doc: "SQLite database file")
+        Key(name: "database", field: \.database, live: false, defaultText: "\"var/atende.db\"",
+            doc: "SQLite database file, or a postgresql:// URI shared by a leader and its standbys")
             { c, v throws(Problem) in c.database = try path(v, "database") },
         Key(name: "socketMode", field: \.socketMode, live: false,
             defaultText: "\"0660\"", doc: "socket file mode, octal string")
@@ -146,6 +148,9 @@ public struct Config: Sendable {
             }
             c.durability = value
         },
+        Key(name: "failoverSeconds", field: \.failoverSeconds, live: false, defaultText: "10",
+            doc: "PostgreSQL: seconds a dead leader may keep the leadership before a standby serves (1-3600)")
+            { c, v throws(Problem) in c.failoverSeconds = try int(v, "failoverSeconds", 1...3600) },
         Key(name: "logLevel", field: \.logLevel, live: true,
             defaultText: "\"info\"", doc: "debug, info, warn or error") { c, v throws(Problem) in
             guard let text = v.stringValue, let value = LogLevel(rawValue: text) else {

@@ -358,6 +358,7 @@ extension Daemon {
 
     /// The turn could not be made durable: nothing of it is kept or shown.
     func failTurn(_ error: StoreError, now: Instant) {
+        if error.isConnectionLost { journal.stopAfterLostDatabase(error.description) }
         journal.rollBack()
         fanOut.undoOwnership()
         web.adminAccountsToEnd.removeAll()

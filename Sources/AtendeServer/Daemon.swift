@@ -100,9 +100,10 @@ public final class Daemon {
         let clock = Daemon.now()
         startedAt = clock
         nextHousekeeping = clock
-        let store = try Store(path: config.database, durability: config.durability, defersSync: true)
+        let store = try Daemon.openStore(config, notify: notify, signals: signals, wakeup: wakeup)
         var outbox: DurableOutbox?
-        if store.defersSync {
+        // PostgreSQL: every turn's output waits for its commit's result, whatever the durability.
+        if (store as? Store)?.defersSync ?? true {
             let faults = faults ?? Faults(environment: environment)
             outbox = DurableOutbox(wakeLoop: wakeup, failForTests: faults.failFsync,
                                    delayForTests: faults.fsyncDelayMicros)
@@ -111,14 +112,14 @@ public final class Daemon {
         fanOut = FanOut(loop: loop)
         _ = try loadState(now: clock)
         malloc_trim(0)  // what loading freed goes back to the kernel (the loop keeps freed memory: see `mallopt`)
-        if config.durability == .full { try store.syncFiles() }
-        journal.checkpointer = try store.startCheckpointer()
+        if config.durability == .full { try journal.sqlite?.syncFiles() }
+        journal.checkpointer = try journal.sqlite?.startCheckpointer()
         listener = try UnixSocket.listen(path: config.socket, mode: config.socketMode)
         watch(listener, token: Daemon.listenerToken, events: UInt32(EPOLLIN.rawValue))
         try openRemoteListeners()
         watch(wakeup, token: Daemon.wakeupToken, events: UInt32(EPOLLIN.rawValue))
         watch(signals, token: Daemon.signalToken, events: UInt32(EPOLLIN.rawValue))
-        if !Database.gathersWAL {
+        if journal.sqlite != nil && !Database.gathersWAL {
             Log.warn("the WAL-gathering VFS could not be registered: SQLite's default VFS writes each WAL frame in two")
         }
         Log.info("listening", ["socket": config.socket, "database": config.database,
@@ -234,7 +235,7 @@ public final class Daemon {
 
     /// The loop's own upkeep between turns: the WAL's rewind, accepting again, periodic work, drains.
     private func housekeepingAfterTurn(now: Instant) {
-        journal.store.rewindWALIfLong()
+        journal.sqlite?.rewindWALIfLong()
         if let paused = acceptPausedUntil, now >= paused, listener >= 0 {
             acceptPausedUntil = nil
             watch(listener, token: Daemon.listenerToken, events: UInt32(EPOLLIN.rawValue))
@@ -349,8 +350,14 @@ public final class Daemon {
             disconnect(connection, now: Daemon.now(), reason: "shutdown")
         }
         try? journal.store.commit()
-        if let wal = journal.store.walFile, case let error = wal.sync(), error != 0 {
+        if let wal = journal.sqlite?.walFile, case let error = wal.sync(), error != 0 {
             journal.stopAfterFailedSync(String(cString: strerror(error)))
+        }
+        if let postgres = journal.postgres {
+            if case let error = postgres.durabilityBarrier?.sync() ?? 0, error != 0 {
+                journal.stopAfterLostDatabase(String(cString: strerror(error)))
+            }
+            postgres.close()
         }
         journal.checkpointer?.stop()
         if listener >= 0 {
@@ -383,6 +390,7 @@ public final class Daemon {
     func runCompletions(now: Instant) {
         var value: UInt64 = 0
         _ = read(wakeup, &value, 8)
+        journal.stopIfDatabaseLost()
         finishRounds(now: now)
         for (token, value) in completions.takeAll() {
             deferredFinishers.removeValue(forKey: token)?(value)

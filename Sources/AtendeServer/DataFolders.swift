@@ -4,6 +4,7 @@
 // root, create folders silently. A relative path lives under the directory atended was started in (the project's
 // own `var/` by default): its missing folders are created, and the log says so.
 
+import AtendeStore
 import Foundation
 
 /// Checks, and where allowed creates, the folders the config's paths need.
@@ -25,7 +26,9 @@ enum DataFolders {
     /// creates the missing folders of relative paths and returns them (for the log).
     static func prepare(_ config: Config, create: Bool) throws -> [String] {
         var created: [String] = []
-        for (key, path) in [("database", config.database), ("socket", config.socket)] {
+        // A postgresql:// database is no path.
+        for (key, path) in [("database", config.database), ("socket", config.socket)]
+            where !(key == "database" && PostgresStore.isPostgres(path)) {
             let folder = (path as NSString).deletingLastPathComponent
             guard !folder.isEmpty else { continue }
             var isFolder: ObjCBool = false

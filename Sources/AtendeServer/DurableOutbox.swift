@@ -31,7 +31,7 @@ final class DurableOutbox: Sendable {
     /// A turn's output, and the WAL whose fsync makes it durable. A turn that committed nothing is handed over
     /// too while earlier ones wait, to leave after them; alone in a round it needs no fsync.
     struct Turn: Sendable {
-        let wal: WALFile
+        let wal: any DurabilityBarrier
         let committed: Bool
         let deliveries: [Delivery]
     }

@@ -119,7 +119,7 @@ final class FanOut {
 
     /// Sends `queue.changed` and `attendant.changed` for what the turn changed; returns what to put back if the
     /// turn then fails (its pushes are dropped, so the next turn must announce again).
-    func announce(router: borrowing Router, store: Store) -> Mark {
+    func announce(router: borrowing Router, store: any DurableStore) -> Mark {
         let mark = Mark(announced: announced, potentials: announcedPotentials)
         announceQueues(router: router)
         announceAttendants(router: router, store: store)
@@ -149,7 +149,7 @@ final class FanOut {
     func settleTurn() { ownershipUndo.removeAll(keepingCapacity: true) }
 
     /// Sends `attendant.changed` to monitoring admins for each attendant whose presence or load changed.
-    private func announceAttendants(router: borrowing Router, store: Store) {
+    private func announceAttendants(router: borrowing Router, store: any DurableStore) {
         if !monitors.isEmpty && router.potentialCount != announcedPotentials {
             announcedPotentials = router.potentialCount
             var w = JSONWriter()

@@ -16,8 +16,11 @@ let SQLITE_IOERR_CODE: Int32 = 10
 /// The turn's writes, their commit, and the durable release of the turn's output.
 final class Journal {
     let loop: LoopThread
-    let store: Store
-    private let notify: SystemdNotify
+    let store: any DurableStore
+    /// The store again, as the SQLite store or the PostgreSQL one (the other is nil), for what only one of them has.
+    let sqlite: Store?
+    let postgres: PostgresStore?
+    let notify: SystemdNotify
     var checkpointer: Checkpointer?
     /// Durability full: where each committed turn's output waits for its fsync (nil with durability normal).
     let outbox: DurableOutbox?
@@ -41,8 +44,10 @@ final class Journal {
     /// does not, and closes write whole rows again (`apply(closed:)`) until a reload succeeds.
     var routerMatchesStore = true
 
-    init(store: Store, outbox: DurableOutbox?, notify: SystemdNotify, loop: LoopThread) {
+    init(store: any DurableStore, outbox: DurableOutbox?, notify: SystemdNotify, loop: LoopThread) {
         self.store = store
+        sqlite = store as? Store
+        postgres = store as? PostgresStore
         self.outbox = outbox
         self.notify = notify
         self.loop = loop
@@ -67,7 +72,7 @@ final class Journal {
         guard storageError == nil && store.inTransaction else { return false }
         do {
             try store.commit()
-            if store.lostCommittedFrames {
+            if sqlite?.lostCommittedFrames == true {
                 stopAfterFailedSync("SQLite counted a commit whose frames did not all reach the file",
                                     failed: "a write of the WAL")
             }
@@ -98,7 +103,7 @@ final class Journal {
         guard [SQLITE_READONLY_CODE, SQLITE_CANTOPEN_CODE, SQLITE_IOERR_CODE].contains(error.code & 0xff) else {
             return
         }
-        store.markSuspect()
+        sqlite?.markSuspect()
     }
 
     /// Whether so much output waits for fsyncs that the loop should stop reading requests.
@@ -114,7 +119,7 @@ final class Journal {
     /// queues behind the ones that did. Returns false when the output may go straight to the sockets.
     func hand(_ list: [Connection], committed: Bool) -> Bool {
         guard let outbox, committed || (!handedTurns.isEmpty && !list.isEmpty) else { return false }
-        guard let wal = store.walFile else { stopAfterFailedSync("the WAL has no descriptor to fsync") }
+        guard let wal = store.durabilityBarrier else { stopAfterFailedSync("the WAL has no descriptor to fsync") }
         var deliveries: [DurableOutbox.Delivery] = []
         var handed: [(connection: Connection, direct: Bool)] = []
         deliveries.reserveCapacity(list.count)
@@ -148,7 +153,12 @@ final class Journal {
                       returned: (Connection) -> Void) {
         guard let outbox else { return }
         for round in outbox.takeFinished() {
-            if round.error != 0 { stopAfterFailedSync(String(cString: strerror(round.error))) }
+            if round.error != 0 {
+                if postgres != nil {
+                    stopAfterLostDatabase("a commit failed: \(String(cString: strerror(round.error)))")
+                }
+                stopAfterFailedSync(String(cString: strerror(round.error)))
+            }
             if round.synced { counters.syncs += 1 }
             for item in round.leftovers { leftover(item) }
             for _ in 0..<round.turns {
@@ -166,7 +176,9 @@ final class Journal {
     /// finds little left to sync. `start` runs the fsync off the loop and calls back on the loop with its errno.
     func syncAhead(commits: Int,
                    start: (_ queue: DispatchQueue, _ wal: WALFile, _ done: @escaping (Int32) -> Void) -> Void) {
-        guard outbox == nil, !syncAheadInFlight, commits > syncedAheadCommits, let wal = store.walFile else { return }
+        guard outbox == nil, !syncAheadInFlight, commits > syncedAheadCommits, let wal = sqlite?.walFile else {
+            return
+        }
         let now = Daemon.now()
         // (or the clock went back)
         guard now >= nextSyncAhead || now.millis < nextSyncAhead.millis - 1000 else { return }

@@ -143,7 +143,7 @@ enum ServiceLevels {
     }
 
     /// The figures since `since` (default: local midnight in `timeZone`), each department against its target.
-    static func compute(_ store: Store, timeZone: String, since: Instant?, now: Instant) throws
+    static func compute(_ store: any DurableStore, timeZone: String, since: Instant?, now: Instant) throws
         -> (departments: [DepartmentServiceLevel], attendants: [AttendantServiceLevel]) {
         var targets: [String: Int] = [:]
         for department in try store.departments() { targets[department.id] = department.serviceLevel }

@@ -84,7 +84,7 @@ extension Daemon {
             ("atende_failed_commits_total", "Turns rolled back because storage failed.", counters.failedCommits),
             ("atende_wal_late_bytes_total", "WAL bytes still gathered in memory after their commit, written by the "
                 + "check that follows it (0 unless SQLite writes frames as the WAL-gathering VFS does not expect).",
-             journal.store.lateWALBytes),
+             journal.sqlite?.lateWALBytes ?? 0),
             ("atende_refused_connections_total", "Connections refused at maxConnections.",
              counters.refusedConnections),
         ]

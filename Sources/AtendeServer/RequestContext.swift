@@ -39,7 +39,7 @@ struct RequestContext {
     }
 
     /// The store; its writes join the turn's transaction.
-    var store: Store { journal.store }
+    var store: any DurableStore { journal.store }
 
     var settings: AccountSettings {
         get { daemon.settings }

@@ -27,6 +27,7 @@ final class ConfigTableTests: XCTestCase {
         config.presenceGrace = 5
         config.http = HTTPSettings(listen: HostPort(host: "127.0.0.1", port: 8080))
         config.listen = HostPort(host: "127.0.0.1", port: 7070)
+        config.failoverSeconds = 3
         return config
     }
 
@@ -35,7 +36,8 @@ final class ConfigTableTests: XCTestCase {
         for key in Config.keys { XCTAssertTrue(key.differs(Config(), fresh), "\(key.name) not changed by the test") }
         let (reloaded, applied, needsRestart) = Config().reloaded(from: fresh)
         XCTAssertEqual(applied, Config.keys.filter(\.live).map(\.name))
-        XCTAssertEqual(needsRestart, ["socket", "database", "socketMode", "durability", "http", "listen"])
+        XCTAssertEqual(needsRestart, ["socket", "database", "socketMode", "durability", "failoverSeconds", "http",
+                                      "listen"])
         for key in Config.keys {
             XCTAssertEqual(key.differs(reloaded, fresh), !key.live, key.name)
         }

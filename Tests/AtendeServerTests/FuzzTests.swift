@@ -22,6 +22,7 @@ final class FuzzTests: XCTestCase {
     // MARK: - Mutation fuzzer
 
     func testMutatedRequestsNeverCrashHangOrGrowMemory() throws {
+        try skipOnPostgres("it reads the SQLite file")
         let total = environmentInt("ATENDE_FUZZ_INPUTS", 100_000)
         let seed = UInt64(environmentInt("ATENDE_FUZZ_SEED", Int.random(in: 1...Int(Int32.max))))
         print("FuzzTests: \(total) inputs, ATENDE_FUZZ_SEED=\(seed)")

@@ -243,6 +243,7 @@ final class StorageFaultTests: XCTestCase {
     // MARK: - File-size limit
 
     func testFileSizeLimitRefusesWritesAndTheDaemonSurvives() throws {
+        try skipOnPostgres("faults of the SQLite file")
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/prlimit") else {
             throw XCTSkip("prlimit (util-linux) is not installed")
         }
@@ -290,6 +291,7 @@ final class StorageFaultTests: XCTestCase {
     // MARK: - Read-only database file
 
     func testReadOnlyDatabaseFileRefusesWritesServesReadsAndRecovers() throws {
+        try skipOnPostgres("faults of the SQLite file")
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"), geteuid() == 0 else {
             throw XCTSkip("needs root and setpriv to run the daemon as an unprivileged user (root ignores chmod)")
         }
@@ -337,6 +339,7 @@ final class StorageFaultTests: XCTestCase {
     // MARK: - Locked database
 
     func testLockedDatabaseRefusesWritesServesReadsAndRecovers() throws {
+        try skipOnPostgres("faults of the SQLite file")
         daemon = try TestDaemon()
         let scene = try makeScene()
         let holder = try SQLiteReader(path: daemon.databasePath, readOnly: false)

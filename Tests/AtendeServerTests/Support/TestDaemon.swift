@@ -6,6 +6,7 @@
 
 import AtendeClient
 import AtendeProtocol
+import AtendeTestSupport
 import Foundation
 import Glibc
 import XCTest
@@ -53,6 +54,11 @@ final class TestDaemon {
             "passwordCost": 1,
             "durability": "normal",
         ]
+        // ATENDE_TEST_STORE=postgresql runs the end-to-end suite on PostgreSQL: a fresh database per daemon.
+        if ProcessInfo.processInfo.environment["ATENDE_TEST_STORE"] == "postgresql" {
+            guard let server = TestPostgres.shared else { throw TestDaemonError(description: "no PostgreSQL") }
+            config["database"] = .string(try server.freshDatabase())
+        }
         for (key, value) in overrides { config[key] = value }
         self.environment = environment
         if start { try self.start() }

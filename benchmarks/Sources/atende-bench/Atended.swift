@@ -5,6 +5,7 @@
 
 import AtendeClient
 import AtendeProtocol
+import Foundation
 import Glibc
 
 /// A running atended.
@@ -37,7 +38,17 @@ final class Atended {
     static func start(binary: String, directory: String, name: String, durability: String, webPort: Int? = nil,
                       timeout: Double = 120) throws -> Atended {
         let socket = "\(directory)/\(name).sock"
-        let database = "\(directory)/\(name).db"
+        var database = "\(directory)/\(name).db"
+        // ATENDE_BENCH_POSTGRES names the folder of a server started by .ci/postgres: the daemon then runs on a
+        // fresh PostgreSQL database of that server instead of an SQLite file.
+        if let server = ProcessInfo.processInfo.environment["ATENDE_BENCH_POSTGRES"], !server.isEmpty {
+            let fresh = "bench_\(name.filter { $0.isLetter || $0.isNumber })_\(getpid())"
+            let sql = "DROP DATABASE IF EXISTS \(fresh)\" -c \"CREATE DATABASE \(fresh)"
+            guard system("psql -X -q -h '\(server)' -U atende -d postgres -c \"\(sql)\" >/dev/null") == 0 else {
+                throw BenchError("cannot create database \(fresh) on \(server)")
+            }
+            database = "postgresql:///\(fresh)?host=\(server)&user=atende"
+        }
         let logPath = "\(directory)/\(name).log"
         let configPath = "\(directory)/\(name).json"
         try ProcFile.write(configPath, """

@@ -1,0 +1,66 @@
+// Daemon, its store: which one the config names (an SQLite file by default, a postgresql:// URI for a database
+// shared by a leader and its standbys), opening it (with PostgreSQL, waiting as a standby until this process
+// holds the leadership, without binding the socket), and what a lost database connection does: the leader stops
+// acknowledging at once and exits 75 (EX_TEMPFAIL), so its unit restarts it, as a standby.
+
+import AtendeStore
+import CLinux
+import Glibc
+
+/// Stopping (SIGTERM or SIGINT) while waiting as a standby: not a failure.
+struct StoppedAsStandby: Error, CustomStringConvertible {
+    var description: String { "stopped while waiting as a standby" }
+}
+
+extension Daemon {
+    /// Opens the store the config names. PostgreSQL: blocks while another atended leads, saying so to systemd;
+    /// SIGTERM or SIGINT meanwhile (read from `signals`) throws StoppedAsStandby. A lost connection later writes
+    /// `wakeup`, so the loop learns of it even while idle.
+    static func openStore(_ config: Config, notify: SystemdNotify, signals: Int32, wakeup: Int32) throws
+        -> any DurableStore {
+        guard PostgresStore.isPostgres(config.database) else {
+            return try Store(path: config.database, durability: config.durability, defersSync: true)
+        }
+        var stopRequested = false
+        var calls = 0
+        let store = try PostgresStore(
+            uri: config.database, durability: config.durability, failoverSeconds: config.failoverSeconds,
+            standby: { first in
+                if first {
+                    Log.info("standby: another atended leads this database; waiting for it")
+                    Log.flush()
+                    notify.send("READY=1\nSTATUS=standby: waiting for the leadership of the database")
+                }
+                // A standby is a healthy process: it keeps the unit's watchdog fed while it waits (every 5 s).
+                calls += 1
+                if notify.watchdogIntervalMillis != nil && calls % 25 == 0 { notify.send("WATCHDOG=1") }
+                var info = signalfd_siginfo()
+                while read(signals, &info, MemoryLayout<signalfd_siginfo>.size) > 0 {
+                    if info.ssi_signo == UInt32(SIGTERM) || info.ssi_signo == UInt32(SIGINT) { stopRequested = true }
+                }
+                return !stopRequested
+            },
+            onLost: { _ in
+                var one: UInt64 = 1
+                _ = write(wakeup, &one, 8)
+            })
+        return store
+    }
+}
+
+extension Journal {
+    /// Stops at once when the database connection is gone: nothing more is acknowledged (what waits for a commit
+    /// stays unanswered), and the restart (exit 75) comes back as a standby or as the leader.
+    func stopIfDatabaseLost() {
+        guard let lost = postgres?.lostConnection else { return }
+        stopAfterLostDatabase(lost.description)
+    }
+
+    /// Exits 75 without acknowledging anything more.
+    func stopAfterLostDatabase(_ reason: String) -> Never {
+        Log.error("the database connection is lost: stopping without acknowledging anything more", ["error": reason])
+        Log.flush()
+        notify.send("STATUS=database connection lost: \(reason)")
+        _exit(75)
+    }
+}

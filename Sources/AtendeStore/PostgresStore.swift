@@ -1,0 +1,296 @@
+// PostgresStore: atende's state in a PostgreSQL database that several atended share, one of them (the leader)
+// writing. Opening it takes leadership: a session advisory lock, keyed by the database, on the connection that
+// writes; a standby waits for that lock before it migrates or reads anything. The server's keepalive settings on
+// that session (and the client's in the conninfo) bound how long a dead or cut-off leader keeps the lock:
+// about `failoverSeconds`. The turn's writes go out pipelined on that connection (PostgresPipeline) and commit at
+// the turn's sync; the loop waits for none of it, and the turn's output waits on the CommitTicket instead.
+//
+// Reads: the hot ones (a conversation by id or external id, a contact's last attendant) are answered from what
+// this leader wrote and PostgreSQL has not yet confirmed, else by a second connection, which sees every confirmed
+// commit; the others ride the pipeline behind the writes, so they see everything the loop wrote, the open turn
+// included. Ids of attendants and messages are handed out here (the leader is the only writer), so no write
+// waits for a generated key.
+
+import AtendeCore
+import CPostgres
+import Glibc
+
+/// The database of a leader atended, in PostgreSQL.
+public final class PostgresStore {
+    /// The conninfo or URI it was opened with.
+    public let uri: String
+    let pipeline: PostgresPipeline
+    let reader: PostgresConnection
+    public private(set) var writeCount = 0
+    public private(set) var changeCount = 0
+    /// The writes of the open turn were sent and no sync yet.
+    private var turnOpen = false
+    /// The ticket of the last commit.
+    public private(set) var lastCommit: CommitTicket?
+    /// The server's process id for the writing session (the one holding the leadership).
+    public let sessionProcessID: Int32
+    var nextAttendantID: AttendantID = 1
+    var nextMessageID: Int64 = 1
+    var nextAdminID: Int64 = 1
+
+    // What this leader wrote and PostgreSQL has not confirmed yet, by turn: reads of these rows answer from here.
+    /// The turn being written (its number).
+    var turn: Int64 = 0
+    var recentConversations: [ConversationID: (conversation: Conversation, turn: Int64)] = [:]
+    var recentExternalIDs: [String: ConversationID] = [:]
+    var recentRoutes: [String: (attendant: AttendantID, turn: Int64)] = [:]
+    /// Attendants deleted since opening: a committed route to one of them no longer counts.
+    var retiredAttendants: Set<AttendantID> = []
+    /// Committed turns not yet confirmed, oldest first, with the keys they wrote.
+    private var unconfirmed: [(turn: Int64, ticket: CommitTicket, conversations: [ConversationID], phones: [String])]
+        = []
+    var turnConversations: [ConversationID] = []
+    var turnPhones: [String] = []
+    /// What the open turn replaced in the recent maps, to put back if it is abandoned.
+    var undoConversations: [(ConversationID, (conversation: Conversation, turn: Int64)?)] = []
+    var undoRoutes: [(String, (attendant: AttendantID, turn: Int64)?)] = []
+
+    /// The advisory lock's key: atende's and the database's, so one server can hold several atende databases.
+    static let leadershipKey = "hashtextextended('atende leader ' || current_database(), 0)"
+
+    /// Opens the store as its leader. `uri`: a postgresql:// URI or a libpq conninfo. Blocks until this process
+    /// holds the database's advisory lock: while another holds it, `standby` runs about every 200 ms (the first
+    /// call with `true`); when it returns false, opening stops with an error. `failoverSeconds` sets the
+    /// keepalives that bound how long a dead leader's session keeps the lock. `onLost` runs (on another thread)
+    /// when the writing connection fails.
+    public init(uri: String, durability: Durability = .full, failoverSeconds: Int = 10,
+                standby: (_ first: Bool) -> Bool = { _ in true },
+                onLost: @escaping @Sendable (StoreError) -> Void = { _ in }) throws(StoreError) {
+        self.uri = uri
+        let conninfo = PostgresStore.withKeepalives(uri, failoverSeconds: failoverSeconds)
+        let writer = try PostgresConnection(conninfo: conninfo)
+        sessionProcessID = PQbackendPID(writer.handle)
+        let idle = max(1, failoverSeconds / 2)
+        let interval = max(1, failoverSeconds / 6)
+        try writer.execute("""
+            SET application_name = 'atended'; SET tcp_keepalives_idle = \(idle);
+            SET tcp_keepalives_interval = \(interval); SET tcp_keepalives_count = 3;
+            SET tcp_user_timeout = \(failoverSeconds * 1000);
+            SET synchronous_commit = \(durability == .full ? "on" : "off")
+            """)
+        var first = true
+        while try writer.scalar("SELECT pg_try_advisory_lock(\(PostgresStore.leadershipKey))::int") != 1 {
+            guard standby(first) else {
+                throw StoreError(code: StoreError.postgresFailure, message: "stopped while waiting as a standby")
+            }
+            first = false
+            usleep(200_000)
+        }
+        try PostgresSchema.migrate(writer)
+        // Never an id a deleted attendant had: closed chats keep pointing at it.
+        nextAttendantID = (try writer.scalar("""
+            SELECT greatest(coalesce((SELECT max(id) FROM attendants), 0),
+                coalesce((SELECT max(id) FROM retired_attendant_ids), 0))
+            """) ?? 0) + 1
+        nextMessageID = (try writer.scalar("SELECT coalesce(max(id), 0) FROM messages") ?? 0) + 1
+        nextAdminID = (try writer.scalar("SELECT coalesce(max(id), 0) FROM admins") ?? 0) + 1
+        reader = try PostgresConnection(conninfo: conninfo)
+        try reader.execute("SET application_name = 'atended reader'")
+        pipeline = try PostgresPipeline(connection: writer, onLost: onLost)
+    }
+
+    /// Adds client keepalives (and a TCP user timeout) to a URI or conninfo, unless it sets them itself.
+    static func withKeepalives(_ uri: String, failoverSeconds: Int) -> String {
+        guard !uri.contains("keepalives") else { return uri }
+        let settings = ["keepalives=1", "keepalives_idle=\(max(1, failoverSeconds / 2))",
+                        "keepalives_interval=\(max(1, failoverSeconds / 6))", "keepalives_count=3",
+                        "tcp_user_timeout=\(failoverSeconds * 1000)",
+                        "connect_timeout=\(max(2, failoverSeconds))"]
+        if uri.hasPrefix("postgresql://") || uri.hasPrefix("postgres://") {
+            return uri + (uri.contains("?") ? "&" : "?") + settings.joined(separator: "&")
+        }
+        return uri + " " + settings.joined(separator: " ")
+    }
+
+    /// True for a `database` setting that names PostgreSQL rather than an SQLite file.
+    public static func isPostgres(_ database: String) -> Bool {
+        database.hasPrefix("postgresql://") || database.hasPrefix("postgres://")
+    }
+
+    /// Why the writing connection is gone, once it is.
+    public var lostConnection: StoreError? { pipeline.lost }
+
+    /// Waits for the commits handed over so far and gives up the connections (and the leadership).
+    public func close() {
+        _ = lastCommit?.wait()
+        pipeline.stop()
+        reader.close()
+    }
+
+    deinit { pipeline.stop() }
+
+    // MARK: - The turn
+
+    /// Sends a write of the open turn.
+    func write(_ sql: String, _ values: [SQLValue]) throws(StoreError) {
+        writeCount += 1
+        try pipeline.send(sql, values)
+        turnOpen = true
+        changeCount += 1
+    }
+
+    /// A read behind everything written so far.
+    func read(_ sql: String, _ values: [SQLValue] = []) throws(StoreError) -> PostgresRows {
+        try pipeline.read(sql, values)
+    }
+
+    /// Waits for every commit handed over so far; throws the first failure. For tests and maintenance.
+    public func waitForCommits() throws(StoreError) {
+        if let error = lastCommit?.wait() { throw error }
+    }
+
+    /// Remembers a conversation the open turn wrote, for reads until PostgreSQL confirms the turn.
+    func remember(_ conversation: Conversation) {
+        undoConversations.append((conversation.id, recentConversations[conversation.id]))
+        recentConversations[conversation.id] = (conversation, turn)
+        recentExternalIDs[conversation.externalId] = conversation.id
+        turnConversations.append(conversation.id)
+    }
+
+    /// Remembers a contact's last attendant the open turn wrote.
+    func remember(phone: String, attendant: AttendantID) {
+        undoRoutes.append((phone, recentRoutes[phone]))
+        recentRoutes[phone] = (attendant, turn)
+        turnPhones.append(phone)
+    }
+
+    /// Forgets the rows of turns PostgreSQL has confirmed (those rows are now what the reader sees), unless a
+    /// later turn wrote them again.
+    private func forgetConfirmed() {
+        var confirmed = 0
+        for entry in unconfirmed {
+            guard let settled = entry.ticket.settled, settled == nil else { break }
+            for id in entry.conversations where recentConversations[id]?.turn == entry.turn {
+                if let externalId = recentConversations.removeValue(forKey: id)?.conversation.externalId,
+                   recentExternalIDs[externalId] == id {
+                    recentExternalIDs[externalId] = nil
+                }
+            }
+            for phone in entry.phones where recentRoutes[phone]?.turn == entry.turn { recentRoutes[phone] = nil }
+            confirmed += 1
+        }
+        if confirmed > 0 { unconfirmed.removeFirst(confirmed) }
+    }
+}
+
+extension PostgresStore: DurableStore {
+    public var inTransaction: Bool { turnOpen }
+
+    /// The last commit's ticket.
+    public var durabilityBarrier: (any DurabilityBarrier)? { lastCommit }
+
+    public func commit() throws(StoreError) {
+        guard turnOpen else { return }
+        let ticket = try pipeline.sync()
+        turnOpen = false
+        lastCommit = ticket
+        if !turnConversations.isEmpty || !turnPhones.isEmpty {
+            unconfirmed.append((turn, ticket, turnConversations, turnPhones))
+            turnConversations = []
+            turnPhones = []
+        }
+        undoConversations.removeAll(keepingCapacity: true)
+        undoRoutes.removeAll(keepingCapacity: true)
+        turn += 1
+        forgetConfirmed()
+    }
+
+    public func rollback() {
+        guard turnOpen else { return }
+        pipeline.abort()
+        turnOpen = false
+        for (id, previous) in undoConversations.reversed() {
+            if let current = recentConversations[id], recentExternalIDs[current.conversation.externalId] == id {
+                recentExternalIDs[current.conversation.externalId] = nil
+            }
+            recentConversations[id] = previous
+            if let previous { recentExternalIDs[previous.conversation.externalId] = id }
+        }
+        for (phone, previous) in undoRoutes.reversed() { recentRoutes[phone] = previous }
+        undoConversations.removeAll()
+        undoRoutes.removeAll()
+        turnConversations.removeAll()
+        turnPhones.removeAll()
+        turn += 1
+    }
+
+    // MARK: - Settings and departments
+
+    public func settings() throws(StoreError) -> AccountSettings {
+        var settings = AccountSettings()
+        let rows = try read("SELECT key, value FROM settings")
+        for row in 0..<rows.count {
+            let key = rows.text(row, 0)
+            if AccountSettings.numberKeys.contains(key) {
+                settings.setNumber(key, rows.int(row, 1))
+            } else {
+                settings[key] = rows.int(row, 1) != 0
+            }
+        }
+        let holidays = try read("SELECT date, name FROM holidays ORDER BY date COLLATE \"C\"")
+        for row in 0..<holidays.count {
+            if let day = CalendarDate.parse(holidays.text(row, 0)) {
+                settings.holidays.append(Holiday(day: day, name: holidays.text(row, 1)))
+            }
+        }
+        return settings
+    }
+
+    public func saveSettings(_ settings: AccountSettings) throws(StoreError) {
+        for key in AccountSettings.keys {
+            try write("INSERT INTO settings(key, value) VALUES ($1, $2) "
+                      + "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                      [.text(key), .int(settings[key]! ? 1 : 0)])
+        }
+        for key in AccountSettings.numberKeys {
+            try write("INSERT INTO settings(key, value) VALUES ($1, $2) "
+                      + "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                      [.text(key), .int(settings.number(key)!)])
+        }
+        try write("DELETE FROM holidays", [])
+        for holiday in settings.holidays {
+            try write("INSERT INTO holidays(date, name) VALUES ($1, $2)",
+                      [.text(CalendarDate.format(holiday.day)), .text(holiday.name)])
+        }
+    }
+
+    public func departments() throws(StoreError) -> [Department] {
+        let rows = try read("""
+            SELECT id, name, strategy, offer_timeout, reply_timeout, wrap_up, priority_step, service_level
+            FROM departments ORDER BY id COLLATE "C"
+            """)
+        return (0..<rows.count).map { row in
+            var department = Department(id: rows.text(row, 0), name: rows.text(row, 1),
+                                        strategy: Strategy(rawValue: rows.text(row, 2)) ?? .leastBusy,
+                                        offerTimeout: rows.optionalInt(row, 3), replyTimeout: rows.optionalInt(row, 4),
+                                        wrapUp: rows.int(row, 5))
+            department.priorityStep = Int(rows.int(row, 6))
+            department.serviceLevel = Int(rows.int(row, 7))
+            return department
+        }
+    }
+
+    public func saveDepartment(_ department: Department, now: Instant) throws(StoreError) {
+        try write("""
+            INSERT INTO departments(id, name, strategy, created_at, offer_timeout, reply_timeout, wrap_up,
+                priority_step, service_level)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            ON CONFLICT (id) DO UPDATE SET name = excluded.name, strategy = excluded.strategy,
+                offer_timeout = excluded.offer_timeout, reply_timeout = excluded.reply_timeout,
+                wrap_up = excluded.wrap_up, priority_step = excluded.priority_step,
+                service_level = excluded.service_level
+            """, [.text(department.id), .text(department.name), .text(department.strategy.rawValue),
+                  .int(now.millis), department.offerTimeout.map(SQLValue.int) ?? .null,
+                  department.replyTimeout.map(SQLValue.int) ?? .null, .int(department.wrapUp),
+                  .int(Int64(department.priorityStep)), .int(Int64(department.serviceLevel))])
+    }
+
+    public func deleteDepartment(_ id: String) throws(StoreError) {
+        try write("DELETE FROM departments WHERE id = $1", [.text(id)])
+    }
+}

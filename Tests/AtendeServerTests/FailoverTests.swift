@@ -1,0 +1,185 @@
+// FailoverTests: two atended on one PostgreSQL database and one socket path. The leader serves; the standby waits
+// without binding the socket. Bots open chats and send messages while the leader is SIGKILLed; the standby must
+// then serve, with every acknowledged chat and message there, the queue in the order the chats were opened, and
+// nothing twice. Rounds alternate the roles (the killed one comes back as the standby); ATENDE_FAILOVER_ROUNDS
+// sets how many (3 by default) and each round prints the time from the kill to the first answer of the new leader.
+// Also: PostgreSQL restarted under the leader makes it exit 75, and a daemon serves again once it is back.
+
+import AtendeClient
+import AtendeProtocol
+import AtendeTestSupport
+import Foundation
+import Glibc
+import Synchronization
+import XCTest
+
+/// What the bots were told was done: chats by external id (their ids) and message texts by chat.
+private final class Acknowledged: Sendable {
+    struct State {
+        var chats: [String: Int64] = [:]
+        var messages: [Int64: [String]] = [:]
+        var errors: [String] = []
+    }
+
+    let state = Mutex(State())
+}
+
+final class FailoverTests: XCTestCase {
+    private var daemons: [TestDaemon] = []
+
+    override func tearDown() { daemons = [] }
+
+    /// Two daemons with one config on a fresh database; the first serves.
+    private func startPair(_ uri: String) throws -> (leader: TestDaemon, standby: TestDaemon) {
+        let leader = try TestDaemon(["database": .string(uri), "failoverSeconds": 2], start: false)
+        let standby = try TestDaemon(["database": .string(uri), "failoverSeconds": 2], start: false)
+        standby.config["socket"] = .string(leader.socketPath)
+        daemons = [leader, standby]
+        try leader.start()
+        try standby.start()  // its first ping is answered by the leader: it is running, as a standby
+        try waitForStandby(standby)
+        return (leader, standby)
+    }
+
+    private func waitForStandby(_ daemon: TestDaemon) throws {
+        for _ in 0..<500 where !daemon.lastStderr.contains("standby") {
+            guard daemon.isRunning else {
+                throw TestDaemonError(description: "the standby exited:\n\(daemon.lastStderr)")
+            }
+            usleep(10_000)
+        }
+        XCTAssertTrue(daemon.lastStderr.contains("standby"), daemon.lastStderr)
+    }
+
+    /// Waits until something answers `system.ping` on `socket`; returns the seconds it took.
+    private func waitForService(_ socket: String, since start: Date, timeout: Double = 30) throws -> Double {
+        while Date().timeIntervalSince(start) < timeout {
+            if let client = try? RPCClient(socketPath: socket), (try? client.call("system.ping", timeout: 2)) != nil {
+                return Date().timeIntervalSince(start)
+            }
+            usleep(5_000)
+        }
+        throw TestDaemonError(description: "nothing served on \(socket) within \(timeout) s")
+    }
+
+    /// A bot that opens chats (each with a first message) and adds messages, recording what was acknowledged,
+    /// until its connection fails.
+    private func runBot(_ index: Int, round: Int, socket: String, into acknowledged: Acknowledged,
+                        group: DispatchGroup) {
+        group.enter()
+        Thread {
+            defer { group.leave() }
+            guard let bot = try? RPCClient(socketPath: socket), (try? bot.call("auth.bot")) != nil else { return }
+            var serial = 0
+            while true {
+                serial += 1
+                let externalId = "r\(round)-b\(index)-\(serial)"
+                do {
+                    let chat = try bot.openChat(externalId, phone: "1198765\(String(format: "%04d", serial % 10000))",
+                                                department: "waiting", text: "first \(externalId)")
+                    acknowledged.state.withLock {
+                        $0.chats[externalId] = chat.id
+                        $0.messages[chat.id, default: []].append("first \(externalId)")
+                    }
+                    let text = "second \(externalId)"
+                    _ = try bot.call("conversation.message", ["id": .int(chat.id), "text": .string(text)])
+                    acknowledged.state.withLock { $0.messages[chat.id, default: []].append(text) }
+                } catch ClientError.rpc(let error) {
+                    acknowledged.state.withLock { $0.errors.append("\(externalId): \(error)") }
+                    return
+                } catch {
+                    return  // the leader is gone
+                }
+            }
+        }.start()
+    }
+
+    func testTheStandbyServesEverythingAcknowledgedWhenTheLeaderIsKilled() throws {
+        let server = try XCTUnwrap(TestPostgres.shared, "PostgreSQL is not installed (make deps installs it)")
+        let uri = try server.freshDatabase()
+        var (leader, standby) = try startPair(uri)
+        let socket = leader.socketPath
+        let admin = try leader.admin()
+        try admin.call("settings.update", ["restrictAccessToHours": false])
+        try admin.createDepartment("waiting", strategy: "manual")
+        try admin.createAttendant("ana@example.com", departments: ["waiting"])
+        let acknowledged = Acknowledged()
+        let rounds = Int(ProcessInfo.processInfo.environment["ATENDE_FAILOVER_ROUNDS"] ?? "") ?? 3
+        var times: [Double] = []
+        for round in 1...rounds {
+            let group = DispatchGroup()
+            for index in 0..<3 {
+                runBot(index, round: round, socket: socket, into: acknowledged, group: group)
+            }
+            usleep(UInt32.random(in: 150_000...400_000))
+            let killed = Date()
+            leader.kill()
+            XCTAssertEqual(group.wait(timeout: .now() + 60), .success, "round \(round): bots did not stop")
+            times.append(try waitForService(socket, since: killed))
+            let done = acknowledged.state.withLock { ($0.chats.count, $0.messages.values.reduce(0) { $0 + $1.count }) }
+            print("FailoverTests: round \(round): served again \(String(format: "%.3f", times.last!)) s "
+                  + "after SIGKILL; "
+                  + "\(done.0) chats and \(done.1) messages acknowledged so far")
+            try verify(acknowledged, server: server, uri: uri, socket: socket, daemon: standby, round: round)
+            if testRun?.failureCount ?? 0 > 0 { break }
+            // The killed one comes back, as the standby now.
+            try leader.start()
+            try waitForStandby(leader)
+            swap(&leader, &standby)
+        }
+        let sorted = times.sorted()
+        print("FailoverTests: failover after SIGKILL over \(times.count) rounds: median "
+              + "\(String(format: "%.3f", sorted[sorted.count / 2])) s, max \(String(format: "%.3f", sorted.last!)) s")
+    }
+
+    private func verify(_ acknowledged: Acknowledged, server: TestPostgres, uri: String, socket: String,
+                        daemon: TestDaemon, round: Int) throws {
+        let facts = acknowledged.state.withLock { $0 }
+        XCTAssertEqual(facts.errors, [], "round \(round): refusals while serving")
+        XCTAssertGreaterThan(facts.chats.count, 0, "round \(round): the bots got nothing done before the kill")
+        let admin = try daemon.admin()
+        for (externalId, id) in facts.chats.sorted(by: { $0.value < $1.value }) {
+            let chat = try admin.call("conversation.get", ["id": .int(id)])
+            XCTAssertEqual(chat["externalId"]?.stringValue, externalId, "round \(round): chat \(id)")
+            XCTAssertEqual(chat["state"]?.stringValue, "queued", "round \(round): chat \(id)")
+            let history = try admin.call("conversation.history", ["id": .int(id), "limit": 100])
+            let texts = history.list("messages").compactMap { $0["text"]?.stringValue }
+            for text in facts.messages[id] ?? [] {
+                XCTAssertTrue(texts.contains(text), "round \(round): acknowledged message '\(text)' is gone")
+            }
+            XCTAssertEqual(texts.count, Set(texts).count, "round \(round): a message of chat \(id) is there twice")
+        }
+        let ana = try daemon.attendant(login: "ana@example.com")
+        let waiting = try ana.call("queue.list", ["limit": 100_000]).list("waiting").map(\.id)
+        XCTAssertEqual(waiting, waiting.sorted(), "round \(round): the queue keeps the order the chats were opened in")
+        XCTAssertTrue(Set(facts.chats.values).isSubset(of: Set(waiting)),
+                      "round \(round): an acknowledged chat is missing from the queue")
+        let name = String(uri.dropFirst("postgresql:///".count).prefix { $0 != "?" })
+        XCTAssertEqual(try server.psql("""
+            SELECT count(*) FROM (SELECT conversation_id, text FROM messages GROUP BY conversation_id, text
+                HAVING count(*) > 1) twice
+            """, database: name).trimmingCharacters(in: .whitespacesAndNewlines), "0",
+                       "round \(round): a message was stored twice")
+    }
+
+    func testPostgresRestartedUnderTheLeaderStopsItWith75AndADaemonServesAgain() throws {
+        let server = try TestPostgres.start()  // private: restarting it must not disturb other tests
+        try server.psql("CREATE DATABASE atende")
+        let daemon = try TestDaemon(["database": .string(server.uri(database: "atende"))], start: false)
+        daemons = [daemon]
+        try daemon.start()
+        let bot = try daemon.bot()
+        let admin = try daemon.admin()
+        try admin.createDepartment("waiting", strategy: "manual")
+        let chat = try bot.openChat("before-restart", department: "waiting", text: "hello")
+        try server.restart()
+        let process = try XCTUnwrap(daemon.process)
+        XCTAssertEqual(try daemon.wait(process), 75, "the leader exits 75 when its database connection is lost:\n"
+                       + daemon.lastStderr)
+        XCTAssertTrue(daemon.lastStderr.contains("database connection is lost"), daemon.lastStderr)
+        try daemon.start()  // as its unit would restart it
+        let again = try daemon.admin()
+        XCTAssertEqual(try again.call("conversation.get", ["id": .int(chat.id)])["externalId"]?.stringValue,
+                       "before-restart")
+    }
+}
