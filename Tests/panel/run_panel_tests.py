@@ -477,6 +477,20 @@ class Suite:
         b.wait_text('#login-form [data-field="_"] .error', "Usuário ou senha incorretos")
         b.shot("01-login-refused")
 
+    def login_throttled(self):
+        """After five failures for one login the daemon answers 1029 with retryAfter: the form says to wait."""
+        b = self.admin
+        b.open()
+        for _ in range(6):
+            b.type("#login-form input[name=login]", "ninguem@empresa.com.br")
+            b.type("#login-form input[name=password]", "Errada123")
+            b.click("#login-form button[type=submit]")
+            b.wait_text('#login-form [data-field] .error', "")
+            b.until(lambda: b.find("#login-form button[type=submit]").is_enabled(), "the answer back")
+        b.wait_text("#login-form .error", "Muitas tentativas")
+        b.wait_text("#login-form .error", "Tente de novo em")
+        b.shot("01b-login-muitas-tentativas")
+
     def admin_logs_in(self):
         b = self.admin
         b.login(self.admin_login, self.admin_password)
@@ -1134,6 +1148,7 @@ def main():
         steps = [
             ("formatters", [], suite.formatters),
             ("login_refused", [], suite.login_refused),
+            ("login_throttled", [], suite.login_throttled),
             ("admin_logs_in", [], suite.admin_logs_in),
             ("admin_creates_department", ["admin_logs_in"], suite.admin_creates_department),
             ("admin_sets_permissions", ["admin_logs_in"], suite.admin_sets_permissions),
