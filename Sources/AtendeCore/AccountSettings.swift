@@ -13,6 +13,37 @@ public struct AccountSettings: Equatable, Sendable {
 
     /// The holidays' dates as day numbers.
     public var holidayDays: [Int64] { holidays.map(\.day) }
+    /// Which assigned chats go back to their queues when an attendant's presence grace runs out.
+    public var requeueOnOffline = RequeueOnOffline.unanswered
+    /// Expired offers in a row after which an attendant turns away (0: never).
+    public var maxMissedOffers = 2
+
+    /// The settings that are not switches, stored as numbers: `requeueOnOffline` by its index in `allCases`.
+    public static let numberKeys = ["requeueOnOffline", "maxMissedOffers"]
+    /// The range of `maxMissedOffers`.
+    public static let maxMissedOffersRange: ClosedRange<Int64> = 0...100
+
+    /// A number setting as stored.
+    public func number(_ key: String) -> Int64? {
+        switch key {
+        case "requeueOnOffline": return Int64(RequeueOnOffline.allCases.firstIndex(of: requeueOnOffline)!)
+        case "maxMissedOffers": return Int64(maxMissedOffers)
+        default: return nil
+        }
+    }
+
+    /// Sets a number setting from its stored form (values out of range are ignored).
+    public mutating func setNumber(_ key: String, _ value: Int64) {
+        switch key {
+        case "requeueOnOffline":
+            if RequeueOnOffline.allCases.indices.contains(Int(value)) {
+                requeueOnOffline = RequeueOnOffline.allCases[Int(value)]
+            }
+        case "maxMissedOffers":
+            if Self.maxMissedOffersRange.contains(value) { maxMissedOffers = Int(value) }
+        default: break
+        }
+    }
 
     /// The defaults.
     public init() {}

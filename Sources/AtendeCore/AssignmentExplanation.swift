@@ -102,12 +102,14 @@ public struct AssignmentExplanation: Equatable, Sendable {
 extension Router {
     /// Where an attendant stands for a department right now.
     func standing(of state: AttendantState) -> CandidateStanding {
-        if !state.profile.active { return .inactive }
-        if state.connections == 0 { return .offline }
-        if !state.wantsOnline { return .away }
-        if !state.inHours { return .offHours }
-        if state.open.count >= state.profile.maxChats { return .atCapacity }
-        return .lostTheTie
+        switch state.ineligibility.first {
+        case nil: return .lostTheTie
+        case .inactive?: return .inactive
+        case .offline?: return .offline
+        case .away?: return .away
+        case .offHours?: return .offHours
+        default: return .atCapacity
+        }
     }
 
     /// Builds the explanation of giving `conversation` of department `state` to `person`, before the assignment

@@ -6,12 +6,15 @@ public typealias AttendantID = Int64
 /// A conversation's numeric id.
 public typealias ConversationID = Int64
 
-/// Where a conversation is in its life: potential → queued → assigned → closed (or potential → removed).
+/// Where a conversation is in its life: potential → queued → (offered →) assigned → closed (or potential →
+/// removed); an offer that is declined, expires or is rescinded goes back to queued.
 public enum ConversationState: String, Sendable, CaseIterable {
     /// The contact has not chosen a department yet.
     case potential
     /// Waiting in a department's queue.
     case queued
+    /// Offered to one attendant, who must accept it before `offerExpiresAt`; it holds one of its slots.
+    case offered
     /// With an attendant.
     case assigned
     /// Finished.
@@ -20,7 +23,7 @@ public enum ConversationState: String, Sendable, CaseIterable {
     case removed
 
     /// True for the states the router keeps in memory.
-    public var isOpen: Bool { self == .potential || self == .queued || self == .assigned }
+    public var isOpen: Bool { self == .potential || self == .queued || self == .assigned || self == .offered }
 }
 
 /// A chat between a contact and the service.
@@ -59,14 +62,26 @@ public struct Conversation: Equatable, Sendable {
     public var preferredAttendant: AttendantID?
     /// The attendant who transferred it away, avoided once when another eligible attendant exists.
     public var avoidAttendant: AttendantID?
+    /// When it was last offered (while offered).
+    public var offeredAt: Instant?
+    /// When the current offer runs out (while offered).
+    public var offerExpiresAt: Instant?
+    /// The first attendant reply.
+    public var firstReplyAt: Instant?
+    /// While its wrap-up runs (closed chats only): when the attendant's slot is freed.
+    public var wrapUpUntil: Instant?
+    /// When the current assignment is taken back unless the attendant replies first (the department's
+    /// `replyTimeout`); internal, not on the wire.
+    public var replyDueAt: Instant?
+    /// Attendants it was taken back from while it waits (declined, expired, reply timeout, gone offline): passed
+    /// over for it while anyone else is eligible; emptied when it is assigned.
+    public var passedOver: [AttendantID] = []
 
     /// 0...9: each level puts the chat ahead of chats that joined up to the department's `priorityStep` earlier.
     public var priority: Int {
         get { Int(priorityLevel) }
         set { priorityLevel = UInt8(clamping: newValue) }
     }
-    /// When an attendant first replied.
-    public var firstReplyAt: Instant?
 
     /// Creates a conversation.
     public init(
@@ -74,7 +89,9 @@ public struct Conversation: Equatable, Sendable {
         channel: String = "whatsapp", department: String? = nil, state: ConversationState = .potential,
         attendantId: AttendantID? = nil, openedAt: Instant, queuedAt: Instant? = nil, assignedAt: Instant? = nil,
         closedAt: Instant? = nil, rating: Int? = nil, queueSeq: Int64 = 0, preferredAttendant: AttendantID? = nil,
-        avoidAttendant: AttendantID? = nil
+        avoidAttendant: AttendantID? = nil, offeredAt: Instant? = nil, offerExpiresAt: Instant? = nil,
+        firstReplyAt: Instant? = nil, wrapUpUntil: Instant? = nil, replyDueAt: Instant? = nil,
+        passedOver: [AttendantID] = []
     ) {
         self.id = id
         self.externalId = externalId
@@ -92,6 +109,12 @@ public struct Conversation: Equatable, Sendable {
         self.queueSeq = queueSeq
         self.preferredAttendant = preferredAttendant
         self.avoidAttendant = avoidAttendant
+        self.offeredAt = offeredAt
+        self.offerExpiresAt = offerExpiresAt
+        self.firstReplyAt = firstReplyAt
+        self.wrapUpUntil = wrapUpUntil
+        self.replyDueAt = replyDueAt
+        self.passedOver = passedOver
     }
 }
 
@@ -103,6 +126,13 @@ public struct Department: Equatable, Sendable {
     public var name: String
     /// How the next attendant is chosen.
     public var strategy: Strategy
+    /// Seconds an attendant has to accept an automatic assignment, which is then an offer; nil: assign directly.
+    public var offerTimeout: Int64?
+    /// Seconds an assigned chat may go without an attendant reply before it is taken back; nil: no limit.
+    public var replyTimeout: Int64?
+    /// Seconds a closed chat keeps its attendant's slot.
+    public var wrapUp: Int64 = 0
+
     /// Seconds of queue time one priority level is worth (contract v2, 0...86400).
     public var priorityStep: Int = Department.defaultPriorityStep
     /// The answer-time target, in seconds, that the service level is measured against (1...3600).
@@ -114,11 +144,22 @@ public struct Department: Equatable, Sendable {
     public static let defaultServiceLevel = 60
 
     /// Creates a department.
-    public init(id: String, name: String, strategy: Strategy = .leastBusy) {
+    public init(id: String, name: String, strategy: Strategy = .leastBusy, offerTimeout: Int64? = nil,
+                replyTimeout: Int64? = nil, wrapUp: Int64 = 0) {
         self.id = id
         self.name = name
         self.strategy = strategy
+        self.offerTimeout = offerTimeout
+        self.replyTimeout = replyTimeout
+        self.wrapUp = wrapUp
     }
+
+    /// The ranges the contract allows for the routing settings.
+    public static let offerTimeoutRange: ClosedRange<Int64> = 5...3600
+    /// See `offerTimeoutRange`.
+    public static let replyTimeoutRange: ClosedRange<Int64> = 10...86400
+    /// See `offerTimeoutRange`.
+    public static let wrapUpRange: ClosedRange<Int64> = 0...900
 }
 
 /// What the router needs to know about an attendant (the rest lives in the store).

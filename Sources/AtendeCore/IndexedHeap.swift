@@ -73,6 +73,26 @@ public struct IndexedHeap: Sendable {
         return candidate?.id
     }
 
+    /// The smallest id that `accept` takes, found best-first from the root: each refused id only opens its
+    /// children, so the cost grows with the number refused, not with the heap.
+    public func best(where accept: (Int64) -> Bool) -> Int64? {
+        guard !entries.isEmpty else { return nil }
+        var frontier = [0]
+        while !frontier.isEmpty {
+            var smallest = 0
+            for index in 1..<frontier.count where entries[frontier[index]].key < entries[frontier[smallest]].key {
+                smallest = index
+            }
+            frontier.swapAt(smallest, frontier.count - 1)
+            let position = frontier.removeLast()
+            let id = entries[position].key.id
+            if accept(id) { return id }
+            let first = position * Self.arity + 1
+            if first < entries.count { frontier += first..<min(first + Self.arity, entries.count) }
+        }
+        return nil
+    }
+
     /// The id's slot: a small number that stays the id's for the heap's life, so a caller that keeps it can
     /// skip the id lookup (`upsert(_:slot:)`, `contains(slot:)`, `remove(slot:)`).
     public mutating func slot(for id: Int64) -> Int32 {

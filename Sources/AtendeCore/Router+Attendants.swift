@@ -29,7 +29,7 @@ extension Router {
     /// Deletes a department; refused while chats wait or are assigned in it, or attendants serve it.
     public func removeDepartment(_ id: String) throws(RoutingError) {
         guard let state = departments[id] else { throw RoutingError(.notFound, "department '\(id)' does not exist") }
-        guard state.queue.isEmpty, state.assigned == 0 else {
+        guard state.queue.isEmpty, state.assigned == 0, state.offered == 0 else {
             throw RoutingError(.invalidState, "department '\(id)' has open chats")
         }
         guard state.servedBy.isEmpty else {
@@ -68,39 +68,59 @@ extension Router {
     /// online; `online: false` restores an `away` session, e.g. when the state is rebuilt after a failed commit).
     public func connect(_ attendant: AttendantID, online: Bool = true, now: Instant) -> [RouterEffect] {
         guard attendants[attendant] != nil else { return [] }
-        if attendants[attendant]!.connections == 0 { markIdle(attendant, now: now) }
+        var effects: [RouterEffect] = [.attendantChanged(attendant)]
+        if attendants[attendant]!.connections == 0 {
+            markIdle(attendant, now: now)
+            if deadlines.deadline(of: .presenceGrace(attendant)) != nil {
+                deadlines.cancel(.presenceGrace(attendant))  // back within the grace: everything stays
+                effects.append(.graceChanged(attendant, until: nil))
+            }
+        }
         attendants[attendant]!.connections += 1
         attendants[attendant]!.wantsOnline = online
         _ = refreshHours(attendant, now: now)
-        var effects: [RouterEffect] = [.attendantChanged(attendant)]
         drain(refresh(attendant), now: now, effects: &effects)
         return effects
     }
 
     /// A session of the attendant ended; with the last one it goes offline and its chats stay its own.
     public func disconnect(_ attendant: AttendantID, now: Instant) -> [RouterEffect] {
-        guard attendants[attendant] != nil, attendants[attendant]!.connections > 0 else { return [] }
-        attendants[attendant]!.connections -= 1
-        if attendants[attendant]!.connections == 0 { hoursTimers.remove(attendant) }
+        guard let state = attendants[attendant], state.connections > 0 else { return [] }
+        state.connections -= 1
         _ = refresh(attendant)
-        return [.attendantChanged(attendant)]
+        var effects: [RouterEffect] = [.attendantChanged(attendant)]
+        guard state.connections == 0 else { return effects }
+        deadlines.cancel(.hoursBoundary(attendant))
+        // Gone: its offers go back at once; its assigned chats after the grace, if it does not come back.
+        var dirty: [String] = []
+        for id in Array(state.open) where conversations[id]?.state == .offered {
+            dirty += takeBack(id, reason: .offline, now: now, effects: &effects)
+        }
+        if !state.open.isEmpty && requeueOnOffline != .none {
+            deadlines.schedule(.presenceGrace(attendant), at: now + presenceGrace)
+            effects.append(.graceChanged(attendant, until: now + presenceGrace))
+        }
+        // Only when offers went back: a plain logout drains nothing (the slot it frees is no one else's).
+        if !dirty.isEmpty || presenceGrace == 0 { drain(dirty, now: now, effects: &effects) }
+        return effects
     }
 
     /// The attendant chose `online` (true) or `away` (false).
     public func setPresence(_ attendant: AttendantID, online: Bool, now: Instant) -> [RouterEffect] {
         guard attendants[attendant] != nil else { return [] }
         attendants[attendant]!.wantsOnline = online
+        attendants[attendant]!.missedOffers = 0
         var effects: [RouterEffect] = [.attendantChanged(attendant)]
         drain(refresh(attendant), now: now, effects: &effects)
         return effects
     }
 
-    // MARK: - Working hours
+    // MARK: - Deadlines
 
-    /// When the router next needs `tick`: the earliest working-hours boundary of a connected attendant.
-    public var nextDeadline: Instant? { hoursTimers.topKey.map { Instant(millis: $0.primary) } }
+    /// When the router next needs `tick`: the earliest deadline of any kind.
+    public var nextDeadline: Instant? { deadlines.next?.at }
 
-    /// Applies every working-hours boundary reached by `now`; attendants whose hours start take waiting chats.
+    /// Applies every deadline reached by `now`; attendants whose hours start take waiting chats.
     /// (Every operation that drains applies them as well, so the order of requests and ticks does not matter.)
     public func tick(now: Instant) -> [RouterEffect] {
         var effects: [RouterEffect] = []
@@ -108,17 +128,40 @@ extension Router {
         return effects
     }
 
-    /// Applies the working-hours boundaries reached by `now`; returns the departments where an attendant whose
-    /// hours started is now eligible.
-    func applyDueHours(now: Instant, effects: inout [RouterEffect]) -> [String] {
+    /// Most deadlines applied by one tick or operation: a burst of them (100k offers running out together) is
+    /// spread over several loop turns, so requests are served between them; the rest stay due, and the daemon
+    /// ticks again at once. The hours boundary of an attendant about to get a chat is applied on the spot, so a
+    /// boundary left for the next turn never lets a chat through (see `drain`).
+    public static let deadlinesPerTurn = 1024
+
+    /// Applies the deadlines reached by `now` (at most `deadlinesPerTurn`), earliest first; returns the
+    /// departments that may drain.
+    func applyDue(now: Instant, effects: inout [RouterEffect]) -> [String] {
         var dirty: [String] = []
-        while let key = hoursTimers.topKey, key.primary <= now.millis {
-            let attendant = key.id
-            let wasInside = attendants[attendant]?.inHours
-            if refreshHours(attendant, now: now) != wasInside { effects.append(.attendantChanged(attendant)) }
-            dirty += refresh(attendant)
+        var applied = 0
+        while applied < Self.deadlinesPerTurn, let kind = deadlines.popDue(now: now) {
+            applied += 1
+            switch kind {
+            case .hoursBoundary(let attendant):
+                dirty += applyHoursBoundary(attendant, now: now, effects: &effects)
+            case .offerExpiry(let id):
+                dirty += expireOffer(id, now: now, effects: &effects)
+            case .replyTimeout(let id):
+                dirty += takeBack(id, reason: .replyTimeout, now: now, effects: &effects)
+            case .wrapUpEnd(let id):
+                dirty += endWrapUp(id, effects: &effects)
+            case .presenceGrace(let attendant):
+                dirty += requeueAfterGrace(attendant, now: now, effects: &effects)
+            }
         }
         return dirty
+    }
+
+    /// The attendant's working hours started or ended: re-read them and re-key it.
+    func applyHoursBoundary(_ attendant: AttendantID, now: Instant, effects: inout [RouterEffect]) -> [String] {
+        let wasInside = attendants[attendant]?.inHours
+        if refreshHours(attendant, now: now) != wasInside { effects.append(.attendantChanged(attendant)) }
+        return refresh(attendant)
     }
 
     /// Re-reads whether the attendant is inside its hours now and sets its next boundary timer (connected
@@ -126,15 +169,15 @@ extension Router {
     @discardableResult
     func refreshHours(_ attendant: AttendantID, now: Instant) -> Bool {
         guard let state = attendants[attendant] else {
-            hoursTimers.remove(attendant)
+            deadlines.cancel(.hoursBoundary(attendant))
             return false
         }
         let inside = state.profile.hours.contains(now)
         attendants[attendant]!.inHours = inside
         if state.connections > 0, let next = state.profile.hours.nextChange(after: now) {
-            hoursTimers.upsert(HeapKey(primary: max(next.millis, now.millis + 1), secondary: 0, id: attendant))
+            deadlines.schedule(.hoursBoundary(attendant), at: Instant(millis: max(next.millis, now.millis + 1)))
         } else {
-            hoursTimers.remove(attendant)
+            deadlines.cancel(.hoursBoundary(attendant))
         }
         return inside
     }
@@ -184,7 +227,7 @@ extension Router {
         let idle = state.idleOrder
         switch strategy {
         case .leastBusy, .manual:
-            return HeapKey(primary: Int64(state.open.count), secondary: idle, id: id)
+            return HeapKey(primary: Int64(state.heldSlots), secondary: idle, id: id)
         case .longestIdle:
             return HeapKey(primary: idle, secondary: 0, id: id)
         case .roundRobin:
@@ -195,6 +238,6 @@ extension Router {
     /// True when the attendant could be given a chat of the department right now.
     public func isEligible(_ attendant: AttendantID, for department: String) -> Bool {
         guard let state = attendants[attendant] else { return false }
-        return state.available && state.profile.departments.contains(department)
+        return ineligibility(of: state, for: department).isEmpty
     }
 }

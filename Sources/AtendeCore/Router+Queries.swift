@@ -41,9 +41,11 @@ extension Router {
     /// The attendant's presence: offline without a connection, off-hours when connected outside its hours,
     /// otherwise what it chose.
     public func presence(of attendant: AttendantID) -> Presence {
-        guard let state = attendants[attendant], state.connections > 0 else { return .offline }
-        if !state.inHours { return .offHours }
-        return state.wantsOnline ? .online : .away
+        guard let state = attendants[attendant] else { return .offline }
+        let reasons = state.ineligibility
+        if reasons.contains(.offline) { return .offline }
+        if reasons.contains(.offHours) { return .offHours }
+        return reasons.contains(.away) ? .away : .online
     }
 
     /// The routing profile the router holds for the attendant.

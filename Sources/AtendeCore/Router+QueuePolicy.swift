@@ -93,9 +93,9 @@ extension Router {
     /// when one is inside now, or none ever will be.
     public func opensAt(_ department: String, now: Instant) -> Instant? {
         guard let state = departments[department] else { return nil }
-        // Someone who can take chats now is inside its hours (unless an hours boundary is due and not yet
-        // applied): no need to read anyone's time zone.
-        if state.staff > 0, (hoursTimers.topKey?.primary ?? .max) > now.millis { return nil }
+        // Someone who can take chats now is inside its hours (unless a deadline, perhaps an hours boundary, is
+        // due and not yet applied): no need to read anyone's time zone.
+        if state.staff > 0, (deadlines.next?.at.millis ?? .max) > now.millis { return nil }
         var earliest: Instant?
         for id in state.servedBy {
             guard let person = attendants[id], person.profile.active else { continue }

@@ -3,8 +3,9 @@
 // as a value and returns the effects the server must carry out. One thread owns a Router (the server's loop);
 // it is deliberately not Sendable.
 //
-// Eligibility = active ∧ connected ∧ presence online ∧ inside working hours ∧ serves the department ∧ below
-// maxChats. An attendant who is eligible sits in the IndexedHeap of every non-manual department it serves,
+// Eligibility (Eligibility.swift) = active ∧ connected ∧ presence online ∧ inside working hours ∧ serves the
+// department ∧ below maxChats. An attendant who is eligible sits in the IndexedHeap of every non-manual department
+// it serves,
 // keyed by that department's strategy, so picking an attendant is O(1) and every change of key O(log n).
 // Queues drain whenever something could have made an attendant eligible; that keeps the invariant "no chat waits
 // in an automatic department while an eligible attendant of it has room" after every operation.
@@ -18,7 +19,12 @@ public final class Router {
         var connections = 0
         var wantsOnline = true
         var inHours = false
+        /// Assigned and offered chats.
         var open: IDSet<ConversationID> = []
+        /// Closed chats whose wrap-up still holds a slot.
+        var wrapping: IDSet<ConversationID> = []
+        /// Offers that expired in a row since the last accept or `presence.set`.
+        var missedOffers = 0
         var idleSince: Instant
         /// Orders idleness without ties: taken from `idleCounter` whenever `idleSince` is set.
         var idleOrder: Int64 = 0
@@ -33,12 +39,11 @@ public final class Router {
             self.idleSince = idleSince
         }
 
-        var available: Bool {
-            canServe && open.count < profile.maxChats
-        }
+        /// Eligible for a chat of any department it serves (see Eligibility).
+        var available: Bool { ineligibility.isEmpty }
 
-        /// Active, connected, online and inside its hours: eligible whenever it has room.
-        var canServe: Bool { profile.active && connections > 0 && wantsOnline && inHours }
+        /// Eligible whenever it has room: counted in its departments' staff for the estimated wait.
+        var canServe: Bool { ineligibility.subtracting(.atCapacity).isEmpty }
     }
 
     /// A class, not a struct: the router reaches into a department many times per assignment, and a reference
@@ -49,6 +54,7 @@ public final class Router {
         var queue = DepartmentQueue()
         var eligible = IndexedHeap()
         var assigned = 0
+        var offered = 0
         var servedBy: IDSet<AttendantID> = []
         var roundRobinTurn: IDMap<AttendantID, Int64> = [:]
         /// Attendants serving the department who could take a chat now if they had room.
@@ -72,7 +78,16 @@ public final class Router {
     var conversations: IDMap<ConversationID, Conversation> = [:]
     var byExternalId: [String: ConversationID] = [:]
     var potentials = DepartmentQueue()
-    var hoursTimers = IndexedHeap()
+    /// Every timer: working-hours boundaries, and the kinds in `DeadlineKind`.
+    var deadlines = DeadlineHeap()
+    /// Closed chats whose wrap-up runs, by id (the router keeps them until it ends, to write the row then).
+    var wrappingChats: IDMap<ConversationID, Conversation> = [:]
+    /// Milliseconds an attendant without a connection keeps its assigned chats (config `presenceGrace`).
+    public var presenceGrace: Int64 = 60_000
+    /// Which assigned chats go back to their queues when the grace runs out (setting `requeueOnOffline`).
+    public var requeueOnOffline: RequeueOnOffline = .unanswered
+    /// Expired offers in a row that turn an attendant away (setting `maxMissedOffers`; 0: never).
+    public var maxMissedOffers = 2
     var nextQueueSeq: Int64 = 1
     var roundRobinCounter: Int64 = 0
     var idleCounter: Int64 = 0
@@ -84,8 +99,11 @@ public final class Router {
 
     /// Loads what the store holds after a restart: departments, attendants (none connected), and the open
     /// conversations, which come back in their queues in their original order with their original timestamps.
+    /// `wrapping`: closed chats whose wrap-up was running; `graces`: the presence graces that were running. Offers,
+    /// reply timeouts, wrap-ups and graces get their deadlines back (one already past is applied by the first
+    /// tick). An attendant still connected when the daemon stopped starts no grace: the daemon left, not it.
     public func restore(departments: [Department], attendants: [AttendantProfile], conversations: [Conversation],
-                        now: Instant) {
+                        wrapping: [Conversation] = [], graces: [AttendantID: Instant] = [:], now: Instant) {
         for department in departments {
             self.departments[department.id] = DepartmentState(department: department)
         }
@@ -107,9 +125,23 @@ public final class Router {
             case .assigned:
                 if let attendant = conversation.attendantId { self.attendants[attendant]?.open.insert(conversation.id) }
                 if let department = conversation.department { self.departments[department]?.assigned += 1 }
+                if let due = conversation.replyDueAt { deadlines.schedule(.replyTimeout(conversation.id), at: due) }
+            case .offered:
+                if let attendant = conversation.attendantId { self.attendants[attendant]?.open.insert(conversation.id) }
+                if let department = conversation.department { self.departments[department]?.offered += 1 }
+                deadlines.schedule(.offerExpiry(conversation.id), at: conversation.offerExpiresAt ?? now)
             case .closed, .removed:
                 break
             }
+        }
+        for chat in wrapping {
+            guard let attendant = chat.attendantId, let until = chat.wrapUpUntil else { continue }
+            wrappingChats[chat.id] = chat
+            self.attendants[attendant]?.wrapping.insert(chat.id)
+            deadlines.schedule(.wrapUpEnd(chat.id), at: until)
+        }
+        for (id, until) in graces where self.attendants[id] != nil {
+            deadlines.schedule(.presenceGrace(id), at: until)
         }
     }
 
@@ -179,18 +211,9 @@ public final class Router {
         guard conversation.state == .queued, let department = conversation.department else {
             throw RoutingError(.invalidState, "conversation is \(conversation.state.rawValue), not waiting")
         }
-        guard state.profile.departments.contains(department) else {
-            throw RoutingError(.forbidden, "attendant does not serve department '\(department)'")
-        }
-        guard state.profile.active else { throw RoutingError(.forbidden, "attendant is inactive") }
-        guard state.open.count < state.profile.maxChats else {
-            throw RoutingError(.atCapacity, "attendant already has \(state.open.count) open chats")
-        }
-        // Read the hours without touching the router's state: a refusal must change nothing, and refreshing
-        // inHours here without re-keying the heaps would leave a stale eligibility behind until the next timer.
-        guard state.profile.hours.contains(now) else {
-            throw RoutingError(.outsideHours, "outside working hours")
-        }
+        // A manual pull: the attendant is at the keyboard, so being away (or a passive tool's session) is no bar.
+        let reasons = ineligibility(of: state, for: department, hoursAt: now).subtracting([.offline, .away])
+        if let refusal = refusal(reasons, of: state, department: department) { throw refusal }
         var effects = Self.effectList()
         leaveWaiting(conversation)
         assign(id, to: attendant, rule: .takenByHand, now: now, effects: &effects)
@@ -206,12 +229,18 @@ public final class Router {
         }
         var effects = Self.effectList()
         var freed: [String] = []
-        let previous = conversation.attendantId
+        var previous = conversation.attendantId
         leaveWaiting(conversation)
         switch conversation.state {
         case .queued:
             if let department = conversation.department { effects.append(.queueChanged(department)) }
+        case .offered:
+            freed = rescind(&conversation, now: now, effects: &effects)
+            previous = nil
         case .assigned:
+            if conversation.replyDueAt != nil { deadlines.cancel(.replyTimeout(id)) }
+            conversation.replyDueAt = nil
+            beginWrapUp(&conversation, now: now)
             freed = release(conversation)
         default:
             break
@@ -219,6 +248,7 @@ public final class Router {
         conversation.state = .closed
         conversation.closedAt = now
         forget(conversation)
+        if conversation.wrapUpUntil != nil { wrappingChats[id] = conversation }
         effects.append(.saved(conversation))
         effects.append(.closed(consume conversation, previousAttendant: previous))
         drain(freed, now: now, effects: &effects)
@@ -247,7 +277,7 @@ public final class Router {
             || conversation.state != .assigned {
             throw RoutingError(.forbidden, "not your conversation")
         }
-        guard conversation.state == .assigned || conversation.state == .queued else {
+        guard conversation.state == .assigned || conversation.state == .queued || conversation.state == .offered else {
             throw RoutingError(.invalidState, "conversation is \(conversation.state.rawValue)")
         }
         if let toDepartment, departments[toDepartment] == nil {
@@ -261,15 +291,10 @@ public final class Router {
             guard target != conversation.attendantId else {
                 throw RoutingError(.invalidState, "conversation is already with that attendant", field: "attendantId")
             }
-            guard state.profile.departments.contains(department) else {
-                throw RoutingError(.invalidState, "attendant does not serve department '\(department)'",
-                                   field: "attendantId")
-            }
-            guard state.profile.active, state.connections > 0 else {
-                throw RoutingError(.invalidState, "attendant is not logged in", field: "attendantId")
-            }
-            guard state.open.count < state.profile.maxChats else {
-                throw RoutingError(.atCapacity, "attendant is at capacity", field: "attendantId")
+            // Sent to a colleague by name: being away is no bar, the rest is.
+            let reasons = ineligibility(of: state, for: department, hoursAt: now).subtracting(.away)
+            if let refusal = refusal(reasons, of: state, department: department, field: "attendantId") {
+                throw refusal
             }
         } else if toDepartment == nil {
             throw RoutingError(.invalidState, "give department or attendantId", field: "department")
@@ -278,9 +303,13 @@ public final class Router {
         var freed: [String] = []
         let previous = conversation.attendantId
         if conversation.state == .assigned {
+            deadlines.cancel(.replyTimeout(id))
+            conversations[id]!.replyDueAt = nil
             freed = release(conversation)
             conversation = conversations[id]!
             if let previous { effects.append(.transferredAway(conversation, from: previous)) }
+        } else if conversation.state == .offered {
+            freed = rescind(&conversation, now: now, effects: &effects)
         } else {
             leaveWaiting(conversation)
             if let old = conversation.department { effects.append(.queueChanged(old)) }
@@ -367,6 +396,8 @@ public final class Router {
         conversations.values[index].attendantId = attendant
         conversations.values[index].assignedAt = now
         conversations.values[index].avoidAttendant = nil
+        conversations.values[index].passedOver = []
+        conversations.values[index].replyDueAt = scheduleReplyTimeout(id, in: state.department, now: now)
         let conversation = conversations.values[index]
         if rule != .transferred, let queuedAt = conversation.queuedAt { noteAnswer(in: state, after: now - queuedAt) }
         person.open.insert(id)
@@ -384,12 +415,12 @@ public final class Router {
     /// Assigns waiting chats while some department among `dirty` has both a waiting chat and an eligible
     /// attendant. The oldest head among them goes first, so one attendant serving several queues takes them in
     /// arrival order.
-    /// Working-hours boundaries reached by `now` are applied first: the daemon handles a turn's requests before
+    /// Deadlines reached by `now` are applied first: the daemon handles a turn's requests before
     /// the turn's tick, and no chat may go to an attendant whose hours have ended, even by a millisecond.
     func drain(_ dirty: consuming [String], now: Instant, effects: inout [RouterEffect]) {
         // Consumed: the caller's list becomes this one, so trimming it below copies nothing.
         var pending = dirty
-        let due = applyDueHours(now: now, effects: &effects)
+        let due = applyDue(now: now, effects: &effects)
         if !due.isEmpty { pending += due }
         if pending.count > 1 { pending = Array(Set(pending)) }
         while !pending.isEmpty {
@@ -398,7 +429,8 @@ public final class Router {
             while index < pending.count {
                 let id = pending[index]
                 guard let state = departments[id], state.department.strategy != .manual,
-                      state.eligible.isEmpty == false, let head = state.queue.first else {
+                      state.eligible.isEmpty == false,
+                      let head = state.queue.first else {
                     pending.swapAt(index, pending.count - 1)
                     pending.removeLast()
                     continue
@@ -408,18 +440,36 @@ public final class Router {
             }
             guard let (state, entry) = best else { return }
             let waiting = conversations.index(forKey: entry.id)!
-            let (avoid, preference) = conversations.withValue(at: waiting) {
-                ($0.avoidAttendant, $0.preferredAttendant)
+            let (avoid, preference, passed) = conversations.withValue(at: waiting) {
+                ($0.avoidAttendant, $0.preferredAttendant, $0.passedOver)
             }
-            var chosen = state.eligible.best(excluding: avoid) ?? state.eligible.top!
+            var chosen: AttendantID
+            if passed.isEmpty {
+                chosen = state.eligible.best(excluding: avoid) ?? state.eligible.top!
+            } else {
+                // Passed over while anyone else is eligible: the first of the strategy's order not passed over.
+                chosen = state.eligible.best { $0 != avoid && !passed.contains($0) }
+                    ?? state.eligible.best(excluding: avoid) ?? state.eligible.top!
+            }
             var rule = AssignmentRule.strategy
-            if let preferred = preference, preferred != avoid,
+            if let preferred = preference, preferred != avoid, !passed.contains(preferred),
                state.eligible.contains(preferred) {
                 chosen = preferred
                 rule = .returningContact
             }
+            // A boundary of the chosen one's hours still due (left by a burst for the next turn) is applied first,
+            // and the choice made again.
+            if let boundary = deadlines.deadline(of: .hoursBoundary(chosen)), boundary <= now {
+                deadlines.cancel(.hoursBoundary(chosen))
+                pending += applyHoursBoundary(chosen, now: now, effects: &effects)
+                continue
+            }
             state.queue.remove(entry)
-            assign(entry.id, to: chosen, rule: rule, now: now, effects: &effects)
+            if let timeout = state.department.offerTimeout {
+                offer(entry.id, to: chosen, rule: rule, expiresAt: now + timeout * 1000, now: now, effects: &effects)
+            } else {
+                assign(entry.id, to: chosen, rule: rule, now: now, effects: &effects)
+            }
         }
     }
 }

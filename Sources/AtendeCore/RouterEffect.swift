@@ -16,8 +16,21 @@ public enum RouterEffect: Equatable, Sendable {
     case queueChanged(String)
     /// The attendant's presence may have changed (login, logout, online/away, hours starting or ending, profile).
     case attendantChanged(AttendantID)
-    /// Why the last `.assigned` conversation went where it did (always follows `.assigned`).
+    /// Why the last `.assigned` or `.offered` conversation went where it did (always follows one of them).
     case explained(AssignmentExplanation)
+    /// The conversation was just offered to its `attendantId`: push `conversation.offered` to it.
+    case offered(Conversation)
+    /// The conversation (as it now is) was taken from this attendant: push `conversation.revoked` to it.
+    case revoked(Conversation, from: AttendantID, reason: RevokeReason)
+    /// The router changed the attendant's presence (missed offers): push `presence.changed` to it.
+    case presenceChanged(AttendantID, Presence, reason: String)
+    /// An offer or assignment ended or was accepted: kept with the conversation's explanations, and counted.
+    case noted(OfferNote)
+    /// The attendant's presence grace started (until that instant) or ended (nil): persist it, so a grace that
+    /// was running comes back after a restart.
+    case graceChanged(AttendantID, until: Instant?)
+    /// A closed chat's wrap-up ended (`wrapUpUntil` now nil): persist it; the attendant's slot is free.
+    case wrapUpEnded(Conversation)
 }
 
 extension RouterEffect {

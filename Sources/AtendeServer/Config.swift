@@ -37,6 +37,8 @@ public struct Config: Sendable {
     public var maxOutputBytes = 16 * 1_048_576
     /// Prometheus textfile path to rewrite every few seconds (nil: off).
     public var metricsFile: String?
+    /// Seconds an attendant whose last connection closed keeps its assigned chats.
+    public var presenceGrace = 60
     /// The web panel and its WebSocket (nil: off).
     public var http: HTTPSettings?
     /// The NDJSON protocol over TCP (nil: off).
@@ -160,6 +162,9 @@ public struct Config: Sendable {
         Key(name: "metricsFile", field: \.metricsFile, live: true, defaultText: "null",
             doc: "Prometheus textfile rewritten atomically every 5 s; null: off")
             { c, v throws(Problem) in c.metricsFile = v.isNull ? nil : try path(v, "metricsFile") },
+        Key(name: "presenceGrace", field: \.presenceGrace, live: true, defaultText: "60",
+            doc: "seconds an attendant whose last connection closed keeps its assigned chats (0-3600)")
+            { c, v throws(Problem) in c.presenceGrace = try int(v, "presenceGrace", 0...3600) },
         Key(name: "http", field: \.http, live: false, defaultText: "null",
             doc: "web panel and WebSocket /rpc: null (off) or {listen: \"HOST:PORT\", allowedOrigins?: [origin], "
                 + "headerTimeout?: seconds (1-300, 10), panel?: folder}")

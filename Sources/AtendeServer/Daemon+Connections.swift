@@ -158,7 +158,8 @@ extension Daemon {
                     journal.record(error)
                 }
             }
-            apply(router.disconnect(attendant, now: now), now: now)
+            // A stopping daemon is leaving, not the attendant: its offers and chats are kept for the next start.
+            if !stopping { apply(router.disconnect(attendant, now: now), now: now) }
         case .admin, .none:
             break
         }

@@ -176,6 +176,9 @@ extension Daemon {
             // Explanations are written in their conversation's row, by its last save here when it has one
             // (lines in effect order).
             var explained: IDMap<ConversationID, String> = [:]
+            // Chats taken back from an attendant here (declined, expired, reply timeout, offline): back in their
+            // queue with their old queuedAt, they join it again for the bots' `conversation.queued`.
+            var takenBack: [ConversationID] = []
             // By index, and matching without binding where a match only needs the id: binding copies the
             // effect's conversation, and these loops see every effect.
             for index in effects.indices {
@@ -183,6 +186,10 @@ extension Daemon {
                 if case .explained(let explanation) = effects[index] {
                     let id = explanation.conversationId
                     explained[id] = explained[id].map { $0 + "\n" + explanation.compact } ?? explanation.compact
+                } else if case .noted(let note) = effects[index] {
+                    let id = note.conversationId
+                    explained[id] = explained[id].map { $0 + "\n" + note.compact } ?? note.compact
+                    if note.kind != .accepted { takenBack.append(id) }
                 }
             }
             func takeExplained(_ id: ConversationID) -> String? {
@@ -204,7 +211,8 @@ extension Daemon {
                             try store.saveConversation(conversation, new: conversation.id == opened,
                                                        explained: explanation)
                         }
-                        if conversation.state == .queued && conversation.queuedAt == now {
+                        if conversation.state == .queued
+                            && (conversation.queuedAt == now || takenBack.contains(conversation.id)) {
                             announceQueued(conversation, now: now)
                         }
                     }
@@ -214,6 +222,7 @@ extension Daemon {
                         fanOut.dirtyAttendants.insert(attendant)
                         try store.setLastAttendant(phone: conversation.contactPhone, attendant: attendant)
                         fanOut.push(event("conversation.assigned", conversation), toAttendant: attendant)
+                        try pushAssignedToBots(conversation, attendant: attendant)
                         if let queuedAt = conversation.queuedAt, let assignedAt = conversation.assignedAt {
                             counters.waitSeconds.observe(Double(assignedAt - queuedAt) / 1000)
                         }
@@ -236,8 +245,11 @@ extension Daemon {
                     fanOut.dirtyDepartments.insert(department)
                 case .attendantChanged(let attendant):
                     fanOut.dirtyAttendants.insert(attendant)
+                    attendantNames[attendant] = nil  // an edit may have renamed it
                 case .explained:
                     break  // with the conversation's row, above or below
+                case .offered, .revoked, .presenceChanged, .noted, .wrapUpEnded, .graceChanged:
+                    try applyOfferEffect(effects[index])
                 }
             }
             for (id, text) in explained.sorted(by: { $0.key < $1.key }) {

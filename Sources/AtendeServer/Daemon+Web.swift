@@ -360,7 +360,7 @@ extension Daemon {
                     web.sessions.end(id)
                     return
                 }
-                if settings.restrictAccessToHours && !record.hours.contains(now) { return }
+                if settings.restrictAccessToHours && !record.routingProfile(settings).hours.contains(now) { return }
                 _ = try logIn(connection, attendant: record, now: now)
             case .admin(let admin):
                 guard let record = try journal.store.admin(admin), record.passwordHash == session.passwordHash else {

@@ -32,6 +32,8 @@ public final class Daemon {
     /// Who hears what, and the output the turn staged for them.
     let fanOut: FanOut
     var router = Router()
+    /// Attendants' names for the bots' `conversation.assigned` (Daemon+Offers.swift), read once from the store.
+    var attendantNames: IDMap<AttendantID, String> = [:]
     var settings = AccountSettings()
     var throttle = LoginThrottle()
     var nextConnectionID: UInt64 = 16
@@ -144,11 +146,14 @@ public final class Daemon {
         let attendants = try store.attendants()
         let departments = try store.departments()
         let conversations = try store.openConversations()
+        let wrapping = try store.wrappingConversations()
+        let graces = try store.graces()
         let nextID = try store.maxConversationID() + 1
         router = Router()
-        router.restore(departments: departments, attendants: attendants.map { $0.routingProfile(settings) },
-                       conversations: conversations, now: now)
         self.settings = settings
+        configureRouter()
+        router.restore(departments: departments, attendants: attendants.map { $0.routingProfile(settings) },
+                       conversations: conversations, wrapping: wrapping, graces: graces, now: now)
         nextConversationID = nextID
         var effects: [RouterEffect] = []
         for (attendant, ids) in fanOut.sessions where !ids.isEmpty {
@@ -315,6 +320,7 @@ public final class Daemon {
         // The config table says which keys apply live (`Config.Key.live`).
         let (reloaded, applied, needsRestart) = config.reloaded(from: fresh)
         config = reloaded
+        configureRouter()
         Log.level = config.logLevel
         loadPanel()
         Log.info("config reloaded", ["applied": applied.isEmpty ? "nothing changed" : applied.joined(separator: ","),

@@ -169,6 +169,7 @@ final class FanOut {
             w.field("type", "attendant.changed")
             w.key("attendant")
             Wire.attendant(record, presence: router.presence(of: attendant), openChats: router.openChats(of: attendant),
+                           wrappingChats: router.wrappingChats(of: attendant),
                            into: &w)
             w.endObject()
             pushToMonitors(RPCEncoder.notification(method: "event", params: w.bytes))

@@ -10,7 +10,7 @@ extension RequestContext {
     // MARK: - Departments
 
     func departmentCreate(_ params: Params) throws -> Outcome {
-        try params.rejectUnknown(["id", "name", "strategy"] + RequestContext.queuePolicyKeys)
+        try params.rejectUnknown(["id", "name", "strategy"] + RequestContext.routingSettingKeys + RequestContext.queuePolicyKeys)
         let id = try DepartmentID.validate(try params.string("id", maxLength: 64))
         let name = try departmentName(params.string("name", maxLength: 120))
         let strategy = try params.optionalString("strategy", maxLength: 32).map { try Strategy.parse($0) } ?? .leastBusy
@@ -19,6 +19,7 @@ extension RequestContext {
                            data: ["field": "id", "reason": "already exists"])
         }
         var department = Department(id: id, name: name, strategy: strategy)
+        try readRoutingSettings(params, into: &department)
         try readQueuePolicy(params, into: &department)
         try store.saveDepartment(department, now: now)
         apply(router.upsertDepartment(department, now: now), now: now)
@@ -28,7 +29,7 @@ extension RequestContext {
     }
 
     func departmentUpdate(_ params: Params) throws -> Outcome {
-        try params.rejectUnknown(["id", "name", "strategy"] + RequestContext.queuePolicyKeys)
+        try params.rejectUnknown(["id", "name", "strategy"] + RequestContext.routingSettingKeys + RequestContext.queuePolicyKeys)
         let id = try params.string("id", maxLength: 64)
         guard var department = try store.departments().first(where: { $0.id == id }) else {
             throw RPCError.notFound("department '\(id)'")
@@ -37,6 +38,7 @@ extension RequestContext {
         if let strategy = try params.optionalString("strategy", maxLength: 32) {
             department.strategy = try Strategy.parse(strategy)
         }
+        try readRoutingSettings(params, into: &department)
         try readQueuePolicy(params, into: &department)
         try store.saveDepartment(department, now: now)
         apply(router.upsertDepartment(department, now: now), now: now)
@@ -93,7 +95,8 @@ extension RequestContext {
     func attendantJSON(_ record: AttendantRecord) -> [UInt8] {
         var w = JSONWriter(capacity: 512)
         Wire.attendant(record, presence: router.presence(of: record.id), openChats: router.openChats(of: record.id),
-                       into: &w)
+                           wrappingChats: router.wrappingChats(of: record.id),
+                           into: &w)
         return w.bytes
     }
 
@@ -196,7 +199,8 @@ extension RequestContext {
         }
         return .result(Wire.list("attendants", records) { record, w in
             Wire.attendant(record, presence: router.presence(of: record.id),
-                           openChats: router.openChats(of: record.id), into: &w)
+                           openChats: router.openChats(of: record.id),
+                           wrappingChats: router.wrappingChats(of: record.id), into: &w)
         })
     }
 
@@ -240,6 +244,8 @@ extension RequestContext {
             w.dynamicKey(key)
             w.bool(settings[key]!)
         }
+        w.field("requeueOnOffline", settings.requeueOnOffline.rawValue)
+        w.field("maxMissedOffers", settings.maxMissedOffers)
         writeHolidays(into: &w)
         w.endObject()
         return w.bytes
@@ -251,15 +257,17 @@ extension RequestContext {
     }
 
     func settingsUpdate(_ params: Params) throws -> Outcome {
-        try params.rejectUnknown(Set(AccountSettings.keys + ["holidays"]))
+        try params.rejectUnknown(Set(AccountSettings.keys + AccountSettings.numberKeys + ["holidays"]))
         var updated = settings
         for key in AccountSettings.keys {
             if let value = try params.optionalBool(key) { updated[key] = value }
         }
+        try readOfferSettings(params, into: &updated)
         if let list = try params.optionalArray("holidays") { updated.holidays = try holidaysParam(list) }
         try store.saveSettings(updated)
         let holidaysChanged = updated.holidays != settings.holidays
         settings = updated
+        configureRouter()
         if holidaysChanged { try applyHolidays(now: now) }
         Log.info("settings updated")
         return .result(settingsJSON())
@@ -267,7 +275,8 @@ extension RequestContext {
 
     func statsGet(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["since"])
-        let levels = try serviceLevels(since: try sinceParam(params), now: now)
+        let since = try sinceParam(params)
+        let levels = try serviceLevels(since: since, now: now)
         var w = JSONWriter()
         w.beginObject()
         w.key("departments")
@@ -285,7 +294,8 @@ extension RequestContext {
         }
         w.endObject()
         w.field("potentials", router.potentialCount)
-        ServiceLevels.writeAttendantLevels(levels.attendants, into: &w)
+        ServiceLevels.writeAttendantLevels(levels.attendants, offers: try offerOutcomes(
+            since: since ?? ServiceLevels.startOfToday(now, timeZone: config.timezone)), into: &w)
         w.endObject()
         return .result(w.bytes)
     }

@@ -149,7 +149,7 @@ extension RequestContext {
             w.key("attendant")
             if let record = try store.attendant(id) {
                 Wire.attendant(record, presence: router.presence(of: id), openChats: router.openChats(of: id),
-                               into: &w)
+                               wrappingChats: router.wrappingChats(of: id), into: &w)
             } else {
                 w.null()
             }
@@ -174,7 +174,7 @@ extension Daemon {
         updated.lastSeenAt = now
         var w = JSONWriter(capacity: 512)
         Wire.attendant(updated, presence: router.presence(of: record.id), openChats: router.openChats(of: record.id),
-                       role: "attendant", into: &w)
+                       wrappingChats: router.wrappingChats(of: record.id), role: "attendant", into: &w)
         return w.bytes
     }
 

@@ -269,8 +269,9 @@ extension RequestContext {
         }
         let message = try store.appendMessage(Message(conversationId: id, from: .attendant, text: text, at: now))
         try store.recordAuthor(message: message.id, attendant: attendant)
-        apply(router.noteReply(id, now: now), now: now)
-        let replied = router.conversation(id) ?? conversation
+        let noted = router.noteReply(id, by: attendant, now: now)
+        apply(noted, now: now)
+        let replied = noted.isEmpty ? conversation : router.conversation(id) ?? conversation
         fanOut.pushToBots(event("conversation.reply", replied, message: message), for: id, last: false)
         return .result(conversationAndMessage(replied, message))
     }

@@ -23,7 +23,8 @@ extension RequestContext {
         return .result(Wire.ok)
     }
 
-    /// `conversation.explain {id}` → `{conversationId, explanations: [...]}`, each with attendant names added.
+    /// `conversation.explain {id}` → `{conversationId, explanations: [...], events?: [...]}`, each with attendant
+    /// names added; `events` lists what became of its offers and assignments (accepted, declined, expired, ...).
     func conversationExplain(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["id"])
         let conversation = try anyConversation(try params.int("id"))
@@ -33,13 +34,17 @@ extension RequestContext {
         w.field("conversationId", conversation.id)
         w.key("explanations")
         w.beginArray()
+        var notes: [OfferNote] = []
         for text in try store.explanations(conversation: conversation.id) {
             guard let explanation = AssignmentExplanation(compact: text, conversationId: conversation.id) else {
+                if let note = OfferNote(compact: text, conversationId: conversation.id) { notes.append(note) }
                 continue
             }
             Wire.explanation(explanation, names: names, into: &w)
         }
         w.endArray()
+        // Only chats that met an offer or a revocation have notes: the others' answer stays as it was.
+        if !notes.isEmpty { Wire.offerNotes(notes, names: names, into: &w) }
         w.endObject()
         return .result(w.bytes)
     }

@@ -13,7 +13,8 @@ extension RequestContext {
         Log.info("attendant logged in (passive)", ["conn": connection.id, "att": record.id])
         var w = JSONWriter(capacity: 512)
         Wire.attendant(record, presence: router.presence(of: record.id),
-                       openChats: router.openChats(of: record.id), role: "attendant", into: &w)
+                       openChats: router.openChats(of: record.id), wrappingChats: router.wrappingChats(of: record.id),
+                       role: "attendant", into: &w)
         return w.bytes
     }
 }

@@ -141,21 +141,28 @@ enum ServiceLevels {
     }
 
     /// The `attendants` member of `stats.get`.
-    static func writeAttendantLevels(_ list: [AttendantServiceLevel], into w: inout JSONWriter) {
+    static func writeAttendantLevels(_ list: [AttendantServiceLevel], offers: [AttendantID: OfferOutcomes] = [:],
+                                     into w: inout JSONWriter) {
         w.key("attendants")
         w.beginObject()
-        for figures in list {
+        // An attendant offered chats but holding none has figures too (all zero but its offers).
+        var all = list
+        let listed = Set(list.map(\.attendant))
+        for attendant in offers.keys.sorted() where !listed.contains(attendant) {
+            all.append(AttendantServiceLevel(attendant: attendant))
+        }
+        for figures in all {
             w.dynamicKey(String(figures.attendant))
             w.beginObject()
             w.field("handled", figures.handled)
             optional("avgFirstReplySeconds", figures.averageFirstReplySeconds, into: &w)
             optional("avgHandleSeconds", figures.averageHandleSeconds, into: &w)
-            // Offers are not made on this build: every chat is assigned directly.
+            let counted = offers[figures.attendant] ?? OfferOutcomes()
             w.key("offers")
             w.beginObject()
-            w.field("accepted", 0)
-            w.field("declined", 0)
-            w.field("expired", 0)
+            w.field("accepted", counted.accepted)
+            w.field("declined", counted.declined)
+            w.field("expired", counted.expired)
             w.endObject()
             w.endObject()
         }

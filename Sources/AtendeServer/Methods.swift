@@ -93,6 +93,9 @@ extension Daemon {
         "potentials.list": Method(roles: [.attendant, .admin, .bot]) { try $0.potentialsList($1) },
         "potentials.remove": Method(roles: [.attendant, .admin]) { try $0.potentialsRemove($1) },
         "contacts.list": Method(roles: [.attendant, .admin, .bot]) { try $0.contactsList($1) },
+        "conversation.accept": Method(roles: .attendant) { try $0.conversationAccept($1) },
+        "conversation.decline": Method(roles: .attendant) { try $0.conversationDecline($1) },
+        "conversation.finishWrapUp": Method(roles: .attendant) { try $0.conversationFinishWrapUp($1) },
 
         "conversation.setPriority": Method(roles: [.bot, .admin]) { try $0.conversationSetPriority($1) },
         "conversation.position": Method(roles: [.bot, .admin]) { try $0.conversationPosition($1) },

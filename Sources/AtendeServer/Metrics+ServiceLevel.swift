@@ -39,6 +39,18 @@ extension Daemon {
               attendants.map { (String($0.attendant), $0.averageFirstReplySeconds) }, key: "attendant")
         gauge("atende_attendant_handle_seconds_average", "An attendant's assignment to close.",
               attendants.map { (String($0.attendant), $0.averageHandleSeconds) }, key: "attendant")
+        out += "# HELP atende_attendant_offers Offers to an attendant on chats first queued \(today), by outcome.\n"
+        out += "# TYPE atende_attendant_offers gauge\n"
+        let offers = (try? journal.store.offerOutcomes(
+            since: ServiceLevels.startOfToday(now, timeZone: config.timezone))) ?? [:]
+        for attendant in offers.keys.sorted() {
+            let counted = offers[attendant]!
+            let outcomes = [("accepted", counted.accepted), ("declined", counted.declined),
+                            ("expired", counted.expired)]
+            for (outcome, count) in outcomes {
+                out += "atende_attendant_offers{attendant=\"\(attendant)\",outcome=\"\(outcome)\"} \(count)\n"
+            }
+        }
         return out
     }
 }

@@ -37,6 +37,7 @@ struct Counters {
     var syncs = 0
     var readPauses = 0
     var failedCommits = 0
+    var offers = OfferCounters()
     var waitSeconds = Histogram(bounds: [0.1, 0.5, 1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600])
 }
 
@@ -107,6 +108,7 @@ extension Daemon {
         sample("atende_wait_seconds_bucket", [("le", "+Inf")], "\(histogram.count)")
         sample("atende_wait_seconds_sum", [], format(histogram.sum))
         sample("atende_wait_seconds_count", [], "\(histogram.count)")
+        out += offerMetrics()
         out += serviceLevelMetrics(now: now)
         family("atende_start_time_seconds", "gauge", "Unix time the daemon started.")
         sample("atende_start_time_seconds", [], "\(startedAt.millis / 1000)")

@@ -53,7 +53,10 @@ struct PanelFiles: Sendable {
     static func locate(configured: String?) -> String? {
         if let configured { return configured }
         var candidates = ["Sources/AtendeServer/Panel"]
-        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
+        // The running binary itself (argv[0] may be a bare name found on PATH).
+        let binary = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments.first ?? ""
+        let executable = URL(fileURLWithPath: binary).resolvingSymlinksInPath()
         candidates.append(executable.deletingLastPathComponent().deletingLastPathComponent().path
                           + "/share/atende/panel")
         var isDirectory: ObjCBool = false

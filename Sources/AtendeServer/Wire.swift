@@ -17,7 +17,7 @@ enum Wire {
     static func conversation(_ c: Conversation) -> [UInt8] {
         let timestampBound = 48  // the member name and a quoted ISO 8601 time, expanded years included
         // Member names and punctuation (about 110 bytes), the rating, id and attendantId, four times.
-        var bound = 200 + 2 * JSONCursor.intBound + 4 * timestampBound
+        var bound = 280 + 2 * JSONCursor.intBound + 8 * timestampBound
         bound += JSONCursor.quotedBound(c.externalId) + JSONCursor.quotedBound(c.contactPhone)
             + JSONCursor.quotedBound(c.channel) + JSONCursor.quotedBound(c.state.rawValue)
         if let name = c.contactName { bound += JSONCursor.quotedBound(name) }
@@ -67,6 +67,9 @@ enum Wire {
             time(",\"queuedAt\":", c.queuedAt)
             time(",\"assignedAt\":", c.assignedAt)
             time(",\"closedAt\":", c.closedAt)
+            time(",\"offeredAt\":", c.offeredAt)
+            time(",\"offerExpiresAt\":", c.offerExpiresAt)
+            time(",\"wrapUpUntil\":", c.wrapUpUntil)
             if let rating = c.rating {
                 out.literal(",\"rating\":")
                 out.int(Int64(rating))
@@ -131,6 +134,9 @@ enum Wire {
         w.field("id", d.id)
         w.field("name", d.name)
         w.field("strategy", d.strategy.rawValue)
+        if let timeout = d.offerTimeout { w.field("offerTimeout", timeout) } else { w.fieldNull("offerTimeout") }
+        if let timeout = d.replyTimeout { w.field("replyTimeout", timeout) } else { w.fieldNull("replyTimeout") }
+        w.field("wrapUp", d.wrapUp)
         w.field("priorityStep", d.priorityStep)
         w.field("serviceLevel", d.serviceLevel)
         w.endObject()
@@ -180,8 +186,8 @@ enum Wire {
     }
 
     /// `role`: set in `auth.login`'s result, which says which kind of account logged in (contract v2).
-    static func attendant(_ a: AttendantRecord, presence: Presence, openChats: Int, role: String? = nil,
-                          into w: inout JSONWriter) {
+    static func attendant(_ a: AttendantRecord, presence: Presence, openChats: Int, wrappingChats: Int = 0,
+                          role: String? = nil, into w: inout JSONWriter) {
         w.beginObject()
         w.field("id", a.id)
         w.field("name", a.name)
@@ -199,6 +205,7 @@ enum Wire {
         w.field("maxChats", a.maxChats)
         w.field("presence", presence.rawValue)
         w.field("openChats", openChats)
+        w.field("wrappingChats", wrappingChats)
         w.key("rating")
         w.beginObject()
         let average = a.ratingCount == 0 ? 0 : (Double(a.ratingSum) / Double(a.ratingCount) * 100).rounded() / 100

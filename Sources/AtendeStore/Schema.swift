@@ -86,6 +86,41 @@ enum Schema {
             id INTEGER PRIMARY KEY, name TEXT NOT NULL, login TEXT NOT NULL, login_key TEXT NOT NULL UNIQUE,
             password_hash TEXT NOT NULL, last_seen_at INTEGER, created_at INTEGER NOT NULL);
         """,
+        // Offers, reply timeouts and wrap-up: the state CHECK learns 'offered' (SQLite cannot alter a CHECK, so
+        // the table is rebuilt, every column kept), the rows keep the offer's and wrap-up's times, the reply
+        // deadline of the current assignment and the attendants passed over; departments gain their routing
+        // settings and attendants the end of a running presence grace.
+        """
+        CREATE TABLE conversations_v7(
+            id INTEGER PRIMARY KEY, external_id TEXT NOT NULL UNIQUE, phone TEXT NOT NULL, contact_name TEXT,
+            channel TEXT NOT NULL, department TEXT,
+            state TEXT NOT NULL CHECK (state = 'potential' OR state = 'queued' OR state = 'assigned'
+                OR state = 'closed' OR state = 'removed' OR state = 'offered'),
+            attendant_id INTEGER, opened_at INTEGER NOT NULL, queued_at INTEGER, assigned_at INTEGER,
+            closed_at INTEGER, rating INTEGER CHECK (rating BETWEEN 1 AND 5), queue_seq INTEGER NOT NULL,
+            preferred_attendant INTEGER, avoid_attendant INTEGER, explanations TEXT,
+            priority INTEGER NOT NULL DEFAULT 0, first_queued_at INTEGER, first_assigned_at INTEGER,
+            first_reply_at INTEGER,
+            offered_at INTEGER, offer_expires_at INTEGER, wrap_up_until INTEGER, reply_due_at INTEGER,
+            passed_over TEXT);
+        INSERT INTO conversations_v7(id, external_id, phone, contact_name, channel, department, state, attendant_id,
+            opened_at, queued_at, assigned_at, closed_at, rating, queue_seq, preferred_attendant, avoid_attendant,
+            explanations, priority, first_queued_at, first_assigned_at, first_reply_at)
+        SELECT id, external_id, phone, contact_name, channel, department, state, attendant_id, opened_at, queued_at,
+            assigned_at, closed_at, rating, queue_seq, preferred_attendant, avoid_attendant, explanations, priority,
+            first_queued_at, first_assigned_at, first_reply_at
+        FROM conversations;
+        DROP TABLE conversations;
+        ALTER TABLE conversations_v7 RENAME TO conversations;
+        CREATE INDEX conversations_open ON conversations(queue_seq) WHERE state NOT IN ('closed', 'removed');
+        CREATE INDEX conversations_first_queued ON conversations(first_queued_at)
+            WHERE first_queued_at IS NOT NULL;
+        CREATE INDEX conversations_wrapping ON conversations(wrap_up_until) WHERE wrap_up_until IS NOT NULL;
+        ALTER TABLE departments ADD COLUMN offer_timeout INTEGER;
+        ALTER TABLE departments ADD COLUMN reply_timeout INTEGER;
+        ALTER TABLE departments ADD COLUMN wrap_up INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE attendants ADD COLUMN grace_until INTEGER;
+        """,
     ]
 
     /// The version a fully migrated database has.

@@ -6,8 +6,12 @@ import AtendeCore
 extension Store {
     static let conversationColumns = """
         id, external_id, phone, contact_name, channel, department, state, attendant_id, opened_at, queued_at,
-        assigned_at, closed_at, rating, queue_seq, preferred_attendant, avoid_attendant, priority, first_reply_at
+        assigned_at, closed_at, rating, queue_seq, preferred_attendant, avoid_attendant, offered_at,
+        offer_expires_at, first_reply_at, wrap_up_until, reply_due_at, passed_over, priority
         """
+
+    /// How many columns `conversationColumns` names (a query may select more after them).
+    static let conversationColumnCount: Int32 = 23
 
     func readConversation(_ s: Statement) -> Conversation {
         var c = Conversation(
@@ -17,9 +21,14 @@ extension Store {
             openedAt: Instant(millis: s.int(8)), queuedAt: s.optionalInt(9).map(Instant.init(millis:)),
             assignedAt: s.optionalInt(10).map(Instant.init(millis:)),
             closedAt: s.optionalInt(11).map(Instant.init(millis:)), rating: s.optionalInt(12).map { Int($0) },
-            queueSeq: s.int(13), preferredAttendant: s.optionalInt(14), avoidAttendant: s.optionalInt(15))
-        c.priority = Int(s.int(16))
-        c.firstReplyAt = s.optionalInt(17).map(Instant.init(millis:))
+            queueSeq: s.int(13), preferredAttendant: s.optionalInt(14), avoidAttendant: s.optionalInt(15),
+            offeredAt: s.optionalInt(16).map(Instant.init(millis:)),
+            offerExpiresAt: s.optionalInt(17).map(Instant.init(millis:)),
+            firstReplyAt: s.optionalInt(18).map(Instant.init(millis:)),
+            wrapUpUntil: s.optionalInt(19).map(Instant.init(millis:)),
+            replyDueAt: s.optionalInt(20).map(Instant.init(millis:)),
+            passedOver: s.optionalText(21).map { $0.split(separator: ",").compactMap { Int64($0) } } ?? [])
+        c.priority = Int(s.int(22))
         return c
     }
 
@@ -33,31 +42,33 @@ extension Store {
                 let s = try database.cachedLiteral("""
                     UPDATE conversations SET contact_name = ?2, department = ?3, state = ?4, attendant_id = ?5,
                         queued_at = ?6, assigned_at = ?7, closed_at = ?8, rating = ?9, queue_seq = ?10,
-                        preferred_attendant = ?11, avoid_attendant = ?12, priority = ?18, first_reply_at = ?19,
-                        first_queued_at = coalesce(first_queued_at, ?6),
+                        preferred_attendant = ?11, avoid_attendant = ?12, offered_at = ?13, offer_expires_at = ?14,
+                        first_reply_at = ?15, wrap_up_until = ?16, reply_due_at = ?17, passed_over = ?18,
+                        priority = ?24, first_queued_at = coalesce(first_queued_at, ?6),
                         first_assigned_at = coalesce(first_assigned_at, ?7),
-                        explanations = CASE WHEN ?13 IS NULL THEN explanations
-                            ELSE coalesce(explanations || char(10), '') || ?13 END
+                        explanations = CASE WHEN ?19 IS NULL THEN explanations
+                            ELSE coalesce(explanations || char(10), '') || ?19 END
                     WHERE id = ?1
                     """)
-                try s.bind(explained.map(SQLValue.text) ?? .null, at: 13)
+                try s.bind(explained.map(SQLValue.text) ?? .null, at: 19)
                 try bindChanging(c, to: s)
                 try s.stepToEnd()
                 if database.changes == 1 { return }
             }
             let s = try database.cachedLiteral("""
                 INSERT INTO conversations(id, contact_name, department, state, attendant_id, queued_at, assigned_at,
-                    closed_at, rating, queue_seq, preferred_attendant, avoid_attendant,
-                    external_id, phone, channel, opened_at, explanations, priority, first_reply_at, first_queued_at,
-                    first_assigned_at)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?6, ?7)
+                    closed_at, rating, queue_seq, preferred_attendant, avoid_attendant, offered_at, offer_expires_at,
+                    first_reply_at, wrap_up_until, reply_due_at, passed_over,
+                    external_id, phone, channel, opened_at, explanations, priority, first_queued_at, first_assigned_at)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
+                    ?22, ?23, ?24, ?6, ?7)
                 """)
             try bindChanging(c, to: s)
-            try s.bind(.text(c.externalId), at: 13)
-            try s.bind(.text(c.contactPhone), at: 14)
-            try s.bind(.text(c.channel), at: 15)
-            try s.bind(.int(c.openedAt.millis), at: 16)
-            try s.bind(explained.map(SQLValue.text) ?? .null, at: 17)
+            try s.bind(.text(c.externalId), at: 19)
+            try s.bind(.text(c.contactPhone), at: 20)
+            try s.bind(.text(c.channel), at: 21)
+            try s.bind(.int(c.openedAt.millis), at: 22)
+            try s.bind(explained.map(SQLValue.text) ?? .null, at: 23)
             try s.stepToEnd()
         }
     }
@@ -69,17 +80,19 @@ extension Store {
     /// conversation opened and closed before any write of it) the whole row is saved.
     public func saveClosing(_ c: Conversation) throws(StoreError) {
         let updated = try write { () throws(StoreError) -> Bool in
-            let s = try database.cachedLiteral("UPDATE conversations SET state = ?2, closed_at = ?3 WHERE id = ?1")
+            let s = try database.cachedLiteral(
+                "UPDATE conversations SET state = ?2, closed_at = ?3, wrap_up_until = ?4 WHERE id = ?1")
             try s.bind(.int(c.id), at: 1)
             try s.bind(.text(c.state.rawValue), at: 2)
             try s.bind(c.closedAt.map { .int($0.millis) } ?? .null, at: 3)
+            try s.bind(c.wrapUpUntil.map { .int($0.millis) } ?? .null, at: 4)
             try s.stepToEnd()
             return database.changes == 1
         }
         if !updated { try saveConversation(c) }
     }
 
-    /// Binds ?1 (the id) and ?2-?12, the columns a conversation's life changes, as both statements number them.
+    /// Binds ?1 (the id) and ?2-?18, the columns a conversation's life changes, as both statements number them.
     private func bindChanging(_ c: Conversation, to s: Statement) throws(StoreError) {
         try s.bind(.int(c.id), at: 1)
         try s.bind(c.contactName.map(SQLValue.text) ?? .null, at: 2)
@@ -93,8 +106,24 @@ extension Store {
         try s.bind(.int(c.queueSeq), at: 10)
         try s.bind(c.preferredAttendant.map(SQLValue.int) ?? .null, at: 11)
         try s.bind(c.avoidAttendant.map(SQLValue.int) ?? .null, at: 12)
-        try s.bind(.int(Int64(c.priority)), at: 18)
-        try s.bind(c.firstReplyAt.map { .int($0.millis) } ?? .null, at: 19)
+        try s.bind(c.offeredAt.map { .int($0.millis) } ?? .null, at: 13)
+        try s.bind(c.offerExpiresAt.map { .int($0.millis) } ?? .null, at: 14)
+        try s.bind(c.firstReplyAt.map { .int($0.millis) } ?? .null, at: 15)
+        try s.bind(c.wrapUpUntil.map { .int($0.millis) } ?? .null, at: 16)
+        try s.bind(c.replyDueAt.map { .int($0.millis) } ?? .null, at: 17)
+        try s.bind(c.passedOver.isEmpty ? .null : .text(c.passedOver.map(String.init).joined(separator: ",")), at: 18)
+        try s.bind(.int(Int64(c.priority)), at: 24)
+    }
+
+    /// Closed conversations whose wrap-up was running (recovery gives their attendants the slots back).
+    public func wrappingConversations() throws(StoreError) -> [Conversation] {
+        let statement = try database.cached("""
+            SELECT \(Self.conversationColumns) FROM conversations WHERE wrap_up_until IS NOT NULL ORDER BY id
+            """)
+        defer { statement.reset() }
+        var result: [Conversation] = []
+        while try statement.step() { result.append(readConversation(statement)) }
+        return result
     }
 
     /// The open conversations (potential, queued, assigned) in queue order.
@@ -121,8 +150,8 @@ extension Store {
     public func conversation(externalId: String) throws(StoreError) -> Conversation? {
         let statement = try database.cachedLiteral("""
             SELECT id, external_id, phone, contact_name, channel, department, state, attendant_id, opened_at,
-                queued_at, assigned_at, closed_at, rating, queue_seq, preferred_attendant, avoid_attendant,
-                priority, first_reply_at
+                queued_at, assigned_at, closed_at, rating, queue_seq, preferred_attendant, avoid_attendant, offered_at,
+                offer_expires_at, first_reply_at, wrap_up_until, reply_due_at, passed_over, priority
             FROM conversations WHERE external_id = ?
             """)
         defer { statement.reset() }

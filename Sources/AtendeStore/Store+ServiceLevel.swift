@@ -150,7 +150,9 @@ extension Store {
         try statement.bind(values + [.int(Int64(limit))])
         var result: [(conversation: Conversation, firstQueuedAt: Instant?)] = []
         while try statement.step() {
-            result.append((readConversation(statement), statement.optionalInt(18).map(Instant.init(millis:))))
+            // first_queued_at comes right after the conversation's own columns.
+            result.append((readConversation(statement),
+                           statement.optionalInt(Self.conversationColumnCount).map(Instant.init(millis:))))
         }
         return result
     }

@@ -188,7 +188,14 @@ public final class Store {
         var settings = AccountSettings()
         let statement = try database.cached("SELECT key, value FROM settings")
         defer { statement.reset() }
-        while try statement.step() { settings[statement.text(0)] = statement.int(1) != 0 }
+        while try statement.step() {
+            let key = statement.text(0)
+            if AccountSettings.numberKeys.contains(key) {
+                settings.setNumber(key, statement.int(1))
+            } else {
+                settings[key] = statement.int(1) != 0
+            }
+        }
         let holidays = try database.cached("SELECT date, name FROM holidays ORDER BY date")
         defer { holidays.reset() }
         while try holidays.step() {
@@ -207,6 +214,11 @@ public final class Store {
                                  + "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                                  [.text(key), .int(settings[key]! ? 1 : 0)])
             }
+            for key in AccountSettings.numberKeys {
+                try database.run("INSERT INTO settings(key, value) VALUES (?, ?) "
+                                 + "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                                 [.text(key), .int(settings.number(key)!)])
+            }
             try database.execute("DELETE FROM holidays")
             for holiday in settings.holidays {
                 try database.run("INSERT INTO holidays(date, name) VALUES (?, ?)",
@@ -220,14 +232,17 @@ public final class Store {
     /// Every department, by id.
     public func departments() throws(StoreError) -> [Department] {
         let statement = try database.cached(
-            "SELECT id, name, strategy, priority_step, service_level FROM departments ORDER BY id")
+            "SELECT id, name, strategy, offer_timeout, reply_timeout, wrap_up, priority_step, service_level "
+                + "FROM departments ORDER BY id")
         defer { statement.reset() }
         var result: [Department] = []
         while try statement.step() {
             var department = Department(id: statement.text(0), name: statement.text(1),
-                                        strategy: Strategy(rawValue: statement.text(2)) ?? .leastBusy)
-            department.priorityStep = Int(statement.int(3))
-            department.serviceLevel = Int(statement.int(4))
+                                        strategy: Strategy(rawValue: statement.text(2)) ?? .leastBusy,
+                                        offerTimeout: statement.optionalInt(3), replyTimeout: statement.optionalInt(4),
+                                        wrapUp: statement.int(5))
+            department.priorityStep = Int(statement.int(6))
+            department.serviceLevel = Int(statement.int(7))
             result.append(department)
         }
         return result
@@ -237,12 +252,17 @@ public final class Store {
     public func saveDepartment(_ department: Department, now: Instant) throws(StoreError) {
         try write { () throws(StoreError) in
             try database.run("""
-                INSERT INTO departments(id, name, strategy, created_at, priority_step, service_level)
-                VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO departments(id, name, strategy, created_at, offer_timeout, reply_timeout, wrap_up,
+                    priority_step, service_level)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET name = excluded.name, strategy = excluded.strategy,
-                    priority_step = excluded.priority_step, service_level = excluded.service_level
+                    offer_timeout = excluded.offer_timeout, reply_timeout = excluded.reply_timeout,
+                    wrap_up = excluded.wrap_up, priority_step = excluded.priority_step,
+                    service_level = excluded.service_level
                 """, [.text(department.id), .text(department.name), .text(department.strategy.rawValue),
-                      .int(now.millis), .int(Int64(department.priorityStep)), .int(Int64(department.serviceLevel))])
+                      .int(now.millis), department.offerTimeout.map(SQLValue.int) ?? .null,
+                      department.replyTimeout.map(SQLValue.int) ?? .null, .int(department.wrapUp),
+                      .int(Int64(department.priorityStep)), .int(Int64(department.serviceLevel))])
         }
     }
 

@@ -58,11 +58,11 @@ final class RouterRefusalTests: RouterTestCase {
                 try router.transfer(10, by: .attendant(1), toDepartment: nil, toAttendant: 77, now: now) }),
             ("transfer to oneself", .invalidState, { () throws in
                 try router.transfer(10, by: .attendant(1), toDepartment: nil, toAttendant: 1, now: now) }),
-            ("transfer to one who does not serve it", .invalidState, { () throws in
+            ("transfer to one who does not serve it", .forbidden, { () throws in
                 try router.transfer(10, by: .attendant(1), toDepartment: nil, toAttendant: 5, now: now) }),
             ("transfer to one not logged in", .invalidState, { () throws in
                 try router.transfer(10, by: .attendant(1), toDepartment: "vip", toAttendant: 4, now: now) }),
-            ("transfer to an inactive attendant", .invalidState, { () throws in
+            ("transfer to an inactive attendant", .forbidden, { () throws in
                 try router.transfer(10, by: .attendant(1), toDepartment: "vip", toAttendant: 3, now: now) }),
             ("transfer to a full attendant", .atCapacity, { () throws in
                 try router.transfer(10, by: .attendant(1), toDepartment: nil, toAttendant: 2, now: now) }),

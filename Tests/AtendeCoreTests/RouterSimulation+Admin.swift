@@ -35,9 +35,15 @@ extension RouterSimulation {
             refusal = .notFound
         } else if let target = toAttendant {
             if let agent = model.agent(target) {
-                if target == chat!.attendant || !agent.profile.departments.contains(department)
-                    || !agent.profile.active || agent.connections == 0 {
+                // One error per condition, as in take: serving and being active are permissions.
+                if target == chat!.attendant {
                     refusal = .invalidState
+                } else if !agent.profile.departments.contains(department) || !agent.profile.active {
+                    refusal = .forbidden
+                } else if agent.connections == 0 {
+                    refusal = .invalidState
+                } else if !agent.inHours {
+                    refusal = .outsideHours
                 } else if agent.open.count >= agent.profile.maxChats {
                     refusal = .atCapacity
                 }

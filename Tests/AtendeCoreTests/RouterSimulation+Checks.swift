@@ -108,6 +108,10 @@ extension RouterSimulation {
                 break
             case .explained(let explanation):
                 throw fail("\(name): explanation \(explanation.compact) follows no assignment")
+            case .offered, .revoked, .presenceChanged, .noted, .wrapUpEnded, .graceChanged:
+                // This run's departments assign directly and keep chats past the grace (RouterOfferSimulation
+                // covers offers and their timers).
+                throw fail("\(name): unexpected \(effect)")
             }
         }
         if let due = explanationDue { throw fail("\(name): assignment of \(due.conversation) without explanation") }
@@ -215,7 +219,7 @@ extension RouterSimulation {
             }
         case .direct:
             guard chat.state == .assigned, chat.attendant == nil, serves, agent.profile.active,
-                  agent.connections > 0, room else {
+                  agent.connections > 0, agent.inHours, room else {
                 throw fail("transfer of \(chat.id) to \(attendant) should have been refused")
             }
         }

@@ -10,7 +10,12 @@ struct SimulationFailure: Error, CustomStringConvertible {
 }
 
 final class RouterSimulation {
-    let router = Router()
+    /// v1's rules: chats stay with an attendant who went offline (RouterOfferSimulation covers the grace).
+    let router: Router = {
+        let router = Router()
+        router.requeueOnOffline = .none
+        return router
+    }()
     var model = ShadowModel()
     var rng: SplitMix64
     var now: Instant
@@ -285,10 +290,10 @@ final class RouterSimulation {
                 refusal = .invalidState
             } else if !agent.profile.departments.contains(chat.department!) || !agent.profile.active {
                 refusal = .forbidden
+            } else if !agent.inHours {
+                refusal = .outsideHours  // the eligibility rule's one order: hours before capacity
             } else if agent.open.count >= agent.profile.maxChats {
                 refusal = .atCapacity
-            } else if !agent.inHours {
-                refusal = .outsideHours
             }
         } else {
             refusal = .notFound

@@ -108,7 +108,8 @@ final class AdminTests: XCTestCase {
     func testSettings() throws {
         let defaults = try admin.call("settings.get")
         XCTAssertEqual(defaults, ["attendantsCanRemovePotentials": false, "attendantsCanViewBotContacts": true,
-                                  "restrictAccessToHours": true, "holidays": []])
+                                  "restrictAccessToHours": true, "requeueOnOffline": "unanswered",
+                                  "maxMissedOffers": 2, "holidays": []])
         let partial = try admin.call("settings.update", ["attendantsCanRemovePotentials": true])
         XCTAssertEqual(partial["attendantsCanRemovePotentials"], true)
         XCTAssertEqual(partial["attendantsCanViewBotContacts"], true, "a partial update keeps the rest")

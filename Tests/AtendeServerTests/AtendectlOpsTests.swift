@@ -357,3 +357,32 @@ final class PseudoTerminal {
         return true
     }
 }
+
+extension AtendectlTests {
+    // MARK: - offers
+
+    func testDepartmentRoutingSettingsAndExplainedOffers() throws {
+        let added = try ok(["department", "add", "offers", "Offers", "--offer-timeout", "30", "--reply-timeout", "60",
+                            "--wrap-up", "10", "--json"]).json
+        XCTAssertEqual(added["offerTimeout"], 30)
+        XCTAssertEqual(added["replyTimeout"], 60)
+        XCTAssertEqual(added["wrapUp"], 10)
+        let refused = try ctl(["department", "edit", "offers", "--offer-timeout", "2"])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.contains("offerTimeout"), refused.stderr)
+        XCTAssertEqual(try ctl(["department", "edit", "offers", "--wrap-up", "soon"]).status, 2)
+        let admin = try daemon.admin()
+        let ana = try admin.createAttendant("ana", departments: ["offers"])
+        let session = try daemon.attendant(login: "ana")
+        let chat = try daemon.bot().openChat("wa-9", phone: "11987650009", department: "offers")
+        XCTAssertEqual(chat["state"], "offered")
+        try session.call("conversation.decline", ["id": .int(chat.id)])
+        try session.call("conversation.accept", ["id": .int(chat.id)])
+        let output = try ok(["explain", String(chat.id)], environment: ["COLUMNS": "200"]).stdout
+        XCTAssertTrue(output.contains("offers and revocations:"), output)
+        XCTAssertTrue(output.contains("Ana Souza (attendant \(ana)) declined the offer"), output)
+        XCTAssertTrue(output.contains("Ana Souza (attendant \(ana)) accepted the offer"), output)
+        let off = try ok(["department", "edit", "offers", "--offer-timeout", "off", "--json"]).json
+        XCTAssertEqual(off["offerTimeout"], .null)
+    }
+}

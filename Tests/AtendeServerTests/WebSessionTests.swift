@@ -122,3 +122,31 @@ final class TCPListenTests: XCTestCase {
         XCTAssertTrue(daemon.lastStderr.contains("'http.colour'"), daemon.lastStderr)
     }
 }
+
+final class WebSessionHoursTests: WebTestCase {
+    /// A resume makes the checks of a password login, holidays included: on a holiday the session is kept but
+    /// not resumed (the login would get 1011).
+    func testNoResumeOnAHoliday() throws {
+        let admin = try webAdmin()
+        try admin.createDepartment("sales")
+        let allDay: JSON = .array([.array(["00:00", "24:00"])])
+        var week = JSONObject()
+        for day in ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] { week[day] = allDay }
+        try admin.createAttendant("ana@example.com", departments: ["sales"],
+                                  ["hours": .object(["timezone": "America/Sao_Paulo", "week": .object(week)])])
+        let tab = try webSocket()
+        let line = try XCTUnwrap(tab.upgradeResponse.components(separatedBy: "\r\n")
+            .first { $0.hasPrefix("Set-Cookie: ") })
+        let session = String(line.dropFirst(12).prefix { $0 != ";" })
+        try tab.call("auth.login", ["login": "ana@example.com", "password": .string(TestDaemon.password)])
+        XCTAssertEqual(try webSocket(cookie: session).call("auth.session")["role"], "attendant")
+        let formatter = DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "America/Sao_Paulo")
+        formatter.dateFormat = "yyyy-MM-dd"
+        let today = formatter.string(from: Date())
+        try admin.call("settings.update", ["holidays": [["date": .string(today), "name": "Feriado"]]])
+        XCTAssertEqual(try webSocket(cookie: session).call("auth.session")["role"], .null)
+        assertError(1011, try webSocket().callResult("auth.login", ["login": "ana@example.com",
+                                                                     "password": .string(TestDaemon.password)]))
+    }
+}

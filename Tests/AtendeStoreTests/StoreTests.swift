@@ -223,6 +223,10 @@ final class StoreTests: StoreTestCase {
             try store.database.execute("""
                 DELETE FROM conversations WHERE id = 7;
                 ALTER TABLE conversations DROP COLUMN explanations;
+                ALTER TABLE departments DROP COLUMN offer_timeout;
+                ALTER TABLE departments DROP COLUMN reply_timeout;
+                ALTER TABLE departments DROP COLUMN wrap_up;
+                ALTER TABLE attendants DROP COLUMN grace_until;
                 DROP INDEX conversations_first_queued;
                 ALTER TABLE conversations DROP COLUMN priority;
                 ALTER TABLE conversations DROP COLUMN first_queued_at;

@@ -25,6 +25,10 @@ struct Desk {
     var presence: String
     /// Its open chats, oldest assignment first.
     var assigned: [JSON] = []
+    /// Chats offered to it, waiting for accept or decline (each with its `offerExpiresAt`).
+    var offers: [JSON] = []
+    /// Closed chats whose wrap-up holds a slot: id → `wrapUpUntil`.
+    var wrapping: [Int64: String] = [:]
     /// The waiting chats of its departments, in queue order.
     var waiting: [JSON] = []
     /// The last message known of each chat.
@@ -66,7 +70,9 @@ struct Desk {
 
     /// Replaces the lists with a queue.list result.
     mutating func load(queue: JSON) {
-        assigned = queue["assigned"]?.arrayValue ?? []
+        let mine = queue["assigned"]?.arrayValue ?? []
+        assigned = mine.filter { $0["state"]?.stringValue != "offered" }
+        offers = mine.filter { $0["state"]?.stringValue == "offered" }
         waiting = queue["waiting"]?.arrayValue ?? []
         let open = Set(assigned.compactMap { $0["id"]?.intValue })
         unread.formIntersection(open)
@@ -81,7 +87,31 @@ struct Desk {
         let id = conversation["id"]?.intValue ?? 0
         let label = ConversationText.tag(conversation) + " " + ConversationText.contact(conversation)
         switch event["type"]?.stringValue ?? "" {
+        case "conversation.offered":
+            offers.removeAll { $0["id"]?.intValue == id }
+            offers.append(conversation)
+            waiting.removeAll { $0["id"]?.intValue == id }
+            note("\(label) is offered to you: accept \(id) or decline \(id)", .alert)
+        case "conversation.revoked":
+            offers.removeAll { $0["id"]?.intValue == id }
+            assigned.removeAll { $0["id"]?.intValue == id }
+            unread.remove(id)
+            let reason: String
+            switch event["reason"]?.stringValue ?? "" {
+            case "offer-expired": reason = "the offer expired"
+            case "reply-timeout": reason = "nobody replied in time"
+            case "offline": reason = "you were offline"
+            case "rescinded": reason = "it was closed or transferred"
+            case let other: reason = other
+            }
+            note("\(label) went back to the queue: \(reason)", .alert)
+            needsRefresh = true
+        case "presence.changed":
+            presence = event["presence"]?.stringValue ?? presence
+            let why = event["reason"]?.stringValue == "missed-offers" ? "offers ran out unanswered" : "the daemon"
+            note("you are now \(presence) (\(why)); type online to take chats again", .alert)
         case "conversation.assigned":
+            offers.removeAll { $0["id"]?.intValue == id }
             upsertAssigned(conversation)
             waiting.removeAll { $0["id"]?.intValue == id }
             let department = conversation["department"]?.stringValue.map { " from \($0)" } ?? ""
@@ -96,8 +126,13 @@ struct Desk {
         case "conversation.closed":
             let removed = conversation["state"]?.stringValue == "removed"
             assigned.removeAll { $0["id"]?.intValue == id }
+            offers.removeAll { $0["id"]?.intValue == id }
             unread.remove(id)
             note("\(label) was \(removed ? "removed" : "closed")", .info)
+            if let until = conversation["wrapUpUntil"]?.stringValue {
+                wrapping[id] = until
+                note("wrap-up of #\(id) holds a slot until \(TimeText.shortClock(until)); done \(id) ends it", .info)
+            }
             needsRefresh = true
         case "conversation.transferred":
             assigned.removeAll { $0["id"]?.intValue == id }

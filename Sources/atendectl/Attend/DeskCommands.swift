@@ -17,6 +17,24 @@ extension AttendSession {
             desk.waiting.removeAll { $0["id"]?.intValue == id }
             desk.needsRefresh = true
             report("took \(ConversationText.describe(chat))")
+        case "accept", "a":
+            let id = try chatID(words, usage: "accept ID")
+            let chat = try client.call("conversation.accept", ["id": .int(id)])
+            desk.offers.removeAll { $0["id"]?.intValue == id }
+            desk.upsertAssigned(chat)
+            report("accepted \(ConversationText.describe(chat))")
+        case "decline", "d":
+            let id = try chatID(words, usage: "decline ID")
+            try client.call("conversation.decline", ["id": .int(id)])
+            desk.offers.removeAll { $0["id"]?.intValue == id }
+            desk.needsRefresh = true
+            report("declined #\(id): it goes to someone else")
+        case "done", "finish":
+            let id = try chatID(words, usage: "done ID")
+            try client.call("conversation.finishWrapUp", ["id": .int(id)])
+            desk.wrapping[id] = nil
+            desk.needsRefresh = true
+            report("wrap-up of #\(id) finished: the slot is free")
         case "reply", "r":
             let id = try chatID(words, usage: "reply ID TEXT")
             let text = rest(of: line, after: 2)

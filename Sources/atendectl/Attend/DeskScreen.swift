@@ -28,15 +28,20 @@ enum DeskScreen {
         var lines: [String] = []
         lines.append(header(desk, width: width, now: now))
         let available = max(0, rows - 6)
-        let chatRows = min(max(desk.assigned.count, 1), max(1, available / 2))
+        let mine = desk.offers + desk.assigned
+        let chatRows = min(max(mine.count, 1), max(1, available / 2))
         let waitRows = min(max(desk.waiting.count, 1), max(1, (available - chatRows) / 2))
         let noteRows = max(0, available - chatRows - waitRows)
 
-        lines.append(section("My chats \(desk.assigned.count)/\(desk.maxChats)", width: width))
-        if !desk.assigned.isEmpty { lines.append(headings(width: width, time: "no reply", last: "last message")) }
-        lines += list(desk.assigned, rows: chatRows, width: width,
+        let wrapUps = desk.wrapping.keys.sorted().map { "#\($0)" }.joined(separator: " ")
+        let held = desk.assigned.count + desk.offers.count + desk.wrapping.count
+        lines.append(section("My chats \(held)/\(desk.maxChats)"
+                             + (wrapUps.isEmpty ? "" : " · wrap-up \(wrapUps) (done ID)"), width: width))
+        if !mine.isEmpty { lines.append(headings(width: width, time: "no reply", last: "last message")) }
+        lines += list(mine, rows: chatRows, width: width,
                       empty: "(none: chats are routed to you while you are online; or type: take ID)") { chat in
-            chatLine(chat, desk: desk, width: width, now: now)
+            chat["state"]?.stringValue == "offered" ? offerLine(chat, width: width, now: now)
+                : chatLine(chat, desk: desk, width: width, now: now)
         }
         lines.append(section("Waiting in your departments \(desk.waiting.count)", width: width))
         if !desk.waiting.isEmpty { lines.append(headings(width: width, time: "waiting", last: "first message")) }
@@ -121,6 +126,18 @@ enum DeskScreen {
         }
         let line = text.truncated(to: width)
         return unread ? bold + line + reset : line
+    }
+
+    /// An offer with its countdown: `#12 OFFER Maria ... sales  23s left  accept 12 / decline 12`.
+    static func offerLine(_ chat: JSON, width: Int, now: Double) -> String {
+        let id = chat["id"]?.intValue ?? 0
+        let contact = contactWidth(width)
+        let left = chat["offerExpiresAt"]?.stringValue.flatMap(TimeText.parse).map { max(0, $0 - now) } ?? 0
+        let text = " " + ConversationText.tag(chat).padded(to: 6) + " "
+            + ConversationText.contact(chat).truncated(to: contact).padded(to: contact) + " "
+            + (chat["department"]?.stringValue ?? "-").truncated(to: 12).padded(to: 12) + " "
+            + "OFFER \(Int(left.rounded(.up)))s left: accept \(id) / decline \(id)"
+        return yellow + bold + text.truncated(to: width) + reset
     }
 
     static func waitingLine(_ chat: JSON, desk: Desk, width: Int, now: Double) -> String {

@@ -9,6 +9,8 @@ enum AttendCommand {
     static let help = """
         commands at the prompt (IDs may be written 12 or #12):
           take ID                  take a waiting chat of your departments
+          accept ID | decline ID   answer a chat offered to you before its countdown ends (also: a ID, d ID)
+          done ID                  end the wrap-up of a chat you closed, freeing its slot now
           reply ID TEXT            send TEXT to the contact (also: r ID TEXT)
           transfer ID DEPARTMENT   send the chat to another department's queue
           transfer ID @WHO         hand the chat to a colleague: WHO is a login, a name or a number

@@ -12,36 +12,56 @@ enum DepartmentCommands {
         manual (no automatic assignment: attendants take chats from the queue).
         """
 
+    static let routingHelp = """
+        routing: --offer-timeout SECONDS (5-3600) makes automatic assignments offers the attendant must accept in
+        that time; --reply-timeout SECONDS (10-86400) takes back a chat nobody answered that long after it was
+        assigned; --wrap-up SECONDS (0-900) keeps a closed chat's slot that long. "off" turns a timeout off.
+        """
+
+    static let routingOptions: [OptionSpec] = [
+        .value("offer-timeout", "SECONDS", "offer instead of assigning: accepted within SECONDS (or off)"),
+        .value("reply-timeout", "SECONDS", "take back chats without an attendant reply after SECONDS (or off)"),
+        .value("wrap-up", "SECONDS", "keep a closed chat's slot for SECONDS"),
+    ]
+
     static let all: [Command] = [
-        Command(["department", "add"], "ID NAME... [--strategy STRATEGY]",
+        Command(["department", "add"],
+                "ID NAME... [--strategy STRATEGY] [--offer-timeout S] [--reply-timeout S] [--wrap-up S]",
                 summary: "create a department",
                 details: """
                     ID is a slug: lower-case letters, digits and '-', up to 64 characters. The name is the rest
                     of the words (or --name).
                     \(strategyHelp)
+                    \(routingHelp)
 
                     examples:
                       atendectl department add sales Sales
                       atendectl department add support "Customer support" --strategy manual
+                      atendectl department add vendas Vendas --offer-timeout 30 --reply-timeout 300 --wrap-up 60
                     """,
                 options: [.value("name", "NAME", "the display name (instead of the words after ID)"),
-                          .value("strategy", "STRATEGY", "least-busy, round-robin, longest-idle or manual")],
+                          .value("strategy", "STRATEGY", "least-busy, round-robin, longest-idle or manual")]
+                    + routingOptions,
                 run: add),
         Command(["department", "list"], "",
                 summary: "list departments",
                 details: "examples:\n  atendectl department list\n  atendectl department list --json",
                 run: list),
-        Command(["department", "edit"], "ID [--name NAME] [--strategy STRATEGY]",
-                summary: "rename a department or change its strategy",
+        Command(["department", "edit"],
+                "ID [--name NAME] [--strategy STRATEGY] [--offer-timeout S] [--reply-timeout S] [--wrap-up S]",
+                summary: "rename a department or change its strategy or routing settings",
                 details: """
                     \(strategyHelp)
+                    \(routingHelp)
 
                     examples:
                       atendectl department edit sales --name "Sales and renewals"
                       atendectl department edit sales --strategy round-robin
+                      atendectl department edit sales --offer-timeout off
                     """,
                 options: [.value("name", "NAME", "the new display name"),
-                          .value("strategy", "STRATEGY", "least-busy, round-robin, longest-idle or manual")],
+                          .value("strategy", "STRATEGY", "least-busy, round-robin, longest-idle or manual")]
+                    + routingOptions,
                 arguments: [.department], run: edit),
         Command(["department", "delete"], "ID",
                 summary: "delete a department (refused while it has chats or attendants)",
@@ -57,6 +77,22 @@ enum DepartmentCommands {
         return strategy
     }
 
+    /// The routing settings given on the command line, as `department.create|update` members (the daemon checks
+    /// the ranges and names the member it refuses).
+    static func routing(_ run: Invocation, into params: inout JSONObject) throws(Failure) {
+        for (option, member, canBeOff) in [("offer-timeout", "offerTimeout", true),
+                                           ("reply-timeout", "replyTimeout", true), ("wrap-up", "wrapUp", false)] {
+            guard let text = run.arguments.value(option) else { continue }
+            if canBeOff && text == "off" {
+                params[member] = .null
+            } else if let seconds = Int64(text) {
+                params[member] = .int(seconds)
+            } else {
+                throw .usage("--\(option) must be a number of seconds" + (canBeOff ? " or off" : ""))
+            }
+        }
+    }
+
     static func add(_ run: Invocation) throws {
         let id = try run.arguments.positional(0, "department ID")
         let words = run.arguments.positionals.dropFirst().joined(separator: " ")
@@ -68,6 +104,7 @@ enum DepartmentCommands {
         }
         var params: JSONObject = ["id": .string(id), "name": .string(name)]
         if let strategy = try strategy(run) { params["strategy"] = .string(strategy) }
+        try routing(run, into: &params)
         try run.admin()
         let department = try run.call("department.create", .object(params))
         run.emit(department) { Output.line("created department \(describe(department))") }
@@ -95,7 +132,10 @@ enum DepartmentCommands {
         var params: JSONObject = ["id": .string(id)]
         if let name = run.arguments.value("name") { params["name"] = .string(name) }
         if let strategy = try strategy(run) { params["strategy"] = .string(strategy) }
-        guard params.count > 1 else { throw Failure.usage("nothing to change: give --name or --strategy") }
+        try routing(run, into: &params)
+        guard params.count > 1 else {
+            throw Failure.usage("nothing to change: give --name, --strategy or a routing setting")
+        }
         try run.admin()
         let department = try run.call("department.update", .object(params))
         run.emit(department) { Output.line("updated department \(describe(department))") }

@@ -46,7 +46,29 @@ enum ExplainCommand {
         for (index, explanation) in explanations.enumerated() {
             text += "\n" + block(explanation, number: index + 1, width: width)
         }
+        let events = result["events"]?.arrayValue ?? []
+        if !events.isEmpty {
+            text += "\noffers and revocations:\n"
+            for event in events { text += "   " + describeEvent(event) + "\n" }
+        }
         return text
+    }
+
+    /// `14:02:11  Ana Souza (attendant 7) let the offer expire`.
+    static func describeEvent(_ event: JSON) -> String {
+        let at = event["at"]?.stringValue.map(TimeText.local) ?? "?"
+        let who = person(event["name"]?.stringValue, event["attendantId"]?.intValue)
+        let what: String
+        switch event["outcome"]?.stringValue ?? "?" {
+        case "accepted": what = "accepted the offer"
+        case "declined": what = "declined the offer"
+        case "expired": what = "let the offer expire"
+        case "rescinded": what = "lost the offer: the chat was closed or transferred"
+        case "offline": what = "lost the offer: went offline"
+        case "revoked": what = "had the chat taken back (" + (event["reason"]?.stringValue ?? "?") + ")"
+        case let other: what = other
+        }
+        return "\(at)  \(who) \(what)"
     }
 
     /// One decision: its summary lines and the candidates table.

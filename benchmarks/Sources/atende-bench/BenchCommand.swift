@@ -12,9 +12,9 @@ enum BenchCommand {
                atende-bench echo-server SOCKET
 
         Runs atende's benchmark scenarios against fresh atended daemons on temporary databases and prints one
-        table. --only takes scenario numbers, e.g. --only 1,7 (7 = the Redis and echo anchors, 8 = the WebSocket
-        transport); --keep leaves the temporary folder (databases, configs, daemon logs) in place and prints its
-        path. --clients 50 runs
+        table. --only takes scenario numbers, e.g. --only 1,7 (7 = the Redis and echo anchors, 8 = queue policy,
+        9 = the WebSocket transport, 10 = offers); --keep leaves the temporary folder (databases, configs, daemon
+        logs) in place and prints its path. --clients 50 runs
         scenarios 1 and 7 at those client counts only (for comparing builds).
         """
 
@@ -44,7 +44,7 @@ enum BenchCommand {
         var atended: String?
         var output = "benchmarks/results/latest.json"
         var script = "benchmarks/redis/route.lua"
-        var only: Set<Int> = Set(1...8)
+        var only: Set<Int> = Set(1...10)
         var keep = false
         var clients: [Int]?
         var index = 0
@@ -90,12 +90,15 @@ enum BenchCommand {
                 try DecisionScenario(bench: bench).run()
                 DecisionCoreScenario(bench: bench).run()
             }),
-            (only.contains(5) || only.contains(6), "5+6 memory and recovery", { try MemoryScenario(bench: bench).run() }),
+            (only.contains(5) || only.contains(6), "5+6 memory and recovery", {
+                try MemoryScenario(bench: bench).run()
+            }),
             (only.contains(8), "8 queue policy", {
                 try QueuePolicyScenario(bench: bench).run()
                 QueuePolicyCoreScenario(bench: bench).run()
             }),
             (only.contains(9), "9 web transport", { try WebTransportScenario(bench: bench).run() }),
+            (only.contains(10), "10 offers", { try OfferScenario(bench: bench).run() }),
         ]
         for (included, name, body) in scenarios where included {
             Console.progress("== \(name)")

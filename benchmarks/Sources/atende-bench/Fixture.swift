@@ -66,22 +66,23 @@ enum Fixture {
     /// A staffed daemon: `departments` created, then `count` attendants named `prefix0`... (maxChats 1000) serving
     /// `serves(i)`, each logged in on its own connection; returns those connections.
     static func staffed(_ departments: [String], attendants count: Int, prefix: String, reactor: Reactor,
-                        socket: String, serves: (Int) -> [String]) throws -> [Peer] {
+                        socket: String, offerTimeout: Int? = nil, serves: (Int) -> [String]) throws -> [Peer] {
         let admin = try service("auth.admin", reactor, socket, count: 1)[0]
         defer { admin.close() }
-        try Fixture.departments(departments, admin: admin)
+        try Fixture.departments(departments, admin: admin, offerTimeout: offerTimeout)
         let logins = try attendants(count, prefix: prefix, maxChats: 1000, reactor: reactor, socket: socket,
                                     departments: serves)
         return try login(logins, reactor: reactor, socket: socket)
     }
 
-    /// Creates departments (strategy least-busy).
-    static func departments(_ ids: [String], admin: Peer) throws {
+    /// Creates departments (strategy least-busy; with `offerTimeout`, they offer).
+    static func departments(_ ids: [String], admin: Peer, offerTimeout: Int? = nil) throws {
         let tally = Tally()
         for id in ids {
             admin.call("department.create", params: { w in
                 w.field("id", id)
                 w.field("name", "Department \(id)")
+                if let offerTimeout { w.field("offerTimeout", offerTimeout) }
             }) { tally.record($0) }
         }
         try admin.reactor.wait("department.create", seconds: 60) { tally.answered == ids.count }

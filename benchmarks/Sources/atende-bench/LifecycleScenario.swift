@@ -61,11 +61,14 @@ final class LifecycleLoad {
     /// Lifecycle traffic for `daemon`: four departments (`prefix-0`...) served by sixteen online attendants who
     /// close what they get.
     /// `socket`: where the attendants connect (default the daemon's Unix socket; a `ws://` URL for WebSocket).
-    static func staffed(_ daemon: Atended, reactor: Reactor, prefix: String, socket: String? = nil) throws
-        -> LifecycleLoad {
+    /// With `offerTimeout` the departments offer, and the attendants accept each offer before closing it.
+    static func staffed(_ daemon: Atended, reactor: Reactor, prefix: String, socket: String? = nil,
+                        offerTimeout: Int? = nil) throws -> LifecycleLoad {
         let departments = (0..<4).map { "\(prefix)-\($0)" }
         let attendants = try Fixture.staffed(departments, attendants: 16, prefix: prefix, reactor: reactor,
-                                             socket: socket ?? daemon.socket) { [departments[$0 % departments.count]] }
+                                             socket: socket ?? daemon.socket, offerTimeout: offerTimeout) {
+            [departments[$0 % departments.count]]
+        }
         let load = LifecycleLoad(reactor: reactor, departments: departments,
                                  chatPrefix: prefix == "life" ? "life" : "life-\(prefix)")
         for attendant in attendants { load.serve(attendant) }
@@ -75,6 +78,12 @@ final class LifecycleLoad {
     /// Makes `attendant` close every chat assigned to it.
     func serve(_ attendant: Peer) {
         attendant.onEvent = { [self] event in
+            if event.kind == .offered {
+                attendant.call("conversation.accept", params: { $0.field("id", event.conversation) }) { [self] in
+                    if !$0.ok { errors.record($0) }
+                }
+                return
+            }
             guard event.kind == .assigned else { return }
             assigned += 1
             closesSent += 1

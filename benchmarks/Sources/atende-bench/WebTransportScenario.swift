@@ -1,11 +1,11 @@
-// Scenario 8, the web transport: the scenario-1 lifecycle (durability full, the largest client count) with bots
+// Scenario 9, the web transport: the scenario-1 lifecycle (durability full, the largest client count) with bots
 // and attendants on the WebSocket (`/rpc`), beside the same lifecycle on the Unix socket, on one daemon, in
 // alternating rounds of the same length (the machine's speed drifts; rounds seconds apart see the same spell);
 // the ratio is the median of the rounds' ratios. Then 5,000 idle WebSocket connections are opened and held
 // (each answers one ping first): the daemon's resident memory per connection, and both lifecycles again while
 // they are held.
 
-/// Scenario 8.
+/// Scenario 9.
 struct WebTransportScenario {
     let bench: Bench
     var rounds: Int { bench.plan.quick ? 3 : 5 }
@@ -56,18 +56,22 @@ struct WebTransportScenario {
         var webRates: [Double] = []
         var unixCPU: [Double] = []
         var webCPU: [Double] = []
+        var unixGenerator: [Double] = []
+        var webGenerator: [Double] = []
         for round in 0..<rounds {
             func measureUnix() throws {
                 let result = try unix.measure(bots: unixBots, daemon: daemon, warmup: bench.plan.warmupSeconds,
                                               seconds: bench.plan.measureSeconds)
                 unixRates.append(result.rate)
                 unixCPU.append(result.cpuMicros)
+                unixGenerator.append(result.generatorBusy)
             }
             func measureWeb() throws {
                 let result = try web.measure(bots: webBots, daemon: daemon, warmup: bench.plan.warmupSeconds,
                                              seconds: bench.plan.measureSeconds)
                 webRates.append(result.rate)
                 webCPU.append(result.cpuMicros)
+                webGenerator.append(result.generatorBusy)
             }
             if round % 2 == 0 {
                 try measureUnix()
@@ -84,11 +88,13 @@ struct WebTransportScenario {
         bench.report.add("\(key).unix.c\(clients)", label, "Unix socket (full), \(clients) bots",
                          LifecycleAgainstRedis.median(unixRates), "conv/s",
                          detail: "median of \(rounds) rounds: \(list(unixRates)); loop CPU "
-                            + "\(Format.fixed(LifecycleAgainstRedis.median(unixCPU), 1)) us/conv")
+                            + "\(Format.fixed(LifecycleAgainstRedis.median(unixCPU), 1)) us/conv, generator busy "
+                            + "\(Int(LifecycleAgainstRedis.median(unixGenerator) * 100))%")
         bench.report.add("\(key).ws.c\(clients)", label, "WebSocket /rpc (full), \(clients) bots",
                          LifecycleAgainstRedis.median(webRates), "conv/s",
                          detail: "median of \(rounds) rounds: \(list(webRates)); loop CPU "
-                            + "\(Format.fixed(LifecycleAgainstRedis.median(webCPU), 1)) us/conv")
+                            + "\(Format.fixed(LifecycleAgainstRedis.median(webCPU), 1)) us/conv, generator busy "
+                            + "\(Int(LifecycleAgainstRedis.median(webGenerator) * 100))%")
         bench.report.add("\(key).ratio.c\(clients)", label, "WebSocket/Unix, \(clients) clients",
                          LifecycleAgainstRedis.median(ratios), "x",
                          detail: "median of the rounds' ratios: " + ratios.map { Format.ratio($0) }

@@ -10,7 +10,7 @@ import Glibc
 
 /// The kind of a push.
 enum EventKind: Equatable {
-    case assigned, closed, queueChanged, other
+    case assigned, closed, queueChanged, offered, revoked, other
 }
 
 /// A push: its kind, and for conversation events the conversation id and the number after the last `-` of its
@@ -62,7 +62,9 @@ enum WireScan {
         let typeStart = index
         while index < line.count && bytes[index] != UInt8(ascii: "\"") { index += 1 }
         let kind = eventKind(UnsafeBufferPointer(start: bytes + typeStart, count: index - typeStart))
-        guard kind == .assigned || kind == .closed else { return .event(Event(kind: kind, conversation: 0, tag: 0)) }
+        guard kind == .assigned || kind == .closed || kind == .offered else {
+            return .event(Event(kind: kind, conversation: 0, tag: 0))
+        }
         guard matches(bytes, line.count, index, conversationHead) else { return parsed(line) }
         index += conversationHead.count
         var conversation: Int64 = 0
@@ -96,6 +98,8 @@ enum WireScan {
         if equals("conversation.assigned") { return .assigned }
         if equals("conversation.closed") { return .closed }
         if equals("queue.changed") { return .queueChanged }
+        if equals("conversation.offered") { return .offered }
+        if equals("conversation.revoked") { return .revoked }
         return .other
     }
 
@@ -137,6 +141,8 @@ enum WireScan {
             case "conversation.assigned": kind = .assigned
             case "conversation.closed": kind = .closed
             case "queue.changed": kind = .queueChanged
+            case "conversation.offered": kind = .offered
+            case "conversation.revoked": kind = .revoked
             default: kind = .other
             }
             let conversation = params["conversation"]

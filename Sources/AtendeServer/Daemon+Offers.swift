@@ -1,0 +1,154 @@
+// Daemon, the server side of offers, reply timeouts, presence grace and wrap-up: the router's settings from the
+// config and the account settings, and what its offer effects become (pushes to the attendant, `presence.changed`,
+// the bots' `conversation.assigned` with the attendant's name, and the counters the metrics show).
+
+import AtendeCore
+import AtendeProtocol
+import AtendeStore
+
+/// Offers and revocations counted since start, for the metrics.
+struct OfferCounters {
+    var offered = 0
+    /// By outcome: accepted, declined, expired, rescinded.
+    var outcomes: [String: Int] = [:]
+    /// Revocations by reason.
+    var revocations: [String: Int] = [:]
+}
+
+extension Daemon {
+    /// Hands the router the settings it applies on its own: the presence grace (config), and `requeueOnOffline`
+    /// and `maxMissedOffers` (account settings).
+    func configureRouter() {
+        attendantNames.removeAll()  // the router was rebuilt from the store (start, failed commit) or settings changed
+        router.presenceGrace = Int64(config.presenceGrace) * 1000
+        router.requeueOnOffline = settings.requeueOnOffline
+        router.maxMissedOffers = settings.maxMissedOffers
+    }
+}
+
+extension RequestContext {
+    /// `Daemon.configureRouter`, after a request changed the account settings.
+    func configureRouter() {
+        router.requeueOnOffline = settings.requeueOnOffline
+        router.maxMissedOffers = settings.maxMissedOffers
+    }
+}
+
+extension Daemon {
+
+    /// Carries out the effects that offers and their timers add (called by `apply`, in the turn's transaction).
+    func applyOfferEffect(_ effect: RouterEffect) throws(StoreError) {
+        switch effect {
+        case .offered(let conversation):
+            guard let attendant = conversation.attendantId else { return }
+            counters.offers.offered += 1
+            fanOut.dirtyAttendants.insert(attendant)
+            fanOut.push(event("conversation.offered", conversation), toAttendant: attendant)
+        case .revoked(let conversation, let attendant, let reason):
+            counters.offers.revocations[reason.rawValue, default: 0] += 1
+            fanOut.dirtyAttendants.insert(attendant)
+            fanOut.push(revokedEvent(conversation, reason: reason), toAttendant: attendant)
+        case .presenceChanged(let attendant, let presence, let reason):
+            if presence == .away { fanOut.away.insert(attendant) }
+            fanOut.dirtyAttendants.insert(attendant)
+            var w = JSONWriter()
+            w.beginObject()
+            w.field("type", "presence.changed")
+            w.field("presence", presence.rawValue)
+            w.field("reason", reason)
+            w.endObject()
+            fanOut.push(RPCEncoder.notification(method: "event", params: w.bytes), toAttendant: attendant)
+        case .noted(let note):
+            if note.wasOffer { counters.offers.outcomes[note.outcome, default: 0] += 1 }
+        case .graceChanged(let attendant, let until):
+            try journal.store.setGraceUntil(attendant, until)
+        case .wrapUpEnded(let conversation):
+            try journal.store.saveConversation(conversation)
+            if let attendant = conversation.attendantId { fanOut.dirtyAttendants.insert(attendant) }
+        default:
+            break
+        }
+    }
+
+    /// `conversation.revoked`: the conversation as it now is, and why it was taken away.
+    func revokedEvent(_ conversation: Conversation, reason: RevokeReason) -> [UInt8] {
+        let encoded = Wire.conversation(conversation)
+        return RPCEncoder.notification(method: "event", capacity: 96 + encoded.count) { w in
+            w.beginObject()
+            w.field("type", "conversation.revoked")
+            w.key("conversation")
+            w.raw(encoded)
+            w.field("reason", reason.rawValue)
+            w.endObject()
+        }
+    }
+
+    /// Tells the bots who took the chat: `conversation.assigned` with the attendant's id and name.
+    func pushAssignedToBots(_ conversation: Conversation, attendant: AttendantID) throws(StoreError) {
+        let name: String
+        if let known = attendantNames[attendant] {
+            name = known
+        } else {
+            name = try journal.store.attendantName(attendant) ?? ""
+            attendantNames[attendant] = name
+        }
+        let encoded = conversationJSON(conversation)
+        // One pass, envelope included, as Wire.event writes the attendant's push: this goes out with every
+        // assignment.
+        var quotedName = JSONWriter(capacity: name.utf8.count + 8)
+        quotedName.string(name)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(Self.assignedToBotsHead.count + encoded.count + quotedName.bytes.count + 64)
+        bytes += Self.assignedToBotsHead
+        bytes += encoded
+        bytes += Self.attendantMember
+        bytes += String(attendant).utf8
+        bytes += Self.nameMember
+        bytes += quotedName.bytes
+        bytes += Self.assignedToBotsTail
+        fanOut.pushToBots(bytes, for: conversation.id, last: false)
+    }
+
+    static let assignedToBotsHead = Array(
+        #"{"jsonrpc":"2.0","method":"event","params":{"type":"conversation.assigned","conversation":"#.utf8)
+    static let attendantMember = Array(#","attendant":{"id":"#.utf8)
+    static let nameMember = Array(#","name":"#.utf8)
+    static let assignedToBotsTail = Array("}}}".utf8)
+
+    /// The Prometheus lines of the offer counters.
+    func offerMetrics() -> String {
+        var out = "# HELP atende_offers_total Offers made since start.\n# TYPE atende_offers_total counter\n"
+        out += "atende_offers_total \(counters.offers.offered)\n"
+        out += "# HELP atende_offer_outcomes_total Offers ended since start, by outcome.\n"
+        out += "# TYPE atende_offer_outcomes_total counter\n"
+        for outcome in ["accepted", "declined", "expired", "rescinded", "offline"] {
+            out += "atende_offer_outcomes_total{outcome=\"\(outcome)\"} \(counters.offers.outcomes[outcome] ?? 0)\n"
+        }
+        out += "# HELP atende_revocations_total Chats taken from an attendant since start, by reason.\n"
+        out += "# TYPE atende_revocations_total counter\n"
+        for reason in RevokeReason.allCases {
+            out += "atende_revocations_total{reason=\"\(reason.rawValue)\"} "
+                + "\(counters.offers.revocations[reason.rawValue] ?? 0)\n"
+        }
+        return out
+    }
+}
+
+extension Wire {
+    /// `"events": [{at, outcome, attendantId, name?, reason?}]`: what became of a chat's offers and assignments.
+    static func offerNotes(_ notes: [OfferNote], names: [AttendantID: String], into w: inout JSONWriter) {
+        w.key("events")
+        w.beginArray()
+        for note in notes {
+            w.beginObject()
+            instant("at", note.at, into: &w)
+            w.field("outcome", note.outcome)
+            w.field("offer", note.wasOffer)
+            w.field("attendantId", note.attendantId)
+            w.optionalField("name", names[note.attendantId])
+            if let reason = note.reason { w.field("reason", reason.rawValue) }
+            w.endObject()
+        }
+        w.endArray()
+    }
+}

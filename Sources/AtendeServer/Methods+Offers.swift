@@ -1,0 +1,73 @@
+// Methods of offers and wrap-up: `conversation.accept`, `conversation.decline`, `conversation.finishWrapUp`, and
+// the reading of the departments' routing settings and the account's offer settings, each bad value refused
+// with -32602 naming its field before anything is written.
+
+import AtendeCore
+import AtendeProtocol
+import AtendeStore
+
+extension RequestContext {
+    /// The department members that set how its chats are offered, timed and wrapped up.
+    static let routingSettingKeys = ["offerTimeout", "replyTimeout", "wrapUp"]
+
+    /// Reads `offerTimeout`, `replyTimeout` (each null or in range) and `wrapUp` when present.
+    func readRoutingSettings(_ params: Params, into department: inout Department) throws {
+        if params.value("offerTimeout") != nil {
+            department.offerTimeout = try params.optionalInt("offerTimeout", range: Department.offerTimeoutRange)
+        }
+        if params.value("replyTimeout") != nil {
+            department.replyTimeout = try params.optionalInt("replyTimeout", range: Department.replyTimeoutRange)
+        }
+        if let wrapUp = try params.optionalInt("wrapUp", range: Department.wrapUpRange) { department.wrapUp = wrapUp }
+    }
+
+    /// Reads `requeueOnOffline` and `maxMissedOffers` when present.
+    func readOfferSettings(_ params: Params, into settings: inout AccountSettings) throws {
+        if let text = try params.optionalString("requeueOnOffline", maxLength: 32) {
+            guard let value = RequeueOnOffline(rawValue: text) else {
+                throw RPCError.invalidParams(field: "requeueOnOffline", reason: "must be none, unanswered or all")
+            }
+            settings.requeueOnOffline = value
+        }
+        if let count = try params.optionalInt("maxMissedOffers", range: AccountSettings.maxMissedOffersRange) {
+            settings.maxMissedOffers = Int(count)
+        }
+    }
+
+    func conversationAccept(_ params: Params) throws -> Outcome {
+        try params.rejectUnknown(["id"])
+        guard let attendant = connection.attendant else { throw RPCError.unauthenticated() }
+        let id = try params.int("id")
+        try ensureOpen(id, visibleTo: connection)
+        apply(try router.accept(id, by: attendant, now: now), now: now)
+        return .result(conversationJSON(try anyConversation(id)))
+    }
+
+    func conversationDecline(_ params: Params) throws -> Outcome {
+        try params.rejectUnknown(["id"])
+        guard let attendant = connection.attendant else { throw RPCError.unauthenticated() }
+        let id = try params.int("id")
+        try ensureOpen(id, visibleTo: connection)
+        apply(try router.decline(id, by: attendant, now: now), now: now)
+        return .result(Wire.ok)
+    }
+
+    func conversationFinishWrapUp(_ params: Params) throws -> Outcome {
+        try params.rejectUnknown(["id"])
+        guard let attendant = connection.attendant else { throw RPCError.unauthenticated() }
+        let id = try params.int("id")
+        if router.wrappingChat(id) == nil {
+            let conversation = try anyConversation(id)
+            guard conversation.attendantId == attendant else { throw RPCError.forbidden("not your conversation") }
+        }
+        apply(try router.finishWrapUp(id, by: attendant, now: now), now: now)
+        return .result(Wire.ok)
+    }
+}
+
+extension RequestContext {
+    /// How each attendant's offers since `since` ended (`stats.get`'s `attendants.*.offers`).
+    func offerOutcomes(since: Instant) throws -> [AttendantID: OfferOutcomes] {
+        try store.offerOutcomes(since: since)
+    }
+}

@@ -1,0 +1,74 @@
+// Store, what offers and assignments need beyond the conversation rows: the attendant's name for the bots'
+// `conversation.assigned` push, read by primary key on each assignment.
+
+import AtendeCore
+
+extension Store {
+    /// The attendant's display name, nil when there is no such attendant.
+    public func attendantName(_ id: AttendantID) throws(StoreError) -> String? {
+        let statement = try database.cachedLiteral("SELECT name FROM attendants WHERE id = ?")
+        defer { statement.reset() }
+        try statement.bind(.int(id), at: 1)
+        return try statement.step() ? statement.text(0) : nil
+    }
+}
+
+extension Store {
+    /// Records the end of the attendant's running presence grace (nil: none runs).
+    public func setGraceUntil(_ attendant: AttendantID, _ until: Instant?) throws(StoreError) {
+        try write { () throws(StoreError) in
+            try database.run("UPDATE attendants SET grace_until = ? WHERE id = ?",
+                             [until.map { .int($0.millis) } ?? .null, .int(attendant)])
+        }
+    }
+
+    /// The presence graces that were running, by attendant.
+    public func graces() throws(StoreError) -> [AttendantID: Instant] {
+        let statement = try database.cached("SELECT id, grace_until FROM attendants WHERE grace_until IS NOT NULL")
+        defer { statement.reset() }
+        var result: [AttendantID: Instant] = [:]
+        while try statement.step() { result[statement.int(0)] = Instant(millis: statement.int(1)) }
+        return result
+    }
+}
+
+/// How an attendant's offers ended, for `stats.get`.
+public struct OfferOutcomes: Equatable, Sendable {
+    /// Offers it accepted.
+    public var accepted = 0
+    /// Offers it declined.
+    public var declined = 0
+    /// Offers it let run out.
+    public var expired = 0
+
+    /// No offers.
+    public init() {}
+}
+
+extension Store {
+    /// The outcomes of the offers made since `since`, by attendant, read from the notes kept with each chat's
+    /// explanations (only chats that met an offer have them).
+    public func offerOutcomes(since: Instant) throws(StoreError) -> [AttendantID: OfferOutcomes] {
+        let statement = try database.cached("""
+            SELECT id, explanations FROM conversations
+            WHERE explanations LIKE '%n|%' AND coalesce(first_queued_at, opened_at) >= ?
+            """)
+        defer { statement.reset() }
+        try statement.bind([.int(since.millis)])
+        var result: [AttendantID: OfferOutcomes] = [:]
+        while try statement.step() {
+            let id = statement.int(0)
+            for line in (statement.optionalText(1) ?? "").split(separator: "\n") where line.hasPrefix("n|") {
+                guard let note = OfferNote(compact: String(line), conversationId: id), note.wasOffer,
+                      note.at >= since else { continue }
+                switch note.kind {
+                case .accepted: result[note.attendantId, default: OfferOutcomes()].accepted += 1
+                case .declined: result[note.attendantId, default: OfferOutcomes()].declined += 1
+                case .revoked(.offerExpired): result[note.attendantId, default: OfferOutcomes()].expired += 1
+                default: break
+                }
+            }
+        }
+        return result
+    }
+}
