@@ -26,6 +26,7 @@ import base64
 import json
 import os
 import queue
+import re
 import shutil
 import signal
 import socket
@@ -754,7 +755,8 @@ class Suite:
             "externalId": "wa-5541966665555-1", "contact": {"phone": "+5541966665555", "name": "Rita Gomes"},
             "department": "vendas", "text": "Quero comprar."})
         d.wait_text("#offers .offer", "Rita Gomes")
-        d.expect("#offers .offer .countdown", lambda c: c.text.endswith(" s"), "the countdown running")
+        d.expect("#offers .offer .countdown", lambda c: re.fullmatch(r"[1-5] min( \d\d s)?", c.text),
+                 "the countdown to offerExpiresAt, at most 5 min")
         d.shot("21-mesa-oferta")
         d.click(f'#offers .offer[data-id="{chat["id"]}"] button.accept')
         d.wait_text("#chat-contact", "Rita Gomes")
@@ -877,7 +879,8 @@ class Suite:
             d.wait_text("#chat-contact", "Igor Melo")
             d.wait_text("#my-chats", "Igor Melo")
             d.click("#close-chat")
-            d.expect("#wrap-up .countdown", lambda c: c.text.endswith(" s"), "the wrap-up countdown")
+            d.expect("#wrap-up .countdown", lambda c: re.fullmatch(r"1 min( \d\d s)?|\d+ s", c.text),
+                     "the wrap-up countdown, at most 1 min 30 s")
             d.shot("22-mesa-pos-atendimento")
             d.click("#finish-wrap-up")
             d.until(lambda: not d.all("#wrap-up") and not d.all("#chat-contact"), "the wrap-up finished")
