@@ -26,6 +26,7 @@ import base64
 import json
 import os
 import queue
+import re
 import shutil
 import signal
 import socket
@@ -477,6 +478,20 @@ class Suite:
         b.wait_text('#login-form [data-field="_"] .error', "Usuário ou senha incorretos")
         b.shot("01-login-refused")
 
+    def login_throttled(self):
+        """After five failures for one login the daemon answers 1029 with retryAfter: the form says to wait."""
+        b = self.admin
+        b.open()
+        for _ in range(6):
+            b.type("#login-form input[name=login]", "ninguem@empresa.com.br")
+            b.type("#login-form input[name=password]", "Errada123")
+            b.click("#login-form button[type=submit]")
+            b.wait_text('#login-form [data-field] .error', "")
+            b.until(lambda: b.find("#login-form button[type=submit]").is_enabled(), "the answer back")
+        b.wait_text("#login-form .error", "Muitas tentativas")
+        b.wait_text("#login-form .error", "Tente de novo em")
+        b.shot("01b-login-muitas-tentativas")
+
     def admin_logs_in(self):
         b = self.admin
         b.login(self.admin_login, self.admin_password)
@@ -740,7 +755,8 @@ class Suite:
             "externalId": "wa-5541966665555-1", "contact": {"phone": "+5541966665555", "name": "Rita Gomes"},
             "department": "vendas", "text": "Quero comprar."})
         d.wait_text("#offers .offer", "Rita Gomes")
-        d.expect("#offers .offer .countdown", lambda c: c.text.endswith(" s"), "the countdown running")
+        d.expect("#offers .offer .countdown", lambda c: re.fullmatch(r"[1-5] min( \d\d s)?", c.text),
+                 "the countdown to offerExpiresAt, at most 5 min")
         d.shot("21-mesa-oferta")
         d.click(f'#offers .offer[data-id="{chat["id"]}"] button.accept')
         d.wait_text("#chat-contact", "Rita Gomes")
@@ -863,7 +879,8 @@ class Suite:
             d.wait_text("#chat-contact", "Igor Melo")
             d.wait_text("#my-chats", "Igor Melo")
             d.click("#close-chat")
-            d.expect("#wrap-up .countdown", lambda c: c.text.endswith(" s"), "the wrap-up countdown")
+            d.expect("#wrap-up .countdown", lambda c: re.fullmatch(r"1 min( \d\d s)?|\d+ s", c.text),
+                     "the wrap-up countdown, at most 1 min 30 s")
             d.shot("22-mesa-pos-atendimento")
             d.click("#finish-wrap-up")
             d.until(lambda: not d.all("#wrap-up") and not d.all("#chat-contact"), "the wrap-up finished")
@@ -1134,6 +1151,7 @@ def main():
         steps = [
             ("formatters", [], suite.formatters),
             ("login_refused", [], suite.login_refused),
+            ("login_throttled", [], suite.login_throttled),
             ("admin_logs_in", [], suite.admin_logs_in),
             ("admin_creates_department", ["admin_logs_in"], suite.admin_creates_department),
             ("admin_sets_permissions", ["admin_logs_in"], suite.admin_sets_permissions),

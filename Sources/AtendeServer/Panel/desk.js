@@ -181,7 +181,7 @@ export function deskView(root, rpc, { attendant, onLogout }) {
         }
         for (const clock of root.querySelectorAll(".countdown")) {
             const left = (Date.parse(clock.dataset.until) - now) / 1000;
-            clock.textContent = Number.isNaN(left) ? "" : left > 0 ? `${Math.ceil(left)} s` : "expirando…";
+            clock.textContent = Number.isNaN(left) ? "" : left > 0 ? format.duration(Math.ceil(left)) : "expirando…";
             clock.classList.toggle("urgent", left < 10);
         }
     }

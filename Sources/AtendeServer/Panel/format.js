@@ -182,7 +182,7 @@ export function errorText(error) {
     let text = base;
     if (error.reason) text = error.code === -32602 ? `Valor inválido: ${error.reason}.` : `${base} (${error.reason})`;
     if (error.data && typeof error.data.retryAfter === "number") {
-        text += ` Tente de novo em ${duration(error.data.retryAfter)}.`;
+        text = `Muitas tentativas. Tente de novo em ${duration(error.data.retryAfter)}.`;
     }
     return text;
 }
