@@ -311,7 +311,10 @@ extension Daemon {
         guard !fanOut.sessionsToEnd.isEmpty else { return }
         let ending = fanOut.sessionsToEnd
         fanOut.sessionsToEnd.removeAll()
-        for (attendant, reason) in ending { endSessionsNow(of: attendant, reason: reason, now: now) }
+        for (attendant, reason) in ending {
+            web.sessions.end(account: .attendant(attendant))  // a reload must not log a deactivated attendant in
+            endSessionsNow(of: attendant, reason: reason, now: now)
+        }
     }
 
     /// Encodes `items` into the connection's output and writes what the socket takes.

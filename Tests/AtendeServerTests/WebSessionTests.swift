@@ -79,6 +79,15 @@ final class WebSessionTests: WebTestCase {
         try again.call("auth.login", ["login": "ana@example.com", "password": "Trocada2026"])
         try admin.call("attendant.update", ["id": 1, "active": false])
         XCTAssertEqual(try webSocket(cookie: second).call("auth.session")["role"], .null)
+        // A deactivation ends the web session itself, not only its connections: active again before any reload,
+        // the browser is still asked for the password.
+        let third = try webSocket()
+        let thirdSession = try XCTUnwrap(cookie(of: third))
+        try admin.call("attendant.update", ["id": 1, "active": true])
+        try third.call("auth.login", ["login": "ana@example.com", "password": "Trocada2026"])
+        try admin.call("attendant.update", ["id": 1, "active": false])
+        try admin.call("attendant.update", ["id": 1, "active": true])
+        XCTAssertEqual(try webSocket(cookie: thirdSession).call("auth.session")["role"], .null)
     }
 
     private func daemonDisconnect(_ client: RPCClient) {
