@@ -15,9 +15,9 @@ TEST_TIMEOUT ?= 2400
 
 all: build
 
-# Installs the system libraries the package links against, when they are missing.
-deps:
-	@missing=""; for p in $(SYSTEM_PACKAGES); do \
+# Installs the Debian packages of $(1) that are missing (as root), or prints the apt-get line that would.
+define install-missing
+	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -30,22 +30,15 @@ deps:
 	    echo "run: sudo apt-get install -y$$missing"; exit 1; \
 	  fi; \
 	fi
+endef
 
-# Installs what the panel's browser tests need, when it is missing (as `deps` does).
+# The system libraries the package links against, and the PostgreSQL server the store tests start.
+deps:
+	$(call install-missing,$(SYSTEM_PACKAGES))
+
+# What the panel's browser tests need.
 panel-deps:
-	@missing=""; for p in $(PANEL_PACKAGES); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "installing:$$missing"; \
-	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
-	  else \
-	    echo "missing system packages:$$missing"; \
-	    echo "run: sudo apt-get install -y$$missing"; exit 1; \
-	  fi; \
-	fi
+	$(call install-missing,$(PANEL_PACKAGES))
 
 build: deps
 	$(SWIFT) build
