@@ -86,6 +86,13 @@ enum PostgresSchema {
             ADD COLUMN wrap_up BIGINT NOT NULL DEFAULT 0;
         ALTER TABLE attendants ADD COLUMN grace_until BIGINT;
         """,
+        """
+        ALTER TABLE conversations ADD COLUMN overflowed_from TEXT,
+            ADD COLUMN overflow_moves BIGINT NOT NULL DEFAULT 0, ADD COLUMN queue_joined_at BIGINT,
+            ADD COLUMN wait_alerted TEXT;
+        ALTER TABLE departments ADD COLUMN overflow_after BIGINT, ADD COLUMN overflow_to TEXT,
+            ADD COLUMN wait_alert BIGINT;
+        """,
     ]
 
     /// The version a fully migrated database has (the same number as SQLite's).

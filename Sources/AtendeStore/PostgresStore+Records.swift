@@ -101,10 +101,11 @@ extension PostgresStore {
     static let conversationColumns = """
         id, external_id, phone, contact_name, channel, department, state, attendant_id, opened_at, queued_at,
         assigned_at, closed_at, rating, queue_seq, preferred_attendant, avoid_attendant, offered_at,
-        offer_expires_at, first_reply_at, wrap_up_until, reply_due_at, passed_over, priority
+        offer_expires_at, first_reply_at, wrap_up_until, reply_due_at, passed_over, priority, overflowed_from,
+        overflow_moves, queue_joined_at, wait_alerted
         """
     /// How many columns `conversationColumns` names (a query may select more after them).
-    static let conversationColumnCount = 23
+    static let conversationColumnCount = 27
 
     func readConversation(_ r: PostgresRows, _ row: Int) -> Conversation {
         var c = Conversation(
@@ -123,6 +124,10 @@ extension PostgresStore {
             replyDueAt: r.optionalInt(row, 20).map(Instant.init(millis:)),
             passedOver: r.optionalText(row, 21).map { $0.split(separator: ",").compactMap { Int64($0) } } ?? [])
         c.priority = Int(r.int(row, 22))
+        c.overflowedFrom = r.optionalText(row, 23)
+        c.overflowMoves = Int(r.int(row, 24))
+        c.queueJoinedAt = r.optionalInt(row, 25).map(Instant.init(millis:))
+        c.waitAlertedIn = r.optionalText(row, 26).map { $0.split(separator: " ").map(String.init) } ?? []
         return c
     }
 
@@ -141,14 +146,18 @@ extension PostgresStore {
             c.offeredAt.map { .int($0.millis) } ?? .null, c.offerExpiresAt.map { .int($0.millis) } ?? .null,
             c.wrapUpUntil.map { .int($0.millis) } ?? .null, c.replyDueAt.map { .int($0.millis) } ?? .null,
             c.passedOver.isEmpty ? .null : .text(c.passedOver.map(String.init).joined(separator: ",")),
+            c.overflowedFrom.map(SQLValue.text) ?? .null, .int(Int64(c.overflowMoves)),
+            c.queueJoinedAt.map { .int($0.millis) } ?? .null,
+            c.waitAlertedIn.isEmpty ? .null : .text(c.waitAlertedIn.joined(separator: " ")),
         ]
         let insert = """
             INSERT INTO conversations(id, contact_name, department, state, attendant_id, queued_at, assigned_at,
                 closed_at, rating, queue_seq, preferred_attendant, avoid_attendant,
                 external_id, phone, channel, opened_at, explanations, priority, first_reply_at, first_queued_at,
-                first_assigned_at, offered_at, offer_expires_at, wrap_up_until, reply_due_at, passed_over)
+                first_assigned_at, offered_at, offer_expires_at, wrap_up_until, reply_due_at, passed_over,
+                overflowed_from, overflow_moves, queue_joined_at, wait_alerted)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $6, $7,
-                $20, $21, $22, $23, $24)
+                $20, $21, $22, $23, $24, $25, $26, $27, $28)
             """
         if closing {
             try write(insert
@@ -165,7 +174,9 @@ extension PostgresStore {
                     priority = excluded.priority, first_reply_at = excluded.first_reply_at,
                     offered_at = excluded.offered_at, offer_expires_at = excluded.offer_expires_at,
                     wrap_up_until = excluded.wrap_up_until, reply_due_at = excluded.reply_due_at,
-                    passed_over = excluded.passed_over,
+                    passed_over = excluded.passed_over, overflowed_from = excluded.overflowed_from,
+                    overflow_moves = excluded.overflow_moves, queue_joined_at = excluded.queue_joined_at,
+                    wait_alerted = excluded.wait_alerted,
                     first_queued_at = coalesce(conversations.first_queued_at, excluded.queued_at),
                     first_assigned_at = coalesce(conversations.first_assigned_at, excluded.assigned_at),
                     explanations = CASE WHEN excluded.explanations IS NULL THEN conversations.explanations

@@ -261,7 +261,8 @@ extension PostgresStore: DurableStore {
 
     public func departments() throws(StoreError) -> [Department] {
         let rows = try read("""
-            SELECT id, name, strategy, offer_timeout, reply_timeout, wrap_up, priority_step, service_level
+            SELECT id, name, strategy, offer_timeout, reply_timeout, wrap_up, priority_step, service_level,
+                overflow_after, overflow_to, wait_alert
             FROM departments ORDER BY id COLLATE "C"
             """)
         return (0..<rows.count).map { row in
@@ -271,6 +272,10 @@ extension PostgresStore: DurableStore {
                                         wrapUp: rows.int(row, 5))
             department.priorityStep = Int(rows.int(row, 6))
             department.serviceLevel = Int(rows.int(row, 7))
+            if let after = rows.optionalInt(row, 8), let target = rows.optionalText(row, 9) {
+                department.overflow = Overflow(after: after, department: target)
+            }
+            department.waitAlert = rows.optionalInt(row, 10)
             return department
         }
     }
@@ -278,16 +283,20 @@ extension PostgresStore: DurableStore {
     public func saveDepartment(_ department: Department, now: Instant) throws(StoreError) {
         try write("""
             INSERT INTO departments(id, name, strategy, created_at, offer_timeout, reply_timeout, wrap_up,
-                priority_step, service_level)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                priority_step, service_level, overflow_after, overflow_to, wait_alert)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
             ON CONFLICT (id) DO UPDATE SET name = excluded.name, strategy = excluded.strategy,
                 offer_timeout = excluded.offer_timeout, reply_timeout = excluded.reply_timeout,
                 wrap_up = excluded.wrap_up, priority_step = excluded.priority_step,
-                service_level = excluded.service_level
+                service_level = excluded.service_level, overflow_after = excluded.overflow_after,
+                overflow_to = excluded.overflow_to, wait_alert = excluded.wait_alert
             """, [.text(department.id), .text(department.name), .text(department.strategy.rawValue),
                   .int(now.millis), department.offerTimeout.map(SQLValue.int) ?? .null,
                   department.replyTimeout.map(SQLValue.int) ?? .null, .int(department.wrapUp),
-                  .int(Int64(department.priorityStep)), .int(Int64(department.serviceLevel))])
+                  .int(Int64(department.priorityStep)), .int(Int64(department.serviceLevel)),
+                  department.overflow.map { .int($0.after) } ?? .null,
+                  department.overflow.map { .text($0.department) } ?? .null,
+                  department.waitAlert.map(SQLValue.int) ?? .null])
     }
 
     public func deleteDepartment(_ id: String) throws(StoreError) {
