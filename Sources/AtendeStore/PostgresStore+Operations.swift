@@ -66,52 +66,14 @@ extension PostgresStore {
                 assigned_at, closed_at
             FROM conversations WHERE first_queued_at >= $1 AND department IS NOT NULL
             """, [.int(since.millis)])
-        // The same figures as Store.serviceLevels computes from the same columns.
-        var departments: [String: DepartmentServiceLevel] = [:]
-        var attendants: [AttendantID: AttendantServiceLevel] = [:]
+        var tally = ServiceLevelTally(targets: targets)
         for row in 0..<rows.count {
-            let department = rows.text(row, 0)
-            let state = rows.text(row, 2)
-            let queued = rows.int(row, 3)
-            let firstAssigned = rows.optionalInt(row, 4)
-            let firstReply = rows.optionalInt(row, 5)
-            let closedAt = rows.optionalInt(row, 7)
-            var figures = departments[department] ?? DepartmentServiceLevel(department: department)
-            if let firstAssigned {
-                figures.served += 1
-                figures.answerMillis += max(0, firstAssigned - queued)
-                if firstAssigned - queued <= Int64(targets[department] ?? Department.defaultServiceLevel) * 1000 {
-                    figures.answeredInTarget += 1
-                }
-                if state == "closed", let closedAt {
-                    figures.handled += 1
-                    figures.handleMillis += max(0, closedAt - firstAssigned)
-                }
-                if let attendant = rows.optionalInt(row, 1) {
-                    let assigned = rows.optionalInt(row, 6) ?? firstAssigned
-                    var person = attendants[attendant] ?? AttendantServiceLevel(attendant: attendant)
-                    person.handled += 1
-                    if let firstReply {
-                        person.firstReplies += 1
-                        person.firstReplyMillis += max(0, firstReply - min(assigned, firstReply))
-                    }
-                    if state == "closed", let closedAt {
-                        person.closed += 1
-                        person.handleMillis += max(0, closedAt - assigned)
-                    }
-                    attendants[attendant] = person
-                }
-            } else if state == "closed" || state == "removed" {
-                figures.abandoned += 1
-            }
-            if let firstReply {
-                figures.firstReplies += 1
-                figures.firstReplyMillis += max(0, firstReply - queued)
-            }
-            departments[department] = figures
+            tally.add(department: rows.text(row, 0), attendant: rows.optionalInt(row, 1), state: rows.text(row, 2),
+                      firstQueued: rows.int(row, 3), firstAssigned: rows.optionalInt(row, 4),
+                      firstReply: rows.optionalInt(row, 5), assigned: rows.optionalInt(row, 6),
+                      closed: rows.optionalInt(row, 7))
         }
-        return (departments.values.sorted { $0.department < $1.department },
-                attendants.values.sorted { $0.attendant < $1.attendant })
+        return tally.figures
     }
 
     public func conversations(state: ConversationState?, department: String?, attendant: AttendantID?,

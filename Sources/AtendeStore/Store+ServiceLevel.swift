@@ -61,6 +61,61 @@ private func average(_ millis: Int64, _ count: Int) -> Double? {
     count == 0 ? nil : (Double(millis) / Double(count) / 1000 * 1000).rounded() / 1000
 }
 
+/// The service-level figures built one conversation row at a time: both stores read the same columns and feed
+/// them here, so the figures are computed in one place.
+struct ServiceLevelTally {
+    /// Each department's service-level target in seconds.
+    let targets: [String: Int]
+    private var departments: [String: DepartmentServiceLevel] = [:]
+    private var attendants: [AttendantID: AttendantServiceLevel] = [:]
+
+    init(targets: [String: Int]) { self.targets = targets }
+
+    /// Counts one conversation that first joined `department`'s queue at `firstQueued` (times in milliseconds).
+    mutating func add(department: String, attendant: AttendantID?, state: String, firstQueued queued: Int64,
+                      firstAssigned: Int64?, firstReply: Int64?, assigned: Int64?, closed closedAt: Int64?) {
+        var figures = departments[department] ?? DepartmentServiceLevel(department: department)
+        if let firstAssigned {
+            figures.served += 1
+            figures.answerMillis += max(0, firstAssigned - queued)
+            if firstAssigned - queued <= Int64(targets[department] ?? Department.defaultServiceLevel) * 1000 {
+                figures.answeredInTarget += 1
+            }
+            if state == "closed", let closedAt {
+                figures.handled += 1
+                figures.handleMillis += max(0, closedAt - firstAssigned)
+            }
+            if let attendant {
+                let assigned = assigned ?? firstAssigned
+                var person = attendants[attendant] ?? AttendantServiceLevel(attendant: attendant)
+                person.handled += 1
+                if let firstReply {
+                    person.firstReplies += 1
+                    person.firstReplyMillis += max(0, firstReply - min(assigned, firstReply))
+                }
+                if state == "closed", let closedAt {
+                    person.closed += 1
+                    person.handleMillis += max(0, closedAt - assigned)
+                }
+                attendants[attendant] = person
+            }
+        } else if state == "closed" || state == "removed" {
+            figures.abandoned += 1
+        }
+        if let firstReply {
+            figures.firstReplies += 1
+            figures.firstReplyMillis += max(0, firstReply - queued)
+        }
+        departments[department] = figures
+    }
+
+    /// The figures, departments and attendants each in id order.
+    var figures: (departments: [DepartmentServiceLevel], attendants: [AttendantServiceLevel]) {
+        (departments.values.sorted { $0.department < $1.department },
+         attendants.values.sorted { $0.attendant < $1.attendant })
+    }
+}
+
 extension Store {
     /// The figures of every department and attendant over chats that first joined a queue at or after `since`;
     /// `targets` holds each department's service-level target in seconds.
@@ -73,51 +128,14 @@ extension Store {
             """)
         defer { statement.reset() }
         try statement.bind([.int(since.millis)])
-        var departments: [String: DepartmentServiceLevel] = [:]
-        var attendants: [AttendantID: AttendantServiceLevel] = [:]
+        var tally = ServiceLevelTally(targets: targets)
         while try statement.step() {
-            let department = statement.text(0)
-            let state = statement.text(2)
-            let queued = statement.int(3)
-            let firstAssigned = statement.optionalInt(4)
-            let firstReply = statement.optionalInt(5)
-            let closedAt = statement.optionalInt(7)
-            var figures = departments[department] ?? DepartmentServiceLevel(department: department)
-            if let firstAssigned {
-                figures.served += 1
-                figures.answerMillis += max(0, firstAssigned - queued)
-                if firstAssigned - queued <= Int64(targets[department] ?? Department.defaultServiceLevel) * 1000 {
-                    figures.answeredInTarget += 1
-                }
-                if state == "closed", let closedAt {
-                    figures.handled += 1
-                    figures.handleMillis += max(0, closedAt - firstAssigned)
-                }
-                if let attendant = statement.optionalInt(1) {
-                    let assigned = statement.optionalInt(6) ?? firstAssigned
-                    var person = attendants[attendant] ?? AttendantServiceLevel(attendant: attendant)
-                    person.handled += 1
-                    if let firstReply {
-                        person.firstReplies += 1
-                        person.firstReplyMillis += max(0, firstReply - min(assigned, firstReply))
-                    }
-                    if state == "closed", let closedAt {
-                        person.closed += 1
-                        person.handleMillis += max(0, closedAt - assigned)
-                    }
-                    attendants[attendant] = person
-                }
-            } else if state == "closed" || state == "removed" {
-                figures.abandoned += 1
-            }
-            if let firstReply {
-                figures.firstReplies += 1
-                figures.firstReplyMillis += max(0, firstReply - queued)
-            }
-            departments[department] = figures
+            tally.add(department: statement.text(0), attendant: statement.optionalInt(1), state: statement.text(2),
+                      firstQueued: statement.int(3), firstAssigned: statement.optionalInt(4),
+                      firstReply: statement.optionalInt(5), assigned: statement.optionalInt(6),
+                      closed: statement.optionalInt(7))
         }
-        return (departments.values.sorted { $0.department < $1.department },
-                attendants.values.sorted { $0.attendant < $1.attendant })
+        return tally.figures
     }
 
     /// Conversations newest id first, filtered, below `before` (an id) when given, each with when it first joined
