@@ -28,24 +28,8 @@ struct BacklogScenario {
         let waiting = try daemon.waitingTotal()
         guard waiting == chats else { throw BenchError("backlog: \(waiting) waiting after filling \(chats)") }
 
-        var assigned = 0
-        let errors = Tally()
-        for attendant in attendants {
-            attendant.onEvent = { if $0.kind == .assigned { assigned += 1 } }
-        }
-        let startCPU = daemon.process.mainThreadCPUSeconds
-        let start = monotonicSeconds()
-        for attendant in attendants {
-            attendant.call("presence.set", params: { $0.field("presence", "online") }) { errors.record($0) }
-        }
-        try reactor.wait("backlog drain: \(chats) assignments", seconds: 300) {
-            assigned >= chats || errors.failed > 0
-        }
-        let elapsed = monotonicSeconds() - start
-        let cpu = daemon.process.mainThreadCPUSeconds - startCPU
-        try errors.check("presence.set")
-        let left = try daemon.waitingTotal()
-        guard left == 0 else { throw BenchError("backlog: \(left) still waiting after the drain") }
+        let (elapsed, cpu) = try Backlog.drain(chats, attendants: attendants, daemon: daemon, reactor: reactor,
+                                               label: "backlog")
         let perAssignment = Format.fixed(cpu * 1e6 / Double(chats), 1)
         bench.report.add("backlog.rate", "3 backlog drain (full)",
                          "\(Format.count(chats)) waiting, \(count) attendants", Double(chats) / elapsed, "assign/s",
@@ -56,6 +40,31 @@ struct BacklogScenario {
 
 /// Bulk queueing through the API.
 enum Backlog {
+    /// Turns every (away) attendant online at once and waits until `chats` assignment pushes have arrived and no
+    /// chat is left waiting. Returns the wall time and the daemon loop's CPU time from the first `presence.set`.
+    static func drain(_ chats: Int, attendants: [Peer], daemon: Atended, reactor: Reactor, label: String) throws
+        -> (elapsed: Double, cpu: Double) {
+            var assigned = 0
+            let errors = Tally()
+            for attendant in attendants {
+                attendant.onEvent = { if $0.kind == .assigned { assigned += 1 } }
+            }
+            let startCPU = daemon.process.mainThreadCPUSeconds
+            let start = monotonicSeconds()
+            for attendant in attendants {
+                attendant.call("presence.set", params: { $0.field("presence", "online") }) { errors.record($0) }
+            }
+        try reactor.wait("\(label) drain: \(chats) assignments", seconds: 300) {
+            assigned >= chats || errors.failed > 0
+        }
+        let elapsed = monotonicSeconds() - start
+        let cpu = daemon.process.mainThreadCPUSeconds - startCPU
+        try errors.check("presence.set")
+        let left = try daemon.waitingTotal()
+        guard left == 0 else { throw BenchError("\(label): \(left) still waiting after the drain") }
+        return (elapsed, cpu)
+    }
+
     /// Opens `chats` conversations round-robin over `departments`, in batches of 500 on four bot connections with
     /// two batches in flight each; every open must succeed.
     static func fill(_ chats: Int, prefix: String, departments: [String], reactor: Reactor, socket: String,

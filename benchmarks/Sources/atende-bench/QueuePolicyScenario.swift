@@ -50,24 +50,8 @@ struct QueuePolicyScenario {
                          detail: "get \(Format.fixed(get, 2)) us/call, ratio \(Format.fixed(position / get, 2))x "
                             + "(loop CPU, best of \(rounds) x \(Format.count(callsPerRound)))")
 
-        var assigned = 0
-        let errors = Tally()
-        for attendant in attendants {
-            attendant.onEvent = { if $0.kind == .assigned { assigned += 1 } }
-        }
-        let startCPU = daemon.process.mainThreadCPUSeconds
-        let start = monotonicSeconds()
-        for attendant in attendants {
-            attendant.call("presence.set", params: { $0.field("presence", "online") }) { errors.record($0) }
-        }
-        try reactor.wait("priority drain: \(chats) assignments", seconds: 300) {
-            assigned >= chats || errors.failed > 0
-        }
-        let elapsed = monotonicSeconds() - start
-        let cpu = daemon.process.mainThreadCPUSeconds - startCPU
-        try errors.check("presence.set")
-        let left = try daemon.waitingTotal()
-        guard left == 0 else { throw BenchError("queue policy: \(left) still waiting after the drain") }
+        let (elapsed, cpu) = try Backlog.drain(chats, attendants: attendants, daemon: daemon, reactor: reactor,
+                                               label: "queue policy")
         bench.report.add("policy.drain", "8 queue policy", "drain, priorities 0-9, \(Format.count(chats)) waiting",
                          Double(chats) / elapsed, "assign/s",
                          detail: "\(Format.fixed(elapsed, 2)) s, loop CPU "
