@@ -343,7 +343,7 @@ extension Daemon {
     /// connections' queues, in turn order; connections closed meanwhile get their descriptors closed once the
     /// outbox is done with them.
     func finishRounds(now: Instant) {
-        journal.finishRounds(counters: &counters, leftover: { leftover in
+        let syncs = journal.finishRounds(leftover: { leftover in
             switch leftover {
             case .bytes(let id, let bytes):
                 fanOut.connections[id]?.out.append(contentsOf: bytes)

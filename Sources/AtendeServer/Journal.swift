@@ -148,10 +148,11 @@ final class Journal {
 
     /// Takes what the outbox finished: `leftover` gets the output it could not write (to queue on its connection,
     /// in turn order), then `returned` each connection of the turns it covered with whether it wrote it directly.
-    /// A failed fsync stops the daemon.
-    func finishRounds(counters: inout Counters, leftover: (DurableOutbox.Leftover) -> Void,
-                      returned: (Connection) -> Void) {
-        guard let outbox else { return }
+    /// A failed fsync stops the daemon. Returns how many of the rounds synced. The callbacks may end sessions and
+    /// so apply router effects that count things: nothing of the caller's is held across them.
+    func finishRounds(leftover: (DurableOutbox.Leftover) -> Void, returned: (Connection) -> Void) -> Int {
+        guard let outbox else { return 0 }
+        var syncs = 0
         for round in outbox.takeFinished() {
             if round.error != 0 {
                 if postgres != nil {
@@ -159,7 +160,7 @@ final class Journal {
                 }
                 stopAfterFailedSync(String(cString: strerror(round.error)))
             }
-            if round.synced { counters.syncs += 1 }
+            if round.synced { syncs += 1 }
             for item in round.leftovers { leftover(item) }
             for _ in 0..<round.turns {
                 for (connection, direct) in handedTurns.removeFirst() {
@@ -169,6 +170,7 @@ final class Journal {
                 }
             }
         }
+        return syncs
     }
 
     /// Durability normal: nothing waits for an fsync, but the WAL is still fsynced off the loop at most every

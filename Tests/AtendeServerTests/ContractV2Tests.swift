@@ -504,6 +504,38 @@ final class ContractV2Tests: DaemonTestCase {
         XCTAssertEqual(try attendant(ana.id)["openChats"], 0)
     }
 
+    /// The last connection hangs up right behind a request whose reply waits for its commit (durability full,
+    /// and always on PostgreSQL): the session ends while the finished commit hands its replies out, and the offer
+    /// it ends goes back to the queue there. The daemon keeps serving everyone else.
+    func testAnOfferGoesBackWhenTheConnectionHangsUpBehindADurableReply() throws {
+        let durable = try TestDaemon(["durability": "full", "presenceGrace": 1])
+        let admin = try durable.admin()
+        let bot = try durable.bot()
+        try admin.createDepartment("desk")
+        try admin.call("department.create", ["id": "offers", "name": "Offers", "offerTimeout": 3600])
+        _ = try admin.createAttendant("ana", departments: ["desk", "offers"])
+        var ana = try durable.attendant(login: "ana")
+        let served = try bot.openChat("d-1", department: "desk")
+        XCTAssertEqual(served["state"], "assigned")
+        let offered = try bot.openChat("d-2", phone: "11987654322", department: "offers")
+        XCTAssertEqual(offered["state"], "offered")
+        // The hang-up must land while the reply is parked; a few rounds make that the likely order.
+        for round in 1...10 {
+            let line = #"{"jsonrpc":"2.0","id":1,"method":"conversation.reply","params":{"id":\#(served.id),"#
+                + #""text":"round \#(round)"}}"# + "\n"
+            try ana.sendRaw(Array(line.utf8))
+            shutdown(ana.fd, Int32(SHUT_WR))
+            try eventually("the offer is back in its queue (round \(round))") {
+                try admin.call("conversation.get", ["id": .int(offered.id)])["state"] == "queued"
+            }
+            XCTAssertEqual(try admin.call("conversation.get", ["id": .int(served.id)])["state"], "assigned")
+            ana = try durable.attendant(login: "ana")  // back online: the waiting chat is offered again
+            try expectEvent(ana, "conversation.offered")
+        }
+        XCTAssertEqual(try admin.call("conversation.history", ["id": .int(served.id)]).list("messages").count, 10,
+                       "every reply was kept")
+    }
+
     func testWithinTheGraceAnAttendantGetsNoNewChatsButKeepsItsOwn() throws {
         let graceful = try TestDaemon(["presenceGrace": 3600])
         let admin = try graceful.admin()
