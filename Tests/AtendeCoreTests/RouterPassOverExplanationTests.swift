@@ -32,7 +32,9 @@ final class RouterPassOverExplanationTests: RouterTestCase {
             XCTAssertEqual(explanation.chosen, step.chosen, step.name, file: file, line: line)
             XCTAssertEqual(explanation.candidates.first?.standing, .chosen, step.name, file: file, line: line)
             var standings: [AttendantID: CandidateStanding] = [:]
-            for candidate in explanation.candidates.dropFirst() { standings[candidate.attendantId] = candidate.standing }
+            for candidate in explanation.candidates.dropFirst() {
+                standings[candidate.attendantId] = candidate.standing
+            }
             XCTAssertEqual(standings, step.standings, step.name, file: file, line: line)
             let stored = AssignmentExplanation(compact: explanation.compact,
                                                conversationId: explanation.conversationId)
