@@ -5,7 +5,9 @@
 // (a manual take by an attendant who set itself away; a transfer straight to a colleague who is away) subtract it.
 //
 // Error per reason: serving the department and being active are permissions (1003); not being logged in or being
-// away is the attendant's state (1010); outside working hours is 1011; no free slot is 1012.
+// away is the attendant's state (1010); outside working hours is 1011; no free slot is 1012. Being passed over
+// for one chat (it gave that chat back) is a reason of that chat only, and a soft one: it only yields the chat to
+// someone else eligible, so it refuses nothing; the explanations show it as a standing.
 
 /// The reasons an attendant cannot take a chat now; empty when it can.
 public struct Ineligibility: OptionSet, Hashable, Sendable {
