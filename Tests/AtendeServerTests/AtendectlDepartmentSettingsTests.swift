@@ -75,6 +75,9 @@ extension AtendectlTests {
         let noOverflowYet = try ctl(["department", "edit", "sales", "--overflow-after", "60"])
         XCTAssertEqual(noOverflowYet.status, 2, "sales has no overflow to take the target from")
         XCTAssertTrue(noOverflowYet.stderr.contains("--overflow-department ID"), noOverflowYet.stderr)
+        let unknown = try ctl(["department", "edit", "nowhere", "--overflow-after", "60"])
+        XCTAssertEqual(unknown.status, 1, "the daemon's refusal: \(unknown.stderr)")
+        XCTAssertTrue(unknown.stderr.contains("1004"), unknown.stderr)
 
         let outOfRange: [(arguments: [String], member: String)] = [
             (["--priority-step", "86401"], "priorityStep"),

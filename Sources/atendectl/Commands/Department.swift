@@ -202,10 +202,11 @@ enum DepartmentCommands {
             throw Failure.usage("nothing to change: give --name, --strategy or a routing setting")
         }
         try run.admin()
-        if halfOverflow {
-            // Half an overflow: the other half is the department's own.
-            let departments = try run.call("department.list")["departments"]?.arrayValue ?? []
-            let current = departments.first { $0["id"]?.stringValue == id }?["overflow"]
+        // Half an overflow: the other half is the department's own (an unknown department is the daemon's to
+        // refuse, naming the id).
+        let departments = halfOverflow ? try run.call("department.list")["departments"]?.arrayValue ?? [] : []
+        if let known = departments.first(where: { $0["id"]?.stringValue == id }) {
+            let current = known["overflow"]
             params["overflow"] = try overflow(run, current: current?.objectValue == nil ? nil : current)
         }
         let department = try run.call("department.update", .object(params))
