@@ -245,7 +245,7 @@ extension Daemon {
                     fanOut.dirtyDepartments.insert(department)
                 case .attendantChanged(let attendant):
                     fanOut.dirtyAttendants.insert(attendant)
-                    attendantNames[attendant] = nil  // an edit may have renamed it
+                    attendantTails[attendant] = nil  // an edit may have renamed it
                 case .explained:
                     break  // with the conversation's row, above or below
                 case .offered, .revoked, .presenceChanged, .noted, .wrapUpEnded, .graceChanged:
@@ -357,6 +357,7 @@ extension Daemon {
                 close(connection.fd)  // only shut down by `disconnect`: the outbox could still write to it
             }
         })
+        counters.syncs += syncs
     }
 
     /// The turn could not be made durable: nothing of it is kept or shown.
