@@ -247,7 +247,7 @@ extension Daemon {
                     fanOut.dirtyDepartments.insert(department)
                 case .attendantChanged(let attendant):
                     fanOut.dirtyAttendants.insert(attendant)
-                    attendantNames[attendant] = nil  // an edit may have renamed it
+                    attendantTails[attendant] = nil  // an edit may have renamed it
                 case .explained:
                     break  // with the conversation's row, above or below
                 case .offered, .revoked, .presenceChanged, .noted, .wrapUpEnded, .graceChanged:
