@@ -79,20 +79,26 @@ extension AtendectlTests {
         XCTAssertEqual(unknown.status, 1, "the daemon's refusal: \(unknown.stderr)")
         XCTAssertTrue(unknown.stderr.contains("1004"), unknown.stderr)
 
-        let outOfRange: [(arguments: [String], member: String)] = [
-            (["--priority-step", "86401"], "priorityStep"),
-            (["--service-level", "0"], "serviceLevel"),
-            (["--wait-alert", "9"], "waitAlert"),
-            (["--overflow-after", "5"], "overflow.after"),
-            (["--overflow-department", "vip"], "overflow.department"),
-            (["--overflow-department", "nowhere"], "overflow.department"),
-            (["--priority-step", "-1", "--service-level", "30"], "priorityStep"),
+        let outOfRange: [(arguments: [String], member: String, option: String)] = [
+            (["--priority-step", "86401"], "priorityStep", "--priority-step"),
+            (["--service-level", "0"], "serviceLevel", "--service-level"),
+            (["--wait-alert", "9"], "waitAlert", "--wait-alert"),
+            (["--overflow-after", "5"], "overflow.after", "--overflow-after"),
+            (["--overflow-department", "vip"], "overflow.department", "--overflow-department"),
+            (["--overflow-department", "nowhere"], "overflow.department", "--overflow-department"),
+            (["--priority-step", "-1", "--service-level", "30"], "priorityStep", "--priority-step"),
+            (["--offer-timeout", "1"], "offerTimeout", "--offer-timeout"),
         ]
-        for (arguments, member) in outOfRange {
+        for (arguments, member, option) in outOfRange {
             let run = try ctl(["department", "edit", "vip"] + arguments)
             XCTAssertEqual(run.status, 1, "\(arguments): \(run.stderr)")
             XCTAssertTrue(run.stderr.contains(member), "\(arguments) names \(member): \(run.stderr)")
+            XCTAssertTrue(run.stderr.contains("hint: it was set with \(option)"), "\(arguments): \(run.stderr)")
         }
+        let created = try ctl(["department", "add", "late", "Late", "--wait-alert", "100000"])
+        XCTAssertEqual(created.status, 1)
+        XCTAssertTrue(created.stderr.contains("hint: it was set with --wait-alert"), created.stderr)
+        XCTAssertEqual(try ctl(["department", "edit", "vip", "--strategy", "fastest"]).status, 2)
         let after = try daemon.admin().call("department.list").list("departments").first { $0["id"] == "vip" }
         XCTAssertEqual(after, before, "a refused edit changed nothing")
     }

@@ -142,6 +142,27 @@ enum DepartmentCommands {
         return ["after": .int(wait), "department": .string(department)]
     }
 
+    /// The option that sets each member the daemon may refuse, for a hint under its refusal.
+    static let optionOfMember: [String: String] = [
+        "offerTimeout": "offer-timeout", "replyTimeout": "reply-timeout", "wrapUp": "wrap-up",
+        "waitAlert": "wait-alert", "priorityStep": "priority-step", "serviceLevel": "service-level",
+        "overflow.after": "overflow-after", "overflow.department": "overflow-department",
+    ]
+
+    /// `department.create|update`; a refused routing setting gets a hint naming the option that set it.
+    static func send(_ run: Invocation, _ method: String, _ params: JSONObject) throws -> JSON {
+        do {
+            return try run.call(method, .object(params))
+        } catch {
+            let failure = Failure.from(error)
+            guard case .daemon(let refusal, nil) = failure, refusal.code == RPCErrorCode.invalidParams,
+                  let field = refusal.data?["field"]?.stringValue, let option = optionOfMember[field] else {
+                throw failure
+            }
+            throw Failure.daemon(refusal, hint: "it was set with --\(option)")
+        }
+    }
+
     /// `text` as a whole number of seconds for `--option`.
     static func seconds(_ text: String, option: String, canBeOff: Bool) throws(Failure) -> Int64 {
         guard let seconds = Int64(text) else {
@@ -165,7 +186,7 @@ enum DepartmentCommands {
         try routing(run, into: &params)
         if let overflow = try overflow(run, current: nil) { params["overflow"] = overflow }
         try run.admin()
-        let department = try run.call("department.create", .object(params))
+        let department = try send(run, "department.create", params)
         run.emit(department) { Output.line("created department \(describe(department))") }
     }
 
@@ -209,7 +230,7 @@ enum DepartmentCommands {
             let current = known["overflow"]
             params["overflow"] = try overflow(run, current: current?.objectValue == nil ? nil : current)
         }
-        let department = try run.call("department.update", .object(params))
+        let department = try send(run, "department.update", params)
         run.emit(department) { Output.line("updated department \(describe(department))") }
     }
 
