@@ -97,8 +97,15 @@ extension Router {
     /// `.passedOver` when it is among those the chat passes over (`Conversation.passedOver`).
     func ineligibility(of state: AttendantState, passedOver: [AttendantID]) -> Ineligibility {
         var reasons = state.ineligibility
-        if !passedOver.isEmpty && passedOver.contains(state.profile.id) { reasons.insert(.passedOver) }
+        if Self.isPassedOver(state.profile.id, by: passedOver) { reasons.insert(.passedOver) }
         return reasons
+    }
+
+    /// Whether a chat that passes over `passed` passes over `attendant`: the one test the drain's choice and the
+    /// explanations' standings both read.
+    @inline(__always)
+    static func isPassedOver(_ attendant: AttendantID, by passed: [AttendantID]) -> Bool {
+        !passed.isEmpty && passed.contains(attendant)
     }
 
     /// Why the attendant cannot take a chat of the department now (empty when it can; an unknown attendant

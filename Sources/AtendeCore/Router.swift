@@ -449,11 +449,11 @@ public final class Router {
                 chosen = state.eligible.best(excluding: avoid) ?? state.eligible.top!
             } else {
                 // Passed over while anyone else is eligible: the first of the strategy's order not passed over.
-                chosen = state.eligible.best { $0 != avoid && !passed.contains($0) }
+                chosen = state.eligible.best { $0 != avoid && !Self.isPassedOver($0, by: passed) }
                     ?? state.eligible.best(excluding: avoid) ?? state.eligible.top!
             }
             var rule = AssignmentRule.strategy
-            if let preferred = preference, preferred != avoid, !passed.contains(preferred),
+            if let preferred = preference, preferred != avoid, !Self.isPassedOver(preferred, by: passed),
                state.eligible.contains(preferred) {
                 chosen = preferred
                 rule = .returningContact
