@@ -148,6 +148,7 @@ final class RouterOfferSimulationTests: XCTestCase {
         func fail(_ text: String) -> Failure { Failure(description: text) }
 
         func check(_ effects: [RouterEffect], _ name: String) throws {
+            try checkStandings(effects, name)
             for effect in effects {
                 switch effect {
                 case .revoked(let chat, _, let reason):
@@ -262,7 +263,7 @@ final class RouterOfferSimulationTests: XCTestCase {
         // Every kind of event happened, so the rules were checked against each.
         for name in ["accept", "decline", "noted expired", "noted declined", "noted rescinded", "noted accepted",
                      "revoked offer-expired", "revoked reply-timeout", "revoked offline", "finishWrapUp",
-                     "turned away", "take", "transfer"] {
+                     "turned away", "take", "transfer", "explained passed over"] {
             XCTAssertGreaterThan(run.counts[name] ?? 0, 0, "\(name) never happened: \(run.counts)")
         }
     }
