@@ -286,6 +286,7 @@ extension Daemon {
         if !journal.store.inTransaction { release(committed: committed, now: now) }
         endSessionsOfCommittedTurn(now: now)
         endDeletedAdminSessions(now: now)
+        reloadAfterRefusedCommits(now: now)  // Daemon+RefusedCommit.swift
     }
 
     /// Releases what the turn produced: straight to the sockets, or (durability full, or while earlier turns wait
