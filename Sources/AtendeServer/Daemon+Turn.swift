@@ -212,7 +212,9 @@ extension Daemon {
                                                        explained: explanation)
                         }
                         if conversation.state == .queued
-                            && (conversation.queueJoinedAt == now || takenBack.contains(conversation.id)) {
+                            && (conversation.queueJoinedAt == now || takenBack.contains(conversation.id))
+                            && fanOut.queuedJoins.claim(conversation, now: now,
+                                                        takenBack: takenBack.contains(conversation.id)) {
                             announceQueued(conversation, now: now)
                         }
                     }
