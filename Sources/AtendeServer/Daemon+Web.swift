@@ -47,6 +47,8 @@ struct WebState {
     /// Accepting on the remote listeners stopped for a moment (out of descriptors).
     var remoteAcceptPausedUntil: Instant?
     var nextPurge = Instant(millis: 0)
+    /// When each WebSocket connection is due a ping or, unanswered, a close.
+    var keepalive = WebSocketKeepalive()
 }
 
 extension Daemon {
@@ -326,6 +328,7 @@ extension Daemon {
         connection.out = HTTPResponse.make(101, headers: headers, keepAlive: true)
         connection.framer.append(client.parser.takeRemaining())
         Log.debug("upgraded to WebSocket", ["conn": connection.id])
+        startKeepalive(connection, now: now)
         writeOut(connection, now: now)
         if let resumed, !connection.closed { resume(connection, resumed, now: now) }
         if !connection.closed {
