@@ -275,7 +275,8 @@ extension Daemon {
         }
         if now >= web.nextPurge {
             web.nextPurge = now + 60_000
-            web.sessions.purge(now: now)
+            // Written with the next turn's commit (the loop does not sleep while a transaction is open).
+            do { try web.sessions.purge(now: now, in: journal.store) } catch { _ = rpcError(error) }
         }
     }
 
@@ -313,8 +314,11 @@ extension Daemon {
         var headers = [("Upgrade", "websocket"), ("Connection", "Upgrade"),
                        ("Sec-WebSocket-Accept", WebSocketFrame.acceptValue(forKey: key))]
         var resumed: WebSession?
-        if let cookie = request.cookies[WebSessions.cookieName], WebSessions.isWellFormed(cookie),
-           let session = web.sessions.resume(cookie, now: now) {
+        var stored: WebSession?
+        if let cookie = request.cookies[WebSessions.cookieName], WebSessions.isWellFormed(cookie) {
+            do { stored = try web.sessions.resume(cookie, now: now, in: journal.store) } catch { _ = rpcError(error) }
+        }
+        if let cookie = request.cookies[WebSessions.cookieName], let session = stored {
             connection.webSession = cookie
             resumed = session
         } else {
@@ -359,15 +363,16 @@ extension Daemon {
             switch session.account {
             case .attendant(let attendant):
                 guard let record = try journal.store.attendant(attendant), record.active,
-                      record.passwordHash == session.passwordHash else {
-                    web.sessions.end(id)
+                      session.matches(passwordHash: record.passwordHash) else {
+                    try web.sessions.end(id, in: journal.store)
                     return
                 }
                 if settings.restrictAccessToHours && !record.routingProfile(settings).hours.contains(now) { return }
                 _ = try logIn(connection, attendant: record, now: now)
             case .admin(let admin):
-                guard let record = try journal.store.admin(admin), record.passwordHash == session.passwordHash else {
-                    web.sessions.end(id)
+                guard let record = try journal.store.admin(admin), session.matches(passwordHash: record.passwordHash)
+                else {
+                    try web.sessions.end(id, in: journal.store)
                     return
                 }
                 _ = try logIn(connection, admin: record, now: now)
