@@ -273,7 +273,7 @@ extension Daemon {
             Log.debug("HTTP client too slow, closing", ["conn": client.id])
             closeClient(client)
         }
-        if now >= web.nextPurge {
+        if now >= web.nextPurge && config.http != nil {
             web.nextPurge = now + 60_000
             // Written with the next turn's commit (the loop does not sleep while a transaction is open).
             do { try web.sessions.purge(now: now, in: journal.store) } catch { _ = rpcError(error) }

@@ -128,8 +128,9 @@ struct WebSessions: Sendable {
         }
     }
 
-    /// Forgets the expired sessions.
+    /// Forgets the expired sessions (writing nothing when none has expired).
     func purge(now: Instant, in store: any WebSessionStore) throws(StoreError) {
+        guard let earliest = try store.earliestWebSessionExpiry(), earliest <= now else { return }
         try store.deleteExpiredWebSessions(now: now)
     }
 }

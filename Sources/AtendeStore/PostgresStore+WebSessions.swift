@@ -48,6 +48,10 @@ extension PostgresStore: WebSessionStore {
         Int(try read("SELECT count(*) FROM web_sessions").int(0, 0))
     }
 
+    public func earliestWebSessionExpiry() throws(StoreError) -> Instant? {
+        try read("SELECT min(expires_at) FROM web_sessions").optionalInt(0, 0).map(Instant.init(millis:))
+    }
+
     public func deleteSoonestEndingWebSession() throws(StoreError) {
         try write("DELETE FROM web_sessions WHERE id_hash = "
                   + "(SELECT id_hash FROM web_sessions ORDER BY expires_at, id_hash LIMIT 1)", [])

@@ -48,6 +48,8 @@ public protocol WebSessionStore: AnyObject {
     func deleteExpiredWebSessions(now: Instant) throws(StoreError)
     /// The number of sessions kept.
     func webSessionCount() throws(StoreError) -> Int
+    /// The earliest expiry of the sessions kept (nil: none).
+    func earliestWebSessionExpiry() throws(StoreError) -> Instant?
     /// Ends the session nearest its expiry (to make room).
     func deleteSoonestEndingWebSession() throws(StoreError)
 }
@@ -107,6 +109,10 @@ extension Store: WebSessionStore {
 
     public func webSessionCount() throws(StoreError) -> Int {
         Int(try database.scalar("SELECT count(*) FROM web_sessions") ?? 0)
+    }
+
+    public func earliestWebSessionExpiry() throws(StoreError) -> Instant? {
+        try database.scalar("SELECT min(expires_at) FROM web_sessions").map(Instant.init(millis:))
     }
 
     public func deleteSoonestEndingWebSession() throws(StoreError) {

@@ -56,6 +56,13 @@ final class WebSessionsTests: XCTestCase {
         try sessions.purge(now: t0 + 13 * hour, in: store)
         XCTAssertNil(try sessions.session(a, in: store))
         XCTAssertNotNil(try sessions.session(b, in: store))
+        // With nothing expired, the periodic purge writes nothing (no commit, no fsync, for an idle daemon).
+        try store.commit()
+        try sessions.purge(now: t0 + 13 * hour, in: store)
+        XCTAssertFalse(store.inTransaction)
+        try sessions.purge(now: t0 + 15 * hour, in: store)
+        XCTAssertTrue(store.inTransaction)
+        XCTAssertNil(try sessions.session(b, in: store))
     }
 
     func testTheStoreKeepsAHashOfTheIdAndOfThePassword() throws {
