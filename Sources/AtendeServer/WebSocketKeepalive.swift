@@ -74,6 +74,14 @@ extension Daemon {
         guard let interval = keepaliveMillis else { return }
         while let id = web.keepalive.popDue(now: now) {
             guard let connection = fanOut.connections[id], !connection.closed else { continue }
+            if connection.waiting {
+                // The loop does not read it while a request of its own works off the loop: an answer to a ping
+                // could not be heard, so it is not judged until reading resumes.
+                connection.pingSentAt = nil
+                connection.lastHeard = now
+                web.keepalive.schedule(id, at: now + interval)
+                continue
+            }
             if let sent = connection.pingSentAt, connection.lastHeard < sent {
                 guard now < sent + interval else {
                     Log.info("WebSocket peer silent after a ping, closing", ["conn": id])
