@@ -357,6 +357,7 @@ extension Daemon {
                 close(connection.fd)  // only shut down by `disconnect`: the outbox could still write to it
             }
         })
+        counters.syncs += syncs
     }
 
     /// The turn could not be made durable: nothing of it is kept or shown.
