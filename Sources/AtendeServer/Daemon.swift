@@ -142,7 +142,8 @@ public final class Daemon {
     /// apply.
     func loadState(now: Instant) throws -> [RouterEffect] {
         // Everything is read into a new router first: if the store cannot be read, the router in memory stays
-        // as it was. The open conversations go into it row by row as they are read (no array of them).
+        // as it was. The open conversations go into it as they are read (no array of them), read on a thread of
+        // their own meanwhile (RecoveryReader).
         let store = journal.store
         let settings = try store.settings()
         let attendants = try store.attendants()
@@ -150,8 +151,8 @@ public final class Daemon {
         let rebuilt = Router()
         rebuilt.beginRestore(departments: departments, attendants: attendants.map { $0.routingProfile(settings) },
                              now: now)
-        try store.readOpenConversations(count: { rebuilt.reserveConversations($0) },
-                                        each: { rebuilt.restoreConversation($0, now: now) })
+        try RecoveryReader.read(store, count: { rebuilt.reserveConversations($0) },
+                                each: { rebuilt.restoreConversation($0, now: now) })
         let wrapping = try store.wrappingConversations()
         let graces = try store.graces()
         let nextID = try store.maxConversationID() + 1
