@@ -245,7 +245,7 @@ extension Daemon {
                     fanOut.dirtyDepartments.insert(department)
                 case .attendantChanged(let attendant):
                     fanOut.dirtyAttendants.insert(attendant)
-                    attendantNames[attendant] = nil  // an edit may have renamed it
+                    attendantTails[attendant] = nil  // an edit may have renamed it
                 case .explained:
                     break  // with the conversation's row, above or below
                 case .offered, .revoked, .presenceChanged, .noted, .wrapUpEnded, .graceChanged:
@@ -286,6 +286,7 @@ extension Daemon {
         if !journal.store.inTransaction { release(committed: committed, now: now) }
         endSessionsOfCommittedTurn(now: now)
         endDeletedAdminSessions(now: now)
+        reloadAfterRefusedCommits(now: now)  // Daemon+RefusedCommit.swift
     }
 
     /// Releases what the turn produced: straight to the sockets, or (durability full, or while earlier turns wait

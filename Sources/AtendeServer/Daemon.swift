@@ -32,8 +32,9 @@ public final class Daemon {
     /// Who hears what, and the output the turn staged for them.
     let fanOut: FanOut
     var router = Router()
-    /// Attendants' names for the bots' `conversation.assigned` (Daemon+Offers.swift), read once from the store.
-    var attendantNames: IDMap<AttendantID, String> = [:]
+    /// The attendant part of the bots' `conversation.assigned` (Daemon+Offers.swift), its name read once from
+    /// the store.
+    var attendantTails: IDMap<AttendantID, [UInt8]> = [:]
     var settings = AccountSettings()
     var throttle = LoginThrottle()
     var nextConnectionID: UInt64 = 16
