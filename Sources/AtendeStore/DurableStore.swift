@@ -79,6 +79,9 @@ public protocol DurableStore: AnyObject, WebSessionStore {
     func saveClosing(_ c: Conversation) throws(StoreError)
     /// The open conversations in queue order.
     func openConversations() throws(StoreError) -> [Conversation]
+    /// The open conversations in queue order, for recovery: `count` first gets how many there are, then `each` gets
+    /// them one at a time, so a restart at a million waiting chats never holds them all in an array.
+    func readOpenConversations(count: (Int) -> Void, each: (consuming Conversation) -> Void) throws(StoreError)
     /// A conversation by id.
     func conversation(_ id: ConversationID) throws(StoreError) -> Conversation?
     /// A conversation by the bot's external id.
