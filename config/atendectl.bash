@@ -4,7 +4,7 @@
 # /usr/share/bash-completion/completions/atendectl; to try it: source config/atendectl.bash
 
 # The department ids, when the daemon answers within 2 seconds; nothing otherwise (no error is shown).
-# $1 is the program, the rest the --socket/--token options typed on the line.
+# $1 is the program, the rest the --address/--socket/--token options typed on the line.
 _atendectl_department_ids() {
     local program=$1 out pattern='"id":"([a-z0-9-]+)"'
     shift
@@ -86,8 +86,7 @@ _atendectl_options() {
 # What the value of option $2 of command $1 is; fails for a flag.
 _atendectl_option() {
     case "$1 $2" in
-        *' --socket'|'attendant photo --save') echo 'file' ;;
-        *' --token'|'department add --name'|'department add --offer-timeout'|\
+        *' --address'|*' --token'|'department add --name'|'department add --offer-timeout'|\
         'department add --reply-timeout'|'department add --wrap-up'|'department add --overflow-after'|\
         'department add --wait-alert'|'department add --priority-step'|'department add --service-level'|\
         'department edit --name'|'department edit --offer-timeout'|'department edit --reply-timeout'|\
@@ -104,6 +103,7 @@ _atendectl_option() {
         'conversation list --attendant'|'conversation list --limit'|'conversation list --before'|\
         'report --since'|'admin add --name'|'admin add --login'|'admin edit --name'|'admin edit --login')
             echo 'none' ;;
+        *' --socket'|'attendant photo --save') echo 'file' ;;
         'department add --strategy'|'department edit --strategy')
             echo 'words least-busy round-robin longest-idle manual' ;;
         'department add --overflow-department'|'department edit --overflow-department'|\
@@ -164,12 +164,13 @@ _atendectl() {
     for ((i = 1; i < cword; i++)); do
         word=${words[i]}
         if [[ -n $expect ]]; then
-            [[ $expect == --socket || $expect == --token ]] && global+=("$expect" "$word")
+            [[ $expect == --address || $expect == --socket || $expect == --token ]] \
+                && global+=("$expect" "$word")
             expect=""
         elif [[ -z $ended && $word == -- ]]; then
             ended=1
         elif [[ -z $ended && $word == --*=* ]]; then
-            [[ $word == --socket=* || $word == --token=* ]] && global+=("$word")
+            [[ $word == --address=* || $word == --socket=* || $word == --token=* ]] && global+=("$word")
         elif [[ -z $ended && $word == -?* ]]; then
             _atendectl_option "$command" "$word" >/dev/null && expect=$word
         elif [[ -z $command && ${#arguments[@]} -eq 0 && $word == help ]]; then

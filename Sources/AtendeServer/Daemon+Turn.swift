@@ -288,6 +288,7 @@ extension Daemon {
         if !journal.store.inTransaction { release(committed: committed, now: now) }
         endSessionsOfCommittedTurn(now: now)
         endDeletedAdminSessions(now: now)
+        reloadAfterRefusedCommits(now: now)  // Daemon+RefusedCommit.swift
     }
 
     /// Releases what the turn produced: straight to the sockets, or (durability full, or while earlier turns wait
@@ -314,7 +315,12 @@ extension Daemon {
         let ending = fanOut.sessionsToEnd
         fanOut.sessionsToEnd.removeAll()
         for (attendant, reason) in ending {
-            web.sessions.end(account: .attendant(attendant))  // a reload must not log a deactivated attendant in
+            // A reload must not log a deactivated attendant in (written with the next turn's commit).
+            do {
+                try web.sessions.end(account: .attendant(attendant), in: journal.store)
+            } catch {
+                _ = rpcError(error)
+            }
             endSessionsNow(of: attendant, reason: reason, now: now)
         }
     }
