@@ -71,9 +71,10 @@ public final class RPCClient {
         self.fd = fd
     }
 
-    /// Connects over TCP to `host:port` (the `listen` transport: lines, as on the Unix socket).
-    public init(host: String, port: Int) throws(ClientError) {
-        fd = try Self.connectTCP(host: host, port: port)
+    /// Connects over TCP to `host:port` (the `listen` transport: lines, as on the Unix socket), giving up after
+    /// `timeout` seconds (a machine that is down answers nothing, and a client with a list of endpoints moves on).
+    public init(host: String, port: Int, timeout: Double = 5) throws(ClientError) {
+        fd = try Self.connectTCP(host: host, port: port, timeout: timeout)
     }
 
     /// Connects over TCP to an `http` listener and upgrades `path` to a WebSocket (masked frames, as a browser
@@ -115,7 +116,7 @@ public final class RPCClient {
         return nil
     }
 
-    private static func connectTCP(host: String, port: Int) throws(ClientError) -> Int32 {
+    private static func connectTCP(host: String, port: Int, timeout: Double = 10) throws(ClientError) -> Int32 {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var found: UnsafeMutablePointer<addrinfo>?
@@ -125,11 +126,27 @@ public final class RPCClient {
         defer { freeaddrinfo(info) }
         let fd = socket(info.pointee.ai_family, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw .connect(String(cString: strerror(errno))) }
-        guard connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 else {
-            let why = String(cString: strerror(errno))
-            close(fd)
-            throw .connect("\(host):\(port): \(why)")
+        // Non-blocking while connecting, so an unreachable host costs `timeout` and not the kernel's minutes.
+        let flags = fcntl(fd, F_GETFL)
+        _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
+        var failure: Int32 = 0
+        if connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) != 0 {
+            failure = errno
+            if failure == EINPROGRESS {
+                var poller = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                if poll(&poller, 1, Int32(max(1, timeout * 1000))) <= 0 {
+                    failure = ETIMEDOUT
+                } else {
+                    var length = socklen_t(MemoryLayout<Int32>.size)
+                    getsockopt(fd, SOL_SOCKET, SO_ERROR, &failure, &length)
+                }
+            }
         }
+        guard failure == 0 else {
+            close(fd)
+            throw .connect("\(host):\(port): \(String(cString: strerror(failure)))")
+        }
+        _ = fcntl(fd, F_SETFL, flags)
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         return fd

@@ -212,7 +212,9 @@ extension Daemon {
                                                        explained: explanation)
                         }
                         if conversation.state == .queued
-                            && (conversation.queueJoinedAt == now || takenBack.contains(conversation.id)) {
+                            && (conversation.queueJoinedAt == now || takenBack.contains(conversation.id))
+                            && fanOut.queuedJoins.claim(conversation, now: now,
+                                                        takenBack: takenBack.contains(conversation.id)) {
                             announceQueued(conversation, now: now)
                         }
                     }
@@ -245,7 +247,7 @@ extension Daemon {
                     fanOut.dirtyDepartments.insert(department)
                 case .attendantChanged(let attendant):
                     fanOut.dirtyAttendants.insert(attendant)
-                    attendantNames[attendant] = nil  // an edit may have renamed it
+                    attendantTails[attendant] = nil  // an edit may have renamed it
                 case .explained:
                     break  // with the conversation's row, above or below
                 case .offered, .revoked, .presenceChanged, .noted, .wrapUpEnded, .graceChanged:
@@ -286,6 +288,7 @@ extension Daemon {
         if !journal.store.inTransaction { release(committed: committed, now: now) }
         endSessionsOfCommittedTurn(now: now)
         endDeletedAdminSessions(now: now)
+        reloadAfterRefusedCommits(now: now)  // Daemon+RefusedCommit.swift
     }
 
     /// Releases what the turn produced: straight to the sockets, or (durability full, or while earlier turns wait
@@ -362,6 +365,7 @@ extension Daemon {
                 close(connection.fd)  // only shut down by `disconnect`: the outbox could still write to it
             }
         })
+        counters.syncs += syncs
     }
 
     /// The turn could not be made durable: nothing of it is kept or shown.

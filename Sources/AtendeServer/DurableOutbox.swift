@@ -5,6 +5,9 @@
 // each connection's output and writes it to the socket itself when the loop said it may (the loop holds nothing
 // else for that connection); what it does not write (a full socket, output the loop must queue behind its own)
 // goes back to the loop encoded, in turn order. A failed fsync ends the thread before it shows anything.
+// On PostgreSQL the barrier is the turn's CommitTicket; a turn whose statement PostgreSQL refused (ECANCELED) is
+// answered here as a failed turn is on SQLite: its replies that wrote become -32603 and its pushes are dropped,
+// while the turns around it, committed in transactions of their own, go out as usual (see RefusedTurn).
 
 import AtendeStore
 import Foundation
@@ -52,6 +55,9 @@ final class DurableOutbox: Sendable {
         let synced: Bool
         let leftovers: [Leftover]
         let error: Int32
+        /// Turns of this round whose commit PostgreSQL refused, answered as failed: why, and each of their replies
+        /// that wrote, by connection, so the loop can undo a session the reply opened.
+        var refused: [RefusedTurn] = []
         /// The turns it covered, handed back for the loop to drop: their buffers were allocated by the loop, and
         /// freeing them here would take the loop's malloc arena lock while the loop is using it, and the loop
         /// would then spend its time waking this thread.
@@ -137,20 +143,32 @@ final class DurableOutbox: Sendable {
             }
             if delayForTests > 0 { usleep(delayForTests) }
             var error: Int32 = 0
+            var refusals: [ObjectIdentifier] = []
             synced.removeAll(keepingCapacity: true)
             for turn in turns where turn.committed && !synced.contains(ObjectIdentifier(turn.wal)) {
                 synced.append(ObjectIdentifier(turn.wal))
                 error = failForTests ? EIO : turn.wal.sync()
+                if error == ECANCELED {
+                    refusals.append(ObjectIdentifier(turn.wal))
+                    error = 0
+                }
                 if error != 0 { break }
             }
             var leftovers: [Leftover] = []
+            var refused: [RefusedTurn] = []
             if error == 0 {
                 for turn in turns {
+                    if turn.committed && refusals.contains(ObjectIdentifier(turn.wal)) {
+                        let answered = RefusedTurn(turn)
+                        refused.append(answered)
+                        for delivery in answered.deliveries { deliver(delivery, held: &held, leftovers: &leftovers) }
+                        continue
+                    }
                     for delivery in turn.deliveries { deliver(delivery, held: &held, leftovers: &leftovers) }
                 }
             }
             var round: Round? = Round(turns: turns.count, synced: !synced.isEmpty, leftovers: leftovers,
-                                      error: error, spent: turns)
+                                      error: error, refused: refused, spent: turns)
             // This thread lets go of the turns before the loop can see them, so the loop drops the last reference.
             turns = []
             shared.withLock { $0.finished.append(round.take()!) }

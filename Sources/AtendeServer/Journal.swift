@@ -43,6 +43,8 @@ final class Journal {
     /// False after a failed turn whose state could not be reloaded: the router may then hold changes the store
     /// does not, and closes write whole rows again (`apply(closed:)`) until a reload succeeds.
     var routerMatchesStore = true
+    /// PostgreSQL: turns the outbox answered as refused; the loop rebuilds its state from the database after them.
+    var refusedTurns: [RefusedTurn] = []
 
     init(store: any DurableStore, outbox: DurableOutbox?, notify: SystemdNotify, loop: LoopThread) {
         self.store = store
@@ -161,6 +163,7 @@ final class Journal {
                 stopAfterFailedSync(String(cString: strerror(round.error)))
             }
             if round.synced { syncs += 1 }
+            refusedTurns += round.refused
             for item in round.leftovers { leftover(item) }
             for _ in 0..<round.turns {
                 for (connection, direct) in handedTurns.removeFirst() {

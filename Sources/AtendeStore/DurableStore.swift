@@ -15,11 +15,17 @@ public protocol DurabilityBarrier: AnyObject, Sendable {
 extension WALFile: DurabilityBarrier {}
 
 extension CommitTicket: DurabilityBarrier {
-    /// 0 once PostgreSQL has committed the turn; ECONNRESET when the connection was lost first, EIO when a
-    /// statement of the turn failed (nothing of it was committed).
+    /// 0 once PostgreSQL has committed the turn; ECONNRESET when the connection was lost first, ECANCELED when
+    /// PostgreSQL refused a statement of the turn (nothing of it was committed; later turns are not affected).
     public func sync() -> Int32 {
         guard let error = wait() else { return 0 }
-        return error.isConnectionLost ? ECONNRESET : EIO
+        return error.isConnectionLost ? ECONNRESET : ECANCELED
+    }
+
+    /// Why PostgreSQL refused the turn, once it did (nil while pending, committed, or lost with the connection).
+    public var refusal: StoreError? {
+        guard let settled, let error = settled, !error.isConnectionLost else { return nil }
+        return error
     }
 }
 
@@ -73,6 +79,9 @@ public protocol DurableStore: AnyObject, WebSessionStore {
     func saveClosing(_ c: Conversation) throws(StoreError)
     /// The open conversations in queue order.
     func openConversations() throws(StoreError) -> [Conversation]
+    /// The open conversations in queue order, for recovery: `count` first gets how many there are, then `each` gets
+    /// them one at a time, so a restart at a million waiting chats never holds them all in an array.
+    func readOpenConversations(count: (Int) -> Void, each: (consuming Conversation) -> Void) throws(StoreError)
     /// A conversation by id.
     func conversation(_ id: ConversationID) throws(StoreError) -> Conversation?
     /// A conversation by the bot's external id.

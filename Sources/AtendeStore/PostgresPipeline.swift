@@ -81,7 +81,7 @@ final class PostgresPipeline: @unchecked Sendable {
 
     /// What the thread waits for from the server, in the order it sent them.
     private enum Expected {
-        case prepare(String)
+        case prepare(String, name: String)
         case statement(String)
         case read(String, PendingRead)
         case sync([CommitTicket])
@@ -102,7 +102,13 @@ final class PostgresPipeline: @unchecked Sendable {
     // The thread's own state.
     private var expected: [Expected] = []
     private var expectedHead = 0
-    private var prepared: [String: String] = [:]
+    /// Statements prepared on the connection by text: the name, the segment whose Parse carried it, and whether
+    /// the server confirmed it. A Parse in a segment that a refused statement aborted never happens, so an
+    /// unconfirmed name is used only in its own segment: a later one prepares the text again under a new name.
+    private var prepared: [String: (name: String, segment: Int, confirmed: Bool)] = [:]
+    private var preparedCount = 0
+    /// Syncs sent so far: the number of the segment being sent.
+    private var segment = 0
     private var segmentError: StoreError?
     /// Syncs sent and not answered yet.
     private var syncsOut = 0
@@ -272,6 +278,7 @@ final class PostgresPipeline: @unchecked Sendable {
             guard PQpipelineSync(handle) == 1 else { return postgresError(nil, connection: handle, sql: nil) }
             expected.append(.sync([ticket]))
             syncsOut += 1
+            segment += 1
         }
         return nil
     }
@@ -283,18 +290,20 @@ final class PostgresPipeline: @unchecked Sendable {
         expected.append(.sync(deferred))
         deferred = []
         syncsOut += 1
+        segment += 1
         return nil
     }
 
     private func sendQuery(_ sql: String, _ values: [SQLValue], _ handle: OpaquePointer) -> StoreError? {
-        var name = prepared[sql]
+        var name = prepared[sql].flatMap { $0.confirmed || $0.segment == segment ? $0.name : nil }
         if name == nil {
-            let fresh = "p\(prepared.count + 1)"
+            preparedCount += 1
+            let fresh = "p\(preparedCount)"
             guard PQsendPrepare(handle, fresh, sql, 0, nil) == 1 else {
                 return postgresError(nil, connection: handle, sql: sql)
             }
-            expected.append(.prepare(sql))
-            prepared[sql] = fresh
+            expected.append(.prepare(sql, name: fresh))
+            prepared[sql] = (fresh, segment, false)
             name = fresh
         }
         let sent = withPostgresParameters(values) { count, pointers, lengths, formats in
@@ -335,7 +344,14 @@ final class PostgresPipeline: @unchecked Sendable {
                     let error = failed(result, status, sql: sql, handle)
                     pending.settle(.failure(error))
                 }
-            case .prepare(let sql), .statement(let sql):
+            case .prepare(let sql, let name):
+                if status == PGRES_COMMAND_OK {
+                    if prepared[sql]?.name == name { prepared[sql]?.confirmed = true }
+                } else {
+                    if prepared[sql]?.name == name { prepared[sql] = nil }
+                    _ = failed(result, status, sql: sql, handle)
+                }
+            case .statement(let sql):
                 if status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK {
                     _ = failed(result, status, sql: sql, handle)
                 }

@@ -159,12 +159,12 @@ public final class PostgresStore {
         turnPhones.append(phone)
     }
 
-    /// Forgets the rows of turns PostgreSQL has confirmed (those rows are now what the reader sees), unless a
-    /// later turn wrote them again.
+    /// Forgets the rows of turns PostgreSQL has answered (those rows are now what the reader sees: committed, or
+    /// absent when a statement of the turn was refused), unless a later turn wrote them again.
     private func forgetConfirmed() {
         var confirmed = 0
         for entry in unconfirmed {
-            guard let settled = entry.ticket.settled, settled == nil else { break }
+            guard entry.ticket.settled != nil else { break }
             for id in entry.conversations where recentConversations[id]?.turn == entry.turn {
                 if let externalId = recentConversations.removeValue(forKey: id)?.conversation.externalId,
                    recentExternalIDs[externalId] == id {

@@ -1,7 +1,7 @@
 // Arguments: the command line split into global options, the command words, and the command's own options and
 // positional arguments. Each command declares the options it takes; anything else is a usage error (exit 2)
 // that names the option. `--name value` and `--name=value` both work, `--` ends the options, and the global
-// options (--socket, --token, --json, --help) are accepted anywhere before `--`.
+// options (--address, --socket, --token, --json, --help) are accepted anywhere before `--`.
 
 /// An option a command accepts.
 struct OptionSpec: Sendable {
@@ -25,6 +25,8 @@ struct OptionSpec: Sendable {
 
 /// The options every command accepts.
 struct GlobalOptions {
+    /// The endpoint list from --address, if given.
+    var address: String?
     /// The socket path from --socket, if given.
     var socket: String?
     /// The admin token from --token, if given.
@@ -38,6 +40,8 @@ struct GlobalOptions {
 
     /// The global options as help lines.
     static let specs: [OptionSpec] = [
+        .value("address", "LIST",
+               "HOST:PORT endpoints (and socket paths), comma-separated, tried in order (default: $ATENDE_ADDRESS)"),
         .value("socket", "PATH",
                "the daemon's socket (default: $ATENDE_SOCKET, else var/atende.sock, else /run/atende/atende.sock)"),
         .value("token", "TOKEN", "admin token (default: $ATENDE_ADMIN_TOKEN; none: allowed by user id)"),
@@ -57,7 +61,7 @@ struct GlobalOptions {
             }
             let (name, inline) = splitOption(argument)
             switch name {
-            case "--socket", "--token":
+            case "--address", "--socket", "--token":
                 let value: String
                 if let inline {
                     value = inline
@@ -67,7 +71,11 @@ struct GlobalOptions {
                     value = arguments[index]
                 }
                 guard !value.isEmpty else { throw .usage("\(name) needs a value") }
-                if name == "--socket" { options.socket = value } else { options.token = value }
+                switch name {
+                case "--address": options.address = value
+                case "--socket": options.socket = value
+                default: options.token = value
+                }
             case "--json" where inline == nil:
                 options.json = true
             case "--help" where inline == nil, "-h" where inline == nil:

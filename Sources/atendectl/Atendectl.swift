@@ -102,7 +102,7 @@ enum Atendectl {
     /// The overview: every command with its summary.
     static var overview: String {
         """
-        usage: atendectl [--socket PATH] [--token TOKEN] [--json] COMMAND [options]
+        usage: atendectl [--address LIST | --socket PATH] [--token TOKEN] [--json] COMMAND [options]
 
         The command-line client of atended, the atende chat-routing daemon.
 
@@ -111,6 +111,10 @@ enum Atendectl {
         global options:
         \(Command.optionLines(GlobalOptions.specs))
         Admin commands authenticate with --token, else $ATENDE_ADMIN_TOKEN, else as the daemon's own user (or root).
+        Over TCP (--address HOST:PORT, the daemon's `listen`) there is no user to go by: admin needs the token.
+        With two daemons on one PostgreSQL database, list both (--address db1:7070,db2:7070): only the leader
+        accepts connections, so the first that does is the one serving; attend and top walk the list again
+        when the connection is lost.
         Attendant commands log in with --login LOGIN (or $ATENDE_LOGIN); the password is read from
         $ATENDE_PASSWORD, a prompt without echo, or the first line of stdin. It is never an argument.
 

@@ -35,20 +35,23 @@ final class Invocation {
     /// Whether --json was given.
     var json: Bool { global.json }
 
-    /// The socket paths to try (SocketDiscovery).
-    var socketCandidates: [String] { SocketDiscovery.candidates(option: global.socket, environment: environment) }
+    /// The endpoints to try (SocketDiscovery), and whether the user chose them.
+    func candidates() throws(Failure) -> (endpoints: [Endpoint], chosen: Bool) {
+        try SocketDiscovery.candidates(address: global.address, socket: global.socket, environment: environment)
+    }
 
-    /// The socket connected to, once connected (else the first candidate).
-    private(set) lazy var socketPath: String = socketCandidates[0]
+    /// The endpoint connected to, once connected.
+    private(set) var endpoint: Endpoint?
 
     // MARK: - Connecting
 
     /// The connection, opened on first use.
     func connect() throws -> RPCClient {
         if let client { return client }
-        let (client, path) = try SocketDiscovery.connect(socketCandidates)
+        let (endpoints, chosen) = try candidates()
+        let (client, endpoint) = try SocketDiscovery.connect(endpoints, chosen: chosen)
         self.client = client
-        socketPath = path
+        self.endpoint = endpoint
         return client
     }
 
@@ -65,9 +68,9 @@ final class Invocation {
         do {
             try call("auth.admin", params)
         } catch ClientError.rpc(let error) where error.code == RPCErrorCode.unauthenticated {
-            let hint = token == nil
-                ? "without a token only root or the daemon's own user is admin; pass --token or set ATENDE_ADMIN_TOKEN"
-                : "the token does not match the daemon's adminToken"
+            let hint = token != nil ? "the token does not match the daemon's adminToken"
+                : endpoint?.isTCP == true ? "over TCP admin needs a token; pass --token or set ATENDE_ADMIN_TOKEN"
+                : "without a token only root or the daemon's own user is admin; pass --token or set ATENDE_ADMIN_TOKEN"
             throw Failure.daemon(error, hint: hint)
         }
     }
@@ -98,12 +101,16 @@ final class Invocation {
         }
     }
 
-    /// A new connection to the socket found before (after the daemon went away), authenticated as before:
-    /// as admin, or as the attendant with the password typed at the start.
+    /// A new connection (after the daemon went away), authenticated as before: as admin, or as the attendant
+    /// with the password typed at the start. A chosen list is walked again from its start, since after a
+    /// failover another daemon serves; a default socket found before is the only one tried.
     func reconnect(attendant passive: Bool? = nil) throws -> (client: RPCClient, me: JSON) {
         client = nil
-        let (fresh, _) = try SocketDiscovery.connect([socketPath])
+        var (endpoints, chosen) = try candidates()
+        if !chosen, let endpoint { endpoints = [endpoint] }
+        let (fresh, endpoint) = try SocketDiscovery.connect(endpoints, chosen: chosen)
         client = fresh
+        self.endpoint = endpoint
         if let passive { return (fresh, try attendant(passive: passive)) }
         try admin()
         return (fresh, .null)

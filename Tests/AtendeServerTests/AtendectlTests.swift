@@ -54,7 +54,9 @@ final class AtendectlTests: XCTestCase {
         process.executableURL = URL(fileURLWithPath: try Self.binary())
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
-        for key in ["ATENDE_ADMIN_TOKEN", "ATENDE_LOGIN", "ATENDE_PASSWORD", "COLUMNS"] { environment[key] = nil }
+        for key in ["ATENDE_ADMIN_TOKEN", "ATENDE_LOGIN", "ATENDE_PASSWORD", "ATENDE_ADDRESS", "COLUMNS"] {
+            environment[key] = nil
+        }
         environment["ATENDE_SOCKET"] = socket ?? daemon.socketPath
         for (key, value) in extra { environment[key] = value }
         process.environment = environment

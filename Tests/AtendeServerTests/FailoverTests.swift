@@ -1,6 +1,7 @@
-// FailoverTests: two atended on one PostgreSQL database and one socket path. The leader serves; the standby waits
-// without binding the socket. Bots open chats and send messages while the leader is SIGKILLed; the standby must
-// then serve, with every acknowledged chat and message there, the queue in the order the chats were opened, and
+// FailoverTests: two atended on one PostgreSQL database and one socket path, each with its own TCP `listen` port.
+// The leader serves; the standby waits without binding the socket or its port. Bots reach whichever serves the way
+// atendectl's --address does: they try both ports in order (RPCClient.connectFirst). Bots open chats and send
+// messages while the leader is SIGKILLed; the standby must then serve, with every acknowledged chat and message there, the queue in the order the chats were opened, and
 // nothing twice. Rounds alternate the roles (the killed one comes back as the standby); ATENDE_FAILOVER_ROUNDS
 // sets how many (3 by default) and each round prints the time from the kill to the first answer of the new leader.
 // Also: PostgreSQL restarted under the leader makes it exit 75, and a daemon serves again once it is back.
@@ -26,13 +27,21 @@ private final class Acknowledged: Sendable {
 
 final class FailoverTests: XCTestCase {
     private var daemons: [TestDaemon] = []
+    /// Both daemons' `listen` endpoints, in the order clients try them.
+    private var endpoints: [Endpoint] = []
+    private static let botToken = "failover-bot-token-0123456789"
 
     override func tearDown() { daemons = [] }
 
-    /// Two daemons with one config on a fresh database; the first serves.
+    /// Two daemons with one config (but their own TCP ports) on a fresh database; the first serves.
     private func startPair(_ uri: String) throws -> (leader: TestDaemon, standby: TestDaemon) {
-        let leader = try TestDaemon(["database": .string(uri), "failoverSeconds": 2], start: false)
-        let standby = try TestDaemon(["database": .string(uri), "failoverSeconds": 2], start: false)
+        let ports = [try WebHarness.freePort(), try WebHarness.freePort()]
+        endpoints = ports.map { .tcp(host: "127.0.0.1", port: $0) }
+        let pair = try ports.map { port in
+            try TestDaemon(["database": .string(uri), "failoverSeconds": 2, "listen": .string("127.0.0.1:\(port)"),
+                            "botToken": .string(Self.botToken)], start: false)
+        }
+        let (leader, standby) = (pair[0], pair[1])
         standby.config["socket"] = .string(leader.socketPath)
         daemons = [leader, standby]
         try leader.start()
@@ -51,25 +60,27 @@ final class FailoverTests: XCTestCase {
         XCTAssertTrue(daemon.lastStderr.contains("standby"), daemon.lastStderr)
     }
 
-    /// Waits until something answers `system.ping` on `socket`; returns the seconds it took.
-    private func waitForService(_ socket: String, since start: Date, timeout: Double = 30) throws -> Double {
+    /// Waits until one of the endpoints answers `system.ping`; returns the seconds it took.
+    private func waitForService(since start: Date, timeout: Double = 30) throws -> Double {
         while Date().timeIntervalSince(start) < timeout {
-            if let client = try? RPCClient(socketPath: socket), (try? client.call("system.ping", timeout: 2)) != nil {
+            if let (client, _) = try? RPCClient.connectFirst(endpoints),
+               (try? client.call("system.ping", timeout: 2)) != nil {
                 return Date().timeIntervalSince(start)
             }
             usleep(5_000)
         }
-        throw TestDaemonError(description: "nothing served on \(socket) within \(timeout) s")
+        throw TestDaemonError(description: "nothing served on \(endpoints) within \(timeout) s")
     }
 
     /// A bot that opens chats (each with a first message) and adds messages, recording what was acknowledged,
     /// until its connection fails.
-    private func runBot(_ index: Int, round: Int, socket: String, into acknowledged: Acknowledged,
-                        group: DispatchGroup) {
+    private func runBot(_ index: Int, round: Int, into acknowledged: Acknowledged, group: DispatchGroup) {
         group.enter()
+        let endpoints = endpoints
         Thread {
             defer { group.leave() }
-            guard let bot = try? RPCClient(socketPath: socket), (try? bot.call("auth.bot")) != nil else { return }
+            guard let (bot, _) = try? RPCClient.connectFirst(endpoints),
+                  (try? bot.call("auth.bot", ["token": .string(Self.botToken)])) != nil else { return }
             var serial = 0
             while true {
                 serial += 1
@@ -98,7 +109,6 @@ final class FailoverTests: XCTestCase {
         let server = try XCTUnwrap(TestPostgres.shared, "PostgreSQL is not installed (make deps installs it)")
         let uri = try server.freshDatabase()
         var (leader, standby) = try startPair(uri)
-        let socket = leader.socketPath
         let admin = try leader.admin()
         try admin.call("settings.update", ["restrictAccessToHours": false])
         try admin.createDepartment("waiting", strategy: "manual")
@@ -109,18 +119,18 @@ final class FailoverTests: XCTestCase {
         for round in 1...rounds {
             let group = DispatchGroup()
             for index in 0..<3 {
-                runBot(index, round: round, socket: socket, into: acknowledged, group: group)
+                runBot(index, round: round, into: acknowledged, group: group)
             }
             usleep(UInt32.random(in: 150_000...400_000))
             let killed = Date()
             leader.kill()
             XCTAssertEqual(group.wait(timeout: .now() + 60), .success, "round \(round): bots did not stop")
-            times.append(try waitForService(socket, since: killed))
+            times.append(try waitForService(since: killed))
             let done = acknowledged.state.withLock { ($0.chats.count, $0.messages.values.reduce(0) { $0 + $1.count }) }
             print("FailoverTests: round \(round): served again \(String(format: "%.3f", times.last!)) s "
                   + "after SIGKILL; "
                   + "\(done.0) chats and \(done.1) messages acknowledged so far")
-            try verify(acknowledged, server: server, uri: uri, socket: socket, daemon: standby, round: round)
+            try verify(acknowledged, server: server, uri: uri, daemon: standby, round: round)
             if testRun?.failureCount ?? 0 > 0 { break }
             // The killed one comes back, as the standby now.
             try leader.start()
@@ -132,8 +142,8 @@ final class FailoverTests: XCTestCase {
               + "\(String(format: "%.3f", sorted[sorted.count / 2])) s, max \(String(format: "%.3f", sorted.last!)) s")
     }
 
-    private func verify(_ acknowledged: Acknowledged, server: TestPostgres, uri: String, socket: String,
-                        daemon: TestDaemon, round: Int) throws {
+    private func verify(_ acknowledged: Acknowledged, server: TestPostgres, uri: String, daemon: TestDaemon,
+                        round: Int) throws {
         let facts = acknowledged.state.withLock { $0 }
         XCTAssertEqual(facts.errors, [], "round \(round): refusals while serving")
         XCTAssertGreaterThan(facts.chats.count, 0, "round \(round): the bots got nothing done before the kill")

@@ -31,7 +31,7 @@ enum SystemCommands {
             let name = version["name"]?.stringValue ?? "atended"
             let number = version["version"]?.stringValue ?? "?"
             let millis = (elapsed * 100_000).rounded() / 100
-            Output.line("pong from \(name) \(number) on \(run.socketPath) in \(millis) ms"
+            Output.line("pong from \(name) \(number) on \(run.endpoint?.description ?? "?") in \(millis) ms"
                 + (pong["time"]?.stringValue.map { " (daemon time \(TimeText.local($0)))" } ?? ""))
         }
     }
@@ -43,7 +43,7 @@ enum SystemCommands {
             let name = version["name"]?.stringValue ?? "atended"
             let number = version["version"]?.stringValue ?? "?"
             let proto = version["protocol"]?.intValue.map(String.init) ?? "?"
-            Output.line("\(name) \(number) (protocol \(proto)) on \(run.socketPath)")
+            Output.line("\(name) \(number) (protocol \(proto)) on \(run.endpoint?.description ?? "?")")
         }
     }
 }

@@ -122,7 +122,7 @@ enum BashCompletion {
         # /usr/share/bash-completion/completions/atendectl; to try it: source config/atendectl.bash
 
         # The department ids, when the daemon answers within 2 seconds; nothing otherwise (no error is shown).
-        # $1 is the program, the rest the --socket/--token options typed on the line.
+        # $1 is the program, the rest the --address/--socket/--token options typed on the line.
         _atendectl_department_ids() {
             local program=$1 out pattern='"id":"([a-z0-9-]+)"'
             shift
@@ -181,12 +181,13 @@ enum BashCompletion {
             for ((i = 1; i < cword; i++)); do
                 word=${words[i]}
                 if [[ -n $expect ]]; then
-                    [[ $expect == --socket || $expect == --token ]] && global+=("$expect" "$word")
+                    [[ $expect == --address || $expect == --socket || $expect == --token ]] \\
+                        && global+=("$expect" "$word")
                     expect=""
                 elif [[ -z $ended && $word == -- ]]; then
                     ended=1
                 elif [[ -z $ended && $word == --*=* ]]; then
-                    [[ $word == --socket=* || $word == --token=* ]] && global+=("$word")
+                    [[ $word == --address=* || $word == --socket=* || $word == --token=* ]] && global+=("$word")
                 elif [[ -z $ended && $word == -?* ]]; then
                     _atendectl_option "$command" "$word" >/dev/null && expect=$word
                 elif [[ -z $command && ${#arguments[@]} -eq 0 && $word == help ]]; then

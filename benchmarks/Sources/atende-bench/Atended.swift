@@ -34,14 +34,16 @@ final class Atended {
         self.startSeconds = startSeconds
     }
 
-    /// Starts atended with `durability` on `directory/name.db` (kept if it exists) and waits until it serves.
+    /// Starts atended with `durability` on `directory/name.db` (kept if it exists), or on `database` when given
+    /// (a file or a postgresql:// URI), and waits until it serves. `waits` false: returns once it is spawned
+    /// (a standby, which serves nothing until it leads).
     static func start(binary: String, directory: String, name: String, durability: String, webPort: Int? = nil,
-                      timeout: Double = 120) throws -> Atended {
+                      database chosen: String? = nil, waits: Bool = true, timeout: Double = 120) throws -> Atended {
         let socket = "\(directory)/\(name).sock"
-        var database = "\(directory)/\(name).db"
+        var database = chosen ?? "\(directory)/\(name).db"
         // ATENDE_BENCH_POSTGRES names the folder of a server started by .ci/postgres: the daemon then runs on a
         // fresh PostgreSQL database of that server instead of an SQLite file.
-        if let server = ProcessInfo.processInfo.environment["ATENDE_BENCH_POSTGRES"], !server.isEmpty {
+        if chosen == nil, let server = ProcessInfo.processInfo.environment["ATENDE_BENCH_POSTGRES"], !server.isEmpty {
             let fresh = "bench_\(name.filter { $0.isLetter || $0.isNumber })_\(getpid())"
             let sql = "DROP DATABASE IF EXISTS \(fresh)\" -c \"CREATE DATABASE \(fresh)"
             guard system("psql -X -q -h '\(server)' -U atende -d postgres -c \"\(sql)\" >/dev/null") == 0 else {
@@ -60,7 +62,7 @@ final class Atended {
         let started = monotonicSeconds()
         let process = try ChildProcess.start(binary, ["--config", configPath], logPath: logPath)
         let deadline = started + timeout
-        while true {
+        while waits {
             if ping(socket) { break }
             guard process.isRunning else {
                 throw BenchError("atended exited (status \(process.exitStatus ?? -1)) at start: \(tail(logPath))")

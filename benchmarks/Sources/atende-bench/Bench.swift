@@ -31,10 +31,14 @@ final class Bench {
 
     /// Starts a fresh atended (a new database unless `name` is reused).
     /// `web`: also serve the panel's WebSocket on a free local port (`Atended.webSocketURL`).
-    func startDaemon(_ label: String, durability: String, name: String? = nil, web: Bool = false) throws -> Atended {
+    /// `database`: this file or postgresql:// URI instead of a fresh one; `waits` false: do not wait for it to
+    /// serve (a standby).
+    func startDaemon(_ label: String, durability: String, name: String? = nil, web: Bool = false,
+                     database: String? = nil, waits: Bool = true) throws -> Atended {
         daemons += 1
         return try Atended.start(binary: atendedPath, directory: directory, name: name ?? "\(label)-\(daemons)",
-                                 durability: durability, webPort: web ? try Self.freePort() : nil)
+                                 durability: durability, webPort: web ? try Self.freePort() : nil,
+                                 database: database, waits: waits)
     }
 
     /// A TCP port on 127.0.0.1 that nothing listens on right now.

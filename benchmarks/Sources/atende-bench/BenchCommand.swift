@@ -8,14 +8,15 @@ import Glibc
 enum BenchCommand {
     static let usage = """
         usage: atende-bench run [--quick] [--atended PATH] [--out FILE] [--redis-script FILE] [--only LIST] [--keep]
-                               [--clients LIST]
+                               [--clients LIST] [--pgbench-script FILE]
                atende-bench echo-server SOCKET
 
         Runs atende's benchmark scenarios against fresh atended daemons on temporary databases and prints one
         table. --only takes scenario numbers, e.g. --only 1,7 (7 = the Redis and echo anchors, 8 = queue policy,
-        9 = the WebSocket transport, 10 = offers); --keep leaves the temporary folder (databases, configs, daemon
-        logs) in place and prints its path. --clients 50 runs
-        scenarios 1 and 7 at those client counts only (for comparing builds).
+        9 = the WebSocket transport, 10 = offers, 11 = PostgreSQL beside pgbench and SQLite, and its failover);
+        --keep leaves the temporary folder (databases, configs, daemon logs) in place and prints its path.
+        --clients 50 runs scenarios 1 and 7 at those client counts only (for comparing builds). Scenario 11 uses
+        ATENDE_BENCH_POSTGRES's server, else starts one with .ci/postgres.
         """
 
     static func main(_ arguments: [String]) -> Int32 {
@@ -44,7 +45,8 @@ enum BenchCommand {
         var atended: String?
         var output = "benchmarks/results/latest.json"
         var script = "benchmarks/redis/route.lua"
-        var only: Set<Int> = Set(1...10)
+        var only: Set<Int> = Set(1...11)
+        var pgbenchScript = "benchmarks/postgres/lifecycle.sql"
         var keep = false
         var clients: [Int]?
         var index = 0
@@ -59,6 +61,7 @@ enum BenchCommand {
             case "--atended": atended = value()
             case "--out": output = value() ?? output
             case "--redis-script": script = value() ?? script
+            case "--pgbench-script": pgbenchScript = value() ?? pgbenchScript
             case "--only":
                 only = Set((value() ?? "").split(separator: ",").compactMap { Int($0) })
             case "--clients":
@@ -99,6 +102,9 @@ enum BenchCommand {
             }),
             (only.contains(9), "9 web transport", { try WebTransportScenario(bench: bench).run() }),
             (only.contains(10), "10 offers", { try OfferScenario(bench: bench).run() }),
+            (only.contains(11), "11 PostgreSQL", {
+                try PostgresScenario(bench: bench, pgbenchScript: pgbenchScript).run()
+            }),
         ]
         for (included, name, body) in scenarios where included {
             Console.progress("== \(name)")

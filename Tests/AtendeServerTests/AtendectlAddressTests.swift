@@ -1,0 +1,107 @@
+// AtendectlAddressTests: atendectl given several endpoints (`--address`, `ATENDE_ADDRESS`), as with two daemons on
+// one PostgreSQL database where only the leader accepts connections: the endpoints are tried in order and the
+// first that serves is used, over TCP (with the admin token, since TCP has no peer uid) or a Unix socket; `top`
+// walks the list again when its daemon goes away; a value that is not an endpoint list is a usage error.
+
+import AtendeClient
+import AtendeProtocol
+import Foundation
+import Glibc
+import XCTest
+
+extension AtendectlTests {
+    func testAddressTriesEachEndpointInOrderAndUsesTheOneThatServes() throws {
+        let token = "admin-token-0123456789"
+        let port = try WebHarness.freePort()
+        daemon = try TestDaemon(["listen": .string("127.0.0.1:\(port)"), "adminToken": .string(token)])
+        scratch = daemon.directory
+        let refused = try WebHarness.freePort()  // nothing listens there, as on a standby's machine
+
+        let list = "127.0.0.1:\(refused),127.0.0.1:\(port)"
+        try ok(["--address", list, "--token", token, "department", "add", "sales", "Sales"])
+        let pong = try ok(["--address=" + list, "ping"]).stdout
+        XCTAssertTrue(pong.contains("on 127.0.0.1:\(port) "), pong)
+        let listed = try ok(["department", "list", "--json", "--token", token],
+                            environment: ["ATENDE_ADDRESS": list]).json
+        XCTAssertEqual(listed["departments"]?.arrayValue?.compactMap { $0["id"]?.stringValue }, ["sales"])
+
+        // A socket path among them: a socket nobody serves is skipped like a refused port.
+        let mixed = "\(scratch!)/standby.sock,127.0.0.1:\(refused),\(daemon.socketPath)"
+        let local = try ok(["ping"], environment: ["ATENDE_ADDRESS": mixed]).stdout
+        XCTAssertTrue(local.contains("on \(daemon.socketPath) "), local)
+        try ok(["--address", mixed, "department", "list"])  // the peer uid rule holds on the socket
+
+        // Over TCP there is no peer uid: admin needs the token, and the hint says so.
+        let untokened = try ctl(["--address", list, "department", "list"])
+        XCTAssertEqual(untokened.status, 4, untokened.stderr)
+        XCTAssertTrue(untokened.stderr.contains("over TCP admin needs a token"), untokened.stderr)
+
+        // None serves: exit 3, every endpoint named with why.
+        let other = try WebHarness.freePort()
+        let none = try ctl(["--address", "127.0.0.1:\(refused),127.0.0.1:\(other)", "ping"])
+        XCTAssertEqual(none.status, 3, none.stderr)
+        XCTAssertTrue(none.stderr.contains("127.0.0.1:\(refused): Connection refused"), none.stderr)
+        XCTAssertTrue(none.stderr.contains("127.0.0.1:\(other): Connection refused"), none.stderr)
+    }
+
+    func testABadAddressIsAUsageErrorThatNamesTheValue() throws {
+        let cases: [(arguments: [String], environment: [String: String], expected: String)] = [
+            (["--address", "atende", "ping"], [:],
+             "--address: 'atende' is neither HOST:PORT nor a socket path"),
+            (["--address", "db1:7070,db2:70000", "ping"], [:],
+             "--address: 'db2:70000': the port must be a number from 1 to 65535"),
+            (["--address", "db1:7070,,db2:7070", "ping"], [:], "--address: an empty endpoint"),
+            (["--address", ":7070", "ping"], [:], "--address: ':7070' has no host before the port"),
+            (["--address", "::1:7070", "ping"], [:], "write an IPv6 address as [ADDRESS]:PORT"),
+            (["ping"], ["ATENDE_ADDRESS": "db1"], "ATENDE_ADDRESS: 'db1' is neither HOST:PORT nor a socket path"),
+            (["--address", "db1:7070", "--socket", "/run/atende/atende.sock", "ping"], [:],
+             "give --address or --socket, not both"),
+            (["ping", "--address"], [:], "--address needs a value"),
+        ]
+        for (arguments, environment, expected) in cases {
+            let run = try ctl(arguments, environment: environment)
+            XCTAssertEqual(run.status, 2, "\(arguments) \(environment): \(run.stderr)")
+            XCTAssertTrue(run.stderr.hasPrefix("atendectl: "), run.stderr)
+            XCTAssertTrue(run.stderr.contains(expected), "\(arguments) \(environment): \(run.stderr)")
+            XCTAssertEqual(run.stdout, "")
+        }
+    }
+
+    func testTopWalksTheAddressListAgainWhenItsDaemonGoesAway() throws {
+        try ok(["department", "add", "support", "Support", "--strategy", "manual"])
+        try daemon.admin().createAttendant("ana", departments: ["support"])
+        // The daemon that takes over: another socket, with two attendants, so the screen shows which one answers.
+        let next = try TestDaemon()
+        let admin = try next.admin()
+        try admin.createDepartment("support", strategy: "manual")
+        try admin.createAttendant("ana", departments: ["support"])
+        try admin.createAttendant("rui", departments: ["support"])
+        try next.stop()
+
+        let terminal = try PseudoTerminal(rows: 24, columns: 80)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try Self.binary())
+        process.arguments = ["--address", "\(daemon.socketPath),\(next.socketPath)", "top"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["ATENDE_SOCKET"] = nil
+        environment["ATENDE_ADDRESS"] = nil
+        environment["TERM"] = "xterm"
+        process.environment = environment
+        process.standardInput = FileHandle(fileDescriptor: terminal.secondary, closeOnDealloc: false)
+        process.standardOutput = FileHandle(fileDescriptor: terminal.secondary, closeOnDealloc: false)
+        process.standardError = FileHandle(fileDescriptor: terminal.secondary, closeOnDealloc: false)
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        terminal.closeSecondary()
+
+        XCTAssertTrue(terminal.read(until: { $0.contains("0 of 1 attendant online") }), terminal.text)
+        daemon.kill()
+        XCTAssertTrue(terminal.read(until: { $0.contains("reconnecting") }), terminal.text)
+        try next.start()
+        XCTAssertTrue(terminal.read(until: { $0.contains("0 of 2 attendants online") }, timeout: 30), terminal.text)
+        terminal.write("q")
+        XCTAssertTrue(terminal.read(until: { $0.hasSuffix("\u{1B}[?1049l") }), "left the alternate screen")
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0)
+    }
+}
