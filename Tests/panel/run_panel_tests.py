@@ -811,6 +811,10 @@ class Suite:
         d.wait_text("#chat-contact", "Lucas Prado")
         d.wait("#wrap-up #finish-wrap-up")
         d.shot("22b-mesa-pos-atendimento-recarregada")
+        # "Fechar" closes the pane only: the running wrap-up stays listed with its button.
+        d.click("#dismiss-chat")
+        d.until(lambda: not d.all("#wrap-up"), "the pane closed")
+        d.wait(f"{item} button.finish-wrap-up")
         d.click(f"{item} button.finish-wrap-up")
         d.until(lambda: not d.all("#wrapping .wrap-up-item") and not d.all("#wrap-up"),
                 "the wrap-up gone from the list and the pane")

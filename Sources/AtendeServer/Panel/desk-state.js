@@ -252,7 +252,8 @@ export class DeskState {
 
     /** Takes a closed chat off the screen. */
     dismiss(id) {
-        this.wrapping.delete(id);
+        // A chat whose wrap-up still runs stays under "Pós-atendimento": only the pane closes.
+        if (!this.runningWrapUps().some((c) => c.id === id)) this.wrapping.delete(id);
         this.leaving.delete(id);
         if (this.pane.id === id) this.pane.close();
         this.changed("wrapping");
@@ -270,7 +271,9 @@ export class DeskState {
             await this.rpc.call("conversation.finishWrapUp", { id });
             this.wrapUpFinished(id);
         } catch (error) {
-            notice(format.errorText(error), "bad");
+            // 1010: it had already ended (its time ran out, or another tab finished it).
+            if (error.code === 1010) this.wrapUpFinished(id);
+            else notice(format.errorText(error), "bad");
         }
     }
 }
