@@ -40,6 +40,8 @@ final class PostgresRefusalTests: XCTestCase {
         for answer in answers {
             XCTAssertEqual(answer["error"]?["code"]?.intValue, -32603, "\(answer)")
         }
+        // The failure is answered by the loop, which rebuilds its state before it reads what comes after.
+        XCTAssertEqual(try ana.call("queue.list").list("waiting").map(\.id), [kept.id])
         try eventually("the refused turn counted as a failed commit") {
             try metricValue("atende_failed_commits_total", from: admin) == 1
         }
