@@ -27,6 +27,10 @@ public enum ConversationState: String, Sendable, CaseIterable {
 }
 
 /// A chat between a contact and the service.
+///
+/// Every open chat lives in the router and is copied into each effect about it, so its storage is kept tight:
+/// optional times and attendant ids are stored as plain integers with `Int64.min` for nil (an `Optional` of an
+/// 8-byte value takes 16), and the small numbers share the last word. The public members are the optionals.
 public struct Conversation: Equatable, Sendable {
     /// Assigned by the store, unique.
     public var id: ConversationID
@@ -40,57 +44,122 @@ public struct Conversation: Equatable, Sendable {
     public var channel: String
     /// The department, once chosen.
     public var department: String?
-    /// Life-cycle state.
-    public var state: ConversationState
-    /// The priority, stored in the byte after `state` that alignment leaves free (every open chat is in memory).
-    var priorityLevel: UInt8 = 0
-    /// The attendant, while assigned (and after closing, the one who served it).
-    public var attendantId: AttendantID?
+    /// The department it overflowed from (contract v2), while it waits in the department it overflowed to.
+    public var overflowedFrom: String?
     /// When the bot opened it.
     public var openedAt: Instant
-    /// When it last joined a department queue.
-    public var queuedAt: Instant?
-    /// When it was last assigned.
-    public var assignedAt: Instant?
-    /// When it was closed or removed.
-    public var closedAt: Instant?
-    /// The contact's score (1...5) after closing.
-    public var rating: Int?
     /// Position in queue order: a global sequence taken each time the chat joins a queue.
     public var queueSeq: Int64
-    /// The contact's last attendant, preferred when eligible (stickiness).
-    public var preferredAttendant: AttendantID?
-    /// The attendant who transferred it away, avoided once when another eligible attendant exists.
-    public var avoidAttendant: AttendantID?
-    /// When it was last offered (while offered).
-    public var offeredAt: Instant?
-    /// When the current offer runs out (while offered).
-    public var offerExpiresAt: Instant?
-    /// The first attendant reply.
-    public var firstReplyAt: Instant?
-    /// While its wrap-up runs (closed chats only): when the attendant's slot is freed.
-    public var wrapUpUntil: Instant?
-    /// When the current assignment is taken back unless the attendant replies first (the department's
-    /// `replyTimeout`); internal, not on the wire.
-    public var replyDueAt: Instant?
     /// Attendants it was taken back from while it waits (declined, expired, reply timeout, gone offline): passed
     /// over for it while anyone else is eligible; emptied when it is assigned.
     public var passedOver: [AttendantID] = []
-    /// The department it overflowed from (contract v2), while it waits in the department it overflowed to.
-    public var overflowedFrom: String?
-    /// Overflow moves made so far (at most `Router.maxOverflowMoves`).
-    public var overflowMoves = 0
-    /// When it joined the queue it waits in (its `queuedAt`, or the moment it overflowed there); overflow and
-    /// wait-alert deadlines count from here. Not on the wire.
-    public var queueJoinedAt: Instant?
     /// Departments whose wait alert was already sent for it (once per chat per department). Not on the wire.
     public var waitAlertedIn: [String] = []
 
+    // The optional members' storage: `Int64.min` is nil.
+    @usableFromInline var storedAttendant = Int64.min
+    @usableFromInline var storedPreferred = Int64.min
+    @usableFromInline var storedAvoid = Int64.min
+    @usableFromInline var storedQueuedAt = Int64.min
+    @usableFromInline var storedAssignedAt = Int64.min
+    @usableFromInline var storedClosedAt = Int64.min
+    @usableFromInline var storedOfferedAt = Int64.min
+    @usableFromInline var storedOfferExpiresAt = Int64.min
+    @usableFromInline var storedFirstReplyAt = Int64.min
+    @usableFromInline var storedWrapUpUntil = Int64.min
+    @usableFromInline var storedReplyDueAt = Int64.min
+    @usableFromInline var storedQueueJoinedAt = Int64.min
+
+    /// Life-cycle state.
+    public var state: ConversationState
+    /// The priority (0...9).
+    @usableFromInline var priorityLevel: UInt8 = 0
+    /// The rating, 0 for none.
+    @usableFromInline var storedRating: UInt8 = 0
+    /// Overflow moves made so far.
+    @usableFromInline var storedOverflowMoves: UInt8 = 0
+
+    /// The attendant, while assigned (and after closing, the one who served it).
+    @inlinable public var attendantId: AttendantID? {
+        get { Conversation.id(storedAttendant) }
+        set { storedAttendant = newValue ?? .min }
+    }
+    /// When it last joined a department queue.
+    @inlinable public var queuedAt: Instant? {
+        get { Conversation.instant(storedQueuedAt) }
+        set { storedQueuedAt = newValue?.millis ?? .min }
+    }
+    /// When it was last assigned.
+    @inlinable public var assignedAt: Instant? {
+        get { Conversation.instant(storedAssignedAt) }
+        set { storedAssignedAt = newValue?.millis ?? .min }
+    }
+    /// When it was closed or removed.
+    @inlinable public var closedAt: Instant? {
+        get { Conversation.instant(storedClosedAt) }
+        set { storedClosedAt = newValue?.millis ?? .min }
+    }
+    /// The contact's score (1...5) after closing.
+    @inlinable public var rating: Int? {
+        get { storedRating == 0 ? nil : Int(storedRating) }
+        set { storedRating = newValue.map { UInt8(clamping: max($0, 1)) } ?? 0 }
+    }
+    /// The contact's last attendant, preferred when eligible (stickiness).
+    @inlinable public var preferredAttendant: AttendantID? {
+        get { Conversation.id(storedPreferred) }
+        set { storedPreferred = newValue ?? .min }
+    }
+    /// The attendant who transferred it away, avoided once when another eligible attendant exists.
+    @inlinable public var avoidAttendant: AttendantID? {
+        get { Conversation.id(storedAvoid) }
+        set { storedAvoid = newValue ?? .min }
+    }
+    /// When it was last offered (while offered).
+    @inlinable public var offeredAt: Instant? {
+        get { Conversation.instant(storedOfferedAt) }
+        set { storedOfferedAt = newValue?.millis ?? .min }
+    }
+    /// When the current offer runs out (while offered).
+    @inlinable public var offerExpiresAt: Instant? {
+        get { Conversation.instant(storedOfferExpiresAt) }
+        set { storedOfferExpiresAt = newValue?.millis ?? .min }
+    }
+    /// The first attendant reply.
+    @inlinable public var firstReplyAt: Instant? {
+        get { Conversation.instant(storedFirstReplyAt) }
+        set { storedFirstReplyAt = newValue?.millis ?? .min }
+    }
+    /// While its wrap-up runs (closed chats only): when the attendant's slot is freed.
+    @inlinable public var wrapUpUntil: Instant? {
+        get { Conversation.instant(storedWrapUpUntil) }
+        set { storedWrapUpUntil = newValue?.millis ?? .min }
+    }
+    /// When the current assignment is taken back unless the attendant replies first (the department's
+    /// `replyTimeout`); internal, not on the wire.
+    @inlinable public var replyDueAt: Instant? {
+        get { Conversation.instant(storedReplyDueAt) }
+        set { storedReplyDueAt = newValue?.millis ?? .min }
+    }
+    /// When it joined the queue it waits in (its `queuedAt`, or the moment it overflowed there); overflow and
+    /// wait-alert deadlines count from here. Not on the wire.
+    @inlinable public var queueJoinedAt: Instant? {
+        get { Conversation.instant(storedQueueJoinedAt) }
+        set { storedQueueJoinedAt = newValue?.millis ?? .min }
+    }
+    /// Overflow moves made so far (at most `Router.maxOverflowMoves`).
+    @inlinable public var overflowMoves: Int {
+        get { Int(storedOverflowMoves) }
+        set { storedOverflowMoves = UInt8(clamping: newValue) }
+    }
+
     /// 0...9: each level puts the chat ahead of chats that joined up to the department's `priorityStep` earlier.
-    public var priority: Int {
+    @inlinable public var priority: Int {
         get { Int(priorityLevel) }
         set { priorityLevel = UInt8(clamping: newValue) }
     }
+
+    @inlinable static func instant(_ millis: Int64) -> Instant? { millis == .min ? nil : Instant(millis: millis) }
+    @inlinable static func id(_ value: Int64) -> Int64? { value == .min ? nil : value }
 
     /// Creates a conversation.
     public init(
@@ -109,13 +178,14 @@ public struct Conversation: Equatable, Sendable {
         self.channel = channel
         self.department = department
         self.state = state
-        self.attendantId = attendantId
         self.openedAt = openedAt
+        self.queueSeq = queueSeq
+        self.passedOver = passedOver
+        self.attendantId = attendantId
         self.queuedAt = queuedAt
         self.assignedAt = assignedAt
         self.closedAt = closedAt
         self.rating = rating
-        self.queueSeq = queueSeq
         self.preferredAttendant = preferredAttendant
         self.avoidAttendant = avoidAttendant
         self.offeredAt = offeredAt
@@ -123,7 +193,6 @@ public struct Conversation: Equatable, Sendable {
         self.firstReplyAt = firstReplyAt
         self.wrapUpUntil = wrapUpUntil
         self.replyDueAt = replyDueAt
-        self.passedOver = passedOver
     }
 }
 

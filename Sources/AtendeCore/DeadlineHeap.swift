@@ -23,17 +23,26 @@ public enum DeadlineKind: Hashable, Sendable {
 
 /// A binary min-heap of deadlines ordered by instant, then by the order they were scheduled in (so ties are
 /// applied first come, first served), with a position index so that moving or cancelling one is O(log n).
+/// Each kind held gets a slot number when scheduled: the heap's entries carry it, and their positions are kept in
+/// an array by slot, so a sift step writes an array element instead of hashing the kind into a dictionary; the
+/// kind is hashed once per schedule, cancel or pop.
 public struct DeadlineHeap: Sendable {
     private struct Entry: Sendable {
         var at: Int64
         var order: Int64
         var kind: DeadlineKind
+        var slot: Int
 
         func precedes(_ other: Entry) -> Bool { (at, order) < (other.at, other.order) }
     }
 
     private var entries: [Entry] = []
-    private var position: [DeadlineKind: Int] = [:]
+    /// The slot of each kind held.
+    private var slots: [DeadlineKind: Int] = [:]
+    /// By slot: where its entry is in `entries` (-1 for a free slot).
+    private var position: [Int] = []
+    /// Slots given back, to be used again.
+    private var freeSlots: [Int] = []
     private var scheduled: Int64 = 0
 
     /// Creates an empty heap.
@@ -50,39 +59,57 @@ public struct DeadlineHeap: Sendable {
 
     /// When the deadline of this kind falls, if one is scheduled.
     public func deadline(of kind: DeadlineKind) -> Instant? {
-        position[kind].map { Instant(millis: entries[$0].at) }
+        slots[kind].map { Instant(millis: entries[position[$0]].at) }
     }
 
     /// Schedules the deadline, or moves it when one of this kind is already scheduled.
     public mutating func schedule(_ kind: DeadlineKind, at instant: Instant) {
         scheduled += 1
-        let entry = Entry(at: instant.millis, order: scheduled, kind: kind)
-        if let index = position[kind] {
+        if let slot = slots[kind] {
+            let index = position[slot]
             let old = entries[index]
+            let entry = Entry(at: instant.millis, order: scheduled, kind: kind, slot: slot)
             entries[index] = entry
             if entry.precedes(old) { siftUp(from: index) } else { siftDown(from: index) }
-        } else {
-            entries.append(entry)
-            position[kind] = entries.count - 1
-            siftUp(from: entries.count - 1)
+            return
         }
+        let slot: Int
+        if let reused = freeSlots.popLast() {
+            slot = reused
+        } else {
+            slot = position.count
+            position.append(-1)
+        }
+        slots[kind] = slot
+        entries.append(Entry(at: instant.millis, order: scheduled, kind: kind, slot: slot))
+        position[slot] = entries.count - 1
+        siftUp(from: entries.count - 1)
     }
 
     /// Cancels the deadline of this kind when one is scheduled.
     public mutating func cancel(_ kind: DeadlineKind) {
-        guard let index = position.removeValue(forKey: kind) else { return }
-        let last = entries.removeLast()
-        guard index < entries.count else { return }
-        entries[index] = last
-        position[last.kind] = index
-        if index > 0 && last.precedes(entries[(index - 1) / 2]) { siftUp(from: index) } else { siftDown(from: index) }
+        guard let slot = slots.removeValue(forKey: kind) else { return }
+        remove(slot: slot)
     }
 
     /// Removes and returns the earliest deadline when it falls at or before `now`.
     public mutating func popDue(now: Instant) -> DeadlineKind? {
         guard let first = entries.first, first.at <= now.millis else { return nil }
-        cancel(first.kind)
+        slots.removeValue(forKey: first.kind)
+        remove(slot: first.slot)
         return first.kind
+    }
+
+    /// Takes the entry of a slot out of the heap and frees the slot (its kind is already out of `slots`).
+    private mutating func remove(slot: Int) {
+        let index = position[slot]
+        position[slot] = -1
+        freeSlots.append(slot)
+        let last = entries.removeLast()
+        guard index < entries.count else { return }
+        entries[index] = last
+        position[last.slot] = index
+        if index > 0 && last.precedes(entries[(index - 1) / 2]) { siftUp(from: index) } else { siftDown(from: index) }
     }
 
     private mutating func siftUp(from start: Int) {
@@ -92,11 +119,11 @@ public struct DeadlineHeap: Sendable {
             let parent = (index - 1) / 2
             guard item.precedes(entries[parent]) else { break }
             entries[index] = entries[parent]
-            position[entries[index].kind] = index
+            position[entries[index].slot] = index
             index = parent
         }
         entries[index] = item
-        position[item.kind] = index
+        position[item.slot] = index
     }
 
     private mutating func siftDown(from start: Int) {
@@ -110,10 +137,10 @@ public struct DeadlineHeap: Sendable {
             if left + 1 < count && entries[left + 1].precedes(entries[left]) { child = left + 1 }
             guard entries[child].precedes(item) else { break }
             entries[index] = entries[child]
-            position[entries[index].kind] = index
+            position[entries[index].slot] = index
             index = child
         }
         entries[index] = item
-        position[item.kind] = index
+        position[item.slot] = index
     }
 }

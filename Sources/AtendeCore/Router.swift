@@ -104,45 +104,10 @@ public final class Router {
     /// tick). An attendant still connected when the daemon stopped starts no grace: the daemon left, not it.
     public func restore(departments: [Department], attendants: [AttendantProfile], conversations: [Conversation],
                         wrapping: [Conversation] = [], graces: [AttendantID: Instant] = [:], now: Instant) {
-        for department in departments {
-            self.departments[department.id] = DepartmentState(department: department)
-        }
-        for profile in attendants {
-            self.attendants[profile.id] = AttendantState(profile: profile, idleSince: now)
-            for id in profile.departments { self.departments[id]?.servedBy.insert(profile.id) }
-            link(self.attendants[profile.id]!)
-        }
-        self.conversations.reserveCapacity(conversations.count)
-        byExternalId.reserveCapacity(conversations.count)
-        for conversation in conversations {
-            guard conversation.state.isOpen else { continue }
-            self.conversations[conversation.id] = conversation
-            byExternalId[conversation.externalId] = conversation.id
-            nextQueueSeq = max(nextQueueSeq, conversation.queueSeq + 1)
-            switch conversation.state {
-            case .potential, .queued:
-                joinWaiting(conversation)
-            case .assigned:
-                if let attendant = conversation.attendantId { self.attendants[attendant]?.open.insert(conversation.id) }
-                if let department = conversation.department { self.departments[department]?.assigned += 1 }
-                if let due = conversation.replyDueAt { deadlines.schedule(.replyTimeout(conversation.id), at: due) }
-            case .offered:
-                if let attendant = conversation.attendantId { self.attendants[attendant]?.open.insert(conversation.id) }
-                if let department = conversation.department { self.departments[department]?.offered += 1 }
-                deadlines.schedule(.offerExpiry(conversation.id), at: conversation.offerExpiresAt ?? now)
-            case .closed, .removed:
-                break
-            }
-        }
-        for chat in wrapping {
-            guard let attendant = chat.attendantId, let until = chat.wrapUpUntil else { continue }
-            wrappingChats[chat.id] = chat
-            self.attendants[attendant]?.wrapping.insert(chat.id)
-            deadlines.schedule(.wrapUpEnd(chat.id), at: until)
-        }
-        for (id, until) in graces where self.attendants[id] != nil {
-            deadlines.schedule(.presenceGrace(id), at: until)
-        }
+        beginRestore(departments: departments, attendants: attendants, now: now)
+        reserveConversations(conversations.count)
+        for conversation in conversations { restoreConversation(conversation, now: now) }
+        finishRestore(wrapping: wrapping, graces: graces)
     }
 
     // MARK: - Conversations

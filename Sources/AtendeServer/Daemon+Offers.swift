@@ -19,7 +19,7 @@ extension Daemon {
     /// Hands the router the settings it applies on its own: the presence grace (config), and `requeueOnOffline`
     /// and `maxMissedOffers` (account settings).
     func configureRouter() {
-        attendantNames.removeAll()  // the router was rebuilt from the store (start, failed commit) or settings changed
+        attendantTails.removeAll()  // the router was rebuilt from the store (start, failed commit) or settings changed
         router.presenceGrace = Int64(config.presenceGrace) * 1000
         router.requeueOnOffline = settings.requeueOnOffline
         router.maxMissedOffers = settings.maxMissedOffers
@@ -85,35 +85,38 @@ extension Daemon {
 
     /// Tells the bots who took the chat: `conversation.assigned` with the attendant's id and name.
     func pushAssignedToBots(_ conversation: Conversation, attendant: AttendantID) throws(StoreError) {
-        let name: String
-        if let known = attendantNames[attendant] {
-            name = known
+        let tail: [UInt8]
+        if let known = attendantTails[attendant] {
+            tail = known
         } else {
-            name = try journal.store.attendantName(attendant) ?? ""
-            attendantNames[attendant] = name
+            tail = Self.assignedToBotsTail(attendant, name: try journal.store.attendantName(attendant) ?? "")
+            attendantTails[attendant] = tail
         }
         let encoded = conversationJSON(conversation)
         // One pass, envelope included, as Wire.event writes the attendant's push: this goes out with every
         // assignment.
-        var quotedName = JSONWriter(capacity: name.utf8.count + 8)
-        quotedName.string(name)
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(Self.assignedToBotsHead.count + encoded.count + quotedName.bytes.count + 64)
+        bytes.reserveCapacity(Self.assignedToBotsHead.count + encoded.count + tail.count)
         bytes += Self.assignedToBotsHead
         bytes += encoded
-        bytes += Self.attendantMember
-        bytes += String(attendant).utf8
-        bytes += Self.nameMember
-        bytes += quotedName.bytes
-        bytes += Self.assignedToBotsTail
+        bytes += tail
         fanOut.pushToBots(bytes, for: conversation.id, last: false)
     }
 
     static let assignedToBotsHead = Array(
         #"{"jsonrpc":"2.0","method":"event","params":{"type":"conversation.assigned","conversation":"#.utf8)
-    static let attendantMember = Array(#","attendant":{"id":"#.utf8)
-    static let nameMember = Array(#","name":"#.utf8)
-    static let assignedToBotsTail = Array("}}}".utf8)
+
+    /// What follows the conversation in the bots' `conversation.assigned`: the attendant, and the closing braces.
+    static func assignedToBotsTail(_ attendant: AttendantID, name: String) -> [UInt8] {
+        var quotedName = JSONWriter(capacity: name.utf8.count + 8)
+        quotedName.string(name)
+        var bytes = Array(#","attendant":{"id":"#.utf8)
+        bytes += String(attendant).utf8
+        bytes += #","name":"#.utf8
+        bytes += quotedName.bytes
+        bytes += "}}}".utf8
+        return bytes
+    }
 
     /// The Prometheus lines of the offer counters.
     func offerMetrics() -> String {

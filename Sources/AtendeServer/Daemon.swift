@@ -32,8 +32,9 @@ public final class Daemon {
     /// Who hears what, and the output the turn staged for them.
     let fanOut: FanOut
     var router = Router()
-    /// Attendants' names for the bots' `conversation.assigned` (Daemon+Offers.swift), read once from the store.
-    var attendantNames: IDMap<AttendantID, String> = [:]
+    /// The attendant part of the bots' `conversation.assigned` (Daemon+Offers.swift), its name read once from
+    /// the store.
+    var attendantTails: IDMap<AttendantID, [UInt8]> = [:]
     var settings = AccountSettings()
     var throttle = LoginThrottle()
     var nextConnectionID: UInt64 = 16
@@ -141,20 +142,25 @@ public final class Daemon {
     /// Returns the effects of reconnecting the open sessions (waiting chats may flow to them), for the caller to
     /// apply.
     func loadState(now: Instant) throws -> [RouterEffect] {
-        // Read everything first: if the store cannot be read, the router in memory stays as it was.
+        // Everything is read into a new router first: if the store cannot be read, the router in memory stays
+        // as it was. The open conversations go into it as they are read (no array of them), read on a thread of
+        // their own meanwhile (RecoveryReader).
         let store = journal.store
         let settings = try store.settings()
         let attendants = try store.attendants()
         let departments = try store.departments()
-        let conversations = try store.openConversations()
+        let rebuilt = Router()
+        rebuilt.beginRestore(departments: departments, attendants: attendants.map { $0.routingProfile(settings) },
+                             now: now)
+        try RecoveryReader.read(store, count: { rebuilt.reserveConversations($0) },
+                                each: { rebuilt.restoreConversation($0, now: now) })
         let wrapping = try store.wrappingConversations()
         let graces = try store.graces()
         let nextID = try store.maxConversationID() + 1
-        router = Router()
+        rebuilt.finishRestore(wrapping: wrapping, graces: graces)
+        router = rebuilt
         self.settings = settings
         configureRouter()
-        router.restore(departments: departments, attendants: attendants.map { $0.routingProfile(settings) },
-                       conversations: conversations, wrapping: wrapping, graces: graces, now: now)
         nextConversationID = nextID
         var effects: [RouterEffect] = []
         for (attendant, ids) in fanOut.sessions where !ids.isEmpty {
@@ -191,6 +197,7 @@ public final class Daemon {
             // into the journal's transaction, its pushes staged on the fan-out), then the commit and the release.
             applyReconnections(now: now)
             applyDueDeadlines(now: now)
+            applyDueKeepalives(now: now)  // WebSocketKeepalive.swift
             if count > 0 { for index in 0..<Int(count) { handle(events[index], now: now) } }
             finishTurn(now: now)
             housekeepingAfterTurn(now: now)
@@ -213,6 +220,9 @@ public final class Daemon {
         if !drainingConnections.isEmpty { timeout = min(timeout, 500) }
         // Header deadlines and a paused accept are looked at by sweepWebClients.
         if !web.clients.isEmpty || web.remoteAcceptPausedUntil != nil { timeout = min(timeout, 250) }
+        if let due = web.keepalive.nextDue {
+            timeout = min(timeout, Int32(clamping: max(0, due.millis - clock.millis)))
+        }
         if !reconnectEffects.isEmpty || journal.store.inTransaction || fanOut.hasStaged { timeout = 0 }
         if let paused = acceptPausedUntil {
             timeout = min(timeout, Int32(clamping: max(0, paused.millis - clock.millis)))

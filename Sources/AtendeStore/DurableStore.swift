@@ -30,7 +30,7 @@ extension CommitTicket: DurabilityBarrier {
 }
 
 /// The store the daemon writes its turns to and recovers from.
-public protocol DurableStore: AnyObject {
+public protocol DurableStore: AnyObject, WebSessionStore {
     /// True while the turn has writes not yet committed.
     var inTransaction: Bool { get }
     /// Counts calls that write, so the server can tell which requests changed something.
@@ -79,6 +79,9 @@ public protocol DurableStore: AnyObject {
     func saveClosing(_ c: Conversation) throws(StoreError)
     /// The open conversations in queue order.
     func openConversations() throws(StoreError) -> [Conversation]
+    /// The open conversations in queue order, for recovery: `count` first gets how many there are, then `each` gets
+    /// them one at a time, so a restart at a million waiting chats never holds them all in an array.
+    func readOpenConversations(count: (Int) -> Void, each: (consuming Conversation) -> Void) throws(StoreError)
     /// A conversation by id.
     func conversation(_ id: ConversationID) throws(StoreError) -> Conversation?
     /// A conversation by the bot's external id.

@@ -195,11 +195,19 @@ extension PostgresStore {
     }
 
     public func openConversations() throws(StoreError) -> [Conversation] {
+        var result: [Conversation] = []
+        try readOpenConversations(count: { result.reserveCapacity($0) }, each: { result.append($0) })
+        return result
+    }
+
+    public func readOpenConversations(count: (Int) -> Void,
+                                      each: (consuming Conversation) -> Void) throws(StoreError) {
         let rows = try read("""
             SELECT \(Self.conversationColumns) FROM conversations
             WHERE state NOT IN ('closed', 'removed') ORDER BY queue_seq
             """)
-        return (0..<rows.count).map { readConversation(rows, $0) }
+        count(rows.count)
+        for row in 0..<rows.count { each(readConversation(rows, row)) }
     }
 
     public func conversation(_ id: ConversationID) throws(StoreError) -> Conversation? {

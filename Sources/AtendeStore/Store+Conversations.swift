@@ -139,14 +139,23 @@ extension Store {
 
     /// The open conversations (potential, queued, assigned) in queue order.
     public func openConversations() throws(StoreError) -> [Conversation] {
+        var result: [Conversation] = []
+        try readOpenConversations(count: { result.reserveCapacity($0) }, each: { result.append($0) })
+        return result
+    }
+
+    /// The open conversations in queue order, one at a time (`DurableStore.readOpenConversations`). The count
+    /// reads only the open rows' partial index.
+    public func readOpenConversations(count: (Int) -> Void,
+                                      each: (consuming Conversation) -> Void) throws(StoreError) {
+        let open = try database.scalar("SELECT count(*) FROM conversations WHERE state NOT IN ('closed', 'removed')")
+        count(Int(open ?? 0))
         let statement = try database.cached("""
             SELECT \(Self.conversationColumns) FROM conversations
             WHERE state NOT IN ('closed', 'removed') ORDER BY queue_seq
             """)
         defer { statement.reset() }
-        var result: [Conversation] = []
-        while try statement.step() { result.append(readConversation(statement)) }
-        return result
+        while try statement.step() { each(readConversation(statement)) }
     }
 
     /// A conversation by id, open or not.

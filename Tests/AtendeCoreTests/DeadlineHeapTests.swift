@@ -64,4 +64,25 @@ final class DeadlineHeapTests: XCTestCase {
             XCTAssertEqual(heap.next?.at.millis, model.values.map(\.at).min(), "step \(step)")
         }
     }
+
+    /// Slots freed by pops and cancels are used again by other kinds: each kind keeps its own deadline.
+    func testSlotsUsedAgainKeepEachKindsDeadline() {
+        var heap = DeadlineHeap()
+        for id in 0..<50 { heap.schedule(.offerExpiry(Int64(id)), at: Instant(millis: 1000 + Int64(id))) }
+        for _ in 0..<20 { _ = heap.popDue(now: Instant(millis: 5000)) }
+        for id in 20..<30 { heap.cancel(.offerExpiry(Int64(id))) }
+        for id in 0..<30 { heap.schedule(.wrapUpEnd(Int64(id)), at: Instant(millis: 3000 - Int64(id))) }
+        heap.schedule(.offerExpiry(45), at: Instant(millis: 10))
+        XCTAssertEqual(heap.count, 50)
+        XCTAssertNil(heap.deadline(of: .offerExpiry(3)))
+        XCTAssertNil(heap.deadline(of: .offerExpiry(25)))
+        XCTAssertEqual(heap.deadline(of: .offerExpiry(31)), Instant(millis: 1031))
+        XCTAssertEqual(heap.deadline(of: .offerExpiry(45)), Instant(millis: 10))
+        XCTAssertEqual(heap.deadline(of: .wrapUpEnd(7)), Instant(millis: 2993))
+        var popped: [DeadlineKind] = []
+        while let kind = heap.popDue(now: Instant(millis: 10_000)) { popped.append(kind) }
+        let offers: [DeadlineKind] = (30..<50).filter { $0 != 45 }.map { .offerExpiry(Int64($0)) }
+        let expected: [DeadlineKind] = [.offerExpiry(45)] + offers + (0..<30).reversed().map { .wrapUpEnd(Int64($0)) }
+        XCTAssertEqual(popped, expected)
+    }
 }

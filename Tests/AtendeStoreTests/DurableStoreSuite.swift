@@ -319,6 +319,7 @@ final class SQLiteDurableStoreTests: XCTestCase {
     func testRollbackAbandonsTheTurn() throws { try DurableStoreSuite.rollbackAbandonsTheTurn(opener) }
     func testManyTurnsInOrder() throws { try DurableStoreSuite.manyTurnsInOrder(opener) }
     func testTextsWithNulRoundTrip() throws { try DurableStoreSuite.textsWithNulRoundTrip(opener) }
+    func testReadOpenConversationsOneByOne() throws { try DurableStoreSuite.readOpenConversationsOneByOne(opener) }
 }
 
 /// The suite on PostgreSQL: a fresh database per test.
@@ -342,4 +343,5 @@ final class PostgresDurableStoreTests: XCTestCase {
     func testRollbackAbandonsTheTurn() throws { try DurableStoreSuite.rollbackAbandonsTheTurn(opener) }
     func testManyTurnsInOrder() throws { try DurableStoreSuite.manyTurnsInOrder(opener) }
     func testTextsWithNulRoundTrip() throws { try DurableStoreSuite.textsWithNulRoundTrip(opener) }
+    func testReadOpenConversationsOneByOne() throws { try DurableStoreSuite.readOpenConversationsOneByOne(opener) }
 }

@@ -65,6 +65,7 @@ final class TestDaemon {
     }
 
     deinit {
+        if let crash = crashReport() { XCTFail("atended crashed in \(directory):\n\(crash)") }
         clients.removeAll()
         if let process, process.isRunning {
             Glibc.kill(process.processIdentifier, SIGKILL)
@@ -73,6 +74,22 @@ final class TestDaemon {
         if ProcessInfo.processInfo.environment["ATENDE_E2E_KEEP"] == nil {
             try? FileManager.default.removeItem(atPath: directory)
         }
+    }
+
+    /// The first lines of a crash the daemon reported on stderr (a Swift runtime trap, an exclusivity
+    /// violation, a signal's backtrace), from any of its starts; nil when none. A crashed daemon otherwise shows
+    /// only as a reset connection in whichever step came next.
+    func crashReport() -> String? {
+        let signatures = ["Fatal error", "Fatal access conflict", "Program crashed", "Simultaneous accesses"]
+        for start in stride(from: 1, through: max(starts, 1), by: 1) {
+            guard let text = try? String(contentsOfFile: directory + "/stderr-\(start).log", encoding: .utf8),
+                  let line = text.split(separator: "\n").firstIndex(where: { line in
+                      signatures.contains { line.contains($0) }
+                  }) else { continue }
+            let lines = text.split(separator: "\n")
+            return lines[max(0, line - 2)..<min(lines.count, line + 12)].joined(separator: "\n")
+        }
+        return nil
     }
 
     private func resolve(_ path: String) -> String { path.hasPrefix("/") ? path : directory + "/" + path }
