@@ -45,7 +45,9 @@ public enum Endpoint: Equatable, Sendable, CustomStringConvertible {
             }
             host = value[..<colon]
             port = value[value.index(after: colon)...]
-            guard !host.contains(":") else { throw EndpointError("'\(value)': write an IPv6 address as [ADDRESS]:PORT") }
+            guard !host.contains(":") else {
+                throw EndpointError("'\(value)': write an IPv6 address as [ADDRESS]:PORT")
+            }
         }
         guard !host.isEmpty else { throw EndpointError("'\(value)' has no host before the port") }
         guard let number = Int(port), (1...65535).contains(number) else {

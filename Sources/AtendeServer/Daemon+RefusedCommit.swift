@@ -2,8 +2,10 @@
 // back that turn's transaction only. Its result arrives after later turns were handled, so the turn is answered
 // where its output waits (the DurableOutbox), as SQLite's failed commit is at the end of its turn (`failTurn`):
 // the replies that wrote become -32603 and its pushes are dropped. The turns after it committed on their own.
-// The router still holds what the refused turn did, so once the loop is between turns it rebuilds the routing
-// state from the database, read behind every write sent so far. Only a lost connection stops the leader (exit 75).
+// The router still holds what the refused turn did, so at the end of the turn in which the loop learns of it the
+// loop rebuilds the routing state from the database, read behind every write sent so far; the failure reaches the
+// client through the loop, so nothing the client sends after it is read before that. Only a lost connection
+// stops the leader (exit 75).
 
 import AtendeCore
 import AtendeProtocol

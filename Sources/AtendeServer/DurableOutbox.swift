@@ -159,9 +159,11 @@ final class DurableOutbox: Sendable {
             if error == 0 {
                 for turn in turns {
                     if turn.committed && refusals.contains(ObjectIdentifier(turn.wal)) {
+                        // Written by the loop, not here: its client sees the failure only once the loop knows of
+                        // it, and the loop rebuilds its state before it reads what the client does next.
                         let answered = RefusedTurn(turn)
                         refused.append(answered)
-                        for delivery in answered.deliveries { deliver(delivery, held: &held, leftovers: &leftovers) }
+                        for delivery in answered.deliveries { giveBack(delivery, held: &held, leftovers: &leftovers) }
                         continue
                     }
                     for delivery in turn.deliveries { deliver(delivery, held: &held, leftovers: &leftovers) }
@@ -177,6 +179,15 @@ final class DurableOutbox: Sendable {
             if error != 0 { break }  // nothing more may be shown: the loop stops the daemon
         }
         stopped.signal()
+    }
+
+    /// Hands a delivery back to the loop to write, and the connection's later output with it (held, as after a
+    /// partial write), so nothing passes it.
+    private func giveBack(_ delivery: Delivery, held: inout Set<UInt64>, leftovers: inout [Leftover]) {
+        var bytes: [UInt8] = []
+        Staged.encode(delivery.items, webSocket: delivery.webSocket, into: &bytes)
+        held.insert(delivery.connection)
+        leftovers.append(.bytes(delivery.connection, bytes))
     }
 
     private func deliver(_ delivery: Delivery, held: inout Set<UInt64>, leftovers: inout [Leftover]) {

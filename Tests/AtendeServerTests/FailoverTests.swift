@@ -1,9 +1,10 @@
 // FailoverTests: two atended on one PostgreSQL database and one socket path, each with its own TCP `listen` port.
 // The leader serves; the standby waits without binding the socket or its port. Bots reach whichever serves the way
 // atendectl's --address does: they try both ports in order (RPCClient.connectFirst). Bots open chats and send
-// messages while the leader is SIGKILLed; the standby must then serve, with every acknowledged chat and message there, the queue in the order the chats were opened, and
-// nothing twice. Rounds alternate the roles (the killed one comes back as the standby); ATENDE_FAILOVER_ROUNDS
-// sets how many (3 by default) and each round prints the time from the kill to the first answer of the new leader.
+// messages while the leader is SIGKILLed; the standby must then serve, with every acknowledged chat and message
+// there, the queue in the order the chats were opened, and nothing twice. Rounds alternate the roles (the killed
+// one comes back as the standby); ATENDE_FAILOVER_ROUNDS sets how many (3 by default) and each round prints the
+// time from the kill to the first answer of the new leader.
 // Also: PostgreSQL restarted under the leader makes it exit 75, and a daemon serves again once it is back.
 
 import AtendeClient

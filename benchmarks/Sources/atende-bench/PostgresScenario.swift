@@ -200,8 +200,8 @@ final class BenchPostgres {
         let output = "\(bench.directory)/postgres-start.out"
         let start = try ChildProcess.start(".ci/postgres", ["start"], logPath: "\(bench.directory)/postgres-start.err",
                                            stdoutPath: output)
-        guard start.wait(seconds: 120), start.exitStatus == 0,
-              let folder = ProcFile.read(output)?.trimmingCharacters(in: .whitespacesAndNewlines), !folder.isEmpty else {
+        let folder = ProcFile.read(output)?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        guard start.wait(seconds: 120), start.exitStatus == 0, !folder.isEmpty else {
             start.stop()
             throw BenchError("cannot start PostgreSQL: \(Atended.tail("\(bench.directory)/postgres-start.err"))")
         }
