@@ -49,8 +49,12 @@ _atendectl_command() {
 # The options of command $1.
 _atendectl_options() {
     case "$1" in
-        'department add') echo '--name --strategy --offer-timeout --reply-timeout --wrap-up' ;;
-        'department edit') echo '--name --strategy --offer-timeout --reply-timeout --wrap-up' ;;
+        'department add')
+            echo '--name --strategy --offer-timeout --reply-timeout --wrap-up --overflow-department
+            --overflow-after --wait-alert --priority-step --service-level' ;;
+        'department edit')
+            echo '--name --strategy --offer-timeout --reply-timeout --wrap-up --overflow-department
+            --overflow-after --wait-alert --priority-step --service-level' ;;
         'attendant add')
             echo '--name --login --phone --email --department --departments --max-chats --hours
             --hours-json --timezone --inactive' ;;
@@ -83,22 +87,26 @@ _atendectl_options() {
 _atendectl_option() {
     case "$1 $2" in
         *' --address'|*' --token'|'department add --name'|'department add --offer-timeout'|\
-        'department add --reply-timeout'|'department add --wrap-up'|'department edit --name'|\
-        'department edit --offer-timeout'|'department edit --reply-timeout'|'department edit --wrap-up'|\
-        'attendant add --name'|'attendant add --login'|'attendant add --phone'|'attendant add --email'|\
-        'attendant add --max-chats'|'attendant add --hours'|'attendant add --hours-json'|\
-        'attendant add --timezone'|'attendant edit --name'|'attendant edit --login'|'attendant edit --phone'|\
-        'attendant edit --email'|'attendant edit --max-chats'|'attendant edit --hours'|\
-        'attendant edit --hours-json'|'attendant edit --timezone'|'settings show --login'|\
-        'potentials --limit'|'potentials --login'|'login --login'|'queue --login'|'queue --limit'|\
-        'take --login'|'reply --login'|'transfer --login'|'transfer --to'|'close --login'|'history --login'|\
-        'history --limit'|'attend --login'|'potentials remove --login'|'contacts --limit'|'contacts --login'|\
-        'conversation list --state'|'conversation list --attendant'|'conversation list --limit'|\
-        'conversation list --before'|'report --since'|'admin add --name'|'admin add --login'|\
-        'admin edit --name'|'admin edit --login') echo 'none' ;;
+        'department add --reply-timeout'|'department add --wrap-up'|'department add --overflow-after'|\
+        'department add --wait-alert'|'department add --priority-step'|'department add --service-level'|\
+        'department edit --name'|'department edit --offer-timeout'|'department edit --reply-timeout'|\
+        'department edit --wrap-up'|'department edit --overflow-after'|'department edit --wait-alert'|\
+        'department edit --priority-step'|'department edit --service-level'|'attendant add --name'|\
+        'attendant add --login'|'attendant add --phone'|'attendant add --email'|'attendant add --max-chats'|\
+        'attendant add --hours'|'attendant add --hours-json'|'attendant add --timezone'|\
+        'attendant edit --name'|'attendant edit --login'|'attendant edit --phone'|'attendant edit --email'|\
+        'attendant edit --max-chats'|'attendant edit --hours'|'attendant edit --hours-json'|\
+        'attendant edit --timezone'|'settings show --login'|'potentials --limit'|'potentials --login'|\
+        'login --login'|'queue --login'|'queue --limit'|'take --login'|'reply --login'|'transfer --login'|\
+        'transfer --to'|'close --login'|'history --login'|'history --limit'|'attend --login'|\
+        'potentials remove --login'|'contacts --limit'|'contacts --login'|'conversation list --state'|\
+        'conversation list --attendant'|'conversation list --limit'|'conversation list --before'|\
+        'report --since'|'admin add --name'|'admin add --login'|'admin edit --name'|'admin edit --login')
+            echo 'none' ;;
         *' --socket'|'attendant photo --save') echo 'file' ;;
         'department add --strategy'|'department edit --strategy')
             echo 'words least-busy round-robin longest-idle manual' ;;
+        'department add --overflow-department'|'department edit --overflow-department'|\
         'attendant add --department'|'attendant edit --department'|'attendant list --department'|\
         'transfer --department'|'conversation list --department') echo 'department' ;;
         'attendant add --departments'|'attendant edit --departments') echo 'departments' ;;

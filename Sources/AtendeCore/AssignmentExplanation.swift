@@ -21,6 +21,9 @@ public enum CandidateStanding: String, Sendable {
     case chosen
     /// Was eligible but another came first under the strategy (or the rule).
     case lostTheTie = "lost the tie"
+    /// Was eligible but had given this chat back (declined, let the offer expire, had it taken back), and
+    /// someone else could take it.
+    case passedOver = "passed over"
     /// No connection.
     case offline
     /// Connected but away.
@@ -39,6 +42,7 @@ extension CandidateStanding {
         switch self {
         case .chosen: return UInt8(ascii: "c")
         case .lostTheTie: return UInt8(ascii: "t")
+        case .passedOver: return UInt8(ascii: "p")
         case .offline: return UInt8(ascii: "o")
         case .away: return UInt8(ascii: "a")
         case .offHours: return UInt8(ascii: "h")
@@ -52,11 +56,12 @@ extension CandidateStanding {
         switch self {
         case .chosen: return 0
         case .lostTheTie: return 1
-        case .atCapacity: return 2
-        case .away: return 3
-        case .offHours: return 4
-        case .offline: return 5
-        case .inactive: return 6
+        case .passedOver: return 2
+        case .atCapacity: return 3
+        case .away: return 4
+        case .offHours: return 5
+        case .offline: return 6
+        case .inactive: return 7
         }
     }
 }
@@ -100,10 +105,11 @@ public struct AssignmentExplanation: Equatable, Sendable {
 }
 
 extension Router {
-    /// Where an attendant stands for a department right now.
-    func standing(of state: AttendantState) -> CandidateStanding {
-        switch state.ineligibility.first {
-        case nil: return .lostTheTie
+    /// Where an attendant stands for a chat of a department right now, given the attendants the chat passes over.
+    func standing(of state: AttendantState, passedOver: [AttendantID]) -> CandidateStanding {
+        let reasons = ineligibility(of: state, passedOver: passedOver)
+        switch reasons.first {
+        case nil: return reasons.contains(.passedOver) ? .passedOver : .lostTheTie
         case .inactive?: return .inactive
         case .offline?: return .offline
         case .away?: return .away
@@ -117,10 +123,13 @@ extension Router {
     func explain(_ conversation: ConversationID, in state: DepartmentState, chosen person: AttendantState,
                  rule: AssignmentRule, now: Instant) -> AssignmentExplanation {
         let chosen = person.profile.id
+        // Read before the assignment or offer spends it.
+        let passedOver = conversations.withValue(forKey: conversation) { $0.passedOver } ?? []
         func candidate(_ attendant: AttendantState, _ standing: CandidateStanding?) -> Candidate {
-            Candidate(attendantId: attendant.profile.id, standing: standing ?? self.standing(of: attendant),
-                      openChats: attendant.open.count, maxChats: attendant.profile.maxChats,
-                      idleMillis: max(0, now - attendant.idleSince))
+            let standing = standing ?? self.standing(of: attendant, passedOver: passedOver)
+            return Candidate(attendantId: attendant.profile.id, standing: standing,
+                             openChats: attendant.open.count, maxChats: attendant.profile.maxChats,
+                             idleMillis: max(0, now - attendant.idleSince))
         }
         func candidate(_ id: AttendantID, _ standing: CandidateStanding?) -> Candidate {
             guard let attendant = attendants[id] else {
@@ -134,9 +143,17 @@ extension Router {
         candidates.append(candidate(person, .chosen))
         func isListed(_ id: AttendantID) -> Bool { candidates.contains { $0.attendantId == id } }
         if let top = state.eligible.top {
-            if !isListed(top) { candidates.append(candidate(top, .lostTheTie)) }
+            // In the heap, so eligible: each either lost the tie or was passed over for this chat.
+            func runnerUp(_ id: AttendantID) -> CandidateStanding {
+                guard let attendant = attendants[id],
+                      ineligibility(of: attendant, passedOver: passedOver).contains(.passedOver) else {
+                    return .lostTheTie
+                }
+                return .passedOver
+            }
+            if !isListed(top) { candidates.append(candidate(top, runnerUp(top))) }
             if let next = state.eligible.best(excluding: top), !isListed(next) {
-                candidates.append(candidate(next, .lostTheTie))
+                candidates.append(candidate(next, runnerUp(next)))
             }
         }
         let runnersUp = candidates.count
@@ -156,7 +173,7 @@ extension Router {
 extension AssignmentExplanation {
     /// Each standing's letter in the compact form, and back.
     private static let standings: [Character: CandidateStanding] = Dictionary(uniqueKeysWithValues:
-        [CandidateStanding.chosen, .lostTheTie, .offline, .away, .offHours, .atCapacity, .inactive].map {
+        [CandidateStanding.chosen, .lostTheTie, .passedOver, .offline, .away, .offHours, .atCapacity, .inactive].map {
             (Character(Unicode.Scalar($0.code)), $0)
         })
 

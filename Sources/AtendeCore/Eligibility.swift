@@ -5,7 +5,9 @@
 // (a manual take by an attendant who set itself away; a transfer straight to a colleague who is away) subtract it.
 //
 // Error per reason: serving the department and being active are permissions (1003); not being logged in or being
-// away is the attendant's state (1010); outside working hours is 1011; no free slot is 1012.
+// away is the attendant's state (1010); outside working hours is 1011; no free slot is 1012. Being passed over
+// for one chat (it gave that chat back) is a reason of that chat only, and a soft one: it only yields the chat to
+// someone else eligible, so it refuses nothing; the explanations show it as a standing.
 
 /// The reasons an attendant cannot take a chat now; empty when it can.
 public struct Ineligibility: OptionSet, Hashable, Sendable {
@@ -27,6 +29,10 @@ public struct Ineligibility: OptionSet, Hashable, Sendable {
     public static let offHours = Ineligibility(rawValue: 1 << 4)
     /// Every slot is held: open chats, offers and chats in wrap-up count.
     public static let atCapacity = Ineligibility(rawValue: 1 << 5)
+    /// Gave this chat back (declined the offer, let it expire, had it taken back): the attendant yields it to
+    /// anyone else eligible, and gets it only when nobody else can. Not in `precedence`: it never refuses a
+    /// request, so a passed-over attendant may still take the chat by hand or be transferred it.
+    public static let passedOver = Ineligibility(rawValue: 1 << 6)
 
     /// The reasons in the order a refusal names them: the first one present is the one reported.
     public static let precedence: [Ineligibility] = [.notServing, .inactive, .offline, .away, .offHours, .atCapacity]
@@ -85,6 +91,14 @@ extension Router {
             return RoutingError(.atCapacity, "attendant already holds \(state.heldSlots) of \(state.profile.maxChats) "
                                 + "chats", field: field)
         }
+    }
+
+    /// Why the attendant would not get one particular chat now: the reasons of any chat of its department, plus
+    /// `.passedOver` when it is among those the chat passes over (`Conversation.passedOver`).
+    func ineligibility(of state: AttendantState, passedOver: [AttendantID]) -> Ineligibility {
+        var reasons = state.ineligibility
+        if !passedOver.isEmpty && passedOver.contains(state.profile.id) { reasons.insert(.passedOver) }
+        return reasons
     }
 
     /// Why the attendant cannot take a chat of the department now (empty when it can; an unknown attendant

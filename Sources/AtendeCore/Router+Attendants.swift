@@ -13,14 +13,15 @@ extension Router {
                 departments[department.id]!.servedBy.insert(id)
                 link(state)
             }
+            rearmOverflows(into: department.id)
         } else {
             let state = departments[department.id]!
             let old = state.department
             state.department = department
             state.eligible.removeAll()
-            if old.priorityStep != department.priorityStep {
-                reorderQueue(of: state)
-            } else if old.overflow != department.overflow || old.waitAlert != department.waitAlert {
+            if old.priorityStep != department.priorityStep { reorderQueue(of: state) }
+            // Not an alternative to the re-sort: one update may change the step and the rules together.
+            if old.overflow != department.overflow || old.waitAlert != department.waitAlert {
                 for place in state.queue.places() { if let chat = conversations[place.id] { scheduleWaitTimers(chat) } }
             }
         }

@@ -55,6 +55,15 @@ extension Router {
         return [rule.department]
     }
 
+    /// A department was created: the chats of departments that overflow into it get their deadlines again. A
+    /// deadline that fell while the department did not exist (it was deleted and is back) moved nothing; the
+    /// chat has waited long enough, so it moves now, as it would after a restart.
+    func rearmOverflows(into target: String) {
+        for (_, state) in departments where state.department.overflow?.department == target {
+            for place in state.queue.places() { if let chat = conversations[place.id] { scheduleWaitTimers(chat) } }
+        }
+    }
+
     /// Tells the bots that a chat has waited its department's `waitAlert` (once per department).
     func alertWait(_ id: ConversationID, now: Instant, effects: inout [RouterEffect]) {
         guard let index = conversations.index(forKey: id) else { return }

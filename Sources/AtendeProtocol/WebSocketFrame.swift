@@ -108,7 +108,7 @@ public enum WebSocketFrame {
     /// needs no move at `end`; a shorter one moves left by 2 bytes, a longer one right by 6.
     public static func begin(into out: inout [UInt8]) -> Int {
         let start = out.count
-        out.append(contentsOf: [0, 0, 0, 0] as [UInt8])
+        for _ in 0..<reserved { out.append(0) }  // no temporary array: this runs for every reply and push
         return start
     }
 
@@ -144,10 +144,12 @@ public enum WebSocketFrame {
     /// XORs `bytes` with `key`, starting at byte `phase` of the key.
     static func mask(_ bytes: UnsafeMutableBufferPointer<UInt8>, key: (UInt8, UInt8, UInt8, UInt8), phase: Int) {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return }
-        let keyBytes = [key.0, key.1, key.2, key.3]
+        // The key as one word, turned so that its byte i masks payload byte i (no array: this runs per frame).
+        let keyWord = UInt32(key.0) | UInt32(key.1) << 8 | UInt32(key.2) << 16 | UInt32(key.3) << 24
+        let shift = UInt32(8 * (phase & 3))
+        let turned = shift == 0 ? keyWord : keyWord >> shift | keyWord << (32 - shift)
+        let word = UInt64(turned) | UInt64(turned) << 32
         var index = 0
-        var word: UInt64 = 0
-        for offset in 0..<8 { word |= UInt64(keyBytes[(phase + offset) & 3]) << (8 * offset) }
         let raw = UnsafeMutableRawPointer(base)
         while index + 8 <= bytes.count {
             let value = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
@@ -155,7 +157,7 @@ public enum WebSocketFrame {
             index += 8
         }
         while index < bytes.count {
-            base[index] ^= keyBytes[(phase + index) & 3]
+            base[index] ^= UInt8(truncatingIfNeeded: turned >> UInt32(8 * (index & 3)))
             index += 1
         }
     }

@@ -40,6 +40,9 @@ public struct HTTPSettings: Equatable, Sendable {
     public var allowedOrigins: [String] = []
     /// Seconds a client has to send a whole request head (and a keep-alive connection to send the next).
     public var headerTimeoutSeconds = 10
+    /// Seconds of silence after which a WebSocket connection is pinged; one that then stays silent as long again
+    /// is closed (0: never pinged).
+    public var pingIntervalSeconds = 30
     /// The folder of the panel's files (nil: Sources/AtendeServer/Panel under the current directory, else
     /// share/atende/panel beside the installed binary's folder).
     public var panel: String?
@@ -48,7 +51,8 @@ public struct HTTPSettings: Equatable, Sendable {
         guard let object = value.objectValue else {
             throw Config.Problem(key: "http", reason: "must be null or an object with listen")
         }
-        for name in object.keys.sorted() where !["listen", "allowedOrigins", "headerTimeout", "panel"].contains(name) {
+        for name in object.keys.sorted() where !["listen", "allowedOrigins", "headerTimeout", "pingInterval", "panel"]
+            .contains(name) {
             throw Config.Problem(key: "http.\(name)", reason: "unknown key")
         }
         guard let listen = object["listen"] else { throw Config.Problem(key: "http.listen", reason: "is required") }
@@ -71,6 +75,12 @@ public struct HTTPSettings: Equatable, Sendable {
                 throw Config.Problem(key: "http.headerTimeout", reason: "must be an integer from 1 to 300")
             }
             settings.headerTimeoutSeconds = Int(seconds)
+        }
+        if let interval = object["pingInterval"], !interval.isNull {
+            guard let seconds = interval.intValue, (0...3600).contains(seconds) else {
+                throw Config.Problem(key: "http.pingInterval", reason: "must be an integer from 0 (off) to 3600")
+            }
+            settings.pingIntervalSeconds = Int(seconds)
         }
         if let panel = object["panel"], !panel.isNull {
             guard let path = panel.stringValue, !path.isEmpty, !path.contains("\0") else {

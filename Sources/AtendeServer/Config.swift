@@ -172,7 +172,8 @@ public struct Config: Sendable {
             { c, v throws(Problem) in c.presenceGrace = try int(v, "presenceGrace", 0...3600) },
         Key(name: "http", field: \.http, live: false, defaultText: "null",
             doc: "web panel and WebSocket /rpc: null (off) or {listen: \"HOST:PORT\", allowedOrigins?: [origin], "
-                + "headerTimeout?: seconds (1-300, 10), panel?: folder}")
+                + "headerTimeout?: seconds (1-300, 10), pingInterval?: seconds of WebSocket silence before a ping, "
+                + "and as long again for an answer before closing (0-3600, 30; 0 off), panel?: folder}")
             { c, v throws(Problem) in c.http = v.isNull ? nil : try HTTPSettings.parse(v) },
         Key(name: "listen", field: \.listen, live: false, defaultText: "null",
             doc: "the NDJSON protocol over TCP: null (off) or \"HOST:PORT\"")

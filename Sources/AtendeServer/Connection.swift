@@ -175,6 +175,9 @@ final class Connection {
     var adminAccount: Int64?
     /// The web session id the browser holds in its cookie (WebSocket connections from the panel).
     var webSession: String?
+    /// When bytes last came from the peer, and when the keepalive last pinged it (WebSocketKeepalive).
+    var lastHeard = Instant(millis: 0)
+    var pingSentAt: Instant?
 
     /// `webSocket`: the connection speaks WebSocket frames (an upgraded HTTP connection) instead of lines.
     init(id: UInt64, fd: Int32, peerUID: uid_t?, maxLineBytes: Int, webSocket: Bool = false) {

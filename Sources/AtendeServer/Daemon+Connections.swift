@@ -57,6 +57,7 @@ extension Daemon {
             rounds += 1
             let count = readBuffer.withUnsafeMutableBytes { recv(connection.fd, $0.baseAddress, $0.count, 0) }
             if count > 0 {
+                connection.lastHeard = now
                 readBuffer.withUnsafeBytes { connection.framer.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
                 processInput(connection, now: now)
                 if count < readBuffer.count { break }

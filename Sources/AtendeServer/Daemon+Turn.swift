@@ -212,7 +212,9 @@ extension Daemon {
                                                        explained: explanation)
                         }
                         if conversation.state == .queued
-                            && (conversation.queueJoinedAt == now || takenBack.contains(conversation.id)) {
+                            && (conversation.queueJoinedAt == now || takenBack.contains(conversation.id))
+                            && fanOut.queuedJoins.claim(conversation, now: now,
+                                                        takenBack: takenBack.contains(conversation.id)) {
                             announceQueued(conversation, now: now)
                         }
                     }
@@ -313,7 +315,12 @@ extension Daemon {
         let ending = fanOut.sessionsToEnd
         fanOut.sessionsToEnd.removeAll()
         for (attendant, reason) in ending {
-            web.sessions.end(account: .attendant(attendant))  // a reload must not log a deactivated attendant in
+            // A reload must not log a deactivated attendant in (written with the next turn's commit).
+            do {
+                try web.sessions.end(account: .attendant(attendant), in: journal.store)
+            } catch {
+                _ = rpcError(error)
+            }
             endSessionsNow(of: attendant, reason: reason, now: now)
         }
     }

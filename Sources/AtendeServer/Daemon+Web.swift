@@ -47,6 +47,8 @@ struct WebState {
     /// Accepting on the remote listeners stopped for a moment (out of descriptors).
     var remoteAcceptPausedUntil: Instant?
     var nextPurge = Instant(millis: 0)
+    /// When each WebSocket connection is due a ping or, unanswered, a close.
+    var keepalive = WebSocketKeepalive()
 }
 
 extension Daemon {
@@ -271,9 +273,10 @@ extension Daemon {
             Log.debug("HTTP client too slow, closing", ["conn": client.id])
             closeClient(client)
         }
-        if now >= web.nextPurge {
+        if now >= web.nextPurge && config.http != nil {
             web.nextPurge = now + 60_000
-            web.sessions.purge(now: now)
+            // Written with the next turn's commit (the loop does not sleep while a transaction is open).
+            do { try web.sessions.purge(now: now, in: journal.store) } catch { _ = rpcError(error) }
         }
     }
 
@@ -311,8 +314,11 @@ extension Daemon {
         var headers = [("Upgrade", "websocket"), ("Connection", "Upgrade"),
                        ("Sec-WebSocket-Accept", WebSocketFrame.acceptValue(forKey: key))]
         var resumed: WebSession?
-        if let cookie = request.cookies[WebSessions.cookieName], WebSessions.isWellFormed(cookie),
-           let session = web.sessions.resume(cookie, now: now) {
+        var stored: WebSession?
+        if let cookie = request.cookies[WebSessions.cookieName], WebSessions.isWellFormed(cookie) {
+            do { stored = try web.sessions.resume(cookie, now: now, in: journal.store) } catch { _ = rpcError(error) }
+        }
+        if let cookie = request.cookies[WebSessions.cookieName], let session = stored {
             connection.webSession = cookie
             resumed = session
         } else {
@@ -326,6 +332,7 @@ extension Daemon {
         connection.out = HTTPResponse.make(101, headers: headers, keepAlive: true)
         connection.framer.append(client.parser.takeRemaining())
         Log.debug("upgraded to WebSocket", ["conn": connection.id])
+        startKeepalive(connection, now: now)
         writeOut(connection, now: now)
         if let resumed, !connection.closed { resume(connection, resumed, now: now) }
         if !connection.closed {
@@ -356,15 +363,16 @@ extension Daemon {
             switch session.account {
             case .attendant(let attendant):
                 guard let record = try journal.store.attendant(attendant), record.active,
-                      record.passwordHash == session.passwordHash else {
-                    web.sessions.end(id)
+                      session.matches(passwordHash: record.passwordHash) else {
+                    try web.sessions.end(id, in: journal.store)
                     return
                 }
                 if settings.restrictAccessToHours && !record.routingProfile(settings).hours.contains(now) { return }
                 _ = try logIn(connection, attendant: record, now: now)
             case .admin(let admin):
-                guard let record = try journal.store.admin(admin), record.passwordHash == session.passwordHash else {
-                    web.sessions.end(id)
+                guard let record = try journal.store.admin(admin), session.matches(passwordHash: record.passwordHash)
+                else {
+                    try web.sessions.end(id, in: journal.store)
                     return
                 }
                 _ = try logIn(connection, admin: record, now: now)

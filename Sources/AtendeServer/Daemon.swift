@@ -197,6 +197,7 @@ public final class Daemon {
             // into the journal's transaction, its pushes staged on the fan-out), then the commit and the release.
             applyReconnections(now: now)
             applyDueDeadlines(now: now)
+            applyDueKeepalives(now: now)  // WebSocketKeepalive.swift
             if count > 0 { for index in 0..<Int(count) { handle(events[index], now: now) } }
             finishTurn(now: now)
             housekeepingAfterTurn(now: now)
@@ -219,6 +220,9 @@ public final class Daemon {
         if !drainingConnections.isEmpty { timeout = min(timeout, 500) }
         // Header deadlines and a paused accept are looked at by sweepWebClients.
         if !web.clients.isEmpty || web.remoteAcceptPausedUntil != nil { timeout = min(timeout, 250) }
+        if let due = web.keepalive.nextDue {
+            timeout = min(timeout, Int32(clamping: max(0, due.millis - clock.millis)))
+        }
         if !reconnectEffects.isEmpty || journal.store.inTransaction || fanOut.hasStaged { timeout = 0 }
         if let paused = acceptPausedUntil {
             timeout = min(timeout, Int32(clamping: max(0, paused.millis - clock.millis)))

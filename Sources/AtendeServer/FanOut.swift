@@ -34,6 +34,8 @@ final class FanOut {
     var monitors: IDSet<UInt64> = []
     var announcedPotentials = -1
     var announced: IDMap<String, QueueSignature> = [:]
+    /// The queue joins the bots heard of in the current millisecond (`conversation.queued`, once per join).
+    var queuedJoins = QueuedJoins()
     var dirtyDepartments: IDSet<String> = []
     var dirtyAttendants: IDSet<AttendantID> = []
     /// Connections with output staged this turn, in the order they got it.
@@ -143,6 +145,7 @@ final class FanOut {
     func forgetChanges() {
         dirtyDepartments.removeAll()
         dirtyAttendants.removeAll()
+        queuedJoins.forget()
     }
 
     /// The turn is over (committed or undone): its changes of ownership stay.

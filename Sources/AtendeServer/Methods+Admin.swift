@@ -266,11 +266,14 @@ extension RequestContext {
         if let list = try params.optionalArray("holidays") { updated.holidays = try holidaysParam(list) }
         try store.saveSettings(updated)
         let holidaysChanged = updated.holidays != settings.holidays
+        let before = settings
         settings = updated
         configureRouter()
         if holidaysChanged { try applyHolidays(now: now) }
         Log.info("settings updated")
-        return .result(settingsJSON())
+        let result = settingsJSON()
+        announceSettings(before: before, settingsJSON: result)
+        return .result(result)
     }
 
     func statsGet(_ params: Params) throws -> Outcome {

@@ -107,7 +107,8 @@ extension RequestContext {
             try ensureAdminLoginFree(current.login, except: id)
             current.passwordHash = hash
             try store.saveAdmin(current)
-            web.sessions.end(account: .admin(id))  // a new password: browsers holding the old login ask again
+            // A new password: browsers holding the old login ask again.
+            try web.sessions.end(account: .admin(id), in: store)
             Log.info("admin account updated", ["admin": id])
             return Daemon.adminJSON(current)
         }
@@ -117,7 +118,7 @@ extension RequestContext {
         try params.rejectUnknown(["id"])
         let id = try params.int("id")
         guard try store.deleteAdmin(id) else { throw RPCError.notFound("admin \(id)") }
-        web.sessions.end(account: .admin(id))
+        try web.sessions.end(account: .admin(id), in: store)
         web.adminAccountsToEnd.append(id)
         Log.info("admin account deleted", ["admin": id])
         return .result(Wire.ok)

@@ -58,7 +58,8 @@ extension RequestContext {
     func authLogout(_ params: Params) throws -> Outcome {
         try params.rejectUnknown([])
         endSession(connection, now: now)
-        if let id = connection.webSession { web.sessions.end(id) }  // the browser's next upgrade is not logged in
+        // The browser's next upgrade is not logged in.
+        if let id = connection.webSession { try web.sessions.end(id, in: store) }
         return .result(Wire.ok)
     }
 
@@ -101,7 +102,8 @@ extension RequestContext {
                 throttle.succeed(key)
                 let bytes = try logIn(connection, admin: admin, now: now)
                 if let id = connection.webSession {
-                    web.sessions.bind(id, to: .admin(admin.id), passwordHash: admin.passwordHash, now: now)
+                    try web.sessions.bind(id, to: .admin(admin.id), passwordHash: admin.passwordHash, now: now,
+                                          in: store)
                 }
                 return bytes
             }
@@ -118,7 +120,8 @@ extension RequestContext {
             }
             let bytes = try logIn(connection, attendant: attendant, now: now)
             if let id = connection.webSession {
-                web.sessions.bind(id, to: .attendant(attendant.id), passwordHash: attendant.passwordHash, now: now)
+                try web.sessions.bind(id, to: .attendant(attendant.id), passwordHash: attendant.passwordHash,
+                                      now: now, in: store)
             }
             return bytes
         }

@@ -17,7 +17,7 @@ extension RequestContext {
         if let target = try params.optionalInt("serviceLevel", range: 1...3600) {
             department.serviceLevel = Int(target)
         }
-        if params.has("waitAlert") {
+        if params.value("waitAlert") != nil {  // null turns the alert off
             department.waitAlert = try params.optionalInt("waitAlert", range: 10...86_400)
         }
         if let value = params.value("overflow") {

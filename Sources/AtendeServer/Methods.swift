@@ -96,6 +96,7 @@ extension Daemon {
         "conversation.accept": Method(roles: .attendant) { try $0.conversationAccept($1) },
         "conversation.decline": Method(roles: .attendant) { try $0.conversationDecline($1) },
         "conversation.finishWrapUp": Method(roles: .attendant) { try $0.conversationFinishWrapUp($1) },
+        "conversation.wrapping": Method(roles: .attendant) { try $0.conversationWrapping($1) },
 
         "conversation.setPriority": Method(roles: [.bot, .admin]) { try $0.conversationSetPriority($1) },
         "conversation.position": Method(roles: [.bot, .admin]) { try $0.conversationPosition($1) },

@@ -4,9 +4,13 @@
 // upgrade that does not carry a live one (so an id planted in a browser beforehand is never the one a login
 // binds), binds it to the account when `auth.login` succeeds on that connection, and resumes that login on a
 // later upgrade that carries it, until `auth.logout`, expiry, a password change, or the account's deactivation or
-// deletion. Sessions live in the daemon's memory only: a restart asks everyone for the password again.
+// deletion. Sessions are kept in the store (SQLite or PostgreSQL), as a SHA-256 of the id with the account, a
+// digest of its password hash and the expiry, so they outlive a restart and a failover; their writes join the
+// turn's transaction like any other, so a binding is durable before the login's answer leaves.
 
 import AtendeCore
+import AtendeProtocol
+import AtendeStore
 
 /// The account a web session logs in.
 enum WebAccount: Equatable, Sendable {
@@ -17,13 +21,16 @@ enum WebAccount: Equatable, Sendable {
 /// One bound web session.
 struct WebSession: Equatable, Sendable {
     var account: WebAccount
-    /// The account's password hash when the session was bound: a changed password ends the session.
-    var passwordHash: String
+    /// A digest of the account's password hash when the session was bound: a changed password ends the session.
+    var passwordDigest: String
     /// Ends unless used again before then (each resume moves it on).
     var expiresAt: Instant
+
+    /// True when `passwordHash` is the hash the session was bound with.
+    func matches(passwordHash: String) -> Bool { passwordDigest == WebSessions.digest(passwordHash) }
 }
 
-/// The bound web sessions, by id.
+/// The bound web sessions, kept in the store by the hash of their ids.
 struct WebSessions: Sendable {
     /// The cookie's name.
     static let cookieName = "atende_session"
@@ -32,10 +39,11 @@ struct WebSessions: Sendable {
     /// Beyond this many sessions, binding a new one first drops the expired ones, then the one nearest its end.
     static let limit = 100_000
 
-    private var sessions: [String: WebSession] = [:]
+    /// SHA-256 of `text` in hex: what the store keeps of an id, or of a password hash.
+    static func digest(_ text: String) -> String { SHA256.hex(text) }
 
-    /// The number of bound sessions.
-    var count: Int { sessions.count }
+    /// The number of sessions kept.
+    func count(in store: any WebSessionStore) throws(StoreError) -> Int { try store.webSessionCount() }
 
     /// A fresh random session id (256 bits from the kernel's generator, in hex).
     static func newID() -> String {
@@ -65,39 +73,64 @@ struct WebSessions: Sendable {
     }
 
     /// Binds `id` to an account that just logged in.
-    mutating func bind(_ id: String, to account: WebAccount, passwordHash: String, now: Instant) {
-        if sessions[id] == nil && sessions.count >= Self.limit {
-            purge(now: now)
-            if sessions.count >= Self.limit,
-               let oldest = sessions.min(by: { $0.value.expiresAt < $1.value.expiresAt }) {
-                sessions[oldest.key] = nil
-            }
+    func bind(_ id: String, to account: WebAccount, passwordHash: String, now: Instant,
+              in store: any WebSessionStore) throws(StoreError) {
+        let hash = Self.digest(id)
+        if try store.webSession(idHash: hash) == nil, try store.webSessionCount() >= Self.limit {
+            try store.deleteExpiredWebSessions(now: now)
+            if try store.webSessionCount() >= Self.limit { try store.deleteSoonestEndingWebSession() }
         }
-        sessions[id] = WebSession(account: account, passwordHash: passwordHash,
-                                  expiresAt: now + Self.idleLifetimeMillis)
+        var record = WebSessionRecord(idHash: hash, passwordDigest: Self.digest(passwordHash),
+                                      expiresAt: now + Self.idleLifetimeMillis)
+        switch account {
+        case .attendant(let attendant): record.attendantID = attendant
+        case .admin(let admin): record.adminID = admin
+        }
+        try store.saveWebSession(record)
     }
 
     /// The live session `id`, moved on by a full lifetime (nil, and forgotten, when it has expired).
-    mutating func resume(_ id: String, now: Instant) -> WebSession? {
-        guard var session = sessions[id] else { return nil }
+    func resume(_ id: String, now: Instant, in store: any WebSessionStore) throws(StoreError) -> WebSession? {
+        guard let session = try session(id, in: store) else { return nil }
         guard now < session.expiresAt else {
-            sessions[id] = nil
+            try store.deleteWebSession(idHash: Self.digest(id))
             return nil
         }
-        session.expiresAt = now + Self.idleLifetimeMillis
-        sessions[id] = session
-        return session
+        let expiresAt = now + Self.idleLifetimeMillis
+        try store.setWebSessionExpiry(idHash: Self.digest(id), expiresAt)
+        return WebSession(account: session.account, passwordDigest: session.passwordDigest, expiresAt: expiresAt)
     }
 
     /// The session `id` without moving it on.
-    func session(_ id: String) -> WebSession? { sessions[id] }
+    func session(_ id: String, in store: any WebSessionStore) throws(StoreError) -> WebSession? {
+        guard let record = try store.webSession(idHash: Self.digest(id)) else { return nil }
+        let account: WebAccount
+        if let attendant = record.attendantID {
+            account = .attendant(attendant)
+        } else if let admin = record.adminID {
+            account = .admin(admin)
+        } else {
+            return nil
+        }
+        return WebSession(account: account, passwordDigest: record.passwordDigest, expiresAt: record.expiresAt)
+    }
 
     /// Ends session `id`.
-    mutating func end(_ id: String) { sessions[id] = nil }
+    func end(_ id: String, in store: any WebSessionStore) throws(StoreError) {
+        try store.deleteWebSession(idHash: Self.digest(id))
+    }
 
     /// Ends every session of `account`.
-    mutating func end(account: WebAccount) { sessions = sessions.filter { $0.value.account != account } }
+    func end(account: WebAccount, in store: any WebSessionStore) throws(StoreError) {
+        switch account {
+        case .attendant(let attendant): try store.deleteWebSessions(attendant: attendant)
+        case .admin(let admin): try store.deleteWebSessions(admin: admin)
+        }
+    }
 
-    /// Forgets the expired sessions.
-    mutating func purge(now: Instant) { sessions = sessions.filter { now < $0.value.expiresAt } }
+    /// Forgets the expired sessions (writing nothing when none has expired).
+    func purge(now: Instant, in store: any WebSessionStore) throws(StoreError) {
+        guard let earliest = try store.earliestWebSessionExpiry(), earliest <= now else { return }
+        try store.deleteExpiredWebSessions(now: now)
+    }
 }

@@ -30,7 +30,7 @@ extension CommitTicket: DurabilityBarrier {
 }
 
 /// The store the daemon writes its turns to and recovers from.
-public protocol DurableStore: AnyObject {
+public protocol DurableStore: AnyObject, WebSessionStore {
     /// True while the turn has writes not yet committed.
     var inTransaction: Bool { get }
     /// Counts calls that write, so the server can tell which requests changed something.

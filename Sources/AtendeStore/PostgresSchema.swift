@@ -93,6 +93,16 @@ enum PostgresSchema {
         ALTER TABLE departments ADD COLUMN overflow_after BIGINT, ADD COLUMN overflow_to TEXT,
             ADD COLUMN wait_alert BIGINT;
         """,
+        """
+        CREATE TABLE IF NOT EXISTS web_sessions(
+            id_hash TEXT PRIMARY KEY, attendant_id BIGINT, admin_id BIGINT, password_digest TEXT NOT NULL,
+            expires_at BIGINT NOT NULL, CHECK ((attendant_id IS NULL) <> (admin_id IS NULL)));
+        CREATE INDEX IF NOT EXISTS web_sessions_expiry ON web_sessions(expires_at);
+        CREATE INDEX IF NOT EXISTS web_sessions_attendant ON web_sessions(attendant_id)
+            WHERE attendant_id IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS web_sessions_admin ON web_sessions(admin_id)
+            WHERE admin_id IS NOT NULL;
+        """,
     ]
 
     /// The version a fully migrated database has (the same number as SQLite's).

@@ -133,6 +133,17 @@ enum Schema {
         ALTER TABLE departments ADD COLUMN overflow_to TEXT;
         ALTER TABLE departments ADD COLUMN wait_alert INTEGER;
         """,
+        // The web panel's sessions (Store+WebSessions.swift): a hash of each id, never the id.
+        """
+        CREATE TABLE IF NOT EXISTS web_sessions(
+            id_hash TEXT PRIMARY KEY, attendant_id INTEGER, admin_id INTEGER, password_digest TEXT NOT NULL,
+            expires_at INTEGER NOT NULL, CHECK ((attendant_id IS NULL) <> (admin_id IS NULL))) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS web_sessions_expiry ON web_sessions(expires_at);
+        CREATE INDEX IF NOT EXISTS web_sessions_attendant ON web_sessions(attendant_id)
+            WHERE attendant_id IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS web_sessions_admin ON web_sessions(admin_id)
+            WHERE admin_id IS NOT NULL;
+        """,
     ]
 
     /// The version a fully migrated database has.

@@ -156,6 +156,7 @@ extension RouterSimulation {
             let strategy = Strategy.allCases[rng.below(Strategy.allCases.count)]
             note("add department d4 \(strategy.rawValue)")
             model.queues["d4"] = ShadowModel.Queue(strategy: strategy, step: 300)
+            model.rearmOverflows(into: "d4")
             count("department added")
             return try absorb(router.upsertDepartment(department("d4", strategy), now: now),
                               Prediction(), "add department")

@@ -72,6 +72,7 @@ extension RouterSimulation {
             switch effect {
             case .saved(let conversation):
                 lastSaved[conversation.id] = conversation
+                if try absorbOverflow(conversation, name) { changed.insert(conversation.id) }
             case .assigned(let conversation):
                 guard let attendant = conversation.attendantId, conversation.state == .assigned,
                       conversation.assignedAt == now else {

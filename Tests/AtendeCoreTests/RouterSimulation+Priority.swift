@@ -13,6 +13,7 @@ extension RouterSimulation {
     func department(_ name: String, _ strategy: Strategy) -> Department {
         var department = Department(id: name, name: name, strategy: strategy)
         department.priorityStep = Int(model.queues[name]?.step ?? 600)
+        department.overflow = model.queues[name]?.overflow
         return department
     }
 

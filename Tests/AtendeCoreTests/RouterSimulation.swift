@@ -54,6 +54,7 @@ final class RouterSimulation {
         for (index, name) in Self.departmentNames.prefix(4).enumerated() {
             model.queues[name] = ShadowModel.Queue(strategy: strategies[index])
             model.queues[name]!.step = Self.initialSteps[index]
+            model.queues[name]!.overflow = Self.initialOverflows[index]
             _ = router.upsertDepartment(department(name, strategies[index]), now: now)
         }
         for id in 1...AttendantID(Self.agentCount) {
@@ -78,6 +79,7 @@ final class RouterSimulation {
             try absorb(router.tick(now: now), Prediction(), "tick")
         }
         try checkInvariants()
+        try checkOverflow()
     }
 
     func note(_ text: String) {
@@ -148,6 +150,7 @@ final class RouterSimulation {
             (crowded ? 22 : 10, closeByBot), (8, closeByAttendant), (2, removePotential), (7, transferByAttendant),
             (3, transferByAdmin), (6, take), (3, changeCapacity), (3, changeDepartments), (1, toggleActive),
             (1, changeHours), (1, changeStrategy), (1, addOrRemoveDepartment), (2, tickNow), (4, setPriority),
+            (1, changeOverflow),
         ]
         var roll = rng.below(weights.reduce(0) { $0 + $1.0 })
         for (weight, operation) in weights {

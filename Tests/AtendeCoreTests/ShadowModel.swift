@@ -32,6 +32,12 @@ struct ShadowModel {
         var priority = 0
         /// When it last joined a queue, in milliseconds.
         var queuedAt: Int64 = 0
+        /// Overflow (contract v2): when it joined the queue it waits in, the moves made, where it last came from,
+        /// and when its overflow deadline falls (nil: none armed).
+        var queueJoinedAt: Int64 = 0
+        var overflowMoves = 0
+        var overflowedFrom: String?
+        var overflowDue: Int64?
     }
 
     struct Queue {
@@ -40,6 +46,8 @@ struct ShadowModel {
         var step: Int64 = 600
         var waiting: [ConversationID] = []
         var turns: [AttendantID: Int64] = [:]
+        /// Where its chats overflow (contract v2).
+        var overflow: Overflow?
     }
 
     /// Agents by id - 1 (ids are 1...count), so that scans go in id order.
@@ -152,6 +160,8 @@ struct ShadowModel {
         chat.attendant = nil
         chat.joined = joinCounter
         chat.queuedAt = now.millis
+        chat.queueJoinedAt = now.millis
+        chat.overflowDue = overflowDue(chat)
         chats[chat.id] = chat
         queues[department]!.waiting.append(chat.id)
         reorder(department)

@@ -712,18 +712,32 @@ class Suite:
         d.wait_text("#contacts-list", "Beatriz Costa")
         d.wait_text("#contacts-list", "(11) 95555-4444")
         d.shot("18-mesa-agenda")
-        # The admin turns both permissions off: the desk follows when a tab opens, without a reload.
+        # The admin turns both permissions off: the desk follows at once (settings.changed), with no reload and
+        # no click on the desk: "Remover" leaves the potentials shown, then the Agenda tab goes.
         self.bot.call("conversation.open", {
             "externalId": "wa-5531977776666-2", "contact": {"phone": "+5531977776667", "name": "Paula Reis"}})
+        d.click("#tab-potenciais")
+        d.wait_text("#potentials-list", "Paula Reis")
+        d.wait("#potentials-list button.danger")
         a = self.admin
         a.click_text(".side-menu a", "Atendentes")
         for name in ("attendantsCanRemovePotentials", "attendantsCanViewBotContacts"):
             a.click(f'#permissions [data-field="{name}"] .slider')
             a.until(lambda: self.setup.call("settings.get")[name] is False, f"{name} off")
-        d.click("#tab-potenciais")
+            if name == "attendantsCanRemovePotentials":
+                d.until(lambda: not d.all("#potentials-list button.danger") and d.all("#tab-agenda"),
+                        "no Remover while the Agenda tab stays")
         d.wait_text("#potentials-list", "Paula Reis")
         d.until(lambda: not d.all("#potentials-list button.danger") and not d.all("#tab-agenda"),
                 "no Remover and no Agenda tab")
+        d.shot("19-mesa-sem-permissoes")
+        # And back on: "Remover" and the Agenda come back the same way.
+        for name in ("attendantsCanRemovePotentials", "attendantsCanViewBotContacts"):
+            a.click(f'#permissions [data-field="{name}"] .slider')
+            a.until(lambda: self.setup.call("settings.get")[name] is True, f"{name} on")
+        d.until(lambda: d.all("#tab-agenda"), "the Agenda tab back")
+        d.click("#tab-potenciais")
+        d.wait("#potentials-list button.danger")
         d.click("#tab-fila")
 
     def offer_accept_and_wrap_up(self):
@@ -766,6 +780,40 @@ class Suite:
         d.shot("22-mesa-pos-atendimento")
         d.click("#finish-wrap-up")
         d.until(lambda: not d.all("#wrap-up"), "the wrap-up bar gone")
+        d.until(lambda: self.setup.call("attendant.get", {"id": self.attendant_id})["wrappingChats"] == 0,
+                "the slot freed")
+
+    def wrap_up_survives_reload(self):
+        """A reload during a wrap-up: the desk reads it back from the daemon (conversation.wrapping) and shows it
+        under "Pós-atendimento" with the time left and "Finalizar", which frees the slot."""
+        self.need("offers")
+        if not self.session_resume:
+            raise Skip("the server at --url resumes no session (see --resumes)")
+        d = self.desk
+        chat = self.bot.call("conversation.open", {
+            "externalId": "wa-5541955554444-1", "contact": {"phone": "+5541955554444", "name": "Lucas Prado"},
+            "department": "vendas", "text": "Mais uma dúvida."})
+        d.wait_text("#offers .offer", "Lucas Prado")
+        d.click(f'#offers .offer[data-id="{chat["id"]}"] button.accept')
+        d.wait_text("#chat-contact", "Lucas Prado")
+        d.click("#close-chat")
+        d.wait("#finish-wrap-up")
+        d.wait_text("#wrapping", "Lucas Prado")
+        d.driver.refresh()
+        d.wait_text("#me", ATTENDANT_NAME)
+        item = f'#wrapping .wrap-up-item[data-id="{chat["id"]}"]'
+        d.wait_text(item, "Lucas Prado")
+        d.expect(f"{item} .countdown", lambda c: re.fullmatch(r"(1 min( \d\d s)?|2 min|\d\d? s)", c.text),
+                 "the time left of the 2 min wrap-up")
+        d.wait(f"{item} button.finish-wrap-up")
+        assert self.setup.call("attendant.get", {"id": self.attendant_id})["wrappingChats"] == 1
+        d.click(f"{item} .contact")
+        d.wait_text("#chat-contact", "Lucas Prado")
+        d.wait("#wrap-up #finish-wrap-up")
+        d.shot("22b-mesa-pos-atendimento-recarregada")
+        d.click(f"{item} button.finish-wrap-up")
+        d.until(lambda: not d.all("#wrapping .wrap-up-item") and not d.all("#wrap-up"),
+                "the wrap-up gone from the list and the pane")
         d.until(lambda: self.setup.call("attendant.get", {"id": self.attendant_id})["wrappingChats"] == 0,
                 "the slot freed")
 
@@ -1165,6 +1213,7 @@ def main():
             ("attendant_potentials_and_agenda", ["attendant_logs_in", "admin_sets_permissions"],
              suite.attendant_potentials_and_agenda),
             ("offer_accept_and_wrap_up", ["attendant_logs_in"], suite.offer_accept_and_wrap_up),
+            ("wrap_up_survives_reload", ["offer_accept_and_wrap_up"], suite.wrap_up_survives_reload),
             ("offer_card_from_push", ["attendant_logs_in"], suite.offer_card_from_push),
             ("offer_and_wrap_up_played", ["attendant_logs_in"], suite.offer_and_wrap_up_played),
             ("supervisor_board", ["admin_logs_in"], suite.supervisor_board),

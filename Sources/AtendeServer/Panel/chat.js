@@ -126,7 +126,8 @@ export class ChatPane {
     wrapUpBar(chat) {
         if (chat.state !== "closed" || !chat.wrapUpUntil || Date.parse(chat.wrapUpUntil) <= Date.now()) return null;
         return h("div", { class: "wrap-up", id: "wrap-up" },
-            "Pós-atendimento: ", h("span", { class: "countdown", dataset: { until: chat.wrapUpUntil } }),
+            "Pós-atendimento: ", h("span", { class: "countdown", dataset: { until: chat.wrapUpUntil } },
+                format.timeLeft(chat.wrapUpUntil)),
             h("button", { class: "primary small", id: "finish-wrap-up", onclick: () => this.finishWrapUp(chat) },
                 "Finalizar pós-atendimento"));
     }
@@ -234,12 +235,7 @@ export class ChatPane {
         }
     }
 
-    async finishWrapUp(chat) {
-        try {
-            await this.rpc.call("conversation.finishWrapUp", { id: chat.id });
-            this.desk.wrapUpFinished(chat.id);
-        } catch (error) {
-            notice(format.errorText(error), "bad");
-        }
+    finishWrapUp(chat) {
+        return this.desk.finishWrapUp(chat.id);
     }
 }

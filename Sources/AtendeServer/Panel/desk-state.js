@@ -45,15 +45,18 @@ export class DeskState {
     }
 
     async load() {
-        const [settings, departments] = await Promise.all([
+        const [settings, departments, wrapping] = await Promise.all([
             this.rpc.call("settings.get", {}).catch(() => null),
             this.rpc.call("department.list", {}).catch(() => ({ departments: [] })),
+            // A reload during a wrap-up finds it here (an older daemon without the method: none).
+            this.rpc.call("conversation.wrapping", {}).catch(() => ({ conversations: [] })),
         ]);
         this.settings = settings;
         this.departments = new Map(departments.departments.map((d) => [d.id, d]));
+        for (const chat of wrapping.conversations) this.wrapping.set(chat.id, chat);
         await this.readQueue();
         await Promise.all([...this.mine.keys()].map((id) => this.readWaitingSince(id)));
-        this.changed("mine", "offers", "waiting", "settings", "presence");
+        this.changed("mine", "offers", "waiting", "settings", "presence", "wrapping");
     }
 
     async readQueue() {
@@ -149,6 +152,11 @@ export class DeskState {
         case "queue.changed":
             this.queueSoon();
             break;
+        case "settings.changed":
+            // An admin changed what attendants may do: "Remover" and the agenda follow at once.
+            this.settings = event.settings;
+            this.changed("settings");
+            break;
         case "presence.changed":
             this.presence = event.presence;
             this.changed("presence");
@@ -232,6 +240,14 @@ export class DeskState {
             this.changed("pane");
         }
         if (wasMine) this.changed("mine", "offers");
+        this.changed("wrapping");
+    }
+
+    /** The closed chats whose wrap-up still runs, the one ending first first. */
+    runningWrapUps(now = Date.now()) {
+        return [...this.wrapping.values()]
+            .filter((c) => c.wrapUpUntil && Date.parse(c.wrapUpUntil) > now)
+            .sort((a, b) => Date.parse(a.wrapUpUntil) - Date.parse(b.wrapUpUntil) || a.id - b.id);
     }
 
     /** Takes a closed chat off the screen. */
@@ -239,10 +255,22 @@ export class DeskState {
         this.wrapping.delete(id);
         this.leaving.delete(id);
         if (this.pane.id === id) this.pane.close();
+        this.changed("wrapping");
     }
 
     wrapUpFinished(id) {
         this.wrapping.delete(id);
         if (this.pane.id === id) this.pane.close();
+        this.changed("wrapping");
+    }
+
+    /** Ends a wrap-up from the list or the pane (the slot is free at once). */
+    async finishWrapUp(id) {
+        try {
+            await this.rpc.call("conversation.finishWrapUp", { id });
+            this.wrapUpFinished(id);
+        } catch (error) {
+            notice(format.errorText(error), "bad");
+        }
     }
 }

@@ -1,7 +1,8 @@
 // desk.js: the attendant's desk. The left column holds the presence switch, the offers (with the time left to
-// accept), "Minhas conversas" (unread marks, how long the contact has waited for a reply) and tabs for the
-// waiting list of the attendant's departments, the potentials and the bot's contact agenda (each when the
-// account settings allow). The right side is the ChatPane. Everything changes on pushes; a one-second tick only
+// accept), "Minhas conversas" (unread marks, how long the contact has waited for a reply), the chats in
+// wrap-up (time left, "Finalizar"; read again after a reload) and tabs for the waiting list of the attendant's
+// departments, the potentials and the bot's contact agenda (each when the account settings allow; they follow
+// the admin's switches as `settings.changed` arrives). The right side is the ChatPane. Everything changes on pushes; a one-second tick only
 // redraws the clocks.
 
 import { h, fill, notice } from "./dom.js";
@@ -19,6 +20,7 @@ export function deskView(root, rpc, { attendant, onLogout }) {
     const presenceLabel = h("span", { class: "switch-label", id: "presence-label" });
     const offers = h("section", { class: "offers", id: "offers" });
     const mine = h("ul", { class: "chat-list", id: "my-chats" });
+    const wrapping = h("section", { class: "wrapping", id: "wrapping" });
     const tabs = h("div", { class: "tabs", role: "tablist" });
     const tabBody = h("div", { class: "tab-body", id: "tab-body" });
     root.append(h("div", { class: "desk-layout" },
@@ -30,6 +32,7 @@ export function deskView(root, rpc, { attendant, onLogout }) {
         h("aside", { class: "desk-side" },
             offers,
             h("h2", {}, "Minhas conversas"), mine,
+            wrapping,
             tabs, tabBody),
         pane.element));
 
@@ -61,7 +64,8 @@ export function deskView(root, rpc, { attendant, onLogout }) {
                 h("span", { class: "muted" }, ` ${(desk.departments.get(c.department) || { name: "" }).name}`),
                 h("div", { class: "offer-row" },
                     h("span", { class: "expires" }, "expira em ",
-                        h("span", { class: "countdown", dataset: { until: c.offerExpiresAt || "" } })),
+                        h("span", { class: "countdown", dataset: { until: c.offerExpiresAt || "" } },
+                            format.timeLeft(c.offerExpiresAt))),
                     h("button", { class: "primary small accept", onclick: () => desk.accept(c.id) }, "Aceitar"),
                     h("button", { class: "secondary small decline", onclick: () => desk.decline(c.id) },
                         "Recusar")))));
@@ -82,6 +86,21 @@ export function deskView(root, rpc, { attendant, onLogout }) {
         }));
     }
 
+    /** The chats whose wrap-up runs: the time left and the button that frees the slot now. */
+    function drawWrapping() {
+        const list = desk.runningWrapUps();
+        wrapping.hidden = list.length === 0;
+        fill(wrapping, list.length ? h("h2", {}, "Pós-atendimento") : null, h("ul", { class: "chat-list" },
+            list.map((c) => h("li", { class: `chat-item wrap-up-item${pane.id === c.id ? " selected" : ""}`,
+                dataset: { id: c.id, until: c.wrapUpUntil }, onclick: () => select(c.id) },
+            h("span", { class: "contact" }, c.contact.name || format.contactPhone(c.contact.phone)),
+            h("span", { class: "countdown", dataset: { until: c.wrapUpUntil } }, format.timeLeft(c.wrapUpUntil)),
+            h("button", { class: "primary small finish-wrap-up", onclick: (event) => {
+                event.stopPropagation();
+                desk.finishWrapUp(c.id);
+            } }, "Finalizar")))));
+    }
+
     /** Draws the tab buttons, and the open tab's body when it is the queue or `reopen` (a search being typed in
      * the agenda is not wiped by a queue push). */
     function drawTabs(reopen) {
@@ -93,10 +112,8 @@ export function deskView(root, rpc, { attendant, onLogout }) {
             reopen = true;
         }
         fill(tabs, available.map(([key, label]) => h("button", { role: "tab", class: key === tab ? "active" : null,
-            id: `tab-${key}`, "aria-selected": String(key === tab), onclick: async () => {
+            id: `tab-${key}`, "aria-selected": String(key === tab), onclick: () => {
                 tab = key;
-                // Attendants get no push when the admin changes the permissions: read them as the tab opens.
-                if (key !== "fila") desk.settings = await rpc.call("settings.get", {}).catch(() => desk.settings);
                 drawTabs(true);
             } }, label)));
         if (tab === "fila") drawWaiting();
@@ -172,6 +189,7 @@ export function deskView(root, rpc, { attendant, onLogout }) {
         desk.fresh.delete(id);
         pane.open(id);
         drawMine();
+        drawWrapping();
     }
 
     function tick() {
@@ -179,9 +197,13 @@ export function deskView(root, rpc, { attendant, onLogout }) {
         for (const clock of root.querySelectorAll(".since")) {
             clock.textContent = format.duration(format.secondsSince(clock.dataset.since, now));
         }
+        // A wrap-up whose time ran out left the daemon's count: it leaves the list too.
+        if ([...wrapping.querySelectorAll(".wrap-up-item")].some((item) => Date.parse(item.dataset.until) <= now)) {
+            drawWrapping();
+        }
         for (const clock of root.querySelectorAll(".countdown")) {
             const left = (Date.parse(clock.dataset.until) - now) / 1000;
-            clock.textContent = Number.isNaN(left) ? "" : left > 0 ? format.duration(Math.ceil(left)) : "expirando…";
+            clock.textContent = format.timeLeft(clock.dataset.until, now);
             clock.classList.toggle("urgent", left < 10);
         }
     }
@@ -190,6 +212,7 @@ export function deskView(root, rpc, { attendant, onLogout }) {
         if (what.has("presence")) drawPresence();
         if (what.has("offers")) drawOffers();
         if (what.has("mine")) drawMine();
+        if (what.has("wrapping") || what.has("pane")) drawWrapping();
         if (what.has("waiting") || what.has("settings")) drawTabs(what.has("settings"));
         if (what.has("pane")) pane.draw();
         tick();
@@ -199,6 +222,7 @@ export function deskView(root, rpc, { attendant, onLogout }) {
     drawPresence();
     drawOffers();
     drawMine();
+    drawWrapping();
     drawTabs(true);
     desk.load();
     const ticker = setInterval(tick, 1000);

@@ -48,6 +48,12 @@ export function duration(seconds) {
     return `${Math.floor(hours / 24)} d ${hours % 24} h`;
 }
 
+/** The time left until an ISO time, as a countdown shows it ("" when there is none). */
+export function timeLeft(until, now = Date.now()) {
+    const left = (Date.parse(until) - now) / 1000;
+    return Number.isNaN(left) ? "" : left > 0 ? duration(Math.ceil(left)) : "expirando…";
+}
+
 /** Seconds since an ISO time, at `now` (ms). */
 export function secondsSince(value, now = Date.now()) {
     const when = toDate(value);

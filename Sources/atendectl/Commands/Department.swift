@@ -16,17 +16,30 @@ enum DepartmentCommands {
         routing: --offer-timeout SECONDS (5-3600) makes automatic assignments offers the attendant must accept in
         that time; --reply-timeout SECONDS (10-86400) takes back a chat nobody answered that long after it was
         assigned; --wrap-up SECONDS (0-900) keeps a closed chat's slot that long. "off" turns a timeout off.
+        queue policy: --overflow-department ID with --overflow-after SECONDS (10-86400) moves a chat that waited
+        that long to the other department's queue, keeping its place by the queue order ("--overflow-department
+        off" stops it; on edit, either one alone changes just that half); --wait-alert SECONDS (10-86400, or off)
+        tells the bots when a chat has waited that long; --priority-step SECONDS (0-86400, default 600) is how far
+        ahead of older chats each priority level puts a chat; --service-level SECONDS (1-3600, default 60) is the
+        answer-time target the service level is measured against.
         """
 
     static let routingOptions: [OptionSpec] = [
         .value("offer-timeout", "SECONDS", "offer instead of assigning: accepted within SECONDS (or off)"),
         .value("reply-timeout", "SECONDS", "take back chats without an attendant reply after SECONDS (or off)"),
         .value("wrap-up", "SECONDS", "keep a closed chat's slot for SECONDS"),
+        .value("overflow-department", "DEPARTMENT", "where chats that waited too long go (or off)"),
+        .value("overflow-after", "SECONDS", "how long a chat waits before it overflows"),
+        .value("wait-alert", "SECONDS", "tell the bots when a chat has waited SECONDS (or off)"),
+        .value("priority-step", "SECONDS", "how far ahead each priority level puts a chat"),
+        .value("service-level", "SECONDS", "the answer-time target of the service level"),
     ]
 
     static let all: [Command] = [
         Command(["department", "add"],
-                "ID NAME... [--strategy STRATEGY] [--offer-timeout S] [--reply-timeout S] [--wrap-up S]",
+                "ID NAME... [--strategy STRATEGY] [--offer-timeout S] [--reply-timeout S] [--wrap-up S] "
+                    + "[--overflow-department ID --overflow-after S] [--wait-alert S] [--priority-step S] "
+                    + "[--service-level S]",
                 summary: "create a department",
                 details: """
                     ID is a slug: lower-case letters, digits and '-', up to 64 characters. The name is the rest
@@ -38,6 +51,8 @@ enum DepartmentCommands {
                       atendectl department add sales Sales
                       atendectl department add support "Customer support" --strategy manual
                       atendectl department add vendas Vendas --offer-timeout 30 --reply-timeout 300 --wrap-up 60
+                      atendectl department add vip VIP --overflow-department vendas --overflow-after 120 \\
+                          --wait-alert 60 --priority-step 300 --service-level 30
                     """,
                 options: [.value("name", "NAME", "the display name (instead of the words after ID)"),
                           .value("strategy", "STRATEGY", "least-busy, round-robin, longest-idle or manual")]
@@ -48,7 +63,9 @@ enum DepartmentCommands {
                 details: "examples:\n  atendectl department list\n  atendectl department list --json",
                 run: list),
         Command(["department", "edit"],
-                "ID [--name NAME] [--strategy STRATEGY] [--offer-timeout S] [--reply-timeout S] [--wrap-up S]",
+                "ID [--name NAME] [--strategy STRATEGY] [--offer-timeout S] [--reply-timeout S] [--wrap-up S] "
+                    + "[--overflow-department ID|off] [--overflow-after S] [--wait-alert S] [--priority-step S] "
+                    + "[--service-level S]",
                 summary: "rename a department or change its strategy or routing settings",
                 details: """
                     \(strategyHelp)
@@ -58,6 +75,7 @@ enum DepartmentCommands {
                       atendectl department edit sales --name "Sales and renewals"
                       atendectl department edit sales --strategy round-robin
                       atendectl department edit sales --offer-timeout off
+                      atendectl department edit sales --overflow-after 300 --wait-alert off
                     """,
                 options: [.value("name", "NAME", "the new display name"),
                           .value("strategy", "STRATEGY", "least-busy, round-robin, longest-idle or manual")]
@@ -77,20 +95,60 @@ enum DepartmentCommands {
         return strategy
     }
 
-    /// The routing settings given on the command line, as `department.create|update` members (the daemon checks
-    /// the ranges and names the member it refuses).
+    /// The routing settings given on the command line, as `department.create|update` members. Only the form is
+    /// checked here (a whole number, or off where the setting can be off); the daemon checks the ranges and
+    /// names the member it refuses. Overflow is one member with two halves: when only one is given, the caller
+    /// reads the other from the department (`overflow(_:current:)`).
     static func routing(_ run: Invocation, into params: inout JSONObject) throws(Failure) {
         for (option, member, canBeOff) in [("offer-timeout", "offerTimeout", true),
-                                           ("reply-timeout", "replyTimeout", true), ("wrap-up", "wrapUp", false)] {
+                                           ("reply-timeout", "replyTimeout", true), ("wrap-up", "wrapUp", false),
+                                           ("wait-alert", "waitAlert", true),
+                                           ("priority-step", "priorityStep", false),
+                                           ("service-level", "serviceLevel", false)] {
             guard let text = run.arguments.value(option) else { continue }
             if canBeOff && text == "off" {
                 params[member] = .null
-            } else if let seconds = Int64(text) {
-                params[member] = .int(seconds)
             } else {
-                throw .usage("--\(option) must be a number of seconds" + (canBeOff ? " or off" : ""))
+                params[member] = .int(try seconds(text, option: option, canBeOff: canBeOff))
             }
         }
+    }
+
+    /// Whether the command line gives one half of an overflow, the other to be read from the department.
+    static func needsCurrentOverflow(_ run: Invocation) -> Bool {
+        let target = run.arguments.value("overflow-department")
+        return target != "off" && (target == nil) != (run.arguments.value("overflow-after") == nil)
+    }
+
+    /// The `overflow` member the command line asks for (nil when it names neither half). `current` is the
+    /// department's overflow before an edit (nil when there is none), which supplies a half not given.
+    static func overflow(_ run: Invocation, current: JSON?) throws(Failure) -> JSON? {
+        let target = run.arguments.value("overflow-department")
+        let after = run.arguments.value("overflow-after")
+        guard target != nil || after != nil else { return nil }
+        if target == "off" {
+            guard after == nil else { throw .usage("--overflow-after has no meaning with --overflow-department off") }
+            return .null
+        }
+        let wait = try after.map { (text) throws(Failure) in
+            try seconds(text, option: "overflow-after", canBeOff: false)
+        }
+        guard let department = target ?? current?["department"]?.stringValue else {
+            throw .usage("--overflow-after needs --overflow-department ID (where the chats go)")
+        }
+        guard let wait = wait ?? current?["after"]?.intValue else {
+            throw .usage("--overflow-department needs --overflow-after SECONDS (how long a chat waits first)")
+        }
+        return ["after": .int(wait), "department": .string(department)]
+    }
+
+    /// `text` as a whole number of seconds for `--option`.
+    static func seconds(_ text: String, option: String, canBeOff: Bool) throws(Failure) -> Int64 {
+        guard let seconds = Int64(text) else {
+            throw .usage("--\(option) must be a whole number of seconds" + (canBeOff ? " or off" : "")
+                         + ", not '\(text)'")
+        }
+        return seconds
     }
 
     static func add(_ run: Invocation) throws {
@@ -105,6 +163,7 @@ enum DepartmentCommands {
         var params: JSONObject = ["id": .string(id), "name": .string(name)]
         if let strategy = try strategy(run) { params["strategy"] = .string(strategy) }
         try routing(run, into: &params)
+        if let overflow = try overflow(run, current: nil) { params["overflow"] = overflow }
         try run.admin()
         let department = try run.call("department.create", .object(params))
         run.emit(department) { Output.line("created department \(describe(department))") }
@@ -133,10 +192,23 @@ enum DepartmentCommands {
         if let name = run.arguments.value("name") { params["name"] = .string(name) }
         if let strategy = try strategy(run) { params["strategy"] = .string(strategy) }
         try routing(run, into: &params)
-        guard params.count > 1 else {
+        let halfOverflow = needsCurrentOverflow(run)
+        if !halfOverflow, let overflow = try overflow(run, current: nil) {
+            params["overflow"] = overflow
+        } else if halfOverflow, let after = run.arguments.value("overflow-after") {
+            _ = try seconds(after, option: "overflow-after", canBeOff: false)  // malformed: before connecting
+        }
+        guard params.count > 1 || halfOverflow else {
             throw Failure.usage("nothing to change: give --name, --strategy or a routing setting")
         }
         try run.admin()
+        // Half an overflow: the other half is the department's own (an unknown department is the daemon's to
+        // refuse, naming the id).
+        let departments = halfOverflow ? try run.call("department.list")["departments"]?.arrayValue ?? [] : []
+        if let known = departments.first(where: { $0["id"]?.stringValue == id }) {
+            let current = known["overflow"]
+            params["overflow"] = try overflow(run, current: current?.objectValue == nil ? nil : current)
+        }
         let department = try run.call("department.update", .object(params))
         run.emit(department) { Output.line("updated department \(describe(department))") }
     }

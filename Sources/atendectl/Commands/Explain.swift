@@ -13,8 +13,9 @@ enum ExplainCommand {
                     For every assignment of the chat: the time, the department and its strategy, the rule that
                     decided (the strategy, a returning contact going back to its last attendant, taken by hand,
                     or a transfer), the attendant chosen, and the attendants of the department as they stood:
-                    chosen, lost the tie, at capacity, away, off-hours, offline or inactive, with their open
-                    chats and how long they had been idle.
+                    chosen, lost the tie, passed over (they had declined the chat, let its offer expire or had it
+                    taken back, and someone else could take it), at capacity, away, off-hours, offline or
+                    inactive, with their open chats and how long they had been idle.
 
                     examples:
                       atendectl explain 12

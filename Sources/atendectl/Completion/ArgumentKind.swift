@@ -28,7 +28,7 @@ enum ArgumentKind: Sendable, Equatable {
         case (_, "PRESENCE"): return .words(presences)
         case (_, "PATH"), (_, "FILE"): return .file
         case (_, "ID,ID"): return .departments
-        case ("department", "ID"): return .department
+        case ("department", "ID"), (_, "DEPARTMENT"): return .department
         default: return .none
         }
     }

@@ -153,6 +153,7 @@ extension MethodShape {
                         fields: [("id", .int, true)]),
             MethodShape(method: "conversation.finishWrapUp", role: "attendant", base: ["id": .int(f.closed)],
                         fields: [("id", .int, true)]),
+            MethodShape(method: "conversation.wrapping", role: "attendant", base: [:], fields: []),
             MethodShape(method: "conversation.reply", role: "attendant", base: ["id": .int(f.assigned), "text": "x"],
                         fields: [("id", .int, true), ("text", .string, true)]),
             MethodShape(method: "conversation.transfer", role: "attendant",

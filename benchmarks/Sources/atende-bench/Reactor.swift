@@ -335,7 +335,11 @@ final class Reactor {
                 switch link.frames!.next() {
                 case .text(let payload): payload.withUnsafeBytes { link.onLine($0) }
                 case .needMore: return
-                case .ping, .pong, .binary: continue
+                case .ping(let data):
+                    // Answered as a browser does: the daemon closes a WebSocket that leaves its ping unanswered.
+                    link.output += WebSocketFrame.frame(.pong, data, maskKey: link.maskKey)
+                    markDirty(link)
+                case .pong, .binary: continue
                 case .close, .failure:
                     fail(link)
                     return
