@@ -178,7 +178,8 @@ extension Daemon {
             var explained: IDMap<ConversationID, String> = [:]
             // Chats taken back from an attendant here (declined, expired, reply timeout, offline): back in their
             // queue with their old queuedAt, they join it again for the bots' `conversation.queued`.
-            var takenBack: [ConversationID] = []
+            // (a set: a tick of offer expiries takes back a thousand chats, and each of their saves asks)
+            var takenBack: Set<ConversationID> = []
             // By index, and matching without binding where a match only needs the id: binding copies the
             // effect's conversation, and these loops see every effect.
             for index in effects.indices {
@@ -189,7 +190,7 @@ extension Daemon {
                 } else if case .noted(let note) = effects[index] {
                     let id = note.conversationId
                     explained[id] = explained[id].map { $0 + "\n" + note.compact } ?? note.compact
-                    if note.kind != .accepted { takenBack.append(id) }
+                    if note.kind != .accepted { takenBack.insert(id) }
                 }
             }
             func takeExplained(_ id: ConversationID) -> String? {
