@@ -69,11 +69,12 @@ extension RequestContext {
             fanOut.claim(id, by: connection)
             return .result(conversationJSON(open))
         }
-        if let stored = try store.conversation(externalId: externalId) { return .result(conversationJSON(stored)) }
+        let stored = try store.lookUpForOpen(externalId: externalId, phone: phone)
+        if let conversation = stored.conversation { return .result(conversationJSON(conversation)) }
         var conversation = Conversation(
             id: nextConversationID, externalId: externalId, contactPhone: phone,
             contactName: (name?.isEmpty ?? true) ? nil : name, channel: channel, department: department,
-            openedAt: now, preferredAttendant: try store.lastAttendant(phone: phone))
+            openedAt: now, preferredAttendant: stored.lastAttendant)
         conversation.priority = priority
         let effects = try router.open(conversation, now: now)
         fanOut.claim(conversation.id, by: connection)

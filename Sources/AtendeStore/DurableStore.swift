@@ -94,6 +94,9 @@ public protocol DurableStore: AnyObject, WebSessionStore {
     func rate(_ id: ConversationID, score: Int) throws(StoreError) -> Bool
     /// The last attendant who served this contact.
     func lastAttendant(phone: String) throws(StoreError) -> AttendantID?
+    /// What `conversation.open` reads before it opens a chat: the stored conversation of that external id, if
+    /// any, and the contact's last attendant. A store may answer both with one read.
+    func lookUpForOpen(externalId: String, phone: String) throws(StoreError) -> OpenLookup
     /// Remembers who served this contact last.
     func setLastAttendant(phone: String, attendant: AttendantID) throws(StoreError)
     /// Appends a message; returns it with its id.
@@ -154,7 +157,30 @@ public protocol DurableStore: AnyObject, WebSessionStore {
     func wrappingConversations() throws(StoreError) -> [Conversation]
 }
 
+/// What `DurableStore.lookUpForOpen` found.
+public struct OpenLookup: Sendable {
+    /// The conversation already stored under the external id (open is idempotent on it).
+    public var conversation: Conversation?
+    /// The contact's last attendant, when no conversation was found (nil otherwise: it is not needed then).
+    public var lastAttendant: AttendantID?
+
+    /// Creates a lookup result.
+    public init(conversation: Conversation?, lastAttendant: AttendantID?) {
+        self.conversation = conversation
+        self.lastAttendant = lastAttendant
+    }
+}
+
 extension DurableStore {
+    /// The two reads one after the other. On SQLite that is the cheaper way (a joined statement costs more than
+    /// the two lookups it replaces); PostgreSQL answers both in one round trip.
+    public func lookUpForOpen(externalId: String, phone: String) throws(StoreError) -> OpenLookup {
+        if let stored = try conversation(externalId: externalId) {
+            return OpenLookup(conversation: stored, lastAttendant: nil)
+        }
+        return OpenLookup(conversation: nil, lastAttendant: try lastAttendant(phone: phone))
+    }
+
     /// Saves a conversation that is not new, with no explanation.
     public func saveConversation(_ c: Conversation) throws(StoreError) {
         try saveConversation(c, new: false, explained: nil)

@@ -229,6 +229,29 @@ extension PostgresStore {
         return recentConversations[stored.id]?.conversation ?? stored
     }
 
+    /// Both of `conversation.open`'s reads in one round trip (what this leader wrote recently answers first, as
+    /// in the two reads apart): the external id's conversation through a LEFT JOIN from a one-row table, so a
+    /// row comes back either way, and the contact's route beside it.
+    public func lookUpForOpen(externalId: String, phone: String) throws(StoreError) -> OpenLookup {
+        if let id = recentExternalIDs[externalId], let recent = recentConversations[id] {
+            return OpenLookup(conversation: recent.conversation, lastAttendant: nil)
+        }
+        let rows = try reader.query("""
+            SELECT \(Self.conversationColumns), (SELECT attendant_id FROM contact_routes WHERE phone = $2)
+            FROM (SELECT 1) AS one LEFT JOIN conversations ON external_id = $1
+            """, [.text(externalId), .text(phone)])
+        if rows.count > 0, rows.optionalInt(0, 0) != nil {
+            let stored = readConversation(rows, 0)
+            return OpenLookup(conversation: recentConversations[stored.id]?.conversation ?? stored, lastAttendant: nil)
+        }
+        if let recent = recentRoutes[phone] { return OpenLookup(conversation: nil, lastAttendant: recent.attendant) }
+        guard rows.count > 0, let attendant = rows.optionalInt(0, Self.conversationColumnCount),
+              !retiredAttendants.contains(attendant) else {
+            return OpenLookup(conversation: nil, lastAttendant: nil)
+        }
+        return OpenLookup(conversation: nil, lastAttendant: attendant)
+    }
+
     public func maxConversationID() throws(StoreError) -> ConversationID {
         try read("SELECT coalesce(max(id), 0) FROM conversations").int(0, 0)
     }

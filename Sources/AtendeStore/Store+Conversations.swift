@@ -80,19 +80,26 @@ extension Store {
         }
     }
 
-    /// Writes a conversation the router has just closed or removed: `Router.close` changes only its state and
-    /// closing time, and the row held everything else already (each change is written in the turn that made
-    /// it), so only those two columns are updated. An UPDATE of every column costs more per chat closed:
-    /// SQLite rebuilds the record either way, but reads, checks and copies what is set. Without a row (a
+    /// Writes a conversation the router has just closed or removed: `Router.close` changes only its state, its
+    /// closing time and its wrap-up, and the row held everything else already (each change is written in the turn
+    /// that made it), so only those columns are updated. An UPDATE of every column costs more per chat closed:
+    /// SQLite rebuilds the record either way, but reads, checks and copies what is set, and keeps up every index
+    /// whose columns (or partial-index condition) are set. Without a wrap-up the column is left out: an open chat's
+    /// row never has one, so it is already NULL, and the wrapping index is not touched. Without a row (a
     /// conversation opened and closed before any write of it) the whole row is saved.
     public func saveClosing(_ c: Conversation) throws(StoreError) {
         let updated = try write { () throws(StoreError) -> Bool in
-            let s = try database.cachedLiteral(
-                "UPDATE conversations SET state = ?2, closed_at = ?3, wrap_up_until = ?4 WHERE id = ?1")
+            let s: Statement
+            if let wrapUpUntil = c.wrapUpUntil {
+                s = try database.cachedLiteral(
+                    "UPDATE conversations SET state = ?2, closed_at = ?3, wrap_up_until = ?4 WHERE id = ?1")
+                try s.bind(.int(wrapUpUntil.millis), at: 4)
+            } else {
+                s = try database.cachedLiteral("UPDATE conversations SET state = ?2, closed_at = ?3 WHERE id = ?1")
+            }
             try s.bind(.int(c.id), at: 1)
             try s.bind(.text(c.state.rawValue), at: 2)
             try s.bind(c.closedAt.map { .int($0.millis) } ?? .null, at: 3)
-            try s.bind(c.wrapUpUntil.map { .int($0.millis) } ?? .null, at: 4)
             try s.stepToEnd()
             return database.changes == 1
         }

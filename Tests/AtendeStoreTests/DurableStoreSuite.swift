@@ -172,6 +172,16 @@ enum DurableStoreSuite {
         XCTAssertEqual(try store.maxQueueSeq(), 9)
         XCTAssertEqual(try store.lastAttendant(phone: "+5511987654321"), 1)
         XCTAssertNil(try store.lastAttendant(phone: "+5511900000000"))
+        // conversation.open's lookup: the stored chat when there is one, else the contact's route (or none).
+        let known = try store.lookUpForOpen(externalId: "ext-4", phone: "+5511987654321")
+        XCTAssertEqual(known.conversation, try store.conversation(externalId: "ext-4"))
+        XCTAssertNil(known.lastAttendant)
+        let routed = try store.lookUpForOpen(externalId: "ext-9", phone: "+5511987654321")
+        XCTAssertNil(routed.conversation)
+        XCTAssertEqual(routed.lastAttendant, 1)
+        let unknown = try store.lookUpForOpen(externalId: "ext-9", phone: "+5511900000000")
+        XCTAssertNil(unknown.conversation)
+        XCTAssertNil(unknown.lastAttendant)
         XCTAssertEqual(try store.explanations(conversation: 1), ["why: least busy", "then: sticky"])
         XCTAssertEqual(try store.explanations(conversation: 3), [])
         failingTurn(store) { try store.saveExplanation(conversation: 99, body: "no row") }

@@ -203,6 +203,21 @@ final class StoreTests: StoreTestCase {
         XCTAssertEqual(try store.conversation(51), closed)
         XCTAssertEqual(try store.explanations(conversation: 51), ["why"], "the explanation stays")
         XCTAssertEqual(try store.openConversations().map(\.id), [], "it left the open index")
+        XCTAssertEqual(try store.wrappingConversations().map(\.id), [], "no wrap-up, not wrapping")
+
+        // With a wrap-up: the column is written and the chat is found wrapping.
+        var wrapping = assigned
+        wrapping.id = 53
+        wrapping.externalId = "wa-53"
+        try store.saveConversation(wrapping, new: true)
+        try store.commit()
+        wrapping.state = .closed
+        wrapping.closedAt = t0 + 9000
+        wrapping.wrapUpUntil = t0 + 39000
+        try store.saveClosing(wrapping)
+        try store.commit()
+        XCTAssertEqual(try store.conversation(53), wrapping)
+        XCTAssertEqual(try store.wrappingConversations().map(\.id), [53])
 
         // No row yet (opened and closed before a write of it): the whole row.
         var removed = Conversation(id: 52, externalId: "wa-52", contactPhone: "+5511987654321", openedAt: t0)
