@@ -200,8 +200,10 @@ final class BenchPostgres {
         let output = "\(bench.directory)/postgres-start.out"
         let start = try ChildProcess.start(".ci/postgres", ["start"], logPath: "\(bench.directory)/postgres-start.err",
                                            stdoutPath: output)
+        let finished = start.wait(seconds: 120)
+        // Read only once it exited: the folder's name is its last output.
         let folder = ProcFile.read(output)?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        guard start.wait(seconds: 120), start.exitStatus == 0, !folder.isEmpty else {
+        guard finished, start.exitStatus == 0, !folder.isEmpty else {
             start.stop()
             throw BenchError("cannot start PostgreSQL: \(Atended.tail("\(bench.directory)/postgres-start.err"))")
         }

@@ -2,8 +2,8 @@
 // and attendants on the WebSocket (`/rpc`), beside the same lifecycle on the Unix socket, on one daemon, in
 // alternating rounds of the same length (the machine's speed drifts; rounds seconds apart see the same spell);
 // the ratio is the median of the rounds' ratios. Then 5,000 idle WebSocket connections are opened and held
-// (each answers one ping first): the daemon's resident memory per connection, and both lifecycles again while
-// they are held.
+// (each answers one ping first): the resident memory per connection (on a fresh daemon of its own), and both
+// lifecycles again while they are held.
 
 /// Scenario 9.
 struct WebTransportScenario {
@@ -26,7 +26,32 @@ struct WebTransportScenario {
         try compare(unix: unix, unixBots: unixBots, web: web, webBots: webBots, daemon: daemon, clients: clients,
                     label: "9 web transport", key: "web")
 
-        let before = daemon.process.residentBytes
+        // Memory per idle WebSocket on a daemon of its own, fresh: on this one the lifecycle rounds left freed
+        // memory that new connections would reuse without growing the resident size.
+        do {
+            let fresh = try bench.startDaemon("web-idle", durability: "full", web: true)
+            defer { fresh.stop() }
+            guard let freshURL = fresh.webSocketURL else { throw BenchError("no WebSocket URL") }
+            let freshReactor = Reactor()
+            defer { freshReactor.shutdown() }
+            let before = fresh.process.residentBytes
+            let held = try holdIdle(freshReactor, freshURL)
+            let after = fresh.process.residentBytes
+            held.forEach { $0.close() }
+            bench.report.add("web.idle.bytesPerConnection", "9 web transport",
+                             "RSS per idle WebSocket (\(Format.count(Self.idleConnections)))",
+                             Double(after - before) / Double(Self.idleConnections), "B",
+                             detail: "fresh daemon: \(Format.fixed(Double(before) / 1_048_576, 1)) MiB before, "
+                                + "\(Format.fixed(Double(after) / 1_048_576, 1)) MiB holding them")
+        }
+        let idle = try holdIdle(reactor, url)
+        defer { idle.forEach { $0.close() } }
+        try compare(unix: unix, unixBots: unixBots, web: web, webBots: webBots, daemon: daemon, clients: clients,
+                    label: "9 web transport, 5k idle WebSockets held", key: "web.idle")
+    }
+
+    /// Opens `idleConnections` WebSockets, each answering one ping, and leaves them idle in the background.
+    private func holdIdle(_ reactor: Reactor, _ url: String) throws -> [Peer] {
         let tally = Tally()
         var idle: [Peer] = []
         idle.reserveCapacity(Self.idleConnections)
@@ -39,15 +64,7 @@ struct WebTransportScenario {
         try reactor.wait("idle WebSocket pings", seconds: 120) { tally.answered == Self.idleConnections }
         try tally.check("idle WebSocket pings")
         idle.forEach { reactor.moveToBackground($0.link) }
-        let after = daemon.process.residentBytes
-        defer { idle.forEach { $0.close() } }
-        bench.report.add("web.idle.bytesPerConnection", "9 web transport",
-                         "RSS per idle WebSocket (\(Format.count(Self.idleConnections)))",
-                         Double(after - before) / Double(Self.idleConnections), "B",
-                         detail: "\(Format.fixed(Double(before) / 1_048_576, 1)) MiB before, "
-                            + "\(Format.fixed(Double(after) / 1_048_576, 1)) MiB holding them")
-        try compare(unix: unix, unixBots: unixBots, web: web, webBots: webBots, daemon: daemon, clients: clients,
-                    label: "9 web transport, 5k idle WebSockets held", key: "web.idle")
+        return idle
     }
 
     private func compare(unix: LifecycleLoad, unixBots: [Peer], web: LifecycleLoad, webBots: [Peer],
