@@ -79,20 +79,10 @@ extension AtendectlTests {
         try next.stop()
 
         let terminal = try PseudoTerminal(rows: 24, columns: 80)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Self.binary())
-        process.arguments = ["--address", "\(daemon.socketPath),\(next.socketPath)", "top"]
-        var environment = ProcessInfo.processInfo.environment
-        environment["ATENDE_SOCKET"] = nil
-        environment["ATENDE_ADDRESS"] = nil
-        environment["TERM"] = "xterm"
-        process.environment = environment
-        process.standardInput = FileHandle(fileDescriptor: terminal.secondary, closeOnDealloc: false)
-        process.standardOutput = FileHandle(fileDescriptor: terminal.secondary, closeOnDealloc: false)
-        process.standardError = FileHandle(fileDescriptor: terminal.secondary, closeOnDealloc: false)
-        try process.run()
+        let addresses = "\(daemon.socketPath),\(next.socketPath)"
+        let process = try terminal.start(try Self.binary(), ["--address", addresses, "top"],
+                                         environment: ["ATENDE_SOCKET": nil, "ATENDE_ADDRESS": nil])
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        terminal.closeSecondary()
 
         XCTAssertTrue(terminal.read(until: { $0.contains("0 of 1 attendant online") }), terminal.text)
         daemon.kill()

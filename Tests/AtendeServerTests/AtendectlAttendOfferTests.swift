@@ -12,19 +12,9 @@ extension AtendectlTests {
     /// `atendectl attend` logged in as `login`, running on a new pseudo-terminal.
     func startAttend(_ login: String, rows: Int = 24, columns: Int = 120) throws -> (Process, PseudoTerminal) {
         let terminal = try PseudoTerminal(rows: rows, columns: columns)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Self.binary())
-        process.arguments = ["attend", "--login", login]
-        var environment = ProcessInfo.processInfo.environment
-        environment["ATENDE_SOCKET"] = daemon.socketPath
-        environment["ATENDE_PASSWORD"] = TestDaemon.password
-        environment["TERM"] = "xterm"
-        process.environment = environment
-        process.standardInput = FileHandle(fileDescriptor: terminal.secondary, closeOnDealloc: false)
-        process.standardOutput = FileHandle(fileDescriptor: terminal.secondary, closeOnDealloc: false)
-        process.standardError = FileHandle(fileDescriptor: terminal.secondary, closeOnDealloc: false)
-        try process.run()
-        terminal.closeSecondary()
+        let process = try terminal.start(try Self.binary(), ["attend", "--login", login], environment: [
+            "ATENDE_SOCKET": daemon.socketPath, "ATENDE_PASSWORD": TestDaemon.password,
+        ])
         return (process, terminal)
     }
 

@@ -97,19 +97,8 @@ extension AtendectlTests {
         try ok(["department", "add", "support", "Support", "--strategy", "manual"])
         try daemon.admin().createAttendant("ana", departments: ["support"])
         let terminal = try PseudoTerminal(rows: 24, columns: 80)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Self.binary())
-        process.arguments = ["top"]
-        var environment = ProcessInfo.processInfo.environment
-        environment["ATENDE_SOCKET"] = daemon.socketPath
-        environment["TERM"] = "xterm"
-        process.environment = environment
-        process.standardInput = FileHandle(fileDescriptor: terminal.secondary, closeOnDealloc: false)
-        process.standardOutput = FileHandle(fileDescriptor: terminal.secondary, closeOnDealloc: false)
-        process.standardError = FileHandle(fileDescriptor: terminal.secondary, closeOnDealloc: false)
-        try process.run()
+        let process = try terminal.start(try Self.binary(), ["top"], environment: ["ATENDE_SOCKET": daemon.socketPath])
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        terminal.closeSecondary()
 
         XCTAssertTrue(terminal.read(until: { $0.contains("0 of 1 attendant online, 0 waiting") }), terminal.text)
         // Pushes, not polling of the lists: a login (attendant.changed) and a chat joining the queue (queue.changed).
@@ -325,6 +314,25 @@ final class PseudoTerminal {
     func closeSecondary() {
         if secondary >= 0 { close(secondary) }
         secondary = -1
+    }
+
+    /// Starts `executable` with this terminal as its standard input, output and error, with the test's environment
+    /// changed by `environment` (nil removes a variable) and TERM=xterm; then closes the program's side here.
+    func start(_ executable: String, _ arguments: [String], environment changes: [String: String?]) throws
+        -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        for (key, value) in changes { environment[key] = value }
+        environment["TERM"] = "xterm"
+        process.environment = environment
+        process.standardInput = FileHandle(fileDescriptor: secondary, closeOnDealloc: false)
+        process.standardOutput = FileHandle(fileDescriptor: secondary, closeOnDealloc: false)
+        process.standardError = FileHandle(fileDescriptor: secondary, closeOnDealloc: false)
+        try process.run()
+        closeSecondary()
+        return process
     }
 
     /// Sets the terminal's size.
