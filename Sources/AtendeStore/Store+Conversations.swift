@@ -40,10 +40,29 @@ extension Store {
     /// Inserts or updates a conversation row as the router now sees it. `new` (the conversation was just
     /// opened) goes straight to the INSERT; otherwise an UPDATE of the columns that change, falling back to the
     /// INSERT when there was no row (an UPDATE costs about a third less than an upsert that meets its row).
+    /// Most saves (an offer, an accept, an assignment, an expiry) keep the chat's queue place, wrap-up and first
+    /// queue time: a first UPDATE leaves those three columns out of its SET list, guarded in its WHERE clause,
+    /// so SQLite does not rewrite the two indexes on them; when the guard fails, the whole UPDATE runs.
     /// `explained`: assignment explanations (`AssignmentExplanation.compact`, one per line) to append to the row's.
     public func saveConversation(_ c: Conversation, new: Bool = false, explained: String? = nil) throws(StoreError) {
         try write { () throws(StoreError) in
             if !new {
+                let kept = try database.cachedLiteral("""
+                    UPDATE conversations SET contact_name = ?2, department = ?3, state = ?4, attendant_id = ?5,
+                        queued_at = ?6, assigned_at = ?7, closed_at = ?8, rating = ?9,
+                        preferred_attendant = ?11, avoid_attendant = ?12, offered_at = ?13, offer_expires_at = ?14,
+                        first_reply_at = ?15, reply_due_at = ?17, passed_over = ?18,
+                        priority = ?24, overflowed_from = ?25, overflow_moves = ?26, queue_joined_at = ?27,
+                        wait_alerted = ?28, first_assigned_at = coalesce(first_assigned_at, ?7),
+                        explanations = CASE WHEN ?19 IS NULL THEN explanations
+                            ELSE coalesce(explanations || char(10), '') || ?19 END
+                    WHERE id = ?1 AND queue_seq = ?10 AND wrap_up_until IS ?16
+                        AND (first_queued_at IS NOT NULL OR ?6 IS NULL)
+                    """)
+                try kept.bind(explained.map(SQLValue.text) ?? .null, at: 19)
+                try bindChanging(c, to: kept)
+                try kept.stepToEnd()
+                if database.changes == 1 { return }
                 let s = try database.cachedLiteral("""
                     UPDATE conversations SET contact_name = ?2, department = ?3, state = ?4, attendant_id = ?5,
                         queued_at = ?6, assigned_at = ?7, closed_at = ?8, rating = ?9, queue_seq = ?10,

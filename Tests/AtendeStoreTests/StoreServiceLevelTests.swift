@@ -7,6 +7,58 @@ import XCTest
 @testable import AtendeStore
 
 final class StoreServiceLevelTests: StoreTestCase {
+    /// The saves that keep a chat's queue place, wrap-up and first queue time take a narrower UPDATE; each save
+    /// that changes one of them must still write it: a potential's first join, a new queue place, a wrap-up.
+    func testSavesThatChangeTheQueuePlaceTheWrapUpOrTheFirstJoinAreWrittenWhole() throws {
+        let store = try openStore()
+        var chat = Conversation(id: 1, externalId: "wa-1", contactPhone: "+5511987654321", openedAt: t0)
+        try store.saveConversation(chat, new: true)  // a potential: no queue yet
+        chat.department = "sales"
+        chat.state = .queued
+        chat.queuedAt = t0 + 5000
+        chat.queueSeq = 3
+        try store.saveConversation(chat)
+        XCTAssertEqual(try store.conversation(1), chat)
+        chat.state = .offered
+        chat.attendantId = 7
+        chat.offeredAt = t0 + 6000
+        chat.offerExpiresAt = t0 + 36_000
+        try store.saveConversation(chat, new: false, explained: "offered")
+        XCTAssertEqual(try store.conversation(1), chat)
+        chat.state = .queued  // declined: back in its place
+        chat.attendantId = nil
+        chat.offeredAt = nil
+        chat.offerExpiresAt = nil
+        chat.passedOver = [7]
+        try store.saveConversation(chat)
+        XCTAssertEqual(try store.conversation(1), chat)
+        chat.queueSeq = 9  // transferred: a new place
+        chat.queuedAt = t0 + 50_000
+        try store.saveConversation(chat)
+        XCTAssertEqual(try store.conversation(1), chat)
+        XCTAssertEqual(try store.openConversations().map(\.queueSeq), [9], "the open index has the new place")
+        chat.state = .assigned
+        chat.attendantId = 8
+        chat.assignedAt = t0 + 60_000
+        chat.passedOver = []
+        try store.saveConversation(chat, new: false, explained: "assigned")
+        chat.state = .closed
+        chat.closedAt = t0 + 90_000
+        chat.wrapUpUntil = t0 + 120_000
+        try store.saveConversation(chat)
+        XCTAssertEqual(try store.conversation(1), chat)
+        XCTAssertEqual(try store.wrappingConversations().map(\.id), [1])
+        chat.wrapUpUntil = nil
+        try store.saveConversation(chat)
+        XCTAssertEqual(try store.conversation(1), chat)
+        XCTAssertEqual(try store.wrappingConversations().map(\.id), [])
+        XCTAssertEqual(try store.explanations(conversation: 1), ["offered", "assigned"], "each appended once")
+        try store.commit()
+        let levels = try store.serviceLevels(since: t0 + 5000, targets: ["sales": 60])
+        XCTAssertEqual(levels.departments.first?.averageAnswerSeconds, 55, "from the first join, not the second")
+        XCTAssertEqual(try store.serviceLevels(since: t0 + 5001, targets: [:]).departments, [])
+    }
+
     func testFirstQueueAndAssignmentTimesAreKeptThroughRequeues() throws {
         do {
             let store = try openStore()
