@@ -272,13 +272,7 @@ public final class Store {
                     wrap_up = excluded.wrap_up, priority_step = excluded.priority_step,
                     service_level = excluded.service_level, overflow_after = excluded.overflow_after,
                     overflow_to = excluded.overflow_to, wait_alert = excluded.wait_alert
-                """, [.text(department.id), .text(department.name), .text(department.strategy.rawValue),
-                      .int(now.millis), department.offerTimeout.map(SQLValue.int) ?? .null,
-                      department.replyTimeout.map(SQLValue.int) ?? .null, .int(department.wrapUp),
-                      .int(Int64(department.priorityStep)), .int(Int64(department.serviceLevel)),
-                      department.overflow.map { .int($0.after) } ?? .null,
-                      department.overflow.map { .text($0.department) } ?? .null,
-                      department.waitAlert.map(SQLValue.int) ?? .null])
+                """, department.rowValues(createdAt: now))
         }
     }
 
