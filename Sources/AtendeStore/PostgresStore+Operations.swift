@@ -174,21 +174,9 @@ extension PostgresStore {
             SELECT id, explanations FROM conversations
             WHERE explanations LIKE '%n|%' AND coalesce(first_queued_at, opened_at) >= $1
             """, [.int(since.millis)])
-        var result: [AttendantID: OfferOutcomes] = [:]
-        for row in 0..<rows.count {
-            let id = rows.int(row, 0)
-            for line in (rows.optionalText(row, 1) ?? "").split(separator: "\n") where line.hasPrefix("n|") {
-                guard let note = OfferNote(compact: String(line), conversationId: id), note.wasOffer,
-                      note.at >= since else { continue }
-                switch note.kind {
-                case .accepted: result[note.attendantId, default: OfferOutcomes()].accepted += 1
-                case .declined: result[note.attendantId, default: OfferOutcomes()].declined += 1
-                case .revoked(.offerExpired): result[note.attendantId, default: OfferOutcomes()].expired += 1
-                default: break
-                }
-            }
-        }
-        return result
+        var tally = OfferOutcomeTally(since: since)
+        for row in 0..<rows.count { tally.add(conversation: rows.int(row, 0), explanations: rows.optionalText(row, 1)) }
+        return tally.outcomes
     }
 
     public func wrappingConversations() throws(StoreError) -> [Conversation] {

@@ -55,20 +55,32 @@ extension Store {
             """)
         defer { statement.reset() }
         try statement.bind([.int(since.millis)])
-        var result: [AttendantID: OfferOutcomes] = [:]
+        var tally = OfferOutcomeTally(since: since)
         while try statement.step() {
-            let id = statement.int(0)
-            for line in (statement.optionalText(1) ?? "").split(separator: "\n") where line.hasPrefix("n|") {
-                guard let note = OfferNote(compact: String(line), conversationId: id), note.wasOffer,
-                      note.at >= since else { continue }
-                switch note.kind {
-                case .accepted: result[note.attendantId, default: OfferOutcomes()].accepted += 1
-                case .declined: result[note.attendantId, default: OfferOutcomes()].declined += 1
-                case .revoked(.offerExpired): result[note.attendantId, default: OfferOutcomes()].expired += 1
-                default: break
-                }
+            tally.add(conversation: statement.int(0), explanations: statement.optionalText(1))
+        }
+        return tally.outcomes
+    }
+}
+
+/// The offers' outcomes by attendant, counted from each chat's explanation lines (its `n|` notes of offers made
+/// since `since`); both stores feed it row by row.
+struct OfferOutcomeTally {
+    let since: Instant
+    private(set) var outcomes: [AttendantID: OfferOutcomes] = [:]
+
+    init(since: Instant) { self.since = since }
+
+    mutating func add(conversation id: ConversationID, explanations: String?) {
+        for line in (explanations ?? "").split(separator: "\n") where line.hasPrefix("n|") {
+            guard let note = OfferNote(compact: String(line), conversationId: id), note.wasOffer,
+                  note.at >= since else { continue }
+            switch note.kind {
+            case .accepted: outcomes[note.attendantId, default: OfferOutcomes()].accepted += 1
+            case .declined: outcomes[note.attendantId, default: OfferOutcomes()].declined += 1
+            case .revoked(.offerExpired): outcomes[note.attendantId, default: OfferOutcomes()].expired += 1
+            default: break
             }
         }
-        return result
     }
 }
