@@ -983,6 +983,50 @@ class Suite:
         a.wait_text("#admins-table", "bruno@empresa.com.br")
         a.shot("23-administradores")
 
+    def admin_screens_follow_settings(self):
+        """Another admin's settings change (here over the Unix socket, as atendectl makes it) shows at once on the
+        open Atendentes and Configurações screens, from settings.changed, with no reload; a field the admin is
+        editing keeps what was typed (with a notice when the daemon's value under it changed), and Salvar sends it."""
+        a = self.admin
+        before = self.setup.call("settings.get")
+        a.click_text(".side-menu a", "Atendentes")
+        a.wait('#permissions input[name="attendantsCanRemovePotentials"]')
+        a.script("window.atendeNotReloaded = true")
+        name = "attendantsCanRemovePotentials"
+        for value in (not before[name], before[name]):
+            self.setup.call("settings.update", {name: value})
+            a.expect(f'#permissions input[name="{name}"]', lambda switch: switch.is_selected() == value,
+                     f"the switch {'on' if value else 'off'}, as the other admin left it")
+        self.need("holidays")
+        a.click_text(".side-menu a", "Configurações")
+        a.type("#settings-form input[name=maxMissedOffers]", "7")  # being edited, not saved
+        restrict = not before["restrictAccessToHours"]
+        self.setup.call("settings.update", {"restrictAccessToHours": restrict, "maxMissedOffers": 9,
+                                            "holidays": before["holidays"] + [{"date": "2031-04-21",
+                                                                               "name": "Tiradentes"}]})
+        a.expect('#settings-form input[name="restrictAccessToHours"]', lambda switch: switch.is_selected() == restrict,
+                 "the hours switch as the other admin left it")
+        a.until(lambda: [e.get_attribute("value") for e in a.all(".holiday-name")][-1:] == ["Tiradentes"],
+                "the other admin's holiday listed")
+        a.wait_text(".notices", "mudaram em outra sessão")
+        assert a.value("#settings-form input[name=maxMissedOffers]") == "7", "the edited field kept what was typed"
+        assert a.script("return window.atendeNotReloaded === true"), "the page was reloaded"
+        a.shot("29-configuracoes-ao-vivo")
+        a.click("#settings-form button[type=submit]")
+        a.until(lambda: self.setup.call("settings.get")["maxMissedOffers"] == 7, "the edited field saved")
+        saved = self.setup.call("settings.get")
+        assert saved["restrictAccessToHours"] == restrict, "Salvar sent the screen's older hours switch"
+        assert [h["name"] for h in saved["holidays"]][-1:] == ["Tiradentes"], saved["holidays"]
+        # Put back by the other admin: nothing is being edited now, so every field follows.
+        self.setup.call("settings.update", {key: before[key] for key in
+                                            ("restrictAccessToHours", "maxMissedOffers", "holidays")})
+        a.expect("#settings-form input[name=maxMissedOffers]",
+                 lambda i: i.get_attribute("value") == str(before["maxMissedOffers"]), "the saved field follows")
+        a.expect('#settings-form input[name="restrictAccessToHours"]',
+                 lambda switch: switch.is_selected() == before["restrictAccessToHours"], "the hours switch back")
+        a.until(lambda: len(a.all(".holiday")) == len(before["holidays"]), "the holiday gone")
+        assert a.script("return window.atendeNotReloaded === true"), "the page was reloaded"
+
     def transfer_to_colleague(self):
         """Transferir to a named colleague (by name where the daemon lists colleagues, else by number): the chat
         leaves this desk and reaches the colleague's connection."""
@@ -1225,6 +1269,7 @@ def main():
             ("photo_checked_before_sending", ["admin_creates_attendant"], suite.photo_checked_before_sending),
             ("hours_exceptions_and_holidays", ["admin_creates_attendant"], suite.hours_exceptions_and_holidays),
             ("admin_accounts", ["admin_creates_attendant"], suite.admin_accounts),
+            ("admin_screens_follow_settings", ["admin_logs_in"], suite.admin_screens_follow_settings),
             ("reconnect_resumes", ["attendant_logs_in"], suite.reconnect_resumes),
             ("reload_keeps_session", ["attendant_logs_in"], suite.reload_keeps_session),
             ("transfer_to_colleague", ["attendant_logs_in"], suite.transfer_to_colleague),

@@ -1,8 +1,9 @@
 // admin-store.js: what the admin screens show, kept current by pushes. The connection subscribes to the monitor
 // pushes first (monitor.subscribe, as `atendectl top` does) and then reads the lists, so no change falls between
-// the snapshot and the pushes. attendant.changed and department.changed patch the lists; queue.changed and
-// potentials.changed make stats.get be read again (at most every quarter second, since a busy queue pushes
-// often). Views subscribe with `watch` and redraw on change; nothing is polled.
+// the snapshot and the pushes. attendant.changed and department.changed patch the lists; settings.changed (any
+// admin's or atendectl's settings.update) replaces the settings; queue.changed and potentials.changed make
+// stats.get be read again (at most every quarter second, since a busy queue pushes often). Views subscribe with
+// `watch` and redraw on change; nothing is polled.
 
 export class AdminStore {
     constructor(rpc) {
@@ -104,6 +105,12 @@ export class AdminStore {
             else this.departments.set(event.department.id, event.department);
             this.changed("departments");
             this.statsSoon();
+            break;
+        case "settings.changed":
+            if (event.settings) {
+                this.settings = event.settings;
+                this.changed("settings");
+            }
             break;
         case "queue.changed":
         case "potentials.changed":

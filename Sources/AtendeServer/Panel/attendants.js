@@ -1,5 +1,6 @@
 // attendants.js: the "Atendentes" screen: the two account permissions as switches, the "+" that opens the create
-// form, and the list (name, login, status, open chats, overall rating, active), redrawn from pushes.
+// form, and the list (name, login, status, open chats, overall rating, active), redrawn from pushes. The switches
+// follow settings.changed too, so another admin's change shows here at once.
 
 import { h, fill, toggle, showError, clearErrors, notice } from "./dom.js";
 import * as format from "./format.js";
@@ -20,6 +21,12 @@ export function attendantsView(root, { rpc, store, go }) {
 
     function drawPermissions() {
         const settings = store.settings || {};
+        // Switches already shown are set in place, so a redraw keeps the keyboard focus where it was.
+        const shown = permissions.querySelectorAll('input[role="switch"]');
+        if (shown.length > 0) {
+            for (const input of shown) input.checked = settings[input.name] === true;
+            return;
+        }
         fill(permissions,
             toggle("attendantsCanRemovePotentials", "Atendentes podem remover contatos dos potenciais",
                 settings.attendantsCanRemovePotentials, change),

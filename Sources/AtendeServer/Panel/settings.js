@@ -1,6 +1,9 @@
 // settings.js: the "Configurações" screen: account settings other than the two permissions (which sit on the
 // Atendentes screen, as in the help page): access only within hours, what happens to an absent attendant's chats,
 // missed offers before "Ausente", and the holidays (days off for everyone whose hours are not "always").
+// The form follows settings.changed (another admin's or atendectl's change) without a reload: a field still showing
+// what the daemon last said takes the new value; a field the admin has edited keeps what was typed (a notice says
+// so when the daemon's value under it changed), and "Salvar" sends only what differs from the newest settings.
 
 import { h, fill, field, toggle, clearErrors, showError, notice, floppyIcon } from "./dom.js";
 import { parseDay, showDay, maskDay, InputProblem } from "./hours.js";
@@ -58,6 +61,42 @@ export function settingsView(root, { rpc, store }) {
 
     for (const holiday of settings.holidays || []) addHoliday(holiday);
 
+    // What the form last drew from the daemon; a field that differs from it is one the admin edited.
+    let drawn = settings;
+    let saving = false;
+    // Each field: what it shows now, what it shows for given settings, and how to show them.
+    const shows = (input, show, property = "value") =>
+        ({ read: () => input[property], show, put: (s) => { input[property] = show(s); } });
+    const fields = [
+        shows(restrict.querySelector("input"), (s) => s.restrictAccessToHours === true, "checked"),
+        shows(requeue, (s) => s.requeueOnOffline || "unanswered"),
+        shows(missed, (s) => String(s.maxMissedOffers ?? 2)),
+        { read: () => JSON.stringify(rows.map((entry) => [entry.date.value, entry.name.value])),
+            show: (s) => JSON.stringify((s.holidays || []).map((holiday) => [showDay(holiday.date), holiday.name])),
+            put: (s) => {
+                rows.length = 0;
+                holidays.replaceChildren();
+                for (const holiday of s.holidays || []) addHoliday(holiday);
+            } },
+    ];
+
+    /** Brings the form to the store's settings, keeping what the admin edited. */
+    function follow() {
+        const next = store.settings || {};
+        if (saving || next === drawn) return;  // the save draws its own answer
+        let kept = false;
+        for (const entry of fields) {
+            const mine = entry.read();
+            if (mine === entry.show(drawn)) {
+                if (mine !== entry.show(next)) entry.put(next);
+            } else if (entry.show(next) !== entry.show(drawn) && mine !== entry.show(next)) {
+                kept = true;
+            }
+        }
+        drawn = next;
+        if (kept) notice("As configurações mudaram em outra sessão; o que você editou foi mantido.", "bad");
+    }
+
     async function save(event) {
         event.preventDefault();
         clearErrors(form);
@@ -87,13 +126,24 @@ export function settingsView(root, { rpc, store }) {
             notice("Nada mudou.");
             return;
         }
+        saving = true;
         try {
-            store.putSettings(await rpc.call("settings.update", update));
+            const saved = await rpc.call("settings.update", update);
+            saving = false;
+            // The daemon's answer as the form (holidays in its order); then the store, which the form now matches.
+            for (const entry of fields) entry.put(saved);
+            drawn = saved;
+            store.putSettings(saved);
             notice("Configurações salvas.");
         } catch (error) {
+            saving = false;
+            follow();
             showError(form, error);
         }
     }
 
-    return { stop() {} };
+    const stop = store.watch((what) => {
+        if (what === "settings" || what === "all") follow();
+    });
+    return { stop };
 }
