@@ -67,6 +67,7 @@ public final class Database {
     /// opened with: the WAL-gathering one (CSQLiteWAL), or the default should it fail to register.
     private static let vfs: String? = {
         _ = atende_sqlite_disable_memstatus()
+        _ = atende_pcache_install()
         return atende_wal_vfs_register() == SQLITE_OK ? ATENDE_WAL_VFS : nil
     }()
 
