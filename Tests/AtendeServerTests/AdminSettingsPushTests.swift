@@ -1,10 +1,12 @@
 // What an admin panel needs to follow the settings without a reload: `settings.changed` reaches the monitoring
 // admins (monitor.subscribe) whenever settings.update changed any member (holidays and numbers included), over the
-// Unix socket and the WebSocket, only once the change has committed; admins that did not subscribe hear nothing,
-// and attendants keep hearing only of the permissions they act on.
+// Unix socket and the WebSocket, only once the change has committed (a turn the store refuses, or whose fsync
+// fails, tells nobody); admins that did not subscribe hear nothing, and attendants keep hearing only of the
+// permissions they act on.
 
 import AtendeClient
 import AtendeProtocol
+import AtendeTestSupport
 import Foundation
 import XCTest
 
@@ -86,5 +88,42 @@ final class AdminSettingsPushFailedCommitTests: XCTestCase {
         } catch ClientError.closed {
         }
         XCTAssertFalse(heard.contains { $0["type"] == "settings.changed" }, "\(heard)")
+    }
+}
+
+/// A settings change in a turn the store refuses (a department name refused behind the daemon's back, by a CHECK on
+/// PostgreSQL or a trigger on SQLite) is undone with its turn, push included; the next change is heard.
+final class AdminSettingsPushRefusedTurnTests: XCTestCase {
+    func testAMonitorHearsNothingOfASettingsChangeWhoseTurnWasRefused() throws {
+        let daemon = try TestDaemon()
+        let monitor = try daemon.admin()
+        try monitor.call("monitor.subscribe")
+        let admin = try daemon.admin()
+        // A committed turn first: the daemon's first transaction (its start-up reads) ends, so PostgreSQL's ALTER
+        // TABLE does not wait for it.
+        try admin.createDepartment("sales")
+        if testsRunOnPostgres {
+            let server = try XCTUnwrap(TestPostgres.shared)
+            let uri = try XCTUnwrap(daemon.config["database"]?.stringValue)
+            let database = String(uri.dropFirst("postgresql:///".count).prefix { $0 != "?" })
+            _ = try server.psql("SET lock_timeout = '10s'; "
+                                + "ALTER TABLE departments ADD CONSTRAINT refuse_test CHECK (name <> 'Refused')",
+                                database: database)
+        } else {
+            _ = try SQLiteReader(path: daemon.databasePath, readOnly: false).rows("""
+                CREATE TRIGGER refuse_test BEFORE INSERT ON departments WHEN NEW.name = 'Refused'
+                BEGIN SELECT RAISE(ABORT, 'refused by the test'); END
+                """)
+        }
+        // One turn (a batch is read and committed together): a settings change, then a write the store refuses.
+        let holidays: JSON = [["date": "2031-04-21", "name": "Tiradentes"]]
+        let answers = try daemon.batch(admin, [("settings.update", ["holidays": holidays]),
+                                               ("department.create", ["id": "refused", "name": "Refused"])])
+        XCTAssertEqual(answers[1]?["error"]?["code"]?.intValue, -32603, "\(answers[1]?.text ?? "-")")
+        XCTAssertEqual(answers[2]?["error"]?["code"]?.intValue, -32603, "\(answers[2]?.text ?? "-")")
+        try assertNoEvent(monitor, "settings.changed", "a push of a refused turn")
+        XCTAssertEqual(try admin.call("settings.get")["holidays"], [])
+        let updated = try admin.call("settings.update", ["holidays": holidays])
+        XCTAssertEqual(try expectEvent(monitor, "settings.changed")["settings"], updated)
     }
 }
