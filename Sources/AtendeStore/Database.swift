@@ -120,11 +120,13 @@ public final class Database {
         return statement
     }
 
-    /// `cached` for a literal, looked up by the literal's address instead of its text: for the hot path.
+    /// `cached` for a literal, looked up by the literal's address instead of its text: for the hot path. The
+    /// statement comes back reset but keeps the previous run's bindings (clearing 30 of them costs more than
+    /// binding them): every caller binds each parameter its statement uses.
     public func cachedLiteral(_ sql: StaticString) throws(StoreError) -> Statement {
         let key = UInt(bitPattern: sql.utf8Start)
         if let statement = literalCache[key] {
-            statement.reset()
+            statement.rewind()
             return statement
         }
         let statement = try Statement(database: self, sql: sql.description)
@@ -243,7 +245,7 @@ public final class Statement {
     }
 
     /// Resets for another run, leaving the bindings: for the end of a run, when the next use fetches the
-    /// statement through `Database.cached` or `cachedLiteral` (which clear them) anyway.
+    /// statement through `Database.cached` (which clears them) or `cachedLiteral` (whose callers bind them all).
     public func rewind() {
         sqlite3_reset(handle)
     }

@@ -201,7 +201,7 @@ extension Store {
                 overflow_moves, queue_joined_at, wait_alerted
             FROM conversations WHERE external_id = ?
             """)
-        defer { statement.reset() }
+        defer { statement.rewind() }
         try statement.bind(.text(externalId), at: 1)
         return try statement.step() ? readConversation(statement) : nil
     }
@@ -230,7 +230,7 @@ extension Store {
     /// The last attendant who served this contact.
     public func lastAttendant(phone: String) throws(StoreError) -> AttendantID? {
         let statement = try database.cachedLiteral("SELECT attendant_id FROM contact_routes WHERE phone = ?")
-        defer { statement.reset() }
+        defer { statement.rewind() }
         try statement.bind(.text(phone), at: 1)
         return try statement.step() ? statement.optionalInt(0) : nil
     }

@@ -7,7 +7,7 @@ extension Store {
     /// The attendant's display name, nil when there is no such attendant.
     public func attendantName(_ id: AttendantID) throws(StoreError) -> String? {
         let statement = try database.cachedLiteral("SELECT name FROM attendants WHERE id = ?")
-        defer { statement.reset() }
+        defer { statement.rewind() }
         try statement.bind(.int(id), at: 1)
         return try statement.step() ? statement.text(0) : nil
     }
