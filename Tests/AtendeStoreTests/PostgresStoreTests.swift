@@ -106,3 +106,28 @@ final class PostgresStoreTests: XCTestCase {
         next.close()
     }
 }
+
+/// Reads outside a turn's writes end their implicit transaction: the leader leaves no session "idle in
+/// transaction" holding its tables' locks, so an operator's DDL does not wait for the next commit.
+final class PostgresIdleTransactionTests: XCTestCase {
+    func testReadsOutsideATurnLeaveNoTransactionOpen() throws {
+        let server = try XCTUnwrap(TestPostgres.shared, "PostgreSQL is not installed (make deps installs it)")
+        let uri = try server.freshDatabase()
+        let database = String(uri.dropFirst("postgresql:///".count).prefix { $0 != "?" })
+        let store = try PostgresStore(uri: uri)
+        defer { store.close() }
+        // What a daemon reads as it starts, before anything is written.
+        _ = try store.departments()
+        _ = try store.openConversations()
+        _ = try store.settings()
+        let open = try server.psql("""
+            SELECT count(*) FROM pg_stat_activity
+            WHERE datname = current_database() AND application_name LIKE 'atended%'
+                AND state LIKE 'idle in transaction%'
+            """, database: database).trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertEqual(open, "0", "a session of the leader sits in an open transaction")
+        // And a table the leader read can be altered at once.
+        try server.psql("SET lock_timeout = '2s'; ALTER TABLE departments ADD COLUMN probe INTEGER",
+                        database: database)
+    }
+}
