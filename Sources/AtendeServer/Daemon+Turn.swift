@@ -223,6 +223,7 @@ extension Daemon {
                     counters.assigned += 1
                     if let attendant = conversation.attendantId {
                         fanOut.dirtyAttendants.insert(attendant)
+                        storedKeys.notePhone(conversation.contactPhone)
                         try store.setLastAttendant(phone: conversation.contactPhone, attendant: attendant)
                         fanOut.push(event("conversation.assigned", conversation), toAttendant: attendant)
                         try pushAssignedToBots(conversation, attendant: attendant)

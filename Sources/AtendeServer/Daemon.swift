@@ -39,6 +39,8 @@ public final class Daemon {
     var throttle = LoginThrottle()
     var nextConnectionID: UInt64 = 16
     var nextConversationID: ConversationID = 1
+    /// The external ids and phones the store may hold, read once at start (see StoredKeys).
+    var storedKeys: StoredKeys!
     var lastEncoded: (conversation: Conversation, bytes: [UInt8])?
     /// The JSON parser's stacks, kept from one request line to the next.
     var parseStacks = JSONParseStacks()
@@ -112,6 +114,7 @@ public final class Daemon {
         journal = Journal(store: store, outbox: outbox, notify: notify, loop: loop)
         fanOut = FanOut(loop: loop)
         _ = try loadState(now: clock)
+        storedKeys = try StoredKeys(store: store, expected: Int(nextConversationID))
         malloc_trim(0)  // what loading freed goes back to the kernel (the loop keeps freed memory: see `mallopt`)
         if config.durability == .full { try journal.sqlite?.syncFiles() }
         journal.checkpointer = try journal.sqlite?.startCheckpointer()

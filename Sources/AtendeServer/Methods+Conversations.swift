@@ -69,8 +69,12 @@ extension RequestContext {
             fanOut.claim(id, by: connection)
             return .result(conversationJSON(open))
         }
-        let stored = try store.lookUpForOpen(externalId: externalId, phone: phone)
+        // A new chat from a new contact is certainly not in the store: no need to ask it.
+        let stored = storedKeys.mayHave(externalId: externalId, phone: phone)
+            ? try store.lookUpForOpen(externalId: externalId, phone: phone)
+            : OpenLookup(conversation: nil, lastAttendant: nil)
         if let conversation = stored.conversation { return .result(conversationJSON(conversation)) }
+        storedKeys.noteConversation(externalId: externalId)
         var conversation = Conversation(
             id: nextConversationID, externalId: externalId, contactPhone: phone,
             contactName: (name?.isEmpty ?? true) ? nil : name, channel: channel, department: department,

@@ -48,6 +48,9 @@ struct RequestContext {
 
     var config: Config { daemon.config }
 
+    /// The external ids and phones the store may hold.
+    var storedKeys: StoredKeys { daemon.storedKeys }
+
     var counters: Counters {
         get { daemon.counters }
         nonmutating _modify { yield &daemon.counters }

@@ -264,6 +264,12 @@ public final class Statement {
     }
     /// The column as text, or nil when NULL.
     public func optionalText(_ column: Int32) -> String? { isNull(column) ? nil : text(column) }
+    /// The column's text as UTF-8 bytes where SQLite holds them (valid only during `body`).
+    public func withTextBytes<R>(_ column: Int32, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        let pointer = sqlite3_column_text(handle, column)
+        let count = Int(sqlite3_column_bytes(handle, column))
+        return body(UnsafeRawBufferPointer(start: pointer, count: pointer == nil ? 0 : count))
+    }
     /// The column as bytes.
     public func blob(_ column: Int32) -> [UInt8] {
         let count = Int(sqlite3_column_bytes(handle, column))

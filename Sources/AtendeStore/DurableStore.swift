@@ -88,6 +88,10 @@ public protocol DurableStore: AnyObject, WebSessionStore {
     func conversation(externalId: String) throws(StoreError) -> Conversation?
     /// The largest conversation id ever used.
     func maxConversationID() throws(StoreError) -> ConversationID
+    /// Every external id of a stored conversation and every phone with a last attendant, as UTF-8 bytes (valid
+    /// only during the call), for the loop's record of what the store may hold (StoredKeys).
+    func readKnownKeys(externalId: (UnsafeRawBufferPointer) -> Void,
+                       phone: (UnsafeRawBufferPointer) -> Void) throws(StoreError)
     /// The largest queue sequence ever used.
     func maxQueueSeq() throws(StoreError) -> Int64
     /// Records a score on a closed conversation; false when it was not closed or already rated.

@@ -252,6 +252,20 @@ extension PostgresStore {
         return OpenLookup(conversation: nil, lastAttendant: attendant)
     }
 
+    public func readKnownKeys(externalId: (UnsafeRawBufferPointer) -> Void,
+                              phone: (UnsafeRawBufferPointer) -> Void) throws(StoreError) {
+        let ids = try read("SELECT external_id FROM conversations")
+        for row in 0..<ids.count {
+            var text = ids.text(row, 0)
+            text.withUTF8 { externalId(UnsafeRawBufferPointer($0)) }
+        }
+        let phones = try read("SELECT phone FROM contact_routes")
+        for row in 0..<phones.count {
+            var text = phones.text(row, 0)
+            text.withUTF8 { phone(UnsafeRawBufferPointer($0)) }
+        }
+    }
+
     public func maxConversationID() throws(StoreError) -> ConversationID {
         try read("SELECT coalesce(max(id), 0) FROM conversations").int(0, 0)
     }

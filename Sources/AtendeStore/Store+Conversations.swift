@@ -211,6 +211,18 @@ extension Store {
         try database.scalar("SELECT coalesce(max(id), 0) FROM conversations") ?? 0
     }
 
+    /// Every external id and every phone with a last attendant (`DurableStore.readKnownKeys`): the unique index
+    /// of external ids is read, not the table.
+    public func readKnownKeys(externalId: (UnsafeRawBufferPointer) -> Void,
+                              phone: (UnsafeRawBufferPointer) -> Void) throws(StoreError) {
+        let ids = try database.cached("SELECT external_id FROM conversations")
+        defer { ids.reset() }
+        while try ids.step() { ids.withTextBytes(0, externalId) }
+        let phones = try database.cached("SELECT phone FROM contact_routes")
+        defer { phones.reset() }
+        while try phones.step() { phones.withTextBytes(0, phone) }
+    }
+
     /// The largest queue sequence ever used (0 for none).
     public func maxQueueSeq() throws(StoreError) -> Int64 {
         try database.scalar("SELECT coalesce(max(queue_seq), 0) FROM conversations") ?? 0
