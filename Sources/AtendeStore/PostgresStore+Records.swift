@@ -264,6 +264,10 @@ extension PostgresStore {
             var text = phones.text(row, 0)
             text.withUTF8 { phone(UnsafeRawBufferPointer($0)) }
         }
+        // The last of the start-up reads: a pipelined statement runs in an implicit transaction that only a sync
+        // ends, and one left open would keep the tables' locks (an operator's ALTER TABLE waits) until the
+        // leader's first commit, hours away on a quiet night.
+        try endReads()
     }
 
     public func maxConversationID() throws(StoreError) -> ConversationID {

@@ -134,14 +134,15 @@ public final class PostgresStore {
         changeCount += 1
     }
 
-    /// A read behind everything written so far. Outside a turn's writes a sync follows it: a pipelined statement
-    /// runs in an implicit transaction that only a sync ends, and a read left in one would keep its tables'
-    /// locks (blocking an operator's ALTER TABLE or index build) until the leader's next commit, hours away on a
-    /// quiet night.
+    /// A read behind everything written so far.
     func read(_ sql: String, _ values: [SQLValue] = []) throws(StoreError) -> PostgresRows {
-        let rows = try pipeline.read(sql, values)
+        try pipeline.read(sql, values)
+    }
+
+    /// Ends the implicit transaction that reads made outside a turn's writes (a pipelined statement runs in one
+    /// that only a sync ends).
+    func endReads() throws(StoreError) {
         if !turnOpen { _ = try pipeline.sync() }
-        return rows
     }
 
     /// Waits for every commit handed over so far; throws the first failure. For tests and maintenance.

@@ -107,10 +107,10 @@ final class PostgresStoreTests: XCTestCase {
     }
 }
 
-/// Reads outside a turn's writes end their implicit transaction: the leader leaves no session "idle in
-/// transaction" holding its tables' locks, so an operator's DDL does not wait for the next commit.
+/// The start-up reads end their implicit transaction: a fresh leader leaves no session "idle in transaction"
+/// holding its tables' locks, so an operator's DDL does not wait for the leader's first commit.
 final class PostgresIdleTransactionTests: XCTestCase {
-    func testReadsOutsideATurnLeaveNoTransactionOpen() throws {
+    func testStartUpReadsLeaveNoTransactionOpen() throws {
         let server = try XCTUnwrap(TestPostgres.shared, "PostgreSQL is not installed (make deps installs it)")
         let uri = try server.freshDatabase()
         let database = String(uri.dropFirst("postgresql:///".count).prefix { $0 != "?" })
@@ -120,6 +120,7 @@ final class PostgresIdleTransactionTests: XCTestCase {
         _ = try store.departments()
         _ = try store.openConversations()
         _ = try store.settings()
+        try store.readKnownKeys(externalId: { _ in }, phone: { _ in })
         let open = try server.psql("""
             SELECT count(*) FROM pg_stat_activity
             WHERE datname = current_database() AND application_name LIKE 'atended%'
