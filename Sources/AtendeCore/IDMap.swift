@@ -22,6 +22,13 @@ public protocol TableKey {
     return Int(truncatingIfNeeded: z ^ (z >> 31))
 }
 
+/// FNV-1a of `bytes` (for slugs here, and for KnownKeys).
+@inlinable func fnv1a<C: Collection>(_ bytes: C) -> UInt64 where C.Element == UInt8 {
+    var h: UInt64 = 0xCBF2_9CE4_8422_2325
+    for byte in bytes { h = (h ^ UInt64(byte)) &* 0x100_0000_01B3 }
+    return h
+}
+
 /// An integer id as a hash-table key.
 public struct IDKey: Hashable, Sendable {
     public let raw: UInt64
@@ -46,12 +53,7 @@ public struct SlugKey: Hashable, Sendable {
     @inlinable public init(_ name: String) {
         self.name = name
         // Read in place: walking `utf8` element by element cost as much as SipHash.
-        func fnv<C: Collection>(_ bytes: C) -> UInt64 where C.Element == UInt8 {
-            var h: UInt64 = 0xCBF2_9CE4_8422_2325
-            for byte in bytes { h = (h ^ UInt64(byte)) &* 0x100_0000_01B3 }
-            return h
-        }
-        bytesHash = name.utf8.withContiguousStorageIfAvailable { fnv($0) } ?? fnv(name.utf8)
+        bytesHash = name.utf8.withContiguousStorageIfAvailable { fnv1a($0) } ?? fnv1a(name.utf8)
     }
 
     @inlinable public static func == (a: SlugKey, b: SlugKey) -> Bool {

@@ -84,18 +84,10 @@ public struct KnownKeys: Sendable {
         filters[filters.count - 1].insert(hash)
     }
 
-    /// FNV-1a over the bytes, then splitmix64's finalizer so that every bit depends on every byte.
+    /// FNV-1a over the bytes, then splitmix64's finalizer (as IDMap hashes slugs), so that every bit depends on
+    /// every byte.
     static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        var value: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes {
-            value ^= UInt64(byte)
-            value &*= 0x0000_0100_0000_01b3
-        }
-        value ^= value >> 30
-        value &*= 0xbf58_476d_1ce5_e9b9
-        value ^= value >> 27
-        value &*= 0x94d0_49bb_1331_11eb
-        return value ^ (value >> 31)
+        UInt64(bitPattern: Int64(mixedHash(fnv1a(bytes), seed: 0)))
     }
 
     /// The distance between probes (odd, so the probes of one key never repeat within a power-of-two filter).
