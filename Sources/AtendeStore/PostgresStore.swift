@@ -140,9 +140,11 @@ public final class PostgresStore {
     }
 
     /// Ends the implicit transaction that reads made outside a turn's writes (a pipelined statement runs in one
-    /// that only a sync ends).
+    /// that only a sync ends), and waits for it: nothing is served while this sync is out, so the first turn's
+    /// commit is never deferred behind it.
     func endReads() throws(StoreError) {
-        if !turnOpen { _ = try pipeline.sync() }
+        guard !turnOpen else { return }
+        if let error = try pipeline.sync().wait() { throw error }
     }
 
     /// Waits for every commit handed over so far; throws the first failure. For tests and maintenance.
