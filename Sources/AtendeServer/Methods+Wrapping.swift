@@ -9,14 +9,6 @@ extension RequestContext {
     func conversationWrapping(_ params: Params) throws -> Outcome {
         try params.rejectUnknown([])
         guard let me = connection.attendant else { throw RPCError.unauthenticated() }
-        let chats = router.wrappingConversations(of: me)
-        var w = JSONWriter(capacity: 32 + chats.count * 400)
-        w.beginObject()
-        w.key("conversations")
-        w.beginArray()
-        for chat in chats { Wire.conversation(chat, into: &w) }
-        w.endArray()
-        w.endObject()
-        return .result(w.bytes)
+        return .result(Wire.list("conversations", router.wrappingConversations(of: me), Wire.conversation))
     }
 }
