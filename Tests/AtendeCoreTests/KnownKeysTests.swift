@@ -10,6 +10,18 @@ final class KnownKeysTests: XCTestCase {
         for number in 0..<50_000 { keys.insert("life-\(number)") }
         XCTAssertEqual(keys.count, 50_000)
         for number in 0..<50_000 { XCTAssertTrue(keys.mightContain("life-\(number)"), "life-\(number)") }
+        // 1,000 then 4,000, 16,000 and 64,000: a lookup asks four filters, not the seven that doubling would make.
+        XCTAssertEqual(keys.filterCount, 4)
+    }
+
+    func testFalsePositivesStayRareAfterGrowth() {
+        var keys = KnownKeys(expected: 1000)
+        for number in 0..<80_000 { keys.insert("wamid.\(number)") }
+        var perhaps = 0
+        for number in 80_000..<180_000 where keys.mightContain("wamid.\(number)") { perhaps += 1 }
+        // Each full filter adds its ~1% (3.3% measured with three full and one partly full).
+        XCTAssertLessThan(perhaps, 4500, "false positives out of 100,000 after growing three times")
+        XCTAssertGreaterThan(perhaps, 0, "a filter this full answers 'perhaps' for some keys it never saw")
     }
 
     func testKeysNeverNotedAreRarelyPerhapsHere() {
