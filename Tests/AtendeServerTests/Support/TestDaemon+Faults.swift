@@ -34,6 +34,16 @@ extension TestDaemon {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? 0
     }
 
+    /// The CPU time the daemon has used so far (user and system, all threads), in seconds, from /proc/PID/stat.
+    var cpuSeconds: Double {
+        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        guard let close = stat.lastIndex(of: ")") else { return 0 }
+        // After the command's ")": state is field 3, utime and stime are fields 14 and 15.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
     /// Stops the daemon with SIGSTOP and waits until it is stopped (resume it with SIGCONT): bytes sent meanwhile
     /// are all queued when it next reads, as on a machine too busy to schedule it.
     func pause() throws {
