@@ -197,6 +197,14 @@ public final class Statement {
     /// The statement's SQL.
     public let sql: String
 
+    /// A copy of each text and blob value bound (by parameter index), kept from run to run. Bound with
+    /// SQLITE_STATIC, SQLite reads them in place; with SQLITE_TRANSIENT it copies each value into an allocation
+    /// of its own and frees it at the next bind, about eight of them for every conversation opened and closed.
+    private var copies: [UnsafeMutableRawBufferPointer?] = []
+    /// Values longer than this (a message's text, a photo) are bound with SQLITE_TRANSIENT, as a copy kept for
+    /// the next run would hold their memory for good.
+    static let maxKeptBytes = 4096
+
     init(database: Database, sql: String) throws(StoreError) {
         var statement: OpaquePointer?
         let rc = sqlite3_prepare_v3(database.handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
@@ -206,7 +214,10 @@ public final class Statement {
         self.sql = sql
     }
 
-    deinit { sqlite3_finalize(handle) }
+    deinit {
+        sqlite3_finalize(handle)  // first: until then SQLite may read the copies
+        for copy in copies { copy?.deallocate() }
+    }
 
     /// Binds values to parameters 1...n.
     public func bind(_ values: [SQLValue]) throws(StoreError) {
@@ -221,11 +232,37 @@ public final class Statement {
         case .int(let v): rc = sqlite3_bind_int64(handle, index, v)
         case .text(let v):
             var text = v
-            rc = text.withUTF8 { sqlite3_bind_text(handle, index, $0.baseAddress, Int32($0.count), transient) }
+            rc = text.withUTF8 { bind(UnsafeRawBufferPointer($0), at: index, text: true) }
         case .blob(let v):
-            rc = v.withUnsafeBytes { sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), transient) }
+            rc = v.withUnsafeBytes { bind($0, at: index, text: false) }
         }
         guard rc == SQLITE_OK else { throw database.error(rc, sql: sql) }
+    }
+
+    /// Binds `bytes` as text or blob: a copy in the parameter's kept buffer, read by SQLite in place.
+    private func bind(_ bytes: UnsafeRawBufferPointer, at index: Int32, text: Bool) -> Int32 {
+        let count = bytes.count
+        guard count <= Self.maxKeptBytes, index >= 1 else {
+            return text ? sqlite3_bind_text(handle, index, bytes.baseAddress, Int32(count), transient)
+                : sqlite3_bind_blob(handle, index, bytes.baseAddress, Int32(count), transient)
+        }
+        let slot = Int(index)
+        if slot >= copies.count { copies.append(contentsOf: repeatElement(nil, count: slot + 1 - copies.count)) }
+        var copy: UnsafeMutableRawBufferPointer
+        if let kept = copies[slot], kept.count >= count {
+            copy = kept
+        } else {
+            // The old buffer may still be bound from the last run: nothing reads it before the bind below.
+            copies[slot]?.deallocate()
+            var size = 32
+            while size < count { size <<= 1 }
+            copy = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 8)
+            copies[slot] = copy
+        }
+        if count > 0 { copy.baseAddress!.copyMemory(from: bytes.baseAddress!, byteCount: count) }
+        // A non-nil pointer even for an empty value: a nil one would bind NULL.
+        return text ? sqlite3_bind_text(handle, index, copy.baseAddress, Int32(count), nil)
+            : sqlite3_bind_blob(handle, index, copy.baseAddress, Int32(count), nil)
     }
 
     /// Advances; true when a row is available.
