@@ -39,6 +39,8 @@ public struct Config: Sendable {
     public var metricsFile: String?
     /// Seconds an attendant whose last connection closed keeps its assigned chats.
     public var presenceGrace = 60
+    /// Microseconds the loop polls for the next events before sleeping, while they come that fast (0: never).
+    public var pollMicros = 150
     /// The web panel and its WebSocket (nil: off).
     public var http: HTTPSettings?
     /// The NDJSON protocol over TCP (nil: off).
@@ -170,6 +172,10 @@ public struct Config: Sendable {
         Key(name: "presenceGrace", field: \.presenceGrace, live: true, defaultText: "60",
             doc: "seconds an attendant whose last connection closed keeps its assigned chats (0-3600)")
             { c, v throws(Problem) in c.presenceGrace = try int(v, "presenceGrace", 0...3600) },
+        Key(name: "pollMicros", field: \.pollMicros, live: true, defaultText: "150",
+            doc: "microseconds the loop polls for the next requests before it sleeps, while they come that fast "
+                + "(0-1000; 0: always sleep)")
+            { c, v throws(Problem) in c.pollMicros = try int(v, "pollMicros", 0...1000) },
         Key(name: "http", field: \.http, live: false, defaultText: "null",
             doc: "web panel and WebSocket /rpc: null (off) or {listen: \"HOST:PORT\", allowedOrigins?: [origin], "
                 + "headerTimeout?: seconds (1-300, 10), pingInterval?: seconds of WebSocket silence before a ping, "

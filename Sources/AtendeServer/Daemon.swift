@@ -186,7 +186,7 @@ public final class Daemon {
         loop.claim()
         var events = [epoll_event](repeating: epoll_event(), count: 256)
         var stopDeadline: Instant?
-        var busy = false
+        var spin = false
         while true {
             if journal.holdsTooMuch {
                 if !readsPaused { counters.readPauses += 1 }
@@ -195,8 +195,8 @@ public final class Daemon {
                 continue
             }
             readsPaused = false
-            let count = waitForEvents(&events, busy: busy)
-            busy = count > 0
+            let (count, quick) = waitForEvents(&events, spin: spin)
+            spin = quick
             let now = Daemon.now()
             // The turn, in order: what is due, the requests that arrived (each through the router, its writes
             // into the journal's transaction, its pushes staged on the fan-out), then the commit and the release.
@@ -216,23 +216,24 @@ public final class Daemon {
         shutdown()
     }
 
-    /// How long, after a turn that had events, the loop polls for the next ones before it sleeps (microseconds).
-    static let spinMicros: Int64 = 150
-
-    /// Waits for events. Under load the next requests are usually less than a fsync and a round trip away: a
-    /// loop that went to sleep in between is woken for each of them, a wake from another CPU that costs the
-    /// client that sends and delays the turn. So after a turn with events it polls for a short while; with
-    /// nothing for that long it sleeps as long as `sleepTimeout` allows, so an idle daemon does not spin.
-    private func waitForEvents(_ events: inout [epoll_event], busy: Bool) -> Int32 {
+    /// Waits for events; `quick` says they came within `pollMicros` (config). Under load the next requests are usually
+    /// less than a fsync and a round trip away: a loop that went to sleep in between is woken for each of them, a
+    /// wake from another CPU that costs the client that sends and delays the turn. So while events keep coming
+    /// that fast, the loop polls for them a short while first, yielding the CPU to anything else runnable on it
+    /// at each poll; once they come slower it sleeps at once, so a quiet or idle daemon does not spin.
+    private func waitForEvents(_ events: inout [epoll_event], spin: Bool) -> (count: Int32, quick: Bool) {
         let timeout = sleepTimeout(now: Daemon.now())
-        if busy && timeout != 0 && Self.spinMicros > 0 {
-            let until = monotonicMicros() + Self.spinMicros
+        let window = Int64(config.pollMicros)
+        let start = monotonicMicros()
+        if spin && timeout != 0 && window > 0 {
             repeat {
                 let count = epoll_wait(epoll, &events, Int32(events.count), 0)
-                if count != 0 { return count }
-            } while monotonicMicros() < until
+                if count != 0 { return (count, count > 0) }
+                sched_yield()
+            } while monotonicMicros() - start < window
         }
-        return epoll_wait(epoll, &events, Int32(events.count), timeout)
+        let count = epoll_wait(epoll, &events, Int32(events.count), timeout)
+        return (count, count > 0 && monotonicMicros() - start < window)
     }
 
     private func monotonicMicros() -> Int64 {

@@ -25,6 +25,7 @@ final class ConfigTableTests: XCTestCase {
         config.maxOutputBytes = 65536
         config.metricsFile = "metrics.prom"
         config.presenceGrace = 5
+        config.pollMicros = 0
         config.http = HTTPSettings(listen: HostPort(host: "127.0.0.1", port: 8080))
         config.listen = HostPort(host: "127.0.0.1", port: 7070)
         config.failoverSeconds = 3

@@ -1,5 +1,6 @@
-// The loop polls for a short while after a turn with events instead of sleeping at once (Daemon.waitForEvents):
-// that must stop when the requests stop. An idle daemon, right after a burst of chats, uses next to no CPU.
+// While requests come fast, the loop polls for the next ones a short while (config pollMicros) before it sleeps
+// (Daemon.waitForEvents). That must stop when the requests stop: an idle daemon, right after a burst of chats,
+// uses next to no CPU.
 
 import AtendeClient
 import AtendeProtocol
