@@ -199,7 +199,7 @@ public final class Statement {
 
     /// A copy of each text and blob value bound (by parameter index), kept from run to run. Bound with
     /// SQLITE_STATIC, SQLite reads them in place; with SQLITE_TRANSIENT it copies each value into an allocation
-    /// of its own and frees it at the next bind, about eight of them for every conversation opened and closed.
+    /// of its own and frees it at the next bind: several for every conversation opened and closed.
     private var copies: [UnsafeMutableRawBufferPointer?] = []
     /// Values longer than this (a message's text, a photo) are bound with SQLITE_TRANSIENT, as a copy kept for
     /// the next run would hold their memory for good.
@@ -248,7 +248,7 @@ public final class Statement {
         }
         let slot = Int(index)
         if slot >= copies.count { copies.append(contentsOf: repeatElement(nil, count: slot + 1 - copies.count)) }
-        var copy: UnsafeMutableRawBufferPointer
+        let copy: UnsafeMutableRawBufferPointer
         if let kept = copies[slot], kept.count >= count {
             copy = kept
         } else {
@@ -256,8 +256,9 @@ public final class Statement {
             copies[slot]?.deallocate()
             var size = 32
             while size < count { size <<= 1 }
-            copy = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 8)
-            copies[slot] = copy
+            let grown = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 8)
+            copies[slot] = grown
+            copy = grown
         }
         if count > 0 { copy.baseAddress!.copyMemory(from: bytes.baseAddress!, byteCount: count) }
         // A non-nil pointer even for an empty value: a nil one would bind NULL.
