@@ -14,21 +14,23 @@ final class KnownKeysTests: XCTestCase {
         XCTAssertEqual(keys.filterCount, 4)
     }
 
+    /// Notes `key(n)` for the first `noted` numbers into a set sized for `expected`; returns how many of the next
+    /// 100,000 keys, never noted, are "perhaps" there.
+    private func falsePositives(expected: Int, noted: Int, _ key: (Int) -> String) -> Int {
+        var keys = KnownKeys(expected: expected)
+        for number in 0..<noted { keys.insert(key(number)) }
+        return (noted..<(noted + 100_000)).filter { keys.mightContain(key($0)) }.count
+    }
+
     func testFalsePositivesStayRareAfterGrowth() {
-        var keys = KnownKeys(expected: 1000)
-        for number in 0..<80_000 { keys.insert("wamid.\(number)") }
-        var perhaps = 0
-        for number in 80_000..<180_000 where keys.mightContain("wamid.\(number)") { perhaps += 1 }
+        let perhaps = falsePositives(expected: 1000, noted: 80_000) { "wamid.\($0)" }
         // Each full filter adds its ~1% (3.3% measured with three full and one partly full).
         XCTAssertLessThan(perhaps, 4500, "false positives out of 100,000 after growing three times")
         XCTAssertGreaterThan(perhaps, 0, "a filter this full answers 'perhaps' for some keys it never saw")
     }
 
     func testKeysNeverNotedAreRarelyPerhapsHere() {
-        var keys = KnownKeys(expected: 20_000)
-        for number in 0..<20_000 { keys.insert("+55119\(10_000_000 + number)") }
-        var perhaps = 0
-        for number in 20_000..<120_000 where keys.mightContain("+55119\(10_000_000 + number)") { perhaps += 1 }
+        let perhaps = falsePositives(expected: 20_000, noted: 20_000) { "+55119\(10_000_000 + $0)" }
         XCTAssertLessThan(perhaps, 3000, "false positives out of 100,000 (expected about 1%)")
         XCTAssertFalse(KnownKeys().mightContain("anything"), "an empty set has nothing")
     }
