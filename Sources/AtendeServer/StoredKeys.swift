@@ -8,8 +8,8 @@ import AtendeStore
 
 /// The loop's record of the keys the store may hold.
 final class StoredKeys {
-    private(set) var externalIDs: KnownKeys
-    private(set) var phones: KnownKeys
+    private var externalIDs: KnownKeys
+    private var phones: KnownKeys
 
     /// Reads every key of `store`. `expected`: about how many conversations it holds (its largest id), to size
     /// the sets so that they rarely grow.
