@@ -4,7 +4,8 @@
 // loop is never on that path: it hands a turn over and goes on with the next. After the fsync the thread encodes
 // each connection's output and writes it to the socket itself when the loop said it may (the loop holds nothing
 // else for that connection); what it does not write (a full socket, output the loop must queue behind its own)
-// goes back to the loop encoded, in turn order. A failed fsync ends the thread before it shows anything.
+// goes back to the loop encoded, in turn order. A connection gets one write per round, whatever the number of turns
+// its output came from. A failed fsync ends the thread before it shows anything.
 // On PostgreSQL the barrier is the turn's CommitTicket; a turn whose statement PostgreSQL refused (ECANCELED) is
 // answered here as a failed turn is on SQLite: its replies that wrote become -32603 and its pushes are dropped,
 // while the turns around it, committed in transactions of their own, go out as usual (see RefusedTurn).
@@ -157,17 +158,23 @@ final class DurableOutbox: Sendable {
             var leftovers: [Leftover] = []
             var refused: [RefusedTurn] = []
             if error == 0 {
+                var writes = Writes(merging: turns.count > 1)
                 for turn in turns {
                     if turn.committed && refusals.contains(ObjectIdentifier(turn.wal)) {
                         // Written by the loop, not here: its client sees the failure only once the loop knows of
                         // it, and the loop rebuilds its state before it reads what the client does next.
                         let answered = RefusedTurn(turn)
                         refused.append(answered)
-                        for delivery in answered.deliveries { giveBack(delivery, held: &held, leftovers: &leftovers) }
+                        for delivery in answered.deliveries {
+                            giveBack(delivery, writes: &writes, held: &held, leftovers: &leftovers)
+                        }
                         continue
                     }
-                    for delivery in turn.deliveries { deliver(delivery, held: &held, leftovers: &leftovers) }
+                    for delivery in turn.deliveries {
+                        deliver(delivery, writes: &writes, held: &held, leftovers: &leftovers)
+                    }
                 }
+                writes.sendAll(held: &held, leftovers: &leftovers)
             }
             var round: Round? = Round(turns: turns.count, synced: !synced.isEmpty, leftovers: leftovers,
                                       error: error, refused: refused, spent: turns)
@@ -183,29 +190,84 @@ final class DurableOutbox: Sendable {
 
     /// Hands a delivery back to the loop to write, and the connection's later output with it (held, as after a
     /// partial write), so nothing passes it.
-    private func giveBack(_ delivery: Delivery, held: inout Set<UInt64>, leftovers: inout [Leftover]) {
+    private func giveBack(_ delivery: Delivery, writes: inout Writes, held: inout Set<UInt64>,
+                          leftovers: inout [Leftover]) {
+        writes.send(delivery.connection, held: &held, leftovers: &leftovers)
         var bytes: [UInt8] = []
         Staged.encode(delivery.items, webSocket: delivery.webSocket, into: &bytes)
         held.insert(delivery.connection)
         leftovers.append(.bytes(delivery.connection, bytes))
     }
 
-    private func deliver(_ delivery: Delivery, held: inout Set<UInt64>, leftovers: inout [Leftover]) {
-        var bytes: [UInt8] = []
-        Staged.encode(delivery.items, webSocket: delivery.webSocket, into: &bytes)
+    private func deliver(_ delivery: Delivery, writes: inout Writes, held: inout Set<UInt64>,
+                         leftovers: inout [Leftover]) {
         if delivery.fresh { held.remove(delivery.connection) }
         guard delivery.direct && !held.contains(delivery.connection) else {
+            // What this round gathered for it leaves first: the loop queues these bytes behind it.
+            writes.send(delivery.connection, held: &held, leftovers: &leftovers)
+            var bytes: [UInt8] = []
+            Staged.encode(delivery.items, webSocket: delivery.webSocket, into: &bytes)
             leftovers.append(.bytes(delivery.connection, bytes))
             return
         }
-        guard let written = UnixSocket.sendAvailable(delivery.fd, bytes, from: 0) else {
-            held.insert(delivery.connection)
-            leftovers.append(.failed(delivery.connection))
-            return
+        writes.gather(delivery, held: &held, leftovers: &leftovers)
+    }
+
+    /// A round's output for the connections the outbox writes itself, one buffer per connection: a round covers
+    /// every turn committed during the previous fsync, and a connection with output in several of them (an
+    /// attendant's push in one turn, the reply to its close in the next) gets it in one send. Over TCP each send
+    /// is a segment through the whole loopback stack, so the sends saved are most of what merging is for.
+    private struct Writes {
+        /// False for a round of one turn, which lists each connection once: each delivery is sent at once.
+        let merging: Bool
+        private var order: [(connection: UInt64, fd: Int32)] = []
+        private var buffers: [UInt64: [UInt8]] = [:]
+
+        init(merging: Bool) { self.merging = merging }
+
+        mutating func gather(_ delivery: Delivery, held: inout Set<UInt64>, leftovers: inout [Leftover]) {
+            guard merging else {
+                var bytes: [UInt8] = []
+                Staged.encode(delivery.items, webSocket: delivery.webSocket, into: &bytes)
+                Self.write(bytes, connection: delivery.connection, fd: delivery.fd, held: &held, leftovers: &leftovers)
+                return
+            }
+            if buffers[delivery.connection] == nil { order.append((delivery.connection, delivery.fd)) }
+            Staged.encode(delivery.items, webSocket: delivery.webSocket,
+                          into: &buffers[delivery.connection, default: []])
         }
-        if written < bytes.count {
-            held.insert(delivery.connection)
-            leftovers.append(.bytes(delivery.connection, Array(bytes[written...])))
+
+        /// Writes what was gathered for `connection` now, if anything.
+        mutating func send(_ connection: UInt64, held: inout Set<UInt64>, leftovers: inout [Leftover]) {
+            guard let bytes = buffers.removeValue(forKey: connection),
+                  let index = order.firstIndex(where: { $0.connection == connection }) else { return }
+            let fd = order.remove(at: index).fd
+            Self.write(bytes, connection: connection, fd: fd, held: &held, leftovers: &leftovers)
+        }
+
+        /// Writes everything gathered, in the order the connections first had output.
+        mutating func sendAll(held: inout Set<UInt64>, leftovers: inout [Leftover]) {
+            for (connection, fd) in order {
+                guard let bytes = buffers[connection] else { continue }
+                Self.write(bytes, connection: connection, fd: fd, held: &held, leftovers: &leftovers)
+            }
+            order.removeAll()
+            buffers.removeAll()
+        }
+
+        /// Sends what the socket takes; the rest (or the news that the peer is gone) goes back to the loop, and the
+        /// connection's later output with it.
+        private static func write(_ bytes: [UInt8], connection: UInt64, fd: Int32, held: inout Set<UInt64>,
+                                  leftovers: inout [Leftover]) {
+            guard let written = UnixSocket.sendAvailable(fd, bytes, from: 0) else {
+                held.insert(connection)
+                leftovers.append(.failed(connection))
+                return
+            }
+            if written < bytes.count {
+                held.insert(connection)
+                leftovers.append(.bytes(connection, Array(bytes[written...])))
+            }
         }
     }
 }

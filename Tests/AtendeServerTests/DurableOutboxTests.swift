@@ -124,6 +124,85 @@ final class DurableOutboxTests: XCTestCase {
         XCTAssertEqual(drain(pair.client), Array("direct\n".utf8))
     }
 
+    /// A record-preserving pair: each send arrives as one record, so a test can count them.
+    private func recordPair() -> (daemon: Int32, client: Int32) {
+        var fds: [Int32] = [0, 0]
+        XCTAssertEqual(socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue), 0, &fds), 0)
+        _ = fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK)
+        return (fds[0], fds[1])
+    }
+
+    /// Each record the client end can read now.
+    private func records(_ fd: Int32) -> [String] {
+        var found: [String] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            if count <= 0 { return found }
+            found.append(String(decoding: buffer[0..<count], as: UTF8.self))
+        }
+    }
+
+    /// Holds the outbox in its first fsync until the test lets it go, so the turns handed meanwhile make one round.
+    private final class Gate: DurabilityBarrier, @unchecked Sendable {
+        let entered = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+
+        func sync() -> Int32 {
+            entered.signal()
+            release.wait()
+            return 0
+        }
+    }
+
+    /// Hands `first` behind a gated fsync, then `rest` while it waits: returns the round that covers `rest`.
+    private func roundAfterGate(_ outbox: DurableOutbox, first: DurableOutbox.Delivery,
+                                rest: [[DurableOutbox.Delivery]]) throws -> DurableOutbox.Round {
+        let gate = Gate()
+        outbox.hand(DurableOutbox.Turn(wal: gate, committed: true, deliveries: [first]))
+        XCTAssertEqual(gate.entered.wait(timeout: .now() + 10), .success)
+        for deliveries in rest { outbox.hand(try turn(deliveries)) }
+        gate.release.signal()
+        XCTAssertEqual(try nextRound(outbox).turns, 1)
+        let round = try nextRound(outbox)
+        XCTAssertEqual(round.turns, rest.count, "the turns handed during the gated fsync make one round")
+        return round
+    }
+
+    func testARoundWritesEachConnectionOnceWithItsTurnsInOrder() throws {
+        let outbox = DurableOutbox(wakeLoop: wakeup[1])
+        defer { outbox.stop() }
+        let (first, bot, attendant) = (recordPair(), recordPair(), recordPair())
+        defer { for pair in [first, bot, attendant] { close(pair.daemon); close(pair.client) } }
+        let round = try roundAfterGate(
+            outbox, first: .init(connection: 1, fd: first.daemon, direct: true, fresh: false, items: [push("0")]),
+            rest: [[.init(connection: 2, fd: bot.daemon, direct: true, fresh: false, items: [push("reply")]),
+                    .init(connection: 3, fd: attendant.daemon, direct: true, fresh: false, items: [push("assigned")])],
+                   [.init(connection: 3, fd: attendant.daemon, direct: true, fresh: false, items: [push("closed")]),
+                    .init(connection: 2, fd: bot.daemon, direct: true, fresh: false, items: [push("pushed")])]])
+        XCTAssertEqual(round.leftovers.count, 0)
+        XCTAssertEqual(records(first.client), ["0\n"])
+        XCTAssertEqual(records(bot.client), ["reply\npushed\n"], "one send for the round, turn order kept")
+        XCTAssertEqual(records(attendant.client), ["assigned\nclosed\n"])
+    }
+
+    func testWhatARoundCouldNotWriteComesBackBeforeALaterTurnOfThatConnection() throws {
+        let outbox = DurableOutbox(wakeLoop: wakeup[1])
+        defer { outbox.stop() }
+        let (first, pair) = (recordPair(), socketPair())
+        defer { for each in [first, pair] { close(each.daemon); close(each.client) } }
+        let big = String(repeating: "w", count: 1 << 20)
+        let round = try roundAfterGate(
+            outbox, first: .init(connection: 1, fd: first.daemon, direct: true, fresh: false, items: [push("0")]),
+            rest: [[.init(connection: 2, fd: pair.daemon, direct: true, fresh: false, items: [push(big)])],
+                   [.init(connection: 2, fd: pair.daemon, direct: false, fresh: false, items: [push("queued")])]])
+        let written = drain(pair.client)
+        guard round.leftovers.count == 2, case .bytes(2, let rest) = round.leftovers[0],
+              case .bytes(2, let queued) = round.leftovers[1] else { return XCTFail("\(round.leftovers)") }
+        XCTAssertEqual(written.count + rest.count, big.utf8.count + 1, "the rest of the first turn comes back first")
+        XCTAssertEqual(String(decoding: queued.prefix(16), as: UTF8.self), "queued\n", "then the later turn")
+    }
+
     func testAGonePeerIsReported() throws {
         let outbox = DurableOutbox(wakeLoop: wakeup[1])
         defer { outbox.stop() }
