@@ -24,7 +24,9 @@ public final class Store {
     let durability: Durability
     let busyTimeoutMillis: Int
     private var suspect = false
-    var checkpointsInBackground = false
+    /// Set by `startCheckpointer`: the loop then lets the WAL start over itself (`rewindWALIfLong`).
+    var backgroundCheckpointer: Checkpointer?
+    var checkpointsInBackground: Bool { backgroundCheckpointer != nil }
     let walLength = WALLength()
     /// The WAL length (frames of a page and 24 bytes: about 17 MiB with the 1 KiB pages of new databases) at
     /// which the loop finishes a checkpoint so the WAL starts over.
@@ -32,6 +34,12 @@ public final class Store {
     var nextRewindAttempt = 0
     /// Checkpoints the loop tried itself to let the WAL start over (some meet a busy checkpoint lock).
     public internal(set) var walRewindAttempts = 0
+    /// Frames the loop's own checkpoints copied back (beyond what the background one had).
+    public internal(set) var walFramesCopiedOnLoop = 0
+    /// At most this many frames are left for the loop to copy when the WAL starts over (see `rewindWALIfLong`).
+    public var walRewindTail: Int { max(1, walRestartFrames / 16) }
+    /// False: the loop copies everything the timer's passes left, without asking for one first (tests compare).
+    public var handsCopyingToBackground = true
     /// The WAL's length in frames after the last commit (0 until the first commit with a Checkpointer).
     public var walFrames: Int { walLength.frames }
 

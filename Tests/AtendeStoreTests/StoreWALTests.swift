@@ -1,6 +1,8 @@
 // Store, the WAL under steady writes: with a background Checkpointer the loop's rewind lets the WAL start over,
 // so its file stays near `walRestartFrames` however long the writes go on, and nothing committed is lost on the
-// way. Without the rewind (the control) the same writes grow the file past that bound.
+// way. Without the rewind (the control) the same writes grow the file past that bound. The background
+// checkpointer really copies (a connection that never read takes a checkpoint as a no-op), and at the bound the
+// loop first has it copy, then copies only the tail itself.
 
 import Foundation
 import XCTest
@@ -58,6 +60,65 @@ final class StoreWALTests: StoreTestCase {
         defer { checkpointer.stop() }
         let (largest, _) = try write(store, turns: 2000, rewind: false)
         XCTAssertGreaterThan(largest, 64 * 10 * (4096 + 24), "control: a background checkpoint alone never rewinds")
+    }
+
+    func testTheBackgroundCheckpointerCopiesTheWAL() throws {
+        let store = try openStore()
+        let checkpointer = try store.startCheckpointer(intervalMillis: 20)
+        defer { checkpointer.stop() }
+        _ = try write(store, turns: 20, rewind: false)
+        let deadline = Date() + 10
+        while checkpointer.copiedFrames <= 0 && Date() < deadline { usleep(5000) }
+        XCTAssertGreaterThan(checkpointer.copiedFrames, 0, "a pass copied frames back into the database file")
+    }
+
+    /// Commits until the WAL holds at least `frames` frames.
+    private func fill(_ store: Store, to frames: Int, from id: inout Int64) throws {
+        while store.walFrames < frames {
+            id += 1
+            try store.saveConversation(conversation(id))
+            try store.commit()
+        }
+    }
+
+    func testAtTheBoundTheLoopHasTheBackgroundCopyAndCopiesOnlyTheTail() throws {
+        let store = try openStore()
+        store.walRestartFrames = 256
+        // No timer pass within the test: every copy in the background is one the loop asked for.
+        let checkpointer = try store.startCheckpointer(intervalMillis: 600_000)
+        defer { checkpointer.stop() }
+        var id: Int64 = 0
+        try fill(store, to: 256, from: &id)
+        store.rewindWALIfLong()
+        XCTAssertEqual(store.walRewindAttempts, 0, "the loop asked the background to copy instead")
+        let asked = store.walFrames
+        let deadline = Date() + 10
+        while checkpointer.copiedFrames < asked && Date() < deadline { usleep(2000) }
+        XCTAssertGreaterThanOrEqual(checkpointer.copiedFrames, asked)
+        try fill(store, to: asked + 1, from: &id)
+        store.rewindWALIfLong()
+        XCTAssertEqual(store.walRewindAttempts, 1)
+        XCTAssertGreaterThan(store.walFramesCopiedOnLoop, 0)
+        XCTAssertLessThanOrEqual(store.walFramesCopiedOnLoop, store.walRewindTail, "the loop copied only the tail")
+        id += 1
+        try store.saveConversation(conversation(id))
+        try store.commit()
+        XCTAssertLessThan(store.walFrames, asked, "the WAL started over")
+        XCTAssertEqual(try store.database.scalar("SELECT count(*) FROM conversations"), Int64(id))
+        assertSound(store)
+    }
+
+    func testWithoutTheHandOffTheLoopCopiesEverything() throws {
+        let store = try openStore()
+        store.walRestartFrames = 256
+        store.handsCopyingToBackground = false
+        let checkpointer = try store.startCheckpointer(intervalMillis: 600_000)
+        defer { checkpointer.stop() }
+        var id: Int64 = 0
+        try fill(store, to: 256, from: &id)
+        store.rewindWALIfLong()
+        XCTAssertEqual(store.walRewindAttempts, 1)
+        XCTAssertGreaterThanOrEqual(store.walFramesCopiedOnLoop, 256, "control: the loop copied the whole WAL")
     }
 
     func testWithoutACheckpointerTheRewindDoesNothing() throws {
