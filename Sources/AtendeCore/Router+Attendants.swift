@@ -137,7 +137,7 @@ extension Router {
     /// spread over several loop turns, so requests are served between them; the rest stay due, and the daemon
     /// ticks again at once. The hours boundary of an attendant about to get a chat is applied on the spot, so a
     /// boundary left for the next turn never lets a chat through (see `drain`).
-    public static let deadlinesPerTurn = 1024
+    public static let deadlinesPerTurn = 256
 
     /// Applies the deadlines reached by `now` (at most `deadlinesPerTurn`), earliest first; returns the
     /// departments that may drain.

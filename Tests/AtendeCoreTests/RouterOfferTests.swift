@@ -281,22 +281,27 @@ final class RouterOfferTests: RouterTestCase {
     }
 
     func testABurstOfExpiriesIsSpreadOverTurns() {
-        let router = router([sales(offer: 10)], [AttendantProfile(id: 1, departments: ["sales"], maxChats: 1000),
-                                                 AttendantProfile(id: 2, departments: ["sales"], maxChats: 1000)])
+        // One attendant: once it turns away (one missed offer), nobody can take the chats that come back, so
+        // each tick only returns them.
+        let router = router([sales(offer: 10)], [AttendantProfile(id: 1, departments: ["sales"], maxChats: 1500)])
         router.maxMissedOffers = 1
-        _ = router.setPresence(1, online: false, now: noon)
         _ = router.connect(1, online: false, now: noon)
-        _ = router.connect(2, online: false, now: noon)
         for id in 1...ConversationID(1500) { _ = try? router.open(chat(id, "sales"), now: noon) }
         _ = router.setPresence(1, online: true, now: noon)
-        _ = router.setPresence(2, online: true, now: noon)
-        XCTAssertEqual(router.openChats(of: 1) + router.openChats(of: 2), 1500, "all offered in one instant")
+        XCTAssertEqual(router.openChats(of: 1), 1500, "all offered in one instant")
         let first = router.tick(now: noon + seconds(10))
         XCTAssertEqual(first.revocations.count, Router.deadlinesPerTurn)
         XCTAssertEqual(router.nextDeadline, noon + seconds(10), "the rest is still due: the daemon ticks again")
-        let second = router.tick(now: noon + seconds(10))
-        XCTAssertEqual(second.revocations.count, 1500 - Router.deadlinesPerTurn)
-        XCTAssertNil(router.nextDeadline)
+        var revoked = first.revocations.count
+        var ticks = 1
+        while router.nextDeadline != nil && ticks < 100 {
+            let next = router.tick(now: noon + seconds(10))
+            XCTAssertLessThanOrEqual(next.revocations.count, Router.deadlinesPerTurn)
+            revoked += next.revocations.count
+            ticks += 1
+        }
+        XCTAssertEqual(revoked, 1500)
+        XCTAssertEqual(ticks, (1500 + Router.deadlinesPerTurn - 1) / Router.deadlinesPerTurn)
         XCTAssertEqual(router.waitingCount(in: "sales"), 1500)
         XCTAssertEqual(waiting(router, "sales"), Array(1...1500), "every chat back in its place")
     }
