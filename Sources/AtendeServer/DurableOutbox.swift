@@ -4,8 +4,8 @@
 // loop is never on that path: it hands a turn over and goes on with the next. After the fsync the thread encodes
 // each connection's output and writes it to the socket itself when the loop said it may (the loop holds nothing
 // else for that connection); what it does not write (a full socket, output the loop must queue behind its own)
-// goes back to the loop encoded, in turn order. A connection gets one write per round, whatever the number of turns
-// its output came from. A failed fsync ends the thread before it shows anything.
+// goes back to the loop encoded, in turn order. What the thread writes itself for a connection in one round, from
+// however many turns, leaves in one write. A failed fsync ends the thread before it shows anything.
 // On PostgreSQL the barrier is the turn's CommitTicket; a turn whose statement PostgreSQL refused (ECANCELED) is
 // answered here as a failed turn is on SQLite: its replies that wrote become -32603 and its pushes are dropped,
 // while the turns around it, committed in transactions of their own, go out as usual (see RefusedTurn).
@@ -220,8 +220,9 @@ final class DurableOutbox: Sendable {
     private struct Writes {
         /// False for a round of one turn, which lists each connection once: each delivery is sent at once.
         let merging: Bool
-        private var order: [(connection: UInt64, fd: Int32)] = []
-        private var buffers: [UInt64: [UInt8]] = [:]
+        /// The connections in the order they first had output this round.
+        private var order: [UInt64] = []
+        private var buffers: [UInt64: (fd: Int32, bytes: [UInt8])] = [:]
 
         init(merging: Bool) { self.merging = merging }
 
@@ -232,27 +233,21 @@ final class DurableOutbox: Sendable {
                 Self.write(bytes, connection: delivery.connection, fd: delivery.fd, held: &held, leftovers: &leftovers)
                 return
             }
-            if buffers[delivery.connection] == nil { order.append((delivery.connection, delivery.fd)) }
+            if buffers[delivery.connection] == nil { order.append(delivery.connection) }
             Staged.encode(delivery.items, webSocket: delivery.webSocket,
-                          into: &buffers[delivery.connection, default: []])
+                          into: &buffers[delivery.connection, default: (delivery.fd, [])].bytes)
         }
 
         /// Writes what was gathered for `connection` now, if anything.
         mutating func send(_ connection: UInt64, held: inout Set<UInt64>, leftovers: inout [Leftover]) {
-            guard let bytes = buffers.removeValue(forKey: connection),
-                  let index = order.firstIndex(where: { $0.connection == connection }) else { return }
-            let fd = order.remove(at: index).fd
-            Self.write(bytes, connection: connection, fd: fd, held: &held, leftovers: &leftovers)
+            guard let gathered = buffers.removeValue(forKey: connection) else { return }
+            Self.write(gathered.bytes, connection: connection, fd: gathered.fd, held: &held, leftovers: &leftovers)
         }
 
-        /// Writes everything gathered, in the order the connections first had output.
+        /// Writes everything still gathered, in the order the connections first had output.
         mutating func sendAll(held: inout Set<UInt64>, leftovers: inout [Leftover]) {
-            for (connection, fd) in order {
-                guard let bytes = buffers[connection] else { continue }
-                Self.write(bytes, connection: connection, fd: fd, held: &held, leftovers: &leftovers)
-            }
+            for connection in order { send(connection, held: &held, leftovers: &leftovers) }
             order.removeAll()
-            buffers.removeAll()
         }
 
         /// Sends what the socket takes; the rest (or the news that the peer is gone) goes back to the loop, and the

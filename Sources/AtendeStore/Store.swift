@@ -34,8 +34,6 @@ public final class Store {
     var nextRewindAttempt = 0
     /// Checkpoints the loop tried itself to let the WAL start over (some meet a busy checkpoint lock).
     public internal(set) var walRewindAttempts = 0
-    /// Frames the loop's own checkpoints copied back (beyond what the background one had).
-    public internal(set) var walFramesCopiedOnLoop = 0
     /// At most this many frames are left for the loop to copy when the WAL starts over (see `rewindWALIfLong`).
     public var walRewindTail: Int { max(1, walRestartFrames / 16) }
     /// False: the loop copies everything the timer's passes left, without asking for one first (tests compare).

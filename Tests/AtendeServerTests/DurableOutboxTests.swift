@@ -43,16 +43,20 @@ final class DurableOutboxTests: XCTestCase {
 
     private func push(_ text: String) -> Staged { .push(Array(text.utf8)) }
 
+    /// Rounds taken from the outbox and not yet looked at (several can finish between two looks).
+    private var finished: [DurableOutbox.Round] = []
+
     /// Waits for the next finished round.
     private func nextRound(_ outbox: DurableOutbox) throws -> DurableOutbox.Round {
         let deadline = Date() + 10
         while Date() < deadline {
+            if !finished.isEmpty { return finished.removeFirst() }
             var ready = pollfd(fd: wakeup[0], events: Int16(POLLIN), revents: 0)
             if poll(&ready, 1, 100) > 0 {
                 var value: UInt64 = 0
                 _ = read(wakeup[0], &value, 8)
             }
-            if let round = outbox.takeFinished().first { return round }
+            finished += outbox.takeFinished()
         }
         throw NoRound()
     }
@@ -201,6 +205,21 @@ final class DurableOutboxTests: XCTestCase {
               case .bytes(2, let queued) = round.leftovers[1] else { return XCTFail("\(round.leftovers)") }
         XCTAssertEqual(written.count + rest.count, big.utf8.count + 1, "the rest of the first turn comes back first")
         XCTAssertEqual(String(decoding: queued.prefix(16), as: UTF8.self), "queued\n", "then the later turn")
+    }
+
+    func testAPeerGoneInAMergedRoundIsReportedOnceAndWrittenNoMore() throws {
+        let outbox = DurableOutbox(wakeLoop: wakeup[1])
+        defer { outbox.stop() }
+        let (first, gone) = (recordPair(), recordPair())
+        defer { close(first.daemon); close(first.client); close(gone.daemon) }
+        close(gone.client)
+        let round = try roundAfterGate(
+            outbox, first: .init(connection: 1, fd: first.daemon, direct: true, fresh: false, items: [push("0")]),
+            rest: [[.init(connection: 2, fd: gone.daemon, direct: true, fresh: false, items: [push("a")])],
+                   [.init(connection: 2, fd: gone.daemon, direct: true, fresh: false, items: [push("b")])]])
+        guard round.leftovers.count == 1, case .failed(2) = round.leftovers[0] else {
+            return XCTFail("\(round.leftovers)")
+        }
     }
 
     func testAGonePeerIsReported() throws {
