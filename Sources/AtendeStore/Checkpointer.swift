@@ -10,8 +10,9 @@
 // finishes the job: once the WAL holds `walRestartFrames`, it asks the background connection for a checkpoint
 // at once and goes on serving; when that one has copied all but a short tail, the loop runs a PASSIVE checkpoint
 // itself between turns, which copies only the tail (it is the writer, so nothing new lands meanwhile), and its
-// next commit rewinds the WAL and overwrites pages the kernel already has. Copying on the loop what a timer pass
-// had left (up to a quarter second of commits, thousands of pages) stopped every client for milliseconds.
+// next commit rewinds the WAL and overwrites pages the kernel already has. Copying on the loop everything since
+// the last timer pass (up to a quarter second of commits, thousands of pages) would stop every client for
+// milliseconds.
 
 import CSQLite
 import Dispatch
@@ -79,9 +80,8 @@ public final class Checkpointer: @unchecked Sendable {
                 database = connection
             }
             guard let handle = database?.handle else { return }
-            var log: Int32 = 0
             var copied: Int32 = 0
-            let status = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, &log, &copied)
+            let status = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, &copied)
             if status == SQLITE_OK { backfilled.store(Int(copied), ordering: .releasing) }
         } catch {
             database?.close()

@@ -81,14 +81,21 @@ final class StoreWALTests: StoreTestCase {
         }
     }
 
-    func testAtTheBoundTheLoopHasTheBackgroundCopyAndCopiesOnlyTheTail() throws {
+    /// A store whose WAL should start over at 256 frames, filled to that bound, with a background checkpointer
+    /// whose timer never fires within a test: every background pass is one the loop asked for.
+    private func storeAtTheBound(handsCopyingToBackground: Bool) throws -> (Store, Checkpointer, Int64) {
         let store = try openStore()
         store.walRestartFrames = 256
-        // No timer pass within the test: every copy in the background is one the loop asked for.
+        store.handsCopyingToBackground = handsCopyingToBackground
         let checkpointer = try store.startCheckpointer(intervalMillis: 600_000)
-        defer { checkpointer.stop() }
         var id: Int64 = 0
         try fill(store, to: 256, from: &id)
+        return (store, checkpointer, id)
+    }
+
+    func testAtTheBoundTheLoopHasTheBackgroundCopyAndCopiesOnlyTheTail() throws {
+        var (store, checkpointer, id) = try storeAtTheBound(handsCopyingToBackground: true)
+        defer { checkpointer.stop() }
         store.rewindWALIfLong()
         XCTAssertEqual(store.walRewindAttempts, 0, "the loop asked the background to copy instead")
         let asked = store.walFrames
@@ -107,13 +114,8 @@ final class StoreWALTests: StoreTestCase {
     }
 
     func testWithoutTheHandOffTheLoopCopiesEverything() throws {
-        let store = try openStore()
-        store.walRestartFrames = 256
-        store.handsCopyingToBackground = false
-        let checkpointer = try store.startCheckpointer(intervalMillis: 600_000)
+        var (store, checkpointer, id) = try storeAtTheBound(handsCopyingToBackground: false)
         defer { checkpointer.stop() }
-        var id: Int64 = 0
-        try fill(store, to: 256, from: &id)
         store.rewindWALIfLong()
         XCTAssertEqual(store.walRewindAttempts, 1, "control: the loop copies at once")
         XCTAssertLessThanOrEqual(checkpointer.copiedFrames, 0, "no background pass ran: the loop copied it all")
