@@ -33,10 +33,19 @@ final class DurableOutboxTests: XCTestCase {
 
     /// A connected pair: the daemon's end (non-blocking, small send buffer) and the client's end.
     private func socketPair(sendBuffer: Int32 = 4096) -> (daemon: Int32, client: Int32) {
-        var fds: [Int32] = [0, 0]
-        XCTAssertEqual(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds), 0)
+        let pair = connectedPair(SOCK_STREAM)
         var size = sendBuffer
-        setsockopt(fds[0], SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        setsockopt(pair.daemon, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        return pair
+    }
+
+    /// A record-preserving pair: each send arrives as one record, so a test can count them.
+    private func recordPair() -> (daemon: Int32, client: Int32) { connectedPair(SOCK_SEQPACKET) }
+
+    /// A Unix socket pair of `type`, the daemon's end non-blocking.
+    private func connectedPair(_ type: __socket_type) -> (daemon: Int32, client: Int32) {
+        var fds: [Int32] = [0, 0]
+        XCTAssertEqual(socketpair(AF_UNIX, Int32(type.rawValue), 0, &fds), 0)
         _ = fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK)
         return (fds[0], fds[1])
     }
@@ -62,13 +71,16 @@ final class DurableOutboxTests: XCTestCase {
     }
 
     /// Everything the client end can read now.
-    private func drain(_ fd: Int32) -> [UInt8] {
-        var bytes: [UInt8] = []
+    private func drain(_ fd: Int32) -> [UInt8] { reads(fd).flatMap { $0 } }
+
+    /// What each `recv` on the client end returns now, until it would block (on a record pair: each record).
+    private func reads(_ fd: Int32) -> [[UInt8]] {
+        var found: [[UInt8]] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
             let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
-            if count <= 0 { return bytes }
-            bytes += buffer[0..<count]
+            if count <= 0 { return found }
+            found.append(Array(buffer[0..<count]))
         }
     }
 
@@ -128,24 +140,8 @@ final class DurableOutboxTests: XCTestCase {
         XCTAssertEqual(drain(pair.client), Array("direct\n".utf8))
     }
 
-    /// A record-preserving pair: each send arrives as one record, so a test can count them.
-    private func recordPair() -> (daemon: Int32, client: Int32) {
-        var fds: [Int32] = [0, 0]
-        XCTAssertEqual(socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue), 0, &fds), 0)
-        _ = fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK)
-        return (fds[0], fds[1])
-    }
-
     /// Each record the client end can read now.
-    private func records(_ fd: Int32) -> [String] {
-        var found: [String] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
-            if count <= 0 { return found }
-            found.append(String(decoding: buffer[0..<count], as: UTF8.self))
-        }
-    }
+    private func records(_ fd: Int32) -> [String] { reads(fd).map { String(decoding: $0, as: UTF8.self) } }
 
     /// Holds the outbox in its first fsync until the test lets it go, so the turns handed meanwhile make one round.
     private final class Gate: DurabilityBarrier, @unchecked Sendable {
