@@ -28,9 +28,11 @@ public final class Store {
     var backgroundCheckpointer: Checkpointer?
     var checkpointsInBackground: Bool { backgroundCheckpointer != nil }
     let walLength = WALLength()
-    /// The WAL length (frames of a page and 24 bytes: about 17 MiB with the 1 KiB pages of new databases) at
-    /// which the loop finishes a checkpoint so the WAL starts over.
+    /// The WAL length (frames of a page and 24 bytes) at which the loop finishes a checkpoint so the WAL starts
+    /// over: `walRestartBytes` of pages, whatever the file's page size.
     public var walRestartFrames = 16384
+    /// About 16 MiB of WAL between rewinds: the loop copies at most a sixteenth of it itself (`walRewindTail`).
+    static let walRestartBytes = 16 << 20
     var nextRewindAttempt = 0
     /// Checkpoints the loop tried itself to let the WAL start over (some meet a busy checkpoint lock).
     public internal(set) var walRewindAttempts = 0
@@ -66,6 +68,7 @@ public final class Store {
         database = try Database(path: path)
         try configure(database)
         try Schema.migrate(database)
+        walRestartFrames = Self.walRestartBytes / max(512, Int(try database.scalar("PRAGMA page_size") ?? 4096))
         walFile = try openWALFile()
     }
 
@@ -90,24 +93,25 @@ public final class Store {
 
     private func configure(_ database: Database) throws(StoreError) {
         sqlite3_busy_timeout(database.handle, Int32(busyTimeoutMillis))
-        // New databases get 1 KiB pages (an existing file keeps the size it was made with). Each commit writes
-        // every page it touched to the WAL, checksummed, and the hot writes land on the rightmost leaves of a few
-        // B-trees, so smaller pages mean fewer bytes copied, summed, written and fsynced per conversation.
-        try database.execute("PRAGMA page_size = 1024")
+        // New databases get 4 KiB pages (an existing file keeps the size it was made with). A commit writes every
+        // page it touched to the WAL, so smaller pages would copy and checksum fewer bytes; but the WAL-gathering
+        // VFS sends a commit's frames in one write whatever their number, and with 1 KiB pages the same rows
+        // take four times the frames, B-tree levels and splits, and page-cache entries: the loop spends more.
+        try database.execute("PRAGMA page_size = 4096")
         let mode = try database.text("PRAGMA journal_mode = WAL")
         guard mode?.lowercased() == "wal" else {
             throw StoreError(code: 0, message: "journal_mode is \(mode ?? "unknown"), expected wal: \(path)")
         }
         try database.execute("PRAGMA foreign_keys = ON")
-        // SQLite's own page cache, 2 MiB by default (2000 pages of 1 KiB), is smaller than one turn of a backlog
+        // SQLite's own page cache, 2 MiB by default, is smaller than one turn of a backlog
         // drained in priority order: those chats' rows lie on scattered pages, the turn's dirty pages spilled to
         // the WAL before its commit and each missed page was read back through the kernel. 32 MiB holds a turn of
         // a 100k backlog's scattered pages; it fills only as pages are read.
         try database.execute("PRAGMA cache_size = -\(Self.pageCacheKiB)")
         // NORMAL in WAL mode syncs at checkpoints only; with `defersSync` the caller syncs each commit's frames.
         try database.execute("PRAGMA synchronous = \(durability == .full && !defersSync ? "FULL" : "NORMAL")")
-        // A WAL that grew past this during a burst is cut back to it when it starts over (above the rewind point
-        // of 16384 frames, 17 to 66 MiB with pages of 1 to 4 KiB, so that a normal rewind keeps the file).
+        // A WAL that grew past this during a burst is cut back to it when it starts over (well above the rewind
+        // point, `walRestartBytes`, so that a normal rewind keeps the file).
         try database.execute("PRAGMA journal_size_limit = 134217728")
         // SQLite's own default (Debian builds it with secure delete on): zeroing what a write removes from a page
         // costs every close (its row rewritten, its open-index entry deleted), and erases nothing the WAL does not

@@ -2,7 +2,7 @@
 // to it, except one it can skip: at the end of every transaction the pager truncates the cache to the database's
 // size (dropping pages past its end), and pcache1 decides how much of its hash table to walk from the highest
 // page number it ever held. B-tree rebalancing swaps two pages' numbers through a temporary one far past the end
-// (the pending-byte page: 1048577 with 1 KiB pages), so after any transaction that split a page that number is
+// (the pending-byte page: 262145 with 4 KiB pages), so after any transaction that split a page that number is
 // the highest, and the truncate walks every bucket of the hash table and every page in it, one cache miss after
 // another: with a page cache of tens of MiB, that is most of the cost of a commit.
 //

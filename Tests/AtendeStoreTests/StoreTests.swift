@@ -65,16 +65,18 @@ final class StoreTests: StoreTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: path + "-wal"))
         XCTAssertEqual(try Store(path: path, durability: .full).database.scalar("PRAGMA synchronous"), 2)
         XCTAssertEqual(try store.database.scalar("PRAGMA synchronous"), 1, "normal")
-        XCTAssertEqual(try store.database.scalar("PRAGMA page_size"), 1024, "new databases get small pages")
+        XCTAssertEqual(try store.database.scalar("PRAGMA page_size"), 4096, "new databases get 4 KiB pages")
+        XCTAssertEqual(store.walRestartFrames, 4096, "16 MiB of frames")
     }
 
     func testAnExistingDatabaseKeepsItsPageSize() throws {
         do {
             let database = try Database(path: path)
-            try database.execute("PRAGMA page_size = 4096; CREATE TABLE made_before(x); PRAGMA user_version = 0")
+            try database.execute("PRAGMA page_size = 1024; CREATE TABLE made_before(x); PRAGMA user_version = 0")
         }
         let store = try openStore()
-        XCTAssertEqual(try store.database.scalar("PRAGMA page_size"), 4096)
+        XCTAssertEqual(try store.database.scalar("PRAGMA page_size"), 1024)
+        XCTAssertEqual(store.walRestartFrames, 16384, "the WAL still starts over after 16 MiB of frames")
         XCTAssertEqual(try store.database.scalar("PRAGMA user_version"), Schema.latestVersion)
         assertSound(store)
     }

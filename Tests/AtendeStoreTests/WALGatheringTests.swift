@@ -123,11 +123,13 @@ final class WALGatheringTests: StoreTestCase {
     func testASpilledTransactionThatChangesSpilledPagesAgainIsWholeAfterACrash() throws {
         let store = try spillingStore()
         let before = store.database.walWriteCount
-        for id in Int64(1)...600 { try store.saveConversation(conversation(id), new: true) }
+        // Enough rows to outgrow 16 pages of 4 KiB.
+        let rows: Int64 = 2400
+        for id in 1...rows { try store.saveConversation(conversation(id), new: true) }
         XCTAssertGreaterThan(store.database.walWriteCount, before, "pages spilled before the commit")
         // Changing early rows again makes SQLite write over spilled frames and then rewrite frame checksums
         // after the commit frame, reading each frame first: none of that may stay in memory.
-        for id in Int64(1)...600 where id % 7 == 0 {
+        for id in 1...rows where id % 7 == 0 {
             var chat = conversation(id, .closed)
             chat.closedAt = t0
             try store.saveConversation(chat)
@@ -136,21 +138,22 @@ final class WALGatheringTests: StoreTestCase {
         XCTAssertEqual(store.lateWALBytes, 0)
         XCTAssertFalse(store.lostCommittedFrames)
         let copy = try crashCopy()
-        XCTAssertEqual(try rowsThroughDefaultVFS(at: copy), 600)
+        XCTAssertEqual(try rowsThroughDefaultVFS(at: copy), rows)
         let reopened = try Store(path: copy, durability: .normal)
-        XCTAssertEqual(try reopened.database.scalar("SELECT count(*) FROM conversations WHERE state = 'closed'"), 85)
+        let closed = try reopened.database.scalar("SELECT count(*) FROM conversations WHERE state = 'closed'")
+        XCTAssertEqual(closed, rows / 7)
         assertSound(reopened)
-        XCTAssertEqual(try commit(store, first: 601, count: 3), 1, "small commits are gathered again")
+        XCTAssertEqual(try commit(store, first: rows + 1, count: 3), 1, "small commits are gathered again")
     }
 
     func testARolledBackSpillIsDroppedNotWritten() throws {
         let store = try spillingStore()
         XCTAssertEqual(try commit(store, first: 1, count: 5), 1)
-        for id in Int64(6)...300 { try store.saveConversation(conversation(id), new: true) }
+        for id in Int64(6)...1200 { try store.saveConversation(conversation(id), new: true) }
         let beforeRollback = store.database.walWriteCount
         store.rollback()
         XCTAssertEqual(store.database.walWriteCount, beforeRollback, "the gathered frames were dropped")
-        XCTAssertEqual(try commit(store, first: 301, count: 5), 1)
+        XCTAssertEqual(try commit(store, first: 1201, count: 5), 1)
         XCTAssertEqual(try rowsThroughDefaultVFS(at: try crashCopy()), 10)
         XCTAssertEqual(store.lateWALBytes, 0)
         assertSound(store)
