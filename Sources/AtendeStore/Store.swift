@@ -103,10 +103,10 @@ public final class Store {
             throw StoreError(code: 0, message: "journal_mode is \(mode ?? "unknown"), expected wal: \(path)")
         }
         try database.execute("PRAGMA foreign_keys = ON")
-        // SQLite's own page cache, 2 MiB by default, is smaller than one turn of a backlog
-        // drained in priority order: those chats' rows lie on scattered pages, the turn's dirty pages spilled to
-        // the WAL before its commit and each missed page was read back through the kernel. 32 MiB holds a turn of
-        // a 100k backlog's scattered pages; it fills only as pages are read.
+        // SQLite's own page cache, 2 MiB by default, is smaller than one turn of a backlog drained in priority
+        // order: those chats' rows lie on scattered pages, the turn's dirty pages spilled to the WAL before its
+        // commit and each missed page was read back through the kernel. 32 MiB holds a turn of a 100k backlog's
+        // scattered pages; it fills only as pages are read.
         try database.execute("PRAGMA cache_size = -\(Self.pageCacheKiB)")
         // NORMAL in WAL mode syncs at checkpoints only; with `defersSync` the caller syncs each commit's frames.
         try database.execute("PRAGMA synchronous = \(durability == .full && !defersSync ? "FULL" : "NORMAL")")
