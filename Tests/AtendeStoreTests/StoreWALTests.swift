@@ -35,6 +35,10 @@ final class StoreWALTests: StoreTestCase {
         return (largest, restarts)
     }
 
+    /// 40 times the 64-frame restart point, in 4 KiB frames: the rewound WAL stays well under it (about 150 frames
+    /// on an idle machine), and the same writes without the rewind grow past it (to about 11,000 frames).
+    private let boundBytes = 64 * 40 * (4096 + 24)
+
     /// A store whose WAL should start over at 64 frames, with a background checkpointer every 20 ms.
     private func checkpointedStore() throws -> (Store, Checkpointer) {
         let store = try openStore()
@@ -48,9 +52,9 @@ final class StoreWALTests: StoreTestCase {
         let (largest, restarts) = try write(store, turns: 2000, rewind: true)
         XCTAssertGreaterThan(store.walRewindAttempts, 0)
         XCTAssertGreaterThanOrEqual(restarts, 5, "the WAL started over again and again")
-        let frameBytes = 4096 + 24
-        // A rewind attempt fails while the background checkpoint holds its lock and is retried 16 frames later.
-        XCTAssertLessThan(largest, 64 * 10 * frameBytes, "WAL file stayed near the bound (\(largest) bytes)")
+        // A rewind attempt fails while the background checkpoint holds its lock and is retried after the next
+        // commit; on a loaded machine that pass can hold it for a few hundred frames (up to about 800 seen).
+        XCTAssertLessThan(largest, boundBytes, "WAL file stayed near the bound (\(largest) bytes)")
         XCTAssertEqual(try store.database.scalar("SELECT count(*) FROM conversations"), 10_000)
         assertSound(store)
     }
@@ -59,7 +63,7 @@ final class StoreWALTests: StoreTestCase {
         let (store, checkpointer) = try checkpointedStore()
         defer { checkpointer.stop() }
         let (largest, _) = try write(store, turns: 2000, rewind: false)
-        XCTAssertGreaterThan(largest, 64 * 10 * (4096 + 24), "control: a background checkpoint alone never rewinds")
+        XCTAssertGreaterThan(largest, boundBytes, "control: a background checkpoint alone never rewinds")
     }
 
     func testTheBackgroundCheckpointerCopiesTheWAL() throws {
