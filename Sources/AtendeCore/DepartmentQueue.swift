@@ -155,6 +155,28 @@ public final class DepartmentQueue {
         return result
     }
 
+    /// The earliest `queuedAt` of any place, for a queue whose places never rank after their own `queuedAt` (a
+    /// priority only moves a chat forward). The chat that waited longest need not be at the head once priorities
+    /// differ, but no place ranked after the earliest `queuedAt` seen so far can be earlier still, so the walk stops
+    /// there: at the head alone when every chat has the same priority, and otherwise after the places within nine
+    /// priority steps of it.
+    public func earliestQueuedAt() -> Int64? {
+        var earliest: Int64?
+        func walk(_ node: Node) -> Bool {
+            if node.isLeaf {
+                for place in node.places {
+                    if let found = earliest, place.rank > found { return false }
+                    earliest = min(earliest ?? place.queuedAt, place.queuedAt)
+                }
+                return true
+            }
+            for child in node.children where !walk(child) { return false }
+            return true
+        }
+        _ = walk(root)
+        return earliest
+    }
+
     // MARK: Tree steps
 
     private static func total(of node: Node) -> Int {

@@ -56,10 +56,8 @@ extension Router {
 
     /// The department's numbers for `stats.get`.
     public func stats(of department: String, now: Instant) -> DepartmentStats? {
-        guard departments[department] != nil else { return nil }
-        let head = departments[department]!.queue.first
-        let oldest = head.flatMap { conversations[$0.id]?.queuedAt }.map { max(0, (now - $0) / 1000) } ?? 0
-        let state = departments[department]!
+        guard let state = departments[department] else { return nil }
+        let oldest = state.queue.earliestQueuedAt().map { max(0, (now.millis - $0) / 1000) } ?? 0
         let online = state.servedBy.reduce(0) { $0 + (presence(of: $1) == .online ? 1 : 0) }
         return DepartmentStats(department: department, waiting: state.queue.count, oldestWaitSeconds: oldest,
                                assigned: state.assigned, attendantsOnline: online)

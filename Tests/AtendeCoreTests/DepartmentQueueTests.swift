@@ -71,6 +71,9 @@ final class DepartmentQueueTests: XCTestCase {
             }
             XCTAssertEqual(queue.count, model.count, "step \(step)")
             XCTAssertEqual(queue.first, model.first, "step \(step)")
+            if step % 13 == 0 {
+                XCTAssertEqual(queue.earliestQueuedAt(), model.map(\.queuedAt).min(), "step \(step)")
+            }
             if step % 397 == 0 {
                 XCTAssertEqual(queue.places(), model, "step \(step)")
                 for (index, entry) in model.enumerated() where index % 7 == 0 {
@@ -79,6 +82,25 @@ final class DepartmentQueueTests: XCTestCase {
             }
             if queue.count != model.count { return }
         }
+    }
+
+    func testEarliestQueueTimeIsNotAlwaysTheHeads() {
+        let queue = DepartmentQueue()
+        XCTAssertNil(queue.earliestQueuedAt())
+        // (rank, queuedAt): a priority ranks a chat before its queue time, never after it.
+        for (id, entry) in [(100, 100), (40, 90), (95, 95), (130, 130), (20, 80)].enumerated() {
+            queue.insert(QueuePlace(rank: Int64(entry.0), queuedAt: Int64(entry.1), id: Int64(id)))
+        }
+        XCTAssertEqual(queue.first?.queuedAt, 80, "the head")
+        XCTAssertEqual(queue.earliestQueuedAt(), 80)
+        queue.removeFirst()
+        XCTAssertEqual(queue.first?.queuedAt, 90)
+        queue.removeFirst()
+        XCTAssertEqual(queue.first?.queuedAt, 95, "the head joined after the chat ranked behind it")
+        XCTAssertEqual(queue.earliestQueuedAt(), 95)
+        queue.insert(QueuePlace(rank: 10, queuedAt: 200, id: 9))
+        XCTAssertEqual(queue.first?.id, 9)
+        XCTAssertEqual(queue.earliestQueuedAt(), 95, "a younger chat at the head with a high priority")
     }
 
     func testQueueFedInOrderAndDrainedFromTheHead() {

@@ -62,6 +62,17 @@ final class RouterPriorityTests: RouterTestCase {
         XCTAssertEqual(effects.assignments, [4, 3, 1, 2].map { Assignment($0, 1) })
     }
 
+    func testOldestWaitIsTheLongestWaitingChatNotTheHead() {
+        let router = world()
+        open(router, 1, at: 0, priority: 0)
+        open(router, 2, at: 100, priority: 5)
+        XCTAssertEqual(waiting(router, "sales"), [2, 1], "the priority-5 chat is at the head")
+        XCTAssertEqual(router.stats(of: "sales", now: noon + 130_000)?.oldestWaitSeconds, 130,
+                       "chat 1 has waited 130 s, the head 30 s")
+        open(router, 3, at: 200, priority: 0)
+        XCTAssertEqual(router.stats(of: "sales", now: noon + 230_000)?.oldestWaitSeconds, 230)
+    }
+
     func testAStepOfZeroIsFirstInFirstOut() {
         let router = world(step: 0)
         open(router, 1, at: 0, priority: 0)
