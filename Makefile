@@ -75,18 +75,22 @@ bench: deps
 bench-quick: deps
 	benchmarks/run --quick
 
-# Installs the binaries, the systemd unit (ExecStart pointing at PREFIX) and a system config to the standard places.
+# Installs the binaries, the systemd units (their paths pointing at PREFIX), the protocol and panel docs the units
+# name, and a system config to the standard places.
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/atende $(DESTDIR)/lib/systemd/system \
-	  $(DESTDIR)/usr/share/bash-completion/completions
+	  $(DESTDIR)/usr/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/doc/atende
 	install -m 0755 .build/release/atended .build/release/atendectl $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 docs/protocol.md docs/panel.md $(DESTDIR)$(PREFIX)/share/doc/atende/
 	# The web panel's files: atended finds them in share/atende/panel beside its bin folder.
 	install -d $(DESTDIR)$(PREFIX)/share/atende/panel
 	cp -R Sources/AtendeServer/Panel/. $(DESTDIR)$(PREFIX)/share/atende/panel/
 	rm -f $(DESTDIR)$(PREFIX)/share/atende/panel/.gitkeep
 	test -e $(DESTDIR)/etc/atende/atende.json || install -m 0640 config/atende.system.json $(DESTDIR)/etc/atende/atende.json
-	sed 's|/usr/local/bin/atended|$(PREFIX)/bin/atended|' config/atende.service > $(DESTDIR)/lib/systemd/system/atende.service
-	chmod 0644 $(DESTDIR)/lib/systemd/system/atende.service
+	for unit in atende.service atende-postgres.service; do \
+	  sed 's|/usr/local/|$(PREFIX)/|' config/$$unit > $(DESTDIR)/lib/systemd/system/$$unit && \
+	  chmod 0644 $(DESTDIR)/lib/systemd/system/$$unit || exit 1; \
+	done
 	if [ -f config/atendectl.bash ]; then install -m 0644 config/atendectl.bash \
 	  $(DESTDIR)/usr/share/bash-completion/completions/atendectl; fi
 

@@ -272,34 +272,42 @@ final class OperationsTests: XCTestCase {
                       daemon.lastStderr)
     }
 
-    func testUnitFileVerifies() throws {
+    /// Both units (SQLite, and PostgreSQL leader or standby) verify once their binary path points at a real one,
+    /// and name the protocol document where `make install` puts it.
+    func testUnitFilesVerify() throws {
         let analyze = "/usr/bin/systemd-analyze"
         guard FileManager.default.isExecutableFile(atPath: analyze) else {
             throw XCTSkip("systemd-analyze is not installed (Debian package systemd)")
         }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
-        let unit = try String(contentsOf: root.appendingPathComponent("config/atende.service"), encoding: .utf8)
-        for needed in ["Type=notify", "RuntimeDirectory=", "StateDirectory=", "ProtectSystem=strict",
-                       "NoNewPrivileges=yes", "PrivateTmp=yes", "ExecReload="] {
-            XCTAssertTrue(unit.contains(needed), "unit lacks \(needed)")
+        let makefile = try String(contentsOf: root.appendingPathComponent("Makefile"), encoding: .utf8)
+        XCTAssertTrue(makefile.contains("docs/protocol.md docs/panel.md $(DESTDIR)$(PREFIX)/share/doc/atende/"))
+        for name in ["atende.service", "atende-postgres.service"] {
+            let unit = try String(contentsOf: root.appendingPathComponent("config/" + name), encoding: .utf8)
+            // The PostgreSQL unit keeps no state on the machine: no StateDirectory.
+            for needed in ["Type=notify", "RuntimeDirectory=", "ProtectSystem=strict", "NoNewPrivileges=yes",
+                           "PrivateTmp=yes", "ExecReload=", "Documentation=file:/usr/local/share/doc/atende/protocol.md"]
+                + (name == "atende.service" ? ["StateDirectory="] : []) {
+                XCTAssertTrue(unit.contains(needed), "\(name) lacks \(needed)")
+            }
+            let directory = NSTemporaryDirectory() + "atende-unit-\(getpid())"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let path = directory + "/" + name
+            try unit.replacingOccurrences(of: "/usr/local/bin/atended", with: try TestDaemon.binary())
+                .write(toFile: path, atomically: true, encoding: .utf8)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: analyze)
+            process.arguments = ["verify", path]
+            let pipe = Pipe()
+            process.standardError = pipe
+            process.standardOutput = pipe
+            try process.run()
+            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            XCTAssertEqual(process.terminationStatus, 0, "\(name): \(output)")
+            XCTAssertFalse(output.contains(name + ":"), output)
         }
-        let directory = NSTemporaryDirectory() + "atende-unit-\(getpid())"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let path = directory + "/atende.service"
-        try unit.replacingOccurrences(of: "/usr/local/bin/atended", with: try TestDaemon.binary())
-            .write(toFile: path, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: analyze)
-        process.arguments = ["verify", path]
-        let pipe = Pipe()
-        process.standardError = pipe
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, output)
-        XCTAssertFalse(output.contains("atende.service:"), output)
     }
 }
