@@ -38,8 +38,10 @@ extension RequestContext {
         try params.rejectUnknown(["id"])
         guard let attendant = connection.attendant else { throw RPCError.unauthenticated() }
         let id = try params.int("id")
-        try ensureOpen(id, visibleTo: connection)
-        apply(try router.accept(id, by: attendant, now: now), now: now)
+        try refusingEndedOffers(id, of: attendant) {
+            try ensureOpen(id, visibleTo: connection)
+            apply(try router.accept(id, by: attendant, now: now), now: now)
+        }
         return .result(conversationJSON(try anyConversation(id)))
     }
 
@@ -47,9 +49,32 @@ extension RequestContext {
         try params.rejectUnknown(["id"])
         guard let attendant = connection.attendant else { throw RPCError.unauthenticated() }
         let id = try params.int("id")
-        try ensureOpen(id, visibleTo: connection)
-        apply(try router.decline(id, by: attendant, now: now), now: now)
+        try refusingEndedOffers(id, of: attendant) {
+            try ensureOpen(id, visibleTo: connection)
+            apply(try router.decline(id, by: attendant, now: now), now: now)
+        }
         return .result(Wire.ok)
+    }
+
+    /// Runs an accept or decline. Of the refusals that say the chat is not the caller's (1003), the contract makes
+    /// one 1010: to an attendant whose offer of it ended (declined, run out or withdrawn), the chat is no longer
+    /// offered, whoever has it now or however it closed. The offer's end is in the chat's notes, read from the
+    /// store on this refusal only.
+    private func refusingEndedOffers(_ id: ConversationID, of attendant: AttendantID,
+                                     _ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error where Self.saysNotYours(error) {
+            let offerEnded = try store.explanations(conversation: id).contains { text in
+                OfferNote(compact: text, conversationId: id).map { $0.wasOffer && $0.attendantId == attendant } ?? false
+            }
+            guard offerEnded else { throw error }
+            throw RoutingError(.invalidState, "conversation is no longer offered to you", field: "id")
+        }
+    }
+
+    private static func saysNotYours(_ error: any Error) -> Bool {
+        (error as? RoutingError)?.kind == .forbidden || (error as? RPCError)?.code == RPCError.forbidden("").code
     }
 
     func conversationFinishWrapUp(_ params: Params) throws -> Outcome {

@@ -69,7 +69,9 @@ final class OfferTests: DaemonTestCase {
         let offered = try expectEvent(bia.client, "conversation.offered")["conversation"]
         XCTAssertEqual(offered?.id, chat.id, "ana is passed over while bia is eligible")
         XCTAssertEqual(offered?["queuedAt"], chat["queuedAt"], "back in its original place")
-        assertError(1003, try ana.client.callResult("conversation.accept", ["id": .int(chat.id)]))
+        assertError(1010, try ana.client.callResult("conversation.accept", ["id": .int(chat.id)]),
+                    "no longer offered to ana, who declined it")
+        assertError(1010, try ana.client.callResult("conversation.decline", ["id": .int(chat.id)]))
         try assertNoEvent(ana.client, "conversation.revoked", "a decline is not told back")
         let events = try admin.call("conversation.explain", ["id": .int(chat.id)]).list("events")
         XCTAssertEqual(events.map { $0["outcome"] }, ["declined"])
@@ -115,6 +117,11 @@ final class OfferTests: DaemonTestCase {
         let revoked = try expectEvent(ana.client, "conversation.revoked")
         XCTAssertEqual(revoked["reason"], "rescinded")
         XCTAssertEqual(try attendant(ana.id)["openChats"], 1)
+        assertError(1010, try ana.client.callResult("conversation.accept", ["id": .int(offered.id)]),
+                    "the withdrawn offer is no longer ana's, though the chat is closed")
+        let bia = try staff("bia", ["auto"])
+        assertError(1003, try bia.client.callResult("conversation.decline", ["id": .int(offered.id)]),
+                    "nor ever offered to bia")
     }
 
     func testReplyTimeoutTakesTheChatBack() throws {
