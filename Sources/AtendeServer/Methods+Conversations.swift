@@ -88,7 +88,10 @@ extension RequestContext {
         if let text, !text.isEmpty {
             let message = try store.appendMessage(Message(conversationId: conversation.id, from: .contact, text: text,
                                                           at: now))
-            if let current = router.conversation(conversation.id), let attendant = current.attendantId {
+            // As with conversation.message: only an assigned attendant is told; an offered one sees the chat's
+            // messages once it accepts.
+            if let current = router.conversation(conversation.id), let attendant = current.attendantId,
+               current.state == .assigned {
                 fanOut.push(event("conversation.message", current, message: message), toAttendant: attendant)
             }
         }

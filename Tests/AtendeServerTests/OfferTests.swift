@@ -124,6 +124,19 @@ final class OfferTests: DaemonTestCase {
                     "nor ever offered to bia")
     }
 
+    func testTheFirstMessageOfAnOfferedChatWaitsForTheAccept() throws {
+        try offerDepartment("offers", ["offerTimeout": 600])
+        let ana = try staff("ana", ["offers"])
+        let opened = try bot.call("conversation.open", ["externalId": "o-text", "contact": ["phone": "11900000009"],
+                                                        "department": "offers", "text": "Oi, preciso de ajuda"])
+        XCTAssertEqual(opened["state"], "offered")
+        try expectEvent(ana.client, "conversation.offered")
+        try assertNoEvent(ana.client, "conversation.message", "an offer is not the attendant's chat yet")
+        try ana.client.call("conversation.accept", ["id": .int(opened.id)])
+        let history = try ana.client.call("conversation.history", ["id": .int(opened.id)]).list("messages")
+        XCTAssertEqual(history.map { $0["text"] }, ["Oi, preciso de ajuda"], "it reads the message once it accepts")
+    }
+
     func testReplyTimeoutTakesTheChatBack() throws {
         try offerDepartment("answer", ["replyTimeout": 10])
         let ana = try staff("ana", ["answer"])
