@@ -93,9 +93,9 @@ public struct RPCError: Error, Equatable, Sendable, CustomStringConvertible {
         RPCError(code: RPCErrorCode.forbidden, message: "forbidden: \(why)")
     }
 
-    /// 1004: `what` does not exist, e.g. `"attendant 12"`.
-    public static func notFound(_ what: String) -> RPCError {
-        RPCError(code: RPCErrorCode.notFound, message: "not found: \(what)")
+    /// 1004: `what` does not exist, e.g. `"attendant 12"`; `field` names the param that gave it (`data.field`).
+    public static func notFound(_ what: String, field: String? = nil) -> RPCError {
+        RPCError(code: RPCErrorCode.notFound, message: "not found: \(what)", data: field.map { ["field": .string($0)] })
     }
 
     /// 1009: `what` already exists, e.g. `"login ana@example.com"`.

@@ -32,7 +32,7 @@ extension RequestContext {
         try params.rejectUnknown(["id", "name", "strategy"] + RequestContext.routingSettingKeys + RequestContext.queuePolicyKeys)
         let id = try params.string("id", maxLength: 64)
         guard var department = try store.departments().first(where: { $0.id == id }) else {
-            throw RPCError.notFound("department '\(id)'")
+            throw RPCError.notFound("department '\(id)'", field: "id")
         }
         if let name = try params.optionalString("name", maxLength: 120) { department.name = try departmentName(name) }
         if let strategy = try params.optionalString("strategy", maxLength: 32) {
@@ -127,7 +127,7 @@ extension RequestContext {
     func attendantUpdate(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(AttendantFields.all.union(["id"]))
         let id = try params.int("id")
-        guard var record = try store.attendant(id) else { throw RPCError.notFound("attendant \(id)") }
+        guard var record = try store.attendant(id) else { throw RPCError.notFound("attendant \(id)", field: "id") }
         let password = try AttendantFields.apply(params, to: &record, context: self)
         try ensureLoginFree(record.login, except: id)
         let save = { [self] (record: AttendantRecord, now: Instant) throws -> [UInt8] in
@@ -145,7 +145,7 @@ extension RequestContext {
             guard let hash = value as? String? ?? nil else { throw RPCError.internalError("password hashing failed") }
             // Other changes may have committed while the hash was made: apply this request to the record as it
             // is now, not to the copy read before.
-            guard var current = try store.attendant(id) else { throw RPCError.notFound("attendant \(id)") }
+            guard var current = try store.attendant(id) else { throw RPCError.notFound("attendant \(id)", field: "id") }
             _ = try AttendantFields.apply(params, to: &current, context: self)
             current.passwordHash = hash
             return try save(current, now)
@@ -179,7 +179,7 @@ extension RequestContext {
     func attendantGet(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["id"])
         let id = try params.int("id")
-        guard let record = try store.attendant(id) else { throw RPCError.notFound("attendant \(id)") }
+        guard let record = try store.attendant(id) else { throw RPCError.notFound("attendant \(id)", field: "id") }
         return .result(attendantJSONWithLock(record, now: now))
     }
 
@@ -192,7 +192,9 @@ extension RequestContext {
             }
             return value
         }
-        if let department, !router.hasDepartment(department) { throw RPCError.notFound("department '\(department)'") }
+        if let department, !router.hasDepartment(department) {
+            throw RPCError.notFound("department '\(department)'", field: "department")
+        }
         let records = try store.attendants().filter { record in
             (department.map { record.departments.contains($0) } ?? true)
                 && (presence.map { router.presence(of: record.id) == $0 } ?? true)
@@ -216,7 +218,7 @@ extension RequestContext {
             throw RPCError.invalidParams(field: "base64", reason: "is not valid base64")
         }
         let kind = try ImageKind.validate(contentType: contentType, bytes: Array(data))
-        guard var record = try store.attendant(id) else { throw RPCError.notFound("attendant \(id)") }
+        guard var record = try store.attendant(id) else { throw RPCError.notFound("attendant \(id)", field: "id") }
         try store.saveImage(id, contentType: kind.rawValue, bytes: Array(data))
         record.hasImage = true
         return .result(attendantJSON(record))
@@ -225,7 +227,7 @@ extension RequestContext {
     func attendantImage(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["id"])
         let id = try params.int("id")
-        guard let image = try store.image(id) else { throw RPCError.notFound("image of attendant \(id)") }
+        guard let image = try store.image(id) else { throw RPCError.notFound("image of attendant \(id)", field: "id") }
         var w = JSONWriter(capacity: image.bytes.count * 4 / 3 + 128)
         w.beginObject()
         w.field("id", id)

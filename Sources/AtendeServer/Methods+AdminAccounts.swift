@@ -91,7 +91,7 @@ extension RequestContext {
         let id = try params.int("id")
         var checked = AdminRecord(name: "", login: "", passwordHash: "", createdAt: now)
         _ = try applyAdminFields(params, to: &checked)  // bad fields are named before the account is looked up
-        guard var record = try store.admin(id) else { throw RPCError.notFound("admin \(id)") }
+        guard var record = try store.admin(id) else { throw RPCError.notFound("admin \(id)", field: "id") }
         let password = try applyAdminFields(params, to: &record)
         try ensureAdminLoginFree(record.login, except: id)
         guard let password else {
@@ -102,7 +102,7 @@ extension RequestContext {
         return .offLoop(work: { PasswordHash.make(password, cost: cost) as String? }) { [self] value, now in
             guard let hash = value as? String? ?? nil else { throw RPCError.internalError("password hashing failed") }
             // Apply the request to the record as it is now: other changes may have committed meanwhile.
-            guard var current = try store.admin(id) else { throw RPCError.notFound("admin \(id)") }
+            guard var current = try store.admin(id) else { throw RPCError.notFound("admin \(id)", field: "id") }
             _ = try applyAdminFields(params, to: &current)
             try ensureAdminLoginFree(current.login, except: id)
             current.passwordHash = hash
@@ -117,7 +117,7 @@ extension RequestContext {
     func adminDelete(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["id"])
         let id = try params.int("id")
-        guard try store.deleteAdmin(id) else { throw RPCError.notFound("admin \(id)") }
+        guard try store.deleteAdmin(id) else { throw RPCError.notFound("admin \(id)", field: "id") }
         try web.sessions.end(account: .admin(id), in: store)
         web.adminAccountsToEnd.append(id)
         Log.info("admin account deleted", ["admin": id])

@@ -12,7 +12,7 @@ extension RequestContext {
     func attendantUnlock(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["id"])
         let id = try params.int("id")
-        guard let record = try store.attendant(id) else { throw RPCError.notFound("attendant \(id)") }
+        guard let record = try store.attendant(id) else { throw RPCError.notFound("attendant \(id)", field: "id") }
         throttle.clear(Login.key(record.login))
         Log.info("attendant unlocked", ["att": id])
         return .result(Wire.ok)
@@ -22,7 +22,7 @@ extension RequestContext {
         try params.rejectUnknown(["id"])
         let id = try params.int("id")
         guard let record = try store.attendant(id), var profile = router.profile(of: id) else {
-            throw RPCError.notFound("attendant \(id)")
+            throw RPCError.notFound("attendant \(id)", field: "id")
         }
         let open = router.openChats(of: id)
         guard open == 0 else {

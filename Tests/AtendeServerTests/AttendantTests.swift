@@ -255,8 +255,11 @@ final class AttendantTests: XCTestCase {
         XCTAssertNil(cleared["phone"] ?? nil, "null removes the phone")
         XCTAssertNil(cleared["email"] ?? nil, "null removes the e-mail")
         XCTAssertEqual(try admin.call("attendant.get", ["id": id]), cleared)
-        assertError(1004, try admin.callResult("attendant.update", ["id": 999_999, "maxChats": 2]))
-        assertError(1004, try admin.callResult("attendant.get", ["id": 999_999]))
+        for method in ["attendant.update", "attendant.get", "attendant.unlock", "attendant.delete", "attendant.image"] {
+            let result = try admin.callResult(method, ["id": 999_999])
+            assertError(1004, result, method)
+            if case .failure(let error) = result { XCTAssertEqual(error.data?["field"], "id", method) }
+        }
     }
 
     func testRefusedUpdatesChangeNothing() throws {
@@ -312,7 +315,9 @@ final class AttendantTests: XCTestCase {
         XCTAssertEqual(try ids(["presence": "away"]), [bia])
         XCTAssertEqual(try ids(["presence": "online", "department": "support"]), [])
         assertInvalid("presence", try admin.callResult("attendant.list", ["presence": "busy"]))
-        assertError(1004, try admin.callResult("attendant.list", ["department": "ghost"]))
+        let ghost = try admin.callResult("attendant.list", ["department": "ghost"])
+        assertError(1004, ghost)
+        if case .failure(let error) = ghost { XCTAssertEqual(error.data?["field"], "department") }
     }
 
     // MARK: - Images
