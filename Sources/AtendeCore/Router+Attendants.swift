@@ -33,7 +33,9 @@ extension Router {
 
     /// Deletes a department; refused while chats wait or are assigned in it, or attendants serve it.
     public func removeDepartment(_ id: String) throws(RoutingError) {
-        guard let state = departments[id] else { throw RoutingError(.notFound, "department '\(id)' does not exist") }
+        guard let state = departments[id] else {
+            throw RoutingError(.notFound, "department '\(id)' does not exist", field: "id")
+        }
         guard state.queue.isEmpty, state.assigned == 0, state.offered == 0 else {
             throw RoutingError(.invalidState, "department '\(id)' has open chats")
         }

@@ -37,7 +37,7 @@ extension RequestContext {
         guard !router.isOpen(id) else { return }
         let stored = try anyConversation(id)
         if let connection { try ensureVisible(stored, to: connection) }
-        throw RoutingError(.invalidState, "conversation is \(stored.state.rawValue)")
+        throw RoutingError(.invalidState, "conversation is \(stored.state.rawValue)", field: "id")
     }
 
     /// Attendants may see their own chats (current or past) and the waiting chats of their departments.

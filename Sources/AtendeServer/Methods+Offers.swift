@@ -57,8 +57,9 @@ extension RequestContext {
     }
 
     /// Runs an accept or decline. Of the refusals that say the chat is not the caller's (1003), the contract makes
-    /// one 1010: to an attendant whose offer of it ended (declined, run out or withdrawn), the chat is no longer
-    /// offered, whoever has it now or however it closed. The offer's end is in the chat's notes, read from the
+    /// one 1010: to an attendant whose offer of it ended unaccepted (declined, run out or withdrawn), the chat is no
+    /// longer offered, whoever has it now or however it closed. One that accepted it and lost the assignment later
+    /// is treated as one that was assigned it directly. The offer's end is in the chat's notes, read from the
     /// store on this refusal only.
     private func refusingEndedOffers(_ id: ConversationID, of attendant: AttendantID,
                                      _ body: () throws -> Void) throws {
@@ -66,7 +67,9 @@ extension RequestContext {
             try body()
         } catch let error where Self.saysNotYours(error) {
             let offerEnded = try store.explanations(conversation: id).contains { text in
-                OfferNote(compact: text, conversationId: id).map { $0.wasOffer && $0.attendantId == attendant } ?? false
+                OfferNote(compact: text, conversationId: id).map {
+                    $0.wasOffer && $0.kind != .accepted && $0.attendantId == attendant
+                } ?? false
             }
             guard offerEnded else { throw error }
             throw RoutingError(.invalidState, "conversation is no longer offered to you", field: "id")

@@ -43,8 +43,12 @@ final class AdminTests: XCTestCase {
         XCTAssertEqual(listed, renamed)
         XCTAssertEqual(try admin.call("department.delete", ["id": "billing-2"])["ok"], true)
         XCTAssertNil(try departments().first { $0["id"] == "billing-2" })
-        assertError(1004, try admin.callResult("department.delete", ["id": "billing-2"]))
-        assertError(1004, try admin.callResult("department.update", ["id": "billing-2", "name": "X"]))
+        for (method, params) in [("department.delete", ["id": "billing-2"]),
+                                 ("department.update", ["id": "billing-2", "name": "X"])] as [(String, JSON)] {
+            let result = try admin.callResult(method, params)
+            assertError(1004, result, method)
+            if case .failure(let error) = result { XCTAssertEqual(error.data?["field"], "id", method) }
+        }
     }
 
     func testDepartmentValidation() throws {

@@ -122,6 +122,10 @@ final class OfferTests: DaemonTestCase {
         let bia = try staff("bia", ["auto"])
         assertError(1003, try bia.client.callResult("conversation.decline", ["id": .int(offered.id)]),
                     "nor ever offered to bia")
+        try ana.client.call("conversation.close", ["id": .int(manual.id)])
+        let closed = try ana.client.callResult("conversation.accept", ["id": .int(manual.id)])
+        assertError(1010, closed, "her own chat, closed")
+        if case .failure(let error) = closed { XCTAssertEqual(error.data?["field"], "id") }
     }
 
     func testTheFirstMessageOfAnOfferedChatWaitsForTheAccept() throws {
@@ -167,6 +171,20 @@ final class OfferTests: DaemonTestCase {
         XCTAssertEqual(try conversation(offer.id)["state"], "queued")
         XCTAssertEqual(try conversation(answered.id)["attendantId"]?.intValue, ana.id, "answered: stays")
         XCTAssertEqual(try metricValue("atende_revocations_total{reason=\"offline\"}", from: admin), 2)
+    }
+
+    func testAnAcceptedOfferLostWithTheAssignmentIsNotTheAttendantsAnyMore() throws {
+        try offerDepartment("auto", ["offerTimeout": 600])
+        let ana = try staff("ana", ["auto"])
+        let chat = try bot.openChat("o-10", phone: "11900000010", department: "auto")
+        try ana.client.call("conversation.accept", ["id": .int(chat.id)])
+        daemon.disconnect(ana.client)
+        try eventually("the grace of 1 s runs out") { try conversation(chat.id)["state"] == "queued" }
+        let bia = try staff("bia", ["auto"])
+        try expectEvent(bia.client, "conversation.offered")
+        let back = try daemon.attendant(login: ana.login)
+        assertError(1003, try back.callResult("conversation.accept", ["id": .int(chat.id)]),
+                    "ana lost an assignment, as if it had been assigned to her directly; the offer is bia's")
     }
 
     func testWrapUpHoldsTheSlotUntilFinished() throws {
