@@ -75,8 +75,8 @@ bench: deps
 bench-quick: deps
 	benchmarks/run --quick
 
-# Installs the binaries, the systemd units (their paths pointing at PREFIX), the protocol and panel docs the units
-# name, and a system config to the standard places.
+# Installs the binaries, the systemd units (their paths pointing at PREFIX), the protocol and panel docs (the units'
+# Documentation= is the protocol's), and a system config to the standard places.
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/atende $(DESTDIR)/lib/systemd/system \
 	  $(DESTDIR)/usr/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/doc/atende

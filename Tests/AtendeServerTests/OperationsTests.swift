@@ -286,9 +286,9 @@ final class OperationsTests: XCTestCase {
         for name in ["atende.service", "atende-postgres.service"] {
             let unit = try String(contentsOf: root.appendingPathComponent("config/" + name), encoding: .utf8)
             // The PostgreSQL unit keeps no state on the machine: no StateDirectory.
-            for needed in ["Type=notify", "RuntimeDirectory=", "ProtectSystem=strict", "NoNewPrivileges=yes",
-                           "PrivateTmp=yes", "ExecReload=", "Documentation=file:/usr/local/share/doc/atende/protocol.md"]
-                + (name == "atende.service" ? ["StateDirectory="] : []) {
+            let common = ["Type=notify", "RuntimeDirectory=", "ProtectSystem=strict", "NoNewPrivileges=yes",
+                          "PrivateTmp=yes", "ExecReload=", "Documentation=file:/usr/local/share/doc/atende/protocol.md"]
+            for needed in common + (name == "atende.service" ? ["StateDirectory="] : ["Conflicts=atende.service"]) {
                 XCTAssertTrue(unit.contains(needed), "\(name) lacks \(needed)")
             }
             let directory = NSTemporaryDirectory() + "atende-unit-\(getpid())"
