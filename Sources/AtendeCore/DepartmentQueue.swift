@@ -3,6 +3,8 @@
 // chat joins, leaves from anywhere, or asks its 1-based position in O(log n), and nothing ever has to scan the
 // queue. The order is the place's own (rank, queuedAt, id); the router computes the rank (contract v2: queuedAt
 // minus priority times the department's priority step), so the queue knows nothing of priorities.
+// Inner nodes also keep the earliest queue time under each child, so the chat that waited longest is found without
+// a scan even when priorities put younger chats ahead of it.
 // Leaves split unevenly when they overflow at their end, the usual case (chats join at the back), so a queue fed
 // in order keeps its leaves full; a node that falls under a quarter merges with a neighbour when both fit in one.
 
@@ -34,16 +36,19 @@ public struct QueuePlace: Comparable, Hashable, Sendable {
 /// A class: it lives inside the router's department state and is only ever changed in place.
 public final class DepartmentQueue {
     /// A node of the tree. A leaf holds places; an inner node holds, per child, a lower bound of its places
-    /// (`places[i]`, unused for i = 0) and how many places lie under it (`counts[i]`).
+    /// (`places[i]`, unused for i = 0), how many places lie under it (`counts[i]`) and the earliest `queuedAt`
+    /// among them (`earliest[i]`).
     final class Node {
         var places: [QueuePlace]
         var children: [Node]
         var counts: [Int]
+        var earliest: [Int64]
 
-        init(places: [QueuePlace] = [], children: [Node] = [], counts: [Int] = []) {
+        init(places: [QueuePlace] = [], children: [Node] = [], counts: [Int] = [], earliest: [Int64] = []) {
             self.places = places
             self.children = children
             self.counts = counts
+            self.earliest = earliest
         }
 
         var isLeaf: Bool { children.isEmpty }
@@ -86,7 +91,7 @@ public final class DepartmentQueue {
             let total = count
             let left = root
             root = Node(places: [left.places.first ?? place, split.separator], children: [left, right],
-                        counts: [0, 0])
+                        counts: [0, 0], earliest: [Self.earliest(of: left), Self.earliest(of: right)])
             root.counts[1] = Self.total(of: right)
             root.counts[0] = total + 1 - root.counts[1]
         }
@@ -155,32 +160,21 @@ public final class DepartmentQueue {
         return result
     }
 
-    /// The earliest `queuedAt` of any place, for a queue whose places never rank after their own `queuedAt` (a
-    /// priority only moves a chat forward). The chat that waited longest need not be at the head once priorities
-    /// differ, but no place ranked after the earliest `queuedAt` seen so far can be earlier still, so the walk stops
-    /// there: at the head alone when every chat has the same priority, and otherwise after the places within nine
-    /// priority steps of it.
+    /// The earliest `queuedAt` of any place: the chat that has waited longest, which need not be the head once
+    /// priorities differ.
     public func earliestQueuedAt() -> Int64? {
-        var earliest: Int64?
-        func walk(_ node: Node) -> Bool {
-            if node.isLeaf {
-                for place in node.places {
-                    if let found = earliest, place.rank > found { return false }
-                    earliest = min(earliest ?? place.queuedAt, place.queuedAt)
-                }
-                return true
-            }
-            for child in node.children where !walk(child) { return false }
-            return true
-        }
-        _ = walk(root)
-        return earliest
+        isEmpty ? nil : Self.earliest(of: root)
     }
 
     // MARK: Tree steps
 
     private static func total(of node: Node) -> Int {
         node.isLeaf ? node.places.count : node.counts.reduce(0, +)
+    }
+
+    /// The earliest `queuedAt` under a node (`Int64.max` for an empty one).
+    private static func earliest(of node: Node) -> Int64 {
+        node.isLeaf ? node.places.reduce(Int64.max) { min($0, $1.queuedAt) } : node.earliest.min() ?? .max
     }
 
     /// The first index whose place is not below `place`.
@@ -225,19 +219,23 @@ public final class DepartmentQueue {
         let index = Self.child(for: place, in: node)
         guard let split = insert(place, into: node.children[index]) else { return nil }
         node.counts[index] += 1
+        node.earliest[index] = min(node.earliest[index], place.queuedAt)
         guard let newRight = split.right else { return split }
         let moved = Self.total(of: newRight)
         node.counts[index] -= moved
+        node.earliest[index] = Self.earliest(of: node.children[index])
         node.children.insert(newRight, at: index + 1)
         node.counts.insert(moved, at: index + 1)
+        node.earliest.insert(Self.earliest(of: newRight), at: index + 1)
         node.places.insert(split.separator, at: index + 1)
         guard node.children.count > Self.maxWidth else { return Split(right: nil, separator: place) }
         let cut = index + 1 == node.children.count - 1 ? node.children.count - 1 : node.children.count / 2
         let right = Node(places: Array(node.places[cut...]), children: Array(node.children[cut...]),
-                         counts: Array(node.counts[cut...]))
+                         counts: Array(node.counts[cut...]), earliest: Array(node.earliest[cut...]))
         node.places.removeSubrange(cut...)
         node.children.removeSubrange(cut...)
         node.counts.removeSubrange(cut...)
+        node.earliest.removeSubrange(cut...)
         return Split(right: right, separator: right.places[0])
     }
 
@@ -253,10 +251,13 @@ public final class DepartmentQueue {
         let child = node.children[index]
         guard remove(place, from: child) else { return false }
         node.counts[index] -= 1
+        // Only the departure of the child's earliest chat can move its earliest time.
+        if place.queuedAt <= node.earliest[index] { node.earliest[index] = Self.earliest(of: child) }
         if node.counts[index] == 0 && node.children.count > 1 {
             // An empty child goes at once, so `first` never meets an empty leaf.
             node.children.remove(at: index)
             node.counts.remove(at: index)
+            node.earliest.remove(at: index)
             node.places.remove(at: index)
         } else if child.width < Self.minWidth {
             mergeChild(at: index, of: node)
@@ -279,10 +280,13 @@ public final class DepartmentQueue {
             left.places += right.places
             left.children += right.children
             left.counts += right.counts
+            left.earliest += right.earliest
         }
         node.counts[leftIndex] += node.counts[leftIndex + 1]
+        node.earliest[leftIndex] = min(node.earliest[leftIndex], node.earliest[leftIndex + 1])
         node.children.remove(at: leftIndex + 1)
         node.counts.remove(at: leftIndex + 1)
+        node.earliest.remove(at: leftIndex + 1)
         node.places.remove(at: leftIndex + 1)
     }
 }
