@@ -37,6 +37,9 @@ final class FanOut {
     /// The queue joins the bots heard of in the current millisecond (`conversation.queued`, once per join).
     var queuedJoins = QueuedJoins()
     var dirtyDepartments: IDSet<String> = []
+    /// Departments whose waiting chats changed order this turn without the count or the head changing (a priority
+    /// set behind the head): announced anyway, since the list the attendants see did change.
+    var reorderedDepartments: IDSet<String> = []
     var dirtyAttendants: IDSet<AttendantID> = []
     /// Connections with output staged this turn, in the order they got it.
     private(set) var touched: [Connection] = []
@@ -144,6 +147,7 @@ final class FanOut {
     /// The turn failed: what it marked for announcing is forgotten (the router is rebuilt from the store).
     func forgetChanges() {
         dirtyDepartments.removeAll()
+        reorderedDepartments.removeAll()
         dirtyAttendants.removeAll()
         queuedJoins.forget()
     }
@@ -185,7 +189,7 @@ final class FanOut {
         for department in dirtyDepartments {
             let waiting = router.waiting(in: department, limit: 1)
             let signature = QueueSignature(waiting: router.waitingCount(in: department), head: waiting.first?.id)
-            guard announced[department] != signature else { continue }
+            guard announced[department] != signature || reorderedDepartments.contains(department) else { continue }
             announced[department] = signature
             var writer = JSONWriter()
             writer.beginObject()
@@ -198,5 +202,6 @@ final class FanOut {
             pushToMonitors(bytes)
         }
         dirtyDepartments.removeAll(keepingCapacity: true)
+        reorderedDepartments.removeAll(keepingCapacity: true)
     }
 }

@@ -237,6 +237,22 @@ final class ContractV2Tests: DaemonTestCase {
         XCTAssertEqual(try conversation(chat.id)["priority"], 2)
     }
 
+    func testAPriorityThatMovesAChatBehindTheHeadIsAnnounced() throws {
+        _ = try createDepartment("line", ["strategy": "manual"])
+        let vera = try staff("vera", ["line"])
+        let first = try open("r-1", "line", priority: 2)
+        let second = try open("r-2", "line", phone: "11987654322")
+        let third = try open("r-3", "line", phone: "11987654323")
+        try eventually("vera heard of all three") { try expectEvent(vera.client, "queue.changed")["waiting"] == 3 }
+        XCTAssertEqual(try waiting(vera.client), [first.id, second.id, third.id])
+        try bot.call("conversation.setPriority", ["id": .int(third.id), "priority": 1])
+        let changed = try expectEvent(vera.client, "queue.changed")
+        XCTAssertEqual(changed["waiting"], 3, "same count, same head, another order")
+        XCTAssertEqual(try waiting(vera.client), [first.id, third.id, second.id])
+        try bot.call("conversation.setPriority", ["id": .int(third.id), "priority": 1])
+        try assertNoEvent(vera.client, "queue.changed", "setting the priority it has moves nothing")
+    }
+
     // MARK: - conversation.list
 
     func testConversationListFiltersPagesNewestFirstAndIsForAdmins() throws {
