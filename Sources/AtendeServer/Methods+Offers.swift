@@ -77,7 +77,7 @@ extension RequestContext {
     }
 
     private static func saysNotYours(_ error: any Error) -> Bool {
-        (error as? RoutingError)?.kind == .forbidden || (error as? RPCError)?.code == RPCError.forbidden("").code
+        (error as? RoutingError)?.kind == .forbidden || (error as? RPCError)?.code == RPCErrorCode.forbidden
     }
 
     func conversationFinishWrapUp(_ params: Params) throws -> Outcome {
