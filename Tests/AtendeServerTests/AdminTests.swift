@@ -45,9 +45,8 @@ final class AdminTests: XCTestCase {
         XCTAssertNil(try departments().first { $0["id"] == "billing-2" })
         for (method, params) in [("department.delete", ["id": "billing-2"]),
                                  ("department.update", ["id": "billing-2", "name": "X"])] as [(String, JSON)] {
-            let result = try admin.callResult(method, params)
-            assertError(1004, result, method)
-            if case .failure(let error) = result { XCTAssertEqual(error.data?["field"], "id", method) }
+            let error = assertError(1004, try admin.callResult(method, params), method)
+            XCTAssertEqual(error?.data?["field"], "id", method)
         }
     }
 

@@ -256,9 +256,8 @@ final class AttendantTests: XCTestCase {
         XCTAssertNil(cleared["email"] ?? nil, "null removes the e-mail")
         XCTAssertEqual(try admin.call("attendant.get", ["id": id]), cleared)
         for method in ["attendant.update", "attendant.get", "attendant.unlock", "attendant.delete", "attendant.image"] {
-            let result = try admin.callResult(method, ["id": 999_999])
-            assertError(1004, result, method)
-            if case .failure(let error) = result { XCTAssertEqual(error.data?["field"], "id", method) }
+            let error = assertError(1004, try admin.callResult(method, ["id": 999_999]), method)
+            XCTAssertEqual(error?.data?["field"], "id", method)
         }
     }
 
@@ -315,9 +314,8 @@ final class AttendantTests: XCTestCase {
         XCTAssertEqual(try ids(["presence": "away"]), [bia])
         XCTAssertEqual(try ids(["presence": "online", "department": "support"]), [])
         assertInvalid("presence", try admin.callResult("attendant.list", ["presence": "busy"]))
-        let ghost = try admin.callResult("attendant.list", ["department": "ghost"])
-        assertError(1004, ghost)
-        if case .failure(let error) = ghost { XCTAssertEqual(error.data?["field"], "department") }
+        let ghost = assertError(1004, try admin.callResult("attendant.list", ["department": "ghost"]))
+        XCTAssertEqual(ghost?.data?["field"], "department")
     }
 
     // MARK: - Images

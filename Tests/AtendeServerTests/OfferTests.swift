@@ -123,9 +123,9 @@ final class OfferTests: DaemonTestCase {
         assertError(1003, try bia.client.callResult("conversation.decline", ["id": .int(offered.id)]),
                     "nor ever offered to bia")
         try ana.client.call("conversation.close", ["id": .int(manual.id)])
-        let closed = try ana.client.callResult("conversation.accept", ["id": .int(manual.id)])
-        assertError(1010, closed, "her own chat, closed")
-        if case .failure(let error) = closed { XCTAssertEqual(error.data?["field"], "id") }
+        let closed = assertError(1010, try ana.client.callResult("conversation.accept", ["id": .int(manual.id)]),
+                                 "her own chat, closed")
+        XCTAssertEqual(closed?.data?["field"], "id")
     }
 
     func testTheFirstMessageOfAnOfferedChatWaitsForTheAccept() throws {
