@@ -7,6 +7,7 @@
 import AtendeClient
 import AtendeProtocol
 import Foundation
+import Synchronization
 import XCTest
 
 class WebTestCase: XCTestCase {
@@ -316,19 +317,29 @@ final class WebOutputLimitTests: WebTestCase {
     override var extraConfig: [String: JSON] { ["maxOutputBytes": 65536] }
 
     /// A WebSocket that never reads is disconnected at maxOutputBytes, like a Unix-socket client, and others
-    /// are served meanwhile (enough answers to overflow TCP's socket buffers, which hold megabytes on loopback).
+    /// are served meanwhile. The answers outgrow what TCP could hold for the reader on loopback (the kernel's
+    /// largest receive and send buffers, read from /proc), so only the daemon's limit can end the sending. The
+    /// reader's receive buffer is left as it is: shrunk on an open connection, it makes the kernel drop the
+    /// daemon's segments, and the acknowledgements they carry, until TCP crawls on retransmission timeouts.
     func testReaderOverTheOutputLimitIsDisconnectedAlone() throws {
         let bystander = try webSocket()
         let slow = try RawWebSocket(port: port)
-        // A small receive buffer, so what the kernel holds for the reader does not swallow the answers.
-        var small: Int32 = 4096
-        setsockopt(slow.socket.fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
-        let requests = (1...300_000).flatMap {
-            RawWebSocket.frame(.text, Array(#"{"jsonrpc":"2.0","id":\#($0),"method":"system.version"}"#.utf8))
+        func largest(_ file: String) -> Int {
+            let text = (try? String(contentsOfFile: "/proc/sys/net/ipv4/" + file, encoding: .utf8)) ?? ""
+            return text.split(whereSeparator: \.isWhitespace).last.flatMap { Int($0) } ?? 64 << 20
         }
-        let sent = DispatchSemaphore(value: 0)
+        let buffered = largest("tcp_rmem") + largest("tcp_wmem")
+        // Long ids, echoed in each answer: about 2 KiB out per request.
+        let padding = String(repeating: "x", count: 2000)
+        let count = 2 * buffered / 2000 + 1000
+        let requests = (1...count).flatMap {
+            RawWebSocket.frame(.text, Array(#"{"jsonrpc":"2.0","id":"\#(padding)\#($0)","method":"system.version"}"#.utf8))
+        }
+        // On a thread of its own: the shared pool may have no free worker on a 2-core machine, and a sender
+        // that never ran would look like a daemon that stopped reading.
+        let progress = SenderProgress()
         let fd = slow.socket.fd
-        DispatchQueue.global().async {
+        let sender = Thread {
             // Blocking writes until all is sent or the daemon drops the connection: either way it returns.
             var offset = 0
             while offset < requests.count {
@@ -337,16 +348,29 @@ final class WebOutputLimitTests: WebTestCase {
                 }
                 if written <= 0 { break }
                 offset += written
+                progress.sent.store(offset, ordering: .relaxed)
             }
-            sent.signal()
+            progress.done.signal()
         }
-        XCTAssertEqual(sent.wait(timeout: .now() + 120), .success, "the daemon neither read nor dropped the client")
+        sender.start()
+        guard progress.done.wait(timeout: .now() + 60) == .success else {
+            let log = daemon.lastStderr.split(separator: "\n").suffix(20).joined(separator: "\n")
+            return XCTFail("the daemon neither read nor dropped the client: \(progress.sent.load(ordering: .relaxed)) "
+                           + "of \(requests.count) bytes sent; the daemon's log ends:\n\(log)")
+        }
         XCTAssertEqual(try bystander.call("system.ping")["pong"], true)
         var answers = 0
         while case .text = slow.next(timeout: 5) { answers += 1 }
-        XCTAssertLessThan(answers, 300_000, "a reader past maxOutputBytes must be disconnected")
+        XCTAssertLessThan(answers, count, "a reader past maxOutputBytes must be disconnected")
+        XCTAssertTrue(daemon.lastStderr.contains("output limit reached"), daemon.lastStderr)
         XCTAssertEqual(try bystander.call("system.ping")["pong"], true)
     }
+}
+
+/// How far a sending thread got, read by the test while the thread may still be blocked.
+private final class SenderProgress: Sendable {
+    let sent = Atomic<Int>(0)
+    let done = DispatchSemaphore(value: 0)
 }
 
 final class WebDescriptorTests: WebTestCase {
