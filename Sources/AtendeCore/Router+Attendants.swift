@@ -7,6 +7,7 @@ extension Router {
 
     /// Creates or updates a department. A new strategy re-keys the department's heap.
     public func upsertDepartment(_ department: Department, now: Instant) -> [RouterEffect] {
+        var effects: [RouterEffect] = []
         if departments[department.id] == nil {
             departments[department.id] = DepartmentState(department: department)
             for (id, state) in attendants where state.profile.departments.contains(department.id) {
@@ -19,14 +20,15 @@ extension Router {
             let old = state.department
             state.department = department
             state.eligible.removeAll()
-            if old.priorityStep != department.priorityStep { reorderQueue(of: state) }
+            if old.priorityStep != department.priorityStep && reorderQueue(of: state) {
+                effects.append(.queueReordered(department.id))
+            }
             // Not an alternative to the re-sort: one update may change the step and the rules together.
             if old.overflow != department.overflow || old.waitAlert != department.waitAlert {
                 for place in state.queue.places() { if let chat = conversations[place.id] { scheduleWaitTimers(chat) } }
             }
         }
         for id in departments[department.id]!.servedBy { _ = refresh(id) }
-        var effects: [RouterEffect] = []
         drain([department.id], now: now, effects: &effects)
         return effects
     }

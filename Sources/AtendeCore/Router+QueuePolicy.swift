@@ -40,13 +40,14 @@ extension Router {
             throw RoutingError(.invalidState, "priority must be 0...9", field: "priority")
         }
         if conversation.priority == priority { return [] }
+        let before = position(of: id)
         leaveWaiting(conversation)
         conversation.priority = priority
         conversations[id] = conversation
         joinWaiting(conversation)
         var effects: [RouterEffect] = [.saved(conversation)]
         if conversation.state == .queued, let department = conversation.department {
-            effects.append(.queueChanged(department))
+            effects.append(position(of: id) == before ? .queueChanged(department) : .queueReordered(department))
         }
         return effects
     }

@@ -52,8 +52,9 @@ extension Router {
         }
     }
 
-    /// Rebuilds a department's queue after its priority step changed: every rank moves.
-    func reorderQueue(of state: DepartmentState) {
+    /// Rebuilds a department's queue after its priority step changed (every rank moves); returns whether the
+    /// order changed.
+    func reorderQueue(of state: DepartmentState) -> Bool {
         let ids = state.queue.places().map(\.id)
         state.queue.removeAll()
         for id in ids {
@@ -61,6 +62,7 @@ extension Router {
                 state.queue.insert(place)
             }
         }
+        return state.queue.places().map(\.id) != ids
     }
 
     /// The 1-based position of a waiting chat in its queue (nil when it does not wait), without scanning.

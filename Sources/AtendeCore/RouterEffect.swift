@@ -14,6 +14,9 @@ public enum RouterEffect: Equatable, Sendable {
     case transferredAway(Conversation, from: AttendantID)
     /// The department's waiting list changed.
     case queueChanged(String)
+    /// The department's waiting chats changed order (a priority, the priority step): the attendants' list changed
+    /// even where its count and first chat did not.
+    case queueReordered(String)
     /// The attendant's presence may have changed (login, logout, online/away, hours starting or ending, profile).
     case attendantChanged(AttendantID)
     /// Why the last `.assigned` or `.offered` conversation went where it did (always follows one of them).

@@ -247,6 +247,9 @@ extension Daemon {
                     fanOut.dirtyAttendants.insert(from)
                 case .queueChanged(let department):
                     fanOut.dirtyDepartments.insert(department)
+                case .queueReordered(let department):
+                    fanOut.dirtyDepartments.insert(department)
+                    fanOut.reorderedDepartments.insert(department)
                 case .attendantChanged(let attendant):
                     fanOut.dirtyAttendants.insert(attendant)
                     attendantTails[attendant] = nil  // an edit may have renamed it

@@ -53,11 +53,7 @@ extension RequestContext {
             throw RPCError.invalidParams(field: "priority", reason: "is required")
         }
         try ensureOpen(id)
-        let before = router.position(of: id)
         apply(try router.setPriority(id, to: priority, now: now), now: now)
-        if let department = router.conversation(id)?.department, before != router.position(of: id) {
-            fanOut.reorderedDepartments.insert(department)
-        }
         fanOut.claim(id, by: connection)
         return .result(conversationJSON(try anyConversation(id)))
     }

@@ -81,9 +81,12 @@ final class RouterPriorityTests: RouterTestCase {
         XCTAssertEqual(waiting(router, "sales"), [1, 2, 3])
         var sales = Department(id: "sales", name: "Sales")
         sales.priorityStep = 600
-        _ = router.upsertDepartment(sales, now: noon + 30_000)
+        XCTAssertTrue(router.upsertDepartment(sales, now: noon + 30_000).contains(.queueReordered("sales")))
         XCTAssertEqual(waiting(router, "sales"), [2, 3, 1], "a new step re-sorts the queue")
         XCTAssertEqual(router.position(of: 1), 3)
+        sales.priorityStep = 900
+        XCTAssertFalse(router.upsertDepartment(sales, now: noon + 31_000).contains(.queueReordered("sales")),
+                       "a larger step leaves this order as it is")
     }
 
     func testSetPriorityMovesAWaitingChatAndRefusesOthers() {
@@ -93,8 +96,10 @@ final class RouterPriorityTests: RouterTestCase {
         open(router, 3, at: 20, priority: 0)
         let effects = ok { try router.setPriority(3, to: 2, now: noon + 30_000) }
         XCTAssertEqual(effects.compactMap(\.savedID), [3])
-        XCTAssertTrue(effects.contains(.queueChanged("sales")))
+        XCTAssertTrue(effects.contains(.queueReordered("sales")), "it moved to the head")
         XCTAssertEqual(waiting(router, "sales"), [3, 1, 2])
+        let unmoved = ok { try router.setPriority(1, to: 1, now: noon + 30_500) }
+        XCTAssertEqual(unmoved, [.saved(router.conversation(1)!), .queueChanged("sales")], "still behind chat 3")
         XCTAssertEqual(router.conversation(3)?.priority, 2)
         XCTAssertEqual(router.conversation(3)?.queuedAt, noon + 20_000, "its queue time is kept")
         XCTAssertEqual(ok { try router.setPriority(3, to: 2, now: noon + 31_000) }, [], "no change, nothing saved")

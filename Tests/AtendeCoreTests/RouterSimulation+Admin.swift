@@ -141,14 +141,22 @@ extension RouterSimulation {
         let strategy = Strategy.allCases[rng.below(Strategy.allCases.count)]
         note("department \(name) \(strategy.rawValue)")
         model.queues[name]!.strategy = strategy
-        if rng.chance(30) {
-            // A new priority step re-sorts the whole queue.
-            model.queues[name]!.step = Self.initialSteps[rng.below(Self.initialSteps.count)]
-            model.reorder(name)
-            count("priorityStep")
-        }
+        let reordered = rng.chance(30) ? changeStep(of: name) : []
         count("strategy")
-        try absorb(router.upsertDepartment(department(name, strategy), now: now), Prediction(), "strategy")
+        try absorb(router.upsertDepartment(department(name, strategy), now: now), Prediction(reordered: reordered),
+                   "strategy")
+    }
+
+    /// Gives a department a random priority step, which re-sorts its whole queue; returns it when the order of its
+    /// waiting chats changed (the router then says so).
+    func changeStep(of name: String) -> Set<String> {
+        let before = model.queues[name]!.waiting
+        let step = Self.initialSteps[rng.below(Self.initialSteps.count)]
+        let changed = step != model.queues[name]!.step
+        model.queues[name]!.step = step
+        model.reorder(name)
+        count("priorityStep")
+        return changed && model.queues[name]!.waiting != before ? [name] : []
     }
 
     func addOrRemoveDepartment() throws {

@@ -20,6 +20,9 @@ struct Prediction {
     var manual: (chat: ConversationID, attendant: AttendantID, kind: ManualAssignment)?
     var closed: (chat: ConversationID, previous: AttendantID?, state: ConversationState)?
     var transferredFrom: (chat: ConversationID, attendant: AttendantID)?
+    /// Departments whose waiting chats the operation puts in another order (each must get `.queueReordered`,
+    /// and no other may).
+    var reordered: Set<String> = []
 }
 
 extension RouterSimulation {
@@ -58,6 +61,7 @@ extension RouterSimulation {
         var sawManual = false
         var sawClosed = false
         var sawTransfer = false
+        var sawReordered: Set<String> = []
         var explanationDue: (conversation: ConversationID, attendant: AttendantID, rule: AssignmentRule)?
         for effect in effects {
             if let due = explanationDue {
@@ -105,6 +109,11 @@ extension RouterSimulation {
                     throw fail("\(name): unexpected \(effect)")
                 }
                 sawTransfer = true
+            case .queueReordered(let department):
+                guard prediction.reordered.contains(department), sawReordered.insert(department).inserted else {
+                    throw fail("\(name): unexpected \(effect)")
+                }
+                count("queue reordered")
             case .queueChanged, .attendantChanged:
                 break
             case .explained(let explanation):
@@ -119,6 +128,9 @@ extension RouterSimulation {
         if prediction.manual != nil && !sawManual { throw fail("\(name): no assignment in \(effects)") }
         if prediction.closed != nil && !sawClosed { throw fail("\(name): no closed effect in \(effects)") }
         if prediction.transferredFrom != nil && !sawTransfer { throw fail("\(name): no transferredAway effect") }
+        if sawReordered != prediction.reordered {
+            throw fail("\(name): no queueReordered for \(prediction.reordered.subtracting(sawReordered).sorted())")
+        }
         try checkSaved(changed, lastSaved, name)
     }
 

@@ -30,11 +30,7 @@ extension RouterSimulation {
             }
         }
         note("department \(name) overflow \(rule.map { "to \($0.department) after \($0.after)" } ?? "none")")
-        if rng.chance(30) {
-            model.queues[name]!.step = Self.initialSteps[rng.below(Self.initialSteps.count)]
-            model.reorder(name)
-            count("priorityStep")
-        }
+        let reordered = rng.chance(30) ? changeStep(of: name) : []
         if model.queues[name]!.overflow != rule {
             // A new rule sets the deadlines of the chats waiting there again, from when each joined the queue.
             model.queues[name]!.overflow = rule
@@ -44,7 +40,8 @@ extension RouterSimulation {
         }
         count("overflow rule")
         let strategy = model.queues[name]!.strategy
-        try absorb(router.upsertDepartment(department(name, strategy), now: now), Prediction(), "overflow rule")
+        try absorb(router.upsertDepartment(department(name, strategy), now: now), Prediction(reordered: reordered),
+                   "overflow rule")
     }
 
     /// Judges a saved chat that the router moved to another queue by itself, and brings the model along; false

@@ -23,16 +23,23 @@ extension RouterSimulation {
         note("priority \(id) \(priority)")
         var refusal: RoutingError.Kind?
         var changed: Set<ConversationID> = []
+        var reordered: Set<String> = []
         if let chat = model.chats[id] {
             if chat.state == .assigned {
                 refusal = .invalidState
             } else if chat.priority != priority {
                 changed = [id]
+                if chat.state == .queued, let department = chat.department {
+                    var trial = model
+                    trial.chats[id]!.priority = priority
+                    trial.reorder(department)
+                    if trial.queues[department]!.waiting != model.queues[department]!.waiting { reordered = [department] }
+                }
             }
         } else {
             refusal = .notFound
         }
-        try attempt("setPriority", refusal, Prediction(changed: changed)) { () throws(RoutingError) in
+        try attempt("setPriority", refusal, Prediction(changed: changed, reordered: reordered)) { () throws(RoutingError) in
             try router.setPriority(id, to: priority, now: now)
         } model: {
             model.chats[id]!.priority = priority

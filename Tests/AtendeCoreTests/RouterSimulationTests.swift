@@ -51,7 +51,7 @@ final class RouterSimulationTests: XCTestCase {
         for name in ["assigned", "take", "transfer", "take refused", "transfer refused", "close", "close refused",
                      "route", "removePotential", "maxChats", "departments", "active", "hours", "strategy",
                      "department added", "removeDepartment", "open refused", "connect",
-                     "setPriority", "priorityStep", "overflow", "overflow rule", "overflow stopped",
+                     "setPriority", "priorityStep", "queue reordered", "overflow", "overflow rule", "overflow stopped",
                      "overflow to a missing department"] {
             XCTAssertGreaterThan(simulation.counts[name] ?? 0, 10, "too few '\(name)' events")
         }

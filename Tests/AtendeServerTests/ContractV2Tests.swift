@@ -253,6 +253,20 @@ final class ContractV2Tests: DaemonTestCase {
         try assertNoEvent(vera.client, "queue.changed", "setting the priority it has moves nothing")
     }
 
+    func testAPriorityStepThatReordersTheQueueIsAnnounced() throws {
+        _ = try createDepartment("flat", ["strategy": "manual", "priorityStep": 0])
+        let vera = try staff("vera", ["flat"])
+        let first = try open("s-1", "flat")
+        let urgent = try open("s-2", "flat", priority: 1, phone: "11987654322")
+        try eventually("vera heard of both") { try expectEvent(vera.client, "queue.changed")["waiting"] == 2 }
+        XCTAssertEqual(try waiting(vera.client), [first.id, urgent.id], "a step of 0: arrival order")
+        try admin.call("department.update", ["id": "flat", "priorityStep": 600])
+        XCTAssertEqual(try expectEvent(vera.client, "queue.changed")["waiting"], 2)
+        XCTAssertEqual(try waiting(vera.client), [urgent.id, first.id])
+        try admin.call("department.update", ["id": "flat", "priorityStep": 900])
+        try assertNoEvent(vera.client, "queue.changed", "a larger step leaves this order as it is")
+    }
+
     // MARK: - conversation.list
 
     func testConversationListFiltersPagesNewestFirstAndIsForAdmins() throws {
