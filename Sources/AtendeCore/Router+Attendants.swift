@@ -39,10 +39,11 @@ extension Router {
             throw RoutingError(.notFound, "department '\(id)' does not exist", field: "id")
         }
         guard state.queue.isEmpty, state.assigned == 0, state.offered == 0 else {
-            throw RoutingError(.invalidState, "department '\(id)' has open chats")
+            throw RoutingError(.invalidState, "department '\(id)' has open chats", field: "id")
         }
         guard state.servedBy.isEmpty else {
-            throw RoutingError(.invalidState, "department '\(id)' is served by \(state.servedBy.count) attendant(s)")
+            throw RoutingError(.invalidState, "department '\(id)' is served by \(state.servedBy.count) attendant(s)",
+                               field: "id")
         }
         departments[id] = nil
     }

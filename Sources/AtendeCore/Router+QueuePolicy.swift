@@ -34,7 +34,8 @@ extension Router {
         -> [RouterEffect] {
         var conversation = try openConversation(id)
         guard conversation.state == .queued || conversation.state == .potential else {
-            throw RoutingError(.invalidState, "conversation is \(conversation.state.rawValue), not waiting")
+            throw RoutingError(.invalidState, "conversation is \(conversation.state.rawValue), not waiting",
+                               field: "id")
         }
         guard Self.priorities.contains(priority) else {
             throw RoutingError(.invalidState, "priority must be 0...9", field: "priority")

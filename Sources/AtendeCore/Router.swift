@@ -158,7 +158,8 @@ public final class Router {
         case .queued:
             if conversation.department == department { return [] }
         default:
-            throw RoutingError(.invalidState, "conversation is \(conversation.state.rawValue), not waiting")
+            throw RoutingError(.invalidState, "conversation is \(conversation.state.rawValue), not waiting",
+                               field: "id")
         }
         leaveWaiting(conversation)
         var effects = Self.effectList()
@@ -174,7 +175,8 @@ public final class Router {
         let conversation = try openConversation(id)
         guard let state = attendants[attendant] else { throw RoutingError(.notFound, "attendant not found") }
         guard conversation.state == .queued, let department = conversation.department else {
-            throw RoutingError(.invalidState, "conversation is \(conversation.state.rawValue), not waiting")
+            throw RoutingError(.invalidState, "conversation is \(conversation.state.rawValue), not waiting",
+                               field: "id")
         }
         // A manual pull: the attendant is at the keyboard, so being away (or a passive tool's session) is no bar.
         let reasons = ineligibility(of: state, for: department, hoursAt: now).subtracting([.offline, .away])
@@ -224,7 +226,8 @@ public final class Router {
     public func removePotential(_ id: ConversationID, now: Instant) throws(RoutingError) -> [RouterEffect] {
         var conversation = try openConversation(id)
         guard conversation.state == .potential else {
-            throw RoutingError(.invalidState, "conversation is \(conversation.state.rawValue), not a potential")
+            throw RoutingError(.invalidState, "conversation is \(conversation.state.rawValue), not a potential",
+                               field: "id")
         }
         leaveWaiting(conversation)
         conversation.state = .removed
@@ -243,7 +246,7 @@ public final class Router {
             throw RoutingError(.forbidden, "not your conversation")
         }
         guard conversation.state == .assigned || conversation.state == .queued || conversation.state == .offered else {
-            throw RoutingError(.invalidState, "conversation is \(conversation.state.rawValue)")
+            throw RoutingError(.invalidState, "conversation is \(conversation.state.rawValue)", field: "id")
         }
         if let toDepartment, departments[toDepartment] == nil {
             throw RoutingError(.notFound, "department '\(toDepartment)' does not exist", field: "department")

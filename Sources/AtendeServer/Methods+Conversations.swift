@@ -116,7 +116,7 @@ extension RequestContext {
         guard !text.isEmpty else { throw RPCError.invalidParams(field: "text", reason: "is empty") }
         let conversation = try anyConversation(id)
         guard conversation.state.isOpen else {
-            throw RoutingError(.invalidState, "conversation is \(conversation.state.rawValue)")
+            throw RoutingError(.invalidState, "conversation is \(conversation.state.rawValue)", field: "id")
         }
         let message = try store.appendMessage(Message(conversationId: id, from: .contact, text: text, at: now))
         fanOut.claim(id, by: connection)
@@ -143,10 +143,10 @@ extension RequestContext {
         let score = Int(try params.int("score", range: 1...5))
         var conversation = try anyConversation(id)
         guard conversation.state == .closed else {
-            throw RoutingError(.invalidState, "only closed conversations can be rated")
+            throw RoutingError(.invalidState, "only closed conversations can be rated", field: "id")
         }
         guard conversation.rating == nil, try store.rate(id, score: score) else {
-            throw RoutingError(.invalidState, "conversation was already rated")
+            throw RoutingError(.invalidState, "conversation was already rated", field: "id")
         }
         if let attendant = conversation.attendantId {
             try store.addRating(attendant, score: score)
@@ -273,7 +273,7 @@ extension RequestContext {
         let conversation = try anyConversation(id)
         guard conversation.attendantId == attendant else { throw RPCError.forbidden("not your conversation") }
         guard conversation.state == .assigned else {
-            throw RoutingError(.invalidState, "conversation is \(conversation.state.rawValue)")
+            throw RoutingError(.invalidState, "conversation is \(conversation.state.rawValue)", field: "id")
         }
         let message = try store.appendMessage(Message(conversationId: id, from: .attendant, text: text, at: now))
         try store.recordAuthor(message: message.id, attendant: attendant)
@@ -315,7 +315,7 @@ extension RequestContext {
         let id = try params.int("id")
         if !router.isOpen(id) {
             let stored = try anyConversation(id)
-            throw RoutingError(.invalidState, "conversation is \(stored.state.rawValue), not a potential")
+            throw RoutingError(.invalidState, "conversation is \(stored.state.rawValue), not a potential", field: "id")
         }
         let effects = try router.removePotential(id, now: now)
         apply(effects, now: now)

@@ -63,7 +63,7 @@ extension RequestContext {
         let id = try params.int("id")
         try ensureOpen(id)
         guard let standing = router.standing(of: id, now: now) else {
-            throw RoutingError(.invalidState, "conversation is not waiting in a department queue")
+            throw RoutingError(.invalidState, "conversation is not waiting in a department queue", field: "id")
         }
         var w = JSONWriter(capacity: 128)
         Wire.standing(standing, into: &w)

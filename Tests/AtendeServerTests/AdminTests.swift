@@ -87,12 +87,14 @@ final class AdminTests: XCTestCase {
         let bot = try daemon.bot()
         // Attendants serve it.
         let id = try admin.createAttendant("ana", departments: ["support"])
-        assertError(1010, try admin.callResult("department.delete", ["id": "support"]))
+        XCTAssertEqual(assertError(1010, try admin.callResult("department.delete", ["id": "support"]))?.data?["field"],
+                       "id")
         try admin.call("attendant.update", ["id": .int(id), "departments": ["sales"]])
         // A chat waits in it.
         try admin.createDepartment("billing")
         let chat = try bot.openChat("del-1", department: "billing")
-        assertError(1010, try admin.callResult("department.delete", ["id": "billing"]))
+        XCTAssertEqual(assertError(1010, try admin.callResult("department.delete", ["id": "billing"]))?.data?["field"],
+                       "id")
         XCTAssertNotNil(try departments().first { $0["id"] == "billing" })
         // A chat is assigned in it (the attendant later leaves the department).
         try admin.call("attendant.update", ["id": .int(id), "departments": ["sales", "billing"]])

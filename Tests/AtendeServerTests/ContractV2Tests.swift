@@ -230,7 +230,11 @@ final class ContractV2Tests: DaemonTestCase {
         XCTAssertEqual(try conversation(chat.id)["priority"], 2)
 
         try vera.client.call("conversation.take", ["id": .int(chat.id)])
-        assertError(1010, try bot.callResult("conversation.setPriority", ["id": .int(chat.id), "priority": 5]))
+        let assigned = assertError(1010, try bot.callResult("conversation.setPriority",
+                                                            ["id": .int(chat.id), "priority": 5]))
+        XCTAssertEqual(assigned?.data?["field"], "id")
+        XCTAssertEqual(assertError(1010, try bot.callResult("conversation.position", ["id": .int(chat.id)]))?
+            .data?["field"], "id")
         XCTAssertEqual(try conversation(chat.id)["priority"], 2)
         try vera.client.call("conversation.close", ["id": .int(chat.id)])
         assertError(1010, try bot.callResult("conversation.setPriority", ["id": .int(chat.id), "priority": 5]))
