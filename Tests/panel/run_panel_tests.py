@@ -772,6 +772,14 @@ class Suite:
         d.expect("#offers .offer .countdown", lambda c: re.fullmatch(r"[1-5] min( \d\d s)?", c.text),
                  "the countdown to offerExpiresAt, at most 5 min")
         d.shot("21-mesa-oferta")
+        # Nobody else serves vendas: a declined chat is offered here again at once, and its card must stay (the
+        # new offer's push comes before the decline's reply).
+        first = self.setup.call("conversation.get", {"id": chat["id"]})
+        d.click(f'#offers .offer[data-id="{chat["id"]}"] button.decline')
+        d.until(lambda: self.setup.call("conversation.get", {"id": chat["id"]}).get("offerExpiresAt")
+                not in (None, first["offerExpiresAt"]), "offered again after the decline")
+        time.sleep(0.5)  # the decline's reply has come back by now
+        d.wait_text("#offers .offer", "Rita Gomes")
         d.click(f'#offers .offer[data-id="{chat["id"]}"] button.accept')
         d.wait_text("#chat-contact", "Rita Gomes")
         d.until(lambda: not d.all("#offers .offer"), "the offer gone once accepted")

@@ -168,6 +168,7 @@ export class DeskState {
     }
 
     async accept(id) {
+        const offered = this.offers.get(id);
         this.arriving.add(id);
         try {
             const chat = await this.rpc.call("conversation.accept", { id });
@@ -179,18 +180,21 @@ export class DeskState {
         } catch (error) {
             this.arriving.delete(id);
             notice(format.errorText(error), "bad");
-            this.offers.delete(id);
+            if (this.offers.get(id) === offered) this.offers.delete(id);
             this.changed("offers");
         }
     }
 
     async decline(id) {
+        // The chat may be offered here again at once (nobody else can take it): that new offer's push comes
+        // before this reply and replaces the entry, and must stay on screen.
+        const declined = this.offers.get(id);
         try {
             await this.rpc.call("conversation.decline", { id });
         } catch (error) {
             notice(format.errorText(error), "bad");
         }
-        this.offers.delete(id);
+        if (this.offers.get(id) === declined) this.offers.delete(id);
         this.changed("offers");
     }
 
