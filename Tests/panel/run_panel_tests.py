@@ -465,10 +465,24 @@ class Suite:
             "  const box = m.h('div', {}, m.field('phone', 'Telefone', m.h('input')),"
             "    m.h('div', {dataset: {field: 'hours.week.mon'}}, m.h('small', {class: 'error'})));"
             "  m.showError(box, {code: -32602, field: 'phone', reason: 'unknown area code 20', data: {}});"
-            "  m.showError(box, {code: -32602, field: 'hours.week.mon[1]', reason: 'overlaps', data: {}});"
+            "  m.showError(box, {code: -32602, field: 'hours.week.mon[1]', reason: 'overlaps 08:00-12:00',"
+            "    data: {}});"
             "  done(JSON.stringify([...box.querySelectorAll('.error')].map((e) => e.textContent)));"
             "});"))
-        assert shown == ["Valor inválido: unknown area code 20.", "item 2: Valor inválido: overlaps."], shown
+        # In Portuguese; a day's intervals are numbered in time order by the daemon, so no "item N" for them.
+        assert shown == ["DDD 20 não existe.", "Sobrepõe o intervalo 08:00 às 12:00."], shown
+        texts = json.loads(b.driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "import('./format.js').then((m) => done(JSON.stringify(["
+            "  m.errorText({code: -32602, reason: 'must be between 5 and 3600', data: {}}),"
+            "  m.errorText({code: 1009, reason: 'already in use', data: {}}),"
+            "  m.errorText({code: 1010, message: 'attendant is not logged in', data: null}),"
+            "  m.errorText({code: -32602, reason: 'a reason the panel has not met', data: {}}),"
+            "  m.errorText({code: -32602, reason: 'DDD 20 não existe.', data: {}, local: true}),"
+            "])));"))
+        assert texts == ["Deve estar entre 5 e 3600.", "Já existe um cadastro com este valor.",
+                         "Esta ação não cabe no estado atual: o atendente não está conectado.",
+                         "Valor inválido (a reason the panel has not met).", "DDD 20 não existe."], texts
         assert json.loads(b.module_call("hours.js", "m.parseDay('31/02/2027')")) is None
         assert json.loads(b.module_call("hours.js", "m.parseDay('25/12/2027')")) == "2027-12-25"
 
@@ -574,7 +588,7 @@ class Suite:
         error = b.until(lambda: next((e for e in b.all(".day .error") if e.text), None),
                         "the daemon's overlap error next to a day of the week")
         b.shot("07-perfil-erro-horario")
-        assert "Valor inválido" in error.text, error.text
+        assert error.text.startswith("Sobrepõe o intervalo"), error.text
         b.click('.day[data-day="sun"] .interval:last-child button.icon')
         b.click("#save")
         b.wait_text(".notices", "Atendente salvo")
@@ -889,7 +903,7 @@ class Suite:
         a.expect(".exception:last-child .exception-date", lambda i: i.get_attribute("value") == "31/02/2031",
                  "the date mask")
         a.click("#save")
-        a.wait_text(".exception:last-child .error", "data inválida")
+        a.wait_text(".exception:last-child .error", "Data inválida")
         a.type(".exception:last-child .exception-date", "25/12/2030")
         a.type(".exception:last-child .exception-intervals", "")
         self.need("holidays")

@@ -272,7 +272,10 @@ export function attendantProfileView(root, { rpc, store, go }, id) {
             update.password = password.input.value;
         }
         const problem = format.phoneProblem(phone.value);
-        if (problem) throw new InputProblem("phone", problem);
+        if (problem) {
+            phoneHint.textContent = "";  // the error takes its place, not a second copy of it
+            throw new InputProblem("phone", problem);
+        }
         const phoneValue = format.phoneE164(phone.value);
         if (phoneValue !== (attendant.phone || null)) update.phone = phoneValue;
         const emailValue = email.value.trim() || null;

@@ -75,18 +75,22 @@ export function showError(container, error) {
     const slot = target.querySelector(".error") || target;
     const shown = target.dataset.field;
     let where = "";
-    if (error.field && shown !== name) where = shown === "_" ? `${error.field}: ` : part(name.slice(shown.length));
+    // A day's intervals are numbered by the daemon in time order, not as typed: the message names the interval.
+    if (error.field && shown !== name && !name.startsWith("hours.")) {
+        where = shown === "_" ? `${error.field}: ` : part(name.slice(shown.length));
+    }
     slot.textContent = where + errorText(error);
     const input = target.querySelector("input, select, textarea");
     if (input && typeof input.focus === "function") input.focus();
     return target;
 }
 
-/** What a field name adds to the element that shows it: "[1]" → "item 2: ", ".date" → "date: ". */
+/** What a field name adds to the element that shows it: "[1]" → "item 2: ", ".date" → "data: ". */
 function part(rest) {
     const index = /^\[(\d+)\]/.exec(rest);
     if (index) return `item ${Number(index[1]) + 1}: `;
-    return rest ? `${rest.replace(/^\./, "")}: ` : "";
+    const member = rest.replace(/^\./, "");
+    return member ? `${{ date: "data", name: "nome", intervals: "intervalos" }[member] || member}: ` : "";
 }
 
 function shorter(name) {

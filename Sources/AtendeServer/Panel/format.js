@@ -182,13 +182,103 @@ const errorTexts = {
     1029: "Muitas tentativas. Aguarde e tente de novo.",
 };
 
-/** A daemon error (RpcError) in Portuguese; the daemon's own reason follows in parentheses when it gave one. */
-export function errorText(error) {
-    const base = errorTexts[String(error.code)] || error.message || "Erro.";
-    let text = base;
-    if (error.reason) text = error.code === -32602 ? `Valor inválido: ${error.reason}.` : `${base} (${error.reason})`;
-    if (error.data && typeof error.data.retryAfter === "number") {
-        text = `Muitas tentativas. Tente de novo em ${duration(error.data.retryAfter)}.`;
+const stateWords = {
+    potential: "potencial", queued: "na fila", offered: "oferecida", assigned: "em atendimento",
+    closed: "encerrada", removed: "removida",
+};
+
+// The daemon's reasons and refusals (English, written for developers) as a user reads them: the patterns the
+// panel's forms and buttons can meet. What is not listed keeps the daemon's words.
+const reasonTexts = [
+    [/^must be between (-?\d+) and (-?\d+)$/, (m) => `deve estar entre ${m[1]} e ${m[2]}`],
+    [/^must be an integer from (-?\d+)(?: \(off\))? to (-?\d+)$/,
+        (m) => `deve ser um número inteiro de ${m[1]} a ${m[2]}`],
+    [/^must be at most (\d+) characters$/, (m) => `deve ter no máximo ${m[1]} caracteres`],
+    [/^must be at least (\d+) characters$/, (m) => `deve ter pelo menos ${m[1]} caracteres`],
+    [/^already in use$/, () => ""],
+    [/^is required$/, () => "é obrigatório"],
+    [/^(is empty|must not be empty)$/, () => "não pode ficar vazio"],
+    [/^must not contain control characters$/, () => "não pode conter caracteres de controle"],
+    [/^must not contain spaces$/, () => "não pode conter espaços"],
+    [/^may contain only a-z, 0-9 and '-'$/, () => "use só letras minúsculas sem acento, números e hífen"],
+    [/^must have a first name and a surname/, () => "informe nome e sobrenome"],
+    [/^must contain exactly one @$/, () => "o e-mail deve ter exatamente um @"],
+    [/^needs a name before the @$/, () => "falta o nome antes do @"],
+    [/^needs a domain after the @$/, () => "falta o domínio depois do @"],
+    [/^the domain needs a dot/, () => "o domínio precisa de um ponto, como em exemplo.com.br"],
+    [/^the top-level domain must be 2 letters at least$/, () => "o final do domínio deve ter pelo menos 2 letras"],
+    [/^the domain may contain only /, () => "o domínio só pode ter letras, números, hífens e pontos"],
+    [/^the domain has an empty label/, () => "o domínio tem um ponto fora do lugar"],
+    [/^the part before @ has a misplaced dot$/, () => "a parte antes do @ tem um ponto fora do lugar"],
+    [/^the part before @ has a character not allowed there$/, () => "a parte antes do @ tem um caractere inválido"],
+    [/^the part before @ must be at most (\d+) characters$/,
+        (m) => `a parte antes do @ deve ter no máximo ${m[1]} caracteres`],
+    [/^must contain a digit/, () => "a senha precisa de um número (0-9)"],
+    [/^must contain an upper-case letter$/, () => "a senha precisa de uma letra maiúscula"],
+    [/^must contain a lower-case letter$/, () => "a senha precisa de uma letra minúscula"],
+    [/^unknown area code (\d+)$/, (m) => `DDD ${m[1]} não existe`],
+    [/^only Brazilian numbers/, () => "só números do Brasil (+55)"],
+    [/^has (\d+) digits; expected/, (m) => `tem ${m[1]} dígitos; informe DDD e número (8 ou 9 dígitos)`],
+    [/^overlaps (\d\d:\d\d)-(\d\d:\d\d)$/, (m) => `sobrepõe o intervalo ${m[1]} às ${m[2]}`],
+    [/^start must be before end$/, () => "o início deve ser antes do fim"],
+    [/^the day is given twice$/, () => "o dia aparece duas vezes"],
+    [/^the same date as holidays\[\d+\]$/, () => "já há um feriado nesta data"],
+    [/^overlaps exception \d+: the date is given twice$/, () => "já há uma exceção nesta data"],
+    [/^must be a date like/, () => "deve ser uma data válida (dd/mm/aaaa)"],
+    [/^not a PNG, JPEG or WebP image$/, () => "a imagem deve ser PNG, JPEG ou WebP"],
+    [/^the image is \d+ bytes; the limit is 1 MiB$/, () => "a imagem passa do limite de 1 MB"],
+    [/^no department '(.*)'$/, (m) => `o departamento "${m[1]}" não existe`],
+    [/^attendant is not logged in$/, () => "o atendente não está conectado"],
+    [/^attendant is away$/, () => "o atendente está Ausente"],
+    [/^attendant is outside working hours$/, () => "o atendente está fora do horário de atendimento"],
+    [/^attendant is inactive$/, () => "o atendente está inativo"],
+    [/^attendant does not serve department '(.*)'$/, (m) => `o atendente não atende o departamento "${m[1]}"`],
+    [/^attendant already holds (\d+) of (\d+)/, (m) => `o atendente já tem ${m[1]} de ${m[2]} conversas`],
+    [/^attendant \d+ has \d+ open chats?/, () => "o atendente tem conversas abertas: encerre ou transfira antes"],
+    [/^department '.*' has open chats$/, () => "o departamento tem conversas abertas"],
+    [/^department '.*' is served by (\d+) attendant/,
+        (m) => `o departamento ainda é atendido por ${m[1]} atendente(s)`],
+    [/^conversation is already with that attendant$/, () => "a conversa já está com esse atendente"],
+    [/^conversation is no longer offered to you$/, () => "a conversa não está mais oferecida a você"],
+    [/^conversation is offered to another attendant$/, () => "a conversa está oferecida a outro atendente"],
+    [/^conversation is not waiting in a department queue$/, () => "a conversa não está na fila de um departamento"],
+    [/^conversation is (\w+)/, (m) => `a conversa está ${stateWords[m[1]] || m[1]}`],
+    [/^the offer has expired$/, () => "a oferta expirou"],
+    [/^not your conversation$/, () => "a conversa não é sua"],
+    [/^conversation was already rated$/, () => "a conversa já foi avaliada"],
+    [/^only closed conversations can be rated$/, () => "só conversas encerradas podem ser avaliadas"],
+];
+
+/** The daemon's reason in Portuguese, or null when the panel does not know it. */
+export function reasonText(reason) {
+    for (const [pattern, text] of reasonTexts) {
+        const match = pattern.exec(reason);
+        if (match) return text(match);
     }
-    return text;
+    return null;
+}
+
+/**
+ * A daemon error (RpcError) in Portuguese: the code's sentence, with the daemon's reason (or, for a refusal, its
+ * message) translated when the panel knows it, else in the daemon's words in parentheses. A problem the panel found
+ * itself (InputProblem) is already in Portuguese.
+ */
+export function errorText(error) {
+    if (error.data && typeof error.data.retryAfter === "number") {
+        return `Muitas tentativas. Tente de novo em ${duration(error.data.retryAfter)}.`;
+    }
+    const base = errorTexts[String(error.code)] || error.message || "Erro.";
+    if (error.local) return sentence(error.reason || base);
+    const said = error.reason || (error.code >= 1003 && error.code <= 1012 && error.message) || null;
+    if (!said) return base;
+    const plain = reasonText(said);
+    if (plain === "") return base;
+    if (plain) return error.code === -32602 ? sentence(plain) : `${base.replace(/\.$/, ":")} ${plain}.`;
+    return error.reason ? `${base.replace(/\.$/, "")} (${said}).` : base;
+}
+
+/** "deve ter..." → "Deve ter...." with one final period. */
+function sentence(text) {
+    const trimmed = text.trim().replace(/\.+$/, "");
+    return trimmed.charAt(0).toUpperCase() + trimmed.slice(1) + ".";
 }

@@ -20,6 +20,7 @@ export class InputProblem extends Error {
         super(reason);
         this.code = -32602;
         this.data = { field, reason };
+        this.local = true;  // found by the panel, in Portuguese already
     }
     get field() { return this.data.field; }
     get reason() { return this.data.reason; }
