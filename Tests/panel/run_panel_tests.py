@@ -864,6 +864,26 @@ class Suite:
         d.until(lambda: not d.all("#offers .offer"), "the declined offer gone")
         d.wait_text(".notices", "O servidor ainda não tem esta função")
 
+    def profile_fits_a_phone(self):
+        """At a phone's width (390 px) every control of the attendant's profile is on screen: each day's "+" and
+        each interval's "x" in the hours grid, and the buttons at the bottom."""
+        a = self.admin
+        a.driver.set_window_size(390, 844)
+        try:
+            a.open(f"#/atendentes/{self.attendant_id}")
+            a.wait("#attendant-profile")
+            a.wait(".day button.add")
+            outside = a.driver.execute_script(
+                "const width = document.documentElement.clientWidth;"
+                "return [...document.querySelectorAll('.day button, #attendant-profile .actions button')]"
+                "  .filter((b) => { const r = b.getBoundingClientRect(); return r.left < 0 || r.right > width; })"
+                "  .map((b) => (b.title || b.textContent).trim());")
+            a.driver.execute_script("document.querySelector('.week-grid').scrollIntoView()")
+            a.shot("08-perfil-celular")
+            assert outside == [], f"off screen at 390 px: {outside}"
+        finally:
+            a.driver.set_window_size(1400, 900)
+
     def photo_checked_before_sending(self):
         """Not an image: refused beside the photo before anything is sent. Too large for one frame: reduced to a
         JPEG in the browser, then sent."""
@@ -1288,6 +1308,7 @@ def main():
             ("offer_and_wrap_up_played", ["attendant_logs_in"], suite.offer_and_wrap_up_played),
             ("supervisor_board", ["admin_logs_in"], suite.supervisor_board),
             ("board_moves_played", ["admin_logs_in"], suite.board_moves_played),
+            ("profile_fits_a_phone", ["admin_creates_attendant"], suite.profile_fits_a_phone),
             ("photo_checked_before_sending", ["admin_creates_attendant"], suite.photo_checked_before_sending),
             ("hours_exceptions_and_holidays", ["admin_creates_attendant"], suite.hours_exceptions_and_holidays),
             ("admin_accounts", ["admin_creates_attendant"], suite.admin_accounts),
