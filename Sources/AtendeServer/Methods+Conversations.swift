@@ -329,8 +329,13 @@ extension RequestContext {
             throw RPCError.forbidden(
                 "attendants may not view the bot's contacts (setting attendantsCanViewBotContacts)")
         }
-        let query = try params.optionalString("query", maxLength: 200)
+        var query = try params.optionalString("query", maxLength: 200)
         let limit = Int(try params.optionalInt("limit", range: 1...10000) ?? 500)
+        // A phone as people write it, "(48) 98877-6655", is looked for by its digits: phones are stored E.164.
+        if let text = query, text.contains(where: \.isNumber),
+           text.allSatisfy({ $0.isASCII && ($0.isNumber || " ()+-.".contains($0)) }) {
+            query = text.filter(\.isNumber)
+        }
         let contacts = try store.contacts(query: (query?.isEmpty ?? true) ? nil : query, limit: limit)
         return .result(Wire.list("contacts", contacts) { Wire.contact($0, into: &$1) })
     }

@@ -59,6 +59,10 @@ final class VisibilityTests: DaemonTestCase {
         }
         let found = try ana.client.call("contacts.list", ["query": "Maria"]).list("contacts")
         XCTAssertEqual(found.compactMap { $0["name"]?.stringValue }, ["Maria Lima"])
+        for written in ["(21) 3456-7890", "+55 21 3456-7890", "3456"] {
+            XCTAssertEqual(try ana.client.call("contacts.list", ["query": .string(written)]).list("contacts")
+                .compactMap { $0["name"]?.stringValue }, ["Maria Lima"], "a phone as people write it: \(written)")
+        }
         // The phone is the key: saving again updates.
         let renamed = try bot.call("contact.save", ["phone": "+5511987654321", "name": "José Silva"])
         XCTAssertEqual(renamed["name"], "José Silva")
