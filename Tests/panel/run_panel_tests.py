@@ -590,8 +590,22 @@ class Suite:
         b.shot("07-perfil-erro-horario")
         assert error.text.startswith("Sobrepõe o intervalo"), error.text
         b.click('.day[data-day="sun"] .interval:last-child button.icon')
+        # An overnight range shows split at midnight once saved: Saturday 22:00 to Sunday 06:00, both days free.
+        b.click('.day[data-day="sat"] .interval:last-child button.icon')
+        b.click('.day[data-day="sun"] .interval:last-child button.icon')
+        b.click('.day[data-day="sat"] button.add')
+        b.type('.day[data-day="sat"] .interval:last-child input.start', "22:00")
+        b.type('.day[data-day="sat"] .interval:last-child input.end', "06:00")
         b.click("#save")
         b.wait_text(".notices", "Atendente salvo")
+        b.until(lambda: [b.value('.day[data-day="sat"] .interval input.end'),
+                         b.value('.day[data-day="sun"] .interval input.end')] == ["24:00", "06:00"],
+                "the overnight range drawn as saved: Saturday until midnight, Sunday until 06:00")
+        # Back to every day, all day, so the attendant can work whenever the test runs.
+        b.click_text(".hours-editor .quick button", "Todos os dias")
+        b.click("#save")
+        b.until(lambda: self.setup.call("attendant.get", {"id": self.attendant_id})["hours"]["week"].get("sat")
+                == [["00:00", "24:00"]], "every day all day again")
         b.script("window.scrollTo(0, 0)")
         b.shot("08-perfil-salvo")
         b.script("document.getElementById('department-picker').scrollIntoView({block: 'center'})")

@@ -307,6 +307,7 @@ export function attendantProfileView(root, { rpc, store, go }, id) {
             if (Object.keys(update).length) {
                 attendant = await rpc.call("attendant.update", { id, ...update });
                 store.putAttendant(attendant);
+                if (update.hours) hours.show(attendant.hours);
             }
             if (image) {
                 try {

@@ -205,6 +205,12 @@ export function hoursEditor(hours, defaultTimezone = "America/Sao_Paulo") {
 
     return {
         element,
+        /** Redraws the week as the daemon saved it (an overnight range now split at midnight into two days). */
+        show(saved) {
+            if (saved === "always" || !saved || alwaysBox.checked) return;
+            for (const [day] of days) rows[day] = (saved.week[day] || []).map(([s, e]) => [s, e]);
+            redraw();
+        },
         value() {
             if (alwaysBox.checked) return "always";
             readGrid();
