@@ -1106,6 +1106,14 @@ class Suite:
             picker = d.wait("#transfer-colleague")
             if picker.tag_name == "select":
                 from selenium.webdriver.support.ui import Select
+                others = [o.get_attribute("value") for o in Select(d.find("#transfer-department")).options
+                          if o.get_attribute("value") != "suporte"]
+                if others:
+                    # Carlos serves only suporte: for another department he is not offered.
+                    Select(d.find("#transfer-department")).select_by_value(others[0])
+                    d.until(lambda: not any("Carlos" in o.text for o in Select(d.find("#transfer-colleague")).options),
+                            f"Carlos not offered for {others[0]}")
+                    Select(d.find("#transfer-department")).select_by_value("suporte")
                 d.until(lambda: Select(d.find("#transfer-colleague")).select_by_visible_text(
                     next(o.text for o in Select(d.find("#transfer-colleague")).options if "Carlos" in o.text))
                     or True, "Carlos chosen by name")

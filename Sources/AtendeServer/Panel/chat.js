@@ -167,19 +167,21 @@ export class ChatPane {
             [...this.desk.departments.values()].map((d) => h("option", { value: d.id,
                 selected: d.id === chat.department }, d.name)));
         const colleague = this.colleagues.length
-            ? h("select", { name: "attendantId", id: "transfer-colleague" },
-                h("option", { value: "" }, "Qualquer um (fila)"),
-                this.colleagues.map((c) => h("option", { value: c.id },
-                    c.presence ? `${c.name} (${format.presenceLabels[c.presence] || c.presence})` : c.name)))
+            ? h("select", { name: "attendantId", id: "transfer-colleague" })
             : h("input", { name: "attendantId", id: "transfer-colleague", type: "number", min: 1, size: 6,
                 placeholder: "nº do colega", title: "Número do colega (opcional)" });
-        colleague.addEventListener("change", () => {
-            // A colleague takes the chat in a department it serves: keep the chat's when it can, else its first.
-            const chosen = this.colleagues.find((c) => String(c.id) === colleague.value);
-            if (chosen && chosen.departments && !chosen.departments.includes(department.value)) {
-                department.value = chosen.departments[0];
-            }
-        });
+        // A colleague takes the chat in the department chosen: only those who serve it are offered.
+        const listColleagues = () => {
+            if (!this.colleagues.length) return;
+            const kept = colleague.value;
+            const serving = this.colleagues.filter((c) => !c.departments || c.departments.includes(department.value));
+            fill(colleague, [h("option", { value: "" }, "Qualquer um (fila)"),
+                ...serving.map((c) => h("option", { value: c.id },
+                    c.presence ? `${c.name} (${format.presenceLabels[c.presence] || c.presence})` : c.name))]);
+            colleague.value = serving.some((c) => String(c.id) === kept) ? kept : "";
+        };
+        listColleagues();
+        department.addEventListener("change", listColleagues);
         const form = h("form", { class: "transfer-form", onsubmit: async (event) => {
             event.preventDefault();
             clearErrors(form);
