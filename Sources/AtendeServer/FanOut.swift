@@ -127,6 +127,7 @@ final class FanOut {
     func announce(router: borrowing Router, store: any DurableStore) -> Mark {
         let mark = Mark(announced: announced, potentials: announcedPotentials)
         announceQueues(router: router)
+        announcePotentials(router: router)
         announceAttendants(router: router, store: store)
         return mark
     }
@@ -155,17 +156,27 @@ final class FanOut {
     /// The turn is over (committed or undone): its changes of ownership stay.
     func settleTurn() { ownershipUndo.removeAll(keepingCapacity: true) }
 
+    /// Sends `potentials.changed` to monitoring admins and to the logged-in attendants (who may read the
+    /// potentials) when their number changed.
+    private func announcePotentials(router: borrowing Router) {
+        let count = router.potentialCount
+        guard count != announcedPotentials else { return }
+        // The daemon's first turn only notes the number it started with: nothing changed yet.
+        let starting = announcedPotentials < 0
+        announcedPotentials = count
+        guard !starting, !monitors.isEmpty || !sessions.isEmpty else { return }
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("type", "potentials.changed")
+        w.field("potentials", announcedPotentials)
+        w.endObject()
+        let bytes = RPCEncoder.notification(method: "event", params: w.bytes)
+        pushToMonitors(bytes)
+        for (attendant, _) in sessions { push(bytes, toAttendant: attendant) }
+    }
+
     /// Sends `attendant.changed` to monitoring admins for each attendant whose presence or load changed.
     private func announceAttendants(router: borrowing Router, store: any DurableStore) {
-        if !monitors.isEmpty && router.potentialCount != announcedPotentials {
-            announcedPotentials = router.potentialCount
-            var w = JSONWriter()
-            w.beginObject()
-            w.field("type", "potentials.changed")
-            w.field("potentials", announcedPotentials)
-            w.endObject()
-            pushToMonitors(RPCEncoder.notification(method: "event", params: w.bytes))
-        }
         guard !dirtyAttendants.isEmpty else { return }
         defer { dirtyAttendants.removeAll(keepingCapacity: true) }
         guard !monitors.isEmpty else { return }

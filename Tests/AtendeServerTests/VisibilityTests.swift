@@ -42,6 +42,22 @@ final class VisibilityTests: DaemonTestCase {
         assertError(1010, try bot.callResult("conversation.route", ["id": .int(first.id), "department": "sales"]))
     }
 
+    /// A logged-in attendant hears `potentials.changed` with the new number whenever it changes (a contact
+    /// arrives, is routed or removed), so a desk shows the list without polling.
+    func testAttendantsHearThePotentialsChange() throws {
+        let ana = try staff("ana")
+        let first = try bot.openChat("pc-1", phone: "11900000011")
+        try eventually("ana hears the first potential") {
+            try expectEvent(ana.client, "potentials.changed")["potentials"] == 1
+        }
+        _ = try bot.openChat("pc-2", phone: "11900000012")
+        XCTAssertEqual(try expectEvent(ana.client, "potentials.changed")["potentials"], 2)
+        try bot.call("conversation.route", ["id": .int(first.id), "department": "vip"])
+        XCTAssertEqual(try expectEvent(ana.client, "potentials.changed")["potentials"], 1, "routed: no longer one")
+        try bot.call("conversation.message", ["id": .int(first.id), "text": "ainda aqui"])
+        try assertNoEvent(ana.client, "potentials.changed", "a message changes no potential")
+    }
+
     func testContactsListFollowsTheSetting() throws {
         let ana = try staff("ana")
         let saved = try bot.call("contact.save", ["phone": "(11) 98765-4321", "name": "Zé Silva", "city": "Recife",

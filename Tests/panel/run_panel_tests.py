@@ -732,6 +732,14 @@ class Suite:
         d.click("#tab-potenciais")
         d.wait_text("#potentials-list", "Pedro Alves")
         d.shot("17-mesa-potenciais")
+        # The list follows the daemon's potentials.changed while the tab is open, with no click: a contact arrives,
+        # then an admin removes it.
+        arriving = self.bot.call("conversation.open", {
+            "externalId": "wa-5531977776666-3", "contact": {"phone": "+5531977776668", "name": "Renata Dias"}})
+        d.wait_text("#potentials-list", "Renata Dias")
+        self.setup.call("potentials.remove", {"id": arriving["id"]})
+        d.until(lambda: not d.all(f'#potentials-list .chat-item[data-id="{arriving["id"]}"]'),
+                "the potential an admin removed gone without a click")
         d.click(f'#potentials-list .chat-item[data-id="{potential["id"]}"] button.danger')
         d.until(lambda: not d.all(f'#potentials-list .chat-item[data-id="{potential["id"]}"]'),
                 "the removed potential gone")

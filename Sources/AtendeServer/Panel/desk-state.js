@@ -152,6 +152,9 @@ export class DeskState {
         case "queue.changed":
             this.queueSoon();
             break;
+        case "potentials.changed":
+            this.changed("potentials");  // the list is read again where it is shown
+            break;
         case "settings.changed":
             // An admin changed what attendants may do: "Remover" and the agenda follow at once.
             this.settings = event.settings;

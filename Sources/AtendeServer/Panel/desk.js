@@ -133,6 +133,16 @@ export function deskView(root, rpc, { attendant, onLogout }) {
                 h("button", { class: "primary small take", onclick: () => desk.take(c.id) }, "Pegar")))));
     }
 
+    /** The potentials again, soon (several potentials.changed in a row make one read). */
+    let potentialsTimer = null;
+    function potentialsSoon() {
+        if (potentialsTimer) return;
+        potentialsTimer = setTimeout(() => {
+            potentialsTimer = null;
+            if (tab === "potenciais") drawPotentials();
+        }, 150);
+    }
+
     async function drawPotentials() {
         fill(tabBody, h("p", { class: "loading" }, "Carregando…"));
         let potentials = [];
@@ -214,6 +224,7 @@ export function deskView(root, rpc, { attendant, onLogout }) {
         if (what.has("mine")) drawMine();
         if (what.has("wrapping") || what.has("pane")) drawWrapping();
         if (what.has("waiting") || what.has("settings")) drawTabs(what.has("settings"));
+        if (what.has("potentials") && tab === "potenciais") potentialsSoon();
         if (what.has("pane")) pane.draw();
         tick();
     };
