@@ -73,6 +73,13 @@ extension PostgresStore {
                       firstReply: rows.optionalInt(row, 5), assigned: rows.optionalInt(row, 6),
                       closed: rows.optionalInt(row, 7))
         }
+        let handedOn = try read("""
+            SELECT DISTINCT t.conversation_id, t.from_attendant
+            FROM conversation_transfers t JOIN conversations c ON c.id = t.conversation_id
+            WHERE c.first_queued_at >= $1 AND c.department IS NOT NULL AND t.from_attendant IS NOT NULL
+                AND t.from_attendant IS DISTINCT FROM c.attendant_id
+            """, [.int(since.millis)])
+        for row in 0..<handedOn.count { tally.addHandedOn(by: handedOn.int(row, 1)) }
         return tally.figures
     }
 

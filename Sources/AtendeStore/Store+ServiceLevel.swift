@@ -36,11 +36,11 @@ public struct DepartmentServiceLevel: Equatable, Sendable {
     public var averageHandleSeconds: Double? { average(handleMillis, handled) }
 }
 
-/// Service-level figures of one attendant (the one holding, or last holding, each chat).
+/// Service-level figures of one attendant: the chats it holds or last held, and those it handed on by a transfer.
 public struct AttendantServiceLevel: Equatable, Sendable {
     /// The attendant.
     public var attendant: AttendantID
-    /// Chats it held (assigned chats, open or closed).
+    /// Chats it held (assigned chats, open or closed, and chats it held before a transfer took them on).
     public var handled = 0
     /// Sums (milliseconds) and counts behind the averages.
     public var firstReplyMillis: Int64 = 0
@@ -109,6 +109,13 @@ struct ServiceLevelTally {
         departments[department] = figures
     }
 
+    /// Counts a chat `attendant` held and handed on by a transfer (it holds it no more): a chat moved off an
+    /// attendant was still handled by it, so a supervisor's move does not lower its count. Its reply and handle
+    /// times are those of the chats it holds or last held.
+    mutating func addHandedOn(by attendant: AttendantID) {
+        attendants[attendant, default: AttendantServiceLevel(attendant: attendant)].handled += 1
+    }
+
     /// The figures, departments and attendants each in id order.
     var figures: (departments: [DepartmentServiceLevel], attendants: [AttendantServiceLevel]) {
         (departments.values.sorted { $0.department < $1.department },
@@ -135,6 +142,15 @@ extension Store {
                       firstReply: statement.optionalInt(5), assigned: statement.optionalInt(6),
                       closed: statement.optionalInt(7))
         }
+        let handedOn = try database.cached("""
+            SELECT DISTINCT t.conversation_id, t.from_attendant
+            FROM conversation_transfers t JOIN conversations c ON c.id = t.conversation_id
+            WHERE c.first_queued_at >= ? AND c.department IS NOT NULL AND t.from_attendant IS NOT NULL
+                AND t.from_attendant IS NOT c.attendant_id
+            """)
+        defer { handedOn.reset() }
+        try handedOn.bind([.int(since.millis)])
+        while try handedOn.step() { tally.addHandedOn(by: handedOn.int(1)) }
         return tally.figures
     }
 

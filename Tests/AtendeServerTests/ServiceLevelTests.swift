@@ -88,6 +88,27 @@ final class ServiceLevelTests: DaemonTestCase {
         XCTAssertEqual(error?.data?["field"]?.stringValue, "since")
     }
 
+    /// A chat moved off an attendant (a transfer, a supervisor's move) still counts as handled by it: moving
+    /// chats never lowers anyone's count; one that comes back is counted once.
+    func testAChatHandedOnStillCountsForWhoHeldIt() throws {
+        let ana = try staff("ana")
+        let bia = try staff("bia", online: false)
+        let chat = try bot.openChat("moved-1", department: "sales")
+        try expectEvent(ana.client, "conversation.assigned")
+        let biaSession = try daemon.attendant(login: "bia")  // online now, to be transferred to
+        func handled() throws -> [Int64: Int64] {
+            let people = try admin.call("stats.get")["attendants"]?.objectValue ?? [:]
+            return Dictionary(uniqueKeysWithValues: people.compactMap { key, value in
+                Int64(key).map { ($0, value["handled"]?.intValue ?? -1) } })
+        }
+        XCTAssertEqual(try handled(), [ana.id: 1])
+        try admin.call("conversation.transfer", ["id": .int(chat.id), "attendantId": .int(bia.id)])
+        XCTAssertEqual(try handled(), [ana.id: 1, bia.id: 1], "ana keeps her count")
+        try admin.call("conversation.transfer", ["id": .int(chat.id), "attendantId": .int(ana.id)])
+        XCTAssertEqual(try handled(), [ana.id: 1, bia.id: 1], "back with ana: once each")
+        _ = biaSession
+    }
+
     func testTodaysChatsAreCountedAndExportedAsMetrics() throws {
         let ana = try staff("ana")
         let chat = try bot.openChat("live-1", department: "sales")
