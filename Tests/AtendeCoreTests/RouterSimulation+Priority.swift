@@ -33,13 +33,16 @@ extension RouterSimulation {
                     var trial = model
                     trial.chats[id]!.priority = priority
                     trial.reorder(department)
-                    if trial.queues[department]!.waiting != model.queues[department]!.waiting { reordered = [department] }
+                    if trial.queues[department]!.waiting != model.queues[department]!.waiting {
+                        reordered = [department]
+                    }
                 }
             }
         } else {
             refusal = .notFound
         }
-        try attempt("setPriority", refusal, Prediction(changed: changed, reordered: reordered)) { () throws(RoutingError) in
+        let prediction = Prediction(changed: changed, reordered: reordered)
+        try attempt("setPriority", refusal, prediction) { () throws(RoutingError) in
             try router.setPriority(id, to: priority, now: now)
         } model: {
             model.chats[id]!.priority = priority

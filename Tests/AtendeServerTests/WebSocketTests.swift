@@ -332,8 +332,9 @@ final class WebOutputLimitTests: WebTestCase {
         // Long ids, echoed in each answer: about 2 KiB out per request.
         let padding = String(repeating: "x", count: 2000)
         let count = 2 * buffered / 2000 + 1000
-        let requests = (1...count).flatMap {
-            RawWebSocket.frame(.text, Array(#"{"jsonrpc":"2.0","id":"\#(padding)\#($0)","method":"system.version"}"#.utf8))
+        let requests = (1...count).flatMap { number in
+            let request = #"{"jsonrpc":"2.0","id":"\#(padding)\#(number)","method":"system.version"}"#
+            return RawWebSocket.frame(.text, Array(request.utf8))
         }
         // On a thread of its own: the shared pool may have no free worker on a 2-core machine, and a sender
         // that never ran would look like a daemon that stopped reading.
