@@ -458,6 +458,13 @@ class Suite:
                                                      "mon: [['13:00', '18:00'], ['08:00', '12:00']]})"))
         assert split == {"sun": [["22:00", "24:00"]], "mon": [["00:00", "06:00"], ["08:00", "12:00"],
                                                               ["13:00", "18:00"]]}, split
+        # Overlaps are refused before sending, on the day the range was typed on.
+        refusal = "(() => { try { m.weekFromRows(%s); return null; } catch (e) { return [e.field, e.reason]; } })()"
+        assert json.loads(b.module_call("hours.js", refusal % "{mon: [['08:00', '12:00'], ['11:30', '14:00']]}")) \
+            == ["hours.week.mon", "08:00 às 12:00 sobrepõe 11:30 às 14:00"]
+        overnight = "{sat: [['22:00', '02:00']], sun: [['01:00', '03:00']]}"
+        assert json.loads(b.module_call("hours.js", refusal % overnight)) \
+            == ["hours.week.sat", "22:00 às 02:00 (continua no domingo) sobrepõe 01:00 às 03:00"]
         # A daemon error lands on the element that names its field, or on the nearest enclosing field.
         shown = json.loads(b.driver.execute_async_script(
             "const done = arguments[arguments.length - 1];"
@@ -573,7 +580,7 @@ class Suite:
         b.wait("#image-preview img")
 
         # Hours: every day 00:00-24:00 (so the attendant can work whenever the test runs), then an overnight
-        # range on Sunday that overlaps Monday's 00:00: the daemon refuses it and the error shows on a day row.
+        # range on Sunday that overlaps Monday's 00:00: refused before sending, beside Sunday, where it was typed.
         always = b.find('.hours-editor input[name="hours-always"]')
         assert always.is_selected(), "a new attendant has no hour limit"
         always.click()
@@ -586,9 +593,10 @@ class Suite:
         b.click_text("#department-picker label", "Suporte")
         b.click("#save")
         error = b.until(lambda: next((e for e in b.all(".day .error") if e.text), None),
-                        "the daemon's overlap error next to a day of the week")
+                        "the overlap error next to a day of the week")
         b.shot("07-perfil-erro-horario")
-        assert error.text.startswith("Sobrepõe o intervalo"), error.text
+        assert error.text == "22:00 às 06:00 (continua na segunda) sobrepõe 00:00 às 24:00.", error.text
+        assert b.find('.day[data-day="sun"] .error').text == error.text, "shown on Sunday, where it was typed"
         b.click('.day[data-day="sun"] .interval:last-child button.icon')
         # An overnight range shows split at midnight once saved: Saturday 22:00 to Sunday 06:00, both days free.
         b.click('.day[data-day="sat"] .interval:last-child button.icon')

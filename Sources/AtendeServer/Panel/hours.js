@@ -40,9 +40,18 @@ export function normalizeTime(text) {
     return `${two(hours)}:${two(minutes)}` + (seconds === null ? "" : `:${two(seconds)}`);
 }
 
-/** The wire's week from per-day [start, end] rows, splitting overnight ranges at midnight. */
+/**
+ * The wire's week from per-day [start, end] rows, splitting overnight ranges at midnight. Overlaps are refused
+ * here, on the day the user typed the range on: the daemon would name the day a split range's second half
+ * falls on, where nothing was typed.
+ */
 export function weekFromRows(rows) {
     const week = {};
+    const typedOn = new Map();  // each interval added → [the day it was typed on, "22:00 às 06:00"]
+    function add(day, interval, origin, typed) {
+        (week[day] = week[day] || []).push(interval);
+        typedOn.set(interval, [origin, typed]);
+    }
     days.forEach(([day], index) => {
         for (const [rawStart, rawEnd] of rows[day] || []) {
             const start = normalizeTime(rawStart);
@@ -51,21 +60,30 @@ export function weekFromRows(rows) {
             if (!end) throw new InputProblem(`hours.week.${day}`, `horário inválido: "${rawEnd}"`);
             if (start === "24:00") throw new InputProblem(`hours.week.${day}`, "24:00 só pode ser o fim");
             if (start === end) throw new InputProblem(`hours.week.${day}`, "início e fim iguais");
+            const typed = `${start} às ${end}`;
             if (end === "00:00" || end === "24:00" || end > start) {
-                add(week, day, [start, end === "00:00" ? "24:00" : end]);
+                add(day, [start, end === "00:00" ? "24:00" : end], day, typed);
             } else {
                 const next = days[(index + 1) % 7][0];
-                add(week, day, [start, "24:00"]);
-                add(week, next, ["00:00", end]);
+                add(day, [start, "24:00"], day, typed);
+                add(next, ["00:00", end], day, typed);
             }
         }
     });
-    for (const day of Object.keys(week)) week[day].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    for (const [day, label] of days) {
+        const list = (week[day] || []).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+        for (let i = 1; i < list.length; i++) {
+            if (list[i][0] >= list[i - 1][1]) continue;
+            const [first, second] = [typedOn.get(list[i - 1]), typedOn.get(list[i])];
+            // Named on the day a range was typed on, the one that spills over from the day before first.
+            const [origin, typed] = second[0] !== day ? second : first;
+            const other = (origin === first[0] && typed === first[1]) ? second[1] : first[1];
+            const where = origin === day ? "" : ` (continua ${day === "sat" || day === "sun" ? "no" : "na"} `
+                + `${label.toLowerCase()})`;
+            throw new InputProblem(`hours.week.${origin}`, `${typed}${where} sobrepõe ${other}`);
+        }
+    }
     return week;
-}
-
-function add(week, day, interval) {
-    (week[day] = week[day] || []).push(interval);
 }
 
 /** "08:00-12:00, 13:00-18:00" → [["08:00","12:00"], ["13:00","18:00"]] ("" → []: a day off). */
