@@ -294,7 +294,9 @@ extension RequestContext {
         }
         try ensureOpen(id, visibleTo: connection)
         let actor: Actor = connection.attendant.map(Actor.attendant) ?? .admin
-        let before = try anyConversation(id).attendantId
+        // Whom it was taken from: the attendant holding it (one it was only offered to never had it).
+        let held = try anyConversation(id)
+        let before = held.state == .assigned ? held.attendantId : nil
         apply(try router.transfer(id, by: actor, toDepartment: department, toAttendant: target, now: now), now: now)
         try store.recordTransfer(id, TransferRecord(at: now, byAttendant: connection.attendant, fromAttendant: before,
                                                     toDepartment: department, toAttendant: target))

@@ -142,9 +142,11 @@ extension Store {
                       firstReply: statement.optionalInt(5), assigned: statement.optionalInt(6),
                       closed: statement.optionalInt(7))
         }
+        // From the chats of the period to their transfers (CROSS JOIN keeps that order: the period's index first,
+        // never the whole transfer history).
         let handedOn = try database.cached("""
             SELECT DISTINCT t.conversation_id, t.from_attendant
-            FROM conversation_transfers t JOIN conversations c ON c.id = t.conversation_id
+            FROM conversations c CROSS JOIN conversation_transfers t ON t.conversation_id = c.id
             WHERE c.first_queued_at >= ? AND c.department IS NOT NULL AND t.from_attendant IS NOT NULL
                 AND t.from_attendant IS NOT c.attendant_id
             """)

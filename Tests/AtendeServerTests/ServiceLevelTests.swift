@@ -109,6 +109,23 @@ final class ServiceLevelTests: DaemonTestCase {
         _ = biaSession
     }
 
+    /// A chat only offered to an attendant, then transferred, was never handled by it.
+    func testAnOfferTransferredAwayIsNotCountedAsHandled() throws {
+        _ = try admin.call("department.update", ["id": "sales", "offerTimeout": 60])
+        let ana = try staff("ana")
+        let bia = try staff("bia", online: false)
+        let chat = try bot.openChat("offered-1", department: "sales")
+        try expectEvent(ana.client, "conversation.offered")
+        let biaSession = try daemon.attendant(login: "bia")
+        try admin.call("conversation.transfer", ["id": .int(chat.id), "attendantId": .int(bia.id)])
+        let people = try admin.call("stats.get")["attendants"]
+        XCTAssertEqual(people?["\(bia.id)"]?["handled"], 1)
+        XCTAssertNotEqual(people?["\(ana.id)"]?["handled"], 1, "ana was only offered it")
+        let history = try admin.call("conversation.history", ["id": .int(chat.id), "authors": true])
+        XCTAssertEqual(history["transfers"]?.arrayValue?.first?["from"], .null, "taken from nobody: it was offered")
+        _ = biaSession
+    }
+
     func testTodaysChatsAreCountedAndExportedAsMetrics() throws {
         let ana = try staff("ana")
         let chat = try bot.openChat("live-1", department: "sales")
