@@ -30,6 +30,7 @@ extension Router {
         guard let place = place(of: conversation) else { return }
         if conversation.state == .potential {
             potentials.insert(place)
+            potentialsVersion &+= 1
         } else if let department = conversation.department {
             departments[department]?.queue.insert(place)
             scheduleWaitTimers(conversation)
@@ -41,6 +42,7 @@ extension Router {
         guard let place = place(of: conversation) else { return }
         if conversation.state == .potential {
             potentials.remove(place)
+            potentialsVersion &+= 1
         } else if let department = conversation.department {
             guard let state = departments[department] else { return }
             state.queue.remove(place)

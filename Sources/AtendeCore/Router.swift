@@ -78,6 +78,9 @@ public final class Router {
     var conversations: IDMap<ConversationID, Conversation> = [:]
     var byExternalId: [String: ConversationID] = [:]
     var potentials = DepartmentQueue()
+    /// Counts every change of the potentials list (a contact joins or leaves it, or moves in it), so one who shows
+    /// the list can tell it changed even when its length did not.
+    public internal(set) var potentialsVersion = 0
     /// Every timer: working-hours boundaries, and the kinds in `DeadlineKind`.
     var deadlines = DeadlineHeap()
     /// Closed chats whose wrap-up runs, by id (the router keeps them until it ends, to write the row then).

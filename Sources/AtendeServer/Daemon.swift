@@ -114,6 +114,7 @@ public final class Daemon {
         journal = Journal(store: store, outbox: outbox, notify: notify, loop: loop)
         fanOut = FanOut(loop: loop)
         _ = try loadState(now: clock)
+        fanOut.announcedPotentials = router.potentialsVersion  // what was loaded is no change
         storedKeys = try StoredKeys(store: store, expected: Int(nextConversationID))
         malloc_trim(0)  // what loading freed goes back to the kernel (the loop keeps freed memory: see `mallopt`)
         if config.durability == .full { try journal.sqlite?.syncFiles() }

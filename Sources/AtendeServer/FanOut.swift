@@ -32,13 +32,14 @@ final class FanOut {
     /// Sessions to end when the turn commits (`endSessions`).
     var sessionsToEnd: [(AttendantID, String)] = []
     var monitors: IDSet<UInt64> = []
-    var announcedPotentials = -1
+    /// The router's `potentialsVersion` last announced (set at start to the one loaded).
+    var announcedPotentials = 0
     var announced: IDMap<String, QueueSignature> = [:]
     /// The queue joins the bots heard of in the current millisecond (`conversation.queued`, once per join).
     var queuedJoins = QueuedJoins()
     var dirtyDepartments: IDSet<String> = []
     /// Departments whose waiting chats changed order this turn without the count or the head changing (a priority
-    /// set behind the head): announced anyway, since the list the attendants see did change.
+    /// or a new priority step, `queueReordered`): announced anyway, since the list the attendants see did change.
     var reorderedDepartments: IDSet<String> = []
     var dirtyAttendants: IDSet<AttendantID> = []
     /// Connections with output staged this turn, in the order they got it.
@@ -157,18 +158,15 @@ final class FanOut {
     func settleTurn() { ownershipUndo.removeAll(keepingCapacity: true) }
 
     /// Sends `potentials.changed` to monitoring admins and to the logged-in attendants (who may read the
-    /// potentials) when their number changed.
+    /// potentials) when the list changed.
     private func announcePotentials(router: borrowing Router) {
-        let count = router.potentialCount
-        guard count != announcedPotentials else { return }
-        // The daemon's first turn only notes the number it started with: nothing changed yet.
-        let starting = announcedPotentials < 0
-        announcedPotentials = count
-        guard !starting, !monitors.isEmpty || !sessions.isEmpty else { return }
+        guard router.potentialsVersion != announcedPotentials else { return }
+        announcedPotentials = router.potentialsVersion
+        guard !monitors.isEmpty || !sessions.isEmpty else { return }
         var w = JSONWriter()
         w.beginObject()
         w.field("type", "potentials.changed")
-        w.field("potentials", announcedPotentials)
+        w.field("potentials", router.potentialCount)
         w.endObject()
         let bytes = RPCEncoder.notification(method: "event", params: w.bytes)
         pushToMonitors(bytes)

@@ -56,6 +56,14 @@ final class VisibilityTests: DaemonTestCase {
         XCTAssertEqual(try expectEvent(ana.client, "potentials.changed")["potentials"], 1, "routed: no longer one")
         try bot.call("conversation.message", ["id": .int(first.id), "text": "ainda aqui"])
         try assertNoEvent(ana.client, "potentials.changed", "a message changes no potential")
+        // One contact leaves and another arrives in one turn (a batch): the number is the same, the list is not.
+        let second = try bot.call("potentials.list").list("potentials")[0].id
+        let answers = try daemon.batch(bot, [
+            ("conversation.route", ["id": .int(second), "department": "vip"]),
+            ("conversation.open", ["externalId": "pc-3", "contact": ["phone": "11900000013"]]),
+        ])
+        XCTAssertEqual(answers.count, 2)
+        XCTAssertEqual(try expectEvent(ana.client, "potentials.changed")["potentials"], 1, "another one, still one")
     }
 
     func testContactsListFollowsTheSetting() throws {

@@ -133,18 +133,19 @@ export function deskView(root, rpc, { attendant, onLogout }) {
                 h("button", { class: "primary small take", onclick: () => desk.take(c.id) }, "Pegar")))));
     }
 
-    /** The potentials again, soon (several potentials.changed in a row make one read). */
+    /** The potentials again, soon and in place (the pushes of a busy second make one read, and the list shown
+     * stays until the new one replaces it, with the page where it was). */
     let potentialsTimer = null;
     function potentialsSoon() {
         if (potentialsTimer) return;
         potentialsTimer = setTimeout(() => {
             potentialsTimer = null;
-            if (tab === "potenciais") drawPotentials();
-        }, 150);
+            if (tab === "potenciais") drawPotentials({ inPlace: true });
+        }, 500);
     }
 
-    async function drawPotentials() {
-        fill(tabBody, h("p", { class: "loading" }, "Carregando…"));
+    async function drawPotentials({ inPlace = false } = {}) {
+        if (!inPlace) fill(tabBody, h("p", { class: "loading" }, "Carregando…"));
         let potentials = [];
         try {
             potentials = (await rpc.call("potentials.list", {})).potentials;
