@@ -476,8 +476,17 @@ class Suite:
             "    data: {}});"
             "  done(JSON.stringify([...box.querySelectorAll('.error')].map((e) => e.textContent)));"
             "});"))
-        # In Portuguese; a day's intervals are numbered in time order by the daemon, so no "item N" for them.
+        # In Portuguese; a day's intervals are sent sorted, not as typed, so no "item N" for them.
         assert shown == ["DDD 20 não existe.", "Sobrepõe o intervalo 08:00 às 12:00."], shown
+        # A refusal about the chat itself (1010, field "id") in a form's general slot: no "id: " before it.
+        general = json.loads(b.driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "import('./dom.js').then((m) => {"
+            "  const box = m.h('form', {}, m.h('div', {dataset: {field: '_'}}, m.h('small', {class: 'error'})));"
+            "  m.showError(box, {code: 1010, field: 'id', message: 'conversation is closed', data: {field: 'id'}});"
+            "  done(JSON.stringify(box.querySelector('.error').textContent));"
+            "});"))
+        assert general == "Esta ação não cabe no estado atual: a conversa está encerrada.", general
         texts = json.loads(b.driver.execute_async_script(
             "const done = arguments[arguments.length - 1];"
             "import('./format.js').then((m) => done(JSON.stringify(["
@@ -822,8 +831,12 @@ class Suite:
         d.click(f'#offers .offer[data-id="{chat["id"]}"] button.decline')
         d.until(lambda: self.setup.call("conversation.get", {"id": chat["id"]}).get("offerExpiresAt")
                 not in (None, first["offerExpiresAt"]), "offered again after the decline")
-        time.sleep(0.5)  # the decline's reply has come back by now
-        d.wait_text("#offers .offer", "Rita Gomes")
+        # A request on the same socket answered after the decline's reply: once its answer is drawn, the desk has
+        # handled that reply too (answers come back in order).
+        d.click("#tab-potenciais")
+        d.wait("#potentials-list")
+        assert any("Rita Gomes" in offer.text for offer in d.all("#offers .offer")), "the new offer is still shown"
+        d.click("#tab-fila")
         d.click(f'#offers .offer[data-id="{chat["id"]}"] button.accept')
         d.wait_text("#chat-contact", "Rita Gomes")
         d.until(lambda: not d.all("#offers .offer"), "the offer gone once accepted")

@@ -75,9 +75,11 @@ export function showError(container, error) {
     const slot = target.querySelector(".error") || target;
     const shown = target.dataset.field;
     let where = "";
-    // A day's intervals are numbered by the daemon in time order, not as typed: the message names the interval.
-    if (error.field && shown !== name && !name.startsWith("hours.")) {
-        where = shown === "_" ? `${error.field}: ` : part(name.slice(shown.length));
+    // A day's intervals are sent sorted (weekFromRows), not as typed, so their number would mislead: the message
+    // names the interval. A refusal about the request's target (`id`) is not about anything typed in the form.
+    if (error.field && shown !== name && !name.startsWith("hours.week.")) {
+        if (shown !== "_") where = part(name.slice(shown.length));
+        else if (error.code === -32602) where = `${error.field}: `;
     }
     slot.textContent = where + errorText(error);
     const input = target.querySelector("input, select, textarea");
