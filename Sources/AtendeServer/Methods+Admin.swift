@@ -9,8 +9,11 @@ import Foundation
 extension RequestContext {
     // MARK: - Departments
 
+    /// The members `department.create` and `department.update` take.
+    static let departmentKeys = ["id", "name", "strategy"] + routingSettingKeys + queuePolicyKeys
+
     func departmentCreate(_ params: Params) throws -> Outcome {
-        try params.rejectUnknown(["id", "name", "strategy"] + RequestContext.routingSettingKeys + RequestContext.queuePolicyKeys)
+        try params.rejectUnknown(Self.departmentKeys)
         let id = try DepartmentID.validate(try params.string("id", maxLength: 64))
         let name = try departmentName(params.string("name", maxLength: 120))
         let strategy = try params.optionalString("strategy", maxLength: 32).map { try Strategy.parse($0) } ?? .leastBusy
@@ -29,7 +32,7 @@ extension RequestContext {
     }
 
     func departmentUpdate(_ params: Params) throws -> Outcome {
-        try params.rejectUnknown(["id", "name", "strategy"] + RequestContext.routingSettingKeys + RequestContext.queuePolicyKeys)
+        try params.rejectUnknown(Self.departmentKeys)
         let id = try params.string("id", maxLength: 64)
         guard var department = try store.departments().first(where: { $0.id == id }) else {
             throw RPCError.notFound("department '\(id)'", field: "id")
