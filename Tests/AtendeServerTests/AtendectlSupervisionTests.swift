@@ -38,9 +38,17 @@ extension AtendectlTests {
         try ok(["settings", "holidays", "add", "2027-01-01", "Ano Novo"])
         let listed = try ok(["settings", "holidays", "list", "--json"]).json
         XCTAssertEqual(listed.arrayValue?.compactMap { $0["date"]?.stringValue }, ["2026-12-25", "2027-01-01"])
-        let bad = try ctl(["settings", "holidays", "add", "2026-02-30", "Nada"])
-        XCTAssertEqual(bad.status, 1)
-        XCTAssertTrue(bad.stderr.contains("holidays[2].date"), bad.stderr)
+        // Refused as typed, before anything is sent: a day the calendar lacks, a shape that is not a date, a
+        // date that already has a holiday (adding must not rename it).
+        for (arguments, mentions) in [(["2026-02-30", "Nada"], "2026-02 has 28 days"),
+                                      (["25/12/2026", "Natal"], "YYYY-MM-DD"),
+                                      (["2026-12-25", "Outro"], "already a holiday (Natal em família)")] {
+            let bad = try ctl(["settings", "holidays", "add"] + arguments)
+            XCTAssertEqual(bad.status, 2, "\(arguments): \(bad.stderr)")
+            XCTAssertTrue(bad.stderr.contains(mentions), "\(arguments): \(bad.stderr)")
+        }
+        XCTAssertEqual(try ok(["settings", "holidays", "list", "--json"]).json, listed, "nothing changed")
+        XCTAssertTrue(try ctl(["settings", "holidays", "remove", "bad"]).stderr.contains("YYYY-MM-DD"))
         try ok(["settings", "holidays", "remove", "2026-12-25"])
         XCTAssertEqual(try ok(["settings", "holidays", "list", "--json"]).json.arrayValue?.count, 1)
         XCTAssertEqual(try ctl(["settings", "holidays", "remove", "2026-12-25"]).status, 2)

@@ -219,6 +219,23 @@ final class AtendectlTests: XCTestCase {
         XCTAssertTrue(unknown.stderr.contains("noSuchSetting"), unknown.stderr)
     }
 
+    /// Contract v2's settings that are not switches: a word and a count, typed as such.
+    func testSettingsSetTakesTheRequeueRuleAndTheMissedOfferCount() throws {
+        let changed = try ok(["settings", "set", "requeueOnOffline=all", "max-missed-offers=3", "--json"]).json
+        XCTAssertEqual(changed["requeueOnOffline"], "all")
+        XCTAssertEqual(changed["maxMissedOffers"], 3)
+        let shown = try ok(["settings", "show"]).stdout
+        XCTAssertTrue(shown.contains("maxMissedOffers") && shown.contains("turns away"), shown)
+
+        for (pair, mentions) in [("requeueOnOffline=sometimes", "none, unanswered, all"),
+                                 ("maxMissedOffers=-1", "from 0 to 100"), ("maxMissedOffers=two", "from 0 to 100")] {
+            let refused = try ctl(["settings", "set", pair])
+            XCTAssertEqual(refused.status, 2, "\(pair): \(refused.stderr)")
+            XCTAssertTrue(refused.stderr.contains(mentions), "\(pair): \(refused.stderr)")
+        }
+        XCTAssertEqual(try ok(["settings", "show", "--json"]).json, changed, "a refused value changes nothing")
+    }
+
     // MARK: - Exit codes
 
     func testUsageErrorsExit2() throws {

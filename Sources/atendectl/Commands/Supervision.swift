@@ -156,20 +156,42 @@ enum SupervisionCommands {
     }
 
     static func holidaysAdd(_ run: Invocation) throws {
-        let date = try run.arguments.positional(0, "DATE")
+        let date = try holidayDate(try run.arguments.positional(0, "DATE"))
         let name = run.arguments.positionals.dropFirst().joined(separator: " ")
         guard !name.isEmpty else {
             throw Failure.usage("missing NAME, e.g. atendectl settings holidays add \(date) Natal")
         }
         try run.admin()
         var list = try run.call("settings.get")["holidays"]?.arrayValue ?? []
-        list.removeAll { $0["date"]?.stringValue == date }
+        // One holiday a day (the daemon refuses two): adding on a taken date must not rename the one there.
+        if let taken = list.first(where: { $0["date"]?.stringValue == date }) {
+            throw Failure.usage("\(date) is already a holiday (\(taken["name"]?.stringValue ?? "")); to rename it, "
+                + "remove it first: atendectl settings holidays remove \(date)")
+        }
         list.append(["date": .string(date), "name": .string(name)])
         showHolidays(try run.call("settings.update", ["holidays": .array(list)]), run)
     }
 
+    /// A holiday's date as typed, checked here so that a mistake is named as typed (the daemon would name the
+    /// place in the whole list it is sent).
+    static func holidayDate(_ text: String) throws -> String {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        let digitsOnly = parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }
+        guard parts.count == 3, digitsOnly, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
+              (1...12).contains(month) else {
+            throw Failure.usage("DATE must be a date written YYYY-MM-DD, e.g. 2026-12-25, not '\(text)'")
+        }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+        guard (1...days).contains(day) else {
+            throw Failure.usage("'\(text)' is not a day of the calendar (\(parts[0])-\(parts[1]) has \(days) days)")
+        }
+        return text
+    }
+
     static func holidaysRemove(_ run: Invocation) throws {
-        let date = try run.arguments.positional(0, "DATE")
+        let date = try holidayDate(try run.arguments.positional(0, "DATE"))
         try run.arguments.expectPositionals(atMost: 1)
         try run.admin()
         let list = try run.call("settings.get")["holidays"]?.arrayValue ?? []
