@@ -55,6 +55,41 @@ final class DeskTests: XCTestCase {
             XCTAssertTrue(lines[0].contains("Rui Lima"), "the header stays on the first line")
         }
     }
+
+    /// With chats in both lists, each under its column headings, the newest activity line is still on screen: the
+    /// headings used to be left out of the count, and the frame's bottom (the newest lines) was cut to fit.
+    func testNewestActivityStaysOnScreenWithBothListsShown() {
+        var desk = Desk(me: me)
+        let chat: JSON = ["id": 3, "state": "assigned", "department": "vendas",
+                          "contact": ["phone": "+5511987654321", "name": "Maria"]]
+        desk.load(queue: ["assigned": [chat, chat.with("id", 5)],
+                          "waiting": [chat.with("id", 4).with("state", "queued")]])
+        for index in 1...30 { desk.note("note \(index)") }
+        let lines = visibleLines(DeskScreen.frame(desk, input: ("", 0), rows: 24, columns: 80, now: 1_764_860_000))
+        XCTAssertEqual(lines.count, 24)
+        XCTAssertTrue(lines.contains { $0.hasSuffix("note 30") }, lines.joined(separator: "\n"))
+        XCTAssertTrue(lines[lines.count - 1].hasPrefix("> "), "the prompt is the last line")
+    }
+
+    /// A wrap-up the daemon ended by itself (its time ran out: no push says so) leaves the desk with a note, and
+    /// the slot count drops; one still running shows its seconds left.
+    func testAWrapUpThatRanOutLeavesTheDesk() {
+        var desk = Desk(me: me)
+        let now = 1_764_860_000.0
+        desk.load(wrapping: ["conversations": [["id": 7, "wrapUpUntil": "2025-12-04T14:53:50.000Z"],
+                                               ["id": 8, "wrapUpUntil": "2025-12-04T14:54:20.000Z"]]])
+        XCTAssertEqual(desk.wrapping.count, 2)
+        let header = visibleLines(DeskScreen.frame(desk, input: ("", 0), rows: 24, columns: 80, now: now))[1]
+        XCTAssertTrue(header.contains("My chats 2/5") && header.contains("#7 30s, #8 60s"), header)
+
+        desk.expireWrapUps(now: now + 29)
+        XCTAssertEqual(desk.wrapping.count, 2, "not over yet")
+        XCTAssertFalse(desk.needsRefresh)
+        desk.expireWrapUps(now: now + 30)
+        XCTAssertEqual(Array(desk.wrapping.keys), [8])
+        XCTAssertTrue(desk.needsRefresh, "the lists are read again: a waiting chat may come now")
+        XCTAssertEqual(desk.notes.last?.text, "wrap-up of #7 is over: the slot is free")
+    }
 }
 
 extension JSON {

@@ -67,6 +67,7 @@ final class AttendSession {
     func load() throws {
         desk.needsRefresh = false
         desk.load(queue: try client.call("queue.list"))
+        desk.load(wrapping: try client.call("conversation.wrapping"))
         for chat in desk.assigned {
             guard let id = chat["id"]?.intValue, !desk.looked.contains(id) else { continue }
             desk.looked.insert(id)
@@ -105,6 +106,7 @@ final class AttendSession {
                     if state.due(now: TimeText.now()) { tryReconnect() }
                     if let state = reconnection { desk.status = (state.status(now: TimeText.now()), true) }
                 }
+                desk.expireWrapUps(now: TimeText.now())
                 if desk.needsRefresh && reconnection == nil { guarded { try load() } }
                 draw()
                 let now = TimeText.now()

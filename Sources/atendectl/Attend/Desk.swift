@@ -68,6 +68,26 @@ struct Desk {
         if notes.count > Desk.maxNotes { notes.removeFirst(notes.count - Desk.maxNotes) }
     }
 
+    /// Replaces the wrap-ups with a `conversation.wrapping` result (after a reload or a reconnection the pushes
+    /// that announced them are gone).
+    mutating func load(wrapping result: JSON) {
+        wrapping = [:]
+        for chat in result["conversations"]?.arrayValue ?? [] {
+            if let id = chat["id"]?.intValue, let until = chat["wrapUpUntil"]?.stringValue { wrapping[id] = until }
+        }
+    }
+
+    /// Forgets the wrap-ups whose time ran out: the daemon frees such a slot by itself, and no push says so.
+    mutating func expireWrapUps(now: Double) {
+        let over = wrapping.filter { TimeText.parse($0.value).map { $0 <= now } ?? false }.keys.sorted()
+        guard !over.isEmpty else { return }
+        for id in over {
+            wrapping[id] = nil
+            note("wrap-up of #\(id) is over: the slot is free", .info)
+        }
+        needsRefresh = true
+    }
+
     /// Replaces the lists with a queue.list result.
     mutating func load(queue: JSON) {
         let mine = queue["assigned"]?.arrayValue ?? []

@@ -28,7 +28,7 @@ extension AttendSession {
             try client.call("conversation.decline", ["id": .int(id)])
             desk.offers.removeAll { $0["id"]?.intValue == id }
             desk.needsRefresh = true
-            report("declined #\(id): it goes to someone else")
+            report("declined #\(id): back to its queue, offered to you again only if nobody else can take it")
         case "done", "finish":
             let id = try chatID(words, usage: "done ID")
             try client.call("conversation.finishWrapUp", ["id": .int(id)])

@@ -27,13 +27,19 @@ enum DeskScreen {
         let width = max(columns, 20)
         var lines: [String] = []
         lines.append(header(desk, width: width, now: now))
-        let available = max(0, rows - 6)
         let mine = desk.offers + desk.assigned
+        // Fixed lines: the header, three section titles, the status and the prompt, and the column headings of
+        // each list that has rows. What is left is shared by the lists and the activity log.
+        let headingRows = (mine.isEmpty ? 0 : 1) + (desk.waiting.isEmpty ? 0 : 1)
+        let available = max(0, rows - 6 - headingRows)
         let chatRows = min(max(mine.count, 1), max(1, available / 2))
         let waitRows = min(max(desk.waiting.count, 1), max(1, (available - chatRows) / 2))
         let noteRows = max(0, available - chatRows - waitRows)
 
-        let wrapUps = desk.wrapping.keys.sorted().map { "#\($0)" }.joined(separator: " ")
+        let wrapUps = desk.wrapping.keys.sorted().map { id in
+            let left = TimeText.parse(desk.wrapping[id]!).map { max(0, $0 - now) } ?? 0
+            return "#\(id) \(Int(left.rounded(.up)))s"
+        }.joined(separator: ", ")
         let held = desk.assigned.count + desk.offers.count + desk.wrapping.count
         lines.append(section("My chats \(held)/\(desk.maxChats)"
                              + (wrapUps.isEmpty ? "" : " · wrap-up \(wrapUps) (done ID)"), width: width))
