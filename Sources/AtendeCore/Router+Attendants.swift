@@ -115,6 +115,10 @@ extension Router {
         return effects
     }
 
+    /// True when the attendant's last choice, or its missed offers, left it `away` (kept while it is disconnected,
+    /// so that a panel reloaded within its session comes back as it was).
+    public func prefersAway(_ attendant: AttendantID) -> Bool { attendants[attendant]?.wantsOnline == false }
+
     /// The attendant chose `online` (true) or `away` (false).
     public func setPresence(_ attendant: AttendantID, online: Bool, now: Instant) -> [RouterEffect] {
         guard attendants[attendant] != nil else { return [] }

@@ -356,7 +356,7 @@ extension Daemon {
 
     /// Logs a panel connection in again from its web session, with the checks a password login makes (active,
     /// inside working hours when the account setting says so); a changed password or a deactivated or deleted
-    /// account ends the session instead.
+    /// account ends the session instead. A reload is not a new start of work: an attendant who was away stays so.
     private func resume(_ connection: Connection, _ session: WebSession, now: Instant) {
         guard let id = connection.webSession else { return }
         do {
@@ -368,7 +368,7 @@ extension Daemon {
                     return
                 }
                 if settings.restrictAccessToHours && !record.routingProfile(settings).hours.contains(now) { return }
-                _ = try logIn(connection, attendant: record, now: now)
+                _ = try logIn(connection, attendant: record, now: now, keepingPresence: true)
             case .admin(let admin):
                 guard let record = try journal.store.admin(admin), session.matches(passwordHash: record.passwordHash)
                 else {

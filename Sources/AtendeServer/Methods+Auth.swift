@@ -165,13 +165,17 @@ extension RequestContext {
 extension Daemon {
     /// Makes the connection the attendant's (its password or its web session checked): online, and waiting
     /// chats may flow to it. Returns the attendant with `role`.
-    func logIn(_ connection: Connection, attendant record: AttendantRecord, now: Instant) throws -> [UInt8] {
+    /// `keepingPresence` (a panel's web session resumed by a reload, not a password login): an attendant who chose
+    /// `away`, or was turned away by missed offers, stays away; a login with the password makes it `online`.
+    func logIn(_ connection: Connection, attendant record: AttendantRecord, now: Instant,
+               keepingPresence: Bool = false) throws -> [UInt8] {
         endSession(connection, now: now)
         connection.role = .attendant(record.id)
         fanOut.sessions[record.id, default: []].insert(connection.id)
-        fanOut.away.remove(record.id)
+        let away = keepingPresence && router.prefersAway(record.id)
+        if away { fanOut.away.insert(record.id) } else { fanOut.away.remove(record.id) }
         try journal.store.touchLastSeen(record.id, at: now)
-        apply(router.connect(record.id, now: now), now: now)
+        apply(router.connect(record.id, online: !away, now: now), now: now)
         Log.info("attendant logged in", ["conn": connection.id, "att": record.id])
         var updated = record
         updated.lastSeenAt = now

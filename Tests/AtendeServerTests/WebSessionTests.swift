@@ -49,6 +49,30 @@ final class WebSessionTests: WebTestCase {
         XCTAssertNotNil(cookie(of: after), "a fresh id replaces the ended one")
     }
 
+    /// A reload is not a new start of work: an attendant who chose `away` comes back away, with no chat routed to
+    /// it meanwhile; a login with the password makes it online, as the contract says.
+    func testAReloadKeepsAnAwayAttendantAway() throws {
+        let admin = try setUpAccounts()
+        let first = try webSocket()
+        guard let session = cookie(of: first) else { return XCTFail("no cookie: \(first.upgradeResponse)") }
+        try first.call("auth.login", ["login": "ana@example.com", "password": .string(TestDaemon.password)])
+        try first.call("presence.set", ["presence": "away"])
+        daemonDisconnect(first)
+        let reload = try webSocket(cookie: session)
+        XCTAssertEqual(try reload.call("auth.session")["attendant"]?["presence"], "away")
+        XCTAssertEqual(try admin.call("attendant.get", ["id": 1])["presence"], "away")
+        let bot = try daemon.bot()
+        let waiting = try bot.openChat("wa-1", phone: "11987650001", department: "sales")
+        XCTAssertEqual(waiting["state"], "queued", "nobody online to take it")
+
+        let login = try webSocket()
+        try login.call("auth.login", ["login": "ana@example.com", "password": .string(TestDaemon.password)])
+        XCTAssertEqual(try admin.call("attendant.get", ["id": 1])["presence"], "online")
+        try eventually("the waiting chat goes to her") {
+            try admin.call("conversation.get", ["id": .int(waiting.id)])["state"] == "assigned"
+        }
+    }
+
     func testAdminAccountResumesAndPlantedIdsAreNeverBound() throws {
         _ = try setUpAccounts()
         let planted = "atende_session=" + String(repeating: "ab", count: 32)
