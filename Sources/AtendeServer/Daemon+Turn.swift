@@ -274,6 +274,7 @@ extension Daemon {
     /// Ends the turn: the fan-out announces what changed, the journal commits, and what the turn produced is
     /// released (durable before visible); a failed turn is undone instead.
     func finishTurn(now: Instant) {
+        sendHeldWaitAlerts(now: now)  // Methods+Queue.swift
         fanOut.announcePresence(router: router)  // FanOut+PresencePush.swift
         let mark = fanOut.announce(router: router, store: journal.store)
         let committed = journal.commit(counters: &counters)

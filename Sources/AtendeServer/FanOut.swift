@@ -32,6 +32,9 @@ final class FanOut {
     /// Sessions to end when the turn commits (`endSessions`).
     var sessionsToEnd: [(AttendantID, String)] = []
     var monitors: IDSet<UInt64> = []
+    /// Wait alerts that fell due while no bot was connected (at a start, before any bot is back): the chat and the
+    /// department it waits in. Sent once per chat per department, such an alert goes to the first bot that comes.
+    var heldWaitAlerts: IDMap<ConversationID, String> = [:]
     /// The router's `potentialsVersion` last announced (set at start to the one loaded).
     var announcedPotentials = 0
     var announced: IDMap<String, QueueSignature> = [:]

@@ -237,8 +237,12 @@ extension Daemon {
     }
 
     /// The bots' `conversation.waitExceeded` push: the chat has waited its department's `waitAlert`.
+    /// With no bot connected it is held until one is (`sendHeldWaitAlerts`).
     func announceWaitExceeded(_ conversation: Conversation, waitedSeconds: Int64) {
-        guard !fanOut.bots.isEmpty || !fanOut.ownBots.isEmpty else { return }
+        guard !fanOut.bots.isEmpty || !fanOut.ownBots.isEmpty else {
+            if let department = conversation.department { fanOut.heldWaitAlerts[conversation.id] = department }
+            return
+        }
         let bytes = RPCEncoder.notification(method: "event", capacity: 600) { w in
             w.beginObject()
             w.field("type", "conversation.waitExceeded")
@@ -248,6 +252,20 @@ extension Daemon {
             w.endObject()
         }
         fanOut.pushToBots(bytes, for: conversation.id, last: false)
+    }
+
+    /// Sends the wait alerts held while no bot was connected, once one is, for the chats that still wait in the
+    /// department each alert was for (with the time waited there so far). Called at the end of a turn: a bot that
+    /// just authenticated gets its answer first.
+    func sendHeldWaitAlerts(now: Instant) {
+        guard !fanOut.heldWaitAlerts.isEmpty, !fanOut.bots.isEmpty || !fanOut.ownBots.isEmpty else { return }
+        let held = fanOut.heldWaitAlerts
+        fanOut.heldWaitAlerts = [:]
+        for (id, department) in held.sorted(by: { $0.key < $1.key }) {
+            guard let chat = router.conversation(id), chat.state == .queued, chat.department == department,
+                  let joined = chat.queueJoinedAt else { continue }
+            announceWaitExceeded(chat, waitedSeconds: max(0, now - joined) / 1000)
+        }
     }
 
     /// The service-level figures since local midnight, for the metrics.

@@ -200,6 +200,22 @@ final class QueueOverflowTests: DaemonTestCase {
         XCTAssertEqual(try conversation(chat.id)["overflowedFrom"], "late")
     }
 
+    /// A wait alert that fell due while the daemon was down is applied at start, before any bot can be connected:
+    /// it is held for the first bot that comes (it is sent once per chat per department, so none may miss it).
+    func testAWaitAlertDueWhileTheDaemonWasDownReachesTheFirstBot() throws {
+        try admin.call("department.create", ["id": "slow", "name": "Slow", "strategy": "manual", "waitAlert": 10])
+        let chat = try bot.openChat("o-3", department: "slow")
+        daemon.kill()
+        Thread.sleep(forTimeInterval: 11)
+        try daemon.start()
+        admin = try daemon.admin()
+        let late = try daemon.bot()
+        let alert = try expectEvent(late, "conversation.waitExceeded", timeout: 10)
+        XCTAssertEqual(alert["conversation"]?.id, chat.id)
+        XCTAssertGreaterThanOrEqual(alert["waitedSeconds"]?.intValue ?? 0, 10)
+        try assertNoEvent(try daemon.bot(), "conversation.waitExceeded", "once per chat per department")
+    }
+
     func testBadOverflowsAreRefusedAndChangeNothing() throws {
         let cases: [(JSON, String)] = [
             (["after": 10, "department": "sales"], "overflow.department"),
