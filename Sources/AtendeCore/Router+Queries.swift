@@ -60,7 +60,7 @@ extension Router {
         let oldest = state.queue.earliestQueuedAt().map { max(0, (now.millis - $0) / 1000) } ?? 0
         let online = state.servedBy.reduce(0) { $0 + (presence(of: $1) == .online ? 1 : 0) }
         return DepartmentStats(department: department, waiting: state.queue.count, oldestWaitSeconds: oldest,
-                               assigned: state.assigned, attendantsOnline: online)
+                               assigned: state.assigned, offered: state.offered, attendantsOnline: online)
     }
 
     /// Every open conversation (for invariant checks and snapshots); no order.

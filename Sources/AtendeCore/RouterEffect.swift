@@ -87,6 +87,8 @@ public struct DepartmentStats: Equatable, Sendable {
     public var oldestWaitSeconds: Int64
     /// Open chats assigned in the department.
     public var assigned: Int
+    /// Chats of the department offered to an attendant, waiting for an accept (in no queue meanwhile).
+    public var offered: Int = 0
     /// Attendants serving the department whose presence is `online`.
     public var attendantsOnline: Int
 }

@@ -296,6 +296,7 @@ extension RequestContext {
             w.field("waiting", stats.waiting)
             w.field("oldestWaitSeconds", stats.oldestWaitSeconds)
             w.field("assigned", stats.assigned)
+            w.field("offered", stats.offered)
             w.field("attendantsOnline", stats.attendantsOnline)
             ServiceLevels.writeServiceLevel(levels.departments.first { $0.department == id }, into: &w)
             w.endObject()

@@ -36,12 +36,17 @@ final class OfferTests: DaemonTestCase {
         XCTAssertEqual(offered?["offerExpiresAt"], chat["offerExpiresAt"])
         XCTAssertEqual(try attendant(ana.id)["openChats"], 1, "the offer holds a slot")
         try assertNoEvent(bot, "conversation.assigned", "an offer is no assignment")
+        let during = try admin.call("stats.get")["departments"]?["offers"]
+        XCTAssertEqual([during?["waiting"], during?["assigned"], during?["offered"]], [0, 0, 1],
+                       "the supervisors' figures show the offer")
 
         let other = try daemon.attendant(login: bia.login)
         assertError(1003, try other.callResult("conversation.accept", ["id": .int(chat.id)]), "another's offer")
         assertError(1003, try other.callResult("conversation.decline", ["id": .int(chat.id)]))
         let accepted = try ana.client.call("conversation.accept", ["id": .int(chat.id)])
         XCTAssertEqual(accepted["state"], "assigned")
+        let after = try admin.call("stats.get")["departments"]?["offers"]
+        XCTAssertEqual([after?["assigned"], after?["offered"]], [1, 0])
         XCTAssertNil(accepted["offerExpiresAt"] ?? nil)
         let told = try expectEvent(bot, "conversation.assigned")
         XCTAssertEqual(told["conversation"]?.id, chat.id)

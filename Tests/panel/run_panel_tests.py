@@ -486,7 +486,7 @@ class Suite:
             "  m.showError(box, {code: 1010, field: 'id', message: 'conversation is closed', data: {field: 'id'}});"
             "  done(JSON.stringify(box.querySelector('.error').textContent));"
             "});"))
-        assert general == "Esta ação não cabe no estado atual: a conversa está encerrada.", general
+        assert general == "Não é possível agora: a conversa está encerrada.", general
         texts = json.loads(b.driver.execute_async_script(
             "const done = arguments[arguments.length - 1];"
             "import('./format.js').then((m) => done(JSON.stringify(["
@@ -497,7 +497,7 @@ class Suite:
             "  m.errorText({code: -32602, reason: 'DDD 20 não existe.', data: {}, local: true}),"
             "])));"))
         assert texts == ["Deve estar entre 5 e 3600.", "Já existe um cadastro com este valor.",
-                         "Esta ação não cabe no estado atual: o atendente não está conectado.",
+                         "Não é possível agora: o atendente não está conectado.",
                          "Valor inválido (a reason the panel has not met).", "DDD 20 não existe."], texts
         assert json.loads(b.module_call("hours.js", "m.parseDay('31/02/2027')")) is None
         assert json.loads(b.module_call("hours.js", "m.parseDay('25/12/2027')")) == "2027-12-25"
@@ -1257,6 +1257,40 @@ class Suite:
         d.wait_text("#me", ATTENDANT_NAME)
         self.admin.driver.refresh()
         self.admin.wait(".side-menu")
+        # A reload is no new start of work: an attendant who set Ausente stays so (no chat routed meanwhile).
+        if not d.all("#presence:not(:checked)"):
+            d.click(".presence-switch .slider")
+        d.wait_text("#presence-label", "Ausente")
+        d.until(lambda: self.setup.call("attendant.get", {"id": self.attendant_id})["presence"] == "away",
+                "the daemon has her away")
+        d.driver.refresh()
+        d.wait_text("#me", ATTENDANT_NAME)
+        d.wait_text("#presence-label", "Ausente")
+        assert self.setup.call("attendant.get", {"id": self.attendant_id})["presence"] == "away", "a reload kept away"
+        d.click(".presence-switch .slider")
+        d.wait_text("#presence-label", "Online")
+
+    def number_fields_refuse_bad_input(self):
+        """A number field left empty or holding what is not a number is refused next to it, never read as 0 or off."""
+        self.need("holidays")
+        a = self.admin
+        before = self.setup.call("settings.get")
+        a.click_text(".side-menu a", "Configurações")
+        a.type("#settings-form input[name=maxMissedOffers]", "")
+        a.click("#settings-form button[type=submit]")
+        a.wait_text('#settings-form [data-field="maxMissedOffers"] .error', "Informe um número inteiro (0 = nunca)")
+        assert self.setup.call("settings.get")["maxMissedOffers"] == before["maxMissedOffers"], "nothing saved"
+        a.type("#settings-form input[name=maxMissedOffers]", str(before["maxMissedOffers"]))
+        was = next(d for d in self.setup.call("department.list")["departments"] if d["id"] == "suporte")
+        a.click_text(".side-menu a", "Departamentos")
+        a.click('#departments-table tr[data-id="suporte"] button')
+        a.type("#department-form input[name=waitAlert]", "9-")
+        a.click("#department-form button[type=submit]")
+        a.wait_text('#department-form [data-field="waitAlert"] .error', "Digite só números (segundos)")
+        a.shot("33-numero-invalido")
+        now = next(d for d in self.setup.call("department.list")["departments"] if d["id"] == "suporte")
+        assert now == was, (was, now)  # the typo turned nothing on or off
+        a.click_text("#department-form button", "Cancelar")
 
     def admin_deactivates_attendant(self):
         """"Ativo" off in the profile ends the attendant's session at once (session.ended); on again, it logs in."""
@@ -1366,6 +1400,7 @@ def main():
             ("admin_screens_follow_settings", ["admin_logs_in"], suite.admin_screens_follow_settings),
             ("reconnect_resumes", ["attendant_logs_in"], suite.reconnect_resumes),
             ("reload_keeps_session", ["attendant_logs_in"], suite.reload_keeps_session),
+            ("number_fields_refuse_bad_input", ["admin_creates_department"], suite.number_fields_refuse_bad_input),
             ("transfer_to_colleague", ["attendant_logs_in"], suite.transfer_to_colleague),
             ("admin_deletes_attendant", ["transfer_to_colleague"], suite.admin_deletes_attendant),
             ("board_sets_priority", ["attendant_logs_in"], suite.board_sets_priority),

@@ -38,7 +38,9 @@ export function boardView(root, { rpc, store }) {
             return h("div", { class: "card tile", dataset: { id: d.id } },
                 h("h3", {}, d.name),
                 h("dl", {},
-                    h("dt", {}, "Aguardando"), h("dd", { class: "waiting" }, String(s.waiting || 0)),
+                    // An offered chat is in no queue but still waits for a human: counted with the waiting.
+                    h("dt", {}, "Aguardando"), h("dd", { class: "waiting" }, String(s.waiting || 0),
+                        s.offered ? h("small", { class: "muted" }, ` (+${s.offered} em oferta)`) : null),
                     h("dt", {}, "Maior espera"), h("dd", { class: late ? "late" : null },
                         s.waiting ? format.duration(oldest) : "—"),
                     h("dt", {}, "Em atendimento"), h("dd", {}, String(s.assigned || 0)),
@@ -78,7 +80,8 @@ export function boardView(root, { rpc, store }) {
                 rpc.call("conversation.list", { state: "queued", limit: 500 }),
             ]);
             held = [...assigned.conversations, ...offered.conversations];
-            waiting = queued.conversations;
+            // Offered chats wait too: listed with the queue, marked, until their attendant accepts.
+            waiting = [...queued.conversations, ...offered.conversations];
             heldProblem = null;
         } catch (error) {
             held = [];
@@ -110,14 +113,21 @@ export function boardView(root, { rpc, store }) {
             h("thead", {}, h("tr", {}, ["Contato", "Departamento", "Aguardando há", "Prioridade"]
                 .map((t) => h("th", {}, t)))),
             h("tbody", {}, ordered.map((c) => h("tr", { dataset: { id: c.id } },
-                h("td", {}, c.contact.name || format.contactPhone(c.contact.phone)),
+                h("td", {}, c.contact.name || format.contactPhone(c.contact.phone), c.state === "offered"
+                    ? h("small", { class: "muted" }, ` (em oferta a ${attendantName(c.attendantId)})`) : null),
                 h("td", {}, (store.departments.get(c.department) || { name: c.department || "—" }).name),
                 h("td", {}, h("span", { class: "since", dataset: { since: c.queuedAt || c.openedAt } },
                     format.duration(format.secondsSince(c.queuedAt || c.openedAt)))),
                 h("td", {}, h("select", { class: "priority", "aria-label": "Prioridade",
+                    disabled: c.state === "offered",
+                    title: c.state === "offered" ? "A prioridade muda na fila, depois da oferta" : null,
                     onchange: (event) => setPriority(c, Number(event.target.value)) },
                 [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((level) => h("option", { value: level,
                     selected: level === (c.priority || 0) }, level === 0 ? "0 (normal)" : String(level))))))))));
+    }
+
+    function attendantName(id) {
+        return (store.attendants.get(id) || { name: "atendente" }).name;
     }
 
     async function setPriority(chat, priority) {

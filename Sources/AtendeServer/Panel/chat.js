@@ -162,7 +162,8 @@ export class ChatPane {
             return;
         }
         const chat = this.conversation();
-        if (this.colleagues === null) this.colleagues = await this.loadColleagues();
+        // Read at each opening: who can take a chat now (their presence) changes all day.
+        this.colleagues = await this.loadColleagues();
         const department = h("select", { name: "department", id: "transfer-department" },
             [...this.desk.departments.values()].map((d) => h("option", { value: d.id,
                 selected: d.id === chat.department }, d.name)));
@@ -170,15 +171,18 @@ export class ChatPane {
             ? h("select", { name: "attendantId", id: "transfer-colleague" })
             : h("input", { name: "attendantId", id: "transfer-colleague", type: "number", min: 1, size: 6,
                 placeholder: "nº do colega", title: "Número do colega (opcional)" });
-        // A colleague takes the chat in the department chosen: only those who serve it are offered.
+        // A colleague takes the chat in the department chosen: only those who serve it are listed, and only those
+        // logged in and inside their hours can be chosen (one away may: handing a chat to a named colleague is
+        // the point; the daemon refuses one offline or off hours).
         const listColleagues = () => {
             if (!this.colleagues.length) return;
             const kept = colleague.value;
             const serving = this.colleagues.filter((c) => !c.departments || c.departments.includes(department.value));
+            const able = (c) => !c.presence || c.presence === "online" || c.presence === "away";
             fill(colleague, [h("option", { value: "" }, "Qualquer um (fila)"),
-                ...serving.map((c) => h("option", { value: c.id },
+                ...serving.map((c) => h("option", { value: c.id, disabled: !able(c) },
                     c.presence ? `${c.name} (${format.presenceLabels[c.presence] || c.presence})` : c.name))]);
-            colleague.value = serving.some((c) => String(c.id) === kept) ? kept : "";
+            colleague.value = serving.some((c) => String(c.id) === kept && able(c)) ? kept : "";
         };
         listColleagues();
         department.addEventListener("change", listColleagues);

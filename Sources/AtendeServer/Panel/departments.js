@@ -104,6 +104,8 @@ export function departmentsView(root, { rpc, store }) {
             const wanted = { name: name.value.trim(), strategy: strategy.value };
             for (const [key, , , nullable] of seconds) {
                 const text = inputs[key].value.trim();
+                // A number field holding something that is not a number reads as "": that must not turn it off.
+                if (inputs[key].validity.badInput) throw new InputProblem(key, "digite só números (segundos)");
                 if (text === "" && !nullable) throw new InputProblem(key, "informe um número de segundos");
                 const number = text === "" ? null : Number(text);
                 if (number !== null && !Number.isInteger(number)) throw new InputProblem(key, "número inteiro");
@@ -111,7 +113,7 @@ export function departmentsView(root, { rpc, store }) {
             }
             if (overflowTo.value) {
                 const after = Number(overflowAfter.value);
-                if (!overflowAfter.value || !Number.isInteger(after)) {
+                if (overflowAfter.validity.badInput || !overflowAfter.value || !Number.isInteger(after)) {
                     throw new InputProblem("overflow.after", "informe após quantos segundos");
                 }
                 wanted.overflow = { after, department: overflowTo.value };

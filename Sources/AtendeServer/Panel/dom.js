@@ -92,7 +92,8 @@ function part(rest) {
     const index = /^\[(\d+)\]/.exec(rest);
     if (index) return `item ${Number(index[1]) + 1}: `;
     const member = rest.replace(/^\./, "");
-    return member ? `${{ date: "data", name: "nome", intervals: "intervalos" }[member] || member}: ` : "";
+    const words = { date: "data", name: "nome", intervals: "intervalos", after: "tempo", department: "departamento" };
+    return member ? `${words[member] || member}: ` : "";
 }
 
 function shorter(name) {

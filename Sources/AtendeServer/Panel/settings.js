@@ -107,15 +107,22 @@ export function settingsView(root, { rpc, store }) {
         if ("requeueOnOffline" in current && requeue.value !== current.requeueOnOffline) {
             update.requeueOnOffline = requeue.value;
         }
-        if ("maxMissedOffers" in current && Number(missed.value) !== current.maxMissedOffers) {
-            update.maxMissedOffers = Number(missed.value);
-        }
         try {
+            if ("maxMissedOffers" in current) {
+                // Empty or not a number (a number field reads such input as ""): never taken as 0, "never".
+                const count = Number(missed.value);
+                if (missed.validity.badInput || missed.value.trim() === "" || !Number.isInteger(count) || count < 0) {
+                    throw new InputProblem("maxMissedOffers", "informe um número inteiro (0 = nunca)");
+                }
+                if (count !== current.maxMissedOffers) update.maxMissedOffers = count;
+            }
             const list = rows.map((entry, index) => {
                 entry.row.dataset.field = `holidays[${index}]`;
                 const date = parseDay(entry.date.value);
                 if (!date) throw new InputProblem(`holidays[${index}]`, "data inválida: use dd/mm/aaaa");
-                return { date, name: entry.name.value.trim() };
+                const name = entry.name.value.trim();
+                if (!name) throw new InputProblem(`holidays[${index}]`, "informe o nome do feriado");
+                return { date, name };
             });
             if (JSON.stringify(list) !== JSON.stringify(current.holidays || [])) update.holidays = list;
         } catch (problem) {
