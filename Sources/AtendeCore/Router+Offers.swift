@@ -163,6 +163,7 @@ extension Router {
         attendants[attendant]?.open.remove(id)
         conversation.state = .queued
         conversation.attendantId = nil
+        conversation.assignedAt = nil  // no attendant has it now (the store keeps the first answer apart)
         conversation.offeredAt = nil
         conversation.offerExpiresAt = nil
         conversation.replyDueAt = nil

@@ -322,6 +322,7 @@ public final class Router {
         conversation.state = .queued
         conversation.department = department
         conversation.attendantId = nil
+        conversation.assignedAt = nil
         conversation.queuedAt = now
         conversation.queueJoinedAt = now
         conversation.queueSeq = takeQueueSeq()

@@ -203,6 +203,8 @@ final class RouterOfferTests: RouterTestCase {
         XCTAssertEqual(late.revocations, ["1←1 offline"], "unanswered ones only")
         XCTAssertEqual(router.conversation(2)?.attendantId, 1)
         XCTAssertEqual(waiting(router, "sales"), [1])
+        XCTAssertNil(router.conversation(1)?.assignedAt, "a waiting chat has no attendant's time")
+        XCTAssertNotNil(router.conversation(2)?.assignedAt)
     }
 
     func testRequeueOnOfflineAllAndNone() {

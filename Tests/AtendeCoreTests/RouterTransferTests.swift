@@ -65,6 +65,7 @@ final class RouterTransferTests: RouterTestCase {
         XCTAssertEqual(moved.assignments, [])
         XCTAssertEqual(router.conversation(1)?.avoidAttendant, 1)
         XCTAssertEqual(waiting(router, "support"), [1])
+        XCTAssertNil(router.conversation(1)?.assignedAt, "waiting again: no attendant's time")
         let automatic = router.upsertDepartment(Department(id: "support", name: "Support"), now: later + 1000)
         XCTAssertEqual(automatic.assignments, [Assignment(1, 2)], "1 has no chat but transferred this one away")
     }
