@@ -117,8 +117,17 @@ enum HoursSyntax {
             }
             start = end + 1
         }
-        let text = groups.isEmpty ? "never" : groups.joined(separator: "; ")
-        return object["timezone"]?.stringValue.map { "\(text) (\($0))" } ?? text
+        var text = groups.isEmpty ? "never" : groups.joined(separator: "; ")
+        if let zone = object["timezone"]?.stringValue { text += " (\(zone))" }
+        let exceptions = (object["exceptions"]?.arrayValue ?? []).compactMap { exception -> String? in
+            guard let date = exception["date"]?.stringValue else { return nil }
+            let intervals = (exception["intervals"]?.arrayValue ?? []).map { pair in
+                (pair.arrayValue ?? []).compactMap(\.stringValue).joined(separator: "-")
+            }
+            return "\(date) " + (intervals.isEmpty ? "off" : intervals.joined(separator: ","))
+        }
+        if !exceptions.isEmpty { text += "; on \(exceptions.joined(separator: ", "))" }
+        return text
     }
 }
 

@@ -169,6 +169,26 @@ final class AtendectlTests: XCTestCase {
         XCTAssertEqual(try ok(["attendant", "show", String(id), "--json"]).json["active"], true)
     }
 
+    /// `--hours` on edit writes the week and keeps the date exceptions (it used to drop them without a word); `show`
+    /// lists them.
+    func testEditingTheWeekKeepsTheDateExceptions() throws {
+        try ok(["department", "add", "sales", "Sales"])
+        let hours = #"{"week":{"mon":[["08:00","18:00"]]},"exceptions":["#
+            + #"{"date":"2026-12-24","intervals":[["08:00","12:00"]]},{"date":"2026-12-31","intervals":[]}]}"#
+        try ok(["attendant", "add", "--name", "Eva Lima", "--login", "eva@example.com", "--departments", "sales",
+                "--hours-json", hours], stdin: TestDaemon.password + "\n")
+        let shown = try ok(["attendant", "show", "eva@example.com"]).stdout
+        XCTAssertTrue(shown.contains("mon 08:00-18:00"), shown)
+        XCTAssertTrue(shown.contains("on 2026-12-24 08:00-12:00, 2026-12-31 off"), shown)
+        let edited = try ok(["attendant", "edit", "eva@example.com", "--hours", "mon-tue 08:00-18:00", "--json"]).json
+        XCTAssertEqual(edited["hours"]?["week"]?["tue"], [["08:00", "18:00"]])
+        XCTAssertEqual(edited["hours"]?["exceptions"]?.arrayValue?.compactMap { $0["date"]?.stringValue },
+                       ["2026-12-24", "2026-12-31"])
+        let replaced = try ok(["attendant", "edit", "eva@example.com", "--hours-json",
+                               #"{"week":{"mon":[["09:00","17:00"]]}}"#, "--json"]).json
+        XCTAssertTrue(replaced["hours"]?["exceptions"]?.arrayValue?.isEmpty ?? true, "--hours-json replaces all")
+    }
+
     func testAttendantPhotoSetAndSave() throws {
         try ok(["department", "add", "sales", "Sales"])
         let id = try addAttendant("ana", departments: ["sales"])

@@ -110,6 +110,13 @@ enum AttendantCommands {
             }
             hours["timezone"] = .string(zone)
             params["hours"] = .object(hours)
+        } else if run.arguments.value("hours") != nil, var hours = params["hours"]?.objectValue {
+            // --hours writes the week only: the date exceptions already set stay (--hours-json replaces all).
+            let current = try run.call("attendant.get", ["id": .int(id)])
+            if let exceptions = current["hours"]?["exceptions"], !(exceptions.arrayValue ?? []).isEmpty {
+                hours["exceptions"] = exceptions
+                params["hours"] = .object(hours)
+            }
         }
         params["id"] = .int(id)
         let attendant: JSON

@@ -26,7 +26,9 @@ enum AttendantFields {
         HOURS: groups separated by ';', each DAYS then TIMES. DAYS: mon..sun, a range (mon-fri) or a comma list
         (mon,wed,fri). TIMES: START-END intervals separated by ',', as HH:MM (24:00 ends a day). Days not named are
         days off. 'always' removes the restriction. --timezone sets the zone (default: the daemon's timezone).
-        --hours-json takes {"timezone": "...", "week": {"mon": [["08:00","12:00"]], ...}} as it is.
+        --hours-json takes {"timezone": "...", "week": {"mon": [["08:00","12:00"]], ...}, "exceptions":
+        [{"date": "2026-12-24", "intervals": [["08:00","12:00"]]}]} as it is (intervals [] for a day off). On edit,
+        --hours changes the week and keeps the date exceptions; --hours-json replaces everything.
         """
 
     /// The fields given on the command line (without password and id).
