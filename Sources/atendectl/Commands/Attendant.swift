@@ -209,8 +209,11 @@ enum AttendantCommands {
     }
 
     /// "2/5": open chats of the maximum.
+    /// Slots held of the maximum: "2/5", or "2+1w/5" when wrap-ups hold slots too (capacity counts both).
     static func chats(_ attendant: JSON) -> String {
-        "\(attendant["openChats"]?.intValue ?? 0)/\(attendant["maxChats"]?.intValue ?? 0)"
+        let wrapping = attendant["wrappingChats"]?.intValue ?? 0
+        return "\(attendant["openChats"]?.intValue ?? 0)" + (wrapping > 0 ? "+\(wrapping)w" : "")
+            + "/\(attendant["maxChats"]?.intValue ?? 0)"
     }
 
     /// "4.50 (12)", "4.50 from 12 ratings", or "-" when unrated.

@@ -65,16 +65,24 @@ enum BoardScreen {
     /// The summary line: attendants online, chats waiting, potentials; then today's service level, the oldest
     /// wait and the chats stuck with offline attendants, when there are any.
     static func summary(_ board: Board, now: Double? = nil) -> String {
+        let parts = summaryParts(board, now: now)
+        return parts.service.isEmpty ? parts.counts : parts.counts + ", " + parts.service
+    }
+
+    /// The summary in two parts: the counts, and the service figures (empty when there are none), so that the
+    /// live frame can give the second a line of its own when one line is too narrow for both.
+    static func summaryParts(_ board: Board, now: Double?) -> (counts: String, service: String) {
         let (online, total) = board.onlineCount
-        var text = "\(online) of \(total) attendant\(total == 1 ? "" : "s") online, \(board.waitingTotal) waiting, "
+        let counts = "\(online) of \(total) attendant\(total == 1 ? "" : "s") online, \(board.waitingTotal) waiting, "
             + "\(board.potentials) potential\(board.potentials == 1 ? "" : "s")"
-        if let level = board.serviceLevel { text += ", service level \(Int((level * 100).rounded()))%" }
+        var service: [String] = []
+        if let level = board.serviceLevel { service.append("service level \(Int((level * 100).rounded()))%") }
         if let now, let oldest = board.departmentRows(now: now).compactMap(\.oldestWait).max() {
-            text += ", oldest wait \(TimeText.duration(oldest))"
+            service.append("oldest wait \(TimeText.duration(oldest))")
         }
         let stuck = board.stuckChats
-        if stuck > 0 { text += ", \(stuck) stuck with offline attendants" }
-        return text
+        if stuck > 0 { service.append("\(stuck) stuck with offline attendants") }
+        return (counts, service.joined(separator: ", "))
     }
 
     /// The plain report of `top --once`: a summary line and both tables, no wider than `width` when given.
@@ -99,10 +107,11 @@ enum BoardScreen {
         let width = max(columns, 20)
         let departments = board.departmentRows(now: now)
         let attendants = board.attendantRows()
-        // Rows left for the two tables: all but the header bar, the two section rules and the key line.
-        let (departmentLines, attendantLines) = split(available: max(4, rows - 4), departments: departments.count,
-                                                      attendants: attendants.count)
-        var lines: [String] = [header(board, width: width, now: now)]
+        let top = header(board, width: width, now: now)
+        // Rows left for the two tables: all but the header (one or two lines), the two section rules and the key line.
+        let (departmentLines, attendantLines) = split(available: max(4, rows - 3 - top.count),
+                                                      departments: departments.count, attendants: attendants.count)
+        var lines: [String] = top
         lines.append(DeskScreen.section("Departments \(departments.count)", width: width))
         lines += table(departmentTable(departments), drops: departmentDrops, rows: departmentLines, width: width,
                        empty: "(no departments: atendectl department add ID NAME)") { index in
@@ -139,13 +148,22 @@ enum BoardScreen {
         return (forDepartments, max(2, available - forDepartments))
     }
 
-    /// The bar at the top: the totals on the left, the clock on the right.
-    static func header(_ board: Board, width: Int, now: Double) -> String {
-        let left = " atende top | \(summary(board, now: now))"
+    /// The bar at the top: the totals on the left, the clock on the right; when the service figures do not fit
+    /// beside them (an 80-column terminal), they get a second line, stuck chats in red, rather than being cut.
+    static func header(_ board: Board, width: Int, now: Double) -> [String] {
+        let parts = summaryParts(board, now: now)
         let right = " " + TimeText.clock(now) + " "
         let room = max(0, width - right.displayWidth)
+        let whole = " atende top | \(summary(board, now: now))"
+        if whole.displayWidth <= room || parts.service.isEmpty {
+            let text = whole.displayWidth > room ? whole.truncated(to: room) : whole.padded(to: room)
+            return [DeskScreen.reverse + text + right + DeskScreen.reset]
+        }
+        let left = " atende top | \(parts.counts)"
         let text = left.displayWidth > room ? left.truncated(to: room) : left.padded(to: room)
-        return DeskScreen.reverse + text + right + DeskScreen.reset
+        let tone = board.stuckChats > 0 ? DeskScreen.red : ""
+        return [DeskScreen.reverse + text + right + DeskScreen.reset,
+                tone + DeskScreen.bold + (" " + parts.service).truncated(to: width) + DeskScreen.reset]
     }
 
     /// A table cut to `rows` lines (the last saying how many more rows there are), each line cut to the width and
