@@ -101,10 +101,17 @@ final class AtendectlTests: XCTestCase {
         let added = try ok(["department", "add", "sales", "Sales", "team"])
         XCTAssertTrue(added.stdout.contains("created department sales \"Sales team\""), added.stdout)
         try ok(["department", "add", "support", "--name", "Support", "--strategy", "manual"])
+        let routed = try ok(["department", "add", "vip", "VIP", "--offer-timeout", "30", "--wait-alert", "90"]).stdout
+        XCTAssertTrue(routed.contains("created department vip \"VIP\" (least-busy): offers 30s, wait alert 1m 30s"),
+                      "what was set is shown: \(routed)")
 
         let table = try ok(["department", "list"]).stdout.split(separator: "\n").map(String.init)
-        XCTAssertEqual(table.first?.split(separator: " ", omittingEmptySubsequences: true), ["ID", "NAME", "STRATEGY"])
-        XCTAssertTrue(table.contains { $0.hasPrefix("support") && $0.hasSuffix("manual") }, "\(table)")
+        XCTAssertEqual(table.first?.split(separator: " ", omittingEmptySubsequences: true),
+                       ["ID", "NAME", "STRATEGY", "ROUTING"])
+        XCTAssertTrue(table.contains { $0.hasPrefix("support") && $0.hasSuffix("manual      -") }, "\(table)")
+        XCTAssertTrue(table.contains { $0.hasPrefix("vip") && $0.hasSuffix("offers 30s, wait alert 1m 30s") },
+                      "\(table)")
+        try ok(["department", "delete", "vip"])
 
         let listed = try ok(["department", "list", "--json"]).json
         let ids = listed["departments"]?.arrayValue?.compactMap { $0["id"]?.stringValue }

@@ -38,7 +38,7 @@ enum DeskScreen {
 
         let wrapUps = desk.wrapping.keys.sorted().map { id in
             let left = TimeText.parse(desk.wrapping[id]!).map { max(0, $0 - now) } ?? 0
-            return "#\(id) \(Int(left.rounded(.up)))s"
+            return "#\(id) \(TimeText.duration(left.rounded(.up)))"
         }.joined(separator: ", ")
         let held = desk.assigned.count + desk.offers.count + desk.wrapping.count
         lines.append(section("My chats \(held)/\(desk.maxChats)"

@@ -197,10 +197,10 @@ enum DepartmentCommands {
         run.emit(result) {
             let departments = result["departments"]?.arrayValue ?? []
             guard !departments.isEmpty else { return Output.line("no departments") }
-            var table = Table([.fixed("id"), .flexible("name"), .fixed("strategy")])
+            var table = Table([.fixed("id"), .flexible("name"), .fixed("strategy"), .flexible("routing")])
             for department in departments {
                 table.add([department["id"]?.stringValue ?? "", department["name"]?.stringValue ?? "",
-                           department["strategy"]?.stringValue ?? ""])
+                           department["strategy"]?.stringValue ?? "", routingSummary(department)])
             }
             Output.line(table.render(width: run.width))
         }
@@ -242,10 +242,37 @@ enum DepartmentCommands {
         run.emit(result) { Output.line("deleted department \(id)") }
     }
 
-    /// `sales "Sales" (least-busy)`.
+    /// `sales "Sales" (least-busy)`, then the routing settings, so that what was just set is seen.
     static func describe(_ department: JSON) -> String {
         let id = department["id"]?.stringValue ?? "?"
         let name = department["name"]?.stringValue ?? ""
-        return "\(id) \"\(name)\" (\(department["strategy"]?.stringValue ?? "least-busy"))"
+        let strategy = department["strategy"]?.stringValue ?? "least-busy"
+        let routing = routingSummary(department)
+        return "\(id) \"\(name)\" (\(strategy))" + (routing == "-" ? "" : ": \(routing)")
+    }
+
+    /// The routing settings in a line: those turned on, and the priority step and service level target.
+    static func routingSummary(_ department: JSON) -> String {
+        func time(_ key: String) -> String? {
+            department[key]?.intValue.map { TimeText.duration(Double($0)) }
+        }
+        var parts: [String] = []
+        if let offer = time("offerTimeout") { parts.append("offers \(offer)") }
+        if let reply = time("replyTimeout") { parts.append("reply timeout \(reply)") }
+        if let wrapUp = department["wrapUp"]?.intValue, wrapUp > 0 {
+            parts.append("wrap-up \(TimeText.duration(Double(wrapUp)))")
+        }
+        if let overflow = department["overflow"]?.objectValue, let target = overflow["department"]?.stringValue {
+            parts.append("overflow to \(target) after \(TimeText.duration(Double(overflow["after"]?.intValue ?? 0)))")
+        }
+        if let alert = time("waitAlert") { parts.append("wait alert \(alert)") }
+        // The two that always have a value are shown when they differ from the defaults (600 s and 60 s).
+        if let step = department["priorityStep"]?.intValue, step != 600 {
+            parts.append("priority step \(TimeText.duration(Double(step)))")
+        }
+        if let target = department["serviceLevel"]?.intValue, target != 60 {
+            parts.append("service level in \(TimeText.duration(Double(target)))")
+        }
+        return parts.isEmpty ? "-" : parts.joined(separator: ", ")
     }
 }
