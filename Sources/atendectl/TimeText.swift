@@ -34,6 +34,26 @@ enum TimeText {
         return seconds
     }
 
+    /// Local midnight of a `YYYY-MM-DD` date as a protocol timestamp (UTC), or nil when it is not such a date.
+    static func startOfDay(_ text: String) -> String? {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              let year = Int32(parts[0]), let month = Int32(parts[1]), let day = Int32(parts[2]),
+              (1...12).contains(month), (1...31).contains(day) else { return nil }
+        var local = tm()
+        local.tm_year = year - 1900
+        local.tm_mon = month - 1
+        local.tm_mday = day
+        local.tm_isdst = -1  // whatever the zone's rule is that day
+        var seconds = mktime(&local)
+        guard local.tm_mday == day else { return nil }  // 2026-02-30 rolled over into March
+        var utc = tm()
+        gmtime_r(&seconds, &utc)
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(utc.tm_year + 1900)-\(two(utc.tm_mon + 1))-\(two(utc.tm_mday))T\(two(utc.tm_hour)):"
+            + "\(two(utc.tm_min)):\(two(utc.tm_sec))Z"
+    }
+
     /// The zone atendectl shows times in when the environment names none.
     static let defaultZone = "America/Sao_Paulo"
 

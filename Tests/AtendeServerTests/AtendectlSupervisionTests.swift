@@ -25,6 +25,11 @@ extension AtendectlTests {
         let line = try XCTUnwrap(row(run.stdout, first: String(held.id), after: "ID"), run.stdout)
         XCTAssertEqual(line[1], "assigned")
         XCTAssertEqual(line.last, "offline!", run.stdout)
+        XCTAssertTrue(run.stdout.contains("Ana Souza"), "the attendant by name: \(run.stdout)")
+        let byLogin = try ok(["conversation", "list", "--attendant", "ana", "--json"]).json
+        XCTAssertEqual(byLogin["conversations"]?.arrayValue?.map(\.id), [held.id])
+        XCTAssertEqual(try ctl(["conversation", "list", "--attendant", "99"]).status, 1, "nobody has id 99")
+        XCTAssertEqual(try ctl(["conversation", "list", "--department", "nope"]).status, 1, "no such department")
         let json = try ok(["conversation", "list", "--state", "assigned", "--json"]).json
         XCTAssertEqual(json["conversations"]?.arrayValue?.map(\.id), [held.id])
         XCTAssertEqual(try ok(["conversation", "list", "--state", "closed"]).stdout, "no conversations\n")
@@ -77,6 +82,10 @@ extension AtendectlTests {
         XCTAssertTrue(report.contains("HANDLED"), report)
         let json = try ok(["report", "--json", "--since", "2000-01-01T00:00:00Z"]).json
         XCTAssertEqual(json["departments"]?["sales"]?["served"], 1)
+        XCTAssertTrue(report.contains("Ana Souza"), "attendants by name: \(report)")
+        let byDate = try ok(["report", "--json", "--since", "2000-01-01"]).json
+        XCTAssertEqual(byDate["departments"]?["sales"]?["served"], 1, "a date is its local midnight")
+        XCTAssertEqual(try ctl(["report", "--since", "2000-02-30"]).status, 1, "not a date: the daemon refuses it")
 
         let top = try ok(["top", "--once"], environment: ["COLUMNS": "200"]).stdout
         XCTAssertTrue(top.contains("service level 50%"), "1 of 2 counted chats answered in time: \(top)")

@@ -9,7 +9,7 @@ import AtendeProtocol
 enum SupervisionCommands {
     static let all: [Command] = [
         Command(["conversation", "list"],
-                "[--state STATE] [--department ID] [--attendant ID] [--limit N] [--before ID]",
+                "[--state STATE] [--department ID] [--attendant ID|LOGIN] [--limit N] [--before ID]",
                 summary: "list conversations, newest first, with their wait for a reply (admin)",
                 details: """
                     WAITED is how long the chat waited for an attendant's first reply (still counting while it
@@ -20,21 +20,23 @@ enum SupervisionCommands {
                       atendectl conversation list --state assigned
                       atendectl conversation list --department sales --limit 50 --before 1200
                     """,
-                options: [.value("state", "STATE", "potential, queued, assigned, closed or removed"),
+                options: [.value("state", "STATE", "potential, queued, offered, assigned, closed or removed"),
                           .value("department", "ID", "only this department"),
-                          .value("attendant", "ID", "only this attendant's chats"),
+                          .value("attendant", "ID|LOGIN", "only this attendant's chats"),
                           .value("limit", "N", "at most N chats (default 100)"),
                           .value("before", "ID", "only ids below ID (the next page)")],
                 run: list),
         Command(["report"], "[--since TIME]",
                 summary: "service level per department and per attendant (admin)",
                 details: """
-                    Over the chats that first joined a queue since TIME (ISO 8601, default: local midnight):
-                    served and abandoned chats, the service level (answered within the department's target over
-                    served plus abandoned), and the average answer, first-reply and handle times.
+                    Over the chats that first joined a queue since TIME (ISO 8601, or a date YYYY-MM-DD for its
+                    local midnight; default: today's): served and abandoned chats, the service level (answered
+                    within the department's target over served plus abandoned), and the average answer,
+                    first-reply and handle times; per attendant, the offers accepted, declined and let expire.
 
                     examples:
                       atendectl report
+                      atendectl report --since 2026-12-01
                       atendectl report --since 2026-12-01T00:00:00-03:00 --json
                     """,
                 options: [.value("since", "TIME", "count chats first queued from this time")],
@@ -63,34 +65,53 @@ enum SupervisionCommands {
         try run.arguments.expectPositionals(atMost: 0)
         var params: JSONObject = [:]
         if let state = run.arguments.value("state") { params["state"] = .string(state) }
-        if let department = run.arguments.value("department") { params["department"] = .string(department) }
-        if let attendant = try run.arguments.int("attendant", in: 1...Int.max) {
-            params["attendantId"] = .int(Int64(attendant))
-        }
+        let department = run.arguments.value("department")
+        if let department { params["department"] = .string(department) }
         if let limit = try run.arguments.int("limit", in: 1...10_000) { params["limit"] = .int(Int64(limit)) }
         if let before = try run.arguments.int("before", in: 1...Int.max) { params["before"] = .int(Int64(before)) }
         try run.admin()
+        // The attendants name the ATTENDANT column and tell who is offline; a filter naming nobody is an error,
+        // not an empty list.
+        let attendants = try run.call("attendant.list")["attendants"]?.arrayValue ?? []
+        if let target = run.arguments.value("attendant") {
+            let id = try AttendantCommands.resolve(target, run)
+            guard attendants.contains(where: { $0["id"]?.intValue == id }) else {
+                throw Failure.daemon(RPCError.notFound("attendant \(id)"))
+            }
+            params["attendantId"] = .int(id)
+        }
+        if let department {
+            let known = try run.call("department.list")["departments"]?.arrayValue ?? []
+            guard known.contains(where: { $0["id"]?.stringValue == department }) else {
+                throw Failure.daemon(RPCError.notFound("department '\(department)'"))
+            }
+        }
         let result = try run.call("conversation.list", .object(params))
         let list = result["conversations"]?.arrayValue ?? []
         var presence: [Int64: String] = [:]
-        if list.contains(where: { $0["attendantId"] != nil }) {
-            for attendant in try run.call("attendant.list")["attendants"]?.arrayValue ?? [] {
-                if let id = attendant["id"]?.intValue { presence[id] = AttendantCommands.presence(attendant) }
-            }
+        var names: [Int64: String] = [:]
+        for attendant in attendants {
+            guard let id = attendant["id"]?.intValue else { continue }
+            presence[id] = AttendantCommands.presence(attendant)
+            names[id] = attendant["name"]?.stringValue
         }
         run.emit(result) {
             guard !list.isEmpty else { return Output.line("no conversations") }
             var table = Table([.fixed("id", right: true), .fixed("state"), .fixed("department"),
-                               .flexible("contact"), .fixed("attendant"), .fixed("prio", right: true),
+                               .flexible("contact"), .flexible("attendant"), .fixed("prio", right: true),
                                .fixed("waited", right: true), .fixed("flag")])
             for chat in list {
                 let attendant = chat["attendantId"]?.intValue
-                let open = ["queued", "assigned", "potential"].contains(chat["state"]?.stringValue ?? "")
+                let state = chat["state"]?.stringValue ?? "?"
+                let open = ["queued", "offered", "assigned", "potential"].contains(state)
                 let offline = open && attendant.map { ["offline", "inactive"].contains(presence[$0] ?? "") } == true
-                table.add([String(chat["id"]?.intValue ?? 0), chat["state"]?.stringValue ?? "?",
-                           chat["department"]?.stringValue ?? "-", ConversationText.contact(chat),
-                           attendant.map(String.init) ?? "-", String(chat["priority"]?.intValue ?? 0),
-                           (chat["replyWaitSeconds"]?.doubleValue).map(TimeText.duration) ?? "-",
+                // A chat removed or closed before anyone answered never waited for a reply: no figure.
+                let answered = open || chat["firstReplyAt"]?.stringValue != nil
+                var department = chat["department"]?.stringValue ?? "-"
+                if let from = chat["overflowedFrom"]?.stringValue { department += " (from \(from))" }
+                table.add([String(chat["id"]?.intValue ?? 0), state, department, ConversationText.contact(chat),
+                           attendant.map { names[$0] ?? "#\($0)" } ?? "-", String(chat["priority"]?.intValue ?? 0),
+                           answered ? (chat["replyWaitSeconds"]?.doubleValue).map(TimeText.duration) ?? "-" : "-",
                            offline ? "offline!" : ""])
             }
             Output.line(table.render(width: run.width))
@@ -100,14 +121,22 @@ enum SupervisionCommands {
     static func report(_ run: Invocation) throws {
         try run.arguments.expectPositionals(atMost: 0)
         var params: JSONObject = [:]
-        if let since = run.arguments.value("since") { params["since"] = .string(since) }
+        if let since = run.arguments.value("since") { params["since"] = .string(TimeText.startOfDay(since) ?? since) }
         try run.admin()
         let stats = try run.call("stats.get", .object(params))
+        let attendants = stats["attendants"]?.objectValue ?? [:]
+        var names: [String: String] = [:]
+        if !attendants.isEmpty {
+            for attendant in try run.call("attendant.list")["attendants"]?.arrayValue ?? [] {
+                if let id = attendant["id"]?.intValue { names[String(id)] = attendant["name"]?.stringValue }
+            }
+        }
         run.emit(stats) {
             let departments = stats["departments"]?.objectValue ?? [:]
             Output.line(departmentReport(departments).render(width: run.width))
-            let attendants = stats["attendants"]?.objectValue ?? [:]
-            if !attendants.isEmpty { Output.line("\n" + attendantReport(attendants).render(width: run.width)) }
+            if !attendants.isEmpty {
+                Output.line("\n" + attendantReport(attendants, names: names).render(width: run.width))
+            }
         }
     }
 
@@ -126,13 +155,17 @@ enum SupervisionCommands {
     }
 
     /// The attendants' figures.
-    static func attendantReport(_ attendants: JSONObject) -> Table {
-        var table = Table([.fixed("attendant", right: true), .fixed("handled", right: true),
-                           .fixed("first reply", right: true), .fixed("handle", right: true)])
+    static func attendantReport(_ attendants: JSONObject, names: [String: String] = [:]) -> Table {
+        var table = Table([.flexible("attendant"), .fixed("handled", right: true),
+                           .fixed("first reply", right: true), .fixed("handle", right: true),
+                           .fixed("offers accepted/declined/expired", right: true)])
         for id in attendants.keys.sorted(by: { (Int64($0) ?? 0) < (Int64($1) ?? 0) }) {
             let entry = attendants[id]!
-            table.add([id, String(entry["handled"]?.intValue ?? 0), seconds(entry["avgFirstReplySeconds"]),
-                       seconds(entry["avgHandleSeconds"])])
+            let offers = entry["offers"].map { offers in
+                ["accepted", "declined", "expired"].map { String(offers[$0]?.intValue ?? 0) }.joined(separator: "/")
+            } ?? "-"
+            table.add([names[id] ?? "#\(id)", String(entry["handled"]?.intValue ?? 0),
+                       seconds(entry["avgFirstReplySeconds"]), seconds(entry["avgHandleSeconds"]), offers])
         }
         return table
     }
