@@ -37,8 +37,8 @@ _atendectl_command() {
         'department add'|'department list'|'department edit'|'department delete'|'attendant add'|\
         'attendant edit'|'attendant show'|'attendant list'|'attendant deactivate'|'attendant activate'|\
         'attendant photo'|'settings show'|'settings set'|'potentials remove'|'attendant unlock'|\
-        'attendant delete'|'conversation list'|'admin add'|'admin list'|'admin edit'|'admin delete')
-            echo "$1 $2"; return ;;
+        'attendant delete'|'conversation list'|'conversation priority'|'conversation position'|'admin add'|\
+        'admin list'|'admin edit'|'admin delete') echo "$1 $2"; return ;;
     esac
     case "$1" in
         'ping'|'version'|'stats'|'potentials'|'top'|'explain'|'metrics'|'login'|'queue'|'take'|'reply'|\

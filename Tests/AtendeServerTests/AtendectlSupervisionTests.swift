@@ -95,3 +95,22 @@ extension AtendectlTests {
         XCTAssertTrue(try ok(["conversation", "list", "--help"]).stdout.contains("offline!"))
     }
 }
+
+extension AtendectlTests {
+    /// `conversation priority` and `conversation position`: a waiting chat moved ahead, and where it stands.
+    func testConversationPriorityMovesAWaitingChatAhead() throws {
+        try ok(["department", "add", "vip", "VIP", "--strategy", "manual"])
+        let bot = try daemon.bot()
+        let first = try bot.openChat("wa-1", phone: "11987650001", department: "vip")
+        let second = try bot.openChat("wa-2", phone: "11987650002", department: "vip")
+        XCTAssertTrue(try ok(["conversation", "position", String(second.id)]).stdout
+            .hasPrefix("#\(second.id) is 2 of 2 waiting"))
+        let moved = try ok(["conversation", "priority", String(second.id), "5"])
+        XCTAssertEqual(moved.stdout, "#\(second.id) now has priority 5\n")
+        let standing = try ok(["conversation", "position", "#\(second.id)", "--json"]).json
+        XCTAssertEqual(standing["position"], 1)
+        XCTAssertEqual(try ok(["conversation", "position", String(first.id), "--json"]).json["position"], 2)
+        XCTAssertEqual(try ctl(["conversation", "priority", String(second.id), "10"]).status, 2)
+        XCTAssertEqual(try ctl(["conversation", "priority", "999", "1"]).status, 1, "the daemon knows no chat 999")
+    }
+}

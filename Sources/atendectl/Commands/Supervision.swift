@@ -26,6 +26,27 @@ enum SupervisionCommands {
                           .value("limit", "N", "at most N chats (default 100)"),
                           .value("before", "ID", "only ids below ID (the next page)")],
                 run: list),
+        Command(["conversation", "priority"], "ID LEVEL",
+                summary: "set a waiting chat's priority, 0 (normal) to 9 (admin)",
+                details: """
+                    A chat of priority P waits in its queue as if it had come P x the department's priority step
+                    earlier (atendectl department list shows the step when it is not 600 s).
+
+                    examples:
+                      atendectl conversation priority 1234 5
+                    """,
+                run: priority),
+        Command(["conversation", "position"], "ID",
+                summary: "where a waiting chat stands in its queue, and the estimated wait (admin)",
+                details: """
+                    The position is 1-based in the queue's order; the estimate follows the department's recent
+                    answer times and who can take chats now (docs/protocol.md says how).
+
+                    examples:
+                      atendectl conversation position 1234
+                      atendectl conversation position 1234 --json
+                    """,
+                run: position),
         Command(["report"], "[--since TIME]",
                 summary: "service level per department and per attendant (admin)",
                 details: """
@@ -115,6 +136,36 @@ enum SupervisionCommands {
                            offline ? "offline!" : ""])
             }
             Output.line(table.render(width: run.width))
+        }
+    }
+
+    static func priority(_ run: Invocation) throws {
+        let id = try run.arguments.conversationID(0)
+        let text = try run.arguments.positional(1, "LEVEL")
+        try run.arguments.expectPositionals(atMost: 2)
+        guard let level = Int64(text), (0...9).contains(level) else {
+            throw Failure.usage("LEVEL must be a priority from 0 (normal) to 9, not '\(text)'")
+        }
+        try run.admin()
+        let chat = try run.call("conversation.setPriority", ["id": .int(id), "priority": .int(level)])
+        run.emit(chat) { Output.line("#\(id) now has priority \(level)") }
+    }
+
+    static func position(_ run: Invocation) throws {
+        let id = try run.arguments.conversationID(0)
+        try run.arguments.expectPositionals(atMost: 1)
+        try run.admin()
+        let standing = try run.call("conversation.position", ["id": .int(id)])
+        run.emit(standing) {
+            let place = standing["position"]?.intValue ?? 0, waiting = standing["waiting"]?.intValue ?? 0
+            var text = "#\(id) is \(place) of \(waiting) waiting"
+            if let wait = standing["estimatedWaitSeconds"]?.doubleValue {
+                text += ", estimated wait \(TimeText.duration(wait))"
+            } else {
+                text += ", no estimate (nobody can take chats now)"
+            }
+            if let opens = standing["opensAt"]?.stringValue { text += ", opens at \(TimeText.local(opens))" }
+            Output.line(text)
         }
     }
 
