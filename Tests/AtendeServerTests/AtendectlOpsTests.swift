@@ -141,7 +141,7 @@ extension AtendectlTests {
         XCTAssertEqual(chat["attendantId"]?.intValue, ana)
 
         let output = try ok(["explain", String(chat.id)], environment: ["COLUMNS": "200"]).stdout
-        XCTAssertTrue(output.contains("assigned 1 time"), output)
+        XCTAssertTrue(output.contains("1 routing decision (assignments or offers)"), output)
         XCTAssertTrue(output.contains("department sales (least-busy)"), output)
         XCTAssertTrue(output.contains("rule: the least-busy strategy"), output)
         XCTAssertTrue(output.contains("chosen: Ana Souza (attendant \(ana))"), output)
@@ -161,7 +161,7 @@ extension AtendectlTests {
         XCTAssertEqual(json["explanations"]?.arrayValue?.first?["chosenName"], "Ana Souza")
 
         let waiting = try bot.openChat("wa-3", phone: "11987650003")
-        XCTAssertTrue(try ok(["explain", String(waiting.id)]).stdout.contains("never assigned"))
+        XCTAssertTrue(try ok(["explain", String(waiting.id)]).stdout.contains("no routing decision yet"))
         let missing = try ctl(["explain", "999"])
         XCTAssertEqual(missing.status, 1)
         XCTAssertTrue(missing.stderr.contains("error 1004"), missing.stderr)

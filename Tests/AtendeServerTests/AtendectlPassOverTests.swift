@@ -32,7 +32,7 @@ extension AtendectlTests {
         XCTAssertEqual(standing(decisions.last, ana), "passed over", "\(explained)")
 
         let output = try ok(["explain", String(chat.id)], environment: ["COLUMNS": "200"]).stdout
-        XCTAssertTrue(output.contains("assigned 2 times"), output)
+        XCTAssertTrue(output.contains("2 routing decisions (assignments or offers)"), output)
         let lines = output.split(separator: "\n")
         let second = try XCTUnwrap(lines.firstIndex { $0.hasPrefix("2. ") }, output)
         let row = try XCTUnwrap(lines[second...].map(cells).first { $0.first == "Ana Souza" }, output)

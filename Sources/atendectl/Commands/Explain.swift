@@ -40,10 +40,13 @@ enum ExplainCommand {
         let explanations = result["explanations"]?.arrayValue ?? []
         var text = ConversationText.describe(conversation) + "\n"
         guard !explanations.isEmpty else {
-            return text + "never assigned: no routing decision was recorded for it\n"
+            let waiting = conversation["state"]?.stringValue == "queued"
+            return text + "no routing decision yet" + (waiting ? ": nobody eligible has had room for it since it "
+                + "joined the queue (atendectl conversation position \(conversation["id"]?.intValue ?? 0))\n" : "\n")
         }
+        // A decision is an assignment, or an offer in a department that offers (accepted or not: see the events).
         let count = explanations.count
-        text += "assigned \(count) time\(count == 1 ? "" : "s"):\n"
+        text += "\(count) routing decision\(count == 1 ? "" : "s") (assignments or offers):\n"
         for (index, explanation) in explanations.enumerated() {
             text += "\n" + block(explanation, number: index + 1, width: width)
         }
@@ -84,10 +87,15 @@ enum ExplainCommand {
         if !candidates.isEmpty {
             var table = Table([.flexible("attendant"), .fixed("id", right: true), .fixed("standing"),
                                .fixed("chats", right: true), .fixed("idle", right: true)])
+            // "Lost the tie" is the strategy's word: when a person chose (a transfer to a colleague, a take by
+            // hand) the others were simply not chosen.
+            let byHand = ["transferred", "taken-by-hand"].contains(explanation["rule"]?.stringValue ?? "")
             for candidate in candidates {
                 let open = candidate["openChats"]?.intValue ?? 0, most = candidate["maxChats"]?.intValue ?? 0
+                var standing = candidate["standing"]?.stringValue ?? "?"
+                if byHand && standing == "lost the tie" { standing = "not chosen" }
                 table.add([candidate["name"]?.stringValue ?? "?", String(candidate["attendantId"]?.intValue ?? 0),
-                           candidate["standing"]?.stringValue ?? "?", "\(open)/\(most)",
+                           standing, "\(open)/\(most)",
                            (candidate["idleSeconds"]?.doubleValue).map(TimeText.duration) ?? "-"])
             }
             let indent = "   "
