@@ -86,7 +86,7 @@ extension AttendSession {
             try load()
             desk.status = ("lists read again", false)
         case "help", "?":
-            for helpLine in AttendCommand.help.split(separator: "\n") { desk.note(String(helpLine)) }
+            for helpLine in AttendCommand.shortHelp { desk.note(helpLine) }
             desk.status = ("the commands are listed under Activity", false)
         case "quit", "exit", "q":
             running = false

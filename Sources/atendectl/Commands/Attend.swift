@@ -26,6 +26,15 @@ enum AttendCommand {
         Ctrl-L redraws.
         """
 
+    /// The commands in a few lines, for `help` inside the desk: the activity pane is only a dozen lines on a
+    /// 24-line terminal, and the whole list above would scroll its first half away.
+    static let shortHelp = [
+        "take ID · accept|a ID · decline|d ID · done ID (end a wrap-up) · reply|r ID TEXT · close ID",
+        "history|h ID (the last messages) · colleagues · away · online · refresh · quit",
+        "transfer ID DEPARTMENT · transfer ID @WHO [DEPARTMENT] (WHO: a login, a name or a number)",
+        "(the whole list with what each does: atendectl attend --help)",
+    ]
+
     static let all: [Command] = [
         Command(["attend"], "[--login LOGIN]",
                 summary: "an attendant's live desk in the terminal: chats, queue, replies",
