@@ -107,8 +107,12 @@ extension RequestContext {
             try ensureAdminLoginFree(current.login, except: id)
             current.passwordHash = hash
             try store.saveAdmin(current)
-            // A new password: browsers holding the old login ask again.
+            // A new password: browsers holding the old login ask again, except the one it was changed from (an
+            // admin changing its own password stays logged in there).
             try web.sessions.end(account: .admin(id), in: store)
+            if connection.adminAccount == id, let session = connection.webSession {
+                try web.sessions.bind(session, to: .admin(id), passwordHash: hash, now: now, in: store)
+            }
             Log.info("admin account updated", ["admin": id])
             return Daemon.adminJSON(current)
         }

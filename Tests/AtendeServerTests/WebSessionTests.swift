@@ -114,6 +114,22 @@ final class WebSessionTests: WebTestCase {
         XCTAssertEqual(try webSocket(cookie: thirdSession).call("auth.session")["role"], .null)
     }
 
+    /// An admin changing its own password stays logged in in the browser it did so from; its other browsers are
+    /// asked for the new password.
+    func testAnAdminChangingItsOwnPasswordKeepsThatBrowser() throws {
+        _ = try setUpAccounts()
+        let here = try webSocket()
+        let hereSession = try XCTUnwrap(cookie(of: here))
+        try here.call("auth.login", ["login": "chefe", "password": "Painel2026x"])
+        let elsewhere = try webSocket()
+        let elsewhereSession = try XCTUnwrap(cookie(of: elsewhere))
+        try elsewhere.call("auth.login", ["login": "chefe", "password": "Painel2026x"])
+        let me = try here.call("auth.session")["admin"]?["id"]?.intValue
+        try here.call("admin.update", ["id": .int(try XCTUnwrap(me)), "password": "NovaSenha2027"])
+        XCTAssertEqual(try webSocket(cookie: hereSession).call("auth.session")["role"], "admin")
+        XCTAssertEqual(try webSocket(cookie: elsewhereSession).call("auth.session")["role"], .null)
+    }
+
     private func daemonDisconnect(_ client: RPCClient) {
         shutdown(client.fd, Int32(SHUT_RDWR))
         usleep(100_000)

@@ -504,6 +504,8 @@ class Suite:
 
     def login_refused(self):
         b = self.admin
+        b.click("#login-form button[type=submit]")  # nothing typed: no "wrong password", the field is named
+        b.wait_text('#login-form [data-field="login"] .error', "Informe o usuário")
         b.login(self.admin_login, "Errada123")
         b.wait_text('#login-form [data-field="_"] .error', "Usuário ou senha incorretos")
         b.shot("01-login-refused")
@@ -1270,6 +1272,27 @@ class Suite:
         d.click(".presence-switch .slider")
         d.wait_text("#presence-label", "Online")
 
+    def profile_shows_a_locked_login(self):
+        """Five wrong passwords lock an attendant's login: the profile says until when, and Desbloquear ends it."""
+        self.need("attendant.delete")  # the same v2 supervision methods: attendant.delete and attendant.unlock
+        other = SocketClient(self.socket_path)
+        try:
+            for _ in range(5):
+                try:
+                    other.call("auth.login", {"login": ATTENDANT_LOGIN, "password": "Errada123"})
+                except RpcFailure:
+                    pass
+        finally:
+            other.close()
+        a = self.admin
+        a.open(f"#/atendentes/{self.attendant_id}")
+        a.wait_text("#attendant-profile .badge.locked", "Login bloqueado até")
+        a.shot("34-login-bloqueado")
+        a.click("#unlock-login")
+        a.wait_text(".notices", "Login desbloqueado")
+        a.until(lambda: not a.all("#attendant-profile .badge.locked"), "the lock badge gone")
+        assert "lockedUntil" not in self.setup.call("attendant.get", {"id": self.attendant_id})
+
     def number_fields_refuse_bad_input(self):
         """A number field left empty or holding what is not a number is refused next to it, never read as 0 or off."""
         self.need("holidays")
@@ -1401,6 +1424,7 @@ def main():
             ("reconnect_resumes", ["attendant_logs_in"], suite.reconnect_resumes),
             ("reload_keeps_session", ["attendant_logs_in"], suite.reload_keeps_session),
             ("number_fields_refuse_bad_input", ["admin_creates_department"], suite.number_fields_refuse_bad_input),
+            ("profile_shows_a_locked_login", ["admin_creates_attendant"], suite.profile_shows_a_locked_login),
             ("transfer_to_colleague", ["attendant_logs_in"], suite.transfer_to_colleague),
             ("admin_deletes_attendant", ["transfer_to_colleague"], suite.admin_deletes_attendant),
             ("board_sets_priority", ["attendant_logs_in"], suite.board_sets_priority),

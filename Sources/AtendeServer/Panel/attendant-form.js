@@ -119,6 +119,9 @@ function base64Of(bytes) {
 /** The profile of attendant `id`. */
 export function attendantProfileView(root, { rpc, store, go }, id) {
     let attendant = store.attendants.get(id);
+    let lockedUntil = null;
+    const unlockButton = h("button", { type: "button", class: "secondary", id: "unlock-login", hidden: true,
+        onclick: unlock }, "Desbloquear login");
     if (!attendant) {
         root.append(h("p", { class: "warning" }, "Atendente não encontrado."),
             h("a", { href: "#/atendentes" }, "Voltar para Atendentes"));
@@ -194,9 +197,15 @@ export function attendantProfileView(root, { rpc, store, go }, id) {
         h("div", { class: "form-error", dataset: { field: "_" } }, h("small", { class: "error", role: "alert" })),
         h("div", { class: "actions danger-zone" },
             h("button", { type: "button", class: "link", onclick: () => go("#/atendentes") }, "← Atendentes"),
-            h("button", { type: "button", class: "secondary", onclick: unlock }, "Desbloquear login"),
+            unlockButton,
             h("button", { type: "button", class: "danger", onclick: remove }, "Excluir atendente")));
     root.append(form);
+    // Whether failed logins locked the attendant out is only in attendant.get (lockedUntil): the list leaves it out.
+    rpc.call("attendant.get", { id }).then((full) => {
+        lockedUntil = full.lockedUntil || null;
+        unlockButton.hidden = !lockedUntil;
+        drawSummary();
+    }).catch(() => {});
 
     function drawSummary() {
         fill(summary,
@@ -208,7 +217,9 @@ export function attendantProfileView(root, { rpc, store, go }, id) {
                 ` (${format.count(attendant.rating.count, "avaliação", "avaliações")})`),
             attendant.lastSeenAt ? h("span", { class: "muted" }, `Visto por último ${format.dateTime(
                 attendant.lastSeenAt)}`) : null,
-            h("span", { class: "muted" }, `Criado em ${format.date(attendant.createdAt)}`));
+            h("span", { class: "muted" }, `Criado em ${format.date(attendant.createdAt)}`),
+            lockedUntil ? h("span", { class: "badge locked" },
+                `Login bloqueado até ${format.dateTime(lockedUntil)} (senha errada 5 vezes)`) : null);
     }
 
     function drawDepartments() {
@@ -335,6 +346,9 @@ export function attendantProfileView(root, { rpc, store, go }, id) {
         try {
             await rpc.call("attendant.unlock", { id });
             notice("Login desbloqueado.");
+            lockedUntil = null;
+            unlockButton.hidden = true;
+            drawSummary();
         } catch (error) {
             showError(form, error);
         }

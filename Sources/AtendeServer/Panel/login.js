@@ -2,6 +2,7 @@
 // travels in the auth.login call; the server keeps the session in an HttpOnly cookie, so nothing is stored here.
 
 import { h, field, clearErrors, showError } from "./dom.js";
+import { InputProblem } from "./hours.js";
 
 /** Draws the login form into `root`; calls `onLogin(result)` after a successful auth.login. */
 export function loginView(root, rpc, { message, onLogin }) {
@@ -23,6 +24,9 @@ export function loginView(root, rpc, { message, onLogin }) {
     async function submit(event) {
         event.preventDefault();
         clearErrors(form);
+        // Nothing typed is no wrong password: say what is missing, next to it.
+        if (!login.value.trim()) return showError(form, new InputProblem("login", "informe o usuário"));
+        if (!password.value) return showError(form, new InputProblem("password", "informe a senha"));
         button.disabled = true;
         try {
             const result = await rpc.call("auth.login", { login: login.value.trim(), password: password.value });
