@@ -987,6 +987,9 @@ class Suite:
         a.until(lambda: self.setup.call("settings.get")["holidays"]
                 == [{"date": "2031-01-01", "name": "Confraternização Universal"}], "the holiday saved")
         a.shot("28-configuracoes-feriado")
+        # The attendant's hours say which account holidays are days off (the date as typed, not a day early).
+        a.open(f"#/atendentes/{self.attendant_id}")
+        a.wait_text("#attendant-profile .holidays-note", "01/01/2031 Confraternização Universal")
 
     def offer_and_wrap_up_played(self):
         """On a daemon without offers and wrap-up, the page plays them: a real queued chat is offered by a replayed

@@ -5,7 +5,7 @@
 
 import { h, fill, field, toggle, clearErrors, showError, notice, floppyIcon } from "./dom.js";
 import * as format from "./format.js";
-import { hoursEditor, InputProblem } from "./hours.js";
+import { hoursEditor, InputProblem, showDay } from "./hours.js";
 
 /**
  * The largest image sent, in bytes of the file. The daemon takes up to 1 MiB, but the request carries it as base64
@@ -120,6 +120,7 @@ function base64Of(bytes) {
 export function attendantProfileView(root, { rpc, store, go }, id) {
     let attendant = store.attendants.get(id);
     let lockedUntil = null;
+    const holidayNote = h("p", { class: "hint holidays-note" });
     const unlockButton = h("button", { type: "button", class: "secondary", id: "unlock-login", hidden: true,
         onclick: unlock }, "Desbloquear login");
     if (!attendant) {
@@ -190,6 +191,7 @@ export function attendantProfileView(root, { rpc, store, go }, id) {
                 active)),
         h("h2", {}, "HORÁRIOS DE ATENDIMENTO"),
         hours.element,
+        holidayNote,
         h("h2", {}, "DEPARTAMENTO"),
         h("p", { class: "hint" }, "Somente as conversas dos departamentos escolhidos aparecem na fila de atendimento "
             + "deste atendente."),
@@ -206,6 +208,15 @@ export function attendantProfileView(root, { rpc, store, go }, id) {
         unlockButton.hidden = !lockedUntil;
         drawSummary();
     }).catch(() => {});
+
+    /** The account's holidays, days off for this attendant too unless it works always or has an exception. */
+    function drawHolidays() {
+        const holidays = (store.settings && store.settings.holidays) || [];
+        fill(holidayNote, holidays.length === 0 ? null : [
+            h("strong", {}, "Feriados (em Configurações): "),
+            holidays.map((holiday) => `${showDay(holiday.date)} ${holiday.name}`).join(" · "),
+            h("span", { class: "muted" }, ". Folga, salvo se atende sem restrição ou tem uma exceção na data.")]);
+    }
 
     function drawSummary() {
         fill(summary,
@@ -369,6 +380,7 @@ export function attendantProfileView(root, { rpc, store, go }, id) {
 
     drawSummary();
     drawDepartments();
+    drawHolidays();
     showImage();
     const stop = store.watch((what) => {
         if (what === "attendants" || what === "all") {
@@ -379,6 +391,7 @@ export function attendantProfileView(root, { rpc, store, go }, id) {
             }
         }
         if (what === "departments" || what === "all") drawDepartments();
+        if (what === "settings" || what === "all") drawHolidays();
     });
     return { stop };
 }
