@@ -926,6 +926,17 @@ class Suite:
             a.driver.execute_script("document.querySelector('.week-grid').scrollIntoView()")
             a.shot("08-perfil-celular")
             assert outside == [], f"off screen at 390 px: {outside}"
+            # The menu's five screens and the attendants' list (cards: status and rating in sight) fit too.
+            a.click_text(".side-menu a", "Atendentes")
+            a.wait(f'#attendants-table tr[data-id="{self.attendant_id}"]')
+            outside = a.driver.execute_script(
+                "const width = document.documentElement.clientWidth;"
+                "return [...document.querySelectorAll('.side-menu a, #attendants-table td.presence, "
+                "  #attendants-table td.rating, #attendants-table td.active')]"
+                "  .filter((e) => { const r = e.getBoundingClientRect(); return r.left < 0 || r.right > width; })"
+                "  .map((e) => e.textContent.trim());")
+            a.shot("09-atendentes-celular")
+            assert outside == [], f"off screen at 390 px: {outside}"
         finally:
             a.driver.set_window_size(1400, 900)
 

@@ -23,6 +23,7 @@ let bannerTimer = null;
 
 rpc.on("open", async () => {
     clearTimeout(bannerTimer);
+    bannerTimer = null;
     banner.hidden = true;
     const who = await probe();
     if (screen && identity && who && who.role === identity.role) {
@@ -36,9 +37,9 @@ rpc.on("open", async () => {
 
 rpc.on("close", () => {
     // The first retry comes after a second: a drop that heals by itself (the daemon ending a session, a restart)
-    // does not flash the banner.
-    clearTimeout(bannerTimer);
-    bannerTimer = setTimeout(() => { banner.hidden = false; }, 2500);
+    // does not flash the banner. Counted from the first drop: each failed retry closes again, and must not put
+    // the banner off.
+    if (bannerTimer === null) bannerTimer = setTimeout(() => { banner.hidden = false; }, 2500);
 });
 
 rpc.on("event", (event) => {

@@ -45,8 +45,9 @@ export function boardView(root, { rpc, store }) {
                         s.waiting ? format.duration(oldest) : "—"),
                     h("dt", {}, "Em atendimento"), h("dd", {}, String(s.assigned || 0)),
                     h("dt", {}, "Atendentes online"), h("dd", {}, String(s.attendantsOnline || 0)),
-                    h("dt", {}, "Nível de serviço"), h("dd", {}, "serviceLevel" in s
-                        ? `${format.percent(s.serviceLevel)} em ${format.duration(d.serviceLevel || 60)}` : "—"),
+                    h("dt", {}, "Nível de serviço"), h("dd", {}, typeof s.serviceLevel === "number"
+                        ? `${format.percent(s.serviceLevel)} em ${format.duration(d.serviceLevel || 60)}`
+                        : h("span", { class: "muted" }, "sem conversas hoje")),
                     h("dt", {}, "Atendidas / abandonadas"), h("dd", {}, "served" in s
                         ? `${s.served} / ${s.abandoned}` : "—"),
                     h("dt", {}, "Espera média"), h("dd", {}, s.avgAnswerSeconds !== undefined
@@ -66,7 +67,8 @@ export function boardView(root, { rpc, store }) {
                     format.presenceLabels[a.presence] || a.presence)),
                 h("td", {}, a.departments.map((id) => (store.departments.get(id) || { name: id }).name).join(", ")),
                 h("td", { class: "num" }, `${a.openChats}/${a.maxChats}`),
-                h("td", { class: "num" }, perAttendant[a.id] ? String(perAttendant[a.id].handled) : "—"),
+                h("td", { class: "num" }, perAttendant[a.id] ? String(perAttendant[a.id].handled)
+                    : store.stats ? "0" : "—"),
                 h("td", {}, a.rating.count ? `${format.rating(a.rating.average)} (${a.rating.count})` : "—")))));
     }
 

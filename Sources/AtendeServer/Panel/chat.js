@@ -101,7 +101,8 @@ export class ChatPane {
             h("header", { class: "chat-head" },
                 h("div", {},
                     h("h2", { id: "chat-contact" }, contact),
-                    h("span", { class: "muted" }, `${format.contactPhone(chat.contact.phone)} · ${chat.channel}`
+                    h("span", { class: "muted" }, format.contactPhone(chat.contact.phone)
+                        + ` · ${format.channel(chat.channel)}`
                         + ` · ${(this.desk.departments.get(chat.department) || { name: chat.department || "" }).name}`
                         + ` · aberta ${format.dateTime(chat.openedAt)}`)),
                 h("div", { class: "chat-actions" },

@@ -5,6 +5,14 @@
 const dateFormat = new Intl.DateTimeFormat("pt-BR", { day: "2-digit", month: "2-digit", year: "numeric" });
 const timeFormat = new Intl.DateTimeFormat("pt-BR", { hour: "2-digit", minute: "2-digit", hour12: false });
 
+const channelNames = { whatsapp: "WhatsApp", telegram: "Telegram", instagram: "Instagram", messenger: "Messenger",
+    webchat: "Chat do site", sms: "SMS", email: "E-mail" };
+
+/** A chat's channel as people write it ("whatsapp" → "WhatsApp"); an unknown one as the bot named it. */
+export function channel(name) {
+    return channelNames[String(name).toLowerCase()] || name;
+}
+
 /** "04/12/2026" from an ISO time (or a Date). */
 export function date(value) {
     const when = toDate(value);
