@@ -83,6 +83,8 @@ public final class Database {
         }
         handle = db
         sqlite3_extended_result_codes(db, 1)
+        sqlite3_create_function_v2(db, "atende_fold", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nil, foldFunction,
+                                   nil, nil, nil)
     }
 
     private var isOpen = true
@@ -189,6 +191,17 @@ public final class Database {
 }
 
 private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+/// `atende_fold(text)`: `ContactSearch.fold` for SQL (NULL stays NULL).
+private let foldFunction: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void = {
+    context, count, values in
+    guard count == 1, let value = values?[0], let text = sqlite3_value_text(value) else {
+        sqlite3_result_null(context)
+        return
+    }
+    let folded = ContactSearch.fold(String(cString: text))
+    sqlite3_result_text(context, folded, -1, transient)
+}
 
 /// A prepared statement; finalized when released.
 public final class Statement {

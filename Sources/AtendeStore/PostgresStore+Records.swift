@@ -340,13 +340,17 @@ extension PostgresStore {
     }
 
     public func contacts(query: String?, limit: Int) throws(StoreError) -> [ContactRecord] {
-        // lower() of ASCII only, and byte order: as SQLite's lower() and BINARY collation answer.
+        // Names folded as SQLite's atende_fold does (ContactSearch): lower() of ASCII only in the "C" collation,
+        // then the accented letters by translate; the order is byte order, as SQLite's BINARY collation.
         let rows = try read("""
             SELECT phone, name, extra, updated_at FROM contacts
-            WHERE $1::text IS NULL OR strpos(lower(name COLLATE "C"), lower($1::text COLLATE "C")) > 0
+            WHERE $1::text IS NULL
+                OR strpos(translate(lower(name COLLATE "C"), '\(ContactSearch.translateFrom)',
+                                    '\(ContactSearch.translateTo)'), $3::text) > 0
                 OR strpos(phone, $1::text) > 0
             ORDER BY name COLLATE "C", phone COLLATE "C" LIMIT $2
-            """, [query.map(SQLValue.text) ?? .null, .int(Int64(limit))])
+            """, [query.map(SQLValue.text) ?? .null, .int(Int64(limit)),
+                  query.map { .text(ContactSearch.fold($0)) } ?? .null])
         return (0..<rows.count).map { row in
             ContactRecord(phone: rows.text(row, 0), name: rows.text(row, 1), extra: rows.optionalText(row, 2),
                           updatedAt: Instant(millis: rows.int(row, 3)))

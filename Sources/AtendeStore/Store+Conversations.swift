@@ -309,15 +309,17 @@ extension Store {
         }
     }
 
-    /// Contacts whose name or phone contains `query` (case-insensitive for ASCII), by name.
+    /// Contacts whose name contains `query` without regard to case or accents (`ContactSearch`), or whose phone
+    /// contains it, by name.
     public func contacts(query: String?, limit: Int = 500) throws(StoreError) -> [ContactRecord] {
         let statement = try database.cached("""
             SELECT phone, name, extra, updated_at FROM contacts
-            WHERE ?1 IS NULL OR instr(lower(name), lower(?1)) > 0 OR instr(phone, ?1) > 0
+            WHERE ?1 IS NULL OR instr(atende_fold(name), ?3) > 0 OR instr(phone, ?1) > 0
             ORDER BY name, phone LIMIT ?2
             """)
         defer { statement.reset() }
-        try statement.bind([query.map(SQLValue.text) ?? .null, .int(Int64(limit))])
+        try statement.bind([query.map(SQLValue.text) ?? .null, .int(Int64(limit)),
+                            query.map { .text(ContactSearch.fold($0)) } ?? .null])
         var result: [ContactRecord] = []
         while try statement.step() {
             result.append(ContactRecord(phone: statement.text(0), name: statement.text(1),

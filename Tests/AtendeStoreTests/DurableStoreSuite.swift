@@ -224,6 +224,16 @@ enum DurableStoreSuite {
         XCTAssertEqual(try store.contacts(query: "2222", limit: 10).map(\.name), ["Ana"])
         XCTAssertEqual(try store.contacts(query: nil, limit: 1).count, 1)
         XCTAssertEqual(try store.contacts(query: "beatriz", limit: 1).first?.extra, "{\"a\":1}")
+        // Typed without accents, or in capitals, a name is found all the same; the same in both stores.
+        try store.saveContact(ContactRecord(phone: "+5511944444444", name: "Lúcia Conceição", extra: nil,
+                                            updatedAt: t0))
+        try store.saveContact(ContactRecord(phone: "+5511955555555", name: "JOÃO Ávila", extra: nil, updatedAt: t0))
+        try turn(store)
+        for (query, expected) in [("lucia", ["Lúcia Conceição"]), ("LÚCIA", ["Lúcia Conceição"]),
+                                  ("conceicao", ["Lúcia Conceição"]), ("joão", ["JOÃO Ávila"]),
+                                  ("avila", ["JOÃO Ávila"]), ("ção", ["Lúcia Conceição"])] {
+            XCTAssertEqual(try store.contacts(query: query, limit: 10).map(\.name), expected, query)
+        }
         opener.close(store)
     }
 
