@@ -70,6 +70,7 @@ extension RequestContext {
             record.createdAt = now
             record.id = try store.saveAdmin(record)
             Log.info("admin account created", ["admin": record.id])
+            announceAdmin(Daemon.adminJSON(record), deleted: false)
             return Daemon.adminJSON(record)
         }
     }
@@ -96,6 +97,7 @@ extension RequestContext {
         try ensureAdminLoginFree(record.login, except: id)
         guard let password else {
             try store.saveAdmin(record)
+            announceAdmin(Daemon.adminJSON(record), deleted: false)
             return .result(Daemon.adminJSON(record))
         }
         let cost = config.passwordCost
@@ -114,6 +116,7 @@ extension RequestContext {
                 try web.sessions.bind(session, to: .admin(id), passwordHash: hash, now: now, in: store)
             }
             Log.info("admin account updated", ["admin": id])
+            announceAdmin(Daemon.adminJSON(current), deleted: false)
             return Daemon.adminJSON(current)
         }
     }
@@ -125,7 +128,21 @@ extension RequestContext {
         try web.sessions.end(account: .admin(id), in: store)
         web.adminAccountsToEnd.append(id)
         Log.info("admin account deleted", ["admin": id])
+        announceAdmin(Array(#"{"id":\#(id)}"#.utf8), deleted: true)
         return .result(Wire.ok)
+    }
+
+    /// `admin.changed` to monitoring admins (the panel's Administradores list follows it).
+    private func announceAdmin(_ admin: [UInt8], deleted: Bool) {
+        guard !fanOut.monitors.isEmpty else { return }
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("type", "admin.changed")
+        w.key("admin")
+        w.raw(admin)
+        w.field("deleted", deleted)
+        w.endObject()
+        fanOut.pushToMonitors(RPCEncoder.notification(method: "event", params: w.bytes))
     }
 }
 

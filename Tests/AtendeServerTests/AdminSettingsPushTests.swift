@@ -127,3 +127,23 @@ final class AdminSettingsPushRefusedTurnTests: XCTestCase {
         XCTAssertEqual(try expectEvent(monitor, "settings.changed")["settings"], updated)
     }
 }
+
+/// `admin.changed`: the panel's Administradores list follows accounts made, edited and deleted elsewhere.
+final class AdminAccountPushTests: DaemonTestCase {
+    func testMonitorsHearOfAdminAccounts() throws {
+        let monitor = try daemon.admin()
+        try monitor.call("monitor.subscribe")
+        let made = try admin.call("admin.create", ["name": "Carla Gerente", "login": "carla", "password": "Carla1234"])
+        let created = try expectEvent(monitor, "admin.changed")
+        XCTAssertEqual(created["admin"]?["login"], "carla")
+        XCTAssertEqual(created["deleted"], false)
+        XCTAssertNil(created["admin"]?["passwordHash"] ?? nil, "no secret goes out")
+        try admin.call("admin.update", ["id": .int(made.id), "name": "Carla Souza"])
+        XCTAssertEqual(try expectEvent(monitor, "admin.changed")["admin"]?["name"], "Carla Souza")
+        try admin.call("admin.delete", ["id": .int(made.id)])
+        let deleted = try expectEvent(monitor, "admin.changed")
+        XCTAssertEqual(deleted["admin"]?["id"]?.intValue, made.id)
+        XCTAssertEqual(deleted["deleted"], true)
+        try assertNoEvent(admin, "admin.changed", "an admin that did not subscribe is not told")
+    }
+}

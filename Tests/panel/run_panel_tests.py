@@ -1083,6 +1083,14 @@ class Suite:
         a.click("#admin-form button[type=submit]")
         a.wait_text("#admins-table", "bruno@empresa.com.br")
         a.shot("23-administradores")
+        # An account made elsewhere (atendectl admin add) shows on the open list without a reload (admin.changed).
+        a.script("window.atendeNotReloaded = true")
+        made = self.setup.call("admin.create", {"name": "Carla Gerente", "login": "carla@empresa.com.br",
+                                                "password": "Carla1234"})
+        a.wait_text("#admins-table", "carla@empresa.com.br")
+        self.setup.call("admin.delete", {"id": made["id"]})
+        a.until(lambda: "carla@empresa.com.br" not in a.find("#admins-table").text, "the deleted account gone")
+        assert a.script("return window.atendeNotReloaded === true"), "the page was reloaded"
 
     def admin_screens_follow_settings(self):
         """Another admin's settings change (here over the Unix socket, as atendectl makes it) shows at once on the

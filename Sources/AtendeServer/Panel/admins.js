@@ -95,5 +95,9 @@ export function adminsView(root, { rpc, me }) {
     }
 
     load();
-    return { stop() {} };
+    // Another admin's change (or atendectl's) arrives as admin.changed, to this monitoring connection.
+    const stopEvents = rpc.on("event", (event) => {
+        if (event.type === "admin.changed") load();
+    });
+    return { stop: stopEvents };
 }
