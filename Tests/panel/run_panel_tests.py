@@ -1277,8 +1277,15 @@ class Suite:
         if not self.session_resume:
             raise Skip("the server at --url resumes no session (see --resumes)")
         d = self.desk
+        # A chat whose message came in just before the reload is marked unread after it (not answered yet).
+        chat = self.bot.call("conversation.open", {
+            "externalId": "wa-5511922220099-1", "contact": {"phone": "+5511922220099", "name": "Rita Lopes"},
+            "department": "suporte", "text": "Alguém aí?"})
         d.driver.refresh()
         d.wait_text("#me", ATTENDANT_NAME)
+        assert chat["state"] == "assigned" and chat.get("attendantId") == self.attendant_id, chat
+        d.wait(f'#my-chats .chat-item.unread[data-id="{chat["id"]}"]')
+        self.bot.call("conversation.close", {"id": chat["id"]})
         self.admin.driver.refresh()
         self.admin.wait(".side-menu")
         # A reload is no new start of work: an attendant who set Ausente stays so (no chat routed meanwhile).

@@ -55,7 +55,8 @@ export class DeskState {
         this.departments = new Map(departments.departments.map((d) => [d.id, d]));
         for (const chat of wrapping.conversations) this.wrapping.set(chat.id, chat);
         await this.readQueue();
-        await Promise.all([...this.mine.keys()].map((id) => this.readWaitingSince(id)));
+        // What was read before a reload is not known here: the messages still unanswered are marked unread.
+        await Promise.all([...this.mine.keys()].map((id) => this.readWaitingSince(id, true)));
         this.changed("mine", "offers", "waiting", "settings", "presence", "wrapping");
     }
 
@@ -86,17 +87,29 @@ export class DeskState {
         }, 150);
     }
 
-    /** Finds, from the history, since when the contact has waited for a reply. */
-    async readWaitingSince(id) {
+    /**
+     * Finds, from the history, since when the contact has waited for a reply; with `markUnread` (the desk just
+     * loaded), the contact's messages since the last reply count as unread.
+     */
+    async readWaitingSince(id, markUnread = false) {
         try {
             const { messages } = await this.rpc.call("conversation.history", { id, limit: 50 });
             let since = null;
+            let unanswered = 0;
             for (const message of messages) {
-                if (message.from === "attendant") since = null;
-                else if (!since) since = message.at;
+                if (message.from === "attendant") {
+                    since = null;
+                    unanswered = 0;
+                } else {
+                    if (!since) since = message.at;
+                    if (message.from === "contact") unanswered += 1;
+                }
             }
             if (since) this.waitingSince.set(id, since);
             else this.waitingSince.delete(id);
+            if (markUnread && unanswered > 0 && !this.unread.has(id) && this.pane.id !== id) {
+                this.unread.set(id, unanswered);
+            }
             this.changed("mine");
         } catch (error) {
             // The clock stays off for this chat.
