@@ -19,8 +19,11 @@ struct RefusedTurn: Sendable {
     let deliveries: [DurableOutbox.Delivery]
     /// Each reply that wrote, by connection: a session it opened is undone on the loop.
     let undone: [(connection: UInt64, reply: StagedReply)]
+    /// The held wait alerts the turn sent: held again, their pushes being dropped.
+    let heldWaitAlerts: [(conversation: Int64, department: String)]
 
     init(_ turn: DurableOutbox.Turn) {
+        heldWaitAlerts = turn.heldWaitAlerts
         error = (turn.wal as? CommitTicket)?.refusal
             ?? StoreError(code: StoreError.postgresFailure, message: "the commit was refused")
         let failure = RPCError.internalError(error.reason)
@@ -63,6 +66,7 @@ extension Daemon {
         journal.refusedTurns.removeAll()
         for turn in refused {
             counters.failedCommits += 1
+            for (id, department) in turn.heldWaitAlerts { fanOut.heldWaitAlerts[id] = department }
             Log.error("PostgreSQL refused a turn: it was rolled back and answered -32603",
                       ["error": turn.error.description])
             for (id, reply) in turn.undone {

@@ -274,12 +274,13 @@ extension Daemon {
     /// Ends the turn: the fan-out announces what changed, the journal commits, and what the turn produced is
     /// released (durable before visible); a failed turn is undone instead.
     func finishTurn(now: Instant) {
-        sendHeldWaitAlerts(now: now)  // Methods+Queue.swift
+        let releasedAlerts = sendHeldWaitAlerts(now: now)  // Methods+Queue.swift
         fanOut.announcePresence(router: router)  // FanOut+PresencePush.swift
         let mark = fanOut.announce(router: router, store: journal.store)
         let committed = journal.commit(counters: &counters)
         if let error = journal.takeError() {
             fanOut.undoAnnouncements(mark)
+            for (id, department) in releasedAlerts { fanOut.heldWaitAlerts[id] = department }
             failTurn(error, now: now)
         }
         journal.settle()
@@ -291,7 +292,10 @@ extension Daemon {
         // Writes made after the commit (a failed turn's sessions ended after its rollback) are not on disk yet,
         // and the output staged with them may show them: all of it waits for the next turn's commit (the loop
         // does not sleep while a transaction is open or output is staged).
-        if !journal.store.inTransaction { release(committed: committed, now: now) }
+        if !journal.store.inTransaction {
+            release(committed: committed, now: now,
+                    heldWaitAlerts: committed ? releasedAlerts.map { ($0.key, $0.value) } : [])
+        }
         endSessionsOfCommittedTurn(now: now)
         endDeletedAdminSessions(now: now)
         reloadAfterRefusedCommits(now: now)  // Daemon+RefusedCommit.swift
@@ -299,12 +303,12 @@ extension Daemon {
 
     /// Releases what the turn produced: straight to the sockets, or (durability full, or while earlier turns wait
     /// for their fsync) handed to the journal's outbox.
-    private func release(committed: Bool, now: Instant) {
+    private func release(committed: Bool, now: Instant, heldWaitAlerts: [(conversation: Int64, department: String)]) {
         // Each connection is unlisted as its output is taken: output staged meanwhile (a disconnect's pushes) for
         // one still ahead in the list goes out with it, and for one already done lists it again, for the next turn.
         var list = fanOut.takeTouched()
         defer { fanOut.returnTouched(&list) }
-        if journal.hand(list, committed: committed) { return }
+        if journal.hand(list, committed: committed, heldWaitAlerts: heldWaitAlerts) { return }
         for connection in list {
             connection.listed = false
             guard !connection.closed else { continue }

@@ -38,6 +38,9 @@ final class DurableOutbox: Sendable {
         let wal: any DurabilityBarrier
         let committed: Bool
         let deliveries: [Delivery]
+        /// Wait alerts held for a bot that this turn sent (`Daemon.sendHeldWaitAlerts`): held again if PostgreSQL
+        /// refuses the turn, whose pushes are then dropped.
+        var heldWaitAlerts: [(conversation: Int64, department: String)] = []
     }
 
     /// What became of a delivery that was not written whole.

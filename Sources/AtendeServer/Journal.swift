@@ -119,7 +119,8 @@ final class Journal {
     /// Durability full (or earlier turns still waiting): hands the output staged on `list` to the outbox, to leave
     /// after the fsync that covers this turn's commit and every commit before it; a turn that wrote nothing still
     /// queues behind the ones that did. Returns false when the output may go straight to the sockets.
-    func hand(_ list: [Connection], committed: Bool) -> Bool {
+    func hand(_ list: [Connection], committed: Bool,
+              heldWaitAlerts: [(conversation: Int64, department: String)] = []) -> Bool {
         guard let outbox, committed || (!handedTurns.isEmpty && !list.isEmpty) else { return false }
         guard let wal = store.durabilityBarrier else { stopAfterFailedSync("the WAL has no descriptor to fsync") }
         var deliveries: [DurableOutbox.Delivery] = []
@@ -144,7 +145,8 @@ final class Journal {
             handed.append((connection, direct))
         }
         handedTurns.append(handed)
-        outbox.hand(DurableOutbox.Turn(wal: wal, committed: committed, deliveries: deliveries))
+        outbox.hand(DurableOutbox.Turn(wal: wal, committed: committed, deliveries: deliveries,
+                                       heldWaitAlerts: heldWaitAlerts))
         return true
     }
 

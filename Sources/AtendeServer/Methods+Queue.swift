@@ -255,17 +255,25 @@ extension Daemon {
     }
 
     /// Sends the wait alerts held while no bot was connected, once one is, for the chats that still wait in the
-    /// department each alert was for (with the time waited there so far). Called at the end of a turn: a bot that
-    /// just authenticated gets its answer first.
-    func sendHeldWaitAlerts(now: Instant) {
-        guard !fanOut.heldWaitAlerts.isEmpty, !fanOut.bots.isEmpty || !fanOut.ownBots.isEmpty else { return }
+    /// department each alert was for (with the time waited there so far); an offered chat still waits, and keeps
+    /// its alert held until its offer ends. Called at the end of a turn, so that a bot that just authenticated gets
+    /// its answer first. Returns the alerts taken: if the turn then fails (at its commit, or when PostgreSQL refuses
+    /// it after the fact: `RefusedTurn`), its pushes are dropped and they are held again.
+    func sendHeldWaitAlerts(now: Instant) -> IDMap<ConversationID, String> {
+        guard !fanOut.heldWaitAlerts.isEmpty, !fanOut.bots.isEmpty || !fanOut.ownBots.isEmpty else { return [:] }
         let held = fanOut.heldWaitAlerts
         fanOut.heldWaitAlerts = [:]
+        var taken: IDMap<ConversationID, String> = [:]
         for (id, department) in held.sorted(by: { $0.key < $1.key }) {
-            guard let chat = router.conversation(id), chat.state == .queued, chat.department == department,
-                  let joined = chat.queueJoinedAt else { continue }
-            announceWaitExceeded(chat, waitedSeconds: max(0, now - joined) / 1000)
+            guard let chat = router.conversation(id), chat.department == department else { continue }
+            if chat.state == .offered {
+                fanOut.heldWaitAlerts[id] = department
+            } else if chat.state == .queued, let joined = chat.queueJoinedAt {
+                announceWaitExceeded(chat, waitedSeconds: max(0, now - joined) / 1000)
+                taken[id] = department
+            }
         }
+        return taken
     }
 
     /// The service-level figures since local midnight, for the metrics.

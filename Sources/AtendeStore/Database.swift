@@ -83,8 +83,12 @@ public final class Database {
         }
         handle = db
         sqlite3_extended_result_codes(db, 1)
-        sqlite3_create_function_v2(db, "atende_fold", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nil, foldFunction,
-                                   nil, nil, nil)
+        let registered = sqlite3_create_function_v2(db, "atende_fold", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nil,
+                                                    foldFunction, nil, nil, nil)
+        guard registered == SQLITE_OK else {
+            sqlite3_close_v2(db)
+            throw StoreError(code: registered, message: "cannot register atende_fold: \(path)")
+        }
     }
 
     private var isOpen = true

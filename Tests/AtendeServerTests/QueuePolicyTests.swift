@@ -5,6 +5,7 @@
 
 import AtendeClient
 import AtendeProtocol
+import AtendeTestSupport
 import Foundation
 import XCTest
 
@@ -209,8 +210,28 @@ final class QueueOverflowTests: DaemonTestCase {
         Thread.sleep(forTimeInterval: 11)
         try daemon.start()
         admin = try daemon.admin()
-        let late = try daemon.bot()
-        let alert = try expectEvent(late, "conversation.waitExceeded", timeout: 10)
+        // The first bot's turn fails (a write the store refuses behind the daemon's back): the alert sent in it is
+        // dropped with the turn's pushes and held again; the bot's login wrote nothing and stands, so the alert
+        // reaches it with a later turn.
+        if testsRunOnPostgres {
+            let server = try XCTUnwrap(TestPostgres.shared)
+            let uri = try XCTUnwrap(daemon.config["database"]?.stringValue)
+            let database = String(uri.dropFirst("postgresql:///".count).prefix { $0 != "?" })
+            _ = try server.psql("SET lock_timeout = '10s'; ALTER TABLE conversations "
+                                + "ADD CONSTRAINT refuse_test CHECK (external_id <> 'refused')", database: database)
+        } else {
+            _ = try SQLiteReader(path: daemon.databasePath, readOnly: false).rows("""
+                CREATE TRIGGER refuse_test BEFORE INSERT ON conversations WHEN NEW.external_id = 'refused'
+                BEGIN SELECT RAISE(ABORT, 'refused by the test'); END
+                """)
+        }
+        let failing = try daemon.connect()
+        let answers = try daemon.batch(failing, [("auth.bot", nil), ("conversation.open", [
+            "externalId": "refused", "contact": ["phone": "11987650009"], "department": "slow"])])
+        XCTAssertEqual(answers[1]?["result"]?["role"], "bot", "\(answers[1]?.text ?? "-")")
+        XCTAssertEqual(answers[2]?["error"]?["code"]?.intValue, -32603, "\(answers[2]?.text ?? "-")")
+        try failing.call("system.ping")  // a turn that commits
+        let alert = try expectEvent(failing, "conversation.waitExceeded", timeout: 10)
         XCTAssertEqual(alert["conversation"]?.id, chat.id)
         XCTAssertGreaterThanOrEqual(alert["waitedSeconds"]?.intValue ?? 0, 10)
         try assertNoEvent(try daemon.bot(), "conversation.waitExceeded", "once per chat per department")

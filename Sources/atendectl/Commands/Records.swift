@@ -112,7 +112,7 @@ enum RecordCommands {
         try run.admin()
         let id = try AttendantCommands.resolve(target, run)
         let result = try run.call("attendant.unlock", ["id": .int(id)])
-        run.emit(result) { Output.line("unlocked attendant \(id): it may log in again") }
+        run.emit(result) { Output.line("unlocked attendant \(id): the login works again") }
     }
 
     static func delete(_ run: Invocation) throws {
