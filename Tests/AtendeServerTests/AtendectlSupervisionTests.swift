@@ -28,8 +28,13 @@ extension AtendectlTests {
         XCTAssertTrue(run.stdout.contains("Ana Souza"), "the attendant by name: \(run.stdout)")
         let byLogin = try ok(["conversation", "list", "--attendant", "ana", "--json"]).json
         XCTAssertEqual(byLogin["conversations"]?.arrayValue?.map(\.id), [held.id])
-        XCTAssertEqual(try ctl(["conversation", "list", "--attendant", "99"]).status, 1, "nobody has id 99")
-        XCTAssertEqual(try ctl(["conversation", "list", "--department", "nope"]).status, 1, "no such department")
+        // A number goes as it is (a deleted attendant's chats keep its id); an empty answer says when it names
+        // nobody, as a login that is nobody's is refused.
+        XCTAssertEqual(try ok(["conversation", "list", "--attendant", "99"]).stdout,
+                       "no conversations (no attendant 99 exists now)\n")
+        XCTAssertEqual(try ok(["conversation", "list", "--department", "nope"]).stdout,
+                       "no conversations (no department 'nope' exists now)\n")
+        XCTAssertEqual(try ctl(["conversation", "list", "--attendant", "nobody@example.com"]).status, 1)
         let json = try ok(["conversation", "list", "--state", "assigned", "--json"]).json
         XCTAssertEqual(json["conversations"]?.arrayValue?.map(\.id), [held.id])
         XCTAssertEqual(try ok(["conversation", "list", "--state", "closed"]).stdout, "no conversations\n")
@@ -112,5 +117,7 @@ extension AtendectlTests {
         XCTAssertEqual(try ok(["conversation", "position", String(first.id), "--json"]).json["position"], 2)
         XCTAssertEqual(try ctl(["conversation", "priority", String(second.id), "10"]).status, 2)
         XCTAssertEqual(try ctl(["conversation", "priority", "999", "1"]).status, 1, "the daemon knows no chat 999")
+        XCTAssertTrue(try ok(["explain", String(first.id)]).stdout.contains("its department is manual"),
+                      "a waiting chat of a manual department is waiting to be taken, not for room")
     }
 }

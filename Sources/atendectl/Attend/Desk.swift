@@ -70,10 +70,14 @@ struct Desk {
 
     /// Replaces the wrap-ups with a `conversation.wrapping` result (after a reload or a reconnection the pushes
     /// that announced them are gone).
-    mutating func load(wrapping result: JSON) {
+    /// One already over by this terminal's clock is left out: with a clock ahead of the daemon's it would otherwise
+    /// come back with each reload, and end again with a note, every second.
+    mutating func load(wrapping result: JSON, now: Double = TimeText.now()) {
         wrapping = [:]
         for chat in result["conversations"]?.arrayValue ?? [] {
-            if let id = chat["id"]?.intValue, let until = chat["wrapUpUntil"]?.stringValue { wrapping[id] = until }
+            guard let id = chat["id"]?.intValue, let until = chat["wrapUpUntil"]?.stringValue,
+                  (TimeText.parse(until) ?? .infinity) > now else { continue }
+            wrapping[id] = until
         }
     }
 

@@ -31,18 +31,33 @@ enum ExplainCommand {
         let result = try run.call("conversation.explain", ["id": .int(id)])
         try run.emit(result) {
             let conversation = try run.call("conversation.get", ["id": .int(id)])
-            Output.raw(report(result, conversation: conversation, width: run.width))
+            var strategy: String?
+            if (result["explanations"]?.arrayValue ?? []).isEmpty, let department = conversation["department"] {
+                strategy = (try run.call("department.list")["departments"]?.arrayValue ?? [])
+                    .first { $0["id"] == department }?["strategy"]?.stringValue
+            }
+            Output.raw(report(result, conversation: conversation, strategy: strategy, width: run.width))
         }
     }
 
-    /// The whole report.
-    static func report(_ result: JSON, conversation: JSON, width: Int?) -> String {
+    /// The whole report; `strategy` is the chat's department's, for a chat without a decision.
+    static func report(_ result: JSON, conversation: JSON, strategy: String? = nil, width: Int?) -> String {
         let explanations = result["explanations"]?.arrayValue ?? []
         var text = ConversationText.describe(conversation) + "\n"
         guard !explanations.isEmpty else {
-            let waiting = conversation["state"]?.stringValue == "queued"
-            return text + "no routing decision yet" + (waiting ? ": nobody eligible has had room for it since it "
-                + "joined the queue (atendectl conversation position \(conversation["id"]?.intValue ?? 0))\n" : "\n")
+            let id = conversation["id"]?.intValue ?? 0
+            switch conversation["state"]?.stringValue ?? "" {
+            case "queued" where strategy == "manual":
+                return text + "no routing decision: its department is manual, where chats wait to be taken by hand "
+                    + "(atendectl conversation position \(id))\n"
+            case "queued":
+                return text + "no routing decision yet: nobody eligible has had room for it since it joined the "
+                    + "queue (atendectl conversation position \(id))\n"
+            case "potential":
+                return text + "no routing decision yet: it has no department (a potential)\n"
+            default:
+                return text + "no routing decision was recorded for it\n"
+            }
         }
         // A decision is an assignment, or an offer in a department that offers (accepted or not: see the events).
         let count = explanations.count

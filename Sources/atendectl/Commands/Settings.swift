@@ -106,7 +106,8 @@ enum SettingsCommands {
             }
         case .oneOf(let words):
             guard words.contains(text) else {
-                throw Failure.usage("the value of \(key) must be one of \(words.joined(separator: ", ")), not '\(typed)'")
+                let choices = words.joined(separator: ", ")
+                throw Failure.usage("the value of \(key) must be one of \(choices), not '\(typed)'")
             }
             return .string(text)
         case .count(let range):

@@ -51,7 +51,8 @@ enum SupervisionCommands {
                 summary: "service level per department and per attendant (admin)",
                 details: """
                     Over the chats that first joined a queue since TIME (ISO 8601, or a date YYYY-MM-DD for its
-                    local midnight; default: today's): served and abandoned chats, the service level (answered
+                    midnight in atendectl's zone, $ATENDE_TIMEZONE or $TZ, else America/Sao_Paulo; default: the
+                    daemon's midnight of today): served and abandoned chats, the service level (answered
                     within the department's target over served plus abandoned), and the average answer,
                     first-reply and handle times; per attendant, the offers accepted, declined and let expire.
 
@@ -91,23 +92,23 @@ enum SupervisionCommands {
         if let limit = try run.arguments.int("limit", in: 1...10_000) { params["limit"] = .int(Int64(limit)) }
         if let before = try run.arguments.int("before", in: 1...Int.max) { params["before"] = .int(Int64(before)) }
         try run.admin()
-        // The attendants name the ATTENDANT column and tell who is offline; a filter naming nobody is an error,
-        // not an empty list.
+        // The attendants name the ATTENDANT column and tell who is offline. A login must be one (it is resolved to
+        // an id); a number goes as it is: the chats of a deleted attendant or department keep its id.
         let attendants = try run.call("attendant.list")["attendants"]?.arrayValue ?? []
         if let target = run.arguments.value("attendant") {
-            let id = try AttendantCommands.resolve(target, run)
-            guard attendants.contains(where: { $0["id"]?.intValue == id }) else {
-                throw Failure.daemon(RPCError.notFound("attendant \(id)"))
-            }
-            params["attendantId"] = .int(id)
-        }
-        if let department {
-            let known = try run.call("department.list")["departments"]?.arrayValue ?? []
-            guard known.contains(where: { $0["id"]?.stringValue == department }) else {
-                throw Failure.daemon(RPCError.notFound("department '\(department)'"))
-            }
+            params["attendantId"] = .int(try AttendantCommands.resolve(target, run))
         }
         let result = try run.call("conversation.list", .object(params))
+        var unknown: [String] = []  // said when nothing is listed: a typo reads as an empty list otherwise
+        if (result["conversations"]?.arrayValue ?? []).isEmpty {
+            if let id = params["attendantId"]?.intValue, !attendants.contains(where: { $0["id"]?.intValue == id }) {
+                unknown.append("no attendant \(id) exists now")
+            }
+            if let department, !(try run.call("department.list")["departments"]?.arrayValue ?? [])
+                .contains(where: { $0["id"]?.stringValue == department }) {
+                unknown.append("no department '\(department)' exists now")
+            }
+        }
         let list = result["conversations"]?.arrayValue ?? []
         var presence: [Int64: String] = [:]
         var names: [Int64: String] = [:]
@@ -117,7 +118,10 @@ enum SupervisionCommands {
             names[id] = attendant["name"]?.stringValue
         }
         run.emit(result) {
-            guard !list.isEmpty else { return Output.line("no conversations") }
+            guard !list.isEmpty else {
+                let why = unknown.isEmpty ? "" : " (\(unknown.joined(separator: "; ")))"
+                return Output.line("no conversations" + why)
+            }
             var table = Table([.fixed("id", right: true), .fixed("state"), .fixed("department"),
                                .flexible("contact"), .flexible("attendant"), .fixed("prio", right: true),
                                .fixed("waited", right: true), .fixed("flag")])
