@@ -486,7 +486,7 @@ class Suite:
             "  m.showError(box, {code: 1010, field: 'id', message: 'conversation is closed', data: {field: 'id'}});"
             "  done(JSON.stringify(box.querySelector('.error').textContent));"
             "});"))
-        assert general == "Não é possível agora: a conversa está encerrada.", general
+        assert general == "Não é possível fazer isso: a conversa está encerrada.", general
         texts = json.loads(b.driver.execute_async_script(
             "const done = arguments[arguments.length - 1];"
             "import('./format.js').then((m) => done(JSON.stringify(["
@@ -497,7 +497,7 @@ class Suite:
             "  m.errorText({code: -32602, reason: 'DDD 20 não existe.', data: {}, local: true}),"
             "])));"))
         assert texts == ["Deve estar entre 5 e 3600.", "Já existe um cadastro com este valor.",
-                         "Não é possível agora: o atendente não está conectado.",
+                         "Não é possível fazer isso: o atendente não está conectado.",
                          "Valor inválido (a reason the panel has not met).", "DDD 20 não existe."], texts
         assert json.loads(b.module_call("hours.js", "m.parseDay('31/02/2027')")) is None
         assert json.loads(b.module_call("hours.js", "m.parseDay('25/12/2027')")) == "2027-12-25"
@@ -826,6 +826,10 @@ class Suite:
         d.wait_text("#offers .offer", "Rita Gomes")
         d.expect("#offers .offer .countdown", lambda c: re.fullmatch(r"[1-5] min( \d\d s)?", c.text),
                  "the countdown to offerExpiresAt, at most 5 min")
+        # Supervisão counts the offered chat with the waiting ones, and lists it, whose offer it waits on.
+        a.click_text(".side-menu a", "Supervisão")
+        a.wait_text('.tile[data-id="vendas"] .waiting', "(+1 oferecida)")
+        a.wait_text("#board-waiting", "Rita Gomes (aguardando aceite de")
         d.shot("21-mesa-oferta")
         # Nobody else serves vendas: a declined chat is offered here again at once, and its card must stay (the
         # new offer's push comes before the decline's reply).

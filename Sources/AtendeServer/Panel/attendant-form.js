@@ -215,7 +215,8 @@ export function attendantProfileView(root, { rpc, store, go }, id) {
         fill(holidayNote, holidays.length === 0 ? null : [
             h("strong", {}, "Feriados (em Configurações): "),
             holidays.map((holiday) => `${showDay(holiday.date)} ${holiday.name}`).join(" · "),
-            h("span", { class: "muted" }, ". Folga, salvo se atende sem restrição ou tem uma exceção na data.")]);
+            h("span", { class: "muted" }, ". São dias de folga, exceto para quem atende sem restrição de horário "
+                + "ou tem exceção nessa data.")]);
     }
 
     function drawSummary() {
@@ -230,7 +231,7 @@ export function attendantProfileView(root, { rpc, store, go }, id) {
                 attendant.lastSeenAt)}`) : null,
             h("span", { class: "muted" }, `Criado em ${format.date(attendant.createdAt)}`),
             lockedUntil ? h("span", { class: "badge locked" },
-                `Login bloqueado até ${format.dateTime(lockedUntil)} (senha errada 5 vezes)`) : null);
+                `Login bloqueado até ${format.dateTime(lockedUntil)} (após 5 tentativas com senha errada)`) : null);
     }
 
     function drawDepartments() {

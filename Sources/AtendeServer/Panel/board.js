@@ -40,14 +40,15 @@ export function boardView(root, { rpc, store }) {
                 h("dl", {},
                     // An offered chat is in no queue but still waits for a human: counted with the waiting.
                     h("dt", {}, "Aguardando"), h("dd", { class: "waiting" }, String(s.waiting || 0),
-                        s.offered ? h("small", { class: "muted" }, ` (+${s.offered} em oferta)`) : null),
+                        s.offered ? h("small", { class: "muted" }, ` (+${s.offered} ${s.offered === 1 ? "oferecida"
+                            : "oferecidas"})`) : null),
                     h("dt", {}, "Maior espera"), h("dd", { class: late ? "late" : null },
                         s.waiting ? format.duration(oldest) : "—"),
                     h("dt", {}, "Em atendimento"), h("dd", {}, String(s.assigned || 0)),
                     h("dt", {}, "Atendentes online"), h("dd", {}, String(s.attendantsOnline || 0)),
                     h("dt", {}, "Nível de serviço"), h("dd", {}, typeof s.serviceLevel === "number"
                         ? `${format.percent(s.serviceLevel)} em ${format.duration(d.serviceLevel || 60)}`
-                        : h("span", { class: "muted" }, "sem conversas hoje")),
+                        : h("span", { class: "muted" }, "ainda sem atendimentos hoje")),
                     h("dt", {}, "Atendidas / abandonadas"), h("dd", {}, "served" in s
                         ? `${s.served} / ${s.abandoned}` : "—"),
                     h("dt", {}, "Espera média"), h("dd", {}, s.avgAnswerSeconds !== undefined
@@ -116,13 +117,15 @@ export function boardView(root, { rpc, store }) {
                 .map((t) => h("th", {}, t)))),
             h("tbody", {}, ordered.map((c) => h("tr", { dataset: { id: c.id } },
                 h("td", {}, c.contact.name || format.contactPhone(c.contact.phone), c.state === "offered"
-                    ? h("small", { class: "muted" }, ` (em oferta a ${attendantName(c.attendantId)})`) : null),
+                    ? h("small", { class: "muted" }, ` (aguardando aceite de ${attendantName(c.attendantId)})`)
+                    : null),
                 h("td", {}, (store.departments.get(c.department) || { name: c.department || "—" }).name),
                 h("td", {}, h("span", { class: "since", dataset: { since: c.queuedAt || c.openedAt } },
                     format.duration(format.secondsSince(c.queuedAt || c.openedAt)))),
                 h("td", {}, h("select", { class: "priority", "aria-label": "Prioridade",
                     disabled: c.state === "offered",
-                    title: c.state === "offered" ? "A prioridade muda na fila, depois da oferta" : null,
+                    title: c.state === "offered" ? "A prioridade pode ser alterada quando a conversa voltar à fila"
+                        : null,
                     onchange: (event) => setPriority(c, Number(event.target.value)) },
                 [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((level) => h("option", { value: level,
                     selected: level === (c.priority || 0) }, level === 0 ? "0 (normal)" : String(level))))))))));

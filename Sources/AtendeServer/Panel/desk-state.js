@@ -55,8 +55,11 @@ export class DeskState {
         this.departments = new Map(departments.departments.map((d) => [d.id, d]));
         for (const chat of wrapping.conversations) this.wrapping.set(chat.id, chat);
         await this.readQueue();
-        // What was read before a reload is not known here: the messages still unanswered are marked unread.
-        await Promise.all([...this.mine.keys()].map((id) => this.readWaitingSince(id, true)));
+        // What was read before a reload is not known here: the messages still unanswered are marked unread. A later
+        // load (after a dropped connection) keeps the marks this page knows.
+        const first = !this.loaded;
+        this.loaded = true;
+        await Promise.all([...this.mine.keys()].map((id) => this.readWaitingSince(id, first)));
         this.changed("mine", "offers", "waiting", "settings", "presence", "wrapping");
     }
 
