@@ -50,7 +50,9 @@ extension Router {
 
     /// Recovery, last step: closed chats whose wrap-up was running keep their attendants' slots until it ends,
     /// and the presence graces that were running get their deadlines back.
-    public func finishRestore(wrapping: [Conversation], graces: [AttendantID: Instant]) {
+    /// `away`: the attendants whose last choice was away (they come back so when a session resumes).
+    public func finishRestore(wrapping: [Conversation], graces: [AttendantID: Instant], away: [AttendantID] = []) {
+        for id in away { attendants[id]?.wantsOnline = false }
         for chat in wrapping {
             guard let attendant = chat.attendantId, let until = chat.wrapUpUntil else { continue }
             wrappingChats[chat.id] = chat

@@ -49,7 +49,10 @@ extension Daemon {
             fanOut.dirtyAttendants.insert(attendant)
             fanOut.push(revokedEvent(conversation, reason: reason), toAttendant: attendant)
         case .presenceChanged(let attendant, let presence, let reason):
-            if presence == .away { fanOut.away.insert(attendant) }
+            if presence == .away {
+                fanOut.away.insert(attendant)
+                try journal.store.setAway(attendant, true)  // missed offers: kept for a resumed session
+            }
             fanOut.dirtyAttendants.insert(attendant)
             var w = JSONWriter()
             w.beginObject()

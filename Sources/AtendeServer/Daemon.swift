@@ -160,8 +160,9 @@ public final class Daemon {
                                 each: { rebuilt.restoreConversation($0, now: now) })
         let wrapping = try store.wrappingConversations()
         let graces = try store.graces()
+        let away = try store.awayAttendants()
         let nextID = try store.maxConversationID() + 1
-        rebuilt.finishRestore(wrapping: wrapping, graces: graces)
+        rebuilt.finishRestore(wrapping: wrapping, graces: graces, away: away)
         router = rebuilt
         self.settings = settings
         configureRouter()

@@ -174,6 +174,7 @@ extension Daemon {
         fanOut.sessions[record.id, default: []].insert(connection.id)
         let away = keepingPresence && router.prefersAway(record.id)
         if away { fanOut.away.insert(record.id) } else { fanOut.away.remove(record.id) }
+        if !away && router.prefersAway(record.id) { try journal.store.setAway(record.id, false) }
         try journal.store.touchLastSeen(record.id, at: now)
         apply(router.connect(record.id, online: !away, now: now), now: now)
         Log.info("attendant logged in", ["conn": connection.id, "att": record.id])

@@ -223,6 +223,7 @@ extension RequestContext {
             throw RPCError.invalidParams(field: "presence", reason: "must be online or away")
         }
         if value == "away" { fanOut.away.insert(attendant) } else { fanOut.away.remove(attendant) }
+        if router.prefersAway(attendant) != (value == "away") { try store.setAway(attendant, value == "away") }
         apply(router.setPresence(attendant, online: value == "online", now: now), now: now)
         var w = JSONWriter()
         w.beginObject()

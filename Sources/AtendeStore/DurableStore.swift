@@ -155,6 +155,10 @@ public protocol DurableStore: AnyObject, WebSessionStore {
     func setGraceUntil(_ attendant: AttendantID, _ until: Instant?) throws(StoreError)
     /// The presence graces that were running, by attendant.
     func graces() throws(StoreError) -> [AttendantID: Instant]
+    /// Records whether the attendant chose `away` (or was turned away by missed offers), for a resumed session.
+    func setAway(_ attendant: AttendantID, _ away: Bool) throws(StoreError)
+    /// The attendants whose last choice was `away`.
+    func awayAttendants() throws(StoreError) -> [AttendantID]
     /// The outcomes of the offers made since `since`, by attendant.
     func offerOutcomes(since: Instant) throws(StoreError) -> [AttendantID: OfferOutcomes]
     /// Closed conversations whose wrap-up was running.

@@ -103,6 +103,9 @@ enum PostgresSchema {
         CREATE INDEX IF NOT EXISTS web_sessions_admin ON web_sessions(admin_id)
             WHERE admin_id IS NOT NULL;
         """,
+        """
+        ALTER TABLE attendants ADD COLUMN away BIGINT NOT NULL DEFAULT 0;
+        """,
     ]
 
     /// The version a fully migrated database has (the same number as SQLite's).

@@ -169,6 +169,15 @@ extension PostgresStore {
                   [until.map { .int($0.millis) } ?? .null, .int(attendant)])
     }
 
+    public func setAway(_ attendant: AttendantID, _ away: Bool) throws(StoreError) {
+        try write("UPDATE attendants SET away = $1 WHERE id = $2", [.int(away ? 1 : 0), .int(attendant)])
+    }
+
+    public func awayAttendants() throws(StoreError) -> [AttendantID] {
+        let rows = try read("SELECT id FROM attendants WHERE away <> 0 ORDER BY id")
+        return (0..<rows.count).map { rows.int($0, 0) }
+    }
+
     public func graces() throws(StoreError) -> [AttendantID: Instant] {
         let rows = try read("SELECT id, grace_until FROM attendants WHERE grace_until IS NOT NULL")
         var result: [AttendantID: Instant] = [:]

@@ -144,6 +144,11 @@ enum Schema {
         CREATE INDEX IF NOT EXISTS web_sessions_admin ON web_sessions(admin_id)
             WHERE admin_id IS NOT NULL;
         """,
+        // An attendant's choice of `away` (or its turning away by missed offers), kept so that a panel resumed
+        // after a restart comes back as the attendant left it.
+        """
+        ALTER TABLE attendants ADD COLUMN away INTEGER NOT NULL DEFAULT 0;
+        """,
     ]
 
     /// The version a fully migrated database has.

@@ -22,6 +22,22 @@ extension Store {
         }
     }
 
+    /// Records whether the attendant chose `away` (or was turned away by missed offers), for a resumed session.
+    public func setAway(_ attendant: AttendantID, _ away: Bool) throws(StoreError) {
+        try write { () throws(StoreError) in
+            try database.run("UPDATE attendants SET away = ? WHERE id = ?", [.int(away ? 1 : 0), .int(attendant)])
+        }
+    }
+
+    /// The attendants whose last choice was `away`.
+    public func awayAttendants() throws(StoreError) -> [AttendantID] {
+        let statement = try database.cached("SELECT id FROM attendants WHERE away <> 0")
+        defer { statement.reset() }
+        var result: [AttendantID] = []
+        while try statement.step() { result.append(statement.int(0)) }
+        return result
+    }
+
     /// The presence graces that were running, by attendant.
     public func graces() throws(StoreError) -> [AttendantID: Instant] {
         let statement = try database.cached("SELECT id, grace_until FROM attendants WHERE grace_until IS NOT NULL")

@@ -65,11 +65,18 @@ final class WebSessionTests: WebTestCase {
         let waiting = try bot.openChat("wa-1", phone: "11987650001", department: "sales")
         XCTAssertEqual(waiting["state"], "queued", "nobody online to take it")
 
+        // Kept across a restart: the panel resumed after it is away still.
+        daemonDisconnect(reload)
+        try daemon.restart()
+        let afterRestart = try webSocket(cookie: session)
+        XCTAssertEqual(try afterRestart.call("auth.session")["attendant"]?["presence"], "away")
+
         let login = try webSocket()
         try login.call("auth.login", ["login": "ana@example.com", "password": .string(TestDaemon.password)])
-        XCTAssertEqual(try admin.call("attendant.get", ["id": 1])["presence"], "online")
+        let restarted = try daemon.admin()
+        XCTAssertEqual(try restarted.call("attendant.get", ["id": 1])["presence"], "online")
         try eventually("the waiting chat goes to her") {
-            try admin.call("conversation.get", ["id": .int(waiting.id)])["state"] == "assigned"
+            try restarted.call("conversation.get", ["id": .int(waiting.id)])["state"] == "assigned"
         }
     }
 
