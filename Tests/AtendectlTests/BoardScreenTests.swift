@@ -7,21 +7,6 @@ import AtendeProtocol
 import XCTest
 
 final class BoardScreenTests: XCTestCase {
-    private func visibleLines(_ frame: String) -> [String] {
-        var text = ""
-        var inEscape = false
-        for character in frame {
-            if inEscape {
-                if character.isLetter { inEscape = false }
-            } else if character == "\u{1B}" {
-                inEscape = true
-            } else {
-                text.append(character)
-            }
-        }
-        return text.components(separatedBy: "\r\n")
-    }
-
     private func board() -> Board {
         var board = Board()
         board.load(departments: ["departments": [["id": "vendas", "name": "Vendas", "strategy": "least-busy"]]])

@@ -10,22 +10,6 @@ final class DeskTests: XCTestCase {
     private let me: JSON = ["id": 2, "name": "Rui Lima", "login": "rui@example.com", "presence": "online",
                             "departments": ["vendas"], "maxChats": 5]
 
-    /// The frame's lines as shown: escape sequences removed.
-    private func visibleLines(_ frame: String) -> [String] {
-        var text = ""
-        var inEscape = false
-        for character in frame {
-            if inEscape {
-                if character.isLetter { inEscape = false }
-            } else if character == "\u{1B}" {
-                inEscape = true
-            } else {
-                text.append(character)
-            }
-        }
-        return text.components(separatedBy: "\r\n")
-    }
-
     func testPresenceChangedPushUpdatesTheHeader() {
         var desk = Desk(me: me)
         XCTAssertTrue(DeskScreen.header(desk, width: 80, now: 0).contains("ONLINE"))
