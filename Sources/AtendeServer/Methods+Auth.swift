@@ -164,7 +164,7 @@ extension RequestContext {
 
 extension Daemon {
     /// Makes the connection the attendant's (its password or its web session checked): online, and waiting
-    /// chats may flow to it. Returns the attendant with `role`.
+    /// chats may flow to it (or away still: see `keepingPresence`). Returns the attendant with `role`.
     /// `keepingPresence` (a panel's web session resumed by a reload, not a password login): an attendant who chose
     /// `away`, or was turned away by missed offers, stays away; a login with the password makes it `online`.
     func logIn(_ connection: Connection, attendant record: AttendantRecord, now: Instant,
