@@ -212,6 +212,9 @@ export function deskView(root, rpc, { attendant, onLogout }) {
         if ([...wrapping.querySelectorAll(".wrap-up-item")].some((item) => Date.parse(item.dataset.until) <= now)) {
             drawWrapping();
         }
+        // And from the open chat: its wrap-up bar gives way to the closed chat's.
+        const bar = root.querySelector("#wrap-up .countdown");
+        if (bar && Date.parse(bar.dataset.until) <= now) pane.draw();
         for (const clock of root.querySelectorAll(".countdown")) {
             const left = (Date.parse(clock.dataset.until) - now) / 1000;
             clock.textContent = format.timeLeft(clock.dataset.until, now);
