@@ -1122,6 +1122,10 @@ class Suite:
         a.until(lambda: [e.get_attribute("value") for e in a.all(".holiday-name")][-1:] == ["Tiradentes"],
                 "the other admin's holiday listed")
         a.wait_text(".notices", "mudaram em outra sessão")
+        # A warning looks like one: red (a stray line in the style sheet once dropped the rule).
+        colour = a.script("const n = [...document.querySelectorAll('.notice.bad')].pop();"
+                          "return n ? getComputedStyle(n).backgroundColor : null")
+        assert colour == "rgb(192, 57, 43)", colour
         assert a.value("#settings-form input[name=maxMissedOffers]") == "7", "the edited field kept what was typed"
         assert a.script("return window.atendeNotReloaded === true"), "the page was reloaded"
         a.shot("29-configuracoes-ao-vivo")
