@@ -687,6 +687,17 @@ class Suite:
         self.bot.call("conversation.message", {"id": self.chat_id, "text": "Obrigado!"})
         d.wait_text("#messages .from-contact", "Obrigado!")
         d.shot("12-mesa-conversa")
+        # Reading older messages, the attendant is not pulled down by a new one.
+        for index in range(25):
+            self.bot.call("conversation.message", {"id": self.chat_id, "text": f"Linha {index + 1} do relato."})
+        d.wait_text("#messages", "Linha 25 do relato.")
+        d.until(lambda: d.script("const l = document.getElementById('messages');"
+                                 "return l.scrollHeight > l.clientHeight + 100"), "a transcript taller than its pane")
+        d.script("document.getElementById('messages').scrollTop = 0")
+        self.bot.call("conversation.message", {"id": self.chat_id, "text": "Mais uma coisa."})
+        d.wait_text("#messages", "Mais uma coisa.")
+        assert d.script("return document.getElementById('messages').scrollTop") == 0, "the view jumped down"
+
         self.admin.wait_text(f'#attendants-table tr[data-id="{self.attendant_id}"] .open-chats', "1")
 
     def bot_closes_and_rates(self):
@@ -1226,6 +1237,16 @@ class Suite:
         a.expect("#board-waiting tbody", lambda body: body.text.index("Primeiro") < body.text.index("Segundo"),
                  "both waiting, in arrival order")
         from selenium.webdriver.support.ui import Select
+        # A push while the supervisor holds a priority picker leaves it focused (the table is not redrawn under it).
+        a.script(f"document.querySelector('#board-waiting tr[data-id=\"{first['id']}\"] select.priority').focus()")
+        third = self.bot.call("conversation.open", {
+            "externalId": "wa-5511911110003-1", "contact": {"phone": "+5511911110003", "name": "Terceiro Cliente"},
+            "department": "suporte", "text": "3"})
+        time.sleep(0.5)  # the push and the list read after it: nothing must steal the focus meanwhile
+        assert a.script("return document.activeElement.matches('select.priority')"), "the picker lost its focus"
+        a.script("document.activeElement.blur()")
+        a.wait_text("#board-waiting tbody", "Terceiro Cliente")
+        self.bot.call("conversation.close", {"id": third["id"]})
         a.until(lambda: Select(a.find(f'#board-waiting tr[data-id="{second["id"]}"] select.priority'))
                 .select_by_value("5") or True, "priority 5 chosen")
         a.until(lambda: self.setup.call("conversation.get", {"id": second["id"]})["priority"] == 5,

@@ -104,7 +104,14 @@ export function boardView(root, { rpc, store }) {
         return Date.parse(chat.queuedAt || chat.openedAt) - (chat.priority || 0) * step * 1000;
     }
 
-    function drawWaiting() {
+    function drawWaiting(chosen = false) {
+        // A supervisor about to choose a priority keeps the picker: a push does not redraw it away (the table is
+        // drawn once the picker loses focus); the choice itself redraws at once (`chosen`).
+        const picker = document.activeElement;
+        if (!chosen && picker && queue.contains(picker) && picker.matches("select.priority")) {
+            picker.addEventListener("blur", () => drawWaiting(), { once: true });
+            return;
+        }
         if (heldProblem) {
             fill(queue, h("p", { class: "warning" }, heldProblem));
             return;
@@ -145,7 +152,7 @@ export function boardView(root, { rpc, store }) {
         } catch (error) {
             notice(format.errorText(error), "bad");
         }
-        drawWaiting();
+        drawWaiting(true);
     }
 
     /** Reads the chats again soon after presences change (several pushes in a row make one read). */

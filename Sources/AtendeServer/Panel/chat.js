@@ -65,7 +65,11 @@ export class ChatPane {
     received(message) {
         if (this.messages.some((m) => m.id !== undefined && m.id === message.id)) return;
         this.messages.push(message);
-        this.drawMessages();
+        // Someone reading older messages is not pulled down by a new one; at the bottom, the view follows it.
+        const list = this.list;
+        const following = !list || message.from === "attendant"
+            || list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+        this.drawMessages(following);
     }
 
     conversation() {
@@ -133,13 +137,14 @@ export class ChatPane {
                 "Finalizar pós-atendimento"));
     }
 
-    drawMessages() {
+    drawMessages(toBottom = true) {
         if (!this.list) return;
+        const kept = this.list.scrollTop;
         const me = this.desk.me && this.desk.me.id;
         fill(this.list, this.messages.map((m) => h("li", { class: `message from-${m.from}` },
             m.attendant && m.attendant.id !== me ? h("span", { class: "author" }, m.attendant.name) : null,
             h("p", {}, m.text), h("time", { datetime: m.at }, format.dateTime(m.at)))));
-        this.list.scrollTop = this.list.scrollHeight;
+        this.list.scrollTop = toBottom ? this.list.scrollHeight : kept;
     }
 
     async send() {

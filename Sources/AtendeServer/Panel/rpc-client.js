@@ -1,7 +1,8 @@
 // rpc-client.js: the panel's JSON-RPC 2.0 client over the WebSocket at /rpc (one message per text frame).
 // Requests get increasing ids and a promise; pushes ({method: "event"}) go to the listeners. When the socket drops,
-// every pending call fails with a "disconnected" error and the client reconnects with a growing delay (1 s to 15 s);
-// listeners of "open" then read their snapshots again, since pushes sent while the socket was down are lost.
+// every pending call fails with a "disconnected" error and the client reconnects with a growing delay (1 s to 5 s:
+// an attendant's presence grace, 60 s by default, is not to be spent waiting for the next try); listeners of "open"
+// then read their snapshots again, since pushes sent while the socket was down are lost.
 
 /** An error answered by the daemon (or made here when the socket is gone). */
 export class RpcError extends Error {
@@ -124,7 +125,7 @@ export class RpcClient {
     scheduleRetry() {
         if (this.stopped) return;
         this.retryTimer = setTimeout(() => this.open(), this.retryDelay);
-        this.retryDelay = Math.min(this.retryDelay * 2, 15000);
+        this.retryDelay = Math.min(this.retryDelay * 2, 5000);
     }
 
     failPending() {
