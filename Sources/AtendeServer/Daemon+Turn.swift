@@ -294,7 +294,7 @@ extension Daemon {
         // does not sleep while a transaction is open or output is staged).
         if !journal.store.inTransaction {
             release(committed: committed, now: now,
-                    heldWaitAlerts: committed ? releasedAlerts.map { ($0.key, $0.value) } : [])
+                    heldWaitAlerts: committed ? releasedAlerts : [])
         }
         endSessionsOfCommittedTurn(now: now)
         endDeletedAdminSessions(now: now)

@@ -259,18 +259,18 @@ extension Daemon {
     /// its alert held until its offer ends. Called at the end of a turn, so that a bot that just authenticated gets
     /// its answer first. Returns the alerts taken: if the turn then fails (at its commit, or when PostgreSQL refuses
     /// it after the fact: `RefusedTurn`), its pushes are dropped and they are held again.
-    func sendHeldWaitAlerts(now: Instant) -> IDMap<ConversationID, String> {
-        guard !fanOut.heldWaitAlerts.isEmpty, !fanOut.bots.isEmpty || !fanOut.ownBots.isEmpty else { return [:] }
+    func sendHeldWaitAlerts(now: Instant) -> [(conversation: ConversationID, department: String)] {
+        guard !fanOut.heldWaitAlerts.isEmpty, !fanOut.bots.isEmpty || !fanOut.ownBots.isEmpty else { return [] }
         let held = fanOut.heldWaitAlerts
         fanOut.heldWaitAlerts = [:]
-        var taken: IDMap<ConversationID, String> = [:]
+        var taken: [(conversation: ConversationID, department: String)] = []
         for (id, department) in held.sorted(by: { $0.key < $1.key }) {
             guard let chat = router.conversation(id), chat.department == department else { continue }
             if chat.state == .offered {
                 fanOut.heldWaitAlerts[id] = department
             } else if chat.state == .queued, let joined = chat.queueJoinedAt {
                 announceWaitExceeded(chat, waitedSeconds: max(0, now - joined) / 1000)
-                taken[id] = department
+                taken.append((id, department))
             }
         }
         return taken

@@ -1242,7 +1242,9 @@ class Suite:
         third = self.bot.call("conversation.open", {
             "externalId": "wa-5511911110003-1", "contact": {"phone": "+5511911110003", "name": "Terceiro Cliente"},
             "department": "suporte", "text": "3"})
-        time.sleep(0.5)  # the push and the list read after it: nothing must steal the focus meanwhile
+        # The list read after the push is in, its redraw put off while the picker is held.
+        a.until(lambda: a.script("return document.getElementById('board-waiting').dataset.deferred === 'true'")
+                or not a.script("return document.activeElement.matches('select.priority')"), "the list read again")
         assert a.script("return document.activeElement.matches('select.priority')"), "the picker lost its focus"
         a.script("document.activeElement.blur()")
         a.wait_text("#board-waiting tbody", "Terceiro Cliente")

@@ -109,9 +109,11 @@ export function boardView(root, { rpc, store }) {
         // drawn once the picker loses focus); the choice itself redraws at once (`chosen`).
         const picker = document.activeElement;
         if (!chosen && picker && queue.contains(picker) && picker.matches("select.priority")) {
-            picker.addEventListener("blur", () => drawWaiting(), { once: true });
+            if (!queue.dataset.deferred) picker.addEventListener("blur", () => drawWaiting(), { once: true });
+            queue.dataset.deferred = "true";  // a redraw waits for the picker
             return;
         }
+        delete queue.dataset.deferred;
         if (heldProblem) {
             fill(queue, h("p", { class: "warning" }, heldProblem));
             return;
