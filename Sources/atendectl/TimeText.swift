@@ -36,22 +36,34 @@ enum TimeText {
 
     /// Local midnight of a `YYYY-MM-DD` date as a protocol timestamp (UTC), or nil when it is not such a date.
     static func startOfDay(_ text: String) -> String? {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let year = Int32(parts[0]), let month = Int32(parts[1]), let day = Int32(parts[2]),
-              (1...12).contains(month), (1...31).contains(day) else { return nil }
+        guard let (year, month, day) = dateParts(text), day <= daysIn(year: year, month: month) else { return nil }
         var local = tm()
         local.tm_year = year - 1900
         local.tm_mon = month - 1
         local.tm_mday = day
         local.tm_isdst = -1  // whatever the zone's rule is that day
         var seconds = mktime(&local)
-        guard local.tm_mday == day else { return nil }  // 2026-02-30 rolled over into March
         var utc = tm()
         gmtime_r(&seconds, &utc)
         func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
         return "\(utc.tm_year + 1900)-\(two(utc.tm_mon + 1))-\(two(utc.tm_mday))T\(two(utc.tm_hour)):"
             + "\(two(utc.tm_min)):\(two(utc.tm_sec))Z"
+    }
+
+    /// Year, month and day of `YYYY-MM-DD` (digits only, month 1-12, day 1-31), or nil for any other shape.
+    static func dateParts(_ text: String) -> (year: Int32, month: Int32, day: Int32)? {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }),
+              let year = Int32(parts[0]), let month = Int32(parts[1]), let day = Int32(parts[2]),
+              (1...12).contains(month), (1...31).contains(day) else { return nil }
+        return (year, month, day)
+    }
+
+    /// The days of a month of the Gregorian calendar.
+    static func daysIn(year: Int32, month: Int32) -> Int32 {
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][Int(month) - 1]
     }
 
     /// The zone atendectl shows times in when the environment names none.

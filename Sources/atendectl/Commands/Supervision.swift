@@ -263,17 +263,12 @@ enum SupervisionCommands {
     /// A holiday's date as typed, checked here so that a mistake is named as typed (the daemon would name the
     /// place in the whole list it is sent).
     static func holidayDate(_ text: String) throws -> String {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        let digitsOnly = parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }
-        guard parts.count == 3, digitsOnly, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
-              (1...12).contains(month) else {
+        guard let (year, month, day) = TimeText.dateParts(text) else {
             throw Failure.usage("DATE must be a date written YYYY-MM-DD, e.g. 2026-12-25, not '\(text)'")
         }
-        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
-        guard (1...days).contains(day) else {
-            throw Failure.usage("'\(text)' is not a day of the calendar (\(parts[0])-\(parts[1]) has \(days) days)")
+        let days = TimeText.daysIn(year: year, month: month)
+        guard day <= days else {
+            throw Failure.usage("'\(text)' is not a day of the calendar (\(text.prefix(7)) has \(days) days)")
         }
         return text
     }
