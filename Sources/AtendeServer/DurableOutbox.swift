@@ -90,8 +90,11 @@ final class DurableOutbox: Sendable {
         self.wakeLoop = wakeLoop
         self.failForTests = failForTests
         self.delayForTests = delayForTests
-        let thread = Thread { [self] in run() }
-        thread.name = "atende.fsync"
+        // Named from inside: a name given before `start` does not reach the kernel here (`top -H` shows it).
+        let thread = Thread { [self] in
+            Thread.current.name = "atende.fsync"
+            run()
+        }
         thread.start()
     }
 

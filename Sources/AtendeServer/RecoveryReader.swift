@@ -30,8 +30,10 @@ final class RecoveryReader: @unchecked Sendable {
     static func read(_ store: any DurableStore, count: (Int) -> Void,
                      each: (consuming Conversation) -> Void) throws(StoreError) {
         let reader = RecoveryReader(store: store)
-        let thread = Thread { reader.produce() }
-        thread.name = "atende.recovery"
+        let thread = Thread {
+            Thread.current.name = "atende.recovery"  // from inside, so that `top -H` shows it
+            reader.produce()
+        }
         thread.start()
         var countGiven = false
         while let batch = reader.take() {

@@ -132,8 +132,10 @@ final class PostgresPipeline: @unchecked Sendable {
             Glibc.close(ends[1])
             throw postgresError(nil, connection: connection.handle, sql: nil)
         }
-        let thread = Thread { [self] in run() }
-        thread.name = "atende.postgres"
+        let thread = Thread { [self] in
+            Thread.current.name = "atende.postgres"  // from inside, so that `top -H` shows it
+            run()
+        }
         thread.start()
     }
 
