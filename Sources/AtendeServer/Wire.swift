@@ -23,6 +23,7 @@ enum Wire {
         if let name = c.contactName { bound += JSONCursor.quotedBound(name) }
         if let department = c.department { bound += JSONCursor.quotedBound(department) }
         bound += 16 + timestampBound  // contract v2: priority and firstReplyAt
+        bound += timestampBound  // replyDueAt (an addition)
         if let from = c.overflowedFrom { bound += 20 + JSONCursor.quotedBound(from) }
         return [UInt8](unsafeUninitializedCapacity: bound) { buffer, count in
             var out = JSONCursor(buffer)
@@ -78,6 +79,7 @@ enum Wire {
             out.literal(",\"priority\":")
             out.int(Int64(c.priority))
             time(",\"firstReplyAt\":", c.firstReplyAt)
+            time(",\"replyDueAt\":", c.replyDueAt)
             if let from = c.overflowedFrom {
                 out.literal(",\"overflowedFrom\":")
                 out.quoted(from)

@@ -159,13 +159,29 @@ final class OfferTests: DaemonTestCase {
         let ana = try staff("ana", ["answer"])
         let chat = try bot.openChat("o-6", department: "answer")
         XCTAssertEqual(chat["attendantId"]?.intValue, ana.id)
+        XCTAssertEqual(try secondsBetween(chat["assignedAt"], chat["replyDueAt"]), 10, accuracy: 0.001,
+                       "the chat says when it is taken back unanswered")
         let bia = try staff("bia", ["answer"])
         let revoked = try expectEvent(ana.client, "conversation.revoked", timeout: 25)
         XCTAssertEqual(revoked["reason"], "reply-timeout")
-        XCTAssertEqual(try expectEvent(bia.client, "conversation.assigned")["conversation"]?.id, chat.id)
+        let assigned = try expectEvent(bia.client, "conversation.assigned")["conversation"]
+        XCTAssertEqual(assigned?.id, chat.id)
+        XCTAssertEqual(try secondsBetween(assigned?["assignedAt"], assigned?["replyDueAt"]), 10, accuracy: 0.001,
+                       "a new assignment starts the clock again")
         let replied = try bia.client.call("conversation.reply", ["id": .int(chat.id), "text": "Olá"])
         XCTAssertNotNil(replied["conversation"]?["firstReplyAt"]?.stringValue)
+        XCTAssertNil(replied["conversation"]?["replyDueAt"], "a reply stops the clock")
         XCTAssertNotNil(try conversation(chat.id)["firstReplyAt"]?.stringValue)
+        XCTAssertNil(try conversation(chat.id)["replyDueAt"])
+    }
+
+    /// Seconds from one ISO 8601 member to another.
+    private func secondsBetween(_ from: JSON?, _ to: JSON?) throws -> Double {
+        let format = ISO8601DateFormatter()
+        format.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let start = try XCTUnwrap(from?.stringValue.flatMap(format.date(from:)), "no start time")
+        let end = try XCTUnwrap(to?.stringValue.flatMap(format.date(from:)), "no end time")
+        return end.timeIntervalSince(start)
     }
 
     func testPastTheGraceUnansweredChatsGoBackAndOffersAtOnce() throws {

@@ -1,5 +1,5 @@
 // DeskTextTests: the small rules of the desk and of `top` as tables: who a history line credits, how a transfer
-// reads, how long a contact has waited for a reply, and the reconnection backoff.
+// reads, how long a contact has waited for a reply, the time left to reply, and the reconnection backoff.
 
 @testable import atendectl
 import AtendeProtocol
@@ -36,6 +36,20 @@ final class DeskTextTests: XCTestCase {
         XCTAssertEqual(DeskScreen.waitingForReply(chat, desk: desk, now: now), "1m 30s")
         desk.lastMessage[3] = ["from": "attendant", "at": "2026-12-04T15:09:00.000Z"]
         XCTAssertEqual(DeskScreen.waitingForReply(chat, desk: desk, now: now), "-", "answered")
+    }
+
+    func testAChatLineShowsTheTimeLeftToReply() {
+        let desk = Desk(me: ["id": 2, "name": "Rui Lima"])
+        let now = TimeText.parse("2026-12-04T15:10:00.000Z")!
+        let due: JSON = ["id": 3, "state": "assigned", "contact": ["phone": "+5511900000003"],
+                         "assignedAt": "2026-12-04T15:09:00.000Z", "replyDueAt": "2026-12-04T15:11:30.000Z"]
+        XCTAssertTrue(DeskScreen.chatLine(due, desk: desk, width: 120, now: now).contains("[reply within 1m 30s]"))
+        let late = TimeText.parse("2026-12-04T15:11:30.000Z")!
+        XCTAssertFalse(DeskScreen.chatLine(due, desk: desk, width: 120, now: late).contains("reply within"),
+                       "the clock ran out: the daemon takes the chat back")
+        let answered: JSON = ["id": 3, "state": "assigned", "contact": ["phone": "+5511900000003"],
+                              "assignedAt": "2026-12-04T15:09:00.000Z"]
+        XCTAssertFalse(DeskScreen.chatLine(answered, desk: desk, width: 120, now: now).contains("reply within"))
     }
 
     func testReconnectionBacksOff() {

@@ -903,6 +903,39 @@ class Suite:
         d.until(lambda: self.setup.call("attendant.get", {"id": self.attendant_id})["wrappingChats"] == 0,
                 "the slot freed")
 
+    def reply_countdown(self):
+        """A department that takes unanswered chats back: the desk shows the time left to reply, in the list and
+        above the transcript, and both go once the attendant replies."""
+        self.need("offers")
+        self.setup.call("department.create", {"id": "retorno", "name": "Retorno", "replyTimeout": 120})
+        departments = self.setup.call("attendant.get", {"id": self.attendant_id})["departments"]
+        self.setup.call("attendant.update", {"id": self.attendant_id,
+                                             "departments": sorted(set(departments) | {"retorno"})})
+        d = self.desk
+        if d.all("#presence:not(:checked)"):
+            d.click(".presence-switch .slider")
+            d.wait_text("#presence-label", "Online")
+        chat = self.bot.call("conversation.open", {
+            "externalId": "wa-5531944443333-1", "contact": {"phone": "+5531944443333", "name": "Paula Reis"},
+            "department": "retorno", "text": "Alguém aí?"})
+        assert chat["state"] == "assigned" and chat.get("replyDueAt"), chat
+        item = f'#my-chats .chat-item[data-id="{chat["id"]}"]'
+        d.wait_text(item, "Paula Reis")
+        d.expect(f"{item} .reply-due .countdown", lambda c: re.fullmatch(r"(2 min|1 min( \d\d s)?)", c.text),
+                 "the time left of the 2 min reply timeout, in the list")
+        d.click(f"{item} .contact")
+        d.wait_text("#chat-contact", "Paula Reis")
+        d.wait_text("#reply-due", "sem resposta, a conversa volta para a fila")
+        d.shot("22c-mesa-prazo-de-resposta")
+        d.type("#reply-text", "Oi, Paula! Já vou ver.")
+        d.click("#reply-send")
+        d.wait_text("#messages .from-attendant", "Já vou ver.")
+        d.until(lambda: not d.all("#reply-due") and not d.all(f"{item} .reply-due"),
+                "the clock gone from the pane and the list after the reply")
+        assert "replyDueAt" not in self.setup.call("conversation.get", {"id": chat["id"]})
+        self.bot.call("conversation.close", {"id": chat["id"]})
+        d.until(lambda: not d.all(item), "the closed chat gone from the list")
+
     def offer_card_from_push(self):
         """On a daemon without offers, a conversation.offered push replayed in the page still draws the offer card
         with its countdown, and Recusar reports the daemon's answer (method not found) and drops the card."""
@@ -1472,6 +1505,7 @@ def main():
              suite.attendant_potentials_and_agenda),
             ("offer_accept_and_wrap_up", ["attendant_logs_in"], suite.offer_accept_and_wrap_up),
             ("wrap_up_survives_reload", ["offer_accept_and_wrap_up"], suite.wrap_up_survives_reload),
+            ("reply_countdown", ["attendant_logs_in"], suite.reply_countdown),
             ("offer_card_from_push", ["attendant_logs_in"], suite.offer_card_from_push),
             ("offer_and_wrap_up_played", ["attendant_logs_in"], suite.offer_and_wrap_up_played),
             ("supervisor_board", ["admin_logs_in"], suite.supervisor_board),

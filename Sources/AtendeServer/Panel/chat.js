@@ -115,6 +115,7 @@ export class ChatPane {
                     mine ? h("button", { class: "danger", id: "close-chat", onclick: () => this.closeChat() },
                         "Encerrar") : null)),
             this.transfer,
+            mine ? this.replyDueBar(chat) : null,
             this.wrapUpBar(chat),
             this.list,
             mine ? this.form : h("div", { class: "closed-note", id: "closed-note" },
@@ -126,6 +127,15 @@ export class ChatPane {
                 } }, "Fechar")));
         this.drawMessages();
         if (mine) this.reply.focus();
+    }
+
+    /** The time left to reply before the chat goes back to its queue (the department's reply timeout). */
+    replyDueBar(chat) {
+        if (!chat.replyDueAt || Date.parse(chat.replyDueAt) <= Date.now()) return null;
+        return h("div", { class: "reply-due-bar", id: "reply-due" },
+            "Responda em ", h("span", { class: "countdown", dataset: { until: chat.replyDueAt } },
+                format.timeLeft(chat.replyDueAt)),
+            ": sem resposta, a conversa volta para a fila.");
     }
 
     wrapUpBar(chat) {
@@ -156,6 +166,11 @@ export class ChatPane {
             const result = await this.rpc.call("conversation.reply", { id, text });
             this.reply.value = "";
             this.desk.replied(result.conversation);
+            // The reply stopped the clock: its bar goes (the rest of the pane stays as it is).
+            if (this.id === id && !result.conversation.replyDueAt) {
+                const bar = this.element.querySelector("#reply-due");
+                if (bar) bar.remove();
+            }
             if (this.id === id) this.received(result.message);
         } catch (error) {
             showError(this.form, error);

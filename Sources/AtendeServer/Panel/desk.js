@@ -1,5 +1,6 @@
 // desk.js: the attendant's desk. The left column holds the presence switch, the offers (with the time left to
-// accept), "Minhas conversas" (unread marks, how long the contact has waited for a reply), the chats in
+// accept), "Minhas conversas" (unread marks, how long the contact has waited for a reply, the time left to send
+// the first reply where the department takes unanswered chats back), the chats in
 // wrap-up (time left, "Finalizar"; read again after a reload) and tabs for the waiting list of the attendant's
 // departments, the potentials and the bot's contact agenda (each when the account settings allow; they follow
 // the admin's switches as `settings.changed` arrives). The right side is the ChatPane. Everything changes on pushes; a one-second tick only
@@ -82,8 +83,17 @@ export function deskView(root, rpc, { attendant, onLogout }) {
             h("span", { class: "contact" }, c.contact.name || format.contactPhone(c.contact.phone)),
             unread ? h("span", { class: "unread-count", title: "Mensagens não lidas" }, String(unread)) : null,
             waitingSince ? h("span", { class: "waiting-reply", title: "Tempo que o contato aguarda sua resposta" },
-                "aguarda ", h("span", { class: "since", dataset: { since: waitingSince } })) : null);
+                "aguarda ", h("span", { class: "since", dataset: { since: waitingSince } })) : null,
+            replyDue(c) ? h("span", { class: "reply-due",
+                title: "Sem sua resposta até lá, a conversa volta para a fila" }, "responda em ",
+            h("span", { class: "countdown", dataset: { until: c.replyDueAt } }, format.timeLeft(c.replyDueAt)))
+                : null);
         }));
+    }
+
+    /** Whether the chat is taken back if its attendant does not reply in time (the department's reply timeout). */
+    function replyDue(c) {
+        return c.replyDueAt && Date.parse(c.replyDueAt) > Date.now();
     }
 
     /** The chats whose wrap-up runs: the time left and the button that frees the slot now. */

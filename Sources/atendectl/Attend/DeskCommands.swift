@@ -41,6 +41,7 @@ extension AttendSession {
             guard !text.trimmed.isEmpty else { throw Failure.usage("usage: reply ID TEXT") }
             let result = try client.call("conversation.reply", ["id": .int(id), "text": .string(text)])
             if let message = result["message"] { desk.lastMessage[id] = message }
+            if let conversation = result["conversation"] { desk.upsertAssigned(conversation) }  // its reply clock stops
             desk.unread.remove(id)
             desk.note("#\(id) you: \(text)", .outgoing)
             desk.status = ("replied to #\(id)", false)

@@ -126,6 +126,9 @@ enum DeskScreen {
             + ConversationText.contact(chat).truncated(to: contact).padded(to: contact) + " "
             + (chat["department"]?.stringValue ?? "-").truncated(to: 12).padded(to: 12) + " "
             + waitingForReply(chat, desk: desk, now: now).padded(to: 8, left: true) + "  "
+        // The department takes the chat back unanswered at replyDueAt: the time left comes first.
+        let due = chat["replyDueAt"]?.stringValue.flatMap(TimeText.parse).map { $0 - now }
+        if let due, due > 0 { text += "[reply within \(TimeText.duration(due.rounded(.up)))] " }
         if let message = desk.lastMessage[id] {
             let who = message["from"]?.stringValue == "attendant" ? "you: " : ""
             text += (unread ? "* " : "  ") + who + (message["text"]?.stringValue ?? "").replacingControlCharacters
