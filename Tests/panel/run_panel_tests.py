@@ -841,6 +841,8 @@ class Suite:
         a.click_text(".side-menu a", "Supervisão")
         a.wait_text('.tile[data-id="vendas"] .waiting', "(+1 oferecida)")
         a.wait_text("#board-waiting", "Rita Gomes (aguardando aceite de")
+        a.expect('.tile[data-id="vendas"] .oldest', lambda e: re.fullmatch(r"\d+ s", e.text),
+                 "the offered chat's wait as the longest (nobody else waits in vendas)")
         d.shot("21-mesa-oferta")
         # Nobody else serves vendas: a declined chat is offered here again at once, and its card must stay (the
         # new offer's push comes before the decline's reply).
