@@ -907,7 +907,7 @@ class Suite:
 
     def reply_countdown(self):
         """A department that takes unanswered chats back: the desk shows the time left to reply, in the list and
-        above the transcript, and both go once the attendant replies."""
+        above the transcript, and both go once the attendant replies. A draft stays with its chat."""
         self.need("offers")
         self.setup.call("department.create", {"id": "retorno", "name": "Retorno", "replyTimeout": 120})
         departments = self.setup.call("attendant.get", {"id": self.attendant_id})["departments"]
@@ -929,13 +929,25 @@ class Suite:
         d.wait_text("#chat-contact", "Paula Reis")
         d.wait_text("#reply-due", "sem resposta, a conversa volta para a fila")
         d.shot("22c-mesa-prazo-de-resposta")
+        # A draft stays with its chat while another one is open.
+        other = self.bot.call("conversation.open", {
+            "externalId": "wa-5531933332222-1", "contact": {"phone": "+5531933332222", "name": "Téo Alves"},
+            "department": "retorno", "text": "Bom dia."})
         d.type("#reply-text", "Oi, Paula! Já vou ver.")
+        d.click(f'#my-chats .chat-item[data-id="{other["id"]}"] .contact')
+        d.wait_text("#chat-contact", "Téo Alves")
+        assert d.value("#reply-text") == "", "the other chat's box is empty"
+        d.click(f"{item} .contact")
+        d.wait_text("#chat-contact", "Paula Reis")
+        assert d.value("#reply-text") == "Oi, Paula! Já vou ver.", "the draft came back with its chat"
         d.click("#reply-send")
         d.wait_text("#messages .from-attendant", "Já vou ver.")
         d.until(lambda: not d.all("#reply-due") and not d.all(f"{item} .reply-due"),
                 "the clock gone from the pane and the list after the reply")
         assert "replyDueAt" not in self.setup.call("conversation.get", {"id": chat["id"]})
-        self.bot.call("conversation.close", {"id": chat["id"]})
+        assert d.value("#reply-text") == "", "the box empties once the reply is sent"
+        for closing in (chat, other):
+            self.bot.call("conversation.close", {"id": closing["id"]})
         d.until(lambda: not d.all(item), "the closed chat gone from the list")
 
     def offer_card_from_push(self):

@@ -1,5 +1,5 @@
 // chat.js: the desk's transcript pane: the messages of one chat (conversation.history, then pushes), the reply
-// box, and the actions on the chat: transfer (to a department, or to a named colleague), close, and after closing
+// box (with a draft kept per chat), and the actions on the chat: transfer (to a department, or to a named colleague), close, and after closing
 // the wrap-up with its "Finalizar pós-atendimento" button.
 
 import { h, fill, clearErrors, showError, notice } from "./dom.js";
@@ -16,6 +16,8 @@ export class ChatPane {
         this.messages = [];
         this.colleagues = null;  // [{id, name}] when the daemon lets an attendant list them
         this.authors = null;     // whether conversation.history takes `authors` (null: not asked yet)
+        // What was typed and not sent, per chat: kept when another chat is opened or a push redraws the pane.
+        this.drafts = new Map();
         this.element = h("section", { class: "chat", id: "chat" });
         this.drawEmpty();
     }
@@ -86,12 +88,16 @@ export class ChatPane {
         const contact = chat.contact.name || format.contactPhone(chat.contact.phone);
         this.list = h("ol", { class: "messages", id: "messages" });
         this.reply = h("textarea", { name: "text", id: "reply-text", rows: 3, placeholder: "Escreva a resposta…",
-            disabled: !mine, onkeydown: (event) => {
+            disabled: !mine, oninput: () => {
+                if (this.reply.value) this.drafts.set(chat.id, this.reply.value);
+                else this.drafts.delete(chat.id);
+            }, onkeydown: (event) => {
                 if (event.key === "Enter" && !event.shiftKey) {
                     event.preventDefault();
                     this.send();
                 }
             } });
+        if (mine) this.reply.value = this.drafts.get(chat.id) || "";
         this.form = h("form", { class: "reply", id: "reply-form", onsubmit: (event) => {
             event.preventDefault();
             this.send();
@@ -164,7 +170,9 @@ export class ChatPane {
         const id = this.id;
         try {
             const result = await this.rpc.call("conversation.reply", { id, text });
-            this.reply.value = "";
+            // Only what was sent is cleared: text typed meanwhile (or in another chat) stays.
+            if (this.drafts.get(id) === text) this.drafts.delete(id);
+            if (this.id === id && this.reply.value === text) this.reply.value = "";
             this.desk.replied(result.conversation);
             // The reply stopped the clock: its bar goes (the rest of the pane stays as it is).
             if (this.id === id && !result.conversation.replyDueAt) {
