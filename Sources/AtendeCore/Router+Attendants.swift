@@ -123,8 +123,11 @@ extension Router {
     public func setPresence(_ attendant: AttendantID, online: Bool, now: Instant) -> [RouterEffect] {
         guard attendants[attendant] != nil else { return [] }
         attendants[attendant]!.wantsOnline = online
-        attendants[attendant]!.missedOffers = 0
         var effects: [RouterEffect] = [.attendantChanged(attendant)]
+        if attendants[attendant]!.missedOffers > 0 {
+            attendants[attendant]!.missedOffers = 0
+            effects.append(.missedOffersChanged(attendant, count: 0))
+        }
         drain(refresh(attendant), now: now, effects: &effects)
         return effects
     }

@@ -35,10 +35,15 @@ extension Router {
             state.assigned += 1
             conversations.values[index].replyDueAt = scheduleReplyTimeout(id, in: state.department, now: now)
         }
-        attendants[attendant]?.missedOffers = 0
         let accepted = conversations.values[index]
-        return [.saved(accepted), .assigned(accepted),
-                .noted(OfferNote(conversationId: id, attendantId: attendant, kind: .accepted, at: now))]
+        var effects: [RouterEffect] = [.saved(accepted), .assigned(accepted),
+                                       .noted(OfferNote(conversationId: id, attendantId: attendant, kind: .accepted,
+                                                        at: now))]
+        if let person = attendants[attendant], person.missedOffers > 0 {
+            person.missedOffers = 0
+            effects.append(.missedOffersChanged(attendant, count: 0))
+        }
+        return effects
     }
 
     /// The attendant declines the chat offered to it: back to its queue in its place, passing the attendant over.
@@ -193,6 +198,7 @@ extension Router {
             _ = refresh(attendant)
             effects.append(.presenceChanged(attendant, presence(of: attendant), reason: "missed-offers"))
         }
+        effects.append(.missedOffersChanged(attendant, count: person.missedOffers))
         return dirty
     }
 

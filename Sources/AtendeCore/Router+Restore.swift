@@ -50,9 +50,12 @@ extension Router {
 
     /// Recovery, last step: closed chats whose wrap-up was running keep their attendants' slots until it ends,
     /// and the presence graces that were running get their deadlines back.
-    /// `away`: the attendants whose last choice was away (they come back so when a session resumes).
-    public func finishRestore(wrapping: [Conversation], graces: [AttendantID: Instant], away: [AttendantID] = []) {
+    /// `away`: the attendants whose last choice was away (they come back so when a session resumes);
+    /// `missedOffers`: each attendant's run of offers that ran out unanswered.
+    public func finishRestore(wrapping: [Conversation], graces: [AttendantID: Instant], away: [AttendantID] = [],
+                              missedOffers: [AttendantID: Int] = [:]) {
         for id in away { attendants[id]?.wantsOnline = false }
+        for (id, count) in missedOffers { attendants[id]?.missedOffers = count }
         for chat in wrapping {
             guard let attendant = chat.attendantId, let until = chat.wrapUpUntil else { continue }
             wrappingChats[chat.id] = chat

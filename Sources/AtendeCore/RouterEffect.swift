@@ -32,6 +32,9 @@ public enum RouterEffect: Equatable, Sendable {
     /// The attendant's presence grace started (until that instant) or ended (nil): persist it, so a grace that
     /// was running comes back after a restart.
     case graceChanged(AttendantID, until: Instant?)
+    /// The attendant's run of offers that ran out unanswered changed (an expiry added one; an accept, a presence
+    /// choice or turning away ended it): persist it, so the run carries over a restart.
+    case missedOffersChanged(AttendantID, count: Int)
     /// A closed chat's wrap-up ended (`wrapUpUntil` now nil): persist it; the attendant's slot is free.
     case wrapUpEnded(Conversation)
     /// The chat has waited its department's `waitAlert`: push `conversation.waitExceeded` to the bots.

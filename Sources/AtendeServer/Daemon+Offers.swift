@@ -63,6 +63,8 @@ extension Daemon {
             fanOut.push(RPCEncoder.notification(method: "event", params: w.bytes), toAttendant: attendant)
         case .noted(let note):
             if note.wasOffer { counters.offers.outcomes[note.outcome, default: 0] += 1 }
+        case .missedOffersChanged(let attendant, let count):
+            try journal.store.setMissedOffers(attendant, count)
         case .graceChanged(let attendant, let until):
             try journal.store.setGraceUntil(attendant, until)
         case .wrapUpEnded(let conversation):

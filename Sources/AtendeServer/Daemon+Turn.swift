@@ -255,7 +255,7 @@ extension Daemon {
                     attendantTails[attendant] = nil  // an edit may have renamed it
                 case .explained:
                     break  // with the conversation's row, above or below
-                case .offered, .revoked, .presenceChanged, .noted, .wrapUpEnded, .graceChanged:
+                case .offered, .revoked, .presenceChanged, .noted, .wrapUpEnded, .graceChanged, .missedOffersChanged:
                     try applyOfferEffect(effects[index])
                 case .waitExceeded(let conversation, let waited):
                     announceWaitExceeded(conversation, waitedSeconds: waited)

@@ -161,8 +161,9 @@ public final class Daemon {
         let wrapping = try store.wrappingConversations()
         let graces = try store.graces()
         let away = try store.awayAttendants()
+        let missedOffers = try store.missedOffers()
         let nextID = try store.maxConversationID() + 1
-        rebuilt.finishRestore(wrapping: wrapping, graces: graces, away: away)
+        rebuilt.finishRestore(wrapping: wrapping, graces: graces, away: away, missedOffers: missedOffers)
         router = rebuilt
         self.settings = settings
         configureRouter()

@@ -159,6 +159,10 @@ public protocol DurableStore: AnyObject, WebSessionStore {
     func setAway(_ attendant: AttendantID, _ away: Bool) throws(StoreError)
     /// The attendants whose last choice was `away`.
     func awayAttendants() throws(StoreError) -> [AttendantID]
+    /// Records the attendant's run of offers that ran out unanswered.
+    func setMissedOffers(_ attendant: AttendantID, _ count: Int) throws(StoreError)
+    /// Each attendant's run of offers that ran out unanswered, where one is running.
+    func missedOffers() throws(StoreError) -> [AttendantID: Int]
     /// The outcomes of the offers made since `since`, by attendant.
     func offerOutcomes(since: Instant) throws(StoreError) -> [AttendantID: OfferOutcomes]
     /// Closed conversations whose wrap-up was running.

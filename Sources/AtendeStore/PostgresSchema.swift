@@ -106,6 +106,9 @@ enum PostgresSchema {
         """
         ALTER TABLE attendants ADD COLUMN away BIGINT NOT NULL DEFAULT 0;
         """,
+        """
+        ALTER TABLE attendants ADD COLUMN missed_offers BIGINT NOT NULL DEFAULT 0;
+        """,
     ]
 
     /// The version a fully migrated database has (the same number as SQLite's).

@@ -178,6 +178,17 @@ extension PostgresStore {
         return (0..<rows.count).map { rows.int($0, 0) }
     }
 
+    public func setMissedOffers(_ attendant: AttendantID, _ count: Int) throws(StoreError) {
+        try write("UPDATE attendants SET missed_offers = $1 WHERE id = $2", [.int(Int64(count)), .int(attendant)])
+    }
+
+    public func missedOffers() throws(StoreError) -> [AttendantID: Int] {
+        let rows = try read("SELECT id, missed_offers FROM attendants WHERE missed_offers > 0")
+        var result: [AttendantID: Int] = [:]
+        for row in 0..<rows.count { result[rows.int(row, 0)] = Int(rows.int(row, 1)) }
+        return result
+    }
+
     public func graces() throws(StoreError) -> [AttendantID: Instant] {
         let rows = try read("SELECT id, grace_until FROM attendants WHERE grace_until IS NOT NULL")
         var result: [AttendantID: Instant] = [:]

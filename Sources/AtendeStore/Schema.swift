@@ -149,6 +149,11 @@ enum Schema {
         """
         ALTER TABLE attendants ADD COLUMN away INTEGER NOT NULL DEFAULT 0;
         """,
+        // Each attendant's run of offers that ran out unanswered (`maxMissedOffers`), so that a restart in the
+        // middle of a run does not start it over.
+        """
+        ALTER TABLE attendants ADD COLUMN missed_offers INTEGER NOT NULL DEFAULT 0;
+        """,
     ]
 
     /// The version a fully migrated database has.

@@ -38,6 +38,23 @@ extension Store {
         return result
     }
 
+    /// Records the attendant's run of offers that ran out unanswered.
+    public func setMissedOffers(_ attendant: AttendantID, _ count: Int) throws(StoreError) {
+        try write { () throws(StoreError) in
+            try database.run("UPDATE attendants SET missed_offers = ? WHERE id = ?",
+                             [.int(Int64(count)), .int(attendant)])
+        }
+    }
+
+    /// Each attendant's run of offers that ran out unanswered, where one is running.
+    public func missedOffers() throws(StoreError) -> [AttendantID: Int] {
+        let statement = try database.cached("SELECT id, missed_offers FROM attendants WHERE missed_offers > 0")
+        defer { statement.reset() }
+        var result: [AttendantID: Int] = [:]
+        while try statement.step() { result[statement.int(0)] = Int(statement.int(1)) }
+        return result
+    }
+
     /// The presence graces that were running, by attendant.
     public func graces() throws(StoreError) -> [AttendantID: Instant] {
         let statement = try database.cached("SELECT id, grace_until FROM attendants WHERE grace_until IS NOT NULL")

@@ -112,10 +112,12 @@ final class RouterOfferTests: RouterTestCase {
         let first = router.tick(now: noon + seconds(10))
         XCTAssertEqual(first.revocations, ["1←1 offer-expired"])
         XCTAssertEqual(first.offers, [Assignment(1, 1)], "nobody else: offered again")
+        XCTAssertTrue(first.contains(.missedOffersChanged(1, count: 1)), "the run is persisted")
         XCTAssertEqual(router.presence(of: 1), .online)
         let second = router.tick(now: noon + seconds(20))
         XCTAssertEqual(second.revocations, ["1←1 offer-expired"])
         XCTAssertTrue(second.contains(.presenceChanged(1, .away, reason: "missed-offers")))
+        XCTAssertTrue(second.contains(.missedOffersChanged(1, count: 0)), "turned away: the run starts over")
         XCTAssertEqual(router.presence(of: 1), .away)
         XCTAssertEqual(waiting(router, "sales"), [1], "no offer to an away attendant")
         XCTAssertEqual(ok { try router.take(1, by: 1, now: noon + seconds(21)) }.assignments, [Assignment(1, 1)],
@@ -128,10 +130,27 @@ final class RouterOfferTests: RouterTestCase {
         _ = router.connect(1, now: noon)
         open(router, [chat(1, "sales")])
         _ = router.tick(now: noon + seconds(10))
-        _ = router.setPresence(1, online: true, now: noon + seconds(11))
+        XCTAssertTrue(router.setPresence(1, online: true, now: noon + seconds(11))
+            .contains(.missedOffersChanged(1, count: 0)))
+        XCTAssertFalse(router.setPresence(1, online: true, now: noon + seconds(12))
+            .contains { if case .missedOffersChanged = $0 { true } else { false } }, "no run: nothing to persist")
         let tick = router.tick(now: noon + seconds(20))
         XCTAssertFalse(tick.contains(.presenceChanged(1, .away, reason: "missed-offers")))
         XCTAssertEqual(router.presence(of: 1), .online)
+        // An accept ends a run too (the chat offered again after the expiry at 20 s).
+        let accepted = ok { try router.accept(1, by: 1, now: noon + seconds(21)) }
+        XCTAssertTrue(accepted.contains(.missedOffersChanged(1, count: 0)))
+    }
+
+    func testARunOfMissedOffersCarriesOverARestart() {
+        let router = router([sales(offer: 10)], [AttendantProfile(id: 1, departments: ["sales"], maxChats: 1)])
+        router.maxMissedOffers = 2
+        router.finishRestore(wrapping: [], graces: [:], missedOffers: [1: 1])
+        _ = router.connect(1, now: noon)
+        open(router, [chat(1, "sales")])
+        let tick = router.tick(now: noon + seconds(10))
+        XCTAssertTrue(tick.contains(.presenceChanged(1, .away, reason: "missed-offers")),
+                      "one missed before the restart and one after make two")
     }
 
     func testADeclineRacingTheExpiryLosesToIt() {

@@ -118,7 +118,8 @@ extension RouterSimulation {
                 break
             case .explained(let explanation):
                 throw fail("\(name): explanation \(explanation.compact) follows no assignment")
-            case .offered, .revoked, .presenceChanged, .noted, .wrapUpEnded, .graceChanged, .waitExceeded:
+            case .offered, .revoked, .presenceChanged, .noted, .wrapUpEnded, .graceChanged, .waitExceeded,
+                 .missedOffersChanged:
                 // This run's departments assign directly and keep chats past the grace (RouterOfferSimulation
                 // covers offers and their timers).
                 throw fail("\(name): unexpected \(effect)")

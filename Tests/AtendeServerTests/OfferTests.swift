@@ -268,6 +268,31 @@ final class OfferTests: DaemonTestCase {
 
 /// Offers and wrap-ups outstanding across a restart and a SIGKILL.
 final class OfferRestartTests: XCTestCase {
+    func testARunOfMissedOffersCarriesOverARestart() throws {
+        let daemon = try TestDaemon(["durability": "full"])
+        let admin = try daemon.admin()
+        let bot = try daemon.bot()
+        try admin.call("department.create", ["id": "short", "name": "Short", "offerTimeout": 5])
+        try admin.call("settings.update", ["maxMissedOffers": 2])
+        _ = try admin.createAttendant("ana@example.com", departments: ["short"])
+        let session = try daemon.attendant(login: "ana@example.com")
+        let chat = try bot.openChat("m-1", phone: "11900000011", department: "short")
+        XCTAssertEqual(chat["state"], "offered")
+        XCTAssertEqual(try expectEvent(session, "conversation.revoked", timeout: 20)["reason"], "offer-expired")
+        XCTAssertEqual(try expectEvent(session, "conversation.offered")["conversation"]?.id, chat.id,
+                       "one offer missed; nobody else: offered again")
+
+        try daemon.restart()
+        let back = try daemon.attendant(login: "ana@example.com")
+        // The second offer runs out with ana connected again: with the first one remembered, that makes two, and
+        // she turns away in the same turn (a run started over would offer the chat a third time instead).
+        XCTAssertEqual(try expectEvent(back, "conversation.revoked", timeout: 20)["reason"], "offer-expired")
+        let presence = try expectEvent(back, "presence.changed", timeout: 2)
+        XCTAssertEqual(presence["presence"], "away")
+        XCTAssertEqual(presence["reason"], "missed-offers")
+        XCTAssertEqual(try daemon.admin().call("conversation.get", ["id": .int(chat.id)])["state"], "queued")
+    }
+
     func testOffersAndWrapUpsSurviveARestartAndAKill() throws {
         let daemon = try TestDaemon(["durability": "full"])
         let admin = try daemon.admin()
