@@ -82,6 +82,16 @@ final class FanOut {
         for id in ids { if let connection = connections[id] { stage(.push(bytes), for: connection) } }
     }
 
+    /// A push for the attendant's connections other than `except` (the one that acted); encoded only when there
+    /// are some.
+    func push(_ bytes: () -> [UInt8], toAttendant attendant: AttendantID, except: UInt64) {
+        guard let ids = sessions[attendant], ids.contains(where: { $0 != except }) else { return }
+        let encoded = bytes()
+        for id in ids where id != except {
+            if let connection = connections[id] { stage(.push(encoded), for: connection) }
+        }
+    }
+
     /// A bot event of conversation `id` goes to every `all` bot connection and to one `own` connection: the one
     /// the conversation belongs to, or else the longest-connected (lowest id), which then owns it. `last` (the
     /// conversation ended) forgets the owner.

@@ -282,6 +282,9 @@ extension RequestContext {
         apply(noted, now: now)
         let replied = noted.isEmpty ? conversation : router.conversation(id) ?? conversation
         fanOut.pushToBots(event("conversation.reply", replied, message: message), for: id, last: false)
+        // The attendant's other connections (another tab, the phone) show the reply too.
+        fanOut.push({ event("conversation.replied", replied, message: message) }, toAttendant: attendant,
+                    except: connection.id)
         return .result(conversationAndMessage(replied, message))
     }
 

@@ -1,13 +1,29 @@
 // DeskEventTests: what an attendant's desk needs from the daemon to show the truth. A `presence.changed` push
 // when the daemon moves the attendant to or from off-hours (here by an admin changing its hours: a boundary timer
-// does the same), and `conversation.history {authors: true}` crediting each attendant message to the attendant
-// who wrote it and listing transfers, while the history without `authors` stays as it was.
+// does the same), `conversation.history {authors: true}` crediting each attendant message to the attendant
+// who wrote it and listing transfers, while the history without `authors` stays as it was, and a reply sent from
+// one of the attendant's connections shown on its others (`conversation.replied`).
 
 import AtendeClient
 import AtendeProtocol
 import XCTest
 
 final class DeskEventTests: DaemonTestCase {
+    func testAReplyIsPushedToTheAttendantsOtherConnectionsOnly() throws {
+        let ana = try staff("ana@tabs.example")
+        let phone = try daemon.attendant(login: "ana@tabs.example")
+        let chat = try bot.openChat("tabs-1", department: "sales")
+        XCTAssertEqual(chat["attendantId"]?.intValue, ana.id)
+        let replied = try ana.client.call("conversation.reply", ["id": .int(chat.id), "text": "Olá!"])
+        let pushed = try expectEvent(phone, "conversation.replied")
+        XCTAssertEqual(pushed["conversation"]?.id, chat.id)
+        XCTAssertEqual(pushed["message"]?["text"], "Olá!")
+        XCTAssertEqual(pushed["message"]?["from"], "attendant")
+        XCTAssertEqual(pushed["message"]?["id"], replied["message"]?["id"])
+        try assertNoEvent(ana.client, "conversation.replied", "the connection that sent it has the answer")
+        try assertNoEvent(bot, "conversation.replied", "the bots hear conversation.reply")
+    }
+
     func testPresenceChangedIsPushedWhenHoursEndAndStartAgain() throws {
         try admin.call("settings.update", ["restrictAccessToHours": false])
         let ana = try staff("ana@desk.example")

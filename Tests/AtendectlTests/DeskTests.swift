@@ -20,6 +20,20 @@ final class DeskTests: XCTestCase {
         XCTAssertTrue(DeskScreen.header(desk, width: 80, now: 0).contains("ONLINE"))
     }
 
+    func testAReplyFromAnotherSessionAnswersTheContactHereToo() {
+        var desk = Desk(me: me)
+        let chat: JSON = ["id": 3, "state": "assigned", "department": "vendas", "contact": ["phone": "+5511900000003"],
+                          "assignedAt": "2026-12-04T15:00:00.000Z"]
+        desk.apply(event: ["type": "conversation.message", "conversation": chat,
+                           "message": ["from": "contact", "text": "Oi", "at": "2026-12-04T15:01:00.000Z"]])
+        XCTAssertTrue(desk.unread.contains(3))
+        desk.apply(event: ["type": "conversation.replied", "conversation": chat,
+                           "message": ["from": "attendant", "text": "Olá!", "at": "2026-12-04T15:02:00.000Z"]])
+        XCTAssertFalse(desk.unread.contains(3))
+        XCTAssertEqual(DeskScreen.waitingForReply(chat, desk: desk, now: 0), "-", "answered")
+        XCTAssertTrue(desk.notes.last?.text.hasSuffix("you from another session: Olá!") ?? false)
+    }
+
     func testFrameWithWideCharactersFitsTheWidth() {
         var desk = Desk(me: me)
         let chat: JSON = ["id": 3, "state": "assigned", "department": "vendas",

@@ -907,7 +907,8 @@ class Suite:
 
     def reply_countdown(self):
         """A department that takes unanswered chats back: the desk shows the time left to reply, in the list and
-        above the transcript, and both go once the attendant replies. A draft stays with its chat."""
+        above the transcript, and both go once the attendant replies, here or from another device. A draft stays
+        with its chat."""
         self.need("offers")
         self.setup.call("department.create", {"id": "retorno", "name": "Retorno", "replyTimeout": 120})
         departments = self.setup.call("attendant.get", {"id": self.attendant_id})["departments"]
@@ -946,6 +947,21 @@ class Suite:
                 "the clock gone from the pane and the list after the reply")
         assert "replyDueAt" not in self.setup.call("conversation.get", {"id": chat["id"]})
         assert d.value("#reply-text") == "", "the box empties once the reply is sent"
+        # A reply from the attendant's other device shows here too, and stops this desk's clocks for that chat.
+        phone = SocketClient(self.socket_path)
+        try:
+            phone.call("auth.login", {"login": ATTENDANT_LOGIN, "password": ATTENDANT_PASSWORD})
+            other_item = f'#my-chats .chat-item[data-id="{other["id"]}"]'
+            d.click(f"{other_item} .contact")
+            d.wait_text("#chat-contact", "Téo Alves")
+            d.wait("#reply-due")
+            d.wait(f"{other_item} .waiting-reply")
+            phone.call("conversation.reply", {"id": other["id"], "text": "Respondido pelo celular."})
+            d.wait_text("#messages .from-attendant", "Respondido pelo celular.")
+            d.until(lambda: not d.all("#reply-due") and not d.all(f"{other_item} .reply-due")
+                    and not d.all(f"{other_item} .waiting-reply"), "the clocks of the chat answered elsewhere gone")
+        finally:
+            phone.close()
         for closing in (chat, other):
             self.bot.call("conversation.close", {"id": closing["id"]})
         d.until(lambda: not d.all(item), "the closed chat gone from the list")

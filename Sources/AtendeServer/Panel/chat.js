@@ -144,6 +144,13 @@ export class ChatPane {
             ": sem resposta, a conversa volta para a fila.");
     }
 
+    /** After a reply (here or from another tab): the reply clock's bar goes, the rest of the pane stays. */
+    clockStopped(chat) {
+        if (chat.replyDueAt) return;
+        const bar = this.element.querySelector("#reply-due");
+        if (bar) bar.remove();
+    }
+
     wrapUpBar(chat) {
         if (chat.state !== "closed" || !chat.wrapUpUntil || Date.parse(chat.wrapUpUntil) <= Date.now()) return null;
         return h("div", { class: "wrap-up", id: "wrap-up" },
@@ -174,11 +181,7 @@ export class ChatPane {
             if (this.drafts.get(id) === text) this.drafts.delete(id);
             if (this.id === id && this.reply.value === text) this.reply.value = "";
             this.desk.replied(result.conversation);
-            // The reply stopped the clock: its bar goes (the rest of the pane stays as it is).
-            if (this.id === id && !result.conversation.replyDueAt) {
-                const bar = this.element.querySelector("#reply-due");
-                if (bar) bar.remove();
-            }
+            if (this.id === id) this.clockStopped(result.conversation);
             if (this.id === id) this.received(result.message);
         } catch (error) {
             showError(this.form, error);

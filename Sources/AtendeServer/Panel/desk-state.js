@@ -152,6 +152,17 @@ export class DeskState {
             else this.unread.set(chat.id, (this.unread.get(chat.id) || 0) + 1);
             this.changed("mine");
             break;
+        case "conversation.replied":
+            // This attendant answered from another tab or device: the contact no longer waits here either.
+            if (this.mine.has(chat.id)) this.mine.set(chat.id, chat);
+            this.waitingSince.delete(chat.id);
+            this.unread.delete(chat.id);
+            if (this.pane.id === chat.id) {
+                this.pane.received(event.message);
+                this.pane.clockStopped(chat);
+            }
+            this.changed("mine");
+            break;
         case "conversation.closed":
             if (this.mine.has(chat.id) && !this.leaving.has(chat.id)) {
                 notice(`Conversa com ${chat.contact.name || format.contactPhone(chat.contact.phone)} encerrada.`);

@@ -147,6 +147,13 @@ struct Desk {
             unread.insert(id)
             upsertAssigned(conversation)
             note("\(label): \(message["text"]?.stringValue ?? "")", .incoming)
+        case "conversation.replied":
+            // Sent by this attendant from another connection (the panel, a phone).
+            let message = event["message"] ?? .null
+            lastMessage[id] = message
+            unread.remove(id)
+            upsertAssigned(conversation)
+            note("\(label), you from another session: \(message["text"]?.stringValue ?? "")", .outgoing)
         case "conversation.closed":
             let removed = conversation["state"]?.stringValue == "removed"
             assigned.removeAll { $0["id"]?.intValue == id }
