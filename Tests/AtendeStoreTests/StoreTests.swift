@@ -245,6 +245,7 @@ final class StoreTests: StoreTestCase {
                 ALTER TABLE departments DROP COLUMN wrap_up;
                 ALTER TABLE attendants DROP COLUMN grace_until;
                 ALTER TABLE attendants DROP COLUMN away;
+                ALTER TABLE attendants DROP COLUMN missed_offers;
                 DROP INDEX conversations_first_queued;
                 ALTER TABLE conversations DROP COLUMN priority;
                 ALTER TABLE conversations DROP COLUMN first_queued_at;
