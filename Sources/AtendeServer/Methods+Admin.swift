@@ -65,9 +65,10 @@ extension RequestContext {
         return .result(Wire.list("departments", try store.departments()) { Wire.department($0, into: &$1) })
     }
 
-    /// `department.changed` to monitoring admins.
+    /// `department.changed` to monitoring admins and logged-in attendants (desks show departments by name, in
+    /// their lists and the transfer form; departments change seldom).
     private func announceDepartment(_ department: Department, deleted: Bool) {
-        guard !fanOut.monitors.isEmpty else { return }
+        guard !fanOut.monitors.isEmpty || !fanOut.sessions.isEmpty else { return }
         var w = JSONWriter()
         w.beginObject()
         w.field("type", "department.changed")
@@ -75,7 +76,9 @@ extension RequestContext {
         Wire.department(department, into: &w)
         w.field("deleted", deleted)
         w.endObject()
-        fanOut.pushToMonitors(RPCEncoder.notification(method: "event", params: w.bytes))
+        let push = RPCEncoder.notification(method: "event", params: w.bytes)
+        fanOut.pushToMonitors(push)
+        for (attendant, _) in fanOut.sessions { fanOut.push(push, toAttendant: attendant) }
     }
 
     private func departmentName(_ raw: String) throws -> String {

@@ -1,14 +1,33 @@
 // DeskEventTests: what an attendant's desk needs from the daemon to show the truth. A `presence.changed` push
 // when the daemon moves the attendant to or from off-hours (here by an admin changing its hours: a boundary timer
 // does the same), `conversation.history {authors: true}` crediting each attendant message to the attendant
-// who wrote it and listing transfers, while the history without `authors` stays as it was, and a reply sent from
-// one of the attendant's connections shown on its others (`conversation.replied`).
+// who wrote it and listing transfers, while the history without `authors` stays as it was, a reply sent from
+// one of the attendant's connections shown on its others (`conversation.replied`), and `department.changed` so
+// that names follow a rename.
 
 import AtendeClient
 import AtendeProtocol
 import XCTest
 
 final class DeskEventTests: DaemonTestCase {
+    func testADepartmentChangeIsPushedToAttendantsAndMonitors() throws {
+        let ana = try staff("ana@names.example")
+        let monitor = try daemon.admin()
+        try monitor.call("monitor.subscribe")
+        try admin.call("department.update", ["id": "sales", "name": "Vendas e trocas"])
+        for client in [try XCTUnwrap(ana.client), monitor] {
+            let pushed = try expectEvent(client, "department.changed")
+            XCTAssertEqual(pushed["department"]?["name"], "Vendas e trocas")
+            XCTAssertEqual(pushed["deleted"], false)
+        }
+        try admin.call("department.create", ["id": "extra", "name": "Extra"])
+        XCTAssertEqual(try expectEvent(ana.client, "department.changed")["department"]?["id"], "extra")
+        try admin.call("department.delete", ["id": "extra"])
+        let deleted = try expectEvent(ana.client, "department.changed")
+        XCTAssertEqual(deleted["department"]?["id"], "extra")
+        XCTAssertEqual(deleted["deleted"], true)
+    }
+
     func testAReplyIsPushedToTheAttendantsOtherConnectionsOnly() throws {
         let ana = try staff("ana@tabs.example")
         let phone = try daemon.attendant(login: "ana@tabs.example")

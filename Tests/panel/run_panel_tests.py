@@ -962,6 +962,9 @@ class Suite:
                     and not d.all(f"{other_item} .waiting-reply"), "the clocks of the chat answered elsewhere gone")
         finally:
             phone.close()
+        # A rename made elsewhere reaches the open chat's header without a reload (department.changed).
+        self.setup.call("department.update", {"id": "retorno", "name": "Retorno rápido"})
+        d.wait_text("#chat .chat-head", "Retorno rápido")
         for closing in (chat, other):
             self.bot.call("conversation.close", {"id": closing["id"]})
         d.until(lambda: not d.all(item), "the closed chat gone from the list")

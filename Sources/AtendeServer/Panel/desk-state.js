@@ -152,6 +152,16 @@ export class DeskState {
             else this.unread.set(chat.id, (this.unread.get(chat.id) || 0) + 1);
             this.changed("mine");
             break;
+        case "department.changed": {
+            // Renamed, made or deleted elsewhere: the names on this desk follow (the open chat's header too).
+            const department = event.department;
+            if (event.deleted) this.departments.delete(department.id);
+            else this.departments.set(department.id, department);
+            this.changed("mine", "offers", "waiting");
+            const open = this.pane.id !== null ? this.find(this.pane.id) : null;
+            if (open && open.department === department.id) this.changed("pane");
+            break;
+        }
         case "conversation.replied":
             // This attendant answered from another tab or device: the contact no longer waits here either.
             if (this.mine.has(chat.id)) this.mine.set(chat.id, chat);
