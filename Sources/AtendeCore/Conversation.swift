@@ -135,7 +135,7 @@ public struct Conversation: Equatable, Sendable {
         set { storedWrapUpUntil = newValue?.millis ?? .min }
     }
     /// When the current assignment is taken back unless the attendant replies first (the department's
-    /// `replyTimeout`); internal, not on the wire.
+    /// `replyTimeout`); on the wire as `replyDueAt`, so desks can show the time left.
     @inlinable public var replyDueAt: Instant? {
         get { Conversation.instant(storedReplyDueAt) }
         set { storedReplyDueAt = newValue?.millis ?? .min }

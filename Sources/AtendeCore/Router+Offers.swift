@@ -186,11 +186,13 @@ extension Router {
         return [department] + refresh(attendant)
     }
 
-    /// An offer ran out: the chat goes back, and after `maxMissedOffers` in a row the attendant turns away.
+    /// An offer ran out: the chat goes back, and after `maxMissedOffers` in a row the attendant turns away. Only an
+    /// offer its attendant could have taken counts: one that ran out while the daemon was down (its attendant not
+    /// connected again yet) is no miss.
     func expireOffer(_ id: ConversationID, now: Instant, effects: inout [RouterEffect]) -> [String] {
         guard let attendant = conversations[id]?.attendantId, conversations[id]?.state == .offered else { return [] }
         let dirty = takeBack(id, reason: .offerExpired, now: now, effects: &effects)
-        guard let person = attendants[attendant] else { return dirty }
+        guard let person = attendants[attendant], person.connections > 0 else { return dirty }
         person.missedOffers += 1
         if maxMissedOffers > 0, person.missedOffers >= maxMissedOffers, person.wantsOnline {
             person.wantsOnline = false

@@ -103,16 +103,16 @@ public final class Router {
     /// Loads what the store holds after a restart: departments, attendants (none connected), and the open
     /// conversations, which come back in their queues in their original order with their original timestamps.
     /// `wrapping`: closed chats whose wrap-up was running; `graces`: the presence graces that were running; `away`:
-    /// the attendants whose last choice was away. Offers,
+    /// the attendants whose last choice was away; `missedOffers`: their runs of offers left to run out. Offers,
     /// reply timeouts, wrap-ups and graces get their deadlines back (one already past is applied by the first
     /// tick). An attendant still connected when the daemon stopped starts no grace: the daemon left, not it.
     public func restore(departments: [Department], attendants: [AttendantProfile], conversations: [Conversation],
                         wrapping: [Conversation] = [], graces: [AttendantID: Instant] = [:],
-                        away: [AttendantID] = [], now: Instant) {
+                        away: [AttendantID] = [], missedOffers: [AttendantID: Int] = [:], now: Instant) {
         beginRestore(departments: departments, attendants: attendants, now: now)
         reserveConversations(conversations.count)
         for conversation in conversations { restoreConversation(conversation, now: now) }
-        finishRestore(wrapping: wrapping, graces: graces, away: away)
+        finishRestore(wrapping: wrapping, graces: graces, away: away, missedOffers: missedOffers)
     }
 
     // MARK: - Conversations

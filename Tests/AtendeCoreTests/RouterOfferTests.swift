@@ -289,9 +289,10 @@ final class RouterOfferTests: RouterTestCase {
         wrapping.closedAt = noon
         wrapping.wrapUpUntil = noon + seconds(20)
         let router = Router()
+        router.maxMissedOffers = 2
         router.restore(departments: [sales()], attendants: [AttendantProfile(id: 1, departments: ["sales"],
                                                                              maxChats: 2)],
-                       conversations: [offered], wrapping: [wrapping], now: noon + seconds(60))
+                       conversations: [offered], wrapping: [wrapping], missedOffers: [1: 1], now: noon + seconds(60))
         XCTAssertEqual(router.openChats(of: 1), 1)
         XCTAssertEqual(router.wrappingChats(of: 1), 1)
         XCTAssertEqual(router.nextDeadline, noon + seconds(20), "both ran out while the daemon was down")
@@ -299,6 +300,10 @@ final class RouterOfferTests: RouterTestCase {
         XCTAssertEqual(effects.revocations, ["1←1 offer-expired"])
         XCTAssertEqual(router.wrappingChats(of: 1), 0)
         XCTAssertEqual(waiting(router, "sales"), [1], "nobody is connected after a restart")
+        XCTAssertFalse(effects.contains { if case .missedOffersChanged = $0 { true } else { false } },
+                       "an offer that ran out while the daemon was down is no miss of its attendant")
+        XCTAssertFalse(effects.contains(.presenceChanged(1, .away, reason: "missed-offers")))
+        XCTAssertFalse(router.prefersAway(1))
     }
 
     func testABurstOfExpiriesIsSpreadOverTurns() {
