@@ -22,7 +22,7 @@ let package = Package(
         // The WAL-gathering VFS (C, over the system SQLite).
         .target(name: "CSQLiteWAL", dependencies: ["CSQLite"]),
         .target(name: "AtendeCore", swiftSettings: hotPath),
-        .target(name: "AtendeStore", dependencies: ["AtendeCore", "CSQLite", "CSQLiteWAL", "CPostgres"],
+        .target(name: "AtendeStore", dependencies: ["AtendeCore", "CSQLite", "CSQLiteWAL", "CPostgres", "CLinux"],
                 swiftSettings: hotPath),
         .target(name: "AtendeProtocol", dependencies: ["AtendeCore"], swiftSettings: hotPath),
         // Panel/ holds the web panel's static files: atended serves them from disk (see PanelFiles), so they are

@@ -11,6 +11,7 @@
 // while the turns around it, committed in transactions of their own, go out as usual (see RefusedTurn).
 
 import AtendeStore
+import CLinux
 import Foundation
 import Glibc
 import Synchronization
@@ -90,9 +91,8 @@ final class DurableOutbox: Sendable {
         self.wakeLoop = wakeLoop
         self.failForTests = failForTests
         self.delayForTests = delayForTests
-        // Named from inside: a name given before `start` does not reach the kernel here (`top -H` shows it).
         let thread = Thread { [self] in
-            Thread.current.name = "atende.fsync"
+            atende_name_thread("atende.fsync")
             run()
         }
         thread.start()

@@ -6,6 +6,7 @@
 
 import AtendeCore
 import AtendeStore
+import CLinux
 import Foundation
 
 /// Reads the open conversations on a thread of its own and hands them to the caller's thread in batches.
@@ -31,7 +32,7 @@ final class RecoveryReader: @unchecked Sendable {
                      each: (consuming Conversation) -> Void) throws(StoreError) {
         let reader = RecoveryReader(store: store)
         let thread = Thread {
-            Thread.current.name = "atende.recovery"  // from inside, so that `top -H` shows it
+            atende_name_thread("atende.recovery")  // as `top -H` shows it
             reader.produce()
         }
         thread.start()

@@ -11,6 +11,7 @@
 // request, and the loop waits for their rows. When the connection fails, every ticket and read still pending
 // fails, and `onLost` runs once: the daemon stops acknowledging.
 
+import CLinux
 import CPostgres
 import Dispatch
 import Foundation
@@ -133,7 +134,7 @@ final class PostgresPipeline: @unchecked Sendable {
             throw postgresError(nil, connection: connection.handle, sql: nil)
         }
         let thread = Thread { [self] in
-            Thread.current.name = "atende.postgres"  // from inside, so that `top -H` shows it
+            atende_name_thread("atende.postgres")  // as `top -H` shows it
             run()
         }
         thread.start()
