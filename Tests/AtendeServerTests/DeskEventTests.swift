@@ -40,7 +40,8 @@ final class DeskEventTests: DaemonTestCase {
         XCTAssertEqual(pushed["message"]?["from"], "attendant")
         XCTAssertEqual(pushed["message"]?["id"], replied["message"]?["id"])
         try assertNoEvent(ana.client, "conversation.replied", "the connection that sent it has the answer")
-        try assertNoEvent(bot, "conversation.replied", "the bots hear conversation.reply")
+        XCTAssertEqual(try expectEvent(bot, "conversation.reply")["message"]?["text"], "Olá!",
+                       "the bots hear conversation.reply, as before")
     }
 
     func testPresenceChangedIsPushedWhenHoursEndAndStartAgain() throws {

@@ -23,14 +23,20 @@ final class DeskTests: XCTestCase {
     func testAReplyFromAnotherSessionAnswersTheContactHereToo() {
         var desk = Desk(me: me)
         let chat: JSON = ["id": 3, "state": "assigned", "department": "vendas", "contact": ["phone": "+5511900000003"],
-                          "assignedAt": "2026-12-04T15:00:00.000Z"]
+                          "assignedAt": "2026-12-04T15:00:00.000Z", "replyDueAt": "2026-12-04T15:05:00.000Z"]
+        let now = TimeText.parse("2026-12-04T15:03:00.000Z")!
         desk.apply(event: ["type": "conversation.message", "conversation": chat,
                            "message": ["from": "contact", "text": "Oi", "at": "2026-12-04T15:01:00.000Z"]])
         XCTAssertTrue(desk.unread.contains(3))
-        desk.apply(event: ["type": "conversation.replied", "conversation": chat,
+        XCTAssertTrue(DeskScreen.chatLine(desk.assigned[0], desk: desk, width: 120, now: now).contains("reply within"))
+        let answered: JSON = ["id": 3, "state": "assigned", "department": "vendas",
+                              "contact": ["phone": "+5511900000003"], "assignedAt": "2026-12-04T15:00:00.000Z"]
+        desk.apply(event: ["type": "conversation.replied", "conversation": answered,
                            "message": ["from": "attendant", "text": "Olá!", "at": "2026-12-04T15:02:00.000Z"]])
         XCTAssertFalse(desk.unread.contains(3))
-        XCTAssertEqual(DeskScreen.waitingForReply(chat, desk: desk, now: 0), "-", "answered")
+        XCTAssertEqual(DeskScreen.waitingForReply(chat, desk: desk, now: now), "-", "answered")
+        XCTAssertFalse(DeskScreen.chatLine(desk.assigned[0], desk: desk, width: 120, now: now).contains("reply within"),
+                       "the reply clock stopped")
         XCTAssertTrue(desk.notes.last?.text.hasSuffix("you from another session: Olá!") ?? false)
     }
 

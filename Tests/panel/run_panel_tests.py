@@ -841,8 +841,8 @@ class Suite:
         a.click_text(".side-menu a", "Supervisão")
         a.wait_text('.tile[data-id="vendas"] .waiting', "(+1 oferecida)")
         a.wait_text("#board-waiting", "Rita Gomes (aguardando aceite de")
-        a.expect('.tile[data-id="vendas"] .oldest', lambda e: re.fullmatch(r"\d+ s", e.text),
-                 "the offered chat's wait as the longest (nobody else waits in vendas)")
+        a.expect('.tile[data-id="vendas"] .oldest', lambda e: re.fullmatch(r"[1-9]\d* s", e.text),
+                 "the offered chat's wait, growing, as the longest (nobody else waits in vendas)")
         d.shot("21-mesa-oferta")
         # Nobody else serves vendas: a declined chat is offered here again at once, and its card must stay (the
         # new offer's push comes before the decline's reply).
@@ -962,9 +962,13 @@ class Suite:
                     and not d.all(f"{other_item} .waiting-reply"), "the clocks of the chat answered elsewhere gone")
         finally:
             phone.close()
-        # A rename made elsewhere reaches the open chat's header without a reload (department.changed).
+        # A rename made elsewhere reaches the open chat's header without a reload (department.changed), and leaves
+        # the rest of the pane alone: the transfer form being filled stays open.
+        d.click("#transfer-open")
+        d.until(lambda: d.find("#chat .transfer").is_displayed(), "the transfer form open")
         self.setup.call("department.update", {"id": "retorno", "name": "Retorno rápido"})
         d.wait_text("#chat .chat-head", "Retorno rápido")
+        assert d.find("#chat .transfer").is_displayed(), "the transfer form stays open through the rename"
         for closing in (chat, other):
             self.bot.call("conversation.close", {"id": closing["id"]})
         d.until(lambda: not d.all(item), "the closed chat gone from the list")

@@ -1,8 +1,9 @@
 // board.js: the supervisor board ("Supervisão"): per department the waiting chats, the oldest wait (aged here
-// every second from the last stats.get; offered chats count from when they joined the queue), the service level of the day and who is online; the attendants and their
-// state; the chats held by offline attendants (conversation.list), each with a way to move it
-// (conversation.transfer to a department or a colleague); and the waiting chats in queue order with their priority
-// (conversation.setPriority). Figures change on pushes, not by polling.
+// every second from the last stats.get; offered chats count from when they joined the queue), the service level
+// of the day and who is online; the attendants and their state; the chats held by offline attendants
+// (conversation.list), each with a way to move it (conversation.transfer to a department or a colleague); and the
+// waiting chats in queue order with their priority (conversation.setPriority). Figures change on pushes, not by
+// polling.
 
 import { h, fill, notice } from "./dom.js";
 import * as format from "./format.js";
@@ -33,10 +34,12 @@ export function boardView(root, { rpc, store }) {
             typeof stats.potentials === "number" ? `Potenciais: ${stats.potentials}` : "";
         fill(departments, store.departmentList().map((d) => {
             const s = stats.departments[d.id] || {};
-            // An offered chat waits too (since it joined the queue) until its attendant accepts.
-            const offeredWait = Math.max(0, ...waiting.filter((c) => c.state === "offered" && c.department === d.id)
-                .map((c) => format.secondsSince(c.queuedAt || c.openedAt)));
-            const oldest = Math.max(s.waiting ? (s.oldestWaitSeconds || 0) + aged : 0, s.offered ? offeredWait : 0);
+            // An offered chat waits too (since it joined the queue) until its attendant accepts: counted once the
+            // list of offered chats is read (until then, or without it, the queue's figure alone, or a dash).
+            const offeredWaits = s.offered ? waiting.filter((c) => c.state === "offered" && c.department === d.id)
+                .map((c) => format.secondsSince(c.queuedAt || c.openedAt)) : [];
+            const known = s.waiting || offeredWaits.length > 0;
+            const oldest = Math.max(s.waiting ? (s.oldestWaitSeconds || 0) + aged : 0, ...offeredWaits);
             const late = d.serviceLevel && oldest > d.serviceLevel;
             return h("div", { class: "card tile", dataset: { id: d.id } },
                 h("h3", {}, d.name),
@@ -46,7 +49,7 @@ export function boardView(root, { rpc, store }) {
                         s.offered ? h("small", { class: "muted" }, ` (+${s.offered} ${s.offered === 1 ? "oferecida"
                             : "oferecidas"})`) : null),
                     h("dt", {}, "Maior espera"), h("dd", { class: late ? "oldest late" : "oldest" },
-                        s.waiting || s.offered ? format.duration(oldest) : "—"),
+                        known ? format.duration(oldest) : "—"),
                     h("dt", {}, "Em atendimento"), h("dd", {}, String(s.assigned || 0)),
                     h("dt", {}, "Atendentes online"), h("dd", {}, String(s.attendantsOnline || 0)),
                     h("dt", {}, "Nível de serviço"), h("dd", {}, typeof s.serviceLevel === "number"

@@ -1,6 +1,7 @@
 // chat.js: the desk's transcript pane: the messages of one chat (conversation.history, then pushes), the reply
-// box (with a draft kept per chat), and the actions on the chat: transfer (to a department, or to a named colleague), close, and after closing
-// the wrap-up with its "Finalizar pós-atendimento" button.
+// box (with a draft kept per chat while the chat is the attendant's), and the actions on the chat: transfer (to a
+// department, or to a named colleague), close, and after closing the wrap-up with its "Finalizar pós-atendimento"
+// button.
 
 import { h, fill, clearErrors, showError, notice } from "./dom.js";
 import * as format from "./format.js";
@@ -111,10 +112,7 @@ export class ChatPane {
             h("header", { class: "chat-head" },
                 h("div", {},
                     h("h2", { id: "chat-contact" }, contact),
-                    h("span", { class: "muted" }, format.contactPhone(chat.contact.phone)
-                        + ` · ${format.channel(chat.channel)}`
-                        + ` · ${(this.desk.departments.get(chat.department) || { name: chat.department || "" }).name}`
-                        + ` · aberta ${format.dateTime(chat.openedAt)}`)),
+                    h("span", { class: "muted", id: "chat-meta" }, this.meta(chat))),
                 h("div", { class: "chat-actions" },
                     mine ? h("button", { class: "secondary", id: "transfer-open", onclick: () => this.openTransfer() },
                         "Transferir") : null,
@@ -133,6 +131,25 @@ export class ChatPane {
                 } }, "Fechar")));
         this.drawMessages();
         if (mine) this.reply.focus();
+    }
+
+    /** The header's second line: phone, channel, department (by its current name) and when the chat opened. */
+    meta(chat) {
+        const department = this.desk.departments.get(chat.department) || { name: chat.department || "" };
+        return `${format.contactPhone(chat.contact.phone)} · ${format.channel(chat.channel)} · ${department.name}`
+            + ` · aberta ${format.dateTime(chat.openedAt)}`;
+    }
+
+    /** Redraws the header's second line only (a department renamed): the form, focus and scroll stay. */
+    drawMeta() {
+        const chat = this.conversation();
+        const line = this.element.querySelector("#chat-meta");
+        if (chat && line) line.textContent = this.meta(chat);
+    }
+
+    /** Forgets the draft of a chat that left this attendant. */
+    forget(id) {
+        this.drafts.delete(id);
     }
 
     /** The time left to reply before the chat goes back to its queue (the department's reply timeout). */

@@ -127,6 +127,7 @@ export class DeskState {
             this.changed("offers");
             break;
         case "conversation.revoked":
+            this.pane.forget(chat.id);
             this.offers.delete(chat.id);
             if (this.mine.delete(chat.id)) this.changed("mine");
             this.changed("offers");
@@ -158,8 +159,7 @@ export class DeskState {
             if (event.deleted) this.departments.delete(department.id);
             else this.departments.set(department.id, department);
             this.changed("mine", "offers", "waiting");
-            const open = this.pane.id !== null ? this.find(this.pane.id) : null;
-            if (open && open.department === department.id) this.changed("pane");
+            this.pane.drawMeta();  // the open chat's header line, nothing else of the pane
             break;
         }
         case "conversation.replied":
@@ -262,6 +262,7 @@ export class DeskState {
 
     /** The chat left this attendant (transferred, taken back). */
     lost(id) {
+        this.pane.forget(id);
         this.arriving.delete(id);
         this.mine.delete(id);
         this.unread.delete(id);
@@ -272,6 +273,7 @@ export class DeskState {
     }
 
     closed(chat) {
+        this.pane.forget(chat.id);
         const wasMine = this.mine.delete(chat.id) || this.offers.delete(chat.id);
         this.arriving.delete(chat.id);
         this.unread.delete(chat.id);

@@ -1,10 +1,10 @@
 // desk.js: the attendant's desk. The left column holds the presence switch, the offers (with the time left to
-// accept), "Minhas conversas" (unread marks, how long the contact has waited for a reply, the time left to send
-// the first reply where the department takes unanswered chats back), the chats in
-// wrap-up (time left, "Finalizar"; read again after a reload) and tabs for the waiting list of the attendant's
-// departments, the potentials and the bot's contact agenda (each when the account settings allow; they follow
-// the admin's switches as `settings.changed` arrives). The right side is the ChatPane. Everything changes on pushes; a one-second tick only
-// redraws the clocks.
+// accept), "Minhas conversas" (unread marks, how long the contact has waited for a reply, and where the department
+// takes unanswered chats back, the time left to reply since the chat was assigned), the chats in wrap-up (time
+// left, "Finalizar"; read again after a reload) and tabs for the waiting list of the attendant's departments, the
+// potentials and the bot's contact agenda (each when the account settings allow; they follow the admin's switches
+// as `settings.changed` arrives). The right side is the ChatPane. Everything changes on pushes; a one-second tick
+// only redraws the clocks.
 
 import { h, fill, notice } from "./dom.js";
 import * as format from "./format.js";
