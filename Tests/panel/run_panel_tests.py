@@ -1403,8 +1403,15 @@ class Suite:
         d.wait_text("#presence-label", "Online")
 
     def profile_shows_a_locked_login(self):
-        """Five wrong passwords lock an attendant's login: the profile says until when, and Desbloquear ends it."""
+        """Five wrong passwords lock an attendant's login: the profile says until when, and Desbloquear ends it.
+        Before that, the profile shows no Desbloquear."""
         self.need("attendant.delete")  # the same v2 supervision methods: attendant.delete and attendant.unlock
+        a = self.admin
+        a.open(f"#/atendentes/{self.attendant_id}")
+        a.wait("#attendant-profile")
+        a.until(lambda: a.all("#unlock-login") and not a.find("#unlock-login").is_displayed()
+                or not a.all("#unlock-login"), "no Desbloquear on a login that is not locked")
+        a.open("#/atendentes")
         other = SocketClient(self.socket_path)
         try:
             for _ in range(5):
@@ -1414,9 +1421,9 @@ class Suite:
                     pass
         finally:
             other.close()
-        a = self.admin
         a.open(f"#/atendentes/{self.attendant_id}")
         a.wait_text("#attendant-profile .badge.locked", "Login bloqueado até")
+        assert a.find("#unlock-login").is_displayed(), "Desbloquear shown on the locked login"
         a.shot("34-login-bloqueado")
         a.click("#unlock-login")
         a.wait_text(".notices", "Login desbloqueado")
