@@ -120,10 +120,10 @@ public struct Config: Sendable {
             c.socketMode = mode
         },
         Key(name: "botToken", field: \.botToken, live: true,
-            defaultText: "null", doc: "auth.bot token; null: env ATENDE_BOT_TOKEN or peer uid only")
+            defaultText: "null", doc: "auth.bot token (16-512 bytes); null: env ATENDE_BOT_TOKEN or peer uid only")
             { c, v throws(Problem) in c.botToken = try token(v, "botToken") },
         Key(name: "adminToken", field: \.adminToken, live: true, defaultText: "null",
-            doc: "auth.admin token; null: env ATENDE_ADMIN_TOKEN or peer uid only")
+            doc: "auth.admin token (16-512 bytes); null: env ATENDE_ADMIN_TOKEN or peer uid only")
             { c, v throws(Problem) in c.adminToken = try token(v, "adminToken") },
         Key(name: "timezone", field: \.timezone, live: true,
             defaultText: "\"America/Sao_Paulo\"", doc: "default IANA time zone of working hours")

@@ -53,7 +53,15 @@ extension RequestContext {
             try ensureOpen(id, visibleTo: connection)
             apply(try router.decline(id, by: attendant, now: now), now: now)
         }
+        if let chat = router.conversation(id) { pushUpdatedToOtherConnections(chat, of: attendant) }
         return .result(Wire.ok)
+    }
+
+    /// `conversation.updated` (an extension) to the attendant's other connections (another tab, the phone): the
+    /// chat as it now is, after this connection declined its offer or finished its wrap-up, so they stop showing
+    /// them. After a decline the chat may already be offered to the attendant again (nobody else could take it).
+    private func pushUpdatedToOtherConnections(_ conversation: Conversation, of attendant: AttendantID) {
+        fanOut.push({ event("conversation.updated", conversation) }, toAttendant: attendant, except: connection.id)
     }
 
     /// Runs an accept or decline. Of the refusals that say the chat is not the caller's (1003), the contract makes
@@ -88,7 +96,9 @@ extension RequestContext {
             let conversation = try anyConversation(id)
             guard conversation.attendantId == attendant else { throw RPCError.forbidden("not your conversation") }
         }
-        apply(try router.finishWrapUp(id, by: attendant, now: now), now: now)
+        let effects = try router.finishWrapUp(id, by: attendant, now: now)
+        apply(effects, now: now)
+        for case .wrapUpEnded(let ended) in effects { pushUpdatedToOtherConnections(ended, of: attendant) }
         return .result(Wire.ok)
     }
 }

@@ -28,6 +28,41 @@ final class DeskEventTests: DaemonTestCase {
         XCTAssertEqual(deleted["deleted"], true)
     }
 
+    func testWhatAnAttendantDoesOnOneConnectionReachesItsOthers() throws {
+        try admin.call("department.create", ["id": "offers", "name": "Offers", "offerTimeout": 600, "wrapUp": 600])
+        let ana = try staff("ana@devices.example", ["offers"])
+        let desk = try XCTUnwrap(ana.client)
+        let phone = try daemon.attendant(login: "ana@devices.example")
+        // A presence choice.
+        try phone.call("presence.set", ["presence": "away"])
+        let away = try expectEvent(desk, "presence.changed")
+        XCTAssertEqual(away["presence"], "away")
+        XCTAssertEqual(away["reason"], "presence.set")
+        try assertNoEvent(phone, "presence.changed", "the connection that chose has the answer")
+        try phone.call("presence.set", ["presence": "online"])
+        XCTAssertEqual(try expectEvent(desk, "presence.changed")["presence"], "online")
+        // A decline, with someone else to take the chat.
+        let bia = try staff("bia@devices.example", ["offers"], online: false)
+        let chat = try bot.openChat("devices-1", department: "offers")
+        XCTAssertEqual(chat["attendantId"]?.intValue, ana.id)
+        let biaClient = try daemon.attendant(login: bia.login)
+        try phone.call("conversation.decline", ["id": .int(chat.id)])
+        let declined = try expectEvent(desk, "conversation.updated")["conversation"]
+        XCTAssertEqual(declined?.id, chat.id)
+        XCTAssertEqual(declined?["attendantId"]?.intValue, bia.id, "offered to bia now")
+        try assertNoEvent(phone, "conversation.updated")
+        // A wrap-up finished.
+        try biaClient.call("conversation.decline", ["id": .int(chat.id)])
+        XCTAssertEqual(try expectEvent(desk, "conversation.offered")["conversation"]?.id, chat.id, "back to ana")
+        try desk.call("conversation.accept", ["id": .int(chat.id)])
+        XCTAssertNotNil(try desk.call("conversation.close", ["id": .int(chat.id)])["wrapUpUntil"]?.stringValue)
+        try phone.call("conversation.finishWrapUp", ["id": .int(chat.id)])
+        let finished = try expectEvent(desk, "conversation.updated")["conversation"]
+        XCTAssertEqual(finished?.id, chat.id)
+        XCTAssertEqual(finished?["state"], "closed")
+        XCTAssertNil(finished?["wrapUpUntil"], "the wrap-up is over")
+    }
+
     func testAReplyIsPushedToTheAttendantsOtherConnectionsOnly() throws {
         let ana = try staff("ana@tabs.example")
         let phone = try daemon.attendant(login: "ana@tabs.example")

@@ -40,6 +40,24 @@ final class DeskTests: XCTestCase {
         XCTAssertTrue(desk.notes.last?.text.hasSuffix("you from another session: Olá!") ?? false)
     }
 
+    func testADeclineOrAWrapUpFinishedElsewhereLeavesThisDesk() {
+        var desk = Desk(me: me)
+        let offered: JSON = ["id": 4, "state": "offered", "attendantId": 2, "department": "vendas",
+                             "contact": ["phone": "+5511900000004"], "offerExpiresAt": "2026-12-04T15:05:00.000Z"]
+        desk.apply(event: ["type": "conversation.offered", "conversation": offered])
+        XCTAssertEqual(desk.offers.count, 1)
+        desk.apply(event: ["type": "conversation.updated", "conversation": offered])
+        XCTAssertEqual(desk.offers.count, 1, "declined elsewhere but offered here again: it stays")
+        let elsewhere: JSON = ["id": 4, "state": "offered", "attendantId": 9, "department": "vendas",
+                               "contact": ["phone": "+5511900000004"]]
+        desk.apply(event: ["type": "conversation.updated", "conversation": elsewhere])
+        XCTAssertTrue(desk.offers.isEmpty, "declined from another session")
+        desk.wrapping[5] = "2026-12-04T15:10:00.000Z"
+        desk.apply(event: ["type": "conversation.updated", "conversation": [
+            "id": 5, "state": "closed", "attendantId": 2, "contact": ["phone": "+5511900000005"]]])
+        XCTAssertNil(desk.wrapping[5], "finished from another session")
+    }
+
     func testFrameWithWideCharactersFitsTheWidth() {
         var desk = Desk(me: me)
         let chat: JSON = ["id": 3, "state": "assigned", "department": "vendas",

@@ -840,7 +840,7 @@ class Suite:
         # Supervisão counts the offered chat with the waiting ones, and lists it, whose offer it waits on.
         a.click_text(".side-menu a", "Supervisão")
         a.wait_text('.tile[data-id="vendas"] .waiting', "(+1 oferecida)")
-        a.wait_text("#board-waiting", "Rita Gomes (aguardando aceite de")
+        a.wait_text("#board-waiting", "Rita Gomes (aguardando o aceite de")
         a.expect('.tile[data-id="vendas"] .oldest', lambda e: re.fullmatch(r"[1-9]\d* s", e.text),
                  "the offered chat's wait, growing, as the longest (nobody else waits in vendas)")
         d.shot("21-mesa-oferta")
@@ -972,6 +972,62 @@ class Suite:
         for closing in (chat, other):
             self.bot.call("conversation.close", {"id": closing["id"]})
         d.until(lambda: not d.all(item), "the closed chat gone from the list")
+
+    def second_device_agrees(self):
+        """What the attendant does on another device shows on this desk: a presence choice, a declined offer
+        (gone, with someone else to take it) and a finished wrap-up; an expired clock reads "expirando…" alone."""
+        self.need("offers")
+        d = self.desk
+        if d.all("#presence:not(:checked)"):
+            d.click(".presence-switch .slider")
+            d.wait_text("#presence-label", "Online")
+        phone = SocketClient(self.socket_path)
+        helper = SocketClient(self.socket_path)
+        try:
+            phone.call("auth.login", {"login": ATTENDANT_LOGIN, "password": ATTENDANT_PASSWORD})
+            phone.call("presence.set", {"presence": "away"})
+            d.wait_text("#presence-label", "Ausente")
+            assert not d.find("#presence").is_selected(), "the switch follows the other device"
+            phone.call("presence.set", {"presence": "online"})
+            d.wait_text("#presence-label", "Online")
+            # A colleague in vendas, so that a declined offer goes to her.
+            self.setup.call("attendant.create", {"name": "Lia Campos", "login": "lia@empresa.com.br",
+                                                 "password": "Lia123456", "departments": ["vendas"]})
+            chat = self.bot.call("conversation.open", {
+                "externalId": "wa-5541977776666-1", "contact": {"phone": "+5541977776666", "name": "Vera Dias"},
+                "department": "vendas", "text": "Tem desconto?"})
+            card = f'#offers .offer[data-id="{chat["id"]}"]'
+            d.wait_text(card, "Vera Dias")
+            helper.call("auth.login", {"login": "lia@empresa.com.br", "password": "Lia123456"})
+            phone.call("conversation.decline", {"id": chat["id"]})
+            d.until(lambda: not d.all(card), "the offer declined on the phone gone from the desk")
+            # Lia declines too: back here, accepted and closed here, its wrap-up finished on the phone.
+            helper.call("conversation.decline", {"id": chat["id"]})
+            d.wait_text(card, "Vera Dias")
+            d.click(f"{card} button.accept")
+            d.wait_text("#chat-contact", "Vera Dias")
+            d.click("#close-chat")
+            item = f'#wrapping .wrap-up-item[data-id="{chat["id"]}"]'
+            d.wait(item)
+            phone.call("conversation.finishWrapUp", {"id": chat["id"]})
+            d.until(lambda: not d.all(item) and not d.all("#wrap-up"), "the wrap-up finished on the phone gone")
+        finally:
+            phone.close()
+            helper.close()
+        # A countdown whose time is up says "expirando…" without "expira em" before it.
+        d.script("""
+            const now = Date.now();
+            window.atendePanel.rpc.emit("event", {type: "conversation.offered", conversation: {
+                id: 99998, externalId: "late", contact: {phone: "+5511900002222", name: "Oferta Vencida"},
+                channel: "whatsapp", department: "vendas", state: "offered", priority: 0,
+                openedAt: new Date(now).toISOString(), queuedAt: new Date(now).toISOString(),
+                offeredAt: new Date(now - 5000).toISOString(), offerExpiresAt: new Date(now - 1000).toISOString()}});""")
+        late = '#offers .offer[data-id="99998"] .expires'
+        d.until(lambda: d.all(late) and d.find(late).text == "expirando…", "only expirando… once the time is up")
+        d.script("""window.atendePanel.rpc.emit("event", {type: "conversation.revoked", reason: "offer-expired",
+            conversation: {id: 99998, externalId: "late", contact: {phone: "+5511900002222"}, channel: "whatsapp",
+            department: "vendas", state: "queued", priority: 0, openedAt: new Date().toISOString()}});""")
+        d.until(lambda: not d.all('#offers .offer[data-id="99998"]'), "the played offer gone")
 
     def offer_card_from_push(self):
         """On a daemon without offers, a conversation.offered push replayed in the page still draws the offer card
@@ -1550,6 +1606,7 @@ def main():
             ("offer_accept_and_wrap_up", ["attendant_logs_in"], suite.offer_accept_and_wrap_up),
             ("wrap_up_survives_reload", ["offer_accept_and_wrap_up"], suite.wrap_up_survives_reload),
             ("reply_countdown", ["attendant_logs_in"], suite.reply_countdown),
+            ("second_device_agrees", ["offer_accept_and_wrap_up"], suite.second_device_agrees),
             ("offer_card_from_push", ["attendant_logs_in"], suite.offer_card_from_push),
             ("offer_and_wrap_up_played", ["attendant_logs_in"], suite.offer_and_wrap_up_played),
             ("supervisor_board", ["admin_logs_in"], suite.supervisor_board),

@@ -134,7 +134,7 @@ export function boardView(root, { rpc, store }) {
                 .map((t) => h("th", {}, t)))),
             h("tbody", {}, ordered.map((c) => h("tr", { dataset: { id: c.id } },
                 h("td", {}, c.contact.name || format.contactPhone(c.contact.phone), c.state === "offered"
-                    ? h("small", { class: "muted" }, ` (aguardando aceite de ${attendantName(c.attendantId)})`)
+                    ? h("small", { class: "muted" }, ` (aguardando o aceite de ${attendantName(c.attendantId)})`)
                     : null),
                 h("td", {}, (store.departments.get(c.department) || { name: c.department || "—" }).name),
                 h("td", {}, h("span", { class: "since", dataset: { since: c.queuedAt || c.openedAt } },

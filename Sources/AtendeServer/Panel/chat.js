@@ -25,7 +25,7 @@ export class ChatPane {
 
     drawEmpty() {
         fill(this.element, h("div", { class: "chat-empty" },
-            h("p", {}, "Escolha uma conversa à esquerda ou aguarde uma nova.")));
+            h("p", {}, "Escolha uma conversa na lista ou aguarde uma nova.")));
     }
 
     /** Shows chat `id` (reads its history). */
@@ -156,7 +156,8 @@ export class ChatPane {
     replyDueBar(chat) {
         if (!chat.replyDueAt || Date.parse(chat.replyDueAt) <= Date.now()) return null;
         return h("div", { class: "reply-due-bar", id: "reply-due" },
-            "Responda em ", h("span", { class: "countdown", dataset: { until: chat.replyDueAt } },
+            h("span", { class: "countdown-prefix" }, "Responda em "),
+            h("span", { class: "countdown", dataset: { until: chat.replyDueAt } },
                 format.timeLeft(chat.replyDueAt)),
             ": sem resposta, a conversa volta para a fila.");
     }

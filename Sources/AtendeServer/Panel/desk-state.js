@@ -162,6 +162,18 @@ export class DeskState {
             this.pane.drawMeta();  // the open chat's header line, nothing else of the pane
             break;
         }
+        case "conversation.updated": {
+            // Declined or wrapped up from another tab or device: gone from here too, unless offered here again.
+            const me = this.me && this.me.id;
+            if (this.offers.has(chat.id) && !(chat.state === "offered" && chat.attendantId === me)) {
+                this.offers.delete(chat.id);
+                this.changed("offers");
+            }
+            if (this.wrapping.has(chat.id) && !(chat.wrapUpUntil && Date.parse(chat.wrapUpUntil) > Date.now())) {
+                this.wrapUpFinished(chat.id);
+            }
+            break;
+        }
         case "conversation.replied":
             // This attendant answered from another tab or device: the contact no longer waits here either.
             if (this.mine.has(chat.id)) this.mine.set(chat.id, chat);
@@ -235,6 +247,9 @@ export class DeskState {
             notice(format.errorText(error), "bad");
         }
         if (this.offers.get(id) === declined) this.offers.delete(id);
+        else if (this.offers.has(id)) {
+            notice("Ninguém mais pode atender agora: a conversa voltou a ser oferecida a você.");
+        }
         this.changed("offers");
     }
 

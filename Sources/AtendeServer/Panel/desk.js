@@ -64,7 +64,7 @@ export function deskView(root, rpc, { attendant, onLogout }) {
                 h("strong", {}, c.contact.name || format.contactPhone(c.contact.phone)),
                 h("span", { class: "muted" }, ` ${(desk.departments.get(c.department) || { name: "" }).name}`),
                 h("div", { class: "offer-row" },
-                    h("span", { class: "expires" }, "expira em ",
+                    h("span", { class: "expires" }, h("span", { class: "countdown-prefix" }, "expira em "),
                         h("span", { class: "countdown", dataset: { until: c.offerExpiresAt || "" } },
                             format.timeLeft(c.offerExpiresAt))),
                     h("button", { class: "primary small accept", onclick: () => desk.accept(c.id) }, "Aceitar"),
@@ -85,7 +85,8 @@ export function deskView(root, rpc, { attendant, onLogout }) {
             waitingSince ? h("span", { class: "waiting-reply", title: "Tempo que o contato aguarda sua resposta" },
                 "aguarda ", h("span", { class: "since", dataset: { since: waitingSince } })) : null,
             replyDue(c) ? h("span", { class: "reply-due",
-                title: "Sem sua resposta até lá, a conversa volta para a fila" }, "responda em ",
+                title: "Sem sua resposta até lá, a conversa volta para a fila" },
+            h("span", { class: "countdown-prefix" }, "responda em "),
             h("span", { class: "countdown", dataset: { until: c.replyDueAt } }, format.timeLeft(c.replyDueAt)))
                 : null);
         }));
@@ -229,6 +230,9 @@ export function deskView(root, rpc, { attendant, onLogout }) {
             const left = (Date.parse(clock.dataset.until) - now) / 1000;
             clock.textContent = format.timeLeft(clock.dataset.until, now);
             clock.classList.toggle("urgent", left < 10);
+            // "expira em expirando…" reads wrong: once the time is up only "expirando…" stays.
+            const prefix = clock.previousElementSibling;
+            if (prefix && prefix.classList.contains("countdown-prefix")) prefix.hidden = left <= 0;
         }
     }
 

@@ -254,7 +254,8 @@ const reasonTexts = [
     [/^attendant is outside working hours$/, () => "o atendente está fora do horário de atendimento"],
     [/^attendant is inactive$/, () => "o atendente está inativo"],
     [/^attendant does not serve department '(.*)'$/, (m) => `o atendente não atende o departamento "${m[1]}"`],
-    [/^attendant already holds (\d+) of (\d+)/, (m) => `o atendente já tem ${m[1]} de ${m[2]} conversas`],
+    // Read by the attendant who tried to take a chat as well as by an admin transferring one: no "o atendente".
+    [/^attendant already holds (\d+) of (\d+)/, (m) => `limite de conversas atingido (${m[1]} de ${m[2]})`],
     [/^attendant \d+ has \d+ open chats?/, () => "o atendente tem conversas abertas (encerre ou transfira antes)"],
     [/^department '.*' has open chats$/, () => "o departamento tem conversas abertas"],
     [/^department '.*' is served by (\d+) attendant/,

@@ -147,6 +147,18 @@ struct Desk {
             unread.insert(id)
             upsertAssigned(conversation)
             note("\(label): \(message["text"]?.stringValue ?? "")", .incoming)
+        case "conversation.updated":
+            // Declined or wrapped up from another connection: gone from here too, unless offered here again.
+            let offeredHere = conversation["state"]?.stringValue == "offered"
+                && conversation["attendantId"]?.intValue == me["id"]?.intValue
+            if !offeredHere && offers.contains(where: { $0["id"]?.intValue == id }) {
+                offers.removeAll { $0["id"]?.intValue == id }
+                note("\(label): the offer was answered from another session", .info)
+            }
+            if conversation["wrapUpUntil"] == nil && wrapping[id] != nil {
+                wrapping[id] = nil
+                note("wrap-up of \(label) was finished from another session", .info)
+            }
         case "conversation.replied":
             // Sent by this attendant from another connection (the panel, a phone).
             let message = event["message"] ?? .null
