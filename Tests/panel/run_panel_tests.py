@@ -1322,6 +1322,13 @@ class Suite:
             d.until(lambda: not d.all(f'#my-chats .chat-item[data-id="{chat["id"]}"]'), "the chat left this desk")
             event = other.event("conversation.assigned", lambda e: e["conversation"]["id"] == chat["id"])
             assert event["conversation"]["attendantId"] == colleague["id"], event
+            # Carlos passes it back: the transcript here shows both transfers, by whom and to whom.
+            other.call("conversation.transfer", {"id": chat["id"], "attendantId": self.attendant_id})
+            item = f'#my-chats .chat-item[data-id="{chat["id"]}"]'
+            d.wait(item)
+            d.click(f"{item} .contact")
+            d.wait_text("#messages", "Transferida por Carlos Lima para você")
+            assert "Transferida por você para Carlos Lima" in d.find("#messages").text
             self.bot.call("conversation.close", {"id": chat["id"]})
         finally:
             other.close()

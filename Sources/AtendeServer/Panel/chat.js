@@ -32,11 +32,13 @@ export class ChatPane {
     async open(id) {
         this.id = id;
         this.messages = [];
+        this.transfers = [];
         this.draw();
         try {
             const history = await this.history(id);
             if (this.id !== id) return;
             this.messages = history.messages;
+            this.transfers = history.transfers || [];
         } catch (error) {
             if (this.id !== id) return;
             notice(format.errorText(error), "bad");
@@ -182,10 +184,25 @@ export class ChatPane {
         if (!this.list) return;
         const kept = this.list.scrollTop;
         const me = this.desk.me && this.desk.me.id;
-        fill(this.list, this.messages.map((m) => h("li", { class: `message from-${m.from}` },
-            m.attendant && m.attendant.id !== me ? h("span", { class: "author" }, m.attendant.name) : null,
-            h("p", {}, m.text), h("time", { datetime: m.at }, format.dateTime(m.at)))));
+        // Transfers between the messages, where they happened, so whoever receives the chat sees who passed it on.
+        const items = [...this.messages.map((m) => ({ at: m.at, message: m })),
+            ...(this.transfers || []).map((t) => ({ at: t.at, transfer: t }))]
+            .sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+        fill(this.list, items.map(({ message: m, transfer }) => transfer ? this.transferLine(transfer, me)
+            : h("li", { class: `message from-${m.from}` },
+                m.attendant && m.attendant.id !== me ? h("span", { class: "author" }, m.attendant.name) : null,
+                h("p", {}, m.text), h("time", { datetime: m.at }, format.dateTime(m.at)))));
         this.list.scrollTop = toBottom ? this.list.scrollHeight : kept;
+    }
+
+    /** "Transferida por Ana para você · 04/12/2026 15:00" in the transcript. */
+    transferLine(t, me) {
+        const who = (person) => (person && person.id === me ? "você" : (person && person.name) || "um atendente");
+        const by = t.by ? who(t.by) : "um administrador";
+        const to = t.toAttendant ? who(t.toAttendant)
+            : `a fila de ${(this.desk.departments.get(t.toDepartment) || { name: t.toDepartment || "" }).name}`;
+        return h("li", { class: "transfer-note" },
+            `Transferida por ${by} para ${to} · ${format.dateTime(t.at)}`);
     }
 
     async send() {
