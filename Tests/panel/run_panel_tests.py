@@ -454,6 +454,13 @@ class Suite:
             == "Celular tem 9 dígitos começando com 9."
         assert json.loads(b.module_call("format.js", "m.passwordRules('abcdefgh').map((r) => r.ok)")) \
             == [True, False, False, True]
+        # "Pegar" is off once the attendant's chats, offers held and running wrap-ups fill its maxChats.
+        room = ("(() => { const d = new m.DeskState({on: () => () => {}}, {id: 1, maxChats: 2});"
+                " const r = [d.hasRoom()]; d.mine.set(1, {id: 1}); r.push(d.hasRoom());"
+                " d.wrapping.set(2, {id: 2, wrapUpUntil: new Date(Date.now() + 60000).toISOString()});"
+                " r.push(d.hasRoom()); d.wrapping.set(2, {id: 2, wrapUpUntil: new Date(0).toISOString()});"
+                " r.push(d.hasRoom()); return r; })()")
+        assert json.loads(b.module_call("desk-state.js", room)) == [True, True, False, True]
         split = json.loads(b.module_call("hours.js", "m.weekFromRows({sun: [['22:00', '06:00']], "
                                                      "mon: [['13:00', '18:00'], ['08:00', '12:00']]})"))
         assert split == {"sun": [["22:00", "24:00"]], "mon": [["00:00", "06:00"], ["08:00", "12:00"],
@@ -835,6 +842,7 @@ class Suite:
             "externalId": "wa-5541966665555-1", "contact": {"phone": "+5541966665555", "name": "Rita Gomes"},
             "department": "vendas", "text": "Quero comprar."})
         d.wait_text("#offers .offer", "Rita Gomes")
+        d.wait_text(".notices", "Nova conversa oferecida: Rita Gomes")  # seen even with the offers out of sight
         d.expect("#offers .offer .countdown", lambda c: re.fullmatch(r"[1-5] min( \d\d s)?", c.text),
                  "the countdown to offerExpiresAt, at most 5 min")
         # Supervisão counts the offered chat with the waiting ones, and lists it, whose offer it waits on.

@@ -38,6 +38,13 @@ export class DeskState {
         this.onChange(new Set(what));
     }
 
+    /** Whether the attendant has room for one more chat: its chats, offers held and running wrap-ups count. */
+    hasRoom() {
+        const max = this.me && this.me.maxChats;
+        if (!max) return true;
+        return this.mine.size + this.offers.size + this.runningWrapUps().length < max;
+    }
+
     /** A chat the desk shows, wherever it is. */
     find(id) {
         return this.mine.get(id) || this.offers.get(id) || this.wrapping.get(id)
@@ -123,6 +130,10 @@ export class DeskState {
         const chat = event.conversation;
         switch (event.type) {
         case "conversation.offered":
+            // A notice too: on a phone the offers sit at the top of a long page, out of sight while reading.
+            if (!this.offers.has(chat.id)) {
+                notice(`Nova conversa oferecida: ${chat.contact.name || format.contactPhone(chat.contact.phone)}`);
+            }
             this.offers.set(chat.id, chat);
             this.changed("offers");
             break;

@@ -141,7 +141,8 @@ export function deskView(root, rpc, { attendant, onLogout }) {
                 h("span", { class: "muted" }, (desk.departments.get(c.department) || { name: c.department }).name),
                 c.priority ? h("span", { class: "badge" }, `prioridade ${c.priority}`) : null,
                 h("span", { class: "since", dataset: { since: c.queuedAt || c.openedAt } }),
-                h("button", { class: "primary small take", onclick: () => desk.take(c.id) }, "Pegar")))));
+                h("button", { class: "primary small take", onclick: () => desk.take(c.id), disabled: !desk.hasRoom(),
+                    title: desk.hasRoom() ? null : "Você está no seu limite de conversas" }, "Pegar")))));
     }
 
     /** The potentials again, soon and in place (the pushes of a busy second make one read, and the list shown
@@ -241,7 +242,11 @@ export function deskView(root, rpc, { attendant, onLogout }) {
         if (what.has("offers")) drawOffers();
         if (what.has("mine")) drawMine();
         if (what.has("wrapping") || what.has("pane")) drawWrapping();
-        if (what.has("waiting") || what.has("settings")) drawTabs(what.has("settings"));
+        // The waiting list's "Pegar" follows the room left, which the attendant's own chats change.
+        if (what.has("waiting") || what.has("settings") || what.has("mine") || what.has("offers")
+            || what.has("wrapping")) {
+            drawTabs(what.has("settings"));
+        }
         if (what.has("potentials") && tab === "potenciais") potentialsSoon();
         if (what.has("pane")) pane.draw();
         tick();
