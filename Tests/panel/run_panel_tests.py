@@ -1472,6 +1472,19 @@ class Suite:
         assert self.setup.call("attendant.get", {"id": self.attendant_id})["presence"] == "away", "a reload kept away"
         d.click(".presence-switch .slider")
         d.wait_text("#presence-label", "Online")
+        # The chat that was open, and what was being typed in it, come back after a reload of the tab.
+        kept = self.bot.call("conversation.open", {
+            "externalId": "wa-5511922220098-1", "contact": {"phone": "+5511922220098", "name": "Caio Nunes"},
+            "department": "suporte", "text": "Preciso de ajuda."})
+        d.click(f'#my-chats .chat-item[data-id="{kept["id"]}"] .contact')
+        d.wait_text("#chat-contact", "Caio Nunes")
+        d.type("#reply-text", "Caio, estou verificando")
+        d.driver.refresh()
+        d.wait_text("#me", ATTENDANT_NAME)
+        d.wait_text("#chat-contact", "Caio Nunes")
+        d.until(lambda: d.value("#reply-text") == "Caio, estou verificando", "the draft back in its chat")
+        self.bot.call("conversation.close", {"id": kept["id"]})
+        d.until(lambda: not d.all(f'#my-chats .chat-item[data-id="{kept["id"]}"]'), "the closed chat gone")
 
     def profile_shows_a_locked_login(self):
         """Five wrong passwords lock an attendant's login: the profile says until when, and Desbloquear ends it.

@@ -118,6 +118,8 @@ async function logout() {
 
 function forget() {
     sessionStorage.removeItem(remembered);
+    // The desk's open chat and drafts (chat.js) go with the session.
+    for (const key of Object.keys(sessionStorage)) if (key.startsWith("atende.desk.")) sessionStorage.removeItem(key);
 }
 
 // For the browser tests and the console: the client, to inspect calls or replay a push (nothing secret in it),

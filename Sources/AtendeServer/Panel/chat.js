@@ -17,10 +17,39 @@ export class ChatPane {
         this.messages = [];
         this.colleagues = null;  // [{id, name}] when the daemon lets an attendant list them
         this.authors = null;     // whether conversation.history takes `authors` (null: not asked yet)
-        // What was typed and not sent, per chat: kept when another chat is opened or a push redraws the pane.
-        this.drafts = new Map();
+        // What was typed and not sent, per chat: kept when another chat is opened or a push redraws the pane, and,
+        // with the chat that was open, across a reload of this tab (sessionStorage, per attendant).
+        this.storageKey = desk.me ? `atende.desk.${desk.me.id}` : null;
+        const saved = this.readSaved();
+        this.drafts = new Map(Object.entries(saved.drafts || {}).map(([id, text]) => [Number(id), text]));
+        this.reopen = typeof saved.open === "number" ? saved.open : null;
         this.element = h("section", { class: "chat", id: "chat" });
         this.drawEmpty();
+    }
+
+    readSaved() {
+        try {
+            return (this.storageKey && JSON.parse(sessionStorage.getItem(this.storageKey) || "{}")) || {};
+        } catch (error) {
+            return {};
+        }
+    }
+
+    save() {
+        if (!this.storageKey) return;
+        try {
+            sessionStorage.setItem(this.storageKey,
+                JSON.stringify({ open: this.id, drafts: Object.fromEntries(this.drafts) }));
+        } catch (error) {
+            // Storage full or off: drafts still live in this page.
+        }
+    }
+
+    /** The chat that was open before a reload (once). */
+    takeReopen() {
+        const id = this.reopen;
+        this.reopen = null;
+        return id;
     }
 
     drawEmpty() {
@@ -31,6 +60,7 @@ export class ChatPane {
     /** Shows chat `id` (reads its history). */
     async open(id) {
         this.id = id;
+        this.save();
         this.messages = [];
         this.transfers = [];
         this.draw();
@@ -63,6 +93,7 @@ export class ChatPane {
 
     close() {
         this.id = null;
+        this.save();
         this.drawEmpty();
     }
 
@@ -94,6 +125,7 @@ export class ChatPane {
             disabled: !mine, oninput: () => {
                 if (this.reply.value) this.drafts.set(chat.id, this.reply.value);
                 else this.drafts.delete(chat.id);
+                this.save();
             }, onkeydown: (event) => {
                 if (event.key === "Enter" && !event.shiftKey) {
                     event.preventDefault();
@@ -151,7 +183,7 @@ export class ChatPane {
 
     /** Forgets the draft of a chat that left this attendant. */
     forget(id) {
-        this.drafts.delete(id);
+        if (this.drafts.delete(id)) this.save();
     }
 
     /** The time left to reply before the chat goes back to its queue (the department's reply timeout). */
@@ -213,7 +245,10 @@ export class ChatPane {
         try {
             const result = await this.rpc.call("conversation.reply", { id, text });
             // Only what was sent is cleared: text typed meanwhile (or in another chat) stays.
-            if (this.drafts.get(id) === text) this.drafts.delete(id);
+            if (this.drafts.get(id) === text) {
+                this.drafts.delete(id);
+                this.save();
+            }
             if (this.id === id && this.reply.value === text) this.reply.value = "";
             this.desk.replied(result.conversation);
             if (this.id === id) this.clockStopped(result.conversation);

@@ -258,7 +258,11 @@ export function deskView(root, rpc, { attendant, onLogout }) {
     drawMine();
     drawWrapping();
     drawTabs(true);
-    desk.load();
+    // After a reload the chat that was open comes back (when it is still this attendant's, or in wrap-up).
+    desk.load().then(() => {
+        const id = pane.takeReopen();
+        if (id !== null && desk.find(id)) select(id);
+    });
     const ticker = setInterval(tick, 1000);
 
     return {
