@@ -1009,10 +1009,15 @@ class Suite:
             helper.call("auth.login", {"login": "lia@empresa.com.br", "password": "Lia123456"})
             phone.call("conversation.decline", {"id": chat["id"]})
             d.until(lambda: not d.all(card), "the offer declined on the phone gone from the desk")
-            # Lia declines too: back here, accepted and closed here, its wrap-up finished on the phone.
+            # Lia declines too: back here, accepted on the phone (its message unread on this desk), closed here, its
+            # wrap-up finished on the phone.
             helper.call("conversation.decline", {"id": chat["id"]})
             d.wait_text(card, "Vera Dias")
-            d.click(f"{card} button.accept")
+            phone.call("conversation.accept", {"id": chat["id"]})
+            mine = f'#my-chats .chat-item[data-id="{chat["id"]}"]'
+            d.wait_text(f"{mine} .unread-count", "1")
+            d.until(lambda: not d.all(card), "the offer accepted on the phone gone from the desk")
+            d.click(f"{mine} .contact")
             d.wait_text("#chat-contact", "Vera Dias")
             d.click("#close-chat")
             item = f'#wrapping .wrap-up-item[data-id="{chat["id"]}"]'
@@ -1022,6 +1027,21 @@ class Suite:
         finally:
             phone.close()
             helper.close()
+        # A transfer that nobody else can take comes straight back, and the desk says so and keeps the chat.
+        back = self.bot.call("conversation.open", {
+            "externalId": "wa-5541966660000-1", "contact": {"phone": "+5541966660000", "name": "Rui Sales"},
+            "department": "retorno", "text": "Oi"})
+        item = f'#my-chats .chat-item[data-id="{back["id"]}"]'
+        d.click(f"{item} .contact")
+        d.wait_text("#chat-contact", "Rui Sales")
+        d.click("#transfer-open")
+        from selenium.webdriver.support.ui import Select
+        Select(d.find("#transfer-department")).select_by_value("retorno")
+        d.click("#transfer-send")
+        d.wait_text(".notices", "a conversa voltou para você")
+        d.wait(item)
+        assert self.setup.call("conversation.get", {"id": back["id"]})["attendantId"] == self.attendant_id
+        self.bot.call("conversation.close", {"id": back["id"]})
         # A countdown whose time is up says "expirando…" without "expira em" before it.
         d.script("""
             const now = Date.now();
@@ -1634,7 +1654,7 @@ def main():
             ("offer_accept_and_wrap_up", ["attendant_logs_in"], suite.offer_accept_and_wrap_up),
             ("wrap_up_survives_reload", ["offer_accept_and_wrap_up"], suite.wrap_up_survives_reload),
             ("reply_countdown", ["attendant_logs_in"], suite.reply_countdown),
-            ("second_device_agrees", ["offer_accept_and_wrap_up"], suite.second_device_agrees),
+            ("second_device_agrees", ["offer_accept_and_wrap_up", "reply_countdown"], suite.second_device_agrees),
             ("offer_card_from_push", ["attendant_logs_in"], suite.offer_card_from_push),
             ("offer_and_wrap_up_played", ["attendant_logs_in"], suite.offer_and_wrap_up_played),
             ("supervisor_board", ["admin_logs_in"], suite.supervisor_board),

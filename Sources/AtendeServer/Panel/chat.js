@@ -295,9 +295,18 @@ export class ChatPane {
             if (colleague.value) params.attendantId = Number(colleague.value);
             this.desk.leaving.add(chat.id);
             try {
-                await this.rpc.call("conversation.transfer", params);
-                notice("Conversa transferida.");
-                this.desk.lost(chat.id);
+                const moved = await this.rpc.call("conversation.transfer", params);
+                const me = this.desk.me && this.desk.me.id;
+                if (moved.attendantId === me && moved.state === "assigned") {
+                    // Nobody else could take it, and it came straight back (its push came before this reply).
+                    this.desk.leaving.delete(chat.id);
+                    notice("Ninguém mais pode atender agora: a conversa voltou para você.");
+                } else {
+                    notice(moved.attendantId === me && moved.state === "offered"
+                        ? "Ninguém mais pode atender agora: a conversa voltou a ser oferecida a você."
+                        : "Conversa transferida.");
+                    this.desk.lost(chat.id);
+                }
             } catch (error) {
                 this.desk.leaving.delete(chat.id);
                 showError(form, error);

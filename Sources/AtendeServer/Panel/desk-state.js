@@ -99,7 +99,7 @@ export class DeskState {
 
     /**
      * Finds, from the history, since when the contact has waited for a reply; with `markUnread` (the desk just
-     * loaded), the contact's messages since the last reply count as unread.
+     * loaded, or the chat came from elsewhere), the contact's messages since the last reply count as unread.
      */
     async readWaitingSince(id, markUnread = false) {
         try {
@@ -150,7 +150,9 @@ export class DeskState {
         case "conversation.assigned":
             this.offers.delete(chat.id);
             this.mine.set(chat.id, chat);
-            this.readWaitingSince(chat.id);
+            // Not taken here (accepted in another tab, or come from an offer): its messages arrived while it was
+            // not this desk's, so they are counted unread from the history.
+            this.readWaitingSince(chat.id, !this.arriving.has(chat.id));
             this.changed("mine", "offers");
             if (this.arriving.has(chat.id)) break;  // taken or accepted here: it opens on screen
             // Marked new; its messages (the opening text included) arrive as conversation.message and count.
