@@ -1056,6 +1056,12 @@ class Suite:
             conversation: {id: 99998, externalId: "late", contact: {phone: "+5511900002222"}, channel: "whatsapp",
             department: "vendas", state: "queued", priority: 0, openedAt: new Date().toISOString()}});""")
         d.until(lambda: not d.all('#offers .offer[data-id="99998"]'), "the played offer gone")
+        # The supervisor sees how the day's offers of each attendant ended.
+        a = self.admin
+        a.click_text(".side-menu a", "Supervisão")
+        row = f'#board-attendants tr[data-id="{self.attendant_id}"] .offers'
+        a.expect(row, lambda cell: "aceita" in cell.text and "recusada" in cell.text,
+                 "accepted and declined offers counted on the board")
 
     def offer_card_from_push(self):
         """On a daemon without offers, a conversation.offered push replayed in the page still draws the offer card

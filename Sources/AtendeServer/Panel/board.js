@@ -66,8 +66,8 @@ export function boardView(root, { rpc, store }) {
         const perAttendant = (store.stats && store.stats.attendants) || {};
         fill(people,
             h("thead", {}, h("tr", {}, ["Nome", "Status", "Departamentos", "Conversas", "Atendidas hoje",
-                "Nota geral"].map((t) => h("th", { class: ["Conversas", "Atendidas hoje"].includes(t) ? "num" : null },
-                t)))),
+                "Ofertas hoje", "Nota geral"].map((t) => h("th", {
+                class: ["Conversas", "Atendidas hoje"].includes(t) ? "num" : null }, t)))),
             h("tbody", {}, store.attendantList().filter((a) => a.active).map((a) => h("tr", { dataset: { id: a.id } },
                 h("td", {}, a.name),
                 h("td", {}, h("span", { class: `badge presence-${a.presence}` },
@@ -78,7 +78,17 @@ export function boardView(root, { rpc, store }) {
                     + `/${a.maxChats}`),
                 h("td", { class: "num" }, perAttendant[a.id] ? String(perAttendant[a.id].handled)
                     : store.stats ? "0" : "—"),
+                h("td", { class: "offers" }, offerFigures(perAttendant[a.id] && perAttendant[a.id].offers)),
                 h("td", {}, a.rating.count ? `${format.rating(a.rating.average)} (${a.rating.count})` : "—")))));
+    }
+
+    /** How the attendant's offers of the day ended: "3 aceitas · 1 recusada · 2 expiradas" ("—" when none). */
+    function offerFigures(offers) {
+        if (!offers) return "—";
+        const parts = [[offers.accepted, "aceita", "aceitas"], [offers.declined, "recusada", "recusadas"],
+            [offers.expired, "expirada", "expiradas"]].filter(([count]) => count > 0)
+            .map(([count, one, many]) => `${count} ${count === 1 ? one : many}`);
+        return parts.length ? parts.join(" · ") : "—";
     }
 
     async function loadHeld() {
