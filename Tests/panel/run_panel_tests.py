@@ -454,6 +454,9 @@ class Suite:
             == "Celular tem 9 dígitos começando com 9."
         assert json.loads(b.module_call("format.js", "m.passwordRules('abcdefgh').map((r) => r.ok)")) \
             == [True, False, False, True]
+        # A notice lets clicks through to what it covers for its few seconds.
+        assert b.script("const n = document.getElementById('notices');"
+                        "return n && getComputedStyle(n).pointerEvents") == "none"
         # "Pegar" is off once the attendant's chats, offers held and running wrap-ups fill its maxChats.
         room = ("(() => { const d = new m.DeskState({on: () => () => {}}, {id: 1, maxChats: 2});"
                 " const r = [d.hasRoom()]; d.mine.set(1, {id: 1}); r.push(d.hasRoom());"
