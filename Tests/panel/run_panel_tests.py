@@ -1052,7 +1052,8 @@ class Suite:
                 id: 99998, externalId: "late", contact: {phone: "+5511900002222", name: "Oferta Vencida"},
                 channel: "whatsapp", department: "vendas", state: "offered", priority: 0,
                 openedAt: new Date(now).toISOString(), queuedAt: new Date(now).toISOString(),
-                offeredAt: new Date(now - 5000).toISOString(), offerExpiresAt: new Date(now - 1000).toISOString()}});""")
+                offeredAt: new Date(now - 5000).toISOString(),
+                offerExpiresAt: new Date(now - 1000).toISOString()}});""")
         late = '#offers .offer[data-id="99998"] .expires'
         d.until(lambda: d.all(late) and d.find(late).text == "expirando…", "only expirando… once the time is up")
         d.script("""window.atendePanel.rpc.emit("event", {type: "conversation.revoked", reason: "offer-expired",
@@ -1117,6 +1118,38 @@ class Suite:
             assert outside == [], f"off screen at 390 px: {outside}"
         finally:
             a.driver.set_window_size(1400, 900)
+
+    def desk_fits_a_phone(self):
+        """At 390 px the desk's lists are in full on the page (no box of their own cutting rows off), and opening a
+        chat brings it into sight below them."""
+        d = self.desk
+        d.click("#tab-fila")
+        chat = self.bot.call("conversation.open", {
+            "externalId": "wa-5511922220069-1", "contact": {"phone": "+5511922220069", "name": "Bia Telles"},
+            "department": "suporte", "text": "Olá pelo celular"})
+        # Enough chats to fill her five places and wait in the queue besides: the lists are taller than the screen.
+        chats = [self.bot.call("conversation.open", {
+            "externalId": f"wa-55119222200{70 + n}-1", "contact": {"phone": f"+55119222200{70 + n}",
+                                                                "name": f"Contato {n}"},
+            "department": "suporte", "text": "Oi"}) for n in range(8)]
+        d.driver.set_window_size(390, 844)
+        try:
+            item = f'#my-chats .chat-item[data-id="{chat["id"]}"]'
+            d.wait(item)
+            nested = d.script("const s = document.querySelector('.desk-side');"
+                              "return s.scrollHeight > s.clientHeight + 1"
+                              "  && getComputedStyle(s).overflowY !== 'visible'")
+            assert not nested, "the side lists scroll inside a box of their own"
+            d.click(f"{item} .contact")
+            d.wait_text("#chat-contact", "Bia Telles")
+            d.until(lambda: d.script("const r = document.getElementById('chat-contact').getBoundingClientRect();"
+                                     "return r.top >= 0 && r.bottom <= window.innerHeight"), "the chat in sight")
+            d.shot("13b-mesa-celular")
+        finally:
+            d.driver.set_window_size(1400, 900)
+            for opened in chats + [chat]:
+                if self.setup.call("conversation.get", {"id": opened["id"]})["state"] != "closed":
+                    self.bot.call("conversation.close", {"id": opened["id"]})
 
     def photo_checked_before_sending(self):
         """Not an image: refused beside the photo before anything is sent. Too large for one frame: reduced to a
@@ -1669,6 +1702,7 @@ def main():
             ("supervisor_board", ["admin_logs_in"], suite.supervisor_board),
             ("board_moves_played", ["admin_logs_in"], suite.board_moves_played),
             ("profile_fits_a_phone", ["admin_creates_attendant"], suite.profile_fits_a_phone),
+            ("desk_fits_a_phone", ["attendant_logs_in"], suite.desk_fits_a_phone),
             ("photo_checked_before_sending", ["admin_creates_attendant"], suite.photo_checked_before_sending),
             ("hours_exceptions_and_holidays", ["admin_creates_attendant"], suite.hours_exceptions_and_holidays),
             ("admin_accounts", ["admin_creates_attendant"], suite.admin_accounts),

@@ -213,6 +213,8 @@ export function deskView(root, rpc, { attendant, onLogout }) {
         pane.open(id);
         drawMine();
         drawWrapping();
+        // On a phone the chat is below the lists: bring it into sight.
+        if (window.matchMedia("(max-width: 800px)").matches) pane.element.scrollIntoView({ block: "start" });
     }
 
     function tick() {
