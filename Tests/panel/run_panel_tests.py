@@ -421,6 +421,13 @@ class Suite:
         features["attendant.delete"] = answers("attendant.delete", {"id": 999999})  # 1004: it is there
         return features
 
+    def desk_online(self):
+        """Turns the attendant's desk Online with its switch, when it is not."""
+        d = self.desk
+        if d.all("#presence:not(:checked)"):
+            d.click(".presence-switch .slider")
+            d.wait_text("#presence-label", "Online")
+
     def need(self, feature):
         if not self.features.get(feature):
             raise Skip(f"this atended has no {feature} yet (contract v2)")
@@ -838,9 +845,7 @@ class Suite:
         self.setup.call("attendant.update", {"id": self.attendant_id, "departments": ["suporte", "vendas"]})
         d = self.desk
         d.click("#tab-fila")
-        if d.all("#presence:not(:checked)"):
-            d.click(".presence-switch .slider")
-            d.wait_text("#presence-label", "Online")
+        self.desk_online()
         chat = self.bot.call("conversation.open", {
             "externalId": "wa-5541966665555-1", "contact": {"phone": "+5541966665555", "name": "Rita Gomes"},
             "department": "vendas", "text": "Quero comprar."})
@@ -926,9 +931,7 @@ class Suite:
         self.setup.call("attendant.update", {"id": self.attendant_id,
                                              "departments": sorted(set(departments) | {"retorno"})})
         d = self.desk
-        if d.all("#presence:not(:checked)"):
-            d.click(".presence-switch .slider")
-            d.wait_text("#presence-label", "Online")
+        self.desk_online()
         chat = self.bot.call("conversation.open", {
             "externalId": "wa-5531944443333-1", "contact": {"phone": "+5531944443333", "name": "Paula Reis"},
             "department": "retorno", "text": "Alguém aí?"})
@@ -989,9 +992,7 @@ class Suite:
         (gone, with someone else to take it) and a finished wrap-up; an expired clock reads "expirando…" alone."""
         self.need("offers")
         d = self.desk
-        if d.all("#presence:not(:checked)"):
-            d.click(".presence-switch .slider")
-            d.wait_text("#presence-label", "Online")
+        self.desk_online()
         phone = SocketClient(self.socket_path)
         helper = SocketClient(self.socket_path)
         try:
@@ -1039,7 +1040,7 @@ class Suite:
         d.wait_text("#chat-contact", "Rui Sales")
         d.click("#transfer-open")
         from selenium.webdriver.support.ui import Select
-        Select(d.find("#transfer-department")).select_by_value("retorno")
+        Select(d.wait("#transfer-department")).select_by_value("retorno")
         d.click("#transfer-send")
         d.wait_text(".notices", "a conversa voltou para você")
         d.wait(item)
@@ -1363,9 +1364,7 @@ class Suite:
             other.call("presence.set", {"presence": "away"})  # nothing routed to Carlos by itself
             d = self.desk
             d.click("#tab-fila")
-            if d.all("#presence:not(:checked)"):
-                d.click(".presence-switch .slider")
-                d.wait_text("#presence-label", "Online")
+            self.desk_online()
             chat = self.bot.call("conversation.open", {
                 "externalId": "wa-5511922220003-1", "contact": {"phone": "+5511922220003", "name": "Davi Prado"},
                 "department": "suporte", "text": "Quero falar com o Carlos"})
@@ -1470,9 +1469,7 @@ class Suite:
             "externalId": "wa-5551944443333-1", "contact": {"phone": "+5551944443333", "name": "Lucas Rocha"},
             "department": "suporte", "text": "Alguém aí?"})
         d = self.desk
-        if d.all("#presence:not(:checked)"):
-            d.click(".presence-switch .slider")
-            d.wait_text("#presence-label", "Online")
+        self.desk_online()
         d.wait_text("#my-chats", "Lucas Rocha")
         d.click("#logout")
         d.wait("#login-form")
@@ -1491,9 +1488,7 @@ class Suite:
         if not self.session_resume:
             raise Skip("the server at --url resumes no session (see --resumes)")
         d = self.desk
-        if d.all("#presence:not(:checked)"):
-            d.click(".presence-switch .slider")
-            d.wait_text("#presence-label", "Online")
+        self.desk_online()
         d.script("window.atendePanel.rpc.socket.close()")
         d.until(lambda: d.find("#connection").is_displayed() or d.script("return window.atendePanel.rpc.connected"),
                 "the drop noticed")
@@ -1569,7 +1564,7 @@ class Suite:
             other.close()
         a.open(f"#/atendentes/{self.attendant_id}")
         a.wait_text("#attendant-profile .badge.locked", "Login bloqueado até")
-        assert a.find("#unlock-login").is_displayed(), "Desbloquear shown on the locked login"
+        a.until(lambda: a.find("#unlock-login").is_displayed(), "Desbloquear shown on the locked login")
         a.shot("34-login-bloqueado")
         a.click("#unlock-login")
         a.wait_text(".notices", "Login desbloqueado")
