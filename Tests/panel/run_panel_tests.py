@@ -421,6 +421,13 @@ class Suite:
         features["attendant.delete"] = answers("attendant.delete", {"id": 999999})  # 1004: it is there
         return features
 
+    def close_open_chat(self):
+        """Encerrar on the desk's open chat, confirmed."""
+        d = self.desk
+        d.click("#close-chat")
+        d.wait_text("#close-chat", "Confirmar encerramento")
+        d.click("#close-chat")
+
     def desk_online(self):
         """Turns the attendant's desk Online with its switch, when it is not."""
         d = self.desk
@@ -875,6 +882,10 @@ class Suite:
         d.click(f'#offers .offer[data-id="{chat["id"]}"] button.accept')
         d.wait_text("#chat-contact", "Rita Gomes")
         d.until(lambda: not d.all("#offers .offer"), "the offer gone once accepted")
+        # "Encerrar" asks once more: one click ends nothing for the contact.
+        d.click("#close-chat")
+        d.wait_text("#close-chat", "Confirmar encerramento")
+        assert self.setup.call("conversation.get", {"id": chat["id"]})["state"] == "assigned", "one click closed it"
         d.click("#close-chat")
         d.wait("#finish-wrap-up")
         d.shot("22-mesa-pos-atendimento")
@@ -896,7 +907,7 @@ class Suite:
         d.wait_text("#offers .offer", "Lucas Prado")
         d.click(f'#offers .offer[data-id="{chat["id"]}"] button.accept')
         d.wait_text("#chat-contact", "Lucas Prado")
-        d.click("#close-chat")
+        self.close_open_chat()
         d.wait("#finish-wrap-up")
         d.wait_text("#wrapping", "Lucas Prado")
         d.driver.refresh()
@@ -1023,7 +1034,7 @@ class Suite:
             d.until(lambda: not d.all(card), "the offer accepted on the phone gone from the desk")
             d.click(f"{mine} .contact")
             d.wait_text("#chat-contact", "Vera Dias")
-            d.click("#close-chat")
+            self.close_open_chat()
             item = f'#wrapping .wrap-up-item[data-id="{chat["id"]}"]'
             d.wait(item)
             phone.call("conversation.finishWrapUp", {"id": chat["id"]})
@@ -1243,7 +1254,7 @@ class Suite:
             d.click(f'#offers .offer[data-id="{chat["id"]}"] button.accept')
             d.wait_text("#chat-contact", "Igor Melo")
             d.wait_text("#my-chats", "Igor Melo")
-            d.click("#close-chat")
+            self.close_open_chat()
             d.expect("#wrap-up .countdown", lambda c: re.fullmatch(r"1 min( \d\d s)?|\d+ s", c.text),
                      "the wrap-up countdown, at most 1 min 30 s")
             d.shot("22-mesa-pos-atendimento")

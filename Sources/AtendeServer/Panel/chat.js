@@ -150,8 +150,8 @@ export class ChatPane {
                 h("div", { class: "chat-actions" },
                     mine ? h("button", { class: "secondary", id: "transfer-open", onclick: () => this.openTransfer() },
                         "Transferir") : null,
-                    mine ? h("button", { class: "danger", id: "close-chat", onclick: () => this.closeChat() },
-                        "Encerrar") : null)),
+                    mine ? h("button", { class: "danger", id: "close-chat",
+                        onclick: (event) => this.confirmClose(event.currentTarget) }, "Encerrar") : null)),
             this.transfer,
             mine ? this.replyDueBar(chat) : null,
             this.wrapUpBar(chat),
@@ -337,6 +337,20 @@ export class ChatPane {
             }
         }
         return [];
+    }
+
+    /** "Encerrar" asks once more ("Confirmar encerramento", for 4 s) before it ends the chat for the contact. */
+    confirmClose(button) {
+        if (button.dataset.confirming) {
+            this.closeChat();
+            return;
+        }
+        button.dataset.confirming = "true";
+        button.textContent = "Confirmar encerramento";
+        setTimeout(() => {
+            delete button.dataset.confirming;
+            button.textContent = "Encerrar";
+        }, 4000);
     }
 
     async closeChat() {
