@@ -54,13 +54,7 @@ extension Daemon {
                 try journal.store.setAway(attendant, true)  // missed offers: kept for a resumed session
             }
             fanOut.dirtyAttendants.insert(attendant)
-            var w = JSONWriter()
-            w.beginObject()
-            w.field("type", "presence.changed")
-            w.field("presence", presence.rawValue)
-            w.field("reason", reason)
-            w.endObject()
-            fanOut.push(RPCEncoder.notification(method: "event", params: w.bytes), toAttendant: attendant)
+            fanOut.push(Wire.presenceChanged(presence, reason: reason), toAttendant: attendant)
         case .noted(let note):
             if note.wasOffer { counters.offers.outcomes[note.outcome, default: 0] += 1 }
         case .missedOffersChanged(let attendant, let count):

@@ -24,13 +24,7 @@ extension FanOut {
             guard heard != presence else { continue }
             announcedPresence[attendant] = presence
             guard heard == .offHours || presence == .offHours else { continue }
-            var w = JSONWriter()
-            w.beginObject()
-            w.field("type", "presence.changed")
-            w.field("presence", presence.rawValue)
-            w.field("reason", "hours")
-            w.endObject()
-            push(RPCEncoder.notification(method: "event", params: w.bytes), toAttendant: attendant)
+            push(Wire.presenceChanged(presence, reason: "hours"), toAttendant: attendant)
         }
     }
 }

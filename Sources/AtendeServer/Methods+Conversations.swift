@@ -225,20 +225,13 @@ extension RequestContext {
         if value == "away" { fanOut.away.insert(attendant) } else { fanOut.away.remove(attendant) }
         if router.prefersAway(attendant) != (value == "away") { try store.setAway(attendant, value == "away") }
         apply(router.setPresence(attendant, online: value == "online", now: now), now: now)
-        let presence = router.presence(of: attendant).rawValue
+        let presence = router.presence(of: attendant)
         // The attendant's other connections (another tab, the phone) show the new choice too.
-        fanOut.push({
-            var w = JSONWriter()
-            w.beginObject()
-            w.field("type", "presence.changed")
-            w.field("presence", presence)
-            w.field("reason", "presence.set")
-            w.endObject()
-            return RPCEncoder.notification(method: "event", params: w.bytes)
-        }, toAttendant: attendant, except: connection.id)
+        fanOut.push({ Wire.presenceChanged(presence, reason: "presence.set") }, toAttendant: attendant,
+                    except: connection.id)
         var w = JSONWriter()
         w.beginObject()
-        w.field("presence", presence)
+        w.field("presence", presence.rawValue)
         w.endObject()
         return .result(w.bytes)
     }

@@ -99,6 +99,17 @@ enum Wire {
         }
     }
 
+    /// The `presence.changed` event: `{type, presence, reason}`.
+    static func presenceChanged(_ presence: Presence, reason: String) -> [UInt8] {
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("type", "presence.changed")
+        w.field("presence", presence.rawValue)
+        w.field("reason", reason)
+        w.endObject()
+        return RPCEncoder.notification(method: "event", params: w.bytes)
+    }
+
     /// `{"type": ..., "conversation": {...}}` as an `event` notification, the conversation already encoded.
     /// Written in one pass, envelope included (a push is built for every assignment and close).
     static func event(_ type: String, encoded conversation: [UInt8], message: Message? = nil) -> [UInt8] {
