@@ -134,6 +134,8 @@ extension RequestContext {
         w.beginObject()
         w.field("pong", true)
         w.field("time", now.iso8601)
+        // The zone the account's days and hours are counted in: clients show times in it, whatever their own.
+        w.field("timezone", config.timezone)
         w.endObject()
         return .result(w.bytes)
     }

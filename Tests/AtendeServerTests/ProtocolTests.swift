@@ -31,10 +31,16 @@ final class ProtocolTests: XCTestCase {
         XCTAssertEqual(pong["pong"], true)
         XCTAssertNotNil(pong["time"]?.stringValue)
         XCTAssertTrue(pong["time"]?.stringValue?.hasSuffix("Z") ?? false, "time is UTC ISO-8601: \(pong)")
+        XCTAssertEqual(pong["timezone"]?.stringValue, "America/Sao_Paulo", "the config's zone (the default)")
         let version = try client.call("system.version")
         XCTAssertEqual(version["protocol"]?.intValue, 1)
         XCTAssertNotNil(version["name"]?.stringValue)
         XCTAssertNotNil(version["version"]?.stringValue)
+    }
+
+    func testPingNamesTheConfiguredTimeZone() throws {
+        let other = try TestDaemon(["timezone": "America/Manaus"])
+        XCTAssertEqual(try other.connect().call("system.ping")["timezone"]?.stringValue, "America/Manaus")
     }
 
     func testResponseEchoesStringAndNumberIds() throws {

@@ -23,6 +23,7 @@ For development against a server started by hand: --url http://HOST:PORT --socke
 
 import argparse
 import base64
+import datetime
 import json
 import os
 import queue
@@ -38,6 +39,7 @@ import threading
 import time
 import traceback
 import zlib
+import zoneinfo
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 WAIT = 15  # seconds a browser condition may take before the step fails (a hang guard, not a timing assertion)
@@ -401,6 +403,8 @@ class Suite:
             file.write(png())
         self.admin = Browser("admin", self.base_url, self.shots)
         self.desk = Browser("attendant", self.base_url, self.shots)
+        # The attendant's computer is set to another zone: the desk still shows times in the account's zone.
+        self.desk.driver.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": "Asia/Tokyo"})
 
     def probe_features(self):
         """Which contract v2 features this daemon has (the steps that need one skip, saying so, without it)."""
@@ -523,6 +527,24 @@ class Suite:
         assert texts == ["Deve estar entre 5 e 3600.", "Já existe um cadastro com este valor.",
                          "Não é possível fazer isso: o atendente não está conectado.",
                          "Valor inválido (a reason the panel has not met).", "DDD 20 não existe."], texts
+        # The daemon's clock and zone (clock.js): a browser 5 minutes behind and in another zone counts and writes
+        # time as the daemon does.
+        clock = json.loads(b.driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "Promise.all([import('./clock.js'), import('./format.js')]).then(([c, f]) => {"
+            "  const now = Date.now();"
+            "  c.adopt({time: new Date(now + 300000).toISOString(), timezone: 'Asia/Tokyo'}, now, now);"
+            "  const seen = [f.time('2026-12-04T15:00:00Z'), Math.round(c.clockOffset() / 1000),"
+            "    f.timeLeft(new Date(now + 360000).toISOString()), f.dateTime('2026-12-04T15:00:00Z',"
+            "    Date.parse('2026-12-05T02:00:00Z')), f.dateTime('2026-12-04T14:00:00Z',"
+            "    Date.parse('2026-12-05T02:00:00Z'))];"
+            "  c.adopt({time: new Date().toISOString(), timezone: 'America/Sao_Paulo'}, Date.now(), Date.now());"
+            "  seen.push(f.time('2026-12-04T15:00:00Z'), c.clockOffset());"
+            "  c.adopt({time: 'not a time', timezone: 'Not/AZone'}, Date.now(), Date.now());"
+            "  seen.push(c.timeZone());"
+            "  done(JSON.stringify(seen));"
+            "});"))
+        assert clock == ["00:00", 300, "1 min", "00:00", "04/12/2026 23:00", "12:00", 0, "America/Sao_Paulo"], clock
         assert json.loads(b.module_call("hours.js", "m.parseDay('31/02/2027')")) is None
         assert json.loads(b.module_call("hours.js", "m.parseDay('25/12/2027')")) == "2027-12-25"
 
@@ -698,6 +720,12 @@ class Suite:
         d.click_text("#my-chats .chat-item", "João Pereira")
         d.wait_text("#messages", "Olá, meu pedido não chegou.")
         d.wait_text("#messages", "Pedido 4521.")
+        # Times in the account's zone (system.ping's timezone), though this browser is set to Tokyo's.
+        assert d.script("return Intl.DateTimeFormat().resolvedOptions().timeZone") == "Asia/Tokyo"
+        first = d.find("#messages .from-contact time")
+        at = datetime.datetime.fromisoformat(first.get_attribute("datetime").replace("Z", "+00:00"))
+        local = at.astimezone(zoneinfo.ZoneInfo("America/Sao_Paulo")).strftime("%H:%M")
+        assert first.text.endswith(local), (first.text, local)
         d.expect(f'#my-chats .chat-item[data-id="{self.chat_id}"]',
                  lambda item: "unread" not in item.get_attribute("class"), "no unread mark once the chat is open")
         d.type("#reply-text", "Bom dia, João! Vou verificar o pedido 4521.")

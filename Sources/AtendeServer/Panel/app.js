@@ -1,13 +1,14 @@
 // app.js: the panel's entry point. Opens the WebSocket, finds out who this page is (a reload resumes the login
 // through the session cookie the server set, so nothing secret is kept here), and shows the login screen, the
 // admin area or the attendant desk. When the socket comes back after a drop the current screen reads its
-// snapshot again, since pushes sent meanwhile are lost.
+// snapshot again, since pushes sent meanwhile are lost. Each connection also reads the daemon's clock and time zone.
 
 import { RpcClient } from "./rpc-client.js";
 import { fill } from "./dom.js";
 import { loginView } from "./login.js";
 import { adminArea } from "./admin.js";
 import { deskView } from "./desk.js";
+import { sync as syncClock } from "./clock.js";
 
 const rpc = new RpcClient();
 const app = document.getElementById("app");
@@ -25,7 +26,8 @@ rpc.on("open", async () => {
     clearTimeout(bannerTimer);
     bannerTimer = null;
     banner.hidden = true;
-    const who = await probe();
+    // The daemon's clock and zone (clock.js) are read at each connection, before any screen draws a time.
+    const [who] = await Promise.all([probe(), syncClock(rpc)]);
     if (screen && identity && who && who.role === identity.role) {
         // The same page after a drop: the cookie resumed the session on the new socket.
         if (screen.resync) screen.resync();

@@ -5,6 +5,7 @@
 
 import { h, fill, field, toggle, clearErrors, showError, notice, floppyIcon } from "./dom.js";
 import * as format from "./format.js";
+import { timeZone } from "./clock.js";
 import { hoursEditor, InputProblem, showDay } from "./hours.js";
 
 /**
@@ -142,7 +143,7 @@ export function attendantProfileView(root, { rpc, store, go }, id) {
         id: "image-file", onchange: chooseImage });
     const preview = h("div", { class: "image-preview", id: "image-preview" },
         h("span", { class: "placeholder" }, "Sem imagem"));
-    const hours = hoursEditor(attendant.hours);
+    const hours = hoursEditor(attendant.hours, timeZone());
     const departmentBox = h("div", { class: "department-picker", id: "department-picker" });
     const save = h("button", { type: "submit", class: "primary save", id: "save", title: "Salvar",
         "aria-label": "Salvar" }, floppyIcon(), h("span", {}, "Salvar"));

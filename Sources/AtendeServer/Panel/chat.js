@@ -5,6 +5,7 @@
 
 import { h, fill, clearErrors, showError, notice } from "./dom.js";
 import * as format from "./format.js";
+import { serverNow } from "./clock.js";
 
 /**
  * A pane bound to `desk` (the DeskState). `open(id)` shows a chat; `received(message)` appends a pushed one.
@@ -188,7 +189,7 @@ export class ChatPane {
 
     /** The time left to reply before the chat goes back to its queue (the department's reply timeout). */
     replyDueBar(chat) {
-        if (!chat.replyDueAt || Date.parse(chat.replyDueAt) <= Date.now()) return null;
+        if (!chat.replyDueAt || Date.parse(chat.replyDueAt) <= serverNow()) return null;
         return h("div", { class: "reply-due-bar", id: "reply-due" },
             h("span", { class: "countdown-prefix" }, "Responda em "),
             h("span", { class: "countdown", dataset: { until: chat.replyDueAt } },
@@ -204,7 +205,7 @@ export class ChatPane {
     }
 
     wrapUpBar(chat) {
-        if (chat.state !== "closed" || !chat.wrapUpUntil || Date.parse(chat.wrapUpUntil) <= Date.now()) return null;
+        if (chat.state !== "closed" || !chat.wrapUpUntil || Date.parse(chat.wrapUpUntil) <= serverNow()) return null;
         return h("div", { class: "wrap-up", id: "wrap-up" },
             "Pós-atendimento: ", h("span", { class: "countdown", dataset: { until: chat.wrapUpUntil } },
                 format.timeLeft(chat.wrapUpUntil)),

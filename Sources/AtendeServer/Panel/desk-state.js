@@ -4,6 +4,7 @@
 
 import { notice } from "./dom.js";
 import * as format from "./format.js";
+import { serverNow } from "./clock.js";
 
 /** What the desk knows, kept by the snapshot and the pushes. */
 export class DeskState {
@@ -182,7 +183,7 @@ export class DeskState {
                 this.offers.delete(chat.id);
                 this.changed("offers");
             }
-            if (this.wrapping.has(chat.id) && !(chat.wrapUpUntil && Date.parse(chat.wrapUpUntil) > Date.now())) {
+            if (this.wrapping.has(chat.id) && !(chat.wrapUpUntil && Date.parse(chat.wrapUpUntil) > serverNow())) {
                 this.wrapUpFinished(chat.id);
             }
             break;
@@ -307,7 +308,7 @@ export class DeskState {
         this.unread.delete(chat.id);
         this.fresh.delete(chat.id);
         this.waitingSince.delete(chat.id);
-        if (chat.wrapUpUntil && Date.parse(chat.wrapUpUntil) > Date.now()) this.wrapping.set(chat.id, chat);
+        if (chat.wrapUpUntil && Date.parse(chat.wrapUpUntil) > serverNow()) this.wrapping.set(chat.id, chat);
         if (this.pane.id === chat.id) {
             // Keep the transcript on screen, now read-only (and with the wrap-up bar while it runs).
             if (!this.wrapping.has(chat.id)) this.wrapping.set(chat.id, chat);
@@ -318,7 +319,7 @@ export class DeskState {
     }
 
     /** The closed chats whose wrap-up still runs, the one ending first first. */
-    runningWrapUps(now = Date.now()) {
+    runningWrapUps(now = serverNow()) {
         return [...this.wrapping.values()]
             .filter((c) => c.wrapUpUntil && Date.parse(c.wrapUpUntil) > now)
             .sort((a, b) => Date.parse(a.wrapUpUntil) - Date.parse(b.wrapUpUntil) || a.id - b.id);

@@ -8,6 +8,7 @@
 
 import { h, fill, notice } from "./dom.js";
 import * as format from "./format.js";
+import { serverNow } from "./clock.js";
 import { ChatPane } from "./chat.js";
 import { DeskState } from "./desk-state.js";
 
@@ -94,7 +95,7 @@ export function deskView(root, rpc, { attendant, onLogout }) {
 
     /** Whether the chat is taken back if its attendant does not reply in time (the department's reply timeout). */
     function replyDue(c) {
-        return c.replyDueAt && Date.parse(c.replyDueAt) > Date.now();
+        return c.replyDueAt && Date.parse(c.replyDueAt) > serverNow();
     }
 
     /** The chats whose wrap-up runs: the time left and the button that frees the slot now. */
@@ -218,7 +219,7 @@ export function deskView(root, rpc, { attendant, onLogout }) {
     }
 
     function tick() {
-        const now = Date.now();
+        const now = serverNow();
         for (const clock of root.querySelectorAll(".since")) {
             clock.textContent = format.duration(format.secondsSince(clock.dataset.since, now));
         }

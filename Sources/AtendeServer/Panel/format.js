@@ -1,9 +1,19 @@
 // format.js: how the panel writes values for people in Brazil: dates dd/mm/aaaa, 24-hour times, phones
 // "(11) 98765-4321" (the daemon stores E.164 "+5511987654321"), ratings "4,5", durations "3 min 05 s",
-// and the Portuguese words for the daemon's states. Pure functions, no DOM.
+// and the Portuguese words for the daemon's states. Pure functions, no DOM. Dates and times are written in the
+// account's time zone and "now" is the daemon's clock (clock.js).
 
-const dateFormat = new Intl.DateTimeFormat("pt-BR", { day: "2-digit", month: "2-digit", year: "numeric" });
-const timeFormat = new Intl.DateTimeFormat("pt-BR", { hour: "2-digit", minute: "2-digit", hour12: false });
+import { onTimeZone, serverNow, timeZone } from "./clock.js";
+
+let dateFormat = null;
+let timeFormat = null;
+function buildFormats(zone) {
+    const options = (parts) => ({ ...parts, timeZone: zone });
+    dateFormat = new Intl.DateTimeFormat("pt-BR", options({ day: "2-digit", month: "2-digit", year: "numeric" }));
+    timeFormat = new Intl.DateTimeFormat("pt-BR", options({ hour: "2-digit", minute: "2-digit", hour12: false }));
+}
+buildFormats(timeZone());
+onTimeZone(buildFormats);
 
 const channelNames = { whatsapp: "WhatsApp", telegram: "Telegram", instagram: "Instagram", messenger: "Messenger",
     webchat: "Chat do site", sms: "SMS", email: "E-mail" };
@@ -25,12 +35,13 @@ export function time(value) {
     return when ? timeFormat.format(when) : "";
 }
 
-/** "04/12/2026 14:05"; only the time when it is today. */
-export function dateTime(value, now = new Date()) {
+/** "04/12/2026 14:05"; only the time when it is today (in the account's zone). */
+export function dateTime(value, now = serverNow()) {
     const when = toDate(value);
     if (!when) return "";
-    if (when.toDateString() === now.toDateString()) return time(when);
-    return `${date(when)} ${time(when)}`;
+    const day = date(when);
+    if (day === date(now)) return time(when);
+    return `${day} ${time(when)}`;
 }
 
 /** "2026-12-04" (the wire's dates) as "04/12/2026". */
@@ -40,7 +51,7 @@ export function isoDay(day) {
 }
 
 function toDate(value) {
-    if (!value) return null;
+    if (!value && value !== 0) return null;
     const when = value instanceof Date ? value : new Date(value);
     return Number.isNaN(when.getTime()) ? null : when;
 }
@@ -57,13 +68,13 @@ export function duration(seconds) {
 }
 
 /** The time left until an ISO time, as a countdown shows it ("" when there is none). */
-export function timeLeft(until, now = Date.now()) {
+export function timeLeft(until, now = serverNow()) {
     const left = (Date.parse(until) - now) / 1000;
     return Number.isNaN(left) ? "" : left > 0 ? duration(Math.ceil(left)) : "expirando…";
 }
 
 /** Seconds since an ISO time, at `now` (ms). */
-export function secondsSince(value, now = Date.now()) {
+export function secondsSince(value, now = serverNow()) {
     const when = toDate(value);
     return when ? Math.max(0, (now - when.getTime()) / 1000) : 0;
 }
