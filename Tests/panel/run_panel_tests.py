@@ -1501,6 +1501,45 @@ class Suite:
             self.bot.call("conversation.close", {"id": chat["id"]})
         a.until(lambda: not a.all(f'#board-waiting tr[data-id="{first["id"]}"]'), "the closed chats gone")
 
+    def board_hands_off_waiting_chat(self):
+        """A chat waiting past its department's target is counted on the board ("Além da meta") and marked in the
+        queue; the supervisor hands it straight to an attendant who is on a break (conversation.transfer)."""
+        self.need("conversation.list")
+        d = self.desk
+        if d.all("#presence:checked"):
+            d.click(".presence-switch .slider")
+            d.wait_text("#presence-label", "Ausente")
+        before = next(x for x in self.setup.call("department.list")["departments"] if x["id"] == "suporte")
+        self.setup.call("department.update", {"id": "suporte", "serviceLevel": 1})
+        try:
+            chat = self.bot.call("conversation.open", {
+                "externalId": "wa-5511922220001-1", "contact": {"phone": "+5511922220001", "name": "Rita Campos"},
+                "department": "suporte", "text": "Estou esperando."})
+            assert chat["state"] == "queued", chat
+            a = self.admin
+            a.click_text(".side-menu a", "Supervisão")
+            row = f'#board-waiting tr[data-id="{chat["id"]}"]'
+            a.wait_text(row, "Rita Campos")
+            a.expect('#board-departments .tile[data-id="suporte"] .overdue', lambda e: e.text == "1"
+                     and "late" in e.get_attribute("class"), "one chat waiting past the 1 s target")
+            a.wait(f"{row} .since.late")
+            a.shot("31-supervisao-alem-da-meta")
+            from selenium.webdriver.support.ui import Select
+            assert not a.find(f"{row} .hand-off + button").is_enabled(), "nothing to send before a choice"
+            Select(a.find(f"{row} select.hand-off")).select_by_value(f"a:{self.attendant_id}")
+            a.click(f"{row} .hand-off + button")
+            a.until(lambda: self.setup.call("conversation.get", {"id": chat["id"]}).get("attendantId")
+                    == self.attendant_id, "the chat handed to the attendant")
+            a.until(lambda: not a.all(row), "the chat off the waiting list")
+            a.wait_text("#notices", "entregue a")
+            a.expect('#board-departments .tile[data-id="suporte"] .overdue', lambda e: e.text == "0",
+                     "nobody waiting past the target any more")
+            d.wait_text("#my-chats", "Rita Campos")
+            self.bot.call("conversation.close", {"id": chat["id"]})
+            d.until(lambda: "Rita Campos" not in d.find("#my-chats").text, "the closed chat gone from the desk")
+        finally:
+            self.setup.call("department.update", {"id": "suporte", "serviceLevel": before.get("serviceLevel", 60)})
+
     def supervisor_moves_stranded_chat(self):
         """A chat whose attendant went offline is listed on the board and moved back to its queue."""
         self.need("conversation.list")
@@ -1748,6 +1787,7 @@ def main():
             ("transfer_to_colleague", ["attendant_logs_in"], suite.transfer_to_colleague),
             ("admin_deletes_attendant", ["transfer_to_colleague"], suite.admin_deletes_attendant),
             ("board_sets_priority", ["attendant_logs_in"], suite.board_sets_priority),
+            ("board_hands_off_waiting_chat", ["attendant_logs_in"], suite.board_hands_off_waiting_chat),
             ("supervisor_moves_stranded_chat", ["attendant_logs_in"], suite.supervisor_moves_stranded_chat),
             ("admin_deactivates_attendant", ["attendant_logs_in"], suite.admin_deactivates_attendant),
             ("logout", ["attendant_logs_in"], suite.logout),

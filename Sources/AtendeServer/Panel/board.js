@@ -2,8 +2,10 @@
 // every second from the last stats.get; offered chats count from when they joined the queue), the service level
 // of the day and who is online; the attendants and their state; the chats held by offline attendants
 // (conversation.list), each with a way to move it (conversation.transfer to a department or a colleague); and the
-// waiting chats in queue order with their priority (conversation.setPriority). Figures change on pushes, not by
-// polling.
+// waiting chats in queue order with their priority (conversation.setPriority) and a way to hand one to another
+// department or straight to an attendant. The service level of the day counts chats once they are served or
+// abandoned, so each department also shows how many are still waiting past its target. Figures change on pushes,
+// not by polling.
 
 import { h, fill, notice } from "./dom.js";
 import * as format from "./format.js";
@@ -24,6 +26,9 @@ export function boardView(root, { rpc, store }) {
 
     let held = [];
     let waiting = [];
+    // conversation.list answers at most this many of each state: a longer queue is counted from its first ones.
+    const listLimit = 500;
+    let waitingCut = false;
     let heldProblem = null;
     let heldTimer = null;
 
@@ -41,6 +46,11 @@ export function boardView(root, { rpc, store }) {
             const known = s.waiting || offeredWaits.length > 0;
             const oldest = Math.max(s.waiting ? (s.oldestWaitSeconds || 0) + aged : 0, ...offeredWaits);
             const late = d.serviceLevel && oldest > d.serviceLevel;
+            // Waiting now for longer than the target: not in the day's service level until they are served or
+            // abandoned, but already missing it.
+            const target = d.serviceLevel || 60;
+            const overdue = waiting.filter((c) => c.department === d.id
+                && format.secondsSince(c.queuedAt || c.openedAt) > target).length;
             return h("div", { class: "card tile", dataset: { id: d.id } },
                 h("h3", {}, d.name),
                 h("dl", {},
@@ -55,6 +65,9 @@ export function boardView(root, { rpc, store }) {
                     h("dt", {}, "Nível de serviço"), h("dd", {}, typeof s.serviceLevel === "number"
                         ? `${format.percent(s.serviceLevel)} em ${format.duration(d.serviceLevel || 60)}`
                         : h("span", { class: "muted" }, "ainda sem atendimentos hoje")),
+                    h("dt", {}, "Além da meta"), h("dd", { class: overdue ? "overdue late" : "overdue",
+                        title: `Aguardando há mais de ${format.duration(target)} agora` },
+                        `${overdue}${overdue && waitingCut ? "+" : ""}`),
                     h("dt", {}, "Atendidas / abandonadas"), h("dd", {}, "served" in s
                         ? `${s.served} / ${s.abandoned}` : "—"),
                     h("dt", {}, "Espera média"), h("dd", {}, s.avgAnswerSeconds !== undefined
@@ -96,11 +109,13 @@ export function boardView(root, { rpc, store }) {
         heldTimer = null;
         try {
             const [assigned, offered, queued] = await Promise.all([
-                rpc.call("conversation.list", { state: "assigned", limit: 500 }),
-                rpc.call("conversation.list", { state: "offered", limit: 500 }).catch(() => ({ conversations: [] })),
-                rpc.call("conversation.list", { state: "queued", limit: 500 }),
+                rpc.call("conversation.list", { state: "assigned", limit: listLimit }),
+                rpc.call("conversation.list", { state: "offered", limit: listLimit })
+                    .catch(() => ({ conversations: [] })),
+                rpc.call("conversation.list", { state: "queued", limit: listLimit }),
             ]);
             held = [...assigned.conversations, ...offered.conversations];
+            waitingCut = queued.conversations.length >= listLimit;
             // Offered chats wait too: listed with the queue, marked, until their attendant accepts.
             waiting = [...queued.conversations, ...offered.conversations];
             heldProblem = null;
@@ -121,10 +136,10 @@ export function boardView(root, { rpc, store }) {
     }
 
     function drawWaiting(chosen = false) {
-        // A supervisor about to choose a priority keeps the picker: a push does not redraw it away (the table is
-        // drawn once the picker loses focus); the choice itself redraws at once (`chosen`).
+        // A supervisor about to choose a priority or a destination keeps the picker: a push does not redraw it away
+        // (the table is drawn once the picker loses focus); a choice made redraws at once (`chosen`).
         const picker = document.activeElement;
-        if (!chosen && picker && queue.contains(picker) && picker.matches("select.priority")) {
+        if (!chosen && picker && queue.contains(picker) && picker.matches("select")) {
             if (!queue.dataset.deferred) picker.addEventListener("blur", () => drawWaiting(), { once: true });
             queue.dataset.deferred = "true";  // a redraw waits for the picker
             return;
@@ -140,14 +155,15 @@ export function boardView(root, { rpc, store }) {
         }
         const ordered = [...waiting].sort((a, b) => queueKey(a) - queueKey(b) || a.id - b.id);
         fill(queue, h("table", { class: "list" },
-            h("thead", {}, h("tr", {}, ["Contato", "Departamento", "Aguardando há", "Prioridade"]
+            h("thead", {}, h("tr", {}, ["Contato", "Departamento", "Aguardando há", "Prioridade", "Encaminhar para"]
                 .map((t) => h("th", {}, t)))),
             h("tbody", {}, ordered.map((c) => h("tr", { dataset: { id: c.id } },
                 h("td", {}, c.contact.name || format.contactPhone(c.contact.phone), c.state === "offered"
                     ? h("small", { class: "muted" }, ` (aguardando o aceite de ${attendantName(c.attendantId)})`)
                     : null),
                 h("td", {}, (store.departments.get(c.department) || { name: c.department || "—" }).name),
-                h("td", {}, h("span", { class: "since", dataset: { since: c.queuedAt || c.openedAt } },
+                h("td", {}, h("span", { class: overdue(c) ? "since late" : "since",
+                    dataset: { since: c.queuedAt || c.openedAt, target: targetOf(c) } },
                     format.duration(format.secondsSince(c.queuedAt || c.openedAt)))),
                 h("td", {}, h("select", { class: "priority", "aria-label": "Prioridade",
                     disabled: c.state === "offered",
@@ -155,7 +171,41 @@ export function boardView(root, { rpc, store }) {
                         : null,
                     onchange: (event) => setPriority(c, Number(event.target.value)) },
                 [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((level) => h("option", { value: level,
-                    selected: level === (c.priority || 0) }, level === 0 ? "0 (normal)" : String(level))))))))));
+                    selected: level === (c.priority || 0) }, level === 0 ? "0 (normal)" : String(level))))),
+                h("td", {}, handOff(c)))))));
+    }
+
+    /** The service-level target of a chat's department (s). */
+    function targetOf(chat) {
+        return (store.departments.get(chat.department) || {}).serviceLevel || 60;
+    }
+
+    /** Whether a waiting chat has waited longer than its department's service-level target. */
+    function overdue(chat) {
+        return format.secondsSince(chat.queuedAt || chat.openedAt) > targetOf(chat);
+    }
+
+    /**
+     * Where a waiting chat can go: another department's queue, or straight to an attendant of its department who
+     * is logged in (away counts: a supervisor may hand a chat to someone on a break), and a button that sends it.
+     */
+    function handOff(chat) {
+        const target = h("select", { class: "hand-off", "aria-label": "Encaminhar para" },
+            h("option", { value: "" }, "Escolha…"),
+            h("optgroup", { label: "Atendente" }, store.attendantList()
+                .filter((a) => a.id !== chat.attendantId && a.active && a.presence !== "offline"
+                    && (!chat.department || a.departments.includes(chat.department)))
+                .map((a) => h("option", { value: `a:${a.id}` }, `${a.name} (${format.presenceLabels[a.presence]})`))),
+            h("optgroup", { label: "Outro departamento (fim da fila)" }, store.departmentList()
+                .filter((d) => d.id !== chat.department)
+                .map((d) => h("option", { value: `d:${d.id}` }, d.name))));
+        const send = h("button", { class: "small", disabled: true, onclick: async () => {
+            send.disabled = true;
+            await move(chat, target.value);
+            drawWaiting(true);
+        } }, "Encaminhar");
+        target.addEventListener("change", () => { send.disabled = !target.value; });
+        return h("div", { class: "row-actions" }, target, send);
     }
 
     function attendantName(id) {
@@ -220,8 +270,9 @@ export function boardView(root, { rpc, store }) {
         if (where.startsWith("d:")) params.department = where.slice(2);
         else params.attendantId = Number(where.slice(2));
         try {
-            await rpc.call("conversation.transfer", params);
-            notice("Conversa movida.");
+            const moved = await rpc.call("conversation.transfer", params);
+            const who = moved.attendantId && moved.state !== "queued" ? attendantName(moved.attendantId) : null;
+            notice(who ? `Conversa entregue a ${who}.` : "Conversa movida.");
             loadHeld();
         } catch (error) {
             notice(format.errorText(error), "bad");
@@ -235,7 +286,9 @@ export function boardView(root, { rpc, store }) {
     const ticker = setInterval(() => {
         drawDepartments();
         for (const clock of queue.querySelectorAll(".since")) {
-            clock.textContent = format.duration(format.secondsSince(clock.dataset.since));
+            const waited = format.secondsSince(clock.dataset.since);
+            clock.textContent = format.duration(waited);
+            clock.classList.toggle("late", waited > Number(clock.dataset.target));
         }
     }, 1000);
     const stop = store.watch((what) => {
