@@ -960,6 +960,38 @@ class Suite:
         d.until(lambda: self.setup.call("attendant.get", {"id": self.attendant_id})["wrappingChats"] == 0,
                 "the slot freed")
 
+    def read_in_one_tab_reads_in_all(self):
+        """The attendant has the desk open in two tabs: a chat opened in one is no longer marked unread in the
+        other."""
+        d = self.desk
+        self.desk_online()
+        chat = self.bot.call("conversation.open", {
+            "externalId": "wa-5521977776666-1", "contact": {"phone": "+5521977776666", "name": "Bruna Lopes"},
+            "department": "suporte", "text": "Oi, tudo bem?"})
+        assert chat["state"] == "assigned", chat
+        item = f'#my-chats .chat-item[data-id="{chat["id"]}"]'
+        d.expect(item, lambda e: "unread" in e.get_attribute("class"), "the new chat marked in the first tab")
+        first = d.driver.current_window_handle
+        d.driver.switch_to.new_window("tab")
+        try:
+            d.open()
+            d.expect(item, lambda e: "unread" in e.get_attribute("class"), "the chat marked in the second tab")
+            d.driver.switch_to.window(first)
+            d.click(f"{item} .contact")
+            d.wait_text("#chat-contact", "Bruna Lopes")
+            d.driver.switch_to.window([w for w in d.driver.window_handles if w != first][0])
+            d.expect(item, lambda e: "unread" not in e.get_attribute("class"),
+                     "read in the first tab, so no longer marked in the second")
+        finally:
+            # The second tab is a second connection of the attendant: it must not outlive this step.
+            for handle in d.driver.window_handles:
+                if handle != first:
+                    d.driver.switch_to.window(handle)
+                    d.driver.close()
+            d.driver.switch_to.window(first)
+        self.bot.call("conversation.close", {"id": chat["id"]})
+        d.until(lambda: not d.all(item), "the closed chat gone from the list")
+
     def reply_countdown(self):
         """A department that takes unanswered chats back: the desk shows the time left to reply, in the list and
         above the transcript, and both go once the attendant replies, here or from another device. A draft stays
@@ -1768,6 +1800,7 @@ def main():
              suite.attendant_potentials_and_agenda),
             ("offer_accept_and_wrap_up", ["attendant_logs_in"], suite.offer_accept_and_wrap_up),
             ("wrap_up_survives_reload", ["offer_accept_and_wrap_up"], suite.wrap_up_survives_reload),
+            ("read_in_one_tab_reads_in_all", ["attendant_logs_in"], suite.read_in_one_tab_reads_in_all),
             ("reply_countdown", ["attendant_logs_in"], suite.reply_countdown),
             ("second_device_agrees", ["offer_accept_and_wrap_up", "reply_countdown"], suite.second_device_agrees),
             ("offer_card_from_push", ["attendant_logs_in"], suite.offer_card_from_push),

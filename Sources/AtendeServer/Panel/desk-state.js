@@ -28,11 +28,39 @@ export class DeskState {
         this.onChange = () => {};
         this.onSelect = () => {};
         this.stopEvents = rpc.on("event", (event) => this.apply(event));
+        // The attendant's other tabs in this browser: a chat read in one is read in all. (Another device does not
+        // hear it: the daemon keeps no read marks; a reply from anywhere clears them, conversation.replied.)
+        this.readChannel = me && me.id && typeof BroadcastChannel === "function"
+            ? new BroadcastChannel(`atende.desk.read.${me.id}`) : null;
+        if (this.readChannel) this.readChannel.onmessage = (message) => this.readElsewhere(message.data);
+        // Messages another tab showed as they came: this tab's push of one may arrive after the other tab's word.
+        this.seenElsewhere = new Set();
     }
 
     stop() {
         this.stopEvents();
         clearTimeout(this.queueTimer);
+        if (this.readChannel) this.readChannel.close();
+    }
+
+    /** The attendant sees this chat here (and `message`, just shown in it): read in all its tabs. */
+    markRead(id, message = null) {
+        this.unread.delete(id);
+        this.fresh.delete(id);
+        if (this.readChannel) this.readChannel.postMessage({ read: id, message });
+    }
+
+    /** Another tab of this attendant showed the chat. */
+    readElsewhere(data) {
+        const id = data && data.read;
+        if (data && data.message !== null && data.message !== undefined) {
+            if (this.seenElsewhere.size > 500) this.seenElsewhere.clear();
+            this.seenElsewhere.add(data.message);
+        }
+        if (!this.unread.has(id) && !this.fresh.has(id)) return;
+        this.unread.delete(id);
+        this.fresh.delete(id);
+        this.changed("mine");
     }
 
     changed(...what) {
@@ -163,8 +191,13 @@ export class DeskState {
         case "conversation.message":
             if (this.mine.has(chat.id)) this.mine.set(chat.id, chat);
             if (!this.waitingSince.has(chat.id)) this.waitingSince.set(chat.id, event.message.at);
-            if (this.pane.id === chat.id) this.pane.received(event.message);
-            else this.unread.set(chat.id, (this.unread.get(chat.id) || 0) + 1);
+            if (this.pane.id === chat.id) {
+                this.pane.received(event.message);
+                // Shown in a tab the attendant is looking at: read in its other tabs too.
+                if (typeof document === "undefined" || !document.hidden) this.markRead(chat.id, event.message.id);
+            } else if (!this.seenElsewhere.delete(event.message.id)) {
+                this.unread.set(chat.id, (this.unread.get(chat.id) || 0) + 1);
+            }
             this.changed("mine");
             break;
         case "department.changed": {

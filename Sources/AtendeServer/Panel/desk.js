@@ -209,8 +209,7 @@ export function deskView(root, rpc, { attendant, onLogout }) {
     }
 
     function select(id) {
-        desk.unread.delete(id);
-        desk.fresh.delete(id);
+        desk.markRead(id);
         pane.open(id);
         drawMine();
         drawWrapping();
