@@ -84,6 +84,8 @@ class Daemon:
             "database": os.path.join(self.folder, "atende.db"),
             "durability": "normal",
             "http": {"listen": f"127.0.0.1:{self.port}"},
+            # Not the panel's default zone: the desk must learn this one from the daemon (system.ping).
+            "timezone": "America/Manaus",
         }
         config_path = os.path.join(self.folder, "config.json")
         with open(config_path, "w") as file:
@@ -722,10 +724,11 @@ class Suite:
         d.wait_text("#messages", "Pedido 4521.")
         # Times in the account's zone (system.ping's timezone), though this browser is set to Tokyo's.
         assert d.script("return Intl.DateTimeFormat().resolvedOptions().timeZone") == "Asia/Tokyo"
+        zone = self.setup.call("system.ping").get("timezone", "America/Sao_Paulo")
         first = d.find("#messages .from-contact time")
         at = datetime.datetime.fromisoformat(first.get_attribute("datetime").replace("Z", "+00:00"))
-        local = at.astimezone(zoneinfo.ZoneInfo("America/Sao_Paulo")).strftime("%H:%M")
-        assert first.text.endswith(local), (first.text, local)
+        local = at.astimezone(zoneinfo.ZoneInfo(zone)).strftime("%H:%M")
+        assert first.text.endswith(local), (first.text, local, zone)
         d.expect(f'#my-chats .chat-item[data-id="{self.chat_id}"]',
                  lambda item: "unread" not in item.get_attribute("class"), "no unread mark once the chat is open")
         d.type("#reply-text", "Bom dia, João! Vou verificar o pedido 4521.")
@@ -1534,8 +1537,9 @@ class Suite:
         a.until(lambda: not a.all(f'#board-waiting tr[data-id="{first["id"]}"]'), "the closed chats gone")
 
     def board_hands_off_waiting_chat(self):
-        """A chat waiting past its department's target is counted on the board ("Além da meta") and marked in the
-        queue; the supervisor hands it straight to an attendant who is on a break (conversation.transfer)."""
+        """A chat waiting past its department's target is counted on the board and its wait marked; one waiting in
+        a department with a longer target is not. The supervisor hands the late one straight to an attendant on a
+        break (conversation.transfer); a push while the destination is chosen does not lose the choice."""
         self.need("conversation.list")
         d = self.desk
         if d.all("#presence:checked"):
@@ -1554,20 +1558,40 @@ class Suite:
             a.wait_text(row, "Rita Campos")
             a.expect('#board-departments .tile[data-id="suporte"] .overdue', lambda e: e.text == "1"
                      and "late" in e.get_attribute("class"), "one chat waiting past the 1 s target")
+            a.wait_text('#board-departments .tile[data-id="suporte"]', "Esperando há mais de 1 s")
             a.wait(f"{row} .since.late")
             a.shot("31-supervisao-alem-da-meta")
             from selenium.webdriver.support.ui import Select
             assert not a.find(f"{row} .hand-off + button").is_enabled(), "nothing to send before a choice"
+            # The destinations are read as the picker opens (the attendants as they are then).
+            a.click(f"{row} select.hand-off")
+            a.until(lambda: f"a:{self.attendant_id}" in [o.get_attribute("value")
+                                                          for o in a.all(f"{row} select.hand-off option")],
+                    "the attendant on a break offered once the picker opens")
             Select(a.find(f"{row} select.hand-off")).select_by_value(f"a:{self.attendant_id}")
+            # A push while the destination is chosen: a chat in a department with a 1 min target.
+            other = self.bot.call("conversation.open", {
+                "externalId": "wa-5511922220002-1", "contact": {"phone": "+5511922220002", "name": "Davi Moura"},
+                "department": "vendas", "text": "Olá."})
+            other_row = f'#board-waiting tr[data-id="{other["id"]}"]'
+            a.until(lambda: a.script("return document.getElementById('board-waiting').dataset.deferred === 'true'")
+                    or a.all(other_row), "the list read again after the push")
+            assert a.find(f"{row} select.hand-off").get_attribute("value") == f"a:{self.attendant_id}", \
+                "the choice kept through the push"
             a.click(f"{row} .hand-off + button")
             a.until(lambda: self.setup.call("conversation.get", {"id": chat["id"]}).get("attendantId")
                     == self.attendant_id, "the chat handed to the attendant")
             a.until(lambda: not a.all(row), "the chat off the waiting list")
-            a.wait_text("#notices", "entregue a")
+            a.wait_text("#notices", f"Conversa encaminhada para {ATTENDANT_NAME}.")
             a.expect('#board-departments .tile[data-id="suporte"] .overdue', lambda e: e.text == "0",
                      "nobody waiting past the target any more")
+            a.wait_text(other_row, "Davi Moura")
+            assert not a.all(f"{other_row} .since.late"), "a wait under its department's 1 min target is not marked"
+            a.expect('#board-departments .tile[data-id="vendas"] .overdue', lambda e: e.text == "0"
+                     and "late" not in e.get_attribute("class"), "nothing past the 1 min target")
             d.wait_text("#my-chats", "Rita Campos")
-            self.bot.call("conversation.close", {"id": chat["id"]})
+            for closing in (chat, other):
+                self.bot.call("conversation.close", {"id": closing["id"]})
             d.until(lambda: "Rita Campos" not in d.find("#my-chats").text, "the closed chat gone from the desk")
         finally:
             self.setup.call("department.update", {"id": "suporte", "serviceLevel": before.get("serviceLevel", 60)})

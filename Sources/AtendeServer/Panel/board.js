@@ -26,9 +26,13 @@ export function boardView(root, { rpc, store }) {
 
     let held = [];
     let waiting = [];
-    // conversation.list answers at most this many of each state: a longer queue is counted from its first ones.
+    // conversation.list answers at most this many of each state, the newest first: a longer queue is read
+    // without its oldest chats, and what is counted from the list is then a floor.
     const listLimit = 500;
-    let waitingCut = false;
+    // Destinations chosen in the waiting list and not sent yet, by chat id: a redraw keeps them.
+    const handOffs = new Map();
+    // The focusout listener that redraws the waiting list once the supervisor leaves its controls.
+    let redrawOnLeave = null;
     let heldProblem = null;
     let heldTimer = null;
 
@@ -40,17 +44,20 @@ export function boardView(root, { rpc, store }) {
         fill(departments, store.departmentList().map((d) => {
             const s = stats.departments[d.id] || {};
             // An offered chat waits too (since it joined the queue) until its attendant accepts: counted once the
-            // list of offered chats is read (until then, or without it, the queue's figure alone, or a dash).
-            const offeredWaits = s.offered ? waiting.filter((c) => c.state === "offered" && c.department === d.id)
-                .map((c) => format.secondsSince(c.queuedAt || c.openedAt)) : [];
-            const known = s.waiting || offeredWaits.length > 0;
-            const oldest = Math.max(s.waiting ? (s.oldestWaitSeconds || 0) + aged : 0, ...offeredWaits);
-            const late = d.serviceLevel && oldest > d.serviceLevel;
+            // list of offered chats is read (until then, or without it, the queue's figure alone, or a dash). The
+            // list read after the figures may know an older wait than they do.
+            const listed = waiting.filter((c) => c.department === d.id);
+            const listedWaits = listed.map(waitOf);
+            const known = s.waiting || listedWaits.length > 0;
+            const oldest = Math.max(s.waiting ? (s.oldestWaitSeconds || 0) + aged : 0, ...listedWaits);
+            const target = targetOf(d);
             // Waiting now for longer than the target: not in the day's service level until they are served or
-            // abandoned, but already missing it.
-            const target = d.serviceLevel || 60;
-            const overdue = waiting.filter((c) => c.department === d.id
-                && format.secondsSince(c.queuedAt || c.openedAt) > target).length;
+            // abandoned, but already missing it. A queue longer than the list read is counted from the list (its
+            // newest chats) and from the oldest wait: a floor, shown "≥".
+            const cut = (s.waiting || 0) + (s.offered || 0) > listed.length;
+            const overdue = Math.max(listedWaits.filter((w) => w > target).length,
+                Math.floor(oldest) > target ? 1 : 0);
+            const late = Math.floor(oldest) > target;
             return h("div", { class: "card tile", dataset: { id: d.id } },
                 h("h3", {}, d.name),
                 h("dl", {},
@@ -63,11 +70,11 @@ export function boardView(root, { rpc, store }) {
                     h("dt", {}, "Em atendimento"), h("dd", {}, String(s.assigned || 0)),
                     h("dt", {}, "Atendentes online"), h("dd", {}, String(s.attendantsOnline || 0)),
                     h("dt", {}, "Nível de serviço"), h("dd", {}, typeof s.serviceLevel === "number"
-                        ? `${format.percent(s.serviceLevel)} em ${format.duration(d.serviceLevel || 60)}`
+                        ? `${format.percent(s.serviceLevel)} em ${format.duration(target)}`
                         : h("span", { class: "muted" }, "ainda sem atendimentos hoje")),
-                    h("dt", {}, "Além da meta"), h("dd", { class: overdue ? "overdue late" : "overdue",
-                        title: `Aguardando há mais de ${format.duration(target)} agora` },
-                        `${overdue}${overdue && waitingCut ? "+" : ""}`),
+                    h("dt", {}, `Esperando há mais de ${format.duration(target)}`),
+                    h("dd", { class: overdue ? "overdue late" : "overdue" },
+                        `${cut && overdue ? "≥ " : ""}${overdue}`),
                     h("dt", {}, "Atendidas / abandonadas"), h("dd", {}, "served" in s
                         ? `${s.served} / ${s.abandoned}` : "—"),
                     h("dt", {}, "Espera média"), h("dd", {}, s.avgAnswerSeconds !== undefined
@@ -115,7 +122,6 @@ export function boardView(root, { rpc, store }) {
                 rpc.call("conversation.list", { state: "queued", limit: listLimit }),
             ]);
             held = [...assigned.conversations, ...offered.conversations];
-            waitingCut = queued.conversations.length >= listLimit;
             // Offered chats wait too: listed with the queue, marked, until their attendant accepts.
             waiting = [...queued.conversations, ...offered.conversations];
             heldProblem = null;
@@ -135,15 +141,27 @@ export function boardView(root, { rpc, store }) {
         return Date.parse(chat.queuedAt || chat.openedAt) - (chat.priority || 0) * step * 1000;
     }
 
+    /** Whether the supervisor is at a row's controls (a picker, or the button next to it). */
+    function atControls(element) {
+        return Boolean(element && queue.contains(element) && element.closest("select, .row-actions"));
+    }
+
     function drawWaiting(chosen = false) {
-        // A supervisor about to choose a priority or a destination keeps the picker: a push does not redraw it away
-        // (the table is drawn once the picker loses focus); a choice made redraws at once (`chosen`).
-        const picker = document.activeElement;
-        if (!chosen && picker && queue.contains(picker) && picker.matches("select")) {
-            if (!queue.dataset.deferred) picker.addEventListener("blur", () => drawWaiting(), { once: true });
-            queue.dataset.deferred = "true";  // a redraw waits for the picker
+        // A supervisor choosing a priority or a destination keeps the controls: a push does not redraw them away
+        // (a click on "Encaminhar" would land on a button replaced under the pointer). The table is drawn once
+        // the focus leaves the controls; a choice made redraws at once (`chosen`).
+        if (!chosen && atControls(document.activeElement)) {
+            if (!redrawOnLeave) {
+                redrawOnLeave = (event) => {
+                    if (!atControls(event.relatedTarget)) drawWaiting();  // from a picker to its button: still there
+                };
+                queue.addEventListener("focusout", redrawOnLeave);
+            }
+            queue.dataset.deferred = "true";  // a redraw waits for the controls
             return;
         }
+        if (redrawOnLeave) queue.removeEventListener("focusout", redrawOnLeave);
+        redrawOnLeave = null;
         delete queue.dataset.deferred;
         if (heldProblem) {
             fill(queue, h("p", { class: "warning" }, heldProblem));
@@ -163,8 +181,9 @@ export function boardView(root, { rpc, store }) {
                     : null),
                 h("td", {}, (store.departments.get(c.department) || { name: c.department || "—" }).name),
                 h("td", {}, h("span", { class: overdue(c) ? "since late" : "since",
-                    dataset: { since: c.queuedAt || c.openedAt, target: targetOf(c) } },
-                    format.duration(format.secondsSince(c.queuedAt || c.openedAt)))),
+                    dataset: { since: c.queuedAt || c.openedAt,
+                        target: targetOf(store.departments.get(c.department)) } },
+                    format.duration(waitOf(c)))),
                 h("td", {}, h("select", { class: "priority", "aria-label": "Prioridade",
                     disabled: c.state === "offered",
                     title: c.state === "offered" ? "A prioridade pode ser alterada quando a conversa voltar à fila"
@@ -175,37 +194,70 @@ export function boardView(root, { rpc, store }) {
                 h("td", {}, handOff(c)))))));
     }
 
-    /** The service-level target of a chat's department (s). */
-    function targetOf(chat) {
-        return (store.departments.get(chat.department) || {}).serviceLevel || 60;
+    /** A department's service-level target (s; the daemon's default when it sends none). */
+    function targetOf(department) {
+        return (department && department.serviceLevel) || 60;
+    }
+
+    /** How long a waiting chat has waited, in whole seconds (as shown). */
+    function waitOf(chat) {
+        return Math.floor(format.secondsSince(chat.queuedAt || chat.openedAt));
     }
 
     /** Whether a waiting chat has waited longer than its department's service-level target. */
     function overdue(chat) {
-        return format.secondsSince(chat.queuedAt || chat.openedAt) > targetOf(chat);
+        return waitOf(chat) > targetOf(store.departments.get(chat.department));
     }
 
     /**
-     * Where a waiting chat can go: another department's queue, or straight to an attendant of its department who
-     * is logged in (away counts: a supervisor may hand a chat to someone on a break), and a button that sends it.
+     * Where a waiting chat can go, and a button that sends it there: straight to an attendant of its department
+     * the daemon would take it for (online, or away: a supervisor may hand a chat to someone on a break; inside
+     * its hours and with room), or to another department's queue. The options are read when the picker is
+     * opened, from the attendants as they are then.
      */
     function handOff(chat) {
-        const target = h("select", { class: "hand-off", "aria-label": "Encaminhar para" },
-            h("option", { value: "" }, "Escolha…"),
-            h("optgroup", { label: "Atendente" }, store.attendantList()
-                .filter((a) => a.id !== chat.attendantId && a.active && a.presence !== "offline"
-                    && (!chat.department || a.departments.includes(chat.department)))
-                .map((a) => h("option", { value: `a:${a.id}` }, `${a.name} (${format.presenceLabels[a.presence]})`))),
-            h("optgroup", { label: "Outro departamento (fim da fila)" }, store.departmentList()
-                .filter((d) => d.id !== chat.department)
-                .map((d) => h("option", { value: `d:${d.id}` }, d.name))));
-        const send = h("button", { class: "small", disabled: true, onclick: async () => {
+        const who = chat.contact.name || format.contactPhone(chat.contact.phone);
+        const target = h("select", { class: "hand-off", "aria-label": `Encaminhar ${who} para` },
+            h("option", { value: "" }, "Escolha…"));
+        const send = h("button", { class: "small", "aria-label": `Encaminhar ${who}`, onclick: async () => {
             send.disabled = true;
-            await move(chat, target.value);
+            if (await move(chat, target.value)) {
+                handOffs.delete(chat.id);
+                waiting = waiting.filter((c) => c.id !== chat.id);
+            }
             drawWaiting(true);
         } }, "Encaminhar");
-        target.addEventListener("change", () => { send.disabled = !target.value; });
+        function fillOptions() {
+            const chosen = target.value || handOffs.get(chat.id) || "";
+            fill(target, h("option", { value: "" }, "Escolha…"),
+                h("optgroup", { label: "Atendente" }, store.attendantList()
+                    .filter((a) => a.id !== chat.attendantId && takes(a, chat))
+                    .map((a) => h("option", { value: `a:${a.id}` },
+                        `${a.name} (${format.presenceLabels[a.presence]})`))),
+                h("optgroup", { label: "Outro departamento (entra na fila)" }, store.departmentList()
+                    .filter((d) => d.id !== chat.department)
+                    .map((d) => h("option", { value: `d:${d.id}` }, d.name))));
+            target.value = chosen;
+            if (target.value !== chosen) handOffs.delete(chat.id);  // that destination is no longer offered
+            send.disabled = !target.value;
+        }
+        target.addEventListener("focus", fillOptions);
+        target.addEventListener("mousedown", () => { if (target.options.length === 1) fillOptions(); });
+        target.addEventListener("change", () => {
+            if (target.value) handOffs.set(chat.id, target.value);
+            else handOffs.delete(chat.id);
+            send.disabled = !target.value;
+        });
+        if (handOffs.has(chat.id)) fillOptions();
+        else send.disabled = true;
         return h("div", { class: "row-actions" }, target, send);
+    }
+
+    /** Whether the daemon would hand `chat` to attendant `a` from the board (Router.transfer's rule). */
+    function takes(a, chat) {
+        return a.active && (a.presence === "online" || a.presence === "away")
+            && (!chat.department || a.departments.includes(chat.department))
+            && (!a.maxChats || a.openChats + (a.wrappingChats || 0) < a.maxChats);
     }
 
     function attendantName(id) {
@@ -271,11 +323,14 @@ export function boardView(root, { rpc, store }) {
         else params.attendantId = Number(where.slice(2));
         try {
             const moved = await rpc.call("conversation.transfer", params);
-            const who = moved.attendantId && moved.state !== "queued" ? attendantName(moved.attendantId) : null;
-            notice(who ? `Conversa entregue a ${who}.` : "Conversa movida.");
+            const to = moved.attendantId && moved.state !== "queued" ? attendantName(moved.attendantId)
+                : (store.departments.get(moved.department) || { name: moved.department }).name;
+            notice(`Conversa encaminhada para ${to}.`);
             loadHeld();
+            return true;
         } catch (error) {
             notice(format.errorText(error), "bad");
+            return false;
         }
     }
 
@@ -286,7 +341,7 @@ export function boardView(root, { rpc, store }) {
     const ticker = setInterval(() => {
         drawDepartments();
         for (const clock of queue.querySelectorAll(".since")) {
-            const waited = format.secondsSince(clock.dataset.since);
+            const waited = Math.floor(format.secondsSince(clock.dataset.since));
             clock.textContent = format.duration(waited);
             clock.classList.toggle("late", waited > Number(clock.dataset.target));
         }
