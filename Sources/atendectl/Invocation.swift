@@ -52,6 +52,10 @@ final class Invocation {
         let (client, endpoint) = try SocketDiscovery.connect(endpoints, chosen: chosen)
         self.client = client
         self.endpoint = endpoint
+        // Times are shown in the account's zone, the daemon's (unless the environment names one).
+        if !TimeText.zoneFromEnvironment, let zone = try? client.call("system.ping")["timezone"]?.stringValue {
+            TimeText.useDaemonZone(zone)
+        }
         return client
     }
 

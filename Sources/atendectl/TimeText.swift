@@ -1,7 +1,8 @@
 // TimeText: the daemon's timestamps ("2026-11-26T13:05:09.120Z") turned into what a person wants to read — how
 // long ago ("3m 20s") and the local wall-clock time with its UTC offset. "Local" is the zone working hours are
-// kept in: $ATENDE_TIMEZONE, else $TZ, else America/Sao_Paulo (the daemon's default `timezone`), not the
-// machine's zone, which on a server is usually UTC. Parsing is done by hand with timegm because the format is
+// kept in: $ATENDE_TIMEZONE, else $TZ, else the daemon's `timezone` (read with system.ping once connected; until
+// then, and from a daemon that does not say, America/Sao_Paulo, its default), not the machine's zone, which on a
+// server is usually UTC. Parsing is done by hand with timegm because the format is
 // fixed by the protocol and a formatter would accept more than it should.
 
 import Glibc
@@ -69,10 +70,21 @@ enum TimeText {
     /// The zone atendectl shows times in when the environment names none.
     static let defaultZone = "America/Sao_Paulo"
 
+    /// Whether the environment named the zone: it then wins over the daemon's.
+    nonisolated(unsafe) private(set) static var zoneFromEnvironment = false
+
     /// Makes the zone of `environment` the process's local zone (call once, before formatting any time).
     static func useZone(environment: [String: String]) {
         let zone = [environment["ATENDE_TIMEZONE"], environment["TZ"]].compactMap { $0 }.first { !$0.isEmpty }
+        zoneFromEnvironment = zone != nil
         setenv("TZ", zone ?? defaultZone, 1)
+        tzset()
+    }
+
+    /// The daemon's `timezone` (its `system.ping`) becomes the local zone, unless the environment named one.
+    static func useDaemonZone(_ zone: String) {
+        guard !zoneFromEnvironment, !zone.isEmpty else { return }
+        setenv("TZ", zone, 1)
         tzset()
     }
 

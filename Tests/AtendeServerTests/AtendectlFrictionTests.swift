@@ -188,6 +188,17 @@ final class AtendectlFrictionTests: XCTestCase {
         XCTAssertTrue(utc.stdout.contains(" +00:00"), utc.stdout)
     }
 
+    func testTimesAreInTheDaemonsZone() throws {
+        daemon.config["timezone"] = "America/Manaus"
+        try daemon.restart()
+        admin = try daemon.admin()
+        let ana = try admin.createAttendant("ana@zone.example", departments: ["vendas"])
+        let show = try ctl(["attendant", "show", String(ana)])
+        XCTAssertTrue(show.stdout.contains(" -04:00"), "the daemon's zone, Manaus: \(show.stdout)")
+        let chosen = try ctl(["attendant", "show", String(ana)], environment: ["TZ": "UTC"])
+        XCTAssertTrue(chosen.stdout.contains(" +00:00"), "the environment's zone wins: \(chosen.stdout)")
+    }
+
     func testErrorsInPlainWords() throws {
         try admin.createAttendant("ana@err.example", departments: ["vendas"])
         let wrong = try ctl(["login", "ana@err.example"], environment: ["ATENDE_PASSWORD": "Wrong1234x"])

@@ -18,6 +18,12 @@ final class DeskTests: XCTestCase {
         XCTAssertTrue(DeskScreen.header(desk, width: 80, now: 0).contains("OFF-HOURS"))
         desk.apply(event: ["type": "presence.changed", "presence": "online", "reason": "hours"])
         XCTAssertTrue(DeskScreen.header(desk, width: 80, now: 0).contains("ONLINE"))
+        XCTAssertEqual(desk.notes.last?.text, "your presence is now online (working hours)")
+        desk.apply(event: ["type": "presence.changed", "presence": "away", "reason": "presence.set"])
+        XCTAssertEqual(desk.notes.last?.text, "your presence is now away (set in another window)")
+        desk.apply(event: ["type": "presence.changed", "presence": "away", "reason": "missed-offers"])
+        XCTAssertEqual(desk.notes.last?.text,
+                       "you are now away (offers ran out unanswered); type online to take chats again")
     }
 
     func testAReplyFromAnotherSessionAnswersTheContactHereToo() {

@@ -132,8 +132,17 @@ struct Desk {
             needsRefresh = true
         case "presence.changed":
             presence = event["presence"]?.stringValue ?? presence
-            let why = event["reason"]?.stringValue == "missed-offers" ? "offers ran out unanswered" : "the daemon"
-            note("you are now \(presence) (\(why)); type online to take chats again", .alert)
+            let tone: Note.Tone = presence == "online" ? .info : .alert
+            switch event["reason"]?.stringValue {
+            case "missed-offers":
+                note("you are now \(presence) (offers ran out unanswered); type online to take chats again", .alert)
+            case "hours":
+                note("your presence is now \(presence) (working hours)", tone)
+            case "presence.set":
+                note("your presence is now \(presence) (set in another window)", tone)
+            default:
+                note("your presence is now \(presence)", tone)
+            }
         case "conversation.assigned":
             offers.removeAll { $0["id"]?.intValue == id }
             upsertAssigned(conversation)
@@ -184,10 +193,6 @@ struct Desk {
             needsRefresh = true
         case "queue.changed":
             needsRefresh = true
-        case "presence.changed":
-            presence = event["presence"]?.stringValue ?? presence
-            let why = event["reason"]?.stringValue == "hours" ? " (working hours)" : ""
-            note("your presence is now \(presence)\(why)", presence == "online" ? .info : .alert)
         case "session.ended":
             endedReason = event["reason"]?.stringValue ?? "ended"
             note("the daemon ended this session: \(endedReason!)", .error)

@@ -51,7 +51,7 @@ enum SupervisionCommands {
                 summary: "service level per department and per attendant (admin)",
                 details: """
                     Over the chats that first joined a queue since TIME (ISO 8601, or a date YYYY-MM-DD for its
-                    midnight in atendectl's zone, $ATENDE_TIMEZONE or $TZ, else America/Sao_Paulo; default: the
+                    midnight in atendectl's zone, $ATENDE_TIMEZONE or $TZ, else the daemon's; default: the
                     daemon's midnight of today): served and abandoned chats, the service level (answered
                     within the department's target over served plus abandoned), and the average answer,
                     first-reply and handle times; per attendant, the offers accepted, declined and let expire.
@@ -176,8 +176,8 @@ enum SupervisionCommands {
     static func report(_ run: Invocation) throws {
         try run.arguments.expectPositionals(atMost: 0)
         var params: JSONObject = [:]
+        try run.admin()  // first: a date's midnight is the daemon's zone's
         if let since = run.arguments.value("since") { params["since"] = .string(TimeText.startOfDay(since) ?? since) }
-        try run.admin()
         let stats = try run.call("stats.get", .object(params))
         let attendants = stats["attendants"]?.objectValue ?? [:]
         var names: [String: String] = [:]
