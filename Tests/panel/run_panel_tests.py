@@ -534,7 +534,7 @@ class Suite:
         clock = json.loads(b.driver.execute_async_script(
             "const done = arguments[arguments.length - 1];"
             "Promise.all([import('./clock.js'), import('./format.js')]).then(([c, f]) => {"
-            "  const now = Date.now();"
+            "  const now = Date.now(), zone = c.timeZone();"
             "  c.adopt({time: new Date(now + 300000).toISOString(), timezone: 'Asia/Tokyo'}, now, now);"
             "  const seen = [f.time('2026-12-04T15:00:00Z'), Math.round(c.clockOffset() / 1000),"
             "    f.timeLeft(new Date(now + 360000).toISOString()), f.dateTime('2026-12-04T15:00:00Z',"
@@ -542,11 +542,16 @@ class Suite:
             "    Date.parse('2026-12-05T02:00:00Z'))];"
             "  c.adopt({time: new Date().toISOString(), timezone: 'America/Sao_Paulo'}, Date.now(), Date.now());"
             "  seen.push(f.time('2026-12-04T15:00:00Z'), c.clockOffset());"
+            "  seen.push(c.zoneNote('America/Sao_Paulo'), c.zoneNote('Europe/Lisbon'));"
             "  c.adopt({time: 'not a time', timezone: 'Not/AZone'}, Date.now(), Date.now());"
+            "  seen.push(c.timeZone());"
+            "  c.adopt({time: new Date().toISOString(), timezone: zone}, Date.now(), Date.now());"
             "  seen.push(c.timeZone());"
             "  done(JSON.stringify(seen));"
             "});"))
-        assert clock == ["00:00", 300, "1 min", "00:00", "04/12/2026 23:00", "12:00", 0, "America/Sao_Paulo"], clock
+        daemon_zone = self.setup.call("system.ping").get("timezone", "America/Sao_Paulo")
+        assert clock == ["00:00", 300, "1 min", "00:00", "04/12/2026 23:00", "12:00", 0, "",
+                         "Horários de São Paulo (GMT-3)", "America/Sao_Paulo", daemon_zone], clock
         assert json.loads(b.module_call("hours.js", "m.parseDay('31/02/2027')")) is None
         assert json.loads(b.module_call("hours.js", "m.parseDay('25/12/2027')")) == "2027-12-25"
 
@@ -729,6 +734,9 @@ class Suite:
         at = datetime.datetime.fromisoformat(first.get_attribute("datetime").replace("Z", "+00:00"))
         local = at.astimezone(zoneinfo.ZoneInfo(zone)).strftime("%H:%M")
         assert first.text.endswith(local), (first.text, local, zone)
+        # The attendant is told whose times these are (its computer is in another zone).
+        if zone == "America/Manaus":
+            d.wait_text("#zone-note", "Horários de Manaus (GMT-4)")
         d.expect(f'#my-chats .chat-item[data-id="{self.chat_id}"]',
                  lambda item: "unread" not in item.get_attribute("class"), "no unread mark once the chat is open")
         d.type("#reply-text", "Bom dia, João! Vou verificar o pedido 4521.")

@@ -10,6 +10,7 @@ import { departmentsView } from "./departments.js";
 import { boardView } from "./board.js";
 import { adminsView } from "./admins.js";
 import { settingsView } from "./settings.js";
+import { zoneNote } from "./clock.js";
 
 const menu = [
     ["#/atendentes", "Atendentes"],
@@ -30,6 +31,7 @@ export function adminArea(root, rpc, { admin, onLogout }) {
             h("span", { class: "brand" }, "atende"),
             h("span", { class: "role" }, admin && admin.name ? `${admin.name} · Administrador` : "Administrador"),
             status,
+            h("span", { class: "zone-note", id: "zone-note" }, zoneNote()),
             h("button", { class: "link", id: "logout", onclick: onLogout }, "Sair")),
         nav, content));
 

@@ -56,6 +56,24 @@ export async function sync(rpc) {
     }
 }
 
+// The zones of Brazil as people name them (IANA writes the cities without accents).
+const cityNames = { Sao_Paulo: "São Paulo", Cuiaba: "Cuiabá", Belem: "Belém", Maceio: "Maceió",
+    Araguaina: "Araguaína", Santarem: "Santarém", Noronha: "Fernando de Noronha", Bahia: "Salvador",
+    Eirunepe: "Eirunepé" };
+
+/**
+ * "Horários de Manaus (GMT-4)" when the account's zone is not the browser's (an attendant elsewhere reads the
+ * account's times and should know it), else "".
+ */
+export function zoneNote(browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone) {
+    if (!zone || zone === browserZone) return "";
+    const last = zone.split("/").pop();
+    const city = cityNames[last] || last.replace(/_/g, " ");
+    const offset = new Intl.DateTimeFormat("pt-BR", { timeZone: zone, timeZoneName: "shortOffset" })
+        .formatToParts(new Date(serverNow())).find((part) => part.type === "timeZoneName");
+    return `Horários de ${city}${offset ? ` (${offset.value})` : ""}`;
+}
+
 function validZone(name) {
     try {
         new Intl.DateTimeFormat("pt-BR", { timeZone: name });

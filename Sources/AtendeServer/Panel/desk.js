@@ -8,7 +8,7 @@
 
 import { h, fill, notice } from "./dom.js";
 import * as format from "./format.js";
-import { serverNow } from "./clock.js";
+import { serverNow, zoneNote } from "./clock.js";
 import { ChatPane } from "./chat.js";
 import { DeskState } from "./desk-state.js";
 
@@ -30,6 +30,7 @@ export function deskView(root, rpc, { attendant, onLogout }) {
             h("span", { class: "brand" }, "atende"),
             h("span", { class: "me", id: "me" }, attendant ? attendant.name : "Atendente"),
             h("label", { class: "switch presence-switch" }, presence, h("span", { class: "slider" }), presenceLabel),
+            h("span", { class: "zone-note", id: "zone-note" }, zoneNote()),
             h("button", { class: "link", id: "logout", onclick: onLogout }, "Sair")),
         h("aside", { class: "desk-side" },
             offers,
