@@ -1568,6 +1568,8 @@ class Suite:
                      and "late" in e.get_attribute("class"), "one chat waiting past the 1 s target")
             a.wait_text('#board-departments .tile[data-id="suporte"]', "Esperando há mais de 1 s")
             a.wait(f"{row} .since.late")
+            a.until(lambda: a.find(f"{row} .visually-hidden").get_attribute("hidden") is None,
+                    "the late wait said in words too (for a screen reader)")
             a.shot("31-supervisao-alem-da-meta")
             from selenium.webdriver.support.ui import Select
             assert not a.find(f"{row} .hand-off + button").is_enabled(), "nothing to send before a choice"
@@ -1595,6 +1597,7 @@ class Suite:
                      "nobody waiting past the target any more")
             a.wait_text(other_row, "Davi Moura")
             assert not a.all(f"{other_row} .since.late"), "a wait under its department's 1 min target is not marked"
+            assert a.find(f"{other_row} .visually-hidden").get_attribute("hidden") is not None
             a.expect('#board-departments .tile[data-id="vendas"] .overdue', lambda e: e.text == "0"
                      and "late" not in e.get_attribute("class"), "nothing past the 1 min target")
             d.wait_text("#my-chats", "Rita Campos")

@@ -183,7 +183,9 @@ export function boardView(root, { rpc, store }) {
                 h("td", {}, h("span", { class: overdue(c) ? "since late" : "since",
                     dataset: { since: c.queuedAt || c.openedAt,
                         target: targetOf(store.departments.get(c.department)) } },
-                    format.duration(waitOf(c)))),
+                    format.duration(waitOf(c))),
+                // The red says it to the eye; this says it to a screen reader.
+                h("span", { class: "visually-hidden", hidden: !overdue(c) }, " (acima da meta)")),
                 h("td", {}, h("select", { class: "priority", "aria-label": "Prioridade",
                     disabled: c.state === "offered",
                     title: c.state === "offered" ? "A prioridade pode ser alterada quando a conversa voltar à fila"
@@ -343,7 +345,9 @@ export function boardView(root, { rpc, store }) {
         for (const clock of queue.querySelectorAll(".since")) {
             const waited = Math.floor(format.secondsSince(clock.dataset.since));
             clock.textContent = format.duration(waited);
-            clock.classList.toggle("late", waited > Number(clock.dataset.target));
+            const late = waited > Number(clock.dataset.target);
+            clock.classList.toggle("late", late);
+            if (clock.nextElementSibling) clock.nextElementSibling.hidden = !late;
         }
     }, 1000);
     const stop = store.watch((what) => {
