@@ -293,10 +293,11 @@ extension RequestContext {
     }
 
     func conversationTransfer(_ params: Params) throws -> Outcome {
-        try params.rejectUnknown(["id", "department", "attendantId"])
+        try params.rejectUnknown(["id", "department", "attendantId", "ifWaiting"])
         let id = try params.int("id")
         let department = try params.optionalString("department", maxLength: 64)
         let target = try params.optionalInt("attendantId")
+        let onlyWaiting = try params.optionalBool("ifWaiting") ?? false
         guard department != nil || target != nil else {
             throw RPCError.invalidParams(field: "department", reason: "give department or attendantId")
         }
@@ -304,6 +305,10 @@ extension RequestContext {
         let actor: Actor = connection.attendant.map(Actor.attendant) ?? .admin
         // Whom it was taken from: the attendant holding it (one it was only offered to never had it).
         let held = try anyConversation(id)
+        // A supervisor moving a waiting chat must not take it from an attendant who took it meanwhile.
+        if onlyWaiting && held.state != .queued && held.state != .offered {
+            throw RoutingError(.invalidState, "conversation is \(held.state.rawValue)", field: "id")
+        }
         let before = held.state == .assigned ? held.attendantId : nil
         apply(try router.transfer(id, by: actor, toDepartment: department, toAttendant: target, now: now), now: now)
         try store.recordTransfer(id, TransferRecord(at: now, byAttendant: connection.attendant, fromAttendant: before,

@@ -114,6 +114,25 @@ final class TransferTests: DaemonTestCase {
         try expectEvent(bia.client, "conversation.assigned")
     }
 
+    func testIfWaitingMovesOnlyAChatThatStillWaits() throws {
+        let ana = try staff("ana", ["sales"])
+        try ana.client.call("presence.set", ["presence": "away"])
+        let chat = try bot.openChat("t-9", department: "sales")
+        XCTAssertEqual(chat["state"], "queued")
+        try ana.client.call("conversation.take", ["id": .int(chat.id)])
+        // The supervisor chose before ana took it: nothing moves.
+        assertError(1010, try admin.callResult("conversation.transfer", ["id": .int(chat.id), "department": "support",
+                                                                        "ifWaiting": true]))
+        XCTAssertEqual(try admin.call("conversation.get", ["id": .int(chat.id)])["attendantId"]?.intValue, ana.id)
+        XCTAssertEqual(try queue(ana.client).assigned, [chat.id])
+        let waiting = try bot.openChat("t-10", department: "sales")
+        let moved = try admin.call("conversation.transfer", ["id": .int(waiting.id), "department": "support",
+                                                             "ifWaiting": true])
+        XCTAssertEqual(moved["department"], "support")
+        assertError(-32602, try admin.callResult("conversation.transfer", ["id": .int(waiting.id),
+                                                                          "department": "sales", "ifWaiting": "yes"]))
+    }
+
     func testOthersMayNotTouchAChatThatIsNotTheirs() throws {
         let ana = try staff("ana", ["sales"])
         let bia = try staff("bia", ["sales"])

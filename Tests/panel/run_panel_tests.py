@@ -517,6 +517,9 @@ class Suite:
             "  done(JSON.stringify(box.querySelector('.error').textContent));"
             "});"))
         assert general == "Não é possível fazer isso: a conversa está encerrada.", general
+        full = json.loads(b.module_call("format.js", "m.errorText({code: 1012, message: "
+                                        "'attendant already holds 3 of 3 chats', data: {field: 'attendantId'}})"))
+        assert full == "Limite de conversas simultâneas atingido: 3 de 3 conversas em andamento.", full
         texts = json.loads(b.driver.execute_async_script(
             "const done = arguments[arguments.length - 1];"
             "import('./format.js').then((m) => done(JSON.stringify(["
@@ -1521,17 +1524,16 @@ class Suite:
         a.expect("#board-waiting tbody", lambda body: body.text.index("Primeiro") < body.text.index("Segundo"),
                  "both waiting, in arrival order")
         from selenium.webdriver.support.ui import Select
-        # A push while the supervisor holds a priority picker leaves it focused (the table is not redrawn under it).
-        a.script(f"document.querySelector('#board-waiting tr[data-id=\"{first['id']}\"] select.priority').focus()")
+        # A push while a priority picker has the focus: the list is drawn again and the picker keeps the focus.
+        picker = f"#board-waiting tr[data-id=\"{first['id']}\"] select.priority"
+        a.script(f"document.querySelector('{picker}').focus()")
         third = self.bot.call("conversation.open", {
             "externalId": "wa-5511911110003-1", "contact": {"phone": "+5511911110003", "name": "Terceiro Cliente"},
             "department": "suporte", "text": "3"})
-        # The list read after the push is in, its redraw put off while the picker is held.
-        a.until(lambda: a.script("return document.getElementById('board-waiting').dataset.deferred === 'true'")
-                or not a.script("return document.activeElement.matches('select.priority')"), "the list read again")
-        assert a.script("return document.activeElement.matches('select.priority')"), "the picker lost its focus"
-        a.script("document.activeElement.blur()")
         a.wait_text("#board-waiting tbody", "Terceiro Cliente")
+        assert a.script(f"return document.activeElement === document.querySelector('{picker}')"), \
+            "the picker lost its focus"
+        a.script("document.activeElement.blur()")
         self.bot.call("conversation.close", {"id": third["id"]})
         a.until(lambda: Select(a.find(f'#board-waiting tr[data-id="{second["id"]}"] select.priority'))
                 .select_by_value("5") or True, "priority 5 chosen")
@@ -1588,6 +1590,8 @@ class Suite:
                     or a.all(other_row), "the list read again after the push")
             assert a.find(f"{row} select.hand-off").get_attribute("value") == f"a:{self.attendant_id}", \
                 "the choice kept through the push"
+            if a.script("return document.getElementById('board-waiting').dataset.deferred === 'true'"):
+                assert a.find("#board-waiting-paused").is_displayed(), "the list says it waits for the choice"
             a.click(f"{row} .hand-off + button")
             a.until(lambda: self.setup.call("conversation.get", {"id": chat["id"]}).get("attendantId")
                     == self.attendant_id, "the chat handed to the attendant")
@@ -1601,7 +1605,24 @@ class Suite:
             a.expect('#board-departments .tile[data-id="vendas"] .overdue', lambda e: e.text == "0"
                      and "late" not in e.get_attribute("class"), "nothing past the 1 min target")
             d.wait_text("#my-chats", "Rita Campos")
-            for closing in (chat, other):
+            # A picker opened and left without a choice does not hold the list: a new chat shows up at once.
+            a.click(f"{other_row} select.hand-off")
+            third = self.bot.call("conversation.open", {
+                "externalId": "wa-5511922220033-1", "contact": {"phone": "+5511922220033", "name": "Caio Nunes"},
+                "department": "vendas", "text": "Bom dia."})
+            third_row = f'#board-waiting tr[data-id="{third["id"]}"]'
+            a.wait_text(third_row, "Caio Nunes")
+            # Chosen, then taken by the attendant before the supervisor sends it: nothing moves.
+            a.click(f"{third_row} select.hand-off")
+            Select(a.find(f"{third_row} select.hand-off")).select_by_value("d:suporte")
+            taken = self.setup.call("conversation.transfer", {"id": third["id"], "attendantId": self.attendant_id})
+            assert taken["state"] == "assigned", taken
+            a.click(f"{third_row} .hand-off + button")
+            a.wait_text("#notices", "Caio Nunes não está mais aguardando: nada foi encaminhado.")
+            after = self.setup.call("conversation.get", {"id": third["id"]})
+            assert after["attendantId"] == self.attendant_id and after["department"] == "vendas", after
+            a.until(lambda: not a.all(third_row), "the taken chat off the waiting list")
+            for closing in (chat, other, third):
                 self.bot.call("conversation.close", {"id": closing["id"]})
             d.until(lambda: "Rita Campos" not in d.find("#my-chats").text, "the closed chat gone from the desk")
         finally:

@@ -9,6 +9,7 @@
 
 import { h, fill, notice } from "./dom.js";
 import * as format from "./format.js";
+import { serverNow } from "./clock.js";
 
 /** Draws the board; returns {stop}. */
 export function boardView(root, { rpc, store }) {
@@ -16,13 +17,15 @@ export function boardView(root, { rpc, store }) {
     const people = h("table", { class: "list", id: "board-attendants" });
     const stranded = h("div", { class: "stranded", id: "board-stranded" });
     const queue = h("div", { class: "waiting-chats", id: "board-waiting" });
+    const paused = h("p", { class: "muted", id: "board-waiting-paused", hidden: true },
+        "A lista será atualizada quando você terminar a escolha.");
     root.append(
         h("div", { class: "screen-head" }, h("h1", {}, "Supervisão"),
             h("span", { class: "muted", id: "board-potentials" })),
         departments,
         h("h2", {}, "Atendentes"), people,
         h("h2", {}, "Conversas com atendentes offline"), stranded,
-        h("h2", {}, "Fila de espera"), queue);
+        h("h2", {}, "Fila de espera"), paused, queue);
 
     let held = [];
     let waiting = [];
@@ -31,8 +34,13 @@ export function boardView(root, { rpc, store }) {
     const listLimit = 500;
     // Destinations chosen in the waiting list and not sent yet, by chat id: a redraw keeps them.
     const handOffs = new Map();
-    // The focusout listener that redraws the waiting list once the supervisor leaves its controls.
+    // The focusout listener that redraws the waiting list once the supervisor leaves its controls, and the timer
+    // that redraws it once a picker has been left alone a while.
     let redrawOnLeave = null;
+    let redrawLater = null;
+    // When the supervisor last used a control of the waiting list (a picker may be open then).
+    let lastTouched = 0;
+    const holdMillis = 5000;
     let heldProblem = null;
     let heldTimer = null;
 
@@ -123,7 +131,7 @@ export function boardView(root, { rpc, store }) {
             ]);
             held = [...assigned.conversations, ...offered.conversations];
             // Offered chats wait too: listed with the queue, marked, until their attendant accepts.
-            waiting = [...queued.conversations, ...offered.conversations];
+            waiting = [...queued.conversations, ...offered.conversations].map(withWaitStart);
             heldProblem = null;
         } catch (error) {
             held = [];
@@ -134,6 +142,18 @@ export function boardView(root, { rpc, store }) {
         drawWaiting();
     }
 
+    /**
+     * Since when the contact has waited for a person (ms): from its first queue, through transfers and overflows,
+     * while nobody has answered it yet (`replyWaitSeconds` of conversation.list, as the service level counts it);
+     * a chat answered before and back in a queue waits since it joined this one.
+     */
+    function withWaitStart(chat) {
+        const total = chat.firstReplyAt ? null : chat.replyWaitSeconds;
+        const start = typeof total === "number" ? serverNow() - total * 1000
+            : Date.parse(chat.queuedAt || chat.openedAt);
+        return { ...chat, waitStart: start };
+    }
+
     /** The queue order of contract v2: queuedAt less priority × the department's priorityStep, then queuedAt. */
     function queueKey(chat) {
         const department = store.departments.get(chat.department) || {};
@@ -141,28 +161,58 @@ export function boardView(root, { rpc, store }) {
         return Date.parse(chat.queuedAt || chat.openedAt) - (chat.priority || 0) * step * 1000;
     }
 
-    /** Whether the supervisor is at a row's controls (a picker, or the button next to it). */
-    function atControls(element) {
-        return Boolean(element && queue.contains(element) && element.closest("select, .row-actions"));
+    /**
+     * Whether the supervisor is in the middle of a choice in the waiting list: at a priority picker, or at the
+     * destination picker (or its button) of a row where a destination is chosen and not sent yet.
+     */
+    function choosing(element) {
+        if (!element || !queue.contains(element)) return false;
+        const row = element.closest("tr");
+        if (row && element.closest(".row-actions") && handOffs.has(Number(row.dataset.id))) return true;
+        // A picker just used may be open: held a few seconds after the last touch, not for as long as it keeps
+        // the focus (the list drawn again gives the focus back to the same picker).
+        return element.matches("select") && Date.now() - lastTouched < holdMillis;
+    }
+
+    /** Which control of which row has the focus, to give it back after a redraw. */
+    function focusedControl() {
+        const element = document.activeElement;
+        const row = element && queue.contains(element) ? element.closest("tr") : null;
+        if (!row) return null;
+        const which = ["select.priority", "select.hand-off", ".hand-off + button"].find((css) => element.matches(css));
+        return which ? `tr[data-id="${row.dataset.id}"] ${which}` : null;
     }
 
     function drawWaiting(chosen = false) {
-        // A supervisor choosing a priority or a destination keeps the controls: a push does not redraw them away
-        // (a click on "Encaminhar" would land on a button replaced under the pointer). The table is drawn once
-        // the focus leaves the controls; a choice made redraws at once (`chosen`).
-        if (!chosen && atControls(document.activeElement)) {
+        // A supervisor in the middle of a choice keeps the controls: a push does not redraw them away (a click on
+        // "Encaminhar" would land on a button replaced under the pointer). The table is drawn once the focus
+        // leaves them, and says meanwhile that it waits; a choice made redraws at once (`chosen`).
+        if (!chosen && choosing(document.activeElement)) {
             if (!redrawOnLeave) {
                 redrawOnLeave = (event) => {
-                    if (!atControls(event.relatedTarget)) drawWaiting();  // from a picker to its button: still there
+                    if (!choosing(event.relatedTarget)) drawWaiting();  // from a picker to its button: still there
                 };
                 queue.addEventListener("focusout", redrawOnLeave);
             }
+            clearTimeout(redrawLater);
+            redrawLater = setTimeout(() => drawWaiting(), holdMillis);
             queue.dataset.deferred = "true";  // a redraw waits for the controls
+            paused.hidden = false;
             return;
         }
         if (redrawOnLeave) queue.removeEventListener("focusout", redrawOnLeave);
         redrawOnLeave = null;
+        clearTimeout(redrawLater);
+        redrawLater = null;
         delete queue.dataset.deferred;
+        paused.hidden = true;
+        const focused = focusedControl();
+        drawWaitingList();
+        const again = focused ? queue.querySelector(focused) : null;
+        if (again) again.focus();
+    }
+
+    function drawWaitingList() {
         if (heldProblem) {
             fill(queue, h("p", { class: "warning" }, heldProblem));
             return;
@@ -171,7 +221,10 @@ export function boardView(root, { rpc, store }) {
             fill(queue, h("p", { class: "muted" }, "Ninguém aguardando."));
             return;
         }
-        const ordered = [...waiting].sort((a, b) => queueKey(a) - queueKey(b) || a.id - b.id);
+        // Each department's queue together, in its order.
+        const name = (chat) => (store.departments.get(chat.department) || { name: chat.department || "" }).name;
+        const ordered = [...waiting].sort((a, b) => name(a).localeCompare(name(b), "pt-BR")
+            || queueKey(a) - queueKey(b) || a.id - b.id);
         fill(queue, h("table", { class: "list" },
             h("thead", {}, h("tr", {}, ["Contato", "Departamento", "Aguardando há", "Prioridade", "Encaminhar para"]
                 .map((t) => h("th", {}, t)))),
@@ -181,7 +234,7 @@ export function boardView(root, { rpc, store }) {
                     : null),
                 h("td", {}, (store.departments.get(c.department) || { name: c.department || "—" }).name),
                 h("td", {}, h("span", { class: overdue(c) ? "since late" : "since",
-                    dataset: { since: c.queuedAt || c.openedAt,
+                    dataset: { since: new Date(c.waitStart).toISOString(),
                         target: targetOf(store.departments.get(c.department)) } },
                     format.duration(waitOf(c))),
                 // The red says it to the eye; this says it to a screen reader.
@@ -203,7 +256,8 @@ export function boardView(root, { rpc, store }) {
 
     /** How long a waiting chat has waited, in whole seconds (as shown). */
     function waitOf(chat) {
-        return Math.floor(format.secondsSince(chat.queuedAt || chat.openedAt));
+        return Math.floor(format.secondsSince(chat.waitStart === undefined
+            ? chat.queuedAt || chat.openedAt : chat.waitStart));
     }
 
     /** Whether a waiting chat has waited longer than its department's service-level target. */
@@ -223,7 +277,8 @@ export function boardView(root, { rpc, store }) {
             h("option", { value: "" }, "Escolha…"));
         const send = h("button", { class: "small", "aria-label": `Encaminhar ${who}`, onclick: async () => {
             send.disabled = true;
-            if (await move(chat, target.value)) {
+            // Only while it still waits: one an attendant took meanwhile stays with that attendant.
+            if (await move(chat, target.value, { ifWaiting: true }) !== "refused") {
                 handOffs.delete(chat.id);
                 waiting = waiting.filter((c) => c.id !== chat.id);
             }
@@ -232,10 +287,7 @@ export function boardView(root, { rpc, store }) {
         function fillOptions() {
             const chosen = target.value || handOffs.get(chat.id) || "";
             fill(target, h("option", { value: "" }, "Escolha…"),
-                h("optgroup", { label: "Atendente" }, store.attendantList()
-                    .filter((a) => a.id !== chat.attendantId && takes(a, chat))
-                    .map((a) => h("option", { value: `a:${a.id}` },
-                        `${a.name} (${format.presenceLabels[a.presence]})`))),
+                h("optgroup", { label: "Atendente" }, attendantOptions(chat)),
                 h("optgroup", { label: "Outro departamento (entra na fila)" }, store.departmentList()
                     .filter((d) => d.id !== chat.department)
                     .map((d) => h("option", { value: `d:${d.id}` }, d.name))));
@@ -255,6 +307,15 @@ export function boardView(root, { rpc, store }) {
         return h("div", { class: "row-actions" }, target, send);
     }
 
+    /** The attendants a chat can be handed to, as options; a line saying so when there is nobody. */
+    function attendantOptions(chat) {
+        const options = store.attendantList().filter((a) => a.id !== chat.attendantId && takes(a, chat))
+            .map((a) => h("option", { value: `a:${a.id}` }, `${a.name} (${format.presenceLabels[a.presence]})`));
+        return options.length ? options
+            : h("option", { value: "-", disabled: true },
+                "ninguém disponível agora (no limite, offline ou fora do horário)");
+    }
+
     /** Whether the daemon would hand `chat` to attendant `a` from the board (Router.transfer's rule). */
     function takes(a, chat) {
         return a.active && (a.presence === "online" || a.presence === "away")
@@ -269,12 +330,12 @@ export function boardView(root, { rpc, store }) {
     async function setPriority(chat, priority) {
         try {
             const updated = await rpc.call("conversation.setPriority", { id: chat.id, priority });
-            waiting = waiting.map((c) => (c.id === updated.id ? updated : c));
+            waiting = waiting.map((c) => (c.id === updated.id ? { ...updated, waitStart: c.waitStart } : c));
             notice(`Prioridade de ${chat.contact.name || format.contactPhone(chat.contact.phone)}: ${priority}.`);
         } catch (error) {
             notice(format.errorText(error), "bad");
         }
-        drawWaiting(true);
+        drawWaiting(true);  // the picker drawn again keeps the focus: a keyboard user goes on choosing
     }
 
     /** Reads the chats again soon after presences change (several pushes in a row make one read). */
@@ -303,11 +364,7 @@ export function boardView(root, { rpc, store }) {
                     h("optgroup", { label: "Departamento (volta para a fila)" },
                         store.departmentList().map((d) => h("option", { value: `d:${d.id}`,
                             selected: d.id === c.department }, d.name))),
-                    h("optgroup", { label: "Atendente" }, store.attendantList()
-                        .filter((a) => a.id !== c.attendantId && a.active && a.presence !== "offline"
-                            && (!c.department || a.departments.includes(c.department)))
-                        .map((a) => h("option", { value: `a:${a.id}` }, `${a.name} (${format.presenceLabels[
-                            a.presence]})`))));
+                    h("optgroup", { label: "Atendente" }, attendantOptions(c)));
                 const owner = store.attendants.get(c.attendantId);
                 return h("tr", { dataset: { id: c.id } },
                     h("td", {}, c.contact.name || format.contactPhone(c.contact.phone)),
@@ -319,8 +376,12 @@ export function boardView(root, { rpc, store }) {
             }))));
     }
 
-    async function move(conversation, where) {
-        const params = { id: conversation.id };
+    /**
+     * Sends a chat where the supervisor chose (`conversation.transfer`); `options.ifWaiting` only while it still
+     * waits. Says how it went: "moved", "gone" (no longer waiting: nothing moved) or "refused".
+     */
+    async function move(conversation, where, options = {}) {
+        const params = { id: conversation.id, ...options };
         if (where.startsWith("d:")) params.department = where.slice(2);
         else params.attendantId = Number(where.slice(2));
         try {
@@ -329,13 +390,22 @@ export function boardView(root, { rpc, store }) {
                 : (store.departments.get(moved.department) || { name: moved.department }).name;
             notice(`Conversa encaminhada para ${to}.`);
             loadHeld();
-            return true;
+            return "moved";
         } catch (error) {
+            if (options.ifWaiting && error.code === 1010) {
+                const who = conversation.contact.name || format.contactPhone(conversation.contact.phone);
+                notice(`${who} não está mais aguardando: nada foi encaminhado.`, "bad");
+                loadHeld();
+                return "gone";
+            }
             notice(format.errorText(error), "bad");
-            return false;
+            return "refused";
         }
     }
 
+    for (const kind of ["pointerdown", "keydown", "change"]) {
+        queue.addEventListener(kind, () => { lastTouched = Date.now(); });
+    }
     drawDepartments();
     drawPeople();
     loadHeld();
@@ -361,6 +431,7 @@ export function boardView(root, { rpc, store }) {
         stop() {
             clearInterval(ticker);
             clearTimeout(heldTimer);
+            clearTimeout(redrawLater);
             stop();
         },
     };

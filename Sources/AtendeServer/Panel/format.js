@@ -266,7 +266,8 @@ const reasonTexts = [
     [/^attendant is inactive$/, () => "o atendente está inativo"],
     [/^attendant does not serve department '(.*)'$/, (m) => `o atendente não atende o departamento "${m[1]}"`],
     // Read by the attendant who tried to take a chat as well as by an admin transferring one: no "o atendente".
-    [/^attendant already holds (\d+) of (\d+)/, (m) => `limite de conversas atingido (${m[1]} de ${m[2]})`],
+    // (after "Limite de conversas simultâneas atingido:", so the limit is not said twice)
+    [/^attendant already holds (\d+) of (\d+)/, (m) => `${m[1]} de ${m[2]} conversas em andamento`],
     [/^attendant \d+ has \d+ open chats?/, () => "o atendente tem conversas abertas (encerre ou transfira antes)"],
     [/^department '.*' has open chats$/, () => "o departamento tem conversas abertas"],
     [/^department '.*' is served by (\d+) attendant/,
