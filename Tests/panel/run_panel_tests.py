@@ -484,6 +484,10 @@ class Suite:
                 " r.push(d.hasRoom()); d.wrapping.set(2, {id: 2, wrapUpUntil: new Date(0).toISOString()});"
                 " r.push(d.hasRoom()); return r; })()")
         assert json.loads(b.module_call("desk-state.js", room)) == [True, True, False, True]
+        assert json.loads(b.module_call("desk-state.js", "['offer-expired', 'rescinded'].map((r) => "
+                                                         "m.revokedText('Ana', r))")) == [
+            "A oferta de Ana expirou: a conversa voltou para a fila.",
+            "A oferta de Ana foi cancelada (a conversa foi encerrada ou encaminhada)."]
         split = json.loads(b.module_call("hours.js", "m.weekFromRows({sun: [['22:00', '06:00']], "
                                                      "mon: [['13:00', '18:00'], ['08:00', '12:00']]})"))
         assert split == {"sun": [["22:00", "24:00"]], "mon": [["00:00", "06:00"], ["08:00", "12:00"],

@@ -6,6 +6,17 @@ import { notice } from "./dom.js";
 import * as format from "./format.js";
 import { serverNow } from "./clock.js";
 
+/** Why a chat left the attendant without its doing (`conversation.revoked`), as the attendant reads it. */
+export function revokedText(who, reason) {
+    switch (reason) {
+    case "offer-expired": return `A oferta de ${who} expirou: a conversa voltou para a fila.`;
+    case "reply-timeout": return `Sem resposta a tempo: a conversa com ${who} voltou para a fila.`;
+    case "offline": return `Você ficou offline: a conversa com ${who} voltou para a fila.`;
+    case "rescinded": return `A oferta de ${who} foi cancelada (a conversa foi encerrada ou encaminhada).`;
+    default: return `A conversa com ${who} foi retirada (${reason}).`;
+    }
+}
+
 /** What the desk knows, kept by the snapshot and the pushes. */
 export class DeskState {
     constructor(rpc, me) {
@@ -171,9 +182,7 @@ export class DeskState {
             this.offers.delete(chat.id);
             if (this.mine.delete(chat.id)) this.changed("mine");
             this.changed("offers");
-            notice(`Conversa com ${chat.contact.name || format.contactPhone(chat.contact.phone)} retirada (${
-                { "offer-expired": "oferta expirou", "reply-timeout": "sem resposta a tempo", offline: "offline",
-                    rescinded: "cancelada" }[event.reason] || event.reason}).`, "bad");
+            notice(revokedText(chat.contact.name || format.contactPhone(chat.contact.phone), event.reason), "bad");
             if (this.pane.id === chat.id) this.pane.close();
             break;
         case "conversation.assigned":
