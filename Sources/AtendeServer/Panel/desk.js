@@ -138,10 +138,12 @@ export function deskView(root, rpc, { attendant, onLogout }) {
     function drawWaiting() {
         fill(tabBody, h("ul", { class: "chat-list", id: "waiting-list" }, desk.waiting.length === 0
             ? h("li", { class: "empty" }, "Ninguém aguardando nos seus departamentos.")
-            : desk.waiting.map((c) => h("li", { class: "chat-item", dataset: { id: c.id } },
-                h("span", { class: "contact" }, c.contact.name || format.contactPhone(c.contact.phone)),
-                h("span", { class: "muted" }, (desk.departments.get(c.department) || { name: c.department }).name),
-                c.priority ? h("span", { class: "badge" }, `prioridade ${c.priority}`) : null,
+            : desk.waiting.map((c) => h("li", { class: "chat-item waiting-item", dataset: { id: c.id } },
+                // The name over its department, so a row of the narrow list keeps "Pegar" on its line.
+                h("span", { class: "who" },
+                    h("span", { class: "contact" }, c.contact.name || format.contactPhone(c.contact.phone)),
+                    h("small", { class: "muted" }, (desk.departments.get(c.department) || { name: c.department }).name,
+                        c.priority ? h("span", { class: "badge" }, `prioridade ${c.priority}`) : null)),
                 h("span", { class: "since", dataset: { since: c.queuedAt || c.openedAt } }),
                 h("button", { class: "primary small take", onclick: () => desk.take(c.id), disabled: !desk.hasRoom(),
                     title: desk.hasRoom() ? null : "Você está no seu limite de conversas" }, "Pegar")))));
