@@ -1539,13 +1539,13 @@ class Suite:
             "the picker lost its focus"
         a.script("document.activeElement.blur()")
         self.bot.call("conversation.close", {"id": third["id"]})
-        a.until(lambda: Select(a.find(f'#board-waiting tr[data-id="{second["id"]}"] select.priority'))
-                .select_by_value("5") or True, "priority 5 chosen")
+        Select(a.find(f'#board-waiting tr[data-id="{second["id"]}"] select.priority')).select_by_value("5")
         a.until(lambda: self.setup.call("conversation.get", {"id": second["id"]})["priority"] == 5,
                 "the priority set on the chat")
         a.expect("#board-waiting tbody", lambda body: body.text.index("Segundo") < body.text.index("Primeiro"),
                  "the prioritised chat first")
         a.shot("30-supervisao-fila")
+        a.click(".screen-head h1")  # done choosing: the list follows the pushes again at once
         for chat in (first, second):
             self.bot.call("conversation.close", {"id": chat["id"]})
         a.until(lambda: not a.all(f'#board-waiting tr[data-id="{first["id"]}"]'), "the closed chats gone")
@@ -1585,17 +1585,19 @@ class Suite:
                                                           for o in a.all(f"{row} select.hand-off option")],
                     "the attendant on a break offered once the picker opens")
             Select(a.find(f"{row} select.hand-off")).select_by_value(f"a:{self.attendant_id}")
+            a.script(f"window.sendButton = document.querySelector('{row} .hand-off + button')")
             # A push while the destination is chosen: a chat in a department with a 1 min target.
             other = self.bot.call("conversation.open", {
                 "externalId": "wa-5511922220002-1", "contact": {"phone": "+5511922220002", "name": "Davi Moura"},
                 "department": "vendas", "text": "Olá."})
             other_row = f'#board-waiting tr[data-id="{other["id"]}"]'
-            a.until(lambda: a.script("return document.getElementById('board-waiting').dataset.deferred === 'true'")
-                    or a.all(other_row), "the list read again after the push")
+            a.until(lambda: a.script("return document.getElementById('board-waiting').dataset.deferred === 'true'"),
+                    "the list held while a destination is chosen")
+            assert not a.all(other_row), "not drawn under the supervisor's choice"
+            assert a.find("#board-waiting-paused").is_displayed(), "the list says it waits for the choice"
+            assert a.script("return window.sendButton.isConnected"), "the button is the one the supervisor saw"
             assert a.find(f"{row} select.hand-off").get_attribute("value") == f"a:{self.attendant_id}", \
                 "the choice kept through the push"
-            if a.script("return document.getElementById('board-waiting').dataset.deferred === 'true'"):
-                assert a.find("#board-waiting-paused").is_displayed(), "the list says it waits for the choice"
             a.click(f"{row} .hand-off + button")
             a.until(lambda: self.setup.call("conversation.get", {"id": chat["id"]}).get("attendantId")
                     == self.attendant_id, "the chat handed to the attendant")
@@ -1609,8 +1611,9 @@ class Suite:
             a.expect('#board-departments .tile[data-id="vendas"] .overdue', lambda e: e.text == "0"
                      and "late" not in e.get_attribute("class"), "nothing past the 1 min target")
             d.wait_text("#my-chats", "Rita Campos")
-            # A picker opened and left without a choice does not hold the list: a new chat shows up at once.
+            # A picker opened and left without a choice: once the focus leaves it, a new chat shows up.
             a.click(f"{other_row} select.hand-off")
+            a.click(".screen-head h1")
             third = self.bot.call("conversation.open", {
                 "externalId": "wa-5511922220033-1", "contact": {"phone": "+5511922220033", "name": "Caio Nunes"},
                 "department": "vendas", "text": "Bom dia."})
@@ -1621,6 +1624,8 @@ class Suite:
             Select(a.find(f"{third_row} select.hand-off")).select_by_value("d:suporte")
             taken = self.setup.call("conversation.transfer", {"id": third["id"], "attendantId": self.attendant_id})
             assert taken["state"] == "assigned", taken
+            a.until(lambda: a.script("return document.getElementById('board-waiting').dataset.deferred === 'true'"),
+                    "the list read again after the chat was taken, its redraw held")
             a.click(f"{third_row} .hand-off + button")
             a.wait_text("#notices", "Caio Nunes não está mais aguardando: nada foi encaminhado.")
             after = self.setup.call("conversation.get", {"id": third["id"]})
@@ -1880,7 +1885,8 @@ def main():
             ("transfer_to_colleague", ["attendant_logs_in"], suite.transfer_to_colleague),
             ("admin_deletes_attendant", ["transfer_to_colleague"], suite.admin_deletes_attendant),
             ("board_sets_priority", ["attendant_logs_in"], suite.board_sets_priority),
-            ("board_hands_off_waiting_chat", ["attendant_logs_in"], suite.board_hands_off_waiting_chat),
+            ("board_hands_off_waiting_chat", ["attendant_logs_in", "offer_accept_and_wrap_up"],
+             suite.board_hands_off_waiting_chat),
             ("supervisor_moves_stranded_chat", ["attendant_logs_in"], suite.supervisor_moves_stranded_chat),
             ("admin_deactivates_attendant", ["attendant_logs_in"], suite.admin_deactivates_attendant),
             ("logout", ["attendant_logs_in"], suite.logout),

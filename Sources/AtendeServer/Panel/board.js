@@ -40,7 +40,18 @@ export function boardView(root, { rpc, store }) {
     let redrawLater = null;
     // When the supervisor last used a control of the waiting list (a picker may be open then).
     let lastTouched = 0;
-    const holdMillis = 5000;
+    const holdMillis = 10000;
+    // A destination chosen and not sent holds the list longer, but not for ever.
+    const choiceHoldMillis = 30000;
+    // Chats whose hand-off is on its way: their button stays off, whatever redraws meanwhile.
+    const sending = new Set();
+    // Since when each listed chat has waited (ms), kept across reloads: the daemon's whole seconds, read at
+    // different moments, would move it back and forth.
+    const waitStarts = new Map();
+    // How many priorities were asked for each chat: an older answer arriving after a newer ask draws nothing.
+    const priorityAsked = new Map();
+    // conversation.list answered its limit for a state: the list misses chats.
+    let listCut = false;
     let heldProblem = null;
     let heldTimer = null;
 
@@ -62,7 +73,7 @@ export function boardView(root, { rpc, store }) {
             // Waiting now for longer than the target: not in the day's service level until they are served or
             // abandoned, but already missing it. A queue longer than the list read is counted from the list (its
             // newest chats) and from the oldest wait: a floor, shown "≥".
-            const cut = (s.waiting || 0) + (s.offered || 0) > listed.length;
+            const cut = listCut;
             const overdue = Math.max(listedWaits.filter((w) => w > target).length,
                 Math.floor(oldest) > target ? 1 : 0);
             const late = Math.floor(oldest) > target;
@@ -132,6 +143,11 @@ export function boardView(root, { rpc, store }) {
             held = [...assigned.conversations, ...offered.conversations];
             // Offered chats wait too: listed with the queue, marked, until their attendant accepts.
             waiting = [...queued.conversations, ...offered.conversations].map(withWaitStart);
+            listCut = queued.conversations.length >= listLimit || offered.conversations.length >= listLimit;
+            // What was chosen or measured for chats no longer waiting is forgotten: one that comes back starts clean.
+            const listed = new Set(waiting.map((c) => c.id));
+            for (const id of [...handOffs.keys()]) if (!listed.has(id)) handOffs.delete(id);
+            for (const id of [...waitStarts.keys()]) if (!listed.has(id)) waitStarts.delete(id);
             heldProblem = null;
         } catch (error) {
             held = [];
@@ -149,8 +165,11 @@ export function boardView(root, { rpc, store }) {
      */
     function withWaitStart(chat) {
         const total = chat.firstReplyAt ? null : chat.replyWaitSeconds;
-        const start = typeof total === "number" ? serverNow() - total * 1000
+        let start = typeof total === "number" ? serverNow() - total * 1000
             : Date.parse(chat.queuedAt || chat.openedAt);
+        const known = waitStarts.get(chat.id);
+        if (known && known.answered === Boolean(chat.firstReplyAt)) start = Math.min(start, known.start);
+        if (Number.isFinite(start)) waitStarts.set(chat.id, { start, answered: Boolean(chat.firstReplyAt) });
         return { ...chat, waitStart: start };
     }
 
@@ -168,10 +187,13 @@ export function boardView(root, { rpc, store }) {
     function choosing(element) {
         if (!element || !queue.contains(element)) return false;
         const row = element.closest("tr");
-        if (row && element.closest(".row-actions") && handOffs.has(Number(row.dataset.id))) return true;
-        // A picker just used may be open: held a few seconds after the last touch, not for as long as it keeps
-        // the focus (the list drawn again gives the focus back to the same picker).
-        return element.matches("select") && Date.now() - lastTouched < holdMillis;
+        const id = row ? Number(row.dataset.id) : null;
+        if (sending.has(id)) return true;
+        const idle = Date.now() - lastTouched;
+        if (row && element.closest(".row-actions") && handOffs.has(id)) return idle < choiceHoldMillis;
+        // A picker just used may be open, or its button about to be clicked: held a while after the last touch, not
+        // for as long as it keeps the focus (the list drawn again gives the focus back to the same control).
+        return Boolean(element.closest("select, .row-actions")) && idle < holdMillis;
     }
 
     /** Which control of which row has the focus, to give it back after a redraw. */
@@ -195,7 +217,7 @@ export function boardView(root, { rpc, store }) {
                 queue.addEventListener("focusout", redrawOnLeave);
             }
             clearTimeout(redrawLater);
-            redrawLater = setTimeout(() => drawWaiting(), holdMillis);
+            redrawLater = setTimeout(() => drawWaiting(), 1000);  // tried again until the hold runs out
             queue.dataset.deferred = "true";  // a redraw waits for the controls
             paused.hidden = false;
             return;
@@ -234,7 +256,7 @@ export function boardView(root, { rpc, store }) {
                     : null),
                 h("td", {}, (store.departments.get(c.department) || { name: c.department || "—" }).name),
                 h("td", {}, h("span", { class: overdue(c) ? "since late" : "since",
-                    dataset: { since: new Date(c.waitStart).toISOString(),
+                    dataset: { since: Number.isFinite(c.waitStart) ? new Date(c.waitStart).toISOString() : "",
                         target: targetOf(store.departments.get(c.department)) } },
                     format.duration(waitOf(c))),
                 // The red says it to the eye; this says it to a screen reader.
@@ -276,9 +298,13 @@ export function boardView(root, { rpc, store }) {
         const target = h("select", { class: "hand-off", "aria-label": `Encaminhar ${who} para` },
             h("option", { value: "" }, "Escolha…"));
         const send = h("button", { class: "small", "aria-label": `Encaminhar ${who}`, onclick: async () => {
+            if (sending.has(chat.id) || !target.value) return;
+            sending.add(chat.id);
             send.disabled = true;
             // Only while it still waits: one an attendant took meanwhile stays with that attendant.
-            if (await move(chat, target.value, { ifWaiting: true }) !== "refused") {
+            const outcome = await move(chat, target.value, { ifWaiting: true });
+            sending.delete(chat.id);
+            if (outcome !== "refused") {
                 handOffs.delete(chat.id);
                 waiting = waiting.filter((c) => c.id !== chat.id);
             }
@@ -293,10 +319,11 @@ export function boardView(root, { rpc, store }) {
                     .map((d) => h("option", { value: `d:${d.id}` }, d.name))));
             target.value = chosen;
             if (target.value !== chosen) handOffs.delete(chat.id);  // that destination is no longer offered
-            send.disabled = !target.value;
+            send.disabled = !target.value || sending.has(chat.id);
         }
+        // Read again each time the picker opens: the attendants as they are then.
         target.addEventListener("focus", fillOptions);
-        target.addEventListener("mousedown", () => { if (target.options.length === 1) fillOptions(); });
+        target.addEventListener("mousedown", fillOptions);
         target.addEventListener("change", () => {
             if (target.value) handOffs.set(chat.id, target.value);
             else handOffs.delete(chat.id);
@@ -304,6 +331,7 @@ export function boardView(root, { rpc, store }) {
         });
         if (handOffs.has(chat.id)) fillOptions();
         else send.disabled = true;
+        if (sending.has(chat.id)) send.disabled = true;
         return h("div", { class: "row-actions" }, target, send);
     }
 
@@ -329,7 +357,10 @@ export function boardView(root, { rpc, store }) {
 
     async function setPriority(chat, priority) {
         try {
+            const ask = (priorityAsked.get(chat.id) || 0) + 1;
+            priorityAsked.set(chat.id, ask);
             const updated = await rpc.call("conversation.setPriority", { id: chat.id, priority });
+            if (priorityAsked.get(chat.id) !== ask) return;  // a later choice is on its way: it draws
             waiting = waiting.map((c) => (c.id === updated.id ? { ...updated, waitStart: c.waitStart } : c));
             notice(`Prioridade de ${chat.contact.name || format.contactPhone(chat.contact.phone)}: ${priority}.`);
         } catch (error) {
@@ -392,7 +423,7 @@ export function boardView(root, { rpc, store }) {
             loadHeld();
             return "moved";
         } catch (error) {
-            if (options.ifWaiting && error.code === 1010) {
+            if (options.ifWaiting && error.code === 1010 && error.field === "id") {
                 const who = conversation.contact.name || format.contactPhone(conversation.contact.phone);
                 notice(`${who} não está mais aguardando: nada foi encaminhado.`, "bad");
                 loadHeld();
