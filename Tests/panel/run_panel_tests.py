@@ -1000,6 +1000,16 @@ class Suite:
             d.driver.switch_to.window([w for w in d.driver.window_handles if w != first][0])
             d.expect(item, lambda e: "unread" not in e.get_attribute("class"),
                      "read in the first tab, so no longer marked in the second")
+            # Reloaded, the second tab does not mark again what was read (the read marks of this browser).
+            d.driver.refresh()
+            d.wait(f"{item} .waiting-reply")  # the history was read: its unread count would be drawn by now
+            assert "unread" not in d.find(item).get_attribute("class"), "read before the reload"
+            # A message after the reading is unread, and stays so through a reload.
+            self.bot.call("conversation.message", {"id": chat["id"], "text": "Ainda está aí?"})
+            d.wait(f"{item} .unread-count")
+            d.driver.refresh()
+            d.wait(f"{item} .waiting-reply")
+            d.expect(f"{item} .unread-count", lambda e: e.text == "1", "only the message after the reading")
         finally:
             # The second tab is a second connection of the attendant: it must not outlive this step.
             for handle in d.driver.window_handles:
@@ -1007,7 +1017,7 @@ class Suite:
                     d.driver.switch_to.window(handle)
                     d.driver.close()
             d.driver.switch_to.window(first)
-        self.bot.call("conversation.close", {"id": chat["id"]})
+            self.bot.call("conversation.close", {"id": chat["id"]})
         d.until(lambda: not d.all(item), "the closed chat gone from the list")
 
     def reply_countdown(self):

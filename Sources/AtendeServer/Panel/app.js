@@ -120,8 +120,9 @@ async function logout() {
 
 function forget() {
     sessionStorage.removeItem(remembered);
-    // The desk's open chat and drafts (chat.js) go with the session.
+    // The desk's open chat and drafts (chat.js) go with the session, and so do its read marks (desk-state.js).
     for (const key of Object.keys(sessionStorage)) if (key.startsWith("atende.desk.")) sessionStorage.removeItem(key);
+    for (const key of Object.keys(localStorage)) if (key.startsWith("atende.desk.read.")) localStorage.removeItem(key);
 }
 
 // For the browser tests and the console: the client, to inspect calls or replay a push (nothing secret in it),

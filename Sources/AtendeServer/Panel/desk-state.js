@@ -46,6 +46,32 @@ export class DeskState {
         if (this.readChannel) this.readChannel.onmessage = (message) => this.readElsewhere(message.data);
         // Messages another tab showed as they came: this tab's push of one may arrive after the other tab's word.
         this.seenElsewhere = new Set();
+        // When each chat was last read in this browser (kept in localStorage, per attendant), so a reload or a new
+        // tab does not mark again what was read.
+        this.readMarksKey = me && me.id ? `atende.desk.read.${me.id}` : null;
+    }
+
+    /** The read marks of this browser: chat id → when it was last read (ms). */
+    readMarks() {
+        if (!this.readMarksKey) return {};
+        try {
+            return JSON.parse(localStorage.getItem(this.readMarksKey) || "{}") || {};
+        } catch (error) {
+            return {};
+        }
+    }
+
+    /** Notes that `id` was read now; marks of chats no longer this attendant's are dropped. */
+    saveReadMark(id) {
+        if (!this.readMarksKey) return;
+        const marks = this.readMarks();
+        marks[id] = serverNow();
+        for (const key of Object.keys(marks)) if (!this.mine.has(Number(key)) && Number(key) !== id) delete marks[key];
+        try {
+            localStorage.setItem(this.readMarksKey, JSON.stringify(marks));
+        } catch (error) {
+            // A full or forbidden storage: the marks are this tab's only.
+        }
     }
 
     stop() {
@@ -58,6 +84,7 @@ export class DeskState {
     markRead(id, message = null) {
         this.unread.delete(id);
         this.fresh.delete(id);
+        this.saveReadMark(id);
         if (this.readChannel) this.readChannel.postMessage({ read: id, message });
     }
 
@@ -144,6 +171,7 @@ export class DeskState {
     async readWaitingSince(id, markUnread = false) {
         try {
             const { messages } = await this.rpc.call("conversation.history", { id, limit: 50 });
+            const readAt = this.readMarks()[id] || 0;
             let since = null;
             let unanswered = 0;
             for (const message of messages) {
@@ -152,7 +180,8 @@ export class DeskState {
                     unanswered = 0;
                 } else {
                     if (!since) since = message.at;
-                    if (message.from === "contact") unanswered += 1;
+                    // Read already in this browser (before a reload, or in another tab): not unread again.
+                    if (message.from === "contact" && Date.parse(message.at) > readAt) unanswered += 1;
                 }
             }
             if (since) this.waitingSince.set(id, since);
