@@ -251,7 +251,7 @@ export function boardView(root, { rpc, store }) {
             h("thead", {}, h("tr", {}, ["Contato", "Departamento", "Aguardando há", "Prioridade", "Encaminhar para"]
                 .map((t) => h("th", {}, t)))),
             h("tbody", {}, ordered.map((c) => h("tr", { dataset: { id: c.id } },
-                h("td", {}, c.contact.name || format.contactPhone(c.contact.phone), c.state === "offered"
+                h("td", {}, format.contactLabel(c.contact), c.state === "offered"
                     ? h("small", { class: "muted" }, ` (aguardando o aceite de ${attendantName(c.attendantId)})`)
                     : null),
                 h("td", {}, (store.departments.get(c.department) || { name: c.department || "—" }).name),
@@ -294,7 +294,7 @@ export function boardView(root, { rpc, store }) {
      * opened, from the attendants as they are then.
      */
     function handOff(chat) {
-        const who = chat.contact.name || format.contactPhone(chat.contact.phone);
+        const who = format.contactLabel(chat.contact);
         const target = h("select", { class: "hand-off", "aria-label": `Encaminhar ${who} para` },
             h("option", { value: "" }, "Escolha…"));
         const send = h("button", { class: "small", "aria-label": `Encaminhar ${who}`, onclick: async () => {
@@ -362,7 +362,7 @@ export function boardView(root, { rpc, store }) {
             const updated = await rpc.call("conversation.setPriority", { id: chat.id, priority });
             if (priorityAsked.get(chat.id) !== ask) return;  // a later choice is on its way: it draws
             waiting = waiting.map((c) => (c.id === updated.id ? { ...updated, waitStart: c.waitStart } : c));
-            notice(`Prioridade de ${chat.contact.name || format.contactPhone(chat.contact.phone)}: ${priority}.`);
+            notice(`Prioridade de ${format.contactLabel(chat.contact)}: ${priority}.`);
         } catch (error) {
             notice(format.errorText(error), "bad");
         }
@@ -398,7 +398,7 @@ export function boardView(root, { rpc, store }) {
                     h("optgroup", { label: "Atendente" }, attendantOptions(c)));
                 const owner = store.attendants.get(c.attendantId);
                 return h("tr", { dataset: { id: c.id } },
-                    h("td", {}, c.contact.name || format.contactPhone(c.contact.phone)),
+                    h("td", {}, format.contactLabel(c.contact)),
                     h("td", {}, (store.departments.get(c.department) || { name: c.department || "—" }).name),
                     h("td", {}, owner ? owner.name : `#${c.attendantId}`),
                     h("td", {}, format.dateTime(c.assignedAt || c.offeredAt)),
@@ -424,7 +424,7 @@ export function boardView(root, { rpc, store }) {
             return "moved";
         } catch (error) {
             if (options.ifWaiting && error.code === 1010 && error.field === "id") {
-                const who = conversation.contact.name || format.contactPhone(conversation.contact.phone);
+                const who = format.contactLabel(conversation.contact);
                 notice(`${who} não está mais aguardando: nada foi encaminhado.`, "bad");
                 loadHeld();
                 return "gone";

@@ -120,7 +120,7 @@ export class ChatPane {
             return;
         }
         const mine = chat.state === "assigned";
-        const contact = chat.contact.name || format.contactPhone(chat.contact.phone);
+        const contact = format.contactLabel(chat.contact);
         this.list = h("ol", { class: "messages", id: "messages" });
         this.reply = h("textarea", { name: "text", id: "reply-text", rows: 3, placeholder: "Escreva a resposta…",
             disabled: !mine, oninput: () => {

@@ -201,7 +201,7 @@ export class DeskState {
         case "conversation.offered":
             // A notice too: on a phone the offers sit at the top of a long page, out of sight while reading.
             if (!this.offers.has(chat.id)) {
-                notice(`Nova conversa oferecida: ${chat.contact.name || format.contactPhone(chat.contact.phone)}`);
+                notice(`Nova conversa oferecida: ${format.contactLabel(chat.contact)}`);
             }
             this.offers.set(chat.id, chat);
             this.changed("offers");
@@ -211,7 +211,7 @@ export class DeskState {
             this.offers.delete(chat.id);
             if (this.mine.delete(chat.id)) this.changed("mine");
             this.changed("offers");
-            notice(revokedText(chat.contact.name || format.contactPhone(chat.contact.phone), event.reason), "bad");
+            notice(revokedText(format.contactLabel(chat.contact), event.reason), "bad");
             if (this.pane.id === chat.id) this.pane.close();
             break;
         case "conversation.assigned":
@@ -224,7 +224,7 @@ export class DeskState {
             if (this.arriving.has(chat.id)) break;  // taken or accepted here: it opens on screen
             // Marked new; its messages (the opening text included) arrive as conversation.message and count.
             this.fresh.add(chat.id);
-            notice(`Nova conversa: ${chat.contact.name || format.contactPhone(chat.contact.phone)}`);
+            notice(`Nova conversa: ${format.contactLabel(chat.contact)}`);
             break;
         case "conversation.message":
             if (this.mine.has(chat.id)) this.mine.set(chat.id, chat);
@@ -272,13 +272,13 @@ export class DeskState {
             break;
         case "conversation.closed":
             if (this.mine.has(chat.id) && !this.leaving.has(chat.id)) {
-                notice(`Conversa com ${chat.contact.name || format.contactPhone(chat.contact.phone)} encerrada.`);
+                notice(`Conversa com ${format.contactLabel(chat.contact)} encerrada.`);
             }
             this.closed(chat);
             break;
         case "conversation.transferred":
             if (this.mine.has(chat.id) && !this.leaving.has(chat.id)) {
-                notice(`Conversa com ${chat.contact.name || format.contactPhone(chat.contact.phone)} foi `
+                notice(`Conversa com ${format.contactLabel(chat.contact)} foi `
                     + "transferida.");
             }
             this.lost(chat.id);

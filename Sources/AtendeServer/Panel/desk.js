@@ -63,7 +63,7 @@ export function deskView(root, rpc, { attendant, onLogout }) {
         offers.hidden = list.length === 0;
         fill(offers, list.length ? h("h2", {}, "Novas conversas oferecidas") : null, list.map((c) =>
             h("div", { class: "offer card", dataset: { id: c.id } },
-                h("strong", {}, c.contact.name || format.contactPhone(c.contact.phone)),
+                h("strong", {}, format.contactLabel(c.contact)),
                 h("span", { class: "muted" }, ` ${(desk.departments.get(c.department) || { name: "" }).name}`),
                 h("div", { class: "offer-row" },
                     h("span", { class: "expires" }, h("span", { class: "countdown-prefix" }, "expira em "),
@@ -82,7 +82,7 @@ export function deskView(root, rpc, { attendant, onLogout }) {
             const waitingSince = desk.waitingSince.get(c.id);
             return h("li", { class: `chat-item${pane.id === c.id ? " selected" : ""}${marked ? " unread" : ""}`,
                 dataset: { id: c.id }, onclick: () => select(c.id) },
-            h("span", { class: "contact" }, c.contact.name || format.contactPhone(c.contact.phone)),
+            h("span", { class: "contact" }, format.contactLabel(c.contact)),
             unread ? h("span", { class: "unread-count", title: "Mensagens não lidas" }, String(unread)) : null,
             waitingSince ? h("span", { class: "waiting-reply", title: "Tempo que o contato aguarda sua resposta" },
                 "aguarda ", h("span", { class: "since", dataset: { since: waitingSince } })) : null,
@@ -106,7 +106,7 @@ export function deskView(root, rpc, { attendant, onLogout }) {
         fill(wrapping, list.length ? h("h2", {}, "Pós-atendimento") : null, h("ul", { class: "chat-list" },
             list.map((c) => h("li", { class: `chat-item wrap-up-item${pane.id === c.id ? " selected" : ""}`,
                 dataset: { id: c.id, until: c.wrapUpUntil }, onclick: () => select(c.id) },
-            h("span", { class: "contact" }, c.contact.name || format.contactPhone(c.contact.phone)),
+            h("span", { class: "contact" }, format.contactLabel(c.contact)),
             h("span", { class: "countdown", dataset: { until: c.wrapUpUntil } }, format.timeLeft(c.wrapUpUntil)),
             h("button", { class: "primary small finish-wrap-up", onclick: (event) => {
                 event.stopPropagation();
@@ -141,7 +141,7 @@ export function deskView(root, rpc, { attendant, onLogout }) {
             : desk.waiting.map((c) => h("li", { class: "chat-item waiting-item", dataset: { id: c.id } },
                 // The name over its department, so a row of the narrow list keeps "Pegar" on its line.
                 h("span", { class: "who" },
-                    h("span", { class: "contact" }, c.contact.name || format.contactPhone(c.contact.phone)),
+                    h("span", { class: "contact" }, format.contactLabel(c.contact)),
                     h("small", { class: "muted" }, (desk.departments.get(c.department) || { name: c.department }).name,
                         c.priority ? h("span", { class: "badge" }, `prioridade ${c.priority}`) : null)),
                 h("span", { class: "since", dataset: { since: c.queuedAt || c.openedAt } }),
@@ -176,7 +176,7 @@ export function deskView(root, rpc, { attendant, onLogout }) {
             h("ul", { class: "chat-list", id: "potentials-list" }, potentials.length === 0
                 ? h("li", { class: "empty" }, "Nenhum potencial.")
                 : potentials.map((c) => h("li", { class: "chat-item", dataset: { id: c.id } },
-                    h("span", { class: "contact" }, c.contact.name || format.contactPhone(c.contact.phone)),
+                    h("span", { class: "contact" }, format.contactLabel(c.contact)),
                     h("span", { class: "muted" }, format.dateTime(c.openedAt)),
                     canRemove ? h("button", { class: "danger small", onclick: async () => {
                         try {

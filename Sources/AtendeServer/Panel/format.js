@@ -124,6 +124,11 @@ export function phone(text) {
     return `(${ddd}) ${rest.slice(0, split)}-${rest.slice(split)}`;
 }
 
+/** How a contact is named on screen: its name, else its phone. */
+export function contactLabel(contact) {
+    return contact.name || contactPhone(contact.phone);
+}
+
 /** A contact's phone: Brazilian numbers as `phone`, others as they are. */
 export function contactPhone(text) {
     return String(text || "").startsWith("+55") ? phone(text) : String(text || "");
