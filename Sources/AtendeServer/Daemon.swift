@@ -364,14 +364,35 @@ public final class Daemon {
         }
         // The config table says which keys apply live (`Config.Key.live`).
         let (reloaded, applied, needsRestart) = config.reloaded(from: fresh)
+        let zoneBefore = config.timezone
         config = reloaded
         configureRouter()
+        if config.timezone != zoneBefore { announceTimeZone() }
         Log.level = config.logLevel
         loadPanel()
         Log.info("config reloaded", ["applied": applied.isEmpty ? "nothing changed" : applied.joined(separator: ","),
                                      "needsRestart": needsRestart.isEmpty ? "none"
                                         : needsRestart.joined(separator: ",")])
         nextHousekeeping = Daemon.now()
+    }
+
+    /// `system.changed` (an atende addition): the account's zone changed with a reload, so every attendant and
+    /// admin connection hears it at once (with the daemon's time, as `system.ping` answers), and an open panel shows
+    /// times and "today" in the new zone without a reconnect. Bots do not: their events are the contract's.
+    private func announceTimeZone() {
+        var w = JSONWriter(capacity: 96)
+        w.beginObject()
+        w.field("type", "system.changed")
+        w.field("time", Daemon.now().iso8601)
+        w.field("timezone", config.timezone)
+        w.endObject()
+        let push = RPCEncoder.notification(method: "event", params: w.bytes)
+        for connection in fanOut.connections.values {
+            switch connection.role {
+            case .admin, .attendant: fanOut.stage(.push(push), for: connection)
+            case .bot, .none: break
+            }
+        }
     }
 
     func beginStop() {

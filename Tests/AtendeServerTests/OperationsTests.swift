@@ -259,6 +259,37 @@ final class OperationsTests: XCTestCase {
         XCTAssertTrue(daemon.isRunning)
     }
 
+    /// A reload that changes `timezone` tells every attendant and admin connection at once (`system.changed`, with
+    /// the daemon's time), so an open panel shows times in the new zone without reconnecting; bots are not told,
+    /// and a reload that leaves the zone alone sends nothing.
+    func testAReloadThatChangesTheZoneTellsAttendantsAndAdmins() throws {
+        let daemon = try TestDaemon()
+        let admin = try daemon.admin()
+        try admin.createDepartment("d")
+        _ = try admin.createAttendant("ana@x.com", departments: ["d"])
+        let attendant = try daemon.attendant(login: "ana@x.com")
+        let bot = try daemon.bot()
+        daemon.config["logLevel"] = "debug"
+        try daemon.writeConfig()
+        kill(daemon.process!.processIdentifier, SIGHUP)
+        eventually("the first reload") { daemon.lastStderr.contains("config reloaded") }
+        try assertNoEvent(attendant, "system.changed", "the zone did not change")
+        try assertNoEvent(admin, "system.changed", "the zone did not change")
+
+        daemon.config["timezone"] = "America/Manaus"
+        try daemon.writeConfig()
+        kill(daemon.process!.processIdentifier, SIGHUP)
+        let format = ISO8601DateFormatter()
+        format.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        for client in [attendant, admin] {
+            let changed = try expectEvent(client, "system.changed")
+            XCTAssertEqual(changed["timezone"]?.stringValue, "America/Manaus")
+            XCTAssertNotNil(changed["time"]?.stringValue.flatMap(format.date(from:)), "\(changed)")
+        }
+        try assertNoEvent(bot, "system.changed", "bots hear only the contract's events")
+        XCTAssertEqual(try attendant.call("system.ping")["timezone"]?.stringValue, "America/Manaus")
+    }
+
     func testLogLinesAreLogfmtWithJournaldPrefixUnderSystemd() throws {
         let daemon = try TestDaemon(["logLevel": "info"], environment: ["JOURNAL_STREAM": "8:1234"])
         let admin = try daemon.admin()

@@ -26,6 +26,21 @@ final class DeskTests: XCTestCase {
                        "you are now away (offers ran out unanswered); type online to take chats again")
     }
 
+    /// A reload of the daemon that changes its `timezone` (`system.changed`) moves the desk's times to the new zone,
+    /// unless the environment named one.
+    func testSystemChangedMovesTimesToTheDaemonsNewZone() {
+        TimeText.useZone(environment: [:])
+        defer { TimeText.useZone(environment: [:]) }
+        let at = "2026-12-04T15:00:00.000Z"
+        XCTAssertEqual(TimeText.local(at), "2026-12-04 12:00:00 -03:00")
+        var desk = Desk(me: me)
+        desk.apply(event: ["type": "system.changed", "time": .string(at), "timezone": "America/Manaus"])
+        XCTAssertEqual(TimeText.local(at), "2026-12-04 11:00:00 -04:00")
+        TimeText.useZone(environment: ["ATENDE_TIMEZONE": "America/Sao_Paulo"])
+        desk.apply(event: ["type": "system.changed", "time": .string(at), "timezone": "America/Manaus"])
+        XCTAssertEqual(TimeText.local(at), "2026-12-04 12:00:00 -03:00", "the environment's zone wins")
+    }
+
     func testAReplyFromAnotherSessionAnswersTheContactHereToo() {
         var desk = Desk(me: me)
         let chat: JSON = ["id": 3, "state": "assigned", "department": "vendas", "contact": ["phone": "+5511900000003"],

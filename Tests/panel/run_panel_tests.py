@@ -90,6 +90,7 @@ class Daemon:
         config_path = os.path.join(self.folder, "config.json")
         with open(config_path, "w") as file:
             json.dump(config, file)
+        self.config, self.config_path = config, config_path
         log = open(self.log_path, "w")
         self.process = subprocess.Popen([self.binary, "--config", config_path], cwd=ROOT, stdout=log,
                                         stderr=subprocess.STDOUT)
@@ -106,6 +107,13 @@ class Daemon:
                 return
             time.sleep(0.05)
         raise RuntimeError("atended did not start listening within 20 s")
+
+    def reload_with_timezone(self, zone):
+        """Rewrites the config with another `timezone` and has the daemon reload it (SIGHUP)."""
+        self.config["timezone"] = zone
+        with open(self.config_path, "w") as file:
+            json.dump(self.config, file)
+        self.process.send_signal(signal.SIGHUP)
 
     def http_answers(self):
         try:
@@ -353,6 +361,7 @@ class Suite:
         self.chat_id = None
         self.image_path = None
         self.colleague_id = None
+        self.daemon = None  # the Daemon this runner started (None with --url)
 
     def run(self, name, needs, step):
         blocked = [need for need in needs if need in self.failed_steps]
@@ -1687,6 +1696,23 @@ class Suite:
         self.bot.call("conversation.close", {"id": chat["id"]})
         d.until(lambda: "Sofia Nunes" not in d.find("#my-chats").text, "the closed chat gone")
 
+    def zone_change_reaches_open_desk(self):
+        """The operator changes `timezone` and reloads: the open desk hears it (system.changed) and shows the new
+        zone at once, without a reload of the page or a reconnect."""
+        if not self.daemon:
+            raise Skip("the server at --url is not this runner's to reload")
+        d = self.desk
+        d.wait_text("#zone-note", "Horários de Manaus (GMT-4)")
+        d.script("window.atendePanel.rpc.socket.zoneStep = true")  # gone if the page had to reconnect
+        try:
+            self.daemon.reload_with_timezone("America/Sao_Paulo")
+            d.wait_text("#zone-note", "Horários de São Paulo (GMT-3)")
+            assert json.loads(d.module_call("clock.js", "m.timeZone()")) == "America/Sao_Paulo"
+        finally:
+            self.daemon.reload_with_timezone("America/Manaus")
+        d.wait_text("#zone-note", "Horários de Manaus (GMT-4)")
+        assert d.script("return window.atendePanel.rpc.socket.zoneStep === true"), "the page reconnected"
+
     def reload_keeps_session(self):
         if not self.session_resume:
             raise Skip("the server at --url resumes no session (see --resumes)")
@@ -1855,6 +1881,7 @@ def main():
         base_url, socket_path, resume = daemon.url, daemon.socket_path, True
 
     suite = Suite(base_url, socket_path, options.screenshots, options.admin.split(":", 1), resume, daemon is not None)
+    suite.daemon = daemon
     try:
         suite.start()
         steps = [
@@ -1889,6 +1916,7 @@ def main():
             ("admin_accounts", ["admin_creates_attendant"], suite.admin_accounts),
             ("admin_screens_follow_settings", ["admin_logs_in"], suite.admin_screens_follow_settings),
             ("reconnect_resumes", ["attendant_logs_in"], suite.reconnect_resumes),
+            ("zone_change_reaches_open_desk", ["attendant_logs_in"], suite.zone_change_reaches_open_desk),
             ("reload_keeps_session", ["attendant_logs_in"], suite.reload_keeps_session),
             ("number_fields_refuse_bad_input", ["admin_creates_department"], suite.number_fields_refuse_bad_input),
             ("profile_shows_a_locked_login", ["admin_creates_attendant"], suite.profile_shows_a_locked_login),

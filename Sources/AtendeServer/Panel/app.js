@@ -8,7 +8,7 @@ import { fill } from "./dom.js";
 import { loginView } from "./login.js";
 import { adminArea } from "./admin.js";
 import { deskView } from "./desk.js";
-import { sync as syncClock } from "./clock.js";
+import { adopt as adoptClock, sync as syncClock, zoneNote } from "./clock.js";
 
 const rpc = new RpcClient();
 const app = document.getElementById("app");
@@ -45,6 +45,15 @@ rpc.on("close", () => {
 });
 
 rpc.on("event", (event) => {
+    if (event.type === "system.changed") {
+        // The daemon's zone changed with a reload: the screen draws its times again in the new one.
+        const now = Date.now();
+        adoptClock(event, now, now);
+        const note = document.getElementById("zone-note");
+        if (note) note.textContent = zoneNote();
+        if (screen && screen.resync) screen.resync();
+        return;
+    }
     if (event.type === "session.ended") {
         const why = { deactivated: "Seu acesso foi desativado.", deleted: "Seu acesso foi removido." }[event.reason]
             || "Sua sessão terminou.";

@@ -193,6 +193,9 @@ struct Desk {
             needsRefresh = true
         case "queue.changed":
             needsRefresh = true
+        case "system.changed":
+            // The daemon's zone changed with a reload: times from now on are shown in it.
+            TimeText.useDaemonZone(event["timezone"]?.stringValue ?? "")
         case "session.ended":
             endedReason = event["reason"]?.stringValue ?? "ended"
             note("the daemon ended this session: \(endedReason!)", .error)

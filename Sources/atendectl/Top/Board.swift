@@ -97,6 +97,10 @@ struct Board {
             guard let attendant = event["attendant"], let id = attendant["id"]?.intValue else { return }
             attendants[id] = attendant
             statsStale = true  // assigned chats and attendants online move with it
+        case "system.changed":
+            // The daemon's zone changed with a reload: "today" and the times are counted in it from now on.
+            TimeText.useDaemonZone(event["timezone"]?.stringValue ?? "")
+            statsStale = true
         default:
             break
         }
