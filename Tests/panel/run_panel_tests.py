@@ -1547,15 +1547,22 @@ class Suite:
         a.expect("#board-waiting tbody", lambda body: body.text.index("Primeiro") < body.text.index("Segundo"),
                  "both waiting, in arrival order")
         from selenium.webdriver.support.ui import Select
-        # A push while a priority picker has the focus: the list is drawn again and the picker keeps the focus.
+        # A push while a priority picker has the focus (and no touch holds the list): the list is drawn again around
+        # the very same picker element, so a dropdown open on it stays open; its row's other cells are new.
         picker = f"#board-waiting tr[data-id=\"{first['id']}\"] select.priority"
-        a.script(f"document.querySelector('{picker}').focus()")
+        a.script(f"const p = document.querySelector('{picker}'); p.focus(); p.keptForTest = true;"
+                 f"p.closest('tr').cells[2].keptForTest = true;")
         third = self.bot.call("conversation.open", {
             "externalId": "wa-5511911110003-1", "contact": {"phone": "+5511911110003", "name": "Terceiro Cliente"},
             "department": "suporte", "text": "3"})
         a.wait_text("#board-waiting tbody", "Terceiro Cliente")
         assert a.script(f"return document.activeElement === document.querySelector('{picker}')"), \
             "the picker lost its focus"
+        assert a.script("return document.activeElement.keptForTest === true"), "the picker was replaced"
+        assert a.script(f"return !document.querySelector('{picker}').closest('tr').cells[2].keptForTest"), \
+            "the row's wait cell was not drawn again"
+        a.expect("#board-waiting tbody", lambda body: body.text.index("Primeiro") < body.text.index("Segundo")
+                 < body.text.index("Terceiro"), "the rows in queue order around the kept picker")
         a.script("document.activeElement.blur()")
         self.bot.call("conversation.close", {"id": third["id"]})
         Select(a.find(f'#board-waiting tr[data-id="{second["id"]}"] select.priority')).select_by_value("5")

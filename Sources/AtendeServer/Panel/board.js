@@ -231,7 +231,30 @@ export function boardView(root, { rpc, store }) {
         const focused = focusedControl();
         drawWaitingList();
         const again = focused ? queue.querySelector(focused) : null;
-        if (again) again.focus();
+        if (again && again !== document.activeElement) again.focus();
+    }
+
+    /**
+     * Puts the rows of `table` (the waiting list drawn again) in place around the row whose picker has the focus,
+     * which stays in the page: replacing a focused <select> would close a dropdown the supervisor has open (a
+     * native one cannot be seen from script), past the hold. The row's other cells take the new content. Returns
+     * false when that row is gone from the new list (it is then drawn whole).
+     */
+    function keepFocusedPicker(table) {
+        const picker = document.activeElement;
+        const row = picker && picker.matches("select") && queue.contains(picker) ? picker.closest("tbody tr") : null;
+        const fresh = row ? table.querySelector(`tbody tr[data-id="${row.dataset.id}"]`) : null;
+        if (!fresh) return false;
+        const rows = [...fresh.parentElement.children];
+        const at = rows.indexOf(fresh);
+        for (const other of [...row.parentElement.children]) if (other !== row) other.remove();
+        for (const before of rows.slice(0, at)) row.before(before);
+        row.after(...rows.slice(at + 1));
+        [...fresh.children].forEach((cell, index) => {
+            const old = row.children[index];
+            if (old && !old.contains(picker)) old.replaceWith(cell);
+        });
+        return true;
     }
 
     function drawWaitingList() {
@@ -247,7 +270,7 @@ export function boardView(root, { rpc, store }) {
         const name = (chat) => (store.departments.get(chat.department) || { name: chat.department || "" }).name;
         const ordered = [...waiting].sort((a, b) => name(a).localeCompare(name(b), "pt-BR")
             || queueKey(a) - queueKey(b) || a.id - b.id);
-        fill(queue, h("table", { class: "list" },
+        const table = h("table", { class: "list" },
             h("thead", {}, h("tr", {}, ["Contato", "Departamento", "Aguardando há", "Prioridade", "Encaminhar para"]
                 .map((t) => h("th", {}, t)))),
             h("tbody", {}, ordered.map((c) => h("tr", { dataset: { id: c.id } },
@@ -268,7 +291,8 @@ export function boardView(root, { rpc, store }) {
                     onchange: (event) => setPriority(c, Number(event.target.value)) },
                 [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((level) => h("option", { value: level,
                     selected: level === (c.priority || 0) }, level === 0 ? "0 (normal)" : String(level))))),
-                h("td", {}, handOff(c)))))));
+                h("td", {}, handOff(c))))));
+        if (!keepFocusedPicker(table)) fill(queue, table);
     }
 
     /** A department's service-level target (s; the daemon's default when it sends none). */
