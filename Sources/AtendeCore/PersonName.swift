@@ -31,7 +31,8 @@ public enum PersonName {
             throw ValidationError(field: field, reason: "must have a first name and a surname (two words at least)")
         }
         let name = words.joined(separator: " ")
-        if name.count > maxLength {
+        // Scalars, not grapheme clusters: a cluster may carry any number of combining marks.
+        if name.unicodeScalars.count > maxLength {
             throw ValidationError(field: field, reason: "must be at most \(maxLength) characters")
         }
         return name

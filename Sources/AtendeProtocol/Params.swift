@@ -73,11 +73,33 @@ public struct Params: Sendable {
         return try checkString(key, value, maxLength: maxLength)
     }
 
+    /// A required string of at most `maxBytes` bytes of UTF-8 (message texts: their limit is a size).
+    public func text(_ key: String, maxBytes: Int) throws(RPCError) -> String {
+        try checkText(key, try required(key), maxBytes: maxBytes)
+    }
+
+    /// An optional string of at most `maxBytes` bytes of UTF-8; absent or null is nil.
+    public func optionalText(_ key: String, maxBytes: Int) throws(RPCError) -> String? {
+        guard let value = present(key) else { return nil }
+        return try checkText(key, value, maxBytes: maxBytes)
+    }
+
+    /// Characters are counted as Unicode scalars, not as what Swift calls a Character (a grapheme cluster): one
+    /// cluster may carry any number of combining marks, so counting clusters would let a "short" name of a few
+    /// hundred kilobytes through. A scalar is at most 4 bytes, so the limit bounds the size too.
     private func checkString(_ key: String, _ value: JSON, maxLength: Int) throws(RPCError) -> String {
         guard case .string(let text) = value else { throw invalid(key, "must be a string (got \(value.typeName))") }
-        // Characters never outnumber UTF-8 bytes, so the byte count settles most strings without counting.
-        if text.utf8.count > maxLength && text.count > maxLength {
+        // Scalars never outnumber UTF-8 bytes, so the byte count settles most strings without counting.
+        if text.utf8.count > maxLength && text.unicodeScalars.count > maxLength {
             throw invalid(key, "longer than \(maxLength) characters")
+        }
+        return text
+    }
+
+    private func checkText(_ key: String, _ value: JSON, maxBytes: Int) throws(RPCError) -> String {
+        guard case .string(let text) = value else { throw invalid(key, "must be a string (got \(value.typeName))") }
+        if text.utf8.count > maxBytes {
+            throw invalid(key, "longer than \(maxBytes) bytes (\(text.utf8.count) in UTF-8)")
         }
         return text
     }

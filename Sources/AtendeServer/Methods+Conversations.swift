@@ -63,7 +63,7 @@ extension RequestContext {
         let channel = try params.optionalString("channel", maxLength: 64) ?? "whatsapp"
         guard !channel.isEmpty else { throw RPCError.invalidParams(field: "channel", reason: "is empty") }
         let department = try params.optionalString("department", maxLength: 64)
-        let text = try params.optionalString("text", maxLength: RequestContext.maxTextBytes)
+        let text = try params.optionalText("text", maxBytes: RequestContext.maxTextBytes)
         let priority = try priorityParam(params) ?? 0
         if let id = router.conversationID(externalId: externalId), let open = router.conversation(id) {
             fanOut.claim(id, by: connection)
@@ -112,7 +112,7 @@ extension RequestContext {
     func conversationMessage(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["id", "text"])
         let id = try params.int("id")
-        let text = try params.string("text", maxLength: RequestContext.maxTextBytes)
+        let text = try params.text("text", maxBytes: RequestContext.maxTextBytes)
         guard !text.isEmpty else { throw RPCError.invalidParams(field: "text", reason: "is empty") }
         let conversation = try anyConversation(id)
         guard conversation.state.isOpen else {
@@ -273,7 +273,7 @@ extension RequestContext {
         try params.rejectUnknown(["id", "text"])
         guard let attendant = connection.attendant else { throw RPCError.unauthenticated() }
         let id = try params.int("id")
-        let text = try params.string("text", maxLength: RequestContext.maxTextBytes)
+        let text = try params.text("text", maxBytes: RequestContext.maxTextBytes)
         guard !text.isEmpty else { throw RPCError.invalidParams(field: "text", reason: "is empty") }
         let conversation = try anyConversation(id)
         guard conversation.attendantId == attendant else { throw RPCError.forbidden("not your conversation") }

@@ -72,6 +72,28 @@ final class ParamsTests: XCTestCase {
                       "longer than 8 characters")
         assertInvalid({ () throws(RPCError) in try accents.optionalString("s", maxLength: 2) }, "s",
                       "longer than 2 characters")
+        // One "character" with 300,000 combining marks is 600 KB: counted as Unicode scalars, it is refused.
+        let stacked = try Params(["s": .string("Ab" + String(repeating: "\u{301}", count: 300_000))])
+        XCTAssertEqual(stacked.members["s"]?.stringValue?.count, 2)
+        assertInvalid({ () throws(RPCError) in try stacked.string("s", maxLength: 120) }, "s",
+                      "longer than 120 characters")
+        let decomposed = try Params(["s": "Jose\u{301}"])
+        XCTAssertEqual(try decomposed.string("s", maxLength: 5), "Jose\u{301}")
+    }
+
+    /// Message texts are limited by size: 64 KiB of accented letters is half as many letters as of plain ones.
+    func testTextsByBytes() throws {
+        let plain = try Params(["t": .string(String(repeating: "a", count: 65536))])
+        XCTAssertEqual(try plain.text("t", maxBytes: 65536).utf8.count, 65536)
+        let accented = try Params(["t": .string(String(repeating: "é", count: 40_000)), "n": .null])
+        assertInvalid({ () throws(RPCError) in try accented.text("t", maxBytes: 65536) }, "t",
+                      "longer than 65536 bytes (80000 in UTF-8)")
+        XCTAssertNil(try accented.optionalText("n", maxBytes: 10))
+        XCTAssertNil(try accented.optionalText("missing", maxBytes: 10))
+        assertInvalid({ () throws(RPCError) in try accented.text("missing", maxBytes: 10) }, "missing", "is required")
+        let number = try Params(["t": 1])
+        assertInvalid({ () throws(RPCError) in try number.optionalText("t", maxBytes: 10) }, "t",
+                      "must be a string (got integer)")
     }
 
     func testIntegers() throws {

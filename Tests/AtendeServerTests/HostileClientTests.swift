@@ -259,8 +259,18 @@ final class HostileClientTests: XCTestCase {
         let bot = try daemon.bot()
         let chat = try bot.openChat("absurd", department: "sales")
         let huge = String(repeating: "é", count: 400_000)
+        // Two characters as Swift counts them (grapheme clusters), 300,002 Unicode scalars, 600 KB.
+        let stacked = "Ab" + String(repeating: "\u{301}", count: 300_000)
         let cases: [(String, String, JSON, String)] = [
             ("huge text", "conversation.message", ["id": .int(chat.id), "text": .string(huge)], "text"),
+            ("text of 80 KB in 40,000 letters", "conversation.message",
+             ["id": .int(chat.id), "text": .string(String(repeating: "é", count: 40_000))], "text"),
+            ("stacked marks in a text", "conversation.message", ["id": .int(chat.id), "text": .string(stacked)], "text"),
+            ("stacked marks in a department name", "department.create", ["id": "gc", "name": .string(stacked)], "name"),
+            ("stacked marks in an externalId", "conversation.open",
+             ["externalId": .string(stacked), "contact": ["phone": "11987654321"]], "externalId"),
+            ("stacked marks in a contact name", "conversation.open",
+             ["externalId": "gc-1", "contact": ["phone": "11987654321", "name": .string(stacked)]], "contact.name"),
             ("huge externalId", "conversation.open", ["externalId": .string(huge), "contact": ["phone": "11987654321"]],
              "externalId"),
             ("id 1e300", "conversation.get", ["id": 1e300], "id"),
