@@ -248,17 +248,40 @@ extension Router {
         return refresh(attendant)
     }
 
-    /// The presence grace ran out without a connection: assigned chats go back as `requeueOnOffline` says.
+    /// The presence grace ran out without a connection: offers still held go back (there are some only after a
+    /// restart: a closing connection gives them back at once), and assigned chats as `requeueOnOffline` says.
     func requeueAfterGrace(_ attendant: AttendantID, now: Instant, effects: inout [RouterEffect]) -> [String] {
         effects.append(.graceChanged(attendant, until: nil))
-        guard let person = attendants[attendant], person.connections == 0, requeueOnOffline != .none else {
-            return []
-        }
+        guard let person = attendants[attendant], person.connections == 0 else { return [] }
         var dirty: [String] = []
         let held = person.open.compactMap { id in conversations[id] }.sorted { $0.queueSeq < $1.queueSeq }
-        for chat in held where chat.state == .offered || requeueOnOffline == .all || chat.firstReplyAt == nil {
+        for chat in held where chat.state == .offered || goesBackAfterGrace(chat) {
             dirty += takeBack(chat.id, reason: .offline, now: now, effects: &effects)
         }
         return dirty
+    }
+
+    /// Whether an assigned chat goes back when its attendant's grace runs out (`requeueOnOffline`).
+    private func goesBackAfterGrace(_ chat: Conversation) -> Bool {
+        switch requeueOnOffline {
+        case .none: return false
+        case .all: return true
+        case .unanswered: return chat.firstReplyAt == nil
+        }
+    }
+
+    /// At start, after recovery: an attendant that holds offers or assigned chats and is not connected (it was when
+    /// the daemon stopped, so no grace was running) gets `presenceGrace` from now to come back, as after a dropped
+    /// connection. The daemon left, not it; but one that does not come back must not keep chats for ever.
+    public func startGracesAfterRestart(now: Instant) -> [RouterEffect] {
+        var effects: [RouterEffect] = []
+        for (id, person) in attendants where person.connections == 0 && !person.open.isEmpty
+            && deadlines.deadline(of: .presenceGrace(id)) == nil {
+            let holdsOffers = person.open.contains { conversations[$0]?.state == .offered }
+            guard holdsOffers || requeueOnOffline != .none else { continue }
+            deadlines.schedule(.presenceGrace(id), at: now + presenceGrace)
+            effects.append(.graceChanged(id, until: now + presenceGrace))
+        }
+        return effects
     }
 }

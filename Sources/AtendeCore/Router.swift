@@ -105,7 +105,8 @@ public final class Router {
     /// `wrapping`: closed chats whose wrap-up was running; `graces`: the presence graces that were running; `away`:
     /// the attendants whose last choice was away; `missedOffers`: their runs of offers left to run out. Offers,
     /// reply timeouts, wrap-ups and graces get their deadlines back (one already past is applied by the first
-    /// tick). An attendant still connected when the daemon stopped starts no grace: the daemon left, not it.
+    /// tick). An attendant still connected when the daemon stopped gets its grace from the start
+    /// (`startGracesAfterRestart`, called by the daemon once it is configured).
     public func restore(departments: [Department], attendants: [AttendantProfile], conversations: [Conversation],
                         wrapping: [Conversation] = [], graces: [AttendantID: Instant] = [:],
                         away: [AttendantID] = [], missedOffers: [AttendantID: Int] = [:], now: Instant) {

@@ -114,6 +114,9 @@ public final class Daemon {
         journal = Journal(store: store, outbox: outbox, notify: notify, loop: loop)
         fanOut = FanOut(loop: loop)
         _ = try loadState(now: clock)
+        // Attendants who held chats when the daemon stopped get the presence grace from now to come back (kept in
+        // memory: a second restart within it starts it again).
+        _ = router.startGracesAfterRestart(now: clock)
         fanOut.announcedPotentials = router.potentialsVersion  // what was loaded is no change
         storedKeys = try StoredKeys(store: store, expected: Int(nextConversationID))
         malloc_trim(0)  // what loading freed goes back to the kernel (the loop keeps freed memory: see `mallopt`)

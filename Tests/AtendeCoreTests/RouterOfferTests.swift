@@ -226,6 +226,46 @@ final class RouterOfferTests: RouterTestCase {
         XCTAssertNotNil(router.conversation(2)?.assignedAt)
     }
 
+    /// After a restart nobody is connected and no grace runs (the daemon left, not the attendants): each attendant
+    /// that holds chats gets the grace from the start. One that connects within it keeps everything; one that does
+    /// not loses its offers, and its assigned chats as `requeueOnOffline` says.
+    func testAfterARestartTheGraceRunsFromTheStart() {
+        let departments = [sales(offer: 3600), Department(id: "help", name: "Help")]
+        let people = [AttendantProfile(id: 1, departments: ["sales", "help"]), AttendantProfile(id: 2, departments: [])]
+        let before = router(departments, people)
+        _ = before.connect(1, now: noon)
+        open(before, [chat(1, "sales"), chat(2, "help"), chat(3, "help")])
+        _ = before.noteReply(3, by: 1, now: noon + 1000)
+        XCTAssertEqual([1, 2, 3].map { before.conversation($0)?.state }, [.offered, .assigned, .assigned])
+        let start = noon + seconds(5)
+        let cases: [(RequeueOnOffline, [String])] = [(.unanswered, ["1←1 offline", "2←1 offline"]),
+                                                     (.all, ["1←1 offline", "2←1 offline", "3←1 offline"]),
+                                                     (.none, ["1←1 offline"])]
+        for (setting, expected) in cases {
+            let after = Router()
+            after.restore(departments: departments, attendants: people,
+                          conversations: [1, 2, 3].compactMap { before.conversation($0) }, now: start)
+            after.presenceGrace = seconds(60)
+            after.requeueOnOffline = setting
+            XCTAssertEqual(after.startGracesAfterRestart(now: start), [.graceChanged(1, until: start + seconds(60))],
+                           "only the attendant that holds chats")
+            XCTAssertEqual(after.startGracesAfterRestart(now: start + 1), [], "started once")
+            XCTAssertEqual(after.tick(now: start + seconds(59)).revocations, [], "\(setting): within the grace")
+            let late = after.tick(now: start + seconds(60))
+            XCTAssertEqual(late.revocations, expected, "\(setting)")
+            XCTAssertTrue(late.contains(.graceChanged(1, until: nil)))
+            XCTAssertEqual(waiting(after, "sales"), [1], "the offer is back in its queue")
+        }
+        let back = Router()
+        back.restore(departments: departments, attendants: people,
+                     conversations: [1, 2, 3].compactMap { before.conversation($0) }, now: start)
+        back.presenceGrace = seconds(60)
+        _ = back.startGracesAfterRestart(now: start)
+        XCTAssertTrue(back.connect(1, now: start + seconds(10)).contains(.graceChanged(1, until: nil)))
+        XCTAssertEqual(back.tick(now: start + seconds(60)).revocations, [], "back within the grace: everything stays")
+        XCTAssertEqual([1, 2, 3].map { back.conversation($0)?.attendantId }, [1, 1, 1])
+    }
+
     func testRequeueOnOfflineAllAndNone() {
         for (setting, expected) in [(RequeueOnOffline.all, ["1←1 offline", "2←1 offline"]), (.none, [])] {
             let router = router([sales(offer: nil)], [AttendantProfile(id: 1, departments: ["sales"])])

@@ -20,6 +20,33 @@ final class OfferTests: DaemonTestCase {
         return try admin.call("department.create", .object(params))
     }
 
+    /// An attendant connected when the daemon was killed gets the presence grace (1 s here) from the next start;
+    /// not coming back, it loses its offer and its unanswered chat, which wait in their queues again, while the
+    /// chat it answered stays (`requeueOnOffline` unanswered).
+    func testAfterAKillAnAttendantWhoDoesNotComeBackLosesItsChatsOnceTheGraceRunsOut() throws {
+        try offerDepartment("offers", ["offerTimeout": 3600])
+        try admin.createDepartment("plain")
+        let ana = try staff("ana", ["offers", "plain"])
+        let offered = try bot.openChat("k-1", phone: "11900000011", department: "offers")
+        let unanswered = try bot.openChat("k-2", phone: "11900000012", department: "plain")
+        let answered = try bot.openChat("k-3", phone: "11900000013", department: "plain")
+        try ana.client!.call("conversation.reply", ["id": .int(answered.id), "text": "Olá!"])
+        XCTAssertEqual(try conversation(offered.id)["state"], "offered")
+        XCTAssertEqual(try conversation(unanswered.id)["state"], "assigned")
+
+        daemon.kill()
+        try daemon.start()
+        let admin2 = try daemon.admin()
+        let state = { (id: Int64) throws -> JSON? in try admin2.call("conversation.get", ["id": .int(id)])["state"] }
+        try eventually("the offer and the unanswered chat back in their queues after the grace") {
+            try state(offered.id) == "queued" && state(unanswered.id) == "queued"
+        }
+        XCTAssertEqual(try state(answered.id), "assigned")
+        XCTAssertEqual(try admin2.call("attendant.get", ["id": .int(ana.id)])["openChats"], 1)
+        let events = try admin2.call("conversation.explain", ["id": .int(offered.id)]).list("events")
+        XCTAssertEqual(events.last?["outcome"], "offline")
+    }
+
     func testAnOfferIsAcceptedByItsAttendantOnlyAndTheBotsHearWhoTookIt() throws {
         let created = try offerDepartment("offers", ["offerTimeout": 600])
         XCTAssertEqual(created["offerTimeout"], 600)
