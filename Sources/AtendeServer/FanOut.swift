@@ -192,14 +192,23 @@ final class FanOut {
         defer { dirtyAttendants.removeAll(keepingCapacity: true) }
         guard !monitors.isEmpty else { return }
         for attendant in dirtyAttendants {
-            guard let record = try? store.attendant(attendant) else { continue }
+            let found: AttendantRecord?
+            do { found = try store.attendant(attendant) } catch { continue }  // unreadable now: nothing to say
             var w = JSONWriter(capacity: 512)
             w.beginObject()
             w.field("type", "attendant.changed")
             w.key("attendant")
-            Wire.attendant(record, presence: router.presence(of: attendant), openChats: router.openChats(of: attendant),
-                           wrappingChats: router.wrappingChats(of: attendant),
-                           into: &w)
+            if let record = found {
+                Wire.attendant(record, presence: router.presence(of: attendant),
+                               openChats: router.openChats(of: attendant),
+                               wrappingChats: router.wrappingChats(of: attendant), into: &w)
+            } else {
+                // Deleted (`attendant.delete`): only its id, as `admin.changed` says a deleted admin account.
+                w.beginObject()
+                w.field("id", attendant)
+                w.endObject()
+                w.field("deleted", true)
+            }
             w.endObject()
             pushToMonitors(RPCEncoder.notification(method: "event", params: w.bytes))
         }

@@ -38,7 +38,13 @@ final class AttendantAccountTests: DaemonTestCase {
         assertError(1010, try admin.callResult("attendant.delete", ["id": .int(ana.id)]))
         XCTAssertEqual(try attendant(ana.id)["active"], true)
         try ana.client.call("conversation.close", ["id": .int(chat)])
+        let monitor = try daemon.admin()
+        try monitor.call("monitor.subscribe")
         XCTAssertEqual(try admin.call("attendant.delete", ["id": .int(ana.id)]), ["ok": true])
+        // Other admin panels drop it from their lists at once.
+        let gone = try expectEvent(monitor, "attendant.changed")
+        XCTAssertEqual(gone["deleted"], true, "\(gone)")
+        XCTAssertEqual(gone["attendant"], ["id": .int(ana.id)])
         assertError(1004, try admin.callResult("attendant.get", ["id": .int(ana.id)]))
         XCTAssertTrue(ana.client.isClosedByServer(timeout: 5), "its session ends")
         XCTAssertEqual(try conversation(chat)["attendantId"]?.intValue, ana.id)

@@ -95,7 +95,7 @@ struct Board {
             if !departments.contains(where: { $0["id"]?.stringValue == department }) { listsStale = true }
         case "attendant.changed":
             guard let attendant = event["attendant"], let id = attendant["id"]?.intValue else { return }
-            attendants[id] = attendant
+            attendants[id] = event["deleted"] == true ? nil : attendant
             statsStale = true  // assigned chats and attendants online move with it
         case "system.changed":
             // The daemon's zone changed with a reload: "today" and the times are counted in it from now on.
