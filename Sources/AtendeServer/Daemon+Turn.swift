@@ -297,7 +297,7 @@ extension Daemon {
                     heldWaitAlerts: committed ? releasedAlerts : [])
         }
         endSessionsOfCommittedTurn(now: now)
-        endDeletedAdminSessions(now: now)
+        endSessionsAfterCommit(now: now)
         reloadAfterRefusedCommits(now: now)  // Daemon+RefusedCommit.swift
     }
 
@@ -383,7 +383,7 @@ extension Daemon {
         if error.isConnectionLost { journal.stopAfterLostDatabase(error.description) }
         journal.rollBack()
         fanOut.undoOwnership()
-        web.adminAccountsToEnd.removeAll()
+        web.sessionEndings.removeAll()
         counters.failedCommits += 1
         Log.error("turn rolled back", ["error": error.description])
         let failure = RPCError.internalError(error.reason)

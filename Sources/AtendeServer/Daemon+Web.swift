@@ -34,6 +34,31 @@ final class HTTPClient {
     var pendingOutput: Int { out.count - outStart }
 }
 
+/// Connections to end once the turn that asked commits: each gets `session.ended` with `reason`, then closes.
+struct SessionEnding {
+    enum Whose {
+        /// Logged in to this admin account.
+        case adminAccount(Int64)
+        /// Bound to this browser session (the panel's other tabs and windows of one browser).
+        case webSession(String)
+    }
+    let whose: Whose
+    let reason: String
+    /// The connection that asked, which stays (a logout ends its own session itself; an admin who changes its own
+    /// password stays logged in there, and in the other tabs of that browser).
+    var except: UInt64?
+    var exceptWebSession: String?
+
+    func covers(_ connection: Connection) -> Bool {
+        guard connection.id != except else { return false }
+        if let exceptWebSession, connection.webSession == exceptWebSession { return false }
+        switch whose {
+        case .adminAccount(let id): return connection.adminAccount == id
+        case .webSession(let id): return connection.webSession == id
+        }
+    }
+}
+
 /// The loop's state for the remote transports and the web panel's logins.
 struct WebState {
     var httpListener: Int32 = -1
@@ -41,8 +66,8 @@ struct WebState {
     var clients: [UInt64: HTTPClient] = [:]
     var panel = PanelFiles()
     var sessions = WebSessions()
-    /// Admin accounts deleted in this turn, whose connections end once it commits.
-    var adminAccountsToEnd: [Int64] = []
+    /// Connections to end once this turn commits (an admin account deleted or given a new password, a logout).
+    var sessionEndings: [SessionEnding] = []
     var nextSweep = Instant(millis: 0)
     /// Accepting on the remote listeners stopped for a moment (out of descriptors).
     var remoteAcceptPausedUntil: Instant?

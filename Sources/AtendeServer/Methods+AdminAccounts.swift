@@ -115,6 +115,9 @@ extension RequestContext {
             if connection.adminAccount == id, let session = connection.webSession {
                 try web.sessions.bind(session, to: .admin(id), passwordHash: hash, now: now, in: store)
             }
+            // And panels open with the old one end now: a password is changed to shut another device out.
+            web.sessionEndings.append(SessionEnding(whose: .adminAccount(id), reason: "password-changed",
+                                                    except: connection.id, exceptWebSession: connection.webSession))
             Log.info("admin account updated", ["admin": id])
             announceAdmin(Daemon.adminJSON(current), deleted: false)
             return Daemon.adminJSON(current)
@@ -126,7 +129,7 @@ extension RequestContext {
         let id = try params.int("id")
         guard try store.deleteAdmin(id) else { throw RPCError.notFound("admin \(id)", field: "id") }
         try web.sessions.end(account: .admin(id), in: store)
-        web.adminAccountsToEnd.append(id)
+        web.sessionEndings.append(SessionEnding(whose: .adminAccount(id), reason: "deleted"))
         Log.info("admin account deleted", ["admin": id])
         announceAdmin(Array(#"{"id":\#(id)}"#.utf8), deleted: true)
         return .result(Wire.ok)
@@ -147,21 +150,20 @@ extension RequestContext {
 }
 
 extension Daemon {
-    /// Ends the connections logged in to deleted admin accounts, once the deletion has committed: a
-    /// `session.ended` push, then the connection closes.
-    func endDeletedAdminSessions(now: Instant) {
-        guard !web.adminAccountsToEnd.isEmpty else { return }
-        let ended = Set(web.adminAccountsToEnd)
-        web.adminAccountsToEnd.removeAll()
-        var w = JSONWriter()
-        w.beginObject()
-        w.field("type", "session.ended")
-        w.field("reason", "deleted")
-        w.endObject()
-        let event = RPCEncoder.notification(method: "event", params: w.bytes)
+    /// Ends the connections that this committed turn asked to end (`WebState.sessionEndings`): a `session.ended`
+    /// push with the reason, then the connection closes.
+    func endSessionsAfterCommit(now: Instant) {
+        guard !web.sessionEndings.isEmpty else { return }
+        let endings = web.sessionEndings
+        web.sessionEndings.removeAll()
         for connection in fanOut.connections.values {
-            guard let account = connection.adminAccount, ended.contains(account) else { continue }
-            stage(.push(event), for: connection)
+            guard let ending = endings.first(where: { $0.covers(connection) }) else { continue }
+            var w = JSONWriter()
+            w.beginObject()
+            w.field("type", "session.ended")
+            w.field("reason", ending.reason)
+            w.endObject()
+            stage(.push(RPCEncoder.notification(method: "event", params: w.bytes)), for: connection)
             endSession(connection, now: now)
             connection.closeAfterFlush = true
         }

@@ -58,8 +58,12 @@ extension RequestContext {
     func authLogout(_ params: Params) throws -> Outcome {
         try params.rejectUnknown([])
         endSession(connection, now: now)
-        // The browser's next upgrade is not logged in.
-        if let id = connection.webSession { try web.sessions.end(id, in: store) }
+        // The browser's next upgrade is not logged in, and its other tabs and windows, on the same session, leave
+        // too: "Sair" at the end of a shift must not leave the attendant present in a window left open.
+        if let id = connection.webSession {
+            try web.sessions.end(id, in: store)
+            web.sessionEndings.append(SessionEnding(whose: .webSession(id), reason: "logout", except: connection.id))
+        }
         return .result(Wire.ok)
     }
 

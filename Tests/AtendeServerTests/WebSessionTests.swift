@@ -44,6 +44,10 @@ final class WebSessionTests: WebTestCase {
         XCTAssertEqual(try tab.call("auth.session")["role"], "attendant")
         try reload.call("auth.logout")
         XCTAssertEqual(try reload.call("auth.session")["role"], .null)
+        // The other tab leaves with it ("Sair" at the end of a shift leaves nobody present in a forgotten window).
+        XCTAssertEqual(try expectEvent(tab, "session.ended")["reason"], "logout")
+        XCTAssertTrue(tab.isClosedByServer(timeout: 5))
+        XCTAssertEqual(try admin.call("attendant.get", ["id": 1])["presence"], "offline")
         let after = try webSocket(cookie: session)
         XCTAssertEqual(try after.call("auth.session")["role"], .null)
         XCTAssertNotNil(cookie(of: after), "a fresh id replaces the ended one")
@@ -105,6 +109,9 @@ final class WebSessionTests: WebTestCase {
         XCTAssertEqual(try webSocket(cookie: session).call("auth.session")["role"], "attendant")
         try admin.call("attendant.update", ["id": 1, "password": "Trocada2026"])
         XCTAssertEqual(try webSocket(cookie: session).call("auth.session")["role"], .null)
+        // The desk open with the old password ends too.
+        XCTAssertEqual(try expectEvent(tab, "session.ended")["reason"], "password-changed")
+        XCTAssertTrue(tab.isClosedByServer(timeout: 5))
         let again = try webSocket()
         let second = try XCTUnwrap(cookie(of: again))
         try again.call("auth.login", ["login": "ana@example.com", "password": "Trocada2026"])
@@ -131,10 +138,17 @@ final class WebSessionTests: WebTestCase {
         let elsewhere = try webSocket()
         let elsewhereSession = try XCTUnwrap(cookie(of: elsewhere))
         try elsewhere.call("auth.login", ["login": "chefe", "password": "Painel2026x"])
+        let hereTab = try webSocket(cookie: hereSession)
+        XCTAssertEqual(try hereTab.call("auth.session")["role"], "admin")
         let me = try here.call("auth.session")["admin"]?["id"]?.intValue
         try here.call("admin.update", ["id": .int(try XCTUnwrap(me)), "password": "NovaSenha2027"])
         XCTAssertEqual(try webSocket(cookie: hereSession).call("auth.session")["role"], "admin")
         XCTAssertEqual(try webSocket(cookie: elsewhereSession).call("auth.session")["role"], .null)
+        // The other browser's open panel ends now; this browser's tabs stay.
+        XCTAssertEqual(try expectEvent(elsewhere, "session.ended")["reason"], "password-changed")
+        XCTAssertTrue(elsewhere.isClosedByServer(timeout: 5))
+        XCTAssertEqual(try here.call("auth.session")["role"], "admin")
+        XCTAssertEqual(try hereTab.call("auth.session")["role"], "admin")
     }
 
     private func daemonDisconnect(_ client: RPCClient) {

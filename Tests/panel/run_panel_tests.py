@@ -1301,6 +1301,11 @@ class Suite:
         a.click("#save")
         a.wait_text(".exception:last-child .error", "Data inválida")
         a.type(".exception:last-child .exception-date", "25/12/2030")
+        # Overlapping intervals: the message names the interval, without the request's field path.
+        a.type(".exception:last-child .exception-intervals", "08:00-12:00, 11:00-13:00")
+        a.click("#save")
+        a.expect(".exception:last-child .error", lambda e: "Sobrepõe" in e.text and "[" not in e.text
+                 and "intervals" not in e.text, "the overlap named in Portuguese only")
         a.type(".exception:last-child .exception-intervals", "")
         self.need("holidays")
         a.click("#save")
@@ -1700,6 +1705,16 @@ class Suite:
             "externalId": "wa-5561933332222-1", "contact": {"phone": "+5561933332222", "name": "Sofia Nunes"},
             "department": "suporte", "text": "Voltei."})
         d.wait_text("#my-chats", "Sofia Nunes")
+        # A message that arrives while the socket is down shows once it is back: the open chat is read again.
+        d.click_text("#my-chats .chat-item", "Sofia Nunes")
+        d.wait_text("#messages", "Voltei.")
+        d.script("window.atendePanel.rpc.stop()")
+        d.until(lambda: not d.script("return window.atendePanel.rpc.connected"), "the socket down")
+        self.bot.call("conversation.message", {"id": chat["id"], "text": "Chegou com a conexão caída."})
+        time.sleep(0.3)
+        assert "Chegou com a conexão caída." not in d.find("#messages").text, "no push while down"
+        d.script("window.atendePanel.rpc.start()")
+        d.wait_text("#messages", "Chegou com a conexão caída.")
         self.bot.call("conversation.close", {"id": chat["id"]})
         d.until(lambda: "Sofia Nunes" not in d.find("#my-chats").text, "the closed chat gone")
 
@@ -1825,6 +1840,13 @@ class Suite:
         a.wait_text(".notices", "Atendente salvo")
         d.wait_text("#login-form .warning", "Seu acesso foi desativado")
         d.shot("32-acesso-desativado")
+        # Logging in again while deactivated says why, in words for the attendant (not "Sem permissão"); the page
+        # has a socket again at once (the daemon closed the old one).
+        d.until(lambda: d.script("return window.atendePanel.rpc.connected"), "a new socket")
+        d.type("#login-form input[name=login]", ATTENDANT_LOGIN)
+        d.type("#login-form input[name=password]", ATTENDANT_PASSWORD)
+        d.click("#login-form button[type=submit]")
+        d.wait_text("#login-form", "Seu acesso está desativado; fale com o administrador.")
         a.click_text(".side-menu a", "Atendentes")
         a.expect(f'#attendants-table tr[data-id="{self.attendant_id}"] .active', lambda c: c.text == "Não",
                  "Ativo: Não in the list")
@@ -1844,8 +1866,24 @@ class Suite:
             d.type("#login-form input[name=password]", ATTENDANT_PASSWORD)
             d.click("#login-form button[type=submit]")
         d.wait_text("#me", ATTENDANT_NAME)
-        d.click("#logout")
-        d.wait("#login-form")
+        # A second window of the same browser leaves with the first: nobody stays present in a forgotten window.
+        first = d.driver.current_window_handle
+        d.driver.switch_to.new_window("tab")
+        try:
+            d.open()
+            d.wait_text("#me", ATTENDANT_NAME)
+            d.driver.switch_to.window(first)
+            d.click("#logout")
+            d.wait("#login-form")
+            if self.session_resume:
+                d.driver.switch_to.window([w for w in d.driver.window_handles if w != first][0])
+                d.wait_text("#login-form .warning", "Você saiu do painel em outra janela.")
+        finally:
+            for handle in d.driver.window_handles:
+                if handle != first:
+                    d.driver.switch_to.window(handle)
+                    d.driver.close()
+            d.driver.switch_to.window(first)
         if self.session_resume:
             # The session ended with the logout: a reload asks for the password again.
             d.driver.refresh()

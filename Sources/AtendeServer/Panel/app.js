@@ -55,10 +55,14 @@ rpc.on("event", (event) => {
         return;
     }
     if (event.type === "session.ended") {
-        const why = { deactivated: "Seu acesso foi desativado.", deleted: "Seu acesso foi removido." }[event.reason]
-            || "Sua sessão terminou.";
+        const why = { deactivated: "Seu acesso foi desativado.", deleted: "Seu acesso foi removido.",
+            "password-changed": "Sua senha foi alterada. Entre com a nova senha.",
+            logout: "Você saiu do painel em outra janela." }[event.reason] || "Sua sessão terminou.";
         forget();
         show(null, why);
+        // The daemon closes this socket after the event: a new one now, so the login form works at once rather
+        // than answering "Sem conexão" until the retry.
+        rpc.reconnect();
     }
 });
 

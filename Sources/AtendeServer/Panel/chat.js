@@ -77,6 +77,25 @@ export class ChatPane {
         this.draw();
     }
 
+    /**
+     * Reads the open chat's transcript again, keeping what is shown until it comes: after a reconnect, messages
+     * pushed while the socket was down are lost, and a chat opened meanwhile could not be read at all.
+     */
+    async refresh() {
+        const id = this.id;
+        if (id === null) return;
+        try {
+            const history = await this.history(id);
+            if (this.id !== id) return;
+            this.messages = history.messages;
+            this.transfers = history.transfers || [];
+        } catch (error) {
+            if (this.id !== id) return;
+            notice(format.errorText(error), "bad");
+        }
+        this.draw();  // the reply form too: an error of the dropped socket under it goes
+    }
+
     /** The transcript, with who wrote each attendant message when the daemon tells (`authors`). */
     async history(id) {
         if (this.authors !== false) {

@@ -276,7 +276,12 @@ export function deskView(root, rpc, { attendant, onLogout }) {
             desk.stop();
         },
         resync() {
-            desk.load();
+            // The lists and the open chat are read again: pushes sent while the socket was down are lost.
+            desk.load().then(() => {
+                if (pane.id === null) return;
+                if (desk.find(pane.id)) pane.refresh();
+                else pane.close();
+            });
         },
     };
 }

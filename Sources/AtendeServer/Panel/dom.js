@@ -81,19 +81,25 @@ export function showError(container, error) {
         if (shown !== "_") where = part(name.slice(shown.length));
         else if (error.code === -32602) where = `${error.field}: `;
     }
-    slot.textContent = where + errorText(error);
+    const text = errorText(error);
+    // "data: Já há uma exceção nesta data." says the place twice: the place goes when the message names it.
+    const word = where.replace(/[\d:\s]+$/, "");
+    slot.textContent = (word && text.toLowerCase().includes(word) ? "" : where) + text;
     const input = target.querySelector("input, select, textarea");
     if (input && typeof input.focus === "function") input.focus();
     return target;
 }
 
-/** What a field name adds to the element that shows it: "[1]" → "item 2: ", ".date" → "data: ". */
+/**
+ * What a field name adds to the element that shows it: "[1]" → "item 2: ", ".date" → "data: ",
+ * ".intervals[1]" → "intervalo 2: " (the first member and index only: the element is that close to it).
+ */
 function part(rest) {
-    const index = /^\[(\d+)\]/.exec(rest);
-    if (index) return `item ${Number(index[1]) + 1}: `;
-    const member = rest.replace(/^\./, "");
-    const words = { date: "data", name: "nome", intervals: "intervalos", after: "tempo", department: "departamento" };
-    return member ? `${words[member] || member}: ` : "";
+    const [, member, index] = /^(?:\.([A-Za-z]+))?(?:\[(\d+)\])?/.exec(rest);
+    if (!member && index === undefined) return "";
+    const words = { date: "data", name: "nome", intervals: "intervalo", after: "tempo", department: "departamento" };
+    const word = member ? words[member] || member : "item";
+    return index === undefined ? `${word}: ` : `${word} ${Number(index) + 1}: `;
 }
 
 function shorter(name) {

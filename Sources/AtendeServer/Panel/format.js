@@ -310,7 +310,8 @@ export function errorText(error) {
     if (error.local) return sentence(error.reason || base);
     const said = error.reason || (error.code >= 1003 && error.code <= 1012 && error.message) || null;
     if (!said) return base;
-    const plain = reasonText(said);
+    // A refusal's message starts with its kind ("forbidden: attendant is inactive"): the reason is what follows.
+    const plain = reasonText(said.replace(/^forbidden: /, ""));
     if (plain === "") return base;
     if (plain) return error.code === -32602 ? sentence(plain) : `${base.replace(/\.$/, ":")} ${plain}.`;
     return error.reason ? `${base.replace(/\.$/, "")} (${said}).` : base;

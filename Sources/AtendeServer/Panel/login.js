@@ -34,9 +34,11 @@ export function loginView(root, rpc, { message, onLogin }) {
             onLogin(result);
         } catch (error) {
             password.value = "";
-            // A wrong login or password names no field: it belongs to the form, not to one input.
-            showError(form, error.code === 1001 ? { ...error, field: "_", code: 1001, data: null,
-                reason: null } : error);
+            // A wrong login or password names no field: it belongs to the form, not to one input. A deactivated
+            // attendant is told so in its own words (the daemon refuses with 1003, "attendant is inactive").
+            const inactive = error.code === 1003 && /inactive/.test(error.message || "");
+            showError(form, error.code === 1001 ? { ...error, field: "_", code: 1001, data: null, reason: null }
+                : inactive ? new InputProblem("_", "seu acesso está desativado; fale com o administrador") : error);
         } finally {
             button.disabled = false;
         }
