@@ -1029,6 +1029,38 @@ class Suite:
             self.bot.call("conversation.close", {"id": chat["id"]})
         d.until(lambda: not d.all(item), "the closed chat gone from the list")
 
+    def reply_timeout_keeps_draft(self):
+        """A chat taken back for want of a reply while the attendant was typing one: the notice says the draft is
+        kept, and it is there again when the attendant takes the chat back from the queue."""
+        self.need("offers")
+        self.setup.call("department.create", {"id": "retorno-curto", "name": "Retorno curto", "replyTimeout": 10})
+        departments = self.setup.call("attendant.get", {"id": self.attendant_id})["departments"]
+        self.setup.call("attendant.update", {"id": self.attendant_id,
+                                             "departments": sorted(set(departments) | {"retorno-curto"})})
+        d = self.desk
+        self.desk_online()
+        chat = self.bot.call("conversation.open", {
+            "externalId": "wa-5531955554444-1", "contact": {"phone": "+5531955554444", "name": "Rita Campos"},
+            "department": "retorno-curto", "text": "Preciso de ajuda."})
+        item = f'#my-chats .chat-item[data-id="{chat["id"]}"]'
+        d.click(f"{item} .contact")
+        d.wait_text("#chat-contact", "Rita Campos")
+        d.type("#reply-text", "Oi, Rita, estou vendo o seu pedido")
+        # Away meanwhile, so the chat taken back waits in the queue instead of coming straight back.
+        d.click(".presence-switch .slider")
+        d.wait_text("#presence-label", "Ausente")
+        d.wait_text(".notices", "Seu rascunho fica guardado, caso ela volte para você.")
+        d.until(lambda: not d.all(item), "the chat gone from my chats")
+        d.click(f'#waiting-list .chat-item[data-id="{chat["id"]}"] button.take')
+        d.wait(item)
+        d.click(f"{item} .contact")
+        d.wait_text("#chat-contact", "Rita Campos")
+        assert d.value("#reply-text") == "Oi, Rita, estou vendo o seu pedido", "the draft came back with the chat"
+        self.bot.call("conversation.close", {"id": chat["id"]})
+        self.desk_online()
+        d.until(lambda: not d.all(item), "the closed chat gone from the list")
+        self.setup.call("attendant.update", {"id": self.attendant_id, "departments": departments})
+
     def reply_countdown(self):
         """A department that takes unanswered chats back: the desk shows the time left to reply, in the list and
         above the transcript, and both go once the attendant replies, here or from another device. A draft stays
@@ -1949,6 +1981,7 @@ def main():
             ("wrap_up_survives_reload", ["offer_accept_and_wrap_up"], suite.wrap_up_survives_reload),
             ("read_in_one_tab_reads_in_all", ["attendant_logs_in"], suite.read_in_one_tab_reads_in_all),
             ("reply_countdown", ["attendant_logs_in"], suite.reply_countdown),
+            ("reply_timeout_keeps_draft", ["attendant_logs_in"], suite.reply_timeout_keeps_draft),
             ("second_device_agrees", ["offer_accept_and_wrap_up", "reply_countdown"], suite.second_device_agrees),
             ("offer_card_from_push", ["attendant_logs_in"], suite.offer_card_from_push),
             ("offer_and_wrap_up_played", ["attendant_logs_in"], suite.offer_and_wrap_up_played),

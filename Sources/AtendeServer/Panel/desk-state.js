@@ -206,14 +206,18 @@ export class DeskState {
             this.offers.set(chat.id, chat);
             this.changed("offers");
             break;
-        case "conversation.revoked":
-            this.pane.forget(chat.id);
+        case "conversation.revoked": {
+            // A reply being typed when the chat was taken back is kept: it comes back with the chat, should the
+            // chat come back to this attendant (and the notice says so).
+            const drafted = this.pane.drafts.has(chat.id);
             this.offers.delete(chat.id);
             if (this.mine.delete(chat.id)) this.changed("mine");
             this.changed("offers");
-            notice(revokedText(format.contactLabel(chat.contact), event.reason), "bad");
+            notice(revokedText(format.contactLabel(chat.contact), event.reason)
+                + (drafted ? " Seu rascunho fica guardado, caso ela volte para você." : ""), "bad");
             if (this.pane.id === chat.id) this.pane.close();
             break;
+        }
         case "conversation.assigned":
             this.offers.delete(chat.id);
             this.mine.set(chat.id, chat);
