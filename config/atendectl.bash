@@ -28,6 +28,8 @@ _atendectl_subcommands() {
         'department') echo 'add list edit delete' ;;
         'attendant') echo 'add edit show list deactivate activate photo unlock delete' ;;
         'settings') echo 'show set holidays holidays holidays' ;;
+        'admin') echo 'add list edit delete' ;;
+        'conversation') echo 'list priority position' ;;
     esac
 }
 

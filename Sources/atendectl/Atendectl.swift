@@ -21,6 +21,9 @@ enum Atendectl {
         CommandGroup(word: "attendant",
                      summary: "create, list, show, edit, (de)activate, unlock and delete attendants (admin)"),
         CommandGroup(word: "settings", summary: "show and change the account settings"),
+        CommandGroup(word: "admin", summary: "create, list, edit and delete admin accounts (admin)"),
+        CommandGroup(word: "conversation",
+                     summary: "list conversations, a waiting chat's position, and set a chat's priority"),
     ]
 
     /// Runs atendectl with `arguments` (the program name first); returns the exit code.
@@ -74,6 +77,21 @@ enum Atendectl {
             Output.stderr(overview)
             return ExitCode.usage
         }
+        // A group inside a group ("settings holidays"): its own list.
+        if words.count >= 2, groups.contains(where: { $0.word == words[0] }),
+           commands.contains(where: { $0.words.count > 2 && Array($0.words.prefix(2)) == Array(words.prefix(2)) }) {
+            let prefix = Array(words.prefix(2))
+            let text = subgroupHelp(prefix)
+            if help && words.count == 2 {
+                Output.raw(text)
+                return ExitCode.ok
+            }
+            let name = prefix.joined(separator: " ")
+            Output.diagnostic(words.count == 2 ? "'\(name)' needs a subcommand"
+                : "unknown subcommand '\(words[2])' of '\(name)'")
+            Output.stderr(text)
+            return ExitCode.usage
+        }
         if let group = groups.first(where: { $0.word == words[0] }) {
             let text = groupHelp(group)
             if help && words.count == 1 {
@@ -97,6 +115,14 @@ enum Atendectl {
         return "usage: atendectl \(group.word) SUBCOMMAND [options]\n\n\(group.summary)\n\nsubcommands:\n"
             + commandLines(members) + (examples.isEmpty ? "" : "\nexamples:\n" + examples)
             + "\nRun 'atendectl \(group.word) SUBCOMMAND --help' for details.\n"
+    }
+
+    /// The list of the subcommands under two words, e.g. `settings holidays`.
+    static func subgroupHelp(_ prefix: [String]) -> String {
+        let name = prefix.joined(separator: " ")
+        let members = commands.filter { $0.words.count > prefix.count && Array($0.words.prefix(prefix.count)) == prefix }
+        return "usage: atendectl \(name) SUBCOMMAND [options]\n\nsubcommands:\n" + commandLines(members)
+            + "\nRun 'atendectl \(name) SUBCOMMAND --help' for details.\n"
     }
 
     /// The overview: every command with its summary.

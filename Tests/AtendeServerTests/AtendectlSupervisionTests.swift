@@ -61,7 +61,19 @@ extension AtendectlTests {
         XCTAssertTrue(try ctl(["settings", "holidays", "remove", "bad"]).stderr.contains("YYYY-MM-DD"))
         try ok(["settings", "holidays", "remove", "2026-12-25"])
         XCTAssertEqual(try ok(["settings", "holidays", "list", "--json"]).json.arrayValue?.count, 1)
-        XCTAssertEqual(try ctl(["settings", "holidays", "remove", "2026-12-25"]).status, 2)
+        let gone = try ctl(["settings", "holidays", "remove", "2026-12-25"])
+        XCTAssertEqual(gone.status, 1, "no such holiday: not a usage error")
+        XCTAssertTrue(gone.stderr.contains("error 1004") && gone.stderr.contains("holiday on 2026-12-25"), gone.stderr)
+        // Holidays are a list of their own: `settings set` sends the user to the right command.
+        let set = try ctl(["settings", "set", "holidays=x"])
+        XCTAssertEqual(set.status, 2)
+        XCTAssertTrue(set.stderr.contains("atendectl settings holidays add|remove"), set.stderr)
+        // The group inside `settings` has its own help, and a missing subcommand names it.
+        let help = try ok(["settings", "holidays", "--help"]).stdout
+        XCTAssertTrue(help.contains("settings holidays add") && help.contains("settings holidays remove"), help)
+        let bare = try ctl(["settings", "holidays"])
+        XCTAssertEqual(bare.status, 2)
+        XCTAssertTrue(bare.stderr.contains("'settings holidays' needs a subcommand"), bare.stderr)
     }
 
     func testReportAndTopShowTheServiceLevel() throws {

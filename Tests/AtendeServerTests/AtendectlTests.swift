@@ -271,6 +271,8 @@ final class AtendectlTests: XCTestCase {
             (["frob"], "", "unknown command"),
             ([], "", "usage: atendectl"),
             (["department"], "", "needs a subcommand"),
+            (["admin"], "", "'admin' needs a subcommand"),
+            (["conversation", "bogus"], "", "unknown subcommand 'bogus' of 'conversation'"),
             (["department", "add"], "", "missing department ID"),
             (["department", "add", "x", "X", "--strategy", "fastest"], "", "--strategy"),
             (["department", "list", "--bogus"], "", "unknown option '--bogus'"),

@@ -74,6 +74,9 @@ enum SettingsCommands {
                 throw Failure.usage("'\(pair)' is not KEY=VALUE, e.g. restrictAccessToHours=false")
             }
             let key = camelCase(String(pair[..<equals]).trimmed)
+            if key == "holidays" {
+                throw Failure.usage("holidays are a list: change them with 'atendectl settings holidays add|remove'")
+            }
             guard let setting = known.first(where: { $0.key == key }) else {
                 // Left for the daemon to refuse by name (it knows its settings); the hint lists the valid ones.
                 params[key] = .string(String(pair[pair.index(after: equals)...]))

@@ -247,7 +247,7 @@ enum SupervisionCommands {
         let date = try holidayDate(try run.arguments.positional(0, "DATE"))
         let name = run.arguments.positionals.dropFirst().joined(separator: " ")
         guard !name.isEmpty else {
-            throw Failure.usage("missing NAME, e.g. atendectl settings holidays add \(date) Natal")
+            throw Failure.usage("missing NAME, e.g. atendectl settings holidays add \(date) \"Dia de folga\"")
         }
         try run.admin()
         var list = try run.call("settings.get")["holidays"]?.arrayValue ?? []
@@ -279,7 +279,8 @@ enum SupervisionCommands {
         try run.admin()
         let list = try run.call("settings.get")["holidays"]?.arrayValue ?? []
         guard list.contains(where: { $0["date"]?.stringValue == date }) else {
-            throw Failure.usage("no holiday on \(date)")
+            // Not a mistake on the command line: the account has no such holiday (exit 1, as the daemon's 1004).
+            throw Failure.daemon(RPCError.notFound("holiday on \(date)", field: "date"))
         }
         showHolidays(try run.call("settings.update",
                                   ["holidays": .array(list.filter { $0["date"]?.stringValue != date })]), run)
