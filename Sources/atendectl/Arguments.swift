@@ -45,7 +45,7 @@ struct GlobalOptions {
         .value("socket", "PATH",
                "the daemon's socket (default: $ATENDE_SOCKET, else var/atende.sock, else /run/atende/atende.sock)"),
         .value("token", "TOKEN", "admin token (default: $ATENDE_ADMIN_TOKEN; none: allowed by user id)"),
-        .flag("json", "print the daemon's JSON result, one line, for scripts"),
+        .flag("json", "print the daemon's JSON result, one line, for scripts (an error too, on stderr)"),
         .flag("help", "show help for the command"),
     ]
 

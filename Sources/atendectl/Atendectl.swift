@@ -2,6 +2,7 @@
 // commands (one list per file in Commands/), parses the command's options, runs it, and turns whatever went wrong
 // into one line on stderr and a meaningful exit code (see Failure). `--help` works at every level.
 
+import AtendeProtocol
 import Foundation
 
 /// The atendectl program.
@@ -29,8 +30,11 @@ enum Atendectl {
     /// Runs atendectl with `arguments` (the program name first); returns the exit code.
     static func run(_ arguments: [String], environment: [String: String]) -> Int32 {
         TimeText.useZone(environment: environment)
+        // With --json a daemon's error is written as JSON too (on stderr), for the script that asked for JSON.
+        var wantsJSON = false
         do {
             var global = try GlobalOptions.extract(Array(arguments.dropFirst()))
+            wantsJSON = global.json
             if global.rest == ["--version"] || global.rest == ["-V"] {
                 Output.line("atendectl \(version)")
                 return ExitCode.ok
@@ -55,6 +59,12 @@ enum Atendectl {
             return ExitCode.ok
         } catch {
             let failure = Failure.from(error)
+            if wantsJSON, case .daemon(let rpcError, _) = failure {
+                var object: JSONObject = ["code": .int(Int64(rpcError.code)), "message": .string(rpcError.message)]
+                if let data = rpcError.data { object["data"] = data }
+                Output.stderr(JSON.object(["error": .object(object)]).text + "\n")
+                return failure.exitCode
+            }
             var lines = failure.lines
             Output.diagnostic(lines.removeFirst())
             for line in lines { Output.stderr(line + "\n") }

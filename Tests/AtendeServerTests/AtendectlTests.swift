@@ -121,6 +121,12 @@ final class AtendectlTests: XCTestCase {
         XCTAssertEqual(duplicate.status, 1)
         XCTAssertTrue(duplicate.stderr.hasPrefix("atendectl: error 1009:"), duplicate.stderr)
         XCTAssertEqual(duplicate.stdout, "")
+        // A script that asked for JSON gets the daemon's error as JSON too.
+        let scripted = try ctl(["department", "add", "sales", "Again", "--json"])
+        XCTAssertEqual(scripted.status, 1)
+        let error = try JSONParser.parse(scripted.stderr.trimmingCharacters(in: .whitespacesAndNewlines))["error"]
+        XCTAssertEqual(error?["code"], 1009, scripted.stderr)
+        XCTAssertEqual(error?["data"]?["field"], "id", scripted.stderr)
 
         let edited = try ok(["department", "edit", "sales", "--strategy", "round-robin", "--json"]).json
         XCTAssertEqual(edited["strategy"], "round-robin")
