@@ -630,11 +630,16 @@ class Suite:
     def admin_creates_attendant(self):
         b = self.admin
         b.click("#add-attendant")
-        b.type("#create-attendant input[name=name]", ATTENDANT_NAME)
+        b.type("#create-attendant input[name=name]", "Maria")
         b.type("#create-attendant input[name=login]", ATTENDANT_LOGIN)
         b.type("#create-attendant input[name=password]", "senha")
         rules = {li.get_attribute("data-rule"): li.get_attribute("class") for li in b.all(".password-rules li")}
         assert rules == {"length": "missing", "digit": "missing", "upper": "missing", "lower": "ok"}, rules
+        # Every problem at once, each beside its field, and nothing sent.
+        b.click_text("#create-attendant button", "Enviar")
+        b.wait_text('#create-attendant [data-field="name"] .error', "Informe nome e sobrenome.")
+        b.wait_text('#create-attendant [data-field="password"] .error', "A senha não cumpre as regras abaixo.")
+        b.type("#create-attendant input[name=name]", ATTENDANT_NAME)
         b.shot("05-novo-atendente-regras")
         b.type("#create-attendant input[name=password]", ATTENDANT_PASSWORD)
         b.until(lambda: all(li.get_attribute("class") == "ok" for li in b.all(".password-rules li")),
@@ -1433,6 +1438,13 @@ class Suite:
         a.click("#add-admin")
         a.type("#admin-form input[name=name]", "Bruno Supervisor")
         a.type("#admin-form input[name=login]", ATTENDANT_LOGIN)  # taken by the attendant: 1009
+        # The password rules are ticked as they are met, as in the attendant's form; a weak one is not sent.
+        a.type("#admin-form input[name=password]", "senha")
+        rules = {li.get_attribute("data-rule"): li.get_attribute("class")
+                 for li in a.all("#admin-form .password-rules li")}
+        assert rules == {"length": "missing", "digit": "missing", "upper": "missing", "lower": "ok"}, rules
+        a.click("#admin-form button[type=submit]")
+        a.wait_text('#admin-form [data-field="password"] .error', "A senha não cumpre as regras abaixo.")
         a.type("#admin-form input[name=password]", "Bruno1234")
         a.click("#admin-form button[type=submit]")
         a.wait_text("#admin-form .error", "Já existe")

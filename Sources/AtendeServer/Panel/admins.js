@@ -3,6 +3,8 @@
 
 import { h, fill, field, clearErrors, showError, notice, floppyIcon } from "./dom.js";
 import * as format from "./format.js";
+import { passwordInput } from "./attendant-form.js";
+import { InputProblem } from "./hours.js";
 
 /** Draws the admin accounts screen; returns {stop}. */
 export function adminsView(root, { rpc, me }) {
@@ -49,14 +51,14 @@ export function adminsView(root, { rpc, me }) {
         const creating = admin === null;
         const name = h("input", { name: "name", value: creating ? "" : admin.name });
         const login = h("input", { name: "login", value: creating ? "" : admin.login, autocomplete: "off" });
-        const password = h("input", { name: "password", type: "password", autocomplete: "new-password" });
+        const password = passwordInput("password", creating);
         const form = h("form", { class: "card form", id: "admin-form", novalidate: true, onsubmit: save },
             h("h2", {}, creating ? "Novo administrador" : `Editar ${admin.name}`),
             field("name", "Nome", name),
             field("login", "Usuário", login),
-            field("password", creating ? "Senha" : "Nova senha", password,
-                "Números, letras maiúsculas e minúsculas; pelo menos 8 caracteres."
-                + (creating ? "" : " Em branco mantém a atual.")),
+            field("password", creating ? "Senha" : "Nova senha", password.input,
+                creating ? null : "Em branco mantém a atual."),
+            password.rules,
             h("div", { class: "form-error", dataset: { field: "_" } }, h("small", { class: "error" })),
             h("div", { class: "actions" },
                 h("button", { type: "button", class: "secondary", onclick: () => fill(editor) }, "Cancelar"),
@@ -68,10 +70,14 @@ export function adminsView(root, { rpc, me }) {
         async function save(event) {
             event.preventDefault();
             clearErrors(form);
+            if ((creating || password.input.value) && !password.ok()) {
+                showError(form, new InputProblem("password", "a senha não cumpre as regras abaixo"));
+                return;
+            }
             const params = creating ? {} : { id: admin.id };
             if (creating || name.value.trim() !== admin.name) params.name = name.value.trim();
             if (creating || login.value.trim() !== admin.login) params.login = login.value.trim();
-            if (creating || password.value) params.password = password.value;
+            if (creating || password.input.value) params.password = password.input.value;
             try {
                 await rpc.call(creating ? "admin.create" : "admin.update", params);
                 fill(editor);

@@ -35,7 +35,7 @@ async function reduce(file) {
 }
 
 /** A password input with the rules ticked off while typing. */
-function passwordInput(name, required) {
+export function passwordInput(name, required) {
     const input = h("input", { name, type: "password", autocomplete: "new-password", required });
     const rules = h("ul", { class: "password-rules", "aria-live": "polite" });
     const draw = () => fill(rules, format.passwordRules(input.value).map((rule) =>
@@ -69,14 +69,15 @@ export function attendantCreateView(root, { rpc, store, go }) {
     async function send(event) {
         event.preventDefault();
         clearErrors(form);
+        // Every problem found here at once (the last shown takes the focus: the first field in the form).
+        const problems = [];
+        if (!password.ok()) problems.push(new InputProblem("password", "a senha não cumpre as regras abaixo"));
+        if (!login.value.trim()) problems.push(new InputProblem("login", "informe o usuário"));
         if (name.value.trim().split(/\s+/).length < 2) {
-            showError(form, new InputProblem("name", "informe nome e sobrenome"));
-            return;
+            problems.push(new InputProblem("name", "informe nome e sobrenome"));
         }
-        if (!password.ok()) {
-            showError(form, new InputProblem("password", "a senha não cumpre as regras abaixo"));
-            return;
-        }
+        for (const problem of problems) showError(form, problem);
+        if (problems.length > 0) return;
         submit.disabled = true;
         try {
             const attendant = await rpc.call("attendant.create", {
