@@ -112,9 +112,9 @@ export function boardView(root, { rpc, store }) {
                 h("td", {}, h("span", { class: `badge presence-${a.presence}` },
                     format.presenceLabels[a.presence] || a.presence)),
                 h("td", {}, a.departments.map((id) => (store.departments.get(id) || { name: id }).name).join(", ")),
-                // Capacity counts the slots wrap-ups hold too: "2 + 1 pós / 3" is full.
-                h("td", { class: "num" }, `${a.openChats}${a.wrappingChats ? ` + ${a.wrappingChats} pós` : ""}`
-                    + `/${a.maxChats}`),
+                // Capacity counts the slots wrap-ups hold too: "2 (+1 pós) / 3" is full (as the Atendentes list says).
+                h("td", { class: "num" }, `${a.openChats}${a.wrappingChats ? ` (+${a.wrappingChats} pós)` : ""}`
+                    + ` / ${a.maxChats}`),
                 h("td", { class: "num" }, perAttendant[a.id] ? String(perAttendant[a.id].handled)
                     : store.stats ? "0" : "—"),
                 h("td", { class: "offers" }, offerFigures(perAttendant[a.id] && perAttendant[a.id].offers)),
