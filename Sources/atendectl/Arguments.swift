@@ -11,6 +11,9 @@ struct OptionSpec: Sendable {
     let value: String?
     /// One line for `--help`.
     let help: String
+    /// It may be given more than once (each value counts); any other option given twice is refused, since only one
+    /// of two values could win.
+    var repeatable = false
 
     /// A flag (no value).
     static func flag(_ name: String, _ help: String) -> OptionSpec {
@@ -20,6 +23,11 @@ struct OptionSpec: Sendable {
     /// An option with a value.
     static func value(_ name: String, _ placeholder: String, _ help: String) -> OptionSpec {
         OptionSpec(name: name, value: placeholder, help: help)
+    }
+
+    /// An option with a value that may be given several times.
+    static func values(_ name: String, _ placeholder: String, _ help: String) -> OptionSpec {
+        OptionSpec(name: name, value: placeholder, help: help, repeatable: true)
     }
 }
 
@@ -120,6 +128,9 @@ struct ParsedArguments {
             let (name, inline) = GlobalOptions.splitOption(argument)
             guard name.hasPrefix("--"), let spec = specs.first(where: { "--" + $0.name == name }) else {
                 throw .usage("unknown option '\(name)' for '\(command)' (see: atendectl \(command) --help)")
+            }
+            if spec.value != nil && !spec.repeatable && values[spec.name] != nil {
+                throw .usage("--\(spec.name) is given twice; give it once")
             }
             if spec.value == nil {
                 guard inline == nil else { throw .usage("--\(spec.name) takes no value") }

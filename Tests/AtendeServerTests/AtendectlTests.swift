@@ -278,6 +278,8 @@ final class AtendectlTests: XCTestCase {
             ([], "", "usage: atendectl"),
             (["department"], "", "needs a subcommand"),
             (["admin"], "", "'admin' needs a subcommand"),
+            (["department", "add", "x", "X", "--offer-timeout", "30", "--offer-timeout", "40"], "",
+             "--offer-timeout is given twice"),
             (["conversation", "bogus"], "", "unknown subcommand 'bogus' of 'conversation'"),
             (["department", "add"], "", "missing department ID"),
             (["department", "add", "x", "X", "--strategy", "fastest"], "", "--strategy"),

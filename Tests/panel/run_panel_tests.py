@@ -1034,14 +1034,19 @@ class Suite:
             self.bot.call("conversation.close", {"id": chat["id"]})
         d.until(lambda: not d.all(item), "the closed chat gone from the list")
 
+    def serve_new_department(self, id_, name, **settings):
+        """Creates a department with `settings` and adds it to the attendant's; returns the departments before."""
+        self.setup.call("department.create", {"id": id_, "name": name, **settings})
+        departments = self.setup.call("attendant.get", {"id": self.attendant_id})["departments"]
+        self.setup.call("attendant.update", {"id": self.attendant_id,
+                                             "departments": sorted(set(departments) | {id_})})
+        return departments
+
     def reply_timeout_keeps_draft(self):
         """A chat taken back for want of a reply while the attendant was typing one: the notice says the draft is
         kept, and it is there again when the attendant takes the chat back from the queue."""
         self.need("offers")
-        self.setup.call("department.create", {"id": "retorno-curto", "name": "Retorno curto", "replyTimeout": 10})
-        departments = self.setup.call("attendant.get", {"id": self.attendant_id})["departments"]
-        self.setup.call("attendant.update", {"id": self.attendant_id,
-                                             "departments": sorted(set(departments) | {"retorno-curto"})})
+        departments = self.serve_new_department("retorno-curto", "Retorno curto", replyTimeout=10)
         d = self.desk
         self.desk_online()
         chat = self.bot.call("conversation.open", {
@@ -1071,10 +1076,7 @@ class Suite:
         above the transcript, and both go once the attendant replies, here or from another device. A draft stays
         with its chat."""
         self.need("offers")
-        self.setup.call("department.create", {"id": "retorno", "name": "Retorno", "replyTimeout": 120})
-        departments = self.setup.call("attendant.get", {"id": self.attendant_id})["departments"]
-        self.setup.call("attendant.update", {"id": self.attendant_id,
-                                             "departments": sorted(set(departments) | {"retorno"})})
+        self.serve_new_department("retorno", "Retorno", replyTimeout=120)
         d = self.desk
         self.desk_online()
         chat = self.bot.call("conversation.open", {

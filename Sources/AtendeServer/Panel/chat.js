@@ -65,20 +65,11 @@ export class ChatPane {
         this.messages = [];
         this.transfers = [];
         this.draw();
-        try {
-            const history = await this.history(id);
-            if (this.id !== id) return;
-            this.messages = history.messages;
-            this.transfers = history.transfers || [];
-        } catch (error) {
-            if (this.id !== id) return;
-            notice(format.errorText(error), "bad");
-        }
-        this.draw();
+        await this.refresh();
     }
 
     /**
-     * Reads the open chat's transcript again, keeping what is shown until it comes: after a reconnect, messages
+     * Reads the open chat's transcript (again), keeping what is shown until it comes: after a reconnect, messages
      * pushed while the socket was down are lost, and a chat opened meanwhile could not be read at all.
      */
     async refresh() {
