@@ -145,6 +145,13 @@ final class AtendectlTests: XCTestCase {
                             "--timezone", "America/Manaus", "--json"], stdin: TestDaemon.password + "\n")
         let attendant = added.json
         let id = try XCTUnwrap(attendant["id"]?.intValue, added.stdout)
+        XCTAssertFalse(added.stderr.contains("serves no department"), added.stderr)
+        // One without a department is made, with a note that it gets no chat until it has one.
+        let idle = try ok(["attendant", "add", "--name", "Rui Lima", "--login", "rui@example.com"],
+                          stdin: TestDaemon.password + "\n")
+        XCTAssertTrue(idle.stdout.hasPrefix("created attendant"), idle.stdout)
+        XCTAssertTrue(idle.stderr.contains("serves no department, so no chat goes to it until one is set"),
+                      idle.stderr)
         XCTAssertEqual(attendant["phone"], "+5511987654321")
         XCTAssertEqual(attendant["departments"], ["sales", "support"])
         XCTAssertEqual(attendant["maxChats"], 3)

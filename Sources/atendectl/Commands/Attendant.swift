@@ -86,7 +86,13 @@ enum AttendantCommands {
             throw try DepartmentHint.explain(error, departments: params["departments"], run)
         }
         run.emit(attendant) {
-            Output.line("created attendant \(attendant["id"]?.intValue ?? 0): \(summary(attendant))")
+            let id = attendant["id"]?.intValue ?? 0
+            Output.line("created attendant \(id): \(summary(attendant))")
+            if attendant["departments"]?.arrayValue?.isEmpty ?? true {
+                // Not an error (departments can come later), but such an attendant is never given a chat.
+                Output.stderr("note: attendant \(id) serves no department, so no chat goes to it until one is set: "
+                    + "atendectl attendant edit \(id) --department ID\n")
+            }
         }
     }
 
