@@ -568,6 +568,10 @@ class Suite:
         daemon_zone = self.setup.call("system.ping").get("timezone", "America/Sao_Paulo")
         assert clock == ["00:00", 300, "1 min", "00:00", "04/12/2026 23:00", "12:00", 0, "",
                          "Horários de São Paulo (GMT-3)", "America/Sao_Paulo", daemon_zone], clock
+        # The hours editor names zones as people do, with the offset.
+        assert json.loads(b.module_call("clock.js", "[m.zoneLabel('America/Sao_Paulo'), m.zoneLabel("
+                                        "'America/Noronha'), m.zoneLabel('America/Porto_Velho')]")) == [
+            "São Paulo (GMT-3)", "Fernando de Noronha (GMT-2)", "Porto Velho (GMT-4)"]
         assert json.loads(b.module_call("hours.js", "m.parseDay('31/02/2027')")) is None
         assert json.loads(b.module_call("hours.js", "m.parseDay('25/12/2027')")) == "2027-12-25"
 
@@ -835,6 +839,27 @@ class Suite:
         a.click_text(".side-menu a", "Administradores")
         a.wait("#admins-table")
         a.shot("26-administradores")
+
+    def board_routes_potential(self):
+        """A contact who has not chosen a department shows under Potenciais on the board; the supervisor sends it to
+        a department's queue (conversation.route), and it leaves the list."""
+        a = self.admin
+        a.click_text(".side-menu a", "Supervisão")
+        chat = self.bot.call("conversation.open", {
+            "externalId": "wa-5547911112299-1", "contact": {"phone": "+5547911112299", "name": "Otávio Prado"}})
+        assert chat["state"] == "potential", chat
+        row = f'#board-potentials-list tr[data-id="{chat["id"]}"]'
+        a.wait_text(row, "Otávio Prado")
+        from selenium.webdriver.support.ui import Select
+        Select(a.find(f"{row} select.route")).select_by_value("suporte")
+        a.script(f"document.querySelector('{row}').scrollIntoView({{block: 'center'}})")
+        a.shot("19b-supervisao-potenciais")
+        a.click(f"{row} button")
+        a.wait_text(".notices", "Otávio Prado foi para a fila de")
+        a.until(lambda: not a.all(row), "the routed contact gone from the potentials")
+        routed = self.setup.call("conversation.get", {"id": chat["id"]})
+        assert routed["department"] == "suporte" and routed["state"] != "potential", routed
+        self.bot.call("conversation.close", {"id": chat["id"]})
 
     def attendant_potentials_and_agenda(self):
         """Potentials with "Remover" (the admin allowed it) and the bot's contact agenda."""
@@ -2000,6 +2025,7 @@ def main():
             ("offer_card_from_push", ["attendant_logs_in"], suite.offer_card_from_push),
             ("offer_and_wrap_up_played", ["attendant_logs_in"], suite.offer_and_wrap_up_played),
             ("supervisor_board", ["admin_logs_in"], suite.supervisor_board),
+            ("board_routes_potential", ["admin_creates_department"], suite.board_routes_potential),
             ("board_moves_played", ["admin_logs_in"], suite.board_moves_played),
             ("profile_fits_a_phone", ["admin_creates_attendant"], suite.profile_fits_a_phone),
             ("desk_fits_a_phone", ["attendant_logs_in"], suite.desk_fits_a_phone),

@@ -19,13 +19,15 @@ export function boardView(root, { rpc, store }) {
     const queue = h("div", { class: "waiting-chats", id: "board-waiting" });
     const paused = h("p", { class: "muted", id: "board-waiting-paused", hidden: true },
         "A lista será atualizada quando você terminar a escolha.");
+    const potentials = h("div", { class: "potentials", id: "board-potentials-list" });
     root.append(
         h("div", { class: "screen-head" }, h("h1", {}, "Supervisão"),
             h("span", { class: "muted", id: "board-potentials" })),
         departments,
         h("h2", {}, "Atendentes"), people,
         h("h2", {}, "Conversas com atendentes offline"), stranded,
-        h("h2", {}, "Fila de espera"), paused, queue);
+        h("h2", {}, "Fila de espera"), paused, queue,
+        h("h2", {}, "Potenciais (ainda sem departamento)"), potentials);
 
     let held = [];
     let waiting = [];
@@ -458,12 +460,62 @@ export function boardView(root, { rpc, store }) {
         }
     }
 
+    /**
+     * The contacts that have not chosen a department (potentials.list), each with a department to send it to
+     * (conversation.route: it joins that queue). Read again when their number changes; while a picker of the list
+     * has the focus the list waits, so a push does not take the choice away.
+     */
+    let potentialsShown = null;
+    async function loadPotentials() {
+        const count = store.stats && typeof store.stats.potentials === "number" ? store.stats.potentials : null;
+        if (count === potentialsShown && count !== null) return;
+        if (potentials.contains(document.activeElement) && document.activeElement.matches("select")) return;
+        let list;
+        try {
+            list = (await rpc.call("potentials.list", {})).potentials;
+        } catch (error) {
+            fill(potentials, h("p", { class: "warning" }, format.errorText(error)));
+            return;
+        }
+        potentialsShown = count;
+        fill(potentials, list.length === 0 ? h("p", { class: "muted" }, "Nenhum potencial.")
+            : h("table", { class: "list" },
+                h("thead", {}, h("tr", {}, ["Contato", "Desde", "Encaminhar para"].map((t) => h("th", {}, t)))),
+                h("tbody", {}, list.map(potentialRow))));
+    }
+
+    function potentialRow(chat) {
+        const who = format.contactLabel(chat.contact);
+        const target = h("select", { class: "route", "aria-label": `Departamento para ${who}` },
+            h("option", { value: "" }, "Escolha…"),
+            store.departmentList().map((d) => h("option", { value: d.id }, d.name)));
+        const send = h("button", { class: "small", "aria-label": `Encaminhar ${who}`, onclick: async () => {
+            if (!target.value) return;
+            send.disabled = true;
+            try {
+                await rpc.call("conversation.route", { id: chat.id, department: target.value });
+                const name = (store.departments.get(target.value) || { name: target.value }).name;
+                notice(`${who} foi para a fila de ${name}.`);
+                potentialsShown = null;
+                target.blur();
+                loadPotentials();
+            } catch (error) {
+                notice(format.errorText(error), "bad");
+                send.disabled = false;
+            }
+        } }, "Encaminhar");
+        return h("tr", { dataset: { id: chat.id } },
+            h("td", {}, who), h("td", {}, format.dateTime(chat.openedAt)),
+            h("td", {}, h("span", { class: "row-actions" }, target, send)));
+    }
+
     for (const kind of ["pointerdown", "keydown", "change"]) {
         queue.addEventListener(kind, () => { lastTouched = Date.now(); });
     }
     drawDepartments();
     drawPeople();
     loadHeld();
+    loadPotentials();
     // Only the displayed ages move each second; the figures themselves come from stats.get after pushes.
     const ticker = setInterval(() => {
         drawDepartments();
@@ -480,7 +532,10 @@ export function boardView(root, { rpc, store }) {
         if (what !== "stats") drawPeople();
         // Presence changes strand chats; queue pushes (which bring "stats") change the waiting list.
         if (what === "attendants" || what === "all" || what === "stats") heldSoon();
-        if (what === "stats") drawPeople();
+        if (what === "stats") {
+            drawPeople();
+            loadPotentials();
+        }
     });
     return {
         stop() {

@@ -67,11 +67,17 @@ const cityNames = { Sao_Paulo: "São Paulo", Cuiaba: "Cuiabá", Belem: "Belém",
  */
 export function zoneNote(browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone) {
     if (!zone || zone === browserZone) return "";
-    const last = zone.split("/").pop();
+    return `Horários de ${zoneLabel(zone)}`;
+}
+
+/** A zone as people name it, with its offset now: "America/Sao_Paulo" → "São Paulo (GMT-3)". */
+export function zoneLabel(name) {
+    const last = name.split("/").pop();
     const city = cityNames[last] || last.replace(/_/g, " ");
-    const offset = new Intl.DateTimeFormat("pt-BR", { timeZone: zone, timeZoneName: "shortOffset" })
+    if (!validZone(name)) return city;
+    const offset = new Intl.DateTimeFormat("pt-BR", { timeZone: name, timeZoneName: "shortOffset" })
         .formatToParts(new Date(serverNow())).find((part) => part.type === "timeZoneName");
-    return `Horários de ${city}${offset ? ` (${offset.value})` : ""}`;
+    return `${city}${offset ? ` (${offset.value})` : ""}`;
 }
 
 function validZone(name) {

@@ -4,6 +4,7 @@
 // that day. Date exceptions replace one date's week intervals (none = day off). "Sem restrição" is "always".
 
 import { h, fill } from "./dom.js";
+import { zoneLabel } from "./clock.js";
 
 export const days = [
     ["mon", "Segunda"], ["tue", "Terça"], ["wed", "Quarta"], ["thu", "Quinta"],
@@ -143,7 +144,7 @@ export function hoursEditor(hours, defaultTimezone = "America/Sao_Paulo") {
     } });
     const zone = h("select", { name: "hours-timezone" },
         [...new Set([current.timezone || defaultTimezone, ...timezones])].map((name) =>
-            h("option", { value: name, selected: name === (current.timezone || defaultTimezone) }, name)));
+            h("option", { value: name, selected: name === (current.timezone || defaultTimezone) }, zoneLabel(name))));
     const grid = h("div", { class: "week-grid" });
     const exceptionList = h("div", { class: "exceptions" });
     const exceptionRows = [];
