@@ -277,11 +277,15 @@ extension Daemon {
         let releasedAlerts = sendHeldWaitAlerts(now: now)  // Methods+Queue.swift
         fanOut.announcePresence(router: router)  // FanOut+PresencePush.swift
         let mark = fanOut.announce(router: router, store: journal.store)
+        let zoneAnnounced = zoneAnnouncementDue
+        if zoneAnnounced { announceTimeZone() }  // Daemon.swift
         let committed = journal.commit(counters: &counters)
         if let error = journal.takeError() {
             fanOut.undoAnnouncements(mark)
             for (id, department) in releasedAlerts { fanOut.heldWaitAlerts[id] = department }
             failTurn(error, now: now)
+        } else if zoneAnnounced {
+            zoneAnnouncementDue = false
         }
         journal.settle()
         fanOut.settleTurn()

@@ -57,6 +57,8 @@ public final class Daemon {
     var deferredFinishers: [UInt64: (any Sendable) -> Void] = [:]
     var nextToken: UInt64 = 1
     var stopping = false
+    /// A reload changed the zone and the turn that says so has not committed yet (`announceTimeZone`).
+    var zoneAnnouncementDue = false
     var drainingConnections: [Connection] = []
     var acceptPausedUntil: Instant?
     /// What reconnecting the sessions to a rebuilt router decided, applied at the start of the next turn.
@@ -113,10 +115,10 @@ public final class Daemon {
         }
         journal = Journal(store: store, outbox: outbox, notify: notify, loop: loop)
         fanOut = FanOut(loop: loop)
-        _ = try loadState(now: clock)
-        // Attendants who held chats when the daemon stopped get the presence grace from now to come back (kept in
-        // memory: a second restart within it starts it again).
-        _ = router.startGracesAfterRestart(now: clock)
+        // The time now, not `clock`: a PostgreSQL standby waited in `openStore` until it led (maybe for days), and
+        // the graces loading starts must run from the moment the daemon serves. What loading decided (the graces
+        // it started) is written by the first turn.
+        reconnectEffects = try loadState(now: Daemon.now())
         fanOut.announcedPotentials = router.potentialsVersion  // what was loaded is no change
         storedKeys = try StoredKeys(store: store, expected: Int(nextConversationID))
         malloc_trim(0)  // what loading freed goes back to the kernel (the loop keeps freed memory: see `mallopt`)
@@ -175,6 +177,9 @@ public final class Daemon {
         for (attendant, ids) in fanOut.sessions where !ids.isEmpty {
             for _ in ids { effects += router.connect(attendant, online: !fanOut.away.contains(attendant), now: now) }
         }
+        // Attendants who hold chats and are not connected, with no grace stored (they were connected when the
+        // daemon stopped, or a turn that would have stored it failed), get the presence grace from now.
+        effects += router.startGracesAfterRestart(now: now)
         return effects
     }
 
@@ -370,7 +375,7 @@ public final class Daemon {
         let zoneBefore = config.timezone
         config = reloaded
         configureRouter()
-        if config.timezone != zoneBefore { announceTimeZone() }
+        if config.timezone != zoneBefore { zoneAnnouncementDue = true }
         Log.level = config.logLevel
         loadPanel()
         Log.info("config reloaded", ["applied": applied.isEmpty ? "nothing changed" : applied.joined(separator: ","),
@@ -381,8 +386,10 @@ public final class Daemon {
 
     /// `system.changed` (an atende addition): the account's zone changed with a reload, so every attendant and
     /// admin connection hears it at once (with the daemon's time, as `system.ping` answers), and an open panel shows
-    /// times and "today" in the new zone without a reconnect. Bots do not: their events are the contract's.
-    private func announceTimeZone() {
+    /// times and "today" in the new zone without a reconnect. Bots do not: their events are the contract's. Staged
+    /// at the end of a turn while `zoneAnnouncementDue`, which only a committed turn clears: a failed turn drops its
+    /// pushes, and the next one sends it again.
+    func announceTimeZone() {
         var w = JSONWriter(capacity: 96)
         w.beginObject()
         w.field("type", "system.changed")

@@ -154,9 +154,11 @@ extension RequestContext {
             guard var current = try store.attendant(id) else { throw RPCError.notFound("attendant \(id)", field: "id") }
             _ = try AttendantFields.apply(params, to: &current, context: self)
             current.passwordHash = hash
-            // Its open desks end once this commits: a password is changed to shut another device out.
-            endSessions(of: id, reason: "password-changed", now: now)
-            return try save(current, now)
+            let saved = try save(current, now)
+            // Its open desks end once this commits: a password is changed to shut another device out. (A
+            // deactivation in the same update already ends them, saying so.)
+            if current.active { endSessions(of: id, reason: "password-changed", now: now) }
+            return saved
         }
     }
 

@@ -116,8 +116,11 @@ extension RequestContext {
                 try web.sessions.bind(session, to: .admin(id), passwordHash: hash, now: now, in: store)
             }
             // And panels open with the old one end now: a password is changed to shut another device out.
+            // An admin changing its own password stays logged in in this browser (its other tabs too).
+            let own = connection.adminAccount == id
             web.sessionEndings.append(SessionEnding(whose: .adminAccount(id), reason: "password-changed",
-                                                    except: connection.id, exceptWebSession: connection.webSession))
+                                                    except: connection.id,
+                                                    exceptWebSession: own ? connection.webSession : nil))
             Log.info("admin account updated", ["admin": id])
             announceAdmin(Daemon.adminJSON(current), deleted: false)
             return Daemon.adminJSON(current)

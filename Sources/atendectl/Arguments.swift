@@ -79,6 +79,8 @@ struct GlobalOptions {
                     value = arguments[index]
                 }
                 guard !value.isEmpty else { throw .usage("\(name) needs a value") }
+                let given = name == "--address" ? options.address : name == "--socket" ? options.socket : options.token
+                guard given == nil else { throw .usage("\(name) is given twice; give it once") }
                 switch name {
                 case "--address": options.address = value
                 case "--socket": options.socket = value

@@ -287,6 +287,7 @@ final class AtendectlTests: XCTestCase {
             (["admin"], "", "'admin' needs a subcommand"),
             (["department", "add", "x", "X", "--offer-timeout", "30", "--offer-timeout", "40"], "",
              "--offer-timeout is given twice"),
+            (["ping", "--socket", "/tmp/a", "--socket", "/tmp/b"], "", "--socket is given twice"),
             (["conversation", "bogus"], "", "unknown subcommand 'bogus' of 'conversation'"),
             (["department", "add"], "", "missing department ID"),
             (["department", "add", "x", "X", "--strategy", "fastest"], "", "--strategy"),

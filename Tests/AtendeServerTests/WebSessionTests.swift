@@ -126,6 +126,11 @@ final class WebSessionTests: WebTestCase {
         try admin.call("attendant.update", ["id": 1, "active": false])
         try admin.call("attendant.update", ["id": 1, "active": true])
         XCTAssertEqual(try webSocket(cookie: thirdSession).call("auth.session")["role"], .null)
+        // Deactivated and given a new password in one update: the desk is told it was deactivated.
+        let desk = try webSocket()
+        try desk.call("auth.login", ["login": "ana@example.com", "password": "Trocada2026"])
+        try admin.call("attendant.update", ["id": 1, "active": false, "password": "Outra2026x"])
+        XCTAssertEqual(try expectEvent(desk, "session.ended")["reason"], "deactivated")
     }
 
     /// An admin changing its own password stays logged in in the browser it did so from; its other browsers are

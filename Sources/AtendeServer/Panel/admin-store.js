@@ -112,8 +112,11 @@ export class AdminStore {
                 this.changed("settings");
             }
             break;
-        case "queue.changed":
         case "potentials.changed":
+            this.changed("potentials");  // the board reads the list again
+            this.statsSoon();
+            break;
+        case "queue.changed":
             this.statsSoon();
             break;
         default:

@@ -254,7 +254,17 @@ export function boardView(root, { rpc, store }) {
         row.after(...rows.slice(at + 1));
         [...fresh.children].forEach((cell, index) => {
             const old = row.children[index];
-            if (old && !old.contains(picker)) old.replaceWith(cell);
+            if (!old) return;
+            if (!old.contains(picker)) {
+                old.replaceWith(cell);
+                return;
+            }
+            // The kept picker takes what changed about its chat meanwhile (offered now: no priority change).
+            const now = cell.querySelector("select");
+            if (now) {
+                picker.disabled = now.disabled;
+                picker.title = now.title;
+            }
         });
         return true;
     }
@@ -465,11 +475,13 @@ export function boardView(root, { rpc, store }) {
      * (conversation.route: it joins that queue). Read again when their number changes; while a picker of the list
      * has the focus the list waits, so a push does not take the choice away.
      */
-    let potentialsShown = null;
+    let potentialsStale = false;
     async function loadPotentials() {
-        const count = store.stats && typeof store.stats.potentials === "number" ? store.stats.potentials : null;
-        if (count === potentialsShown && count !== null) return;
-        if (potentials.contains(document.activeElement) && document.activeElement.matches("select")) return;
+        if (potentials.contains(document.activeElement) && document.activeElement.matches("select")) {
+            potentialsStale = true;  // read when the picker is left
+            return;
+        }
+        potentialsStale = false;
         let list;
         try {
             list = (await rpc.call("potentials.list", {})).potentials;
@@ -477,7 +489,6 @@ export function boardView(root, { rpc, store }) {
             fill(potentials, h("p", { class: "warning" }, format.errorText(error)));
             return;
         }
-        potentialsShown = count;
         fill(potentials, list.length === 0 ? h("p", { class: "muted" }, "Nenhum potencial.")
             : h("table", { class: "list" },
                 h("thead", {}, h("tr", {}, ["Contato", "Desde", "Encaminhar para"].map((t) => h("th", {}, t)))),
@@ -496,7 +507,6 @@ export function boardView(root, { rpc, store }) {
                 await rpc.call("conversation.route", { id: chat.id, department: target.value });
                 const name = (store.departments.get(target.value) || { name: target.value }).name;
                 notice(`${who} foi para a fila de ${name}.`);
-                potentialsShown = null;
                 target.blur();
                 loadPotentials();
             } catch (error) {
@@ -509,6 +519,9 @@ export function boardView(root, { rpc, store }) {
             h("td", {}, h("span", { class: "row-actions" }, target, send)));
     }
 
+    potentials.addEventListener("focusout", (event) => {
+        if (potentialsStale && !potentials.contains(event.relatedTarget)) loadPotentials();
+    });
     for (const kind of ["pointerdown", "keydown", "change"]) {
         queue.addEventListener(kind, () => { lastTouched = Date.now(); });
     }
@@ -532,10 +545,8 @@ export function boardView(root, { rpc, store }) {
         if (what !== "stats") drawPeople();
         // Presence changes strand chats; queue pushes (which bring "stats") change the waiting list.
         if (what === "attendants" || what === "all" || what === "stats") heldSoon();
-        if (what === "stats") {
-            drawPeople();
-            loadPotentials();
-        }
+        if (what === "stats") drawPeople();
+        if (what === "potentials" || what === "all") loadPotentials();
     });
     return {
         stop() {

@@ -65,14 +65,14 @@ export class ChatPane {
         this.messages = [];
         this.transfers = [];
         this.draw();
-        await this.refresh();
+        await this.refresh(true);
     }
 
     /**
      * Reads the open chat's transcript (again), keeping what is shown until it comes: after a reconnect, messages
      * pushed while the socket was down are lost, and a chat opened meanwhile could not be read at all.
      */
-    async refresh() {
+    async refresh(toBottom = null) {
         const id = this.id;
         if (id === null) return;
         try {
@@ -84,7 +84,18 @@ export class ChatPane {
             if (this.id !== id) return;
             notice(format.errorText(error), "bad");
         }
-        this.draw();  // the reply form too: an error of the dropped socket under it goes
+        if (!this.list || !this.list.isConnected) {
+            this.draw();
+            return;
+        }
+        // Only the transcript: the reply box keeps its caret and an open transfer form stays; an error of the
+        // dropped socket under the box goes. At the bottom, the view follows what came meanwhile.
+        const list = this.list;
+        const following = toBottom !== null ? toBottom
+            : list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+        this.drawMessages(following);
+        this.drawMeta();  // its time too (the zone may have changed)
+        if (this.form) clearErrors(this.form);
     }
 
     /** The transcript, with who wrote each attendant message when the daemon tells (`authors`). */

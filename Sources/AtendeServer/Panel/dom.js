@@ -82,8 +82,9 @@ export function showError(container, error) {
         else if (error.code === -32602) where = `${error.field}: `;
     }
     const text = errorText(error);
-    // "data: Já há uma exceção nesta data." says the place twice: the place goes when the message names it.
-    const word = where.replace(/[\d:\s]+$/, "");
+    // "data: Já há uma exceção nesta data." says the place twice: the place goes when the message names it, unless
+    // it has a number ("intervalo 2" says which one).
+    const word = /\d/.test(where) ? "" : where.replace(/[:\s]+$/, "");
     slot.textContent = (word && text.toLowerCase().includes(word) ? "" : where) + text;
     const input = target.querySelector("input, select, textarea");
     if (input && typeof input.focus === "function") input.focus();

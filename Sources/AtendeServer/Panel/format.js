@@ -223,6 +223,7 @@ const reasonTexts = [
     [/^must be an integer$/, () => "deve ser um número inteiro"],
     [/^must be a boolean/, () => "deve ser sim ou não"],
     [/^longer than (\d+) characters$/, (m) => `deve ter no máximo ${m[1]} caracteres`],
+    [/^longer than (\d+) bytes/, (m) => `passa do limite de ${Math.round(Number(m[1]) / 1024)} KB`],
     [/^must be a name of 1 to (\d+) bytes$/,
         (m) => `informe um nome de até ${m[1]} caracteres (letras com acento contam como 2)`],
     [/^must be none, unanswered or all$/, () => "escolha uma das opções"],
