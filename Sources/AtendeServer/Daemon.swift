@@ -116,9 +116,8 @@ public final class Daemon {
         journal = Journal(store: store, outbox: outbox, notify: notify, loop: loop)
         fanOut = FanOut(loop: loop)
         // The time now, not `clock`: a PostgreSQL standby waited in `openStore` until it led (maybe for days), and
-        // the graces loading starts must run from the moment the daemon serves. What loading decided (the graces
-        // it started) is written by the first turn.
-        reconnectEffects = try loadState(now: Daemon.now())
+        // the graces loading starts must run from the moment the daemon serves.
+        _ = try loadState(now: Daemon.now())
         fanOut.announcedPotentials = router.potentialsVersion  // what was loaded is no change
         storedKeys = try StoredKeys(store: store, expected: Int(nextConversationID))
         malloc_trim(0)  // what loading freed goes back to the kernel (the loop keeps freed memory: see `mallopt`)
@@ -178,8 +177,10 @@ public final class Daemon {
             for _ in ids { effects += router.connect(attendant, online: !fanOut.away.contains(attendant), now: now) }
         }
         // Attendants who hold chats and are not connected, with no grace stored (they were connected when the
-        // daemon stopped, or a turn that would have stored it failed), get the presence grace from now.
-        effects += router.startGracesAfterRestart(now: now)
+        // daemon stopped, or the turn that would have stored it failed), get the presence grace from now. Kept in
+        // memory only: a write here would fail again with a store that refuses writes, and each failed turn reloads
+        // the state, so the daemon would do nothing but fail; a restart within the grace starts it again.
+        _ = router.startGracesAfterRestart(now: now)
         return effects
     }
 
