@@ -327,6 +327,14 @@ class Browser:
             f"import('./{module}').then((m) => done(JSON.stringify({expression})))"
             ".catch((e) => done(JSON.stringify({error: String(e)})));")
 
+    def close_other_windows(self, keep):
+        """Closes every tab but `keep` (each is a connection of its own) and goes back to it."""
+        for handle in self.driver.window_handles:
+            if handle != keep:
+                self.driver.switch_to.window(handle)
+                self.driver.close()
+        self.driver.switch_to.window(keep)
+
     def shot(self, name):
         os.makedirs(self.shots, exist_ok=True)
         path = os.path.join(self.shots, f"{name}.png")
@@ -1051,11 +1059,7 @@ class Suite:
             d.expect(f"{item} .unread-count", lambda e: e.text == "1", "only the message after the reading")
         finally:
             # The second tab is a second connection of the attendant: it must not outlive this step.
-            for handle in d.driver.window_handles:
-                if handle != first:
-                    d.driver.switch_to.window(handle)
-                    d.driver.close()
-            d.driver.switch_to.window(first)
+            d.close_other_windows(first)
             self.bot.call("conversation.close", {"id": chat["id"]})
         d.until(lambda: not d.all(item), "the closed chat gone from the list")
 
@@ -1950,11 +1954,7 @@ class Suite:
                 d.driver.switch_to.window([w for w in d.driver.window_handles if w != first][0])
                 d.wait_text("#login-form .warning", "Você saiu do painel em outra janela.")
         finally:
-            for handle in d.driver.window_handles:
-                if handle != first:
-                    d.driver.switch_to.window(handle)
-                    d.driver.close()
-            d.driver.switch_to.window(first)
+            d.close_other_windows(first)
         if self.session_resume:
             # The session ended with the logout: a reload asks for the password again.
             d.driver.refresh()
