@@ -270,9 +270,10 @@ extension Router {
         }
     }
 
-    /// At start, after recovery: an attendant that holds offers or assigned chats and is not connected (it was when
-    /// the daemon stopped, so no grace was running) gets `presenceGrace` from now to come back, as after a dropped
-    /// connection. The daemon left, not it; but one that does not come back must not keep chats for ever.
+    /// After recovery (at start, or when the state is loaded again after a failed turn): an attendant that holds
+    /// offers or assigned chats, is not connected and has no grace running (it was connected when the daemon
+    /// stopped) gets `presenceGrace` from now to come back, as after a dropped connection. The daemon left, not
+    /// it; but one that does not come back must not keep chats for ever.
     public func startGracesAfterRestart(now: Instant) -> [RouterEffect] {
         var effects: [RouterEffect] = []
         for (id, person) in attendants where person.connections == 0 && !person.open.isEmpty
