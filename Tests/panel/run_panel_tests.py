@@ -1071,6 +1071,17 @@ class Suite:
                                              "departments": sorted(set(departments) | {id_})})
         return departments
 
+    def open_on_desk(self, phone, name, department, text):
+        """The bot opens a chat (externalId from the phone) that goes to the desk's attendant, and the desk opens
+        it; returns the chat and its item's selector in "Minhas conversas"."""
+        chat = self.bot.call("conversation.open", {
+            "externalId": f"wa-{phone.lstrip('+')}-1", "contact": {"phone": phone, "name": name},
+            "department": department, "text": text})
+        item = f'#my-chats .chat-item[data-id="{chat["id"]}"]'
+        self.desk.click(f"{item} .contact")
+        self.desk.wait_text("#chat-contact", name)
+        return chat, item
+
     def reply_timeout_keeps_draft(self):
         """A chat taken back for want of a reply while the attendant was typing one: the notice says the draft is
         kept, and it is there again when the attendant takes the chat back from the queue."""
@@ -1078,12 +1089,7 @@ class Suite:
         departments = self.serve_new_department("retorno-curto", "Retorno curto", replyTimeout=10)
         d = self.desk
         self.desk_online()
-        chat = self.bot.call("conversation.open", {
-            "externalId": "wa-5531955554444-1", "contact": {"phone": "+5531955554444", "name": "Rita Campos"},
-            "department": "retorno-curto", "text": "Preciso de ajuda."})
-        item = f'#my-chats .chat-item[data-id="{chat["id"]}"]'
-        d.click(f"{item} .contact")
-        d.wait_text("#chat-contact", "Rita Campos")
+        chat, item = self.open_on_desk("+5531955554444", "Rita Campos", "retorno-curto", "Preciso de ajuda.")
         d.type("#reply-text", "Oi, Rita, estou vendo o seu pedido")
         # Away meanwhile, so the chat taken back waits in the queue instead of coming straight back.
         d.click(".presence-switch .slider")
@@ -1208,12 +1214,7 @@ class Suite:
             phone.close()
             helper.close()
         # A transfer that nobody else can take comes straight back, and the desk says so and keeps the chat.
-        back = self.bot.call("conversation.open", {
-            "externalId": "wa-5541966660000-1", "contact": {"phone": "+5541966660000", "name": "Rui Sales"},
-            "department": "retorno", "text": "Oi"})
-        item = f'#my-chats .chat-item[data-id="{back["id"]}"]'
-        d.click(f"{item} .contact")
-        d.wait_text("#chat-contact", "Rui Sales")
+        back, item = self.open_on_desk("+5541966660000", "Rui Sales", "retorno", "Oi")
         d.click("#transfer-open")
         from selenium.webdriver.support.ui import Select
         Select(d.wait("#transfer-department")).select_by_value("retorno")
