@@ -321,17 +321,21 @@ extension Daemon {
     /// Carries out the `endSessions` of a committed turn.
     func endSessionsNow(of attendant: AttendantID, reason: String, now: Instant) {
         guard let ids = fanOut.sessions[attendant] else { return }
+        for id in ids {
+            if let connection = fanOut.connections[id] { endSession(connection, reason: reason, now: now) }
+        }
+    }
+
+    /// Tells a connection its session ended (`session.ended` with `reason`), drops its role, and closes it once
+    /// that push is out.
+    func endSession(_ connection: Connection, reason: String, now: Instant) {
         var w = JSONWriter()
         w.beginObject()
         w.field("type", "session.ended")
         w.field("reason", reason)
         w.endObject()
-        let event = RPCEncoder.notification(method: "event", params: w.bytes)
-        for id in ids {
-            guard let connection = fanOut.connections[id] else { continue }
-            stage(.push(event), for: connection)
-            endSession(connection, now: now)
-            connection.closeAfterFlush = true
-        }
+        stage(.push(RPCEncoder.notification(method: "event", params: w.bytes)), for: connection)
+        endSession(connection, now: now)
+        connection.closeAfterFlush = true
     }
 }

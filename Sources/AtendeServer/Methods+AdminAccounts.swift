@@ -160,15 +160,9 @@ extension Daemon {
         let endings = web.sessionEndings
         web.sessionEndings.removeAll()
         for connection in fanOut.connections.values {
-            guard let ending = endings.first(where: { $0.covers(connection) }) else { continue }
-            var w = JSONWriter()
-            w.beginObject()
-            w.field("type", "session.ended")
-            w.field("reason", ending.reason)
-            w.endObject()
-            stage(.push(RPCEncoder.notification(method: "event", params: w.bytes)), for: connection)
-            endSession(connection, now: now)
-            connection.closeAfterFlush = true
+            if let ending = endings.first(where: { $0.covers(connection) }) {
+                endSession(connection, reason: ending.reason, now: now)  // Methods+Admin.swift
+            }
         }
     }
 }
