@@ -21,31 +21,46 @@ extension Daemon {
         guard PostgresStore.isPostgres(config.database) else {
             return try Store(path: config.database, durability: config.durability, defersSync: true)
         }
-        var stopRequested = false
-        var calls = 0
-        let store = try PostgresStore(
-            uri: config.database, durability: config.durability, failoverSeconds: config.failoverSeconds,
-            standby: { first in
-                if first {
-                    Log.info("standby: another atended leads this database; waiting for it")
-                    Log.flush()
-                    notify.send("READY=1\nSTATUS=standby: waiting for the leadership of the database")
-                }
-                // A standby is a healthy process: it keeps the unit's watchdog fed while it waits (every 5 s).
-                calls += 1
-                if notify.watchdogIntervalMillis != nil && calls % 25 == 0 { notify.send("WATCHDOG=1") }
-                var info = signalfd_siginfo()
-                while read(signals, &info, MemoryLayout<signalfd_siginfo>.size) > 0 {
-                    if info.ssi_signo == UInt32(SIGTERM) || info.ssi_signo == UInt32(SIGINT) { stopRequested = true }
-                }
-                return !stopRequested
-            },
-            onLost: { _ in
-                var one: UInt64 = 1
-                _ = write(wakeup, &one, 8)
-            })
-        return store
+        let wait = StandbyWait()
+        do {
+            return try PostgresStore(
+                uri: config.database, durability: config.durability, failoverSeconds: config.failoverSeconds,
+                standby: { first in
+                    if first {
+                        Log.info("standby: another atended leads this database; waiting for it")
+                        Log.flush()
+                        notify.send("READY=1\nSTATUS=standby: waiting for the leadership of the database")
+                    }
+                    // A standby is a healthy process: it keeps the unit's watchdog fed while it waits (every 5 s).
+                    wait.calls += 1
+                    if notify.watchdogIntervalMillis != nil && wait.calls % 25 == 0 { notify.send("WATCHDOG=1") }
+                    var info = signalfd_siginfo()
+                    while read(signals, &info, MemoryLayout<signalfd_siginfo>.size) > 0 {
+                        let signal = Int32(info.ssi_signo)
+                        if signal == SIGTERM || signal == SIGINT { wait.stopRequested = true }
+                    }
+                    return !wait.stopRequested
+                },
+                ended: { leader in
+                    Log.warn("standby: the leader stopped beating; ended its database session to take over",
+                                ["session": leader])
+                },
+                onLost: { _ in
+                    var one: UInt64 = 1
+                    _ = write(wakeup, &one, 8)
+                })
+        } catch {
+            // The store says why it stopped waiting; the signal that stopped it is not a failure.
+            if wait.stopRequested { throw StoppedAsStandby() }
+            throw error
+        }
     }
+}
+
+/// What a standby's wait has seen: whether it was asked to stop, and how many times it looked.
+private final class StandbyWait {
+    var stopRequested = false
+    var calls = 0
 }
 
 extension Journal {

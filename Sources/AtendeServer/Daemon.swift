@@ -123,7 +123,10 @@ public final class Daemon {
         malloc_trim(0)  // what loading freed goes back to the kernel (the loop keeps freed memory: see `mallopt`)
         if config.durability == .full { try journal.sqlite?.syncFiles() }
         journal.checkpointer = try journal.sqlite?.startCheckpointer()
-        listener = try UnixSocket.listen(path: config.socket, mode: config.socketMode)
+        // The leadership of a PostgreSQL database is what says who serves: a leader may take the path over from a
+        // frozen one whose session a standby ended, while its socket still accepts connections nobody answers.
+        listener = try UnixSocket.listen(path: config.socket, mode: config.socketMode,
+                                         replacingLive: journal.postgres != nil)
         watch(listener, token: Daemon.listenerToken, events: UInt32(EPOLLIN.rawValue))
         try openRemoteListeners()
         watch(wakeup, token: Daemon.wakeupToken, events: UInt32(EPOLLIN.rawValue))

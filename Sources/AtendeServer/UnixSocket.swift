@@ -36,10 +36,12 @@ enum UnixSocket {
         return address.withSockaddr { connect(fd, $0, $1) } == 0
     }
 
-    /// Binds and listens at `path`: a stale socket file is replaced, a live one refused.
-    static func listen(path: String, mode: UInt32) throws(SystemError) -> Int32 {
+    /// Binds and listens at `path`: a stale socket file is replaced, a live one refused unless `replacingLive`.
+    static func listen(path: String, mode: UInt32, replacingLive: Bool = false) throws(SystemError) -> Int32 {
         if access(path, F_OK) == 0 {
-            if isLive(path) { throw SystemError(call: "another atended is listening on \(path)", errno: EADDRINUSE) }
+            if !replacingLive && isLive(path) {
+                throw SystemError(call: "another atended is listening on \(path)", errno: EADDRINUSE)
+            }
             var info = stat()
             if lstat(path, &info) == 0, (info.st_mode & S_IFMT) != S_IFSOCK {
                 throw SystemError(call: "\(path) exists and is not a socket", errno: EEXIST)

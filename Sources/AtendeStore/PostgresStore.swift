@@ -2,8 +2,10 @@
 // writing. Opening it takes leadership: a session advisory lock, keyed by the database, on the connection that
 // writes; a standby waits for that lock before it migrates or reads anything. The server's keepalive settings on
 // that session (and the client's in the conninfo) bound how long a dead or cut-off leader keeps the lock:
-// about `failoverSeconds`. The turn's writes go out pipelined on that connection (PostgresPipeline) and commit at
-// the turn's sync; the loop waits for none of it, and the turn's output waits on the CommitTicket instead.
+// about `failoverSeconds`; a frozen one, whose kernel still answers them, is ended by a standby when its
+// heartbeat goes stale (LeaderHeartbeat). The turn's writes go out pipelined on that connection
+// (PostgresPipeline) and commit at the turn's sync; the loop waits for none of it, and the turn's output waits on
+// the CommitTicket instead.
 //
 // Reads: the hot ones (a conversation by id or external id, a contact's last attendant) are answered from what
 // this leader wrote and PostgreSQL has not yet confirmed, else by a second connection, which sees every confirmed
@@ -29,6 +31,8 @@ public final class PostgresStore {
     public private(set) var lastCommit: CommitTicket?
     /// The server's process id for the writing session (the one holding the leadership).
     public let sessionProcessID: Int32
+    /// Stamps this leader's row while it leads, so a standby can take over from it if it freezes.
+    private let heartbeat: LeaderHeartbeat
     var nextAttendantID: AttendantID = 1
     var nextMessageID: Int64 = 1
     var nextAdminID: Int64 = 1
@@ -56,10 +60,11 @@ public final class PostgresStore {
     /// Opens the store as its leader. `uri`: a postgresql:// URI or a libpq conninfo. Blocks until this process
     /// holds the database's advisory lock: while another holds it, `standby` runs about every 200 ms (the first
     /// call with `true`); when it returns false, opening stops with an error. `failoverSeconds` sets the
-    /// keepalives that bound how long a dead leader's session keeps the lock. `onLost` runs (on another thread)
-    /// when the writing connection fails.
+    /// keepalives that bound how long a dead leader's session keeps the lock, and how long a leader may go
+    /// without a heartbeat before a standby ends its session (`ended` gets that session's process id).
+    /// `onLost` runs (on another thread) when the writing connection fails.
     public init(uri: String, durability: Durability = .full, failoverSeconds: Int = 10,
-                standby: (_ first: Bool) -> Bool = { _ in true },
+                standby: (_ first: Bool) -> Bool = { _ in true }, ended: (_ leader: Int64) -> Void = { _ in },
                 onLost: @escaping @Sendable (StoreError) -> Void = { _ in }) throws(StoreError) {
         self.uri = uri
         let conninfo = PostgresStore.withKeepalives(uri, failoverSeconds: failoverSeconds)
@@ -73,12 +78,17 @@ public final class PostgresStore {
             SET tcp_user_timeout = \(failoverSeconds * 1000);
             SET synchronous_commit = \(durability == .full ? "on" : "off")
             """)
-        var first = true
+        var tries = 0
         while try writer.scalar("SELECT pg_try_advisory_lock(\(PostgresStore.leadershipKey))::int") != 1 {
-            guard standby(first) else {
+            guard standby(tries == 0) else {
                 throw StoreError(code: StoreError.postgresFailure, message: "stopped while waiting as a standby")
             }
-            first = false
+            tries += 1
+            // About once a second; a failed look (a role without the right to end the session) only skips it.
+            if tries % 5 == 0, let leader = (try? LeaderHeartbeat.endStaleLeader(
+                on: writer, after: failoverSeconds, lockKey: PostgresStore.leadershipKey)) ?? nil {
+                ended(leader)
+            }
             usleep(200_000)
         }
         try PostgresSchema.migrate(writer)
@@ -91,7 +101,10 @@ public final class PostgresStore {
         nextAdminID = (try writer.scalar("SELECT coalesce(max(id), 0) FROM admins") ?? 0) + 1
         reader = try PostgresConnection(conninfo: conninfo)
         try reader.execute("SET application_name = 'atended reader'")
+        try LeaderHeartbeat.claim(on: writer, for: sessionProcessID)
         pipeline = try PostgresPipeline(connection: writer, onLost: onLost)
+        heartbeat = LeaderHeartbeat(conninfo: conninfo, leaderPID: sessionProcessID,
+                                    interval: Double(failoverSeconds) / 4)
     }
 
     /// Adds client keepalives (and a TCP user timeout) to a URI or conninfo, unless it sets them itself.
@@ -112,17 +125,66 @@ public final class PostgresStore {
         database.hasPrefix("postgresql://") || database.hasPrefix("postgres://")
     }
 
+    /// What is wrong with a `database` setting meant for PostgreSQL that is not a URI atended reads, or with a
+    /// postgresql:// URI that libpq cannot parse or whose port is not a port; nil when nothing is. Without this
+    /// a misspelt URI would be taken for an SQLite file name and served from a database of its own.
+    public static func problem(with database: String) -> String? {
+        let lowered = database.lowercased()
+        if !isPostgres(database) {
+            if lowered.hasPrefix("postgresql:") || lowered.hasPrefix("postgres:") {
+                return "a PostgreSQL URI starts with postgresql:// (in lower case)"
+            }
+            let first = database.split(whereSeparator: \.isWhitespace).first ?? ""
+            if let equals = first.firstIndex(of: "="), libpqKeywords.contains(String(first[..<equals]).lowercased()) {
+                return "libpq keyword strings are not read here: write a URI, e.g. "
+                    + "postgresql:///atende?host=/var/run/postgresql"
+            }
+            return nil
+        }
+        var message: UnsafeMutablePointer<CChar>?
+        guard let options = PQconninfoParse(database, &message) else {
+            defer { PQfreemem(message) }
+            // libpq quotes the whole URI, password included: the message names it without repeating it.
+            var text = message.map { String(cString: $0) } ?? "libpq cannot parse it"
+            text = text.replacing("\"\(database)\"", with: "the URI")
+            while text.last?.isWhitespace == true { text.removeLast() }
+            return text
+        }
+        defer { PQconninfoFree(options) }
+        var option = options
+        while let keyword = option.pointee.keyword {
+            if String(cString: keyword) == "port", let value = option.pointee.val {
+                for port in String(cString: value).split(separator: ",", omittingEmptySubsequences: false)
+                where !port.isEmpty && !(UInt16(port).map { $0 > 0 } ?? false) {
+                    return "the port \"\(port)\" is not a number from 1 to 65535"
+                }
+            }
+            option += 1
+        }
+        return nil
+    }
+
+    /// libpq's connection keywords that a keyword string starts with.
+    private static let libpqKeywords: Set<String> = [
+        "host", "hostaddr", "port", "dbname", "user", "password", "passfile", "service", "sslmode",
+        "application_name", "options", "connect_timeout", "target_session_attrs",
+    ]
+
     /// Why the writing connection is gone, once it is.
     public var lostConnection: StoreError? { pipeline.lost }
 
     /// Waits for the commits handed over so far and gives up the connections (and the leadership).
     public func close() {
         _ = lastCommit?.wait()
+        heartbeat.stop()
         pipeline.stop()
         reader.close()
     }
 
-    deinit { pipeline.stop() }
+    deinit {
+        heartbeat.stop()
+        pipeline.stop()
+    }
 
     // MARK: - The turn
 

@@ -5,6 +5,8 @@
 // there, the queue in the order the chats were opened, and nothing twice. Rounds alternate the roles (the killed
 // one comes back as the standby); ATENDE_FAILOVER_ROUNDS sets how many (3 by default) and each round prints the
 // time from the kill to the first answer of the new leader.
+// A frozen leader (SIGSTOP), whose kernel keeps its session alive, stops beating: the standby ends that session
+// and serves, and the old leader, thawed, exits 75. A standby asked to stop exits 0.
 // Also: PostgreSQL restarted under the leader makes it exit 75, and a daemon serves again once it is back.
 
 import AtendeClient
@@ -61,8 +63,10 @@ final class FailoverTests: XCTestCase {
         XCTAssertTrue(daemon.lastStderr.contains("standby"), daemon.lastStderr)
     }
 
-    /// Waits until one of the endpoints answers `system.ping`; returns the seconds it took.
-    private func waitForService(since start: Date, timeout: Double = 30) throws -> Double {
+    /// Waits until one of the endpoints (all by default) answers `system.ping`; returns the seconds it took.
+    private func waitForService(on endpoints: [Endpoint]? = nil, since start: Date,
+                                timeout: Double = 30) throws -> Double {
+        let endpoints = endpoints ?? self.endpoints
         while Date().timeIntervalSince(start) < timeout {
             if let (client, _) = try? RPCClient.connectFirst(endpoints),
                (try? client.call("system.ping", timeout: 2)) != nil {
@@ -171,6 +175,39 @@ final class FailoverTests: XCTestCase {
                 HAVING count(*) > 1) twice
             """, database: name).trimmingCharacters(in: .whitespacesAndNewlines), "0",
                        "round \(round): a message was stored twice")
+    }
+
+    func testAStandbyEndsTheSessionOfAFrozenLeaderAndServesWhatItAcknowledged() throws {
+        let server = try XCTUnwrap(TestPostgres.shared, "PostgreSQL is not installed (make deps installs it)")
+        let (leader, standby) = try startPair(try server.freshDatabase())
+        try leader.admin().createDepartment("waiting", strategy: "manual")
+        let chat = try leader.bot().openChat("before-freeze", department: "waiting", text: "hello")
+        let process = try XCTUnwrap(leader.process)
+        kill(process.processIdentifier, SIGSTOP)
+        defer { kill(process.processIdentifier, SIGCONT) }
+        let frozen = Date()
+        // The standby's own port: the frozen leader's still accepts connections, which nobody answers.
+        let seconds = try waitForService(on: [endpoints[1]], since: frozen)
+        print("FailoverTests: served \(String(format: "%.3f", seconds)) s after the leader froze")
+        XCTAssertLessThan(seconds, 8, "failoverSeconds 2: a beat every 0.5 s, stale after 2 s, looked at each second")
+        XCTAssertTrue(standby.lastStderr.contains("stopped beating"), standby.lastStderr)
+        // The Unix socket path too: the new leader took it over from the frozen one.
+        let admin = try standby.admin()
+        XCTAssertEqual(try admin.call("conversation.get", ["id": .int(chat.id)])["externalId"]?.stringValue,
+                       "before-freeze")
+        kill(process.processIdentifier, SIGCONT)
+        XCTAssertEqual(try leader.wait(process), 75, "thawed, the old leader finds its session gone:\n"
+                       + leader.lastStderr)
+        XCTAssertEqual(try standby.bot().openChat("after-thaw", department: "waiting")["state"], "queued",
+                       "the new leader still serves alone")
+    }
+
+    func testAStandbyAskedToStopExitsZero() throws {
+        let server = try XCTUnwrap(TestPostgres.shared, "PostgreSQL is not installed (make deps installs it)")
+        let (leader, standby) = try startPair(try server.freshDatabase())
+        XCTAssertEqual(try standby.stop(), 0, standby.lastStderr)
+        XCTAssertFalse(standby.lastStderr.contains("cannot open database"), standby.lastStderr)
+        XCTAssertTrue(leader.isRunning)
     }
 
     func testPostgresRestartedUnderTheLeaderStopsItWith75AndADaemonServesAgain() throws {
