@@ -109,7 +109,11 @@ public struct Config: Sendable {
             { c, v throws(Problem) in c.socket = try path(v, "socket") },
         Key(name: "database", field: \.database, live: false, defaultText: "\"var/atende.db\"",
             doc: "SQLite database file, or a postgresql:// URI shared by a leader and its standbys")
-            { c, v throws(Problem) in c.database = try path(v, "database") },
+            { c, v throws(Problem) in
+            let database = try path(v, "database")
+            if let problem = PostgresStore.problem(with: database) { throw Problem(key: "database", reason: problem) }
+            c.database = database
+        },
         Key(name: "socketMode", field: \.socketMode, live: false,
             defaultText: "\"0660\"", doc: "socket file mode, octal string")
             { c, v throws(Problem) in

@@ -69,4 +69,43 @@ final class ConfigTableTests: XCTestCase {
             XCTAssertEqual(row.live, key.live ? "yes" : "no", key.name)
         }
     }
+
+    /// `database`: an SQLite path or a postgresql:// URI; what looks meant for PostgreSQL but is neither is
+    /// refused at start (and by --check-config), never taken for an SQLite file.
+    func testDatabaseRefusesMisspeltPostgresSettings() throws {
+        let key = try XCTUnwrap(Config.keys.first { $0.name == "database" })
+        func problem(_ value: String) -> String? {
+            var config = Config()
+            do throws(Config.Problem) {
+                try key.apply(&config, .string(value))
+                XCTAssertEqual(config.database, value)
+                return nil
+            } catch {
+                XCTAssertEqual(error.key, "database")
+                return error.reason
+            }
+        }
+        let refused: [(String, String)] = [
+            ("POSTGRESQL:///atende?host=/tmp", "lower case"),
+            ("postgresql:", "lower case"),
+            ("Postgres://host/db", "lower case"),
+            ("host=/tmp dbname=atende user=atende", "keyword strings"),
+            ("dbname=atende", "keyword strings"),
+            ("postgresql://[::1", "IPv6"),
+            ("postgresql:///atende?bogus=1", "bogus"),
+            ("postgresql://h:notaport/db", "\"notaport\" is not a number"),
+            ("postgresql://h:0/db", "\"0\" is not a number"),
+            ("postgresql://a:1,b:99999/db", "\"99999\" is not a number"),
+            ("postgresql://user:secret@[::1", "IPv6"),
+        ]
+        for (value, expected) in refused {
+            let reason = problem(value)
+            XCTAssertTrue(reason?.contains(expected) == true, "\(value): \(reason ?? "accepted")")
+            XCTAssertFalse(reason?.contains("secret") == true, "the message repeats the password: \(reason ?? "")")
+        }
+        for accepted in ["var/atende.db", "/srv/postgres-data.db", "postgresql:///atende?host=/tmp&user=atende",
+                         "postgres://atende@127.0.0.1:5432/atende", "postgresql://a:5432,b:5433/atende"] {
+            XCTAssertNil(problem(accepted), accepted)
+        }
+    }
 }
