@@ -203,8 +203,11 @@ private let foldFunction: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePo
         sqlite3_result_null(context)
         return
     }
-    let folded = ContactSearch.fold(String(cString: text))
-    sqlite3_result_text(context, folded, -1, transient)
+    // By length, not up to a NUL: a name may hold one, and PostgreSQL's fold reads past it.
+    let length = Int(sqlite3_value_bytes(value))
+    let name = String(decoding: UnsafeBufferPointer(start: text, count: length), as: UTF8.self)
+    var folded = ContactSearch.fold(name)
+    folded.withUTF8 { sqlite3_result_text(context, $0.baseAddress, Int32($0.count), transient) }
 }
 
 /// A prepared statement; finalized when released.

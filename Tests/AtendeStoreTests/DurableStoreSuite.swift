@@ -239,11 +239,14 @@ enum DurableStoreSuite {
         // Written decomposed (a letter, then its combining accent), as some phones send names.
         try store.saveContact(ContactRecord(phone: "+5511966666666", name: "Ine\u{0302}s Pa\u{0303}o", extra: nil,
                                             updatedAt: t0))
+        // A NUL inside a name hides nothing after it.
+        try store.saveContact(ContactRecord(phone: "+5511977777777", name: "Zoë \u{0} nul", extra: nil, updatedAt: t0))
         try turn(store)
         for (query, expected) in [("lucia", ["Lúcia Conceição"]), ("LÚCIA", ["Lúcia Conceição"]),
                                   ("conceicao", ["Lúcia Conceição"]), ("joão", ["JOÃO Ávila"]),
                                   ("avila", ["JOÃO Ávila"]), ("ção", ["Lúcia Conceição"]),
-                                  ("ines pao", ["Ine\u{0302}s Pa\u{0303}o"]), ("Inês", ["Ine\u{0302}s Pa\u{0303}o"])] {
+                                  ("ines pao", ["Ine\u{0302}s Pa\u{0303}o"]), ("Inês", ["Ine\u{0302}s Pa\u{0303}o"]),
+                                  ("nul", ["Zoë \u{0} nul"]), ("zoe \u{0}", ["Zoë \u{0} nul"])] {
             XCTAssertEqual(try store.contacts(query: query, limit: 10).map(\.name), expected, query)
         }
         opener.close(store)
