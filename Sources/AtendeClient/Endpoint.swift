@@ -83,14 +83,18 @@ extension RPCClient {
         }
     }
 
-    /// Connects to the first of `endpoints` that accepts, in order; the error names every endpoint tried and
-    /// why each failed.
+    /// Connects to the first of `endpoints` that accepts and, when there are several, answers `system.ping` within
+    /// `timeout`, in order; the error names every endpoint tried and why each failed.
     public static func connectFirst(_ endpoints: [Endpoint], timeout: Double = 5) throws(ClientError)
         -> (client: RPCClient, endpoint: Endpoint) {
         var reasons: [String] = []
         for endpoint in endpoints {
             do {
-                return (try RPCClient(endpoint: endpoint, timeout: timeout), endpoint)
+                let client = try RPCClient(endpoint: endpoint, timeout: timeout)
+                // With a choice, a daemon that accepts the connection but answers nothing is passed over like one
+                // that refuses it: a frozen leader's socket still accepts, while a standby serves elsewhere.
+                if endpoints.count > 1 { _ = try client.call("system.ping", timeout: timeout) }
+                return (client, endpoint)
             } catch {
                 let why = error.reason
                 reasons.append(why.hasPrefix(endpoint.description) ? why : "\(endpoint): \(why)")

@@ -36,12 +36,41 @@ extension AtendectlTests {
         XCTAssertEqual(untokened.status, 4, untokened.stderr)
         XCTAssertTrue(untokened.stderr.contains("over TCP admin needs a token"), untokened.stderr)
 
+        // A port that accepts connections and answers nothing (a frozen leader's) is passed over too.
+        let silent = try Self.silentListener()
+        defer { close(silent.fd) }
+        let started = Date()
+        let past = try ok(["--address", "127.0.0.1:\(silent.port),127.0.0.1:\(port)", "ping"]).stdout
+        XCTAssertTrue(past.contains("on 127.0.0.1:\(port) "), past)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 15, "one connect timeout (5 s), not for ever")
+
         // None serves: exit 3, every endpoint named with why.
         let other = try WebHarness.freePort()
         let none = try ctl(["--address", "127.0.0.1:\(refused),127.0.0.1:\(other)", "ping"])
         XCTAssertEqual(none.status, 3, none.stderr)
         XCTAssertTrue(none.stderr.contains("127.0.0.1:\(refused): Connection refused"), none.stderr)
         XCTAssertTrue(none.stderr.contains("127.0.0.1:\(other): Connection refused"), none.stderr)
+    }
+
+    /// A TCP port on 127.0.0.1 that listens (the kernel completes connections) and never accepts or answers.
+    static func silentListener() throws -> (fd: Int32, port: Int) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard fd >= 0, bound == 0, listen(fd, 8) == 0 else {
+            throw TestDaemonError(description: "silent listener: errno \(errno)")
+        }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
     }
 
     func testABadAddressIsAUsageErrorThatNamesTheValue() throws {
