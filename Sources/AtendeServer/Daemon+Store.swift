@@ -19,6 +19,7 @@ extension Daemon {
     static func openStore(_ config: Config, notify: SystemdNotify, signals: Int32, wakeup: Int32) throws
         -> any DurableStore {
         guard PostgresStore.isPostgres(config.database) else {
+            try lockDatabaseFile(config.database)
             return try Store(path: config.database, durability: config.durability, defersSync: true)
         }
         let wait = StandbyWait()
@@ -61,6 +62,26 @@ extension Daemon {
 private final class StandbyWait {
     var stopRequested = false
     var calls = 0
+}
+
+extension Daemon {
+    /// Takes an exclusive flock on the SQLite file for the life of the process. Two daemons on one file would
+    /// each hand out the same ids and think themselves its only writer, and the one that stops would delete the WAL
+    /// under the other; SQLite's own locks (fcntl, per transaction) say nothing about that. The descriptor is never
+    /// closed: the lock goes with the process, however it ends.
+    static func lockDatabaseFile(_ path: String) throws(SystemError) {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return }  // the store's open says what is wrong with the path
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let error = errno
+            close(fd)
+            // Exit 69, as for a socket another daemon listens on; a file system without flock keeps SQLite's locks.
+            if error == EWOULDBLOCK {
+                throw SystemError(call: "another atended uses the database \(path)", errno: EADDRINUSE)
+            }
+            return
+        }
+    }
 }
 
 extension Journal {

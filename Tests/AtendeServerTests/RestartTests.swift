@@ -212,6 +212,25 @@ final class RestartTests: XCTestCase {
         XCTAssertEqual(try daemon.admin().call("department.list").list("departments").count, 2)
     }
 
+    func testASecondDaemonOnTheSameDatabaseFileIsRefused() throws {
+        try skipOnPostgres("on PostgreSQL a second daemon waits as a standby (FailoverTests)")
+        let daemon = try TestDaemon()
+        let admin = try daemon.admin()
+        try admin.createDepartment("sales")
+        // Its own socket, the first one's database file.
+        let second = try TestDaemon(["database": .string(daemon.databasePath)], start: false)
+        XCTAssertEqual(try second.wait(try second.launch()), 69, second.lastStderr)
+        XCTAssertTrue(second.lastStderr.contains("another atended uses the database \(daemon.databasePath)"),
+                      second.lastStderr)
+        XCTAssertTrue(daemon.isRunning)
+        try admin.createDepartment("after")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: daemon.databasePath + "-wal"), "the WAL is still there")
+        daemon.kill()
+        try daemon.start()
+        XCTAssertEqual(try daemon.admin().call("department.list").list("departments").count, 2,
+                       "what the first daemon acknowledged after the second one's attempt survives its crash")
+    }
+
     func testStaleSocketFromACrashIsReplaced() throws {
         let daemon = try TestDaemon()
         try daemon.admin().createDepartment("sales")
