@@ -15,8 +15,9 @@ import Darwin
 
 /// Splits a byte stream into lines with a hard limit.
 public struct LineFramer: Sendable {
-    /// The longest accepted line in bytes, not counting the terminating `\n` or `\r\n`.
-    public let maxLineBytes: Int
+    /// The longest accepted line in bytes, not counting the terminating `\n` or `\r\n`. It may be raised while
+    /// reading (a connection that authenticated may send longer lines than one that did not).
+    public var maxLineBytes: Int
     private var buffer: [UInt8] = []
     /// Where the unconsumed bytes start.
     private var readIndex = 0

@@ -8,8 +8,8 @@
 
 /// Splits a WebSocket byte stream into messages and control frames.
 public struct WebSocketFrameDecoder: Sendable {
-    /// The largest message (all of its fragments together) in bytes.
-    public let maxMessageBytes: Int
+    /// The largest message (all of its fragments together) in bytes; it may be raised while reading.
+    public var maxMessageBytes: Int
     /// Frames must be masked (a server reading a client) or must not be (a client reading a server).
     public let expectsMasked: Bool
 

@@ -133,8 +133,16 @@ final class Connection {
     let id: UInt64
     let fd: Int32
     let peerUID: uid_t?
+    /// Reached over the Unix socket (not TCP or WebSocket): counted apart, so network clients cannot take the
+    /// last connections the local bot and admin tools need.
+    let isLocal: Bool
     var framer: InboundFramer
-    var role = Role.none
+    /// The line (or message) limit once authenticated; until then a network connection is held to
+    /// `unauthenticatedLineBytes`, so a crowd of clients that never log in cannot hold `maxLineBytes` each.
+    private let maxLineBytes: Int
+    var role = Role.none {
+        didSet { if role != .none { framer.raiseLimit(to: maxLineBytes) } }
+    }
     var botEvents = BotEvents.all
     var out: [UInt8] = []
     var outStart = 0
@@ -179,13 +187,20 @@ final class Connection {
     var lastHeard = Instant(millis: 0)
     var pingSentAt: Instant?
 
+    /// The longest line (or WebSocket message) a network connection may send before it authenticates: an
+    /// `auth.*` request, or a ping, is far shorter.
+    static let unauthenticatedLineBytes = 65536
+
     /// `webSocket`: the connection speaks WebSocket frames (an upgraded HTTP connection) instead of lines.
-    init(id: UInt64, fd: Int32, peerUID: uid_t?, maxLineBytes: Int, webSocket: Bool = false) {
+    /// `local`: it came through the Unix socket (trusted with `maxLineBytes` before it authenticates).
+    init(id: UInt64, fd: Int32, peerUID: uid_t?, maxLineBytes: Int, webSocket: Bool = false, local: Bool = false) {
         self.id = id
         self.fd = fd
         self.peerUID = peerUID
-        self.framer = webSocket ? InboundFramer(webSocketMaxMessageBytes: maxLineBytes)
-            : InboundFramer(maxLineBytes: maxLineBytes)
+        self.isLocal = local
+        self.maxLineBytes = maxLineBytes
+        let first = local ? maxLineBytes : min(maxLineBytes, Connection.unauthenticatedLineBytes)
+        self.framer = webSocket ? InboundFramer(webSocketMaxMessageBytes: first) : InboundFramer(maxLineBytes: first)
     }
 
     /// True for a WebSocket connection.

@@ -35,13 +35,21 @@ extension Daemon {
                 continue
             }
             let connection = Connection(id: nextConnectionID, fd: fd, peerUID: UnixSocket.peerUID(fd),
-                                        maxLineBytes: config.maxLineBytes)
+                                        maxLineBytes: config.maxLineBytes, local: true)
+            localConnections += 1
             nextConnectionID += 1
             fanOut.connections[connection.id] = connection
             watch(fd, token: connection.id, events: UInt32(EPOLLIN.rawValue))
             Log.debug("connected", ["conn": connection.id, "uid": connection.peerUID.map { "\($0)" } ?? "?"])
         }
     }
+
+    /// Connections of `maxConnections` that network clients cannot take, so the bot and admin tools on the Unix
+    /// socket can still connect while unauthenticated TCP or WebSocket clients hold every other one.
+    static func localReserve(_ maxConnections: Int) -> Int { min(256, maxConnections / 4) }
+
+    /// Connections over TCP, WebSocket or HTTP.
+    var remoteConnections: Int { fanOut.connections.count - localConnections + web.clients.count }
 
     func readFrom(_ connection: Connection, now: Instant) {
         if connection.draining {
@@ -131,6 +139,7 @@ extension Daemon {
         }
         if connection.handedOver { journal.outbox?.forget(connection.id) }
         fanOut.connections[connection.id] = nil
+        if connection.isLocal { localConnections -= 1 }
         if let key = connection.loginInFlight {
             throttle.end(key)
             connection.loginInFlight = nil

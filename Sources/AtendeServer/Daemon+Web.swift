@@ -152,7 +152,9 @@ extension Daemon {
             }
             UnixSocket.setNonBlocking(fd)
             TCPSocket.setNoDelay(fd)
-            guard fanOut.connections.count + web.clients.count < config.maxConnections else {
+            TCPSocket.setKeepalive(fd)
+            guard fanOut.connections.count + web.clients.count < config.maxConnections,
+                  remoteConnections < config.maxConnections - Daemon.localReserve(config.maxConnections) else {
                 let refusal = http ? HTTPResponse.error(503, "too many connections")
                     : RPCEncoder.response(id: .null, error: RPCError(code: RPCErrorCode.internalError,
                         message: "too many connections", data: ["reason": "maxConnections reached"])) + [10]

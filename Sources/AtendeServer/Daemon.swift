@@ -38,6 +38,8 @@ public final class Daemon {
     var settings = AccountSettings()
     var throttle = LoginThrottle()
     var nextConnectionID: UInt64 = 16
+    /// Connections through the Unix socket; the others (TCP, WebSocket, HTTP) are the network's.
+    var localConnections = 0
     var nextConversationID: ConversationID = 1
     /// The external ids and phones the store may hold, read once at start (see StoredKeys).
     var storedKeys: StoredKeys!

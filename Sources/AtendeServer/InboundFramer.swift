@@ -39,6 +39,12 @@ struct InboundFramer {
     /// True for a WebSocket connection.
     var isWebSocket: Bool { frames != nil }
 
+    /// Allows lines (or messages) up to `bytes` from now on, when that is more than before.
+    mutating func raiseLimit(to bytes: Int) {
+        if frames != nil { frames!.maxMessageBytes = max(frames!.maxMessageBytes, bytes) }
+        if lines != nil { lines!.maxLineBytes = max(lines!.maxLineBytes, bytes) }
+    }
+
     /// Adds bytes read from the socket.
     mutating func append(_ bytes: UnsafeRawBufferPointer) {
         if closing { return }

@@ -313,6 +313,40 @@ final class WebConnectionLimitTests: WebTestCase {
     }
 }
 
+/// The network cannot take what the Unix socket needs: a share of maxConnections is kept for it, and a network
+/// connection sends long messages only once it has authenticated.
+final class WebLocalReserveTests: WebTestCase {
+    override var extraConfig: [String: JSON] { ["maxConnections": 8] }  // a quarter, 2, kept for the Unix socket
+
+    func testNetworkClientsCannotTakeTheUnixSocketsLastConnections() throws {
+        let held = try (0..<6).map { _ in try RawWebSocket(port: port) }  // never authenticated
+        usleep(100_000)
+        let refused = try WebHarness.exchange(port: port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        XCTAssertTrue(refused.hasPrefix("HTTP/1.1 503"), refused)
+        let unix = try daemon.connect()
+        XCTAssertEqual(try unix.call("system.ping")["pong"], true, "the Unix socket keeps its share")
+        let admin = try daemon.admin()
+        XCTAssertEqual(try admin.call("system.ping")["pong"], true)
+        XCTAssertEqual(held.count, 6)
+    }
+
+    func testANetworkConnectionSendsLongMessagesOnlyOnceAuthenticated() throws {
+        // A request of about 70 KB: over the 64 KiB allowed before authenticating, well under maxLineBytes.
+        let id = String(repeating: "x", count: 70_000)
+        let request = Array(#"{"jsonrpc":"2.0","id":"\#(id)","method":"system.version"}"#.utf8)
+        let stranger = try RawWebSocket(port: port)
+        try stranger.send(RawWebSocket.frame(.text, request))
+        XCTAssertEqual(stranger.next(), .close(code: 1009, reason: "message over 65536 bytes"))
+        let admin = try webAdmin()
+        try admin.sendMessage(request)
+        XCTAssertEqual(try admin.nextResponse()["id"]?.stringValue, id)
+        // A Unix-socket client is local: trusted with maxLineBytes from the start.
+        let unix = try daemon.connect()
+        try unix.sendMessage(request)
+        XCTAssertEqual(try unix.nextResponse()["id"]?.stringValue, id)
+    }
+}
+
 final class WebOutputLimitTests: WebTestCase {
     override var extraConfig: [String: JSON] { ["maxOutputBytes": 65536] }
 
