@@ -20,6 +20,15 @@ public enum JSON: Sendable, Equatable {
     /// An object; member order carries no meaning, and the last of duplicate keys wins.
     case object(JSONObject)
 
+    /// How many arrays and objects deep the value goes: 0 for a scalar, 1 for `[]` or `{"a": 1}`.
+    public var nesting: Int {
+        switch self {
+        case .array(let items): return 1 + (items.map(\.nesting).max() ?? 0)
+        case .object(let members): return 1 + (members.values.map(\.nesting).max() ?? 0)
+        default: return 0
+        }
+    }
+
     /// The member named `key` when this is an object, nil otherwise.
     public subscript(key: String) -> JSON? {
         if case .object(let members) = self { return members[key] }

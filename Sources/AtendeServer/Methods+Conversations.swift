@@ -23,6 +23,8 @@ extension Daemon {
 
 extension RequestContext {
     static let maxTextBytes = 65536
+    /// How deep a contact's extra field may nest (arrays and objects).
+    static let maxContactFieldNesting = 32
 
     /// An open conversation from the router, or a finished one from the store.
     func anyConversation(_ id: ConversationID) throws -> Conversation {
@@ -196,6 +198,12 @@ extension RequestContext {
         var extra = JSONObject()
         for (key, value) in params.members where key != "phone" && key != "name" && key != "updatedAt" {
             guard key.utf8.count <= 64 else { throw RPCError.invalidParams(field: key, reason: "name longer than 64") }
+            // Stored fields come back inside `contacts.list`'s answer, a few levels deeper than they were sent:
+            // bounded here, the answer stays within the 64 levels every client of the protocol may refuse past.
+            let deepest = Self.maxContactFieldNesting
+            guard value.nesting <= deepest else {
+                throw RPCError.invalidParams(field: key, reason: "nested deeper than \(deepest) levels")
+            }
             extra[key] = value
         }
         guard extra.count <= 50 else {

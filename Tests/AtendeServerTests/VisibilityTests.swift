@@ -110,6 +110,11 @@ final class VisibilityTests: DaemonTestCase {
         assertError(-32602, try bot.callResult("contact.save", .object(many)), "more than 50 extra members")
         let huge: JSON = ["phone": "11987654321", "name": "Zé", "notes": .string(String(repeating: "n", count: 17000))]
         assertError(-32602, try bot.callResult("contact.save", huge), "extra members over 16 KiB")
+        // Nested 33 deep: the request is within 64 levels, but its answer in contacts.list would not be.
+        func nested(_ depth: Int) -> JSON { depth == 0 ? .int(1) : .array([nested(depth - 1)]) }
+        assertInvalid("d", try bot.callResult("contact.save", ["phone": "11987654321", "name": "Zé", "d": nested(33)]))
         XCTAssertEqual(try bot.call("contacts.list").list("contacts").count, 0, "refused saves change nothing")
+        try bot.call("contact.save", ["phone": "11987654321", "name": "Zé", "d": nested(32)])
+        XCTAssertEqual(try bot.call("contacts.list").list("contacts").first?["d"]?.nesting, 32)
     }
 }
