@@ -1318,6 +1318,20 @@ class Suite:
                               "return s.scrollHeight > s.clientHeight + 1"
                               "  && getComputedStyle(s).overflowY !== 'visible'")
             assert not nested, "the side lists scroll inside a box of their own"
+            # Her five places are taken: the queue's items are one name over its department, beside "Pegar",
+            # and the reason "Pegar" is off is written above them (a tooltip never shows on a phone).
+            d.wait("#waiting-list .waiting-item button.take:disabled")
+            d.wait_text("#at-limit", "limite de 5 conversas")
+            shapes = d.script("return [...document.querySelectorAll('#waiting-list .waiting-item')].map((li) => {"
+                              "  const r = li.getBoundingClientRect();"
+                              "  const s = li.querySelector('.who small').getBoundingClientRect();"
+                              "  return [li.textContent, Math.round(r.height), s.top >= r.top && s.bottom <= r.bottom];"
+                              "})")
+            assert shapes, "no waiting items"
+            for text, height, inside in shapes:
+                assert height <= 72 and inside, f"{text!r}: {height} px high, department inside: {inside}"
+            d.script("document.getElementById('waiting-list').scrollIntoView()")
+            d.shot("13c-mesa-fila-no-limite")
             d.click(f"{item} .contact")
             d.wait_text("#chat-contact", "Bia Telles")
             d.until(lambda: d.script("const r = document.getElementById('chat-contact').getBoundingClientRect();"

@@ -136,7 +136,12 @@ export function deskView(root, rpc, { attendant, onLogout }) {
     }
 
     function drawWaiting() {
-        fill(tabBody, h("ul", { class: "chat-list", id: "waiting-list" }, desk.waiting.length === 0
+        const room = desk.hasRoom();
+        // Why "Pegar" is off, said once above the list: a title tooltip never shows on a phone.
+        const full = room || desk.waiting.length === 0 ? null : h("p", { class: "hint at-limit", id: "at-limit" },
+            `Você está no seu limite de ${desk.me.maxChats} conversas simultâneas: encerre uma conversa (ou `
+            + "finalize um pós-atendimento) para pegar outra da fila.");
+        fill(tabBody, full, h("ul", { class: "chat-list", id: "waiting-list" }, desk.waiting.length === 0
             ? h("li", { class: "empty" }, "Ninguém aguardando nos seus departamentos.")
             : desk.waiting.map((c) => h("li", { class: "chat-item waiting-item", dataset: { id: c.id } },
                 // The name over its department, so a row of the narrow list keeps "Pegar" on its line.
@@ -145,8 +150,8 @@ export function deskView(root, rpc, { attendant, onLogout }) {
                     h("small", { class: "muted" }, (desk.departments.get(c.department) || { name: c.department }).name,
                         c.priority ? h("span", { class: "badge" }, `prioridade ${c.priority}`) : null)),
                 h("span", { class: "since", dataset: { since: c.queuedAt || c.openedAt } }),
-                h("button", { class: "primary small take", onclick: () => desk.take(c.id), disabled: !desk.hasRoom(),
-                    title: desk.hasRoom() ? null : "Você está no seu limite de conversas" }, "Pegar")))));
+                h("button", { class: "primary small take", onclick: () => desk.take(c.id), disabled: !room,
+                    "aria-describedby": room ? null : "at-limit" }, "Pegar")))));
     }
 
     /** The potentials again, soon and in place (the pushes of a busy second make one read, and the list shown
