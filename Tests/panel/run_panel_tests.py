@@ -869,6 +869,47 @@ class Suite:
         assert routed["department"] == "suporte" and routed["state"] != "potential", routed
         self.bot.call("conversation.close", {"id": chat["id"]})
 
+    def lists_fit_narrow_screens(self):
+        """At a phone's width and a tablet's (360 and 768 px) the lists show every row's name and buttons with no
+        sideways scrolling: Departamentos' "Editar"/"Excluir", the board's waiting chats (priority, "Encaminhar
+        para") and potentials, Administradores' "Editar"."""
+        a = self.admin
+        self.setup.call("department.create", {"id": "sem-equipe", "name": "Sem equipe"})  # nobody serves it
+        waiting = self.bot.call("conversation.open", {
+            "externalId": "wa-5548911113300-1", "contact": {"phone": "+5548911113300", "name": "Rita Estreita"},
+            "department": "sem-equipe", "text": "Oi"})
+        potential = self.bot.call("conversation.open", {
+            "externalId": "wa-5548911113301-1", "contact": {"phone": "+5548911113301", "name": "Tito Estreito"}})
+        screens = [("Departamentos", "#departments-table", "#departments-table tbody tr"),
+                   ("Supervisão", "#board-waiting", f'#board-waiting tr[data-id="{waiting["id"]}"]'),
+                   ("Supervisão", "#board-potentials-list", f'#board-potentials-list tr[data-id="{potential["id"]}"]')]
+        if self.features.get("admin accounts"):
+            screens.append(("Administradores", "#admins-table", "#admins-table tbody tr"))
+        try:
+            for width, height in ((360, 740), (768, 1024)):
+                a.driver.set_window_size(width, height)
+                for menu, list_css, row_css in screens:
+                    a.click_text(".side-menu a", menu)
+                    a.wait(row_css)
+                    outside = a.script(
+                        "const width = document.documentElement.clientWidth;"
+                        "const wide = document.documentElement.scrollWidth > width + 1;"
+                        "const list = document.querySelector(arguments[0]);"
+                        "const parts = [...list.querySelectorAll("
+                        "  'tbody tr td:first-child, tbody button, tbody select')];"
+                        "return (wide ? ['the page scrolls sideways'] : []).concat(parts.filter((e) => {"
+                        "  const r = e.getBoundingClientRect(); return r.left < 0 || r.right > width || !r.width;"
+                        "}).map((e) => (e.getAttribute('aria-label') || e.textContent).trim().slice(0, 40)));",
+                        list_css)
+                    a.script("document.querySelector(arguments[0]).scrollIntoView()", list_css)
+                    a.shot(f"19c-lista-{list_css.strip('#')}-{width}")
+                    assert outside == [], f"{menu} at {width} px, out of sight: {outside}"
+        finally:
+            a.driver.set_window_size(1400, 900)
+            for chat in (waiting, potential):
+                self.bot.call("conversation.close", {"id": chat["id"]})
+            self.setup.call("department.delete", {"id": "sem-equipe"})
+
     def attendant_potentials_and_agenda(self):
         """Potentials with "Remover" (the admin allowed it) and the bot's contact agenda."""
         d = self.desk
@@ -2042,6 +2083,7 @@ def main():
             ("supervisor_board", ["admin_logs_in"], suite.supervisor_board),
             ("board_routes_potential", ["admin_creates_department"], suite.board_routes_potential),
             ("board_moves_played", ["admin_logs_in"], suite.board_moves_played),
+            ("lists_fit_narrow_screens", ["admin_creates_department"], suite.lists_fit_narrow_screens),
             ("profile_fits_a_phone", ["admin_creates_attendant"], suite.profile_fits_a_phone),
             ("desk_fits_a_phone", ["attendant_logs_in"], suite.desk_fits_a_phone),
             ("photo_checked_before_sending", ["admin_creates_attendant"], suite.photo_checked_before_sending),

@@ -1,7 +1,7 @@
 // admins.js: the "Administradores" screen: admin accounts (admin.list/create/update/delete). Their logins share
 // one namespace with the attendants' (the daemon answers 1009 for a taken one, shown under "Usuário").
 
-import { h, fill, field, clearErrors, showError, notice, floppyIcon } from "./dom.js";
+import { h, fill, field, clearErrors, showError, notice, floppyIcon, labelCells } from "./dom.js";
 import * as format from "./format.js";
 import { passwordInput } from "./attendant-form.js";
 import { InputProblem } from "./hours.js";
@@ -45,6 +45,7 @@ export function adminsView(root, { rpc, me }) {
                         mine ? null : h("button", { class: "danger small", onclick: () => remove(admin) },
                             "Excluir"))));
             })));
+        labelCells(table);
     }
 
     function edit(admin) {

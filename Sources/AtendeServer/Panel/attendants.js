@@ -2,7 +2,7 @@
 // form, and the list (name, login, status, open chats, overall rating, active), redrawn from pushes. The switches
 // follow settings.changed too, so another admin's change shows here at once.
 
-import { h, fill, toggle, showError, clearErrors, notice } from "./dom.js";
+import { h, fill, toggle, showError, clearErrors, notice, labelCells } from "./dom.js";
 import * as format from "./format.js";
 
 /** Draws the attendants list; returns {stop}. */
@@ -88,6 +88,7 @@ export function attendantsView(root, { rpc, store, go }) {
                         ` (${format.count(a.rating.count, "avaliação", "avaliações")})`]
                     : h("span", { class: "muted" }, "sem avaliações")),
                 h("td", { class: "active" }, a.active ? "Sim" : h("span", { class: "muted" }, "Não"))))));
+        labelCells(table);
     }
 
     drawPermissions();

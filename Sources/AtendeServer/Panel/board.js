@@ -7,7 +7,7 @@
 // abandoned, so each department also shows how many are still waiting past its target. Figures change on pushes,
 // not by polling.
 
-import { h, fill, notice } from "./dom.js";
+import { h, fill, notice, labelCells } from "./dom.js";
 import * as format from "./format.js";
 import { serverNow } from "./clock.js";
 
@@ -121,6 +121,7 @@ export function boardView(root, { rpc, store }) {
                     : store.stats ? "0" : "—"),
                 h("td", { class: "offers" }, offerFigures(perAttendant[a.id] && perAttendant[a.id].offers)),
                 h("td", {}, a.rating.count ? `${format.rating(a.rating.average)} (${a.rating.count})` : "—")))));
+        labelCells(people);
     }
 
     /** How the attendant's offers of the day ended: "3 aceitas · 1 recusada · 2 expiradas" ("—" when none). */
@@ -304,6 +305,7 @@ export function boardView(root, { rpc, store }) {
                 [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((level) => h("option", { value: level,
                     selected: level === (c.priority || 0) }, level === 0 ? "0 (normal)" : String(level))))),
                 h("td", {}, handOff(c))))));
+        labelCells(table);
         if (!keepFocusedPicker(table)) fill(queue, table);
     }
 
@@ -423,7 +425,7 @@ export function boardView(root, { rpc, store }) {
             fill(stranded, h("p", { class: "muted" }, "Nenhuma conversa parada com atendente offline."));
             return;
         }
-        fill(stranded, h("table", { class: "list" },
+        fill(stranded, labelCells(h("table", { class: "list" },
             h("thead", {}, h("tr", {}, ["Contato", "Departamento", "Atendente", "Desde", "Mover para"]
                 .map((t) => h("th", {}, t)))),
             h("tbody", {}, offline.map((c) => {
@@ -440,7 +442,7 @@ export function boardView(root, { rpc, store }) {
                     h("td", {}, format.dateTime(c.assignedAt || c.offeredAt)),
                     h("td", {}, h("div", { class: "row-actions" }, target,
                         h("button", { class: "primary small", onclick: () => move(c, target.value) }, "Mover"))));
-            }))));
+            })))));
     }
 
     /**
@@ -490,9 +492,9 @@ export function boardView(root, { rpc, store }) {
             return;
         }
         fill(potentials, list.length === 0 ? h("p", { class: "muted" }, "Nenhum potencial.")
-            : h("table", { class: "list" },
+            : labelCells(h("table", { class: "list" },
                 h("thead", {}, h("tr", {}, ["Contato", "Desde", "Encaminhar para"].map((t) => h("th", {}, t)))),
-                h("tbody", {}, list.map(potentialRow))));
+                h("tbody", {}, list.map(potentialRow)))));
     }
 
     function potentialRow(chat) {

@@ -3,7 +3,7 @@
 // level). Only members that differ from what is stored (or, when creating, from the defaults) are sent, so a
 // daemon that does not know a setting yet only refuses it when it is actually used.
 
-import { h, fill, field, clearErrors, showError, notice, floppyIcon } from "./dom.js";
+import { h, fill, field, clearErrors, showError, notice, floppyIcon, labelCells } from "./dom.js";
 import * as format from "./format.js";
 import { InputProblem } from "./hours.js";
 
@@ -59,6 +59,7 @@ export function departmentsView(root, { rpc, store }) {
                     h("td", {}, h("div", { class: "row-actions" },
                         h("button", { class: "secondary small", onclick: () => edit(d) }, "Editar"),
                         h("button", { class: "danger small", onclick: () => remove(d) }, "Excluir")))))));
+        labelCells(table);
     }
 
     function edit(department) {

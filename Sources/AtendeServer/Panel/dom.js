@@ -48,6 +48,22 @@ export function field(name, label, input, hint) {
         h("small", { class: "error", role: "alert" }));
 }
 
+/**
+ * Gives each body cell of `table` its column's heading as data-label, which a narrow screen shows beside the value
+ * when the rows are stacked as cards (style.css): a table scrolled sideways hid its buttons or its names. The first
+ * column names the row and is the card's title, and a column without a heading (the buttons) needs no caption.
+ * Returns the table.
+ */
+export function labelCells(table) {
+    const headings = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
+    for (const row of table.querySelectorAll("tbody tr")) {
+        [...row.children].forEach((cell, index) => {
+            if (index > 0 && headings[index] && cell.colSpan === 1) cell.dataset.label = headings[index];
+        });
+    }
+    return table;
+}
+
 /** Removes the error marks of `container`. */
 export function clearErrors(container) {
     for (const marked of container.querySelectorAll(".has-error")) marked.classList.remove("has-error");
