@@ -1384,6 +1384,38 @@ class Suite:
                 if self.setup.call("conversation.get", {"id": opened["id"]})["state"] != "closed":
                     self.bot.call("conversation.close", {"id": opened["id"]})
 
+    def profile_subject(self):
+        """An attendant of its own for the profile's form steps (made once, over the socket): Monday 08:00-12:00."""
+        if not getattr(self, "subject_id", None):
+            self.subject_id = self.setup.call("attendant.create", {
+                "name": "Joana Prado", "login": "joana.prado@empresa.com.br", "password": "Joana1234",
+                "departments": [], "hours": {"timezone": "America/Sao_Paulo", "week": {"mon": [["08:00", "12:00"]]}},
+            })["id"]
+        return self.subject_id
+
+    def hours_new_interval_saves(self):
+        """"+" adds an interval with real times (not placeholders): saved as it came, on a day off (08:00 to 18:00)
+        and after a day's last interval; one emptied is refused beside its day before anything is sent."""
+        a = self.admin
+        id_ = self.profile_subject()
+        a.open(f"#/atendentes/{id_}")
+        a.wait("#attendant-profile")
+        a.click('.day[data-day="sat"] button.add')
+        a.click('.day[data-day="mon"] button.add')
+        shown = [a.value(f'.day[data-day="{day}"] .interval:last-child input.{end}')
+                 for day in ("sat", "mon") for end in ("start", "end")]
+        assert shown == ["08:00", "18:00", "12:00", "14:00"], shown
+        a.shot("30-perfil-novo-intervalo")
+        a.type('.day[data-day="sat"] .interval:last-child input.end', "")
+        a.click("#save")
+        a.wait_text('.day[data-day="sat"] .error', "Preencha o início e o fim do intervalo")
+        a.type('.day[data-day="sat"] .interval:last-child input.end', "18:00")
+        a.click("#save")
+        a.wait_text(".notices", "Atendente salvo")
+        week = self.setup.call("attendant.get", {"id": id_})["hours"]["week"]
+        assert week.get("sat") == [["08:00", "18:00"]], week
+        assert week.get("mon") == [["08:00", "12:00"], ["12:00", "14:00"]], week
+
     def photo_checked_before_sending(self):
         """Not an image: refused beside the photo before anything is sent. Too large for one frame: reduced to a
         JPEG in the browser, then sent."""
@@ -2088,6 +2120,7 @@ def main():
             ("desk_fits_a_phone", ["attendant_logs_in"], suite.desk_fits_a_phone),
             ("photo_checked_before_sending", ["admin_creates_attendant"], suite.photo_checked_before_sending),
             ("hours_exceptions_and_holidays", ["admin_creates_attendant"], suite.hours_exceptions_and_holidays),
+            ("hours_new_interval_saves", ["admin_logs_in"], suite.hours_new_interval_saves),
             ("admin_accounts", ["admin_creates_attendant"], suite.admin_accounts),
             ("admin_screens_follow_settings", ["admin_logs_in"], suite.admin_screens_follow_settings),
             ("reconnect_resumes", ["attendant_logs_in"], suite.reconnect_resumes),

@@ -27,6 +27,18 @@ export class InputProblem extends Error {
     get reason() { return this.data.reason; }
 }
 
+/**
+ * The interval "+" adds to a day that has `intervals`: 08:00 to 18:00 on a day off, else the two hours after the
+ * last one. Real values, not placeholders: an interval left as typed saves (an empty one was refused on save).
+ */
+export function nextInterval(intervals) {
+    const last = intervals.length ? normalizeTime(intervals[intervals.length - 1][1]) : null;
+    if (!last || last === "24:00" || last === "00:00") return ["08:00", "18:00"];
+    const [hours, minutes] = last.split(":").map(Number);
+    const end = Math.min(hours + 2, 24);
+    return [last, end === 24 ? "24:00" : `${String(end).padStart(2, "0")}:${String(minutes).padStart(2, "0")}`];
+}
+
 /** "8", "0800", "8:00", "08:00:00" → "08:00" (or "08:00:00"); null when it is not a time. */
 export function normalizeTime(text) {
     const raw = String(text || "").trim();
@@ -55,6 +67,9 @@ export function weekFromRows(rows) {
     }
     days.forEach(([day], index) => {
         for (const [rawStart, rawEnd] of rows[day] || []) {
+            if (!String(rawStart).trim() || !String(rawEnd).trim()) {
+                throw new InputProblem(`hours.week.${day}`, "preencha o início e o fim do intervalo (hh:mm)");
+            }
             const start = normalizeTime(rawStart);
             const end = normalizeTime(rawEnd);
             if (!start) throw new InputProblem(`hours.week.${day}`, `horário inválido: "${rawStart}"`);
@@ -189,15 +204,15 @@ export function hoursEditor(hours, defaultTimezone = "America/Sao_Paulo") {
             h("div", { class: "intervals" },
                 rows[day].length === 0 ? h("span", { class: "off" }, "Folga") : null,
                 rows[day].map(([start, end], index) => h("span", { class: "interval" },
-                    h("input", { class: "start", value: start, size: 5, maxlength: 8, placeholder: "08:00",
+                    h("input", { class: "start", value: start, size: 5, maxlength: 8, placeholder: "hh:mm",
                         "aria-label": `${label}: início`, inputmode: "numeric" }),
                     h("span", {}, "às"),
-                    h("input", { class: "end", value: end, size: 5, maxlength: 8, placeholder: "18:00",
+                    h("input", { class: "end", value: end, size: 5, maxlength: 8, placeholder: "hh:mm",
                         "aria-label": `${label}: fim`, inputmode: "numeric" }),
                     h("button", { type: "button", class: "icon", title: "Remover intervalo",
                         onclick: () => { readGrid(); rows[day].splice(index, 1); redraw(); } }, "×")))),
             h("button", { type: "button", class: "icon add", title: `Adicionar intervalo (${label})`,
-                onclick: () => { readGrid(); rows[day].push(["", ""]); redraw(); } }, "+"),
+                onclick: () => { readGrid(); rows[day].push(nextInterval(rows[day])); redraw(); } }, "+"),
             h("small", { class: "error", role: "alert" }))));
     }
 
