@@ -1416,6 +1416,41 @@ class Suite:
         assert week.get("sat") == [["08:00", "18:00"]], week
         assert week.get("mon") == [["08:00", "12:00"], ["12:00", "14:00"]], week
 
+    def profile_warns_unsaved_changes(self):
+        """Leaving a profile with unsaved changes asks first ("← Atendentes", the menu, closing the tab); "Cancelar"
+        keeps the form as typed. A second "Salvar" at the end of the form saves, and then leaving asks nothing."""
+        a = self.admin
+        id_ = self.profile_subject()
+        a.open(f"#/atendentes/{id_}")
+        a.wait("#attendant-profile")
+        a.click_text("#attendant-profile button", "← Atendentes")  # nothing changed: no question
+        a.wait("#attendants-table")
+        a.open(f"#/atendentes/{id_}")
+        a.type("#attendant-profile input[name=email]", "joana.prado@empresa.com.br")
+
+        def refused(leave, what):
+            leave()
+            alert = a.until(lambda: a.driver.switch_to.alert, f"a confirmation after {what}")
+            assert "não salvas" in alert.text, alert.text
+            alert.dismiss()
+            assert a.driver.current_url.endswith(f"#/atendentes/{id_}"), a.driver.current_url
+            assert a.value("#attendant-profile input[name=email]") == "joana.prado@empresa.com.br", "kept"
+        refused(lambda: a.click_text("#attendant-profile button", "← Atendentes"), "← Atendentes")
+        refused(lambda: a.click_text(".side-menu a", "Departamentos"), "a menu item")
+        assert a.find(".side-menu a.active").text == "Atendentes", "the menu still on the form's screen"
+        assert a.script("const e = new Event('beforeunload', {cancelable: true}); window.dispatchEvent(e);"
+                        "return e.defaultPrevented"), "closing the tab asks first"
+        bottom = a.find("#save-bottom")
+        a.script("arguments[0].scrollIntoView({block: 'center'})", bottom)
+        a.shot("31-perfil-salvar-no-fim")
+        bottom.click()
+        a.wait_text(".notices", "Atendente salvo")
+        assert self.setup.call("attendant.get", {"id": id_})["email"] == "joana.prado@empresa.com.br"
+        assert not a.script("const e = new Event('beforeunload', {cancelable: true}); window.dispatchEvent(e);"
+                            "return e.defaultPrevented"), "saved: closing the tab asks nothing"
+        a.click_text(".side-menu a", "Departamentos")
+        a.wait("#departments-table")
+
     def photo_checked_before_sending(self):
         """Not an image: refused beside the photo before anything is sent. Too large for one frame: reduced to a
         JPEG in the browser, then sent."""
@@ -2121,6 +2156,7 @@ def main():
             ("photo_checked_before_sending", ["admin_creates_attendant"], suite.photo_checked_before_sending),
             ("hours_exceptions_and_holidays", ["admin_creates_attendant"], suite.hours_exceptions_and_holidays),
             ("hours_new_interval_saves", ["admin_logs_in"], suite.hours_new_interval_saves),
+            ("profile_warns_unsaved_changes", ["admin_logs_in"], suite.profile_warns_unsaved_changes),
             ("admin_accounts", ["admin_creates_attendant"], suite.admin_accounts),
             ("admin_screens_follow_settings", ["admin_logs_in"], suite.admin_screens_follow_settings),
             ("reconnect_resumes", ["attendant_logs_in"], suite.reconnect_resumes),

@@ -32,14 +32,26 @@ export function adminArea(root, rpc, { admin, onLogout }) {
             h("span", { class: "role" }, admin && admin.name ? `${admin.name} · Administrador` : "Administrador"),
             status,
             h("span", { class: "zone-note", id: "zone-note" }, zoneNote()),
-            h("button", { class: "link", id: "logout", onclick: onLogout }, "Sair")),
+            h("button", { class: "link", id: "logout", onclick: () => { if (mayLeave()) onLogout(); } }, "Sair")),
         nav, content));
 
     let view = null;
     let loaded = false;
+    let shown = null;  // the address the current view was drawn for
+
+    /** Whether the current view may go: yes, unless it has unsaved changes and the admin wants to keep them. */
+    function mayLeave() {
+        return !(view && view.unsaved && view.unsaved())
+            || confirm("Há alterações não salvas neste atendente. Sair sem salvar?");
+    }
 
     function route() {
         const hash = location.hash || "#/atendentes";
+        if (shown !== null && hash !== shown && !mayLeave()) {
+            history.replaceState(null, "", shown);  // back to the form's address; the form was never left
+            return;
+        }
+        shown = hash;
         fill(nav, menu.map(([href, label]) => h("a", { href, class: hash.startsWith(href) ? "active" : null },
             label)));
         if (view) view.stop();

@@ -148,6 +148,9 @@ export function attendantProfileView(root, { rpc, store, go }, id) {
     const departmentBox = h("div", { class: "department-picker", id: "department-picker" });
     const save = h("button", { type: "submit", class: "primary save", id: "save", title: "Salvar",
         "aria-label": "Salvar" }, floppyIcon(), h("span", {}, "Salvar"));
+    // The same at the end of the form: on a phone the page is long and the one at the top far away.
+    const saveBottom = h("button", { type: "submit", class: "primary save", id: "save-bottom" }, floppyIcon(),
+        h("span", {}, "Salvar"));
     const summary = h("div", { class: "profile-summary" });
     let image = null;  // {contentType, base64} chosen and not yet sent
 
@@ -199,11 +202,21 @@ export function attendantProfileView(root, { rpc, store, go }, id) {
             + "deste atendente."),
         h("div", { dataset: { field: "departments" } }, departmentBox, h("small", { class: "error", role: "alert" })),
         h("div", { class: "form-error", dataset: { field: "_" } }, h("small", { class: "error", role: "alert" })),
+        h("div", { class: "actions" }, saveBottom),
         h("div", { class: "actions danger-zone" },
             h("button", { type: "button", class: "link", onclick: () => go("#/atendentes") }, "← Atendentes"),
             unlockButton,
             h("button", { type: "button", class: "danger", onclick: remove }, "Excluir atendente")));
     root.append(form);
+    let saved = null;  // what the form held when it was last in step with the daemon (set once it is drawn)
+    let deleted = false;
+    // Closing the tab or reloading asks first too (the browser words that question itself).
+    const warnOnUnload = (event) => {
+        if (!unsaved()) return;
+        event.preventDefault();
+        event.returnValue = "";
+    };
+    window.addEventListener("beforeunload", warnOnUnload);
     // Whether failed logins locked the attendant out is only in attendant.get (lockedUntil): the list leaves it out.
     rpc.call("attendant.get", { id }).then((full) => {
         lockedUntil = full.lockedUntil || null;
@@ -286,6 +299,18 @@ export function attendantProfileView(root, { rpc, store, go }, id) {
         fill(preview, h("img", { src: `data:${kind};base64,${image.base64}`, alt: "Prévia da imagem" }));
     }
 
+    /** Everything typed in the form, valid or not, as one string (compared with `saved`). */
+    function typed() {
+        const departments = [...departmentBox.querySelectorAll("input:checked")].map((input) => input.value);
+        return JSON.stringify([name.value, login.value, password.input.value, phone.value, email.value,
+            form.querySelector('input[name="active"]').checked, maxChats.value, hours.typed(), departments]);
+    }
+
+    /** Whether something typed or a photo chosen has not been saved (leaving asks first). */
+    function unsaved() {
+        return !deleted && (image !== null || typed() !== saved);
+    }
+
     /** The members that differ from the stored attendant (an update sends only those). */
     function changes() {
         const update = {};
@@ -327,7 +352,7 @@ export function attendantProfileView(root, { rpc, store, go }, id) {
             showError(form, problem);
             return;
         }
-        save.disabled = true;
+        save.disabled = saveBottom.disabled = true;
         try {
             if (Object.keys(update).length) {
                 attendant = await rpc.call("attendant.update", { id, ...update });
@@ -346,13 +371,14 @@ export function attendantProfileView(root, { rpc, store, go }, id) {
             }
             password.input.value = "";
             password.input.dispatchEvent(new Event("input"));
+            saved = typed();
             drawSummary();
             form.querySelector("h1").textContent = attendant.name;
             notice("Atendente salvo.");
         } catch (error) {
             showError(form, error);
         } finally {
-            save.disabled = false;
+            save.disabled = saveBottom.disabled = false;
         }
     }
 
@@ -372,6 +398,7 @@ export function attendantProfileView(root, { rpc, store, go }, id) {
         if (!confirm(`Excluir ${attendant.name}? As conversas encerradas continuam no histórico.`)) return;
         try {
             await rpc.call("attendant.delete", { id });
+            deleted = true;  // nothing left to save
             store.attendants.delete(id);
             store.changed("attendants");
             notice("Atendente excluído.");
@@ -385,7 +412,8 @@ export function attendantProfileView(root, { rpc, store, go }, id) {
     drawDepartments();
     drawHolidays();
     showImage();
-    const stop = store.watch((what) => {
+    saved = typed();
+    const unwatch = store.watch((what) => {
         if (what === "attendants" || what === "all") {
             const latest = store.attendants.get(id);
             if (latest) {
@@ -396,5 +424,11 @@ export function attendantProfileView(root, { rpc, store, go }, id) {
         if (what === "departments" || what === "all") drawDepartments();
         if (what === "settings" || what === "all") drawHolidays();
     });
-    return { stop };
+    return {
+        stop() {
+            window.removeEventListener("beforeunload", warnOnUnload);
+            unwatch();
+        },
+        unsaved,
+    };
 }

@@ -245,6 +245,12 @@ export function hoursEditor(hours, defaultTimezone = "America/Sao_Paulo") {
             for (const [day] of days) rows[day] = (saved.week[day] || []).map(([s, e]) => [s, e]);
             redraw();
         },
+        /** What is typed, valid or not, as a string to compare with an earlier one (unsaved changes). */
+        typed() {
+            readGrid();
+            return JSON.stringify([alwaysBox.checked, zone.value, rows, exceptionRows.filter(Boolean)
+                .map((entry) => [entry.dateInput.value, entry.intervalsInput.value])]);
+        },
         value() {
             if (alwaysBox.checked) return "always";
             readGrid();
