@@ -1377,6 +1377,17 @@ class Suite:
             d.wait_text("#chat-contact", "Bia Telles")
             d.until(lambda: d.script("const r = document.getElementById('chat-contact').getBoundingClientRect();"
                                      "return r.top >= 0 && r.bottom <= window.innerHeight"), "the chat in sight")
+            # The header's phone is one piece (Transferir and Encerrar go under the name when they do not fit).
+            lines = d.script("return document.querySelector('#chat-meta .phone').getClientRects().length")
+            assert lines == 1, f"the phone broken over {lines} lines"
+            # Three notices at once: the newest two show, off the reply box.
+            d.module_call("dom.js", "['Aviso 1', 'Aviso 2', 'Aviso 3'].map((text) => m.notice(text))")
+            shown = d.script("const box = document.getElementById('reply-form').getBoundingClientRect();"
+                             "return [...document.querySelectorAll('.notices .notice')].map((n) => {"
+                             "  const r = n.getBoundingClientRect();"
+                             "  return [n.textContent, r.bottom > box.top && r.top < box.bottom]; })")
+            assert [text for text, _ in shown] == ["Aviso 2", "Aviso 3"], shown
+            assert not any(over for _, over in shown), f"over the reply box: {shown}"
             d.shot("13b-mesa-celular")
         finally:
             d.driver.set_window_size(1400, 900)

@@ -166,7 +166,7 @@ export class ChatPane {
         this.transfer = h("div", { class: "transfer", hidden: true });
         fill(this.element,
             h("header", { class: "chat-head" },
-                h("div", {},
+                h("div", { class: "chat-who" },
                     h("h2", { id: "chat-contact" }, contact),
                     h("span", { class: "muted", id: "chat-meta" }, this.meta(chat))),
                 h("div", { class: "chat-actions" },
@@ -189,18 +189,19 @@ export class ChatPane {
         if (mine) this.reply.focus();
     }
 
-    /** The header's second line: phone, channel, department (by its current name) and when the chat opened. */
+    /** The header's second line: phone, channel, department (by its current name) and when the chat opened. The
+     * phone is one piece: a narrow header broke "(11) 99666-0006" at its hyphen. */
     meta(chat) {
         const department = this.desk.departments.get(chat.department) || { name: chat.department || "" };
-        return `${format.contactPhone(chat.contact.phone)} · ${format.channel(chat.channel)} · ${department.name}`
-            + ` · aberta ${format.dateTime(chat.openedAt)}`;
+        return [h("span", { class: "phone" }, format.contactPhone(chat.contact.phone)),
+            ` · ${format.channel(chat.channel)} · ${department.name} · aberta ${format.dateTime(chat.openedAt)}`];
     }
 
     /** Redraws the header's second line only (a department renamed): the form, focus and scroll stay. */
     drawMeta() {
         const chat = this.conversation();
         const line = this.element.querySelector("#chat-meta");
-        if (chat && line) line.textContent = this.meta(chat);
+        if (chat && line) fill(line, this.meta(chat));
     }
 
     /** Forgets the draft of a chat that left this attendant. */

@@ -132,8 +132,29 @@ export function notice(text, kind = "ok") {
     if (!area) return;
     const item = h("div", { class: `notice ${kind}`, role: "status" }, text);
     area.append(item);
-    while (area.childElementCount > 3) area.firstElementChild.remove();  // the newest three are enough
+    // The newest two: on a phone a third one stacked over most of the transcript.
+    while (area.childElementCount > 2) area.firstElementChild.remove();
+    if (!area.dataset.placed) {
+        area.dataset.placed = "true";
+        const place = () => placeNotices(area);
+        for (const event of ["scroll", "resize"]) window.addEventListener(event, place, { passive: true });
+    }
+    placeNotices(area);
     setTimeout(() => item.remove(), kind === "bad" ? 8000 : 4000);
+}
+
+/**
+ * Lifts the notices above the desk's reply box when they would lie over it (a phone's desk scrolled to the open
+ * chat): the attendant would type unseen. Elsewhere they stay where style.css puts them.
+ */
+function placeNotices(area) {
+    area.style.bottom = "";
+    const reply = document.getElementById("reply-form");
+    if (!reply || area.childElementCount === 0) return;
+    const box = reply.getBoundingClientRect();
+    const over = area.getBoundingClientRect();
+    const overlaps = over.bottom > box.top && over.top < box.bottom && over.left < box.right && over.right > box.left;
+    if (overlaps && box.top > over.height + 16) area.style.bottom = `${window.innerHeight - box.top + 8}px`;
 }
 
 /** The floppy-disk icon of the save buttons (inline SVG: nothing is fetched). */
