@@ -1462,6 +1462,33 @@ class Suite:
         a.click_text(".side-menu a", "Departamentos")
         a.wait("#departments-table")
 
+    def profile_shows_every_error(self):
+        """A phone with an unknown DDD, 0 simultaneous chats and "joana@" as e-mail: one "Salvar" shows the three
+        errors at once, each beside its field, and sends nothing."""
+        a = self.admin
+        id_ = self.profile_subject()
+        before = self.setup.call("attendant.get", {"id": id_})
+        a.open(f"#/atendentes/{id_}")
+        a.wait("#attendant-profile")
+        a.type("#attendant-profile input[name=phone]", "2098765432")
+        a.type("#attendant-profile input[name=maxChats]", "0")
+        a.type("#attendant-profile input[name=email]", "joana@")
+        a.click("#save")
+        a.wait_text('#attendant-profile [data-field="phone"] .error', "DDD 20 não existe")
+        a.wait_text('#attendant-profile [data-field="maxChats"] .error', "de 1 a 1000")
+        a.wait_text('#attendant-profile [data-field="email"] .error', "Falta o domínio depois do @")
+        a.script("document.querySelector('[data-field=\"phone\"]').scrollIntoView({block: 'center'})")
+        a.shot("32-perfil-todos-os-erros")
+        assert self.setup.call("attendant.get", {"id": id_}) == before, "nothing was sent"
+        a.type("#attendant-profile input[name=phone]", "11987650000")
+        a.type("#attendant-profile input[name=maxChats]", "3")
+        a.type("#attendant-profile input[name=email]", "joana@empresa.com.br")
+        a.click("#save")
+        a.wait_text(".notices", "Atendente salvo")
+        a.until(lambda: not [e for e in a.all("#attendant-profile .error") if e.text], "the errors gone")
+        saved = self.setup.call("attendant.get", {"id": id_})
+        assert (saved["phone"], saved["maxChats"], saved["email"]) == ("+5511987650000", 3, "joana@empresa.com.br")
+
     def photo_checked_before_sending(self):
         """Not an image: refused beside the photo before anything is sent. Too large for one frame: reduced to a
         JPEG in the browser, then sent."""
@@ -2168,6 +2195,7 @@ def main():
             ("hours_exceptions_and_holidays", ["admin_creates_attendant"], suite.hours_exceptions_and_holidays),
             ("hours_new_interval_saves", ["admin_logs_in"], suite.hours_new_interval_saves),
             ("profile_warns_unsaved_changes", ["admin_logs_in"], suite.profile_warns_unsaved_changes),
+            ("profile_shows_every_error", ["admin_logs_in"], suite.profile_shows_every_error),
             ("admin_accounts", ["admin_creates_attendant"], suite.admin_accounts),
             ("admin_screens_follow_settings", ["admin_logs_in"], suite.admin_screens_follow_settings),
             ("reconnect_resumes", ["attendant_logs_in"], suite.reconnect_resumes),

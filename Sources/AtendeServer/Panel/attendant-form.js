@@ -3,7 +3,7 @@
 // DDD check, e-mail, "Ativo", "HORÁRIOS DE ATENDIMENTO", "DEPARTAMENTO", saved with the floppy-disk button.
 // The daemon has the last word: every error it returns is shown next to the field it names.
 
-import { h, fill, field, toggle, clearErrors, showError, notice, floppyIcon } from "./dom.js";
+import { h, fill, field, toggle, clearErrors, showError, showErrors, notice, floppyIcon } from "./dom.js";
 import * as format from "./format.js";
 import { timeZone } from "./clock.js";
 import { hoursEditor, InputProblem, showDay } from "./hours.js";
@@ -69,14 +69,14 @@ export function attendantCreateView(root, { rpc, store, go }) {
     async function send(event) {
         event.preventDefault();
         clearErrors(form);
-        // Every problem found here at once (the last shown takes the focus: the first field in the form).
+        // Every problem found here at once, each beside its field.
         const problems = [];
-        if (!password.ok()) problems.push(new InputProblem("password", "a senha não cumpre as regras abaixo"));
-        if (!login.value.trim()) problems.push(new InputProblem("login", "informe o usuário"));
         if (name.value.trim().split(/\s+/).length < 2) {
             problems.push(new InputProblem("name", "informe nome e sobrenome"));
         }
-        for (const problem of problems) showError(form, problem);
+        if (!login.value.trim()) problems.push(new InputProblem("login", "informe o usuário"));
+        if (!password.ok()) problems.push(new InputProblem("password", "a senha não cumpre as regras abaixo"));
+        showErrors(form, problems);
         if (problems.length > 0) return;
         submit.disabled = true;
         try {
@@ -311,45 +311,58 @@ export function attendantProfileView(root, { rpc, store, go }, id) {
         return !deleted && (image !== null || typed() !== saved);
     }
 
-    /** The members that differ from the stored attendant (an update sends only those). */
+    /**
+     * The members that differ from the stored attendant (an update sends only those), and every problem found with
+     * what was typed, in the form's order: all of them are shown at once, not one per "Salvar".
+     */
     function changes() {
         const update = {};
+        const problems = [];
         const trimmed = name.value.trim();
-        if (trimmed !== attendant.name) update.name = trimmed;
+        if (trimmed !== attendant.name) {
+            if (trimmed.split(/\s+/).length < 2) problems.push(new InputProblem("name", "informe nome e sobrenome"));
+            update.name = trimmed;
+        }
+        if (!login.value.trim()) problems.push(new InputProblem("login", "informe o usuário"));
         if (login.value.trim() !== attendant.login) update.login = login.value.trim();
         if (password.input.value) {
-            if (!password.ok()) throw new InputProblem("password", "a senha não cumpre as regras");
+            if (!password.ok()) problems.push(new InputProblem("password", "a senha não cumpre as regras"));
             update.password = password.input.value;
         }
-        const problem = format.phoneProblem(phone.value);
-        if (problem) {
-            phoneHint.textContent = "";  // the error takes its place, not a second copy of it
-            throw new InputProblem("phone", problem);
-        }
+        const phoneProblem = format.phoneProblem(phone.value);
+        if (phoneProblem) problems.push(new InputProblem("phone", phoneProblem));
         const phoneValue = format.phoneE164(phone.value);
         if (phoneValue !== (attendant.phone || null)) update.phone = phoneValue;
+        const emailProblem = format.emailProblem(email.value);
+        if (emailProblem) problems.push(new InputProblem("email", emailProblem));
         const emailValue = email.value.trim() || null;
         if (emailValue !== (attendant.email || null)) update.email = emailValue;
         const activeValue = form.querySelector('input[name="active"]').checked;
         if (activeValue !== attendant.active) update.active = activeValue;
         const max = Number(maxChats.value);
-        if (!Number.isInteger(max) || max < 1 || max > 1000) throw new InputProblem("maxChats", "de 1 a 1000");
+        if (maxChats.value.trim() === "" || !Number.isInteger(max) || max < 1 || max > 1000) {
+            problems.push(new InputProblem("maxChats", "informe um número de 1 a 1000"));
+        }
         if (max !== attendant.maxChats) update.maxChats = max;
-        const hoursValue = hours.value();
-        if (JSON.stringify(hoursValue) !== JSON.stringify(attendant.hours)) update.hours = hoursValue;
+        try {
+            const hoursValue = hours.value();
+            if (JSON.stringify(hoursValue) !== JSON.stringify(attendant.hours)) update.hours = hoursValue;
+        } catch (problem) {
+            problems.push(problem);
+        }
         const departments = [...departmentBox.querySelectorAll("input:checked")].map((input) => input.value);
         if (JSON.stringify(departments) !== JSON.stringify(attendant.departments)) update.departments = departments;
-        return update;
+        return { update, problems };
     }
 
     async function send(event) {
         event.preventDefault();
         clearErrors(form);
-        let update;
-        try {
-            update = changes();
-        } catch (problem) {
-            showError(form, problem);
+        const { update, problems } = changes();
+        if (problems.length > 0) {
+            // The phone's error takes the place of its typing hint, not a second copy of it.
+            if (problems.some((problem) => problem.field === "phone")) phoneHint.textContent = "";
+            showErrors(form, problems);
             return;
         }
         save.disabled = saveBottom.disabled = true;

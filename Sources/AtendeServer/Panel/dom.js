@@ -107,6 +107,11 @@ export function showError(container, error) {
     return target;
 }
 
+/** Shows every one of `problems` next to its field; the first in the form (listed first) takes the focus. */
+export function showErrors(container, problems) {
+    for (const problem of [...problems].reverse()) showError(container, problem);
+}
+
 /**
  * What a field name adds to the element that shows it: "[1]" → "item 2: ", ".date" → "data: ",
  * ".intervals[1]" → "intervalo 2: " (the first member and index only: the element is that close to it).

@@ -149,6 +149,25 @@ export function phoneProblem(text) {
     return null;
 }
 
+/**
+ * Why a typed e-mail will be refused, in Portuguese, or null when it looks right. Empty is fine (optional). The
+ * daemon's common refusals, found before sending so they show with the form's other problems; it checks the rest.
+ */
+export function emailProblem(text) {
+    const email = String(text || "").trim();
+    if (!email) return null;
+    const parts = email.split("@");
+    if (parts.length !== 2) return "O e-mail deve ter exatamente um @.";
+    const [local, domain] = parts;
+    if (!local) return "Falta o nome antes do @.";
+    if (!domain) return "Falta o domínio depois do @.";
+    const labels = domain.split(".");
+    if (labels.length < 2) return "O domínio precisa de um ponto, como em exemplo.com.br.";
+    if (labels.some((label) => !label)) return "O domínio tem um ponto fora do lugar.";
+    if (!/^[A-Za-z]{2,}$/.test(labels[labels.length - 1])) return "O final do domínio deve ter pelo menos 2 letras.";
+    return null;
+}
+
 /** The typed phone as E.164 for the daemon, or null when empty. */
 export function phoneE164(text) {
     const digits = phoneDigits(text);
