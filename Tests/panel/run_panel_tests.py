@@ -1324,6 +1324,22 @@ class Suite:
             a.driver.execute_script("document.querySelector('.week-grid').scrollIntoView()")
             a.shot("08-perfil-celular")
             assert outside == [], f"off screen at 390 px: {outside}"
+            # "Sem restrição de horário" wraps beside its checkbox, not on a line of its own under it.
+            apart = a.script("const [box, text] = ['input', 'span'].map((t) => document.querySelector("
+                             "  `.hours-editor label.check > ${t}`).getBoundingClientRect());"
+                             "return text.top - box.bottom")
+            assert apart < 0, f"the text starts {apart} px under its checkbox"
+            # On a touch screen every button is at least 40 px a side (the hours' "+" and "×" were 28x20).
+            a.driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 1})
+            try:
+                small = a.script("return [...document.querySelectorAll('#logout, #attendant-profile button')]"
+                                 "  .filter((b) => b.offsetParent).map((b) => [(b.title || b.textContent).trim(),"
+                                 "    b.getBoundingClientRect()]).filter(([, r]) => r.height < 40 || r.width < 40)"
+                                 "  .map(([name, r]) => `${name} ${Math.round(r.width)}x${Math.round(r.height)}`)")
+                a.shot("08-perfil-celular-toque")
+                assert small == [], f"too small to tap: {small}"
+            finally:
+                a.driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": False})
             # The menu's five screens and the attendants' list (cards: status and rating in sight) fit too.
             a.click_text(".side-menu a", "Atendentes")
             a.wait(f'#attendants-table tr[data-id="{self.attendant_id}"]')

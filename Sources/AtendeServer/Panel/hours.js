@@ -164,7 +164,8 @@ export function hoursEditor(hours, defaultTimezone = "America/Sao_Paulo") {
     const exceptionList = h("div", { class: "exceptions" });
     const exceptionRows = [];
     const element = h("div", { class: "hours-editor", dataset: { field: "hours" } },
-        h("label", { class: "inline" }, alwaysBox, " Sem restrição de horário (atende a qualquer hora)"),
+        h("label", { class: "inline check" }, alwaysBox,
+            h("span", {}, "Sem restrição de horário (atende a qualquer hora)")),
         h("small", { class: "error", role: "alert" }),
         h("div", { class: "hours-body" },
             h("label", { class: "field inline", dataset: { field: "hours.timezone" } },
