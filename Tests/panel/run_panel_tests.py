@@ -485,6 +485,11 @@ class Suite:
         assert json.loads(b.module_call("format.js", "m.phone('+5511987654321')")) == "(11) 98765-4321"
         assert json.loads(b.module_call("format.js", "m.phone('1133334444')")) == "(11) 3333-4444"
         assert json.loads(b.module_call("format.js", "m.rating(4.5)")) == "4,5"
+        assert json.loads(b.module_call("format.js", "['Maria da Conceição Albuquerque', 'Ana', 'João dos Santos']"
+                                                     ".map(m.initials)")) == ["MA", "A", "JS"]
+        # A login already taken is said so, beside the login (the daemon's 1009 names the field).
+        assert json.loads(b.module_call("format.js", "m.errorText({code: 1009, field: 'login', message: 'conflict',"
+                                                     " reason: 'already in use'})")) == "Este login já está em uso."
         assert json.loads(b.module_call("format.js", "m.date('2026-12-04T15:00:00Z')")) == "04/12/2026"
         assert json.loads(b.module_call("format.js", "m.phoneProblem('(20) 98765-4321')")) == "DDD 20 não existe."
         assert json.loads(b.module_call("format.js", "m.phoneProblem('(11) 88765-4321')")) \
@@ -1405,6 +1410,12 @@ class Suite:
             assert [text for text, _ in shown] == ["Aviso 2", "Aviso 3"], shown
             assert not any(over for _, over in shown), f"over the reply box: {shown}"
             d.shot("13b-mesa-celular")
+            # A chat of the list opens from the keyboard too (Enter on the focused item).
+            from selenium.webdriver.common.keys import Keys
+            other = f'#my-chats .chat-item[role="button"]:not([data-id="{chat["id"]}"])'
+            name = d.find(f"{other} .contact").text
+            d.find(other).send_keys(Keys.ENTER)
+            d.wait_text("#chat-contact", name)
         finally:
             d.driver.set_window_size(1400, 900)
             for opened in chats + [chat]:
@@ -1655,7 +1666,7 @@ class Suite:
         a.wait_text('#admin-form [data-field="password"] .error', "A senha não cumpre as regras abaixo.")
         a.type("#admin-form input[name=password]", "Bruno1234")
         a.click("#admin-form button[type=submit]")
-        a.wait_text("#admin-form .error", "Já existe")
+        a.wait_text('#admin-form [data-field="login"] .error', "Este login já está em uso.")
         a.type("#admin-form input[name=login]", "bruno@empresa.com.br")
         a.click("#admin-form button[type=submit]")
         a.wait_text("#admins-table", "bruno@empresa.com.br")

@@ -49,8 +49,7 @@ export function attendantsView(root, { rpc, store, go }) {
     }
 
     function avatar(attendant) {
-        const initials = attendant.name.split(/\s+/).map((w) => w[0]).slice(0, 2).join("").toUpperCase();
-        const element = h("span", { class: "avatar" }, initials);
+        const element = h("span", { class: "avatar" }, format.initials(attendant.name));
         if (attendant.hasImage) {
             const cached = images.get(attendant.id);
             if (cached) {

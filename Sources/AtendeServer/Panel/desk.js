@@ -81,7 +81,7 @@ export function deskView(root, rpc, { attendant, onLogout }) {
             const marked = unread > 0 || desk.fresh.has(c.id);
             const waitingSince = desk.waitingSince.get(c.id);
             return h("li", { class: `chat-item${pane.id === c.id ? " selected" : ""}${marked ? " unread" : ""}`,
-                dataset: { id: c.id }, onclick: () => select(c.id) },
+                dataset: { id: c.id }, ...opens(c.id) },
             h("span", { class: "contact" }, format.contactLabel(c.contact)),
             unread ? h("span", { class: "unread-count", title: "Mensagens não lidas" }, String(unread)) : null,
             waitingSince ? h("span", { class: "waiting-reply", title: "Tempo que o contato aguarda sua resposta" },
@@ -92,6 +92,19 @@ export function deskView(root, rpc, { attendant, onLogout }) {
             h("span", { class: "countdown", dataset: { until: c.replyDueAt } }, format.timeLeft(c.replyDueAt)))
                 : null);
         }));
+    }
+
+    /** What makes a list item open chat `id`: a click, and Enter or Space on it (it is a button to the keyboard and
+     * to a screen reader; a key on a button inside it, such as "Finalizar", is that button's). */
+    function opens(id) {
+        return {
+            role: "button", tabindex: 0, onclick: () => select(id),
+            onkeydown: (event) => {
+                if (event.target !== event.currentTarget || (event.key !== "Enter" && event.key !== " ")) return;
+                event.preventDefault();
+                select(id);
+            },
+        };
     }
 
     /** Whether the chat is taken back if its attendant does not reply in time (the department's reply timeout). */
@@ -105,7 +118,7 @@ export function deskView(root, rpc, { attendant, onLogout }) {
         wrapping.hidden = list.length === 0;
         fill(wrapping, list.length ? h("h2", {}, "Pós-atendimento") : null, h("ul", { class: "chat-list" },
             list.map((c) => h("li", { class: `chat-item wrap-up-item${pane.id === c.id ? " selected" : ""}`,
-                dataset: { id: c.id, until: c.wrapUpUntil }, onclick: () => select(c.id) },
+                dataset: { id: c.id, until: c.wrapUpUntil }, ...opens(c.id) },
             h("span", { class: "contact" }, format.contactLabel(c.contact)),
             h("span", { class: "countdown", dataset: { until: c.wrapUpUntil } }, format.timeLeft(c.wrapUpUntil)),
             h("button", { class: "primary small finish-wrap-up", onclick: (event) => {
@@ -222,7 +235,7 @@ export function deskView(root, rpc, { attendant, onLogout }) {
         drawMine();
         drawWrapping();
         // On a phone the chat is below the lists: bring it into sight.
-        if (window.matchMedia("(max-width: 800px)").matches) pane.element.scrollIntoView({ block: "start" });
+        if (window.matchMedia("(max-width: 719px)").matches) pane.element.scrollIntoView({ block: "start" });
     }
 
     function tick() {

@@ -124,6 +124,19 @@ export function phone(text) {
     return `(${ddd}) ${rest.slice(0, split)}-${rest.slice(split)}`;
 }
 
+// The small words between names ("Maria da Conceição"), which initials skip.
+const nameParticles = new Set(["da", "das", "de", "do", "dos", "e", "di", "du", "del", "van", "von"]);
+
+/** A person's initials for an avatar: the first and last names' ("Maria da Conceição Albuquerque" → "MA"). */
+export function initials(name) {
+    const words = String(name || "").trim().split(/\s+/).filter(Boolean);
+    const names = words.filter((word) => !nameParticles.has(word.toLowerCase()));
+    const chosen = names.length ? names : words;
+    const first = [...(chosen[0] || "")][0] || "";
+    const last = chosen.length > 1 ? [...chosen[chosen.length - 1]][0] : "";
+    return (first + last).toUpperCase();
+}
+
 /** How a contact is named on screen: its name, else its phone. */
 export function contactLabel(contact) {
     return contact.name || contactPhone(contact.phone);
@@ -223,6 +236,11 @@ const errorTexts = {
     1011: "Fora do horário de atendimento.",
     1012: "Limite de conversas simultâneas atingido.",
     1029: "Muitas tentativas. Aguarde e tente de novo.",
+};
+
+// A conflict (1009) said for the field it is about: "Já existe um cadastro com este valor." left the admin guessing.
+const conflictTexts = {
+    login: "Este login já está em uso.",
 };
 
 const stateWords = {
@@ -326,6 +344,7 @@ export function errorText(error) {
     if (error.data && typeof error.data.retryAfter === "number") {
         return `Muitas tentativas. Tente de novo em ${duration(error.data.retryAfter)}.`;
     }
+    if (error.code === 1009 && conflictTexts[error.field]) return conflictTexts[error.field];
     const base = errorTexts[String(error.code)] || error.message || "Erro.";
     if (error.local) return sentence(error.reason || base);
     const said = error.reason || (error.code >= 1003 && error.code <= 1012 && error.message) || null;

@@ -220,7 +220,7 @@ export function hoursEditor(hours, defaultTimezone = "America/Sao_Paulo") {
     function addException(exception) {
         const index = exceptionRows.length;
         const dateInput = maskDay(h("input", { class: "exception-date", value: showDay(exception.date),
-            placeholder: "dd/mm/aaaa", size: 10 }));
+            placeholder: "dd/mm/aaaa", size: 10, inputmode: "numeric" }));  // digits only: the mask adds the "/"
         const intervalsInput = h("input", { class: "exception-intervals", size: 28,
             value: exception.intervals.map(([s, e]) => `${s}-${e}`).join(", "),
             placeholder: "08:00-12:00 (vazio = folga)" });

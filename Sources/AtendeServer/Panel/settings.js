@@ -8,10 +8,11 @@
 import { h, fill, field, toggle, clearErrors, showError, notice, floppyIcon } from "./dom.js";
 import { parseDay, showDay, maskDay, InputProblem } from "./hours.js";
 
+// Short enough for a phone's width: a native select shows its choice on one line, cut where it does not fit.
 const requeueLabels = {
-    none: "Nada: continuam com o atendente",
-    unanswered: "As ainda sem resposta voltam para a fila",
-    all: "Todas voltam para a fila",
+    none: "Continuam com ele",
+    unanswered: "As sem resposta voltam à fila",
+    all: "Todas voltam à fila",
 };
 
 /** Draws the settings screen; returns {stop}. */
@@ -46,7 +47,7 @@ export function settingsView(root, { rpc, store }) {
 
     function addHoliday(holiday) {
         const date = maskDay(h("input", { class: "holiday-date", value: showDay(holiday.date),
-            placeholder: "dd/mm/aaaa", size: 10 }));
+            placeholder: "dd/mm/aaaa", size: 10, inputmode: "numeric" }));  // digits only: the mask adds the "/"
         const name = h("input", { class: "holiday-name", value: holiday.name, placeholder: "Nome do feriado" });
         const entry = { date, name, row: null };
         entry.row = h("div", { class: "holiday" }, date, name,
