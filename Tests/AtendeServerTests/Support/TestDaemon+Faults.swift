@@ -6,6 +6,7 @@
 
 import AtendeClient
 import AtendeProtocol
+import AtendeStore
 import CSQLite
 import Foundation
 import Glibc
@@ -169,6 +170,9 @@ final class SQLiteReader {
 
     /// Opens `path` (read-only unless told otherwise) with a busy timeout, so a momentary writer lock is waited out.
     init(path: String, readOnly: Bool = true) throws {
+        // SQLite's process-wide settings (atende's page cache among them) must come before anything initializes
+        // SQLite: a first Database does them, as in the daemon, so tests that follow in this process see them.
+        _ = try Database(path: ":memory:")
         var db: OpaquePointer?
         let flags = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE
         let rc = sqlite3_open_v2(path, &db, flags, nil)
