@@ -6,6 +6,7 @@ import AtendeCore
 import AtendeProtocol
 import AtendeStore
 import Foundation
+import Glibc
 
 /// atended's configuration.
 public struct Config: Sendable {
@@ -106,7 +107,16 @@ public struct Config: Sendable {
     static let keys: [Key] = [
         Key(name: "socket", field: \.socket, live: false, defaultText: "\"var/atende.sock\"",
             doc: "Unix socket path (relative to the current directory)")
-            { c, v throws(Problem) in c.socket = try path(v, "socket") },
+            { c, v throws(Problem) in
+            let socket = try path(v, "socket")
+            // bind() takes the path as written (relative ones too) in sun_path, NUL included: refuse here, before
+            // anything is created, what the start would fail on after opening the database.
+            guard UnixAddress(socket) != nil else {
+                throw Problem(key: "socket", reason: "is \(socket.utf8.count) bytes long; a Unix socket path holds at "
+                    + "most \(maxSocketPathBytes) (choose a shorter or a relative path)")
+            }
+            c.socket = socket
+        },
         Key(name: "database", field: \.database, live: false, defaultText: "\"var/atende.db\"",
             doc: "SQLite database file, or a postgresql:// URI shared by a leader and its standbys")
             { c, v throws(Problem) in
@@ -200,6 +210,7 @@ public struct Config: Sendable {
             }
             try config.merge(Array(data))
         }
+        try config.checkDistinctFiles()
         if config.botToken == nil, let token = environment["ATENDE_BOT_TOKEN"], !token.isEmpty {
             config.botToken = token
         }
@@ -224,6 +235,24 @@ public struct Config: Sendable {
             }
             try key.apply(&self, object[name]!)
         }
+    }
+
+    /// Refuses a socket and an SQLite database at one path: the start would replace the database file with the
+    /// socket (or fail to open it as SQLite) after both were half set up.
+    func checkDistinctFiles() throws(Problem) {
+        guard !PostgresStore.isPostgres(database),
+              Self.absolute(socket) == Self.absolute(database) else { return }
+        throw Problem(key: "socket", reason: "is the same file as config key 'database' (\(socket)); "
+            + "give each its own path")
+    }
+
+    /// The longest socket path bind() takes: sun_path less its terminating NUL (107 bytes on Linux).
+    static let maxSocketPathBytes = MemoryLayout.size(ofValue: sockaddr_un().sun_path) - 1
+
+    /// `path` from the current directory, with `.`, `..` and repeated slashes resolved (symbolic links are not).
+    static func absolute(_ path: String) -> String {
+        let full = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        return (full as NSString).standardizingPath
     }
 
     /// `--help` text: the keys with defaults and documentation, and which ones a reload (SIGHUP) applies live.
