@@ -47,6 +47,7 @@ public enum AtendedCommand {
         let config: Config
         do {
             config = try Config.load(path: path, environment: environment)
+            try config.checkTransports()
         } catch {
             return fail("\(error)", status: 78)
         }

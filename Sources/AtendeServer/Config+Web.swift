@@ -3,6 +3,8 @@
 // still read in one place.
 
 import AtendeProtocol
+import Foundation
+import Glibc
 
 /// A TCP address to listen on: `"HOST:PORT"`, or `"[IPv6]:PORT"`.
 public struct HostPort: Equatable, Sendable, CustomStringConvertible {
@@ -20,7 +22,10 @@ public struct HostPort: Equatable, Sendable, CustomStringConvertible {
             throw problem
         }
         var host = String(text[..<colon])
-        guard let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else { throw problem }
+        // Digits only: Int() would take "+80" for port 80.
+        let digits = text[text.index(after: colon)...]
+        guard (1...5).contains(digits.utf8.count), digits.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
+              let port = Int(digits), (1...65535).contains(port) else { throw problem }
         if host.hasPrefix("[") && host.hasSuffix("]") {
             host = String(host.dropFirst().dropLast())
             guard host.contains(":") else { throw problem }
@@ -29,6 +34,22 @@ public struct HostPort: Equatable, Sendable, CustomStringConvertible {
         }
         guard !host.isEmpty, host.unicodeScalars.allSatisfy({ $0.value > 32 && $0.value < 127 }) else { throw problem }
         return HostPort(host: host, port: port)
+    }
+
+    /// Why getaddrinfo cannot turn the host into an address to listen on (its own words, gai_strerror's), or nil.
+    /// The listeners resolve again when they bind (TCPSocket); asking here first lets --check-config say so and
+    /// stops a start before the socket and the database are made.
+    func resolveProblem() -> String? {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV
+        var found: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host, String(port), &hints, &found)
+        if let found { freeaddrinfo(found) }
+        guard status != 0 else { return nil }
+        let why = status == EAI_SYSTEM ? String(cString: strerror(errno)) : String(cString: gai_strerror(status))
+        return "cannot resolve host '\(host)' to listen on: \(why)"
     }
 }
 
@@ -89,5 +110,28 @@ public struct HTTPSettings: Equatable, Sendable {
             settings.panel = path
         }
         return settings
+    }
+}
+
+extension Config {
+    /// Checks what the file's text alone cannot tell about `listen` and `http`: that their hosts resolve and that a
+    /// configured panel folder is a folder. Run by `atended` (and `--check-config`) after loading, before anything
+    /// is created; not on a reload, where these keys need a restart anyway and a name lookup would hold the loop.
+    func checkTransports() throws(Problem) {
+        if let listen, let problem = listen.resolveProblem() { throw Problem(key: "listen", reason: problem) }
+        guard let http else { return }
+        if let problem = http.listen.resolveProblem() { throw Problem(key: "http.listen", reason: problem) }
+        // Only a configured folder: without one atended looks in the source tree, then beside the binary, and
+        // answers 404 with a warning when neither is there (PanelFiles.locate).
+        if let panel = http.panel {
+            var isFolder: ObjCBool = false
+            if !FileManager.default.fileExists(atPath: panel, isDirectory: &isFolder) {
+                throw Problem(key: "http.panel", reason: "folder \(panel) does not exist")
+            }
+            if !isFolder.boolValue {
+                throw Problem(key: "http.panel", reason: "\(panel) is not a folder (the panel's files are served "
+                    + "from a folder, like Sources/AtendeServer/Panel)")
+            }
+        }
     }
 }

@@ -1,6 +1,6 @@
-// ConfigRefusalTests: config values whose fault only shows against the system stop the start with exit 78 naming
-// the key, are reported by --check-config too, and leave nothing behind: a socket path bind() cannot take, one path
-// for the socket and the database.
+// ConfigRefusalTests: config values whose fault only shows against the system (a socket path bind() cannot take,
+// a host getaddrinfo cannot resolve, a panel folder that is not there, one path for the socket and the database)
+// stop the start with exit 78 naming the key, are reported by --check-config too, and leave nothing behind.
 
 import AtendeProtocol
 import Foundation
@@ -37,6 +37,28 @@ final class ConfigRefusalTests: XCTestCase {
         daemon.config["socket"] = .string(fits)
         XCTAssertEqual(try daemon.wait(try daemon.launch(arguments: ["--config", daemon.configPath,
                                                                      "--check-config"])), 0, daemon.lastStderr)
+    }
+
+    func testListenHostsThatDoNotResolveAreRefusedWithGetaddrinfosWords() throws {
+        try assertRefused(["listen": "999.1.1.1:80"], key: "listen", saying: "cannot resolve host '999.1.1.1'")
+        try assertRefused(["http": ["listen": "nohost.invalid:18299"]], key: "http.listen",
+                          saying: "cannot resolve host 'nohost.invalid'")
+    }
+
+    func testPortsAreDigitsOnly() throws {
+        for bad: JSON in ["127.0.0.1:+80", "127.0.0.1:-80", "127.0.0.1: 80", "127.0.0.1:8_0", "127.0.0.1:000080"] {
+            try assertRefused(["listen": bad], key: "listen", saying: "HOST:PORT")
+        }
+    }
+
+    func testAConfiguredPanelFolderMustBeAFolder() throws {
+        try assertRefused(["http": ["listen": "127.0.0.1:18290", "panel": "/nonexistent/panel"]], key: "http.panel",
+                          saying: "folder /nonexistent/panel does not exist")
+        let daemon = try TestDaemon(start: false)
+        let plain = daemon.directory + "/panel.txt"
+        XCTAssertTrue(FileManager.default.createFile(atPath: plain, contents: Data("x".utf8)))
+        try assertRefused(["http": ["listen": "127.0.0.1:18290", "panel": .string(plain)]], key: "http.panel",
+                          saying: "is not a folder")
     }
 
     func testSocketAndDatabaseAtOnePathAreRefusedNamingBoth() throws {
