@@ -49,6 +49,8 @@ public final class Daemon {
     /// The loop is holding requests back until a slow fsync ends (counted once per episode).
     var readsPaused = false
     var counters = Counters()
+    /// Why the last rewrite of the metrics textfile failed (nil: it worked), so each failure is logged once.
+    var metricsFileProblem: String?
     let startedAt: Instant
 
     let epoll: Int32

@@ -124,15 +124,51 @@ extension Daemon {
         value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
     }
 
-    /// Rewrites the metrics textfile atomically.
+    /// Rewrites the metrics textfile atomically. A failure is logged in strerror's words, once for each distinct
+    /// failure rather than at every rewrite (every 5 s), and a rewrite that works again says so.
     func writeMetricsFile(now: Instant) {
         guard let path = config.metricsFile else { return }
-        let temporary = path + ".tmp"
-        do {
-            try Data(renderMetrics(now: now).utf8).write(to: URL(fileURLWithPath: temporary))
-            if rename(temporary, path) != 0 { Log.warn("cannot rename metrics file", ["path": path, "errno": errno]) }
-        } catch {
-            Log.warn("cannot write metrics file", ["path": path, "error": "\(error)"])
+        let problem = Self.writeAtomically(Array(renderMetrics(now: now).utf8), to: path)
+        guard problem != metricsFileProblem else { return }
+        if let problem {
+            Log.warn("cannot write metrics file", ["path": path, "error": problem])
+        } else {
+            Log.info("metrics file written again", ["path": path])
         }
+        metricsFileProblem = problem
+    }
+
+    /// Writes `bytes` to `path + ".tmp"` and renames it over `path`; nil, or what failed ("open /x/m.prom.tmp:
+    /// No such file or directory").
+    static func writeAtomically(_ bytes: [UInt8], to path: String) -> String? {
+        let temporary = path + ".tmp"
+        func failed(_ call: String, _ file: String) -> String {
+            "\(call) \(file): \(String(cString: strerror(errno)))"
+        }
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return failed("open", temporary) }
+        var written = 0
+        while written < bytes.count {
+            let count = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, $0.count - written) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else {
+                let problem = failed("write", temporary)
+                close(fd)
+                unlink(temporary)
+                return problem
+            }
+            written += count
+        }
+        guard close(fd) == 0 else {
+            let problem = failed("close", temporary)
+            unlink(temporary)
+            return problem
+        }
+        guard rename(temporary, path) == 0 else {
+            let problem = failed("rename to", path)
+            unlink(temporary)
+            return problem
+        }
+        return nil
     }
 }

@@ -1,6 +1,7 @@
 // ConfigRefusalTests: config values whose fault only shows against the system (a socket path bind() cannot take,
-// a host getaddrinfo cannot resolve, a panel folder that is not there, one path for the socket and the database)
-// stop the start with exit 78 naming the key, are reported by --check-config too, and leave nothing behind.
+// a host getaddrinfo cannot resolve, a panel folder that is not there, a metrics file in a missing folder, one path
+// for the socket and the database) stop the start with exit 78 naming the key, are reported by --check-config too,
+// and leave nothing behind. And the metrics textfile's write failures are logged in plain words, once each.
 
 import AtendeProtocol
 import Foundation
@@ -61,10 +62,44 @@ final class ConfigRefusalTests: XCTestCase {
                           saying: "is not a folder")
     }
 
+    func testMetricsFileFolderIsTreatedAsTheSocketsIs() throws {
+        try assertRefused(["metricsFile": "/nonexistent/metrics/atende.prom"], key: "metricsFile",
+                          saying: "folder /nonexistent/metrics does not exist")
+        // A relative path's folder is created, as var/ is for the socket.
+        let daemon = try TestDaemon(["metricsFile": "metrics/atende.prom"])
+        XCTAssertTrue(daemon.lastStderr.contains("created missing folder metrics"), daemon.lastStderr)
+        eventually("the textfile is written") {
+            FileManager.default.fileExists(atPath: daemon.directory + "/metrics/atende.prom")
+        }
+    }
+
     func testSocketAndDatabaseAtOnePathAreRefusedNamingBoth() throws {
         let daemon = try TestDaemon(start: false)
         try assertRefused(["socket": .string(daemon.directory + "/same"), "database": .string(daemon.directory
                             + "/./same")], key: "socket", saying: "same file as config key 'database'")
         try assertRefused(["socket": "same", "database": "same"], key: "socket", saying: "'database'")
+    }
+
+    /// The textfile's folder gone while running: one plain warning (strerror's words, not Foundation's error
+    /// domains) however many rewrites fail, and a line when it works again.
+    func testMetricsWriteFailuresAreLoggedOncePlainly() throws {
+        let daemon = try TestDaemon(["metricsFile": "metrics/atende.prom"])
+        let folder = daemon.directory + "/metrics"
+        eventually("the textfile is written") { FileManager.default.fileExists(atPath: folder + "/atende.prom") }
+        try FileManager.default.removeItem(atPath: folder)
+        // A reload rewrites the textfile at once (and so does each housekeeping round, every 5 s).
+        for round in 1...3 {
+            kill(daemon.process!.processIdentifier, SIGHUP)
+            eventually("reload \(round)") { daemon.lastStderr.components(separatedBy: "config reloaded").count > round }
+        }
+        let log = daemon.lastStderr
+        let warnings = log.split(separator: "\n").filter { $0.contains("cannot write metrics file") }
+        XCTAssertEqual(warnings.count, 1, log)
+        XCTAssertTrue(warnings.first?.contains("No such file or directory") == true, log)
+        XCTAssertFalse(log.contains("NSCocoaErrorDomain"), log)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
+        kill(daemon.process!.processIdentifier, SIGHUP)
+        eventually("written again") { daemon.lastStderr.contains("metrics file written again") }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/atende.prom"))
     }
 }
