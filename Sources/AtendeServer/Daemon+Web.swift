@@ -317,15 +317,15 @@ extension Daemon {
                                                extraHeaders: [("Allow", "GET")]), close: true, now: now)
             return
         }
-        guard request.minorVersion == 1, request.isWebSocketUpgrade, let key = request.webSocketKey,
-              WebSocketFrame.isValidKey(key) else {
-            respond(client, HTTPResponse.error(400, "/rpc speaks WebSocket only",
-                                               extraHeaders: [("Upgrade", "websocket")]), close: true, now: now)
-            return
-        }
-        guard request.webSocketVersion == "13" else {
-            respond(client, HTTPResponse.error(426, "WebSocket version 13 only",
-                                               extraHeaders: [("Sec-WebSocket-Version", "13")]), close: true, now: now)
+        let key: String
+        do {
+            key = try request.checkedWebSocketKey()
+        } catch {
+            // 426 names the version it wants (RFC 6455 section 4.4) and, as any 426, the protocol (RFC 9110 15.5.22).
+            let headers = [("Upgrade", "websocket")] + (error.status == 426 ? [("Sec-WebSocket-Version", "13")] : [])
+            Log.debug("bad WebSocket upgrade", ["conn": client.id, "status": error.status, "reason": error.reason])
+            respond(client, HTTPResponse.error(error.status, error.reason, extraHeaders: headers), close: true,
+                    now: now)
             return
         }
         guard originAllowed(request) else {

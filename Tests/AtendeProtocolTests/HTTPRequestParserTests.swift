@@ -151,6 +151,49 @@ final class HTTPRequestParserTests: XCTestCase {
         XCTAssertNil(ten[0].host)
     }
 
+    private func request(_ text: String) -> HTTPRequest? { parseAll(text).requests.first }
+
+    /// The upgrade request with the line `extra` added, or the field named `remove` left out, or over HTTP/1.0.
+    private func upgradeWith(adding extra: String = "", removing remove: String? = nil,
+                             http10: Bool = false) -> String {
+        var lines = upgrade.components(separatedBy: "\r\n").filter { line in
+            remove.map { !line.lowercased().hasPrefix($0.lowercased() + ":") } ?? true
+        }
+        if http10 { lines[0] = lines[0].replacingOccurrences(of: "HTTP/1.1", with: "HTTP/1.0") }
+        lines.insert(contentsOf: extra.isEmpty ? [] : [extra], at: lines.count - 2)
+        return lines.joined(separator: "\r\n")
+    }
+
+    /// The reason (and status) a handshake is refused with names the field at fault.
+    func testWebSocketHandshakeProblemsNameTheField() throws {
+        XCTAssertEqual(try XCTUnwrap(request(upgrade)).checkedWebSocketKey(), "dGhlIHNhbXBsZSBub25jZQ==")
+        let cases: [(String, Int, String)] = [
+            (upgradeWith(adding: "Origin: https://evil.example.net"), 400, "Origin header sent more than once"),
+            (upgradeWith(adding: "Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA=="), 400, "Sec-WebSocket-Key header sent"),
+            (upgradeWith(adding: "Sec-WebSocket-Version: 8"), 400, "Sec-WebSocket-Version header sent more than once"),
+            (upgradeWith(adding: "Upgrade: h2c"), 400, "Upgrade header sent more than once"),
+            (upgradeWith(removing: "Upgrade"), 400, "Upgrade: websocket missing"),
+            (upgradeWith(removing: "Connection"), 400, "Connection: Upgrade missing"),
+            (upgradeWith(http10: true), 400, "needs HTTP/1.1"),
+            (upgradeWith(removing: "Sec-WebSocket-Key"), 400, "Sec-WebSocket-Key missing or not 16 bytes in base64"),
+            (upgradeWith(removing: "Sec-WebSocket-Key", ).replacingOccurrences(of: "Origin:", with:
+                "Sec-WebSocket-Key: c2hvcnQ=\r\nOrigin:"), 400, "Sec-WebSocket-Key missing or not 16 bytes"),
+            (upgradeWith(removing: "Sec-WebSocket-Version"), 426, "Sec-WebSocket-Version missing"),
+            (upgrade.replacingOccurrences(of: "Version: 13", with: "Version: 8"), 426,
+             "Sec-WebSocket-Version 8 is not supported; only 13"),
+        ]
+        for (text, status, reason) in cases {
+            let parsed = try XCTUnwrap(request(text), text)
+            do {
+                let key = try parsed.checkedWebSocketKey()
+                XCTFail("accepted with key \(key): \(text)")
+            } catch {
+                XCTAssertEqual(error.status, status, text)
+                XCTAssertTrue(error.reason.contains(reason), "\(error.reason) / \(reason)")
+            }
+        }
+    }
+
     /// Random mutations of valid requests, fed in random pieces: any outcome but a trap or unbounded memory.
     func testFuzzedInputsNeverTrap() {
         var random = SplitMix64(seed: 20)

@@ -1,8 +1,9 @@
 // WebSocket transport tests over raw TCP against the real daemon: the handshake, the same methods, roles and
 // errors as the Unix socket (and the uid rule not applying), fragmented frames with control frames between,
 // ping/pong, close codes (1000 echoed, 1002 unmasked or reserved bits, 1003 binary, 1007 bad UTF-8, 1009 over
-// maxLineBytes), the Origin check (403), slowloris heads (408 and closed at the header time limit while the loop
-// keeps serving), the panel's files, pushes over WebSocket, and durable ordering with durability full.
+// maxLineBytes), the Origin check (403), broken and repeated handshake fields (400 or 426, naming the field),
+// slowloris heads (408 and closed at the header time limit while the loop keeps serving), the panel's files,
+// pushes over WebSocket, and durable ordering with durability full.
 
 import AtendeClient
 import AtendeProtocol
@@ -170,11 +171,37 @@ final class WebSocketTests: WebTestCase {
         XCTAssertTrue(version.hasPrefix("HTTP/1.1 426") && version.contains("Sec-WebSocket-Version: 13"), version)
     }
 
+    /// A second Origin (or key, version, Upgrade) is refused, not read past: with the page's own origin first, an
+    /// evil one second used to get 101. And a refused handshake's body says what is wrong with it.
+    func testRepeatedHandshakeFieldsAreRefusedAndRefusalsNameTheProblem() throws {
+        let own = "http://127.0.0.1:\(port)"
+        let twoOrigins = try WebHarness.exchange(port: port, upgradeRequest(origin: own,
+                                                 extra: "Origin: https://evil.example.net\r\n"))
+        XCTAssertTrue(twoOrigins.hasPrefix("HTTP/1.1 400"), twoOrigins)
+        XCTAssertTrue(twoOrigins.contains("Origin header sent more than once"), twoOrigins)
+        for (extra, field) in [("Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\n", "Sec-WebSocket-Key"),
+                               ("Sec-WebSocket-Version: 13\r\n", "Sec-WebSocket-Version"),
+                               ("Upgrade: websocket\r\n", "Upgrade")] {
+            let answer = try WebHarness.exchange(port: port, upgradeRequest(origin: own, extra: extra))
+            XCTAssertTrue(answer.hasPrefix("HTTP/1.1 400") && answer.contains("\(field) header sent more than once"),
+                          answer)
+        }
+        let short = try WebHarness.exchange(port: port, upgradeRequest(origin: nil, key: "short"))
+        XCTAssertTrue(short.contains("Sec-WebSocket-Key missing or not 16 bytes in base64"), short)
+        let old = try WebHarness.exchange(port: port, upgradeRequest(origin: nil).replacingOccurrences(
+            of: "HTTP/1.1", with: "HTTP/1.0"))
+        XCTAssertTrue(old.hasPrefix("HTTP/1.1 400") && old.contains("needs HTTP/1.1"), old)
+        let version = try WebHarness.exchange(port: port, upgradeRequest(origin: nil, version: "8"))
+        XCTAssertTrue(version.contains("Upgrade: websocket") && version.contains("Sec-WebSocket-Version 8"), version)
+        // The one-of-each handshake still upgrades.
+        XCTAssertNoThrow(try webSocket(origin: own))
+    }
+
     private func upgradeRequest(origin: String?, key: String = "dGhlIHNhbXBsZSBub25jZQ==",
-                                version: String = "13") -> String {
+                                version: String = "13", extra: String = "") -> String {
         "GET /rpc HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             + "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: \(version)\r\n"
-            + (origin.map { "Origin: \($0)\r\n" } ?? "") + "\r\n"
+            + (origin.map { "Origin: \($0)\r\n" } ?? "") + extra + "\r\n"
     }
 
     func testPanelFiles() throws {
