@@ -231,7 +231,7 @@ extension Daemon {
             return
         }
         let headers = [("Content-Type", file.contentType), ("ETag", file.etag), ("Cache-Control", "no-cache")]
-        let status = request.header("if-none-match") == file.etag ? 304 : 200
+        let status = request.noneMatchMatches(file.etag) ? 304 : 200
         respond(client, HTTPResponse.make(status, headers: headers, body: file.bytes, keepAlive: request.keepAlive,
                                           omitBody: request.method == "HEAD"),
                 close: !request.keepAlive, now: now)

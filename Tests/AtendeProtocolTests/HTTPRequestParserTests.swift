@@ -194,6 +194,28 @@ final class HTTPRequestParserTests: XCTestCase {
         }
     }
 
+    /// RFC 9110 13.1.2: `*`, lists, weak tags (weak comparison), several fields; malformed members never match.
+    func testIfNoneMatchComparesWeaklyOverLists() throws {
+        func matches(_ fields: [String], _ etag: String = "\"abc\"") throws -> Bool {
+            let head = fields.map { "If-None-Match: \($0)\r\n" }.joined()
+            return try XCTUnwrap(request("GET / HTTP/1.1\r\nHost: x\r\n\(head)\r\n")).noneMatchMatches(etag)
+        }
+        XCTAssertTrue(try matches(["\"abc\""]))
+        XCTAssertTrue(try matches(["W/\"abc\""]))
+        XCTAssertTrue(try matches(["\"x\", \"abc\""]))
+        XCTAssertTrue(try matches(["\"x\",W/\"abc\" , \"y\""]))
+        XCTAssertTrue(try matches(["\"x\"", "\"abc\""]))
+        XCTAssertTrue(try matches(["*"]))
+        XCTAssertTrue(try matches(["\"a,b\", \"abc\""]), "a comma inside a tag is part of it")
+        XCTAssertTrue(try matches(["\"abc\""], "W/\"abc\""))
+        XCTAssertFalse(try matches([]))
+        XCTAssertFalse(try matches(["\"abcd\""]))
+        XCTAssertFalse(try matches(["abc"]), "unquoted")
+        XCTAssertFalse(try matches(["w/\"abc\""]), "W/ is case-sensitive")
+        XCTAssertFalse(try matches(["\"x\" junk \"abc\""]), "nothing after a malformed member counts")
+        XCTAssertFalse(try matches(["\"a,b\""], "\"b\""))
+    }
+
     /// Random mutations of valid requests, fed in random pieces: any outcome but a trap or unbounded memory.
     func testFuzzedInputsNeverTrap() {
         var random = SplitMix64(seed: 20)

@@ -223,6 +223,15 @@ final class WebSocketTests: WebTestCase {
         let cached = try WebHarness.exchange(port: port, "GET / HTTP/1.1\r\nHost: x\r\nIf-None-Match: \(etag)\r\n"
                                              + "Connection: close\r\n\r\n")
         XCTAssertTrue(cached.hasPrefix("HTTP/1.1 304"), cached)
+        // RFC 9110 13.1.2: a list, a weak tag, `*`; another tag alone is no match.
+        for field in ["\"0\", \(etag)", "W/\(etag)", "*", "\"0\"\r\nIf-None-Match: \(etag)"] {
+            let answer = try WebHarness.exchange(port: port, "GET / HTTP/1.1\r\nHost: x\r\nIf-None-Match: \(field)\r\n"
+                                                 + "Connection: close\r\n\r\n")
+            XCTAssertTrue(answer.hasPrefix("HTTP/1.1 304"), "\(field): \(answer)")
+        }
+        let other = try WebHarness.exchange(port: port, "GET / HTTP/1.1\r\nHost: x\r\nIf-None-Match: \"0\"\r\n"
+                                            + "Connection: close\r\n\r\n")
+        XCTAssertTrue(other.hasPrefix("HTTP/1.1 200"), other)
         let bad = try WebHarness.exchange(port: port, "GET / HTTP/1.1\r\n\r\n")
         XCTAssertTrue(bad.hasPrefix("HTTP/1.1 400"), bad)
         let huge = try WebHarness.exchange(port: port, "GET / HTTP/1.1\r\nHost: x\r\nX: "
