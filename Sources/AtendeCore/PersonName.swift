@@ -8,7 +8,8 @@ public enum PersonName {
     public static let maxLength = 120
 
     /// Trims, collapses inner whitespace runs (including tabs and line breaks) to one space, and checks that
-    /// the result has at least two words containing a letter, at most 120 characters and no control characters.
+    /// the result has at least two words containing a letter, at most 120 characters and no control or formatting
+    /// (Cf: invisible, bidirectional) characters.
     /// Returns the normalized name.
     public static func validate(_ raw: String, field: String = "name") throws(ValidationError) -> String {
         // Bound the work before looking at characters: no valid name is anywhere near this long.
@@ -20,6 +21,11 @@ public enum PersonName {
         for word in raw.split(whereSeparator: \.isWhitespace) {
             for scalar in word.unicodeScalars where scalar.isControlCharacter {
                 throw ValidationError(field: field, reason: "must not contain control characters")
+            }
+            // A right-to-left override shows "Ana Souza" reversed around it, wherever the name is shown.
+            if let format = word.unicodeScalars.first(where: \.isFormatCharacter) {
+                throw ValidationError(field: field, reason: "must not contain invisible or bidirectional formatting "
+                    + "characters (\(format.codePoint))")
             }
             if word.contains(where: \.isLetter) { lettered += 1 }
             words.append(word)

@@ -34,4 +34,17 @@ extension Unicode.Scalar {
     var isControlCharacter: Bool {
         properties.generalCategory == .control
     }
+
+    /// True for formatting characters (general category Cf): the invisible ones (U+200B zero width space, U+00AD
+    /// soft hyphen, U+2060 word joiner, U+FEFF) and the bidirectional controls (U+202A-U+202E, U+2066-U+2069) that
+    /// make a name or a login look like another, or reverse the text around it where it is shown.
+    var isFormatCharacter: Bool {
+        properties.generalCategory == .format
+    }
+
+    /// "U+202E".
+    var codePoint: String {
+        let hex = String(value, radix: 16, uppercase: true)
+        return "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+    }
 }

@@ -66,6 +66,11 @@ final class ValidationTests: XCTestCase {
             ("Ana\u{0}x Souza", "control"),
             ("Ana " + String(repeating: "b", count: 117), "at most 120"),
             (String(repeating: "Ana Souza ", count: 1000), "at most 120"),
+            ("Ana \u{202E}azuoS", "(U+202E)"),
+            ("Ana Sou\u{200B}za", "invisible or bidirectional"),
+            ("Ana\u{2066} Souza", "(U+2066)"),
+            ("Ana Sou\u{00AD}za", "(U+00AD)"),
+            ("\u{FEFF}Ana Souza", "(U+FEFF)"),
         ]
         for (raw, reason) in invalid {
             assertValidationError({ () throws(ValidationError) in try PersonName.validate(raw) },
@@ -106,6 +111,29 @@ final class ValidationTests: XCTestCase {
         XCTAssertEqual(Login.key("Ana.Souza@Example.COM"), "ana.souza@example.com")
         XCTAssertEqual(Login.key("JOÃO"), Login.key("joão"))
         XCTAssertNotEqual(Login.key("ana1"), Login.key("ana2"))
+    }
+
+    /// One login however its accents were typed: validate and key return NFC, compared here as bytes (Swift's ==
+    /// calls canonically equivalent strings equal; the stores' indexes do not). Formatting characters (Cf) that
+    /// make two logins look alike, or turn the text around, are refused with the code point named.
+    func testLoginIsOneLoginInNFCAndHasNoInvisibleCharacters() throws {
+        let composed = "jos\u{E9}", decomposed = "jose\u{301}"
+        XCTAssertEqual(Array(try Login.validate(decomposed).utf8), Array(composed.utf8))
+        XCTAssertEqual(Array(try Login.validate(" JOSE\u{301}@x.com ").utf8), Array("JOS\u{C9}@x.com".utf8))
+        XCTAssertEqual(Array(Login.key(decomposed).utf8), Array(Login.key(composed).utf8))
+        XCTAssertEqual(Array(Login.key("JOSE\u{301}").utf8), Array(composed.utf8))
+        XCTAssertEqual(Array(Login.key("\u{212B}ngstr\u{F6}m").utf8), Array("\u{E5}ngstr\u{F6}m".utf8),
+                       "the Angstrom sign is the letter \u{E5}")
+        for scalar: UInt32 in [0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2060,
+                               0x2061, 0x2062, 0x2063, 0x2064, 0x2066, 0x2067, 0x2068, 0x2069, 0xFEFF, 0x00AD] {
+            let character = String(Unicode.Scalar(scalar)!)
+            let hex = String(scalar, radix: 16, uppercase: true)
+            let code = "U+" + String(repeating: "0", count: 4 - hex.count) + hex
+            for raw in ["ana" + character + "@x.com", character + "ana@x.com"] {
+                assertValidationError({ () throws(ValidationError) in try Login.validate(raw) },
+                                      field: "login", reason: "(\(code))", code)
+            }
+        }
     }
 
     func testPasswordPolicy() {

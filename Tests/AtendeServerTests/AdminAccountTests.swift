@@ -1,6 +1,7 @@
 // Admin accounts (contract v2) end to end: admin.create/list/update/delete with field errors, logins unique across
-// attendants and admins ignoring case (both ways), auth.login for both kinds with `role`, an admin account's
-// connection acting as admin, a changed password, and a deleted account's connections ended.
+// attendants and admins ignoring case (both ways) and how accents were typed (NFC), invisible characters refused
+// in logins and names, auth.login for both kinds with `role`, an admin account's connection acting as admin, a
+// changed password, and a deleted account's connections ended.
 
 import AtendeClient
 import AtendeProtocol
@@ -52,6 +53,54 @@ final class AdminAccountTests: DaemonTestCase {
         assertError(1009, try admin.callResult("admin.update", ["id": .int(other.id), "login": "Chefe"]))
         assertError(1009, try admin.callResult("attendant.update", ["id": 1, "login": "chefe"]))
         XCTAssertEqual(try admin.call("admin.update", ["id": .int(boss.id), "login": "CHEFE"])["login"], "CHEFE")
+    }
+
+    /// "josé" typed precomposed and as e + U+0301 is one login, for attendants and admins alike, on SQLite and
+    /// PostgreSQL: it is stored in NFC, and the store's unique key is the NFC one. Logins with an invisible character
+    /// and names with a right-to-left override are refused naming the field, and change nothing.
+    func testLookAlikeLoginsAreOneLogin() throws {
+        let composed = "jos\u{E9}@example.com", decomposed = "jose\u{301}@example.com"
+        let created = try admin.call("attendant.create", ["name": "Jos\u{E9} Lima", "login": .string(decomposed),
+                                                          "password": "Secret123", "departments": ["sales"]])
+        XCTAssertEqual(created["login"]?.stringValue.map { Array($0.utf8) }, Array(composed.utf8), "stored in NFC")
+        for login in [composed, "JOSE\u{301}@example.com", "JOS\u{C9}@Example.com"] {
+            assertError(1009, try admin.callResult("attendant.create", [
+                "name": "Outro Jos\u{E9}", "login": .string(login), "password": "Secret123", "departments": ["sales"],
+            ]), login.debugDescription)
+            assertError(1009, try admin.callResult("admin.create", ["name": "Outro Jos\u{E9}", "login": .string(login),
+                                                                    "password": "Painel2026x"]), login.debugDescription)
+        }
+        let boss = try admin.call("admin.create", ["name": "Chefe Geral", "login": "chef\u{E9}",
+                                                   "password": "Painel2026x"])
+        assertError(1009, try admin.callResult("attendant.create", [
+            "name": "Carla Dias", "login": "CHEFE\u{301}", "password": "Secret123", "departments": ["sales"],
+        ]))
+        // Either spelling logs in.
+        for (login, role) in [(decomposed, "attendant"), (composed, "attendant"), ("chefe\u{301}", "admin")] {
+            let client = try daemon.connect()
+            let password = role == "admin" ? "Painel2026x" : "Secret123"
+            let result = try client.call("auth.login", ["login": .string(login), "password": .string(password),
+                                                        "passive": true])
+            XCTAssertEqual(result["role"]?.stringValue, role, login.debugDescription)
+        }
+        let attendantsBefore = try admin.call("attendant.list").list("attendants")
+        let adminsBefore = try admin.call("admin.list").list("admins")
+        for character in ["\u{200B}", "\u{202E}", "\u{2066}", "\u{FEFF}", "\u{00AD}"] {
+            let login = JSON.string("ana" + character + "@example.com")
+            assertInvalid("login", try admin.callResult("attendant.create", [
+                "name": "Ana Souza", "login": login, "password": "Secret123", "departments": ["sales"],
+            ]))
+            assertInvalid("login", try admin.callResult("admin.create", ["name": "Ana Souza", "login": login,
+                                                                         "password": "Painel2026x"]))
+            let name = JSON.string("Ana " + character + "Souza")
+            assertInvalid("name", try admin.callResult("attendant.create", [
+                "name": name, "login": "ana@example.com", "password": "Secret123", "departments": ["sales"],
+            ]))
+            assertInvalid("name", try admin.callResult("admin.update", ["id": .int(boss.id), "name": name]))
+            assertInvalid("login", try admin.callResult("attendant.update", ["id": .int(created.id), "login": login]))
+        }
+        XCTAssertEqual(try admin.call("attendant.list").list("attendants"), attendantsBefore, "nothing changed")
+        XCTAssertEqual(try admin.call("admin.list").list("admins"), adminsBefore, "nothing changed")
     }
 
     func testLoginCarriesTheRole() throws {
