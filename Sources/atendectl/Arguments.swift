@@ -45,6 +45,9 @@ struct GlobalOptions {
     var help = false
     /// Everything that is not a global option, in order.
     var rest: [String] = []
+    /// The global options whose value was the next argument (`--token VALUE`), with that value: when no command
+    /// is left, the value may be the command, taken for the value of an option that had none.
+    var separateValues: [(option: String, value: String)] = []
 
     /// The global options as help lines.
     static let specs: [OptionSpec] = [
@@ -77,6 +80,7 @@ struct GlobalOptions {
                     guard index + 1 < arguments.count else { throw .usage("\(name) needs a value") }
                     index += 1
                     value = arguments[index]
+                    options.separateValues.append((name, value))
                 }
                 guard !value.isEmpty else { throw .usage("\(name) needs a value") }
                 let given = name == "--address" ? options.address : name == "--socket" ? options.socket : options.token
@@ -96,6 +100,11 @@ struct GlobalOptions {
             index += 1
         }
         return options
+    }
+
+    /// The placeholder of a global option's value in help ("TOKEN" for --token).
+    static func placeholder(_ option: String) -> String {
+        specs.first { "--" + $0.name == option }?.value ?? "VALUE"
     }
 
     /// `--name=value` as ("--name", "value"); anything else as (argument, nil).

@@ -44,6 +44,7 @@ enum Atendectl {
                 global.help = true
             }
             let words = global.rest.prefix { !$0.hasPrefix("-") }
+            if words.isEmpty && !global.help { try explainMissingCommand(global) }
             guard let command = find(Array(words)) else {
                 return unknown(Array(words), help: global.help)
             }
@@ -69,6 +70,22 @@ enum Atendectl {
             Output.diagnostic(lines.removeFirst())
             for line in lines { Output.stderr(line + "\n") }
             return failure.exitCode
+        }
+    }
+
+    /// No command words came: says why when the command line shows it (an option atendectl does not know before
+    /// the command, or the command taken as the value of a global option that had none); else the overview follows.
+    static func explainMissingCommand(_ global: GlobalOptions) throws(Failure) {
+        if let first = global.rest.first, first.hasPrefix("-"), first != "--" {
+            let name = GlobalOptions.splitOption(first).0
+            throw .usage("unknown option '\(name)' before the command (global options: --address, --socket, --token, "
+                + "--json, --help; a command's own options go after it)")
+        }
+        let commandWords = Set(commands.compactMap(\.words.first))
+        if global.rest.isEmpty,
+           let (option, value) = global.separateValues.last(where: { commandWords.contains($0.value) }) {
+            throw .usage("\(option) needs a value: '\(value)' was taken as it, so COMMAND is missing "
+                + "(atendectl \(option) \(GlobalOptions.placeholder(option)) \(value) ...)")
         }
     }
 

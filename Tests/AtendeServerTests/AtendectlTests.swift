@@ -306,6 +306,10 @@ final class AtendectlTests: XCTestCase {
             (["reply", "12", "--login", "ana"], "", "missing TEXT"),
             (["attend", "--login", "ana"], "", "needs a terminal"),
             (["ping", "--socket"], "", "--socket needs a value"),
+            (["--bogus", "ping"], "", "unknown option '--bogus' before the command"),
+            (["--bogus=1", "department", "list"], "", "unknown option '--bogus' before the command"),
+            (["--token", "ping"], "", "--token needs a value: 'ping' was taken as it, so COMMAND is missing"),
+            (["--json", "--socket", "department"], "", "--socket needs a value: 'department' was taken as it"),
         ]
         for (arguments, stdin, mentions) in cases {
             let run = try ctl(arguments, stdin: stdin)
