@@ -52,6 +52,7 @@ enum Atendectl {
                 Output.raw(command.help)
                 return ExitCode.ok
             }
+            if let problem = TimeText.zoneProblem(environment: environment) { throw Failure.usage(problem) }
             let rest = Array(global.rest.dropFirst(command.words.count))
             let parsed = try ParsedArguments(rest, specs: command.options, command: command.name)
             let invocation = Invocation(command: command, arguments: parsed, global: global,

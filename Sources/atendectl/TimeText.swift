@@ -81,6 +81,50 @@ enum TimeText {
         tzset()
     }
 
+    /// Why the zone the environment names cannot be used, naming the variable; nil when it names none or a known
+    /// one. glibc reads an unknown name as UTC without a word, so times would be shown in UTC, labelled +00:00,
+    /// to someone who asked for another zone; a usage error says so instead.
+    static func zoneProblem(environment: [String: String]) -> String? {
+        guard let (variable, zone) = [("ATENDE_TIMEZONE", environment["ATENDE_TIMEZONE"]), ("TZ", environment["TZ"])]
+            .compactMap({ name, value in value.flatMap { $0.isEmpty ? nil : (name, $0) } }).first,
+              !isKnownZone(zone, environment: environment) else { return nil }
+        return "\(variable) '\(zone)' is not a time zone atendectl knows (an IANA name like America/Sao_Paulo or UTC)"
+            + "; unset it to show times in the daemon's zone"
+    }
+
+    /// An IANA zone in the zone database (`$TZDIR`, else /usr/share/zoneinfo), a `:`-prefixed zone file, or a
+    /// POSIX rule with an offset (`UTC0`, `<-03>3`, `EST5EDT,M3.2.0,M11.1.0`), as glibc reads TZ.
+    static func isKnownZone(_ zone: String, environment: [String: String]) -> Bool {
+        let folder = environment["TZDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/usr/share/zoneinfo"
+        func isZoneFile(_ path: String) -> Bool {
+            var info = stat()
+            return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFREG
+        }
+        if zone == "UTC" || zone == "GMT" { return true }  // glibc's even without a zone database
+        var name = Substring(zone)
+        if name.first == ":" {
+            name = name.dropFirst()
+            return name.hasPrefix("/") ? isZoneFile(String(name)) : isZoneFile(folder + "/" + name)
+        }
+        if !name.hasPrefix("/"), !name.split(separator: "/").contains(".."), isZoneFile(folder + "/" + name) {
+            return true
+        }
+        // A POSIX rule: a name of 3+ letters (or <quoted>) followed by the offset, which glibc needs to take it.
+        var rest = name
+        if rest.first == "<" {
+            guard let close = rest.firstIndex(of: ">"), rest.distance(from: rest.startIndex, to: close) >= 4 else {
+                return false
+            }
+            rest = rest[rest.index(after: close)...]
+        } else {
+            let letters = rest.prefix { $0.isASCII && $0.isLetter }
+            guard letters.count >= 3 else { return false }
+            rest = rest.dropFirst(letters.count)
+        }
+        if rest.first == "+" || rest.first == "-" { rest = rest.dropFirst() }
+        return rest.first.map { $0.isASCII && $0.isNumber } ?? false
+    }
+
     /// The daemon's `timezone` (its `system.ping`) becomes the local zone, unless the environment named one.
     static func useDaemonZone(_ zone: String) {
         guard !zoneFromEnvironment, !zone.isEmpty else { return }

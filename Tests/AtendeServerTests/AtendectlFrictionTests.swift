@@ -199,6 +199,26 @@ final class AtendectlFrictionTests: XCTestCase {
         XCTAssertTrue(chosen.stdout.contains(" +00:00"), "the environment's zone wins: \(chosen.stdout)")
     }
 
+    /// A zone glibc does not know would silently be UTC: it is a usage error naming the variable instead. The
+    /// forms glibc does read (a POSIX rule, a zone file) still work, and ATENDE_TIMEZONE wins over a broken TZ.
+    func testAnUnknownZoneIsAnErrorNamingTheVariable() throws {
+        let ana = try admin.createAttendant("ana@mars.example", departments: ["vendas"])
+        for (variable, zone) in [("ATENDE_TIMEZONE", "Mars/X"), ("TZ", "garbage"),
+                                 ("ATENDE_TIMEZONE", "../../etc/passwd"), ("TZ", "America/Nowhere")] {
+            let run = try ctl(["attendant", "show", String(ana)], environment: [variable: zone])
+            XCTAssertEqual(run.status, 2, "\(variable)=\(zone): \(run.stderr)")
+            XCTAssertTrue(run.stderr.hasPrefix("atendectl: \(variable) '\(zone)' is not a time zone"), run.stderr)
+            XCTAssertEqual(run.stdout, "")
+        }
+        for (environment, offset) in [(["TZ": "UTC0"], " +00:00"), (["TZ": "<-02>2"], " -02:00"),
+                                      (["TZ": ":America/Manaus"], " -04:00"),
+                                      (["TZ": "garbage", "ATENDE_TIMEZONE": "America/Manaus"], " -04:00")] {
+            let run = try ctl(["attendant", "show", String(ana)], environment: environment)
+            XCTAssertEqual(run.status, 0, "\(environment): \(run.stderr)")
+            XCTAssertTrue(run.stdout.contains(offset), "\(environment): \(run.stdout)")
+        }
+    }
+
     func testErrorsInPlainWords() throws {
         try admin.createAttendant("ana@err.example", departments: ["vendas"])
         let wrong = try ctl(["login", "ana@err.example"], environment: ["ATENDE_PASSWORD": "Wrong1234x"])
