@@ -37,11 +37,22 @@ enum Failure: Error {
             case .connect(let why): return .connection("cannot connect to atended: \(why)")
             case .closed(let why): return .connection("connection to atended lost: \(why)")
             case .timeout: return .connection("atended did not answer in time")
-            case .protocolError(let why): return .connection("atended sent something unexpected: \(why)")
+            case .protocolError(let why): return unexpectedAnswer(why, from: nil)
             }
         }
         if let error = error as? RPCError { return .daemon(error) }
         return .usage("\(error)")
+    }
+
+    /// What the endpoint sent was not the protocol: an HTTP status line first means the web panel's `http` port
+    /// (HTTP answers a JSON line with 400), which is easily given for the `listen` port.
+    static func unexpectedAnswer(_ why: String, from endpoint: Endpoint?) -> Failure {
+        guard why.hasPrefix("unparseable line: HTTP/") else {
+            return .connection("atended sent something unexpected: \(why)")
+        }
+        let which = endpoint.map { "\($0)" } ?? "the endpoint"
+        return .connection("\(which) is an HTTP listener (the web panel's `http` port), not atended's protocol: "
+            + "--address wants the daemon's `listen` port (HOST:PORT) or a socket path")
     }
 
     /// The exit code for this failure.

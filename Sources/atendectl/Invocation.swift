@@ -53,8 +53,15 @@ final class Invocation {
         self.client = client
         self.endpoint = endpoint
         // Times are shown in the account's zone, the daemon's (unless the environment names one).
-        if !TimeText.zoneFromEnvironment, let zone = try? client.call("system.ping")["timezone"]?.stringValue {
-            TimeText.useDaemonZone(zone)
+        if !TimeText.zoneFromEnvironment {
+            do {
+                if let zone = try client.call("system.ping")["timezone"]?.stringValue { TimeText.useDaemonZone(zone) }
+            } catch ClientError.protocolError(let why) {
+                // Not atended's protocol at all (an HTTP port, say): the command's own call would only read on.
+                throw Failure.unexpectedAnswer(why, from: endpoint)
+            } catch {
+                // A daemon that does not say its zone: times stay in the default one.
+            }
         }
         return client
     }
@@ -62,7 +69,12 @@ final class Invocation {
     /// Calls `method` on the connection; errors become `Failure`s.
     @discardableResult
     func call(_ method: String, _ params: JSON? = nil) throws -> JSON {
-        try connect().call(method, params)
+        let client = try connect()
+        do {
+            return try client.call(method, params)
+        } catch ClientError.protocolError(let why) {
+            throw Failure.unexpectedAnswer(why, from: endpoint)  // names the endpoint, which Failure.from cannot
+        }
     }
 
     /// Connects and authenticates as admin: with --token or $ATENDE_ADMIN_TOKEN, else by the peer's user id.

@@ -96,6 +96,23 @@ extension AtendectlTests {
         }
     }
 
+    /// The panel's `http` port given to --address answers a JSON line with an HTTP 400: atendectl says it is an
+    /// HTTP listener and what --address wants, rather than quoting a header line it could not parse.
+    func testTheHTTPPortGivenForTheListenPortIsNamed() throws {
+        let port = try WebHarness.freePort()
+        daemon = try TestDaemon(["http": ["listen": .string("127.0.0.1:\(port)")]])
+        scratch = daemon.directory
+        // With the zone from the environment, the command's own call is the first to read the answer.
+        for environment in [[:], ["ATENDE_TIMEZONE": "UTC"]] {
+            let run = try ctl(["--address", "127.0.0.1:\(port)", "ping"], environment: environment)
+            XCTAssertEqual(run.status, 3, run.stderr)
+            XCTAssertTrue(run.stderr.contains("127.0.0.1:\(port) is an HTTP listener (the web panel's `http` port)"),
+                          run.stderr)
+            XCTAssertTrue(run.stderr.contains("--address wants the daemon's `listen` port"), run.stderr)
+            XCTAssertFalse(run.stderr.contains("Content-Type"), run.stderr)
+        }
+    }
+
     func testTopWalksTheAddressListAgainWhenItsDaemonGoesAway() throws {
         try ok(["department", "add", "support", "Support", "--strategy", "manual"])
         try daemon.admin().createAttendant("ana", departments: ["support"])
