@@ -117,6 +117,10 @@ public struct HTTPRequestParser: Sendable {
     private var readIndex = 0
     /// Bytes from `readIndex` up to here are known not to end the head.
     private var scanIndex = 0
+    /// Where the current request's first line ends, once a line feed after `readIndex` has been scanned.
+    private var requestLineEnd: Int?
+    /// That line was found to be a request line (it is checked once, however slowly the head then arrives).
+    private var requestLineChecked = false
     /// A head parsed whose body is still arriving.
     private var pending: (request: HTTPRequest, length: Int)?
     private var failed: HTTPParseError?
@@ -149,6 +153,8 @@ public struct HTTPRequestParser: Sendable {
             buffer = []
             readIndex = 0
             scanIndex = 0
+            requestLineEnd = nil
+            requestLineChecked = false
         }
         return Array(buffer[readIndex...])
     }
@@ -171,8 +177,18 @@ public struct HTTPRequestParser: Sendable {
         scanIndex = max(scanIndex, readIndex)
         guard let end = findHeadEnd() else {
             if buffer.count - readIndex > maxHeadBytes { return fail(431, "request head too large") }
+            // A first line that is no request line is refused when it ends, not after the header time limit: a
+            // JSON-RPC client pointed at this port by mistake gets its 400 at once.
+            if let lineEnd = requestLineEnd, !requestLineChecked {
+                var line = buffer[readIndex..<lineEnd]
+                if line.last == 13 { line = line.dropLast() }
+                if case .failure(let error) = Self.parseRequestLine(line) { return fail(error.status, error.reason) }
+                requestLineChecked = true
+            }
             return .needMore
         }
+        requestLineEnd = nil
+        requestLineChecked = false
         if end.headEnd - readIndex > maxHeadBytes { return fail(431, "request head too large") }
         let head = Array(buffer[readIndex..<end.headEnd])
         readIndex = end.bodyStart
@@ -193,6 +209,8 @@ public struct HTTPRequestParser: Sendable {
         buffer = []
         readIndex = 0
         scanIndex = 0
+        requestLineEnd = nil
+        requestLineChecked = false
         return .failure(error)
     }
 
@@ -201,6 +219,7 @@ public struct HTTPRequestParser: Sendable {
         var index = max(scanIndex, readIndex)
         while index < buffer.count {
             if buffer[index] == 10 {
+                if requestLineEnd == nil { requestLineEnd = index }
                 // "\n\n" or "\n\r\n" ends the head.
                 if index + 1 < buffer.count && buffer[index + 1] == 10 { return (index, index + 2) }
                 if index + 2 < buffer.count && buffer[index + 1] == 13 && buffer[index + 2] == 10 {
@@ -224,22 +243,11 @@ public struct HTTPRequestParser: Sendable {
         lines.append(head[start...])
         lines = lines.map { $0.last == 13 ? $0.dropLast() : $0 }
         guard let requestLine = lines.first else { return .failure(.init(status: 400, reason: "empty request")) }
-        let parts = requestLine.split(separator: 32, omittingEmptySubsequences: false)
-        guard parts.count == 3, !parts[0].isEmpty, parts[0].allSatisfy(Self.isTokenByte),
-              !parts[1].isEmpty, parts[1].allSatisfy({ $0 > 32 && $0 < 127 }) else {
-            return .failure(.init(status: 400, reason: "malformed request line"))
+        let method: String, target: String, minor: Int
+        switch Self.parseRequestLine(requestLine) {
+        case .failure(let error): return .failure(error)
+        case .success(let parts): (method, target, minor) = parts
         }
-        let version = String(decoding: parts[2], as: UTF8.self)
-        let minor: Int
-        switch version {
-        case "HTTP/1.1": minor = 1
-        case "HTTP/1.0": minor = 0
-        default:
-            let looksLikeHTTP = version.hasPrefix("HTTP/") && version.count == 8
-            return .failure(.init(status: looksLikeHTTP ? 505 : 400, reason: "unsupported version"))
-        }
-        let target = String(decoding: parts[1], as: UTF8.self)
-        guard target.hasPrefix("/") else { return .failure(.init(status: 400, reason: "target must be a path")) }
         var path = target
         var query: String?
         if let mark = target.firstIndex(of: "?") {
@@ -264,7 +272,7 @@ public struct HTTPRequestParser: Sendable {
                             String(decoding: value, as: UTF8.self)))
             if headers.count > maxHeaders { return .failure(.init(status: 431, reason: "too many header fields")) }
         }
-        var request = HTTPRequest(method: String(decoding: parts[0], as: UTF8.self), target: target, path: path,
+        var request = HTTPRequest(method: method, target: target, path: path,
                                   query: query, minorVersion: minor, headers: headers, body: [])
         let hosts = request.values("host")
         if hosts.count > 1 || (minor == 1 && hosts.isEmpty) {
@@ -287,6 +295,28 @@ public struct HTTPRequestParser: Sendable {
         return .success((request, length))
     }
 
+    /// The method, target and minor version of a request line (without its line end).
+    private static func parseRequestLine(_ line: ArraySlice<UInt8>)
+        -> Result<(method: String, target: String, minor: Int), HTTPParseError> {
+        let parts = line.split(separator: 32, omittingEmptySubsequences: false)
+        guard parts.count == 3, !parts[0].isEmpty, parts[0].allSatisfy(Self.isTokenByte),
+              !parts[1].isEmpty, parts[1].allSatisfy({ $0 > 32 && $0 < 127 }) else {
+            return .failure(.init(status: 400, reason: "malformed request line"))
+        }
+        let version = String(decoding: parts[2], as: UTF8.self)
+        let minor: Int
+        switch version {
+        case "HTTP/1.1": minor = 1
+        case "HTTP/1.0": minor = 0
+        default:
+            let looksLikeHTTP = version.hasPrefix("HTTP/") && version.count == 8
+            return .failure(.init(status: looksLikeHTTP ? 505 : 400, reason: "unsupported version"))
+        }
+        let target = String(decoding: parts[1], as: UTF8.self)
+        guard target.hasPrefix("/") else { return .failure(.init(status: 400, reason: "target must be a path")) }
+        return .success((String(decoding: parts[0], as: UTF8.self), target, minor))
+    }
+
     /// RFC 9110 token characters.
     private static func isTokenByte(_ byte: UInt8) -> Bool {
         switch byte {
@@ -305,9 +335,12 @@ public struct HTTPRequestParser: Sendable {
             buffer.removeAll(keepingCapacity: buffer.capacity <= 65536)
             readIndex = 0
             scanIndex = 0
+            requestLineEnd = nil
+            requestLineChecked = false
         } else if readIndex >= buffer.count - readIndex {
             buffer.removeFirst(readIndex)
             scanIndex -= readIndex
+            requestLineEnd = requestLineEnd.map { $0 - readIndex }
             readIndex = 0
         }
     }

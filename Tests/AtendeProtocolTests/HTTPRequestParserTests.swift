@@ -112,6 +112,23 @@ final class HTTPRequestParserTests: XCTestCase {
         XCTAssertEqual(same.requests.first?.body, Array("ok".utf8))
     }
 
+    /// A first line that is no request line (a JSON-RPC client on the wrong port) is refused as soon as it ends,
+    /// not when a blank line that will never come arrives; a good request line waits for the rest of its head,
+    /// then the next request's line is checked again.
+    func testABadRequestLineIsRefusedWhenItEnds() {
+        for chunk in [Int.max, 1, 5] {
+            for line in ["{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"system.ping\"}\n", "GET /\r\n", "GET / HTTP/2\n",
+                         "\r\n\r\nGET / HTTP/1.1 x\r\n"] {
+                XCTAssertEqual(status(parseAll(line, chunk: chunk).last), 400, "\(line.debugDescription) by \(chunk)")
+            }
+            let good = parseAll("GET / HTTP/1.1\r\nHost: a\r\n", chunk: chunk)
+            XCTAssertNil(status(good.last), "a good line waits for its head")
+            let next = parseAll("GET / HTTP/1.1\r\nHost: a\r\n\r\n{\"id\":1}\n", chunk: chunk)
+            XCTAssertEqual(next.requests.count, 1)
+            XCTAssertEqual(status(next.last), 400, "the second request's line by \(chunk)")
+        }
+    }
+
     func testHeadLimitIsEnforcedBeforeTheHeadEnds() {
         var parser = HTTPRequestParser(maxHeadBytes: 256)
         parser.append(Array("GET / HTTP/1.1\r\nHost: a\r\nX: ".utf8))

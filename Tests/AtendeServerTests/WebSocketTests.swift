@@ -234,6 +234,13 @@ final class WebSocketTests: WebTestCase {
         XCTAssertTrue(other.hasPrefix("HTTP/1.1 200"), other)
         let bad = try WebHarness.exchange(port: port, "GET / HTTP/1.1\r\n\r\n")
         XCTAssertTrue(bad.hasPrefix("HTTP/1.1 400"), bad)
+        // A JSON-RPC line (the `listen` protocol, sent here by mistake) gets its 400 at once, not the 408 of the
+        // header time limit (10 s) a head that never ends would get.
+        let started = Date()
+        let json = try WebHarness.exchange(port: port, #"{"jsonrpc":"2.0","id":1,"method":"system.ping"}"# + "\n",
+                                           timeout: 5)
+        XCTAssertTrue(json.hasPrefix("HTTP/1.1 400") && json.contains("malformed request line"), json)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 3)
         let huge = try WebHarness.exchange(port: port, "GET / HTTP/1.1\r\nHost: x\r\nX: "
                                            + String(repeating: "a", count: 9000) + "\r\n\r\n")
         XCTAssertTrue(huge.hasPrefix("HTTP/1.1 431"), huge)
