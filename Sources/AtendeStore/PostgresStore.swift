@@ -92,6 +92,7 @@ public final class PostgresStore {
             usleep(200_000)
         }
         try PostgresSchema.migrate(writer)
+        try PostgresStore.rekeyLogins(writer)
         // Never an id a deleted attendant had: closed chats keep pointing at it.
         nextAttendantID = (try writer.scalar("""
             SELECT greatest(coalesce((SELECT max(id) FROM attendants), 0),
@@ -105,6 +106,21 @@ public final class PostgresStore {
         pipeline = try PostgresPipeline(connection: writer, onLost: onLost)
         heartbeat = LeaderHeartbeat(conninfo: conninfo, leaderPID: sessionProcessID,
                                     interval: Double(failoverSeconds) / 4)
+    }
+
+    /// Brings each account's `login_key` to what `Login.key` gives today (as Store's does: keys became NFC; a key
+    /// another account holds is left as it was).
+    static func rekeyLogins(_ writer: PostgresConnection) throws(StoreError) {
+        for table in ["attendants", "admins"] {
+            let rows = try writer.query("SELECT id, login, login_key FROM \(table)")
+            // By bytes: Swift's == holds "josé" and "jose" + U+0301 equal, the database's UNIQUE does not.
+            for row in 0..<rows.count where !Login.key(rows.text(row, 1)).utf8.elementsEqual(rows.text(row, 2).utf8) {
+                _ = try writer.query("""
+                    UPDATE \(table) SET login_key = $1 WHERE id = $2
+                        AND NOT EXISTS (SELECT FROM \(table) WHERE login_key = $1)
+                    """, [.text(Login.key(rows.text(row, 1))), .int(rows.int(row, 0))])
+            }
+        }
     }
 
     /// Adds client keepalives (and a TCP user timeout) to a URI or conninfo, unless it sets them itself.

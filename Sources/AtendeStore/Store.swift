@@ -68,8 +68,29 @@ public final class Store {
         database = try Database(path: path)
         try configure(database)
         try Schema.migrate(database)
+        try rekeyLogins()
         walRestartFrames = Self.walRestartBytes / max(512, Int(try database.scalar("PRAGMA page_size") ?? 4096))
         walFile = try openWALFile()
+    }
+
+    /// Brings each account's `login_key` to what `Login.key` gives today. Keys became NFC: a login once stored
+    /// decomposed ("jose" + U+0301) had a key that a login typed today no longer finds. A key another account
+    /// already holds is left as it was (the two look-alike accounts stay apart until an admin renames one).
+    private func rekeyLogins() throws(StoreError) {
+        for table in ["attendants", "admins"] {
+            var stale: [(id: Int64, key: String)] = []
+            let rows = try database.cached("SELECT id, login, login_key FROM \(table)")
+            defer { rows.reset() }
+            while try rows.step() {
+                // By bytes: Swift's == holds "josé" and "jose" + U+0301 equal, the database's UNIQUE does not.
+                let key = Login.key(rows.text(1))
+                if !key.utf8.elementsEqual(rows.text(2).utf8) { stale.append((rows.int(0), key)) }
+            }
+            rows.reset()
+            for (id, key) in stale {
+                try database.run("UPDATE OR IGNORE \(table) SET login_key = ? WHERE id = ?", [.text(key), .int(id)])
+            }
+        }
     }
 
     /// The WAL's descriptor. Without `defersSync` it only lets the server sync ahead: not worth failing for.

@@ -42,6 +42,31 @@ enum DurableStoreSuite {
         }
     }
 
+    /// Keys written by older versions (a login's lowercase, not its NFC) are brought to today's `Login.key` when
+    /// the store opens, so an account stored decomposed is found by the login typed today; two accounts whose new
+    /// keys collide keep the old ones and the store still opens. `sql` runs a statement beside the store.
+    static func olderLoginKeysAreRekeyed(_ opener: StoreOpener, sql: (String) throws -> Void) throws {
+        var store = try opener.open()
+        let decomposed = "Jose\u{0301}"
+        let jose = try store.saveAttendant(attendant(decomposed))
+        let first = try store.saveAttendant(attendant("ana\u{0301}"))
+        let second = try store.saveAttendant(attendant("bia"))
+        try turn(store)
+        opener.close(store)
+        try sql("UPDATE attendants SET login_key = 'jose\u{0301}' WHERE id = \(jose)")
+        // Two look-alikes under older keys: "aná" composed as one of them, decomposed as the other.
+        try sql("UPDATE attendants SET login = 'an\u{00E1}', login_key = 'an\u{00E1}x' WHERE id = \(second)")
+        try sql("UPDATE attendants SET login_key = 'ana\u{0301}' WHERE id = \(first)")
+        store = try opener.open()
+        XCTAssertEqual(try store.attendant(loginKey: Login.key("jos\u{00E9}"))?.id, jose, "found as typed today")
+        XCTAssertEqual(try store.attendant(loginKey: Login.key(decomposed))?.id, jose)
+        let holder = try store.attendant(loginKey: Login.key("an\u{00E1}"))?.id
+        XCTAssertTrue(holder == first || holder == second, "one of the look-alikes holds the new key")
+        XCTAssertNotNil(try store.attendant(first))
+        XCTAssertNotNil(try store.attendant(second))
+        opener.close(store)
+    }
+
     static func attendant(_ login: String, departments: [String] = []) -> AttendantRecord {
         AttendantRecord(name: "Ana Souza", login: login, passwordHash: "$y$j9T$salt$hash", departments: departments,
                         hours: .weekly(timeZone: "America/Sao_Paulo",
@@ -355,6 +380,14 @@ final class SQLiteDurableStoreTests: XCTestCase {
     func testManyTurnsInOrder() throws { try DurableStoreSuite.manyTurnsInOrder(opener) }
     func testTextsWithNulRoundTrip() throws { try DurableStoreSuite.textsWithNulRoundTrip(opener) }
     func testReadOpenConversationsOneByOne() throws { try DurableStoreSuite.readOpenConversationsOneByOne(opener) }
+    func testOlderLoginKeysAreRekeyed() throws {
+        let path = folder.appendingPathComponent("atende.sqlite").path
+        try DurableStoreSuite.olderLoginKeysAreRekeyed(opener) { sql in
+            let database = try Database(path: path)
+            defer { database.close() }
+            try database.run(sql, [])
+        }
+    }
 }
 
 /// The suite on PostgreSQL: a fresh database per test.
@@ -379,4 +412,10 @@ final class PostgresDurableStoreTests: XCTestCase {
     func testManyTurnsInOrder() throws { try DurableStoreSuite.manyTurnsInOrder(opener) }
     func testTextsWithNulRoundTrip() throws { try DurableStoreSuite.textsWithNulRoundTrip(opener) }
     func testReadOpenConversationsOneByOne() throws { try DurableStoreSuite.readOpenConversationsOneByOne(opener) }
+    func testOlderLoginKeysAreRekeyed() throws {
+        let uri = self.uri
+        try DurableStoreSuite.olderLoginKeysAreRekeyed(opener) { sql in
+            try PostgresConnection(conninfo: uri).execute(sql)
+        }
+    }
 }
