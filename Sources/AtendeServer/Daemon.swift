@@ -127,10 +127,10 @@ public final class Daemon {
         malloc_trim(0)  // what loading freed goes back to the kernel (the loop keeps freed memory: see `mallopt`)
         if config.durability == .full { try journal.sqlite?.syncFiles() }
         journal.checkpointer = try journal.sqlite?.startCheckpointer()
-        // The leadership of a PostgreSQL database is what says who serves: a leader may take the path over from a
-        // frozen one whose session a standby ended, while its socket still accepts connections nobody answers.
+        // A standby that ended a frozen leader's session takes the path over from it: its socket still accepts
+        // connections that nobody answers. Any other live socket is another daemon's, and refused.
         listener = try UnixSocket.listen(path: config.socket, mode: config.socketMode,
-                                         replacingLive: journal.postgres != nil)
+                                         replacingLive: journal.postgres?.endedFrozenLeader == true)
         watch(listener, token: Daemon.listenerToken, events: UInt32(EPOLLIN.rawValue))
         try openRemoteListeners()
         watch(wakeup, token: Daemon.wakeupToken, events: UInt32(EPOLLIN.rawValue))

@@ -115,6 +115,10 @@ final class PostgresPipeline: @unchecked Sendable {
     private var syncsOut = 0
     /// Turns ended while a sync was out: their statements are sent, their sync waits for the one out.
     private var deferred: [CommitTicket] = []
+    /// Statements (and reads) of a turn begun after `deferred`'s turns, not sent yet: the deferred sync goes out
+    /// when the one out is answered, and anything sent before it would commit with it, so a turn could commit in
+    /// part (and an abandoned one could not be rolled back whole). A turn that ends joins the deferred ones.
+    private var held: [Job] = []
 
     /// Puts `connection` in pipeline mode and starts the thread. `onLost` runs on that thread when the connection
     /// fails.
@@ -252,8 +256,41 @@ final class PostgresPipeline: @unchecked Sendable {
         stopped.signal()
     }
 
-    /// Sends one job; returns an error only when the connection failed.
+    /// Sends one job, or holds it behind a deferred sync; returns an error only when the connection failed.
     private func send(_ job: Job, _ handle: OpaquePointer) -> StoreError? {
+        guard !deferred.isEmpty else { return transmit(job, handle) }
+        switch job {
+        case .statement, .read:
+            held.append(job)
+            return nil
+        case .sync(let ticket, abort: false):
+            // The turn is whole: its statements join the deferred turns' transaction, and its sync theirs.
+            let turn = held
+            held = []
+            for statement in turn {
+                if let error = transmit(statement, handle) { return error }
+            }
+            deferred.append(ticket)
+            return nil
+        case .sync(_, abort: true):
+            held = []  // never sent: nothing of the abandoned turn reached the server
+            return transmit(job, handle)
+        }
+    }
+
+    /// Sends the deferred sync once no sync is out, then what was held behind it (a turn under way).
+    private func sendDeferredSyncAndHeld(_ handle: OpaquePointer) -> StoreError? {
+        if let error = sendDeferredSync(handle) { return error }
+        let waiting = held
+        held = []
+        for job in waiting {
+            if let error = transmit(job, handle) { return error }
+        }
+        return nil
+    }
+
+    /// Sends one job to the server; returns an error only when the connection failed.
+    private func transmit(_ job: Job, _ handle: OpaquePointer) -> StoreError? {
         switch job {
         case .statement(let sql, let values):
             if let error = sendQuery(sql, values, handle) { return error }
@@ -339,7 +376,7 @@ final class PostgresPipeline: @unchecked Sendable {
                 segmentError = nil
                 syncsOut -= 1
                 advance()
-                if syncsOut == 0, let error = sendDeferredSync(handle) { return error }
+                if syncsOut == 0, let error = sendDeferredSyncAndHeld(handle) { return error }
             case .read(let sql, let pending):
                 if status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK {
                     pending.settle(.success(PostgresRows(result)))

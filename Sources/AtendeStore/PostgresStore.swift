@@ -33,6 +33,9 @@ public final class PostgresStore {
     public let sessionProcessID: Int32
     /// Stamps this leader's row while it leads, so a standby can take over from it if it freezes.
     private let heartbeat: LeaderHeartbeat
+    /// This process waited as a standby and ended the session of a leader that had stopped beating: that leader's
+    /// process may still hold the socket path, frozen.
+    public let endedFrozenLeader: Bool
     var nextAttendantID: AttendantID = 1
     var nextMessageID: Int64 = 1
     var nextAdminID: Int64 = 1
@@ -79,6 +82,7 @@ public final class PostgresStore {
             SET synchronous_commit = \(durability == .full ? "on" : "off")
             """)
         var tries = 0
+        var endedLeader = false
         while try writer.scalar("SELECT pg_try_advisory_lock(\(PostgresStore.leadershipKey))::int") != 1 {
             guard standby(tries == 0) else {
                 throw StoreError(code: StoreError.postgresFailure, message: "stopped while waiting as a standby")
@@ -88,9 +92,11 @@ public final class PostgresStore {
             if tries % 5 == 0, let leader = (try? LeaderHeartbeat.endStaleLeader(
                 on: writer, after: failoverSeconds, lockKey: PostgresStore.leadershipKey)) ?? nil {
                 ended(leader)
+                endedLeader = true
             }
             usleep(200_000)
         }
+        endedFrozenLeader = endedLeader
         try PostgresSchema.migrate(writer)
         try PostgresStore.rekeyLogins(writer)
         // Never an id a deleted attendant had: closed chats keep pointing at it.

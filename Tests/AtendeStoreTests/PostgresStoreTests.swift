@@ -30,6 +30,32 @@ final class PostgresStoreTests: XCTestCase {
         XCTAssertThrowsError(try PostgresStore(uri: uri)) { XCTAssertTrue("\($0)".contains("newer"), "\($0)") }
     }
 
+    /// A turn that ends while a commit is out waits to be synced with the turns after it; a turn under way when
+    /// that sync goes out must not be cut by it. Here turn B is under way when the slow commit before it is
+    /// answered; B is then abandoned, and none of it may be in the database.
+    func testADeferredCommitNeverTakesPartOfTheTurnUnderWay() throws {
+        let store = try PostgresStore(uri: uri)
+        defer { store.close() }
+        let t0 = Instant(millis: 1_795_700_000_000)
+        func conversation(_ id: Int64) -> Conversation {
+            Conversation(id: id, externalId: "ext-\(id)", contactPhone: "+5511987654321", contactName: "Zé",
+                         department: "sales", state: .queued, openedAt: t0, queuedAt: t0, queueSeq: id)
+        }
+        try store.write("SELECT pg_sleep(0.5)", [])  // the commit out: slow
+        try store.commit()
+        try store.saveConversation(conversation(1), new: true, explained: nil)  // turn A: ends while it is out
+        try store.commit()
+        try store.saveConversation(conversation(2), new: true, explained: nil)  // turn B, under way
+        usleep(1_000_000)  // the slow commit is answered meanwhile, and A's sync goes out
+        store.rollback()
+        try store.saveConversation(conversation(3), new: true, explained: nil)
+        try store.commit()
+        try store.waitForCommits()
+        let ids = try server.psql("SELECT id FROM conversations ORDER BY id", database: databaseName)
+            .split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        XCTAssertEqual(ids, ["1", "3"], "turn B, abandoned, must leave nothing")
+    }
+
     func testASecondStoreWaitsAsAStandbyUntilTheLeaderLetsGo() throws {
         let leader = try PostgresStore(uri: uri)
         try leader.saveDepartment(Department(id: "sales", name: "Sales"), now: Instant(millis: 1))
