@@ -112,7 +112,7 @@ public enum RPCDecoder {
                 guard id == nil, !scanner.next(is: UInt8(ascii: "{")), !scanner.next(is: UInt8(ascii: "[")),
                       let value = try? scanner.parseValue(&stacks, depth: 1) else { return nil }
                 switch value {
-                case .string, .int, .double, .null: id = value
+                case .string, .int, .null: id = value
                 default: return nil
                 }
             case .method:
@@ -147,11 +147,14 @@ public enum RPCDecoder {
             return .failure(RPCFailure(id: nil, error: .invalidRequest("a request must be an object")))
         }
         let id = members["id"]
+        // A response must carry the id exactly as sent: a fraction, an exponent or an integer past 64 bits would
+        // come back written another way (1e2 as 100.0), so only strings and 64-bit integers are ids.
         switch id {
-        case nil, .string?, .int?, .double?, .null?:
+        case nil, .string?, .int?, .null?:
             break
         default:
-            return .failure(RPCFailure(id: nil, error: .invalidRequest("id must be a string, a number or null")))
+            return .failure(RPCFailure(id: nil, error: .invalidRequest(
+                "id must be a string, an integer of at most 64 bits or null")))
         }
         func failure(_ reason: String) -> Result<RPCRequest, RPCFailure> {
             .failure(RPCFailure(id: id, error: .invalidRequest(reason)))

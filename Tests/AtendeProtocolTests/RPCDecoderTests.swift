@@ -22,7 +22,7 @@ final class RPCDecoderTests: XCTestCase {
         let cases: [(String, String, JSON?, JSON?)] = [
             (#"{"jsonrpc":"2.0","method":"system.ping","id":1}"#, "system.ping", nil, 1),
             (#"{"jsonrpc":"2.0","method":"a","id":"x-1","params":{"k":[1]}}"#, "a", ["k": [1]], "x-1"),
-            (#"{"jsonrpc":"2.0","method":"a","id":2.5,"params":[1,"b"]}"#, "a", [1, "b"], 2.5),
+            (#"{"jsonrpc":"2.0","method":"a","id":25,"params":[1,"b"]}"#, "a", [1, "b"], 25),
             (#"{"jsonrpc":"2.0","method":"a","id":null}"#, "a", nil, .null),
             (#"{"jsonrpc":"2.0","method":"a","params":{}}"#, "a", [:], nil),
             (#"{"id":-3,"method":"","jsonrpc":"2.0","extra":true}"#, "", nil, -3),
@@ -50,15 +50,21 @@ final class RPCDecoderTests: XCTestCase {
         XCTAssertEqual(nullId.id, .null)
     }
 
+    static let badID = "id must be a string, an integer of at most 64 bits or null"
+
     func testInvalidRequests() {
         // (line, id of the failure, reason)
         let cases: [(String, JSON?, String)] = [
             ("1", nil, "a request must be an object"),
             (#""text""#, nil, "a request must be an object"),
             ("null", nil, "a request must be an object"),
-            (#"{"jsonrpc":"2.0","method":"a","id":true}"#, nil, "id must be a string, a number or null"),
-            (#"{"jsonrpc":"2.0","method":"a","id":[1]}"#, nil, "id must be a string, a number or null"),
-            (#"{"jsonrpc":"2.0","method":"a","id":{}}"#, nil, "id must be a string, a number or null"),
+            (#"{"jsonrpc":"2.0","method":"a","id":true}"#, nil, Self.badID),
+            (#"{"jsonrpc":"2.0","method":"a","id":[1]}"#, nil, Self.badID),
+            (#"{"jsonrpc":"2.0","method":"a","id":{}}"#, nil, Self.badID),
+            // Written back another way, so refused: a fraction, an exponent, an integer past 64 bits.
+            (#"{"jsonrpc":"2.0","method":"a","id":1.5}"#, nil, Self.badID),
+            (#"{"jsonrpc":"2.0","method":"a","id":1e2}"#, nil, Self.badID),
+            (#"{"jsonrpc":"2.0","method":"a","id":18446744073709551615}"#, nil, Self.badID),
             (#"{"method":"a","id":1}"#, 1, "jsonrpc must be \"2.0\""),
             (#"{"jsonrpc":"1.0","method":"a","id":1}"#, 1, "jsonrpc must be \"2.0\""),
             (#"{"jsonrpc":2.0,"method":"a","id":"k"}"#, "k", "jsonrpc must be \"2.0\""),

@@ -75,7 +75,7 @@ final class RPCEnvelopeTests: XCTestCase {
         #"{"jsonrpc":"2.0","id":1,"method":"conversation.open","params":{"externalId":"wa-1","#
             + #""contact":{"phone":"+5511987654321"},"department":"sales"}}"#,
         #"{"method":"conversation.close","params":{"id":7},"id":"a\"b\u00e9","jsonrpc":"2.0"}"#,
-        #"  { "id" : -3.5e2 , "jsonrpc" : "2.0" , "method" : "x\ty" , "params" : [1, [2, {"a": null}], true] }  "#,
+        #"  { "id" : -350 , "jsonrpc" : "2.0" , "method" : "x\ty" , "params" : [1, [2, {"a": null}], true] }  "#,
         #"{"jsonrpc":"2.0","method":"ping"}"#,
         #"{"jsonrpc":"2.0","method":"ping","id":null}"#,
         #"{"jsonrpc":"2.0","method":"ping","id":0,"params":{}}"#,
@@ -97,6 +97,7 @@ final class RPCEnvelopeTests: XCTestCase {
         #"{"jsonrpc":"2.0","method":"m","params":3}"#,
         #"{"jsonrpc":"2.0","method":"m","id":{}}"#,
         #"{"jsonrpc":"2.0","method":"m","id":true}"#,
+        #"{"jsonrpc":"2.0","method":"m","id":-3.5e2}"#,
         #"{"jsonrpc":"2.0","method":"m"} x"#,
         #"{"jsonrpc":"2.0","method":"m",}"#,
         #"{"jsonrpc":"2.0","method":"m""#,
