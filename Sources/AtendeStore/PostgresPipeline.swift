@@ -206,14 +206,17 @@ final class PostgresPipeline: @unchecked Sendable {
     private func run() {
         let handle = connection.handle
         var failure: StoreError?
+        // Jobs taken from the loop but not sent when the connection failed: settled as failed with the rest.
+        var unsent: [Job] = []
         loop: while true {
             let (jobs, stopping) = shared.withLock { state -> ([Job], Bool) in
                 defer { state.jobs.removeAll(keepingCapacity: true) }
                 return (state.jobs, state.stopping)
             }
-            for job in jobs {
+            for (index, job) in jobs.enumerated() {
                 if let error = send(job, handle) {
                     failure = error
+                    unsent = Array(jobs[(index + 1)...])
                     break loop
                 }
             }
@@ -250,7 +253,7 @@ final class PostgresPipeline: @unchecked Sendable {
                 }
             }
         }
-        if let failure { fail(with: failure) }
+        if let failure { fail(with: failure, unsent: unsent) }
         // The session ends with the thread: its advisory lock (the leadership) goes with it.
         connection.close()
         stopped.signal()
@@ -265,13 +268,8 @@ final class PostgresPipeline: @unchecked Sendable {
             return nil
         case .sync(let ticket, abort: false):
             // The turn is whole: its statements join the deferred turns' transaction, and its sync theirs.
-            let turn = held
-            held = []
-            for statement in turn {
-                if let error = transmit(statement, handle) { return error }
-            }
-            deferred.append(ticket)
-            return nil
+            deferred.append(ticket)  // first: a failed send below settles it with the others
+            return transmitHeld(handle)
         case .sync(_, abort: true):
             held = []  // never sent: nothing of the abandoned turn reached the server
             return transmit(job, handle)
@@ -281,10 +279,15 @@ final class PostgresPipeline: @unchecked Sendable {
     /// Sends the deferred sync once no sync is out, then what was held behind it (a turn under way).
     private func sendDeferredSyncAndHeld(_ handle: OpaquePointer) -> StoreError? {
         if let error = sendDeferredSync(handle) { return error }
-        let waiting = held
-        held = []
-        for job in waiting {
-            if let error = transmit(job, handle) { return error }
+        return transmitHeld(handle)
+    }
+
+    /// Sends the held jobs in order, each leaving `held` only once sent: a failure leaves the rest (a read the
+    /// loop waits for among them) to be settled as failed.
+    private func transmitHeld(_ handle: OpaquePointer) -> StoreError? {
+        while !held.isEmpty {
+            if let error = transmit(held[0], handle) { return error }
+            held.removeFirst()
         }
         return nil
     }
@@ -419,7 +422,7 @@ final class PostgresPipeline: @unchecked Sendable {
     }
 
     /// The connection is gone: everything still pending fails with `error`, and so does everything sent later.
-    private func fail(with error: StoreError) {
+    private func fail(with error: StoreError, unsent: [Job] = []) {
         var lost = error
         lost.code = StoreError.postgresConnectionLost
         let jobs = shared.withLock { state -> [Job] in
@@ -438,13 +441,14 @@ final class PostgresPipeline: @unchecked Sendable {
         deferred = []
         expected.removeAll()
         expectedHead = 0
-        for job in jobs {
+        for job in held + unsent + jobs {
             switch job {
             case .sync(let ticket, _): ticket.settle(lost)
             case .read(_, _, let pending): pending.settle(.failure(lost))
             case .statement: break
             }
         }
+        held = []
         onLost(lost)
     }
 }
