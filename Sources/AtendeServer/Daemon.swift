@@ -55,6 +55,9 @@ public final class Daemon {
 
     let epoll: Int32
     var listener: Int32 = -1
+    /// The socket file this daemon bound (device and inode), so that stopping removes only its own: a leader
+    /// that froze, was replaced and then stopped must not remove its successor's.
+    var listenerIdentity: UnixSocket.FileIdentity?
     let wakeup: Int32
     let signals: Int32
     let completions = Mailbox()
@@ -131,6 +134,7 @@ public final class Daemon {
         // connections that nobody answers. Any other live socket is another daemon's, and refused.
         listener = try UnixSocket.listen(path: config.socket, mode: config.socketMode,
                                          replacingLive: journal.postgres?.endedFrozenLeader == true)
+        listenerIdentity = UnixSocket.FileIdentity(path: config.socket)
         watch(listener, token: Daemon.listenerToken, events: UInt32(EPOLLIN.rawValue))
         try openRemoteListeners()
         watch(wakeup, token: Daemon.wakeupToken, events: UInt32(EPOLLIN.rawValue))
@@ -421,7 +425,7 @@ public final class Daemon {
             epoll_ctl(epoll, EPOLL_CTL_DEL, listener, nil)
             close(listener)
             listener = -1
-            unlink(config.socket)
+            UnixSocket.unlinkIfOurs(config.socket, listener: listenerIdentity)
         }
     }
 
@@ -445,7 +449,7 @@ public final class Daemon {
         journal.checkpointer?.stop()
         if listener >= 0 {
             close(listener)
-            unlink(config.socket)
+            UnixSocket.unlinkIfOurs(config.socket, listener: listenerIdentity)
         }
         Log.info("stopped")
     }

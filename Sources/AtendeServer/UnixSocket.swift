@@ -27,6 +27,25 @@ enum UnixSocket {
         return address
     }
 
+    /// A file's device and inode: which file a path named when it was taken.
+    struct FileIdentity: Equatable {
+        let device: UInt64
+        let inode: UInt64
+
+        init?(path: String) {
+            var info = stat()
+            guard lstat(path, &info) == 0 else { return nil }
+            device = UInt64(info.st_dev)
+            inode = UInt64(info.st_ino)
+        }
+    }
+
+    /// Removes the socket file at `path` only if it is still the one this daemon bound (`listener`).
+    static func unlinkIfOurs(_ path: String, listener: FileIdentity?) {
+        guard let listener, FileIdentity(path: path) == listener else { return }
+        unlink(path)
+    }
+
     /// True when something accepts connections at `path`.
     static func isLive(_ path: String) -> Bool {
         guard let fd = try? check(socket(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0), "socket")

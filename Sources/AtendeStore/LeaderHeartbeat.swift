@@ -51,7 +51,9 @@ final class LeaderHeartbeat: Sendable {
             do {
                 if connection == nil {
                     let fresh = try PostgresConnection(conninfo: conninfo)
-                    try fresh.execute("SET application_name = 'atended heartbeat'")
+                    // A beat need not wait for the WAL's flush (or a synchronous standby): a stall there would
+                    // make a healthy leader look stopped.
+                    try fresh.execute("SET application_name = 'atended heartbeat'; SET synchronous_commit = off")
                     connection = fresh
                 }
                 // Only its own row: after a takeover the row names the new leader, and a leader that wakes up

@@ -88,6 +88,8 @@ public final class PostgresStore {
                 throw StoreError(code: StoreError.postgresFailure, message: "stopped while waiting as a standby")
             }
             tries += 1
+            // True only when the lock is won at the try right after ending a leader: another standby may win it.
+            endedLeader = false
             // About once a second; a failed look (a role without the right to end the session) only skips it.
             if tries % 5 == 0, let leader = (try? LeaderHeartbeat.endStaleLeader(
                 on: writer, after: failoverSeconds, lockKey: PostgresStore.leadershipKey)) ?? nil {
@@ -97,6 +99,9 @@ public final class PostgresStore {
             usleep(200_000)
         }
         endedFrozenLeader = endedLeader
+        // Named in the row at once, before the migrations (which may take a while): until then the row names the
+        // previous leader, stale, and a standby's look would only find that no session of that name holds the lock.
+        try LeaderHeartbeat.claim(on: writer, for: sessionProcessID)
         try PostgresSchema.migrate(writer)
         try PostgresStore.rekeyLogins(writer)
         // Never an id a deleted attendant had: closed chats keep pointing at it.
@@ -108,7 +113,6 @@ public final class PostgresStore {
         nextAdminID = (try writer.scalar("SELECT coalesce(max(id), 0) FROM admins") ?? 0) + 1
         reader = try PostgresConnection(conninfo: conninfo)
         try reader.execute("SET application_name = 'atended reader'")
-        try LeaderHeartbeat.claim(on: writer, for: sessionProcessID)
         pipeline = try PostgresPipeline(connection: writer, onLost: onLost)
         heartbeat = LeaderHeartbeat(conninfo: conninfo, leaderPID: sessionProcessID,
                                     interval: Double(failoverSeconds) / 4)

@@ -202,6 +202,23 @@ final class FailoverTests: XCTestCase {
                        "the new leader still serves alone")
     }
 
+    /// Stopped as systemd stops a unit (SIGTERM, then SIGCONT), a frozen leader that was replaced leaves the
+    /// socket path to its successor: it removes only the socket file it bound.
+    func testAFrozenLeaderStoppedAfterItWasReplacedLeavesItsSuccessorsSocket() throws {
+        let server = try XCTUnwrap(TestPostgres.shared, "PostgreSQL is not installed (make deps installs it)")
+        let (leader, standby) = try startPair(try server.freshDatabase())
+        let process = try XCTUnwrap(leader.process)
+        kill(process.processIdentifier, SIGSTOP)
+        defer { kill(process.processIdentifier, SIGCONT) }
+        _ = try waitForService(on: [endpoints[1]], since: Date())
+        XCTAssertEqual(try standby.connect().call("system.ping")["pong"], true)
+        kill(process.processIdentifier, SIGTERM)
+        kill(process.processIdentifier, SIGCONT)
+        XCTAssertTrue([0, 75].contains(try leader.wait(process)), leader.lastStderr)
+        XCTAssertEqual(try standby.connect().call("system.ping")["pong"], true,
+                       "the successor's socket is still at the path")
+    }
+
     func testAStandbyAskedToStopExitsZero() throws {
         let server = try XCTUnwrap(TestPostgres.shared, "PostgreSQL is not installed (make deps installs it)")
         let (leader, standby) = try startPair(try server.freshDatabase())
