@@ -46,7 +46,10 @@ extension Daemon {
 
     /// Connections of `maxConnections` that network clients cannot take, so the bot and admin tools on the Unix
     /// socket can still connect while unauthenticated TCP or WebSocket clients hold every other one.
-    static func localReserve(_ maxConnections: Int) -> Int { min(256, maxConnections / 4) }
+    /// At least one as soon as there are two.
+    static func localReserve(_ maxConnections: Int) -> Int {
+        maxConnections > 1 ? max(1, min(256, maxConnections / 4)) : 0
+    }
 
     /// Connections over TCP, WebSocket or HTTP.
     var remoteConnections: Int { fanOut.connections.count - localConnections + web.clients.count }

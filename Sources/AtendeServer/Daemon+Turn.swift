@@ -51,7 +51,8 @@ extension Daemon {
                     return
                 }
             case .tooLong:
-                let error = RPCError.invalidRequest("line longer than \(config.maxLineBytes) bytes")
+                // The connection's limit: 64 KiB for a network client not yet authenticated, else maxLineBytes.
+                let error = RPCError.invalidRequest("line longer than \(connection.framer.limit) bytes")
                 stage(.reply(StagedReply(id: .null, body: .error(error), wrote: false)), for: connection)
                 count(error)
                 connection.closeAfterFlush = true

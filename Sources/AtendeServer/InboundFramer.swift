@@ -39,6 +39,9 @@ struct InboundFramer {
     /// True for a WebSocket connection.
     var isWebSocket: Bool { frames != nil }
 
+    /// The longest line (or message) accepted now.
+    var limit: Int { frames?.maxMessageBytes ?? lines?.maxLineBytes ?? 0 }
+
     /// Allows lines (or messages) up to `bytes` from now on, when that is more than before.
     mutating func raiseLimit(to bytes: Int) {
         if frames != nil { frames!.maxMessageBytes = max(frames!.maxMessageBytes, bytes) }
