@@ -22,8 +22,9 @@ public enum PersonName {
             for scalar in word.unicodeScalars where scalar.isControlCharacter {
                 throw ValidationError(field: field, reason: "must not contain control characters")
             }
-            // A right-to-left override shows "Ana Souza" reversed around it, wherever the name is shown.
-            if let format = word.unicodeScalars.first(where: \.isFormatCharacter) {
+            // A right-to-left override shows "Ana Souza" reversed around it, wherever the name is shown. The
+            // zero-width joiner and non-joiner stay: Persian and Indic names, and emoji sequences, need them.
+            if let format = word.unicodeScalars.first(where: { $0.isFormatCharacter && !$0.isJoinerControl }) {
                 throw ValidationError(field: field, reason: "must not contain invisible or bidirectional formatting "
                     + "characters (\(format.codePoint))")
             }

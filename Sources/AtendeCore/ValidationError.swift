@@ -42,6 +42,9 @@ extension Unicode.Scalar {
         properties.generalCategory == .format
     }
 
+    /// U+200C zero-width non-joiner or U+200D zero-width joiner: format characters that change how letters join.
+    var isJoinerControl: Bool { value == 0x200C || value == 0x200D }
+
     /// "U+202E".
     var codePoint: String {
         let hex = String(value, radix: 16, uppercase: true)

@@ -75,21 +75,23 @@ enum TimeText {
 
     /// Makes the zone of `environment` the process's local zone (call once, before formatting any time).
     static func useZone(environment: [String: String]) {
-        let zone = [environment["ATENDE_TIMEZONE"], environment["TZ"]].compactMap { $0 }.first { !$0.isEmpty }
+        // A TZ it cannot read (a container without the zone database) is the machine's setting, not a request of
+        // the person's: passed over for the daemon's zone rather than failing every command.
+        let tz = environment["TZ"].flatMap { isKnownZone($0, environment: environment) ? $0 : nil }
+        let zone = [environment["ATENDE_TIMEZONE"], tz].compactMap { $0 }.first { !$0.isEmpty }
         zoneFromEnvironment = zone != nil
         setenv("TZ", zone ?? defaultZone, 1)
         tzset()
     }
 
-    /// Why the zone the environment names cannot be used, naming the variable; nil when it names none or a known
-    /// one. glibc reads an unknown name as UTC without a word, so times would be shown in UTC, labelled +00:00,
-    /// to someone who asked for another zone; a usage error says so instead.
+    /// Why the zone ATENDE_TIMEZONE names cannot be used; nil when it names none or a known one. glibc reads an
+    /// unknown name as UTC without a word, so times would be shown in UTC, labelled +00:00, to someone who asked
+    /// for another zone; a usage error says so instead. (An unknown TZ is passed over: see `useZone`.)
     static func zoneProblem(environment: [String: String]) -> String? {
-        guard let (variable, zone) = [("ATENDE_TIMEZONE", environment["ATENDE_TIMEZONE"]), ("TZ", environment["TZ"])]
-            .compactMap({ name, value in value.flatMap { $0.isEmpty ? nil : (name, $0) } }).first,
+        guard let zone = environment["ATENDE_TIMEZONE"], !zone.isEmpty,
               !isKnownZone(zone, environment: environment) else { return nil }
-        return "\(variable) '\(zone)' is not a time zone atendectl knows (an IANA name like America/Sao_Paulo or UTC)"
-            + "; unset it to show times in the daemon's zone"
+        return "ATENDE_TIMEZONE '\(zone)' is not a time zone atendectl knows (an IANA name like America/Sao_Paulo or "
+            + "UTC); unset it to show times in the daemon's zone"
     }
 
     /// An IANA zone in the zone database (`$TZDIR`, else /usr/share/zoneinfo), a `:`-prefixed zone file, or a
@@ -106,7 +108,8 @@ enum TimeText {
             name = name.dropFirst()
             return name.hasPrefix("/") ? isZoneFile(String(name)) : isZoneFile(folder + "/" + name)
         }
-        if !name.hasPrefix("/"), !name.split(separator: "/").contains(".."), isZoneFile(folder + "/" + name) {
+        if name.hasPrefix("/") ? isZoneFile(String(name))
+            : !name.split(separator: "/").contains("..") && isZoneFile(folder + "/" + name) {
             return true
         }
         // A POSIX rule: a name of 3+ letters (or <quoted>) followed by the offset, which glibc needs to take it.

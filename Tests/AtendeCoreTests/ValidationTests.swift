@@ -51,6 +51,10 @@ final class ValidationTests: XCTestCase {
             ("李 小龍", "李 小龍"),
             ("Ana\u{00A0}Souza", "Ana Souza"),
             ("Ana " + String(repeating: "b", count: 116), "Ana " + String(repeating: "b", count: 116)),
+            // The joiners are how some scripts and emoji are written: kept in names (not in logins).
+            ("\u{0645}\u{06CC}\u{200C}\u{062E}\u{0648}\u{0627}\u{0647}\u{0645} Rezaei",
+             "\u{0645}\u{06CC}\u{200C}\u{062E}\u{0648}\u{0627}\u{0647}\u{0645} Rezaei"),
+            ("Ana \u{1F469}\u{200D}\u{1F4BB} Souza", "Ana \u{1F469}\u{200D}\u{1F4BB} Souza"),
         ]
         for (raw, expected) in valid {
             assertValid({ () throws(ValidationError) in try PersonName.validate(raw) }, expected, raw)
