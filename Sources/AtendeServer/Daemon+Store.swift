@@ -46,6 +46,7 @@ extension Daemon {
                     Log.warn("standby: the leader stopped beating; ended its database session to take over",
                                 ["session": leader])
                 },
+                trouble: { message in Log.warn(message) },
                 onLost: { _ in
                     var one: UInt64 = 1
                     _ = write(wakeup, &one, 8)

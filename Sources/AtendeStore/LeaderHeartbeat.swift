@@ -33,9 +33,13 @@ final class LeaderHeartbeat: Sendable {
     }
 
     /// Beats for the session `leaderPID` (which `claim` named) from a thread on a connection of its own
-    /// (`conninfo`), every `interval` seconds.
-    init(conninfo: String, leaderPID: Int32, interval: Double) {
-        let thread = Thread { [self] in beat(conninfo: conninfo, leaderPID: leaderPID, interval: interval) }
+    /// (`conninfo`), every `interval` seconds. `trouble` hears (on that thread) when beats start failing, and
+    /// when they work again: a standby ends a leader whose beats fail for `failoverSeconds`, healthy or not.
+    init(conninfo: String, leaderPID: Int32, interval: Double,
+         trouble: @escaping @Sendable (String) -> Void = { _ in }) {
+        let thread = Thread { [self] in
+            beat(conninfo: conninfo, leaderPID: leaderPID, interval: interval, trouble: trouble)
+        }
         thread.name = "atende.heartbeat"
         thread.start()
     }
@@ -45,8 +49,10 @@ final class LeaderHeartbeat: Sendable {
 
     private var isStopped: Bool { stopped.withLock { $0 } }
 
-    private func beat(conninfo: String, leaderPID: Int32, interval: Double) {
+    private func beat(conninfo: String, leaderPID: Int32, interval: Double,
+                      trouble: @Sendable (String) -> Void) {
         var connection: PostgresConnection?
+        var failing = false
         while !isStopped {
             do {
                 if connection == nil {
@@ -60,8 +66,14 @@ final class LeaderHeartbeat: Sendable {
                 // from a freeze must not stamp it.
                 try connection?.execute(
                     "UPDATE atende_leader SET beat_at = clock_timestamp() WHERE id = 1 AND pid = \(leaderPID)")
+                if failing { trouble("the leader's heartbeat works again") }
+                failing = false
             } catch {
                 // The next beat connects again; a database that is gone is the writing connection's to report.
+                if !failing {
+                    trouble("the leader's heartbeat failed (a standby takes over if it keeps failing): \(error)")
+                }
+                failing = true
                 connection?.close()
                 connection = nil
             }

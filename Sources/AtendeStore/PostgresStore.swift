@@ -65,9 +65,11 @@ public final class PostgresStore {
     /// call with `true`); when it returns false, opening stops with an error. `failoverSeconds` sets the
     /// keepalives that bound how long a dead leader's session keeps the lock, and how long a leader may go
     /// without a heartbeat before a standby ends its session (`ended` gets that session's process id).
-    /// `onLost` runs (on another thread) when the writing connection fails.
+    /// `trouble` hears (on another thread) when the leader's heartbeat fails and works again. `onLost` runs (on
+    /// another thread) when the writing connection fails.
     public init(uri: String, durability: Durability = .full, failoverSeconds: Int = 10,
                 standby: (_ first: Bool) -> Bool = { _ in true }, ended: (_ leader: Int64) -> Void = { _ in },
+                trouble: @escaping @Sendable (String) -> Void = { _ in },
                 onLost: @escaping @Sendable (StoreError) -> Void = { _ in }) throws(StoreError) {
         self.uri = uri
         let conninfo = PostgresStore.withKeepalives(uri, failoverSeconds: failoverSeconds)
@@ -115,7 +117,7 @@ public final class PostgresStore {
         try reader.execute("SET application_name = 'atended reader'")
         pipeline = try PostgresPipeline(connection: writer, onLost: onLost)
         heartbeat = LeaderHeartbeat(conninfo: conninfo, leaderPID: sessionProcessID,
-                                    interval: Double(failoverSeconds) / 4)
+                                    interval: Double(failoverSeconds) / 4, trouble: trouble)
     }
 
     /// Brings each account's `login_key` to what `Login.key` gives today (as Store's does: keys became NFC; a key

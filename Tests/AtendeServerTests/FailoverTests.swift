@@ -219,6 +219,26 @@ final class FailoverTests: XCTestCase {
                        "the successor's socket is still at the path")
     }
 
+    /// A leader says when its heartbeat fails (a standby would end it if that went on) and when it works again.
+    func testTheLeaderSaysWhenItsHeartbeatFailsAndWorksAgain() throws {
+        let server = try XCTUnwrap(TestPostgres.shared, "PostgreSQL is not installed (make deps installs it)")
+        let uri = try server.freshDatabase()
+        let daemon = try TestDaemon(["database": .string(uri), "failoverSeconds": 2])
+        daemons = [daemon]
+        let name = String(uri.dropFirst("postgresql:///".count).prefix { $0 != "?" })
+        try server.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        + "WHERE application_name = 'atended heartbeat' AND datname = current_database()",
+                        database: name)
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline && !daemon.lastStderr.contains("heartbeat works again") {
+            _ = try? daemon.connect().call("system.ping")  // a loop turn writes the log lines out
+            usleep(100_000)
+        }
+        XCTAssertTrue(daemon.lastStderr.contains("the leader's heartbeat failed"), daemon.lastStderr)
+        XCTAssertTrue(daemon.lastStderr.contains("heartbeat works again"), daemon.lastStderr)
+        XCTAssertEqual(try daemon.admin().call("system.ping")["pong"], true, "the leader still serves")
+    }
+
     func testAStandbyAskedToStopExitsZero() throws {
         let server = try XCTUnwrap(TestPostgres.shared, "PostgreSQL is not installed (make deps installs it)")
         let (leader, standby) = try startPair(try server.freshDatabase())
