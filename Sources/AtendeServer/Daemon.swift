@@ -116,6 +116,11 @@ public final class Daemon {
         startedAt = clock
         nextHousekeeping = clock
         let store = try Daemon.openStore(config, notify: notify, signals: signals, wakeup: wakeup)
+        for collision in store.loginKeyCollisions {
+            Log.warn("this login is another account's once normalized (NFC, lower case): it keeps its older key, "
+                     + "and only the other account logs in as typed; rename one of the two",
+                     ["account": collision.kind, "id": collision.id, "login": collision.login])
+        }
         var outbox: DurableOutbox?
         // PostgreSQL: every turn's output waits for its commit's result, whatever the durability.
         if (store as? Store)?.defersSync ?? true {

@@ -30,7 +30,18 @@ extension CommitTicket: DurabilityBarrier {
 }
 
 /// The store the daemon writes its turns to and recovers from.
+/// An account whose login, normalized as `Login.key` does today, is another account's: its older key was kept
+/// when the store opened, and an admin has to rename one of the two.
+public struct LoginKeyCollision: Equatable, Sendable {
+    /// "attendant" or "admin".
+    public let kind: String
+    public let id: Int64
+    public let login: String
+}
+
 public protocol DurableStore: AnyObject, WebSessionStore {
+    /// The accounts whose logins could not be brought to today's key when the store opened.
+    var loginKeyCollisions: [LoginKeyCollision] { get }
     /// True while the turn has writes not yet committed.
     var inTransaction: Bool { get }
     /// Counts calls that write, so the server can tell which requests changed something.

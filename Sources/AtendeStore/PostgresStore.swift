@@ -24,6 +24,7 @@ public final class PostgresStore {
     let pipeline: PostgresPipeline
     let reader: PostgresConnection
     public private(set) var writeCount = 0
+    public private(set) var loginKeyCollisions: [LoginKeyCollision] = []
     public private(set) var changeCount = 0
     /// The writes of the open turn were sent and no sync yet.
     private var turnOpen = false
@@ -105,7 +106,7 @@ public final class PostgresStore {
         // previous leader, stale, and a standby's look would only find that no session of that name holds the lock.
         try LeaderHeartbeat.claim(on: writer, for: sessionProcessID)
         try PostgresSchema.migrate(writer)
-        try PostgresStore.rekeyLogins(writer)
+        loginKeyCollisions = try PostgresStore.rekeyLogins(writer)
         // Never an id a deleted attendant had: closed chats keep pointing at it.
         nextAttendantID = (try writer.scalar("""
             SELECT greatest(coalesce((SELECT max(id) FROM attendants), 0),
@@ -122,17 +123,23 @@ public final class PostgresStore {
 
     /// Brings each account's `login_key` to what `Login.key` gives today (as Store's does: keys became NFC; a key
     /// another account holds is left as it was).
-    static func rekeyLogins(_ writer: PostgresConnection) throws(StoreError) {
-        for table in ["attendants", "admins"] {
+    static func rekeyLogins(_ writer: PostgresConnection) throws(StoreError) -> [LoginKeyCollision] {
+        var collisions: [LoginKeyCollision] = []
+        for (table, kind) in [("attendants", "attendant"), ("admins", "admin")] {
             let rows = try writer.query("SELECT id, login, login_key FROM \(table)")
             // By bytes: Swift's == holds "josé" and "jose" + U+0301 equal, the database's UNIQUE does not.
             for row in 0..<rows.count where !Login.key(rows.text(row, 1)).utf8.elementsEqual(rows.text(row, 2).utf8) {
-                _ = try writer.query("""
+                let updated = try writer.query("""
                     UPDATE \(table) SET login_key = $1 WHERE id = $2
                         AND NOT EXISTS (SELECT FROM \(table) WHERE login_key = $1)
+                    RETURNING id
                     """, [.text(Login.key(rows.text(row, 1))), .int(rows.int(row, 0))])
+                if updated.count == 0 {
+                    collisions.append(LoginKeyCollision(kind: kind, id: rows.int(row, 0), login: rows.text(row, 1)))
+                }
             }
         }
+        return collisions
     }
 
     /// Adds client keepalives (and a TCP user timeout) to a URI or conninfo, unless it sets them itself.

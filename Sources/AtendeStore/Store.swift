@@ -19,6 +19,7 @@ public enum Durability: String, Sendable, CaseIterable {
 public final class Store {
     /// The connection (exposed for tests and maintenance commands).
     public private(set) var database: Database
+    public private(set) var loginKeyCollisions: [LoginKeyCollision] = []
     /// Where the file is.
     public let path: String
     let durability: Durability
@@ -68,7 +69,7 @@ public final class Store {
         database = try Database(path: path)
         try configure(database)
         try Schema.migrate(database)
-        try rekeyLogins()
+        loginKeyCollisions = try rekeyLogins()
         walRestartFrames = Self.walRestartBytes / max(512, Int(try database.scalar("PRAGMA page_size") ?? 4096))
         walFile = try openWALFile()
     }
@@ -76,21 +77,24 @@ public final class Store {
     /// Brings each account's `login_key` to what `Login.key` gives today. Keys became NFC: a login once stored
     /// decomposed ("jose" + U+0301) had a key that a login typed today no longer finds. A key another account
     /// already holds is left as it was (the two look-alike accounts stay apart until an admin renames one).
-    private func rekeyLogins() throws(StoreError) {
-        for table in ["attendants", "admins"] {
-            var stale: [(id: Int64, key: String)] = []
+    private func rekeyLogins() throws(StoreError) -> [LoginKeyCollision] {
+        var collisions: [LoginKeyCollision] = []
+        for (table, kind) in [("attendants", "attendant"), ("admins", "admin")] {
+            var stale: [(id: Int64, login: String, key: String)] = []
             let rows = try database.cached("SELECT id, login, login_key FROM \(table)")
             defer { rows.reset() }
             while try rows.step() {
                 // By bytes: Swift's == holds "josé" and "jose" + U+0301 equal, the database's UNIQUE does not.
                 let key = Login.key(rows.text(1))
-                if !key.utf8.elementsEqual(rows.text(2).utf8) { stale.append((rows.int(0), key)) }
+                if !key.utf8.elementsEqual(rows.text(2).utf8) { stale.append((rows.int(0), rows.text(1), key)) }
             }
             rows.reset()
-            for (id, key) in stale {
+            for (id, login, key) in stale {
                 try database.run("UPDATE OR IGNORE \(table) SET login_key = ? WHERE id = ?", [.text(key), .int(id)])
+                if database.changes == 0 { collisions.append(LoginKeyCollision(kind: kind, id: id, login: login)) }
             }
         }
+        return collisions
     }
 
     /// The WAL's descriptor. Without `defersSync` it only lets the server sync ahead: not worth failing for.

@@ -62,6 +62,12 @@ enum DurableStoreSuite {
         XCTAssertEqual(try store.attendant(loginKey: Login.key(decomposed))?.id, jose)
         let holder = try store.attendant(loginKey: Login.key("an\u{00E1}"))?.id
         XCTAssertTrue(holder == first || holder == second, "one of the look-alikes holds the new key")
+        let other = holder == first ? second : first
+        XCTAssertEqual(store.loginKeyCollisions.map(\.id), [other], "the one left on its old key is reported")
+        XCTAssertEqual(store.loginKeyCollisions.first?.kind, "attendant")
+        opener.close(store)
+        store = try opener.open()
+        XCTAssertEqual(store.loginKeyCollisions.map(\.id), [other], "reported at every start until renamed")
         XCTAssertNotNil(try store.attendant(first))
         XCTAssertNotNil(try store.attendant(second))
         opener.close(store)
