@@ -3,7 +3,9 @@
 // strings, where a dictionary would allocate a table and hash every key on the way in and again on every read.
 // Past `indexedCount` members a key-to-position
 // table is kept as well, so an object with thousands of keys still builds in O(n) and answers in O(1).
-// As in the JSON type, member order carries no meaning: equality ignores it, and the last of duplicate keys wins.
+// As in the JSON type, member order carries no meaning: equality ignores it. The parser refuses an object that
+// names a member twice (`appendNew`): RFC 8259 leaves such an object's meaning to each reader, and two readers of
+// one request must not see two requests. Built in code, the last of duplicate keys wins.
 
 /// The members of a JSON object.
 public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral {
@@ -83,6 +85,18 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
                 break
             }
         }
+    }
+
+    /// Adds a member whose key is not there yet; false (and nothing changes) when it is.
+    mutating func appendNew(_ key: String, _ value: JSON) -> Bool {
+        guard position(of: key) == nil else { return false }
+        members.append((key: key, value: value))
+        if index != nil {
+            index![key] = members.count - 1
+        } else if members.count > Self.indexedCount {
+            rebuildIndex()
+        }
+        return true
     }
 
     /// Iterates over the members in order.

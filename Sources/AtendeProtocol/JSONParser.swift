@@ -221,7 +221,9 @@ struct JSONScanner {
             // A value is complete: add it to the open container, closing containers as their ends arrive.
             while let isObject = frames.last {
                 if isObject {
-                    objects[objects.count - 1][keys[keys.count - 1]] = value
+                    guard objects[objects.count - 1].appendNew(keys[keys.count - 1], value) else {
+                        throw fail(pos, "duplicate key \"\(keys[keys.count - 1])\"")
+                    }
                 } else {
                     arrays[arrays.count - 1].append(value)
                 }

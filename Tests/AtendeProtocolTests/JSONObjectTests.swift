@@ -12,8 +12,17 @@ final class JSONObjectTests: XCTestCase {
         XCTAssertEqual(object["a"], 3)
         let literal: JSONObject = ["x": 1, "x": 2]
         XCTAssertEqual(literal["x"], 2)
-        XCTAssertEqual(try JSONParser.parse(Array(#"{"k":1,"j":true,"k":"last"}"#.utf8)),
-                       .object(["k": "last", "j": true]))
+    }
+
+    /// A parsed object that names a member twice is refused, at any depth, naming the key.
+    func testTheParserRefusesDuplicateKeys() {
+        for text in [#"{"k":1,"j":true,"k":"last"}"#, #"[{"a":{"b":1,"b":2}}]"#, #"{"a":{},"a":{}}"#] {
+            XCTAssertThrowsError(try JSONParser.parse(Array(text.utf8)), text) { error in
+                XCTAssertTrue((error as? JSONParseError)?.reason.hasPrefix("duplicate key") ?? false, "\(error)")
+            }
+        }
+        XCTAssertEqual(try JSONParser.parse(Array(#"{"a":{"b":1},"b":{"a":2}}"#.utf8)),
+                       .object(["a": .object(["b": 1]), "b": .object(["a": 2])]), "the same key in two objects")
     }
 
     /// Names are compared as Strings are, below and above the indexed size alike: canonically equivalent
@@ -28,8 +37,9 @@ final class JSONObjectTests: XCTestCase {
             XCTAssertEqual(object["K"], 2)
             XCTAssertEqual(object["\u{E9}"], 4)
         }
+        // Parsed, two spellings of one name are a duplicate key.
         let text = "{\"\u{E9}\":1,\"e\u{301}\":2}"
-        XCTAssertEqual(try JSONParser.parse(text), .object(["\u{E9}": 2]))
+        XCTAssertThrowsError(try JSONParser.parse(text))
     }
 
     func testEqualityIgnoresOrderButNotValuesOrKeys() {
@@ -80,11 +90,16 @@ final class JSONObjectTests: XCTestCase {
     }
 
     /// An object of many keys, most of them repeated, parses to the last value of each.
-    func testManyRepeatedKeysParseToTheirLastValues() throws {
+    /// Past the indexed size too: a repeated key is found through the index, at its first repetition.
+    func testARepeatedKeyPastTheIndexedSizeIsRefused() throws {
         let members = (0..<20_000).map { #""key\#($0 % 500)":\#($0)"# }
         let text = "{" + members.joined(separator: ",") + "}"
-        guard case .object(let object) = try JSONParser.parse(Array(text.utf8)) else { return XCTFail("not an object") }
-        XCTAssertEqual(object.count, 500)
-        for index in 0..<500 { XCTAssertEqual(object["key\(index)"], .int(Int64(19_500 + index))) }
+        XCTAssertThrowsError(try JSONParser.parse(Array(text.utf8))) { error in
+            XCTAssertEqual((error as? JSONParseError)?.reason, #"duplicate key "key0""#)
+        }
+        let distinct = "{" + (0..<20_000).map { #""key\#($0)":\#($0)"# }.joined(separator: ",") + "}"
+        guard case .object(let object) = try JSONParser.parse(Array(distinct.utf8)) else { return XCTFail("not an object") }
+        XCTAssertEqual(object.count, 20_000)
+        XCTAssertEqual(object["key19999"], 19_999)
     }
 }

@@ -29,7 +29,6 @@ final class JSONParserTests: XCTestCase {
             (#"{"a":{"b":[{}, []]},"c":-1}"#,
              .object(["a": .object(["b": .array([.object([:]), .array([])])]), "c": .int(-1)])),
             (#"{ "a" : 1 , "b" : 2 }"#, .object(["a": .int(1), "b": .int(2)])),
-            (#"{"k":1,"k":2}"#, .object(["k": .int(2)])),
             (#"{"":0}"#, .object(["": .int(0)])),
             ("[[[[[]]]]]", .array([.array([.array([.array([.array([])])])])])),
             (#"[1,[2,[3]],{"x":[4]}]"#, .array([1, [2, [3]], ["x": [4]]])),
@@ -43,6 +42,7 @@ final class JSONParserTests: XCTestCase {
         // (input, offset, reason)
         let cases: [(String, Int, String)] = [
             ("", 0, "unexpected end of input"),
+            (#"{"k":1,"k":2}"#, 12, #"duplicate key "k""#),
             ("   ", 3, "unexpected end of input"),
             ("[", 1, "unexpected end of input"),
             ("[1", 2, "unexpected end of input"),
@@ -141,9 +141,11 @@ final class JSONParserTests: XCTestCase {
     /// Common member names come from a table (no new string built); names that merely start or end like one, or
     /// spell one with escapes, still parse to exactly what they say.
     func testCommonKeysAndTheirNeighbours() throws {
-        let text = #"{"id":1,"i":2,"ids":3,"\u0069d":4,"jsonrpc" :5,"jsonrpcx":6,"method\"":7,"Params":8,"params":9}"#
+        let text = #"{"id":4,"i":2,"ids":3,"jsonrpc" :5,"jsonrpcx":6,"method\"":7,"Params":8,"params":9}"#
         guard case .object(let object) = try JSONParser.parse(text) else { return XCTFail("not an object") }
-        XCTAssertEqual(object.count, 8, "\\u0069d is the same name as id, so its value replaces id's")
+        XCTAssertEqual(object.count, 8)
+        XCTAssertEqual(try JSONParser.parse(#"{"\u0069d":4}"#), .object(["id": 4]), "an escaped spelling of id")
+        XCTAssertThrowsError(try JSONParser.parse(#"{"id":1,"\u0069d":4}"#), "\\u0069d is the same name as id")
         let expected: [(String, JSON)] = [("id", 4), ("i", 2), ("ids", 3), ("jsonrpc", 5), ("jsonrpcx", 6),
                                           ("method\"", 7), ("Params", 8), ("params", 9)]
         for (key, value) in expected { XCTAssertEqual(object[key], value, key) }

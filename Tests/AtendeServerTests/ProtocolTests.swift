@@ -279,6 +279,26 @@ final class ProtocolTests: XCTestCase {
         XCTAssertEqual(try client.call("system.ping")["pong"], true)
     }
 
+    /// A request that names a member twice, in its envelope or anywhere in its params, is refused (-32700, the
+    /// key named) and does nothing: which of the two a reader takes is not defined, so neither is taken.
+    func testDuplicateKeysAreRefusedAndChangeNothing() throws {
+        let admin = try daemon.admin()
+        let lines = [
+            #"{"jsonrpc":"2.0","id":1,"method":"system.ping","method":"department.create","params":{"id":"a"}}"#,
+            #"{"jsonrpc":"2.0","id":2,"method":"department.create","params":{"id":"b","name":"B","id":"c"}}"#,
+            #"{"jsonrpc":"2.0","id":3,"method":"department.create","params":{"id":"d","strategy":"least_busy","#
+                + #""name":"D","name":"E"}}"#,
+        ]
+        for text in lines {
+            try line(admin, text)
+            let response = try admin.nextResponse()
+            XCTAssertEqual(response["error"]?["code"]?.intValue, -32700, "\(text): \(response)")
+            XCTAssertTrue(response["error"]?["message"]?.stringValue?.contains("duplicate key") ?? false, "\(response)")
+        }
+        let departments = try admin.call("department.list")["departments"]?.arrayValue ?? []
+        XCTAssertEqual(departments.count, 0, "nothing was created: \(departments)")
+    }
+
     func testInvalidRequests() throws {
         let client = try daemon.connect()
         let cases: [(String, String, JSON)] = [
