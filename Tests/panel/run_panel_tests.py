@@ -1489,6 +1489,32 @@ class Suite:
         a.click_text(".side-menu a", "Departamentos")
         a.wait("#departments-table")
 
+    def create_form_warns_unsaved_changes(self):
+        '''"Cancelar" on an empty "Novo atendente" asks nothing; with a name typed it asks first (dismissed: the form
+        stays as typed; accepted: back to the list, nothing created), and so does closing the tab.'''
+        a = self.admin
+        a.open("#/atendentes")
+        a.click("#add-attendant")
+        a.wait("#create-attendant")
+        a.click_text("#create-attendant button", "Cancelar")  # nothing typed: no question
+        a.wait("#attendants-table")
+        before = len(self.setup.call("attendant.list")["attendants"])
+        a.click("#add-attendant")
+        a.type("#create-attendant input[name=name]", "Rascunho Silva")
+        assert a.script("const e = new Event('beforeunload', {cancelable: true}); window.dispatchEvent(e);"
+                        "return e.defaultPrevented"), "closing the tab asks first"
+        a.click_text("#create-attendant button", "Cancelar")
+        alert = a.until(lambda: a.driver.switch_to.alert, "a confirmation after Cancelar")
+        assert "não salvas" in alert.text, alert.text
+        alert.dismiss()
+        assert a.value("#create-attendant input[name=name]") == "Rascunho Silva", "kept as typed"
+        a.click_text("#create-attendant button", "Cancelar")
+        a.until(lambda: a.driver.switch_to.alert, "the confirmation again").accept()
+        a.wait("#attendants-table")
+        assert not a.script("const e = new Event('beforeunload', {cancelable: true}); window.dispatchEvent(e);"
+                            "return e.defaultPrevented"), "the list asks nothing on closing"
+        assert len(self.setup.call("attendant.list")["attendants"]) == before, "nothing was created"
+
     def profile_shows_every_error(self):
         """A phone with an unknown DDD, 0 simultaneous chats and "joana@" as e-mail: one "Salvar" shows the three
         errors at once, each beside its field, and sends nothing."""
@@ -2223,6 +2249,7 @@ def main():
             ("hours_new_interval_saves", ["admin_logs_in"], suite.hours_new_interval_saves),
             ("profile_warns_unsaved_changes", ["admin_logs_in"], suite.profile_warns_unsaved_changes),
             ("profile_shows_every_error", ["admin_logs_in"], suite.profile_shows_every_error),
+            ("create_form_warns_unsaved_changes", ["admin_logs_in"], suite.create_form_warns_unsaved_changes),
             ("admin_accounts", ["admin_creates_attendant"], suite.admin_accounts),
             ("admin_screens_follow_settings", ["admin_logs_in"], suite.admin_screens_follow_settings),
             ("reconnect_resumes", ["attendant_logs_in"], suite.reconnect_resumes),

@@ -65,6 +65,15 @@ export function attendantCreateView(root, { rpc, store, go }) {
             submit));
     root.append(form);
     name.focus();
+    let created = false;
+    // As on the profile: leaving with something typed and not sent asks first, closing the tab or reloading too.
+    const unsaved = () => !created && [name.value, login.value, password.input.value].some((value) => value !== "");
+    const warnOnUnload = (event) => {
+        if (!unsaved()) return;
+        event.preventDefault();
+        event.returnValue = "";
+    };
+    window.addEventListener("beforeunload", warnOnUnload);
 
     async function send(event) {
         event.preventDefault();
@@ -84,6 +93,7 @@ export function attendantCreateView(root, { rpc, store, go }) {
                 name: name.value.trim(), login: login.value.trim(), password: password.input.value, departments: [],
             });
             store.putAttendant(attendant);
+            created = true;
             notice("Atendente criado. Agora preencha o perfil.");
             go(`#/atendentes/${attendant.id}`);
         } catch (error) {
@@ -93,7 +103,7 @@ export function attendantCreateView(root, { rpc, store, go }) {
         }
     }
 
-    return { stop() {} };
+    return { stop() { window.removeEventListener("beforeunload", warnOnUnload); }, unsaved };
 }
 
 /** The kind of image in `bytes` by its first bytes, as the daemon checks it; null when not PNG, JPEG or WebP. */
