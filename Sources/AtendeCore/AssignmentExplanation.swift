@@ -178,65 +178,69 @@ extension AssignmentExplanation {
         })
 
     /// A short text form for storage: "1|strategy|rule|chosen|omitted|at|department|id:code:open:max:idle,...".
-    /// Written digit by digit: it is built for every assignment.
+    /// Written into a buffer sized for the longest form (20 characters per number): it is built for every
+    /// assignment, and appending byte by byte to an array checked its capacity at every byte.
     public var compact: String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(48 + department.utf8.count + candidates.count * 20)
-        func number(_ value: Int64) {
-            // Most numbers here are counts and small ids: one or two digits, written without the loop.
-            if value >= 0 && value < 100 {
-                if value >= 10 { bytes.append(UInt8(ascii: "0") + UInt8(value / 10)) }
-                bytes.append(UInt8(ascii: "0") + UInt8(value % 10))
-                return
+        let numberBound = 20
+        let bound = 16 + strategy.rawValue.utf8.count + rule.rawValue.utf8.count + 3 * numberBound
+            + department.utf8.count + candidates.count * (4 * numberBound + 6)
+        let bytes = [UInt8](unsafeUninitializedCapacity: bound) { buffer, count in
+            var at = 0
+            func byte(_ value: UInt8) {
+                buffer[at] = value
+                at += 1
             }
-            if value < 0 { bytes.append(UInt8(ascii: "-")) }
-            var magnitude = value.magnitude
-            var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                          UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-            var count = 0
-            withUnsafeMutableBytes(of: &digits) { buffer in
+            func number(_ value: Int64) {
+                if value < 0 { byte(UInt8(ascii: "-")) }
+                var magnitude = value.magnitude
+                var digits = 1
+                var scale: UInt64 = 10
+                while digits < 20 && magnitude >= scale {
+                    digits += 1
+                    if digits < 20 { scale &*= 10 }
+                }
+                var index = at + digits
+                at = index
                 repeat {
-                    buffer[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                    index -= 1
+                    buffer[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
                     magnitude /= 10
-                    count += 1
                 } while magnitude > 0
-                while count > 0 {
-                    count -= 1
-                    bytes.append(buffer[count])
+            }
+            func text(_ value: String) {
+                var value = value
+                value.withUTF8 { utf8 in
+                    for unit in utf8 { byte(unit) }
                 }
             }
-        }
-        func text(_ value: String) {
-            var value = value
-            value.withUTF8 { bytes.append(contentsOf: $0) }
-        }
-        let bar = UInt8(ascii: "|")
-        bytes.append(UInt8(ascii: "1"))
-        bytes.append(bar)
-        text(strategy.rawValue)
-        bytes.append(bar)
-        text(rule.rawValue)
-        bytes.append(bar)
-        number(chosen)
-        bytes.append(bar)
-        number(Int64(omitted))
-        bytes.append(bar)
-        number(at.millis)
-        bytes.append(bar)
-        text(department)
-        bytes.append(bar)
-        for (index, candidate) in candidates.enumerated() {
-            if index > 0 { bytes.append(UInt8(ascii: ",")) }
-            number(candidate.attendantId)
-            bytes.append(UInt8(ascii: ":"))
-            bytes.append(candidate.standing.code)
-            bytes.append(UInt8(ascii: ":"))
-            number(Int64(candidate.openChats))
-            bytes.append(UInt8(ascii: ":"))
-            number(Int64(candidate.maxChats))
-            bytes.append(UInt8(ascii: ":"))
-            number(candidate.idleMillis / 1000)
+            let bar = UInt8(ascii: "|")
+            byte(UInt8(ascii: "1"))
+            byte(bar)
+            text(strategy.rawValue)
+            byte(bar)
+            text(rule.rawValue)
+            byte(bar)
+            number(chosen)
+            byte(bar)
+            number(Int64(omitted))
+            byte(bar)
+            number(self.at.millis)
+            byte(bar)
+            text(department)
+            byte(bar)
+            for (index, candidate) in candidates.enumerated() {
+                if index > 0 { byte(UInt8(ascii: ",")) }
+                number(candidate.attendantId)
+                byte(UInt8(ascii: ":"))
+                byte(candidate.standing.code)
+                byte(UInt8(ascii: ":"))
+                number(Int64(candidate.openChats))
+                byte(UInt8(ascii: ":"))
+                number(Int64(candidate.maxChats))
+                byte(UInt8(ascii: ":"))
+                number(candidate.idleMillis / 1000)
+            }
+            count = at
         }
         return String(decoding: bytes, as: UTF8.self)
     }

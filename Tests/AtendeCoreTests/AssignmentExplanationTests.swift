@@ -7,7 +7,7 @@ import XCTest
 final class AssignmentExplanationTests: XCTestCase {
     func testTheCompactFormReadsBackForEveryNumberWidth() {
         let values: [Int64] = [0, 1, 9, 10, 42, 99, 100, 101, 999, 1_000, 1_732_000_000_123, -1, -9, -10, -99, -100,
-                               .max, .min + 1]
+                               999_999_999_999_999_999, 1_000_000_000_000_000_000, .max, .min + 1, .min]
         for value in values {
             let seconds = value / 1000 * 1000  // idle time is kept in whole seconds
             let small = Int(truncatingIfNeeded: value)
