@@ -34,8 +34,8 @@ let package = Package(
         .executableTarget(name: "atendectl", dependencies: ["AtendeClient"]),
         .executableTarget(name: "atende-bench", dependencies: ["AtendeClient", "AtendeCore", "CLinux"],
                           path: "benchmarks/Sources/atende-bench"),
-        .testTarget(name: "AtendeCoreTests", dependencies: ["AtendeCore"]),
-        // A real PostgreSQL for the tests (.ci/postgres).
+        .testTarget(name: "AtendeCoreTests", dependencies: ["AtendeCore", "AtendeTestSupport"]),
+        // What the tests share: a real PostgreSQL (.ci/postgres) and minimal valid images.
         .target(name: "AtendeTestSupport", path: "Tests/Support"),
         .testTarget(name: "AtendeStoreTests", dependencies: ["AtendeStore", "AtendeTestSupport"]),
         .testTarget(name: "AtendeProtocolTests", dependencies: ["AtendeProtocol"]),

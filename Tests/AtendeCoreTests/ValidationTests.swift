@@ -1,6 +1,7 @@
 // Tables for the field validators of AtendeCore: names, logins, passwords, e-mails, images, slugs, strategies.
 // Each invalid row names the field and a substring of the reason, since clients show both next to the input.
 
+import AtendeTestSupport
 import XCTest
 @testable import AtendeCore
 
@@ -224,9 +225,9 @@ final class ValidationTests: XCTestCase {
         }
     }
 
-    static let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13]
-    static let jpeg: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0, 0, 16]
-    static let webp: [UInt8] = Array("RIFF".utf8) + [0x24, 0, 0, 0] + Array("WEBPVP8 ".utf8)
+    static let png = TestImages.png()
+    static let jpeg = TestImages.jpeg()
+    static let webp = TestImages.webp()
 
     func testImageDetection() {
         let table: [(String, [UInt8], ImageKind?)] = [
@@ -251,7 +252,7 @@ final class ValidationTests: XCTestCase {
     }
 
     func testImageValidation() {
-        let biggest = Self.png + [UInt8](repeating: 0, count: ImageKind.maxBytes - Self.png.count)
+        let biggest = TestImages.png(size: ImageKind.maxBytes)
         let valid: [(String, [UInt8], ImageKind)] = [
             ("image/png", Self.png, .png),
             ("IMAGE/PNG", Self.png, .png),
@@ -279,12 +280,111 @@ final class ValidationTests: XCTestCase {
             ("image/webp", Self.png, "contentType", "declared image/webp"),
             ("image/png", [], "base64", "empty"),
             ("image/png", Array("<html><script>".utf8), "base64", "not a PNG, JPEG or WebP"),
-            ("image/png", biggest + [0], "base64", "1 MiB"),
+            ("image/png", TestImages.png(size: ImageKind.maxBytes + 1), "base64", "1 MiB"),
         ]
         for (contentType, bytes, field, reason) in invalid {
             assertValidationError(
                 { () throws(ValidationError) in try ImageKind.validate(contentType: contentType, bytes: bytes) },
                 field: field, reason: reason, "\(contentType) \(bytes.prefix(4))")
+        }
+    }
+
+    /// Past the magic bytes the headers must be whole and declare a sane size: a signature followed by junk, or a
+    /// small file declaring a huge canvas, is refused naming `base64`.
+    func testImageStructureAndDimensions() {
+        let png = Self.png, jpeg = Self.jpeg
+        let signature = Array(png.prefix(8))
+        let iend = Array(png.suffix(12))
+        let soi: [UInt8] = [0xFF, 0xD8]
+        let app0 = TestImages.jpegSegment(0xE0, Array("JFIF".utf8) + [0, 1, 1, 0, 0, 1, 0, 1, 0, 0])
+        let sof = TestImages.jpegSegment(0xC0, [8, 0, 1, 0, 1, 1, 1, 0x11, 0])
+        let sos = TestImages.jpegSegment(0xDA, [1, 1, 0, 0, 63, 0]) + [0x3F, 0xFF, 0xD9]
+        let valid: [(String, [UInt8], ImageKind, Int, Int)] = [
+            ("png 1×1", png, .png, 1, 1),
+            ("png 10000×4000, 40 MP exactly", TestImages.png(width: 10_000, height: 4000), .png, 10_000, 4000),
+            ("jpeg 1×1", jpeg, .jpeg, 1, 1),
+            ("jpeg 640×480", TestImages.jpeg(width: 640, height: 480), .jpeg, 640, 480),
+            ("jpeg fill bytes and a standalone marker", soi + [0xFF, 0xFF, 0xFF, 0x01] + sof + sos, .jpeg, 1, 1),
+            ("jpeg progressive (SOF2)", soi + TestImages.jpegSegment(0xC2, [8, 0, 3, 0, 2, 1, 1, 0x11, 0]) + sos,
+             .jpeg, 2, 3),
+            ("webp lossy", TestImages.webp(.lossy), .webp, 1, 1),
+            ("webp lossless", TestImages.webp(.lossless), .webp, 1, 1),
+            ("webp extended", TestImages.webp(.extended), .webp, 1, 1),
+            ("webp lossy 300×200", TestImages.webp(.lossy, width: 300, height: 200), .webp, 300, 200),
+            ("webp lossless 8192×2000", TestImages.webp(.lossless, width: 8192, height: 2000), .webp, 8192, 2000),
+            ("webp extended 640×480", TestImages.webp(.extended, width: 640, height: 480), .webp, 640, 480),
+            ("webp with bytes past the RIFF", TestImages.webp() + [0, 0], .webp, 1, 1),
+        ]
+        for (label, bytes, kind, width, height) in valid {
+            let type = kind.rawValue
+            assertValid({ () throws(ValidationError) in try ImageKind.validate(contentType: type, bytes: bytes) },
+                        kind, label)
+            assertValid({ () throws(ValidationError) in try kind.dimensions(of: bytes).width }, width, label)
+            assertValid({ () throws(ValidationError) in try kind.dimensions(of: bytes).height }, height, label)
+        }
+
+        let webp = TestImages.webp()
+        /// `image` with another RIFF size.
+        func riffSize(_ size: Int, _ image: [UInt8] = webp) -> [UInt8] {
+            Array(image.prefix(4)) + [UInt8(size & 0xFF), UInt8(size >> 8 & 0xFF), 0, 0] + image.dropFirst(8)
+        }
+        var badVP8L = webp
+        badVP8L[20] = 0x2E
+        var badVP8 = TestImages.webp(.lossy)
+        badVP8[24] = 0x02
+        let junk = [UInt8](repeating: 0x41, count: 64)
+        let invalid: [(String, [UInt8], String)] = [
+            ("png signature and junk", signature + junk, "IHDR"),
+            ("png cut after the signature", signature, "IHDR"),
+            ("png cut inside IHDR", Array(png.prefix(20)), "IHDR"),
+            ("png without IHDR", signature + TestImages.pngChunk("IDAT", [0]) + iend, "IHDR"),
+            ("png with IHDR of 12 bytes", signature + TestImages.pngChunk("IHDR", Array(png[16..<28])) + iend,
+             "IHDR"),
+            ("png without IEND", Array(png.dropLast(12)), "IEND"),
+            ("png with a cut IEND", Array(png.dropLast(1)), "IEND"),
+            ("png with bytes after IEND", png + [0], "IEND"),
+            ("png zero width", TestImages.png(width: 0, height: 1), "0×1 pixels"),
+            ("png zero height", TestImages.png(width: 5, height: 0), "5×0 pixels"),
+            ("png 20000×20000", TestImages.png(width: 20_000, height: 20_000),
+             "the image is 20000×20000 pixels; the limit is 10000 a side and 40 megapixels"),
+            ("png 9000×9000, over 40 MP", TestImages.png(width: 9000, height: 9000), "9000×9000"),
+            ("png 10001×1", TestImages.png(width: 10_001, height: 1), "10001×1"),
+            ("png 6325×6325", TestImages.png(width: 6325, height: 6325), "40 megapixels"),
+            ("png 2^32-1 a side", TestImages.png(width: 0xFFFF_FFFF, height: 0xFFFF_FFFF), "4294967295×"),
+            ("jpeg signature and junk", [0xFF, 0xD8, 0xFF] + junk, "segment runs past the end"),
+            ("jpeg signature only", [0xFF, 0xD8, 0xFF], "ends before its frame header"),
+            ("jpeg without SOF", soi + app0 + sos, "no frame header"),
+            ("jpeg that ends without SOF", soi + app0, "ends before its frame header"),
+            ("jpeg EOI before SOF", soi + app0 + [0xFF, 0xD9], "no frame header"),
+            ("jpeg segment past the end", soi + [0xFF, 0xE0, 0x01, 0x00] + junk, "segment runs past the end"),
+            ("jpeg length cut", soi + [0xFF, 0xE0, 0x00], "ends before its frame header"),
+            ("jpeg length below 2", soi + [0xFF, 0xE0, 0x00, 0x01] + sof, "impossible length (1)"),
+            ("jpeg junk between segments", soi + app0 + [0x41] + sof, "junk where a marker should be"),
+            ("jpeg SOF too short", soi + TestImages.jpegSegment(0xC0, [8, 0, 1]), "frame header is too short"),
+            ("jpeg zero width", TestImages.jpeg(width: 0, height: 8), "0×8 pixels"),
+            ("jpeg 20000×20000", TestImages.jpeg(width: 20_000, height: 20_000), "20000×20000"),
+            ("jpeg 9000×9000", TestImages.jpeg(width: 9000, height: 9000), "9000×9000"),
+            ("webp header only", Array(webp.prefix(12)), "RIFF size"),
+            ("webp RIFF size past the end", riffSize(webp.count - 7), "RIFF size"),
+            ("webp RIFF size below 4", riffSize(3), "RIFF size"),
+            ("webp with a bad chunk", TestImages.riff(TestImages.riffChunk("ALPH", junk)), "VP8, VP8L or VP8X"),
+            ("webp signature and junk", Array("RIFF".utf8) + [68, 0, 0, 0] + Array("WEBP".utf8) + junk,
+             "VP8, VP8L or VP8X"),
+            ("webp VP8L cut", Array(riffSize(16).prefix(24)), "VP8L header"),
+            ("webp VP8L bad signature", badVP8L, "VP8L header"),
+            ("webp VP8 bad start code", badVP8, "VP8 header"),
+            ("webp VP8X cut", riffSize(20, TestImages.webp(.extended)), "VP8X header"),
+            ("webp lossy zero width", TestImages.webp(.lossy, width: 0, height: 3), "0×3 pixels"),
+            ("webp lossless 16384×16384", TestImages.webp(.lossless, width: 16384, height: 16384), "16384×16384"),
+            ("webp extended 20000×20000", TestImages.webp(.extended, width: 20_000, height: 20_000),
+             "20000×20000"),
+            ("webp extended 9000×9000", TestImages.webp(.extended, width: 9000, height: 9000), "9000×9000"),
+        ]
+        for (label, bytes, reason) in invalid {
+            let type = ImageKind.detect(bytes)?.rawValue ?? "image/png"
+            assertValidationError(
+                { () throws(ValidationError) in try ImageKind.validate(contentType: type, bytes: bytes) },
+                field: "base64", reason: reason, label)
         }
     }
 

@@ -7,6 +7,7 @@
 
 import AtendeClient
 import AtendeProtocol
+import AtendeTestSupport
 import Foundation
 import XCTest
 
@@ -80,7 +81,7 @@ final class AtendectlFrictionTests: XCTestCase {
     func testPhotoTooLargeForOneLineIsRefusedWithTheRealLimitAndTheDaemonErrorIsShown() throws {
         let ana = try admin.createAttendant("ana@photo.example", departments: ["vendas"])
         let path = daemon.directory + "/big.jpg"
-        let jpeg = [UInt8]([0xFF, 0xD8, 0xFF, 0xE0]) + [UInt8](repeating: 0x41, count: 900 * 1024)
+        let jpeg = TestImages.jpeg(size: 900 * 1024)
         XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(jpeg)))
         let refused = try ctl(["attendant", "photo", String(ana), path])
         XCTAssertEqual(refused.status, 2, refused.stderr)

@@ -5,6 +5,7 @@
 
 import AtendeClient
 import AtendeProtocol
+import AtendeTestSupport
 import Foundation
 import XCTest
 
@@ -320,11 +321,9 @@ final class AttendantTests: XCTestCase {
 
     // MARK: - Images
 
-    private static let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
-        + Array(repeating: 7, count: 64)
-    private static let jpeg: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0] + Array(repeating: 1, count: 64)
-    private static let webp: [UInt8] = Array("RIFF".utf8) + [64, 0, 0, 0] + Array("WEBPVP8 ".utf8)
-        + Array(repeating: 2, count: 48)
+    private static let png = TestImages.png(width: 48, height: 48)
+    private static let jpeg = TestImages.jpeg(width: 64, height: 64)
+    private static let webp = TestImages.webp(.lossy, width: 32, height: 32)
 
     private static func base64(_ bytes: [UInt8]) -> JSON { .string(Data(bytes).base64EncodedString()) }
 
@@ -342,7 +341,7 @@ final class AttendantTests: XCTestCase {
         XCTAssertEqual(try admin.call("attendant.get", ["id": id])["hasImage"], true)
         let stored = try admin.call("attendant.image", ["id": id])
         let html = Array("<html><script>alert(1)</script></html>".utf8)
-        let tooBig = Self.png + Array(repeating: 0, count: 1_048_576)
+        let tooBig = TestImages.png(size: 1_048_577)
         let bad: [(String, JSON, JSON)] = [
             ("html labelled png", "image/png", Self.base64(html)),
             ("jpeg labelled png", "image/png", Self.base64(Self.jpeg)),
@@ -366,9 +365,35 @@ final class AttendantTests: XCTestCase {
         XCTAssertEqual(try session.call("attendant.image", ["id": id]), stored)
     }
 
+    /// The headers are read past the magic bytes: a signature followed by junk, or a small file declaring a huge
+    /// canvas, is refused naming `base64`, and the picture already stored stays.
+    func testImageWithJunkAfterItsSignatureOrAHugeCanvasIsRefused() throws {
+        let id = JSON.int(try admin.createAttendant("ana", departments: ["sales"]))
+        try admin.call("attendant.setImage", ["id": id, "contentType": "image/png", "base64": Self.base64(Self.png)])
+        let stored = try admin.call("attendant.image", ["id": id])
+        let junk = [UInt8](repeating: 0x41, count: 256)
+        let bad: [(String, JSON, [UInt8], String)] = [
+            ("png signature and junk", "image/png", Array(Self.png.prefix(8)) + junk, "IHDR"),
+            ("jpeg signature and junk", "image/jpeg", [0xFF, 0xD8, 0xFF] + junk, "JPEG"),
+            ("webp signature and junk", "image/webp", Array(Self.webp.prefix(12)) + junk, "VP8"),
+            ("png cut short", "image/png", Array(Self.png.dropLast(4)), "IEND"),
+            ("20000×20000 png", "image/png", TestImages.png(width: 20_000, height: 20_000), "20000×20000 pixels"),
+        ]
+        for (name, type, bytes, reason) in bad {
+            let result = try admin.callResult("attendant.setImage", ["id": id, "contentType": type,
+                                                                     "base64": Self.base64(bytes)])
+            assertInvalid("base64", result, name)
+            if case .failure(let error) = result {
+                let text = error.data?["reason"]?.stringValue ?? ""
+                XCTAssertTrue(text.contains(reason), "\(name): \(text)")
+            }
+            XCTAssertEqual(try admin.call("attendant.image", ["id": id]), stored, "\(name) replaced the image")
+        }
+    }
+
     func testImageOfExactlyOneMebibyteIsAccepted() throws {
         let id = JSON.int(try admin.createAttendant("ana", departments: ["sales"]))
-        let bytes = Self.png + Array(repeating: 3, count: 1_048_576 - Self.png.count)
+        let bytes = TestImages.png(size: 1_048_576)
         assertOK(try admin.callResult("attendant.setImage", ["id": id, "contentType": "image/png",
                                                              "base64": Self.base64(bytes)]))
     }
@@ -381,10 +406,10 @@ final class AttendantTests: XCTestCase {
         let client = try defaults.admin()
         try client.createDepartment("sales")
         let id = JSON.int(try client.createAttendant("ana", departments: ["sales"]))
-        let fits = Self.png + Array(repeating: 3, count: 760 * 1024 - Self.png.count)
+        let fits = TestImages.png(size: 760 * 1024)
         assertOK(try client.callResult("attendant.setImage", ["id": id, "contentType": "image/png",
                                                               "base64": Self.base64(fits)]))
-        let tooLong = Self.png + Array(repeating: 3, count: 1_048_576 - Self.png.count)
+        let tooLong = TestImages.png(size: 1_048_576)
         let other = try defaults.admin()
         try other.sendRaw(RPCEncoder.request(id: 7, method: "attendant.setImage", params: [
             "id": id, "contentType": "image/png", "base64": Self.base64(tooLong)]) + [10])

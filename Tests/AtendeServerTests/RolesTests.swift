@@ -5,6 +5,7 @@
 
 import AtendeClient
 import AtendeProtocol
+import AtendeTestSupport
 import Foundation
 import XCTest
 
@@ -35,7 +36,8 @@ final class RolesTests: XCTestCase {
         Row(method: "attendant.get", params: ["id": 999_999], allowed: [.admin]),
         Row(method: "attendant.list", params: nil, allowed: [.admin]),
         Row(method: "attendant.setImage", params: ["id": 999_999, "contentType": "image/png",
-                                                   "base64": "iVBORw0KGgoAAAAA"], allowed: [.admin]),
+                                                   "base64": .string(Data(TestImages.png()).base64EncodedString())],
+            allowed: [.admin]),
         Row(method: "attendant.image", params: ["id": 999_999], allowed: [.admin, .attendant]),
         Row(method: "settings.get", params: nil, allowed: [.admin, .attendant]),
         Row(method: "settings.update", params: [:], allowed: [.admin]),
