@@ -222,7 +222,9 @@ struct JSONScanner {
             while let isObject = frames.last {
                 if isObject {
                     guard objects[objects.count - 1].appendNew(keys[keys.count - 1], value) else {
-                        throw fail(pos, "duplicate key \"\(keys[keys.count - 1])\"")
+                        // Named, but not echoed whole: a key may be as long as the line.
+                        let key = keys[keys.count - 1]
+                        throw fail(pos, "duplicate key \"\(key.count > 64 ? key.prefix(64) + "…" : key)\"")
                     }
                 } else {
                     arrays[arrays.count - 1].append(value)

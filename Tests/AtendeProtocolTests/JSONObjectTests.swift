@@ -21,6 +21,11 @@ final class JSONObjectTests: XCTestCase {
                 XCTAssertTrue((error as? JSONParseError)?.reason.hasPrefix("duplicate key") ?? false, "\(error)")
             }
         }
+        let long = String(repeating: "k", count: 10_000)
+        XCTAssertThrowsError(try JSONParser.parse(Array("{\"\(long)\":1,\"\(long)\":2}".utf8))) { error in
+            XCTAssertEqual((error as? JSONParseError)?.reason,
+                           "duplicate key \"\(String(repeating: "k", count: 64))…\"", "a long key is cut in the message")
+        }
         XCTAssertEqual(try JSONParser.parse(Array(#"{"a":{"b":1},"b":{"a":2}}"#.utf8)),
                        .object(["a": .object(["b": 1]), "b": .object(["a": 2])]), "the same key in two objects")
     }
