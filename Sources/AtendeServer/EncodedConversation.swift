@@ -14,9 +14,6 @@ final class EncodedConversation: Sendable {
 
     init(_ conversation: Conversation) { self.conversation = conversation }
 
-    /// Whether it holds `other` (compared in place: reading `conversation` out to compare would copy it).
-    func holds(_ other: borrowing Conversation) -> Bool { conversation == other }
-
     /// The conversation's JSON (`Wire.conversation`).
     var bytes: [UInt8] {
         encoded.withLock { encoded in

@@ -13,7 +13,7 @@ extension Daemon {
     /// The conversation for a reply or push, encoded with the output; the last one is kept, so the replies and
     /// pushes of one state share one encoding.
     func encoded(_ conversation: Conversation) -> EncodedConversation {
-        if let last = lastEncoded, last.holds(conversation) { return last }
+        if let last = lastEncoded, last.conversation == conversation { return last }
         let encoded = EncodedConversation(conversation)
         lastEncoded = encoded
         return encoded
