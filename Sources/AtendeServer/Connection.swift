@@ -38,8 +38,6 @@ enum BotEvents: String, Sendable {
 /// A response body: an encoded result or an error.
 enum ReplyBody: Sendable {
     case result([UInt8])
-    /// A conversation, encoded with the output (EncodedConversation.swift).
-    case conversation(EncodedConversation)
     case error(RPCError)
 }
 
@@ -59,7 +57,6 @@ struct StagedReply: Sendable {
     func encode(into out: inout [UInt8]) {
         switch body {
         case .result(let bytes): RPCEncoder.appendResponse(id: id, result: bytes, to: &out)
-        case .conversation(let conversation): RPCEncoder.appendResponse(id: id, result: conversation.bytes, to: &out)
         case .error(let error): out += RPCEncoder.response(id: id, error: error)
         }
     }
@@ -68,7 +65,6 @@ struct StagedReply: Sendable {
     var sizeEstimate: Int {
         switch body {
         case .result(let bytes): return bytes.count + 48
-        case .conversation(let conversation): return conversation.bytes.count + 48
         case .error: return 256
         }
     }
@@ -79,8 +75,6 @@ enum Staged: Sendable {
     case reply(StagedReply)
     case batch([StagedReply])
     case push([UInt8])
-    /// A push about a conversation, encoded with the output.
-    case event(ConversationEvent)
     /// Bytes already framed for the wire (a WebSocket pong or close), sent as they are.
     case frame([UInt8])
 
@@ -92,7 +86,6 @@ enum Staged: Sendable {
             case .reply(let reply): needed += reply.sizeEstimate
             case .batch(let replies): needed += replies.reduce(2) { $0 + $1.sizeEstimate + 1 }
             case .push(let bytes): needed += bytes.count + 1
-            case .event(let event): needed += event.bytes.count + 1
             case .frame(let bytes): needed += bytes.count
             }
         }
@@ -116,8 +109,6 @@ enum Staged: Sendable {
                 out.append(UInt8(ascii: "]"))
             case .push(let bytes):
                 out += bytes
-            case .event(let event):
-                out += event.bytes
             case .frame:
                 break
             }

@@ -43,7 +43,7 @@ extension Daemon {
             guard let attendant = conversation.attendantId else { return }
             counters.offers.offered += 1
             fanOut.dirtyAttendants.insert(attendant)
-            fanOut.push(conversationEvent("conversation.offered", conversation), toAttendant: attendant)
+            fanOut.push(event("conversation.offered", conversation), toAttendant: attendant)
         case .revoked(let conversation, let attendant, let reason):
             counters.offers.revocations[reason.rawValue, default: 0] += 1
             fanOut.dirtyAttendants.insert(attendant)
@@ -91,9 +91,15 @@ extension Daemon {
             tail = Self.assignedToBotsTail(attendant, name: try journal.store.attendantName(attendant) ?? "")
             attendantTails[attendant] = tail
         }
-        fanOut.pushToBots(ConversationEvent(head: Self.assignedToBotsHead, conversation: encoded(conversation),
-                                            tail: tail),
-                          for: conversation.id, last: false)
+        let encoded = conversationJSON(conversation)
+        // One pass, envelope included, as Wire.event writes the attendant's push: this goes out with every
+        // assignment.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(Self.assignedToBotsHead.count + encoded.count + tail.count)
+        bytes += Self.assignedToBotsHead
+        bytes += encoded
+        bytes += tail
+        fanOut.pushToBots(bytes, for: conversation.id, last: false)
     }
 
     static let assignedToBotsHead = Array(

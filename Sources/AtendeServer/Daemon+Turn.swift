@@ -12,8 +12,6 @@ import Glibc
 enum Outcome {
     /// The encoded result.
     case result([UInt8])
-    /// A conversation as the result, encoded with the output.
-    case conversation(EncodedConversation)
     /// Work to do off the loop, then `finish` on the loop with its value.
     case offLoop(work: @Sendable () -> any Sendable, finish: (any Sendable, Instant) throws -> [UInt8])
 }
@@ -95,8 +93,6 @@ extension Daemon {
             switch try dispatch(request, on: connection, now: now) {
             case .result(let bytes):
                 answer(.result(bytes), since: begun)
-            case .conversation(let conversation):
-                answer(.conversation(conversation), since: begun)
             case .offLoop(let work, let finish):
                 connection.waiting = true
                 runOffLoop(work) { [unowned self] value in
@@ -230,7 +226,7 @@ extension Daemon {
                         fanOut.dirtyAttendants.insert(attendant)
                         storedKeys.notePhone(conversation.contactPhone)
                         try store.setLastAttendant(phone: conversation.contactPhone, attendant: attendant)
-                        fanOut.push(conversationEvent("conversation.assigned", conversation), toAttendant: attendant)
+                        fanOut.push(event("conversation.assigned", conversation), toAttendant: attendant)
                         try pushAssignedToBots(conversation, attendant: attendant)
                         if let queuedAt = conversation.queuedAt, let assignedAt = conversation.assignedAt {
                             counters.waitSeconds.observe(Double(assignedAt - queuedAt) / 1000)
@@ -241,14 +237,14 @@ extension Daemon {
                         }
                     }
                 case .closed(let conversation, let previous):
-                    let event = conversationEvent("conversation.closed", conversation)
+                    let event = event("conversation.closed", conversation)
                     if let previous {
                         fanOut.push(event, toAttendant: previous)
                         fanOut.dirtyAttendants.insert(previous)
                     }
                     fanOut.pushToBots(event, for: conversation.id, last: true)
                 case .transferredAway(let conversation, let from):
-                    fanOut.push(conversationEvent("conversation.transferred", conversation), toAttendant: from)
+                    fanOut.push(event("conversation.transferred", conversation), toAttendant: from)
                     fanOut.dirtyAttendants.insert(from)
                 case .queueChanged(let department):
                     fanOut.dirtyDepartments.insert(department)
@@ -413,7 +409,7 @@ extension Daemon {
             }
             connection.staged = connection.staged.compactMap { item in
                 switch item {
-                case .push, .event: return nil
+                case .push: return nil
                 case .frame: return item
                 case .reply(var reply):
                     if reply.wrote { reply.body = .error(failure) }

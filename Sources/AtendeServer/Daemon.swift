@@ -43,10 +43,7 @@ public final class Daemon {
     var nextConversationID: ConversationID = 1
     /// The external ids and phones the store may hold, read once at start (see StoredKeys).
     var storedKeys: StoredKeys!
-    /// The conversation last encoded for output, shared by the replies and pushes that carry the same state.
-    var lastEncoded: EncodedConversation?
-    /// The `event` envelopes up to the conversation, by event type (ConversationEvent.head).
-    var eventHeads: [String: [UInt8]] = [:]
+    var lastEncoded: (conversation: Conversation, bytes: [UInt8])?
     /// The JSON parser's stacks, kept from one request line to the next.
     var parseStacks = JSONParseStacks()
     /// The loop is holding requests back until a slow fsync ends (counted once per episode).

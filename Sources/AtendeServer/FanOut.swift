@@ -77,18 +77,9 @@ final class FanOut {
         swap(&list, &spareTouched)
     }
 
-    func push(_ bytes: [UInt8], toAttendant attendant: AttendantID) { push(toAttendant: attendant) { .push(bytes) } }
-
-    func push(_ event: ConversationEvent, toAttendant attendant: AttendantID) {
-        push(toAttendant: attendant) { .event(event) }
-    }
-
-    /// Stages `item()` for each of the attendant's connections. The item is made for each: copying a Staged
-    /// value costs more than making one around the same reference.
-    @inline(__always)
-    private func push(toAttendant attendant: AttendantID, _ item: () -> Staged) {
+    func push(_ bytes: [UInt8], toAttendant attendant: AttendantID) {
         guard let ids = sessions[attendant] else { return }
-        for id in ids { if let connection = connections[id] { stage(item(), for: connection) } }
+        for id in ids { if let connection = connections[id] { stage(.push(bytes), for: connection) } }
     }
 
     /// A push for the attendant's connections other than `except` (the one that acted); encoded only when there
@@ -105,20 +96,11 @@ final class FanOut {
     /// the conversation belongs to, or else the longest-connected (lowest id), which then owns it. `last` (the
     /// conversation ended) forgets the owner.
     func pushToBots(_ bytes: [UInt8], for id: ConversationID, last: Bool) {
-        pushToBots(for: id, last: last) { .push(bytes) }
-    }
-
-    func pushToBots(_ event: ConversationEvent, for id: ConversationID, last: Bool) {
-        pushToBots(for: id, last: last) { .event(event) }
-    }
-
-    @inline(__always)
-    private func pushToBots(for id: ConversationID, last: Bool, _ item: () -> Staged) {
-        for bot in bots { if let connection = connections[bot] { stage(item(), for: connection) } }
+        for bot in bots { if let connection = connections[bot] { stage(.push(bytes), for: connection) } }
         let known = conversationBots[id]
         var owner = known
         if owner == nil || !ownBots.contains(owner!) { owner = ownBots.min() }
-        if let owner, let connection = connections[owner] { stage(item(), for: connection) }
+        if let owner, let connection = connections[owner] { stage(.push(bytes), for: connection) }
         setOwner(of: id, last ? nil : owner, was: known)
     }
 

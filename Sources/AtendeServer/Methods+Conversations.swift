@@ -8,27 +8,11 @@ import AtendeStore
 extension Daemon {
     /// The conversation as JSON. A conversation is usually written twice in a row in the same state (the reply to
     /// open and the assigned push, the reply to close and the closed push), so the last encoding is kept.
-    func conversationJSON(_ conversation: Conversation) -> [UInt8] { encoded(conversation).bytes }
-
-    /// The conversation for a reply or push, encoded with the output; the last one is kept, so the replies and
-    /// pushes of one state share one encoding.
-    func encoded(_ conversation: Conversation) -> EncodedConversation {
-        if let last = lastEncoded, last.conversation == conversation { return last }
-        let encoded = EncodedConversation(conversation)
-        lastEncoded = encoded
-        return encoded
-    }
-
-    /// An `event` push about a conversation, without a message, encoded with the output.
-    func conversationEvent(_ type: String, _ conversation: Conversation) -> ConversationEvent {
-        let head: [UInt8]
-        if let known = eventHeads[type] {
-            head = known
-        } else {
-            head = ConversationEvent.head(type: type)
-            eventHeads[type] = head
-        }
-        return ConversationEvent(head: head, conversation: encoded(conversation), tail: ConversationEvent.plainTail)
+    func conversationJSON(_ conversation: Conversation) -> [UInt8] {
+        if let last = lastEncoded, last.conversation == conversation { return last.bytes }
+        let bytes = Wire.conversation(conversation)
+        lastEncoded = (conversation, bytes)
+        return bytes
     }
 
     /// An `event` push about a conversation.
@@ -85,13 +69,13 @@ extension RequestContext {
         let priority = try priorityParam(params) ?? 0
         if let id = router.conversationID(externalId: externalId), let open = router.conversation(id) {
             fanOut.claim(id, by: connection)
-            return conversationResult(open)
+            return .result(conversationJSON(open))
         }
         // A new chat from a new contact is certainly not in the store: no need to ask it.
         let stored = storedKeys.mayHave(externalId: externalId, phone: phone)
             ? try store.lookUpForOpen(externalId: externalId, phone: phone)
             : OpenLookup(conversation: nil, lastAttendant: nil)
-        if let conversation = stored.conversation { return conversationResult(conversation) }
+        if let conversation = stored.conversation { return .result(conversationJSON(conversation)) }
         storedKeys.noteConversation(externalId: externalId)
         var conversation = Conversation(
             id: nextConversationID, externalId: externalId, contactPhone: phone,
@@ -113,7 +97,7 @@ extension RequestContext {
                 fanOut.push(event("conversation.message", current, message: message), toAttendant: attendant)
             }
         }
-        return conversationResult(router.conversation(conversation.id) ?? conversation)
+        return .result(conversationJSON(router.conversation(conversation.id) ?? conversation))
     }
 
     func conversationRoute(_ params: Params) throws -> Outcome {
@@ -124,7 +108,7 @@ extension RequestContext {
         let effects = try router.route(id, to: department, now: now)
         fanOut.claim(id, by: connection)
         apply(effects, now: now)
-        return conversationResult(try anyConversation(id))
+        return .result(conversationJSON(try anyConversation(id)))
     }
 
     func conversationMessage(_ params: Params) throws -> Outcome {
@@ -173,7 +157,7 @@ extension RequestContext {
         counters.rated += 1
         counters.ratings[score] += 1
         conversation.rating = score
-        return conversationResult(conversation)
+        return .result(conversationJSON(conversation))
     }
 
     func conversationClose(_ params: Params) throws -> Outcome {
@@ -185,15 +169,15 @@ extension RequestContext {
         fanOut.claim(id, by: connection)
         counters.closed += 1
         apply(effects, now: now, closed: id)
-        for case .saved(let closed) in effects where closed.id == id { return conversationResult(closed) }
-        return conversationResult(try anyConversation(id))
+        for case .saved(let closed) in effects where closed.id == id { return .result(conversationJSON(closed)) }
+        return .result(conversationJSON(try anyConversation(id)))
     }
 
     func conversationGet(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["id"])
         let conversation = try anyConversation(try params.int("id"))
         try ensureVisible(conversation, to: connection)
-        return conversationResult(conversation)
+        return .result(conversationJSON(conversation))
     }
 
     func conversationHistory(_ params: Params) throws -> Outcome {
@@ -290,7 +274,7 @@ extension RequestContext {
         let id = try params.int("id")
         try ensureOpen(id)
         apply(try router.take(id, by: attendant, now: now), now: now)
-        return conversationResult(try anyConversation(id))
+        return .result(conversationJSON(try anyConversation(id)))
     }
 
     func conversationReply(_ params: Params) throws -> Outcome {
@@ -337,7 +321,7 @@ extension RequestContext {
         apply(try router.transfer(id, by: actor, toDepartment: department, toAttendant: target, now: now), now: now)
         try store.recordTransfer(id, TransferRecord(at: now, byAttendant: connection.attendant, fromAttendant: before,
                                                     toDepartment: department, toAttendant: target))
-        return conversationResult(try anyConversation(id))
+        return .result(conversationJSON(try anyConversation(id)))
     }
 
     func potentialsList(_ params: Params) throws -> Outcome {
@@ -358,8 +342,8 @@ extension RequestContext {
         }
         let effects = try router.removePotential(id, now: now)
         apply(effects, now: now)
-        for case .saved(let removed) in effects { return conversationResult(removed) }
-        return conversationResult(try anyConversation(id))
+        for case .saved(let removed) in effects { return .result(conversationJSON(removed)) }
+        return .result(conversationJSON(try anyConversation(id)))
     }
 
     func contactsList(_ params: Params) throws -> Outcome {

@@ -42,7 +42,7 @@ extension RequestContext {
             try ensureOpen(id, visibleTo: connection)
             apply(try router.accept(id, by: attendant, now: now), now: now)
         }
-        return conversationResult(try anyConversation(id))
+        return .result(conversationJSON(try anyConversation(id)))
     }
 
     func conversationDecline(_ params: Params) throws -> Outcome {

@@ -55,7 +55,7 @@ extension RequestContext {
         try ensureOpen(id)
         apply(try router.setPriority(id, to: priority, now: now), now: now)
         fanOut.claim(id, by: connection)
-        return conversationResult(try anyConversation(id))
+        return .result(conversationJSON(try anyConversation(id)))
     }
 
     func conversationPosition(_ params: Params) throws -> Outcome {
@@ -94,7 +94,7 @@ extension RequestContext {
             let conversation = stored.state.isOpen ? router.conversation(stored.id) ?? stored : stored
             w.rawValue { bytes in
                 // The conversation's members, then how long it waited for a reply (contract v2: supervision).
-                var encoded = Wire.conversation(conversation)
+                var encoded = conversationJSON(conversation)
                 encoded.removeLast()
                 bytes += encoded
                 bytes += Array(",\"replyWaitSeconds\":".utf8)

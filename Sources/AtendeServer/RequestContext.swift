@@ -82,9 +82,6 @@ struct RequestContext {
     /// The conversation as JSON (the last encoding is kept).
     func conversationJSON(_ conversation: Conversation) -> [UInt8] { daemon.conversationJSON(conversation) }
 
-    /// The conversation as a result, encoded with the output.
-    func conversationResult(_ conversation: Conversation) -> Outcome { .conversation(daemon.encoded(conversation)) }
-
     /// An `event` push about a conversation.
     func event(_ type: String, _ conversation: Conversation, message: Message? = nil) -> [UInt8] {
         daemon.event(type, conversation, message: message)

@@ -99,20 +99,4 @@ final class WireTests: XCTestCase {
             XCTAssertEqual(Wire.event("conversation.assigned", encoded: encoded), expected)
         }
     }
-
-    func testOutputEncodedLaterIsWhatWireWrites() throws {
-        for conversation in samples {
-            let encoded = EncodedConversation(conversation)
-            XCTAssertEqual(encoded.bytes, Wire.conversation(conversation))
-            let event = ConversationEvent(head: ConversationEvent.head(type: "conversation.closed"),
-                                          conversation: encoded, tail: ConversationEvent.plainTail)
-            XCTAssertEqual(event.bytes, Wire.event("conversation.closed", encoded: Wire.conversation(conversation)))
-            var out: [UInt8] = []
-            Staged.encode([.event(event), .reply(StagedReply(id: .int(7), body: .conversation(encoded), wrote: true))],
-                          into: &out)
-            var expected = Wire.event("conversation.closed", encoded: Wire.conversation(conversation)) + [10]
-            RPCEncoder.appendResponse(id: .int(7), result: Wire.conversation(conversation), to: &expected)
-            XCTAssertEqual(out, expected + [10])
-        }
-    }
 }
