@@ -75,12 +75,7 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
                 members.remove(at: position)
                 if index != nil { rebuildIndex() }
             case (nil, let value?):
-                members.append((key: key, value: value))
-                if index != nil {
-                    index![key] = members.count - 1
-                } else if members.count > Self.indexedCount {
-                    rebuildIndex()
-                }
+                append(key, value)
             case (nil, nil):
                 break
             }
@@ -90,13 +85,18 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
     /// Adds a member whose key is not there yet; false (and nothing changes) when it is.
     mutating func appendNew(_ key: String, _ value: JSON) -> Bool {
         guard position(of: key) == nil else { return false }
+        append(key, value)
+        return true
+    }
+
+    /// Adds a member whose key is not there, keeping the index when there is one.
+    private mutating func append(_ key: String, _ value: JSON) {
         members.append((key: key, value: value))
         if index != nil {
             index![key] = members.count - 1
         } else if members.count > Self.indexedCount {
             rebuildIndex()
         }
-        return true
     }
 
     /// Iterates over the members in order.

@@ -29,7 +29,6 @@ extension CommitTicket: DurabilityBarrier {
     }
 }
 
-/// The store the daemon writes its turns to and recovers from.
 /// An account whose login, normalized as `Login.key` does today, is another account's: its older key was kept
 /// when the store opened, and an admin has to rename one of the two.
 public struct LoginKeyCollision: Equatable, Sendable {
@@ -39,6 +38,7 @@ public struct LoginKeyCollision: Equatable, Sendable {
     public let login: String
 }
 
+/// The store the daemon writes its turns to and recovers from.
 public protocol DurableStore: AnyObject, WebSessionStore {
     /// The accounts whose logins could not be brought to today's key when the store opened.
     var loginKeyCollisions: [LoginKeyCollision] { get }

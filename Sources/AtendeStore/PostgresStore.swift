@@ -128,12 +128,14 @@ public final class PostgresStore {
         for (table, kind) in [("attendants", "attendant"), ("admins", "admin")] {
             let rows = try writer.query("SELECT id, login, login_key FROM \(table)")
             // By bytes: Swift's == holds "josé" and "jose" + U+0301 equal, the database's UNIQUE does not.
-            for row in 0..<rows.count where !Login.key(rows.text(row, 1)).utf8.elementsEqual(rows.text(row, 2).utf8) {
+            for row in 0..<rows.count {
+                let key = Login.key(rows.text(row, 1))
+                guard !key.utf8.elementsEqual(rows.text(row, 2).utf8) else { continue }
                 let updated = try writer.query("""
                     UPDATE \(table) SET login_key = $1 WHERE id = $2
                         AND NOT EXISTS (SELECT FROM \(table) WHERE login_key = $1)
                     RETURNING id
-                    """, [.text(Login.key(rows.text(row, 1))), .int(rows.int(row, 0))])
+                    """, [.text(key), .int(rows.int(row, 0))])
                 if updated.count == 0 {
                     collisions.append(LoginKeyCollision(kind: kind, id: rows.int(row, 0), login: rows.text(row, 1)))
                 }

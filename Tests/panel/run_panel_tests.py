@@ -320,6 +320,11 @@ class Browser:
     def script(self, code, *args):
         return self.driver.execute_script(code, *args)
 
+    def closing_asks(self):
+        """Whether closing the tab now would ask first (the page cancels a `beforeunload`)."""
+        return self.script("const e = new Event('beforeunload', {cancelable: true}); window.dispatchEvent(e);"
+                           "return e.defaultPrevented")
+
     def module_call(self, module, expression):
         """Runs `expression` with `m` bound to the panel's ES module `module`; returns its JSON value."""
         return self.driver.execute_async_script(
@@ -1476,16 +1481,14 @@ class Suite:
         refused(lambda: a.click_text("#attendant-profile button", "← Atendentes"), "← Atendentes")
         refused(lambda: a.click_text(".side-menu a", "Departamentos"), "a menu item")
         assert a.find(".side-menu a.active").text == "Atendentes", "the menu still on the form's screen"
-        assert a.script("const e = new Event('beforeunload', {cancelable: true}); window.dispatchEvent(e);"
-                        "return e.defaultPrevented"), "closing the tab asks first"
+        assert a.closing_asks(), "closing the tab asks first"
         bottom = a.find("#save-bottom")
         a.script("arguments[0].scrollIntoView({block: 'center'})", bottom)
         a.shot("31-perfil-salvar-no-fim")
         bottom.click()
         a.wait_text(".notices", "Atendente salvo")
         assert self.setup.call("attendant.get", {"id": id_})["email"] == "joana.prado@empresa.com.br"
-        assert not a.script("const e = new Event('beforeunload', {cancelable: true}); window.dispatchEvent(e);"
-                            "return e.defaultPrevented"), "saved: closing the tab asks nothing"
+        assert not a.closing_asks(), "saved: closing the tab asks nothing"
         a.click_text(".side-menu a", "Departamentos")
         a.wait("#departments-table")
 
@@ -1501,8 +1504,7 @@ class Suite:
         before = len(self.setup.call("attendant.list")["attendants"])
         a.click("#add-attendant")
         a.type("#create-attendant input[name=name]", "Rascunho Silva")
-        assert a.script("const e = new Event('beforeunload', {cancelable: true}); window.dispatchEvent(e);"
-                        "return e.defaultPrevented"), "closing the tab asks first"
+        assert a.closing_asks(), "closing the tab asks first"
         a.click_text("#create-attendant button", "Cancelar")
         alert = a.until(lambda: a.driver.switch_to.alert, "a confirmation after Cancelar")
         assert "não salvas" in alert.text, alert.text
@@ -1511,8 +1513,7 @@ class Suite:
         a.click_text("#create-attendant button", "Cancelar")
         a.until(lambda: a.driver.switch_to.alert, "the confirmation again").accept()
         a.wait("#attendants-table")
-        assert not a.script("const e = new Event('beforeunload', {cancelable: true}); window.dispatchEvent(e);"
-                            "return e.defaultPrevented"), "the list asks nothing on closing"
+        assert not a.closing_asks(), "the list asks nothing on closing"
         assert len(self.setup.call("attendant.list")["attendants"]) == before, "nothing was created"
 
     def profile_shows_every_error(self):

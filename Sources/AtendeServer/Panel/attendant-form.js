@@ -3,7 +3,8 @@
 // DDD check, e-mail, "Ativo", "HORÁRIOS DE ATENDIMENTO", "DEPARTAMENTO", saved with the floppy-disk button.
 // The daemon has the last word: every error it returns is shown next to the field it names.
 
-import { h, fill, field, toggle, clearErrors, showError, showErrors, notice, floppyIcon } from "./dom.js";
+import { h, fill, field, toggle, clearErrors, showError, showErrors, notice, floppyIcon, askBeforeClosing }
+    from "./dom.js";
 import * as format from "./format.js";
 import { timeZone } from "./clock.js";
 import { hoursEditor, InputProblem, showDay } from "./hours.js";
@@ -68,12 +69,7 @@ export function attendantCreateView(root, { rpc, store, go }) {
     let created = false;
     // As on the profile: leaving with something typed and not sent asks first, closing the tab or reloading too.
     const unsaved = () => !created && [name.value, login.value, password.input.value].some((value) => value !== "");
-    const warnOnUnload = (event) => {
-        if (!unsaved()) return;
-        event.preventDefault();
-        event.returnValue = "";
-    };
-    window.addEventListener("beforeunload", warnOnUnload);
+    const stopAsking = askBeforeClosing(unsaved);
 
     async function send(event) {
         event.preventDefault();
@@ -103,7 +99,7 @@ export function attendantCreateView(root, { rpc, store, go }) {
         }
     }
 
-    return { stop() { window.removeEventListener("beforeunload", warnOnUnload); }, unsaved };
+    return { stop: stopAsking, unsaved };
 }
 
 /** The kind of image in `bytes` by its first bytes, as the daemon checks it; null when not PNG, JPEG or WebP. */
@@ -221,12 +217,7 @@ export function attendantProfileView(root, { rpc, store, go }, id) {
     let saved = null;  // what the form held when it was last in step with the daemon (set once it is drawn)
     let deleted = false;
     // Closing the tab or reloading asks first too (the browser words that question itself).
-    const warnOnUnload = (event) => {
-        if (!unsaved()) return;
-        event.preventDefault();
-        event.returnValue = "";
-    };
-    window.addEventListener("beforeunload", warnOnUnload);
+    const stopAsking = askBeforeClosing(unsaved);
     // Whether failed logins locked the attendant out is only in attendant.get (lockedUntil): the list leaves it out.
     rpc.call("attendant.get", { id }).then((full) => {
         lockedUntil = full.lockedUntil || null;
@@ -449,7 +440,7 @@ export function attendantProfileView(root, { rpc, store, go }, id) {
     });
     return {
         stop() {
-            window.removeEventListener("beforeunload", warnOnUnload);
+            stopAsking();
             unwatch();
         },
         unsaved,

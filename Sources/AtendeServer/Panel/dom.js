@@ -181,3 +181,17 @@ export function toggle(name, label, checked, onchange) {
         input, h("span", { class: "slider", "aria-hidden": "true" }), h("span", { class: "switch-label" }, label),
         h("small", { class: "error", role: "alert" }));
 }
+
+/**
+ * Makes closing or reloading the tab ask first while `unsaved()` is true (the browser words the question itself);
+ * returns the function that stops asking, for the view's `stop`.
+ */
+export function askBeforeClosing(unsaved) {
+    const warn = (event) => {
+        if (!unsaved()) return;
+        event.preventDefault();
+        event.returnValue = "";
+    };
+    window.addEventListener("beforeunload", warn);
+    return () => window.removeEventListener("beforeunload", warn);
+}
