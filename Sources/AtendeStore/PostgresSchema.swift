@@ -109,6 +109,9 @@ enum PostgresSchema {
         """
         ALTER TABLE attendants ADD COLUMN missed_offers BIGINT NOT NULL DEFAULT 0;
         """,
+        """
+        ALTER TABLE conversations ADD COLUMN first_department TEXT;
+        """,
     ]
 
     /// The version a fully migrated database has (the same number as SQLite's).

@@ -62,9 +62,9 @@ extension PostgresStore {
     public func serviceLevels(since: Instant, targets: [String: Int]) throws(StoreError)
         -> (departments: [DepartmentServiceLevel], attendants: [AttendantServiceLevel]) {
         let rows = try read("""
-            SELECT department, attendant_id, state, first_queued_at, first_assigned_at, first_reply_at,
-                assigned_at, closed_at
-            FROM conversations WHERE first_queued_at >= $1 AND department IS NOT NULL
+            SELECT coalesce(first_department, department), attendant_id, state, first_queued_at, first_assigned_at,
+                first_reply_at, assigned_at, closed_at
+            FROM conversations WHERE first_queued_at >= $1 AND coalesce(first_department, department) IS NOT NULL
             """, [.int(since.millis)])
         var tally = ServiceLevelTally(targets: targets)
         for row in 0..<rows.count {
@@ -76,7 +76,8 @@ extension PostgresStore {
         let handedOn = try read("""
             SELECT DISTINCT t.conversation_id, t.from_attendant
             FROM conversation_transfers t JOIN conversations c ON c.id = t.conversation_id
-            WHERE c.first_queued_at >= $1 AND c.department IS NOT NULL AND t.from_attendant IS NOT NULL
+            WHERE c.first_queued_at >= $1 AND coalesce(c.first_department, c.department) IS NOT NULL
+                AND t.from_attendant IS NOT NULL
                 AND t.from_attendant IS DISTINCT FROM c.attendant_id
             """, [.int(since.millis)])
         for row in 0..<handedOn.count { tally.addHandedOn(by: handedOn.int(row, 1)) }

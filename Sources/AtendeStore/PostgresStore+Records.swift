@@ -155,9 +155,9 @@ extension PostgresStore {
                 closed_at, rating, queue_seq, preferred_attendant, avoid_attendant,
                 external_id, phone, channel, opened_at, explanations, priority, first_reply_at, first_queued_at,
                 first_assigned_at, offered_at, offer_expires_at, wrap_up_until, reply_due_at, passed_over,
-                overflowed_from, overflow_moves, queue_joined_at, wait_alerted)
+                overflowed_from, overflow_moves, queue_joined_at, wait_alerted, first_department)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $6, $7,
-                $20, $21, $22, $23, $24, $25, $26, $27, $28)
+                $20, $21, $22, $23, $24, $25, $26, $27, $28, CASE WHEN $6::bigint IS NOT NULL THEN $3::text END)
             """
         if closing {
             try write(insert
@@ -178,6 +178,9 @@ extension PostgresStore {
                     overflow_moves = excluded.overflow_moves, queue_joined_at = excluded.queue_joined_at,
                     wait_alerted = excluded.wait_alerted,
                     first_queued_at = coalesce(conversations.first_queued_at, excluded.queued_at),
+                    first_department = CASE WHEN conversations.first_queued_at IS NULL
+                        AND excluded.queued_at IS NOT NULL THEN excluded.department
+                        ELSE conversations.first_department END,
                     first_assigned_at = coalesce(conversations.first_assigned_at, excluded.assigned_at),
                     explanations = CASE WHEN excluded.explanations IS NULL THEN conversations.explanations
                         ELSE coalesce(conversations.explanations || chr(10), '') || excluded.explanations END

@@ -154,6 +154,12 @@ enum Schema {
         """
         ALTER TABLE attendants ADD COLUMN missed_offers INTEGER NOT NULL DEFAULT 0;
         """,
+        // The department whose queue a chat first joined: the service level counts a chat there, where it was
+        // first answered or abandoned, not wherever transfers and overflow took it since. Rows written before
+        // have none and count where they are (`coalesce(first_department, department)`).
+        """
+        ALTER TABLE conversations ADD COLUMN first_department TEXT;
+        """,
     ]
 
     /// The version a fully migrated database has.

@@ -42,7 +42,8 @@ extension Store {
     /// INSERT when there was no row (an UPDATE costs about a third less than an upsert that meets its row).
     /// Most saves (an offer, an accept, an assignment, an expiry) keep the chat's queue place, wrap-up and first
     /// queue time: a first UPDATE leaves those three columns out of its SET list, guarded in its WHERE clause,
-    /// so SQLite does not rewrite the two indexes on them; when the guard fails, the whole UPDATE runs.
+    /// so SQLite does not rewrite the two indexes on them; when the guard fails, the whole UPDATE runs. The first
+    /// queue's department is taken with the first queue time, in the same save.
     /// `explained`: assignment explanations (`AssignmentExplanation.compact`, one per line) to append to the row's.
     public func saveConversation(_ c: Conversation, new: Bool = false, explained: String? = nil) throws(StoreError) {
         try write { () throws(StoreError) in
@@ -70,6 +71,8 @@ extension Store {
                         first_reply_at = ?15, wrap_up_until = ?16, reply_due_at = ?17, passed_over = ?18,
                         priority = ?24, overflowed_from = ?25, overflow_moves = ?26, queue_joined_at = ?27,
                         wait_alerted = ?28, first_queued_at = coalesce(first_queued_at, ?6),
+                        first_department = CASE WHEN first_queued_at IS NULL AND ?6 IS NOT NULL THEN ?3
+                            ELSE first_department END,
                         first_assigned_at = coalesce(first_assigned_at, ?7),
                         explanations = CASE WHEN ?19 IS NULL THEN explanations
                             ELSE coalesce(explanations || char(10), '') || ?19 END
@@ -85,9 +88,9 @@ extension Store {
                     closed_at, rating, queue_seq, preferred_attendant, avoid_attendant, offered_at, offer_expires_at,
                     first_reply_at, wrap_up_until, reply_due_at, passed_over,
                     external_id, phone, channel, opened_at, explanations, priority, first_queued_at, first_assigned_at,
-                    overflowed_from, overflow_moves, queue_joined_at, wait_alerted)
+                    overflowed_from, overflow_moves, queue_joined_at, wait_alerted, first_department)
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
-                    ?22, ?23, ?24, ?6, ?7, ?25, ?26, ?27, ?28)
+                    ?22, ?23, ?24, ?6, ?7, ?25, ?26, ?27, ?28, CASE WHEN ?6 IS NOT NULL THEN ?3 END)
                 """)
             try bindChanging(c, to: s)
             try s.bind(.text(c.externalId), at: 19)

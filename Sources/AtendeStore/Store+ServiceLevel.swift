@@ -6,7 +6,8 @@ import AtendeCore
 
 /// Service-level figures of one department over the chats that first joined a queue since some moment.
 public struct DepartmentServiceLevel: Equatable, Sendable {
-    /// The department (where the chat is, or was when it ended).
+    /// The department whose queue the chats first joined (where transfers and overflow took them since does not
+    /// move them; rows written before the first department was kept count where they are).
     public var department: String
     /// Chats assigned at least once.
     public var served = 0
@@ -129,9 +130,9 @@ extension Store {
     public func serviceLevels(since: Instant, targets: [String: Int]) throws(StoreError)
         -> (departments: [DepartmentServiceLevel], attendants: [AttendantServiceLevel]) {
         let statement = try database.cached("""
-            SELECT department, attendant_id, state, first_queued_at, first_assigned_at, first_reply_at,
-                assigned_at, closed_at
-            FROM conversations WHERE first_queued_at >= ? AND department IS NOT NULL
+            SELECT coalesce(first_department, department), attendant_id, state, first_queued_at, first_assigned_at,
+                first_reply_at, assigned_at, closed_at
+            FROM conversations WHERE first_queued_at >= ? AND coalesce(first_department, department) IS NOT NULL
             """)
         defer { statement.reset() }
         try statement.bind([.int(since.millis)])
@@ -147,7 +148,8 @@ extension Store {
         let handedOn = try database.cached("""
             SELECT DISTINCT t.conversation_id, t.from_attendant
             FROM conversations c CROSS JOIN conversation_transfers t ON t.conversation_id = c.id
-            WHERE c.first_queued_at >= ? AND c.department IS NOT NULL AND t.from_attendant IS NOT NULL
+            WHERE c.first_queued_at >= ? AND coalesce(c.first_department, c.department) IS NOT NULL
+                AND t.from_attendant IS NOT NULL
                 AND t.from_attendant IS NOT c.attendant_id
             """)
         defer { handedOn.reset() }

@@ -90,6 +90,57 @@ enum DurableStoreSuite {
 
     // MARK: - The checks
 
+    /// The service level counts a chat in the department whose queue it first joined: a transfer after it was
+    /// answered, or an overflow while it waited, does not move it; a potential counts where it first queued.
+    static func serviceLevelsCountTheFirstQueue(_ opener: StoreOpener) throws {
+        let store = try opener.open()
+        defer { opener.close(store) }
+        var answered = conversation(1)  // into sales' queue at t0 + 2
+        try store.saveConversation(answered, new: true, explained: nil)
+        answered.state = .assigned
+        answered.attendantId = 1
+        answered.assignedAt = t0 + 30_002
+        try store.saveConversation(answered, new: false, explained: nil)
+        answered.department = "billing"  // transferred to billing's queue, answered and closed there
+        answered.state = .queued
+        answered.attendantId = nil
+        answered.queuedAt = t0 + 40_000
+        answered.queueSeq = 10
+        try store.saveConversation(answered, new: false, explained: nil)
+        answered.state = .assigned
+        answered.attendantId = 2
+        answered.assignedAt = t0 + 200_000
+        try store.saveConversation(answered, new: false, explained: nil)
+        answered.state = .closed
+        answered.closedAt = t0 + 250_000
+        try store.saveClosing(answered)
+        var potential = Conversation(id: 2, externalId: "ext-2", contactPhone: "+5511987654322", openedAt: t0 + 2)
+        try store.saveConversation(potential, new: true, explained: nil)
+        try turn(store)
+        potential.department = "support"  // chose support, overflowed to billing, given up there
+        potential.state = .queued
+        potential.queuedAt = t0 + 10_000
+        potential.queueSeq = 11
+        try store.saveConversation(potential, new: false, explained: nil)
+        potential.department = "billing"
+        potential.overflowedFrom = "support"
+        potential.overflowMoves = 1
+        potential.queuedAt = t0 + 70_000
+        potential.queueSeq = 12
+        try store.saveConversation(potential, new: false, explained: nil)
+        potential.state = .closed
+        potential.closedAt = t0 + 90_000
+        try store.saveClosing(potential)
+        try turn(store)
+        let levels = try store.serviceLevels(since: t0, targets: ["sales": 60, "support": 60, "billing": 60])
+        XCTAssertEqual(levels.departments.map(\.department), ["sales", "support"], "billing was never first")
+        let sales = try XCTUnwrap(levels.departments.first)
+        XCTAssertEqual([sales.served, sales.abandoned, sales.answeredInTarget], [1, 0, 1])
+        XCTAssertEqual(sales.averageAnswerSeconds, 30, "first entry to first assignment")
+        let support = try XCTUnwrap(levels.departments.last)
+        XCTAssertEqual([support.served, support.abandoned], [0, 1])
+    }
+
     static func settingsAndDepartments(_ opener: StoreOpener) throws {
         var store = try opener.open()
         XCTAssertEqual(try store.settings(), AccountSettings(), "defaults before anything is saved")
@@ -386,6 +437,7 @@ final class SQLiteDurableStoreTests: XCTestCase {
     func testManyTurnsInOrder() throws { try DurableStoreSuite.manyTurnsInOrder(opener) }
     func testTextsWithNulRoundTrip() throws { try DurableStoreSuite.textsWithNulRoundTrip(opener) }
     func testReadOpenConversationsOneByOne() throws { try DurableStoreSuite.readOpenConversationsOneByOne(opener) }
+    func testServiceLevelsCountTheFirstQueue() throws { try DurableStoreSuite.serviceLevelsCountTheFirstQueue(opener) }
     func testOlderLoginKeysAreRekeyed() throws {
         let path = folder.appendingPathComponent("atende.sqlite").path
         try DurableStoreSuite.olderLoginKeysAreRekeyed(opener) { sql in
@@ -418,6 +470,7 @@ final class PostgresDurableStoreTests: XCTestCase {
     func testManyTurnsInOrder() throws { try DurableStoreSuite.manyTurnsInOrder(opener) }
     func testTextsWithNulRoundTrip() throws { try DurableStoreSuite.textsWithNulRoundTrip(opener) }
     func testReadOpenConversationsOneByOne() throws { try DurableStoreSuite.readOpenConversationsOneByOne(opener) }
+    func testServiceLevelsCountTheFirstQueue() throws { try DurableStoreSuite.serviceLevelsCountTheFirstQueue(opener) }
     func testOlderLoginKeysAreRekeyed() throws {
         let uri = self.uri
         try DurableStoreSuite.olderLoginKeysAreRekeyed(opener) { sql in
