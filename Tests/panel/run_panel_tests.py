@@ -501,6 +501,26 @@ class Suite:
             == "Celular tem 9 dígitos começando com 9."
         assert json.loads(b.module_call("format.js", "m.passwordRules('abcdefgh').map((r) => r.ok)")) \
             == [True, False, False, True]
+        # Out of hours: the code's text once, not "Fora do horário de atendimento: o atendente está fora...".
+        assert json.loads(b.module_call("format.js", "m.errorText({code: 1011, message: "
+                                                     "'attendant is outside working hours', data: null})")) \
+            == "Fora do horário de atendimento.", "out of hours said once"
+        # "online" asked outside the hours is kept for when they begin, and the attendant is told so.
+        assert json.loads(b.module_call("format.js", "[m.presenceNote('online', 'off-hours'),"
+                                                     " m.presenceNote('away', 'off-hours'),"
+                                                     " m.presenceNote('online', 'online')]")) \
+            == ["Você está fora do horário de atendimento: ficará online quando ele começar.", None, None]
+        assert json.loads(b.module_call("format.js", "[m.nobodyToHandTo(false), m.nobodyToHandTo(true)]")) \
+            == ["ninguém atende este departamento",
+                "ninguém disponível agora (no limite, offline ou fora do horário)"]
+        # A date shaped right that the calendar has not, told apart from one typed wrong.
+        assert json.loads(b.module_call("hours.js", "['31/02/2026', '2026-02-28', '28/02/2026'].map(m.dayProblem)")) \
+            == ["31/02/2026 não existe no calendário", "data inválida: use dd/mm/aaaa", None]
+        # After the name of its place a message goes on in lower case, unless it starts with an acronym.
+        assert json.loads(b.module_call("dom.js", "[m.placed('tempo: ', 'Deve estar entre 10 e 86400.'),"
+                                                  " m.placed('telefone: ', 'DDD 20 não existe.'),"
+                                                  " m.placed('', 'Deve estar entre 10 e 86400.')]")) \
+            == ["tempo: deve estar entre 10 e 86400.", "telefone: DDD 20 não existe.", "Deve estar entre 10 e 86400."]
         # A notice lets clicks through to what it covers for its few seconds.
         assert b.script("const n = document.getElementById('notices');"
                         "return n && getComputedStyle(n).pointerEvents") == "none"
@@ -670,6 +690,8 @@ class Suite:
         b.wait("#attendant-profile")
         self.attendant_id = int(b.driver.current_url.rsplit("/", 1)[1])
         b.shot("06-perfil-vazio")
+        # No rating yet is said as the list says it, not "— (0 avaliações)".
+        b.wait_text("#attendant-profile .profile-summary .rating", "Nota geral de atendimento: sem avaliações")
 
         # Phone: the mask while typing, and the DDD check before sending.
         b.type("#attendant-profile input[name=phone]", "20987654321")
@@ -1582,12 +1604,12 @@ class Suite:
         a.expect(".exception:last-child .exception-date", lambda i: i.get_attribute("value") == "31/02/2031",
                  "the date mask")
         a.click("#save")
-        a.wait_text(".exception:last-child .error", "Data inválida")
+        a.wait_text(".exception:last-child .error", "31/02/2031 não existe no calendário.")
         a.type(".exception:last-child .exception-date", "25/12/2030")
         # Overlapping intervals: the message names the interval, without the request's field path.
         a.type(".exception:last-child .exception-intervals", "08:00-12:00, 11:00-13:00")
         a.click("#save")
-        a.expect(".exception:last-child .error", lambda e: "Sobrepõe" in e.text and "[" not in e.text
+        a.expect(".exception:last-child .error", lambda e: "sobrepõe" in e.text.lower() and "[" not in e.text
                  and "intervals" not in e.text, "the overlap named in Portuguese only")
         a.type(".exception:last-child .exception-intervals", "")
         self.need("holidays")

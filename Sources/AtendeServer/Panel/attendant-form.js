@@ -241,8 +241,9 @@ export function attendantProfileView(root, { rpc, store, go }, id) {
                 format.presenceLabels[attendant.presence] || attendant.presence),
             h("span", {}, format.count(attendant.openChats, "conversa aberta", "conversas abertas")),
             h("span", { class: "rating" }, "Nota geral de atendimento: ",
-                attendant.rating.count ? h("strong", {}, format.rating(attendant.rating.average)) : "—",
-                ` (${format.count(attendant.rating.count, "avaliação", "avaliações")})`),
+                attendant.rating.count ? [h("strong", {}, format.rating(attendant.rating.average)),
+                    ` (${format.count(attendant.rating.count, "avaliação", "avaliações")})`]
+                    : h("span", { class: "muted" }, "sem avaliações")),
             attendant.lastSeenAt ? h("span", { class: "muted" }, `Visto por último ${format.dateTime(
                 attendant.lastSeenAt)}`) : null,
             h("span", { class: "muted" }, `Criado em ${format.date(attendant.createdAt)}`),

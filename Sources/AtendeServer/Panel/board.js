@@ -377,9 +377,10 @@ export function boardView(root, { rpc, store }) {
     function attendantOptions(chat) {
         const options = store.attendantList().filter((a) => a.id !== chat.attendantId && takes(a, chat))
             .map((a) => h("option", { value: `a:${a.id}` }, `${a.name} (${format.presenceLabels[a.presence]})`));
-        return options.length ? options
-            : h("option", { value: "-", disabled: true },
-                "ninguém disponível agora (no limite, offline ou fora do horário)");
+        if (options.length) return options;
+        const served = !chat.department
+            || store.attendantList().some((a) => a.active && a.departments.includes(chat.department));
+        return h("option", { value: "-", disabled: true }, format.nobodyToHandTo(served));
     }
 
     /** Whether the daemon would hand `chat` to attendant `a` from the board (Router.transfer's rule). */
@@ -502,7 +503,10 @@ export function boardView(root, { rpc, store }) {
         const target = h("select", { class: "route", "aria-label": `Departamento para ${who}` },
             h("option", { value: "" }, "Escolha…"),
             store.departmentList().map((d) => h("option", { value: d.id }, d.name)));
-        const send = h("button", { class: "small", "aria-label": `Encaminhar ${who}`, onclick: async () => {
+        // Off until a department is chosen, as the waiting list's "Encaminhar" is until a destination is.
+        const send = h("button", { class: "small", "aria-label": `Encaminhar ${who}`, disabled: true, onclick: route },
+            "Encaminhar");
+        async function route() {
             if (!target.value) return;
             send.disabled = true;
             try {
@@ -515,7 +519,8 @@ export function boardView(root, { rpc, store }) {
                 notice(format.errorText(error), "bad");
                 send.disabled = false;
             }
-        } }, "Encaminhar");
+        }
+        target.addEventListener("change", () => { send.disabled = !target.value; });
         return h("tr", { dataset: { id: chat.id } },
             h("td", {}, who), h("td", {}, format.dateTime(chat.openedAt)),
             h("td", {}, h("span", { class: "row-actions" }, target, send)));

@@ -46,6 +46,8 @@ export function deskView(root, rpc, { attendant, onLogout }) {
         rpc.call("presence.set", { presence: wanted }).then((result) => {
             desk.presence = result.presence;
             drawPresence();
+            const note = format.presenceNote(wanted, result.presence);
+            if (note) notice(note);
         }).catch((error) => {
             notice(format.errorText(error), "bad");
             drawPresence();

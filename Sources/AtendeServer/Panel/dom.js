@@ -101,10 +101,19 @@ export function showError(container, error) {
     // "data: Já há uma exceção nesta data." says the place twice: the place goes when the message names it, unless
     // it has a number ("intervalo 2" says which one).
     const word = /\d/.test(where) ? "" : where.replace(/[:\s]+$/, "");
-    slot.textContent = (word && text.toLowerCase().includes(word) ? "" : where) + text;
+    slot.textContent = placed(word && text.toLowerCase().includes(word) ? "" : where, text);
     const input = target.querySelector("input, select, textarea");
     if (input && typeof input.focus === "function") input.focus();
     return target;
+}
+
+/**
+ * A message after the name of its place: "tempo: deve estar entre 10 e 86400." (a word that starts the message in
+ * capitals, like "DDD", stays as it is).
+ */
+export function placed(where, text) {
+    if (!where || !/^\p{Lu}\p{Ll}/u.test(text)) return where + text;
+    return where + text.charAt(0).toLowerCase() + text.slice(1);
 }
 
 /** Shows every one of `problems` next to its field; the first in the form (listed first) takes the focus. */

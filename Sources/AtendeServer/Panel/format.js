@@ -205,6 +205,23 @@ export const presenceLabels = {
     "off-hours": "Fora do horário",
 };
 
+/**
+ * What an attendant is told when the presence it asked for is not the one it got: "online" asked outside its
+ * working hours is kept as its choice, and takes effect when the hours begin.
+ */
+export function presenceNote(wanted, presence) {
+    if (wanted === "online" && presence === "off-hours") {
+        return "Você está fora do horário de atendimento: ficará online quando ele começar.";
+    }
+    return null;
+}
+
+/** Why the board has no attendant to hand a chat to: nobody serves its department, or nobody can take it now. */
+export function nobodyToHandTo(departmentServed) {
+    return departmentServed ? "ninguém disponível agora (no limite, offline ou fora do horário)"
+        : "ninguém atende este departamento";
+}
+
 export const stateLabels = {
     potential: "Potencial",
     queued: "Na fila",
@@ -305,7 +322,8 @@ const reasonTexts = [
     [/^no department '(.*)'$/, (m) => `o departamento "${m[1]}" não existe`],
     [/^attendant is not logged in$/, () => "o atendente não está conectado"],
     [/^attendant is away$/, () => "o atendente está ausente"],
-    [/^attendant is outside working hours$/, () => "o atendente está fora do horário de atendimento"],
+    // The code's own text says it ("Fora do horário de atendimento."), for the attendant and for an admin alike.
+    [/^attendant is outside working hours$/, () => ""],
     [/^attendant is inactive$/, () => "o atendente está inativo"],
     [/^attendant does not serve department '(.*)'$/, (m) => `o atendente não atende o departamento "${m[1]}"`],
     // Read by the attendant who tried to take a chat as well as by an admin transferring one: no "o atendente".

@@ -128,6 +128,14 @@ export function parseDay(text) {
     return `${match[3]}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
 }
 
+/** What is wrong with a typed date, or null: not shaped dd/mm/aaaa, or shaped so but not a day of the calendar. */
+export function dayProblem(text) {
+    if (parseDay(text)) return null;
+    const typed = String(text || "").trim();
+    return /^\d{1,2}\/\d{1,2}\/\d{4}$/.test(typed) ? `${typed} não existe no calendário`
+        : "data inválida: use dd/mm/aaaa";
+}
+
 /** "aaaa-mm-dd" → "dd/mm/aaaa". */
 export function showDay(iso) {
     const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso || "");
@@ -263,7 +271,7 @@ export function hoursEditor(hours, defaultTimezone = "America/Sao_Paulo") {
                 const field = `hours.exceptions[${exceptions.length}]`;
                 entry.row.dataset.field = field;
                 const date = parseDay(entry.dateInput.value);
-                if (!date) throw new InputProblem(field, "data inválida: use dd/mm/aaaa");
+                if (!date) throw new InputProblem(field, dayProblem(entry.dateInput.value));
                 exceptions.push({ date, intervals: parseIntervals(entry.intervalsInput.value, field) });
             });
             if (exceptions.length) value.exceptions = exceptions;

@@ -6,7 +6,7 @@
 // so when the daemon's value under it changed), and "Salvar" sends only what differs from the newest settings.
 
 import { h, fill, field, toggle, clearErrors, showError, notice, floppyIcon } from "./dom.js";
-import { parseDay, showDay, maskDay, InputProblem } from "./hours.js";
+import { parseDay, dayProblem, showDay, maskDay, InputProblem } from "./hours.js";
 
 // Short enough for a phone's width: a native select shows its choice on one line, cut where it does not fit.
 const requeueLabels = {
@@ -120,7 +120,7 @@ export function settingsView(root, { rpc, store }) {
             const list = rows.map((entry, index) => {
                 entry.row.dataset.field = `holidays[${index}]`;
                 const date = parseDay(entry.date.value);
-                if (!date) throw new InputProblem(`holidays[${index}]`, "data inválida: use dd/mm/aaaa");
+                if (!date) throw new InputProblem(`holidays[${index}]`, dayProblem(entry.date.value));
                 const name = entry.name.value.trim();
                 if (!name) throw new InputProblem(`holidays[${index}]`, "informe o nome do feriado");
                 return { date, name };
