@@ -531,6 +531,20 @@ class Suite:
                 " r.push(d.hasRoom()); d.wrapping.set(2, {id: 2, wrapUpUntil: new Date(0).toISOString()});"
                 " r.push(d.hasRoom()); return r; })()")
         assert json.loads(b.module_call("desk-state.js", room)) == [True, True, False, True]
+        # A chat declined here and offered again at once (nobody else can take it) says so, whichever of the offer's
+        # push and the decline's reply comes first; offers are listed by priority, then age.
+        offers = ("(() => { const d = new m.DeskState({on: () => () => {}}, {id: 1, maxChats: 2});"
+                  " d.declinedAt.set(5, Date.now()); const c = {id: 5, contact: {name: 'Ana'}};"
+                  " const texts = [d.offerText(c), d.offerText(c)];"
+                  " d.offers.set(1, {id: 1, priority: 0, offeredAt: '2026-12-06T10:00:00.000Z'});"
+                  " d.offers.set(2, {id: 2, priority: 5, offeredAt: '2026-12-06T10:00:05.000Z'});"
+                  " d.offers.set(3, {id: 3, offeredAt: '2026-12-06T09:59:00.000Z'});"
+                  " return [texts, d.offerList().map((o) => o.id)]; })()")
+        assert json.loads(b.module_call("desk-state.js", offers)) == [
+            ["Ninguém mais pode atender agora: a conversa voltou a ser oferecida a você.",
+             "Nova conversa oferecida: Ana"], [2, 3, 1]]
+        assert json.loads(b.module_call("hours.js", "[m.weekIsOff({}), m.weekIsOff({mon: [['08:00', '12:00']]})]")) \
+            == [True, False]
         assert json.loads(b.module_call("desk-state.js", "['offer-expired', 'rescinded'].map((r) => "
                                                          "m.revokedText('Ana', r))")) == [
             "A oferta de Ana expirou: a conversa voltou para a fila.",
@@ -713,7 +727,10 @@ class Suite:
         always = b.find('.hours-editor input[name="hours-always"]')
         assert always.is_selected(), "a new attendant has no hour limit"
         always.click()
+        # A week of days off is warned of (the attendant could neither log in nor get chats), until a day has hours.
+        b.wait_text(".hours-editor .week-off", "Todos os dias da semana estão de folga")
         b.click_text(".hours-editor .quick button", "Todos os dias")
+        b.until(lambda: not b.find(".hours-editor .week-off").is_displayed(), "the days-off warning gone")
         b.click('.day[data-day="sun"] button.add')
         b.type('.day[data-day="sun"] .interval:last-child input.start', "22:00")
         b.type('.day[data-day="sun"] .interval:last-child input.end', "06:00")

@@ -6,6 +6,8 @@ import { notice } from "./dom.js";
 import * as format from "./format.js";
 import { serverNow } from "./clock.js";
 
+const backAgain = "Ninguém mais pode atender agora: a conversa voltou a ser oferecida a você.";
+
 /** Why a chat left the attendant without its doing (`conversation.revoked`), as the attendant reads it. */
 export function revokedText(who, reason) {
     switch (reason) {
@@ -27,6 +29,8 @@ export class DeskState {
         this.departments = new Map();
         this.mine = new Map();
         this.offers = new Map();
+        /** Chats declined here lately (id → when): one offered again at once is said to have come back. */
+        this.declinedAt = new Map();
         this.wrapping = new Map();
         this.waiting = [];
         this.unread = new Map();       // chat id → contact messages not seen yet
@@ -200,9 +204,7 @@ export class DeskState {
         switch (event.type) {
         case "conversation.offered":
             // A notice too: on a phone the offers sit at the top of a long page, out of sight while reading.
-            if (!this.offers.has(chat.id)) {
-                notice(`Nova conversa oferecida: ${format.contactLabel(chat.contact)}`);
-            }
+            if (!this.offers.has(chat.id)) notice(this.offerText(chat));
             this.offers.set(chat.id, chat);
             this.changed("offers");
             break;
@@ -326,10 +328,25 @@ export class DeskState {
         }
     }
 
+    /** The notice for an offer: a chat declined here moments ago comes back when nobody else can take it. */
+    offerText(chat, now = Date.now()) {
+        const declinedAt = this.declinedAt.get(chat.id);
+        this.declinedAt.delete(chat.id);
+        if (declinedAt !== undefined && now - declinedAt < 10_000) return backAgain;
+        return `Nova conversa oferecida: ${format.contactLabel(chat.contact)}`;
+    }
+
+    /** The offers, the highest priority first, then the oldest. */
+    offerList() {
+        return [...this.offers.values()].sort((a, b) => (b.priority || 0) - (a.priority || 0)
+            || String(a.offeredAt || "").localeCompare(String(b.offeredAt || "")));
+    }
+
     async decline(id) {
         // The chat may be offered here again at once (nobody else can take it): that new offer's push comes
         // before this reply and replaces the entry, and must stay on screen.
         const declined = this.offers.get(id);
+        this.declinedAt.set(id, Date.now());
         try {
             await this.rpc.call("conversation.decline", { id });
         } catch (error) {
@@ -337,7 +354,8 @@ export class DeskState {
         }
         if (this.offers.get(id) === declined) this.offers.delete(id);
         else if (this.offers.has(id)) {
-            notice("Ninguém mais pode atender agora: a conversa voltou a ser oferecida a você.");
+            this.declinedAt.delete(id);
+            notice(backAgain);
         }
         this.changed("offers");
     }

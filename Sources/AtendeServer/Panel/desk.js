@@ -61,12 +61,13 @@ export function deskView(root, rpc, { attendant, onLogout }) {
     }
 
     function drawOffers() {
-        const list = [...desk.offers.values()];
+        const list = desk.offerList();
         offers.hidden = list.length === 0;
         fill(offers, list.length ? h("h2", {}, "Novas conversas oferecidas") : null, list.map((c) =>
             h("div", { class: "offer card", dataset: { id: c.id } },
                 h("strong", {}, format.contactLabel(c.contact)),
                 h("span", { class: "muted" }, ` ${(desk.departments.get(c.department) || { name: "" }).name}`),
+                c.priority ? h("span", { class: "badge" }, `prioridade ${c.priority}`) : null,
                 h("div", { class: "offer-row" },
                     h("span", { class: "expires" }, h("span", { class: "countdown-prefix" }, "expira em "),
                         h("span", { class: "countdown", dataset: { until: c.offerExpiresAt || "" } },

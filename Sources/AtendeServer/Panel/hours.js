@@ -154,6 +154,11 @@ export function maskDay(input) {
     return input;
 }
 
+/** Whether every day of `rows` (day → intervals) is a day off. */
+export function weekIsOff(rows) {
+    return days.every(([day]) => (rows[day] || []).length === 0);
+}
+
 /** The editor for an attendant's `hours`; `value()` returns the wire value or throws an InputProblem. */
 export function hoursEditor(hours, defaultTimezone = "America/Sao_Paulo") {
     const always = hours === "always" || !hours;
@@ -171,6 +176,11 @@ export function hoursEditor(hours, defaultTimezone = "America/Sao_Paulo") {
     const grid = h("div", { class: "week-grid" });
     const exceptionList = h("div", { class: "exceptions" });
     const exceptionRows = [];
+    // Saving such a week is allowed (someone on leave), but it is easy to do by mistake: the attendant can then
+    // neither log in nor get chats.
+    const allOff = h("p", { class: "warning week-off", role: "status" },
+        "Todos os dias da semana estão de folga: fora das exceções por data, este atendente não consegue entrar "
+        + "nem recebe conversas.");
     const element = h("div", { class: "hours-editor", dataset: { field: "hours" } },
         h("label", { class: "inline check" }, alwaysBox,
             h("span", {}, "Sem restrição de horário (atende a qualquer hora)")),
@@ -184,6 +194,7 @@ export function hoursEditor(hours, defaultTimezone = "America/Sao_Paulo") {
                 h("button", { type: "button", class: "link", onclick: () => preset(days.map(([d]) => d),
                     [["00:00", "24:00"]]) }, "Todos os dias, 24 h")),
             grid,
+            allOff,
             h("p", { class: "hint" }, "Um intervalo que termina antes de começar (22:00 a 06:00) vai até a "
                 + "meia-noite e continua no dia seguinte; ao salvar ele aparece dividido nos dois dias."),
             h("h4", {}, "Exceções por data"),
@@ -208,6 +219,7 @@ export function hoursEditor(hours, defaultTimezone = "America/Sao_Paulo") {
     /** Draws the grid from `rows` (callers read what was typed into `rows` first when it must be kept). */
     function redraw() {
         element.querySelector(".hours-body").hidden = alwaysBox.checked;
+        allOff.hidden = !weekIsOff(rows);
         fill(grid, days.map(([day, label]) => h("div", { class: "day", dataset: { day, field: `hours.week.${day}` } },
             h("span", { class: "day-name" }, label),
             h("div", { class: "intervals" },
