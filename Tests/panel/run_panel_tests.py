@@ -320,6 +320,14 @@ class Browser:
     def script(self, code, *args):
         return self.driver.execute_script(code, *args)
 
+    def accept_alert_if_any(self):
+        """Accepts a confirmation the page shows, if it shows one."""
+        from selenium.common.exceptions import NoAlertPresentException
+        try:
+            self.driver.switch_to.alert.accept()
+        except NoAlertPresentException:
+            pass
+
     def closing_asks(self):
         """Whether closing the tab now would ask first (the page cancels a `beforeunload`)."""
         return self.script("const e = new Event('beforeunload', {cancelable: true}); window.dispatchEvent(e);"
@@ -510,6 +518,10 @@ class Suite:
                                                      " m.presenceNote('away', 'off-hours'),"
                                                      " m.presenceNote('online', 'online')]")) \
             == ["Você está fora do horário de atendimento: ficará online quando ele começar.", None, None]
+        # Sair with chats open asks first (they stay for the presence grace, then go back to their queues).
+        assert json.loads(b.module_call("format.js", "[0, 1, 3].map(m.leavingQuestion)")) == [
+            None, "A conversa aberta fica com você por pouco tempo e depois volta para a fila. Sair mesmo assim?",
+            "As 3 conversas abertas ficam com você por pouco tempo e depois voltam para a fila. Sair mesmo assim?"]
         assert json.loads(b.module_call("format.js", "[m.nobodyToHandTo(false), m.nobodyToHandTo(true)]")) \
             == ["ninguém atende este departamento",
                 "ninguém disponível agora (no limite, offline ou fora do horário)"]
@@ -908,7 +920,9 @@ class Suite:
         row = f'#board-potentials-list tr[data-id="{chat["id"]}"]'
         a.wait_text(row, "Otávio Prado")
         from selenium.webdriver.support.ui import Select
+        assert not a.find(f"{row} button").is_enabled(), "Encaminhar waits for a department"
         Select(a.find(f"{row} select.route")).select_by_value("suporte")
+        a.until(lambda: a.find(f"{row} button").is_enabled(), "Encaminhar once a department is chosen")
         a.script(f"document.querySelector('{row}').scrollIntoView({{block: 'center'}})")
         a.shot("19b-supervisao-potenciais")
         a.click(f"{row} button")
@@ -2006,7 +2020,14 @@ class Suite:
         d = self.desk
         self.desk_online()
         d.wait_text("#my-chats", "Lucas Rocha")
+        # Sair with a chat open asks first: dismissed, the desk stays; accepted, the attendant leaves.
         d.click("#logout")
+        alert = d.until(lambda: d.driver.switch_to.alert, "a question before leaving with a chat open")
+        assert alert.text.startswith("A conversa aberta fica com você"), alert.text
+        alert.dismiss()
+        d.wait_text("#my-chats", "Lucas Rocha")
+        d.click("#logout")
+        d.until(lambda: d.driver.switch_to.alert, "the question again").accept()
         d.wait("#login-form")
         a = self.admin
         a.click_text(".side-menu a", "Supervisão")
@@ -2126,7 +2147,8 @@ class Suite:
             other.close()
         a.open(f"#/atendentes/{self.attendant_id}")
         a.wait_text("#attendant-profile .badge.locked", "Login bloqueado até")
-        a.until(lambda: a.find("#unlock-login").is_displayed(), "Desbloquear shown on the locked login")
+        a.until(lambda: a.find("#attendant-profile .profile-summary #unlock-login").is_displayed(),
+                "Desbloquear shown beside the lock, at the top of the profile")
         a.shot("34-login-bloqueado")
         a.click("#unlock-login")
         a.wait_text(".notices", "Login desbloqueado")
@@ -2203,6 +2225,7 @@ class Suite:
             d.wait_text("#me", ATTENDANT_NAME)
             d.driver.switch_to.window(first)
             d.click("#logout")
+            d.accept_alert_if_any()  # chats still open from the steps before
             d.wait("#login-form")
             if self.session_resume:
                 d.driver.switch_to.window([w for w in d.driver.window_handles if w != first][0])

@@ -129,7 +129,7 @@ export function attendantProfileView(root, { rpc, store, go }, id) {
     let attendant = store.attendants.get(id);
     let lockedUntil = null;
     const holidayNote = h("p", { class: "hint holidays-note" });
-    const unlockButton = h("button", { type: "button", class: "secondary", id: "unlock-login", hidden: true,
+    const unlockButton = h("button", { type: "button", class: "secondary small", id: "unlock-login", hidden: true,
         onclick: unlock }, "Desbloquear login");
     if (!attendant) {
         root.append(h("p", { class: "warning" }, "Atendente não encontrado."),
@@ -211,7 +211,6 @@ export function attendantProfileView(root, { rpc, store, go }, id) {
         h("div", { class: "actions" }, saveBottom),
         h("div", { class: "actions danger-zone" },
             h("button", { type: "button", class: "link", onclick: () => go("#/atendentes") }, "← Atendentes"),
-            unlockButton,
             h("button", { type: "button", class: "danger", onclick: remove }, "Excluir atendente")));
     root.append(form);
     let saved = null;  // what the form held when it was last in step with the daemon (set once it is drawn)
@@ -248,7 +247,9 @@ export function attendantProfileView(root, { rpc, store, go }, id) {
                 attendant.lastSeenAt)}`) : null,
             h("span", { class: "muted" }, `Criado em ${format.date(attendant.createdAt)}`),
             lockedUntil ? h("span", { class: "badge locked" },
-                `Login bloqueado até ${format.dateTime(lockedUntil)} (após 5 tentativas com senha errada)`) : null);
+                `Login bloqueado até ${format.dateTime(lockedUntil)} (após 5 tentativas com senha errada)`) : null,
+            // Beside the lock it undoes, not at the foot of a long form (on a phone, screens below).
+            unlockButton);
     }
 
     function drawDepartments() {

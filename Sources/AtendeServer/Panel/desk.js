@@ -31,7 +31,7 @@ export function deskView(root, rpc, { attendant, onLogout }) {
             h("span", { class: "me", id: "me" }, attendant ? attendant.name : "Atendente"),
             h("label", { class: "switch presence-switch" }, presence, h("span", { class: "slider" }), presenceLabel),
             h("span", { class: "zone-note", id: "zone-note" }, zoneNote()),
-            h("button", { class: "link", id: "logout", onclick: onLogout }, "Sair")),
+            h("button", { class: "link", id: "logout", onclick: leave }, "Sair")),
         h("aside", { class: "desk-side" },
             offers,
             h("h2", {}, "Minhas conversas"), mine,
@@ -40,6 +40,12 @@ export function deskView(root, rpc, { attendant, onLogout }) {
         pane.element));
 
     let tab = "fila";
+
+    function leave() {
+        const question = format.leavingQuestion(desk.mine.size);
+        if (question && !window.confirm(question)) return;
+        onLogout();
+    }
 
     function setPresence() {
         const wanted = presence.checked ? "online" : "away";

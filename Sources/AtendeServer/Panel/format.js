@@ -216,6 +216,17 @@ export function presenceNote(wanted, presence) {
     return null;
 }
 
+/**
+ * What an attendant leaving the desk with chats still open is asked: they stay with it for the presence grace,
+ * then go back to their queues. Null when it holds none.
+ */
+export function leavingQuestion(openChats) {
+    if (!openChats) return null;
+    const which = openChats === 1 ? "A conversa aberta fica" : `As ${openChats} conversas abertas ficam`;
+    return `${which} com você por pouco tempo e depois volta${openChats === 1 ? "" : "m"} para a fila. `
+        + "Sair mesmo assim?";
+}
+
 /** Why the board has no attendant to hand a chat to: nobody serves its department, or nobody can take it now. */
 export function nobodyToHandTo(departmentServed) {
     return departmentServed ? "ninguém disponível agora (no limite, offline ou fora do horário)"
