@@ -113,6 +113,16 @@ public struct RPCError: Error, Equatable, Sendable, CustomStringConvertible {
         RPCError(code: RPCErrorCode.outsideHours, message: "outside working hours")
     }
 
+    /// 1011 for a login: `data` says when the hours begin again (`opensAt`, an ISO time, when within a few weeks)
+    /// and the holiday that closes them now (`holiday`), so the person refused knows when to come back.
+    public static func outsideHours(opensAt: String?, holiday: String?) -> RPCError {
+        var data: JSONObject = [:]
+        if let opensAt { data["opensAt"] = .string(opensAt) }
+        if let holiday { data["holiday"] = .string(holiday) }
+        return RPCError(code: RPCErrorCode.outsideHours, message: "outside working hours",
+                        data: data.isEmpty ? nil : .object(data))
+    }
+
     /// 1012: the attendant already has its maximum of open chats.
     public static func atCapacity() -> RPCError {
         RPCError(code: RPCErrorCode.atCapacity, message: "attendant at capacity")

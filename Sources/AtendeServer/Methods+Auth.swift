@@ -113,8 +113,10 @@ extension RequestContext {
             }
             let attendant = record!
             guard attendant.active else { throw RPCError.forbidden("attendant is inactive") }
-            if settings.restrictAccessToHours && !routingProfile(attendant).hours.contains(now) {
-                throw RPCError.outsideHours()
+            let hours = routingProfile(attendant).hours
+            if settings.restrictAccessToHours && !hours.contains(now) {
+                throw RPCError.outsideHours(opensAt: hours.nextStart(after: now)?.iso8601,
+                                            holiday: holidayClosing(attendant.profile.hours, at: now))
             }
             throttle.succeed(key)
             if passive {  // Methods+PassiveLogin.swift

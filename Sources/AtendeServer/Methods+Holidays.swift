@@ -23,6 +23,12 @@ extension RequestContext {
     /// The routing profile of an attendant, with the current holidays.
     func routingProfile(_ record: AttendantRecord) -> AttendantProfile { record.routingProfile(settings) }
 
+    /// The holiday that closes `hours` at `now` (they are inside without the holidays), if one does.
+    func holidayClosing(_ hours: WeeklyHours, at now: Instant) -> String? {
+        guard hours.contains(now) else { return nil }
+        return settings.holidays.first { !hours.closing(holidays: [$0.day]).contains(now) }?.name
+    }
+
     /// Gives every attendant its hours with the current holidays (after they changed).
     func applyHolidays(now: Instant) throws {
         for record in try store.attendants() {

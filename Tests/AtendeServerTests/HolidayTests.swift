@@ -44,8 +44,10 @@ final class HolidayTests: DaemonTestCase {
         var hours = allDay.objectValue!
         hours["exceptions"] = [["date": .string(today), "intervals": []]]
         _ = try admin.createAttendant("ana", departments: ["sales"], ["hours": .object(hours)])
-        assertError(1011, try daemon.connect().callResult("auth.login", ["login": "ana",
-                                                                         "password": .string(TestDaemon.password)]))
+        let refusal = assertError(1011, try daemon.connect().callResult("auth.login", [
+            "login": "ana", "password": .string(TestDaemon.password)]))
+        XCTAssertNil(refusal?.data?["holiday"], "a day off of its own is no holiday")
+        XCTAssertNotNil(refusal?.data?["opensAt"]?.stringValue, "tomorrow, 00:00 in São Paulo")
     }
 
     func testAHolidayClosesTheDayForHoursButNotForAlways() throws {
@@ -61,9 +63,12 @@ final class HolidayTests: DaemonTestCase {
         let standing = try bot.call("conversation.position", ["id": .int(chat.id)])
         XCTAssertTrue(standing["estimatedWaitSeconds"]?.isNull == true)
         XCTAssertNotNil(standing["opensAt"]?.stringValue, "tomorrow, 00:00 in São Paulo")
-        assertError(1011, try daemon.connect().callResult("auth.login", ["login": "ana",
-                                                                         "password": .string(TestDaemon.password)]),
-                    "the login rule reads holidays")
+        let refusal = assertError(1011, try daemon.connect().callResult("auth.login", [
+            "login": "ana", "password": .string(TestDaemon.password)]), "the login rule reads holidays")
+        // The refusal says why and when to come back: the holiday's name, and tomorrow 00:00 in São Paulo.
+        XCTAssertEqual(refusal?.data?["holiday"], "Feriado")
+        let opensAt = try XCTUnwrap(refusal?.data?["opensAt"]?.stringValue)
+        XCTAssertEqual(opensAt, standing["opensAt"]?.stringValue, "the day after the holiday")
 
         // The holiday is removed: ana is back and takes the chat at once.
         try admin.call("settings.update", ["holidays": []])

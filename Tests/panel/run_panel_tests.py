@@ -518,6 +518,12 @@ class Suite:
                                                      " m.presenceNote('away', 'off-hours'),"
                                                      " m.presenceNote('online', 'online')]")) \
             == ["Você está fora do horário de atendimento: ficará online quando ele começar.", None, None]
+        # A login refused out of hours says the holiday and when the hours begin (1011's data).
+        refused = json.loads(b.module_call("format.js", "[m.outOfHoursText({holiday: 'Natal', "
+                                                        "opensAt: '2030-12-26T11:00:00Z'}), m.outOfHoursText(null)]"))
+        assert refused[0].startswith("Fora do horário de atendimento (feriado: Natal). Seu horário começa em "
+                                     "26/12/2030 às "), refused
+        assert refused[1] == "Fora do horário de atendimento.", refused
         # Sair with chats open asks first (they stay for the presence grace, then go back to their queues).
         assert json.loads(b.module_call("format.js", "[0, 1, 3].map(m.leavingQuestion)")) == [
             None, "A conversa aberta fica com você por pouco tempo e depois volta para a fila. Sair mesmo assim?",

@@ -44,6 +44,22 @@ export function dateTime(value, now = serverNow()) {
     return `${day} ${time(when)}`;
 }
 
+/**
+ * A login refused outside the working hours (1011), with what the daemon says of it: the holiday that closes the
+ * day and when the hours begin again ("Fora do horário de atendimento (feriado: Natal). Seu horário começa em
+ * 26/12/2026 às 08:00.").
+ */
+export function outOfHoursText(data, now = serverNow()) {
+    const holiday = data && data.holiday ? ` (feriado: ${data.holiday})` : "";
+    let text = `Fora do horário de atendimento${holiday}.`;
+    const opens = data && toDate(data.opensAt);
+    if (opens) {
+        text += date(opens) === date(now) ? ` Seu horário começa às ${time(opens)}.`
+            : ` Seu horário começa em ${date(opens)} às ${time(opens)}.`;
+    }
+    return text;
+}
+
 /** "2026-12-04" (the wire's dates) as "04/12/2026". */
 export function isoDay(day) {
     const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day || "");

@@ -3,6 +3,7 @@
 
 import { h, field, clearErrors, showError } from "./dom.js";
 import { InputProblem } from "./hours.js";
+import * as format from "./format.js";
 
 /** Draws the login form into `root`; calls `onLogin(result)` after a successful auth.login. */
 export function loginView(root, rpc, { message, onLogin }) {
@@ -36,9 +37,11 @@ export function loginView(root, rpc, { message, onLogin }) {
             password.value = "";
             // A wrong login or password names no field: it belongs to the form, not to one input. A deactivated
             // attendant is told so in its own words (the daemon refuses with 1003, "attendant is inactive").
+            // Out of hours, it is told why (a holiday) and when its hours begin.
             const inactive = error.code === 1003 && /inactive/.test(error.message || "");
             showError(form, error.code === 1001 ? { ...error, field: "_", code: 1001, data: null, reason: null }
-                : inactive ? new InputProblem("_", "seu acesso está desativado; fale com o administrador") : error);
+                : inactive ? new InputProblem("_", "seu acesso está desativado; fale com o administrador")
+                    : error.code === 1011 ? new InputProblem("_", format.outOfHoursText(error.data)) : error);
         } finally {
             button.disabled = false;
         }
