@@ -1820,6 +1820,7 @@ class Suite:
         colleague = self.setup.call("attendant.create", {
             "name": "Carlos Lima", "login": "carlos@empresa.com.br", "password": "Carlos1234",
             "departments": ["suporte"]})
+        self.setup.call("department.create", {"id": "sem-colegas", "name": "Sem colegas"})  # no colleague serves it
         other = SocketClient(self.socket_path)
         try:
             other.call("auth.login", {"login": "carlos@empresa.com.br", "password": "Carlos1234"})
@@ -1837,6 +1838,12 @@ class Suite:
                 from selenium.webdriver.support.ui import Select
                 others = [o.get_attribute("value") for o in Select(d.find("#transfer-department")).options
                           if o.get_attribute("value") != "suporte"]
+                # A department no colleague serves is said to leave the chat waiting in its queue.
+                Select(d.find("#transfer-department")).select_by_value("sem-colegas")
+                d.until(lambda: d.find(".transfer-hint").is_displayed(), "the hint for a department nobody serves")
+                assert "Nenhum colega atende este departamento" in d.find(".transfer-hint").text
+                Select(d.find("#transfer-department")).select_by_value("suporte")
+                d.until(lambda: not d.find(".transfer-hint").is_displayed(), "no hint where Carlos serves")
                 if others:
                     # Carlos serves only suporte: for another department he is not offered.
                     Select(d.find("#transfer-department")).select_by_value(others[0])
