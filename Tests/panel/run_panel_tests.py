@@ -1354,6 +1354,10 @@ class Suite:
         row = f'#board-attendants tr[data-id="{self.attendant_id}"] .offers'
         a.expect(row, lambda cell: "aceita" in cell.text and "recusada" in cell.text,
                  "accepted and declined offers counted on the board")
+        # And how long its chats of the day took, from its assignment to the close.
+        assert "duração média" in a.find("#board-attendants thead").text.lower()
+        a.expect(f'#board-attendants tr[data-id="{self.attendant_id}"] .handle',
+                 lambda cell: cell.text not in ("", "—"), "the average handling time of the closed chats")
 
     def offer_card_from_push(self):
         """On a daemon without offers, a conversation.offered push replayed in the page still draws the offer card

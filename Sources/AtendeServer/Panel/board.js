@@ -107,7 +107,7 @@ export function boardView(root, { rpc, store }) {
         const perAttendant = (store.stats && store.stats.attendants) || {};
         fill(people,
             h("thead", {}, h("tr", {}, ["Nome", "Status", "Departamentos", "Conversas", "Atendidas hoje",
-                "Ofertas hoje", "Nota geral"].map((t) => h("th", {
+                "1ª resposta média", "Duração média", "Ofertas hoje", "Nota geral"].map((t) => h("th", {
                 class: ["Conversas", "Atendidas hoje"].includes(t) ? "num" : null }, t)))),
             h("tbody", {}, store.attendantList().filter((a) => a.active).map((a) => h("tr", { dataset: { id: a.id } },
                 h("td", {}, a.name),
@@ -119,9 +119,18 @@ export function boardView(root, { rpc, store }) {
                     + ` / ${a.maxChats}`),
                 h("td", { class: "num" }, perAttendant[a.id] ? String(perAttendant[a.id].handled)
                     : store.stats ? "0" : "—"),
+                // From its assignment to its first reply, and to the close (stats.get's attendants).
+                h("td", { class: "first-reply" }, averageText(perAttendant[a.id], "avgFirstReplySeconds")),
+                h("td", { class: "handle" }, averageText(perAttendant[a.id], "avgHandleSeconds")),
                 h("td", { class: "offers" }, offerFigures(perAttendant[a.id] && perAttendant[a.id].offers)),
                 h("td", {}, a.rating.count ? `${format.rating(a.rating.average)} (${a.rating.count})` : "—")))));
         labelCells(people);
+    }
+
+    /** An average of the day's figures as a duration, "—" when there is none yet. */
+    function averageText(figures, key) {
+        const seconds = figures && figures[key];
+        return typeof seconds === "number" ? format.duration(seconds) : "—";
     }
 
     /** How the attendant's offers of the day ended: "3 aceitas · 1 recusada · 2 expiradas" ("—" when none). */
