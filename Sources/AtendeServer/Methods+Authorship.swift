@@ -47,6 +47,17 @@ extension RequestContext {
             w.beginObject()
             Wire.instant("at", transfer.at, into: &w)
             try person("by", transfer.byAttendant, into: &w)
+            // An extension: the admin account that made it, when one did (`by` is null then).
+            w.key("byAdmin")
+            if let admin = transfer.byAdmin {
+                w.beginObject()
+                w.field("id", admin)
+                w.key("name")
+                if let text = try store.admin(admin)?.name { w.string(text) } else { w.null() }
+                w.endObject()
+            } else {
+                w.null()
+            }
             try person("from", transfer.fromAttendant, into: &w)
             w.key("toDepartment")
             if let department = transfer.toDepartment { w.string(department) } else { w.null() }

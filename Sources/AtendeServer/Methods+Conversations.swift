@@ -319,8 +319,9 @@ extension RequestContext {
         }
         let before = held.state == .assigned ? held.attendantId : nil
         apply(try router.transfer(id, by: actor, toDepartment: department, toAttendant: target, now: now), now: now)
+        let byAdmin = connection.attendant == nil ? connection.adminAccount : nil
         try store.recordTransfer(id, TransferRecord(at: now, byAttendant: connection.attendant, fromAttendant: before,
-                                                    toDepartment: department, toAttendant: target))
+                                                    toDepartment: department, toAttendant: target, byAdmin: byAdmin))
         return .result(conversationJSON(try anyConversation(id)))
     }
 

@@ -112,6 +112,9 @@ enum PostgresSchema {
         """
         ALTER TABLE conversations ADD COLUMN first_department TEXT;
         """,
+        """
+        ALTER TABLE conversation_transfers ADD COLUMN by_admin BIGINT;
+        """,
     ]
 
     /// The version a fully migrated database has (the same number as SQLite's).

@@ -41,21 +41,21 @@ extension PostgresStore {
     public func recordTransfer(_ id: ConversationID, _ transfer: TransferRecord) throws(StoreError) {
         try write("""
             INSERT INTO conversation_transfers(conversation_id, at, by_attendant, from_attendant, to_department,
-                to_attendant) VALUES ($1, $2, $3, $4, $5, $6)
+                to_attendant, by_admin) VALUES ($1, $2, $3, $4, $5, $6, $7)
             """, [.int(id), .int(transfer.at.millis), transfer.byAttendant.map(SQLValue.int) ?? .null,
                   transfer.fromAttendant.map(SQLValue.int) ?? .null, transfer.toDepartment.map(SQLValue.text) ?? .null,
-                  transfer.toAttendant.map(SQLValue.int) ?? .null])
+                  transfer.toAttendant.map(SQLValue.int) ?? .null, transfer.byAdmin.map(SQLValue.int) ?? .null])
     }
 
     public func transfers(_ id: ConversationID) throws(StoreError) -> [TransferRecord] {
         let rows = try read("""
-            SELECT at, by_attendant, from_attendant, to_department, to_attendant FROM conversation_transfers
+            SELECT at, by_attendant, from_attendant, to_department, to_attendant, by_admin FROM conversation_transfers
                 WHERE conversation_id = $1 ORDER BY id
             """, [.int(id)])
         return (0..<rows.count).map { row in
             TransferRecord(at: Instant(millis: rows.int(row, 0)), byAttendant: rows.optionalInt(row, 1),
                            fromAttendant: rows.optionalInt(row, 2), toDepartment: rows.optionalText(row, 3),
-                           toAttendant: rows.optionalInt(row, 4))
+                           toAttendant: rows.optionalInt(row, 4), byAdmin: rows.optionalInt(row, 5))
         }
     }
 

@@ -160,6 +160,11 @@ enum Schema {
         """
         ALTER TABLE conversations ADD COLUMN first_department TEXT;
         """,
+        // The admin account that made a transfer (null for an attendant, or an admin by token or by the socket's
+        // uid, which have no account), so the transcript names it.
+        """
+        ALTER TABLE conversation_transfers ADD COLUMN by_admin INTEGER;
+        """,
     ]
 
     /// The version a fully migrated database has.

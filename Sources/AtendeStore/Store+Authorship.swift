@@ -16,15 +16,18 @@ public struct TransferRecord: Sendable, Equatable {
     public var toDepartment: String?
     /// The attendant it was sent to, if any.
     public var toAttendant: AttendantID?
+    /// The admin account that made it (nil for an attendant, and for an admin by token or by the socket's uid).
+    public var byAdmin: Int64?
 
     /// Creates a record.
     public init(at: Instant, byAttendant: AttendantID?, fromAttendant: AttendantID?, toDepartment: String?,
-                toAttendant: AttendantID?) {
+                toAttendant: AttendantID?, byAdmin: Int64? = nil) {
         self.at = at
         self.byAttendant = byAttendant
         self.fromAttendant = fromAttendant
         self.toDepartment = toDepartment
         self.toAttendant = toAttendant
+        self.byAdmin = byAdmin
     }
 }
 
@@ -54,18 +57,18 @@ extension Store {
         try write { () throws(StoreError) in
             try database.run("""
                 INSERT INTO conversation_transfers(conversation_id, at, by_attendant, from_attendant, to_department,
-                    to_attendant) VALUES (?, ?, ?, ?, ?, ?)
+                    to_attendant, by_admin) VALUES (?, ?, ?, ?, ?, ?, ?)
                 """, [.int(id), .int(transfer.at.millis), transfer.byAttendant.map(SQLValue.int) ?? .null,
                       transfer.fromAttendant.map(SQLValue.int) ?? .null,
                       transfer.toDepartment.map(SQLValue.text) ?? .null,
-                      transfer.toAttendant.map(SQLValue.int) ?? .null])
+                      transfer.toAttendant.map(SQLValue.int) ?? .null, transfer.byAdmin.map(SQLValue.int) ?? .null])
         }
     }
 
     /// The transfers of conversation `id`, oldest first.
     public func transfers(_ id: ConversationID) throws(StoreError) -> [TransferRecord] {
         let statement = try database.cached("""
-            SELECT at, by_attendant, from_attendant, to_department, to_attendant FROM conversation_transfers
+            SELECT at, by_attendant, from_attendant, to_department, to_attendant, by_admin FROM conversation_transfers
                 WHERE conversation_id = ? ORDER BY id
             """)
         defer { statement.reset() }
@@ -76,7 +79,8 @@ extension Store {
                 at: Instant(millis: statement.int(0)), byAttendant: statement.isNull(1) ? nil : statement.int(1),
                 fromAttendant: statement.isNull(2) ? nil : statement.int(2),
                 toDepartment: statement.isNull(3) ? nil : statement.text(3),
-                toAttendant: statement.isNull(4) ? nil : statement.int(4)))
+                toAttendant: statement.isNull(4) ? nil : statement.int(4),
+                byAdmin: statement.isNull(5) ? nil : statement.int(5)))
         }
         return result
     }

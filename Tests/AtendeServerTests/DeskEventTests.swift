@@ -135,6 +135,19 @@ final class DeskEventTests: DaemonTestCase {
         XCTAssertEqual(transfers.first?["by"]?["id"]?.intValue, ana.id)
         XCTAssertEqual(transfers.first?["from"]?["id"]?.intValue, ana.id)
         XCTAssertEqual(transfers.first?["toAttendant"]?["id"]?.intValue, rui.id)
+        XCTAssertEqual(transfers.first?["byAdmin"], .null, "an attendant's transfer")
         assertInvalid("authors", try ruiClient.callResult("conversation.history", ["id": .int(chat), "authors": 1]))
+
+        // An admin account's transfer names it (byAdmin); an admin without an account (the socket's uid) is null.
+        let account = try admin.call("admin.create", ["name": "Bruna Lima", "login": "bruna", "password": "Painel2026x"])
+        let bruna = try daemon.connect()
+        try bruna.call("auth.login", ["login": "bruna", "password": "Painel2026x"])
+        try bruna.call("conversation.transfer", ["id": .int(chat), "attendantId": .int(ana.id)])
+        try admin.call("conversation.transfer", ["id": .int(chat), "attendantId": .int(rui.id)])
+        let moves = try ruiClient.call("conversation.history", ["id": .int(chat), "authors": true]).list("transfers")
+        XCTAssertEqual(moves.count, 3)
+        XCTAssertEqual(moves[1]["by"], .null)
+        XCTAssertEqual(moves[1]["byAdmin"], ["id": account["id"] ?? .null, "name": "Bruna Lima"])
+        XCTAssertEqual(moves[2]["byAdmin"], .null, "an admin with no account")
     }
 }

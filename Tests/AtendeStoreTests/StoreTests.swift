@@ -246,6 +246,7 @@ final class StoreTests: StoreTestCase {
                 ALTER TABLE attendants DROP COLUMN grace_until;
                 ALTER TABLE attendants DROP COLUMN away;
                 ALTER TABLE attendants DROP COLUMN missed_offers;
+                ALTER TABLE conversation_transfers DROP COLUMN by_admin;
                 DROP INDEX conversations_first_queued;
                 ALTER TABLE conversations DROP COLUMN priority;
                 ALTER TABLE conversations DROP COLUMN first_queued_at;

@@ -2002,6 +2002,10 @@ class Suite:
             a.expect('#board-departments .tile[data-id="vendas"] .overdue', lambda e: e.text == "0"
                      and "late" not in e.get_attribute("class"), "nothing past the 1 min target")
             d.wait_text("#my-chats", "Rita Campos")
+            if self.daemon_owned:
+                # The transcript names the admin account that handed it over.
+                d.click_text("#my-chats .chat-item", "Rita Campos")
+                d.wait_text("#messages", "Transferida por Ana Administradora para você")
             # A picker opened and left without a choice: once the focus leaves it, a new chat shows up.
             a.click(f"{other_row} select.hand-off")
             a.click(".screen-head h1")

@@ -253,7 +253,7 @@ export class ChatPane {
     /** "Transferida por Ana para você · 04/12/2026 15:00" in the transcript. */
     transferLine(t, me) {
         const who = (person) => (person && person.id === me ? "você" : (person && person.name) || "um atendente");
-        const by = t.by ? who(t.by) : "um administrador";
+        const by = t.by ? who(t.by) : (t.byAdmin && t.byAdmin.name) || "um administrador";
         const to = t.toAttendant ? who(t.toAttendant)
             : `a fila de ${(this.desk.departments.get(t.toDepartment) || { name: t.toDepartment || "" }).name}`;
         return h("li", { class: "transfer-note" },
