@@ -23,10 +23,14 @@ extension RequestContext {
     /// The routing profile of an attendant, with the current holidays.
     func routingProfile(_ record: AttendantRecord) -> AttendantProfile { record.routingProfile(settings) }
 
-    /// The holiday that closes `hours` at `now` (they are inside without the holidays), if one does.
+    /// The holiday that closes `hours` at `now` (they are inside without the holidays), if one does. Only the
+    /// dates within a day of `now`'s UTC date can be its date in any zone, so only those are tried.
     func holidayClosing(_ hours: WeeklyHours, at now: Instant) -> String? {
         guard hours.contains(now) else { return nil }
-        return settings.holidays.first { !hours.closing(holidays: [$0.day]).contains(now) }?.name
+        let utcDay = now.millis >= 0 ? now.millis / 86_400_000 : (now.millis + 1) / 86_400_000 - 1
+        return settings.holidays.first {
+            abs($0.day - utcDay) <= 1 && !hours.closing(holidays: [$0.day]).contains(now)
+        }?.name
     }
 
     /// Gives every attendant its hours with the current holidays (after they changed).

@@ -111,6 +111,8 @@ enum PostgresSchema {
         """,
         """
         ALTER TABLE conversations ADD COLUMN first_department TEXT;
+        UPDATE conversations SET first_department = department
+            WHERE state NOT IN ('closed', 'removed') AND first_queued_at IS NOT NULL;
         """,
         """
         ALTER TABLE conversation_transfers ADD COLUMN by_admin BIGINT;

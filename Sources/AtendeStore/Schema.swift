@@ -156,9 +156,12 @@ enum Schema {
         """,
         // The department whose queue a chat first joined: the service level counts a chat there, where it was
         // first answered or abandoned, not wherever transfers and overflow took it since. Rows written before
-        // have none and count where they are (`coalesce(first_department, department)`).
+        // have none and count where they are (`coalesce(first_department, department)`); a chat still open keeps
+        // the department it is in now, so its later moves no longer move its figures.
         """
         ALTER TABLE conversations ADD COLUMN first_department TEXT;
+        UPDATE conversations SET first_department = department
+            WHERE state NOT IN ('closed', 'removed') AND first_queued_at IS NOT NULL;
         """,
         // The admin account that made a transfer (null for an attendant, or an admin by token or by the socket's
         // uid, which have no account), so the transcript names it.

@@ -44,6 +44,8 @@ final class HolidayTests: DaemonTestCase {
         var hours = allDay.objectValue!
         hours["exceptions"] = [["date": .string(today), "intervals": []]]
         _ = try admin.createAttendant("ana", departments: ["sales"], ["hours": .object(hours)])
+        // A holiday today too: the attendant's own day off closes the day, not the holiday.
+        try admin.call("settings.update", ["holidays": [["date": .string(today), "name": "Feriado"]]])
         let refusal = assertError(1011, try daemon.connect().callResult("auth.login", [
             "login": "ana", "password": .string(TestDaemon.password)]))
         XCTAssertNil(refusal?.data?["holiday"], "a day off of its own is no holiday")
@@ -53,9 +55,11 @@ final class HolidayTests: DaemonTestCase {
     func testAHolidayClosesTheDayForHoursButNotForAlways() throws {
         let ana = try staff("ana", ["sales"], ["hours": allDay])
         let bia = try staff("bia", ["vip"])  // "always"
-        let settings = try admin.call("settings.update", ["holidays": [["date": .string(today), "name": "Feriado"]]])
-        XCTAssertEqual(settings["holidays"], [["date": .string(today), "name": "Feriado"]])
-        XCTAssertEqual(try admin.call("settings.get")["holidays"]?.arrayValue?.count, 1)
+        let settings = try admin.call("settings.update", ["holidays": [["date": "2020-01-01", "name": "Ano-Novo"],
+                                                                       ["date": .string(today), "name": "Feriado"]]])
+        XCTAssertEqual(settings["holidays"], [["date": "2020-01-01", "name": "Ano-Novo"],
+                                              ["date": .string(today), "name": "Feriado"]])
+        XCTAssertEqual(try admin.call("settings.get")["holidays"]?.arrayValue?.count, 2)
         try eventually("ana is off-hours on the holiday") { try attendant(ana.id)["presence"] == "off-hours" }
         XCTAssertEqual(try attendant(bia.id)["presence"], "online", "\"always\" ignores holidays")
         let chat = try bot.openChat("h-1", department: "sales")

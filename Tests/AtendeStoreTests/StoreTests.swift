@@ -259,14 +259,16 @@ final class StoreTests: StoreTestCase {
                 ALTER TABLE departments DROP COLUMN wait_alert;
                 DROP TABLE holidays;
                 PRAGMA user_version = 2;
-                INSERT INTO conversations(id, external_id, phone, channel, state, opened_at, queue_seq)
-                    VALUES (7, 'wa-7', '+5511987654321', 'whatsapp', 'assigned', 0, 1);
+                INSERT INTO conversations(id, external_id, phone, channel, state, opened_at, queue_seq, department,
+                    queued_at) VALUES (7, 'wa-7', '+5511987654321', 'whatsapp', 'assigned', 0, 1, 'sales', 5);
                 INSERT INTO assignment_explanations(conversation_id, at, body) VALUES (7, 0, 'older-1'), (7, 0, 'older-2');
                 """)
             try store.commit()
         }
         let store = try openStore()  // migrates to the latest version
         XCTAssertEqual(try store.database.scalar("PRAGMA user_version"), Schema.latestVersion)
+        XCTAssertEqual(try store.database.text("SELECT first_department FROM conversations WHERE id = 7"), "sales",
+                       "a chat open at the migration keeps its department as its first")
         XCTAssertEqual(try store.explanations(conversation: 7), ["older-1", "older-2"])
         var seven = try XCTUnwrap(try store.conversation(7))
         seven.state = .closed

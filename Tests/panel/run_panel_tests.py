@@ -537,8 +537,10 @@ class Suite:
         # After the name of its place a message goes on in lower case, unless it starts with an acronym.
         assert json.loads(b.module_call("dom.js", "[m.placed('tempo: ', 'Deve estar entre 10 e 86400.'),"
                                                   " m.placed('telefone: ', 'DDD 20 não existe.'),"
+                                                  " m.placed('data: ', 'É obrigatório.'),"
                                                   " m.placed('', 'Deve estar entre 10 e 86400.')]")) \
-            == ["tempo: deve estar entre 10 e 86400.", "telefone: DDD 20 não existe.", "Deve estar entre 10 e 86400."]
+            == ["tempo: deve estar entre 10 e 86400.", "telefone: DDD 20 não existe.", "data: é obrigatório.",
+                "Deve estar entre 10 e 86400."]
         # A notice lets clicks through to what it covers for its few seconds.
         assert b.script("const n = document.getElementById('notices');"
                         "return n && getComputedStyle(n).pointerEvents") == "none"
@@ -561,6 +563,14 @@ class Suite:
         assert json.loads(b.module_call("desk-state.js", offers)) == [
             ["Ninguém mais pode atender agora: a conversa voltou a ser oferecida a você.",
              "Nova conversa oferecida: Ana"], [2, 3, 1]]
+        # Leaving, the chats that will go back are those the requeueOnOffline setting sends back.
+        leaving = ("(() => { const d = new m.DeskState({on: () => () => {}}, {id: 1, maxChats: 5});"
+                   " d.mine.set(1, {id: 1}); d.mine.set(2, {id: 2, firstReplyAt: '2026-12-06T10:00:00Z'});"
+                   " const r = [d.returningOnLeave()];"
+                   " for (const p of ['unanswered', 'all', 'none']) {"
+                   "   d.settings = {requeueOnOffline: p}; r.push(d.returningOnLeave()); }"
+                   " return r; })()")
+        assert json.loads(b.module_call("desk-state.js", leaving)) == [1, 1, 2, 0]
         assert json.loads(b.module_call("hours.js", "[m.weekIsOff({}), m.weekIsOff({mon: [['08:00', '12:00']]})]")) \
             == [True, False]
         assert json.loads(b.module_call("desk-state.js", "['offer-expired', 'rescinded'].map((r) => "
@@ -1824,7 +1834,6 @@ class Suite:
         colleague = self.setup.call("attendant.create", {
             "name": "Carlos Lima", "login": "carlos@empresa.com.br", "password": "Carlos1234",
             "departments": ["suporte"]})
-        self.setup.call("department.create", {"id": "sem-colegas", "name": "Sem colegas"})  # no colleague serves it
         other = SocketClient(self.socket_path)
         try:
             other.call("auth.login", {"login": "carlos@empresa.com.br", "password": "Carlos1234"})
@@ -1842,12 +1851,6 @@ class Suite:
                 from selenium.webdriver.support.ui import Select
                 others = [o.get_attribute("value") for o in Select(d.find("#transfer-department")).options
                           if o.get_attribute("value") != "suporte"]
-                # A department no colleague serves is said to leave the chat waiting in its queue.
-                Select(d.find("#transfer-department")).select_by_value("sem-colegas")
-                d.until(lambda: d.find(".transfer-hint").is_displayed(), "the hint for a department nobody serves")
-                assert "Nenhum colega atende este departamento" in d.find(".transfer-hint").text
-                Select(d.find("#transfer-department")).select_by_value("suporte")
-                d.until(lambda: not d.find(".transfer-hint").is_displayed(), "no hint where Carlos serves")
                 if others:
                     # Carlos serves only suporte: for another department he is not offered.
                     Select(d.find("#transfer-department")).select_by_value(others[0])

@@ -299,14 +299,10 @@ export class ChatPane {
         // A colleague takes the chat in the department chosen: only those who serve it are listed, and only those
         // logged in and inside their hours can be chosen (one away may: handing a chat to a named colleague is
         // the point; the daemon refuses one offline or off hours).
-        // A department no colleague serves still takes the chat into its queue: said, so it is not a surprise.
-        const nobody = h("small", { class: "hint transfer-hint", hidden: true },
-            "Nenhum colega atende este departamento: a conversa vai esperar na fila.");
         const listColleagues = () => {
             if (!this.colleagues.length) return;
             const kept = colleague.value;
             const serving = this.colleagues.filter((c) => !c.departments || c.departments.includes(department.value));
-            nobody.hidden = serving.length > 0;
             const able = (c) => !c.presence || c.presence === "online" || c.presence === "away";
             fill(colleague, [h("option", { value: "" }, "Qualquer um (fila)"),
                 ...serving.map((c) => h("option", { value: c.id, disabled: !able(c) },
@@ -344,7 +340,6 @@ export class ChatPane {
         h("label", { class: "field inline", dataset: { field: "attendantId" } }, h("span", {}, "Colega"), colleague,
             h("small", { class: "error" })),
         h("button", { type: "submit", class: "primary small", id: "transfer-send" }, "Transferir"),
-        nobody,
         h("div", { dataset: { field: "_" } }, h("small", { class: "error" })));
         fill(this.transfer, form);
         this.transfer.hidden = false;

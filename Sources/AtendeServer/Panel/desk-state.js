@@ -336,6 +336,17 @@ export class DeskState {
         return `Nova conversa oferecida: ${format.contactLabel(chat.contact)}`;
     }
 
+    /**
+     * The chats that go back to their queues once the presence grace of an attendant who leaves runs out
+     * (settings' requeueOnOffline: "unanswered", the default, only those it has not replied to; "none", none).
+     */
+    returningOnLeave() {
+        const policy = (this.settings && this.settings.requeueOnOffline) || "unanswered";
+        if (policy === "none") return 0;
+        const chats = [...this.mine.values()];
+        return policy === "all" ? chats.length : chats.filter((c) => !c.firstReplyAt).length;
+    }
+
     /** The offers, the highest priority first, then the oldest. */
     offerList() {
         return [...this.offers.values()].sort((a, b) => (b.priority || 0) - (a.priority || 0)
@@ -346,10 +357,14 @@ export class DeskState {
         // The chat may be offered here again at once (nobody else can take it): that new offer's push comes
         // before this reply and replaces the entry, and must stay on screen.
         const declined = this.offers.get(id);
+        // Set before the call: the new offer's push may come before its reply. Old entries go (a chat declined and
+        // never offered here again).
+        for (const [old, at] of this.declinedAt) if (Date.now() - at > 10_000) this.declinedAt.delete(old);
         this.declinedAt.set(id, Date.now());
         try {
             await this.rpc.call("conversation.decline", { id });
         } catch (error) {
+            this.declinedAt.delete(id);
             notice(format.errorText(error), "bad");
         }
         if (this.offers.get(id) === declined) this.offers.delete(id);

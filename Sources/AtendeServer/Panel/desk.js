@@ -42,7 +42,7 @@ export function deskView(root, rpc, { attendant, onLogout }) {
     let tab = "fila";
 
     function leave() {
-        const question = format.leavingQuestion(desk.mine.size);
+        const question = format.leavingQuestion(desk.returningOnLeave());
         if (question && !window.confirm(question)) return;
         onLogout();
     }

@@ -112,7 +112,7 @@ export function showError(container, error) {
  * capitals, like "DDD", stays as it is).
  */
 export function placed(where, text) {
-    if (!where || !/^\p{Lu}\p{Ll}/u.test(text)) return where + text;
+    if (!where || !/^\p{Lu}(?!\p{Lu})/u.test(text)) return where + text;
     return where + text.charAt(0).toLowerCase() + text.slice(1);
 }
 

@@ -3,7 +3,7 @@
 // and the Portuguese words for the daemon's states. Pure functions, no DOM. Dates and times are written in the
 // account's time zone and "now" is the daemon's clock (clock.js).
 
-import { onTimeZone, serverNow, timeZone } from "./clock.js";
+import { onTimeZone, serverNow, timeZone, zoneLabel } from "./clock.js";
 
 let dateFormat = null;
 let timeFormat = null;
@@ -54,8 +54,10 @@ export function outOfHoursText(data, now = serverNow()) {
     let text = `Fora do horário de atendimento${holiday}.`;
     const opens = data && toDate(data.opensAt);
     if (opens) {
-        text += date(opens) === date(now) ? ` Seu horário começa às ${time(opens)}.`
-            : ` Seu horário começa em ${date(opens)} às ${time(opens)}.`;
+        // In the account's zone, which the attendant's own hours may not be in: named.
+        const zone = ` (horário de ${zoneLabel(timeZone() || Intl.DateTimeFormat().resolvedOptions().timeZone)})`;
+        text += date(opens) === date(now) ? ` Seu horário começa às ${time(opens)}${zone}.`
+            : ` Seu horário começa em ${date(opens)} às ${time(opens)}${zone}.`;
     }
     return text;
 }
@@ -233,8 +235,8 @@ export function presenceNote(wanted, presence) {
 }
 
 /**
- * What an attendant leaving the desk with chats still open is asked: they stay with it for the presence grace,
- * then go back to their queues. Null when it holds none.
+ * What an attendant leaving the desk is asked about the open chats that will go back to their queues once the
+ * presence grace runs out (DeskState.returningOnLeave). Null when none will.
  */
 export function leavingQuestion(openChats) {
     if (!openChats) return null;
