@@ -27,7 +27,7 @@ extension RequestContext {
     /// dates within a day of `now`'s UTC date can be its date in any zone, so only those are tried.
     func holidayClosing(_ hours: WeeklyHours, at now: Instant) -> String? {
         guard hours.contains(now) else { return nil }
-        let utcDay = now.millis >= 0 ? now.millis / 86_400_000 : (now.millis + 1) / 86_400_000 - 1
+        let utcDay = now.millis / 86_400_000
         return settings.holidays.first {
             abs($0.day - utcDay) <= 1 && !hours.closing(holidays: [$0.day]).contains(now)
         }?.name
