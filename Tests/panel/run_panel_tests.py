@@ -1896,6 +1896,26 @@ class Suite:
         except RpcFailure as failure:
             assert failure.code == 1004, failure
 
+    def board_shows_overflow_origin(self):
+        """A chat that overflowed from a department nobody serves shows on the board in its new queue, saying where
+        it came from."""
+        self.need("conversation.list")
+        # Neither is served, so the chat waits in both: it overflows after 10 s and stays on the list.
+        self.setup.call("department.create", {"id": "destino", "name": "Destino"})
+        self.setup.call("department.create", {"id": "transbordo", "name": "Transbordo",
+                                              "overflow": {"after": 10, "department": "destino"}})
+        chat = self.bot.call("conversation.open", {
+            "externalId": "wa-5511933330001-1", "contact": {"phone": "+5511933330001", "name": "Nina Transbordo"},
+            "department": "transbordo", "text": "Olá"})
+        a = self.admin
+        a.click_text(".side-menu a", "Supervisão")
+        row = f'#board-waiting tr[data-id="{chat["id"]}"]'
+        a.wait_text(row, "Nina Transbordo")
+        a.until(lambda: self.setup.call("conversation.get", {"id": chat["id"]}).get("overflowedFrom") == "transbordo",
+                "the chat overflowed after 10 s")
+        a.wait_text(f"{row} .overflowed", "(veio de Transbordo)")
+        self.bot.call("conversation.close", {"id": chat["id"]})
+
     def board_sets_priority(self):
         """The board lists the waiting chats; a priority chosen there is set on the chat (conversation.setPriority)
         and reorders the list."""
@@ -2347,6 +2367,7 @@ def main():
             ("transfer_to_colleague", ["attendant_logs_in"], suite.transfer_to_colleague),
             ("admin_deletes_attendant", ["transfer_to_colleague"], suite.admin_deletes_attendant),
             ("board_sets_priority", ["attendant_logs_in"], suite.board_sets_priority),
+            ("board_shows_overflow_origin", ["attendant_logs_in"], suite.board_shows_overflow_origin),
             ("board_hands_off_waiting_chat", ["attendant_logs_in", "offer_accept_and_wrap_up"],
              suite.board_hands_off_waiting_chat),
             ("supervisor_moves_stranded_chat", ["attendant_logs_in"], suite.supervisor_moves_stranded_chat),

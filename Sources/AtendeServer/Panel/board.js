@@ -299,7 +299,9 @@ export function boardView(root, { rpc, store }) {
                 h("td", {}, format.contactLabel(c.contact), c.state === "offered"
                     ? h("small", { class: "muted" }, ` (aguardando o aceite de ${attendantName(c.attendantId)})`)
                     : null),
-                h("td", {}, (store.departments.get(c.department) || { name: c.department || "—" }).name),
+                h("td", {}, departmentName(c.department), c.overflowedFrom
+                    ? h("small", { class: "muted overflowed" }, ` (veio de ${departmentName(c.overflowedFrom)})`)
+                    : null),
                 h("td", {}, h("span", { class: overdue(c) ? "since late" : "since",
                     dataset: { since: Number.isFinite(c.waitStart) ? new Date(c.waitStart).toISOString() : "",
                         target: targetOf(store.departments.get(c.department)) } },
@@ -380,6 +382,11 @@ export function boardView(root, { rpc, store }) {
         else send.disabled = true;
         if (sending.has(chat.id)) send.disabled = true;
         return h("div", { class: "row-actions" }, target, send);
+    }
+
+    /** A department's name, or its id when it is gone. */
+    function departmentName(id) {
+        return (store.departments.get(id) || { name: id || "—" }).name;
     }
 
     /** The attendants a chat can be handed to, as options; a line saying so when there is nobody. */
