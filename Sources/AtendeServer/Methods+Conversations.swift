@@ -328,8 +328,36 @@ extension RequestContext {
     func potentialsList(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["limit"])
         let limit = Int(try params.optionalInt("limit", range: 1...100_000) ?? 1000)
-        return .result(Wire.list("potentials", router.potentialList(limit: limit)) { Wire.conversation($0, into: &$1) })
+        let potentials = router.potentialList(limit: limit)
+        var w = JSONWriter(capacity: 256 + potentials.count * 384)
+        w.beginObject()
+        w.key("potentials")
+        w.beginArray()
+        for conversation in potentials { Wire.conversation(conversation, into: &w) }
+        w.endArray()
+        // An extension: what each contact said last, so a person choosing its department by hand knows what it
+        // wants (the first `lastMessageLimit` listed, each cut to `lastMessageChars` characters).
+        w.key("lastMessages")
+        w.beginObject()
+        for conversation in potentials.prefix(RequestContext.lastMessageLimit) {
+            guard let message = try store.messages(conversation.id, limit: 1).last else { continue }
+            w.dynamicKey(String(conversation.id))
+            w.beginObject()
+            let text = message.text.unicodeScalars
+            w.field("text", text.count > RequestContext.lastMessageChars
+                ? String(String.UnicodeScalarView(text.prefix(RequestContext.lastMessageChars))) + "…" : message.text)
+            w.field("from", message.from.rawValue)
+            Wire.instant("at", message.at, into: &w)
+            w.endObject()
+        }
+        w.endObject()
+        w.endObject()
+        return .result(w.bytes)
     }
+
+    /// How many potentials `potentials.list` gives the last message of, and how long a message it gives whole.
+    static let lastMessageLimit = 1000
+    static let lastMessageChars = 200
 
     func potentialsRemove(_ params: Params) throws -> Outcome {
         try params.rejectUnknown(["id"])

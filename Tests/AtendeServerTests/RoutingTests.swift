@@ -23,6 +23,16 @@ final class RoutingTests: DaemonTestCase {
         for client in [bot!, admin!, ana.client!] {
             XCTAssertEqual(try client.call("potentials.list").list("potentials").map(\.id), [chat.id])
         }
+        // What each contact said last comes with the list (cut to 200 characters); one that said nothing is left out.
+        let quiet = try bot.openChat("wa-2", phone: "(11) 98765-4322")
+        try bot.call("conversation.message", ["id": .int(chat.id), "text": .string(String(repeating: "é", count: 300))])
+        let listed = try ana.client.call("potentials.list")
+        XCTAssertEqual(listed.list("potentials").map(\.id), [chat.id, quiet.id])
+        let last = try XCTUnwrap(listed["lastMessages"]?["\(chat.id)"])
+        XCTAssertEqual(last["text"]?.stringValue, String(repeating: "é", count: 200) + "…")
+        XCTAssertEqual(last["from"], "contact")
+        XCTAssertNil(listed["lastMessages"]?["\(quiet.id)"] ?? nil, "no message, no entry")
+        try bot.call("conversation.close", ["id": .int(quiet.id)])
         let routed = try bot.call("conversation.route", ["id": .int(chat.id), "department": "sales"])
         XCTAssertEqual(routed["state"], "assigned")
         XCTAssertEqual(routed["department"], "sales")

@@ -931,10 +931,12 @@ class Suite:
         a = self.admin
         a.click_text(".side-menu a", "Supervisão")
         chat = self.bot.call("conversation.open", {
-            "externalId": "wa-5547911112299-1", "contact": {"phone": "+5547911112299", "name": "Otávio Prado"}})
+            "externalId": "wa-5547911112299-1", "contact": {"phone": "+5547911112299", "name": "Otávio Prado"},
+            "text": "Quero a segunda via do boleto"})
         assert chat["state"] == "potential", chat
         row = f'#board-potentials-list tr[data-id="{chat["id"]}"]'
         a.wait_text(row, "Otávio Prado")
+        a.wait_text(f"{row} .last-message", "“Quero a segunda via do boleto”")
         from selenium.webdriver.support.ui import Select
         assert not a.find(f"{row} button").is_enabled(), "Encaminhar waits for a department"
         Select(a.find(f"{row} select.route")).select_by_value("suporte")
@@ -998,6 +1000,8 @@ class Suite:
         self.bot.call("contact.save", {"phone": "+5511955554444", "name": "Beatriz Costa"})
         d.click("#tab-potenciais")
         d.wait_text("#potentials-list", "Pedro Alves")
+        # With what the contact said last, to tell where it should go.
+        d.wait_text(f'#potentials-list .chat-item[data-id="{potential["id"]}"] .last-message', "“Oi”")
         d.shot("17-mesa-potenciais")
         # The list follows the daemon's potentials.changed while the tab is open, with no click: a contact arrives,
         # then an admin removes it.

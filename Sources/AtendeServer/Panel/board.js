@@ -502,8 +502,11 @@ export function boardView(root, { rpc, store }) {
         }
         potentialsStale = false;
         let list;
+        let said;
         try {
-            list = (await rpc.call("potentials.list", {})).potentials;
+            const result = await rpc.call("potentials.list", {});
+            list = result.potentials;
+            said = result.lastMessages || {};
         } catch (error) {
             fill(potentials, h("p", { class: "warning" }, format.errorText(error)));
             return;
@@ -511,10 +514,10 @@ export function boardView(root, { rpc, store }) {
         fill(potentials, list.length === 0 ? h("p", { class: "muted" }, "Nenhum potencial.")
             : labelCells(h("table", { class: "list" },
                 h("thead", {}, h("tr", {}, ["Contato", "Desde", "Encaminhar para"].map((t) => h("th", {}, t)))),
-                h("tbody", {}, list.map(potentialRow)))));
+                h("tbody", {}, list.map((chat) => potentialRow(chat, said[chat.id]))))));
     }
 
-    function potentialRow(chat) {
+    function potentialRow(chat, last) {
         const who = format.contactLabel(chat.contact);
         const target = h("select", { class: "route", "aria-label": `Departamento para ${who}` },
             h("option", { value: "" }, "Escolha…"),
@@ -538,7 +541,9 @@ export function boardView(root, { rpc, store }) {
         }
         target.addEventListener("change", () => { send.disabled = !target.value; });
         return h("tr", { dataset: { id: chat.id } },
-            h("td", {}, who), h("td", {}, format.dateTime(chat.openedAt)),
+            // What the contact said last tells where it should go.
+            h("td", {}, who, last ? h("small", { class: "muted last-message" }, ` “${last.text}”`) : null),
+            h("td", {}, format.dateTime(chat.openedAt)),
             h("td", {}, h("span", { class: "row-actions" }, target, send)));
     }
 

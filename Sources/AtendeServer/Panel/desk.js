@@ -190,8 +190,11 @@ export function deskView(root, rpc, { attendant, onLogout }) {
     async function drawPotentials({ inPlace = false } = {}) {
         if (!inPlace) fill(tabBody, h("p", { class: "loading" }, "Carregando…"));
         let potentials = [];
+        let said = {};
         try {
-            potentials = (await rpc.call("potentials.list", {})).potentials;
+            const result = await rpc.call("potentials.list", {});
+            potentials = result.potentials;
+            said = result.lastMessages || {};
         } catch (error) {
             fill(tabBody, h("p", { class: "warning" }, format.errorText(error)));
             return;
@@ -205,6 +208,7 @@ export function deskView(root, rpc, { attendant, onLogout }) {
                 : potentials.map((c) => h("li", { class: "chat-item", dataset: { id: c.id } },
                     h("span", { class: "contact" }, format.contactLabel(c.contact)),
                     h("span", { class: "muted" }, format.dateTime(c.openedAt)),
+                    said[c.id] ? h("span", { class: "muted last-message" }, `“${said[c.id].text}”`) : null,
                     canRemove ? h("button", { class: "danger small", onclick: async () => {
                         try {
                             await rpc.call("potentials.remove", { id: c.id });
