@@ -326,8 +326,9 @@ extension RequestContext {
     }
 
     func potentialsList(_ params: Params) throws -> Outcome {
-        try params.rejectUnknown(["limit"])
+        try params.rejectUnknown(["limit", "lastMessages"])
         let limit = Int(try params.optionalInt("limit", range: 1...100_000) ?? 1000)
+        let withMessages = try params.optionalBool("lastMessages") ?? false
         let potentials = router.potentialList(limit: limit)
         var w = JSONWriter(capacity: 256 + potentials.count * 384)
         w.beginObject()
@@ -335,8 +336,15 @@ extension RequestContext {
         w.beginArray()
         for conversation in potentials { Wire.conversation(conversation, into: &w) }
         w.endArray()
-        // An extension: what each contact said last, so a person choosing its department by hand knows what it
-        // wants (the first `lastMessageLimit` listed, each cut to `lastMessageChars` characters).
+        // An extension, asked for: what each contact said last, so a person choosing its department by hand knows
+        // what it wants (the first `lastMessageLimit` listed, each cut to `lastMessageChars` characters). Asked
+        // for, as each is a read of the store: desks read the list again whenever it changes.
+        if withMessages { try writeLastMessages(of: potentials, into: &w) }
+        w.endObject()
+        return .result(w.bytes)
+    }
+
+    private func writeLastMessages(of potentials: [Conversation], into w: inout JSONWriter) throws {
         w.key("lastMessages")
         w.beginObject()
         for conversation in potentials.prefix(RequestContext.lastMessageLimit) {
@@ -351,12 +359,10 @@ extension RequestContext {
             w.endObject()
         }
         w.endObject()
-        w.endObject()
-        return .result(w.bytes)
     }
 
     /// How many potentials `potentials.list` gives the last message of, and how long a message it gives whole.
-    static let lastMessageLimit = 1000
+    static let lastMessageLimit = 200
     static let lastMessageChars = 200
 
     func potentialsRemove(_ params: Params) throws -> Outcome {

@@ -23,10 +23,14 @@ final class RoutingTests: DaemonTestCase {
         for client in [bot!, admin!, ana.client!] {
             XCTAssertEqual(try client.call("potentials.list").list("potentials").map(\.id), [chat.id])
         }
-        // What each contact said last comes with the list (cut to 200 characters); one that said nothing is left out.
+        // What each contact said last comes with the list when asked (cut to 200 characters); one that said
+        // nothing is left out.
         let quiet = try bot.openChat("wa-2", phone: "(11) 98765-4322")
-        try bot.call("conversation.message", ["id": .int(chat.id), "text": .string(String(repeating: "é", count: 300))])
-        let listed = try ana.client.call("potentials.list")
+        let long = String(repeating: "é", count: 300)
+        try bot.call("conversation.message", ["id": .int(chat.id), "text": .string(long)])
+        XCTAssertNil(try ana.client.call("potentials.list")["lastMessages"] ?? nil, "not asked for")
+        assertInvalid("lastMessages", try ana.client.callResult("potentials.list", ["lastMessages": "yes"]))
+        let listed = try ana.client.call("potentials.list", ["lastMessages": true])
         XCTAssertEqual(listed.list("potentials").map(\.id), [chat.id, quiet.id])
         let last = try XCTUnwrap(listed["lastMessages"]?["\(chat.id)"])
         XCTAssertEqual(last["text"]?.stringValue, String(repeating: "é", count: 200) + "…")

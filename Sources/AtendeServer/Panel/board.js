@@ -504,7 +504,7 @@ export function boardView(root, { rpc, store }) {
         let list;
         let said;
         try {
-            const result = await rpc.call("potentials.list", {});
+            const result = await rpc.call("potentials.list", { lastMessages: true });
             list = result.potentials;
             said = result.lastMessages || {};
         } catch (error) {

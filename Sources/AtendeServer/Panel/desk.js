@@ -192,7 +192,7 @@ export function deskView(root, rpc, { attendant, onLogout }) {
         let potentials = [];
         let said = {};
         try {
-            const result = await rpc.call("potentials.list", {});
+            const result = await rpc.call("potentials.list", { lastMessages: true });
             potentials = result.potentials;
             said = result.lastMessages || {};
         } catch (error) {
