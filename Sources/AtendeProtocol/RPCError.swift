@@ -108,14 +108,10 @@ public struct RPCError: Error, Equatable, Sendable, CustomStringConvertible {
         RPCError(code: RPCErrorCode.invalidState, message: "invalid state: \(why)")
     }
 
-    /// 1011: the attendant is outside its working hours.
-    public static func outsideHours() -> RPCError {
-        RPCError(code: RPCErrorCode.outsideHours, message: "outside working hours")
-    }
-
-    /// 1011 for a login: `data` says when the hours begin again (`opensAt`, an ISO time, when within a few weeks)
-    /// and the holiday that closes them now (`holiday`), so the person refused knows when to come back.
-    public static func outsideHours(opensAt: String?, holiday: String?) -> RPCError {
+    /// 1011: the attendant is outside its working hours. For a login, `data` says when the hours begin again
+    /// (`opensAt`, an ISO time, when within a few weeks) and the holiday that closes them now (`holiday`), so the
+    /// person refused knows when to come back.
+    public static func outsideHours(opensAt: String? = nil, holiday: String? = nil) -> RPCError {
         var data: JSONObject = [:]
         if let opensAt { data["opensAt"] = .string(opensAt) }
         if let holiday { data["holiday"] = .string(holiday) }

@@ -18,13 +18,15 @@ extension RequestContext {
             names[id] = found
             return found
         }
-        func person(_ key: StaticString, _ id: AttendantID?, into w: inout JSONWriter) throws {
+        /// `{id, name}` of an attendant (or, with `named`, of another kind of account), or null.
+        func person(_ key: StaticString, _ id: Int64?, into w: inout JSONWriter,
+                    named: (Int64) throws -> String? = name) throws {
             w.key(key)
             guard let id else { return w.null() }
             w.beginObject()
             w.field("id", id)
             w.key("name")
-            if let text = try name(id) { w.string(text) } else { w.null() }
+            if let text = try named(id) { w.string(text) } else { w.null() }
             w.endObject()
         }
         var w = JSONWriter(capacity: 256 + messages.count * 128)
@@ -48,16 +50,7 @@ extension RequestContext {
             Wire.instant("at", transfer.at, into: &w)
             try person("by", transfer.byAttendant, into: &w)
             // An extension: the admin account that made it, when one did (`by` is null then).
-            w.key("byAdmin")
-            if let admin = transfer.byAdmin {
-                w.beginObject()
-                w.field("id", admin)
-                w.key("name")
-                if let text = try store.admin(admin)?.name { w.string(text) } else { w.null() }
-                w.endObject()
-            } else {
-                w.null()
-            }
+            try person("byAdmin", transfer.byAdmin, into: &w) { try store.admin($0)?.name }
             try person("from", transfer.fromAttendant, into: &w)
             w.key("toDepartment")
             if let department = transfer.toDepartment { w.string(department) } else { w.null() }

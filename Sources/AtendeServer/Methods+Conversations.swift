@@ -336,9 +336,9 @@ extension RequestContext {
         w.beginArray()
         for conversation in potentials { Wire.conversation(conversation, into: &w) }
         w.endArray()
-        // An extension, asked for: what each contact said last, so a person choosing its department by hand knows
-        // what it wants (the first `lastMessageLimit` listed, each cut to `lastMessageChars` characters). Asked
-        // for, as each is a read of the store: desks read the list again whenever it changes.
+        // An extension: what each contact said last, so a person choosing its department by hand knows what it
+        // wants (the first `lastMessageLimit` listed, each cut to `lastMessageChars` characters). Only when asked:
+        // each is a read of the store, and desks read the list again whenever it changes.
         if withMessages { try writeLastMessages(of: potentials, into: &w) }
         w.endObject()
         return .result(w.bytes)

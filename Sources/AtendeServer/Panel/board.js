@@ -542,7 +542,7 @@ export function boardView(root, { rpc, store }) {
         target.addEventListener("change", () => { send.disabled = !target.value; });
         return h("tr", { dataset: { id: chat.id } },
             // What the contact said last tells where it should go.
-            h("td", {}, who, last ? h("small", { class: "muted last-message" }, ` “${last.text}”`) : null),
+            h("td", {}, who, last ? h("small", { class: "muted last-message" }, ` ${format.said(last.text)}`) : null),
             h("td", {}, format.dateTime(chat.openedAt)),
             h("td", {}, h("span", { class: "row-actions" }, target, send)));
     }

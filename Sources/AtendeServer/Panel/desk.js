@@ -208,7 +208,7 @@ export function deskView(root, rpc, { attendant, onLogout }) {
                 : potentials.map((c) => h("li", { class: "chat-item", dataset: { id: c.id } },
                     h("span", { class: "contact" }, format.contactLabel(c.contact)),
                     h("span", { class: "muted" }, format.dateTime(c.openedAt)),
-                    said[c.id] ? h("span", { class: "muted last-message" }, `“${said[c.id].text}”`) : null,
+                    said[c.id] ? h("span", { class: "muted last-message" }, format.said(said[c.id].text)) : null,
                     canRemove ? h("button", { class: "danger small", onclick: async () => {
                         try {
                             await rpc.call("potentials.remove", { id: c.id });

@@ -245,6 +245,11 @@ export function leavingQuestion(openChats) {
         + "Sair mesmo assim?";
 }
 
+/** A contact's words as quoted beside its name: “Quero a segunda via”. */
+export function said(text) {
+    return `“${text}”`;
+}
+
 /** Why the board has no attendant to hand a chat to: nobody serves its department, or nobody can take it now. */
 export function nobodyToHandTo(departmentServed) {
     return departmentServed ? "ninguém disponível agora (no limite, offline ou fora do horário)"
