@@ -498,6 +498,9 @@ class Suite:
         assert json.loads(b.module_call("format.js", "m.phone('+5511987654321')")) == "(11) 98765-4321"
         assert json.loads(b.module_call("format.js", "m.phone('1133334444')")) == "(11) 3333-4444"
         assert json.loads(b.module_call("format.js", "m.rating(4.5)")) == "4,5"
+        # An offer card quotes the contact on one line, cut at 200 characters (not halving an emoji).
+        assert json.loads(b.module_call("format.js", "m.excerpt('Oi,\\n  tudo bem?')")) == "Oi, tudo bem?"
+        assert json.loads(b.module_call("format.js", "m.excerpt('😀'.repeat(201))")) == "😀" * 200 + "…"
         assert json.loads(b.module_call("format.js", "['Maria da Conceição Albuquerque', 'Ana', 'João dos Santos']"
                                                      ".map(m.initials)")) == ["MA", "A", "JS"]
         # A login already taken is said so, beside the login (the daemon's 1009 names the field).
@@ -816,6 +819,7 @@ class Suite:
         d = self.desk
         d.login(ATTENDANT_LOGIN, ATTENDANT_PASSWORD)
         d.wait_text("#me", ATTENDANT_NAME)
+        d.wait("#me-photo img")  # the photo the admin gave the account, beside the name
         d.wait_text("#presence-label", "Online")
         d.shot("10-mesa-vazia")
         # The admin's list follows without a reload (attendant.changed push).
@@ -1075,6 +1079,7 @@ class Suite:
             "department": "vendas", "text": "Quero comprar."})
         d.wait_text("#offers .offer", "Rita Gomes")
         d.wait_text(".notices", "Nova conversa oferecida: Rita Gomes")  # seen even with the offers out of sight
+        d.wait_text("#offers .offer .last-message", "“Quero comprar.”")  # what the contact wants, before accepting
         d.expect("#offers .offer .countdown", lambda c: re.fullmatch(r"[1-5] min( \d\d s)?", c.text),
                  "the countdown to offerExpiresAt, at most 5 min")
         # Supervisão counts the offered chat with the waiting ones, and lists it, whose offer it waits on.

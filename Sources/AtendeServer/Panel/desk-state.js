@@ -29,6 +29,8 @@ export class DeskState {
         this.departments = new Map();
         this.mine = new Map();
         this.offers = new Map();
+        /** What the contact of each offered chat said last (id → text), so the attendant knows what it is about. */
+        this.offerWords = new Map();
         /** Chats declined here lately (id → when): one offered again at once is said to have come back. */
         this.declinedAt = new Map();
         this.wrapping = new Map();
@@ -151,6 +153,8 @@ export class DeskState {
                 else this.mine.set(chat.id, chat);
             }
             this.waiting = queue.waiting;
+            for (const id of this.offerWords.keys()) if (!this.offers.has(id)) this.offerWords.delete(id);
+            for (const id of this.offers.keys()) if (!this.offerWords.has(id)) this.readOfferWords(id);
         } catch (error) {
             notice(format.errorText(error), "bad");
         }
@@ -199,6 +203,20 @@ export class DeskState {
         }
     }
 
+    /** Reads what the contact of offered chat `id` said last (the offered attendant may read its history). */
+    async readOfferWords(id) {
+        this.offerWords.set(id, "");  // asked once per offer
+        try {
+            const { messages } = await this.rpc.call("conversation.history", { id, limit: 20 });
+            const last = messages.filter((m) => m.from === "contact").pop();
+            if (!last || !this.offers.has(id)) return;
+            this.offerWords.set(id, format.excerpt(last.text));
+            this.changed("offers");
+        } catch (error) {
+            // The card goes without it.
+        }
+    }
+
     apply(event) {
         const chat = event.conversation;
         switch (event.type) {
@@ -206,6 +224,7 @@ export class DeskState {
             // A notice too: on a phone the offers sit at the top of a long page, out of sight while reading.
             if (!this.offers.has(chat.id)) notice(this.offerText(chat));
             this.offers.set(chat.id, chat);
+            if (!this.offerWords.has(chat.id)) this.readOfferWords(chat.id);
             this.changed("offers");
             break;
         case "conversation.revoked": {
@@ -213,6 +232,7 @@ export class DeskState {
             // chat come back to this attendant (and the notice says so).
             const drafted = this.pane.drafts.has(chat.id);
             this.offers.delete(chat.id);
+            this.offerWords.delete(chat.id);
             if (this.mine.delete(chat.id)) this.changed("mine");
             this.changed("offers");
             notice(revokedText(format.contactLabel(chat.contact), event.reason)
@@ -222,6 +242,7 @@ export class DeskState {
         }
         case "conversation.assigned":
             this.offers.delete(chat.id);
+            this.offerWords.delete(chat.id);
             this.mine.set(chat.id, chat);
             // Not taken here (accepted in another tab, or come from an offer): its messages arrived while it was
             // not this desk's, so they are counted unread from the history.

@@ -28,7 +28,7 @@ export function deskView(root, rpc, { attendant, onLogout }) {
     root.append(h("div", { class: "desk-layout" },
         h("header", { class: "topbar" },
             h("span", { class: "brand" }, "atende"),
-            h("span", { class: "me", id: "me" }, attendant ? attendant.name : "Atendente"),
+            h("span", { class: "me", id: "me" }, photo(), attendant ? attendant.name : "Atendente"),
             h("label", { class: "switch presence-switch" }, presence, h("span", { class: "slider" }), presenceLabel),
             h("span", { class: "zone-note", id: "zone-note" }, zoneNote()),
             h("button", { class: "link", id: "logout", onclick: leave }, "Sair")),
@@ -40,6 +40,18 @@ export function deskView(root, rpc, { attendant, onLogout }) {
         pane.element));
 
     let tab = "fila";
+
+    /** The attendant's own photo beside the name (its initials until it arrives, or without one). */
+    function photo() {
+        const element = h("span", { class: "avatar small", id: "me-photo", "aria-hidden": "true" },
+            format.initials(attendant ? attendant.name : ""));
+        if (attendant && attendant.hasImage) {
+            rpc.call("attendant.image", { id: attendant.id }).then((image) => {
+                fill(element, h("img", { src: `data:${image.contentType};base64,${image.base64}`, alt: "" }));
+            }).catch(() => {});
+        }
+        return element;
+    }
 
     function leave() {
         const question = format.leavingQuestion(desk.returningOnLeave());
@@ -74,6 +86,8 @@ export function deskView(root, rpc, { attendant, onLogout }) {
                 h("strong", {}, format.contactLabel(c.contact)),
                 h("span", { class: "muted" }, ` ${(desk.departments.get(c.department) || { name: "" }).name}`),
                 c.priority ? h("span", { class: "badge" }, `prioridade ${c.priority}`) : null,
+                desk.offerWords.get(c.id) ? h("div", { class: "muted last-message" },
+                    format.said(desk.offerWords.get(c.id))) : null,
                 h("div", { class: "offer-row" },
                     h("span", { class: "expires" }, h("span", { class: "countdown-prefix" }, "expira em "),
                         h("span", { class: "countdown", dataset: { until: c.offerExpiresAt || "" } },

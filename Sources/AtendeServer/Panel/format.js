@@ -250,6 +250,13 @@ export function said(text) {
     return `“${text}”`;
 }
 
+/** A contact's words cut to `limit` characters (as potentials.list cuts its lastMessages), on one line. */
+export function excerpt(text, limit = 200) {
+    const line = String(text).replace(/\s+/g, " ").trim();
+    const characters = [...line];
+    return characters.length > limit ? `${characters.slice(0, limit).join("")}…` : line;
+}
+
 /** Why the board has no attendant to hand a chat to: nobody serves its department, or nobody can take it now. */
 export function nobodyToHandTo(departmentServed) {
     return departmentServed ? "ninguém disponível agora (no limite, offline ou fora do horário)"
