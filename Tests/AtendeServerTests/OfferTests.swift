@@ -176,6 +176,13 @@ final class OfferTests: DaemonTestCase {
         XCTAssertEqual(opened["state"], "offered")
         try expectEvent(ana.client, "conversation.offered")
         try assertNoEvent(ana.client, "conversation.message", "an offer is not the attendant's chat yet")
+        let offeredHistory = try ana.client.call("conversation.history", ["id": .int(opened.id)]).list("messages")
+        XCTAssertEqual(offeredHistory.map { $0["text"] }, ["Oi, preciso de ajuda"],
+                       "the offered attendant may read what the contact wants before accepting (the desk's card)")
+        try admin.createDepartment("plain")
+        let bia = try staff("bia", ["plain"])
+        assertError(1003, try bia.client.callResult("conversation.history", ["id": .int(opened.id)]),
+                    "an attendant it was not offered to may not")
         try ana.client.call("conversation.accept", ["id": .int(opened.id)])
         let history = try ana.client.call("conversation.history", ["id": .int(opened.id)]).list("messages")
         XCTAssertEqual(history.map { $0["text"] }, ["Oi, preciso de ajuda"], "it reads the message once it accepts")
