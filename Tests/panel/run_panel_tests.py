@@ -664,6 +664,8 @@ class Suite:
         b.wait_text('#login-form [data-field="login"] .error', "Informe o usuário")
         b.login(self.admin_login, "Errada123")
         b.wait_text('#login-form [data-field="_"] .error', "Usuário ou senha incorretos")
+        # The button was disabled while asking: the keyboard is left in the password, to type it again.
+        b.until(lambda: b.script("return document.activeElement.name") == "password", "the focus in the password")
         b.shot("01-login-refused")
 
     def login_throttled(self):
@@ -814,6 +816,63 @@ class Suite:
             "name, login, Offline, no rating, active")
         b.wait(f'#attendants-table tr[data-id="{self.attendant_id}"] .avatar img')
         b.shot("09-atendentes-lista")
+
+    def keyboard_and_screen_reader(self):
+        """What the keyboard and a screen reader rely on: one live region for notices (not the whole screen, whose
+        clocks tick), an attendant's profile reached by a link, a named presence switch, the desk's tabs moved by
+        the arrow keys and keeping the focus through a redraw, and who wrote each message."""
+        from selenium.webdriver.common.keys import Keys
+        a, d = self.admin, self.desk
+        live = a.script("return [document.getElementById('app').getAttribute('aria-live'),"
+                        " document.getElementById('notices').getAttribute('aria-live')]")
+        assert live == [None, "polite"], live
+        a.click_text(".side-menu a", "Atendentes")
+        a.wait(f'#attendants-table tr[data-id="{self.attendant_id}"] td.name a').send_keys(Keys.ENTER)
+        a.wait("#attendant-profile")
+        a.click_text("#attendant-profile button", "← Atendentes")
+        assert d.find("#presence").get_attribute("aria-label") == "Disponível para atendimento"
+        if d.all("#presence:checked"):  # away, so the chat below waits in the queue
+            d.click(".presence-switch .slider")
+            d.wait_text("#presence-label", "Ausente")
+        d.click("#tab-fila")
+        d.find("#tab-fila").send_keys(Keys.ARROW_RIGHT)
+        d.until(lambda: d.script("return document.activeElement.id") == "tab-potenciais"
+                and d.find("#tab-potenciais").get_attribute("aria-selected") == "true",
+                "ArrowRight opens Potenciais, with the focus on it")
+        assert d.find("#tab-fila").get_attribute("tabindex") == "-1", "only the open tab is a Tab stop"
+        d.find("#tab-potenciais").send_keys(Keys.ARROW_LEFT)
+        d.until(lambda: d.script("return document.activeElement.id") == "tab-fila", "ArrowLeft back to Fila")
+        # A chat joining the queue redraws the tabs ("Fila (1)"): the focus stays on the tab.
+        waiting = self.bot.call("conversation.open", {
+            "externalId": "wa-5511933332222-1", "contact": {"phone": "+5511933332222", "name": "Davi Rocha"},
+            "department": "suporte", "text": "Alguém aí?"})
+        try:
+            d.wait_text("#tab-fila", "Fila (")
+            d.wait_text("#waiting-list", "Davi Rocha")
+            assert d.script("return document.activeElement.id") == "tab-fila"
+            pick = d.find(f'#waiting-list [data-id="{waiting["id"]}"] button.take')
+            assert pick.get_attribute("aria-label") == "Pegar a conversa com Davi Rocha"
+            pick.click()
+            d.wait_text("#chat-contact", "Davi Rocha")
+            said = d.script("return [...document.querySelectorAll('#messages li.message .visually-hidden')]"
+                            ".map((s) => s.textContent)")
+            assert said == ["Davi Rocha: "], said
+            d.type("#reply-text", "Estou aqui.\n")
+            d.until(lambda: d.script("return [...document.querySelectorAll('#messages li.message .visually-hidden')]"
+                                     ".map((s) => s.textContent).join('|')") == "Davi Rocha: |Você: ",
+                    "the reply said to be the attendant's")
+            # "Transferir" opens its form with the focus in it; Escape closes it and goes back to the button.
+            d.click("#transfer-open")
+            d.until(lambda: d.script("return document.activeElement.id") == "transfer-department",
+                    "the focus in the transfer form")
+            assert d.find("#transfer-open").get_attribute("aria-expanded") == "true"
+            d.find("#transfer-department").send_keys(Keys.ESCAPE)
+            d.until(lambda: d.script("return document.activeElement.id") == "transfer-open"
+                    and d.find("#transfer-panel").get_attribute("hidden") is not None,
+                    "Escape closes it, the focus back on Transferir")
+            assert d.find("#transfer-open").get_attribute("aria-expanded") == "false"
+        finally:
+            self.bot.call("conversation.close", {"id": waiting["id"]})
 
     def attendant_logs_in(self):
         d = self.desk
@@ -1064,6 +1123,13 @@ class Suite:
         a.click("#department-form button[type=submit]")
         a.expect('#department-form [data-field="offerTimeout"]', lambda f: "has-error" in f.get_attribute("class"),
                  "the daemon's range error next to the offer timeout")
+        # To a screen reader as well: the input is marked invalid, named by its label alone and described by its
+        # hint and the error.
+        tied = a.script("const i = document.querySelector('#department-form input[name=offerTimeout]');"
+                        " const text = (ids) => ids.split(' ').map((id) => document.getElementById(id).textContent);"
+                        " return [i.getAttribute('aria-invalid'), text(i.getAttribute('aria-labelledby')),"
+                        " text(i.getAttribute('aria-describedby')).pop()];")
+        assert tied[0] == "true" and len(tied[1]) == 1 and tied[2], tied
         a.type("#department-form input[name=offerTimeout]", "300")
         a.click("#department-form button[type=submit]")
         a.wait_text('#departments-table tr[data-id="vendas"]', "5 min")
@@ -1526,6 +1592,10 @@ class Suite:
         a.open(f"#/atendentes/{id_}")
         a.wait("#attendant-profile")
         a.click('.day[data-day="sat"] button.add')
+        # The grid is drawn anew: the keyboard goes on from the new interval's start, not the top of the page.
+        a.until(lambda: a.script("const e = document.activeElement; return e.matches('.day[data-day=\"sat\"] "
+                                 ".interval:last-child input.start')"), "the focus on Saturday's new interval")
+        assert a.find('.day[data-day="sat"] button.add').get_attribute("aria-label") == "Adicionar intervalo em Sábado"
         a.click('.day[data-day="mon"] button.add')
         shown = [a.value(f'.day[data-day="{day}"] .interval:last-child input.{end}')
                  for day in ("sat", "mon") for end in ("start", "end")]
@@ -2344,6 +2414,7 @@ def main():
              suite.bot_opens_chat_and_attendant_replies),
             ("bot_closes_and_rates", ["bot_opens_chat_and_attendant_replies"], suite.bot_closes_and_rates),
             ("attendant_takes_from_queue", ["attendant_logs_in"], suite.attendant_takes_from_queue),
+            ("keyboard_and_screen_reader", ["attendant_logs_in"], suite.keyboard_and_screen_reader),
             ("attendant_potentials_and_agenda", ["attendant_logs_in", "admin_sets_permissions"],
              suite.attendant_potentials_and_agenda),
             ("offer_accept_and_wrap_up", ["attendant_logs_in"], suite.offer_accept_and_wrap_up),

@@ -40,10 +40,11 @@ export function adminsView(root, { rpc, me }) {
                     h("td", {}, admin.name, mine ? h("span", { class: "muted" }, " (você)") : null),
                     h("td", {}, admin.login), h("td", {}, format.date(admin.createdAt)),
                     h("td", {}, h("div", { class: "row-actions" },
-                        h("button", { class: "secondary small", onclick: () => edit(admin) }, "Editar"),
+                        h("button", { class: "secondary small", onclick: () => edit(admin),
+                            "aria-label": `Editar ${admin.name}` }, "Editar"),
                         // Deleting the account in use would end this very session: another admin does it.
-                        mine ? null : h("button", { class: "danger small", onclick: () => remove(admin) },
-                            "Excluir"))));
+                        mine ? null : h("button", { class: "danger small", onclick: () => remove(admin),
+                            "aria-label": `Excluir ${admin.name}` }, "Excluir"))));
             })));
         labelCells(table);
     }

@@ -368,6 +368,8 @@ export function attendantProfileView(root, { rpc, store, go }, id) {
             showErrors(form, problems);
             return;
         }
+        // A disabled button loses the focus: the keyboard gets it back when the save ends.
+        const used = document.activeElement;
         save.disabled = saveBottom.disabled = true;
         try {
             if (Object.keys(update).length) {
@@ -395,6 +397,7 @@ export function attendantProfileView(root, { rpc, store, go }, id) {
             showError(form, error);
         } finally {
             save.disabled = saveBottom.disabled = false;
+            if (document.activeElement === document.body && used && used.isConnected) used.focus();
         }
     }
 

@@ -76,7 +76,8 @@ export function attendantsView(root, { rpc, store, go }) {
                 : attendants.map((a) => h("tr", { class: "clickable", dataset: { id: a.id },
                     onclick: () => go(`#/atendentes/${a.id}`) },
                 h("td", {}, avatar(a)),
-                h("td", { class: "name" }, a.name),
+                // A link as well as the row's click: the keyboard and screen readers reach the profile through it.
+                h("td", { class: "name" }, h("a", { href: `#/atendentes/${a.id}`, class: "row-link" }, a.name)),
                 h("td", { class: "login" }, a.login),
                 h("td", { class: "presence" }, h("span", { class: `badge presence-${a.presence}` },
                     format.presenceLabels[a.presence] || a.presence)),

@@ -308,7 +308,8 @@ export function boardView(root, { rpc, store }) {
                     format.duration(waitOf(c))),
                 // The red says it to the eye; this says it to a screen reader.
                 h("span", { class: "visually-hidden", hidden: !overdue(c) }, " (acima da meta)")),
-                h("td", {}, h("select", { class: "priority", "aria-label": "Prioridade",
+                h("td", {}, h("select", { class: "priority",
+                    "aria-label": `Prioridade de ${format.contactLabel(c.contact)}`,
                     disabled: c.state === "offered",
                     title: c.state === "offered" ? "A prioridade pode ser alterada quando a conversa voltar à fila"
                         : null,

@@ -3,7 +3,7 @@
 // department, or to a named colleague), close, and after closing the wrap-up with its "Finalizar pós-atendimento"
 // button.
 
-import { h, fill, clearErrors, showError, notice } from "./dom.js";
+import { h, fill, clearErrors, showError, notice, announce } from "./dom.js";
 import * as format from "./format.js";
 import { serverNow } from "./clock.js";
 
@@ -114,9 +114,16 @@ export class ChatPane {
     }
 
     close() {
+        // The keyboard was in the chat (its reply box, a button): it goes on from the attendant's list of chats.
+        const focused = this.element.contains(document.activeElement);
         this.id = null;
         this.save();
         this.drawEmpty();
+        const list = document.getElementById("my-chats");
+        if (focused && list) {
+            list.setAttribute("tabindex", "-1");
+            (list.querySelector(".chat-item") || list).focus();
+        }
     }
 
     /** A contact's message pushed for the open chat. */
@@ -142,8 +149,9 @@ export class ChatPane {
         }
         const mine = chat.state === "assigned";
         const contact = format.contactLabel(chat.contact);
-        this.list = h("ol", { class: "messages", id: "messages" });
+        this.list = h("ol", { class: "messages", id: "messages", "aria-label": `Mensagens com ${contact}` });
         this.reply = h("textarea", { name: "text", id: "reply-text", rows: 3, placeholder: "Escreva a resposta…",
+            "aria-label": `Resposta para ${contact}`,
             disabled: !mine, oninput: () => {
                 if (this.reply.value) this.drafts.set(chat.id, this.reply.value);
                 else this.drafts.delete(chat.id);
@@ -163,15 +171,15 @@ export class ChatPane {
             h("button", { type: "submit", class: "primary", id: "reply-send", disabled: !mine }, "Enviar"),
             h("small", { class: "error", role: "alert" })),
         h("div", { dataset: { field: "_" } }, h("small", { class: "error", role: "alert" })));
-        this.transfer = h("div", { class: "transfer", hidden: true });
+        this.transfer = h("div", { class: "transfer", id: "transfer-panel", hidden: true });
         fill(this.element,
             h("header", { class: "chat-head" },
                 h("div", { class: "chat-who" },
                     h("h2", { id: "chat-contact" }, contact),
                     h("span", { class: "muted", id: "chat-meta" }, this.meta(chat))),
                 h("div", { class: "chat-actions" },
-                    mine ? h("button", { class: "secondary", id: "transfer-open", onclick: () => this.openTransfer() },
-                        "Transferir") : null,
+                    mine ? h("button", { class: "secondary", id: "transfer-open", onclick: () => this.openTransfer(),
+                        "aria-expanded": "false", "aria-controls": "transfer-panel" }, "Transferir") : null,
                     mine ? h("button", { class: "danger", id: "close-chat",
                         onclick: (event) => this.confirmClose(event.currentTarget) }, "Encerrar") : null)),
             this.transfer,
@@ -243,9 +251,16 @@ export class ChatPane {
         const items = [...this.messages.map((m) => ({ at: m.at, message: m })),
             ...(this.transfers || []).map((t) => ({ at: t.at, transfer: t }))]
             .sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+        const chat = this.conversation();
+        const contact = chat ? format.contactLabel(chat.contact) : "Contato";
+        // Who wrote each message, for a screen reader: the eye tells them apart by side and colour.
+        const writer = (m) => (m.from === "contact" ? contact
+            : m.attendant && m.attendant.id !== me ? null
+                : m.from === "attendant" ? (m.attendant ? "Você" : "Atendente") : "Bot");
         fill(this.list, items.map(({ message: m, transfer }) => transfer ? this.transferLine(transfer, me)
             : h("li", { class: `message from-${m.from}` },
                 m.attendant && m.attendant.id !== me ? h("span", { class: "author" }, m.attendant.name) : null,
+                writer(m) ? h("span", { class: "visually-hidden" }, `${writer(m)}: `) : null,
                 h("p", {}, m.text), h("time", { datetime: m.at }, format.dateTime(m.at)))));
         this.list.scrollTop = toBottom ? this.list.scrollHeight : kept;
     }
@@ -275,15 +290,16 @@ export class ChatPane {
             if (this.id === id && this.reply.value === text) this.reply.value = "";
             this.desk.replied(result.conversation);
             if (this.id === id) this.clockStopped(result.conversation);
-            if (this.id === id) this.received(result.message);
+            if (this.id === id) this.received(this.desk.authored(result.message));
         } catch (error) {
             showError(this.form, error);
         }
     }
 
     async openTransfer() {
+        const opener = this.element.querySelector("#transfer-open");
         if (!this.transfer.hidden) {
-            this.transfer.hidden = true;
+            this.closeTransfer();
             return;
         }
         const chat = this.conversation();
@@ -341,8 +357,24 @@ export class ChatPane {
             h("small", { class: "error" })),
         h("button", { type: "submit", class: "primary small", id: "transfer-send" }, "Transferir"),
         h("div", { dataset: { field: "_" } }, h("small", { class: "error" })));
+        // Escape closes it, as a keyboard user expects of something opened by a button.
+        form.addEventListener("keydown", (event) => {
+            if (event.key !== "Escape") return;
+            event.preventDefault();
+            this.closeTransfer();
+        });
         fill(this.transfer, form);
         this.transfer.hidden = false;
+        opener?.setAttribute("aria-expanded", "true");
+        department.focus();
+    }
+
+    /** Hides the transfer form; the keyboard goes back to "Transferir". */
+    closeTransfer() {
+        this.transfer.hidden = true;
+        const opener = this.element.querySelector("#transfer-open");
+        opener?.setAttribute("aria-expanded", "false");
+        opener?.focus();
     }
 
     /**
@@ -362,7 +394,10 @@ export class ChatPane {
         return [];
     }
 
-    /** "Encerrar" asks once more ("Confirmar encerramento", for 4 s) before it ends the chat for the contact. */
+    /**
+     * "Encerrar" asks once more ("Confirmar encerramento", for 8 s) before it ends the chat for the contact; the
+     * question is said aloud too (the button keeps the focus, so Enter again confirms).
+     */
     confirmClose(button) {
         if (button.dataset.confirming) {
             this.closeChat();
@@ -370,10 +405,11 @@ export class ChatPane {
         }
         button.dataset.confirming = "true";
         button.textContent = "Confirmar encerramento";
+        announce("Confirme o encerramento: ative o botão de novo em até 8 segundos.");
         setTimeout(() => {
             delete button.dataset.confirming;
             button.textContent = "Encerrar";
-        }, 4000);
+        }, 8000);
     }
 
     async closeChat() {

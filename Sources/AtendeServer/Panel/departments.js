@@ -57,8 +57,10 @@ export function departmentsView(root, { rpc, store }) {
                     h("td", {}, describe(d.waitAlert)),
                     h("td", {}, describe(value(d, "serviceLevel"))),
                     h("td", {}, h("div", { class: "row-actions" },
-                        h("button", { class: "secondary small", onclick: () => edit(d) }, "Editar"),
-                        h("button", { class: "danger small", onclick: () => remove(d) }, "Excluir")))))));
+                        h("button", { class: "secondary small", onclick: () => edit(d),
+                            "aria-label": `Editar ${d.name}` }, "Editar"),
+                        h("button", { class: "danger small", onclick: () => remove(d),
+                            "aria-label": `Excluir ${d.name}` }, "Excluir")))))));
         labelCells(table);
     }
 
@@ -76,8 +78,8 @@ export function departmentsView(root, { rpc, store }) {
         }
         const overflow = value(department, "overflow");
         const overflowAfter = h("input", { name: "overflow.after", type: "number", min: 10,
-            value: overflow ? overflow.after : "" });
-        const overflowTo = h("select", { name: "overflow.department" },
+            value: overflow ? overflow.after : "", "aria-label": "Transbordo: após quantos segundos" });
+        const overflowTo = h("select", { name: "overflow.department", "aria-label": "Transbordo: para qual fila" },
             h("option", { value: "" }, "Sem transbordo"),
             store.departmentList().filter((d) => creating || d.id !== department.id).map((d) =>
                 h("option", { value: d.id, selected: overflow && overflow.department === d.id }, d.name)));

@@ -292,7 +292,7 @@ export class DeskState {
             this.waitingSince.delete(chat.id);
             this.unread.delete(chat.id);
             if (this.pane.id === chat.id) {
-                this.pane.received(event.message);
+                this.pane.received(this.authored(event.message));
                 this.pane.clockStopped(chat);
             }
             this.changed("mine");
@@ -347,6 +347,12 @@ export class DeskState {
             if (this.offers.get(id) === offered) this.offers.delete(id);
             this.changed("offers");
         }
+    }
+
+    /** A reply of this attendant's (from this tab or another), with its author as the history gives it. */
+    authored(message) {
+        return message.attendant || !this.me ? message
+            : { ...message, attendant: { id: this.me.id, name: this.me.name } };
     }
 
     /** The notice for an offer: a chat declined here moments ago comes back when nobody else can take it. */

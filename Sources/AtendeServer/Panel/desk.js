@@ -6,7 +6,7 @@
 // as `settings.changed` arrives). The right side is the ChatPane. Everything changes on pushes; a one-second tick
 // only redraws the clocks.
 
-import { h, fill, notice } from "./dom.js";
+import { h, fill, keepFocus, notice } from "./dom.js";
 import * as format from "./format.js";
 import { serverNow, zoneNote } from "./clock.js";
 import { ChatPane } from "./chat.js";
@@ -18,13 +18,15 @@ export function deskView(root, rpc, { attendant, onLogout }) {
     const pane = new ChatPane(rpc, desk);
     desk.pane = pane;
 
-    const presence = h("input", { type: "checkbox", role: "switch", id: "presence", onchange: setPresence });
+    // Named for what it turns on: its label beside it says the state (Online, Ausente, Fora do horário).
+    const presence = h("input", { type: "checkbox", role: "switch", id: "presence", onchange: setPresence,
+        "aria-label": "Disponível para atendimento", "aria-describedby": "presence-label" });
     const presenceLabel = h("span", { class: "switch-label", id: "presence-label" });
     const offers = h("section", { class: "offers", id: "offers" });
-    const mine = h("ul", { class: "chat-list", id: "my-chats" });
+    const mine = h("ul", { class: "chat-list", id: "my-chats", "aria-labelledby": "my-chats-title" });
     const wrapping = h("section", { class: "wrapping", id: "wrapping" });
     const tabs = h("div", { class: "tabs", role: "tablist" });
-    const tabBody = h("div", { class: "tab-body", id: "tab-body" });
+    const tabBody = h("div", { class: "tab-body", id: "tab-body", role: "tabpanel" });
     root.append(h("div", { class: "desk-layout" },
         h("header", { class: "topbar" },
             h("span", { class: "brand" }, "atende"),
@@ -34,7 +36,7 @@ export function deskView(root, rpc, { attendant, onLogout }) {
             h("button", { class: "link", id: "logout", onclick: leave }, "Sair")),
         h("aside", { class: "desk-side" },
             offers,
-            h("h2", {}, "Minhas conversas"), mine,
+            h("h2", { id: "my-chats-title" }, "Minhas conversas"), mine,
             wrapping,
             tabs, tabBody),
         pane.element));
@@ -79,6 +81,10 @@ export function deskView(root, rpc, { attendant, onLogout }) {
     }
 
     function drawOffers() {
+        keepFocus(offers, drawOfferCards, mine);
+    }
+
+    function drawOfferCards() {
         const list = desk.offerList();
         offers.hidden = list.length === 0;
         fill(offers, list.length ? h("h2", {}, "Novas conversas oferecidas") : null, list.map((c) =>
@@ -92,12 +98,18 @@ export function deskView(root, rpc, { attendant, onLogout }) {
                     h("span", { class: "expires" }, h("span", { class: "countdown-prefix" }, "expira em "),
                         h("span", { class: "countdown", dataset: { until: c.offerExpiresAt || "" } },
                             format.timeLeft(c.offerExpiresAt))),
-                    h("button", { class: "primary small accept", onclick: () => desk.accept(c.id) }, "Aceitar"),
-                    h("button", { class: "secondary small decline", onclick: () => desk.decline(c.id) },
+                    h("button", { class: "primary small accept", onclick: () => desk.accept(c.id),
+                        "aria-label": `Aceitar a conversa com ${format.contactLabel(c.contact)}` }, "Aceitar"),
+                    h("button", { class: "secondary small decline", onclick: () => desk.decline(c.id),
+                        "aria-label": `Recusar a conversa com ${format.contactLabel(c.contact)}` },
                         "Recusar")))));
     }
 
     function drawMine() {
+        keepFocus(mine, drawMyChats);
+    }
+
+    function drawMyChats() {
         const chats = [...desk.mine.values()];
         fill(mine, chats.length === 0 ? h("li", { class: "empty" }, "Nenhuma conversa aberta.") : chats.map((c) => {
             const unread = desk.unread.get(c.id) || 0;
@@ -137,6 +149,10 @@ export function deskView(root, rpc, { attendant, onLogout }) {
 
     /** The chats whose wrap-up runs: the time left and the button that frees the slot now. */
     function drawWrapping() {
+        keepFocus(wrapping, drawWrapUps, mine);
+    }
+
+    function drawWrapUps() {
         const list = desk.runningWrapUps();
         wrapping.hidden = list.length === 0;
         fill(wrapping, list.length ? h("h2", {}, "Pós-atendimento") : null, h("ul", { class: "chat-list" },
@@ -144,7 +160,8 @@ export function deskView(root, rpc, { attendant, onLogout }) {
                 dataset: { id: c.id, until: c.wrapUpUntil }, ...opens(c.id) },
             h("span", { class: "contact" }, format.contactLabel(c.contact)),
             h("span", { class: "countdown", dataset: { until: c.wrapUpUntil } }, format.timeLeft(c.wrapUpUntil)),
-            h("button", { class: "primary small finish-wrap-up", onclick: (event) => {
+            h("button", { class: "primary small finish-wrap-up",
+                "aria-label": `Finalizar o pós-atendimento de ${format.contactLabel(c.contact)}`, onclick: (event) => {
                 event.stopPropagation();
                 desk.finishWrapUp(c.id);
             } }, "Finalizar")))));
@@ -160,11 +177,25 @@ export function deskView(root, rpc, { attendant, onLogout }) {
             tab = "fila";
             reopen = true;
         }
-        fill(tabs, available.map(([key, label]) => h("button", { role: "tab", class: key === tab ? "active" : null,
-            id: `tab-${key}`, "aria-selected": String(key === tab), onclick: () => {
-                tab = key;
-                drawTabs(true);
+        // A redraw (a queue push) keeps the focus on the tab that had it; the arrow keys move between tabs and
+        // only the open one is a stop of the Tab key (the WAI-ARIA tabs pattern).
+        const focused = tabs.contains(document.activeElement) ? document.activeElement.id : null;
+        const choose = (key) => {
+            tab = key;
+            drawTabs(true);
+            document.getElementById(`tab-${key}`)?.focus();
+        };
+        fill(tabs, available.map(([key, label], index) => h("button", { role: "tab",
+            class: key === tab ? "active" : null, id: `tab-${key}`, "aria-selected": String(key === tab),
+            "aria-controls": "tab-body", tabindex: key === tab ? "0" : "-1", onclick: () => choose(key),
+            onkeydown: (event) => {
+                const step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
+                if (!step) return;
+                event.preventDefault();
+                choose(available[(index + step + available.length) % available.length][0]);
             } }, label)));
+        tabBody.setAttribute("aria-labelledby", `tab-${tab}`);
+        if (focused) document.getElementById(focused)?.focus();
         if (tab === "fila") drawWaiting();
         else if (!reopen) return;
         else if (tab === "potenciais") drawPotentials();
@@ -172,6 +203,10 @@ export function deskView(root, rpc, { attendant, onLogout }) {
     }
 
     function drawWaiting() {
+        keepFocus(tabBody, drawWaitingList);
+    }
+
+    function drawWaitingList() {
         const room = desk.hasRoom();
         // Why "Pegar" is off, said once above the list: a title tooltip never shows on a phone.
         const full = room || desk.waiting.length === 0 ? null : h("p", { class: "hint at-limit", id: "at-limit" },
@@ -187,6 +222,7 @@ export function deskView(root, rpc, { attendant, onLogout }) {
                         c.priority ? h("span", { class: "badge" }, `prioridade ${c.priority}`) : null)),
                 h("span", { class: "since", dataset: { since: c.queuedAt || c.openedAt } }),
                 h("button", { class: "primary small take", onclick: () => desk.take(c.id), disabled: !room,
+                    "aria-label": `Pegar a conversa com ${format.contactLabel(c.contact)}`,
                     "aria-describedby": room ? null : "at-limit" }, "Pegar")))));
     }
 
@@ -223,7 +259,8 @@ export function deskView(root, rpc, { attendant, onLogout }) {
                     h("span", { class: "contact" }, format.contactLabel(c.contact)),
                     h("span", { class: "muted" }, format.dateTime(c.openedAt)),
                     said[c.id] ? h("span", { class: "muted last-message" }, format.said(said[c.id].text)) : null,
-                    canRemove ? h("button", { class: "danger small", onclick: async () => {
+                    canRemove ? h("button", { class: "danger small",
+                        "aria-label": `Remover ${format.contactLabel(c.contact)} dos potenciais`, onclick: async () => {
                         try {
                             await rpc.call("potentials.remove", { id: c.id });
                             notice("Contato removido dos potenciais.");
@@ -235,7 +272,8 @@ export function deskView(root, rpc, { attendant, onLogout }) {
     }
 
     function drawAgenda() {
-        const query = h("input", { type: "search", placeholder: "Nome ou telefone", id: "contacts-query" });
+        const query = h("input", { type: "search", placeholder: "Nome ou telefone", id: "contacts-query",
+            "aria-label": "Buscar contato por nome ou telefone" });
         const list = h("ul", { class: "chat-list", id: "contacts-list" });
         const search = async () => {
             try {

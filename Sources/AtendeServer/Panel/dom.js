@@ -32,6 +32,43 @@ function append(element, children) {
     }
 }
 
+/**
+ * Runs `draw` (a redraw of `container`) keeping the keyboard's place in it: the element that had the focus again if
+ * the redraw kept one like it (same id, the item of the same data-id, or the same kind of element in it), else the
+ * first control of the item now where the focused one was, else `fallback` (made focusable). A redraw that removes
+ * the focused element would otherwise send the focus back to the top of the page.
+ */
+export function keepFocus(container, draw, fallback = container) {
+    const active = document.activeElement;
+    if (!active || active === document.body || !container.contains(active)) {
+        draw();
+        return;
+    }
+    const item = active.closest("[data-id]");
+    const index = item ? [...container.querySelectorAll("[data-id]")].indexOf(item) : -1;
+    const classes = [...active.classList].map((name) => `.${CSS.escape(name)}`).join("");
+    const itemSelector = item ? `[data-id="${CSS.escape(item.dataset.id)}"]` : null;
+    const selector = active.id ? `#${CSS.escape(active.id)}` : active === item ? itemSelector
+        : item ? `${itemSelector} ${active.tagName.toLowerCase()}${classes}` : null;
+    draw();
+    if (document.activeElement && document.activeElement !== document.body) return;  // the redraw placed it
+    const same = selector ? container.querySelector(selector) : null;
+    if (same) {
+        same.focus();
+        return;
+    }
+    const items = [...container.querySelectorAll("[data-id]")];
+    const near = index >= 0 && items.length ? items[Math.min(index, items.length - 1)] : null;
+    const focusable = "button:not([disabled]), a, [tabindex]";
+    const control = near && (near.matches(focusable) ? near : near.querySelector(focusable));
+    if (control) {
+        control.focus();
+        return;
+    }
+    if (!fallback.matches("button, a, input, select, textarea, [tabindex]")) fallback.setAttribute("tabindex", "-1");
+    fallback.focus();
+}
+
 /** Replaces the children of `element`. */
 export function fill(element, ...children) {
     element.replaceChildren();
@@ -39,13 +76,23 @@ export function fill(element, ...children) {
     return element;
 }
 
-/** A labelled field: <label class="field" data-field=name><span>label</span>input<small class=error></label>. */
+let nextFieldId = 0;
+
+/**
+ * A labelled field: <label class="field" data-field=name><span>label</span>input<small class=error></label>. An
+ * input, select or textarea is named by the label alone and described by the hint and the error (a screen reader
+ * otherwise reads the hint as part of the name, and an error as unrelated to the field).
+ */
 export function field(name, label, input, hint) {
-    return h("label", { class: "field", dataset: { field: name } },
-        h("span", { class: "field-label" }, label),
-        input,
-        hint ? h("small", { class: "hint" }, hint) : null,
-        h("small", { class: "error", role: "alert" }));
+    const id = `field-${++nextFieldId}`;
+    const labelText = h("span", { class: "field-label", id: `${id}-label` }, label);
+    const hintText = hint ? h("small", { class: "hint", id: `${id}-hint` }, hint) : null;
+    const errorSlot = h("small", { class: "error", role: "alert", id: `${id}-error` });
+    if (input instanceof Element && input.matches("input, select, textarea")) {
+        input.setAttribute("aria-labelledby", labelText.id);
+        input.setAttribute("aria-describedby", hintText ? `${hintText.id} ${errorSlot.id}` : errorSlot.id);
+    }
+    return h("label", { class: "field", dataset: { field: name } }, labelText, input, hintText, errorSlot);
 }
 
 /**
@@ -68,6 +115,7 @@ export function labelCells(table) {
 export function clearErrors(container) {
     for (const marked of container.querySelectorAll(".has-error")) marked.classList.remove("has-error");
     for (const slot of container.querySelectorAll(".error")) slot.textContent = "";
+    for (const input of container.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
 }
 
 /**
@@ -102,7 +150,9 @@ export function showError(container, error) {
     // it has a number ("intervalo 2" says which one).
     const word = /\d/.test(where) ? "" : where.replace(/[:\s]+$/, "");
     slot.textContent = placed(word && text.toLowerCase().includes(word) ? "" : where, text);
-    const input = target.querySelector("input, select, textarea");
+    const input = target.matches("input, select, textarea") ? target
+        : target.querySelector("input, select, textarea");
+    if (input) input.setAttribute("aria-invalid", "true");
     if (input && typeof input.focus === "function") input.focus();
     return target;
 }
@@ -140,11 +190,21 @@ function shorter(name) {
     return cut > 0 ? name.slice(0, cut) : "";
 }
 
+/** Says `text` to a screen reader only (a visually hidden live region): what the eye sees on the page already. */
+export function announce(text) {
+    const area = document.getElementById("announcer");
+    if (!area) return;
+    // Emptied first, so the same sentence twice in a row is read twice.
+    area.textContent = "";
+    setTimeout(() => { area.textContent = text; }, 50);
+}
+
 /** A short message at the bottom of the screen ("ok" or "bad"), gone after a few seconds. */
 export function notice(text, kind = "ok") {
     const area = document.getElementById("notices");
     if (!area) return;
-    const item = h("div", { class: `notice ${kind}`, role: "status" }, text);
+    // (the area is the page's live region: each notice added to it is read once)
+    const item = h("div", { class: `notice ${kind}` }, text);
     area.append(item);
     // The newest two: on a phone a third one stacked over most of the transcript.
     while (area.childElementCount > 2) area.firstElementChild.remove();

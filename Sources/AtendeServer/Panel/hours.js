@@ -175,6 +175,11 @@ export function hoursEditor(hours, defaultTimezone = "America/Sao_Paulo") {
             h("option", { value: name, selected: name === (current.timezone || defaultTimezone) }, zoneLabel(name))));
     const grid = h("div", { class: "week-grid" });
     const exceptionList = h("div", { class: "exceptions" });
+    // "+ Exceção" puts the keyboard in the new row's date.
+    const addExceptionButton = h("button", { type: "button", class: "secondary small", onclick: () => {
+        addException({ date: "", intervals: [] });
+        exceptionRows[exceptionRows.length - 1].dateInput.focus();
+    } }, "+ Exceção");
     const exceptionRows = [];
     // Saving such a week is allowed (someone on leave), but it is easy to do by mistake: the attendant can then
     // neither log in nor get chats.
@@ -200,9 +205,7 @@ export function hoursEditor(hours, defaultTimezone = "America/Sao_Paulo") {
             h("h4", {}, "Exceções por data"),
             h("p", { class: "hint" }, "Substituem os horários da semana naquela data. Sem intervalos = folga."),
             exceptionList,
-            h("button", { type: "button", class: "secondary small", onclick: () => {
-                addException({ date: "", intervals: [] });
-            } }, "+ Exceção")));
+            addExceptionButton));
 
     function preset(chosen, intervals) {
         for (const [day] of days) rows[day] = chosen.includes(day) ? intervals.map(([s, e]) => [s, e]) : [];
@@ -231,25 +234,52 @@ export function hoursEditor(hours, defaultTimezone = "America/Sao_Paulo") {
                     h("input", { class: "end", value: end, size: 5, maxlength: 8, placeholder: "hh:mm",
                         "aria-label": `${label}: fim`, inputmode: "numeric" }),
                     h("button", { type: "button", class: "icon", title: "Remover intervalo",
-                        onclick: () => { readGrid(); rows[day].splice(index, 1); redraw(); } }, "×")))),
+                        "aria-label": `Remover intervalo ${index + 1} de ${label}`,
+                        onclick: () => {
+                            readGrid();
+                            rows[day].splice(index, 1);
+                            redraw();
+                            focusDay(day, "remove");
+                        } }, "×")))),
             h("button", { type: "button", class: "icon add", title: `Adicionar intervalo (${label})`,
-                onclick: () => { readGrid(); rows[day].push(nextInterval(rows[day])); redraw(); } }, "+"),
+                "aria-label": `Adicionar intervalo em ${label}`,
+                onclick: () => {
+                    readGrid();
+                    rows[day].push(nextInterval(rows[day]));
+                    redraw();
+                    focusDay(day, "add");
+                } }, "+"),
             h("small", { class: "error", role: "alert" }))));
+    }
+
+    /**
+     * After "+" or "×" (the grid was drawn anew): the keyboard goes on from the day it was on, at the new
+     * interval's start, or at the day's last remaining interval (its "+" once it has none).
+     */
+    function focusDay(day, what) {
+        const box = grid.querySelector(`[data-day="${day}"]`);
+        if (!box) return;
+        const target = what === "add" ? [...box.querySelectorAll(".interval .start")].pop()
+            : [...box.querySelectorAll(".interval .icon")].pop() || box.querySelector(".add");
+        target?.focus();
     }
 
     function addException(exception) {
         const index = exceptionRows.length;
         const dateInput = maskDay(h("input", { class: "exception-date", value: showDay(exception.date),
-            placeholder: "dd/mm/aaaa", size: 10, inputmode: "numeric" }));  // digits only: the mask adds the "/"
+            placeholder: "dd/mm/aaaa", size: 10, inputmode: "numeric",  // digits only: the mask adds the "/"
+            "aria-label": "Data da exceção" }));
         const intervalsInput = h("input", { class: "exception-intervals", size: 28,
             value: exception.intervals.map(([s, e]) => `${s}-${e}`).join(", "),
-            placeholder: "08:00-12:00 (vazio = folga)" });
+            placeholder: "08:00-12:00 (vazio = folga)", "aria-label": "Horários da exceção (vazio = folga)" });
         const row = h("div", { class: "exception", dataset: { field: `hours.exceptions[${index}]` } },
             dateInput, intervalsInput,
-            h("button", { type: "button", class: "icon", title: "Remover exceção", onclick: () => {
-                row.remove();
-                exceptionRows[index] = null;
-            } }, "×"),
+            h("button", { type: "button", class: "icon", title: "Remover exceção", "aria-label": "Remover exceção",
+                onclick: () => {
+                    row.remove();
+                    exceptionRows[index] = null;
+                    addExceptionButton.focus();  // the row and its button are gone: the keyboard goes on from "+"
+                } }, "×"),
             h("small", { class: "error", role: "alert" }));
         exceptionRows.push({ dateInput, intervalsInput, row });
         exceptionList.append(row);

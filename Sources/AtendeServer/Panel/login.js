@@ -44,6 +44,8 @@ export function loginView(root, rpc, { message, onLogin }) {
                     : error.code === 1011 ? new InputProblem("_", format.outOfHoursText(error.data)) : error);
         } finally {
             button.disabled = false;
+            // The disabled button lost the focus: the password, cleared, is what is typed again.
+            if (document.activeElement === document.body && password.isConnected) password.focus();
         }
     }
 

@@ -41,23 +41,28 @@ export function settingsView(root, { rpc, store }) {
             + "exceção para a data."),
         h("div", { dataset: { field: "holidays" } }, holidays, h("small", { class: "error", role: "alert" })),
         h("button", { type: "button", class: "secondary small", id: "add-holiday",
-            onclick: () => addHoliday({ date: "", name: "" }) }, "+ Feriado"),
+            onclick: () => addHoliday({ date: "", name: "" }).focus() }, "+ Feriado"),  // the new row's date
         h("div", { class: "form-error", dataset: { field: "_" } }, h("small", { class: "error" })));
     root.append(form);
 
     function addHoliday(holiday) {
         const date = maskDay(h("input", { class: "holiday-date", value: showDay(holiday.date),
-            placeholder: "dd/mm/aaaa", size: 10, inputmode: "numeric" }));  // digits only: the mask adds the "/"
-        const name = h("input", { class: "holiday-name", value: holiday.name, placeholder: "Nome do feriado" });
+            placeholder: "dd/mm/aaaa", size: 10, inputmode: "numeric",  // digits only: the mask adds the "/"
+            "aria-label": "Data do feriado" }));
+        const name = h("input", { class: "holiday-name", value: holiday.name, placeholder: "Nome do feriado",
+            "aria-label": "Nome do feriado" });
         const entry = { date, name, row: null };
         entry.row = h("div", { class: "holiday" }, date, name,
-            h("button", { type: "button", class: "icon", title: "Remover feriado", onclick: () => {
-                entry.row.remove();
-                rows.splice(rows.indexOf(entry), 1);
-            } }, "×"),
+            h("button", { type: "button", class: "icon", title: "Remover feriado",
+                "aria-label": `Remover feriado ${holiday.name || ""}`.trim(), onclick: () => {
+                    entry.row.remove();
+                    rows.splice(rows.indexOf(entry), 1);
+                    form.querySelector("#add-holiday").focus();  // its row is gone: on from "+ Feriado"
+                } }, "×"),
             h("small", { class: "error", role: "alert" }));
         rows.push(entry);
         holidays.append(entry.row);
+        return date;
     }
 
     for (const holiday of settings.holidays || []) addHoliday(holiday);
