@@ -1397,9 +1397,12 @@ class Suite:
             phone.call("conversation.accept", {"id": chat["id"]})
             mine = f'#my-chats .chat-item[data-id="{chat["id"]}"]'
             d.wait_text(f"{mine} .unread-count", "1")
+            assert d.find(f"{mine} .unread-count").get_attribute("aria-label") == "1 mensagem não lida"
+            d.until(lambda: d.driver.title == "(1) atende", "the tab's title counting the unread message")
             d.until(lambda: not d.all(card), "the offer accepted on the phone gone from the desk")
             d.click(f"{mine} .contact")
             d.wait_text("#chat-contact", "Vera Dias")
+            d.until(lambda: d.driver.title == "atende", "read: the title counts nothing")
             self.close_open_chat()
             item = f'#wrapping .wrap-up-item[data-id="{chat["id"]}"]'
             d.wait(item)

@@ -37,8 +37,11 @@ async function reduce(file) {
 
 /** A password input with the rules ticked off while typing. */
 export function passwordInput(name, required) {
-    const input = h("input", { name, type: "password", autocomplete: "new-password", required });
-    const rules = h("ul", { class: "password-rules", "aria-live": "polite" });
+    // The rules describe the input (read when it is focused), and are not a live region: redrawn at every key,
+    // they would be read out at every key.
+    const rules = h("ul", { class: "password-rules", id: `password-rules-${name}` });
+    const input = h("input", { name, type: "password", autocomplete: "new-password", required,
+        "aria-describedby": rules.id });
     const draw = () => fill(rules, format.passwordRules(input.value).map((rule) =>
         h("li", { class: rule.ok ? "ok" : "missing", dataset: { rule: rule.key } },
             (rule.ok ? "✓ " : "• ") + rule.label)));
@@ -142,7 +145,7 @@ export function attendantProfileView(root, { rpc, store, go }, id) {
     const password = passwordInput("password", false);
     const phone = h("input", { name: "phone", value: format.phone(attendant.phone), inputmode: "tel",
         placeholder: "(11) 98765-4321", autocomplete: "off" });
-    const phoneHint = h("small", { class: "phone-problem" });
+    const phoneHint = h("small", { class: "phone-problem", "aria-live": "polite" });
     const email = h("input", { name: "email", type: "email", value: attendant.email || "", autocomplete: "off" });
     const active = toggle("active", "Ativo", attendant.active);
     const maxChats = h("input", { name: "maxChats", type: "number", min: 1, max: 1000, value: attendant.maxChats });

@@ -34,6 +34,7 @@ export function deskView(root, rpc, { attendant, onLogout }) {
             h("label", { class: "switch presence-switch" }, presence, h("span", { class: "slider" }), presenceLabel),
             h("span", { class: "zone-note", id: "zone-note" }, zoneNote()),
             h("button", { class: "link", id: "logout", onclick: leave }, "Sair")),
+        h("h1", { class: "visually-hidden" }, "Mesa de atendimento"),
         h("aside", { class: "desk-side" },
             offers,
             h("h2", { id: "my-chats-title" }, "Minhas conversas"), mine,
@@ -111,6 +112,9 @@ export function deskView(root, rpc, { attendant, onLogout }) {
 
     function drawMyChats() {
         const chats = [...desk.mine.values()];
+        // The tab's title counts what is unread, for an attendant working in another tab or window.
+        const unreadTotal = chats.reduce((sum, c) => sum + (desk.unread.get(c.id) || 0), 0);
+        document.title = unreadTotal ? `(${unreadTotal}) atende` : "atende";
         fill(mine, chats.length === 0 ? h("li", { class: "empty" }, "Nenhuma conversa aberta.") : chats.map((c) => {
             const unread = desk.unread.get(c.id) || 0;
             const marked = unread > 0 || desk.fresh.has(c.id);
@@ -118,7 +122,8 @@ export function deskView(root, rpc, { attendant, onLogout }) {
             return h("li", { class: `chat-item${pane.id === c.id ? " selected" : ""}${marked ? " unread" : ""}`,
                 dataset: { id: c.id }, ...opens(c.id) },
             h("span", { class: "contact" }, format.contactLabel(c.contact)),
-            unread ? h("span", { class: "unread-count", title: "Mensagens não lidas" }, String(unread)) : null,
+            unread ? h("span", { class: "unread-count", title: "Mensagens não lidas",
+                "aria-label": format.count(unread, "mensagem não lida", "mensagens não lidas") }, String(unread)) : null,
             waitingSince ? h("span", { class: "waiting-reply", title: "Tempo que o contato aguarda sua resposta" },
                 "aguarda ", h("span", { class: "since", dataset: { since: waitingSince } })) : null,
             replyDue(c) ? h("span", { class: "reply-due",
@@ -356,6 +361,7 @@ export function deskView(root, rpc, { attendant, onLogout }) {
     return {
         stop() {
             clearInterval(ticker);
+            document.title = "atende";
             desk.stop();
         },
         resync() {

@@ -90,7 +90,8 @@ export function field(name, label, input, hint) {
     const errorSlot = h("small", { class: "error", role: "alert", id: `${id}-error` });
     if (input instanceof Element && input.matches("input, select, textarea")) {
         input.setAttribute("aria-labelledby", labelText.id);
-        input.setAttribute("aria-describedby", hintText ? `${hintText.id} ${errorSlot.id}` : errorSlot.id);
+        const described = [input.getAttribute("aria-describedby"), hintText && hintText.id, errorSlot.id];
+        input.setAttribute("aria-describedby", described.filter(Boolean).join(" "));
     }
     return h("label", { class: "field", dataset: { field: name } }, labelText, input, hintText, errorSlot);
 }
