@@ -1206,6 +1206,8 @@ class Suite:
                  "the time left of the 2 min wrap-up")
         d.wait(f"{item} button.finish-wrap-up")
         assert self.setup.call("attendant.get", {"id": self.attendant_id})["wrappingChats"] == 1
+        # To the keyboard the contact's name is the button that opens it (no button nested in another).
+        assert d.find(item).get_attribute("role") is None and d.find(f"{item} .contact").tag_name == "button"
         d.click(f"{item} .contact")
         d.wait_text("#chat-contact", "Lucas Prado")
         d.wait("#wrap-up #finish-wrap-up")

@@ -161,9 +161,12 @@ export function deskView(root, rpc, { attendant, onLogout }) {
         const list = desk.runningWrapUps();
         wrapping.hidden = list.length === 0;
         fill(wrapping, list.length ? h("h2", {}, "Pós-atendimento") : null, h("ul", { class: "chat-list" },
+            // The item opens the chat on a click; to the keyboard the contact's name is the button that does (a
+            // button inside a button, "Finalizar", would be hidden from some screen readers).
             list.map((c) => h("li", { class: `chat-item wrap-up-item${pane.id === c.id ? " selected" : ""}`,
-                dataset: { id: c.id, until: c.wrapUpUntil }, ...opens(c.id) },
-            h("span", { class: "contact" }, format.contactLabel(c.contact)),
+                dataset: { id: c.id, until: c.wrapUpUntil }, onclick: () => select(c.id) },
+            h("button", { type: "button", class: "contact plain", "aria-label": `Abrir a conversa com ${
+                format.contactLabel(c.contact)} (em pós-atendimento)` }, format.contactLabel(c.contact)),
             h("span", { class: "countdown", dataset: { until: c.wrapUpUntil } }, format.timeLeft(c.wrapUpUntil)),
             h("button", { class: "primary small finish-wrap-up",
                 "aria-label": `Finalizar o pós-atendimento de ${format.contactLabel(c.contact)}`, onclick: (event) => {
