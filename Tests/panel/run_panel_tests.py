@@ -2104,6 +2104,8 @@ class Suite:
             a.expect('#board-departments .tile[data-id="suporte"] .overdue', lambda e: e.text == "0",
                      "nobody waiting past the target any more")
             a.wait_text(other_row, "Davi Moura")
+            a.until(lambda: a.script("return document.activeElement.closest('#board-waiting tr') !== null"),
+                    "the keyboard on the row now in the handed-off chat's place")
             assert not a.all(f"{other_row} .since.late"), "a wait under its department's 1 min target is not marked"
             assert a.find(f"{other_row} .visually-hidden").get_attribute("hidden") is not None
             a.expect('#board-departments .tile[data-id="vendas"] .overdue', lambda e: e.text == "0"

@@ -241,9 +241,33 @@ export function boardView(root, { rpc, store }) {
         delete queue.dataset.deferred;
         paused.hidden = true;
         const focused = focusedControl();
+        const place = focused ? rowIndex(document.activeElement) : -1;
         drawWaitingList();
         const again = focused ? queue.querySelector(focused) : null;
         if (again && again !== document.activeElement) again.focus();
+        else if (!again) focusNear(place);
+    }
+
+    /** The place in the waiting list of the row holding `element` (-1 if none). */
+    function rowIndex(element) {
+        return [...queue.querySelectorAll("tbody tr[data-id]")].findIndex((row) => row.contains(element));
+    }
+
+    /**
+     * The row at `place` is gone (handed off) and the focus with it: the keyboard goes on from the row now in its
+     * place, or from the list.
+     */
+    function focusNear(place) {
+        if (place < 0 || (document.activeElement && document.activeElement !== document.body)) return;
+        const rows = [...queue.querySelectorAll("tbody tr[data-id]")];
+        const near = rows[Math.min(place, rows.length - 1)];
+        const control = near && near.querySelector("select:not([disabled]), button:not([disabled])");
+        if (control) {
+            control.focus();
+            return;
+        }
+        queue.setAttribute("tabindex", "-1");
+        queue.focus();
     }
 
     /**
@@ -350,6 +374,7 @@ export function boardView(root, { rpc, store }) {
         const send = h("button", { class: "small", "aria-label": `Encaminhar ${who}`, onclick: async () => {
             if (sending.has(chat.id) || !target.value) return;
             sending.add(chat.id);
+            const place = rowIndex(send);  // the button loses the focus as it is disabled
             send.disabled = true;
             // Only while it still waits: one an attendant took meanwhile stays with that attendant.
             const outcome = await move(chat, target.value, { ifWaiting: true });
@@ -359,6 +384,7 @@ export function boardView(root, { rpc, store }) {
                 waiting = waiting.filter((c) => c.id !== chat.id);
             }
             drawWaiting(true);
+            if (!send.isConnected) focusNear(place);
         } }, "Encaminhar");
         function fillOptions() {
             const chosen = target.value || handOffs.get(chat.id) || "";
