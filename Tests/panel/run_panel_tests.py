@@ -827,13 +827,21 @@ class Suite:
                         " document.getElementById('notices').getAttribute('aria-live')]")
         assert live == [None, "polite"], live
         a.click_text(".side-menu a", "Atendentes")
-        a.wait(f'#attendants-table tr[data-id="{self.attendant_id}"] td.name a').send_keys(Keys.ENTER)
-        a.wait("#attendant-profile")
-        a.click_text("#attendant-profile button", "← Atendentes")
-        assert d.find("#presence").get_attribute("aria-label") == "Disponível para atendimento"
-        if d.all("#presence:checked"):  # away, so the chat below waits in the queue
+        link = f'#attendants-table tr[data-id="{self.attendant_id}"] td.name a'
+        a.script(f"document.querySelector('{link}').focus()")
+        assert d.find("#presence").get_attribute("aria-label").startswith("Disponível para atendimento: ")
+        # The list is drawn again for a push (the attendant's presence): the keyboard stays on the link.
+        now = "Ausente" if d.all("#presence:checked") else "Online"
+        d.click(".presence-switch .slider")
+        d.wait_text("#presence-label", now)
+        a.wait_text(f'#attendants-table tr[data-id="{self.attendant_id}"] .presence', now)
+        assert a.script(f"return document.activeElement === document.querySelector('{link}')"), "focus kept"
+        if now == "Online":  # away, so the chat below waits in the queue
             d.click(".presence-switch .slider")
             d.wait_text("#presence-label", "Ausente")
+        a.find(link).send_keys(Keys.ENTER)
+        a.wait("#attendant-profile")
+        a.click_text("#attendant-profile button", "← Atendentes")
         d.click("#tab-fila")
         d.find("#tab-fila").send_keys(Keys.ARROW_RIGHT)
         d.until(lambda: d.script("return document.activeElement.id") == "tab-potenciais"
@@ -871,8 +879,35 @@ class Suite:
                     and d.find("#transfer-panel").get_attribute("hidden") is not None,
                     "Escape closes it, the focus back on Transferir")
             assert d.find("#transfer-open").get_attribute("aria-expanded") == "false"
+            # A message in the open chat while the tab is out of sight is unread there, and the title counts it
+            # until the tab is looked at again.
+            d.script("Object.defineProperty(document, 'hidden', {configurable: true, get: () => true})")
+            self.bot.call("conversation.message", {"id": waiting["id"], "text": "Ainda aí?"})
+            d.until(lambda: d.driver.title == "(1) atende", "the hidden tab's title counting the message")
+            d.script("Object.defineProperty(document, 'hidden', {configurable: true, get: () => false});"
+                     " document.dispatchEvent(new Event('visibilitychange'))")
+            d.until(lambda: d.driver.title == "atende", "read once the tab is looked at")
+            # Closed from the keyboard, the keyboard goes on in the pane (the wrap-up's or the closed chat's button).
+            d.script("document.getElementById('close-chat').focus()")
+            d.find("#close-chat").send_keys(Keys.ENTER)
+            d.wait_text("#close-chat", "Confirmar encerramento")
+            d.find("#close-chat").send_keys(Keys.ENTER)
+            d.until(lambda: d.script("return document.activeElement.id") in ("finish-wrap-up", "dismiss-chat"),
+                    "the focus on what the closed chat's pane offers")
         finally:
-            self.bot.call("conversation.close", {"id": waiting["id"]})
+            if self.setup.call("conversation.get", {"id": waiting["id"]})["state"] != "closed":
+                self.bot.call("conversation.close", {"id": waiting["id"]})
+        # A settings change about something else leaves a search being typed in the agenda as it is.
+        if d.all("#tab-agenda"):
+            d.click("#tab-agenda")
+            d.type("#contacts-query", "Bea")
+            before = self.setup.call("settings.get")["attendantsCanRemovePotentials"]
+            self.setup.call("settings.update", {"attendantsCanRemovePotentials": not before})
+            self.setup.call("settings.update", {"attendantsCanRemovePotentials": before})
+            time.sleep(0.5)  # the two pushes' time: nothing on the agenda shows them
+            assert d.value("#contacts-query") == "Bea"
+            assert d.script("return document.activeElement.id") == "contacts-query"
+            d.click("#tab-fila")
 
     def attendant_logs_in(self):
         d = self.desk
@@ -1615,6 +1650,14 @@ class Suite:
         week = self.setup.call("attendant.get", {"id": id_})["hours"]["week"]
         assert week.get("sat") == [["08:00", "18:00"]], week
         assert week.get("mon") == [["08:00", "12:00"], ["12:00", "14:00"]], week
+        # Saved with Enter in an interval: the week drawn again as saved keeps the keyboard in that interval.
+        from selenium.webdriver.common.keys import Keys
+        end = '.day[data-day="mon"] .interval:last-child input.end'
+        a.type(end, "15:00")
+        a.find(end).send_keys(Keys.ENTER)
+        a.until(lambda: self.setup.call("attendant.get", {"id": id_})["hours"]["week"].get("mon")
+                == [["08:00", "12:00"], ["12:00", "15:00"]], "saved with Enter")
+        a.until(lambda: a.script(f"return document.activeElement.matches('{end}')"), "the focus kept in the interval")
 
     def profile_warns_unsaved_changes(self):
         """Leaving a profile with unsaved changes asks first ("← Atendentes", the menu, closing the tab); "Cancelar"

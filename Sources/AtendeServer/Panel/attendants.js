@@ -2,7 +2,7 @@
 // form, and the list (name, login, status, open chats, overall rating, active), redrawn from pushes. The switches
 // follow settings.changed too, so another admin's change shows here at once.
 
-import { h, fill, toggle, showError, clearErrors, notice, labelCells } from "./dom.js";
+import { h, fill, toggle, showError, clearErrors, notice, labelCells, keepFocus } from "./dom.js";
 import * as format from "./format.js";
 
 /** Draws the attendants list; returns {stop}. */
@@ -66,6 +66,11 @@ export function attendantsView(root, { rpc, store, go }) {
     }
 
     function drawList() {
+        // Pushes redraw it all day (presence, chats, ratings, a photo arriving): the keyboard keeps its row.
+        keepFocus(table, drawRows);
+    }
+
+    function drawRows() {
         const attendants = store.attendantList();
         fill(table,
             h("thead", {}, h("tr", {},
@@ -74,7 +79,8 @@ export function attendantsView(root, { rpc, store, go }) {
             h("tbody", {}, attendants.length === 0
                 ? h("tr", {}, h("td", { colspan: 7, class: "empty" }, "Nenhum atendente ainda. Clique em “+”."))
                 : attendants.map((a) => h("tr", { class: "clickable", dataset: { id: a.id },
-                    onclick: () => go(`#/atendentes/${a.id}`) },
+                    // The name's link follows itself (a ctrl-click opens a new tab and leaves this one here).
+                    onclick: (event) => { if (!event.target.closest("a")) go(`#/atendentes/${a.id}`); } },
                 h("td", {}, avatar(a)),
                 // A link as well as the row's click: the keyboard and screen readers reach the profile through it.
                 h("td", { class: "name" }, h("a", { href: `#/atendentes/${a.id}`, class: "row-link" }, a.name)),

@@ -143,6 +143,9 @@ export class ChatPane {
 
     draw() {
         const chat = this.conversation();
+        // Drawn anew while the keyboard was in it (the chat just closed, here or by the contact): the focus goes on
+        // to what the pane offers now instead of the top of the page.
+        const hadFocus = this.element.contains(document.activeElement);
         if (!chat) {
             this.drawEmpty();
             return;
@@ -195,6 +198,7 @@ export class ChatPane {
                 } }, "Fechar")));
         this.drawMessages();
         if (mine) this.reply.focus();
+        else if (hadFocus) this.element.querySelector("#finish-wrap-up, #dismiss-chat")?.focus();
     }
 
     /** The header's second line: phone, channel, department (by its current name) and when the chat opened. The

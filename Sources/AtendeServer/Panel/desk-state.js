@@ -50,6 +50,8 @@ export class DeskState {
         this.readChannel = me && me.id && typeof BroadcastChannel === "function"
             ? new BroadcastChannel(`atende.desk.read.${me.id}`) : null;
         if (this.readChannel) this.readChannel.onmessage = (message) => this.readElsewhere(message.data);
+        this.onVisible = () => this.seen();
+        if (typeof document !== "undefined") document.addEventListener("visibilitychange", this.onVisible);
         // Messages another tab showed as they came: this tab's push of one may arrive after the other tab's word.
         this.seenElsewhere = new Set();
         // When each chat was last read in this browser (kept in localStorage, per attendant), so a reload or a new
@@ -84,6 +86,15 @@ export class DeskState {
         this.stopEvents();
         clearTimeout(this.queueTimer);
         if (this.readChannel) this.readChannel.close();
+        if (typeof document !== "undefined") document.removeEventListener("visibilitychange", this.onVisible);
+    }
+
+    /** The tab is looked at again: what arrived in the open chat meanwhile is read now. */
+    seen() {
+        if (typeof document === "undefined" || document.hidden || !this.pane || this.pane.id === null) return;
+        if (!this.unread.has(this.pane.id)) return;
+        this.markRead(this.pane.id);
+        this.changed("mine");
     }
 
     /** The attendant sees this chat here (and `message`, just shown in it): read in all its tabs. */
@@ -222,9 +233,11 @@ export class DeskState {
         switch (event.type) {
         case "conversation.offered":
             // A notice too: on a phone the offers sit at the top of a long page, out of sight while reading.
-            if (!this.offers.has(chat.id)) notice(this.offerText(chat));
+            if (!this.offers.has(chat.id)) {
+                notice(this.offerText(chat));
+                this.readOfferWords(chat.id);  // again for an offer made again: the contact may have said more
+            }
             this.offers.set(chat.id, chat);
-            if (!this.offerWords.has(chat.id)) this.readOfferWords(chat.id);
             this.changed("offers");
             break;
         case "conversation.revoked": {
@@ -258,8 +271,10 @@ export class DeskState {
             if (!this.waitingSince.has(chat.id)) this.waitingSince.set(chat.id, event.message.at);
             if (this.pane.id === chat.id) {
                 this.pane.received(event.message);
-                // Shown in a tab the attendant is looking at: read in its other tabs too.
+                // Shown in a tab the attendant is looking at: read in its other tabs too. In a tab out of sight it
+                // is unread until the tab is looked at again (the tab's title counts it meanwhile).
                 if (typeof document === "undefined" || !document.hidden) this.markRead(chat.id, event.message.id);
+                else this.unread.set(chat.id, (this.unread.get(chat.id) || 0) + 1);
             } else if (!this.seenElsewhere.delete(event.message.id)) {
                 this.unread.set(chat.id, (this.unread.get(chat.id) || 0) + 1);
             }

@@ -18,9 +18,8 @@ export function deskView(root, rpc, { attendant, onLogout }) {
     const pane = new ChatPane(rpc, desk);
     desk.pane = pane;
 
-    // Named for what it turns on: its label beside it says the state (Online, Ausente, Fora do horário).
-    const presence = h("input", { type: "checkbox", role: "switch", id: "presence", onchange: setPresence,
-        "aria-label": "Disponível para atendimento", "aria-describedby": "presence-label" });
+    // Named for what it turns on, and the state seen beside it (drawPresence).
+    const presence = h("input", { type: "checkbox", role: "switch", id: "presence", onchange: setPresence });
     const presenceLabel = h("span", { class: "switch-label", id: "presence-label" });
     const offers = h("section", { class: "offers", id: "offers" });
     const mine = h("ul", { class: "chat-list", id: "my-chats", "aria-labelledby": "my-chats-title" });
@@ -43,6 +42,12 @@ export function deskView(root, rpc, { attendant, onLogout }) {
         pane.element));
 
     let tab = "fila";
+    /** The settings the open tab's body depends on, as last drawn: a settings.changed about something else (or
+     * the same settings read again after a reconnect) does not wipe a search being typed or reload a list. */
+    let tabSettings = null;
+    const currentTabSettings = () => (tab === "potenciais"
+        ? String((desk.settings || {}).attendantsCanRemovePotentials) : "");
+    const tabSettingsChanged = () => currentTabSettings() !== tabSettings;
 
     /** The attendant's own photo beside the name (its initials until it arrives, or without one). */
     function photo() {
@@ -78,6 +83,8 @@ export function deskView(root, rpc, { attendant, onLogout }) {
     function drawPresence() {
         presence.checked = desk.presence === "online";
         presenceLabel.textContent = format.presenceLabels[desk.presence] || desk.presence || "—";
+        // The name holds what is seen beside the switch (WCAG's label in name).
+        presence.setAttribute("aria-label", `Disponível para atendimento: ${presenceLabel.textContent}`);
         presenceLabel.className = `switch-label presence-${desk.presence}`;
     }
 
@@ -204,6 +211,7 @@ export function deskView(root, rpc, { attendant, onLogout }) {
             } }, label)));
         tabBody.setAttribute("aria-labelledby", `tab-${tab}`);
         if (focused) document.getElementById(focused)?.focus();
+        if (tab === "fila" || reopen) tabSettings = currentTabSettings();
         if (tab === "fila") drawWaiting();
         else if (!reopen) return;
         else if (tab === "potenciais") drawPotentials();
@@ -341,7 +349,7 @@ export function deskView(root, rpc, { attendant, onLogout }) {
         // The waiting list's "Pegar" follows the room left, which the attendant's own chats change.
         if (what.has("waiting") || what.has("settings") || what.has("mine") || what.has("offers")
             || what.has("wrapping")) {
-            drawTabs(what.has("settings"));
+            drawTabs(what.has("settings") && tabSettingsChanged());
         }
         if (what.has("potentials") && tab === "potenciais") potentialsSoon();
         if (what.has("pane")) pane.draw();
@@ -370,6 +378,8 @@ export function deskView(root, rpc, { attendant, onLogout }) {
         resync() {
             // The lists and the open chat are read again: pushes sent while the socket was down are lost.
             desk.load().then(() => {
+                // The potentials may have changed while the socket was down (the agenda keeps its search).
+                if (tab === "potenciais") drawPotentials({ inPlace: true });
                 if (pane.id === null) return;
                 if (desk.find(pane.id)) pane.refresh();
                 else pane.close();

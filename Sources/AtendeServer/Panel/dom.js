@@ -60,7 +60,10 @@ export function keepFocus(container, draw, fallback = container) {
     const items = [...container.querySelectorAll("[data-id]")];
     const near = index >= 0 && items.length ? items[Math.min(index, items.length - 1)] : null;
     const focusable = "button:not([disabled]), a, [tabindex]";
-    const control = near && (near.matches(focusable) ? near : near.querySelector(focusable));
+    // The same kind of control first ("Finalizar" after "Finalizar"): Enter pressed again does the same thing.
+    const alike = near && active !== item ? near.querySelector(`${active.tagName.toLowerCase()}${classes}`) : null;
+    const control = alike && !alike.disabled ? alike
+        : near && (near.matches(focusable) ? near : near.querySelector(focusable));
     if (control) {
         control.focus();
         return;

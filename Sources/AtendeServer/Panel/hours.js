@@ -223,6 +223,24 @@ export function hoursEditor(hours, defaultTimezone = "America/Sao_Paulo") {
     function redraw() {
         element.querySelector(".hours-body").hidden = alwaysBox.checked;
         allOff.hidden = !weekIsOff(rows);
+        // The grid drawn anew (the week as saved, a preset) keeps the keyboard on the same day, interval and part.
+        const active = grid.contains(document.activeElement) ? document.activeElement : null;
+        const place = active && {
+            day: active.closest("[data-day]")?.dataset.day,
+            interval: active.closest(".interval")
+                ? [...active.closest(".intervals").querySelectorAll(".interval")].indexOf(active.closest(".interval"))
+                : -1,
+            part: ["start", "end", "icon", "add"].find((name) => active.classList.contains(name)),
+        };
+        drawGrid();
+        if (!place || !place.day || !place.part) return;
+        const box = grid.querySelector(`[data-day="${place.day}"]`);
+        const interval = place.interval >= 0 ? box?.querySelectorAll(".interval")[place.interval] : null;
+        const again = place.part === "add" ? box?.querySelector(".add") : interval?.querySelector(`.${place.part}`);
+        again?.focus();
+    }
+
+    function drawGrid() {
         fill(grid, days.map(([day, label]) => h("div", { class: "day", dataset: { day, field: `hours.week.${day}` } },
             h("span", { class: "day-name" }, label),
             h("div", { class: "intervals" },

@@ -53,13 +53,16 @@ export function settingsView(root, { rpc, store }) {
             "aria-label": "Nome do feriado" });
         const entry = { date, name, row: null };
         entry.row = h("div", { class: "holiday" }, date, name,
-            h("button", { type: "button", class: "icon", title: "Remover feriado",
+            h("button", { type: "button", class: "icon remove-holiday", title: "Remover feriado",
                 "aria-label": `Remover feriado ${holiday.name || ""}`.trim(), onclick: () => {
                     entry.row.remove();
                     rows.splice(rows.indexOf(entry), 1);
                     form.querySelector("#add-holiday").focus();  // its row is gone: on from "+ Feriado"
                 } }, "×"),
             h("small", { class: "error", role: "alert" }));
+        // The button names the holiday as it is now called.
+        name.addEventListener("input", () => entry.row.querySelector(".remove-holiday")
+            .setAttribute("aria-label", `Remover feriado ${name.value}`.trim()));
         rows.push(entry);
         holidays.append(entry.row);
         return date;
