@@ -1168,6 +1168,9 @@ class Suite:
         a.type("#department-form input[name=offerTimeout]", "300")
         a.click("#department-form button[type=submit]")
         a.wait_text('#departments-table tr[data-id="vendas"]', "5 min")
+        # The form closed: the keyboard is on the saved department's row (its Editar), not the top of the page.
+        a.until(lambda: a.script("return document.activeElement.closest('#departments-table tr[data-id=\"vendas\"]')"
+                                 " !== null"), "the focus on the saved department's row")
         a.shot("20-departamentos-ofertas")
         saved = next(d for d in self.setup.call("department.list")["departments"] if d["id"] == "vendas")
         assert saved["offerTimeout"] == 300 and saved["wrapUp"] == 120, saved
@@ -1897,6 +1900,9 @@ class Suite:
         a.type("#admin-form input[name=login]", "bruno@empresa.com.br")
         a.click("#admin-form button[type=submit]")
         a.wait_text("#admins-table", "bruno@empresa.com.br")
+        a.until(lambda: a.script("return document.activeElement.closest('#admins-table tr') !== null"
+                                 " && document.activeElement.closest('tr').textContent.includes('bruno@')"),
+                "the focus on the new account's row")
         a.shot("23-administradores")
         # An account made elsewhere (atendectl admin add) shows on the open list without a reload (admin.changed).
         a.script("window.atendeNotReloaded = true")
@@ -2323,6 +2329,15 @@ class Suite:
         a.until(lambda: a.find("#attendant-profile .profile-summary #unlock-login").is_displayed(),
                 "Desbloquear shown beside the lock, at the top of the profile")
         a.shot("34-login-bloqueado")
+        # A push about the attendant draws the summary again: the keyboard stays on Desbloquear.
+        a.script("document.getElementById('unlock-login').focus()")
+        name = self.setup.call("attendant.get", {"id": self.attendant_id})["name"]
+        self.setup.call("attendant.update", {"id": self.attendant_id, "name": name})  # changes nothing but pushes
+        time.sleep(0.5)  # the push's time: the summary looks the same when drawn again
+        assert a.script("return document.activeElement.id") == "unlock-login", "the focus kept on Desbloquear"
+        # The phone is described by its hint, the DDD warning and its error, as every other field.
+        described = a.find("#attendant-profile input[name=phone]").get_attribute("aria-describedby").split()
+        assert "phone-problem" in described and len(described) == 3, described
         a.click("#unlock-login")
         a.wait_text(".notices", "Login desbloqueado")
         a.until(lambda: not a.all("#attendant-profile .badge.locked"), "the lock badge gone")

@@ -49,6 +49,13 @@ export function adminsView(root, { rpc, me }) {
         labelCells(table);
     }
 
+    /** Closes the form; the keyboard goes back to where it came from: the row's "Editar", or "+". */
+    function closeEditor(id) {
+        fill(editor);
+        const row = id ? table.querySelector(`tr[data-id="${CSS.escape(String(id))}"] button`) : null;
+        (row || document.getElementById("add-admin"))?.focus();
+    }
+
     function edit(admin) {
         const creating = admin === null;
         const name = h("input", { name: "name", value: creating ? "" : admin.name });
@@ -63,7 +70,8 @@ export function adminsView(root, { rpc, me }) {
             password.rules,
             h("div", { class: "form-error", dataset: { field: "_" } }, h("small", { class: "error" })),
             h("div", { class: "actions" },
-                h("button", { type: "button", class: "secondary", onclick: () => fill(editor) }, "Cancelar"),
+                h("button", { type: "button", class: "secondary",
+                    onclick: () => closeEditor(creating ? null : admin.id) }, "Cancelar"),
                 h("button", { type: "submit", class: "primary save", title: "Salvar" }, floppyIcon(),
                     h("span", {}, "Salvar"))));
         fill(editor, form);
@@ -81,10 +89,11 @@ export function adminsView(root, { rpc, me }) {
             if (creating || login.value.trim() !== admin.login) params.login = login.value.trim();
             if (creating || password.input.value) params.password = password.input.value;
             try {
-                await rpc.call(creating ? "admin.create" : "admin.update", params);
+                const saved = await rpc.call(creating ? "admin.create" : "admin.update", params);
                 fill(editor);
                 notice("Administrador salvo.");
-                load();
+                await load();
+                closeEditor(saved && saved.id);
             } catch (error) {
                 showError(form, error);
             }

@@ -3,7 +3,7 @@
 // DDD check, e-mail, "Ativo", "HORÁRIOS DE ATENDIMENTO", "DEPARTAMENTO", saved with the floppy-disk button.
 // The daemon has the last word: every error it returns is shown next to the field it names.
 
-import { h, fill, field, toggle, clearErrors, showError, showErrors, notice, floppyIcon, askBeforeClosing }
+import { h, fill, field, toggle, clearErrors, showError, showErrors, notice, floppyIcon, askBeforeClosing, keepFocus }
     from "./dom.js";
 import * as format from "./format.js";
 import { timeZone } from "./clock.js";
@@ -145,7 +145,11 @@ export function attendantProfileView(root, { rpc, store, go }, id) {
     const password = passwordInput("password", false);
     const phone = h("input", { name: "phone", value: format.phone(attendant.phone), inputmode: "tel",
         placeholder: "(11) 98765-4321", autocomplete: "off" });
-    const phoneHint = h("small", { class: "phone-problem", "aria-live": "polite" });
+    const phoneHint = h("small", { class: "phone-problem", "aria-live": "polite", id: "phone-problem" });
+    // The DDD warning below the hint, and among what describes the input.
+    const phoneField = field("phone", "Telefone", phone, "DDD + número. Opcional.");
+    phoneField.querySelector(".hint").after(phoneHint);
+    phone.setAttribute("aria-describedby", `${phone.getAttribute("aria-describedby")} ${phoneHint.id}`);
     const email = h("input", { name: "email", type: "email", value: attendant.email || "", autocomplete: "off" });
     const active = toggle("active", "Ativo", attendant.active);
     const maxChats = h("input", { name: "maxChats", type: "number", min: 1, max: 1000, value: attendant.maxChats });
@@ -191,15 +195,9 @@ export function attendantProfileView(root, { rpc, store, go }, id) {
             h("div", { class: "general-fields" },
                 field("name", "Nome", name, "Nome e sobrenome"),
                 field("login", "Usuário", login),
-                h("label", { class: "field", dataset: { field: "password" } },
-                    h("span", { class: "field-label" }, "Nova senha"), password.input,
-                    h("small", { class: "hint" }, "Deixe em branco para manter a senha atual."),
-                    h("small", { class: "error", role: "alert" })),
+                field("password", "Nova senha", password.input, "Deixe em branco para manter a senha atual."),
                 password.rules,
-                h("label", { class: "field", dataset: { field: "phone" } },
-                    h("span", { class: "field-label" }, "Telefone"), phone,
-                    h("small", { class: "hint" }, "DDD + número. Opcional."), phoneHint,
-                    h("small", { class: "error", role: "alert" })),
+                phoneField,
                 field("email", "E-mail", email, "Opcional."),
                 field("maxChats", "Conversas simultâneas (máx.)", maxChats),
                 active)),
@@ -238,7 +236,8 @@ export function attendantProfileView(root, { rpc, store, go }, id) {
     }
 
     function drawSummary() {
-        fill(summary,
+        // Drawn again at every push about the attendant: the keyboard stays on "Desbloquear login".
+        keepFocus(summary, () => fill(summary,
             h("span", { class: `badge presence-${attendant.presence}` },
                 format.presenceLabels[attendant.presence] || attendant.presence),
             h("span", {}, format.count(attendant.openChats, "conversa aberta", "conversas abertas")),
@@ -252,19 +251,20 @@ export function attendantProfileView(root, { rpc, store, go }, id) {
             lockedUntil ? h("span", { class: "badge locked" },
                 `Login bloqueado até ${format.dateTime(lockedUntil)} (após 5 tentativas com senha errada)`) : null,
             // Beside the lock it undoes, not at the foot of a long form (on a phone, screens below).
-            unlockButton);
+            unlockButton));
     }
 
     function drawDepartments() {
         const chosen = new Set([...departmentBox.querySelectorAll("input:checked")].map((input) => input.value));
         const initial = departmentBox.childElementCount === 0;
         const departments = store.departmentList();
-        fill(departmentBox, departments.length === 0
+        // Drawn again when a department changes elsewhere: the keyboard stays on its checkbox.
+        keepFocus(departmentBox, () => fill(departmentBox, departments.length === 0
             ? h("p", { class: "muted" }, "Nenhum departamento. Crie um em Departamentos.")
-            : departments.map((d) => h("label", { class: "chip" },
+            : departments.map((d) => h("label", { class: "chip", dataset: { id: d.id } },
                 h("input", { type: "checkbox", name: "departments", value: d.id,
                     checked: initial ? attendant.departments.includes(d.id) : chosen.has(d.id) }),
-                ` ${d.name}`)));
+                ` ${d.name}`))));
     }
 
     async function showImage() {

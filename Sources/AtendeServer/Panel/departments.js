@@ -64,6 +64,13 @@ export function departmentsView(root, { rpc, store }) {
         labelCells(table);
     }
 
+    /** Closes the form; the keyboard goes back to where it came from: the row's "Editar", or "+". */
+    function closeEditor(id) {
+        fill(editor);
+        const row = id ? table.querySelector(`tr[data-id="${CSS.escape(id)}"] button`) : null;
+        (row || document.getElementById("add-department"))?.focus();
+    }
+
     function edit(department) {
         const creating = department === null;
         const id = h("input", { name: "id", value: creating ? "" : department.id, disabled: !creating,
@@ -97,7 +104,8 @@ export function departmentsView(root, { rpc, store }) {
                     h("small", { class: "error", role: "alert" }))),
             h("div", { class: "form-error", dataset: { field: "_" } }, h("small", { class: "error", role: "alert" })),
             h("div", { class: "actions" },
-                h("button", { type: "button", class: "secondary", onclick: () => fill(editor) }, "Cancelar"),
+                h("button", { type: "button", class: "secondary",
+                    onclick: () => closeEditor(creating ? null : department.id) }, "Cancelar"),
                 h("button", { type: "submit", class: "primary save", title: "Salvar" }, floppyIcon(),
                     h("span", {}, "Salvar"))));
         fill(editor, form);
@@ -145,7 +153,7 @@ export function departmentsView(root, { rpc, store }) {
             try {
                 const saved = await rpc.call(creating ? "department.create" : "department.update", params);
                 store.putDepartment(saved);
-                fill(editor);
+                closeEditor(saved.id);
                 notice(creating ? "Departamento criado." : "Departamento salvo.");
             } catch (error) {
                 showError(form, error);
