@@ -292,6 +292,9 @@ extension RequestContext {
         try store.recordAuthor(message: message.id, attendant: attendant)
         let noted = router.noteReply(id, by: attendant, now: now)
         apply(noted, now: now)
+        // A first reply moves the attendant's average first reply: monitors hear of it (attendant.changed), so a
+        // supervisor's board reads the figures again instead of waiting for the next close or queue change.
+        if conversation.firstReplyAt == nil { fanOut.dirtyAttendants.insert(attendant) }
         let replied = noted.isEmpty ? conversation : router.conversation(id) ?? conversation
         fanOut.pushToBots(event("conversation.reply", replied, message: message), for: id, last: false)
         // The attendant's other connections (another tab, the phone) show the reply too.

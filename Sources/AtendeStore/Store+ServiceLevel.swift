@@ -90,9 +90,11 @@ struct ServiceLevelTally {
                 let assigned = assigned ?? firstAssigned
                 var person = attendants[attendant] ?? AttendantServiceLevel(attendant: attendant)
                 person.handled += 1
-                if let firstReply {
+                // Only a first reply made after this attendant got the chat: one answered before (by whoever
+                // held it, before a transfer or a move) is not this attendant's, and would count as 0 s.
+                if let firstReply, firstReply >= assigned {
                     person.firstReplies += 1
-                    person.firstReplyMillis += max(0, firstReply - min(assigned, firstReply))
+                    person.firstReplyMillis += firstReply - assigned
                 }
                 if state == "closed", let closedAt {
                     person.closed += 1

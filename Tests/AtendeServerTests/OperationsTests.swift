@@ -240,6 +240,27 @@ final class OperationsTests: XCTestCase {
         XCTAssertNil(changed?["attendant"]?["passwordHash"])
     }
 
+    /// A chat's first reply moves its attendant's average first reply (stats.get): monitors hear attendant.changed,
+    /// so a board reads the figures again; a later reply moves nothing and says nothing.
+    func testAFirstReplyTellsMonitorsTheAttendantChanged() throws {
+        let daemon = try TestDaemon()
+        let admin = try daemon.admin()
+        try admin.createDepartment("d")
+        let id = try admin.createAttendant("ana@x.com", departments: ["d"])
+        let ana = try daemon.attendant(login: "ana@x.com")
+        let bot = try daemon.bot()
+        let chat = try bot.openChat("r1", department: "d")
+        XCTAssertEqual(chat["attendantId"]?.intValue, id)
+        let monitor = try daemon.admin()
+        try monitor.call("monitor.subscribe")
+        try assertNoEvent(monitor, "attendant.changed", "nothing yet")
+        try ana.call("conversation.reply", ["id": .int(chat.id), "text": "Olá"])
+        let changed = try monitor.nextEvent(ofType: "attendant.changed", timeout: 10)
+        XCTAssertEqual(changed?["attendant"]?["id"]?.intValue, id, "its average first reply moved")
+        try ana.call("conversation.reply", ["id": .int(chat.id), "text": "Tudo bem?"])
+        try assertNoEvent(monitor, "attendant.changed", "a later reply moves no figure")
+    }
+
     func testSighupReloadsLiveKeysAndNamesTheRest() throws {
         let daemon = try TestDaemon()
         daemon.config["logLevel"] = "debug"

@@ -93,4 +93,36 @@ final class StoreServiceLevelTests: StoreTestCase {
         XCTAssertEqual(try store.conversations(state: nil, department: nil, attendant: nil, before: nil, limit: 10)
             .map(\.firstQueuedAt), [t0 + 1000])
     }
+
+    /// A chat answered by one attendant and then moved to another: the second attendant did not make that first
+    /// reply, so it is not in its average (it would count as 0 s and pull the average down).
+    func testAFirstReplyMadeBeforeTheAssignmentIsNotTheNewAttendants() throws {
+        do {
+            let store = try openStore()
+            var chat = Conversation(id: 1, externalId: "wa-1", contactPhone: "+5511987654321", department: "sales",
+                                    state: .queued, openedAt: t0, queuedAt: t0, queueSeq: 1)
+            try store.saveConversation(chat, new: true)
+            chat.state = .assigned
+            chat.attendantId = 7
+            chat.assignedAt = t0 + 10_000
+            chat.firstReplyAt = t0 + 40_000
+            try store.saveConversation(chat)
+            chat.attendantId = 8  // moved, answered already
+            chat.assignedAt = t0 + 60_000
+            try store.saveConversation(chat)
+            var other = Conversation(id: 2, externalId: "wa-2", contactPhone: "+5511987654322", department: "sales",
+                                     state: .queued, openedAt: t0, queuedAt: t0, queueSeq: 2)
+            try store.saveConversation(other, new: true)
+            other.state = .assigned
+            other.attendantId = 8
+            other.assignedAt = t0 + 5000
+            other.firstReplyAt = t0 + 25_000
+            try store.saveConversation(other)
+            try store.commit()
+        }
+        let levels = try openStore().serviceLevels(since: t0, targets: ["sales": 60])
+        XCTAssertEqual(levels.attendants.map(\.attendant), [8])
+        XCTAssertEqual(levels.attendants.first?.handled, 2, "both chats are its own now")
+        XCTAssertEqual(levels.attendants.first?.averageFirstReplySeconds, 20, "its own first reply only, not 0 s")
+    }
 }

@@ -2212,9 +2212,15 @@ class Suite:
         a.click_text(".side-menu a", "Supervisão")
         a.wait_text("#board-stranded", "Lucas Rocha")
         a.shot("24-supervisao-offline")
-        a.click(f'#board-stranded tr[data-id="{chat["id"]}"] button')
+        # A double click moves it once (the button waits for the first move).
+        from selenium.webdriver.common.action_chains import ActionChains
+        ActionChains(a.driver).double_click(a.find(f'#board-stranded tr[data-id="{chat["id"]}"] button')).perform()
         a.until(lambda: self.setup.call("conversation.get", {"id": chat["id"]})["state"] == "queued",
                 "the chat back in the queue")
+        time.sleep(0.5)  # a second move would have been answered by now
+        moved = a.script("return [...document.querySelectorAll('.notices .notice')]"
+                         ".filter((n) => n.textContent.startsWith('Conversa encaminhada')).length")
+        assert moved == 1, f"{moved} moves said"
         a.until(lambda: not a.all(f'#board-stranded tr[data-id="{chat["id"]}"]'), "the moved chat off the list")
 
     def reconnect_resumes(self):

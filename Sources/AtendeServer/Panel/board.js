@@ -93,7 +93,7 @@ export function boardView(root, { rpc, store }) {
                     h("dt", {}, "Nível de serviço"), h("dd", {}, typeof s.serviceLevel === "number"
                         ? `${format.percent(s.serviceLevel)} em ${format.duration(target)}`
                         : h("span", { class: "muted" }, "ainda sem atendimentos hoje")),
-                    h("dt", {}, `Esperando há mais de ${format.duration(target)}`),
+                    h("dt", {}, "Esperando há mais de ", h("span", { class: "unbroken" }, format.duration(target))),
                     h("dd", { class: overdue ? "overdue late" : "overdue" },
                         `${cut && overdue ? "≥ " : ""}${overdue}`),
                     h("dt", {}, "Atendidas / abandonadas"), h("dd", {}, "served" in s
@@ -473,7 +473,8 @@ export function boardView(root, { rpc, store }) {
             h("thead", {}, h("tr", {}, ["Contato", "Departamento", "Atendente", "Desde", "Mover para"]
                 .map((t) => h("th", {}, t)))),
             h("tbody", {}, offline.map((c) => {
-                const target = h("select", { "aria-label": "Destino" },
+                const who = format.contactLabel(c.contact);
+                const target = h("select", { "aria-label": `Mover ${who} para` },
                     h("optgroup", { label: "Departamento (volta para a fila)" },
                         store.departmentList().map((d) => h("option", { value: `d:${d.id}`,
                             selected: d.id === c.department }, d.name))),
@@ -485,7 +486,14 @@ export function boardView(root, { rpc, store }) {
                     h("td", {}, owner ? owner.name : `#${c.attendantId}`),
                     h("td", {}, format.dateTime(c.assignedAt || c.offeredAt)),
                     h("td", {}, h("div", { class: "row-actions" }, target,
-                        h("button", { class: "primary small", onclick: () => move(c, target.value) }, "Mover"))));
+                        // One move at a time: a double click would move it twice (the second taking it from
+                        // where the first put it).
+                        h("button", { class: "primary small", "aria-label": `Mover ${who}`, onclick: async (event) => {
+                            const button = event.currentTarget;
+                            if (button.disabled) return;
+                            button.disabled = true;
+                            if (await move(c, target.value) !== "moved") button.disabled = false;
+                        } }, "Mover"))));
             })))));
     }
 
