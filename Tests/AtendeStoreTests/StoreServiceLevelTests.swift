@@ -99,25 +99,24 @@ final class StoreServiceLevelTests: StoreTestCase {
     func testAFirstReplyMadeBeforeTheAssignmentIsNotTheNewAttendants() throws {
         do {
             let store = try openStore()
-            var chat = Conversation(id: 1, externalId: "wa-1", contactPhone: "+5511987654321", department: "sales",
-                                    state: .queued, openedAt: t0, queuedAt: t0, queueSeq: 1)
-            try store.saveConversation(chat, new: true)
-            chat.state = .assigned
-            chat.attendantId = 7
-            chat.assignedAt = t0 + 10_000
-            chat.firstReplyAt = t0 + 40_000
-            try store.saveConversation(chat)
-            chat.attendantId = 8  // moved, answered already
-            chat.assignedAt = t0 + 60_000
-            try store.saveConversation(chat)
-            var other = Conversation(id: 2, externalId: "wa-2", contactPhone: "+5511987654322", department: "sales",
-                                     state: .queued, openedAt: t0, queuedAt: t0, queueSeq: 2)
-            try store.saveConversation(other, new: true)
-            other.state = .assigned
-            other.attendantId = 8
-            other.assignedAt = t0 + 5000
-            other.firstReplyAt = t0 + 25_000
-            try store.saveConversation(other)
+            /// Chat `id` queued at t0, assigned to `attendant` and first answered at the given offsets (ms).
+            func answered(_ id: ConversationID, by attendant: AttendantID, assigned: Int64,
+                          reply: Int64) throws -> Conversation {
+                var chat = Conversation(id: id, externalId: "wa-\(id)", contactPhone: "+551198765432\(id)",
+                                        department: "sales", state: .queued, openedAt: t0, queuedAt: t0, queueSeq: id)
+                try store.saveConversation(chat, new: true)
+                chat.state = .assigned
+                chat.attendantId = attendant
+                chat.assignedAt = t0 + assigned
+                chat.firstReplyAt = t0 + reply
+                try store.saveConversation(chat)
+                return chat
+            }
+            var moved = try answered(1, by: 7, assigned: 10_000, reply: 40_000)
+            moved.attendantId = 8  // moved, answered already
+            moved.assignedAt = t0 + 60_000
+            try store.saveConversation(moved)
+            _ = try answered(2, by: 8, assigned: 5000, reply: 25_000)
             try store.commit()
         }
         let levels = try openStore().serviceLevels(since: t0, targets: ["sales": 60])
