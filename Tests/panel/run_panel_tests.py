@@ -556,6 +556,15 @@ class Suite:
         assert json.loads(b.module_call("desk-state.js", room)) == [True, True, False, True]
         # A chat declined here and offered again at once (nobody else can take it) says so, whichever of the offer's
         # push and the decline's reply comes first; offers are listed by priority, then age.
+        # A message another tab showed already is not unread in a hidden tab that has the chat open too.
+        hidden = ("(() => { const d = new m.DeskState({on: () => () => {}}, {id: 1, maxChats: 2});"
+                  " d.pane = {id: 9, received() {}, clockStopped() {}};"
+                  " Object.defineProperty(document, 'hidden', {configurable: true, get: () => true});"
+                  " d.readElsewhere({read: 9, message: 55});"
+                  " d.apply({type: 'conversation.message', conversation: {id: 9}, message: {id: 55, at: 'x'}});"
+                  " d.apply({type: 'conversation.message', conversation: {id: 9}, message: {id: 56, at: 'x'}});"
+                  " delete document.hidden; d.stop(); return d.unread.get(9); })()")
+        assert json.loads(b.module_call("desk-state.js", hidden)) == 1, "only the message no tab showed"
         offers = ("(() => { const d = new m.DeskState({on: () => () => {}}, {id: 1, maxChats: 2});"
                   " d.declinedAt.set(5, Date.now()); const c = {id: 5, contact: {name: 'Ana'}};"
                   " const texts = [d.offerText(c), d.offerText(c)];"
@@ -576,6 +585,15 @@ class Suite:
         assert json.loads(b.module_call("desk-state.js", leaving)) == [1, 1, 2, 0]
         assert json.loads(b.module_call("hours.js", "[m.weekIsOff({}), m.weekIsOff({mon: [['08:00', '12:00']]})]")) \
             == [True, False]
+        # The week drawn again as saved (show) keeps the keyboard where it was: a day's "+", an interval's end.
+        kept = ("(() => { const week = {mon: [['08:00', '12:00']]};"
+                " const e = m.hoursEditor({timezone: 'America/Sao_Paulo', week, exceptions: []});"
+                " document.body.append(e.element); const at = [];"
+                " for (const css of ['[data-day=\"mon\"] .add', '[data-day=\"mon\"] .interval .end']) {"
+                "   e.element.querySelector(css).focus(); e.show({week});"
+                "   at.push(document.activeElement === e.element.querySelector(css)); }"
+                " e.element.remove(); return at; })()")
+        assert json.loads(b.module_call("hours.js", kept)) == [True, True]
         assert json.loads(b.module_call("desk-state.js", "['offer-expired', 'rescinded'].map((r) => "
                                                          "m.revokedText('Ana', r))")) == [
             "A oferta de Ana expirou: a conversa voltou para a fila.",
@@ -902,9 +920,12 @@ class Suite:
             d.click("#tab-agenda")
             d.type("#contacts-query", "Bea")
             before = self.setup.call("settings.get")["attendantsCanRemovePotentials"]
+            d.script("document.getElementById('tab-agenda').dataset.before = 'yes'")
             self.setup.call("settings.update", {"attendantsCanRemovePotentials": not before})
             self.setup.call("settings.update", {"attendantsCanRemovePotentials": before})
-            time.sleep(0.5)  # the two pushes' time: nothing on the agenda shows them
+            # The tabs are drawn again for each settings.changed: once the mark is gone, the pushes were handled.
+            d.until(lambda: d.script("return !document.getElementById('tab-agenda').dataset.before"),
+                    "the settings pushes handled")
             assert d.value("#contacts-query") == "Bea"
             assert d.script("return document.activeElement.id") == "contacts-query"
             d.click("#tab-fila")
@@ -973,10 +994,14 @@ class Suite:
 
     def bot_closes_and_rates(self):
         d = self.desk
+        # The attendant is typing when the contact ends the chat: the focus is not moved onto the closed chat's
+        # buttons, where the next key would act on them.
+        d.script("document.getElementById('reply-text').focus()")
         self.bot.call("conversation.close", {"id": self.chat_id})
         d.until(lambda: not d.all(f'#my-chats .chat-item[data-id="{self.chat_id}"]'),
                 "the closed chat left Minhas conversas")
         d.wait_text("#closed-note", "Conversa encerrada")
+        assert d.script("return document.activeElement.id") not in ("finish-wrap-up", "dismiss-chat")
         self.bot.call("conversation.rate", {"id": self.chat_id, "score": 4})
         a = self.admin
         a.expect(f'#attendants-table tr[data-id="{self.attendant_id}"] .rating',
@@ -1657,10 +1682,13 @@ class Suite:
         from selenium.webdriver.common.keys import Keys
         end = '.day[data-day="mon"] .interval:last-child input.end'
         a.type(end, "15:00")
+        a.script(f"document.querySelector('{end}').dataset.before = 'yes'")  # to tell the redrawn grid
         a.find(end).send_keys(Keys.ENTER)
         a.until(lambda: self.setup.call("attendant.get", {"id": id_})["hours"]["week"].get("mon")
                 == [["08:00", "12:00"], ["12:00", "15:00"]], "saved with Enter")
-        a.until(lambda: a.script(f"return document.activeElement.matches('{end}')"), "the focus kept in the interval")
+        a.until(lambda: a.script(f"const e = document.querySelector('{end}');"
+                                 " return !e.dataset.before && document.activeElement === e"),
+                "the grid drawn again as saved, the focus in the same interval")
 
     def profile_warns_unsaved_changes(self):
         """Leaving a profile with unsaved changes asks first ("← Atendentes", the menu, closing the tab); "Cancelar"
@@ -2336,10 +2364,12 @@ class Suite:
                 "Desbloquear shown beside the lock, at the top of the profile")
         a.shot("34-login-bloqueado")
         # A push about the attendant draws the summary again: the keyboard stays on Desbloquear.
-        a.script("document.getElementById('unlock-login').focus()")
+        a.script("document.getElementById('unlock-login').focus();"
+                 " document.querySelector('.profile-summary .badge').dataset.before = 'yes'")
         name = self.setup.call("attendant.get", {"id": self.attendant_id})["name"]
         self.setup.call("attendant.update", {"id": self.attendant_id, "name": name})  # changes nothing but pushes
-        time.sleep(0.5)  # the push's time: the summary looks the same when drawn again
+        a.until(lambda: a.script("return !document.querySelector('.profile-summary .badge').dataset.before"),
+                "the summary drawn again for the push")
         assert a.script("return document.activeElement.id") == "unlock-login", "the focus kept on Desbloquear"
         # The phone is described by its hint, the DDD warning and its error, as every other field.
         described = a.find("#attendant-profile input[name=phone]").get_attribute("aria-describedby").split()

@@ -93,7 +93,8 @@ export function adminsView(root, { rpc, me }) {
                 fill(editor);
                 notice("Administrador salvo.");
                 await load();
-                closeEditor(saved && saved.id);
+                // Unless another form was opened meanwhile (Editar on another row during the list's read).
+                if (editor.childElementCount === 0) closeEditor(saved && saved.id);
             } catch (error) {
                 showError(form, error);
             }

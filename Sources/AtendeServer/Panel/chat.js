@@ -114,8 +114,10 @@ export class ChatPane {
     }
 
     close() {
-        // The keyboard was in the chat (its reply box, a button): it goes on from the attendant's list of chats.
-        const focused = this.element.contains(document.activeElement);
+        // The keyboard was on one of the chat's buttons: it goes on from the attendant's list of chats. Not from
+        // the reply box: keys typed for the gone chat must not open another one.
+        const active = document.activeElement;
+        const focused = this.element.contains(active) && !active.matches("input, textarea, select");
         this.id = null;
         this.save();
         this.drawEmpty();
@@ -143,9 +145,12 @@ export class ChatPane {
 
     draw() {
         const chat = this.conversation();
-        // Drawn anew while the keyboard was in it (the chat just closed, here or by the contact): the focus goes on
-        // to what the pane offers now instead of the top of the page.
-        const hadFocus = this.element.contains(document.activeElement);
+        // A button of the pane that had the focus has it again once drawn anew; closed from the keyboard
+        // ("Encerrar" had it), the focus goes on to what the pane offers now, not the top of the page. Not from the
+        // reply box: a chat the contact ended while the attendant typed must not take the next Space or Enter as
+        // "Finalizar".
+        const active = document.activeElement;
+        const button = active && this.element.contains(active) && active.matches("button[id]") ? active.id : null;
         if (!chat) {
             this.drawEmpty();
             return;
@@ -198,7 +203,8 @@ export class ChatPane {
                 } }, "Fechar")));
         this.drawMessages();
         if (mine) this.reply.focus();
-        else if (hadFocus) this.element.querySelector("#finish-wrap-up, #dismiss-chat")?.focus();
+        else if (button === "close-chat") this.element.querySelector("#finish-wrap-up, #dismiss-chat")?.focus();
+        else if (button) this.element.querySelector(`#${CSS.escape(button)}`)?.focus();
     }
 
     /** The header's second line: phone, channel, department (by its current name) and when the chat opened. The

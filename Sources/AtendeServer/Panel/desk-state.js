@@ -274,7 +274,9 @@ export class DeskState {
                 // Shown in a tab the attendant is looking at: read in its other tabs too. In a tab out of sight it
                 // is unread until the tab is looked at again (the tab's title counts it meanwhile).
                 if (typeof document === "undefined" || !document.hidden) this.markRead(chat.id, event.message.id);
-                else this.unread.set(chat.id, (this.unread.get(chat.id) || 0) + 1);
+                else if (!this.seenElsewhere.delete(event.message.id)) {
+                    this.unread.set(chat.id, (this.unread.get(chat.id) || 0) + 1);
+                }
             } else if (!this.seenElsewhere.delete(event.message.id)) {
                 this.unread.set(chat.id, (this.unread.get(chat.id) || 0) + 1);
             }

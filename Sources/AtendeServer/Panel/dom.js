@@ -52,22 +52,19 @@ export function keepFocus(container, draw, fallback = container) {
         : item ? `${itemSelector} ${active.tagName.toLowerCase()}${classes}` : null;
     draw();
     if (document.activeElement && document.activeElement !== document.body) return;  // the redraw placed it
-    const same = selector ? container.querySelector(selector) : null;
-    if (same) {
-        same.focus();
-        return;
-    }
+    // Each candidate only if it took the focus (a control hidden or disabled by the redraw does not).
+    const took = (element) => {
+        element?.focus();
+        return element && document.activeElement === element;
+    };
+    if (selector && took(container.querySelector(selector))) return;
     const items = [...container.querySelectorAll("[data-id]")];
     const near = index >= 0 && items.length ? items[Math.min(index, items.length - 1)] : null;
     const focusable = "button:not([disabled]), a, [tabindex]";
     // The same kind of control first ("Finalizar" after "Finalizar"): Enter pressed again does the same thing.
     const alike = near && active !== item ? near.querySelector(`${active.tagName.toLowerCase()}${classes}`) : null;
-    const control = alike && !alike.disabled ? alike
-        : near && (near.matches(focusable) ? near : near.querySelector(focusable));
-    if (control) {
-        control.focus();
-        return;
-    }
+    if (alike && took(alike)) return;
+    if (near && took(near.matches(focusable) ? near : near.querySelector(focusable))) return;
     if (!fallback.matches("button, a, input, select, textarea, [tabindex]")) fallback.setAttribute("tabindex", "-1");
     fallback.focus();
 }

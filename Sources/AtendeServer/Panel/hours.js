@@ -230,7 +230,7 @@ export function hoursEditor(hours, defaultTimezone = "America/Sao_Paulo") {
             interval: active.closest(".interval")
                 ? [...active.closest(".intervals").querySelectorAll(".interval")].indexOf(active.closest(".interval"))
                 : -1,
-            part: ["start", "end", "icon", "add"].find((name) => active.classList.contains(name)),
+            part: ["start", "end", "add", "icon"].find((name) => active.classList.contains(name)),  // "+" is both
         };
         drawGrid();
         if (!place || !place.day || !place.part) return;
