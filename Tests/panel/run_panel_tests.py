@@ -1809,12 +1809,17 @@ class Suite:
         a.open(f"#/atendentes/{self.attendant_id}")
         a.wait("#attendant-profile")
         a.click_text(".hours-editor button", "+ Exceção")
+        a.until(lambda: a.script("return document.activeElement === "
+                                 "document.querySelector('.exception:last-child .exception-date')"),
+                "the keyboard in the new row's date")
         a.type(".exception:last-child .exception-date", "31022031")
         a.expect(".exception:last-child .exception-date", lambda i: i.get_attribute("value") == "31/02/2031",
                  "the date mask")
         a.click("#save")
         a.wait_text(".exception:last-child .error", "31/02/2031 não existe no calendário.")
         a.type(".exception:last-child .exception-date", "25/12/2030")
+        assert a.find(".exception:last-child .remove-exception").get_attribute("aria-label") \
+            == "Remover exceção 25/12/2030", "the button names the date typed"
         # Overlapping intervals: the message names the interval, without the request's field path.
         a.type(".exception:last-child .exception-intervals", "08:00-12:00, 11:00-13:00")
         a.click("#save")

@@ -315,6 +315,8 @@ export class ChatPane {
         const chat = this.conversation();
         // Read at each opening: who can take a chat now (their presence) changes all day.
         this.colleagues = await this.loadColleagues();
+        // Another chat opened meanwhile: this form was for the one left.
+        if (this.id !== chat.id || this.element.querySelector("#transfer-open") !== opener) return;
         const department = h("select", { name: "department", id: "transfer-department" },
             [...this.desk.departments.values()].map((d) => h("option", { value: d.id,
                 selected: d.id === chat.department }, d.name)));

@@ -292,13 +292,16 @@ export function hoursEditor(hours, defaultTimezone = "America/Sao_Paulo") {
             placeholder: "08:00-12:00 (vazio = folga)", "aria-label": "Horários da exceção (vazio = folga)" });
         const row = h("div", { class: "exception", dataset: { field: `hours.exceptions[${index}]` } },
             dateInput, intervalsInput,
-            h("button", { type: "button", class: "icon", title: "Remover exceção", "aria-label": "Remover exceção",
-                onclick: () => {
+            h("button", { type: "button", class: "icon remove-exception", title: "Remover exceção",
+                "aria-label": `Remover exceção ${dateInput.value}`.trim(), onclick: () => {
                     row.remove();
                     exceptionRows[index] = null;
                     addExceptionButton.focus();  // the row and its button are gone: the keyboard goes on from "+"
                 } }, "×"),
             h("small", { class: "error", role: "alert" }));
+        // The button names the date as it is typed now.
+        dateInput.addEventListener("input", () => row.querySelector(".remove-exception")
+            .setAttribute("aria-label", `Remover exceção ${dateInput.value}`.trim()));
         exceptionRows.push({ dateInput, intervalsInput, row });
         exceptionList.append(row);
     }
