@@ -1,7 +1,7 @@
 // admins.js: the "Administradores" screen: admin accounts (admin.list/create/update/delete). Their logins share
 // one namespace with the attendants' (the daemon answers 1009 for a taken one, shown under "Usuário").
 
-import { h, fill, field, clearErrors, showError, notice, floppyIcon, labelCells } from "./dom.js";
+import { h, fill, field, clearErrors, showError, notice, floppyIcon, labelCells, closeInlineForm } from "./dom.js";
 import * as format from "./format.js";
 import { passwordInput } from "./attendant-form.js";
 import { InputProblem } from "./hours.js";
@@ -49,12 +49,7 @@ export function adminsView(root, { rpc, me }) {
         labelCells(table);
     }
 
-    /** Closes the form; the keyboard goes back to where it came from: the row's "Editar", or "+". */
-    function closeEditor(id) {
-        fill(editor);
-        const row = id ? table.querySelector(`tr[data-id="${CSS.escape(String(id))}"] button`) : null;
-        (row || document.getElementById("add-admin"))?.focus();
-    }
+    const closeEditor = (id) => closeInlineForm(editor, table, id, document.getElementById("add-admin"));
 
     function edit(admin) {
         const creating = admin === null;

@@ -3,7 +3,7 @@
 // level). Only members that differ from what is stored (or, when creating, from the defaults) are sent, so a
 // daemon that does not know a setting yet only refuses it when it is actually used.
 
-import { h, fill, field, clearErrors, showError, notice, floppyIcon, labelCells } from "./dom.js";
+import { h, fill, field, clearErrors, showError, notice, floppyIcon, labelCells, closeInlineForm } from "./dom.js";
 import * as format from "./format.js";
 import { InputProblem } from "./hours.js";
 
@@ -64,12 +64,7 @@ export function departmentsView(root, { rpc, store }) {
         labelCells(table);
     }
 
-    /** Closes the form; the keyboard goes back to where it came from: the row's "Editar", or "+". */
-    function closeEditor(id) {
-        fill(editor);
-        const row = id ? table.querySelector(`tr[data-id="${CSS.escape(id)}"] button`) : null;
-        (row || document.getElementById("add-department"))?.focus();
-    }
+    const closeEditor = (id) => closeInlineForm(editor, table, id, document.getElementById("add-department"));
 
     function edit(department) {
         const creating = department === null;

@@ -69,6 +69,25 @@ export function keepFocus(container, draw, fallback = container) {
     fallback.focus();
 }
 
+/**
+ * Closes a list's inline form (empties `editor`) and gives the keyboard back to where the form came from: the first
+ * button of row `id` in `table` (its "Editar"), else `fallback` (the list's "+").
+ */
+export function closeInlineForm(editor, table, id, fallback) {
+    fill(editor);
+    const row = id === null || id === undefined ? null
+        : table.querySelector(`tr[data-id="${CSS.escape(String(id))}"] button`);
+    (row || fallback)?.focus();
+}
+
+/** Names `button` `words` followed by what `input` holds, now and as it is typed ("Remover feriado Natal"). */
+export function nameAfter(button, words, input) {
+    const name = () => button.setAttribute("aria-label", `${words} ${input.value}`.trim());
+    name();
+    input.addEventListener("input", name);
+    return button;
+}
+
 /** Replaces the children of `element`. */
 export function fill(element, ...children) {
     element.replaceChildren();

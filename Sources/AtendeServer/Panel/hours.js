@@ -3,7 +3,7 @@
 // midnight for the wire (mon 22:00-24:00 + tue 00:00-06:00), since the daemon keeps each day's intervals inside
 // that day. Date exceptions replace one date's week intervals (none = day off). "Sem restrição" is "always".
 
-import { h, fill } from "./dom.js";
+import { h, fill, nameAfter } from "./dom.js";
 import { zoneLabel } from "./clock.js";
 
 export const days = [
@@ -175,11 +175,8 @@ export function hoursEditor(hours, defaultTimezone = "America/Sao_Paulo") {
             h("option", { value: name, selected: name === (current.timezone || defaultTimezone) }, zoneLabel(name))));
     const grid = h("div", { class: "week-grid" });
     const exceptionList = h("div", { class: "exceptions" });
-    // "+ Exceção" puts the keyboard in the new row's date.
-    const addExceptionButton = h("button", { type: "button", class: "secondary small", onclick: () => {
-        addException({ date: "", intervals: [] });
-        exceptionRows[exceptionRows.length - 1].dateInput.focus();
-    } }, "+ Exceção");
+    const addExceptionButton = h("button", { type: "button", class: "secondary small",
+        onclick: () => addException({ date: "", intervals: [] }).focus() }, "+ Exceção");  // the new row's date
     const exceptionRows = [];
     // Saving such a week is allowed (someone on leave), but it is easy to do by mistake: the attendant can then
     // neither log in nor get chats.
@@ -225,18 +222,17 @@ export function hoursEditor(hours, defaultTimezone = "America/Sao_Paulo") {
         allOff.hidden = !weekIsOff(rows);
         // The grid drawn anew (the week as saved, a preset) keeps the keyboard on the same day, interval and part.
         const active = grid.contains(document.activeElement) ? document.activeElement : null;
-        const place = active && {
-            day: active.closest("[data-day]")?.dataset.day,
-            interval: active.closest(".interval")
-                ? [...active.closest(".intervals").querySelectorAll(".interval")].indexOf(active.closest(".interval"))
-                : -1,
+        const box = active && active.closest("[data-day]");
+        const place = box && {
+            day: box.dataset.day,
+            interval: [...box.querySelectorAll(".interval")].indexOf(active.closest(".interval")),
             part: ["start", "end", "add", "icon"].find((name) => active.classList.contains(name)),  // "+" is both
         };
         drawGrid();
-        if (!place || !place.day || !place.part) return;
-        const box = grid.querySelector(`[data-day="${place.day}"]`);
-        const interval = place.interval >= 0 ? box?.querySelectorAll(".interval")[place.interval] : null;
-        const again = place.part === "add" ? box?.querySelector(".add") : interval?.querySelector(`.${place.part}`);
+        if (!place || !place.part) return;
+        const day = grid.querySelector(`[data-day="${place.day}"]`);
+        const interval = place.interval >= 0 ? day?.querySelectorAll(".interval")[place.interval] : null;
+        const again = place.part === "add" ? day?.querySelector(".add") : interval?.querySelector(`.${place.part}`);
         again?.focus();
     }
 
@@ -292,18 +288,16 @@ export function hoursEditor(hours, defaultTimezone = "America/Sao_Paulo") {
             placeholder: "08:00-12:00 (vazio = folga)", "aria-label": "Horários da exceção (vazio = folga)" });
         const row = h("div", { class: "exception", dataset: { field: `hours.exceptions[${index}]` } },
             dateInput, intervalsInput,
-            h("button", { type: "button", class: "icon remove-exception", title: "Remover exceção",
-                "aria-label": `Remover exceção ${dateInput.value}`.trim(), onclick: () => {
+            nameAfter(h("button", { type: "button", class: "icon remove-exception", title: "Remover exceção",
+                onclick: () => {
                     row.remove();
                     exceptionRows[index] = null;
                     addExceptionButton.focus();  // the row and its button are gone: the keyboard goes on from "+"
-                } }, "×"),
+                } }, "×"), "Remover exceção", dateInput),
             h("small", { class: "error", role: "alert" }));
-        // The button names the date as it is typed now.
-        dateInput.addEventListener("input", () => row.querySelector(".remove-exception")
-            .setAttribute("aria-label", `Remover exceção ${dateInput.value}`.trim()));
         exceptionRows.push({ dateInput, intervalsInput, row });
         exceptionList.append(row);
+        return dateInput;
     }
 
     for (const exception of current.exceptions || []) addException(exception);

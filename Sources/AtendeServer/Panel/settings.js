@@ -5,7 +5,7 @@
 // what the daemon last said takes the new value; a field the admin has edited keeps what was typed (a notice says
 // so when the daemon's value under it changed), and "Salvar" sends only what differs from the newest settings.
 
-import { h, fill, field, toggle, clearErrors, showError, notice, floppyIcon } from "./dom.js";
+import { h, fill, field, toggle, clearErrors, showError, notice, floppyIcon, nameAfter } from "./dom.js";
 import { parseDay, dayProblem, showDay, maskDay, InputProblem } from "./hours.js";
 
 // Short enough for a phone's width: a native select shows its choice on one line, cut where it does not fit.
@@ -53,16 +53,13 @@ export function settingsView(root, { rpc, store }) {
             "aria-label": "Nome do feriado" });
         const entry = { date, name, row: null };
         entry.row = h("div", { class: "holiday" }, date, name,
-            h("button", { type: "button", class: "icon remove-holiday", title: "Remover feriado",
-                "aria-label": `Remover feriado ${holiday.name || ""}`.trim(), onclick: () => {
+            nameAfter(h("button", { type: "button", class: "icon remove-holiday", title: "Remover feriado",
+                onclick: () => {
                     entry.row.remove();
                     rows.splice(rows.indexOf(entry), 1);
                     form.querySelector("#add-holiday").focus();  // its row is gone: on from "+ Feriado"
-                } }, "×"),
+                } }, "×"), "Remover feriado", name),
             h("small", { class: "error", role: "alert" }));
-        // The button names the holiday as it is now called.
-        name.addEventListener("input", () => entry.row.querySelector(".remove-holiday")
-            .setAttribute("aria-label", `Remover feriado ${name.value}`.trim()));
         rows.push(entry);
         holidays.append(entry.row);
         return date;
