@@ -622,6 +622,25 @@ class Suite:
             "});"))
         # In Portuguese; a day's intervals are sent sorted, not as typed, so no "item N" for them.
         assert shown == ["DDD 20 não existe.", "Sobrepõe o intervalo 08:00 às 12:00."], shown
+        # A refusal of the whole week (or of the hours) is shown at the week (or beside "Sem restrição"), marks no
+        # input invalid (none is the wrong one) and puts the keyboard on the group's first control.
+        group = json.loads(b.driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "Promise.all([import('./dom.js'), import('./hours.js')]).then(([d, m]) => {"
+            "  const e = m.hoursEditor({timezone: 'America/Sao_Paulo', week: {mon: [['08:00', '12:00']]},"
+            "    exceptions: []});"
+            "  const form = d.h('form', {}, e.element); document.body.append(form); const seen = [];"
+            "  for (const field of ['hours.week', 'hours']) {"
+            "    d.clearErrors(form);"
+            "    d.showError(form, {code: -32602, field, reason: 'is required: an object of days', data: {}});"
+            "    const slot = [...form.querySelectorAll('.error')].find((s) => s.textContent);"
+            "    seen.push([slot.closest('[data-field]').dataset.field,"
+            "      e.element.querySelectorAll('[aria-invalid]').length, document.activeElement.className,"
+            "      document.activeElement.name || document.activeElement.closest('[data-day]').dataset.day]);"
+            "  }"
+            "  form.remove(); done(JSON.stringify(seen));"
+            "}).catch((error) => done(JSON.stringify(String(error))));"))
+        assert group == [["hours.week", 0, "start", "mon"], ["hours", 0, "", "hours-always"]], group
         # A refusal about the chat itself (1010, field "id") in a form's general slot: no "id: " before it.
         general = json.loads(b.driver.execute_async_script(
             "const done = arguments[arguments.length - 1];"
@@ -2477,6 +2496,7 @@ def main():
     parser.add_argument("--admin", default=f"{ADMIN_LOGIN}:{ADMIN_PASSWORD}", help="LOGIN:PASSWORD (with --url)")
     parser.add_argument("--resumes", action="store_true",
                         help="the server at --url resumes sessions from a cookie (as atended does)")
+    parser.add_argument("--only", help="comma-separated steps to run (with the steps they need; development)")
     parser.add_argument("--screenshots", default=os.path.join(ROOT, ".build", "panel-screenshots"))
     options = parser.parse_args()
 
@@ -2560,6 +2580,15 @@ def main():
             ("admin_deactivates_attendant", ["attendant_logs_in"], suite.admin_deactivates_attendant),
             ("logout", ["attendant_logs_in"], suite.logout),
         ]
+        if options.only:
+            wanted = set(options.only.split(","))
+            needed = {name: needs for name, needs, _ in steps}
+            while True:
+                more = wanted | {need for name in wanted for need in needed.get(name, [])}
+                if more == wanted:
+                    break
+                wanted = more
+            steps = [entry for entry in steps if entry[0] in wanted]
         for name, needs, step in steps:
             suite.run(name, needs, step)
     except Exception as error:  # noqa: BLE001 - the set-up itself failed

@@ -170,10 +170,14 @@ export function showError(container, error) {
     // it has a number ("intervalo 2" says which one).
     const word = /\d/.test(where) ? "" : where.replace(/[:\s]+$/, "");
     slot.textContent = placed(word && text.toLowerCase().includes(word) ? "" : where, text);
+    // A group of controls (data-group: the hours editor, its week) is refused as a whole: none of its inputs is
+    // the wrong one, so none is marked invalid; the keyboard goes to its first control.
+    const group = target.hasAttribute("data-group");
     const input = target.matches("input, select, textarea") ? target
-        : target.querySelector("input, select, textarea");
+        : group ? null : target.querySelector("input, select, textarea");
     if (input) input.setAttribute("aria-invalid", "true");
-    if (input && typeof input.focus === "function") input.focus();
+    const focus = input || (group ? target.querySelector("input, select, textarea, button") : null);
+    if (focus && typeof focus.focus === "function") focus.focus();
     return target;
 }
 

@@ -183,7 +183,7 @@ export function hoursEditor(hours, defaultTimezone = "America/Sao_Paulo") {
     const allOff = h("p", { class: "warning week-off", role: "status" },
         "Todos os dias da semana estão de folga: fora das exceções por data, este atendente não consegue entrar "
         + "nem recebe conversas.");
-    const element = h("div", { class: "hours-editor", dataset: { field: "hours" } },
+    const element = h("div", { class: "hours-editor", dataset: { field: "hours", group: "" } },
         h("label", { class: "inline check" }, alwaysBox,
             h("span", {}, "Sem restrição de horário (atende a qualquer hora)")),
         h("small", { class: "error", role: "alert" }),
@@ -195,14 +195,16 @@ export function hoursEditor(hours, defaultTimezone = "America/Sao_Paulo") {
                     [["08:00", "12:00"], ["13:00", "18:00"]]) }, "Seg a sex, 08:00–12:00 e 13:00–18:00"),
                 h("button", { type: "button", class: "link", onclick: () => preset(days.map(([d]) => d),
                     [["00:00", "24:00"]]) }, "Todos os dias, 24 h")),
-            grid,
+            // The week's own slot comes before the days' slots: an error on the whole week is shown there.
+            h("div", { dataset: { field: "hours.week", group: "" } }, h("small", { class: "error", role: "alert" }),
+                grid),
             allOff,
             h("p", { class: "hint" }, "Um intervalo que termina antes de começar (22:00 a 06:00) vai até a "
                 + "meia-noite e continua no dia seguinte; ao salvar ele aparece dividido nos dois dias."),
             h("h4", {}, "Exceções por data"),
             h("p", { class: "hint" }, "Substituem os horários da semana naquela data. Sem intervalos = folga."),
-            exceptionList,
-            addExceptionButton));
+            h("div", { dataset: { field: "hours.exceptions", group: "" } },
+                h("small", { class: "error", role: "alert" }), exceptionList, addExceptionButton)));
 
     function preset(chosen, intervals) {
         for (const [day] of days) rows[day] = chosen.includes(day) ? intervals.map(([s, e]) => [s, e]) : [];
