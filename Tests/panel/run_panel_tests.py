@@ -1095,9 +1095,11 @@ class Suite:
     def lists_fit_narrow_screens(self):
         """At a phone's width and a tablet's (360 and 768 px) the lists show every row's name and buttons with no
         sideways scrolling: Departamentos' "Editar"/"Excluir", the board's waiting chats (priority, "Encaminhar
-        para") and potentials, Administradores' "Editar"."""
+        para") and potentials, Administradores' "Editar". A value that wraps goes on under itself, not under its
+        caption."""
         a = self.admin
-        self.setup.call("department.create", {"id": "sem-equipe", "name": "Sem equipe"})  # nobody serves it
+        # Nobody serves it; its name wraps in a card at 360 px.
+        self.setup.call("department.create", {"id": "sem-equipe", "name": "Sem equipe para atender neste momento"})
         waiting = self.bot.call("conversation.open", {
             "externalId": "wa-5548911113300-1", "contact": {"phone": "+5548911113300", "name": "Rita Estreita"},
             "department": "sem-equipe", "text": "Oi"})
@@ -1127,6 +1129,21 @@ class Suite:
                     a.script("document.querySelector(arguments[0]).scrollIntoView()", list_css)
                     a.shot(f"19c-lista-{list_css.strip('#')}-{width}")
                     assert outside == [], f"{menu} at {width} px, out of sight: {outside}"
+            # Where each line of the waiting chat's department begins: all under the first line's start.
+            a.driver.set_window_size(360, 740)
+            a.click_text(".side-menu a", "Supervisão")
+            a.wait(screens[1][2])
+            starts = a.script(
+                "const row = document.querySelector(arguments[0]);"
+                "const cell = [...row.querySelectorAll('td')].find((c) => c.dataset.label === 'Departamento');"
+                "const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT); const starts = [];"
+                "while (walker.nextNode()) { const range = document.createRange();"
+                "  range.selectNodeContents(walker.currentNode);"
+                "  for (const rect of range.getClientRects()) if (rect.width) starts.push(Math.round(rect.left)); }"
+                "return [starts, Math.round(cell.getBoundingClientRect().left)];", screens[1][2])
+            lines, cell_left = starts
+            assert len(lines) >= 2 and max(lines) - min(lines) <= 1 and min(lines) > cell_left + 100, \
+                f"the department's lines start at {lines} (its card at {cell_left})"
         finally:
             a.driver.set_window_size(1400, 900)
             for chat in (waiting, potential):
