@@ -1108,6 +1108,7 @@ class Suite:
         screens = [("Departamentos", "#departments-table", "#departments-table tbody tr"),
                    ("Supervisão", "#board-waiting", f'#board-waiting tr[data-id="{waiting["id"]}"]'),
                    ("Supervisão", "#board-potentials-list", f'#board-potentials-list tr[data-id="{potential["id"]}"]')]
+        screens.append(("Atendentes", "#attendants-table", "#attendants-table tbody tr .name"))
         if self.features.get("admin accounts"):
             screens.append(("Administradores", "#admins-table", "#admins-table tbody tr"))
         try:
@@ -1126,9 +1127,32 @@ class Suite:
                         "  const r = e.getBoundingClientRect(); return r.left < 0 || r.right > width || !r.width;"
                         "}).map((e) => (e.getAttribute('aria-label') || e.textContent).trim().slice(0, 40)));",
                         list_css)
+                    # Every word of every row in sight and unbroken (a badge squeezed to one letter a line
+                    # breaks its word), and in a card each value starts right of its caption.
+                    misplaced = a.script(
+                        "const width = document.documentElement.clientWidth; const bad = [];"
+                        "const list = document.querySelector(arguments[0]);"
+                        "const rows = list.querySelector('tbody') || list;"
+                        "const walker = document.createTreeWalker(rows, NodeFilter.SHOW_TEXT);"
+                        "while (walker.nextNode()) { const node = walker.currentNode;"
+                        "  const text = node.textContent.trim(); if (!text) continue;"
+                        "  const range = document.createRange(); range.selectNodeContents(node);"
+                        "  const rects = [...range.getClientRects()].filter((r) => r.width);"
+                        "  if (!rects.length || node.parentElement.closest('select')) continue;"
+                        "  if (rects.some((r) => r.left < -1 || r.right > width + 1)) bad.push('out: ' + text);"
+                        "  if (!/\\s/.test(text) && text.length <= 12 && rects.length > 1) bad.push('broken: ' + text);"
+                        "  const cell = node.parentElement.closest('td[data-label]');"
+                        "  const caption = cell && getComputedStyle(cell, '::before');"
+                        "  if (caption && caption.display === 'inline-block' && caption.content !== 'none'"
+                        "      && !cell.querySelector('.row-actions')) {"
+                        "    const start = cell.getBoundingClientRect().left + 9 * 16;"
+                        "    if (rects.some((r) => r.left < start)) bad.push('under its caption: ' + text);"
+                        "    if (rects[0].left > start + 0.6 * 16 + 2) bad.push('pushed right: ' + text); } }"
+                        "return bad;", list_css)
                     a.script("document.querySelector(arguments[0]).scrollIntoView()", list_css)
                     a.shot(f"19c-lista-{list_css.strip('#')}-{width}")
                     assert outside == [], f"{menu} at {width} px, out of sight: {outside}"
+                    assert misplaced == [], f"{menu} at {width} px: {misplaced}"
             # Where each line of the waiting chat's department begins: all under the first line's start.
             a.driver.set_window_size(360, 740)
             a.click_text(".side-menu a", "Supervisão")
@@ -2571,7 +2595,7 @@ def main():
             ("supervisor_board", ["admin_logs_in"], suite.supervisor_board),
             ("board_routes_potential", ["admin_creates_department"], suite.board_routes_potential),
             ("board_moves_played", ["admin_logs_in"], suite.board_moves_played),
-            ("lists_fit_narrow_screens", ["admin_creates_department"], suite.lists_fit_narrow_screens),
+            ("lists_fit_narrow_screens", ["admin_creates_attendant"], suite.lists_fit_narrow_screens),
             ("profile_fits_a_phone", ["admin_creates_attendant"], suite.profile_fits_a_phone),
             ("desk_fits_a_phone", ["attendant_logs_in"], suite.desk_fits_a_phone),
             ("photo_checked_before_sending", ["admin_creates_attendant"], suite.photo_checked_before_sending),
