@@ -39,22 +39,35 @@ export function departmentsView(root, { rpc, store }) {
         return seconds === null || seconds === undefined ? "—" : format.duration(seconds);
     }
 
+    /**
+     * The routing rules a department has, one short phrase each ("Oferta 30 s · Pós-atendimento 1 min"), or "—":
+     * a column for each would make the table wider than a laptop's screen, mostly with dashes.
+     */
+    function rules(d) {
+        const phrases = [];
+        if (d.offerTimeout) phrases.push(`Oferta ${format.duration(d.offerTimeout)}`);
+        if (d.replyTimeout) phrases.push(`Sem resposta ${format.duration(d.replyTimeout)}`);
+        if (value(d, "wrapUp")) phrases.push(`Pós-atendimento ${format.duration(value(d, "wrapUp"))}`);
+        if (d.overflow) {
+            const to = (store.departments.get(d.overflow.department) || { name: d.overflow.department }).name;
+            phrases.push(`Transbordo após ${format.duration(d.overflow.after)} → ${to}`);
+        }
+        if (d.waitAlert) phrases.push(`Alerta ${format.duration(d.waitAlert)}`);
+        if (phrases.length === 0) return "—";
+        return phrases.flatMap((phrase, index) => [index > 0 ? " · " : null, h("span", { class: "rule" }, phrase)]);
+    }
+
     function drawList() {
         const departments = store.departmentList();
         fill(table,
-            h("thead", {}, h("tr", {}, ["Nome", "Identificador", "Estratégia", "Oferta", "Sem resposta",
-                "Pós-atendimento", "Transbordo", "Alerta", "Nível de serviço", ""].map((t) => h("th", {}, t)))),
+            h("thead", {}, h("tr", {}, ["Nome", "Identificador", "Estratégia", "Regras", "Nível de serviço", ""]
+                .map((t) => h("th", {}, t)))),
             h("tbody", {}, departments.length === 0
-                ? h("tr", {}, h("td", { colspan: 10, class: "empty" }, "Nenhum departamento ainda."))
+                ? h("tr", {}, h("td", { colspan: 6, class: "empty" }, "Nenhum departamento ainda."))
                 : departments.map((d) => h("tr", { dataset: { id: d.id } },
                     h("td", {}, d.name), h("td", { class: "mono" }, d.id),
                     h("td", {}, format.strategyLabels[d.strategy] || d.strategy),
-                    h("td", {}, describe(d.offerTimeout)), h("td", {}, describe(d.replyTimeout)),
-                    h("td", {}, value(d, "wrapUp") ? format.duration(value(d, "wrapUp")) : "—"),
-                    h("td", {}, d.overflow ? `${format.duration(d.overflow.after)} → ${
-                        (store.departments.get(d.overflow.department) || { name: d.overflow.department }).name}`
-                        : "—"),
-                    h("td", {}, describe(d.waitAlert)),
+                    h("td", { class: "rules" }, rules(d)),
                     h("td", {}, describe(value(d, "serviceLevel"))),
                     h("td", {}, h("div", { class: "row-actions" },
                         h("button", { class: "secondary small", onclick: () => edit(d),
