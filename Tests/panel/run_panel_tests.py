@@ -1320,7 +1320,8 @@ class Suite:
             raise Skip("the server at --url resumes no session (see --resumes)")
         d = self.desk
         chat = self.bot.call("conversation.open", {
-            "externalId": "wa-5541955554444-1", "contact": {"phone": "+5541955554444", "name": "Lucas Prado"},
+            "externalId": "wa-5541955554444-1",
+            "contact": {"phone": "+5541955554444", "name": "Lucas Prado de Albuquerque Magalhães Nogueira"},
             "department": "vendas", "text": "Mais uma dúvida."})
         d.wait_text("#offers .offer", "Lucas Prado")
         d.click(f'#offers .offer[data-id="{chat["id"]}"] button.accept')
@@ -1338,6 +1339,13 @@ class Suite:
         assert self.setup.call("attendant.get", {"id": self.attendant_id})["wrappingChats"] == 1
         # To the keyboard the contact's name is the button that opens it (no button nested in another).
         assert d.find(item).get_attribute("role") is None and d.find(f"{item} .contact").tag_name == "button"
+        # A name too long for the list is cut at its end with "…", not centred and cut at both ends.
+        cut = d.script("const name = document.querySelector(arguments[0]); const range = document.createRange();"
+                       " range.selectNodeContents(name);"
+                       " return [name.scrollWidth > name.clientWidth, getComputedStyle(name).textOverflow,"
+                       "  Math.round(range.getClientRects()[0].left - name.getBoundingClientRect().left)];",
+                       f"{item} .contact")
+        assert cut[0] and cut[1] == "ellipsis" and 0 <= cut[2] <= 2, f"overflows, text-overflow, start: {cut}"
         d.click(f"{item} .contact")
         d.wait_text("#chat-contact", "Lucas Prado")
         d.wait("#wrap-up #finish-wrap-up")
@@ -2581,7 +2589,8 @@ def main():
             ("admin_logs_in", [], suite.admin_logs_in),
             ("admin_creates_department", ["admin_logs_in"], suite.admin_creates_department),
             ("admin_sets_permissions", ["admin_logs_in"], suite.admin_sets_permissions),
-            ("admin_creates_attendant", ["admin_creates_department"], suite.admin_creates_attendant),
+            ("admin_creates_attendant", ["admin_creates_department", "admin_sets_permissions"],
+             suite.admin_creates_attendant),
             ("admin_list_shows_attendant", ["admin_creates_attendant"], suite.admin_list_shows_attendant),
             ("attendant_logs_in", ["admin_list_shows_attendant"], suite.attendant_logs_in),
             ("bot_opens_chat_and_attendant_replies", ["attendant_logs_in"],
