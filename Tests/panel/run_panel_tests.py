@@ -2077,8 +2077,6 @@ class Suite:
             "departments": ["suporte"]})
         other = SocketClient(self.socket_path)
         try:
-            other.call("auth.login", {"login": "carlos@empresa.com.br", "password": "Carlos1234"})
-            other.call("presence.set", {"presence": "away"})  # nothing routed to Carlos by itself
             d = self.desk
             d.click("#tab-fila")
             self.desk_online()
@@ -2088,8 +2086,17 @@ class Suite:
             d.click_text("#my-chats .chat-item", "Davi Prado")
             d.click("#transfer-open")
             picker = d.wait("#transfer-colleague")
+            # Carlos logs in while the form is open: coming to choose reads who can take it again.
             if picker.tag_name == "select":
                 from selenium.webdriver.support.ui import Select
+                carlos = lambda: next(o for o in Select(d.find("#transfer-colleague")).options if "Carlos" in o.text)
+                assert not carlos().is_enabled() and "Offline" in carlos().text, carlos().text
+            other.call("auth.login", {"login": "carlos@empresa.com.br", "password": "Carlos1234"})
+            other.call("presence.set", {"presence": "away"})  # nothing routed to Carlos by itself
+            if picker.tag_name == "select":
+                d.script("document.querySelector('#transfer-department').focus();"
+                         " document.querySelector('#transfer-colleague').focus()")
+                d.until(lambda: carlos().is_enabled() and "Ausente" in carlos().text, "Carlos ready to be chosen")
                 others = [o.get_attribute("value") for o in Select(d.find("#transfer-department")).options
                           if o.get_attribute("value") != "suporte"]
                 if others:

@@ -339,6 +339,19 @@ export class ChatPane {
         };
         listColleagues();
         department.addEventListener("change", listColleagues);
+        // Who can take it changes while the form is open (a colleague logs in, steps away; no push tells this
+        // desk): the list is read again when the attendant comes to choose from it.
+        let reading = false;
+        colleague.addEventListener("focus", async () => {
+            if (reading || !this.colleagues.length) return;
+            reading = true;
+            const again = await this.loadColleagues();
+            reading = false;
+            if (again.length && colleague.isConnected) {
+                this.colleagues = again;
+                listColleagues();
+            }
+        });
         const form = h("form", { class: "transfer-form", onsubmit: async (event) => {
             event.preventDefault();
             clearErrors(form);
