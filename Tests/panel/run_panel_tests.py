@@ -1187,7 +1187,9 @@ class Suite:
         potential = self.bot.call("conversation.open", {
             "externalId": "wa-5531977776666-1", "contact": {"phone": "+5531977776666", "name": "Pedro Alves"},
             "text": "Oi"})
-        self.bot.call("contact.save", {"phone": "+5511955554444", "name": "Beatriz Costa"})
+        self.bot.call("contact.save", {"phone": "+5511955554444", "name": "Beatriz Costa", "cidade": "Florianópolis",
+                                       "cliente_desde": 2019, "vip": True, "planos": ["Fibra", "TV"]})
+        self.bot.call("contact.save", {"phone": "+5511955554445", "name": "Beatriz Dias"})
         d.click("#tab-potenciais")
         d.wait_text("#potentials-list", "Pedro Alves")
         # With what the contact said last, to tell where it should go.
@@ -1208,6 +1210,18 @@ class Suite:
         d.click("#tab-agenda")
         d.wait_text("#contacts-list", "Beatriz Costa")
         d.wait_text("#contacts-list", "(11) 95555-4444")
+        # What else the bot keeps of a contact opens under it, with its own keys; one without more does not open.
+        d.type("#contacts-query", "beatriz\n")
+        d.wait_text("#contacts-list", "Beatriz Dias")
+        d.click_text("#contacts-list summary", "Beatriz Costa")
+        d.wait_text("#contacts-list details[open] dl", "Florianópolis")
+        details = d.find("#contacts-list details[open]").text
+        for text in ("Cidade", "Cliente desde\n2019", "Vip\nSim", "Planos\nFibra, TV", "Atualizado em"):
+            assert text in details, f"{text!r} in {details!r}"
+        plain = d.script("return [...document.querySelectorAll('#contacts-list li')]"
+                         ".filter((li) => li.textContent.includes('Beatriz Dias'))"
+                         ".map((li) => li.querySelector('details') === null)")
+        assert plain == [True], plain
         d.shot("18-mesa-agenda")
         # The admin turns both permissions off: the desk follows at once (settings.changed), with no reload and
         # no click on the desk: "Remover" leaves the potentials shown, then the Agenda tab goes.

@@ -297,9 +297,7 @@ export function deskView(root, rpc, { attendant, onLogout }) {
                 const params = query.value.trim() ? { query: query.value.trim() } : {};
                 const contacts = (await rpc.call("contacts.list", params)).contacts;
                 fill(list, contacts.length === 0 ? h("li", { class: "empty" }, "Nenhum contato.")
-                    : contacts.map((c) => h("li", { class: "chat-item" },
-                        h("span", { class: "contact" }, c.name || ""),
-                        h("span", { class: "muted" }, format.contactPhone(c.phone)))));
+                    : contacts.map(agendaItem));
             } catch (error) {
                 fill(list, h("li", { class: "warning" }, format.errorText(error)));
             }
@@ -309,6 +307,22 @@ export function deskView(root, rpc, { attendant, onLogout }) {
             search();
         } }, query, h("button", { type: "submit", class: "secondary small" }, "Buscar")), list);
         search();
+    }
+
+    /**
+     * One contact of the agenda: its name and phone; what else the bot keeps of it (city, customer since...)
+     * opens under it, as the bot wrote it, with when it was last saved.
+     */
+    function agendaItem(contact) {
+        const who = [h("span", { class: "contact" }, contact.name || ""),
+            h("span", { class: "muted" }, format.contactPhone(contact.phone))];
+        const details = format.contactDetails(contact);
+        if (details.length === 0) return h("li", { class: "agenda-item" }, h("div", { class: "who" }, who));
+        return h("li", { class: "agenda-item" }, h("details", {},
+            h("summary", { class: "who" }, who),
+            h("dl", {}, details.flatMap(([label, value]) => [h("dt", {}, label), h("dd", {}, value)])),
+            contact.updatedAt ? h("p", { class: "muted small" }, `Atualizado em ${format.dateTime(contact.updatedAt)}`)
+                : null));
     }
 
     function select(id) {

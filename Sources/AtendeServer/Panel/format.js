@@ -161,6 +161,30 @@ export function contactLabel(contact) {
 }
 
 /** A contact's phone: Brazilian numbers as `phone`, others as they are. */
+/**
+ * What the bot keeps of a contact besides its name and phone, as [label, text] pairs in the agenda's order: the
+ * bot's own keys ("cliente_desde" → "Cliente desde"), yes/no in Portuguese, lists joined, deeper objects as JSON.
+ */
+export function contactDetails(contact) {
+    const shown = (value) => {
+        if (value === true) return "Sim";
+        if (value === false) return "Não";
+        if (value === null || value === undefined) return "—";
+        // As the bot wrote it, with a decimal comma: 2019 stays a year, not "2.019".
+        if (typeof value === "number") return String(value).replace(".", ",");
+        if (Array.isArray(value) && value.every((item) => typeof item !== "object" || item === null)) {
+            return value.map(shown).join(", ");
+        }
+        return typeof value === "object" ? JSON.stringify(value) : String(value);
+    };
+    return Object.entries(contact)
+        .filter(([key]) => !["name", "phone", "updatedAt"].includes(key))
+        .map(([key, value]) => {
+            const words = key.replace(/[_-]+/g, " ").replace(/([a-zà-ÿ])([A-Z])/g, "$1 $2").trim().toLowerCase();
+            return [words.charAt(0).toUpperCase() + words.slice(1), shown(value)];
+        });
+}
+
 export function contactPhone(text) {
     return String(text || "").startsWith("+55") ? phone(text) : String(text || "");
 }
