@@ -730,18 +730,34 @@ class Suite:
         b = self.admin
         b.click_text(".side-menu a", "Departamentos")
         b.click("#add-department")
-        b.type("#department-form input[name=id]", "Suporte")  # upper case: the daemon refuses it, next to the field
+        # Every problem of the form at once, each next to its field: an id in upper case, times out of range.
+        b.type("#department-form input[name=id]", "Suporte")
         b.type("#department-form input[name=name]", "Suporte")
+        b.type("#department-form input[name=offerTimeout]", "3")
+        b.type("#department-form input[name=wrapUp]", "1000")
         b.click("#department-form button[type=submit]")
-        b.wait_text('#department-form [data-field="id"] .error', "")
-        b.until(lambda: "has-error" in b.find('#department-form [data-field="id"]').get_attribute("class"),
-                "the id field marked with the daemon's error")
+        fields = ["id", "offerTimeout", "wrapUp"]
+        b.until(lambda: all(b.find(f'#department-form [data-field="{name}"] .error').text for name in fields),
+                f"errors at {fields}")
+        wrap_up = b.find('#department-form [data-field="wrapUp"] .error').text
+        assert wrap_up == "Deve estar entre 0 e 900.", wrap_up
         b.shot("03-departamento-erro")
         b.type("#department-form input[name=id]", "suporte")
+        b.type("#department-form input[name=offerTimeout]", "")  # off, and no wrap-up: the defaults, not sent
+        b.type("#department-form input[name=wrapUp]", "0")
         b.click("#department-form button[type=submit]")
         b.wait_text("#departments-table", "Suporte")
         b.shot("04-departamentos")
         assert any(d["id"] == "suporte" for d in self.setup.call("department.list")["departments"])
+        # What only the daemon knows (the id is taken) is shown next to its field too.
+        b.click("#add-department")
+        b.type("#department-form input[name=id]", "suporte")
+        b.type("#department-form input[name=name]", "Suporte de novo")
+        b.click("#department-form button[type=submit]")
+        b.until(lambda: b.find('#department-form [data-field="id"] .error').text, "the daemon's refusal at the id")
+        b.until(lambda: "has-error" in b.find('#department-form [data-field="id"]').get_attribute("class"),
+                "the id field marked with the daemon's error")
+        b.click_text("#department-form button", "Cancelar")
 
     def admin_sets_permissions(self):
         b = self.admin
@@ -1263,7 +1279,7 @@ class Suite:
         a.type("#department-form input[name=wrapUp]", "120")
         a.click("#department-form button[type=submit]")
         a.expect('#department-form [data-field="offerTimeout"]', lambda f: "has-error" in f.get_attribute("class"),
-                 "the daemon's range error next to the offer timeout")
+                 "the range error next to the offer timeout")
         # To a screen reader as well: the input is marked invalid, named by its label alone and described by its
         # hint and the error.
         tied = a.script("const i = document.querySelector('#department-form input[name=offerTimeout]');"

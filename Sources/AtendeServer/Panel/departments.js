@@ -3,7 +3,8 @@
 // level). Only members that differ from what is stored (or, when creating, from the defaults) are sent, so a
 // daemon that does not know a setting yet only refuses it when it is actually used.
 
-import { h, fill, field, clearErrors, showError, notice, floppyIcon, labelCells, closeInlineForm } from "./dom.js";
+import { h, fill, field, clearErrors, showError, showErrors, notice, floppyIcon, labelCells, closeInlineForm }
+    from "./dom.js";
 import * as format from "./format.js";
 import { InputProblem } from "./hours.js";
 
@@ -11,14 +12,29 @@ import { InputProblem } from "./hours.js";
 const defaults = { offerTimeout: null, replyTimeout: null, wrapUp: 0, overflow: null, waitAlert: null,
     priorityStep: 600, serviceLevel: 60 };
 
+/**
+ * The settings in seconds: key, label, hint, whether empty means off, and the daemon's range (checked here too, so
+ * every problem of the form shows at once instead of one per save).
+ */
 const seconds = [
-    ["offerTimeout", "Tempo para aceitar a oferta (s)", "Vazio: atribuição direta. 5 a 3600 s.", true],
-    ["replyTimeout", "Tempo máximo sem resposta (s)", "Vazio: sem limite. 10 a 86400 s.", true],
-    ["wrapUp", "Pós-atendimento (s)", "Tempo em que a vaga fica reservada após encerrar. 0 a 900 s.", false],
-    ["waitAlert", "Alerta de espera (s)", "Vazio: sem alerta. 10 a 86400 s.", true],
-    ["priorityStep", "Passo de prioridade (s)", "0 a 86400 s.", false],
-    ["serviceLevel", "Meta de nível de serviço (s)", "Tempo de resposta-alvo. 1 a 3600 s.", false],
+    ["offerTimeout", "Tempo para aceitar a oferta (s)", "Vazio: atribuição direta. 5 a 3600 s.", true, [5, 3600]],
+    ["replyTimeout", "Tempo máximo sem resposta (s)", "Vazio: sem limite. 10 a 86400 s.", true, [10, 86400]],
+    ["wrapUp", "Pós-atendimento (s)", "Tempo em que a vaga fica reservada após encerrar. 0 a 900 s.", false,
+        [0, 900]],
+    ["waitAlert", "Alerta de espera (s)", "Vazio: sem alerta. 10 a 86400 s.", true, [10, 86400]],
+    ["priorityStep", "Passo de prioridade (s)", "0 a 86400 s.", false, [0, 86400]],
+    ["serviceLevel", "Meta de nível de serviço (s)", "Tempo de resposta-alvo. 1 a 3600 s.", false, [1, 3600]],
 ];
+const overflowRange = [10, 86400];
+
+/** The problem of a number of seconds typed as `text` (`bad`: the field holds something not a number), or null. */
+function secondsProblem(text, bad, nullable, [low, high]) {
+    if (bad) return "digite só números (segundos)";
+    if (text === "") return nullable ? null : "informe um número de segundos";
+    const number = Number(text);
+    if (!Number.isInteger(number)) return "número inteiro";
+    return number < low || number > high ? `deve estar entre ${low} e ${high}` : null;
+}
 
 function value(department, key) {
     return department && key in department ? department[key] : defaults[key];
@@ -119,26 +135,31 @@ export function departmentsView(root, { rpc, store }) {
         fill(editor, form);
         (creating ? id : name).focus();
 
+        /** The settings as typed, or every problem of the form (in its order) thrown as an array. */
         function read() {
+            const problems = [];
+            if (creating && !/^[a-z0-9-]{1,64}$/.test(id.value.trim())) {
+                problems.push(new InputProblem("id", "use de 1 a 64 letras minúsculas, números ou hífens"));
+            }
+            if (!name.value.trim()) problems.push(new InputProblem("name", "informe o nome"));
             const wanted = { name: name.value.trim(), strategy: strategy.value };
-            for (const [key, , , nullable] of seconds) {
+            for (const [key, , , nullable, range] of seconds) {
                 const text = inputs[key].value.trim();
                 // A number field holding something that is not a number reads as "": that must not turn it off.
-                if (inputs[key].validity.badInput) throw new InputProblem(key, "digite só números (segundos)");
-                if (text === "" && !nullable) throw new InputProblem(key, "informe um número de segundos");
-                const number = text === "" ? null : Number(text);
-                if (number !== null && !Number.isInteger(number)) throw new InputProblem(key, "número inteiro");
-                wanted[key] = number;
+                const problem = secondsProblem(text, inputs[key].validity.badInput, nullable, range);
+                if (problem) problems.push(new InputProblem(key, problem));
+                wanted[key] = text === "" ? null : Number(text);
             }
             if (overflowTo.value) {
-                const after = Number(overflowAfter.value);
-                if (overflowAfter.validity.badInput || !overflowAfter.value || !Number.isInteger(after)) {
-                    throw new InputProblem("overflow.after", "informe após quantos segundos");
-                }
-                wanted.overflow = { after, department: overflowTo.value };
+                const text = overflowAfter.value.trim();
+                const problem = text === "" ? "informe após quantos segundos"
+                    : secondsProblem(text, overflowAfter.validity.badInput, false, overflowRange);
+                if (problem) problems.push(new InputProblem("overflow.after", problem));
+                wanted.overflow = { after: Number(text), department: overflowTo.value };
             } else {
                 wanted.overflow = null;
             }
+            if (problems.length) throw problems;
             return wanted;
         }
 
@@ -148,8 +169,8 @@ export function departmentsView(root, { rpc, store }) {
             let wanted;
             try {
                 wanted = read();
-            } catch (problem) {
-                showError(form, problem);
+            } catch (problems) {
+                showErrors(form, problems);
                 return;
             }
             const params = creating ? { id: id.value.trim() } : { id: department.id };
