@@ -36,6 +36,8 @@ public final class Daemon {
     /// the store.
     var attendantTails: IDMap<AttendantID, [UInt8]> = [:]
     var settings = AccountSettings()
+    /// An admin account is known to exist (`RequestContext.hasAdminAccounts` asks the store until one does).
+    var adminAccountsExist = false
     var throttle = LoginThrottle()
     var nextConnectionID: UInt64 = 16
     /// Connections through the Unix socket; the others (TCP, WebSocket, HTTP) are the network's.
@@ -151,6 +153,11 @@ public final class Daemon {
                                "durability": config.durability.rawValue,
                                "waiting": router.departmentIDs.reduce(0) { $0 + router.waitingCount(in: $1) },
                                "potentials": router.potentialCount])
+        if let admins = try? journal.store.admins(), admins.isEmpty {
+            // Nobody can log in to the panel yet: say how the first admin is made, where `make run` shows it.
+            Log.warn("no admin account yet: create the first with "
+                + "atendectl admin add --name \"NAME SURNAME\" --login LOGIN (it asks for the password)")
+        }
         notify.send("READY=1\nSTATUS=serving on \(config.socket)\nMAINPID=\(getpid())")
         Log.beginBuffering()
     }

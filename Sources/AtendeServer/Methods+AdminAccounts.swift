@@ -134,6 +134,7 @@ extension RequestContext {
         try web.sessions.end(account: .admin(id), in: store)
         web.sessionEndings.append(SessionEnding(whose: .adminAccount(id), reason: "deleted"))
         Log.info("admin account deleted", ["admin": id])
+        forgetAdminAccounts()
         announceAdmin(Array(#"{"id":\#(id)}"#.utf8), deleted: true)
         return .result(Wire.ok)
     }

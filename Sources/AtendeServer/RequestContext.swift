@@ -48,6 +48,17 @@ struct RequestContext {
 
     var config: Config { daemon.config }
 
+    /// Whether an admin account exists: asked of the store until one does, then remembered (`adminDelete` forgets
+    /// it). A store that cannot answer counts as having one.
+    var hasAdminAccounts: Bool {
+        if daemon.adminAccountsExist { return true }
+        daemon.adminAccountsExist = (try? !store.admins().isEmpty) ?? true
+        return daemon.adminAccountsExist
+    }
+
+    /// The last admin account may have gone: `hasAdminAccounts` asks the store again.
+    func forgetAdminAccounts() { daemon.adminAccountsExist = false }
+
     /// The external ids and phones the store may hold.
     var storedKeys: StoredKeys { daemon.storedKeys }
 

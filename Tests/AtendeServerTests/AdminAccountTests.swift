@@ -38,6 +38,25 @@ final class AdminAccountTests: DaemonTestCase {
         XCTAssertEqual(try admin.call("admin.list").list("admins").count, 0)
     }
 
+    /// Until the first admin account exists the panel's login page says how to make one: `system.ping` (answered
+    /// before login) carries `firstAdminNeeded`, and the daemon's log says it at start. A deleted last account
+    /// brings it back.
+    func testFirstAdminNeededUntilOneExists() throws {
+        let stranger = try daemon.connect()
+        XCTAssertEqual(try stranger.call("system.ping")["firstAdminNeeded"], true)
+        XCTAssertTrue(daemon.stderrText.contains("no admin account yet"), daemon.stderrText)
+        let created = try admin.call("admin.create", ["name": "Bruna Lima", "login": "bruna",
+                                                      "password": "Painel2026x"])
+        XCTAssertNil(try stranger.call("system.ping")["firstAdminNeeded"])
+        XCTAssertNil(try stranger.call("system.ping")["firstAdminNeeded"], "remembered, and still true")
+        XCTAssertEqual(try admin.call("admin.delete", ["id": .int(created.id)]), ["ok": true])
+        XCTAssertEqual(try stranger.call("system.ping")["firstAdminNeeded"], true)
+        try admin.call("admin.create", ["name": "Rui Lima", "login": "rui", "password": "Painel2026x"])
+        try daemon.restart()
+        XCTAssertNil(try daemon.connect().call("system.ping")["firstAdminNeeded"])
+        XCTAssertFalse(daemon.lastStderr.contains("no admin account yet"), daemon.lastStderr)
+    }
+
     func testLoginsAreOneKeySpace() throws {
         try staff("ana@example.com", online: false)
         let taken = assertError(1009, try admin.callResult("admin.create", [

@@ -8,11 +8,15 @@ import XCTest
 
 extension AtendectlTests {
     func testAdminAccountCommands() throws {
+        // ping says how to make the first admin account while there is none.
+        XCTAssertTrue(try ok(["ping"]).stdout.contains("no admin account yet"))
         let added = try ok(["admin", "add", "--name", "Bruna Lima", "--login", "bruna@example.com"],
                            stdin: "Painel2026x\n")
         XCTAssertTrue(added.stdout.contains("created admin 1: Bruna Lima <bruna@example.com>"), added.stdout)
         let json = try ok(["admin", "add", "--name", "Rui Lima", "--login", "rui", "--json"], stdin: "Painel2026x\n")
         XCTAssertEqual(json.json["login"], "rui")
+        let pong = try ok(["ping"]).stdout
+        XCTAssertFalse(pong.contains("no admin account yet"), pong)
         let list = try ok(["admin", "list"])
         XCTAssertTrue(list.stdout.contains("bruna@example.com") && list.stdout.contains("never"), list.stdout)
         XCTAssertEqual(try ok(["admin", "list", "--json"]).json["admins"]?.arrayValue?.count, 2)

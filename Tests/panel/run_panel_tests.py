@@ -421,10 +421,6 @@ class Suite:
     def start(self):
         self.setup = SocketClient(self.socket_path)
         self.setup.call("auth.admin", {})
-        if self.daemon_owned:
-            # The admin who uses the browser is an admin account (contract v2), made here over the socket.
-            self.setup.call("admin.create", {"name": "Ana Administradora", "login": ADMIN_LOGIN,
-                                             "password": ADMIN_PASSWORD})
         self.features = self.probe_features()
         print(f"  daemon features: {', '.join(sorted(k for k, v in self.features.items() if v)) or 'v1 only'}")
         self.bot = SocketClient(self.socket_path)
@@ -694,6 +690,26 @@ class Suite:
             "São Paulo (GMT-3)", "Fernando de Noronha (GMT-2)", "Porto Velho (GMT-4)"]
         assert json.loads(b.module_call("hours.js", "m.parseDay('31/02/2027')")) is None
         assert json.loads(b.module_call("hours.js", "m.parseDay('25/12/2027')")) == "2027-12-25"
+
+    def first_admin(self):
+        """A daemon's first start: the login page says how to make the first admin account, until one exists. The
+        admin who uses the browser is that account (contract v2), made here over the socket."""
+        b = self.admin
+        try:
+            if self.daemon_owned:
+                b.open()
+                b.wait_text("#first-admin", "atendectl admin add")
+                b.shot("00-login-primeiro-administrador")
+        finally:
+            if self.daemon_owned:
+                self.setup.call("admin.create", {"name": "Ana Administradora", "login": ADMIN_LOGIN,
+                                                 "password": ADMIN_PASSWORD})
+        b.open()
+        b.wait('#login-form[data-first-admin="checked"]')
+        assert not b.all("#first-admin"), "no hint once an admin account exists"
+        # The page fits the window: no scrollbar for a pixel too many.
+        heights = b.script("return [document.documentElement.scrollHeight, document.documentElement.clientHeight]")
+        assert heights[0] <= heights[1], f"the login page scrolls: {heights}"
 
     def login_refused(self):
         b = self.admin
@@ -2620,10 +2636,11 @@ def main():
     try:
         suite.start()
         steps = [
+            ("first_admin", [], suite.first_admin),
             ("formatters", [], suite.formatters),
-            ("login_refused", [], suite.login_refused),
-            ("login_throttled", [], suite.login_throttled),
-            ("admin_logs_in", [], suite.admin_logs_in),
+            ("login_refused", ["first_admin"], suite.login_refused),
+            ("login_throttled", ["first_admin"], suite.login_throttled),
+            ("admin_logs_in", ["first_admin"], suite.admin_logs_in),
             ("admin_creates_department", ["admin_logs_in"], suite.admin_creates_department),
             ("admin_sets_permissions", ["admin_logs_in"], suite.admin_sets_permissions),
             ("admin_creates_attendant", ["admin_creates_department", "admin_sets_permissions"],

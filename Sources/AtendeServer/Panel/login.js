@@ -21,6 +21,26 @@ export function loginView(root, rpc, { message, onLogin }) {
         button);
     root.append(h("div", { class: "login-screen" }, form));
     login.focus();
+    firstAdminHint();
+
+    /**
+     * A daemon with no admin account yet (its first start) says so: the first one is made on the server. The form
+     * is marked once the daemon answered (data-first-admin="checked").
+     */
+    async function firstAdminHint() {
+        let needed = false;
+        try {
+            needed = (await rpc.call("system.ping", {})).firstAdminNeeded === true;
+        } catch (error) {
+            // An older daemon, or the socket went: no hint.
+        }
+        form.dataset.firstAdmin = "checked";
+        if (!needed || form.querySelector(".first-admin")) return;
+        form.insertBefore(h("p", { class: "hint first-admin", id: "first-admin" },
+            "Ainda não há nenhum administrador. Crie o primeiro no servidor, com o comando ",
+            h("code", {}, "atendectl admin add --name \"Nome Sobrenome\" --login seu@email.com.br"),
+            " (ele pede a senha), e entre com esse usuário."), form.querySelector("[data-field=login]"));
+    }
 
     async function submit(event) {
         event.preventDefault();

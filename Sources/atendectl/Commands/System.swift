@@ -33,6 +33,10 @@ enum SystemCommands {
             let millis = (elapsed * 100_000).rounded() / 100
             Output.line("pong from \(name) \(number) on \(run.endpoint?.description ?? "?") in \(millis) ms"
                 + (pong["time"]?.stringValue.map { " (daemon time \(TimeText.local($0)))" } ?? ""))
+            if pong["firstAdminNeeded"] == true {
+                Output.line("no admin account yet (the web panel needs one): "
+                    + "atendectl admin add --name \"NAME SURNAME\" --login LOGIN")
+            }
         }
     }
 
