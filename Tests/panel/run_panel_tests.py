@@ -1226,6 +1226,12 @@ class Suite:
         d.wait_text("#potentials-list", "Pedro Alves")
         # With what the contact said last, to tell where it should go.
         d.wait_text(f'#potentials-list .chat-item[data-id="{potential["id"]}"] .last-message', "“Oi”")
+        # On its own line under the name, however short.
+        lefts = d.script("const item = document.querySelector(arguments[0]);"
+                         " return ['.contact', '.last-message'].map((css) =>"
+                         "   Math.round(item.querySelector(css).getBoundingClientRect().left));",
+                         f'#potentials-list .chat-item[data-id="{potential["id"]}"]')
+        assert lefts[0] == lefts[1], f"the name and what was said start at {lefts}"
         d.shot("17-mesa-potenciais")
         # The list follows the daemon's potentials.changed while the tab is open, with no click: a contact arrives,
         # then an admin removes it.
