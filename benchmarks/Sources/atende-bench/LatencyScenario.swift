@@ -18,7 +18,9 @@ struct LatencyScenario {
     }
 
     /// The floor under durable latency: how long this disk takes to make one 4 KiB write durable (pwrite +
-    /// fdatasync, as a WAL commit does), 500 times, in the run's folder.
+    /// fdatasync, as a WAL commit does), in the run's folder, about once a millisecond for as long as one latency
+    /// run lasts: its tail (p99.9, the worst) shows the stalls of the disk itself, which every durable
+    /// acknowledgement waiting at that moment inherits.
     private func probeDisk() throws {
         let path = "\(bench.directory)/fsync-probe"
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
@@ -29,16 +31,25 @@ struct LatencyScenario {
         }
         let page = [UInt8](repeating: 0x5A, count: 4096)
         var samples: [Double] = []
-        for index in 0..<500 {
+        let end = monotonicSeconds() + Double(bench.plan.latencySeconds)
+        var index = 0
+        while monotonicSeconds() < end {
             let start = monotonicSeconds()
             _ = page.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(index % 64) * 4096) }
             fdatasync(fd)
             samples.append(monotonicSeconds() - start)
+            index += 1
+            usleep(1000)
         }
-        let how = "pwrite 4 KiB + fdatasync, \(samples.count) times"
+        let how = "pwrite 4 KiB + fdatasync, \(Format.count(samples.count)) times in "
+            + "\(bench.plan.latencySeconds) s, one a millisecond"
         bench.report.add("disk.fsync.p50", "2 disk floor", "fdatasync p50", Percentile.of(samples, 0.5) * 1000, "ms",
                          detail: how)
         bench.report.add("disk.fsync.p99", "2 disk floor", "fdatasync p99", Percentile.of(samples, 0.99) * 1000, "ms")
+        bench.report.add("disk.fsync.p999", "2 disk floor", "fdatasync p99.9", Percentile.of(samples, 0.999) * 1000,
+                         "ms")
+        bench.report.add("disk.fsync.max", "2 disk floor", "fdatasync worst", (samples.max() ?? 0) * 1000, "ms",
+                         detail: "\(samples.filter { $0 > 0.010 }.count) over 10 ms")
     }
 
     private func run(durability: String) throws {
