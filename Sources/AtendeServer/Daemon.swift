@@ -155,8 +155,8 @@ public final class Daemon {
                                "potentials": router.potentialCount])
         if let admins = try? journal.store.admins(), admins.isEmpty {
             // Nobody can log in to the panel yet: say how the first admin is made, where `make run` shows it.
-            Log.warn("no admin account yet: create the first with "
-                + "atendectl admin add --name \"NAME SURNAME\" --login LOGIN (it asks for the password)")
+            Log.warn("no admin account yet: the web panel needs one",
+                     ["create": "atendectl admin add --name 'NAME SURNAME' --login LOGIN"])
         }
         notify.send("READY=1\nSTATUS=serving on \(config.socket)\nMAINPID=\(getpid())")
         Log.beginBuffering()
