@@ -9,6 +9,9 @@ public enum DeadlineKind: Hashable, Sendable {
     case hoursBoundary(AttendantID)
     /// An offered chat's offer runs out.
     case offerExpiry(ConversationID)
+    /// An offer held by an attendant just turned away for missed offers goes back (due at once: applied with the
+    /// turn's other deadlines, so a thousand of them are spread over turns like expiries).
+    case offerWithdrawal(ConversationID)
     /// An assigned chat has had no attendant reply for the department's `replyTimeout`.
     case replyTimeout(ConversationID)
     /// A closed chat's wrap-up ends and frees its attendant's slot.

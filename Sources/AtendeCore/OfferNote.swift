@@ -13,6 +13,9 @@ public enum RevokeReason: String, Sendable, CaseIterable {
     case offline
     /// Closed or transferred while it was offered.
     case rescinded
+    /// The attendant was turned away for missing `maxMissedOffers` offers in a row: the other offers it held go
+    /// back at once instead of each running out in turn (an addition to the contract's reasons).
+    case away
 }
 
 /// One event in the life of an offer or an assignment.

@@ -163,6 +163,8 @@ extension Router {
                 dirty += applyHoursBoundary(attendant, now: now, effects: &effects)
             case .offerExpiry(let id):
                 dirty += expireOffer(id, now: now, effects: &effects)
+            case .offerWithdrawal(let id):
+                dirty += takeBack(id, reason: .away, now: now, effects: &effects)
             case .replyTimeout(let id):
                 dirty += takeBack(id, reason: .replyTimeout, now: now, effects: &effects)
             case .wrapUpEnd(let id):

@@ -24,6 +24,7 @@ extension Router {
         let index = conversations.index(forKey: id)!
         let department = conversation.department!
         deadlines.cancel(.offerExpiry(id))
+        deadlines.cancel(.offerWithdrawal(id))
         conversations.values[index].state = .assigned
         conversations.values[index].assignedAt = now
         conversations.values[index].offeredAt = nil
@@ -161,6 +162,7 @@ extension Router {
         if wasOffer {
             departments[department]?.offered -= 1
             deadlines.cancel(.offerExpiry(id))
+            deadlines.cancel(.offerWithdrawal(id))
         } else {
             departments[department]?.assigned -= 1
             deadlines.cancel(.replyTimeout(id))
@@ -199,6 +201,14 @@ extension Router {
             person.missedOffers = 0
             _ = refresh(attendant)
             effects.append(.presenceChanged(attendant, presence(of: attendant), reason: "missed-offers"))
+            // Nobody is answering there: the offers it still holds go back now, in queue order, rather than
+            // each keeping its chat waiting for the rest of its offer time.
+            let held = person.open.compactMap { conversations[$0] }.filter { $0.state == .offered }
+                .sorted { $0.queueSeq < $1.queueSeq }
+            for chat in held {
+                deadlines.cancel(.offerExpiry(chat.id))
+                deadlines.schedule(.offerWithdrawal(chat.id), at: now)
+            }
         }
         effects.append(.missedOffersChanged(attendant, count: person.missedOffers))
         return dirty
@@ -209,6 +219,7 @@ extension Router {
     func rescind(_ conversation: inout Conversation, now: Instant, effects: inout [RouterEffect]) -> [String] {
         guard let attendant = conversation.attendantId else { return [] }
         deadlines.cancel(.offerExpiry(conversation.id))
+        deadlines.cancel(.offerWithdrawal(conversation.id))
         if let department = conversation.department { departments[department]?.offered -= 1 }
         attendants[attendant]?.open.remove(conversation.id)
         conversation.state = .queued

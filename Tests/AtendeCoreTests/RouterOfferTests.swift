@@ -124,6 +124,32 @@ final class RouterOfferTests: RouterTestCase {
                        "take assigns at once, without an offer")
     }
 
+    /// Turned away for missed offers, the attendant gives back every other offer it holds at once: none of them
+    /// keeps its chat waiting for the rest of its offer time (they go to the queue, or to anyone else eligible).
+    func testTurnedAwayForMissedOffersTheOtherOffersGoBackAtOnce() {
+        let router = router([sales(offer: 60)], [AttendantProfile(id: 1, departments: ["sales"], maxChats: 3),
+                                                 AttendantProfile(id: 2, departments: ["sales"], maxChats: 1)])
+        router.maxMissedOffers = 2
+        _ = router.connect(1, now: noon)
+        open(router, [chat(1, "sales")])
+        open(router, [chat(2, "sales")], from: noon + 300)
+        open(router, [chat(3, "sales")], from: noon + 600)
+        XCTAssertEqual(router.openChats(of: 1), 3)
+        _ = router.tick(now: noon + seconds(60))  // chat 1's offer runs out, and comes straight back to 1
+        XCTAssertEqual(router.conversation(1)?.attendantId, 1)
+        let second = router.tick(now: noon + 300 + seconds(60))  // chat 2's: the second miss in a row
+        XCTAssertTrue(second.contains(.presenceChanged(1, .away, reason: "missed-offers")))
+        XCTAssertEqual(second.revocations, ["2←1 offer-expired", "1←1 away", "3←1 away"],
+                       "the offers still held go back in queue order")
+        XCTAssertEqual(router.openChats(of: 1), 0)
+        XCTAssertEqual(waiting(router, "sales"), [1, 2, 3], "each in its original place")
+        XCTAssertNil(router.nextDeadline, "no offer left to run out")
+        // Someone else comes: the queue goes to it, not back to the away attendant.
+        _ = router.connect(2, now: noon + seconds(61))
+        XCTAssertEqual(router.conversation(1)?.attendantId, 2)
+        XCTAssertEqual(router.conversation(1)?.state, .offered)
+    }
+
     func testAnAcceptOrPresenceSetResetsTheMissedCount() {
         let router = router([sales(offer: 10)], [AttendantProfile(id: 1, departments: ["sales"], maxChats: 1)])
         router.maxMissedOffers = 2

@@ -110,6 +110,29 @@ final class OfferTests: DaemonTestCase {
         XCTAssertEqual(events.first?["attendantId"]?.intValue, ana.id)
     }
 
+    /// Set away for missed offers, the attendant gives back the other offers it holds at once (`away`), not as
+    /// each runs out: the second offer here still had two seconds to go.
+    func testTurnedAwayForMissedOffersTheOtherOffersGoBackAtOnce() throws {
+        try offerDepartment("offers", ["offerTimeout": 5])
+        try admin.call("settings.update", ["maxMissedOffers": 1])
+        let ana = try staff("ana", ["offers"], ["maxChats": 2])
+        let first = try bot.openChat("o-30", department: "offers")
+        usleep(2_000_000)
+        let second = try bot.openChat("o-31", department: "offers")
+        XCTAssertEqual([first["state"], second["state"]], ["offered", "offered"])
+        let expired = try expectEvent(ana.client, "conversation.revoked", timeout: 20)
+        XCTAssertEqual(expired["reason"], "offer-expired")
+        XCTAssertEqual(expired["conversation"]?.id, first.id)
+        let withdrawn = try expectEvent(ana.client, "conversation.revoked", timeout: 1)
+        XCTAssertEqual(withdrawn["reason"], "away")
+        XCTAssertEqual(withdrawn["conversation"]?.id, second.id)
+        XCTAssertEqual(try conversation(second.id)["state"], "queued")
+        XCTAssertEqual(try attendant(ana.id)["presence"], "away")
+        XCTAssertEqual(try attendant(ana.id)["openChats"], 0)
+        let events = try admin.call("conversation.explain", ["id": .int(second.id)]).list("events")
+        XCTAssertEqual(events.map { $0["outcome"] }, ["away"])
+    }
+
     func testAnExpiredOfferComesBackAndMissedOffersTurnTheAttendantAway() throws {
         try offerDepartment("offers", ["offerTimeout": 5])
         try admin.call("settings.update", ["maxMissedOffers": 1])

@@ -590,10 +590,11 @@ class Suite:
                 "   at.push(document.activeElement === e.element.querySelector(css)); }"
                 " e.element.remove(); return at; })()")
         assert json.loads(b.module_call("hours.js", kept)) == [True, True]
-        assert json.loads(b.module_call("desk-state.js", "['offer-expired', 'rescinded'].map((r) => "
+        assert json.loads(b.module_call("desk-state.js", "['offer-expired', 'rescinded', 'away'].map((r) => "
                                                          "m.revokedText('Ana', r))")) == [
             "A oferta de Ana expirou: a conversa voltou para a fila.",
-            "A oferta de Ana foi cancelada (a conversa foi encerrada ou encaminhada)."]
+            "A oferta de Ana foi cancelada (a conversa foi encerrada ou encaminhada).",
+            "Você ficou ausente por ofertas perdidas: a oferta de Ana voltou para a fila."]
         split = json.loads(b.module_call("hours.js", "m.weekFromRows({sun: [['22:00', '06:00']], "
                                                      "mon: [['13:00', '18:00'], ['08:00', '12:00']]})"))
         assert split == {"sun": [["22:00", "24:00"]], "mon": [["00:00", "06:00"], ["08:00", "12:00"],

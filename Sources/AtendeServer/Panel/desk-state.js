@@ -14,6 +14,7 @@ export function revokedText(who, reason) {
     case "offer-expired": return `A oferta de ${who} expirou: a conversa voltou para a fila.`;
     case "reply-timeout": return `Sem resposta a tempo: a conversa com ${who} voltou para a fila.`;
     case "offline": return `Você ficou offline: a conversa com ${who} voltou para a fila.`;
+    case "away": return `Você ficou ausente por ofertas perdidas: a oferta de ${who} voltou para a fila.`;
     case "rescinded": return `A oferta de ${who} foi cancelada (a conversa foi encerrada ou encaminhada).`;
     default: return `A conversa com ${who} foi retirada (${reason}).`;
     }

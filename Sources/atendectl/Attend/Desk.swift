@@ -125,6 +125,7 @@ struct Desk {
             case "offer-expired": reason = "the offer expired"
             case "reply-timeout": reason = "nobody replied in time"
             case "offline": reason = "you were offline"
+            case "away": reason = "you were set away for missing offers"
             case "rescinded": reason = "it was closed or transferred"
             case let other: reason = other
             }

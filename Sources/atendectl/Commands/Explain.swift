@@ -84,6 +84,7 @@ enum ExplainCommand {
         case "expired": what = "let the offer expire"
         case "rescinded": what = "lost the offer: the chat was closed or transferred"
         case "offline": what = "lost the offer: went offline"
+        case "away": what = "lost the offer: set away for missed offers"
         case "revoked": what = "had the chat taken back (" + (event["reason"]?.stringValue ?? "?") + ")"
         case let other: what = other
         }
