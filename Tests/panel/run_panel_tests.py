@@ -1071,8 +1071,16 @@ class Suite:
         self.admin.wait_text(f'#attendants-table tr[data-id="{self.attendant_id}"] .presence', "Ausente")
         chat = self.bot.call("conversation.open", {
             "externalId": "wa-5521998887777-1", "contact": {"phone": "+5521998887777", "name": "Carla Lima"},
-            "department": "suporte", "text": "Preciso trocar um produto."})
+            "department": "suporte", "text": "Preciso trocar um produto.", "priority": 7})
         d.wait_text("#waiting-list .chat-item", "Carla Lima")
+        # The priority is in sight, whatever the length of the department's name after it.
+        badge = f'#waiting-list .chat-item[data-id="{chat["id"]}"] .badge'
+        d.wait_text(badge, "prioridade 7")
+        seen = d.script("const badge = document.querySelector(arguments[0]);"
+                        " const line = badge.closest('small').getBoundingClientRect();"
+                        " const box = badge.getBoundingClientRect();"
+                        " return box.width > 0 && box.left >= line.left - 1 && box.right <= line.right + 1;", badge)
+        assert seen, "the priority badge cut off its line"
         d.shot("15-mesa-fila")
         d.click(f'#waiting-list .chat-item[data-id="{chat["id"]}"] button.take')
         d.wait_text("#chat-contact", "Carla Lima")
@@ -1112,6 +1120,10 @@ class Suite:
         row = f'#board-potentials-list tr[data-id="{chat["id"]}"]'
         a.wait_text(row, "Otávio Prado")
         a.wait_text(f"{row} .last-message", "“Quero a segunda via do boleto”")
+        under = a.script("const cell = document.querySelector(arguments[0] + ' .last-message').closest('td');"
+                         " const said = cell.querySelector('.last-message').getBoundingClientRect();"
+                         " return said.left - cell.getBoundingClientRect().left < 20;", row)
+        assert under, "what the contact said starts its own line under the name"
         from selenium.webdriver.support.ui import Select
         assert not a.find(f"{row} button").is_enabled(), "Encaminhar waits for a department"
         Select(a.find(f"{row} select.route")).select_by_value("suporte")
@@ -1221,7 +1233,8 @@ class Suite:
             "externalId": "wa-5531977776666-1", "contact": {"phone": "+5531977776666", "name": "Pedro Alves"},
             "text": "Oi"})
         self.bot.call("contact.save", {"phone": "+5511955554444", "name": "Beatriz Costa", "cidade": "Florianópolis",
-                                       "cliente_desde": 2019, "vip": True, "planos": ["Fibra", "TV"]})
+                                       "cliente_desde": 2019, "vip": True, "planos": ["Fibra", "TV"],
+                                       "pedido": {"numero": "PED-88213", "valor": "R$ 1.249,90"}})
         self.bot.call("contact.save", {"phone": "+5511955554445", "name": "Beatriz Dias"})
         d.click("#tab-potenciais")
         d.wait_text("#potentials-list", "Pedro Alves")
@@ -1255,7 +1268,8 @@ class Suite:
         d.click_text("#contacts-list summary", "Beatriz Costa")
         d.wait_text("#contacts-list details[open] dl", "Florianópolis")
         details = d.find("#contacts-list details[open]").text
-        for text in ("Cidade", "Cliente desde\n2019", "Vip\nSim", "Planos\nFibra, TV", "Atualizado em"):
+        for text in ("Cidade", "Cliente desde\n2019", "Vip\nSim", "Planos\nFibra, TV",
+                     "Pedido\nnumero: PED-88213 · valor: R$ 1.249,90", "Atualizado em"):
             assert text in details, f"{text!r} in {details!r}"
         plain = d.script("return [...document.querySelectorAll('#contacts-list li')]"
                          ".filter((li) => li.textContent.includes('Beatriz Dias'))"
@@ -1503,13 +1517,20 @@ class Suite:
         d = self.desk
         self.desk_online()
         chat = self.bot.call("conversation.open", {
-            "externalId": "wa-5531944443333-1", "contact": {"phone": "+5531944443333", "name": "Paula Reis"},
+            "externalId": "wa-5531944443333-1",
+            "contact": {"phone": "+5531944443333", "name": "Paula Reis Albuquerque"},
             "department": "retorno", "text": "Alguém aí?"})
         assert chat["state"] == "assigned" and chat.get("replyDueAt"), chat
         item = f'#my-chats .chat-item[data-id="{chat["id"]}"]'
         d.wait_text(item, "Paula Reis")
         d.expect(f"{item} .reply-due .countdown", lambda c: re.fullmatch(r"(2 min|1 min( \d\d s)?)", c.text),
                  "the time left of the 2 min reply timeout, in the list")
+        # Under the name, which keeps its line whole.
+        placed = d.script("const item = document.querySelector(arguments[0]);"
+                          " const name = item.querySelector('.contact');"
+                          " return [item.querySelector('.reply-due').getBoundingClientRect().top"
+                          "   >= name.getBoundingClientRect().bottom - 1, name.scrollWidth <= name.clientWidth];", item)
+        assert placed == [True, True], f"countdown under the name, name whole: {placed}"
         d.click(f"{item} .contact")
         d.wait_text("#chat-contact", "Paula Reis")
         d.wait_text("#reply-due", "sem resposta, a conversa volta para a fila")

@@ -128,7 +128,7 @@ export function deskView(root, rpc, { attendant, onLogout }) {
             const waitingSince = desk.waitingSince.get(c.id);
             return h("li", { class: `chat-item${pane.id === c.id ? " selected" : ""}${marked ? " unread" : ""}`,
                 dataset: { id: c.id }, ...opens(c.id) },
-            h("span", { class: "contact" }, format.contactLabel(c.contact)),
+            h("span", { class: "contact", title: format.contactLabel(c.contact) }, format.contactLabel(c.contact)),
             unread ? h("span", { class: "unread-count", title: "Mensagens não lidas",
                 "aria-label": format.count(unread, "mensagem não lida", "mensagens não lidas") },
             String(unread)) : null,
@@ -173,8 +173,9 @@ export function deskView(root, rpc, { attendant, onLogout }) {
             // button inside a button, "Finalizar", would be hidden from some screen readers).
             list.map((c) => h("li", { class: `chat-item wrap-up-item${pane.id === c.id ? " selected" : ""}`,
                 dataset: { id: c.id, until: c.wrapUpUntil }, onclick: () => select(c.id) },
-            h("button", { type: "button", class: "contact plain", "aria-label": `Abrir a conversa com ${
-                format.contactLabel(c.contact)} (em pós-atendimento)` }, format.contactLabel(c.contact)),
+            h("button", { type: "button", class: "contact plain", title: format.contactLabel(c.contact),
+                "aria-label": `Abrir a conversa com ${format.contactLabel(c.contact)} (em pós-atendimento)` },
+            format.contactLabel(c.contact)),
             h("span", { class: "countdown", dataset: { until: c.wrapUpUntil } }, format.timeLeft(c.wrapUpUntil)),
             h("button", { class: "primary small finish-wrap-up",
                 "aria-label": `Finalizar o pós-atendimento de ${format.contactLabel(c.contact)}`, onclick: (event) => {
@@ -234,9 +235,12 @@ export function deskView(root, rpc, { attendant, onLogout }) {
             : desk.waiting.map((c) => h("li", { class: "chat-item waiting-item", dataset: { id: c.id } },
                 // The name over its department, so a row of the narrow list keeps "Pegar" on its line.
                 h("span", { class: "who" },
-                    h("span", { class: "contact" }, format.contactLabel(c.contact)),
-                    h("small", { class: "muted" }, (desk.departments.get(c.department) || { name: c.department }).name,
-                        c.priority ? h("span", { class: "badge" }, `prioridade ${c.priority}`) : null)),
+                    h("span", { class: "contact", title: format.contactLabel(c.contact) },
+                        format.contactLabel(c.contact)),
+                    // The priority first: a long department name is cut at its end, never the priority.
+                    h("small", { class: "muted", title: departmentName(c.department) },
+                        c.priority ? h("span", { class: "badge" }, `prioridade ${c.priority}`) : null,
+                        departmentName(c.department))),
                 h("span", { class: "since", dataset: { since: c.queuedAt || c.openedAt } }),
                 h("button", { class: "primary small take", onclick: () => desk.take(c.id), disabled: !room,
                     "aria-label": `Pegar a conversa com ${format.contactLabel(c.contact)}`,
@@ -273,7 +277,8 @@ export function deskView(root, rpc, { attendant, onLogout }) {
             h("ul", { class: "chat-list", id: "potentials-list" }, potentials.length === 0
                 ? h("li", { class: "empty" }, "Nenhum potencial.")
                 : potentials.map((c) => h("li", { class: "chat-item", dataset: { id: c.id } },
-                    h("span", { class: "contact" }, format.contactLabel(c.contact)),
+                    h("span", { class: "contact", title: format.contactLabel(c.contact) },
+                        format.contactLabel(c.contact)),
                     h("span", { class: "muted" }, format.dateTime(c.openedAt)),
                     said[c.id] ? h("span", { class: "muted last-message" }, format.said(said[c.id].text)) : null,
                     canRemove ? h("button", { class: "danger small",
@@ -307,6 +312,10 @@ export function deskView(root, rpc, { attendant, onLogout }) {
             search();
         } }, query, h("button", { type: "submit", class: "secondary small" }, "Buscar")), list);
         search();
+    }
+
+    function departmentName(id) {
+        return (desk.departments.get(id) || { name: id }).name;
     }
 
     /**

@@ -175,7 +175,12 @@ export function contactDetails(contact) {
         if (Array.isArray(value) && value.every((item) => typeof item !== "object" || item === null)) {
             return value.map(shown).join(", ");
         }
-        return typeof value === "object" ? JSON.stringify(value) : String(value);
+        // An object the bot nested: its members as "key: value", in the same words.
+        if (typeof value === "object") {
+            return Object.entries(value).map(([key, inner]) => `${key.replace(/[_-]+/g, " ")}: ${shown(inner)}`)
+                .join(" · ");
+        }
+        return String(value);
     };
     return Object.entries(contact)
         .filter(([key]) => !["name", "phone", "updatedAt"].includes(key))
