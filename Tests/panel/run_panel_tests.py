@@ -1983,6 +1983,29 @@ class Suite:
         a.script("document.querySelector('.exception:last-child').scrollIntoView({block: 'center'})")
         a.shot("27-perfil-excecao")
         a.click_text(".side-menu a", "Configurações")
+        # Every problem at once, each on the input it is about: a date that does not exist, a holiday without a
+        # name, one date twice, too many missed offers.
+        before = self.setup.call("settings.get")["holidays"]
+        typed = [("31/02/2031", "Não existe"), ("02/01/2031", ""), ("03/01/2031", "Um"), ("03/01/2031", "Dois")]
+        for date, name in typed:
+            a.click("#add-holiday")
+            a.type(".holiday:last-child .holiday-date", date)
+            a.type(".holiday:last-child .holiday-name", name)
+        if a.all("#settings-form input[name=maxMissedOffers]"):
+            a.type("#settings-form input[name=maxMissedOffers]", "150")
+        a.click("#settings-form button[type=submit]")
+        a.until(lambda: len([e for e in a.all("#settings-form .holiday .error") if e.text]) == 3,
+                "three holidays refused at once")
+        marked = a.script("return [...document.querySelectorAll('#settings-form .holiday')].map((row) =>"
+                          " [...row.querySelectorAll('[aria-invalid]')].map((i) => i.dataset.part).join())")
+        assert marked == ["date", "name", "", "date"], marked
+        if a.all("#settings-form input[name=maxMissedOffers]"):
+            a.wait_text('#settings-form [data-field="maxMissedOffers"] .error', "Deve estar entre 0 e 100")
+            a.type("#settings-form input[name=maxMissedOffers]", "2")
+        assert self.setup.call("settings.get")["holidays"] == before, "nothing saved"
+        a.shot("28b-configuracoes-erros")
+        for _ in typed:
+            a.click(".holiday:last-child .remove-holiday")
         a.click("#add-holiday")
         a.type(".holiday:last-child .holiday-date", "01/01/2031")
         a.type(".holiday:last-child .holiday-name", "Confraternização Universal")

@@ -158,10 +158,14 @@ export function showError(container, error) {
     target.classList.add("has-error");
     const slot = target.querySelector(".error") || target;
     const shown = target.dataset.field;
+    // A group may name the input an error is about ("holidays[1].date": its data-part="date"), which is then
+    // marked and needs no words to say where.
+    const partName = error.field && shown !== name ? /^\.([A-Za-z]+)/.exec(name.slice(shown.length))?.[1] : null;
+    const partInput = partName ? target.querySelector(`[data-part="${partName}"]`) : null;
     let where = "";
     // A day's intervals are sent sorted (weekFromRows), not as typed, so their number would mislead: the message
     // names the interval. A refusal about the request's target (`id`) is not about anything typed in the form.
-    if (error.field && shown !== name && !name.startsWith("hours.week.")) {
+    if (error.field && shown !== name && !name.startsWith("hours.week.") && !partInput) {
         if (shown !== "_") where = part(name.slice(shown.length));
         else if (error.code === -32602) where = `${error.field}: `;
     }
@@ -174,7 +178,7 @@ export function showError(container, error) {
     // the wrong one, so none is marked invalid; the keyboard goes to its first control.
     const group = target.hasAttribute("data-group");
     const input = target.matches("input, select, textarea") ? target
-        : group ? null : target.querySelector("input, select, textarea");
+        : partInput || (group ? null : target.querySelector("input, select, textarea"));
     if (input) input.setAttribute("aria-invalid", "true");
     const focus = input || (group ? target.querySelector("input, select, textarea, button") : null);
     if (focus && typeof focus.focus === "function") focus.focus();

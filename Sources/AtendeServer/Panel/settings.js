@@ -5,7 +5,7 @@
 // what the daemon last said takes the new value; a field the admin has edited keeps what was typed (a notice says
 // so when the daemon's value under it changed), and "Salvar" sends only what differs from the newest settings.
 
-import { h, fill, field, toggle, clearErrors, showError, notice, floppyIcon, nameAfter } from "./dom.js";
+import { h, fill, field, toggle, clearErrors, showError, showErrors, notice, floppyIcon, nameAfter } from "./dom.js";
 import { parseDay, dayProblem, showDay, maskDay, InputProblem } from "./hours.js";
 
 // Short enough for a phone's width: a native select shows its choice on one line, cut where it does not fit.
@@ -47,12 +47,14 @@ export function settingsView(root, { rpc, store }) {
 
     function addHoliday(holiday) {
         const date = maskDay(h("input", { class: "holiday-date", value: showDay(holiday.date),
-            placeholder: "dd/mm/aaaa", size: 10, inputmode: "numeric",  // digits only: the mask adds the "/"
+            dataset: { part: "date" }, placeholder: "dd/mm/aaaa", size: 10, inputmode: "numeric",  // digits only: the mask adds the "/"
             "aria-label": "Data do feriado" }));
         const name = h("input", { class: "holiday-name", value: holiday.name, placeholder: "Nome do feriado",
+            dataset: { part: "name" },
             "aria-label": "Nome do feriado" });
         const entry = { date, name, row: null };
-        entry.row = h("div", { class: "holiday" }, date, name,
+        // A group: an error marks the one input it is about (data-part), not both.
+        entry.row = h("div", { class: "holiday", dataset: { group: "" } }, date, name,
             nameAfter(h("button", { type: "button", class: "icon remove-holiday", title: "Remover feriado",
                 onclick: () => {
                     entry.row.remove();
@@ -113,28 +115,42 @@ export function settingsView(root, { rpc, store }) {
         if ("requeueOnOffline" in current && requeue.value !== current.requeueOnOffline) {
             update.requeueOnOffline = requeue.value;
         }
-        try {
-            if ("maxMissedOffers" in current) {
-                // Empty or not a number (a number field reads such input as ""): never taken as 0, "never".
-                const count = Number(missed.value);
-                if (missed.validity.badInput || missed.value.trim() === "" || !Number.isInteger(count) || count < 0) {
-                    throw new InputProblem("maxMissedOffers", "informe um número inteiro (0 = nunca)");
-                }
-                if (count !== current.maxMissedOffers) update.maxMissedOffers = count;
+        // Every problem of the form at once, each at its place (the daemon would refuse them one per save).
+        const problems = [];
+        if ("maxMissedOffers" in current) {
+            // Empty or not a number (a number field reads such input as ""): never taken as 0, "never".
+            const count = Number(missed.value);
+            if (missed.validity.badInput || missed.value.trim() === "" || !Number.isInteger(count) || count < 0) {
+                problems.push(new InputProblem("maxMissedOffers", "informe um número inteiro (0 = nunca)"));
+            } else if (count > 100) {
+                problems.push(new InputProblem("maxMissedOffers", "deve estar entre 0 e 100"));
+            } else if (count !== current.maxMissedOffers) {
+                update.maxMissedOffers = count;
             }
-            const list = rows.map((entry, index) => {
-                entry.row.dataset.field = `holidays[${index}]`;
-                const date = parseDay(entry.date.value);
-                if (!date) throw new InputProblem(`holidays[${index}]`, dayProblem(entry.date.value));
-                const name = entry.name.value.trim();
-                if (!name) throw new InputProblem(`holidays[${index}]`, "informe o nome do feriado");
-                return { date, name };
-            });
-            if (JSON.stringify(list) !== JSON.stringify(current.holidays || [])) update.holidays = list;
-        } catch (problem) {
-            showError(form, problem);
+        }
+        const seen = new Map();  // date → the row that has it first
+        const list = rows.map((entry, index) => {
+            entry.row.dataset.field = `holidays[${index}]`;
+            const date = parseDay(entry.date.value);
+            const name = entry.name.value.trim();
+            if (!date) {
+                problems.push(new InputProblem(`holidays[${index}].date`, dayProblem(entry.date.value)));
+            } else if (seen.has(date)) {
+                problems.push(new InputProblem(`holidays[${index}].date`, "já há um feriado nesta data"));
+            } else {
+                seen.set(date, index);
+            }
+            // One message a row: its date's problem first.
+            if (date && !name && !problems.some((p) => p.field === `holidays[${index}].date`)) {
+                problems.push(new InputProblem(`holidays[${index}].name`, "informe o nome do feriado"));
+            }
+            return { date, name };
+        });
+        if (problems.length) {
+            showErrors(form, problems);
             return;
         }
+        if (JSON.stringify(list) !== JSON.stringify(current.holidays || [])) update.holidays = list;
         if (Object.keys(update).length === 0) {
             notice("Nada mudou.");
             return;
