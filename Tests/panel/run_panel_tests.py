@@ -774,7 +774,9 @@ class Suite:
         b.until(lambda: b.find('#department-form [data-field="id"] .error').text, "the daemon's refusal at the id")
         b.until(lambda: "has-error" in b.find('#department-form [data-field="id"]').get_attribute("class"),
                 "the id field marked with the daemon's error")
-        b.click_text("#department-form button", "Cancelar")
+        b.click_text("#department-form button", "Cancelar")  # what was typed is dropped, once confirmed
+        b.until(lambda: b.driver.switch_to.alert.accept() or True, "the question before dropping what was typed")
+        b.until(lambda: not b.all("#department-form"), "the form closed")
 
     def admin_sets_permissions(self):
         b = self.admin
@@ -2090,7 +2092,10 @@ class Suite:
             a.wait_text("#admins-table", self.admin_login)
         a.wait("#admins-table")
         a.click("#add-admin")
-        a.type("#admin-form input[name=name]", "Bruno Supervisor")
+        a.click_text("#admin-form button", "Cancelar")  # nothing typed: closes without a question
+        a.until(lambda: not a.all("#admin-form"), "the empty form closed")
+        a.click("#add-admin")
+        a.type("#admin-form input[name=name]", "Bruno")
         a.type("#admin-form input[name=login]", ATTENDANT_LOGIN)  # taken by the attendant: 1009
         # The password rules are ticked as they are met, as in the attendant's form; a weak one is not sent.
         a.type("#admin-form input[name=password]", "senha")
@@ -2098,7 +2103,14 @@ class Suite:
                  for li in a.all("#admin-form .password-rules li")}
         assert rules == {"length": "missing", "digit": "missing", "upper": "missing", "lower": "ok"}, rules
         a.click("#admin-form button[type=submit]")
+        # What the page can tell, at once: the surname missing and the weak password.
         a.wait_text('#admin-form [data-field="password"] .error', "A senha não cumpre as regras abaixo.")
+        a.wait_text('#admin-form [data-field="name"] .error', "Informe nome e sobrenome.")
+        # Cancelar with something typed asks first; dismissed, the form stays as it was.
+        a.click_text("#admin-form button", "Cancelar")
+        a.until(lambda: a.driver.switch_to.alert.dismiss() or True, "the question before dropping what was typed")
+        assert a.value("#admin-form input[name=name]") == "Bruno"
+        a.type("#admin-form input[name=name]", "Bruno Supervisor")
         a.type("#admin-form input[name=password]", "Bruno1234")
         a.click("#admin-form button[type=submit]")
         a.wait_text('#admin-form [data-field="login"] .error', "Este login já está em uso.")
@@ -2584,6 +2596,7 @@ class Suite:
         now = next(d for d in self.setup.call("department.list")["departments"] if d["id"] == "suporte")
         assert now == was, (was, now)  # the typo turned nothing on or off
         a.click_text("#department-form button", "Cancelar")
+        a.accept_alert_if_any()
 
     def admin_deactivates_attendant(self):
         """"Ativo" off in the profile ends the attendant's session at once (session.ended); on again, it logs in."""

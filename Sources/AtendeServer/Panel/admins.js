@@ -1,7 +1,8 @@
 // admins.js: the "Administradores" screen: admin accounts (admin.list/create/update/delete). Their logins share
 // one namespace with the attendants' (the daemon answers 1009 for a taken one, shown under "Usuário").
 
-import { h, fill, field, clearErrors, showError, notice, floppyIcon, labelCells, closeInlineForm } from "./dom.js";
+import { h, fill, field, clearErrors, showError, showErrors, notice, floppyIcon, labelCells, closeInlineForm,
+    formValues, leaveUnchangedOrAsk } from "./dom.js";
 import * as format from "./format.js";
 import { passwordInput } from "./attendant-form.js";
 import { InputProblem } from "./hours.js";
@@ -65,18 +66,29 @@ export function adminsView(root, { rpc, me }) {
             password.rules,
             h("div", { class: "form-error", dataset: { field: "_" } }, h("small", { class: "error" })),
             h("div", { class: "actions" },
-                h("button", { type: "button", class: "secondary",
-                    onclick: () => closeEditor(creating ? null : admin.id) }, "Cancelar"),
+                h("button", { type: "button", class: "secondary", onclick: () => {
+                    if (leaveUnchangedOrAsk(form, opened)) closeEditor(creating ? null : admin.id);
+                } }, "Cancelar"),
                 h("button", { type: "submit", class: "primary save", title: "Salvar" }, floppyIcon(),
                     h("span", {}, "Salvar"))));
         fill(editor, form);
+        const opened = formValues(form);
         name.focus();
 
         async function save(event) {
             event.preventDefault();
             clearErrors(form);
+            // Every problem found here at once, as in the attendant's form (a login taken is the daemon's to say).
+            const problems = [];
+            if (name.value.trim().split(/\s+/).length < 2) {
+                problems.push(new InputProblem("name", "informe nome e sobrenome"));
+            }
+            if (!login.value.trim()) problems.push(new InputProblem("login", "informe o usuário"));
             if ((creating || password.input.value) && !password.ok()) {
-                showError(form, new InputProblem("password", "a senha não cumpre as regras abaixo"));
+                problems.push(new InputProblem("password", "a senha não cumpre as regras abaixo"));
+            }
+            if (problems.length) {
+                showErrors(form, problems);
                 return;
             }
             const params = creating ? {} : { id: admin.id };

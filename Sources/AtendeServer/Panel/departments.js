@@ -3,8 +3,8 @@
 // level). Only members that differ from what is stored (or, when creating, from the defaults) are sent, so a
 // daemon that does not know a setting yet only refuses it when it is actually used.
 
-import { h, fill, field, clearErrors, showError, showErrors, notice, floppyIcon, labelCells, closeInlineForm }
-    from "./dom.js";
+import { h, fill, field, clearErrors, showError, showErrors, notice, floppyIcon, labelCells, closeInlineForm,
+    formValues, leaveUnchangedOrAsk } from "./dom.js";
 import * as format from "./format.js";
 import { InputProblem } from "./hours.js";
 
@@ -128,11 +128,13 @@ export function departmentsView(root, { rpc, store }) {
                     h("small", { class: "error", role: "alert" }))),
             h("div", { class: "form-error", dataset: { field: "_" } }, h("small", { class: "error", role: "alert" })),
             h("div", { class: "actions" },
-                h("button", { type: "button", class: "secondary",
-                    onclick: () => closeEditor(creating ? null : department.id) }, "Cancelar"),
+                h("button", { type: "button", class: "secondary", onclick: () => {
+                    if (leaveUnchangedOrAsk(form, opened)) closeEditor(creating ? null : department.id);
+                } }, "Cancelar"),
                 h("button", { type: "submit", class: "primary save", title: "Salvar" }, floppyIcon(),
                     h("span", {}, "Salvar"))));
         fill(editor, form);
+        const opened = formValues(form);
         (creating ? id : name).focus();
 
         /** The settings as typed, or every problem of the form (in its order) thrown as an array. */

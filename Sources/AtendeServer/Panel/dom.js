@@ -80,6 +80,20 @@ export function closeInlineForm(editor, table, id, fallback) {
     (row || fallback)?.focus();
 }
 
+/**
+ * What `form`'s fields hold now, as one string: taken when an inline form opens, compared when it is cancelled
+ * (`leaveUnchangedOrAsk`).
+ */
+export function formValues(form) {
+    return JSON.stringify([...form.querySelectorAll("input, select, textarea")]
+        .map((input) => (input.type === "checkbox" ? input.checked : input.value)));
+}
+
+/** Whether an inline form may close: nothing typed since `opened` (its `formValues` then), or the admin agrees. */
+export function leaveUnchangedOrAsk(form, opened) {
+    return formValues(form) === opened || confirm("Há alterações não salvas neste formulário. Descartar?");
+}
+
 /** Names `button` `words` followed by what `input` holds, now and as it is typed ("Remover feriado Natal"). */
 export function nameAfter(button, words, input) {
     const name = () => button.setAttribute("aria-label", `${words} ${input.value}`.trim());

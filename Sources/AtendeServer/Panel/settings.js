@@ -47,7 +47,8 @@ export function settingsView(root, { rpc, store }) {
 
     function addHoliday(holiday) {
         const date = maskDay(h("input", { class: "holiday-date", value: showDay(holiday.date),
-            dataset: { part: "date" }, placeholder: "dd/mm/aaaa", size: 10, inputmode: "numeric",  // digits only: the mask adds the "/"
+            dataset: { part: "date" }, placeholder: "dd/mm/aaaa", size: 10,
+            inputmode: "numeric",  // digits only: the mask adds the "/"
             "aria-label": "Data do feriado" }));
         const name = h("input", { class: "holiday-name", value: holiday.name, placeholder: "Nome do feriado",
             dataset: { part: "name" },
