@@ -1782,6 +1782,20 @@ class Suite:
             assert [text for text, _ in shown] == ["Aviso 2", "Aviso 3"], shown
             assert not any(over for _, over in shown), f"over the reply box: {shown}"
             d.shot("13b-mesa-celular")
+            # The transfer form fits too, with a colleague whose long name fills its picker.
+            long_name = self.setup.call("attendant.create", {
+                "name": "Juliana Cristina de Oliveira Santos", "login": "juliana.santos@empresa.com.br",
+                "password": "Juliana1234", "departments": ["suporte"]})
+            d.click("#transfer-open")
+            d.until(lambda: any("Juliana" in o.text for o in d.all("#transfer-colleague option")),
+                    "the colleague listed")
+            widths = d.script("return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+            wide = d.script("return [...document.querySelectorAll('body *')].filter((e) =>"
+                            " e.getBoundingClientRect().right > document.documentElement.clientWidth)"
+                            ".map((e) => e.tagName + '.' + e.className + '#' + e.id)")
+            assert widths[0] <= widths[1], f"the transfer form widens the page: {widths} {wide}"
+            d.click("#transfer-open")
+            self.setup.call("attendant.update", {"id": long_name["id"], "active": False})
             # A chat of the list opens from the keyboard too (Enter on the focused item).
             from selenium.webdriver.common.keys import Keys
             other = f'#my-chats .chat-item[role="button"]:not([data-id="{chat["id"]}"])'

@@ -379,6 +379,9 @@ export class ChatPane {
         h("label", { class: "field inline", dataset: { field: "department" } }, h("span", {}, "Departamento"),
             department, h("small", { class: "error" })),
         h("label", { class: "field inline", dataset: { field: "attendantId" } }, h("span", {}, "Colega"), colleague,
+            // Why a department may list nobody: the daemon tells an attendant of the colleagues it works with.
+            this.colleagues.length ? h("small", { class: "hint" }, "Colegas que atendem algum departamento seu.")
+                : null,
             h("small", { class: "error" })),
         h("button", { type: "submit", class: "primary small", id: "transfer-send" }, "Transferir"),
         h("div", { dataset: { field: "_" } }, h("small", { class: "error" })));
