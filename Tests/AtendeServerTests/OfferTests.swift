@@ -111,7 +111,8 @@ final class OfferTests: DaemonTestCase {
     }
 
     /// Set away for missed offers, the attendant gives back the other offers it holds at once (`away`), not as
-    /// each runs out: the second offer here still had two seconds to go.
+    /// each runs out: the second offer here still had two seconds to go, and its revocation bears the first
+    /// one's expiry time.
     func testTurnedAwayForMissedOffersTheOtherOffersGoBackAtOnce() throws {
         try offerDepartment("offers", ["offerTimeout": 5])
         try admin.call("settings.update", ["maxMissedOffers": 1])
@@ -123,7 +124,7 @@ final class OfferTests: DaemonTestCase {
         let expired = try expectEvent(ana.client, "conversation.revoked", timeout: 20)
         XCTAssertEqual(expired["reason"], "offer-expired")
         XCTAssertEqual(expired["conversation"]?.id, first.id)
-        let withdrawn = try expectEvent(ana.client, "conversation.revoked", timeout: 1)
+        let withdrawn = try expectEvent(ana.client, "conversation.revoked")
         XCTAssertEqual(withdrawn["reason"], "away")
         XCTAssertEqual(withdrawn["conversation"]?.id, second.id)
         XCTAssertEqual(try conversation(second.id)["state"], "queued")
@@ -131,6 +132,9 @@ final class OfferTests: DaemonTestCase {
         XCTAssertEqual(try attendant(ana.id)["openChats"], 0)
         let events = try admin.call("conversation.explain", ["id": .int(second.id)]).list("events")
         XCTAssertEqual(events.map { $0["outcome"] }, ["away"])
+        let expiry = try admin.call("conversation.explain", ["id": .int(first.id)]).list("events")
+        XCTAssertEqual(expiry.map { $0["outcome"] }, ["expired"])
+        XCTAssertEqual(events.first?["at"], expiry.first?["at"], "given back in the turn of the expiry")
     }
 
     func testAnExpiredOfferComesBackAndMissedOffersTurnTheAttendantAway() throws {
