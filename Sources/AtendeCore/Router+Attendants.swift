@@ -164,7 +164,10 @@ extension Router {
             case .offerExpiry(let id):
                 dirty += expireOffer(id, now: now, effects: &effects)
             case .offerWithdrawal(let id):
-                dirty += takeBack(id, reason: .away, now: now, effects: &effects)
+                // (takeBack also takes assigned chats: a withdrawal is only ever for an offer)
+                if conversations[id]?.state == .offered {
+                    dirty += takeBack(id, reason: .away, now: now, effects: &effects)
+                }
             case .replyTimeout(let id):
                 dirty += takeBack(id, reason: .replyTimeout, now: now, effects: &effects)
             case .wrapUpEnd(let id):

@@ -9,7 +9,7 @@ import AtendeStore
 /// Offers and revocations counted since start, for the metrics.
 struct OfferCounters {
     var offered = 0
-    /// By outcome: accepted, declined, expired, rescinded.
+    /// By outcome: accepted, declined, expired, rescinded, offline, away.
     var outcomes: [String: Int] = [:]
     /// Revocations by reason.
     var revocations: [String: Int] = [:]
@@ -123,7 +123,7 @@ extension Daemon {
         out += "atende_offers_total \(counters.offers.offered)\n"
         out += "# HELP atende_offer_outcomes_total Offers ended since start, by outcome.\n"
         out += "# TYPE atende_offer_outcomes_total counter\n"
-        for outcome in ["accepted", "declined", "expired", "rescinded", "offline"] {
+        for outcome in ["accepted", "declined", "expired", "rescinded", "offline", "away"] {
             out += "atende_offer_outcomes_total{outcome=\"\(outcome)\"} \(counters.offers.outcomes[outcome] ?? 0)\n"
         }
         out += "# HELP atende_revocations_total Chats taken from an attendant since start, by reason.\n"

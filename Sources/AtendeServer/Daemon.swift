@@ -36,7 +36,7 @@ public final class Daemon {
     /// the store.
     var attendantTails: IDMap<AttendantID, [UInt8]> = [:]
     var settings = AccountSettings()
-    /// An admin account is known to exist (`RequestContext.hasAdminAccounts` asks the store until one does).
+    /// An admin account is known to exist (`RequestContext.firstAdminNeeded` asks the store until one does).
     var adminAccountsExist = false
     var throttle = LoginThrottle()
     var nextConnectionID: UInt64 = 16
@@ -153,7 +153,7 @@ public final class Daemon {
                                "durability": config.durability.rawValue,
                                "waiting": router.departmentIDs.reduce(0) { $0 + router.waitingCount(in: $1) },
                                "potentials": router.potentialCount])
-        if let admins = try? journal.store.admins(), admins.isEmpty {
+        if config.http != nil, let admins = try? journal.store.admins(), admins.isEmpty {
             // Nobody can log in to the panel yet: say how the first admin is made, where `make run` shows it.
             Log.warn("no admin account yet: the web panel needs one",
                      ["create": "atendectl admin add --name 'NAME SURNAME' --login LOGIN"])
@@ -177,6 +177,7 @@ public final class Daemon {
         // as it was. The open conversations go into it as they are read (no array of them), read on a thread of
         // their own meanwhile (RecoveryReader).
         let store = journal.store
+        adminAccountsExist = false  // asked again (a turn that made the first one may have been rolled back)
         let settings = try store.settings()
         let attendants = try store.attendants()
         let departments = try store.departments()

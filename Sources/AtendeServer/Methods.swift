@@ -137,7 +137,7 @@ extension RequestContext {
         // The zone the account's days and hours are counted in: clients show times in it, whatever their own.
         w.field("timezone", config.timezone)
         // Before any admin account exists nobody can log in to the panel: its login page says how to make one.
-        if !hasAdminAccounts { w.field("firstAdminNeeded", true) }
+        if firstAdminNeeded { w.field("firstAdminNeeded", true) }
         w.endObject()
         return .result(w.bytes)
     }

@@ -48,15 +48,17 @@ struct RequestContext {
 
     var config: Config { daemon.config }
 
-    /// Whether an admin account exists: asked of the store until one does, then remembered (`adminDelete` forgets
-    /// it). A store that cannot answer counts as having one.
-    var hasAdminAccounts: Bool {
-        if daemon.adminAccountsExist { return true }
-        daemon.adminAccountsExist = (try? !store.admins().isEmpty) ?? true
-        return daemon.adminAccountsExist
+    /// Whether the web panel still needs its first admin account: only with `http` configured, asked of the store
+    /// until one exists, then remembered (`adminDelete` and a reload of the state forget it). A store that cannot
+    /// answer is asked again next time, and meanwhile nothing is said.
+    var firstAdminNeeded: Bool {
+        guard config.http != nil, !daemon.adminAccountsExist else { return false }
+        guard let admins = try? store.admins() else { return false }
+        daemon.adminAccountsExist = !admins.isEmpty
+        return admins.isEmpty
     }
 
-    /// The last admin account may have gone: `hasAdminAccounts` asks the store again.
+    /// The last admin account may have gone: `firstAdminNeeded` asks the store again.
     func forgetAdminAccounts() { daemon.adminAccountsExist = false }
 
     /// The external ids and phones the store may hold.

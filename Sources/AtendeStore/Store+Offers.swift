@@ -111,7 +111,9 @@ struct OfferOutcomeTally {
             switch note.kind {
             case .accepted: outcomes[note.attendantId, default: OfferOutcomes()].accepted += 1
             case .declined: outcomes[note.attendantId, default: OfferOutcomes()].declined += 1
-            case .revoked(.offerExpired): outcomes[note.attendantId, default: OfferOutcomes()].expired += 1
+            // An offer given back because its attendant was set away for missing others went unanswered too.
+            case .revoked(.offerExpired), .revoked(.away):
+                outcomes[note.attendantId, default: OfferOutcomes()].expired += 1
             default: break
             }
         }

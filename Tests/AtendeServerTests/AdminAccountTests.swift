@@ -40,21 +40,25 @@ final class AdminAccountTests: DaemonTestCase {
 
     /// Until the first admin account exists the panel's login page says how to make one: `system.ping` (answered
     /// before login) carries `firstAdminNeeded`, and the daemon's log says it at start. A deleted last account
-    /// brings it back.
+    /// brings it back. Without `http` there is no panel, and nothing is said.
     func testFirstAdminNeededUntilOneExists() throws {
-        let stranger = try daemon.connect()
+        XCTAssertNil(try daemon.connect().call("system.ping")["firstAdminNeeded"], "no http, no panel")
+        XCTAssertFalse(daemon.stderrText.contains("no admin account yet"), daemon.stderrText)
+        let panel = try TestDaemon(["http": ["listen": .string("127.0.0.1:\(try WebHarness.freePort())")]])
+        let stranger = try panel.connect()
         XCTAssertEqual(try stranger.call("system.ping")["firstAdminNeeded"], true)
-        XCTAssertTrue(daemon.stderrText.contains("no admin account yet"), daemon.stderrText)
-        let created = try admin.call("admin.create", ["name": "Bruna Lima", "login": "bruna",
-                                                      "password": "Painel2026x"])
+        XCTAssertTrue(panel.stderrText.contains("no admin account yet"), panel.stderrText)
+        let root = try panel.admin()
+        let created = try root.call("admin.create", ["name": "Bruna Lima", "login": "bruna",
+                                                     "password": "Painel2026x"])
         XCTAssertNil(try stranger.call("system.ping")["firstAdminNeeded"])
-        XCTAssertNil(try stranger.call("system.ping")["firstAdminNeeded"], "remembered, and still true")
-        XCTAssertEqual(try admin.call("admin.delete", ["id": .int(created.id)]), ["ok": true])
+        XCTAssertNil(try stranger.call("system.ping")["firstAdminNeeded"], "still none, now from memory")
+        XCTAssertEqual(try root.call("admin.delete", ["id": .int(created.id)]), ["ok": true])
         XCTAssertEqual(try stranger.call("system.ping")["firstAdminNeeded"], true)
-        try admin.call("admin.create", ["name": "Rui Lima", "login": "rui", "password": "Painel2026x"])
-        try daemon.restart()
-        XCTAssertNil(try daemon.connect().call("system.ping")["firstAdminNeeded"])
-        XCTAssertFalse(daemon.lastStderr.contains("no admin account yet"), daemon.lastStderr)
+        try root.call("admin.create", ["name": "Rui Lima", "login": "rui", "password": "Painel2026x"])
+        try panel.restart()
+        XCTAssertNil(try panel.connect().call("system.ping")["firstAdminNeeded"])
+        XCTAssertFalse(panel.lastStderr.contains("no admin account yet"), panel.lastStderr)
     }
 
     func testLoginsAreOneKeySpace() throws {

@@ -8,7 +8,9 @@ import XCTest
 
 extension AtendectlTests {
     func testAdminAccountCommands() throws {
-        // ping says how to make the first admin account while there is none.
+        // With the panel on, ping says how to make the first admin account while there is none.
+        daemon = try TestDaemon(["http": ["listen": .string("127.0.0.1:\(try WebHarness.freePort())")]])
+        scratch = daemon.directory
         XCTAssertTrue(try ok(["ping"]).stdout.contains("no admin account yet"))
         let added = try ok(["admin", "add", "--name", "Bruna Lima", "--login", "bruna@example.com"],
                            stdin: "Painel2026x\n")

@@ -135,6 +135,11 @@ final class OfferTests: DaemonTestCase {
         let expiry = try admin.call("conversation.explain", ["id": .int(first.id)]).list("events")
         XCTAssertEqual(expiry.map { $0["outcome"] }, ["expired"])
         XCTAssertEqual(events.first?["at"], expiry.first?["at"], "given back in the turn of the expiry")
+        // Both went unanswered: the supervisor's figures count both as expired; the metrics name the reason.
+        XCTAssertEqual(try admin.call("stats.get")["attendants"]?[String(ana.id)]?["offers"],
+                       ["accepted": 0, "declined": 0, "expired": 2])
+        XCTAssertEqual(try metricValue("atende_offer_outcomes_total{outcome=\"away\"}", from: admin), 1)
+        XCTAssertEqual(try metricValue("atende_revocations_total{reason=\"away\"}", from: admin), 1)
     }
 
     func testAnExpiredOfferComesBackAndMissedOffersTurnTheAttendantAway() throws {

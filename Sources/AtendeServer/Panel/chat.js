@@ -347,7 +347,9 @@ export class ChatPane {
             reading = true;
             const again = await this.loadColleagues();
             reading = false;
-            if (again.length && colleague.isConnected) {
+            // Redrawn only when someone changed: options replaced under an open picker can close it.
+            const seen = (list) => JSON.stringify(list.map((c) => [c.id, c.presence, c.departments]));
+            if (again.length && colleague.isConnected && seen(again) !== seen(this.colleagues)) {
                 this.colleagues = again;
                 listColleagues();
             }

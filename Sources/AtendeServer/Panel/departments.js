@@ -154,7 +154,8 @@ export function departmentsView(root, { rpc, store }) {
             }
             if (overflowTo.value) {
                 const text = overflowAfter.value.trim();
-                const problem = text === "" ? "informe após quantos segundos"
+                // (a field holding something not a number reads as "": say that, not that it is empty)
+                const problem = text === "" && !overflowAfter.validity.badInput ? "informe após quantos segundos"
                     : secondsProblem(text, overflowAfter.validity.badInput, false, overflowRange);
                 if (problem) problems.push(new InputProblem("overflow.after", problem));
                 wanted.overflow = { after: Number(text), department: overflowTo.value };

@@ -160,10 +160,10 @@ export function contactLabel(contact) {
     return contact.name || contactPhone(contact.phone);
 }
 
-/** A contact's phone: Brazilian numbers as `phone`, others as they are. */
 /**
  * What the bot keeps of a contact besides its name and phone, as [label, text] pairs in the agenda's order: the
- * bot's own keys ("cliente_desde" → "Cliente desde"), yes/no in Portuguese, lists joined, deeper objects as JSON.
+ * bot's own keys ("cliente_desde" → "Cliente desde"), yes/no in Portuguese, lists joined, a nested object as its
+ * members ("numero: PED-1 · valor: R$ 10,00").
  */
 export function contactDetails(contact) {
     const shown = (value) => {
@@ -190,6 +190,7 @@ export function contactDetails(contact) {
         });
 }
 
+/** A contact's phone: Brazilian numbers as `phone`, others as they are. */
 export function contactPhone(text) {
     return String(text || "").startsWith("+55") ? phone(text) : String(text || "");
 }

@@ -36,7 +36,7 @@ export function loginView(root, rpc, { message, onLogin }) {
         }
         form.dataset.firstAdmin = "checked";
         if (!needed || form.querySelector(".first-admin")) return;
-        form.insertBefore(h("p", { class: "hint first-admin", id: "first-admin" },
+        form.insertBefore(h("p", { class: "hint first-admin", id: "first-admin", role: "status" },
             "Ainda não há nenhum administrador. Crie o primeiro no servidor, com o comando ",
             h("code", {}, "atendectl admin add --name \"Nome Sobrenome\" --login seu@email.com.br"),
             " (ele pede a senha), e entre com esse usuário."), form.querySelector("[data-field=login]"));

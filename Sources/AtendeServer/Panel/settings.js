@@ -22,7 +22,7 @@ export function settingsView(root, { rpc, store }) {
         settings.restrictAccessToHours);
     const requeue = h("select", { name: "requeueOnOffline" }, Object.entries(requeueLabels).map(([key, label]) =>
         h("option", { value: key, selected: key === (settings.requeueOnOffline || "unanswered") }, label)));
-    const missed = h("input", { name: "maxMissedOffers", type: "number", min: 0,
+    const missed = h("input", { name: "maxMissedOffers", type: "number", min: 0, max: 100,
         value: settings.maxMissedOffers === undefined ? 2 : settings.maxMissedOffers });
     const holidays = h("div", { class: "holidays" });
     const rows = [];
@@ -35,7 +35,8 @@ export function settingsView(root, { rpc, store }) {
         "requeueOnOffline" in settings
             ? field("requeueOnOffline", "Quando o atendente fica offline, as conversas dele…", requeue) : null,
         "maxMissedOffers" in settings
-            ? field("maxMissedOffers", "Ofertas perdidas seguidas até ficar Ausente (0 = nunca)", missed) : null,
+            ? field("maxMissedOffers", "Ofertas perdidas seguidas até ficar Ausente (0 = nunca)", missed,
+                "0 a 100.") : null,
         h("h2", {}, "Feriados"),
         h("p", { class: "hint" }, "Dia de folga para todos os atendentes com horário definido, exceto quem tem uma "
             + "exceção para a data."),
