@@ -2124,6 +2124,10 @@ class Suite:
         a.click_text("#admin-form button", "Cancelar")
         a.until(lambda: a.driver.switch_to.alert.dismiss() or True, "the question before dropping what was typed")
         assert a.value("#admin-form input[name=name]") == "Bruno"
+        # So does "Editar" on a row, which would replace the form.
+        a.click("#admins-table tbody tr button")
+        a.until(lambda: a.driver.switch_to.alert.dismiss() or True, "the question before replacing the form")
+        assert a.value("#admin-form input[name=name]") == "Bruno", "the typed form kept"
         a.type("#admin-form input[name=name]", "Bruno Supervisor")
         a.type("#admin-form input[name=password]", "Bruno1234")
         a.click("#admin-form button[type=submit]")

@@ -52,7 +52,12 @@ export function adminsView(root, { rpc, me }) {
 
     const closeEditor = (id) => closeInlineForm(editor, table, id, document.getElementById("add-admin"));
 
+    // What the open form held when it opened (formValues), to ask before another one replaces it.
+    let openedValues = null;
+
     function edit(admin) {
+        const open = editor.querySelector("form");
+        if (open && openedValues !== null && !leaveUnchangedOrAsk(open, openedValues)) return;
         const creating = admin === null;
         const name = h("input", { name: "name", value: creating ? "" : admin.name });
         const login = h("input", { name: "login", value: creating ? "" : admin.login, autocomplete: "off" });
@@ -73,6 +78,7 @@ export function adminsView(root, { rpc, me }) {
                     h("span", {}, "Salvar"))));
         fill(editor, form);
         const opened = formValues(form);
+        openedValues = opened;
         name.focus();
 
         async function save(event) {

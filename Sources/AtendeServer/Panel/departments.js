@@ -95,7 +95,12 @@ export function departmentsView(root, { rpc, store }) {
 
     const closeEditor = (id) => closeInlineForm(editor, table, id, document.getElementById("add-department"));
 
+    // What the open form held when it opened (formValues), to ask before another one replaces it.
+    let openedValues = null;
+
     function edit(department) {
+        const open = editor.querySelector("form");
+        if (open && openedValues !== null && !leaveUnchangedOrAsk(open, openedValues)) return;
         const creating = department === null;
         const id = h("input", { name: "id", value: creating ? "" : department.id, disabled: !creating,
             pattern: "[a-z0-9-]{1,64}", placeholder: "ex.: vendas" });
@@ -135,6 +140,7 @@ export function departmentsView(root, { rpc, store }) {
                     h("span", {}, "Salvar"))));
         fill(editor, form);
         const opened = formValues(form);
+        openedValues = opened;
         (creating ? id : name).focus();
 
         /** The settings as typed, or every problem of the form (in its order) thrown as an array. */
