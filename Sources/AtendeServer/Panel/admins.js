@@ -2,7 +2,7 @@
 // one namespace with the attendants' (the daemon answers 1009 for a taken one, shown under "Usuário").
 
 import { h, fill, field, clearErrors, showError, showErrors, notice, floppyIcon, labelCells, closeInlineForm,
-    formValues, leaveUnchangedOrAsk } from "./dom.js";
+    watchChanges, leaveUnchangedOrAsk } from "./dom.js";
 import * as format from "./format.js";
 import { passwordInput } from "./attendant-form.js";
 import { InputProblem } from "./hours.js";
@@ -52,12 +52,8 @@ export function adminsView(root, { rpc, me }) {
 
     const closeEditor = (id) => closeInlineForm(editor, table, id, document.getElementById("add-admin"));
 
-    // What the open form held when it opened (formValues), to ask before another one replaces it.
-    let openedValues = null;
-
     function edit(admin) {
-        const open = editor.querySelector("form");
-        if (open && openedValues !== null && !leaveUnchangedOrAsk(open, openedValues)) return;
+        if (!leaveUnchangedOrAsk(editor.querySelector("form"))) return;  // another one open, with changes
         const creating = admin === null;
         const name = h("input", { name: "name", value: creating ? "" : admin.name });
         const login = h("input", { name: "login", value: creating ? "" : admin.login, autocomplete: "off" });
@@ -72,13 +68,12 @@ export function adminsView(root, { rpc, me }) {
             h("div", { class: "form-error", dataset: { field: "_" } }, h("small", { class: "error" })),
             h("div", { class: "actions" },
                 h("button", { type: "button", class: "secondary", onclick: () => {
-                    if (leaveUnchangedOrAsk(form, opened)) closeEditor(creating ? null : admin.id);
+                    if (leaveUnchangedOrAsk(form)) closeEditor(creating ? null : admin.id);
                 } }, "Cancelar"),
                 h("button", { type: "submit", class: "primary save", title: "Salvar" }, floppyIcon(),
                     h("span", {}, "Salvar"))));
         fill(editor, form);
-        const opened = formValues(form);
-        openedValues = opened;
+        watchChanges(form);
         name.focus();
 
         async function save(event) {
@@ -86,9 +81,7 @@ export function adminsView(root, { rpc, me }) {
             clearErrors(form);
             // Every problem found here at once, as in the attendant's form (a login taken is the daemon's to say).
             const problems = [];
-            if (name.value.trim().split(/\s+/).length < 2) {
-                problems.push(new InputProblem("name", "informe nome e sobrenome"));
-            }
+            if (format.nameProblem(name.value)) problems.push(new InputProblem("name", format.nameProblem(name.value)));
             if (!login.value.trim()) problems.push(new InputProblem("login", "informe o usuário"));
             if ((creating || password.input.value) && !password.ok()) {
                 problems.push(new InputProblem("password", "a senha não cumpre as regras abaixo"));

@@ -79,9 +79,7 @@ export function attendantCreateView(root, { rpc, store, go }) {
         clearErrors(form);
         // Every problem found here at once, each beside its field.
         const problems = [];
-        if (name.value.trim().split(/\s+/).length < 2) {
-            problems.push(new InputProblem("name", "informe nome e sobrenome"));
-        }
+        if (format.nameProblem(name.value)) problems.push(new InputProblem("name", format.nameProblem(name.value)));
         if (!login.value.trim()) problems.push(new InputProblem("login", "informe o usuário"));
         if (!password.ok()) problems.push(new InputProblem("password", "a senha não cumpre as regras abaixo"));
         showErrors(form, problems);
@@ -326,7 +324,7 @@ export function attendantProfileView(root, { rpc, store, go }, id) {
         const problems = [];
         const trimmed = name.value.trim();
         if (trimmed !== attendant.name) {
-            if (trimmed.split(/\s+/).length < 2) problems.push(new InputProblem("name", "informe nome e sobrenome"));
+            if (format.nameProblem(trimmed)) problems.push(new InputProblem("name", format.nameProblem(trimmed)));
             update.name = trimmed;
         }
         if (!login.value.trim()) problems.push(new InputProblem("login", "informe o usuário"));

@@ -4,7 +4,7 @@
 // daemon that does not know a setting yet only refuses it when it is actually used.
 
 import { h, fill, field, clearErrors, showError, showErrors, notice, floppyIcon, labelCells, closeInlineForm,
-    formValues, leaveUnchangedOrAsk } from "./dom.js";
+    watchChanges, leaveUnchangedOrAsk } from "./dom.js";
 import * as format from "./format.js";
 import { InputProblem } from "./hours.js";
 
@@ -95,12 +95,8 @@ export function departmentsView(root, { rpc, store }) {
 
     const closeEditor = (id) => closeInlineForm(editor, table, id, document.getElementById("add-department"));
 
-    // What the open form held when it opened (formValues), to ask before another one replaces it.
-    let openedValues = null;
-
     function edit(department) {
-        const open = editor.querySelector("form");
-        if (open && openedValues !== null && !leaveUnchangedOrAsk(open, openedValues)) return;
+        if (!leaveUnchangedOrAsk(editor.querySelector("form"))) return;  // another one open, with changes
         const creating = department === null;
         const id = h("input", { name: "id", value: creating ? "" : department.id, disabled: !creating,
             pattern: "[a-z0-9-]{1,64}", placeholder: "ex.: vendas" });
@@ -134,13 +130,12 @@ export function departmentsView(root, { rpc, store }) {
             h("div", { class: "form-error", dataset: { field: "_" } }, h("small", { class: "error", role: "alert" })),
             h("div", { class: "actions" },
                 h("button", { type: "button", class: "secondary", onclick: () => {
-                    if (leaveUnchangedOrAsk(form, opened)) closeEditor(creating ? null : department.id);
+                    if (leaveUnchangedOrAsk(form)) closeEditor(creating ? null : department.id);
                 } }, "Cancelar"),
                 h("button", { type: "submit", class: "primary save", title: "Salvar" }, floppyIcon(),
                     h("span", {}, "Salvar"))));
         fill(editor, form);
-        const opened = formValues(form);
-        openedValues = opened;
+        watchChanges(form);
         (creating ? id : name).focus();
 
         /** The settings as typed, or every problem of the form (in its order) thrown as an array. */

@@ -80,18 +80,27 @@ export function closeInlineForm(editor, table, id, fallback) {
     (row || fallback)?.focus();
 }
 
-/**
- * What `form`'s fields hold now, as one string: taken when an inline form opens, compared when it is cancelled
- * (`leaveUnchangedOrAsk`).
- */
-export function formValues(form) {
+/** What `form`'s fields hold now, as one string. */
+function formValues(form) {
     return JSON.stringify([...form.querySelectorAll("input, select, textarea")]
         .map((input) => (input.type === "checkbox" ? input.checked : input.value)));
 }
 
-/** Whether an inline form may close: nothing typed since `opened` (its `formValues` then), or the admin agrees. */
-export function leaveUnchangedOrAsk(form, opened) {
-    return formValues(form) === opened || confirm("Há alterações não salvas neste formulário. Descartar?");
+/** Each inline form's `formValues` as it opened (`watchChanges`). */
+const openedValues = new WeakMap();
+
+/** Remembers what `form` holds as it opens, for `leaveUnchangedOrAsk`. */
+export function watchChanges(form) {
+    openedValues.set(form, formValues(form));
+}
+
+/**
+ * Whether an inline form may be closed or replaced: there is none (null), nothing was typed in it since it opened
+ * (`watchChanges`), or the admin agrees to drop what was.
+ */
+export function leaveUnchangedOrAsk(form) {
+    return !form || !openedValues.has(form) || formValues(form) === openedValues.get(form)
+        || confirm("Há alterações não salvas neste formulário. Descartar?");
 }
 
 /** Names `button` `words` followed by what `input` holds, now and as it is typed ("Remover feriado Natal"). */

@@ -195,6 +195,11 @@ export function contactPhone(text) {
     return String(text || "").startsWith("+55") ? phone(text) : String(text || "");
 }
 
+/** Why a typed person's name will be refused (the daemon wants a name and a surname), or null. */
+export function nameProblem(text) {
+    return String(text || "").trim().split(/\s+/).length < 2 ? "informe nome e sobrenome" : null;
+}
+
 /** Why a typed phone will be refused, in Portuguese, or null when it looks right. Empty is fine (optional). */
 export function phoneProblem(text) {
     const digits = phoneDigits(text);
