@@ -61,6 +61,23 @@ public final class Database {
     private var cache: [String: Statement] = [:]
     /// Hot statements, keyed by the address of their literal: no hashing of the SQL text on every use.
     private var literalCache: IDMap<UInt, Statement> = [:]
+    /// Statements of many rows (`bulk`), by their template's address and their number of rows.
+    private var bulkCache: [BulkKey: Statement] = [:]
+
+    private struct BulkKey: Hashable {
+        var template: UInt
+        var rows: Int
+    }
+
+    /// Runs before the next statement of this connection, once: the store writes the rows it holds back
+    /// (`DeferredRows`), so every statement, a read included, meets them in the file. Cleared as it starts.
+    var beforeNextStatement: (() throws(StoreError) -> Void)?
+
+    private func runBeforeNextStatement() throws(StoreError) {
+        guard let hook = beforeNextStatement else { return }
+        beforeNextStatement = nil
+        try hook()
+    }
 
     /// Process-wide SQLite settings, applied once before the first connection opens (memory statistics must be
     /// turned off before anything initializes SQLite, registering a VFS included). The name of the VFS files are
@@ -99,13 +116,16 @@ public final class Database {
     public func close() {
         guard isOpen else { return }
         isOpen = false
+        beforeNextStatement = nil
         cache.removeAll()
         literalCache.removeAll()
+        bulkCache.removeAll()
         sqlite3_close_v2(handle)
     }
 
     /// Runs one or more statements that return no rows.
     public func execute(_ sql: String) throws(StoreError) {
+        try runBeforeNextStatement()
         var errorMessage: UnsafeMutablePointer<CChar>?
         let rc = sqlite3_exec(handle, sql, nil, nil, &errorMessage)
         if rc != SQLITE_OK {
@@ -117,6 +137,7 @@ public final class Database {
 
     /// A prepared statement for `sql`, cached for reuse; it comes back reset with its bindings cleared.
     public func cached(_ sql: String) throws(StoreError) -> Statement {
+        try runBeforeNextStatement()
         if let statement = cache[sql] {
             statement.reset()
             return statement
@@ -130,6 +151,7 @@ public final class Database {
     /// statement comes back reset but keeps the previous run's bindings (clearing 30 of them costs more than
     /// binding them): every caller binds each parameter its statement uses.
     public func cachedLiteral(_ sql: StaticString) throws(StoreError) -> Statement {
+        try runBeforeNextStatement()
         let key = UInt(bitPattern: sql.utf8Start)
         if let statement = literalCache[key] {
             statement.rewind()
@@ -137,6 +159,20 @@ public final class Database {
         }
         let statement = try Statement(database: self, sql: sql.description)
         literalCache[key] = statement
+        return statement
+    }
+
+    /// A statement of `rows` rows made from `template` by `expand` (the SQL for that many rows), cached like
+    /// `cachedLiteral`'s: its callers bind every parameter. It does not run `beforeNextStatement`: the rows it
+    /// writes are the ones that hook writes.
+    func bulk(_ template: StaticString, rows: Int, expand: (String, Int) -> String) throws(StoreError) -> Statement {
+        let key = BulkKey(template: UInt(bitPattern: template.utf8Start), rows: rows)
+        if let statement = bulkCache[key] {
+            statement.rewind()
+            return statement
+        }
+        let statement = try Statement(database: self, sql: expand(template.description, rows))
+        bulkCache[key] = statement
         return statement
     }
 

@@ -38,7 +38,8 @@ extension Store {
     }
 
     /// Inserts or updates a conversation row as the router now sees it. `new` (the conversation was just
-    /// opened) goes straight to the INSERT; otherwise an UPDATE of the columns that change, falling back to the
+    /// opened) is an INSERT, queued in `deferred` until the next statement or the commit (DeferredRows.swift);
+    /// otherwise an UPDATE of the columns that change, falling back to the
     /// INSERT when there was no row (an UPDATE costs about a third less than an upsert that meets its row).
     /// Most saves (an offer, an accept, an assignment, an expiry) keep the chat's queue place, wrap-up and first
     /// queue time: a first UPDATE leaves those three columns out of its SET list, guarded in its WHERE clause,
@@ -46,44 +47,43 @@ extension Store {
     /// queue's department is taken with the first queue time, in the same save.
     /// `explained`: assignment explanations (`AssignmentExplanation.compact`, one per line) to append to the row's.
     public func saveConversation(_ c: Conversation, new: Bool = false, explained: String? = nil) throws(StoreError) {
+        if new { return try write { deferOpened(c, explained: explained) } }
         try write { () throws(StoreError) in
-            if !new {
-                let kept = try database.cachedLiteral("""
-                    UPDATE conversations SET contact_name = ?2, department = ?3, state = ?4, attendant_id = ?5,
-                        queued_at = ?6, assigned_at = ?7, closed_at = ?8, rating = ?9,
-                        preferred_attendant = ?11, avoid_attendant = ?12, offered_at = ?13, offer_expires_at = ?14,
-                        first_reply_at = ?15, reply_due_at = ?17, passed_over = ?18,
-                        priority = ?24, overflowed_from = ?25, overflow_moves = ?26, queue_joined_at = ?27,
-                        wait_alerted = ?28, first_assigned_at = coalesce(first_assigned_at, ?7),
-                        explanations = CASE WHEN ?19 IS NULL THEN explanations
-                            ELSE coalesce(explanations || char(10), '') || ?19 END
-                    WHERE id = ?1 AND queue_seq = ?10 AND wrap_up_until IS ?16
-                        AND (first_queued_at IS NOT NULL OR ?6 IS NULL)
-                    """)
-                try kept.bind(explained.map(SQLValue.text) ?? .null, at: 19)
-                try bindChanging(c, to: kept)
-                try kept.stepToEnd()
-                if database.changes == 1 { return }
-                let s = try database.cachedLiteral("""
-                    UPDATE conversations SET contact_name = ?2, department = ?3, state = ?4, attendant_id = ?5,
-                        queued_at = ?6, assigned_at = ?7, closed_at = ?8, rating = ?9, queue_seq = ?10,
-                        preferred_attendant = ?11, avoid_attendant = ?12, offered_at = ?13, offer_expires_at = ?14,
-                        first_reply_at = ?15, wrap_up_until = ?16, reply_due_at = ?17, passed_over = ?18,
-                        priority = ?24, overflowed_from = ?25, overflow_moves = ?26, queue_joined_at = ?27,
-                        wait_alerted = ?28, first_queued_at = coalesce(first_queued_at, ?6),
-                        first_department = CASE WHEN first_queued_at IS NULL AND ?6 IS NOT NULL THEN ?3
-                            ELSE first_department END,
-                        first_assigned_at = coalesce(first_assigned_at, ?7),
-                        explanations = CASE WHEN ?19 IS NULL THEN explanations
-                            ELSE coalesce(explanations || char(10), '') || ?19 END
-                    WHERE id = ?1
-                    """)
-                try s.bind(explained.map(SQLValue.text) ?? .null, at: 19)
-                try bindChanging(c, to: s)
-                try s.stepToEnd()
-                if database.changes == 1 { return }
-            }
-            let s = try database.cachedLiteral("""
+            let kept = try database.cachedLiteral("""
+                UPDATE conversations SET contact_name = ?2, department = ?3, state = ?4, attendant_id = ?5,
+                    queued_at = ?6, assigned_at = ?7, closed_at = ?8, rating = ?9,
+                    preferred_attendant = ?11, avoid_attendant = ?12, offered_at = ?13, offer_expires_at = ?14,
+                    first_reply_at = ?15, reply_due_at = ?17, passed_over = ?18,
+                    priority = ?24, overflowed_from = ?25, overflow_moves = ?26, queue_joined_at = ?27,
+                    wait_alerted = ?28, first_assigned_at = coalesce(first_assigned_at, ?7),
+                    explanations = CASE WHEN ?19 IS NULL THEN explanations
+                        ELSE coalesce(explanations || char(10), '') || ?19 END
+                WHERE id = ?1 AND queue_seq = ?10 AND wrap_up_until IS ?16
+                    AND (first_queued_at IS NOT NULL OR ?6 IS NULL)
+                """)
+            try kept.bind(explained.map(SQLValue.text) ?? .null, at: 19)
+            try bindChanging(c, to: kept)
+            try kept.stepToEnd()
+            if database.changes == 1 { return }
+            let whole = try database.cachedLiteral("""
+                UPDATE conversations SET contact_name = ?2, department = ?3, state = ?4, attendant_id = ?5,
+                    queued_at = ?6, assigned_at = ?7, closed_at = ?8, rating = ?9, queue_seq = ?10,
+                    preferred_attendant = ?11, avoid_attendant = ?12, offered_at = ?13, offer_expires_at = ?14,
+                    first_reply_at = ?15, wrap_up_until = ?16, reply_due_at = ?17, passed_over = ?18,
+                    priority = ?24, overflowed_from = ?25, overflow_moves = ?26, queue_joined_at = ?27,
+                    wait_alerted = ?28, first_queued_at = coalesce(first_queued_at, ?6),
+                    first_department = CASE WHEN first_queued_at IS NULL AND ?6 IS NOT NULL THEN ?3
+                        ELSE first_department END,
+                    first_assigned_at = coalesce(first_assigned_at, ?7),
+                    explanations = CASE WHEN ?19 IS NULL THEN explanations
+                        ELSE coalesce(explanations || char(10), '') || ?19 END
+                WHERE id = ?1
+                """)
+            try whole.bind(explained.map(SQLValue.text) ?? .null, at: 19)
+            try bindChanging(c, to: whole)
+            try whole.stepToEnd()
+            if database.changes == 1 { return }
+            let insert = try database.cachedLiteral("""
                 INSERT INTO conversations(id, contact_name, department, state, attendant_id, queued_at, assigned_at,
                     closed_at, rating, queue_seq, preferred_attendant, avoid_attendant, offered_at, offer_expires_at,
                     first_reply_at, wrap_up_until, reply_due_at, passed_over,
@@ -92,13 +92,8 @@ extension Store {
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
                     ?22, ?23, ?24, ?6, ?7, ?25, ?26, ?27, ?28, CASE WHEN ?6 IS NOT NULL THEN ?3 END)
                 """)
-            try bindChanging(c, to: s)
-            try s.bind(.text(c.externalId), at: 19)
-            try s.bind(.text(c.contactPhone), at: 20)
-            try s.bind(.text(c.channel), at: 21)
-            try s.bind(.int(c.openedAt.millis), at: 22)
-            try s.bind(explained.map(SQLValue.text) ?? .null, at: 23)
-            try s.stepToEnd()
+            try bindNew(c, explained: explained, to: insert, base: 0)
+            try insert.stepToEnd()
         }
     }
 
@@ -108,8 +103,14 @@ extension Store {
     /// SQLite rebuilds the record either way, but reads, checks and copies what is set, and keeps up every index
     /// whose columns (or partial-index condition) are set. Without a wrap-up the column is left out: an open chat's
     /// row never has one, so it is already NULL, and the wrapping index is not touched. Without a row (a
-    /// conversation opened and closed before any write of it) the whole row is saved.
+    /// conversation opened and closed before any write of it) the whole row is saved. Queued in `deferred`, to
+    /// share an UPDATE with the turn's other closings.
     public func saveClosing(_ c: Conversation) throws(StoreError) {
+        try write { deferClosed(c) }
+    }
+
+    /// `saveClosing` at once, one row.
+    func saveClosingNow(_ c: Conversation) throws(StoreError) {
         let updated = try write { () throws(StoreError) -> Bool in
             let s: Statement
             if let wrapUpUntil = c.wrapUpUntil {
@@ -129,30 +130,41 @@ extension Store {
     }
 
     /// Binds ?1 (the id) and ?2-?18, the columns a conversation's life changes, as both statements number them.
-    private func bindChanging(_ c: Conversation, to s: Statement) throws(StoreError) {
-        try s.bind(.int(c.id), at: 1)
-        try s.bind(c.contactName.map(SQLValue.text) ?? .null, at: 2)
-        try s.bind(c.department.map(SQLValue.text) ?? .null, at: 3)
-        try s.bind(.text(c.state.rawValue), at: 4)
-        try s.bind(c.attendantId.map(SQLValue.int) ?? .null, at: 5)
-        try s.bind(c.queuedAt.map { .int($0.millis) } ?? .null, at: 6)
-        try s.bind(c.assignedAt.map { .int($0.millis) } ?? .null, at: 7)
-        try s.bind(c.closedAt.map { .int($0.millis) } ?? .null, at: 8)
-        try s.bind(c.rating.map { .int(Int64($0)) } ?? .null, at: 9)
-        try s.bind(.int(c.queueSeq), at: 10)
-        try s.bind(c.preferredAttendant.map(SQLValue.int) ?? .null, at: 11)
-        try s.bind(c.avoidAttendant.map(SQLValue.int) ?? .null, at: 12)
-        try s.bind(c.offeredAt.map { .int($0.millis) } ?? .null, at: 13)
-        try s.bind(c.offerExpiresAt.map { .int($0.millis) } ?? .null, at: 14)
-        try s.bind(c.firstReplyAt.map { .int($0.millis) } ?? .null, at: 15)
-        try s.bind(c.wrapUpUntil.map { .int($0.millis) } ?? .null, at: 16)
-        try s.bind(c.replyDueAt.map { .int($0.millis) } ?? .null, at: 17)
-        try s.bind(c.passedOver.isEmpty ? .null : .text(c.passedOver.map(String.init).joined(separator: ",")), at: 18)
-        try s.bind(.int(Int64(c.priority)), at: 24)
-        try s.bind(c.overflowedFrom.map(SQLValue.text) ?? .null, at: 25)
-        try s.bind(.int(Int64(c.overflowMoves)), at: 26)
-        try s.bind(c.queueJoinedAt.map { .int($0.millis) } ?? .null, at: 27)
-        try s.bind(c.waitAlertedIn.isEmpty ? .null : .text(c.waitAlertedIn.joined(separator: " ")), at: 28)
+    private func bindChanging(_ c: Conversation, to s: Statement, base: Int32 = 0) throws(StoreError) {
+        try s.bind(.int(c.id), at: base + 1)
+        try s.bind(c.contactName.map(SQLValue.text) ?? .null, at: base + 2)
+        try s.bind(c.department.map(SQLValue.text) ?? .null, at: base + 3)
+        try s.bind(.text(c.state.rawValue), at: base + 4)
+        try s.bind(c.attendantId.map(SQLValue.int) ?? .null, at: base + 5)
+        try s.bind(c.queuedAt.map { .int($0.millis) } ?? .null, at: base + 6)
+        try s.bind(c.assignedAt.map { .int($0.millis) } ?? .null, at: base + 7)
+        try s.bind(c.closedAt.map { .int($0.millis) } ?? .null, at: base + 8)
+        try s.bind(c.rating.map { .int(Int64($0)) } ?? .null, at: base + 9)
+        try s.bind(.int(c.queueSeq), at: base + 10)
+        try s.bind(c.preferredAttendant.map(SQLValue.int) ?? .null, at: base + 11)
+        try s.bind(c.avoidAttendant.map(SQLValue.int) ?? .null, at: base + 12)
+        try s.bind(c.offeredAt.map { .int($0.millis) } ?? .null, at: base + 13)
+        try s.bind(c.offerExpiresAt.map { .int($0.millis) } ?? .null, at: base + 14)
+        try s.bind(c.firstReplyAt.map { .int($0.millis) } ?? .null, at: base + 15)
+        try s.bind(c.wrapUpUntil.map { .int($0.millis) } ?? .null, at: base + 16)
+        try s.bind(c.replyDueAt.map { .int($0.millis) } ?? .null, at: base + 17)
+        try s.bind(c.passedOver.isEmpty ? .null : .text(c.passedOver.map(String.init).joined(separator: ",")),
+                   at: base + 18)
+        try s.bind(.int(Int64(c.priority)), at: base + 24)
+        try s.bind(c.overflowedFrom.map(SQLValue.text) ?? .null, at: base + 25)
+        try s.bind(.int(Int64(c.overflowMoves)), at: base + 26)
+        try s.bind(c.queueJoinedAt.map { .int($0.millis) } ?? .null, at: base + 27)
+        try s.bind(c.waitAlertedIn.isEmpty ? .null : .text(c.waitAlertedIn.joined(separator: " ")), at: base + 28)
+    }
+
+    /// Binds the 28 parameters of one row of the INSERT, numbered from `base + 1`.
+    func bindNew(_ c: Conversation, explained: String?, to s: Statement, base: Int32) throws(StoreError) {
+        try bindChanging(c, to: s, base: base)
+        try s.bind(.text(c.externalId), at: base + 19)
+        try s.bind(.text(c.contactPhone), at: base + 20)
+        try s.bind(.text(c.channel), at: base + 21)
+        try s.bind(.int(c.openedAt.millis), at: base + 22)
+        try s.bind(explained.map(SQLValue.text) ?? .null, at: base + 23)
     }
 
     /// Closed conversations whose wrap-up was running (recovery gives their attendants the slots back).
@@ -250,17 +262,9 @@ extension Store {
         return try statement.step() ? statement.optionalInt(0) : nil
     }
 
-    /// Remembers who served this contact last.
+    /// Remembers who served this contact last (queued in `deferred`, written with the turn's other routes).
     public func setLastAttendant(phone: String, attendant: AttendantID) throws(StoreError) {
-        try write { () throws(StoreError) in
-            let statement = try database.cachedLiteral("""
-                INSERT INTO contact_routes(phone, attendant_id) VALUES (?, ?)
-                ON CONFLICT(phone) DO UPDATE SET attendant_id = excluded.attendant_id
-                """)
-            try statement.bind(.text(phone), at: 1)
-            try statement.bind(.int(attendant), at: 2)
-            try statement.stepToEnd()
-        }
+        try write { deferRoute(phone: phone, attendant: attendant) }
     }
 
     // MARK: - Messages

@@ -180,6 +180,10 @@ public final class Store {
     /// True while the turn's transaction is open.
     public var inTransaction: Bool { database.inTransaction }
 
+    /// Rows queued to be written many to a statement (DeferredRows.swift), and the error writing them met.
+    var deferred = DeferredRows()
+    var deferredFailure: StoreError?
+
     /// Counts calls to `write`, so the server can tell which requests changed something.
     public private(set) var writeCount = 0
 
@@ -202,6 +206,7 @@ public final class Store {
     public func commit() throws(StoreError) {
         guard database.inTransaction else { return }
         do {
+            try writeDeferred()
             try database.cachedLiteral("COMMIT").stepToEnd()
         } catch {
             rollback()
@@ -219,6 +224,7 @@ public final class Store {
 
     /// Abandons the turn's transaction.
     public func rollback() {
+        discardDeferred()
         database.discardWAL()
         if database.inTransaction { try? database.execute("ROLLBACK") }
     }

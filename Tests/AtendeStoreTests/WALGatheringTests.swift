@@ -126,6 +126,7 @@ final class WALGatheringTests: StoreTestCase {
         // Enough rows to outgrow 16 pages of 4 KiB.
         let rows: Int64 = 2400
         for id in 1...rows { try store.saveConversation(conversation(id), new: true) }
+        _ = try store.database.scalar("SELECT 1")  // writes the queued rows (DeferredRows)
         XCTAssertGreaterThan(store.database.walWriteCount, before, "pages spilled before the commit")
         // Changing early rows again makes SQLite write over spilled frames and then rewrite frame checksums
         // after the commit frame, reading each frame first: none of that may stay in memory.
@@ -150,6 +151,7 @@ final class WALGatheringTests: StoreTestCase {
         let store = try spillingStore()
         XCTAssertEqual(try commit(store, first: 1, count: 5), 1)
         for id in Int64(6)...1200 { try store.saveConversation(conversation(id), new: true) }
+        _ = try store.database.scalar("SELECT 1")  // writes the queued rows (DeferredRows)
         let beforeRollback = store.database.walWriteCount
         store.rollback()
         XCTAssertEqual(store.database.walWriteCount, beforeRollback, "the gathered frames were dropped")
