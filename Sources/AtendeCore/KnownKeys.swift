@@ -5,16 +5,18 @@
 // phone the store holds noted here (read once at start, then noted as they are written), a "certainly not" skips
 // the store. Keys are never removed: a key noted for a write that was then rolled back only costs a probe.
 //
-// Each filter holds up to its capacity at about 1% false positives: 10 bits per key, and a key's 6 bits all lie in
-// one 512-bit block, one cache line, so noting or asking costs one cache miss per filter instead of one per bit (the
-// filters outgrow the processor's caches long before memory matters). A full filter is kept and a new one four
-// times its capacity takes the next keys, so a lookup asks a handful of filters even after millions of keys.
+// Each filter holds up to its capacity at about 0.1% false positives: 16 bits per key, and a key's 7 bits all lie
+// in one 512-bit block, one cache line, so noting or asking costs one cache miss per filter instead of one per bit
+// (the filters outgrow the processor's caches long before memory matters). A full filter is kept and a new one four
+// times its capacity takes the next keys, so a lookup asks a handful of filters even after millions of keys. The
+// rate is kept that low because a "perhaps" costs more than its probe: the lookup's statement first writes the
+// rows the turn has queued (DeferredRows), splitting what would have been one statement of many rows.
 
 /// Strings noted so far, answering whether one certainly was not.
 public struct KnownKeys: Sendable {
     private struct Filter: Sendable {
         static let wordsPerBlock = 8
-        static let bitsPerKey = 10
+        static let bitsPerKey = 16
         static let bitsPerProbe = 9  // 2^9 = 512 bits per block
 
         /// The blocks, from `first` on (the words before it align the first block to 64 bytes).
@@ -68,7 +70,7 @@ public struct KnownKeys: Sendable {
         }
     }
 
-    static let probes = 6
+    static let probes = 7
     private var filters: [Filter]
 
     /// An empty set sized for `expected` keys before it first grows.

@@ -262,8 +262,11 @@ extension Daemon {
                     announceWaitExceeded(conversation, waitedSeconds: waited)
                 }
             }
-            for (id, text) in explained.sorted(by: { $0.key < $1.key }) {
-                try store.saveExplanation(conversation: id, body: text)
+            // Left over: explanations of chats these effects did not save (most calls leave none).
+            if !explained.isEmpty {
+                for (id, text) in explained.sorted(by: { $0.key < $1.key }) {
+                    try store.saveExplanation(conversation: id, body: text)
+                }
             }
         } catch {
             journal.record(error)

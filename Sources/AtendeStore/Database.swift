@@ -295,6 +295,23 @@ public final class Statement {
         guard rc == SQLITE_OK else { throw database.error(rc, sql: sql) }
     }
 
+    /// Binds an integer, or NULL for nil (for the hot path: no `SQLValue` to build and take apart).
+    public func bind(_ value: Int64?, at index: Int32) throws(StoreError) {
+        let rc = value.map { sqlite3_bind_int64(handle, index, $0) } ?? sqlite3_bind_null(handle, index)
+        guard rc == SQLITE_OK else { throw database.error(rc, sql: sql) }
+    }
+
+    /// Binds a text, or NULL for nil (for the hot path, as above).
+    public func bind(_ value: String?, at index: Int32) throws(StoreError) {
+        let rc: Int32
+        if var text = value {
+            rc = text.withUTF8 { bind(UnsafeRawBufferPointer($0), at: index, text: true) }
+        } else {
+            rc = sqlite3_bind_null(handle, index)
+        }
+        guard rc == SQLITE_OK else { throw database.error(rc, sql: sql) }
+    }
+
     /// Binds `bytes` as text or blob: a copy in the parameter's kept buffer, read by SQLite in place.
     private func bind(_ bytes: UnsafeRawBufferPointer, at index: Int32, text: Bool) -> Int32 {
         let count = bytes.count

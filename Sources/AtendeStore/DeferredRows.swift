@@ -152,7 +152,7 @@ extension Store {
                     s = try database.bulk(Self.closeWrappingRow, rows: chunk.count) { row, count in
                         Self.closeWrappingPrefix + BulkSQL.rows(row, count: count, width: 1) + ")"
                     }
-                    try s.bind(.int(wrapUpUntil.millis), at: 3)
+                    try s.bind(wrapUpUntil.millis, at: 3)
                     firstID = 4
                 } else {
                     s = try database.bulk(Self.closeRow, rows: chunk.count) { row, count in
@@ -160,9 +160,9 @@ extension Store {
                     }
                     firstID = 3
                 }
-                try s.bind(.text(first.state.rawValue), at: 1)
-                try s.bind(first.closedAt.map { .int($0.millis) } ?? .null, at: 2)
-                for (offset, c) in chunk.enumerated() { try s.bind(.int(c.id), at: firstID + Int32(offset)) }
+                try s.bind(first.state.rawValue, at: 1)
+                try s.bind(first.closedAt?.millis, at: 2)
+                for (offset, c) in chunk.enumerated() { try s.bind(c.id, at: firstID + Int32(offset)) }
                 try s.stepToEnd()
                 // A chat without a row (opened and closed before any write of it) gets its whole row.
                 if database.changes != chunk.count {
@@ -185,8 +185,8 @@ extension Store {
             }
             for index in start..<end {
                 let base = Int32((index - start) * 2)
-                try s.bind(.text(rows[index].phone), at: base + 1)
-                try s.bind(.int(rows[index].attendant), at: base + 2)
+                try s.bind(rows[index].phone, at: base + 1)
+                try s.bind(rows[index].attendant, at: base + 2)
             }
             try s.stepToEnd()
         }
