@@ -1,9 +1,15 @@
-// DeferredRows: the three rows every chat's life writes (its first row as it opens, its closing, the contact's
-// route to its attendant) wait in memory until the next statement of the connection, whatever it is, or the
-// commit, and are then written many rows to a statement. Each statement SQLite runs has a cost of its own (the
-// cursors it opens on the table and each index, the program's set-up and halt) besides its rows; a turn of a
-// busy loop opens and closes tens of chats, so one INSERT of twenty rows costs about a third less per row than
-// twenty INSERTs of one.
+// DeferredRows: the rows every chat's life writes (its first row as it opens, its closing, the contact's route to
+// its attendant) wait in memory until the next statement of the connection, whatever it is, or the commit, and
+// are then written many rows to a statement. Each statement SQLite runs has a cost of its own (the cursors it
+// opens on the table and each index, the program's set-up and halt) besides its rows; a turn of a busy loop opens
+// and closes tens of chats, so one INSERT of twenty rows costs about a third less per row than twenty INSERTs of
+// one. The other saves of a chat (an offer, an accept, an assignment from the queue) wait too, each still its own
+// UPDATE: written at once, each would write every row queued before it, splitting the turn's statements.
+//
+// They are written kind by kind: new rows, updates in the order they came, closings, routes. That order keeps each
+// chat's own writes in the order they were made, as a chat is opened once, before anything else of it, and a
+// save that follows a closing of the same chat still queued (a wrap-up finished in the turn that closed it)
+// writes the queue first.
 //
 // Nothing can tell the difference: the rows are queued inside the turn's transaction (`write` opens it), any
 // statement on the connection writes them first (`Database.beforeNextStatement`), and `commit` writes them
@@ -16,16 +22,22 @@ import AtendeCore
 struct DeferredRows {
     /// New conversations (their INSERT), with the explanation lines of their row.
     var opened: [(conversation: Conversation, explained: String?)] = []
+    /// Other saves of conversations that have a row, in order (`saveConversationNow`).
+    var updated: [(conversation: Conversation, explained: String?)] = []
     /// Closed or removed conversations (an UPDATE of their state, closing time and wrap-up).
     var closed: [Conversation] = []
+    /// The ids in `closed`.
+    var closedIDs: Set<ConversationID> = []
     /// Contact routes (an upsert of phone → attendant; a later one for the same phone wins).
     var routes: [(phone: String, attendant: AttendantID)] = []
 
-    var isEmpty: Bool { opened.isEmpty && closed.isEmpty && routes.isEmpty }
+    var isEmpty: Bool { opened.isEmpty && updated.isEmpty && closed.isEmpty && routes.isEmpty }
 
     mutating func removeAll() {
         opened.removeAll(keepingCapacity: true)
+        updated.removeAll(keepingCapacity: true)
         closed.removeAll(keepingCapacity: true)
+        closedIDs.removeAll(keepingCapacity: true)
         routes.removeAll(keepingCapacity: true)
     }
 
@@ -74,9 +86,18 @@ extension Store {
         armDeferredWrite()
     }
 
+    /// Queues a save of a conversation that has a row (see `saveConversation`); after a closing of the same
+    /// conversation still queued, the queue is written first, and this save after it.
+    func deferUpdated(_ c: Conversation, explained: String?) throws(StoreError) {
+        if deferred.closedIDs.contains(c.id) { try writeDeferred() }
+        deferred.updated.append((c, explained))
+        armDeferredWrite()
+    }
+
     /// Queues a closing (see `saveClosing`).
     func deferClosed(_ c: Conversation) {
         deferred.closed.append(c)
+        deferred.closedIDs.insert(c.id)
         armDeferredWrite()
     }
 
@@ -105,9 +126,12 @@ extension Store {
         database.beforeNextStatement = nil
         if let deferredFailure { throw deferredFailure }
         guard !deferred.isEmpty else { return }
+        writingDeferred = true
+        defer { writingDeferred = false }
         do {
             // New rows first: a chat opened and closed in the same turn has its row before its closing.
             try writeOpened()
+            for (c, explained) in deferred.updated { try saveConversationNow(c, explained: explained) }
             try writeClosed()
             try writeRoutes()
             deferred.removeAll()

@@ -37,17 +37,27 @@ extension Store {
         return c
     }
 
-    /// Inserts or updates a conversation row as the router now sees it. `new` (the conversation was just
-    /// opened) is an INSERT, queued in `deferred` until the next statement or the commit (DeferredRows.swift);
-    /// otherwise an UPDATE of the columns that change, falling back to the
-    /// INSERT when there was no row (an UPDATE costs about a third less than an upsert that meets its row).
+    /// Inserts or updates a conversation row as the router now sees it, queued in `deferred` until the next
+    /// statement or the commit (DeferredRows.swift). `new` (the conversation was just opened) is an INSERT;
+    /// otherwise an UPDATE of the columns that change (`saveConversationNow`), falling back to the INSERT when
+    /// there was no row (an UPDATE costs about a third less than an upsert that meets its row).
     /// Most saves (an offer, an accept, an assignment, an expiry) keep the chat's queue place, wrap-up and first
     /// queue time: a first UPDATE leaves those three columns out of its SET list, guarded in its WHERE clause,
     /// so SQLite does not rewrite the two indexes on them; when the guard fails, the whole UPDATE runs. The first
     /// queue's department is taken with the first queue time, in the same save.
     /// `explained`: assignment explanations (`AssignmentExplanation.compact`, one per line) to append to the row's.
     public func saveConversation(_ c: Conversation, new: Bool = false, explained: String? = nil) throws(StoreError) {
-        if new { return try write { deferOpened(c, explained: explained) } }
+        try write { () throws(StoreError) in
+            if new {
+                deferOpened(c, explained: explained)
+            } else {
+                try deferUpdated(c, explained: explained)
+            }
+        }
+    }
+
+    /// `saveConversation` of a conversation that has a row, at once.
+    func saveConversationNow(_ c: Conversation, explained: String?) throws(StoreError) {
         try write { () throws(StoreError) in
             let kept = try database.cachedLiteral("""
                 UPDATE conversations SET contact_name = ?2, department = ?3, state = ?4, attendant_id = ?5,
@@ -126,7 +136,7 @@ extension Store {
             try s.stepToEnd()
             return database.changes == 1
         }
-        if !updated { try saveConversation(c) }
+        if !updated { try saveConversationNow(c, explained: nil) }
     }
 
     /// Binds ?1 (the id) and ?2-?18, the columns a conversation's life changes, as both statements number them.

@@ -183,6 +183,8 @@ public final class Store {
     /// Rows queued to be written many to a statement (DeferredRows.swift), and the error writing them met.
     var deferred = DeferredRows()
     var deferredFailure: StoreError?
+    /// True while `writeDeferred` runs.
+    var writingDeferred = false
 
     /// Counts calls to `write`, so the server can tell which requests changed something.
     public private(set) var writeCount = 0
@@ -192,13 +194,14 @@ public final class Store {
 
     /// Runs `body` inside the turn's transaction, opening it when needed. Use for every write.
     public func write<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
-        writeCount += 1
+        // Rows written from the queue were counted as they were queued.
+        if !writingDeferred { writeCount += 1 }
         if !database.inTransaction {
             try reopenIfSuspect()
             try database.cachedLiteral("BEGIN IMMEDIATE").stepToEnd()
         }
         let result = try body()
-        changeCount += 1
+        if !writingDeferred { changeCount += 1 }
         return result
     }
 

@@ -47,6 +47,17 @@ final class DeferredRowsTests: StoreTestCase {
                 try store.saveConversation(chat, new: true, explained: id % 2 == 0 ? "7:c:0:5:0" : nil)
             }
             if store === single { _ = try store.database.scalar("SELECT 1") }
+            for id in 1...count where id % 4 == 0 {
+                var chat = conversation(id, .assigned)
+                chat.contactPhone = "+55119876\(String(format: "%05d", id))"
+                chat.attendantId = 9
+                chat.assignedAt = t0 + 500
+                if store === single {
+                    try store.saveConversationNow(chat, explained: "9:c:1:5:0")
+                } else {
+                    try store.saveConversation(chat, explained: "9:c:1:5:0")
+                }
+            }
             for id in 1...count where id % 3 != 0 {
                 var chat = conversation(id, id % 5 == 0 ? .removed : .closed)
                 chat.closedAt = t0 + (id % 2 == 0 ? 1000 : 2000)
@@ -72,6 +83,30 @@ final class DeferredRowsTests: StoreTestCase {
         XCTAssertEqual(try batched.database.scalar("SELECT count(*) FROM conversations WHERE wrap_up_until IS NOT NULL"),
                        Int64(wrapping.count))
         assertSound(batched)
+    }
+
+    /// A save queued after a closing of the same chat (its wrap-up finished in the turn that closed it) lands
+    /// after the closing; saves queued between new rows do not split their INSERT.
+    func testEachChatsWritesKeepTheirOrder() throws {
+        let store = try openStore()
+        try store.saveConversation(conversation(1, .assigned), new: true)
+        try store.commit()
+        try store.saveConversation(conversation(2), new: true)
+        try store.saveConversation(conversation(1, .assigned), explained: "7:c:0:5:0")
+        try store.saveConversation(conversation(3), new: true)
+        XCTAssertEqual(store.deferred.opened.count, 2, "one INSERT for both new rows")
+        XCTAssertEqual(store.deferred.updated.count, 1)
+        var closed = conversation(1, .closed)
+        closed.closedAt = t0 + 100
+        closed.wrapUpUntil = t0 + 60_000
+        try store.saveClosing(closed)
+        var finished = closed
+        finished.wrapUpUntil = nil
+        try store.saveConversation(finished)
+        try store.commit()
+        XCTAssertEqual(try store.conversation(1), finished, "the wrap-up's end came after the closing")
+        XCTAssertEqual(try store.explanations(conversation: 1), ["7:c:0:5:0"])
+        XCTAssertEqual(try store.conversation(3), conversation(3))
     }
 
     func testAClosingWithoutARowWritesTheWholeRow() throws {
