@@ -14,7 +14,10 @@
 // Nothing can tell the difference: the rows are queued inside the turn's transaction (`write` opens it), any
 // statement on the connection writes them first (`Database.beforeNextStatement`), and `commit` writes them
 // before COMMIT. A failed write fails the turn as the same write made at once would have: the error is kept and
-// `commit` throws it even when the statement that met it was a read whose caller let the error go.
+// `commit` throws it even when the statement that met it was a read whose caller let the error go. Such a failure
+// can make SQLite roll the whole transaction back itself (an I/O error, a full file); until the commit has thrown
+// it, the store still counts the turn as open and refuses its further writes, so nothing of the turn starts a
+// transaction of its own or is shown.
 
 import AtendeCore
 

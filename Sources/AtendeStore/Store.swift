@@ -177,8 +177,10 @@ public final class Store {
 
     // MARK: - The turn's transaction
 
-    /// True while the turn's transaction is open.
-    public var inTransaction: Bool { database.inTransaction }
+    /// True while the turn's transaction is open, or while a failed write of queued rows waits to fail the commit
+    /// (a failing statement can make SQLite roll the transaction back itself, and a read whose caller lets
+    /// errors go may have met it).
+    public var inTransaction: Bool { database.inTransaction || deferredFailure != nil }
 
     /// Rows queued to be written many to a statement (DeferredRows.swift), and the error writing them met.
     var deferred = DeferredRows()
@@ -196,6 +198,8 @@ public final class Store {
     public func write<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
         // Rows written from the queue were counted as they were queued.
         if !writingDeferred { writeCount += 1 }
+        // The turn has already failed: no write of it may start a transaction of its own.
+        if let deferredFailure { throw deferredFailure }
         if !database.inTransaction {
             try reopenIfSuspect()
             try database.cachedLiteral("BEGIN IMMEDIATE").stepToEnd()
@@ -207,7 +211,7 @@ public final class Store {
 
     /// Commits the turn's transaction, when one is open.
     public func commit() throws(StoreError) {
-        guard database.inTransaction else { return }
+        guard inTransaction else { return }
         do {
             try writeDeferred()
             try database.cachedLiteral("COMMIT").stepToEnd()

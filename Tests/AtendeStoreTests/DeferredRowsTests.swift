@@ -156,6 +156,33 @@ final class DeferredRowsTests: StoreTestCase {
         assertSound(store)
     }
 
+    /// A write that makes SQLite roll the whole transaction back (the file is full), met by a read whose caller
+    /// lets errors go: the store still holds the turn open and its commit fails, so the turn is undone as a whole
+    /// and the next one starts clean.
+    func testAFlushThatSQLiteRolledBackStillFailsTheCommitAndOnlyIt() throws {
+        let store = try openStore()
+        try store.saveConversation(conversation(1), new: true)
+        try store.commit()
+        let pages = try XCTUnwrap(try store.database.scalar("PRAGMA page_count"))
+        try store.database.execute("PRAGMA max_page_count = \(pages)")
+        try store.saveConversation(conversation(2), new: true)
+        var big = conversation(1)
+        big.contactName = String(repeating: "x", count: 200_000)
+        try store.saveConversation(big)
+        _ = try? store.conversation(1)  // a caller that lets errors go
+        XCTAssertFalse(store.database.inTransaction, "SQLite rolled the transaction back")
+        XCTAssertTrue(store.inTransaction, "the turn is still open until its commit fails")
+        assertStoreError(SQLITE_FULL) { try store.saveConversation(conversation(3), new: true) }
+        assertStoreError(SQLITE_FULL) { try store.commit() }
+        XCTAssertFalse(store.inTransaction)
+        try store.database.execute("PRAGMA max_page_count = 1000000")
+        XCTAssertNil(try store.conversation(2))
+        try store.saveConversation(conversation(5), new: true)
+        try store.commit()
+        XCTAssertEqual(try store.conversation(5), conversation(5))
+        assertSound(store)
+    }
+
     private func dump(_ store: Store, _ sql: String) throws -> [String] {
         let statement = try store.database.cached(sql)
         defer { statement.reset() }
