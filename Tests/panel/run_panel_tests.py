@@ -1659,7 +1659,8 @@ class Suite:
         a.expect(row, lambda cell: "aceita" in cell.text and "recusada" in cell.text,
                  "accepted and declined offers counted on the board")
         # And how long its chats of the day took, from its assignment to the close.
-        assert "duração média" in a.find("#board-attendants thead").text.lower()
+        a.expect("#board-attendants thead", lambda head: "duração média" in head.text.lower(),
+                 "the board's column of average handling time")
         a.expect(f'#board-attendants tr[data-id="{self.attendant_id}"] .handle',
                  lambda cell: cell.text not in ("", "—"), "the average handling time of the closed chats")
 
