@@ -93,15 +93,10 @@ extension Store {
             try bindChanging(c, to: whole)
             try whole.stepToEnd()
             if database.changes == 1 { return }
-            let insert = try database.cachedLiteral("""
-                INSERT INTO conversations(id, contact_name, department, state, attendant_id, queued_at, assigned_at,
-                    closed_at, rating, queue_seq, preferred_attendant, avoid_attendant, offered_at, offer_expires_at,
-                    first_reply_at, wrap_up_until, reply_due_at, passed_over,
-                    external_id, phone, channel, opened_at, explanations, priority, first_queued_at, first_assigned_at,
-                    overflowed_from, overflow_moves, queue_joined_at, wait_alerted, first_department)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
-                    ?22, ?23, ?24, ?6, ?7, ?25, ?26, ?27, ?28, CASE WHEN ?6 IS NOT NULL THEN ?3 END)
-                """)
+            // The INSERT of one new row (DeferredRows.swift); the UPDATEs above wrote any queued rows first.
+            let insert = try database.bulk(Self.insertConversationRow, rows: 1) { row, _ in
+                Self.insertConversationPrefix + row
+            }
             try bindNew(c, explained: explained, to: insert, base: 0)
             try insert.stepToEnd()
         }
