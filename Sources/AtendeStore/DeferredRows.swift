@@ -30,7 +30,7 @@ struct DeferredRows {
     /// Closed or removed conversations (an UPDATE of their state, closing time and wrap-up).
     var closed: [Conversation] = []
     /// The ids in `closed`.
-    var closedIDs: Set<ConversationID> = []
+    var closedIDs: IDSet<ConversationID> = []
     /// Contact routes (an upsert of phone → attendant; a later one for the same phone wins).
     var routes: [(phone: String, attendant: AttendantID)] = []
 
