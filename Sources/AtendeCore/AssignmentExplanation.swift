@@ -184,7 +184,9 @@ extension AssignmentExplanation {
         let numberBound = 20
         let bound = 16 + strategy.rawValue.utf8.count + rule.rawValue.utf8.count + 3 * numberBound
             + department.utf8.count + candidates.count * (4 * numberBound + 6)
-        let bytes = [UInt8](unsafeUninitializedCapacity: bound) { buffer, count in
+        // Written in a temporary buffer and decoded from there: the String is the one allocation (an array built
+        // with `unsafeUninitializedCapacity` is allocated through the standard library's unspecialized code).
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bound) { buffer in
             var at = 0
             func byte(_ value: UInt8) {
                 buffer[at] = value
@@ -240,9 +242,8 @@ extension AssignmentExplanation {
                 byte(UInt8(ascii: ":"))
                 number(candidate.idleMillis / 1000)
             }
-            count = at
+            return String(decoding: UnsafeBufferPointer(rebasing: buffer[..<at]), as: UTF8.self)
         }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Reads the `compact` form back (nil when it is not one).

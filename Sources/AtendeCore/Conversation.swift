@@ -38,23 +38,50 @@ public struct Conversation: Equatable, Sendable {
     public var externalId: String
     /// The contact's phone in E.164 form.
     public var contactPhone: String
-    /// The contact's name, when the bot knows it.
-    public var contactName: String?
-    /// Channel name, e.g. "whatsapp".
-    public var channel: String
     /// The department, once chosen.
     public var department: String?
-    /// The department it overflowed from (contract v2), while it waits in the department it overflowed to.
-    public var overflowedFrom: String?
     /// When the bot opened it.
     public var openedAt: Instant
     /// Position in queue order: a global sequence taken each time the chat joins a queue.
     public var queueSeq: Int64
+    /// The members seldom set and seldom changed, in one shared box: most chats have the defaults, and share one.
+    @usableFromInline var details = ConversationDetails.standard
+
+    /// The contact's name, when the bot knows it.
+    @inlinable public var contactName: String? {
+        get { details.fields.contactName }
+        set { changeDetails { $0.contactName = newValue } }
+    }
+    /// Channel name, e.g. "whatsapp".
+    @inlinable public var channel: String {
+        get { details.fields.channel }
+        set { changeDetails { $0.channel = newValue } }
+    }
+    /// The department it overflowed from (contract v2), while it waits in the department it overflowed to.
+    @inlinable public var overflowedFrom: String? {
+        get { details.fields.overflowedFrom }
+        set { changeDetails { $0.overflowedFrom = newValue } }
+    }
     /// Attendants it was taken back from while it waits (declined, expired, reply timeout, gone offline): passed
     /// over for it while anyone else is eligible; emptied when it is assigned.
-    public var passedOver: [AttendantID] = []
+    @inlinable public var passedOver: [AttendantID] {
+        get { details.fields.passedOver }
+        set { if newValue != passedOver { changeDetails { $0.passedOver = newValue } } }  // emptied at each assignment
+    }
     /// Departments whose wait alert was already sent for it (once per chat per department). Not on the wire.
-    public var waitAlertedIn: [String] = []
+    @inlinable public var waitAlertedIn: [String] {
+        get { details.fields.waitAlertedIn }
+        set { changeDetails { $0.waitAlertedIn = newValue } }
+    }
+
+    /// Changes the boxed members: a new box unless nothing changed, the shared one when they are the defaults.
+    @inlinable mutating func changeDetails(_ change: (inout ConversationDetails.Fields) -> Void) {
+        var fields = details.fields
+        change(&fields)
+        guard fields != details.fields else { return }
+        let standard = ConversationDetails.standard
+        details = fields == standard.fields ? standard : ConversationDetails(fields)
+    }
 
     // The optional members' storage: `Int64.min` is nil.
     @usableFromInline var storedAttendant = Int64.min
@@ -174,13 +201,13 @@ public struct Conversation: Equatable, Sendable {
         self.id = id
         self.externalId = externalId
         self.contactPhone = contactPhone
-        self.contactName = contactName
-        self.channel = channel
+        if contactName != nil || channel != ConversationDetails.standard.fields.channel || !passedOver.isEmpty {
+            details = ConversationDetails(.init(contactName: contactName, channel: channel, passedOver: passedOver))
+        }
         self.department = department
         self.state = state
         self.openedAt = openedAt
         self.queueSeq = queueSeq
-        self.passedOver = passedOver
         self.attendantId = attendantId
         self.queuedAt = queuedAt
         self.assignedAt = assignedAt
@@ -193,6 +220,40 @@ public struct Conversation: Equatable, Sendable {
         self.firstReplyAt = firstReplyAt
         self.wrapUpUntil = wrapUpUntil
         self.replyDueAt = replyDueAt
+    }
+}
+
+/// A conversation's seldom-changed members. Every copy of a conversation (each effect about it carries one)
+/// retains each string and array it holds: kept in one immutable box, they cost one retain, and the chats that
+/// have none of them share a single box.
+public final class ConversationDetails: Equatable, Sendable {
+    /// The members themselves.
+    public struct Fields: Equatable, Sendable {
+        public var contactName: String?
+        public var channel: String
+        public var overflowedFrom: String?
+        public var passedOver: [AttendantID]
+        public var waitAlertedIn: [String]
+
+        public init(contactName: String? = nil, channel: String = "whatsapp", overflowedFrom: String? = nil,
+                    passedOver: [AttendantID] = [], waitAlertedIn: [String] = []) {
+            self.contactName = contactName
+            self.channel = channel
+            self.overflowedFrom = overflowedFrom
+            self.passedOver = passedOver
+            self.waitAlertedIn = waitAlertedIn
+        }
+    }
+
+    public let fields: Fields
+
+    @usableFromInline init(_ fields: Fields) { self.fields = fields }
+
+    /// The defaults: no name, WhatsApp, never overflowed, passed over or alerted.
+    public static let standard = ConversationDetails(Fields())
+
+    public static func == (a: ConversationDetails, b: ConversationDetails) -> Bool {
+        a === b || a.fields == b.fields
     }
 }
 

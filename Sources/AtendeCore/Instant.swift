@@ -49,7 +49,9 @@ public struct Instant: Comparable, Hashable, Sendable {
     }
 
     /// Calls `body` with the same text as `iso8601`, as UTF-8 bytes on the stack (no allocation for years
-    /// 0-9999; every conversation sent carries up to four timestamps).
+    /// 0-9999; every conversation sent carries up to four timestamps). Inlinable, so that the callers' closures
+    /// are inlined into it rather than called through a generic function.
+    @inlinable
     public func withISO8601<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
         // Quotient and remainder taken apart so that Int64.min cannot overflow.
         var days = millis / CivilCalendar.msPerDay
@@ -96,7 +98,7 @@ public struct Instant: Comparable, Hashable, Sendable {
         }
     }
 
-    private static func appendUnsigned(_ value: UInt64, to bytes: inout [UInt8]) {
+    @usableFromInline static func appendUnsigned(_ value: UInt64, to bytes: inout [UInt8]) {
         var divisor: UInt64 = 1
         while value / divisor >= 10 { divisor *= 10 }
         var rest = value
@@ -197,8 +199,8 @@ private struct DigitCursor {
 
 /// Proleptic Gregorian calendar arithmetic on day numbers (day 0 = 1970-01-01).
 /// From Howard Hinnant, "chrono-Compatible Low-Level Date Algorithms".
-enum CivilCalendar {
-    static let msPerDay: Int64 = 86_400_000
+@usableFromInline enum CivilCalendar {
+    @inlinable static var msPerDay: Int64 { 86_400_000 }
 
     /// Division rounding toward negative infinity.
     static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
@@ -217,6 +219,7 @@ enum CivilCalendar {
     }
 
     /// The civil date of a day number.
+    @inlinable
     static func civil(fromDays days: Int64) -> (year: Int64, month: Int64, day: Int64) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097

@@ -340,7 +340,9 @@ public final class Router {
         guard let attendant = conversation.attendantId else { return [] }
         attendants[attendant]?.open.remove(conversation.id)
         if let department = conversation.department { departments[department]?.assigned -= 1 }
-        conversations[conversation.id]?.attendantId = nil  // in place, not a copy out and back
+        // In place, not a copy out and back (nor through the subscript's optional, whose in-place change goes
+        // through the runtime's generic witnesses).
+        conversations.withValue(forKey: conversation.id) { $0.attendantId = nil }
         return refresh(attendant)
     }
 

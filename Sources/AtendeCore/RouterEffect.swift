@@ -47,6 +47,35 @@ extension RouterEffect {
         if case .saved(let conversation) = self { return conversation.id }
         return nil
     }
+
+    /// Which effect this is, without its payload.
+    public enum Kind: Sendable {
+        case saved, assigned, closed, transferredAway, queueChanged, queueReordered, attendantChanged, explained
+        case offered, revoked, presenceChanged, noted, graceChanged, missedOffersChanged, wrapUpEnded, waitExceeded
+    }
+
+    /// Which effect this is. Asking it reads the effect where it lies: a caller that matches an element of a list
+    /// of effects against a pattern with bindings gets a copy of the whole effect first, conversation and all.
+    public var kind: Kind {
+        switch self {
+        case .saved: .saved
+        case .assigned: .assigned
+        case .closed: .closed
+        case .transferredAway: .transferredAway
+        case .queueChanged: .queueChanged
+        case .queueReordered: .queueReordered
+        case .attendantChanged: .attendantChanged
+        case .explained: .explained
+        case .offered: .offered
+        case .revoked: .revoked
+        case .presenceChanged: .presenceChanged
+        case .noted: .noted
+        case .graceChanged: .graceChanged
+        case .missedOffersChanged: .missedOffersChanged
+        case .wrapUpEnded: .wrapUpEnded
+        case .waitExceeded: .waitExceeded
+        }
+    }
 }
 
 /// Why the router refused a request; each kind maps to one error code of the contract.

@@ -15,7 +15,18 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
     /// Above this many members, lookups go through `index`.
     static let indexedCount = 12
 
-    private var members: [Element]
+    /// A stored member: a struct rather than the `Element` tuple, so that copying and destroying a request's
+    /// members is code compiled for this layout (an array of tuples goes through the runtime's generic tuple
+    /// witnesses, element by element, each time a parsed request is dropped).
+    @usableFromInline struct Member: Sendable {
+        @usableFromInline var key: String
+        @usableFromInline var value: JSON
+        @inlinable init(key: String, value: JSON) {
+            self.key = key
+            self.value = value
+        }
+    }
+    private var members: [Member]
     /// Each key's position in `members`, kept only above `indexedCount` members.
     private var index: [String: Int]?
 
@@ -32,7 +43,7 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
 
     /// The members of `dictionary`, in its (arbitrary) order.
     public init(_ dictionary: [String: JSON]) {
-        members = dictionary.map { (key: $0.key, value: $0.value) }
+        members = dictionary.map { Member(key: $0.key, value: $0.value) }
         if members.count > Self.indexedCount { rebuildIndex() }
     }
 
@@ -58,7 +69,7 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
     public var values: [JSON] { members.map(\.value) }
     /// The members as a dictionary.
     public var dictionary: [String: JSON] {
-        Dictionary(members, uniquingKeysWith: { _, last in last })
+        Dictionary(members.lazy.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
     }
 
     /// The value of `key`, nil when absent; setting nil removes the member.
@@ -91,7 +102,7 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
 
     /// Adds a member whose key is not there, keeping the index when there is one.
     private mutating func append(_ key: String, _ value: JSON) {
-        members.append((key: key, value: value))
+        members.append(Member(key: key, value: value))
         if index != nil {
             index![key] = members.count - 1
         } else if members.count > Self.indexedCount {
@@ -100,7 +111,16 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
     }
 
     /// Iterates over the members in order.
-    public func makeIterator() -> IndexingIterator<[Element]> { members.makeIterator() }
+    public func makeIterator() -> Iterator { Iterator(members: members.makeIterator()) }
+
+    /// The members in order, as `(key, value)` pairs.
+    public struct Iterator: IteratorProtocol {
+        fileprivate var members: IndexingIterator<[Member]>
+        public mutating func next() -> Element? {
+            guard let member = members.next() else { return nil }
+            return (key: member.key, value: member.value)
+        }
+    }
 
     /// Same keys with equal values, in any order.
     public static func == (a: JSONObject, b: JSONObject) -> Bool {

@@ -36,12 +36,20 @@ public struct RPCFailure: Error, Sendable {
     }
 }
 
+/// One element of what came in: a request, or a failure to answer. (Like `RPCDecoded`, but an
+/// enum of this module: every request's is dropped on the loop, and a `Result` of these types is destroyed
+/// through the runtime's generic enum witnesses rather than code compiled for its layout.)
+public enum RPCDecoded: Sendable {
+    case success(RPCRequest)
+    case failure(RPCFailure)
+}
+
 /// An incoming line: one request, a batch, or something that is not a valid request.
 public enum RPCIncoming: Sendable {
     /// A single request (or a failure to answer).
-    case single(Result<RPCRequest, RPCFailure>)
+    case single(RPCDecoded)
     /// A batch: its elements in order; never empty.
-    case batch([Result<RPCRequest, RPCFailure>])
+    case batch([RPCDecoded])
     /// A line that cannot be read as requests at all: unparseable (-32700), an empty or oversized batch (-32600).
     case invalid(RPCFailure)
 }
@@ -142,7 +150,7 @@ public enum RPCDecoder {
     }
 
     /// Decodes one request object.
-    public static func decode(_ message: JSON) -> Result<RPCRequest, RPCFailure> {
+    public static func decode(_ message: JSON) -> RPCDecoded {
         guard case .object(let members) = message else {
             return .failure(RPCFailure(id: nil, error: .invalidRequest("a request must be an object")))
         }
@@ -156,7 +164,7 @@ public enum RPCDecoder {
             return .failure(RPCFailure(id: nil, error: .invalidRequest(
                 "id must be a string, an integer of at most 64 bits or null")))
         }
-        func failure(_ reason: String) -> Result<RPCRequest, RPCFailure> {
+        func failure(_ reason: String) -> RPCDecoded {
             .failure(RPCFailure(id: id, error: .invalidRequest(reason)))
         }
         guard case .string("2.0")? = members["jsonrpc"] else {

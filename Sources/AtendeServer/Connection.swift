@@ -123,7 +123,7 @@ enum Staged: Sendable {
 
 /// A batch being worked through; it pauses while one of its requests waits for off-loop work.
 struct BatchInProgress {
-    var requests: [Result<RPCRequest, RPCFailure>]
+    var requests: [RPCDecoded]
     var next = 0
     var replies: [StagedReply] = []
 }

@@ -168,6 +168,13 @@ extension Daemon {
     func apply(_ effects: [RouterEffect], now: Instant, opened: ConversationID? = nil,
                closed: ConversationID? = nil) {
         guard !effects.isEmpty else { return }
+        // Read in place: an element read from the array is a copy of the whole effect (a conversation's eight
+        // strings and arrays retained, then released), and these loops look at every effect more than once.
+        effects.withUnsafeBufferPointer { apply(effects: $0, now: now, opened: opened, closed: closed) }
+    }
+
+    private func apply(effects: UnsafeBufferPointer<RouterEffect>, now: Instant, opened: ConversationID?,
+                       closed: ConversationID?) {
         let store = journal.store
         do {
             // Only a conversation's last save in these effects is written. Most calls carry a handful of
@@ -181,17 +188,21 @@ extension Daemon {
             // queue with their old queuedAt, they join it again for the bots' `conversation.queued`.
             // (a set: a tick of offer expiries takes back a thousand chats, and each of their saves asks)
             var takenBack: Set<ConversationID> = []
-            // By index, and matching without binding where a match only needs the id: binding copies the
-            // effect's conversation, and these loops see every effect.
             for index in effects.indices {
-                if indexed, let id = effects[index].savedID { lastSave[id] = index }
-                if case .explained(let explanation) = effects[index] {
+                switch effects[index].kind {
+                case .saved:
+                    if indexed, let id = effects[index].savedID { lastSave[id] = index }
+                case .explained:
+                    guard case .explained(let explanation) = effects[index] else { break }
                     let id = explanation.conversationId
                     explained[id] = explained[id].map { $0 + "\n" + explanation.compact } ?? explanation.compact
-                } else if case .noted(let note) = effects[index] {
+                case .noted:
+                    guard case .noted(let note) = effects[index] else { break }
                     let id = note.conversationId
                     explained[id] = explained[id].map { $0 + "\n" + note.compact } ?? note.compact
                     if note.kind != .accepted { takenBack.insert(id) }
+                default:
+                    break
                 }
             }
             func takeExplained(_ id: ConversationID) -> String? {
@@ -442,3 +453,4 @@ extension Daemon {
         }
     }
 }
+

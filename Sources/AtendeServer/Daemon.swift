@@ -45,7 +45,10 @@ public final class Daemon {
     var nextConversationID: ConversationID = 1
     /// The external ids and phones the store may hold, read once at start (see StoredKeys).
     var storedKeys: StoredKeys!
-    var lastEncoded: (conversation: Conversation, bytes: [UInt8])?
+    /// The last conversation encoded, and its JSON (`conversationJSON`); no bytes while there is none. Not an
+    /// optional: an optional of a struct this large is copied and destroyed through runtime witnesses.
+    var lastEncoded = EncodedConversation(conversation: Conversation(id: 0, externalId: "", contactPhone: "",
+                                                                     openedAt: Instant(millis: 0)), bytes: [])
     /// The JSON parser's stacks, kept from one request line to the next.
     var parseStacks = JSONParseStacks()
     /// The loop is holding requests back until a slow fsync ends (counted once per episode).

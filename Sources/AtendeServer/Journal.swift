@@ -26,7 +26,13 @@ final class Journal {
     let outbox: DurableOutbox?
     /// The turns handed to the outbox and not back yet, oldest first: each connection, and whether the outbox
     /// may write its output itself (`DurableOutbox.Delivery.direct`).
-    private(set) var handedTurns: [[(connection: Connection, direct: Bool)]] = []
+    private(set) var handedTurns: [[HandedOutput]] = []
+    /// A connection's output handed over with a turn, and whether the outbox may write it itself. (A struct: an
+    /// array of tuples is destroyed through the runtime's generic tuple witnesses, element by element.)
+    struct HandedOutput {
+        let connection: Connection
+        let direct: Bool
+    }
     /// Turns of output held for an fsync beyond which the loop stops reading requests until it completes.
     static let maxUnsyncedTurns = 256
     /// Durability normal: the WAL is synced ahead, off the loop (`syncAhead`).
@@ -124,7 +130,7 @@ final class Journal {
         guard let outbox, committed || (!handedTurns.isEmpty && !list.isEmpty) else { return false }
         guard let wal = store.durabilityBarrier else { stopAfterFailedSync("the WAL has no descriptor to fsync") }
         var deliveries: [DurableOutbox.Delivery] = []
-        var handed: [(connection: Connection, direct: Bool)] = []
+        var handed: [HandedOutput] = []
         deliveries.reserveCapacity(list.count)
         handed.reserveCapacity(list.count)
         for connection in list {
@@ -142,7 +148,7 @@ final class Journal {
             deliveries.append(DurableOutbox.Delivery(connection: connection.id, fd: connection.fd, direct: direct,
                                                      fresh: fresh, webSocket: connection.isWebSocket,
                                                      items: connection.staged))
-            handed.append((connection, direct))
+            handed.append(HandedOutput(connection: connection, direct: direct))
         }
         handedTurns.append(handed)
         outbox.hand(DurableOutbox.Turn(wal: wal, committed: committed, deliveries: deliveries,
@@ -168,9 +174,10 @@ final class Journal {
             refusedTurns += round.refused
             for item in round.leftovers { leftover(item) }
             for _ in 0..<round.turns {
-                for (connection, direct) in handedTurns.removeFirst() {
+                for handed in handedTurns.removeFirst() {
+                    let connection = handed.connection
                     connection.parked -= 1
-                    if !direct { connection.returnsInFlight -= 1 }
+                    if !handed.direct { connection.returnsInFlight -= 1 }
                     returned(connection)
                 }
             }

@@ -9,9 +9,9 @@ extension Daemon {
     /// The conversation as JSON. A conversation is usually written twice in a row in the same state (the reply to
     /// open and the assigned push, the reply to close and the closed push), so the last encoding is kept.
     func conversationJSON(_ conversation: Conversation) -> [UInt8] {
-        if let last = lastEncoded, last.conversation == conversation { return last.bytes }
+        if !lastEncoded.bytes.isEmpty && lastEncoded.conversation == conversation { return lastEncoded.bytes }
         let bytes = Wire.conversation(conversation)
-        lastEncoded = (conversation, bytes)
+        lastEncoded = EncodedConversation(conversation: conversation, bytes: bytes)
         return bytes
     }
 
@@ -19,6 +19,12 @@ extension Daemon {
     func event(_ type: String, _ conversation: Conversation, message: Message? = nil) -> [UInt8] {
         Wire.event(type, encoded: conversationJSON(conversation), message: message)
     }
+}
+
+/// A conversation and its JSON.
+struct EncodedConversation {
+    var conversation: Conversation
+    var bytes: [UInt8]
 }
 
 extension RequestContext {

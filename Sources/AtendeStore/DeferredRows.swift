@@ -23,10 +23,16 @@ import AtendeCore
 
 /// The rows waiting to be written, in the order they were queued within each kind.
 struct DeferredRows {
+    /// A conversation's row as saved, with the explanation lines it carries. (A struct, not a tuple: arrays of
+    /// tuples are copied and destroyed through the runtime's generic tuple witnesses.)
+    struct Saved {
+        var conversation: Conversation
+        var explained: String?
+    }
     /// New conversations (their INSERT), with the explanation lines of their row.
-    var opened: [(conversation: Conversation, explained: String?)] = []
+    var opened: [Saved] = []
     /// Other saves of conversations that have a row, in order (`saveConversationNow`).
-    var updated: [(conversation: Conversation, explained: String?)] = []
+    var updated: [Saved] = []
     /// Closed or removed conversations (an UPDATE of their state, closing time and wrap-up).
     var closed: [Conversation] = []
     /// The ids in `closed`.
@@ -85,7 +91,7 @@ extension Store {
 
     /// Queues a new conversation's row (see `saveConversation(_:new:explained:)`).
     func deferOpened(_ c: Conversation, explained: String?) {
-        deferred.opened.append((c, explained))
+        deferred.opened.append(DeferredRows.Saved(conversation: c, explained: explained))
         armDeferredWrite()
     }
 
@@ -93,7 +99,7 @@ extension Store {
     /// conversation still queued, the queue is written first, and this save after it.
     func deferUpdated(_ c: Conversation, explained: String?) throws(StoreError) {
         if deferred.closedIDs.contains(c.id) { try writeDeferred() }
-        deferred.updated.append((c, explained))
+        deferred.updated.append(DeferredRows.Saved(conversation: c, explained: explained))
         armDeferredWrite()
     }
 
@@ -134,7 +140,7 @@ extension Store {
         do {
             // New rows first: a chat opened and closed in the same turn has its row before its closing.
             try writeOpened()
-            for (c, explained) in deferred.updated { try saveConversationNow(c, explained: explained) }
+            for row in deferred.updated { try saveConversationNow(row.conversation, explained: row.explained) }
             try writeClosed()
             try writeRoutes()
             deferred.removeAll()
@@ -164,22 +170,28 @@ extension Store {
         }
     }
 
-    /// Closings share one UPDATE when they share its values (a turn closes its chats at one instant).
+    /// Closings share one UPDATE when they share its values (a turn closes its chats at one instant). The groups
+    /// are made of positions in the queue: the queued conversations are read in place, not copied into them.
     private func writeClosed() throws(StoreError) {
-        var rest = deferred.closed[...]
-        while let first = rest.first {
-            let group = rest.filter { sameClosing($0, first) }
-            rest = rest.filter { !sameClosing($0, first) }[...]
+        let closings = deferred.closed
+        var pending = Array(closings.indices)
+        while let first = pending.first {
+            let key = ClosingValues(closings[first])
+            var group: [Int] = []
+            var rest: [Int] = []
+            for index in pending {
+                if ClosingValues(closings[index]) == key { group.append(index) } else { rest.append(index) }
+            }
+            pending = rest
             for start in chunks(group.count) {
-                let end = min(group.count, start + DeferredRows.maxRowsPerStatement)
-                let chunk = group[start..<end]
+                let chunk = group[start..<min(group.count, start + DeferredRows.maxRowsPerStatement)]
                 let s: Statement
                 let firstID: Int32
-                if let wrapUpUntil = first.wrapUpUntil {
+                if let wrapUpUntil = key.wrapUpUntil {
                     s = try database.bulk(Self.closeWrappingRow, rows: chunk.count) { row, count in
                         Self.closeWrappingPrefix + BulkSQL.rows(row, count: count, width: 1) + ")"
                     }
-                    try s.bind(wrapUpUntil.millis, at: 3)
+                    try s.bind(wrapUpUntil, at: 3)
                     firstID = 4
                 } else {
                     s = try database.bulk(Self.closeRow, rows: chunk.count) { row, count in
@@ -187,20 +199,18 @@ extension Store {
                     }
                     firstID = 3
                 }
-                try s.bind(first.state.rawValue, at: 1)
-                try s.bind(first.closedAt?.millis, at: 2)
-                for (offset, c) in chunk.enumerated() { try s.bind(c.id, at: firstID + Int32(offset)) }
+                try s.bind(key.state.rawValue, at: 1)
+                try s.bind(key.closedAt, at: 2)
+                for (offset, index) in chunk.enumerated() {
+                    try s.bind(closings[index].id, at: firstID + Int32(offset))
+                }
                 try s.stepToEnd()
                 // A chat without a row (opened and closed before any write of it) gets its whole row.
                 if database.changes != chunk.count {
-                    for c in chunk { try saveClosingNow(c) }
+                    for index in chunk { try saveClosingNow(closings[index]) }
                 }
             }
         }
-    }
-
-    private func sameClosing(_ a: Conversation, _ b: Conversation) -> Bool {
-        a.state == b.state && a.closedAt == b.closedAt && a.wrapUpUntil == b.wrapUpUntil
     }
 
     private func writeRoutes() throws(StoreError) {
@@ -245,4 +255,17 @@ extension Store {
     static let routePrefix = "INSERT INTO contact_routes(phone, attendant_id) VALUES "
     static let routeRow: StaticString = "(?1, ?2)"
     static let routeSuffix = " ON CONFLICT(phone) DO UPDATE SET attendant_id = excluded.attendant_id"
+}
+
+/// What a closing's UPDATE sets: closings with the same values share a statement.
+private struct ClosingValues: Equatable {
+    let state: ConversationState
+    let closedAt: Int64?
+    let wrapUpUntil: Int64?
+
+    init(_ c: Conversation) {
+        state = c.state
+        closedAt = c.closedAt?.millis
+        wrapUpUntil = c.wrapUpUntil?.millis
+    }
 }

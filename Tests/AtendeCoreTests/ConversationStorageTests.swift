@@ -47,8 +47,44 @@ final class ConversationStorageTests: XCTestCase {
     }
 
     func testAConversationStaysSmall() {
-        // Six strings, two arrays, fifteen 8-byte members and four 1-byte ones.
-        XCTAssertLessThanOrEqual(MemoryLayout<Conversation>.stride, 240, "\(MemoryLayout<Conversation>.stride)")
+        // Three strings, the box of the seldom-changed members, fifteen 8-byte members and four 1-byte ones.
+        XCTAssertLessThanOrEqual(MemoryLayout<Conversation>.stride, 184, "\(MemoryLayout<Conversation>.stride)")
+    }
+
+    func testTheBoxedMembersKeepValueSemanticsAndTheDefaultsShareOneBox() {
+        let plain = Conversation(id: 1, externalId: "e", contactPhone: "+5511987654321", openedAt: Instant(millis: 5))
+        XCTAssertTrue(plain.details === ConversationDetails.standard, "a chat with the defaults has no box of its own")
+        XCTAssertEqual(plain.channel, "whatsapp")
+        var changed = plain
+        changed.contactName = "Ana"
+        changed.passedOver.append(7)
+        changed.waitAlertedIn.append("vendas")
+        changed.overflowedFrom = "suporte"
+        changed.channel = "instagram"
+        XCTAssertEqual(changed.contactName, "Ana")
+        XCTAssertEqual(changed.passedOver, [7])
+        XCTAssertEqual(changed.waitAlertedIn, ["vendas"])
+        XCTAssertEqual(changed.overflowedFrom, "suporte")
+        XCTAssertEqual(changed.channel, "instagram")
+        // The copy it came from is unchanged, and so is the shared box.
+        XCTAssertNil(plain.contactName)
+        XCTAssertEqual(plain.passedOver, [])
+        XCTAssertEqual(plain.channel, "whatsapp")
+        XCTAssertEqual(ConversationDetails.standard.fields, ConversationDetails.Fields())
+        XCTAssertNotEqual(changed, plain)
+        // Set back to the defaults, it compares equal again and shares the one box.
+        changed.contactName = nil
+        changed.passedOver = []
+        changed.waitAlertedIn = []
+        changed.overflowedFrom = nil
+        changed.channel = "whatsapp"
+        XCTAssertEqual(changed, plain)
+        XCTAssertTrue(changed.details === ConversationDetails.standard)
+        // Made with a name, equal to one given the name after.
+        var named = plain
+        named.contactName = "Ana"
+        XCTAssertEqual(named, Conversation(id: 1, externalId: "e", contactPhone: "+5511987654321", contactName: "Ana",
+                                           openedAt: Instant(millis: 5)))
     }
 }
 

@@ -97,7 +97,7 @@ final class ParserFuzzTests: XCTestCase {
     }
 
     /// A failure must encode to a valid response; a request must survive encoding and decoding.
-    private func checkAnswer(_ result: Result<RPCRequest, RPCFailure>, context: () -> String) {
+    private func checkAnswer(_ result: RPCDecoded, context: () -> String) {
         switch result {
         case .failure(let failure):
             let response = RPCEncoder.response(to: failure)

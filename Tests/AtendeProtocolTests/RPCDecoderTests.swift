@@ -9,7 +9,7 @@ final class RPCDecoderTests: XCTestCase {
     }
 
     private func single(_ text: String, file: StaticString = #filePath, line: UInt = #line)
-        -> Result<RPCRequest, RPCFailure>? {
+        -> RPCDecoded? {
         guard case .single(let result) = decode(text) else {
             XCTFail("not a single request: \(text)", file: file, line: line)
             return nil

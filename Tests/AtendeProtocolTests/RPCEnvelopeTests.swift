@@ -32,7 +32,7 @@ final class RPCEnvelopeTests: XCTestCase {
         "\(request.method) \(String(describing: request.params)) \(String(describing: request.id))"
     }
 
-    private func render(_ result: Result<RPCRequest, RPCFailure>) -> String {
+    private func render(_ result: RPCDecoded) -> String {
         switch result {
         case .success(let request): return "ok " + render(request)
         case .failure(let failure): return "fail \(String(describing: failure.id)) \(failure.error)"
