@@ -163,7 +163,12 @@ extension Router {
         }
         let omitted = max(0, state.servedBy.count - candidates.count + (state.servedBy.contains(chosen) ? 0 : 1))
         // The chosen one and the strategy's runners-up stay first; the rest in the order of `CandidateStanding`.
-        candidates[runnersUp...].sort { ($0.standing.rank, $0.attendantId) < ($1.standing.rank, $1.attendantId) }
+        // Sorted where they lie: sorting the array's slice would copy the slice first (the array still holds it).
+        if candidates.count - runnersUp > 1 {
+            candidates.withUnsafeMutableBufferPointer { list in
+                list[runnersUp...].sort { ($0.standing.rank, $0.attendantId) < ($1.standing.rank, $1.attendantId) }
+            }
+        }
         return AssignmentExplanation(
             conversationId: conversation, department: state.department.id, strategy: state.department.strategy,
             rule: rule, chosen: chosen, at: now, candidates: candidates, omitted: omitted)

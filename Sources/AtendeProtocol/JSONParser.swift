@@ -279,11 +279,22 @@ struct JSONScanner {
         return key
     }
 
+    /// The names of the methods called with every chat, read without allocating: each is longer than the fifteen
+    /// bytes a String holds inline.
+    static let commonMethods: [(bytes: StaticString, string: String)] = ([
+        "conversation.open", "conversation.close", "conversation.accept", "conversation.reply",
+        "conversation.message", "conversation.route", "conversation.transfer", "conversation.take",
+        "conversation.decline", "conversation.finishWrapUp", "conversation.get", "conversation.history",
+    ] as [StaticString]).map { ($0, $0.description) }
+
     /// The key at `pos` (its opening quote) when it is one of `commonKeys` written plainly; `pos` then moves past
     /// its closing quote. A key with escapes or other bytes never matches: no common key holds a backslash.
-    mutating func commonKey() -> String? {
+    mutating func commonKey() -> String? { common(in: Self.commonKeys) }
+
+    /// The string at `pos` (its opening quote) when it is one of `table`'s written plainly, as `commonKey`.
+    mutating func common(in table: [(bytes: StaticString, string: String)]) -> String? {
         let start = pos + 1
-        for (bytes, string) in Self.commonKeys {
+        for (bytes, string) in table {
             let count = bytes.utf8CodeUnitCount
             guard start + count < end, base[start + count] == UInt8(ascii: "\"") else { continue }
             let known = bytes.utf8Start

@@ -125,7 +125,8 @@ public enum RPCDecoder {
                 }
             case .method:
                 guard method == nil, scanner.next(is: UInt8(ascii: "\"")),
-                      let name = try? scanner.parseString() else { return nil }
+                      let name = scanner.common(in: JSONScanner.commonMethods) ?? (try? scanner.parseString())
+                else { return nil }
                 method = name
             case .params:
                 // Its depth counts from inside the envelope, as in the general parse.

@@ -183,7 +183,7 @@ extension Daemon {
             var lastSave: IDMap<ConversationID, Int> = [:]
             // Explanations are written in their conversation's row, by its last save here when it has one
             // (lines in effect order).
-            var explained: IDMap<ConversationID, String> = [:]
+            var explained = ExplanationLines()
             // Chats taken back from an attendant here (declined, expired, reply timeout, offline): back in their
             // queue with their old queuedAt, they join it again for the bots' `conversation.queued`.
             // (a set: a tick of offer expiries takes back a thousand chats, and each of their saves asks)
@@ -195,18 +195,18 @@ extension Daemon {
                 case .explained:
                     guard case .explained(let explanation) = effects[index] else { break }
                     let id = explanation.conversationId
-                    explained[id] = explained[id].map { $0 + "\n" + explanation.compact } ?? explanation.compact
+                    explained.append(explanation.compact, for: id)
                 case .noted:
                     guard case .noted(let note) = effects[index] else { break }
                     let id = note.conversationId
-                    explained[id] = explained[id].map { $0 + "\n" + note.compact } ?? note.compact
+                    explained.append(note.compact, for: id)
                     if note.kind != .accepted { takenBack.insert(id) }
                 default:
                     break
                 }
             }
             func takeExplained(_ id: ConversationID) -> String? {
-                explained.isEmpty ? nil : explained.removeValue(forKey: id)
+                explained.take(id)
             }
             func isLastSave(_ id: ConversationID, at index: Int) -> Bool {
                 if indexed { return lastSave[id] == index }
@@ -275,7 +275,7 @@ extension Daemon {
             }
             // Left over: explanations of chats these effects did not save (most calls leave none).
             if !explained.isEmpty {
-                for (id, text) in explained.sorted(by: { $0.key < $1.key }) {
+                for (id, text) in explained.remaining() {
                     try store.saveExplanation(conversation: id, body: text)
                 }
             }
@@ -454,3 +454,40 @@ extension Daemon {
     }
 }
 
+/// The explanation lines of the effects being applied, by conversation. Most lists explain one chat: it is held
+/// apart, and a table is made only for a second one.
+private struct ExplanationLines {
+    private var firstID: ConversationID = -1
+    private var firstText = ""
+    private var others: IDMap<ConversationID, String> = [:]
+
+    var isEmpty: Bool { firstID < 0 && others.isEmpty }
+
+    /// Adds a line to `id`'s text.
+    mutating func append(_ line: String, for id: ConversationID) {
+        if firstID < 0 && others.isEmpty {
+            firstID = id
+            firstText = line
+        } else if id == firstID {
+            firstText += "\n" + line
+        } else {
+            others[id] = others[id].map { $0 + "\n" + line } ?? line
+        }
+    }
+
+    /// Removes and returns `id`'s text.
+    mutating func take(_ id: ConversationID) -> String? {
+        if id == firstID {
+            firstID = -1
+            return firstText
+        }
+        return others.isEmpty ? nil : others.removeValue(forKey: id)
+    }
+
+    /// The texts not taken, by conversation id.
+    func remaining() -> [(ConversationID, String)] {
+        var list = others.map { ($0.key, $0.value) }
+        if firstID >= 0 { list.append((firstID, firstText)) }
+        return list.sorted { $0.0 < $1.0 }
+    }
+}
