@@ -18,7 +18,7 @@ public struct LineFramer: Sendable {
     /// The longest accepted line in bytes, not counting the terminating `\n` or `\r\n`. It may be raised while
     /// reading (a connection that authenticated may send longer lines than one that did not).
     public var maxLineBytes: Int
-    private var buffer: [UInt8] = []
+    @usableFromInline private(set) var buffer: [UInt8] = []
     /// Where the unconsumed bytes start.
     private var readIndex = 0
     /// Bytes in `readIndex..<scanIndex` are known to hold no newline.
@@ -61,8 +61,34 @@ public struct LineFramer: Sendable {
         buffer.append(contentsOf: bytes)
     }
 
+    /// Where `nextCut()` found the next line.
+    public enum Cut: Equatable, Sendable {
+        /// A complete line without its terminator, at these positions of the buffer (read with `withLine`
+        /// before anything more is appended).
+        case line(Range<Int>)
+        /// No complete line is buffered; append more bytes.
+        case needMore
+        /// A line is longer than the limit; the caller reports it and closes the connection.
+        case tooLong
+    }
+
     /// Returns the next line that holds something other than whitespace; strips `\n` and a trailing `\r`.
     public mutating func next() -> Next {
+        switch nextCut() {
+        case .line(let range): return .line(Array(buffer[range]))
+        case .needMore: return .needMore
+        case .tooLong: return .tooLong
+        }
+    }
+
+    /// The bytes of a line `nextCut()` found, in place (valid until the next `append`).
+    @inlinable
+    public func withLine<R>(_ range: Range<Int>, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try buffer.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[range])) }
+    }
+
+    /// As `next()`, but the line is left where it is: a reader that parses it at once need not copy it out.
+    public mutating func nextCut() -> Cut {
         if failed { return .tooLong }
         while true {
             guard let newline = findNewline() else {
@@ -85,7 +111,7 @@ public struct LineFramer: Sendable {
                 return .tooLong
             }
             if !isBlank(start, end) {
-                return .line(Array(buffer[start..<end]))
+                return .line(start..<end)
             }
         }
     }

@@ -65,6 +65,16 @@ public enum RPCDecoder {
         return decode(line: line, maxDepth: maxDepth, stacks: &stacks)
     }
 
+    /// `decode` of a line read in place (a connection's buffer), on parse stacks the caller keeps from line to
+    /// line. The common request is read from the bytes where they lie; anything else is copied out first.
+    public static func decode(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int = 64,
+                              stacks: inout JSONParseStacks) -> RPCIncoming {
+        if let request = decodeEnvelope(bytes, maxDepth: maxDepth, stacks: &stacks) {
+            return .single(.success(request))
+        }
+        return decode(line: Array(bytes), maxDepth: maxDepth, stacks: &stacks)
+    }
+
     /// `decode` on parse stacks the caller keeps from line to line.
     public static func decode(line: [UInt8], maxDepth: Int = 64, stacks: inout JSONParseStacks) -> RPCIncoming {
         if let request = line.withUnsafeBufferPointer({ decodeEnvelope($0, maxDepth: maxDepth, stacks: &stacks) }) {

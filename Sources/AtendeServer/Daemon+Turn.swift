@@ -59,17 +59,27 @@ extension Daemon {
                 Log.warn("line too long, closing", ["conn": connection.id])
                 return
             case .line(let line):
-                switch RPCDecoder.decode(line: line, stacks: &parseStacks) {
-                case .invalid(let failure), .single(.failure(let failure)):
-                    stage(.reply(StagedReply(id: failure.id ?? .null, body: .error(failure.error), wrote: false)),
-                          for: connection)
-                    count(failure.error)
-                case .single(.success(let request)):
-                    execute(request, on: connection, now: now)
-                case .batch(let requests):
-                    connection.batch = BatchInProgress(requests: requests)
+                handle(RPCDecoder.decode(line: line, stacks: &parseStacks), on: connection, now: now)
+            case .lineAt(let range):
+                // Parsed where it lies in the connection's buffer, not copied out first.
+                let incoming = connection.framer.withLine(range) {
+                    RPCDecoder.decode(bytes: $0, stacks: &parseStacks)
                 }
+                handle(incoming, on: connection, now: now)
             }
+        }
+    }
+
+    private func handle(_ incoming: RPCIncoming, on connection: Connection, now: Instant) {
+        switch incoming {
+        case .invalid(let failure), .single(.failure(let failure)):
+            stage(.reply(StagedReply(id: failure.id ?? .null, body: .error(failure.error), wrote: false)),
+                  for: connection)
+            count(failure.error)
+        case .single(.success(let request)):
+            execute(request, on: connection, now: now)
+        case .batch(let requests):
+            connection.batch = BatchInProgress(requests: requests)
         }
     }
 

@@ -11,8 +11,10 @@ import AtendeProtocol
 struct InboundFramer {
     /// What `next()` found.
     enum Next {
-        /// A complete message (a line, or a text frame's payload).
+        /// A complete message (a text frame's payload).
         case line([UInt8])
+        /// A complete line, left in the framer's buffer: read it with `withLine` before anything is appended.
+        case lineAt(Range<Int>)
         /// Nothing complete yet.
         case needMore
         /// A line over the limit (line framing only; the caller answers -32600 and closes).
@@ -59,11 +61,16 @@ struct InboundFramer {
         bytes.withUnsafeBytes { append($0) }
     }
 
+    /// The bytes of a line `next()` found in place.
+    func withLine<R>(_ range: Range<Int>, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        lines!.withLine(range, body)
+    }
+
     /// The next message, or control frame to send.
     mutating func next() -> Next {
         guard frames != nil else {
-            switch lines!.next() {
-            case .line(let line): return .line(line)
+            switch lines!.nextCut() {
+            case .line(let range): return .lineAt(range)
             case .needMore: return .needMore
             case .tooLong: return .tooLong
             }

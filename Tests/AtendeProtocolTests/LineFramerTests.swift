@@ -14,6 +14,30 @@ final class LineFramerTests: XCTestCase {
         }
     }
 
+    func testLinesReadInPlaceAreTheLinesCopiedOut() {
+        var generator = SystemRandomNumberGenerator()
+        let pieces = ["a", "bb", "\r\n", "\n", " ", "{\"x\":1}", "\r", "\t\n", "ç"]
+        for _ in 0..<300 {
+            var copied = LineFramer(maxLineBytes: 64)
+            var inPlace = LineFramer(maxLineBytes: 64)
+            var fromCopies: [[UInt8]] = []
+            var fromPlace: [[UInt8]] = []
+            for _ in 0..<Int.random(in: 1...12, using: &generator) {
+                let chunk = (0..<Int.random(in: 1...6, using: &generator)).map { _ in
+                    pieces.randomElement(using: &generator)!
+                }.joined()
+                copied.append(Array(chunk.utf8))
+                inPlace.append(Array(chunk.utf8))
+                while case .line(let line) = copied.next() { fromCopies.append(line) }
+                while case .line(let range) = inPlace.nextCut() {
+                    fromPlace.append(inPlace.withLine(range) { Array($0) })
+                }
+                XCTAssertEqual(inPlace.bufferedBytes, copied.bufferedBytes)
+            }
+            XCTAssertEqual(fromPlace, fromCopies)
+        }
+    }
+
     func testSplitsLines() {
         let cases: [(chunks: [String], lines: [String], buffered: Int)] = [
             (["a\n"], ["a"], 0),

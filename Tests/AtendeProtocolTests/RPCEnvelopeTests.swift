@@ -62,6 +62,11 @@ final class RPCEnvelopeTests: XCTestCase {
         var stacks = JSONParseStacks()
         XCTAssertEqual(render(RPCDecoder.decode(line: bytes, maxDepth: maxDepth, stacks: &stacks)), render(expected),
                        text, file: file, line: line)
+        // Read in place (as the daemon reads a connection's buffer), the same answer.
+        let inPlace = bytes.withUnsafeBufferPointer {
+            RPCDecoder.decode(bytes: $0, maxDepth: maxDepth, stacks: &stacks)
+        }
+        XCTAssertEqual(render(inPlace), render(expected), text, file: file, line: line)
         guard let request = fast(bytes, maxDepth: maxDepth) else { return false }
         guard case .single(.success(let reference)) = expected else {
             XCTFail("the fast path took a line the general path refuses: \(text)", file: file, line: line)
@@ -77,6 +82,9 @@ final class RPCEnvelopeTests: XCTestCase {
         #"{"method":"conversation.close","params":{"id":7},"id":"a\"b\u00e9","jsonrpc":"2.0"}"#,
         #"  { "id" : -350 , "jsonrpc" : "2.0" , "method" : "x\ty" , "params" : [1, [2, {"a": null}], true] }  "#,
         #"{"jsonrpc":"2.0","method":"ping"}"#,
+        // A common method name spelled with an escape, and one that only starts like one.
+        #"{"jsonrpc":"2.0","id":2,"method":"conversation.op\u0065n","params":{}}"#,
+        #"{"jsonrpc":"2.0","id":3,"method":"conversation.openX","params":{}}"#,
         #"{"jsonrpc":"2.0","method":"ping","id":null}"#,
         #"{"jsonrpc":"2.0","method":"ping","id":0,"params":{}}"#,
         #"{"jsonrpc":"2.0","method":"","id":9223372036854775807,"params":[]}"#,
