@@ -70,11 +70,28 @@ struct StagedReply: Sendable {
     }
 }
 
+/// A push about a conversation, kept in its three pieces until it is written: the conversation's JSON is shared
+/// with the reply and the other pushes about the chat, and the pieces are put together where the output is encoded
+/// (off the loop, after the fsync, for a durable turn) rather than copied into one more array on the loop.
+struct StagedEvent: Sendable {
+    /// The envelope up to the conversation (constant for each event type).
+    let head: [UInt8]
+    let conversation: [UInt8]
+    /// What follows the conversation (the closing braces, or the attendant and the braces).
+    let tail: [UInt8]
+
+    var count: Int { head.count + conversation.count + tail.count }
+
+    /// The push as one array (what `Wire.event` would have made).
+    var bytes: [UInt8] { head + conversation + tail }
+}
+
 /// Output waiting for the turn's commit.
 enum Staged: Sendable {
     case reply(StagedReply)
     case batch([StagedReply])
     case push([UInt8])
+    case event(StagedEvent)
     /// Bytes already framed for the wire (a WebSocket pong or close), sent as they are.
     case frame([UInt8])
 
@@ -86,6 +103,7 @@ enum Staged: Sendable {
             case .reply(let reply): needed += reply.sizeEstimate
             case .batch(let replies): needed += replies.reduce(2) { $0 + $1.sizeEstimate + 1 }
             case .push(let bytes): needed += bytes.count + 1
+            case .event(let event): needed += event.count + 1
             case .frame(let bytes): needed += bytes.count
             }
         }
@@ -109,6 +127,10 @@ enum Staged: Sendable {
                 out.append(UInt8(ascii: "]"))
             case .push(let bytes):
                 out += bytes
+            case .event(let event):
+                out += event.head
+                out += event.conversation
+                out += event.tail
             case .frame:
                 break
             }

@@ -91,15 +91,10 @@ extension Daemon {
             tail = Self.assignedToBotsTail(attendant, name: try journal.store.attendantName(attendant) ?? "")
             attendantTails[attendant] = tail
         }
-        let encoded = conversationJSON(conversation)
-        // One pass, envelope included, as Wire.event writes the attendant's push: this goes out with every
-        // assignment.
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(Self.assignedToBotsHead.count + encoded.count + tail.count)
-        bytes += Self.assignedToBotsHead
-        bytes += encoded
-        bytes += tail
-        fanOut.pushToBots(bytes, for: conversation.id, last: false)
+        // In pieces, put together where it is written (see StagedEvent): this goes out with every assignment.
+        let event = StagedEvent(head: Self.assignedToBotsHead, conversation: conversationJSON(conversation),
+                                tail: tail)
+        fanOut.pushToBots(.event(event), for: conversation.id, last: false)
     }
 
     static let assignedToBotsHead = Array(

@@ -31,7 +31,7 @@ struct RefusedTurn: Sendable {
         deliveries = turn.deliveries.map { delivery in
             let items = delivery.items.compactMap { item -> Staged? in
                 switch item {
-                case .push: return nil
+                case .push, .event: return nil
                 case .frame: return item
                 case .reply(var reply):
                     if reply.wrote {

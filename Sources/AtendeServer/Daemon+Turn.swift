@@ -247,7 +247,8 @@ extension Daemon {
                         fanOut.dirtyAttendants.insert(attendant)
                         storedKeys.notePhone(conversation.contactPhone)
                         try store.setLastAttendant(phone: conversation.contactPhone, attendant: attendant)
-                        fanOut.push(event("conversation.assigned", conversation), toAttendant: attendant)
+                        fanOut.push(Wire.event(.assigned, encoded: conversationJSON(conversation)),
+                                    toAttendant: attendant)
                         try pushAssignedToBots(conversation, attendant: attendant)
                         if let queuedAt = conversation.queuedAt, let assignedAt = conversation.assignedAt {
                             counters.waitSeconds.observe(Double(assignedAt - queuedAt) / 1000)
@@ -258,7 +259,7 @@ extension Daemon {
                         }
                     }
                 case .closed(let conversation, let previous):
-                    let event = event("conversation.closed", conversation)
+                    let event = Wire.event(.closed, encoded: conversationJSON(conversation))
                     if let previous {
                         fanOut.push(event, toAttendant: previous)
                         fanOut.dirtyAttendants.insert(previous)
@@ -433,7 +434,7 @@ extension Daemon {
             }
             connection.staged = connection.staged.compactMap { item in
                 switch item {
-                case .push: return nil
+                case .push, .event: return nil
                 case .frame: return item
                 case .reply(var reply):
                     if reply.wrote { reply.body = .error(failure) }

@@ -77,9 +77,11 @@ final class FanOut {
         swap(&list, &spareTouched)
     }
 
-    func push(_ bytes: [UInt8], toAttendant attendant: AttendantID) {
+    func push(_ bytes: [UInt8], toAttendant attendant: AttendantID) { push(.push(bytes), toAttendant: attendant) }
+
+    func push(_ item: Staged, toAttendant attendant: AttendantID) {
         guard let ids = sessions[attendant] else { return }
-        for id in ids { if let connection = connections[id] { stage(.push(bytes), for: connection) } }
+        for id in ids { if let connection = connections[id] { stage(item, for: connection) } }
     }
 
     /// A push for the attendant's connections other than `except` (the one that acted); encoded only when there
@@ -96,11 +98,15 @@ final class FanOut {
     /// the conversation belongs to, or else the longest-connected (lowest id), which then owns it. `last` (the
     /// conversation ended) forgets the owner.
     func pushToBots(_ bytes: [UInt8], for id: ConversationID, last: Bool) {
-        for bot in bots { if let connection = connections[bot] { stage(.push(bytes), for: connection) } }
+        pushToBots(.push(bytes), for: id, last: last)
+    }
+
+    func pushToBots(_ item: Staged, for id: ConversationID, last: Bool) {
+        for bot in bots { if let connection = connections[bot] { stage(item, for: connection) } }
         let known = conversationBots[id]
         var owner = known
         if owner == nil || !ownBots.contains(owner!) { owner = ownBots.min() }
-        if let owner, let connection = connections[owner] { stage(.push(bytes), for: connection) }
+        if let owner, let connection = connections[owner] { stage(item, for: connection) }
         setOwner(of: id, last ? nil : owner, was: known)
     }
 

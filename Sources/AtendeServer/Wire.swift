@@ -110,6 +110,35 @@ enum Wire {
         return RPCEncoder.notification(method: "event", params: w.bytes)
     }
 
+    /// The pieces of the `event` push of type `type` about a conversation already encoded, without a message: the
+    /// same bytes as `event(type, encoded:)`, put together where they are written.
+    static func event(_ type: EventHead, encoded conversation: [UInt8]) -> Staged {
+        .event(StagedEvent(head: type.bytes, conversation: conversation, tail: eventTail))
+    }
+
+    /// The envelope of the conversation events sent with every chat, up to the conversation.
+    enum EventHead {
+        case assigned, closed
+
+        var bytes: [UInt8] {
+            switch self {
+            case .assigned: Wire.assignedHead
+            case .closed: Wire.closedHead
+            }
+        }
+    }
+
+    static let assignedHead = eventHead("conversation.assigned")
+    static let closedHead = eventHead("conversation.closed")
+    static let eventTail = Array("}}".utf8)
+
+    static func eventHead(_ type: String) -> [UInt8] {
+        var w = JSONWriter(capacity: 96)
+        w.string(type)
+        return Array(#"{"jsonrpc":"2.0","method":"event","params":{"type":"#.utf8) + w.bytes
+            + Array(#","conversation":"#.utf8)
+    }
+
     /// `{"type": ..., "conversation": {...}}` as an `event` notification, the conversation already encoded.
     /// Written in one pass, envelope included (a push is built for every assignment and close).
     static func event(_ type: String, encoded conversation: [UInt8], message: Message? = nil) -> [UInt8] {

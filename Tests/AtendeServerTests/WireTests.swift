@@ -99,4 +99,26 @@ final class WireTests: XCTestCase {
             XCTAssertEqual(Wire.event("conversation.assigned", encoded: encoded), expected)
         }
     }
+
+    func testAnEventKeptInPiecesIsWrittenAsTheWholeEvent() throws {
+        for conversation in samples {
+            let encoded = Wire.conversation(conversation)
+            for (head, type) in [(Wire.EventHead.assigned, "conversation.assigned"), (.closed, "conversation.closed")] {
+                let whole = Wire.event(type, encoded: encoded)
+                guard case .event(let pieces) = Wire.event(head, encoded: encoded) else {
+                    return XCTFail("not kept in pieces")
+                }
+                XCTAssertEqual(pieces.bytes, whole)
+                XCTAssertEqual(pieces.count, whole.count)
+                // Encoded for the wire beside a push of the same bytes: the same line, or the same text frame.
+                for webSocket in [false, true] {
+                    var fromPieces: [UInt8] = []
+                    var fromWhole: [UInt8] = []
+                    Staged.encode([.event(pieces), .push(whole)], webSocket: webSocket, into: &fromPieces)
+                    Staged.encode([.push(whole), .push(whole)], webSocket: webSocket, into: &fromWhole)
+                    XCTAssertEqual(fromPieces, fromWhole)
+                }
+            }
+        }
+    }
 }
