@@ -7,17 +7,44 @@
 public struct RPCRequest: Sendable {
     /// The method name.
     public var method: String
+    // Stored without optionals: every request is dropped on the loop, and an optional JSON is destroyed through
+    // the runtime's generic witnesses rather than code compiled for it. Params are never null (refused as
+    // invalid), so null stands for their absence; the id can be null, so its absence is a flag.
+    @usableFromInline var storedParams: JSON
+    @usableFromInline var storedID: JSON
+    @usableFromInline var hasID: Bool
+
     /// The parameters: an object, an array, or nil when absent.
-    public var params: JSON?
+    @inlinable public var params: JSON? {
+        get {
+            if case .null = storedParams { return JSON?.none }
+            return storedParams
+        }
+        set { storedParams = newValue ?? .null }
+    }
     /// The id: a string, a number or `.null`; nil for a notification.
-    public var id: JSON?
+    @inlinable public var id: JSON? {
+        get { hasID ? storedID : JSON?.none }  // `.none`: a bare `nil` here would be read as JSON's null
+        set {
+            // Not `newValue != nil`: JSON is ExpressibleByNilLiteral, and that `nil` can be read as `.some(.null)`.
+            if let newValue {
+                storedID = newValue
+                hasID = true
+            } else {
+                storedID = .null
+                hasID = false
+            }
+        }
+    }
     /// Whether no response is expected (the request has no "id" member).
-    public var isNotification: Bool { id == nil }
+    @inlinable public var isNotification: Bool { !hasID }
 
     /// Creates a request.
     public init(method: String, params: JSON? = nil, id: JSON? = nil) {
         self.method = method
-        self.params = params
+        storedParams = params ?? .null
+        storedID = .null
+        hasID = false
         self.id = id
     }
 }
