@@ -45,6 +45,8 @@ public final class Daemon {
     var nextConversationID: ConversationID = 1
     /// The external ids and phones the store may hold, read once at start (see StoredKeys).
     var storedKeys: StoredKeys!
+    /// Where the loop writes a conversation's JSON before copying it out (`conversationJSON`).
+    let encodingScratch = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 16 * 1024)
     /// The last conversation encoded, and its JSON (`conversationJSON`); no bytes while there is none. Not an
     /// optional: an optional of a struct this large is copied and destroyed through runtime witnesses.
     var lastEncoded = EncodedConversation(conversation: Conversation(id: 0, externalId: "", contactPhone: "",
@@ -89,6 +91,8 @@ public final class Daemon {
     public convenience init(config: Config, configPath: String? = nil, environment: [String: String] = [:]) throws {
         try self.init(config: config, configPath: configPath, environment: environment, faults: nil)
     }
+
+    deinit { encodingScratch.deallocate() }
 
     /// As above, with `faults` injected by a test (nil: a debug build reads them from `environment`, a release
     /// build has none).

@@ -10,7 +10,12 @@ extension Daemon {
     /// open and the assigned push, the reply to close and the closed push), so the last encoding is kept.
     func conversationJSON(_ conversation: Conversation) -> [UInt8] {
         if !lastEncoded.bytes.isEmpty && lastEncoded.conversation == conversation { return lastEncoded.bytes }
-        let bytes = Wire.conversation(conversation)
+        // Written in the loop's scratch buffer and copied into an array of its size: an array made with
+        // `unsafeUninitializedCapacity` is allocated through the standard library's unspecialized code.
+        let bytes = Wire.conversationBound(conversation) <= encodingScratch.count
+            ? Array(UnsafeBufferPointer(rebasing: encodingScratch[..<Wire.conversation(conversation,
+                                                                                       into: encodingScratch)]))
+            : Wire.conversation(conversation)
         lastEncoded = EncodedConversation(conversation: conversation, bytes: bytes)
         return bytes
     }

@@ -15,6 +15,13 @@ enum Wire {
     /// every member: a member added without its share stops the process at its write (the cursor checks each
     /// piece in every build) rather than writing past the allocation.
     static func conversation(_ c: Conversation) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: conversationBound(c)) { buffer, count in
+            count = conversation(c, into: buffer)
+        }
+    }
+
+    /// The most bytes `conversation(_:into:)` writes for `c`.
+    static func conversationBound(_ c: Conversation) -> Int {
         let timestampBound = 48  // the member name and a quoted ISO 8601 time, expanded years included
         // Member names and punctuation (about 110 bytes), the rating, id and attendantId, four times.
         var bound = 280 + 2 * JSONCursor.intBound + 8 * timestampBound
@@ -25,7 +32,13 @@ enum Wire {
         bound += 16 + timestampBound  // contract v2: priority and firstReplyAt
         bound += timestampBound  // replyDueAt (an addition)
         if let from = c.overflowedFrom { bound += 20 + JSONCursor.quotedBound(from) }
-        return [UInt8](unsafeUninitializedCapacity: bound) { buffer, count in
+        return bound
+    }
+
+    /// Writes the conversation's JSON into `buffer`, which holds at least `conversationBound(c)` bytes; returns
+    /// how many it wrote.
+    static func conversation(_ c: Conversation, into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        do {
             var out = JSONCursor(buffer)
             out.literal("{\"id\":")
             out.int(c.id)
@@ -85,7 +98,7 @@ enum Wire {
                 out.quoted(from)
             }
             out.byte(UInt8(ascii: "}"))
-            count = out.count
+            return out.count
         }
     }
 
