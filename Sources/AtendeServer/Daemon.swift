@@ -47,6 +47,8 @@ public final class Daemon {
     var storedKeys: StoredKeys!
     /// Where the loop writes a conversation's JSON before copying it out (`conversationJSON`).
     let encodingScratch = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 16 * 1024)
+    /// The turn's time and its ISO 8601 text, for the conversations encoded in the turn (`conversationJSON`).
+    var turnTime = InstantText.none
     /// The last conversation encoded, and its JSON (`conversationJSON`); no bytes while there is none. Not an
     /// optional: an optional of a struct this large is copied and destroyed through runtime witnesses.
     var lastEncoded = EncodedConversation(conversation: Conversation(id: 0, externalId: "", contactPhone: "",
@@ -241,6 +243,7 @@ public final class Daemon {
             let (count, quick) = waitForEvents(&events, spin: spin)
             spin = quick
             let now = Daemon.now()
+            if turnTime.millis != now.millis { turnTime = InstantText(now) }
             // The turn, in order: what is due, the requests that arrived (each through the router, its writes
             // into the journal's transaction, its pushes staged on the fan-out), then the commit and the release.
             applyReconnections(now: now)

@@ -13,8 +13,8 @@ extension Daemon {
         // Written in the loop's scratch buffer and copied into an array of its size: an array made with
         // `unsafeUninitializedCapacity` is allocated through the standard library's unspecialized code.
         let bytes = Wire.conversationBound(conversation) <= encodingScratch.count
-            ? Array(UnsafeBufferPointer(rebasing: encodingScratch[..<Wire.conversation(conversation,
-                                                                                       into: encodingScratch)]))
+            ? Array(UnsafeBufferPointer(rebasing: encodingScratch[..<Wire.conversation(
+                conversation, into: encodingScratch, known: turnTime)]))
             : Wire.conversation(conversation)
         lastEncoded = EncodedConversation(conversation: conversation, bytes: bytes)
         return bytes

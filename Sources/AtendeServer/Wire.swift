@@ -37,7 +37,10 @@ enum Wire {
 
     /// Writes the conversation's JSON into `buffer`, which holds at least `conversationBound(c)` bytes; returns
     /// how many it wrote.
-    static func conversation(_ c: Conversation, into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+    /// `known`: an instant already formatted (the loop passes its turn's time, which is the time of every chat
+    /// the turn opens, assigns or closes).
+    static func conversation(_ c: Conversation, into buffer: UnsafeMutableBufferPointer<UInt8>,
+                             known: InstantText = .none) -> Int {
         do {
             var out = JSONCursor(buffer)
             out.literal("{\"id\":")
@@ -71,6 +74,10 @@ enum Wire {
                 let start = out.count
                 if let last, last.instant == value {
                     out.raw(UnsafeRawBufferPointer(start: buffer.baseAddress! + last.start, count: last.count))
+                } else if value.millis == known.millis {
+                    out.byte(UInt8(ascii: "\""))
+                    known.withText { out.raw($0) }
+                    out.byte(UInt8(ascii: "\""))
                 } else {
                     out.byte(UInt8(ascii: "\""))
                     value.withISO8601 { out.raw($0) }
@@ -342,4 +349,34 @@ enum Wire {
     }
 
     static let ok: [UInt8] = Array(#"{"ok":true}"#.utf8)
+}
+
+/// An instant with its ISO 8601 text, formatted once: the loop keeps its turn's time so, and every chat the turn
+/// opens, assigns or closes carries that time, in each of the two encodings a chat gets.
+struct InstantText {
+    /// The instant's milliseconds (`Int64.min` for none: no timestamp of a chat is that).
+    let millis: Int64
+    private var text: (UInt64, UInt64, UInt64) = (0, 0, 0)
+
+    /// No instant.
+    static let none = InstantText()
+
+    private init() { millis = .min }
+
+    /// `instant` formatted now; an instant whose text is not 24 bytes (a year outside 0-9999) is kept as none.
+    init(_ instant: Instant) {
+        var text: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        let plain = instant.withISO8601 { bytes in
+            guard bytes.count == MemoryLayout.size(ofValue: text) else { return false }
+            withUnsafeMutableBytes(of: &text) { $0.copyMemory(from: bytes) }
+            return true
+        }
+        millis = plain ? instant.millis : .min
+        self.text = text
+    }
+
+    /// Calls `body` with the text's bytes.
+    func withText(_ body: (UnsafeRawBufferPointer) -> Void) {
+        withUnsafeBytes(of: text) { body($0) }
+    }
 }

@@ -100,6 +100,22 @@ final class WireTests: XCTestCase {
         }
     }
 
+    func testAKnownInstantIsWrittenAsItWouldBeFormatted() throws {
+        for conversation in samples {
+            let expected = Wire.conversation(conversation)
+            let times = [conversation.openedAt, conversation.queuedAt, conversation.assignedAt, conversation.closedAt,
+                         conversation.offeredAt, conversation.offerExpiresAt, conversation.wrapUpUntil,
+                         conversation.firstReplyAt, conversation.replyDueAt, Instant(millis: 0)].compactMap { $0 }
+            for time in times {
+                let bound = Wire.conversationBound(conversation)
+                let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: bound)
+                defer { buffer.deallocate() }
+                let count = Wire.conversation(conversation, into: buffer, known: InstantText(time))
+                XCTAssertEqual(Array(buffer[..<count]), expected, "\(time.millis)")
+            }
+        }
+    }
+
     func testAnEventKeptInPiecesIsWrittenAsTheWholeEvent() throws {
         for conversation in samples {
             let encoded = Wire.conversation(conversation)
