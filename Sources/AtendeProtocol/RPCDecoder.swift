@@ -63,7 +63,7 @@ public struct RPCFailure: Error, Sendable {
     }
 }
 
-/// One element of what came in: a request, or a failure to answer. (Like `RPCDecoded`, but an
+/// One element of what came in: a request, or a failure to answer. (Like `Result<RPCRequest, RPCFailure>`, but an
 /// enum of this module: every request's is dropped on the loop, and a `Result` of these types is destroyed
 /// through the runtime's generic enum witnesses rather than code compiled for its layout.)
 public enum RPCDecoded: Sendable {
@@ -99,7 +99,7 @@ public enum RPCDecoder {
         if let request = decodeEnvelope(bytes, maxDepth: maxDepth, stacks: &stacks) {
             return .single(.success(request))
         }
-        return decode(line: Array(bytes), maxDepth: maxDepth, stacks: &stacks)
+        return decodeGenerally(Array(bytes), maxDepth: maxDepth, stacks: &stacks)
     }
 
     /// `decode` on parse stacks the caller keeps from line to line.
@@ -107,6 +107,12 @@ public enum RPCDecoder {
         if let request = line.withUnsafeBufferPointer({ decodeEnvelope($0, maxDepth: maxDepth, stacks: &stacks) }) {
             return .single(.success(request))
         }
+        return decodeGenerally(line, maxDepth: maxDepth, stacks: &stacks)
+    }
+
+    /// The general path: the whole line parsed as JSON, then read as a request or a batch.
+    private static func decodeGenerally(_ line: [UInt8], maxDepth: Int, stacks: inout JSONParseStacks)
+        -> RPCIncoming {
         let message: JSON
         do {
             message = try JSONParser.parse(line, maxDepth: maxDepth, stacks: &stacks)

@@ -178,8 +178,8 @@ extension Daemon {
     func apply(_ effects: [RouterEffect], now: Instant, opened: ConversationID? = nil,
                closed: ConversationID? = nil) {
         guard !effects.isEmpty else { return }
-        // Read in place: an element read from the array is a copy of the whole effect (a conversation's eight
-        // strings and arrays retained, then released), and these loops look at every effect more than once.
+        // Read in place: an element read from the array is a copy of the whole effect (a conversation's strings
+        // and its details box retained, then released), and these loops look at every effect more than once.
         effects.withUnsafeBufferPointer { apply(effects: $0, now: now, opened: opened, closed: closed) }
     }
 

@@ -74,7 +74,7 @@ enum Wire {
                 let start = out.count
                 if let last, last.instant == value {
                     out.raw(UnsafeRawBufferPointer(start: buffer.baseAddress! + last.start, count: last.count))
-                } else if value.millis == known.millis {
+                } else if known.holds(value) {
                     out.byte(UInt8(ascii: "\""))
                     known.withText { out.raw($0) }
                     out.byte(UInt8(ascii: "\""))
@@ -159,11 +159,11 @@ enum Wire {
             + Array(#","conversation":"#.utf8)
     }
 
-    /// `{"type": ..., "conversation": {...}}` as an `event` notification, the conversation already encoded.
-    /// Written in one pass, envelope included (a push is built for every assignment and close).
+    /// `{"type": ..., "conversation": {...}}` as an `event` notification, the conversation already encoded, in one
+    /// array. (The assigned and closed pushes of every chat are kept in pieces instead: `event(_:encoded:)` above.)
     static func event(_ type: String, encoded conversation: [UInt8], message: Message? = nil) -> [UInt8] {
         guard let message else {
-            // Without a message (assigned, closed, transferred: every chat routed has two), through a cursor.
+            // Without a message (transferred, wrap-up and others), through a cursor.
             let bound = 96 + JSONCursor.quotedBound(type) + conversation.count
             return [UInt8](unsafeUninitializedCapacity: bound) { buffer, count in
                 var out = JSONCursor(buffer)
@@ -374,6 +374,9 @@ struct InstantText {
         millis = plain ? instant.millis : .min
         self.text = text
     }
+
+    /// Whether this holds `instant`'s text (never for `.none`, whose sentinel is also a possible instant).
+    func holds(_ instant: Instant) -> Bool { millis != .min && instant.millis == millis }
 
     /// Calls `body` with the text's bytes.
     func withText(_ body: (UnsafeRawBufferPointer) -> Void) {

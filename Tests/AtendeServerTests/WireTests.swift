@@ -114,6 +114,18 @@ final class WireTests: XCTestCase {
                 XCTAssertEqual(Array(buffer[..<count]), expected, "\(time.millis)")
             }
         }
+        // No known instant, or one outside years 0-9999 (kept as none), with an opening time at the very sentinel
+        // that stands for none: formatted, never taken for a known text.
+        var edge = samples[0]
+        edge.openedAt = Instant(millis: .min)
+        let expected = Wire.conversation(edge)
+        XCTAssertFalse(expected.contains(0), "no NUL byte in \(String(decoding: expected, as: UTF8.self))")
+        for known in [InstantText.none, InstantText(Instant(millis: .min)), InstantText(Instant(millis: .max))] {
+            let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: Wire.conversationBound(edge))
+            defer { buffer.deallocate() }
+            let count = Wire.conversation(edge, into: buffer, known: known)
+            XCTAssertEqual(Array(buffer[..<count]), expected)
+        }
     }
 
     func testAnEventKeptInPiecesIsWrittenAsTheWholeEvent() throws {
