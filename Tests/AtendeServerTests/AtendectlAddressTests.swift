@@ -15,7 +15,11 @@ extension AtendectlTests {
         let port = try WebHarness.freePort()
         daemon = try TestDaemon(["listen": .string("127.0.0.1:\(port)"), "adminToken": .string(token)])
         scratch = daemon.directory
-        let refused = try WebHarness.freePort()  // nothing listens there, as on a standby's machine
+        // Nothing listens there, as on a standby's machine. Held bound without listening for the whole test: a
+        // port merely found free could be taken meanwhile by a test running beside this one.
+        let refusing = try Self.refusingPort()
+        defer { close(refusing.fd) }
+        let refused = refusing.port
 
         let list = "127.0.0.1:\(refused),127.0.0.1:\(port)"
         try ok(["--address", list, "--token", token, "department", "add", "sales", "Sales"])
@@ -45,15 +49,27 @@ extension AtendectlTests {
         XCTAssertLessThan(Date().timeIntervalSince(started), 15, "one connect timeout (5 s), not for ever")
 
         // None serves: exit 3, every endpoint named with why.
-        let other = try WebHarness.freePort()
+        let otherRefusing = try Self.refusingPort()
+        defer { close(otherRefusing.fd) }
+        let other = otherRefusing.port
         let none = try ctl(["--address", "127.0.0.1:\(refused),127.0.0.1:\(other)", "ping"])
         XCTAssertEqual(none.status, 3, none.stderr)
         XCTAssertTrue(none.stderr.contains("127.0.0.1:\(refused): Connection refused"), none.stderr)
         XCTAssertTrue(none.stderr.contains("127.0.0.1:\(other): Connection refused"), none.stderr)
     }
 
+    /// A TCP port on 127.0.0.1 that refuses connections: bound, never listening, so no other socket can take it
+    /// while `fd` is open.
+    static func refusingPort() throws -> (fd: Int32, port: Int) {
+        try boundPort(listening: false)
+    }
+
     /// A TCP port on 127.0.0.1 that listens (the kernel completes connections) and never accepts or answers.
     static func silentListener() throws -> (fd: Int32, port: Int) {
+        try boundPort(listening: true)
+    }
+
+    private static func boundPort(listening: Bool) throws -> (fd: Int32, port: Int) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -63,8 +79,8 @@ extension AtendectlTests {
                 bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard fd >= 0, bound == 0, listen(fd, 8) == 0 else {
-            throw TestDaemonError(description: "silent listener: errno \(errno)")
+        guard fd >= 0, bound == 0, !listening || listen(fd, 8) == 0 else {
+            throw TestDaemonError(description: "test port: errno \(errno)")
         }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &address) {
