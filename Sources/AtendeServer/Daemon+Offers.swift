@@ -92,13 +92,10 @@ extension Daemon {
             attendantTails[attendant] = tail
         }
         // In pieces, put together where it is written (see StagedEvent): this goes out with every assignment.
-        let event = StagedEvent(head: Self.assignedToBotsHead, conversation: conversationJSON(conversation),
+        let event = StagedEvent(head: Wire.assignedHead, conversation: conversationJSON(conversation),
                                 tail: tail)
         fanOut.pushToBots(.event(event), for: conversation.id, last: false)
     }
-
-    static let assignedToBotsHead = Array(
-        #"{"jsonrpc":"2.0","method":"event","params":{"type":"conversation.assigned","conversation":"#.utf8)
 
     /// What follows the conversation in the bots' `conversation.assigned`: the attendant, and the closing braces.
     static func assignedToBotsTail(_ attendant: AttendantID, name: String) -> [UInt8] {

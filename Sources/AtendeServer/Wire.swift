@@ -41,72 +41,70 @@ enum Wire {
     /// the turn opens, assigns or closes).
     static func conversation(_ c: Conversation, into buffer: UnsafeMutableBufferPointer<UInt8>,
                              known: InstantText = .none) -> Int {
-        do {
-            var out = JSONCursor(buffer)
-            out.literal("{\"id\":")
-            out.int(c.id)
-            out.literal(",\"externalId\":")
-            out.quoted(c.externalId)
-            out.literal(",\"contact\":{\"phone\":")
-            out.quoted(c.contactPhone)
-            if let name = c.contactName {
-                out.literal(",\"name\":")
-                out.quoted(name)
-            }
-            out.literal("},\"channel\":")
-            out.quoted(c.channel)
-            if let department = c.department {
-                out.literal(",\"department\":")
-                out.quoted(department)
-            }
-            out.literal(",\"state\":")
-            out.quoted(c.state.rawValue)
-            if let attendant = c.attendantId {
-                out.literal(",\"attendantId\":")
-                out.int(attendant)
-            }
-            // The times of a chat are often equal (opened, queued and assigned in one turn): a time equal to the
-            // one before is copied from where it was written.
-            var last: (instant: Instant, start: Int, count: Int)?
-            func time(_ member: StaticString, _ value: Instant?) {
-                guard let value else { return }
-                out.literal(member)
-                let start = out.count
-                if let last, last.instant == value {
-                    out.raw(UnsafeRawBufferPointer(start: buffer.baseAddress! + last.start, count: last.count))
-                } else if known.holds(value) {
-                    out.byte(UInt8(ascii: "\""))
-                    known.withText { out.raw($0) }
-                    out.byte(UInt8(ascii: "\""))
-                } else {
-                    out.byte(UInt8(ascii: "\""))
-                    value.withISO8601 { out.raw($0) }
-                    out.byte(UInt8(ascii: "\""))
-                }
-                last = (value, start, out.count - start)
-            }
-            time(",\"openedAt\":", c.openedAt)
-            time(",\"queuedAt\":", c.queuedAt)
-            time(",\"assignedAt\":", c.assignedAt)
-            time(",\"closedAt\":", c.closedAt)
-            time(",\"offeredAt\":", c.offeredAt)
-            time(",\"offerExpiresAt\":", c.offerExpiresAt)
-            time(",\"wrapUpUntil\":", c.wrapUpUntil)
-            if let rating = c.rating {
-                out.literal(",\"rating\":")
-                out.int(Int64(rating))
-            }
-            out.literal(",\"priority\":")
-            out.int(Int64(c.priority))
-            time(",\"firstReplyAt\":", c.firstReplyAt)
-            time(",\"replyDueAt\":", c.replyDueAt)
-            if let from = c.overflowedFrom {
-                out.literal(",\"overflowedFrom\":")
-                out.quoted(from)
-            }
-            out.byte(UInt8(ascii: "}"))
-            return out.count
+        var out = JSONCursor(buffer)
+        out.literal("{\"id\":")
+        out.int(c.id)
+        out.literal(",\"externalId\":")
+        out.quoted(c.externalId)
+        out.literal(",\"contact\":{\"phone\":")
+        out.quoted(c.contactPhone)
+        if let name = c.contactName {
+            out.literal(",\"name\":")
+            out.quoted(name)
         }
+        out.literal("},\"channel\":")
+        out.quoted(c.channel)
+        if let department = c.department {
+            out.literal(",\"department\":")
+            out.quoted(department)
+        }
+        out.literal(",\"state\":")
+        out.quoted(c.state.rawValue)
+        if let attendant = c.attendantId {
+            out.literal(",\"attendantId\":")
+            out.int(attendant)
+        }
+        // The times of a chat are often equal (opened, queued and assigned in one turn): a time equal to the
+        // one before is copied from where it was written.
+        var last: (instant: Instant, start: Int, count: Int)?
+        func time(_ member: StaticString, _ value: Instant?) {
+            guard let value else { return }
+            out.literal(member)
+            let start = out.count
+            if let last, last.instant == value {
+                out.raw(UnsafeRawBufferPointer(start: buffer.baseAddress! + last.start, count: last.count))
+            } else if known.holds(value) {
+                out.byte(UInt8(ascii: "\""))
+                known.withText { out.raw($0) }
+                out.byte(UInt8(ascii: "\""))
+            } else {
+                out.byte(UInt8(ascii: "\""))
+                value.withISO8601 { out.raw($0) }
+                out.byte(UInt8(ascii: "\""))
+            }
+            last = (value, start, out.count - start)
+        }
+        time(",\"openedAt\":", c.openedAt)
+        time(",\"queuedAt\":", c.queuedAt)
+        time(",\"assignedAt\":", c.assignedAt)
+        time(",\"closedAt\":", c.closedAt)
+        time(",\"offeredAt\":", c.offeredAt)
+        time(",\"offerExpiresAt\":", c.offerExpiresAt)
+        time(",\"wrapUpUntil\":", c.wrapUpUntil)
+        if let rating = c.rating {
+            out.literal(",\"rating\":")
+            out.int(Int64(rating))
+        }
+        out.literal(",\"priority\":")
+        out.int(Int64(c.priority))
+        time(",\"firstReplyAt\":", c.firstReplyAt)
+        time(",\"replyDueAt\":", c.replyDueAt)
+        if let from = c.overflowedFrom {
+            out.literal(",\"overflowedFrom\":")
+            out.quoted(from)
+        }
+        out.byte(UInt8(ascii: "}"))
+        return out.count
     }
 
     static func instant(_ name: StaticString, _ value: Instant?, into w: inout JSONWriter) {
@@ -354,7 +352,7 @@ enum Wire {
 /// An instant with its ISO 8601 text, formatted once: the loop keeps its turn's time so, and every chat the turn
 /// opens, assigns or closes carries that time, in each of the two encodings a chat gets.
 struct InstantText {
-    /// The instant's milliseconds (`Int64.min` for none: no timestamp of a chat is that).
+    /// The instant's milliseconds; `Int64.min` for none (see `holds`).
     let millis: Int64
     private var text: (UInt64, UInt64, UInt64) = (0, 0, 0)
 
